@@ -1,0 +1,15 @@
+"""tsmlir: compile TorchScript programs to native code through MLIR.
+
+    compiled = tsmlir.compile_module(model, example_inputs=[x])
+    y = compiled(x)
+"""
+from .compiler import compile_module
+from .errors import (InputError, LoweringError, PipelineError, TorchScriptImportError, TsmlirError,
+                     UnsupportedOpError, VerificationError)
+from .options import CompileOptions
+from .runtime import CompiledModule, RuntimeCheckError
+from .specs import TensorSpec
+
+__all__ = ["compile_module", "CompiledModule", "CompileOptions", "TensorSpec", "TsmlirError",
+           "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
+           "TorchScriptImportError", "UnsupportedOpError", "VerificationError"]

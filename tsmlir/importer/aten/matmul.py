@@ -1,0 +1,3 @@
+"""aten matmul ops -> tsm.  (Family filled in by its own change.)"""
+
+HANDLERS: dict = {}

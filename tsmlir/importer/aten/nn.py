@@ -1,0 +1,3 @@
+"""aten nn ops -> tsm.  (Family filled in by its own change.)"""
+
+HANDLERS: dict = {}

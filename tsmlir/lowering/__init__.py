@@ -1,0 +1,15 @@
+"""Lowering: tsm -> linalg (one pass per op family) and the named pipelines.
+
+Importing this package registers every tsmlir pass in `passes.PASSES`.
+"""
+from . import constant, elementwise, matmul, nn, reduction, runtime_errors, shape, verify  # noqa: F401
+
+# The per-family lowering passes, in the order tsm-to-linalg runs them.
+FAMILY_PASSES = [
+    "tsm-lower-constant",
+    "tsm-lower-elementwise",
+    "tsm-lower-matmul",
+    "tsm-lower-reduction",
+    "tsm-lower-shape",
+    "tsm-lower-nn",
+]

@@ -1,0 +1,142 @@
+"""IR-building helpers shared by the lowering families (tsm -> linalg/tensor/arith).
+
+All helpers build at the current insertion point and location, which the
+pattern driver sets to the op being lowered.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from mlir import ir
+from mlir.dialects import arith, cf, linalg, tensor
+
+from ..diagnostics import source_loc
+from ..errors import LoweringError
+
+IntOrValue = int | ir.Value
+
+
+def rtt(v: ir.Value) -> ir.RankedTensorType:
+    return ir.RankedTensorType(v.type)
+
+
+def index(c: int) -> ir.Value:
+    return arith.constant(ir.IndexType.get(), c)
+
+
+def is_float(t: ir.Type) -> bool:
+    return isinstance(t, (ir.F32Type, ir.F64Type, ir.F16Type, ir.BF16Type))
+
+
+def bitwidth(t: ir.Type) -> int:
+    if is_float(t):
+        return {ir.F64Type: 64, ir.F32Type: 32}.get(type(t), 16)
+    return ir.IntegerType(t).width
+
+
+def dim(v: ir.Value, i: int) -> IntOrValue:
+    """Size of dim i: an int when static, an index value when dynamic."""
+    t = rtt(v)
+    return tensor.dim(v, index(i)) if t.is_dynamic_dim(i) else t.shape[i]
+
+
+def as_index(d: IntOrValue) -> ir.Value:
+    return index(d) if isinstance(d, int) else d
+
+
+def empty(sizes: Sequence[IntOrValue], elem: ir.Type) -> ir.Value:
+    """tensor.empty with static ints and dynamic index values mixed."""
+    return tensor.empty(list(sizes), elem)
+
+
+def zero(elem: ir.Type) -> ir.Value:
+    return constant(0, elem)
+
+
+def constant(value: float | int | bool, elem: ir.Type) -> ir.Value:
+    if is_float(elem):
+        return arith.constant(elem, float(value))
+    if ir.IntegerType(elem).width == 1:
+        return arith.constant(elem, int(bool(value)))
+    return arith.constant(elem, int(value))
+
+
+def filled(sizes: Sequence[IntOrValue], elem: ir.Type, value: float | int) -> ir.Value:
+    init = empty(sizes, elem)
+    return linalg.fill(constant(value, elem), outs=[init])
+
+
+def convert(v: ir.Value, to: ir.Type) -> ir.Value:
+    """Scalar conversion following PyTorch: floats truncate toward zero when
+    cast to integers; bool is 0/1; integers sign-extend."""
+    src = v.type
+    if src == to:
+        return v
+    if is_float(src) and is_float(to):
+        return arith.extf(to, v) if bitwidth(to) > bitwidth(src) else arith.truncf(to, v)
+    if is_float(to):
+        if ir.IntegerType(src).width == 1:
+            return arith.uitofp(to, v)
+        return arith.sitofp(to, v)
+    if ir.IntegerType(to).width == 1:  # x != 0
+        z = constant(0, src)
+        if is_float(src):
+            return arith.cmpf(arith.CmpFPredicate.UNE, v, z)
+        return arith.cmpi(arith.CmpIPredicate.ne, v, z)
+    if is_float(src):
+        return arith.fptosi(to, v)
+    sw, tw = ir.IntegerType(src).width, ir.IntegerType(to).width
+    if sw == 1:
+        return arith.extui(to, v)
+    return arith.extsi(to, v) if tw > sw else arith.trunci(to, v)
+
+
+def generic(inputs: Sequence[ir.Value], init: ir.Value, maps: Sequence[ir.AffineMap],
+            iterators: Sequence[str], body: Callable[..., ir.Value]) -> ir.Value:
+    """linalg.generic with one output; `body(*input_scalars, out_scalar)`
+    returns the value to yield."""
+    op = linalg.GenericOp(
+        result_tensors=[init.type], inputs=list(inputs), outputs=[init],
+        indexing_maps=ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
+        iterator_types=ir.ArrayAttr.get([
+            ir.Attribute.parse(f"#linalg.iterator_type<{it}>") for it in iterators]))
+    elem_types = [rtt(v).element_type for v in inputs] + [rtt(init).element_type]
+    block = op.regions[0].blocks.append(*elem_types)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([body(*block.arguments)])
+    return op.result
+
+
+def broadcast_map(operand_shape: Sequence[int], out_shape: Sequence[int]) -> ir.AffineMap:
+    """Indexing map reading a right-aligned, broadcast operand in an iteration
+    space of the output's rank (size-1 dims read index 0)."""
+    rank, r = len(out_shape), len(operand_shape)
+    exprs = []
+    for i, d in enumerate(operand_shape):
+        out_d = out_shape[rank - r + i]
+        if d == 1 and out_d != 1:
+            exprs.append(ir.AffineConstantExpr.get(0))
+        else:
+            exprs.append(ir.AffineDimExpr.get(rank - r + i))
+    return ir.AffineMap.get(rank, 0, exprs)
+
+
+def identity_map(rank: int) -> ir.AffineMap:
+    return ir.AffineMap.get_identity(rank)
+
+
+def assert_true(cond: ir.Value, message: str) -> None:
+    """Run-time check; the message is prefixed with the user's source line."""
+    where = source_loc(ir.Location.current)
+    cf.assert_(cond, f"{where}: {message}" if where else message)
+
+
+def assert_same_size(a: ir.Value, b: ir.Value, op_name: str, what: str) -> None:
+    eq = arith.cmpi(arith.CmpIPredicate.eq, a, b)
+    assert_true(eq, f"{op_name}: {what}")
+
+
+def refuse(message: str):
+    """Raise from a lowering to leave the op in place with a diagnostic."""
+    raise LoweringError(message)
+

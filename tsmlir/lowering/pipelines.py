@@ -1,0 +1,78 @@
+"""Named compilation stages and the pass managers that run them.
+
+A stage is an ordered list of pass names: tsmlir Python passes (from
+`passes.PASSES`) and upstream passes/pipeline elements (any text
+`PassManager.add` accepts).  Stages compose into pipelines; every stage and
+pipeline is usable by name from `tsmlir-opt`.
+"""
+from __future__ import annotations
+
+from mlir import ir, passmanager
+
+from . import FAMILY_PASSES
+from .passes import PASSES
+
+BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries "
+             "function-boundary-type-conversion=identity-layout-map}")
+
+STAGES: dict[str, list[str]] = {
+    # tsm -> linalg on tensors
+    "tsm-to-linalg": ["tsm-verify", *FAMILY_PASSES, "canonicalize", "cse"],
+    # linalg on tensors -> loops on memrefs
+    "tsm-linalg-to-loops": [
+        BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
+        "convert-linalg-to-loops", "canonicalize",
+    ],
+    # loops on memrefs -> LLVM dialect
+    "tsm-loops-to-llvm": [
+        "expand-strided-metadata", "lower-affine", "convert-scf-to-cf", "tsm-asserts-to-errors",
+        "math-expand-ops", "convert-math-to-llvm", "convert-math-to-libm",
+        "finalize-memref-to-llvm", "convert-arith-to-llvm", "convert-cf-to-llvm",
+        "convert-func-to-llvm", "convert-ub-to-llvm", "reconcile-unrealized-casts",
+    ],
+}
+PIPELINES: dict[str, list[str]] = {
+    "tsm-cpu-pipeline": ["tsm-to-linalg", "tsm-linalg-to-loops", "tsm-loops-to-llvm"],
+}
+DESCRIPTIONS = {
+    "tsm-to-linalg": "Stage: verify tsm, lower every tsm op family to linalg/tensor/arith",
+    "tsm-linalg-to-loops": "Stage: bufferize and lower linalg to scf/affine loops on memrefs",
+    "tsm-loops-to-llvm": "Stage: lower loops, memrefs, math and arith to the LLVM dialect",
+    "tsm-cpu-pipeline": "Pipeline: tsm to LLVM dialect for the CPU (all stages)",
+}
+
+
+def expand(name: str) -> list[str]:
+    """Flatten a stage/pipeline name into pass names."""
+    if name in PIPELINES:
+        return [p for stage in PIPELINES[name] for p in expand(stage)]
+    if name in STAGES:
+        return [p for item in STAGES[name] for p in expand(item)]
+    return [name]
+
+
+def add_passes(pm: passmanager.PassManager, names: list[str]) -> None:
+    """Append passes by name; Python passes and upstream text interleave."""
+    text: list[str] = []
+
+    def flush():
+        if text:
+            pm.add(",".join(text))
+            text.clear()
+
+    for name in (p for n in names for p in expand(n)):
+        if name in PASSES:
+            flush()
+            pm.add(PASSES[name].callable(), name=name)
+        else:
+            text.append(name)
+    flush()
+
+
+def pass_manager(names: list[str], *, print_after_all: bool = False,
+                 context: ir.Context | None = None) -> passmanager.PassManager:
+    pm = passmanager.PassManager("builtin.module", context=context)
+    add_passes(pm, names)
+    if print_after_all:
+        pm.enable_ir_printing(print_after_all=True)
+    return pm

@@ -1,0 +1,18 @@
+"""Compilation options: one documented dataclass (CLI flags derive from it).
+Environment variables are read here and nowhere else."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CompileOptions:
+    #: LLVM optimization level for the JIT / object code (0-3).
+    opt_level: int = 3
+    #: Directory where every stage's IR is written (`<n>-<stage>.mlir`); None: no dumps.
+    dump_dir: str | None = field(default_factory=lambda: os.environ.get("TSMLIR_DUMP_DIR"))
+    #: Print per-stage compile times to stderr.
+    timing: bool = False
+    #: Pipeline stages run after import (names from tsmlir.lowering.pipelines).
+    stages: tuple[str, ...] = ("tsm-to-linalg", "tsm-linalg-to-loops", "tsm-loops-to-llvm")

@@ -1,0 +1,90 @@
+"""Memref descriptors (the MLIR C calling convention) built from torch tensors
+and torch tensors made from returned descriptors, without copies.
+
+Ownership of a returned buffer is decided from its allocated pointer:
+- 0xdeadbeef marks a `memref.get_global` (a constant): copied, never freed;
+- the data pointer of an input tensor: a view of that input (`as_strided`);
+- anything else was malloc'ed by the compiled code: the tensor takes it over
+  and frees it when the last view dies.
+"""
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import torch
+
+_LIBC = ctypes.CDLL(None)
+_LIBC.free.argtypes = [ctypes.c_void_p]
+GLOBAL_MARKER = 0xDEADBEEF
+
+_NUMPY = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
+          torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
+          torch.int8: np.int8, torch.bool: np.bool_, torch.bfloat16: np.int16}
+
+
+def descriptor_type(rank: int) -> type[ctypes.Structure]:
+    fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+              ("offset", ctypes.c_int64)]
+    if rank:
+        fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
+    return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
+
+
+def results_type(ranks: list[int]) -> type[ctypes.Structure]:
+    fields = [(f"r{i}", descriptor_type(r)) for i, r in enumerate(ranks)]
+    return type("Results", (ctypes.Structure,), {"_fields_": fields})
+
+
+def fill(desc: ctypes.Structure, t: torch.Tensor) -> None:
+    ptr = t.data_ptr()
+    desc.allocated = ptr
+    desc.aligned = ptr
+    desc.offset = 0
+    if t.dim():
+        desc.sizes[:] = t.shape
+        desc.strides[:] = t.stride()
+
+
+class _Owned:
+    """Owns a malloc'ed buffer; numpy keeps it alive as the array's base."""
+
+    def __init__(self, allocated: int, aligned: int, nbytes: int, dtype):
+        self.allocated = allocated
+        self.__array_interface__ = {"data": (aligned, False), "shape": (nbytes // np.dtype(dtype).itemsize,),
+                                    "typestr": np.dtype(dtype).str, "version": 3}
+
+    def __del__(self):
+        _LIBC.free(self.allocated)
+
+
+def to_tensor(desc: ctypes.Structure, rank: int, dtype: torch.dtype,
+              inputs: list[torch.Tensor], owners: dict[int, torch.Tensor]) -> torch.Tensor:
+    sizes = list(desc.sizes) if rank else []
+    strides = list(desc.strides) if rank else []
+    alloc, aligned, offset = desc.allocated or 0, desc.aligned or 0, desc.offset
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    span = 1 + sum((s - 1) * st for s, st in zip(sizes, strides)) if all(sizes) else 0
+    if alloc == GLOBAL_MARKER:
+        base = _borrow(aligned, offset + span, dtype, itemsize)
+        return torch.as_strided(base, sizes, strides, offset).clone()
+    for t in inputs:
+        if t.data_ptr() == alloc:
+            base = t.view(-1) if t.dim() else t.view(1)
+            start = (aligned - alloc) // itemsize + offset
+            return torch.as_strided(base, sizes, strides, start)
+    base = owners.get(alloc)
+    if base is None:
+        owner = _Owned(alloc, aligned, max(offset + span, 1) * itemsize, _NUMPY[dtype])
+        base = torch.from_numpy(np.asarray(owner))
+        if dtype == torch.bfloat16:
+            base = base.view(torch.bfloat16)
+        owners[alloc] = base
+    return torch.as_strided(base, sizes, strides, offset)
+
+
+def _borrow(aligned: int, n: int, dtype: torch.dtype, itemsize: int) -> torch.Tensor:
+    buf = (ctypes.c_byte * max(n * itemsize, 1)).from_address(aligned)
+    arr = np.frombuffer(buf, dtype=_NUMPY[dtype])
+    t = torch.from_numpy(arr)
+    return t.view(torch.bfloat16) if dtype == torch.bfloat16 else t
