@@ -1,26 +1,19 @@
 """MLIR locations and diagnostics rendered for users (file:line:col first)."""
 from __future__ import annotations
 
-import os
 import re
 
-import torch
 from mlir import ir
 
-from .errors import SourceLoc, render
+from .errors import SourceLoc, render, user_frame
 
 _FRAME = re.compile(r'"([^"]+)":(\d+):(\d+)')
-_TORCH_DIR = os.path.dirname(torch.__file__)
 
 
 def source_loc(loc: ir.Location | str) -> SourceLoc | None:
     """The user's frame of an MLIR location (innermost file position outside
     the torch package), or None for unknown locations."""
-    frames = [SourceLoc(f, int(l), int(c)) for f, l, c in _FRAME.findall(str(loc))]
-    for f in frames:
-        if not f.file.startswith(_TORCH_DIR):
-            return f
-    return frames[0] if frames else None
+    return user_frame([SourceLoc(f, int(l), int(c)) for f, l, c in _FRAME.findall(str(loc))])
 
 
 def format_diagnostic(d) -> str:

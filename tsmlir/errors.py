@@ -27,6 +27,17 @@ class SourceLoc:
         return f"{text}\n{caret}"
 
 
+def user_frame(frames: list[SourceLoc]) -> SourceLoc | None:
+    """Innermost frame in the user's code: not inside the torch package and
+    not generated source (`<string>`).  Falls back to the innermost frame."""
+    import torch  # deferred: only needed once errors/locations are rendered
+    torch_dir = torch.__path__[0]
+    for f in frames:
+        if not f.file.startswith((torch_dir, "<")):
+            return f
+    return frames[0] if frames else None
+
+
 def render(loc: SourceLoc | None, message: str, severity: str = "error") -> str:
     if loc is None:
         return f"{severity}: {message}"

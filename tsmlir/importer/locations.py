@@ -6,16 +6,14 @@ methods and functions itself and keeps the call-site frames, so an op inside
 """
 from __future__ import annotations
 
-import os
 import re
 
 import torch
 from mlir import ir
 
-from ..errors import SourceLoc
+from ..errors import SourceLoc, user_frame  # noqa: F401  (re-exported)
 
 _TRAILING = re.compile(r"#\s+(.+):(\d+):(\d+)\s*$")
-_TORCH_DIR = os.path.dirname(torch.__file__)
 
 
 def node_frame(node: torch._C.Node) -> SourceLoc | None:
@@ -25,14 +23,6 @@ def node_frame(node: torch._C.Node) -> SourceLoc | None:
     if not m:
         return None
     return SourceLoc(m.group(1), int(m.group(2)), int(m.group(3)) + 1)
-
-
-def user_frame(frames: list[SourceLoc]) -> SourceLoc | None:
-    """Innermost frame in the user's code (not inside the torch package)."""
-    for f in frames:
-        if not f.file.startswith(_TORCH_DIR):
-            return f
-    return frames[0] if frames else None
 
 
 def mlir_location(kind: str, frames: list[SourceLoc]) -> ir.Location:

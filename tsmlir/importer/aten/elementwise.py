@@ -65,7 +65,12 @@ def _rsub(cx: NodeContext, a, b, alpha=1):
     return cx.build("sub", b, _scaled(cx, a, alpha, b))
 
 
+def _reciprocal(cx: NodeContext, x):
+    return cx.build("div", cx.constant(torch.tensor(1, dtype=cx.type(x).dtype)), x)
+
+
 HANDLERS = {
+    "aten::reciprocal": _reciprocal,
     "aten::add.Tensor": _add("add"),
     "aten::add.Scalar": _add("add"),
     "aten::sub.Tensor": _add("sub"),

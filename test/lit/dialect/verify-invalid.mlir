@@ -1,0 +1,32 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-verify --verify-diagnostics
+// tsm-verify re-runs each op's type rule: wrong shapes and dtypes are rejected.
+
+func.func @add$not_broadcastable(%a: tensor<3x4xf32>, %b: tensor<5xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'tsm.add' op shapes (3, 4) and (5,) are not broadcastable}}
+  %0 = "tsm.add"(%a, %b) : (tensor<3x4xf32>, tensor<5xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @add$wrong_result(%a: tensor<3x4xf32>, %b: tensor<4xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3x4xf32> but got tensor<3x5xf32>}}
+  %0 = "tsm.add"(%a, %b) : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @div$int_gives_float(%a: tensor<4xi64>, %b: tensor<4xi64>) -> tensor<4xi64> {
+  // expected-error @+1 {{expected tensor<4xf32> but got tensor<4xi64>}}
+  %0 = "tsm.div"(%a, %b) : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @gelu$bad_mode(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{approximate must be 'none' or 'tanh'}}
+  %0 = "tsm.gelu"(%a) {approximate = "fast"} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -1,0 +1,42 @@
+"""Shared helpers: compile a module with tsmlir and compare with eager PyTorch."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import tsmlir
+
+# Tolerances per dtype (compiled vs eager).
+TOLERANCES = {torch.float32: dict(rtol=1e-4, atol=1e-5), torch.float64: dict(rtol=1e-7, atol=1e-9)}
+
+
+def check_against_eager(module, inputs, *, input_specs=None, runs=None, **tol):
+    """Compile `module` (with example `inputs` or `input_specs`), run it on
+    `inputs` (and on each tuple in `runs`) and assert it matches eager."""
+    module = module.eval() if isinstance(module, torch.nn.Module) else module
+    if input_specs is None:
+        compiled = tsmlir.compile_module(module, inputs)
+    else:
+        compiled = tsmlir.compile_module(module, input_specs=input_specs)
+    for args in [inputs, *(runs or [])]:
+        with torch.no_grad():
+            expected = module(*args)
+            got = compiled(*args)
+        _assert_close(got, expected, **tol)
+    return compiled
+
+
+def _assert_close(got, expected, **tol):
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(expected)
+        for g, e in zip(got, expected):
+            _assert_close(g, e, **tol)
+        return
+    kw = dict(TOLERANCES.get(expected.dtype, {}))
+    kw.update(tol)
+    torch.testing.assert_close(got, expected, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)

@@ -1,0 +1,100 @@
+"""Elementwise ops against eager: broadcasting, scalars, dtypes, dynamic dims."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class Binary(torch.nn.Module):
+    def __init__(self, op):
+        super().__init__()
+        self.op = op
+
+    def forward(self, x, y):
+        if self.op == "add":
+            return x + y
+        if self.op == "sub":
+            return x - y
+        if self.op == "mul":
+            return x * y
+        return x / y
+
+
+class Scalars(torch.nn.Module):
+    def forward(self, x):
+        return (x + 1) * 2.5 - 3 / (x * x + 1.0) - 0.5 * x.sub(2, alpha=3) + torch.add(x, x, alpha=2)
+
+
+class Unary(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 5), (3, 1)), ((7,), ()), ((1,), (2, 3)),
+          ((), ())]
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_binary_broadcasting(op, shapes):
+    x, y = torch.randn(shapes[0]), torch.randn(shapes[1]) + 3.0
+    check_against_eager(torch.jit.script(Binary(op)), [x, y])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_scalar_arithmetic(dtype):
+    check_against_eager(Scalars(), [torch.randn(5, 6, dtype=dtype)])
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "div"])
+def test_integer_promotion(op):
+    x, y = torch.randint(-5, 5, (4, 3)), torch.randint(1, 5, (3,))
+    check_against_eager(torch.jit.script(Binary(op)), [x, y])
+    check_against_eager(torch.jit.script(Binary(op)), [x, torch.randn(3)])
+
+
+UNARY = {
+    "neg": torch.neg, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+    "exp": torch.exp, "log": lambda x: torch.log(x * x + 0.1), "gelu": F.gelu,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(17,), (2, 3, 5), ()], ids=str)
+def test_unary(name, shape):
+    x = torch.randn(shape) * 3
+    check_against_eager(torch.jit.trace(Unary(UNARY[name]), x), [x])
+
+
+def test_dynamic_dims_one_artifact_many_sizes():
+    specs = [TensorSpec((-1, 4)), TensorSpec((4,))]
+    runs = [[torch.randn(n, 4), torch.randn(4)] for n in (1, 5, 64)]
+    check_against_eager(torch.jit.script(Binary("mul")), runs[0], input_specs=specs, runs=runs[1:])
+
+
+def test_dynamic_mismatch_raises_cleanly():
+    specs = [TensorSpec((-1, 4)), TensorSpec((-1, 4))]
+    compiled = tsmlir.compile_module(torch.jit.script(Binary("add")), input_specs=specs)
+    with pytest.raises(tsmlir.RuntimeCheckError, match="dynamic dimension 0 of the operands must match"):
+        compiled(torch.randn(3, 4), torch.randn(5, 4))
+    # the process and the compiled function are still fine afterwards
+    x = torch.randn(3, 4)
+    torch.testing.assert_close(compiled(x, x), x + x)
+
+
+def test_inplace_ops_rebind():
+    class InPlace(torch.nn.Module):
+        def forward(self, x):
+            y = x * 2
+            y.relu_()
+            y += x
+            return y
+    check_against_eager(InPlace(), [torch.randn(4, 4)])
