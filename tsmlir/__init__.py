@@ -3,13 +3,13 @@
     compiled = tsmlir.compile_module(model, example_inputs=[x])
     y = compiled(x)
 """
-from .compiler import compile_module
+from .compiler import compile_module, load
 from .errors import (InputError, LoweringError, PipelineError, TorchScriptImportError, TsmlirError,
                      UnsupportedOpError, VerificationError)
 from .options import CompileOptions
 from .runtime import CompiledModule, RuntimeCheckError
 from .specs import TensorSpec
 
-__all__ = ["compile_module", "CompiledModule", "CompileOptions", "TensorSpec", "TsmlirError",
+__all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "TsmlirError",
            "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
            "TorchScriptImportError", "UnsupportedOpError", "VerificationError"]

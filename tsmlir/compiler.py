@@ -30,6 +30,11 @@ from .specs import TensorSpec
 
 
 def script(module) -> torch.jit.ScriptModule:
+    if isinstance(module, (str, os.PathLike)):
+        try:
+            return torch.jit.load(os.fspath(module), map_location="cpu")
+        except Exception as e:
+            raise TsmlirError(f"cannot load TorchScript archive '{module}': {e}") from e
     if isinstance(module, torch.jit.ScriptModule):
         return module
     if isinstance(module, torch.nn.Module):
@@ -104,7 +109,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
                    **overrides) -> CompiledModule:
     """Compile `module.<method>` for the given inputs into native code.
 
-    `module`: a torch.nn.Module (scripted automatically) or ScriptModule.
+    `module`: a torch.nn.Module (scripted automatically), a ScriptModule
+    (scripted or traced) or the path of a `torch.jit.save`d archive.
     `example_inputs`: tensors whose shapes/dtypes fix the compiled signature, or
     `input_specs`: `TensorSpec(shape, dtype)` per input, -1 for a dynamic dim.
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
@@ -130,6 +136,11 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
         for k, v in timings.items():
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
     return CompiledModule(fn, timings)
+
+
+def load(path, example_inputs=None, *, input_specs=None, **kwargs) -> CompiledModule:
+    """Compile a saved TorchScript archive (`torch.jit.save`) for the given inputs."""
+    return compile_module(os.fspath(path), example_inputs, input_specs=input_specs, **kwargs)
 
 
 def _result_types(ctx, mlir_module: ir.Module, method: str):

@@ -82,6 +82,12 @@ class Importer:
 
     # -- graphs ----------------------------------------------------------------
     def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc]) -> list:
+        if _has_unresolvable_calls(graph):
+            # Functions of a loaded archive live in its own compilation unit,
+            # which Python cannot reach: let TorchScript inline them instead
+            # (the inlined ops keep their innermost source position only).
+            graph = graph.copy()
+            torch._C._jit_pass_inline(graph)
         env: dict[int, Any] = {}
         for v, a in zip(graph.inputs(), args):
             env[v.unique()] = a
@@ -99,6 +105,10 @@ class Importer:
         args = [env[v.unique()] for v in node.inputs()]
         outputs = list(node.outputs())
         if any(a is UNKNOWN for a in args) and kind != "prim::If":
+            # Downstream of an unsupported op: still report this op if it is
+            # unsupported too, so the user sees every missing op at once.
+            if not _is_supported(node):
+                self.unsupported.append((_schema_name(node), user_frame(here)))
             results = [UNKNOWN] * len(outputs)
         else:
             with mlir_location(kind, here):
@@ -187,12 +197,18 @@ def _dense_attr(value: torch.Tensor, t: ir.RankedTensorType) -> ir.Attribute:
         ir.DenseElementsAttr.get(np.zeros(tuple(value.shape), dtype=np.float32), type=t)
 
 
+def _is_supported(node: torch._C.Node) -> bool:
+    kind, schema = node.kind(), _schema_name(node)
+    if kind in _PRIM or kind in _IGNORED or kind in _FOLDABLE or schema in ATEN:
+        return True
+    base, _, overload = schema.partition(".")
+    return base.endswith("_") and (base[:-1] + ("." + overload if overload else "")) in ATEN
+
+
 def _schema_name(node: torch._C.Node) -> str:
     try:
         return node.schema().split("(")[0]
-    except RuntimeError:
-        return node.kind()
-    except Exception:
+    except RuntimeError:  # prim:: nodes have no schema
         return node.kind()
 
 
@@ -241,9 +257,19 @@ def _prim_callmethod(imp: Importer, node, args, env, frames):
     return outs
 
 
+def _find_function(qualified: str):
+    return torch.jit._state._python_cu.find_function(qualified)
+
+
+def _has_unresolvable_calls(graph) -> bool:
+    return any(n.kind() == "prim::CallFunction"
+               and _find_function(n.inputsAt(0).type().annotation_str) is None
+               for n in graph.findAllNodes("prim::CallFunction", True))
+
+
 def _prim_callfunction(imp: Importer, node, args, env, frames):
     qualified = args[0].qualified_name
-    fn = torch.jit._state._python_cu.find_function(qualified)
+    fn = _find_function(qualified)
     if fn is None:
         raise TorchScriptImportError(f"cannot find the TorchScript function '{qualified}'",
                                      user_frame(frames))
