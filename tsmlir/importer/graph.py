@@ -251,10 +251,11 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
 
 
 def _prim_callmethod(imp: Importer, node, args, env, frames):
-    owner = args[0]
-    method = getattr(owner.obj, node.s("name"))
-    outs = imp.run_graph(method.graph, args, frames)
-    return outs
+    owner, name = args[0], node.s("name")
+    if name == "__len__":  # ModuleList / Sequential length: known at compile time
+        return len(owner.obj)
+    method = getattr(owner.obj, name)
+    return imp.run_graph(method.graph, args, frames)
 
 
 def _find_function(qualified: str):

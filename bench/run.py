@@ -1,0 +1,122 @@
+"""Side-by-side benchmark: eager PyTorch, TorchScript, torch.compile, tsmlir.
+
+    python bench/run.py [--models mlp_b1,resnet18_64] [--threads 1,2]
+                        [--peers eager,torchscript,inductor,tsmlir] [--json out.json]
+
+Prints median milliseconds per model and peer, the ratio of each peer to
+eager (lower is better), compile times separately, GFLOP/s for matmuls, and
+whether each output matches eager.  All peers run in this one process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tsmlir  # noqa: E402
+from models import MODELS  # noqa: E402
+
+PEERS = ("eager", "torchscript", "inductor", "tsmlir")
+
+
+def timed(fn, args, min_time: float = 0.5, max_runs: int = 200) -> float:
+    """Median ms over repeated runs after a warm-up."""
+    for _ in range(3):
+        fn(*args)
+    times, total = [], 0.0
+    while (total < min_time or len(times) < 5) and len(times) < max_runs:
+        start = time.perf_counter()
+        fn(*args)
+        dt = time.perf_counter() - start
+        times.append(dt)
+        total += dt
+    return statistics.median(times) * 1000
+
+
+def build_peer(peer: str, model, inputs):
+    if peer == "eager":
+        return model
+    if peer == "torchscript":
+        ts = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.script(model)))
+        return ts
+    if peer == "inductor":
+        return torch.compile(model)
+    if peer == "tsmlir":
+        return tsmlir.compile_module(model, inputs)
+    raise KeyError(peer)
+
+
+def first_tensor(out):
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def run_model(name: str, peers, threads: int) -> dict:
+    torch.set_num_threads(threads)
+    model, inputs, flops = MODELS[name]()
+    row = {"model": name, "threads": threads, "ms": {}, "compile_s": {}, "ok": {}, "error": {}}
+    with torch.inference_mode():
+        expected = first_tensor(model(*inputs))
+        for peer in peers:
+            try:
+                start = time.perf_counter()
+                fn = build_peer(peer, model, inputs)
+                fn(*inputs)  # first call (inductor compiles here)
+                row["compile_s"][peer] = time.perf_counter() - start
+                got = first_tensor(fn(*inputs))
+                row["ok"][peer] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-4))
+                row["ms"][peer] = timed(fn, inputs)
+            except Exception as e:  # a peer that cannot run the model is reported, not fatal
+                row["error"][peer] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+    if flops:
+        row["gflops"] = {p: flops / (ms * 1e6) for p, ms in row["ms"].items()}
+    return row
+
+
+def print_row(row: dict, peers) -> None:
+    eager = row["ms"].get("eager")
+    cells = []
+    for p in peers:
+        if p in row["ms"]:
+            ratio = f" x{row['ms'][p] / eager:.2f}" if eager else ""
+            mark = "" if row["ok"].get(p) else " WRONG"
+            gf = f" {row['gflops'][p]:.0f}GF/s" if "gflops" in row else ""
+            cells.append(f"{row['ms'][p]:9.3f}ms{ratio}{gf}{mark}")
+        else:
+            cells.append("   n/a")
+    print(f"{row['model']:14s} t={row['threads']}  " + " | ".join(f"{c:28s}" for c in cells))
+    comp = ", ".join(f"{p} {s:.2f}s" for p, s in row["compile_s"].items() if p != "eager")
+    if comp:
+        print(f"{'':18s}compile: {comp}")
+    for p, e in row["error"].items():
+        print(f"{'':18s}{p}: {e}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--threads", default=str(torch.get_num_threads()))
+    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    peers = args.peers.split(",")
+    rows = []
+    print(f"{'model':14s} thr  " + " | ".join(f"{p:28s}" for p in peers))
+    for threads in (int(t) for t in args.threads.split(",")):
+        for name in args.models.split(","):
+            row = run_model(name, peers, threads)
+            print_row(row, peers)
+            rows.append(row)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Bundled example models (plain PyTorch) used by the demo, tests and bench/."""
