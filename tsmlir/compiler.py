@@ -12,7 +12,8 @@ import os
 import sys
 import tempfile
 import time
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import torch
 from mlir import ir
@@ -104,6 +105,44 @@ def _pipeline_error(stage: str, module: ir.Module, messages: list[str], exc: Exc
         reproducer=f"tsmlir-opt --{stage} {path}")
 
 
+@dataclass
+class LoweredProgram:
+    """A program lowered to the LLVM dialect, ready for the JIT or an object file."""
+    context: ir.Context
+    module: ir.Module
+    method: str
+    specs: list[TensorSpec]
+    result_types: list
+    structure: Any
+    timings: dict[str, float]
+
+
+def _apply_overrides(options: CompileOptions | None, overrides: dict) -> CompileOptions:
+    options = options or CompileOptions()
+    for k, v in overrides.items():
+        if not hasattr(options, k):
+            raise TsmlirError(f"unknown compile option '{k}'")
+        setattr(options, k, v)
+    return options
+
+
+def lower_module(module, example_inputs=None, *, input_specs=None,
+                 options: CompileOptions | None = None, method: str = "forward",
+                 **overrides) -> LoweredProgram:
+    """Import `module.<method>` and run every stage down to the LLVM dialect."""
+    options = _apply_overrides(options, overrides)
+    specs = resolve_specs(example_inputs, input_specs)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    ctx, mlir_module, structure = to_tsm(module, specs, method)
+    timings["import"] = time.perf_counter() - start
+    if options.dump_dir:
+        _dump(mlir_module, options.dump_dir, "0-tsm")
+    result_types = _result_types(ctx, mlir_module, method)
+    run_stages(ctx, mlir_module, options.stages, options, timings)
+    return LoweredProgram(ctx, mlir_module, method, specs, result_types, structure, timings)
+
+
 def compile_module(module, example_inputs=None, *, input_specs=None,
                    options: CompileOptions | None = None, method: str = "forward",
                    **overrides) -> CompiledModule:
@@ -115,27 +154,17 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     `input_specs`: `TensorSpec(shape, dtype)` per input, -1 for a dynamic dim.
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
     """
-    options = options or CompileOptions()
-    for k, v in overrides.items():
-        if not hasattr(options, k):
-            raise TsmlirError(f"unknown compile option '{k}'")
-        setattr(options, k, v)
-    specs = resolve_specs(example_inputs, input_specs)
-    timings: dict[str, float] = {}
+    options = _apply_overrides(options, overrides)
+    p = lower_module(module, example_inputs, input_specs=input_specs, options=options,
+                     method=method)
     start = time.perf_counter()
-    ctx, mlir_module, structure = to_tsm(module, specs, method)
-    timings["import"] = time.perf_counter() - start
-    if options.dump_dir:
-        _dump(mlir_module, options.dump_dir, "0-tsm")
-    result_types = _result_types(ctx, mlir_module, method)
-    run_stages(ctx, mlir_module, options.stages, options, timings)
-    start = time.perf_counter()
-    fn = JitFunction(ctx, mlir_module, method, specs, result_types, structure, options.opt_level)
-    timings["jit"] = time.perf_counter() - start
+    fn = JitFunction(p.context, p.module, method, p.specs, p.result_types, p.structure,
+                     options.opt_level)
+    p.timings["jit"] = time.perf_counter() - start
     if options.timing:
-        for k, v in timings.items():
+        for k, v in p.timings.items():
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
-    return CompiledModule(fn, timings)
+    return CompiledModule(fn, p.timings)
 
 
 def load(path, example_inputs=None, *, input_specs=None, **kwargs) -> CompiledModule:
