@@ -132,6 +132,9 @@ def run_chunk(text: str, passes: list[str], args):
         handler = ctx.attach_diagnostic_handler(on_diag)
         try:
             module = ir.Module.parse(text)
+            # Like MLIR's verifier after parsing: tsm ops must follow their type rules.
+            if not args.no_tsm_verify and not PASSES["tsm-verify"].run(module.operation):
+                return False, "", raw, rendered
             if passes:
                 pm = pass_manager(passes, print_after_all=args.mlir_print_ir_after_all)
                 pm.run(module.operation)
@@ -160,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify-diagnostics", action="store_true")
     parser.add_argument("--mlir-print-ir-after-all", action="store_true")
     parser.add_argument("--mlir-print-debuginfo", action="store_true")
+    parser.add_argument("--no-tsm-verify", action="store_true",
+                        help="do not check tsm type rules after parsing")
     parser.add_argument("--list-passes", action="store_true")
     parser.add_argument("--list-supported-ops", action="store_true")
     args, rest = parser.parse_known_args(argv)

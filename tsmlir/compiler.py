@@ -85,14 +85,15 @@ def run_stages(ctx: ir.Context, module: ir.Module, stages: Sequence[str],
         if timings is not None:
             timings[stage] = time.perf_counter() - start
         if options.dump_dir:
-            _dump(module, options.dump_dir, f"{n}-{stage}")
+            _dump(module, options.dump_dir, f"{n}-{stage}", options.dump_weights)
 
 
-def _dump(module: ir.Module, dump_dir: str, name: str) -> str:
+def _dump(module: ir.Module, dump_dir: str, name: str, weights: bool = True) -> str:
     os.makedirs(dump_dir, exist_ok=True)
     path = os.path.join(dump_dir, f"{name}.mlir")
     with open(path, "w") as f:
-        module.operation.print(file=f, enable_debug_info=True)
+        module.operation.print(file=f, enable_debug_info=True,
+                               large_resource_limit=None if weights else 64)
     return path
 
 
@@ -137,7 +138,7 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
     ctx, mlir_module, structure = to_tsm(module, specs, method)
     timings["import"] = time.perf_counter() - start
     if options.dump_dir:
-        _dump(mlir_module, options.dump_dir, "0-tsm")
+        _dump(mlir_module, options.dump_dir, "0-tsm", options.dump_weights)
     result_types = _result_types(ctx, mlir_module, method)
     run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, specs, result_types, structure, timings)

@@ -12,6 +12,9 @@ class CompileOptions:
     opt_level: int = 3
     #: Directory where every stage's IR is written (`<n>-<stage>.mlir`); None: no dumps.
     dump_dir: str | None = field(default_factory=lambda: os.environ.get("TSMLIR_DUMP_DIR"))
+    #: Write weights (dense_resource blobs) into the dumps; off: elided, the dumps
+    #: stay readable but cannot be re-run with real weights.
+    dump_weights: bool = False
     #: Print per-stage compile times to stderr.
     timing: bool = False
     #: Pipeline stages run after import (names from tsmlir.lowering.pipelines).

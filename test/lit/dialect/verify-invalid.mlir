@@ -1,4 +1,5 @@
-// RUN: tsmlir-opt %s --split-input-file --tsm-verify --verify-diagnostics
+// RUN: tsmlir-opt %s --split-input-file --verify-diagnostics
+// RUN: tsmlir-opt %s --split-input-file --no-tsm-verify --tsm-verify --verify-diagnostics
 // tsm-verify re-runs each op's type rule: wrong shapes and dtypes are rejected.
 
 func.func @add$not_broadcastable(%a: tensor<3x4xf32>, %b: tensor<5xf32>) -> tensor<3x4xf32> {
