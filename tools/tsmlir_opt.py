@@ -187,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tsmlir-opt: error: cannot read '{args.input}': {e.strerror}", file=sys.stderr)
         return 1
     chunks = text.split(SPLIT_MARKER) if args.split_input_file else [text]
-    outputs, failed = [], False
+    outputs, failed, first_line = [], False, 0
     for chunk in chunks:
         ok, out, raw, messages = run_chunk(chunk, passes, args)
         if args.verify_diagnostics:
             problems = check_expected(chunk, raw)
-            for p in problems:
+            for p in problems:  # chunk-relative line numbers -> file line numbers
+                p = re.sub(r"^line (\d+)", lambda m: f"line {int(m.group(1)) + first_line}", p)
                 print(f"{args.input}: {p}", file=sys.stderr)
             failed |= bool(problems)
         else:
@@ -201,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             failed |= not ok
         if ok:
             outputs.append(out)
+        first_line += chunk.count("\n")
     result = ("\n" + SPLIT_MARKER + "\n").join(outputs)
     if args.output == "-":
         sys.stdout.write(result)

@@ -1,6 +1,213 @@
-"""tsm matmul ops -> linalg.  (Family filled in by its own change.)"""
+"""tsm matmul ops -> linalg contractions.
+
+In: tsm.matmul (torch.matmul ranks, broadcasting batch dims), tsm.linear
+(x @ weight.T + bias) and tsm.addmm (beta * self + alpha * mat1 @ mat2), all
+operands of one dtype.
+Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
+vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
+(linalg.matmul with a transposed-weight indexing map for a 2-D linear),
+otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
+The init is linalg.fill of zero, or the broadcast bias / beta * self, which
+the contraction then accumulates into.  addmm with alpha != 1 scales in a
+separate elementwise linalg.generic.  Sizes that must agree at run time
+(contraction sizes, batch dims, addend dims) get a `cf.assert` naming the op.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from mlir import ir
+from mlir.dialects import arith, linalg
+
+from ..dialects.types import DYN
+from . import builders as b
 from .passes import pattern_pass
 
-LOWERINGS: dict = {}
 
-lower_matmul_pass = pattern_pass("tsm-lower-matmul", "Lower tsm matmul ops to linalg", LOWERINGS)
+def _shape(v: ir.Value) -> list[int]:
+    t = b.rtt(v)
+    return [DYN if t.is_dynamic_dim(i) else t.shape[i] for i in range(t.rank)]
+
+
+def _agree(sizes: Sequence[b.IntOrValue], op: ir.Operation, what: str) -> b.IntOrValue:
+    """The one size that several dims must share: the static one if any (the
+    type rule saw to it that they agree), else the first dynamic one.  Every
+    other dynamic size is asserted equal to it at run time."""
+    static = [s for s in sizes if isinstance(s, int)]
+    target = static[0] if static else sizes[0]
+    for s in sizes:
+        if not isinstance(s, int) and s is not target:
+            b.assert_same_size(s, b.as_index(target), op.name, what)
+    return target
+
+
+@dataclass
+class _Contraction:
+    """One contraction's iteration space: batch dims, then M (if lhs has
+    rows), N (if rhs has columns), then the reduction K."""
+    maps: list[ir.AffineMap]  # lhs, rhs, result
+    sizes: list[b.IntOrValue]  # result sizes
+    broadcasts: bool  # some batch dim reads a size-1 operand dim at index 0
+
+
+def _plan(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, out_shape: Sequence[int], *,
+          transpose_rhs: bool) -> _Contraction:
+    """Indexing maps and result sizes of `lhs @ rhs` (rhs read as (N, K) when
+    `transpose_rhs`); emits the run-time size checks."""
+    l_shape, r_shape = _shape(lhs), _shape(rhs)
+    has_m, has_n = len(l_shape) >= 2, len(r_shape) >= 2
+    l_batch = l_shape[:-2] if has_m else []
+    r_batch = r_shape[:-2] if has_n else []
+    n_batch = len(out_shape) - has_m - has_n
+    m, n, k = n_batch, n_batch + has_m, n_batch + has_m + has_n
+    d = ir.AffineDimExpr.get
+
+    sizes: list[b.IntOrValue] = []
+    broadcasts = False
+    l_exprs, r_exprs = [], []
+    for i in range(n_batch):
+        dims = []  # sizes of the operand dims that batch dim i reads (not broadcast)
+        for v, batch, exprs in ((lhs, l_batch, l_exprs), (rhs, r_batch, r_exprs)):
+            j = i - (n_batch - len(batch))
+            if j < 0:
+                continue
+            if batch[j] == 1 and out_shape[i] != 1:
+                exprs.append(ir.AffineConstantExpr.get(0))
+                broadcasts = True
+            else:
+                exprs.append(d(i))
+                dims.append(b.dim(v, j))
+        sizes.append(_agree(dims, op, f"batch dimension {i} of the operands must match "
+                                      "(dynamic dims do not broadcast)"))
+    if has_m:
+        l_exprs.append(d(m))
+        sizes.append(b.dim(lhs, len(l_shape) - 2))
+    l_exprs.append(d(k))
+    if has_n:
+        r_exprs += [d(n), d(k)] if transpose_rhs else [d(k), d(n)]
+        sizes.append(b.dim(rhs, len(r_shape) - 2 if transpose_rhs else len(r_shape) - 1))
+    else:
+        r_exprs.append(d(k))
+    r_k = len(r_shape) - 1 if transpose_rhs or not has_n else len(r_shape) - 2
+    _agree([b.dim(lhs, len(l_shape) - 1), b.dim(rhs, r_k)], op,
+           "contraction dimensions of the operands must match")
+    n_loops = k + 1
+    maps = [ir.AffineMap.get(n_loops, 0, l_exprs), ir.AffineMap.get(n_loops, 0, r_exprs),
+            ir.AffineMap.get(n_loops, 0, [d(i) for i in range(k)])]
+    return _Contraction(maps, sizes, broadcasts)
+
+
+def _named(lhs: ir.Value, rhs: ir.Value, c: _Contraction,
+           transpose_rhs: bool) -> Callable[[ir.Value], ir.Value] | None:
+    """The named linalg op computing the contraction, if there is one."""
+    ranks = (b.rtt(lhs).rank, b.rtt(rhs).rank)
+    if transpose_rhs:
+        if ranks == (1, 2):  # x @ W.T == W @ x
+            return lambda init: linalg.matvec(rhs, lhs, outs=[init])
+        if ranks == (2, 2):
+            return lambda init: linalg.matmul(lhs, rhs, outs=[init], indexing_maps=c.maps)
+        return None
+    named = {(1, 1): linalg.dot, (2, 1): linalg.matvec, (1, 2): linalg.vecmat,
+             (2, 2): linalg.matmul}.get(ranks)
+    if ranks == (3, 3) and not c.broadcasts:
+        named = linalg.batch_matmul
+    return None if named is None else lambda init: named(lhs, rhs, outs=[init])
+
+
+def _multiply_add(acc: ir.Value, x: ir.Value, y: ir.Value) -> ir.Value:
+    if b.is_float(acc.type):
+        return arith.addf(acc, arith.mulf(x, y))
+    return arith.addi(acc, arith.muli(x, y))
+
+
+def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: bool = False,
+              addend: ir.Value | None = None, beta: float = 1.0) -> ir.Value:
+    """`lhs @ rhs` accumulated into zero, or into `beta * addend` broadcast
+    to the result."""
+    out_t = b.rtt(op.result)
+    out_shape = _shape(op.result)
+    c = _plan(op, lhs, rhs, out_shape, transpose_rhs=transpose_rhs)
+    elem = out_t.element_type
+    if addend is None or beta == 0:
+        init = b.filled(c.sizes, elem, 0)
+    else:
+        init = _broadcast(op, addend, c.sizes, out_shape, lambda x: _scale(x, beta))
+    named = _named(lhs, rhs, c, transpose_rhs)
+    if named is not None:
+        return named(init)
+    iterators = ["parallel"] * (c.maps[0].n_dims - 1) + ["reduction"]
+    return b.generic([lhs, rhs], init, c.maps, iterators,
+                     lambda x, y, acc: _multiply_add(acc, x, y))
+
+
+def _scale(x: ir.Value, factor: float) -> ir.Value:
+    if factor == 1:
+        return x
+    if b.is_float(x.type):
+        return arith.mulf(x, b.constant(factor, x.type))
+    return arith.muli(x, b.constant(int(factor), x.type))
+
+
+def _check_fits(op: ir.Operation, v: ir.Value, sizes: Sequence[b.IntOrValue]) -> None:
+    """A dim of the addend `v` that is dynamic, or that is not 1 against a
+    dynamic result dim, must equal the result's (dynamic dims do not broadcast)."""
+    offset = len(sizes) - b.rtt(v).rank
+    for j, size in enumerate(_shape(v)):
+        if size == DYN or size != 1 and not isinstance(sizes[offset + j], int):
+            _agree([b.dim(v, j), sizes[offset + j]], op,
+                   f"dimension {j} of the addend must match the result size")
+
+
+def _broadcast(op: ir.Operation, v: ir.Value, sizes: Sequence[b.IntOrValue],
+               out_shape: Sequence[int], body: Callable[[ir.Value], ir.Value]) -> ir.Value:
+    """`body(v)` broadcast to the result shape."""
+    _check_fits(op, v, sizes)
+    init = b.empty(sizes, b.rtt(v).element_type)
+    maps = [b.broadcast_map(_shape(v), out_shape), b.identity_map(len(out_shape))]
+    return b.generic([v], init, maps, ["parallel"] * len(out_shape), lambda x, _: body(x))
+
+
+def _attr(op: ir.Operation, name: str) -> float:
+    return ir.FloatAttr(op.attributes[name]).value if name in op.attributes else 1.0
+
+
+def lower_matmul(op: ir.Operation) -> ir.Value:
+    lhs, rhs = op.operands
+    return _contract(op, lhs, rhs)
+
+
+def lower_linear(op: ir.Operation) -> ir.Value:
+    x, weight, *bias = op.operands
+    return _contract(op, x, weight, transpose_rhs=True, addend=bias[0] if bias else None)
+
+
+def lower_addmm(op: ir.Operation) -> ir.Value:
+    self, mat1, mat2 = op.operands
+    beta, alpha = _attr(op, "beta"), _attr(op, "alpha")
+    if alpha == 1:
+        return _contract(op, mat1, mat2, addend=self, beta=beta)
+    # alpha scales the product only: a second pass updates it in place.
+    product = _contract(op, mat1, mat2)
+    out_shape = _shape(op.result)
+    parallel, identity = ["parallel"] * len(out_shape), b.identity_map(len(out_shape))
+    if beta == 0:  # self is ignored, NaNs included
+        return b.generic([], product, [identity], parallel, lambda p: _scale(p, alpha))
+    _check_fits(op, self, [b.dim(product, i) for i in range(len(out_shape))])
+    maps = [b.broadcast_map(_shape(self), out_shape), identity]
+    return b.generic([self], product, maps, parallel,
+                     lambda s, p: _add(_scale(s, beta), _scale(p, alpha)))
+
+
+def _add(x: ir.Value, y: ir.Value) -> ir.Value:
+    return arith.addf(x, y) if b.is_float(x.type) else arith.addi(x, y)
+
+
+LOWERINGS = {
+    "tsm.matmul": lower_matmul,
+    "tsm.linear": lower_linear,
+    "tsm.addmm": lower_addmm,
+}
+
+lower_matmul_pass = pattern_pass(
+    "tsm-lower-matmul", "Lower tsm matmul ops to linalg contractions", LOWERINGS)

@@ -1,3 +1,72 @@
-"""aten matmul ops -> tsm.  (Family filled in by its own change.)"""
+"""aten matmul ops -> tsm.matmul/linear/addmm.
 
-HANDLERS: dict = {}
+aten::matmul maps to tsm.matmul as is; the ops with stricter ranks (mm, bmm,
+mv, dot) check them here, so that a wrong rank is reported as PyTorch would
+rather than silently taking matmul's more general meaning.  addmm's beta and
+alpha must be compile-time numbers.
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+from ...dialects.types import DYN
+from ..context import NodeContext
+
+
+def _tensors(cx: NodeContext, *values):
+    for v in values:
+        if not isinstance(v, ir.Value):
+            cx.fail(f"expected tensor operands, got {type(v).__name__}")
+
+
+def _check_ranks(cx: NodeContext, name: str, lhs, rhs, ranks: tuple[int, int]):
+    _tensors(cx, lhs, rhs)
+    if (cx.type(lhs).rank, cx.type(rhs).rank) != ranks:
+        cx.fail(f"{name} expects {'-D and '.join(map(str, ranks))}-D tensors, "
+                f"got {cx.type(lhs)} and {cx.type(rhs)}")
+
+
+def _ranked(name: str, *ranks: int):
+    """A handler for a tsm.matmul whose operands must have exactly `ranks`."""
+    def handler(cx: NodeContext, lhs, rhs):
+        _check_ranks(cx, name, lhs, rhs, ranks)
+        return cx.build("matmul", lhs, rhs)
+    return handler
+
+
+def _matmul(cx: NodeContext, lhs, rhs):
+    _tensors(cx, lhs, rhs)
+    return cx.build("matmul", lhs, rhs)
+
+
+def _bmm(cx: NodeContext, lhs, rhs):
+    _check_ranks(cx, "bmm", lhs, rhs, (3, 3))
+    # bmm does not broadcast: a static batch of 1 against another size is an error.
+    b1, b2 = cx.type(lhs).shape[0], cx.type(rhs).shape[0]
+    if DYN not in (b1, b2) and b1 != b2:
+        cx.fail(f"batch sizes differ: {cx.type(lhs)} and {cx.type(rhs)}")
+    return cx.build("matmul", lhs, rhs)
+
+
+def _linear(cx: NodeContext, x, weight, bias=None):
+    _tensors(cx, x, weight, *([] if bias is None else [bias]))
+    return cx.build("linear", x, weight, bias)
+
+
+def _addmm(cx: NodeContext, self, mat1, mat2, beta=1, alpha=1):
+    _tensors(cx, self, mat1, mat2)
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if not isinstance(v, (bool, int, float)):
+            cx.fail(f"{name} must be a compile-time number, got {type(v).__name__}")
+    return cx.build("addmm", self, mat1, mat2, beta=float(beta), alpha=float(alpha))
+
+
+HANDLERS = {
+    "aten::matmul": _matmul,
+    "aten::mm": _ranked("mm", 2, 2),
+    "aten::bmm": _bmm,
+    "aten::mv": _ranked("mv", 2, 1),
+    "aten::dot": _ranked("dot", 1, 1),
+    "aten::linear": _linear,
+    "aten::addmm": _addmm,
+}

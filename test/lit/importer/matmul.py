@@ -1,0 +1,98 @@
+# RUN: %python %s | filecheck %s
+# aten::matmul/mm/bmm/mv/dot import as tsm.matmul (result shapes by torch.matmul's
+# rules), aten::linear as tsm.linear with an optional bias, aten::addmm as
+# tsm.addmm with beta/alpha attributes; rank errors point at the user's line.
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from tsmlir import TensorSpec
+from tsmlir.testing import print_tsm
+
+
+class Products(torch.nn.Module):
+    def forward(self, v, m, b):
+        return v @ v, v @ m, m @ v, torch.mm(m, m), b @ m, b @ v, torch.bmm(b, b), torch.mv(m, v)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[V:.*]]: tensor<4xf32>, %[[M:.*]]: tensor<4x4xf32>, %[[B:.*]]: tensor<?x4x4xf32>)
+# CHECK: "tsm.matmul"(%[[V]], %[[V]]) : (tensor<4xf32>, tensor<4xf32>) -> tensor<f32>
+# CHECK: "tsm.matmul"(%[[V]], %[[M]]) : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4xf32>
+# CHECK: "tsm.matmul"(%[[M]], %[[V]]) : (tensor<4x4xf32>, tensor<4xf32>) -> tensor<4xf32>
+# CHECK: "tsm.matmul"(%[[M]], %[[M]]) : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+# CHECK: "tsm.matmul"(%[[B]], %[[M]]) : (tensor<?x4x4xf32>, tensor<4x4xf32>) -> tensor<?x4x4xf32>
+# CHECK: "tsm.matmul"(%[[B]], %[[V]]) : (tensor<?x4x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+# CHECK: "tsm.matmul"(%[[B]], %[[B]]) : (tensor<?x4x4xf32>, tensor<?x4x4xf32>) -> tensor<?x4x4xf32>
+# CHECK: "tsm.matmul"(%[[M]], %[[V]]) : (tensor<4x4xf32>, tensor<4xf32>) -> tensor<4xf32>
+print_tsm(torch.jit.script(Products()),
+          input_specs=[TensorSpec((4,)), TensorSpec((4, 4)), TensorSpec((-1, 4, 4))])
+
+
+class Broadcast(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.matmul(x, y)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK: "tsm.matmul"(%{{.*}}, %{{.*}}) : (tensor<2x1x3x4xf64>, tensor<5x4x6xf64>) -> tensor<2x5x3x6xf64>
+print_tsm(torch.jit.script(Broadcast()),
+          [torch.randn(2, 1, 3, 4, dtype=torch.float64), torch.randn(5, 4, 6, dtype=torch.float64)])
+
+
+class Mlp(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = torch.nn.Linear(8, 16)
+        self.down = torch.nn.Linear(16, 4, bias=False)
+
+    def forward(self, x):
+        return self.down(torch.relu(self.up(x)))
+
+
+# nn.Linear's parameters become constants; a layer without bias has no third operand.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x3x8xf32>)
+# CHECK-DAG: %[[W1:.*]] = "tsm.constant"() {value = dense_resource<{{.*}}> : tensor<16x8xf32>}
+# CHECK-DAG: %[[B1:.*]] = "tsm.constant"() {value = dense{{.*}} : tensor<16xf32>}
+# CHECK-DAG: %[[W2:.*]] = "tsm.constant"() {value = dense_resource<{{.*}}> : tensor<4x16xf32>}
+# CHECK: %[[H:.*]] = "tsm.linear"(%[[X]], %[[W1]], %[[B1]]) : (tensor<?x3x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<?x3x16xf32>
+# CHECK: %[[R:.*]] = "tsm.relu"(%[[H]])
+# CHECK: "tsm.linear"(%[[R]], %[[W2]]) : (tensor<?x3x16xf32>, tensor<4x16xf32>) -> tensor<?x3x4xf32>
+print_tsm(torch.jit.script(Mlp()), input_specs=[TensorSpec((-1, 3, 8))])
+
+
+class Addmm(torch.nn.Module):
+    def forward(self, s, x, y):
+        return torch.addmm(s, x, y), torch.addmm(s, x, y, beta=0.5, alpha=2)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK: "tsm.addmm"(%{{.*}}, %{{.*}}, %{{.*}}) {alpha = 1.000000e+00 : f64, beta = 1.000000e+00 : f64} : (tensor<5xf32>, tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+# CHECK: "tsm.addmm"(%{{.*}}, %{{.*}}, %{{.*}}) {alpha = 2.000000e+00 : f64, beta = 5.000000e-01 : f64}
+print_tsm(torch.jit.script(Addmm()), [torch.randn(5), torch.randn(3, 4), torch.randn(4, 5)])
+
+
+class BadMm(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.mm(x, y)
+
+
+# The error names the aten op and the user's line.
+# CHECK: matmul.py:[[# @LINE - 4]]:{{[0-9]+}}: error: aten::mm: mm expects 2-D and 2-D tensors, got tensor<2x3x4xf32> and tensor<4x5xf32>
+try:
+    print_tsm(torch.jit.script(BadMm()), [torch.randn(2, 3, 4), torch.randn(4, 5)])
+except tsmlir.TsmlirError as e:
+    print(e)
+
+
+class BadLinear(torch.nn.Module):
+    def forward(self, x, w):
+        return F.linear(x, w)
+
+
+# CHECK: error: aten::linear: shapes (3, 4) and (5, 6) cannot be multiplied (4 != 6)
+try:
+    print_tsm(torch.jit.script(BadLinear()), [torch.randn(3, 4), torch.randn(5, 6)])
+except tsmlir.TsmlirError as e:
+    print(e)

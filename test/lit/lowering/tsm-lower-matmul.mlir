@@ -1,0 +1,243 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-lower-matmul | filecheck %s
+
+// A dynamic M comes from the lhs; the init is zero-filled, then linalg.matmul.
+// CHECK-LABEL: func.func @matmul$2d_dynamic_m
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x4xf32>, %[[RHS:.*]]: tensor<4x5xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[M:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[M]]) : tensor<?x5xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<?x5xf32>)
+// CHECK: %[[RES:.*]] = linalg.matmul ins(%[[LHS]], %[[RHS]] : tensor<?x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
+// CHECK-NOT: cf.assert
+// CHECK: return %[[RES]]
+func.func @matmul$2d_dynamic_m(%a: tensor<?x4xf32>, %b: tensor<4x5xf32>) -> tensor<?x5xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x4xf32>, tensor<4x5xf32>) -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+// 1-D x 1-D is linalg.dot into a 0-d tensor; a dynamic contraction size is
+// checked against the static one at run time.
+// CHECK-LABEL: func.func @matmul$dot_dynamic_k
+// CHECK-SAME: (%[[LHS:.*]]: tensor<4xf32>, %[[RHS:.*]]: tensor<?xf32>)
+// CHECK-DAG: %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[K:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?xf32>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[K]], %[[FOUR]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.matmul: contraction dimensions of the operands must match"
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<f32>)
+// CHECK: linalg.dot ins(%[[LHS]], %[[RHS]] : tensor<4xf32>, tensor<?xf32>) outs(%[[INIT]] : tensor<f32>)
+func.func @matmul$dot_dynamic_k(%a: tensor<4xf32>, %b: tensor<?xf32>) -> tensor<f32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<4xf32>, tensor<?xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul$matvec
+// CHECK-SAME: (%[[MAT:.*]]: tensor<3x4xf64>, %[[VEC:.*]]: tensor<4xf64>)
+// CHECK: linalg.matvec ins(%[[MAT]], %[[VEC]] : tensor<3x4xf64>, tensor<4xf64>) outs(%{{.*}} : tensor<3xf64>)
+func.func @matmul$matvec(%a: tensor<3x4xf64>, %b: tensor<4xf64>) -> tensor<3xf64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<3x4xf64>, tensor<4xf64>) -> tensor<3xf64>
+  return %0 : tensor<3xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul$vecmat
+// CHECK-SAME: (%[[VEC:.*]]: tensor<4xf32>, %[[MAT:.*]]: tensor<4x3xf32>)
+// CHECK: linalg.vecmat ins(%[[VEC]], %[[MAT]] : tensor<4xf32>, tensor<4x3xf32>) outs(%{{.*}} : tensor<3xf32>)
+func.func @matmul$vecmat(%a: tensor<4xf32>, %b: tensor<4x3xf32>) -> tensor<3xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<4xf32>, tensor<4x3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// Two dynamic batch sizes must agree (dynamic dims do not broadcast).
+// CHECK-LABEL: func.func @matmul$batch_dynamic
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf32>, %[[RHS:.*]]: tensor<?x4x5xf32>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf32>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x4x5xf32>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.matmul: batch dimension 0 of the operands must match
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]]) : tensor<?x3x5xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?x3x5xf32>)
+// CHECK: linalg.batch_matmul ins(%[[LHS]], %[[RHS]] : tensor<?x3x4xf32>, tensor<?x4x5xf32>) outs(%[[INIT]] : tensor<?x3x5xf32>)
+func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf32>, %b: tensor<?x4x5xf32>) -> tensor<?x3x5xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xf32>, tensor<?x4x5xf32>) -> tensor<?x3x5xf32>
+  return %0 : tensor<?x3x5xf32>
+}
+
+// -----
+
+// Batch broadcasting lives in the indexing maps: a size-1 batch dim reads index 0,
+// a missing one is not read at all.  Iteration space: (batch0, batch1, m, n, k).
+// CHECK-DAG: #[[LHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, d2, d4)>
+// CHECK-DAG: #[[RHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @matmul$broadcast_batch
+// CHECK-SAME: (%[[LHS:.*]]: tensor<2x1x3x4xf32>, %[[RHS:.*]]: tensor<5x4x6xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[LHS_MAP]], #[[RHS_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : tensor<2x1x3x4xf32>, tensor<5x4x6xf32>) outs(%[[INIT]] : tensor<2x5x3x6xf32>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[PROD:.*]] = arith.mulf %[[X]], %[[Y]] : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PROD]] : f32
+// CHECK: linalg.yield %[[SUM]] : f32
+func.func @matmul$broadcast_batch(%a: tensor<2x1x3x4xf32>, %b: tensor<5x4x6xf32>) -> tensor<2x5x3x6xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<2x1x3x4xf32>, tensor<5x4x6xf32>) -> tensor<2x5x3x6xf32>
+  return %0 : tensor<2x5x3x6xf32>
+}
+
+// -----
+
+// N-D x 1-D: no N dim in the iteration space (batch, m, k).
+// CHECK-DAG: #[[LHS_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[RHS_MAP:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @matmul$nd_by_vector_int
+// CHECK: linalg.generic {indexing_maps = [#[[LHS_MAP]], #[[RHS_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: arith.muli
+// CHECK: arith.addi
+func.func @matmul$nd_by_vector_int(%a: tensor<2x3x4xi64>, %b: tensor<4xi64>) -> tensor<2x3xi64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<2x3x4xi64>, tensor<4xi64>) -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
+}
+
+// -----
+
+// A 2-D linear is linalg.matmul reading the weight transposed; the broadcast
+// bias is the init the product accumulates into.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @linear$bias
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<5x4xf32>, %[[BIAS:.*]]: tensor<5xf32>)
+// CHECK: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[M]]) : tensor<?x5xf32>
+// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[BIAS]] : tensor<5xf32>) outs(%[[EMPTY]] : tensor<?x5xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.matmul indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]]
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x4xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
+func.func @linear$bias(%x: tensor<?x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<5xf32>) -> tensor<?x5xf32> {
+  %0 = "tsm.linear"(%x, %w, %bias) : (tensor<?x4xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+// A 1-D input: x @ W.T is W @ x.
+// CHECK-LABEL: func.func @linear$vector
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>, %[[W:.*]]: tensor<5x4xf32>)
+// CHECK: linalg.matvec ins(%[[W]], %[[X]] : tensor<5x4xf32>, tensor<4xf32>)
+func.func @linear$vector(%x: tensor<4xf32>, %w: tensor<5x4xf32>) -> tensor<5xf32> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<4xf32>, tensor<5x4xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+// An N-D input keeps its leading dims as parallel loops of one linalg.generic.
+// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @linear$3d_dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?x4xf32>, %[[W:.*]]: tensor<5x4xf32>)
+// CHECK: %[[S:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?x4xf32>
+// CHECK: tensor.empty(%[[S]]) : tensor<2x?x5xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x?x4xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x?x5xf32>)
+func.func @linear$3d_dynamic(%x: tensor<2x?x4xf32>, %w: tensor<5x4xf32>) -> tensor<2x?x5xf32> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<2x?x4xf32>, tensor<5x4xf32>) -> tensor<2x?x5xf32>
+  return %0 : tensor<2x?x5xf32>
+}
+
+// -----
+
+// A dynamic bias dim is checked against the result's size.
+// CHECK-LABEL: func.func @linear$dynamic_bias
+// CHECK-SAME: (%{{.*}}: tensor<3x4xf32>, %{{.*}}: tensor<5x4xf32>, %[[BIAS:.*]]: tensor<?xf32>)
+// CHECK-DAG: %[[FIVE:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[N:.*]] = tensor.dim %[[BIAS]], %{{.*}} : tensor<?xf32>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[N]], %[[FIVE]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.linear: dimension 0 of the addend must match the result size"
+// CHECK: linalg.matmul
+func.func @linear$dynamic_bias(%x: tensor<3x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<?xf32>) -> tensor<3x5xf32> {
+  %0 = "tsm.linear"(%x, %w, %bias) : (tensor<3x4xf32>, tensor<5x4xf32>, tensor<?xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// alpha = 1: the init is beta * self, broadcast; linalg.matmul accumulates into it.
+// CHECK-LABEL: func.func @addmm$beta
+// CHECK-SAME: (%[[SELF:.*]]: tensor<5xf32>, %[[A:.*]]: tensor<3x4xf32>, %[[B:.*]]: tensor<4x5xf32>)
+// CHECK-DAG: %[[BETA:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[INIT:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SELF]] : tensor<5xf32>)
+// CHECK: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[S]], %[[BETA]] : f32
+// CHECK: linalg.yield %[[SCALED]]
+// CHECK: linalg.matmul ins(%[[A]], %[[B]] : tensor<3x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<3x5xf32>)
+func.func @addmm$beta(%s: tensor<5xf32>, %a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  %0 = "tsm.addmm"(%s, %a, %b) {beta = 0.5 : f64} : (tensor<5xf32>, tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// alpha != 1: the product is computed into zero, then updated in place with
+// beta * self + alpha * product.
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @addmm$alpha
+// CHECK-SAME: (%[[SELF:.*]]: tensor<3x1xf32>, %[[A:.*]]: tensor<3x4xf32>, %[[B:.*]]: tensor<4x5xf32>)
+// CHECK-DAG: %[[ALPHA:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-DAG: %[[BETA:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill
+// CHECK: %[[PROD:.*]] = linalg.matmul ins(%[[A]], %[[B]] : {{.*}}) outs(%[[INIT]] : tensor<3x5xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[SELF]] : tensor<3x1xf32>) outs(%[[PROD]] : tensor<3x5xf32>)
+// CHECK: ^bb0(%[[S:.*]]: f32, %[[P:.*]]: f32):
+// CHECK-DAG: %[[BS:.*]] = arith.mulf %[[S]], %[[BETA]] : f32
+// CHECK-DAG: %[[AP:.*]] = arith.mulf %[[P]], %[[ALPHA]] : f32
+// CHECK: arith.addf %[[BS]], %[[AP]] : f32
+func.func @addmm$alpha(%s: tensor<3x1xf32>, %a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  %0 = "tsm.addmm"(%s, %a, %b) {beta = 0.5 : f64, alpha = 2.0 : f64} : (tensor<3x1xf32>, tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// beta = 0 ignores self entirely (NaNs in it must not propagate).
+// CHECK-LABEL: func.func @addmm$beta_zero
+// CHECK-SAME: (%[[SELF:.*]]: tensor<3x5xi64>, %{{.*}}: tensor<3x4xi64>, %{{.*}}: tensor<4x5xi64>)
+// CHECK-DAG: %[[THREE:.*]] = arith.constant 3 : i64
+// CHECK: %[[PROD:.*]] = linalg.matmul
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel", "parallel"]} outs(%[[PROD]] : tensor<3x5xi64>)
+// CHECK: arith.muli %{{.*}}, %[[THREE]] : i64
+// CHECK-NOT: %[[SELF]]
+func.func @addmm$beta_zero(%s: tensor<3x5xi64>, %a: tensor<3x4xi64>, %b: tensor<4x5xi64>) -> tensor<3x5xi64> {
+  %0 = "tsm.addmm"(%s, %a, %b) {beta = 0.0 : f64, alpha = 3.0 : f64} : (tensor<3x5xi64>, tensor<3x4xi64>, tensor<4x5xi64>) -> tensor<3x5xi64>
+  return %0 : tensor<3x5xi64>
+}
+
+// -----
+
+// A static self dim against a dynamic result dim is checked at run time.
+// CHECK-LABEL: func.func @addmm$dynamic_n
+// CHECK-SAME: (%[[SELF:.*]]: tensor<5xf32>, %{{.*}}: tensor<3x4xf32>, %[[B:.*]]: tensor<4x?xf32>)
+// CHECK-DAG: %[[FIVE:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[N:.*]] = tensor.dim %[[B]], %{{.*}} : tensor<4x?xf32>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[N]], %[[FIVE]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.addmm: dimension 0 of the addend must match the result size"
+// CHECK: linalg.matmul
+func.func @addmm$dynamic_n(%s: tensor<5xf32>, %a: tensor<3x4xf32>, %b: tensor<4x?xf32>) -> tensor<3x?xf32> {
+  %0 = "tsm.addmm"(%s, %a, %b) : (tensor<5xf32>, tensor<3x4xf32>, tensor<4x?xf32>) -> tensor<3x?xf32>
+  return %0 : tensor<3x?xf32>
+}
