@@ -113,37 +113,37 @@ class Importer:
         else:
             with mlir_location(kind, here):
                 results = self.dispatch(node, kind, args, env, here)
-        if not isinstance(results, (list, tuple)) or kind in ("prim::TupleConstruct",
-                                                              "prim::ListConstruct"):
-            results = [results]
         for v, r in zip(outputs, results):
             env[v.unique()] = r
 
-    def dispatch(self, node, kind: str, args: list, env, frames):
+    def dispatch(self, node, kind: str, args: list, env, frames) -> list:
+        """Translate one node; returns the list of its outputs' values."""
+        n = node.outputsSize()
         handler = _PRIM.get(kind)
         if handler is not None:
-            return handler(self, node, args, env, frames)
+            value = handler(self, node, args, env, frames)
+            return list(value) if kind in _MULTI_OUTPUT else _as_outputs(value, n)
         if kind in _IGNORED:
-            return []
+            return [None] * n
         cx = NodeContext(self, node, frames)
         schema = _schema_name(node)
         fn = ATEN.get(schema)
         if fn is not None:
-            return fn(cx, *args)
+            return _as_outputs(fn(cx, *args), n)
         if schema.split(".")[0].endswith("_"):  # in-place variant: out-of-place + rebind
             base, _, overload = schema.partition(".")
             fn = ATEN.get(base[:-1] + ("." + overload if overload else ""))
             if fn is not None and is_tensor(args[0]):
                 result = fn(cx, *args)
                 env[node.inputsAt(0).unique()] = result
-                return result
+                return _as_outputs(result, n)
         if kind in _FOLDABLE and all(not isinstance(a, ir.Value) for a in args):
             try:
-                return _FOLDABLE[kind](*args)
+                return _as_outputs(_FOLDABLE[kind](*args), n)
             except Exception as e:
                 cx.fail(f"could not evaluate at compile time: {e}")
         self.unsupported.append((schema, user_frame(frames)))
-        return [UNKNOWN] * node.outputsSize()
+        return [UNKNOWN] * n
 
     # -- constants ---------------------------------------------------------------
     def constant(self, value: torch.Tensor, name: str = "") -> ir.Value:
@@ -195,6 +195,14 @@ def _dense_attr(value: torch.Tensor, t: ir.RankedTensorType) -> ir.Attribute:
         return ir.DenseElementsAttr.get_splat(t, attrs[0])
     return ir.DenseElementsAttr.get(attrs, type=t) if attrs else \
         ir.DenseElementsAttr.get(np.zeros(tuple(value.shape), dtype=np.float32), type=t)
+
+
+def _as_outputs(value, n: int) -> list:
+    """A handler returns the value of a single-output node, or a sequence of
+    values for a multi-output node."""
+    if n == 1:
+        return [value]
+    return [] if n == 0 else list(value)
 
 
 def _is_supported(node: torch._C.Node) -> bool:
@@ -318,6 +326,9 @@ def _aten_dim(imp, node, args, env, frames):
     return ir.RankedTensorType(args[0].type).rank
 
 
+# prim handlers that return the list of node outputs (graph calls, unpacking).
+_MULTI_OUTPUT = {"prim::CallMethod", "prim::CallFunction", "prim::If", "prim::ListUnpack",
+                 "prim::TupleUnpack"}
 _PRIM = {
     "prim::Constant": _prim_constant,
     "prim::GetAttr": _prim_getattr,

@@ -1,0 +1,145 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-lower-reduction | filecheck %s
+
+// The reduced dims become "reduction" iterators; the output map keeps the others.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @sum$dims
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<3xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<3xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]]], iterator_types = ["reduction", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]] : tensor<2x3x4xf32>) outs(%[[INIT]] : tensor<3xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: arith.addf %[[IN]], %[[ACC]] : f32
+// CHECK: return %[[SUM]]
+func.func @sum$dims(%x: tensor<2x3x4xf32>) -> tensor<3xf32> {
+  %0 = "tsm.sum"(%x) {dims = array<i64: 0, -1>, keepdim = false} : (tensor<2x3x4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// keepdim re-inserts the reduced dims with tensor.expand_shape; integer sums
+// accumulate in i64.
+// CHECK-LABEL: func.func @sum$keepdim_int
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : i64) outs(%{{.*}} : tensor<3xi64>)
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: outs(%[[INIT]] : tensor<3xi64>)
+// CHECK: ^bb0(%[[IN:.*]]: i32, %[[ACC:.*]]: i64):
+// CHECK: %[[WIDE:.*]] = arith.extsi %[[IN]] : i32 to i64
+// CHECK: arith.addi %[[WIDE]], %[[ACC]] : i64
+// CHECK: tensor.expand_shape %[[SUM]] {{\[}}[0, 1, 2]] output_shape [1, 3, 1] : tensor<3xi64> into tensor<1x3x1xi64>
+func.func @sum$keepdim_int(%x: tensor<2x3x4xi32>) -> tensor<1x3x1xi64> {
+  %0 = "tsm.sum"(%x) {dims = array<i64: 0, 2>, keepdim = true} : (tensor<2x3x4xi32>) -> tensor<1x3x1xi64>
+  return %0 : tensor<1x3x1xi64>
+}
+
+// -----
+
+// Bools count as 0/1 in i64; reducing every dim gives a 0-d tensor.
+// CHECK-DAG: #[[ALL:.*]] = affine_map<(d0) -> ()>
+// CHECK-LABEL: func.func @sum$bool_all
+// CHECK: tensor.empty() : tensor<i64>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[ALL]]], iterator_types = ["reduction"]}
+// CHECK: arith.extui %{{.*}} : i1 to i64
+func.func @sum$bool_all(%x: tensor<5xi1>) -> tensor<i64> {
+  %0 = "tsm.sum"(%x) {dims = array<i64: 0>} : (tensor<5xi1>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+// mean divides by the static element count.
+// CHECK-LABEL: func.func @mean$static
+// CHECK: %[[COUNT:.*]] = arith.constant 1.200000e+01 : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<f32>)
+// CHECK: arith.divf %{{.*}}, %[[COUNT]] : f32
+func.func @mean$static(%x: tensor<3x4xf32>) -> tensor<f32> {
+  %0 = "tsm.mean"(%x) {dims = array<i64: 0, 1>, keepdim = false} : (tensor<3x4xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A dynamic reduced dim: the count is computed at run time from tensor.dim.
+// CHECK-LABEL: func.func @mean$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x10xf32>
+// CHECK: %[[TOTAL:.*]] = arith.muli %[[N]], %{{.*}} : index
+// CHECK: %[[I64:.*]] = arith.index_cast %[[TOTAL]] : index to i64
+// CHECK: %[[COUNT:.*]] = arith.uitofp %[[I64]] : i64 to f32
+// CHECK: arith.divf %{{.*}}, %[[COUNT]] : f32
+// CHECK: tensor.expand_shape %{{.*}} [] output_shape [1, 1] : tensor<f32> into tensor<1x1xf32>
+func.func @mean$dynamic(%x: tensor<?x10xf32>) -> tensor<1x1xf32> {
+  %0 = "tsm.mean"(%x) {dims = array<i64: 0, 1>, keepdim = true} : (tensor<?x10xf32>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+
+// -----
+
+// A kept dynamic dim sizes the init and the expand_shape; f16 accumulates in f32.
+// CHECK-LABEL: func.func @mean$half_keepdim
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf16>)
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x8xf16>
+// CHECK: tensor.empty(%[[ROWS]]) : tensor<?xf32>
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.divf
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [%[[ROWS]], 1] : tensor<?xf16> into tensor<?x1xf16>
+func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
+  %0 = "tsm.mean"(%x) {dims = array<i64: -1>, keepdim = true} : (tensor<?x8xf16>) -> tensor<?x1xf16>
+  return %0 : tensor<?x1xf16>
+}
+
+// -----
+
+// softmax: row max (from -inf), sum of exp(x - max), then exp(x - max) / sum.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @softmax$last_dim
+// CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>)
+// CHECK-DAG: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[MAX_INIT:.*]] = linalg.fill ins(%[[NEG_INF]] : f32)
+// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]] : tensor<?x10xf32>) outs(%[[MAX_INIT]] : tensor<?xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[SUM_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>) outs(%[[SUM_INIT]] : tensor<?xf32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[SHIFTED:.*]] = arith.subf %[[V]], %[[M]] : f32
+// CHECK: %[[E:.*]] = math.exp %[[SHIFTED]] : f32
+// CHECK: arith.addf %[[E]], %[[ACC]] : f32
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[SUM]] : tensor<?x10xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: ^bb0(%[[V2:.*]]: f32, %[[M2:.*]]: f32, %[[S2:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[SHIFTED2:.*]] = arith.subf %[[V2]], %[[M2]] : f32
+// CHECK: %[[E2:.*]] = math.exp %[[SHIFTED2]] : f32
+// CHECK: arith.divf %[[E2]], %[[S2]] : f32
+func.func @softmax$last_dim(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %0 = "tsm.softmax"(%x) {dim = -1} : (tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+// log_softmax along dim 0: x - max - log(sum(exp(x - max))).
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @log_softmax$first_dim
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: ^bb0(%[[V:.*]]: f64, %[[M:.*]]: f64, %[[S:.*]]: f64, %{{.*}}: f64):
+// CHECK: %[[SHIFTED:.*]] = arith.subf %[[V]], %[[M]] : f64
+// CHECK: %[[LOG:.*]] = math.log %[[S]] : f64
+// CHECK: arith.subf %[[SHIFTED]], %[[LOG]] : f64
+func.func @log_softmax$first_dim(%x: tensor<3x5xf64>) -> tensor<3x5xf64> {
+  %0 = "tsm.log_softmax"(%x) {dim = 0} : (tensor<3x5xf64>) -> tensor<3x5xf64>
+  return %0 : tensor<3x5xf64>
+}
