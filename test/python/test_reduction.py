@@ -125,12 +125,7 @@ class FullSum(torch.nn.Module):
         return x.sum()
 
 
-BOOL_INPUT_ABORTS = pytest.mark.skip(
-    reason="a bool (i1 memref) function argument aborts finalize-memref-to-llvm; pipeline issue")
-
-
-@pytest.mark.parametrize("dtype", [torch.int64, torch.int32,
-                                   pytest.param(torch.bool, marks=BOOL_INPUT_ABORTS)])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool])
 def test_integer_sum_accumulates_in_int64(dtype):
     x = torch.randint(-2**31, 2**31 - 1, (4, 50)).to(dtype)
     compiled = check_against_eager(traced(sum_([1]), x), [x])

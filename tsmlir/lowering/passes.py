@@ -37,7 +37,8 @@ def register(name: str, description: str):
     def wrap(fn):
         def run(op: ir.Operation) -> bool:
             try:
-                fn(op)
+                with op.context, op.location:
+                    fn(op)
                 return True
             except FailedAt as e:
                 e.location.emit_error(e.message)

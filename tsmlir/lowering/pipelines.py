@@ -21,7 +21,7 @@ STAGES: dict[str, list[str]] = {
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "convert-linalg-to-loops", "canonicalize",
+        "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
     ],
     # loops on memrefs -> LLVM dialect
     "tsm-loops-to-llvm": [
