@@ -50,7 +50,8 @@ class Attr:
 @dataclass(frozen=True)
 class OpDef:
     """One tsm op.  Operand names may end in '?' (optional, at most one per op)
-    or '*' (variadic, at most one per op)."""
+    or '*' (variadic, at most one per op; IRDL gives every operand of a
+    variadic group the same type, so use it only for same-typed operands)."""
     name: str
     operands: tuple[str, ...]
     infer: Callable[..., list[TensorT]]

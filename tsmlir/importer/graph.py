@@ -38,6 +38,7 @@ _FOLDABLE = {
     "aten::le": operator.le, "aten::gt": operator.gt, "aten::ge": operator.ge,
     "aten::__not__": operator.not_, "aten::__and__": operator.and_, "aten::__or__": operator.or_,
     "aten::__is__": operator.is_, "aten::__isnot__": operator.is_not,
+    "aten::__contains__": operator.contains,
     "aten::__getitem__": operator.getitem, "aten::len": len,
     "aten::Int": int, "aten::Float": float, "aten::Bool": bool,
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
