@@ -1,0 +1,405 @@
+"""tsmlir-compile: archives compiled ahead of time, called from C programs
+built with the system compiler and run without Python, compared with eager
+PyTorch."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tools.tsmlir_compile import main as compile_main
+from tsmlir.runtime.aot import AotArtifacts, EntryPoint, compile_aot, parse_input_spec
+from tsmlir.specs import TensorSpec
+
+CC = shutil.which("cc")
+pytestmark = [pytest.mark.skipif(CC is None, reason="needs a C compiler (cc)"),
+              pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")]
+CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"]
+
+# Included by every test program: read inputs from raw files, print outputs as
+# `label dims... | values...` after checking the layout the API promises.
+C_HELPERS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+
+static float *load(const char *path, long count) {
+  float *data = malloc(count * sizeof(float) + 1);
+  FILE *f = fopen(path, "rb");
+  if (!data || !f || fread(data, sizeof(float), count, f) != (size_t)count) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(2);
+  }
+  fclose(f);
+  return data;
+}
+
+static void print_tensor(const char *label, const float *allocated, const float *aligned,
+                         long offset, const int64_t *sizes, const int64_t *strides, int rank) {
+  long count = 1, stride = 1;
+  if (!allocated || offset != 0) {
+    printf("%s BAD-BUFFER\n", label);
+    return;
+  }
+  for (int d = rank - 1; d >= 0; --d) {
+    if (sizes[d] != 1 && strides[d] != stride)
+      printf("%s BAD-STRIDES\n", label);
+    stride *= sizes[d];
+  }
+  printf("%s", label);
+  for (int d = 0; d < rank; ++d) {
+    printf(" %ld", (long)sizes[d]);
+    count *= sizes[d];
+  }
+  printf(" |");
+  for (long i = 0; i < count; ++i)
+    printf(" %.9g", aligned[i]);
+  printf("\n");
+}
+#define PRINT(label, m, rank) \
+  print_tensor(label, (m).allocated, (m).aligned, (long)(m).offset, (m).sizes, (m).strides, rank)
+#define PRINT0(label, m) print_tensor(label, (m).allocated, (m).aligned, (long)(m).offset, 0, 0, 0)
+"""
+
+
+def _save(module: torch.nn.Module, path) -> str:
+    torch.jit.script(module).save(str(path))
+    return str(path)
+
+
+def _write_input(tmp_path, name: str, t: torch.Tensor) -> str:
+    path = tmp_path / f"{name}.bin"
+    path.write_bytes(t.contiguous().numpy().tobytes())
+    return str(path)
+
+
+def _build(tmp_path, main_c: str, artifacts, *, shared: bool = False, sanitize: bool = False) -> str:
+    """Compile main.c against the generated API; returns the executable."""
+    src = tmp_path / "main.c"
+    src.write_text(f'#include "{artifacts.name}.h"\n{C_HELPERS}\n{main_c}')
+    exe = str(tmp_path / "main")
+    out_dir = os.path.dirname(artifacts.header)
+    flags = CFLAGS + (["-fsanitize=address", "-fno-omit-frame-pointer"] if sanitize else [])
+    if shared:
+        link = [artifacts.shared_library, f"-Wl,-rpath,{out_dir}"]
+    else:
+        link = [artifacts.runtime_source, artifacts.object_file, "-lm"]
+    subprocess.run([CC, *flags, "-I", out_dir, str(src), *link, "-o", exe], check=True,
+                   capture_output=True, text=True)
+    return exe
+
+
+def _run(exe: str, *args) -> subprocess.CompletedProcess:
+    # A clean environment: the program must not need Python, torch or MLIR.
+    env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=1"}
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def _outputs(stdout: str) -> dict[str, torch.Tensor]:
+    out = {}
+    for line in stdout.splitlines():
+        head, _, values = line.partition(" |")
+        assert _, f"unexpected output line: {line}"
+        label, *dims = head.split()
+        out[label] = torch.tensor([float(v) for v in values.split()]).reshape(
+            [int(d) for d in dims])
+    return out
+
+
+def _artifacts_in(out_dir, name) -> AotArtifacts:
+    """What a tsmlir-compile run wrote, as compile_aot describes it."""
+    so = out_dir / f"{name}.so"
+    return AotArtifacts(name, str(out_dir / f"{name}.o"), str(out_dir / f"{name}.h"),
+                        str(out_dir / f"{name}_runtime.c"), str(so) if so.exists() else None, {})
+
+
+class Activations(torch.nn.Module):
+    def forward(self, x, y):
+        a = torch.nn.functional.gelu(x) * torch.sigmoid(y) - torch.tanh(x) / (torch.exp(y) + 1.0)
+        return torch.relu(a + x), (x - y, x * y)
+
+
+def test_shared_library_from_the_command_line_matches_eager(tmp_path):
+    model = _save(Activations(), tmp_path / "act.pt")
+    out_dir = tmp_path / "out"
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "tsmlir-compile"), model,
+                           "--input", "2x3x4xf32", "--input", "2x3x4xf32", "--name", "act",
+                           "--shared", "-o", str(out_dir)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for f in ("act.o", "act.h", "act_runtime.c", "act.so"):
+        assert (out_dir / f).is_file(), f
+    artifacts = _artifacts_in(out_dir, "act")
+    exe = _build(tmp_path, r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  tsmlir_memref_f32_3d x = {0}, y = {0}, r, d, p;
+  x.allocated = x.aligned = load(argv[1], 24);
+  y.allocated = y.aligned = load(argv[2], 24);
+  int64_t sizes[3] = {2, 3, 4}, strides[3] = {12, 4, 1};
+  for (int i = 0; i < 3; ++i) {
+    x.sizes[i] = y.sizes[i] = sizes[i];
+    x.strides[i] = y.strides[i] = strides[i];
+  }
+  int status = act_forward(&x, &y, &r, &d, &p);
+  if (status) {
+    printf("error %d: %s\n", status, act_error_message(status));
+    return 1;
+  }
+  PRINT("relu", r, 3);
+  PRINT("diff", d, 3);
+  PRINT("prod", p, 3);
+  act_free(r.allocated);
+  act_free(d.allocated);
+  act_free(p.allocated);
+  free(x.allocated);
+  free(y.allocated);
+  return 0;
+}
+""", artifacts, shared=True)
+    x, y = torch.randn(2, 3, 4), torch.randn(2, 3, 4)
+    run = _run(exe, _write_input(tmp_path, "x", x), _write_input(tmp_path, "y", y))
+    assert run.returncode == 0, run.stdout + run.stderr
+    got = _outputs(run.stdout)
+    relu, (diff, prod) = Activations()(x, y)
+    torch.testing.assert_close(got["relu"], relu, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(got["diff"], diff)
+    torch.testing.assert_close(got["prod"], prod)
+
+
+class AddTanh(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.tanh(x + y) * 0.5
+
+
+DYNAMIC_MAIN = r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  long rows_x = atol(argv[3]), rows_y = atol(argv[4]), cols = atol(argv[5]);
+  tsmlir_memref_f32_2d x = {0}, y = {0}, out;
+  x.allocated = x.aligned = load(argv[1], rows_x * cols);
+  y.allocated = y.aligned = load(argv[2], rows_y * cols);
+  x.sizes[0] = rows_x, x.sizes[1] = cols, x.strides[0] = cols, x.strides[1] = 1;
+  y.sizes[0] = rows_y, y.sizes[1] = cols, y.strides[0] = cols, y.strides[1] = 1;
+  int status = dyn_forward(&x, &y, &out);
+  free(x.allocated);
+  free(y.allocated);
+  if (status) {
+    printf("status %d: %s\n", status, dyn_error_message(status));
+    return out.allocated == NULL && out.aligned == NULL ? 3 : 4;
+  }
+  PRINT("out", out, 2);
+  dyn_free(out.allocated);
+  return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def dynamic_program(tmp_path_factory):
+    """AddTanh compiled for ?x4xf32 inputs and linked (object + runtime source) with ASan."""
+    tmp_path = tmp_path_factory.mktemp("dynamic")
+    artifacts = compile_aot(_save(AddTanh(), tmp_path / "dyn.pt"),
+                            [EntryPoint("forward", [TensorSpec((-1, 4))] * 2)], tmp_path / "out")
+    return tmp_path, _build(tmp_path, DYNAMIC_MAIN, artifacts, sanitize=True)
+
+
+def _run_dynamic(program, x, y):
+    tmp_path, exe = program
+    return _run(exe, _write_input(tmp_path, "x", x), _write_input(tmp_path, "y", y),
+                x.shape[0], y.shape[0], x.shape[1])
+
+
+@pytest.mark.parametrize("rows", [1, 3, 17, 0])
+def test_dynamic_dim(dynamic_program, rows):
+    x, y = torch.randn(rows, 4), torch.randn(rows, 4)
+    run = _run_dynamic(dynamic_program, x, y)
+    assert run.returncode == 0, run.stdout + run.stderr
+    torch.testing.assert_close(_outputs(run.stdout)["out"], AddTanh()(x, y))
+
+
+def test_failed_runtime_check_returns_a_status_and_its_message(dynamic_program):
+    run = _run_dynamic(dynamic_program, torch.randn(3, 4), torch.randn(5, 4))
+    assert run.returncode == 3, run.stdout + run.stderr  # a status, zeroed output, no crash
+    assert "dyn_forward:" in run.stdout and "tsm.add" in run.stdout
+    assert "dynamic dimension 0" in run.stdout
+    assert "AddressSanitizer" not in run.stderr
+
+
+def test_static_dim_mismatch_is_rejected_before_the_call(dynamic_program):
+    run = _run_dynamic(dynamic_program, torch.randn(2, 5), torch.randn(2, 5))
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "argument 'x' (input 0, compiled for ?x4xf32) must have size 4 in dim 1" in run.stdout
+
+
+class Aliasing(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.arange(6.0).reshape(2, 3)
+
+    def forward(self, x):
+        y = x * 2.0
+        return x, self.w, y, y, x + self.w
+
+
+def test_every_output_is_owned_by_the_caller(tmp_path):
+    """Constants, views of inputs and repeated outputs come back as separate
+    malloc'ed buffers: freeing each one is valid (checked by AddressSanitizer)."""
+    artifacts = compile_aot(_save(Aliasing(), tmp_path / "alias.pt"),
+                            [EntryPoint("forward", [TensorSpec((2, 3))])], tmp_path / "out")
+    exe = _build(tmp_path, r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  tsmlir_memref_f32_2d x = {0}, o[5];
+  x.allocated = x.aligned = load(argv[1], 6);
+  x.sizes[0] = 2, x.sizes[1] = 3, x.strides[0] = 3, x.strides[1] = 1;
+  int status = alias_forward(&x, &o[0], &o[1], &o[2], &o[3], &o[4]);
+  if (status) {
+    printf("error %d: %s\n", status, alias_error_message(status));
+    return 1;
+  }
+  x.aligned[0] = 1000.0f; /* outputs must not alias the input */
+  const char *labels[5] = {"x", "w", "y", "y2", "sum"};
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < i; ++j)
+      if (o[i].allocated == o[j].allocated)
+        printf("SHARED %d %d\n", i, j);
+  for (int i = 0; i < 5; ++i) {
+    PRINT(labels[i], o[i], 2);
+    alias_free(o[i].allocated);
+  }
+  free(x.allocated);
+  return 0;
+}
+""", artifacts, sanitize=True)
+    x = torch.randn(2, 3)
+    run = _run(exe, _write_input(tmp_path, "x", x))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SHARED" not in run.stdout and "BAD" not in run.stdout
+    got = _outputs(run.stdout)
+    for label, expected in zip(["x", "w", "y", "y2", "sum"], Aliasing()(x)):
+        torch.testing.assert_close(got[label], expected)
+
+
+class TwoMethods(torch.nn.Module):
+    def forward(self, x):
+        return torch.sigmoid(x)
+
+    @torch.jit.export
+    def scale(self, x, s):
+        return x * s + 1.0
+
+
+def test_two_entry_points_portable(tmp_path):
+    """Two methods in one object, code for any x86-64-v2 CPU, a 0-d argument."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("--portable targets x86-64-v2")
+    artifacts = compile_aot(
+        _save(TwoMethods(), tmp_path / "two.pt"),
+        [EntryPoint("forward", [TensorSpec((5,))]),
+         EntryPoint("scale", [TensorSpec((-1,)), TensorSpec(())])],
+        tmp_path / "out", portable=True)
+    header = " ".join(open(artifacts.header).read().split())
+    assert "int two_forward(const tsmlir_memref_f32_1d *x, tsmlir_memref_f32_1d *out0);" in header
+    assert ("int two_scale(const tsmlir_memref_f32_1d *x, const tsmlir_memref_f32_0d *s, "
+            "tsmlir_memref_f32_1d *out0);") in header
+    exe = _build(tmp_path, r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  float s_value = 2.5f;
+  tsmlir_memref_f32_1d x = {0}, a, b;
+  tsmlir_memref_f32_0d s = {&s_value, &s_value, 0};
+  x.allocated = x.aligned = load(argv[1], 5);
+  x.sizes[0] = 5, x.strides[0] = 1;
+  if (two_forward(&x, &a) || two_scale(&x, &s, &b))
+    return 1;
+  PRINT("sigmoid", a, 1);
+  PRINT("scale", b, 1);
+  two_free(a.allocated);
+  two_free(b.allocated);
+  free(x.allocated);
+  return 0;
+}
+""", artifacts)
+    objdump = shutil.which("objdump")
+    if objdump:  # x86-64-v2 has no AVX: no VEX-encoded (v...) instruction
+        code = subprocess.run([objdump, "-d", "--no-show-raw-insn", artifacts.object_file],
+                              capture_output=True, text=True, check=True).stdout
+        assert not re.search(r"^\s+[0-9a-f]+:\s+v[a-z0-9]+\s", code, re.MULTILINE)
+    x = torch.randn(5)
+    run = _run(exe, _write_input(tmp_path, "x", x))
+    assert run.returncode == 0, run.stdout + run.stderr
+    got = _outputs(run.stdout)
+    torch.testing.assert_close(got["sigmoid"], torch.sigmoid(x))
+    torch.testing.assert_close(got["scale"], x * 2.5 + 1.0)
+
+
+# --- the command line: user errors exit 1 with a message, never a traceback
+
+
+def _cli_error(capsys, *argv) -> str:
+    assert compile_main([*map(str, argv)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tsmlir-compile: ") and "error: " in err and "Traceback" not in err
+    return err
+
+
+def test_bad_input_spec(tmp_path, capsys):
+    model = _save(AddTanh(), tmp_path / "m.pt")
+    err = _cli_error(capsys, model, "--input", "4xq32", "-o", tmp_path / "out")
+    assert "bad input spec '4xq32': unknown element type 'q32'" in err
+    err = _cli_error(capsys, model, "--input", "4xnx4xf32", "-o", tmp_path / "out")
+    assert "dimension 'n' is neither a size nor '?'" in err
+
+
+def test_wrong_number_of_inputs(tmp_path, capsys):
+    model = _save(AddTanh(), tmp_path / "m.pt")
+    err = _cli_error(capsys, model, "--input", "4xf32", "-o", tmp_path / "out")
+    assert "forward(x, y) takes 2 tensor argument(s); 1 input spec(s) given" in err
+
+
+def test_missing_archive(tmp_path, capsys):
+    err = _cli_error(capsys, tmp_path / "nope.pt", "--input", "4xf32", "-o", tmp_path / "out")
+    assert "no such file" in err and "nope.pt" in err
+
+
+def test_not_an_archive(tmp_path, capsys):
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_text("not a zip")
+    err = _cli_error(capsys, bogus, "--input", "4xf32", "-o", tmp_path / "out")
+    assert "cannot load TorchScript archive" in err
+
+
+class Unsupported(torch.nn.Module):
+    def forward(self, x):
+        return torch.nonzero(x)
+
+
+def test_unsupported_model(tmp_path, capsys):
+    err = _cli_error(capsys, _save(Unsupported(), tmp_path / "u.pt"), "--input", "4xf32",
+                     "-o", tmp_path / "out")
+    assert "aten::nonzero" in err
+
+
+def test_unknown_method(tmp_path, capsys):
+    err = _cli_error(capsys, _save(AddTanh(), tmp_path / "m.pt"), "--method", "encode",
+                     "--input", "4xf32", "-o", tmp_path / "out")
+    assert "the archive has no method 'encode' (methods: forward)" in err
+
+
+def test_parse_input_spec():
+    assert parse_input_spec("1x3x64x64xf32") == TensorSpec((1, 3, 64, 64), torch.float32)
+    assert parse_input_spec("?x784xi64") == TensorSpec((-1, 784), torch.int64)
+    assert parse_input_spec("bf16") == TensorSpec((), torch.bfloat16)
+
+
+def test_inputs_group_by_method():
+    from tools.tsmlir_compile import _entries
+    one = _entries([("input", "4xf32"), ("method", "encode"), ("input", "f32")])
+    assert one == [EntryPoint("encode", [TensorSpec((4,)), TensorSpec(())])]
+    two = _entries([("method", "a"), ("input", "4xf32"), ("method", "b"), ("input", "?xi64")])
+    assert two == [EntryPoint("a", [TensorSpec((4,))]), EntryPoint("b", [TensorSpec((-1,), torch.int64)])]
