@@ -1,0 +1,98 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-verify --verify-diagnostics
+// tsm-verify re-runs the nn type rules: channel counts, groups, window sizes.
+
+func.func @conv2d$channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'tsm.conv2d' op input has 3 channels but weight tensor<4x2x3x3xf32> with groups=1 expects 2}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv2d$groups_divide_filters(%x: tensor<1x4x8x8xf32>, %w: tensor<3x2x3x3xf32>) -> tensor<1x3x6x6xf32> {
+  // expected-error @+1 {{groups=2 must be >= 1 and divide the 3 filters}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 2} : (tensor<1x4x8x8xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x6x6xf32>
+  return %0 : tensor<1x3x6x6xf32>
+}
+
+// -----
+
+func.func @conv2d$bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{bias must be 1-D with 4 elements, got tensor<3xf32>}}
+  %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv2d$padding_has_four_sides(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32> {
+  // expected-error @+1 {{padding must have 4 values, got [1, 1]}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return %0 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+func.func @conv2d$input_too_small(%x: tensor<1x3x2x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x0x6xf32> {
+  // expected-error @+1 {{output H would be 0 for input tensor<1x3x2x8xf32>: the input is too small}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x2x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x0x6xf32>
+  return %0 : tensor<1x4x0x6xf32>
+}
+
+// -----
+
+func.func @conv2d$int(%x: tensor<1x3x8x8xi64>, %w: tensor<4x3x3x3xi64>) -> tensor<1x4x6x6xi64> {
+  // expected-error @+1 {{expects a floating-point input, got tensor<1x3x8x8xi64>}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xi64>, tensor<4x3x3x3xi64>) -> tensor<1x4x6x6xi64>
+  return %0 : tensor<1x4x6x6xi64>
+}
+
+// -----
+
+func.func @conv2d$wrong_result(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x4x4xf32> {
+  // expected-error @+1 {{result type mismatch: expected tensor<?x4x3x3xf32> but got tensor<?x4x4x4xf32>}}
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x4x4xf32>
+  return %0 : tensor<?x4x4x4xf32>
+}
+
+// -----
+
+func.func @max_pool2d$padding_over_half_kernel(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x6x6xf32> {
+  // expected-error @+1 {{padding [2, 2] must have 2 values, each at most half the kernel size [3, 3]}}
+  %0 = "tsm.max_pool2d"(%x) {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x6x6xf32>
+  return %0 : tensor<1x2x6x6xf32>
+}
+
+// -----
+
+// With ceil_mode a window that would start in the right padding is dropped:
+// 5 rows, kernel 2, stride 2, padding 1 gives 3 windows, not 4.
+func.func @max_pool2d$ceil_last_window(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{expected tensor<1x1x3x3xf32> but got tensor<1x1x4x4xf32>}}
+  %0 = "tsm.max_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, ceil_mode = 1 : i1} : (tensor<1x1x5x5xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @adaptive_avg_pool2d$size(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x0x2xf32> {
+  // expected-error @+1 {{output_size must be 2 positive sizes, got [0, 2]}}
+  %0 = "tsm.adaptive_avg_pool2d"(%x) {output_size = array<i64: 0, 2>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x0x2xf32>
+  return %0 : tensor<1x2x0x2xf32>
+}
+
+// -----
+
+func.func @batch_norm$channels(%x: tensor<2x3x4x4xf32>, %w: tensor<4xf32>, %v: tensor<3xf32>) -> tensor<2x3x4x4xf32> {
+  // expected-error @+1 {{weight must be a 1-D torch.float32 tensor of 3 channels, got tensor<4xf32>}}
+  %0 = "tsm.batch_norm"(%x, %w, %v, %v, %v) {eps = 1.0e-05 : f64} : (tensor<2x3x4x4xf32>, tensor<4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x4xf32>
+  return %0 : tensor<2x3x4x4xf32>
+}
+
+// -----
+
+func.func @max_pool2d$bool(%x: tensor<1x1x4x4xi1>) -> tensor<1x1x2x2xi1> {
+  // expected-error @+1 {{expects a numeric input, got tensor<1x1x4x4xi1>}}
+  %0 = "tsm.max_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x1x4x4xi1>) -> tensor<1x1x2x2xi1>
+  return %0 : tensor<1x1x2x2xi1>
+}

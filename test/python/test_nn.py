@@ -1,0 +1,178 @@
+"""Convolution, pooling and batch norm against eager: strides, padding (incl.
+'same'), dilation, groups, ceil_mode, odd and dynamic sizes, traced modules."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+CONVS = {
+    "plain": dict(in_channels=3, out_channels=4, kernel_size=3),
+    "stride2_pad1": dict(in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1),
+    "dilation_asym": dict(in_channels=3, out_channels=5, kernel_size=(3, 2), stride=(2, 1),
+                          padding=(1, 2), dilation=(2, 1)),
+    "groups2": dict(in_channels=4, out_channels=6, kernel_size=3, groups=2, padding=1),
+    "depthwise": dict(in_channels=4, out_channels=4, kernel_size=3, groups=4, stride=2),
+    "depthwise_x2": dict(in_channels=4, out_channels=8, kernel_size=3, groups=4, dilation=2),
+    "no_bias": dict(in_channels=3, out_channels=4, kernel_size=1, bias=False),
+    "same_even": dict(in_channels=4, out_channels=3, kernel_size=4, padding="same"),
+    "same_dilated": dict(in_channels=4, out_channels=3, kernel_size=3, padding="same", dilation=2),
+    "valid": dict(in_channels=3, out_channels=2, kernel_size=(2, 3), padding="valid"),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("name", CONVS)
+def test_conv2d(name):
+    conv = torch.nn.Conv2d(**CONVS[name])
+    x = torch.randn(2, conv.in_channels, 9, 11)  # odd sizes: strided windows leave a remainder
+    check_against_eager(torch.jit.script(conv), [x])
+
+
+@pytest.mark.parametrize("name", ["plain", "groups2", "depthwise"])
+def test_conv2d_dynamic_batch(name):
+    conv = torch.jit.script(torch.nn.Conv2d(**CONVS[name]))
+    c = conv.in_channels
+    check_against_eager(conv, [torch.randn(2, c, 8, 8)], input_specs=[TensorSpec((-1, c, 8, 8))],
+                        runs=[[torch.randn(1, c, 8, 8)], [torch.randn(3, c, 8, 8)]])
+
+
+def test_conv2d_float64():
+    conv = torch.nn.Conv2d(2, 3, 3, padding=1, groups=1).double()
+    check_against_eager(torch.jit.script(conv), [torch.randn(1, 2, 7, 7, dtype=torch.float64)])
+
+
+@pytest.mark.parametrize("name", ["stride2_pad1", "groups2", "depthwise_x2", "no_bias"])
+def test_traced_conv2d(name):
+    """torch.jit.trace records aten::_convolution."""
+    conv = torch.nn.Conv2d(**CONVS[name]).eval()
+    x = torch.randn(1, conv.in_channels, 8, 10)
+    check_against_eager(torch.jit.trace(conv, x), [x])
+
+
+def test_transposed_convolution_is_refused():
+    deconv = torch.nn.ConvTranspose2d(3, 2, 3)
+    x = torch.randn(1, 3, 5, 5)
+    with pytest.raises(tsmlir.TorchScriptImportError, match="transposed convolution"):
+        tsmlir.compile_module(torch.jit.trace(deconv, x), [x])
+
+
+POOLS = {
+    "k2": dict(kernel_size=2),
+    "k3_s2_p1": dict(kernel_size=3, stride=2, padding=1),
+    "ceil": dict(kernel_size=3, stride=2, ceil_mode=True),
+    "ceil_pad": dict(kernel_size=2, stride=2, padding=1, ceil_mode=True),
+    "dilation": dict(kernel_size=2, stride=1, dilation=2, padding=1),
+    "asym": dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 0)),
+}
+
+
+@pytest.mark.parametrize("name", POOLS)
+@pytest.mark.parametrize("size", [(8, 8), (7, 9)], ids=str)
+def test_max_pool2d(name, size):
+    pool = torch.jit.script(torch.nn.MaxPool2d(**POOLS[name]))
+    check_against_eager(pool, [torch.randn(2, 3, *size)])
+
+
+class FunctionalMaxPool(torch.nn.Module):
+    def forward(self, x):
+        return F.max_pool2d(x, 3)  # stride=None reaches aten as []: the kernel size
+
+
+def test_max_pool2d_default_stride_dynamic_batch():
+    check_against_eager(torch.jit.script(FunctionalMaxPool()), [torch.randn(2, 3, 10, 9)],
+                        input_specs=[TensorSpec((-1, 3, 10, 9))],
+                        runs=[[torch.randn(1, 3, 10, 9)]])
+
+
+def test_max_pool2d_int64():
+    pool = torch.jit.script(torch.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True))
+    check_against_eager(pool, [torch.randint(-100, 100, (1, 2, 7, 8))])
+
+
+def test_max_pool2d_dynamic_spatial_dims_are_refused():
+    pool = torch.jit.script(torch.nn.MaxPool2d(2))
+    with pytest.raises(tsmlir.TsmlirError, match="only the batch dim may be dynamic"):
+        tsmlir.compile_module(pool, input_specs=[TensorSpec((1, 3, -1, -1))])
+
+
+ADAPTIVE = [((8, 8), (2, 4)), ((8, 6), (1, 1)), ((7, 11), (3, 4)), ((9, 5), (2, 3)),
+            ((3, 4), (5, 6))]
+
+
+@pytest.mark.parametrize("size,out", ADAPTIVE, ids=str)
+def test_adaptive_avg_pool2d(size, out):
+    x = torch.randn(2, 3, *size)
+    check_against_eager(torch.jit.script(torch.nn.AdaptiveAvgPool2d(out)), [x])
+
+
+@pytest.mark.parametrize("size,out", ADAPTIVE[::2], ids=str)
+def test_traced_adaptive_avg_pool2d_dynamic_batch(size, out):
+    x = torch.randn(2, 3, *size)
+    traced = torch.jit.trace(torch.nn.AdaptiveAvgPool2d(out), x)
+    check_against_eager(traced, [x], input_specs=[TensorSpec((-1, 3, *size))],
+                        runs=[[torch.randn(1, 3, *size)]])
+
+
+def _batch_norm(module):
+    with torch.no_grad():
+        module.running_mean.uniform_(-1, 1)
+        module.running_var.uniform_(0.5, 2)
+        if module.affine:
+            module.weight.uniform_(0.5, 1.5)
+            module.bias.uniform_(-1, 1)
+    return module.eval()
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm2d(affine):
+    bn = _batch_norm(torch.nn.BatchNorm2d(4, eps=1e-3, affine=affine))
+    check_against_eager(torch.jit.script(bn), [torch.randn(2, 4, 5, 7)])
+
+
+def test_batch_norm2d_dynamic_batch():
+    bn = torch.jit.script(_batch_norm(torch.nn.BatchNorm2d(3)))
+    check_against_eager(bn, [torch.randn(2, 3, 6, 6)], input_specs=[TensorSpec((-1, 3, 6, 6))],
+                        runs=[[torch.randn(4, 3, 6, 6)]])
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (2, 3, 7)], ids=str)
+def test_batch_norm1d(shape):
+    bn = _batch_norm(torch.nn.BatchNorm1d(3))
+    check_against_eager(torch.jit.script(bn), [torch.randn(shape)])
+
+
+def test_batch_norm_training_mode_is_refused():
+    bn = torch.jit.script(torch.nn.BatchNorm2d(3).train())
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"call model\.eval\(\)"):
+        tsmlir.compile_module(bn, [torch.randn(2, 3, 4, 4)])
+
+
+def test_batch_norm_without_running_stats_is_refused():
+    bn = torch.jit.script(torch.nn.BatchNorm2d(3, track_running_stats=False).eval())
+    with pytest.raises(tsmlir.TorchScriptImportError, match="without running statistics"):
+        tsmlir.compile_module(bn, [torch.randn(2, 3, 4, 4)])
+
+
+class SmallNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(8)
+        self.pool = torch.nn.MaxPool2d(3, stride=2, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.head = torch.nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        return self.head(torch.relu(self.conv2(x)))
+
+
+def test_small_net_dynamic_batch():
+    net = SmallNet()
+    _batch_norm(net.bn1)
+    check_against_eager(torch.jit.script(net.eval()), [torch.randn(2, 3, 12, 12)],
+                        input_specs=[TensorSpec((-1, 3, 12, 12))],
+                        runs=[[torch.randn(1, 3, 12, 12)]])
