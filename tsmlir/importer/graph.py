@@ -40,7 +40,7 @@ _FOLDABLE = {
     "aten::__is__": operator.is_, "aten::__isnot__": operator.is_not,
     "aten::__contains__": operator.contains,
     "aten::__getitem__": operator.getitem, "aten::len": len,
-    "aten::Int": int, "aten::Float": float, "aten::Bool": bool,
+    "aten::Float": float, "aten::Bool": bool,
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
 }
 # Nodes with no effect on a compiled inference program.
@@ -262,9 +262,10 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
 def _prim_callmethod(imp: Importer, node, args, env, frames):
     owner, name = args[0], node.s("name")
     if name == "__len__":  # ModuleList / Sequential length: known at compile time
-        return len(owner.obj)
-    method = getattr(owner.obj, name)
-    return imp.run_graph(method.graph, args, frames)
+        return [len(owner.obj)]
+    # _get_method: the compiled method even where the Python attribute is a
+    # plain function (traced submodules).
+    return imp.run_graph(owner.obj._c._get_method(name).graph, args, frames)
 
 
 def _find_function(qualified: str):
@@ -323,6 +324,26 @@ def _aten_size(imp, node, args, env, frames):
     return sizes
 
 
+def _num_to_tensor(imp, node, args, env, frames):
+    """Traced graphs wrap sizes as 0-d tensors and unwrap them with aten::Int:
+    a compile-time number (or a run-time size) stays what it is."""
+    (value,) = args
+    if isinstance(value, (bool, int, float, DynSize)):
+        return value
+    raise TorchScriptImportError("prim::NumToTensor of a run-time scalar is not supported yet",
+                                 user_frame(frames))
+
+
+def _aten_int(imp, node, args, env, frames):
+    (value,) = args
+    if isinstance(value, DynSize):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return int(value)
+    imp.unsupported.append(("aten::Int (of a run-time tensor)", user_frame(frames)))
+    return UNKNOWN
+
+
 def _aten_dim(imp, node, args, env, frames):
     return ir.RankedTensorType(args[0].type).rank
 
@@ -343,6 +364,8 @@ _PRIM = {
     "prim::RaiseException": _prim_raise,
     "aten::size": _aten_size,
     "aten::dim": _aten_dim,
+    "prim::NumToTensor": _num_to_tensor,
+    "aten::Int": _aten_int,
 }
 
 
