@@ -41,7 +41,8 @@ _ATTR_KINDS: dict[str, tuple[str, Callable[[Any], ir.Attribute], Callable[[ir.At
 class Attr:
     name: str
     kind: str
-    default: Any = None  # None: required
+    default: Any = None  # None: required (unless optional)
+    optional: bool = False  # may be absent; the type rule then gets None
 
     def __post_init__(self):
         assert self.kind in _ATTR_KINDS, self.kind
@@ -70,7 +71,7 @@ class OpDef:
         for a in self.attrs:
             if a.name in op.attributes:
                 out[a.name] = _ATTR_KINDS[a.kind][2](op.attributes[a.name])
-            elif a.default is not None:
+            elif a.default is not None or a.optional:
                 out[a.name] = a.default
             else:
                 raise KeyError(f"'{self.full_name}' is missing attribute '{a.name}'")
@@ -117,7 +118,7 @@ def irdl_text() -> str:
             lines.append(f"    irdl.operands({', '.join(ops)})")
         # Attributes with defaults may be absent, IRDL attributes are required:
         # only required ones are declared; the verifier checks the others.
-        required = [s for s, a in zip(attrs, d.attrs) if a.default is None]
+        required = [s for s, a in zip(attrs, d.attrs) if a.default is None and not a.optional]
         if required:
             lines.append(f"    irdl.attributes {{{', '.join(required)}}}")
         lines.append(f"    irdl.results({', '.join(res)})")
@@ -134,7 +135,7 @@ def build(name: str, operands: Sequence[ir.Value | None], loc: ir.Location | Non
     values = {}
     for a in d.attrs:
         v = attrs.pop(a.name, a.default)
-        if v is None:
+        if v is None and not a.optional:
             raise TypeError(f"tsm.{name}: attribute '{a.name}' is required")
         values[a.name] = v
     if attrs:
@@ -147,8 +148,8 @@ def build(name: str, operands: Sequence[ir.Value | None], loc: ir.Location | Non
     present = [v for v in operands if v is not None]
     op = ir.Operation.create(
         d.full_name, results=[to_mlir(t) for t in result_types], operands=present,
-        attributes={k: _ATTR_KINDS[a.kind][1](values[k]) for k, a in
-                    ((a.name, a) for a in d.attrs)},
+        attributes={a.name: _ATTR_KINDS[a.kind][1](values[a.name]) for a in d.attrs
+                    if values[a.name] is not None},
         loc=loc)
     return list(op.results)
 

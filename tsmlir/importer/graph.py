@@ -155,17 +155,21 @@ class Importer:
         if key is not None and key in self._constants:
             return self._constants[key]
         t = to_mlir(TensorT(tuple(value.shape), value.dtype))
+        shape = None
         if value.numel() <= _INLINE_LIMIT:
             attr = _dense_attr(value, t)
         else:
             self._blobs += 1
-            blob = _buffer(value)
+            blob = _buffer(value).reshape(-1)
+            if value.dim() != 1:  # stored flat, see tsm.constant
+                shape = list(value.shape)
+                t = to_mlir(TensorT((value.numel(),), value.dtype))
             attr = ir.DenseResourceElementsAttr.get_from_buffer(
                 blob, _resource_name(name, self._blobs), t)
         first = self._entry.operations[0] if len(self._entry.operations) else None
         ip = ir.InsertionPoint(first) if first is not None else ir.InsertionPoint(self._entry)
         with ip:
-            (result,) = build_op("constant", [], value=attr)
+            (result,) = build_op("constant", [], value=attr, shape=shape)
         if key is not None:
             self._constants[key] = result
         return result

@@ -2,7 +2,8 @@
 
 Importing this package registers every tsmlir pass in `passes.PASSES`.
 """
-from . import bool_storage, constant, elementwise, matmul, nn, reduction, runtime_errors, shape, verify  # noqa: F401
+from . import (bool_storage, constant, elementwise, math_approx, matmul, nn, reduction,  # noqa: F401
+               runtime_errors, shape, verify)  # noqa: F401
 
 # The per-family lowering passes, in the order tsm-to-linalg runs them.
 FAMILY_PASSES = [

@@ -26,7 +26,11 @@ STAGES: dict[str, list[str]] = {
     # loops on memrefs -> LLVM dialect
     "tsm-loops-to-llvm": [
         "expand-strided-metadata", "lower-affine", "convert-scf-to-cf", "tsm-asserts-to-errors",
-        "math-expand-ops", "convert-math-to-llvm", "convert-math-to-libm",
+        # Expand what has no polynomial of ours (not fma, not tanh: see math_approx),
+        # then our polynomials replace exp/log/tanh/erf libm calls.
+        "math-expand-ops{ops=ctlz,sinh,cosh,tan,asinh,acosh,atanh,ceil,exp2,powf,fpowi,round,"
+        "roundeven,rsqrt}",
+        "tsm-expand-math", "convert-math-to-llvm", "convert-math-to-libm",
         "finalize-memref-to-llvm", "convert-arith-to-llvm", "convert-cf-to-llvm",
         "convert-func-to-llvm", "convert-ub-to-llvm", "reconcile-unrealized-casts",
     ],

@@ -31,3 +31,11 @@ func.func @gelu$bad_mode(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "tsm.gelu"(%a) {approximate = "fast"} : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @constant$bad_shape() -> tensor<2x3xf32> {
+  // expected-error @+1 {{'shape' [2, 3] needs a 1-D value of 6 elements, got tensor<4xf32>}}
+  %0 = "tsm.constant"() {value = dense<1.0> : tensor<4xf32>, shape = array<i64: 2, 3>} : () -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

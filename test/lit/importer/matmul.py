@@ -53,9 +53,9 @@ class Mlp(torch.nn.Module):
 # nn.Linear's parameters become constants; a layer without bias has no third operand.
 # CHECK-LABEL: func.func @forward
 # CHECK-SAME: (%[[X:.*]]: tensor<?x3x8xf32>)
-# CHECK-DAG: %[[W1:.*]] = "tsm.constant"() {value = dense_resource<{{.*}}> : tensor<16x8xf32>}
+# CHECK-DAG: %[[W1:.*]] = "tsm.constant"() {shape = array<i64: 16, 8>, value = dense_resource<{{.*}}> : tensor<128xf32>}
 # CHECK-DAG: %[[B1:.*]] = "tsm.constant"() {value = dense{{.*}} : tensor<16xf32>}
-# CHECK-DAG: %[[W2:.*]] = "tsm.constant"() {value = dense_resource<{{.*}}> : tensor<4x16xf32>}
+# CHECK-DAG: %[[W2:.*]] = "tsm.constant"() {shape = array<i64: 4, 16>, value = dense_resource<{{.*}}> : tensor<64xf32>}
 # CHECK: %[[H:.*]] = "tsm.linear"(%[[X]], %[[W1]], %[[B1]]) : (tensor<?x3x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<?x3x16xf32>
 # CHECK: %[[R:.*]] = "tsm.relu"(%[[H]])
 # CHECK: "tsm.linear"(%[[R]], %[[W2]]) : (tensor<?x3x16xf32>, tensor<4x16xf32>) -> tensor<?x3x4xf32>

@@ -25,7 +25,7 @@ class ConvBlock(torch.nn.Module):
 
 # CHECK-LABEL: func.func @forward
 # CHECK-SAME: (%[[X:.*]]: tensor<?x4x9x9xf32>) -> tensor<?x6x2x3xf32>
-# CHECK-DAG: %[[W:.*]] = "tsm.constant"() {value = dense_resource<{{.*}}> : tensor<6x2x3x3xf32>}
+# CHECK-DAG: %[[W:.*]] = "tsm.constant"() {shape = array<i64: 6, 2, 3, 3>, value = dense_resource<{{.*}}> : tensor<108xf32>}
 # CHECK-DAG: %[[B:.*]] = "tsm.constant"() {value = dense<[{{.*}}]> : tensor<6xf32>}
 # CHECK-DAG: %[[GAMMA:.*]] = "tsm.constant"() {value = dense<3.000000e+00> : tensor<6xf32>}
 # CHECK-DAG: %[[BETA:.*]] = "tsm.constant"() {value = dense<-1.000000e+00> : tensor<6xf32>}

@@ -1,0 +1,156 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-expand-math | filecheck %s
+
+// exp: Cody-Waite reduction with fused multiply-adds, 2^n built from bits.
+// CHECK-LABEL: func.func @exp$f32
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK-NOT: math.exp
+// CHECK: arith.cmpf olt, %[[X]]
+// CHECK: math.fma
+// CHECK: arith.bitcast {{.*}} : f32 to i32
+// CHECK: arith.shli
+// CHECK: arith.bitcast {{.*}} : i32 to f32
+// CHECK: arith.shli
+// CHECK: %[[SCALE:.*]] = arith.bitcast {{.*}} : i32 to f32
+// CHECK: %[[HALF:.*]] = arith.mulf
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[HALF]], %[[SCALE]] : f32
+// CHECK-NEXT: return %[[Y]] : f32
+func.func @exp$f32(%x: f32) -> f32 {
+  %0 = math.exp %x : f32
+  return %0 : f32
+}
+
+// -----
+
+// Vectors get splat constants and the same arithmetic lane-wise.
+// CHECK-LABEL: func.func @exp$vector
+// CHECK-NOT: math.exp
+// CHECK: arith.constant dense<{{.*}}> : vector<16xf32>
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK: arith.bitcast {{.*}} : vector<16xf32> to vector<16xi32>
+// CHECK-NOT: math.exp
+// CHECK: return {{.*}} : vector<16xf32>
+func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.exp %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+// tanh: a rational near 0, 1 - 2/(exp(2|x|) + 1) beyond; sign restored last.
+// CHECK-LABEL: func.func @tanh$f32
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK-NOT: math.tanh
+// CHECK-NOT: math.exp
+// CHECK: math.absf %[[X]]
+// CHECK: arith.divf
+// CHECK: math.fma
+// CHECK: %[[Y:.*]] = math.copysign {{.*}}, %[[X]] : f32
+// CHECK: return %[[Y]]
+func.func @tanh$f32(%x: f32) -> f32 {
+  %0 = math.tanh %x : f32
+  return %0 : f32
+}
+
+// -----
+
+// CHECK-LABEL: func.func @tanh$vector
+// CHECK-NOT: math.tanh
+// CHECK-NOT: math.exp
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK: math.copysign {{.*}} : vector<16xf32>
+func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.tanh %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+// erf: two polynomials in |x| (clamped to 4), chosen by select, sign restored.
+// CHECK-LABEL: func.func @erf$f32
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK-NOT: math.erf
+// CHECK: math.absf %[[X]]
+// CHECK: math.fma
+// CHECK: arith.select
+// CHECK: %[[Y:.*]] = math.copysign {{.*}}, %[[X]] : f32
+// CHECK: return %[[Y]]
+func.func @erf$f32(%x: f32) -> f32 {
+  %0 = math.erf %x : f32
+  return %0 : f32
+}
+
+// -----
+
+// CHECK-LABEL: func.func @erf$vector
+// CHECK-NOT: math.erf
+// CHECK: math.fma {{.*}} : vector<16xf32>
+func.func @erf$vector(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.erf %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+// log: exponent and mantissa split through the bits, then special values
+// (inf, 0 -> -inf, x < 0 or NaN -> NaN) by select.
+// CHECK-LABEL: func.func @log$f32
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK-NOT: math.log
+// CHECK: arith.bitcast {{.*}} : f32 to i32
+// CHECK: arith.shrsi
+// CHECK: arith.andi
+// CHECK: math.fma
+// CHECK: arith.cmpf oeq, %[[X]]
+// CHECK: arith.cmpf ult, %[[X]]
+// CHECK: %[[Y:.*]] = arith.select
+// CHECK: return %[[Y]]
+func.func @log$f32(%x: f32) -> f32 {
+  %0 = math.log %x : f32
+  return %0 : f32
+}
+
+// -----
+
+// CHECK-LABEL: func.func @log$vector
+// CHECK-NOT: math.log
+// CHECK: arith.bitcast {{.*}} : vector<16xf32> to vector<16xi32>
+// CHECK: math.fma {{.*}} : vector<16xf32>
+func.func @log$vector(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.log %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+// log1p and expm1 reuse log and exp.
+// CHECK-LABEL: func.func @log1p_expm1$f32
+// CHECK-NOT: math.log1p
+// CHECK-NOT: math.expm1
+// CHECK-NOT: math.log
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @log1p_expm1$f32(%x: f32) -> (f32, f32) {
+  %0 = math.log1p %x : f32
+  %1 = math.expm1 %x : f32
+  return %0, %1 : f32, f32
+}
+
+// -----
+
+// f64 (libm is accurate and vector f64 is rare), other element types and
+// other math ops are left alone.
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT: math.fma
+// CHECK: math.exp %{{.*}} : f64
+// CHECK: math.tanh %{{.*}} : vector<4xf64>
+// CHECK: math.erf %{{.*}} : f16
+// CHECK: math.log %{{.*}} : f64
+// CHECK: math.sin %{{.*}} : f32
+func.func @untouched(%d: f64, %v: vector<4xf64>, %h: f16, %s: f32) -> (f64, vector<4xf64>, f16, f64, f32) {
+  %0 = math.exp %d : f64
+  %1 = math.tanh %v : vector<4xf64>
+  %2 = math.erf %h : f16
+  %3 = math.log %d : f64
+  %4 = math.sin %s : f32
+  return %0, %1, %2, %3, %4 : f64, vector<4xf64>, f16, f64, f32
+}
