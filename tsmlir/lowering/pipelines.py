@@ -9,29 +9,34 @@ from __future__ import annotations
 
 from mlir import ir, passmanager
 
-from . import FAMILY_PASSES
+from . import FAMILY_PASSES, cpu_codegen  # noqa: F401  (registers tsm-cpu-vectorize)
 from .passes import PASSES
 
-BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries "
+BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
              "function-boundary-type-conversion=identity-layout-map}")
 
 STAGES: dict[str, list[str]] = {
     # tsm -> linalg on tensors
-    "tsm-to-linalg": ["tsm-verify", *FAMILY_PASSES, "canonicalize", "cse"],
+    "tsm-to-linalg": ["tsm-verify", *FAMILY_PASSES, "canonicalize", "cse",
+                      # chains of pointwise ops become one linalg.generic (one loop nest)
+                      "linalg-fuse-elementwise-ops", "canonicalize", "cse"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
+        "tsm-cpu-vectorize", "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
     ],
     # loops on memrefs -> LLVM dialect
     "tsm-loops-to-llvm": [
+        "func.func(convert-vector-to-scf{full-unroll=true})",
         "expand-strided-metadata", "lower-affine", "convert-scf-to-cf", "tsm-asserts-to-errors",
         # Expand what has no polynomial of ours (not fma, not tanh: see math_approx),
         # then our polynomials replace exp/log/tanh/erf libm calls.
         "math-expand-ops{ops=ctlz,sinh,cosh,tan,asinh,acosh,atanh,ceil,exp2,powf,fpowi,round,"
         "roundeven,rsqrt}",
         "tsm-expand-math", "convert-math-to-llvm", "convert-math-to-libm",
-        "finalize-memref-to-llvm", "convert-arith-to-llvm", "convert-cf-to-llvm",
+        "convert-vector-to-llvm", "finalize-memref-to-llvm", "convert-arith-to-llvm",
+        "convert-cf-to-llvm",
         "convert-func-to-llvm", "convert-ub-to-llvm", "reconcile-unrealized-casts",
     ],
 }

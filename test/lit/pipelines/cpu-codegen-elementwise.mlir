@@ -1,0 +1,34 @@
+// RUN: tsmlir-opt %s --tsm-to-linalg | filecheck %s --check-prefix=FUSED
+// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+
+// A chain of pointwise ops becomes one linalg.generic (fusion on tensors) ...
+// FUSED-LABEL: func.func @chain$static
+// FUSED: linalg.generic
+// FUSED-NOT: linalg.generic
+// FUSED: return
+
+// ... then one loop over 16 x f32 vectors, masked for the 37 elements.
+// CHECK-LABEL: func.func @chain$static
+// CHECK: scf.for
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload {{.*}} into vector<16xf32>
+// CHECK: math.tanh {{.*}} : vector<16xf32>
+// CHECK: vector.maskedstore
+// CHECK-NOT: linalg.
+func.func @chain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
+  %0 = "tsm.tanh"(%x) : (tensor<37xf32>) -> tensor<37xf32>
+  %1 = "tsm.mul"(%0, %x) : (tensor<37xf32>, tensor<37xf32>) -> tensor<37xf32>
+  return %1 : tensor<37xf32>
+}
+
+// Dynamic dims: the same loop with a run-time trip count and mask.
+// CHECK-LABEL: func.func @chain$dynamic
+// CHECK: memref.collapse_shape {{.*}} into memref<?xf32>
+// CHECK: scf.for
+// CHECK: vector.maskedload {{.*}} into vector<16xf32>
+// CHECK: vector.maskedstore
+func.func @chain$dynamic(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
+  %0 = "tsm.tanh"(%x) : (tensor<?x5xf32>) -> tensor<?x5xf32>
+  %1 = "tsm.mul"(%0, %x) : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<?x5xf32>
+  return %1 : tensor<?x5xf32>
+}

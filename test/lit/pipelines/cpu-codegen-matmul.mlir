@@ -1,0 +1,29 @@
+// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+
+// Register-tiled matmul (tile sizes follow the host: 8x32 with AVX-512, 6x16 else): the C tile is carried in vectors across the k loop
+// (hoisted) and updated with broadcast + vector.fma; the partial tiles at the
+// edges of 17 x 65 are vectorized too (no linalg op is left for scalar loops).
+// CHECK-LABEL: func.func @mm$odd
+// CHECK: scf.for
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
+// CHECK: vector.broadcast
+// CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: scf.yield
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+func.func @mm$odd(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<17x33xf32>, tensor<33x65xf32>) -> tensor<17x65xf32>
+  return %0 : tensor<17x65xf32>
+}
+
+// A dynamic M is peeled at run time: full tiles as above, masked ones after.
+// CHECK-LABEL: func.func @mm$dynamic
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
+// CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+func.func @mm$dynamic(%a: tensor<?x33xf32>, %b: tensor<33x64xf32>) -> tensor<?x64xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x33xf32>, tensor<33x64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

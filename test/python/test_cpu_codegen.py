@@ -1,0 +1,73 @@
+"""The optimized CPU paths (tsm-cpu-vectorize) against eager: fused and
+vectorized elementwise chains and register-tiled matmuls, on sizes that are
+not multiples of the vector width or the tiles, 1-element dims and dynamic dims."""
+import pytest
+import torch
+
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class Chain(torch.nn.Module):
+    def forward(self, x):
+        return torch.nn.functional.gelu(x * 1.7 + 0.3).tanh() * torch.sigmoid(x)
+
+
+class BiasRelu(torch.nn.Module):
+    """A broadcast operand: not flattened, tiled by rows."""
+    def forward(self, x, b):
+        return torch.relu(x + b)
+
+
+class Mm(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.mm(x, y)
+
+
+class MmChain(torch.nn.Module):
+    """The matmul's result feeds elementwise ops (views of its buffer)."""
+    def forward(self, x, y):
+        return torch.relu(torch.mm(x, y) * 0.5 + 1.0)
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (16,), (17,), (1000,), (3, 5), (1, 1, 33),
+                                   (4, 1, 16)])
+def test_elementwise_chain(shape):
+    check_against_eager(Chain(), [torch.randn(shape)])
+
+
+def test_elementwise_chain_dynamic():
+    check_against_eager(Chain(), [torch.randn(5, 19)], input_specs=[TensorSpec((-1, 19))],
+                        runs=[(torch.randn(1, 19),), (torch.randn(33, 19),)])
+
+
+@pytest.mark.parametrize("shape", [(3, 17), (1, 1), (2, 32)])
+def test_broadcast_operand(shape):
+    check_against_eager(BiasRelu(), [torch.randn(shape), torch.randn(shape[-1])])
+
+
+@pytest.mark.parametrize("m,k,n", [(17, 33, 65), (1, 1, 1), (1, 784, 512), (6, 16, 16),
+                                   (8, 32, 32), (100, 130, 260), (13, 1, 40), (64, 64, 10)])
+def test_matmul_odd_sizes(m, k, n):
+    check_against_eager(Mm(), [torch.randn(m, k), torch.randn(k, n)], rtol=1e-4, atol=1e-4)
+
+
+def test_matmul_dynamic_m():
+    check_against_eager(Mm(), [torch.randn(17, 33), torch.randn(33, 65)],
+                        input_specs=[TensorSpec((-1, 33)), TensorSpec((33, 65))],
+                        runs=[(torch.randn(1, 33), torch.randn(33, 65)),
+                              (torch.randn(200, 33), torch.randn(33, 65))],
+                        rtol=1e-4, atol=1e-4)
+
+
+def test_matmul_all_dynamic():
+    check_against_eager(Mm(), [torch.randn(17, 33), torch.randn(33, 65)],
+                        input_specs=[TensorSpec((-1, -1)), TensorSpec((-1, -1))],
+                        runs=[(torch.randn(97, 300), torch.randn(300, 270)),
+                              (torch.randn(1, 1), torch.randn(1, 1))],
+                        rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("m,k,n", [(17, 33, 65), (96, 128, 256)])
+def test_matmul_then_elementwise(m, k, n):
+    check_against_eager(MmChain(), [torch.randn(m, k), torch.randn(k, n)], rtol=1e-4, atol=1e-4)

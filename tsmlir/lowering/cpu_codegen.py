@@ -1,0 +1,427 @@
+"""tsm-cpu-vectorize: tile and vectorize linalg ops on memrefs for the host CPU.
+
+In: bufferized IR (linalg ops on memrefs, functions with identity-layout
+memref arguments), before `convert-linalg-to-loops`.
+Out: the linalg ops this pass knows how to speed up are replaced by scf.for
+loop nests over `vector` ops (16 x f32 wide: one AVX-512 register):
+- elementwise ops (all-parallel `linalg.generic`, `linalg.fill`,
+  `linalg.copy`) on 32/64-bit element types: the innermost dim is tiled by one
+  vector width and vectorized with masks, so sizes that the width does not
+  divide and dynamic sizes are handled without a scalar tail;
+- `linalg.matmul` (plain row-major operands, f32): see `matmul_codegen`.
+Every other linalg op is left for `convert-linalg-to-loops`.  The vector ops
+are lowered to 1-D transfers, FMAs and broadcasts here, so later stages need
+only `convert-vector-to-scf` and `convert-vector-to-llvm`.
+
+How: the pass tags each chosen op with an attribute naming its group, builds
+one transform-dialect script for the module (one entry per group) and runs it
+with the transform interpreter; the tags are removed afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlir import ir, passmanager
+from mlir.dialects.transform import interpreter
+
+from .passes import register
+
+#: f32 lanes of one AVX-512 register; the vector width for every element type.
+VECTOR_WIDTH = 16
+TAG = "tsm_codegen"
+
+_ELEMENTWISE_OPS = ("linalg.generic", "linalg.fill", "linalg.copy")
+_VECTOR_TYPES = ("f32", "f64", "i32", "i64")
+_BODY_DIALECTS = ("arith", "math", "linalg")
+
+
+def _element_type_ok(t: ir.Type) -> bool:
+    if isinstance(t, (ir.MemRefType, ir.ShapedType)):
+        t = ir.ShapedType(t).element_type
+    return str(t) in _VECTOR_TYPES
+
+
+def _is_identity(m: ir.AffineMap) -> bool:
+    return m == ir.AffineMap.get_identity(m.n_dims)
+
+
+def _is_identity_layout(t: ir.Type) -> bool:
+    if not isinstance(t, ir.MemRefType):
+        return False
+    layout = ir.MemRefType(t).layout
+    return isinstance(layout, ir.AffineMapAttr) and _is_identity(layout.value)
+
+
+def _is_flattenable(op: ir.Operation) -> bool:
+    """Every operand is a contiguous memref read and written at the same
+    index: the op is one loop over all elements."""
+    if not all(_is_identity_layout(v.type) for v in op.operands
+               if isinstance(v.type, ir.ShapedType)):
+        return False
+    if op.name != "linalg.generic":
+        return op.name == "linalg.copy" or op.name == "linalg.fill"
+    return all(_is_identity(ir.AffineMapAttr(m).value)
+               for m in ir.ArrayAttr(op.attributes["indexing_maps"]))
+
+
+def _is_elementwise(op: ir.Operation) -> int | None:
+    """The rank of an elementwise op this pass vectorizes, else None."""
+    if op.name not in _ELEMENTWISE_OPS or op.results:  # results: still on tensors
+        return None
+    if not all(_element_type_ok(v.type) for v in op.operands):
+        return None
+    out = ir.MemRefType(op.operands[-1].type)
+    if out.rank == 0:
+        return None
+    if op.name == "linalg.generic":
+        iterators = ir.ArrayAttr(op.attributes["iterator_types"])
+        if any("parallel" not in str(it) for it in iterators):
+            return None
+        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+        if not all(m.is_projected_permutation for m in maps):
+            return None
+        for body_op in op.regions[0].blocks[0].operations:
+            if body_op.operation.name.split(".")[0] not in _BODY_DIALECTS:
+                return None
+    return out.rank
+
+
+def _flat_script(group: str) -> str:
+    return f"""
+    %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %ew_{group}_f = transform.structured.flatten_elementwise %ew_{group}
+        : (!transform.any_op) -> !transform.any_op
+    %ew_{group}_t, %ew_{group}_l = transform.structured.tile_using_for %ew_{group}_f
+        tile_sizes [{VECTOR_WIDTH}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.structured.vectorize %ew_{group}_t vector_sizes [{VECTOR_WIDTH}] : !transform.any_op
+"""
+
+
+def _elementwise_script(group: str, rank: int) -> str:
+    sizes = ", ".join(["1"] * (rank - 1) + [str(VECTOR_WIDTH)])
+    loops = ", ".join(["!transform.any_op"] * rank)
+    return f"""
+    %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %ew_{group}_t, %ew_{group}_l:{rank} = transform.structured.tile_using_for %ew_{group}
+        tile_sizes [{sizes}] : (!transform.any_op) -> (!transform.any_op, {loops})
+    transform.structured.vectorize %ew_{group}_t vector_sizes [{sizes}] : !transform.any_op
+"""
+
+
+_LOWER_VECTORS = """
+    %funcs = transform.structured.match ops{["func.func"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
+      transform.apply_patterns.vector.drop_unit_dims_with_shape_cast
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.lower_masked_transfers
+      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+      transform.apply_patterns.vector.lower_transpose
+      transform.apply_patterns.vector.lower_broadcast
+      transform.apply_patterns.vector.lower_shape_cast
+    } : !transform.any_op
+"""
+
+
+def _host_has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512f" in line for line in f)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class MatmulTiles:
+    """Cache-level tile (m, n, k) and register-level tile (m, n) of a matmul."""
+    cache: tuple[int, int, int]
+    registers: tuple[int, int]
+
+
+def matmul_tiles() -> MatmulTiles:
+    """8 x 32 accumulators fill 16 of AVX-512's 32 zmm registers; with AVX2's
+    16 ymm registers, 6 x 16 leaves room for the B row and the A broadcast."""
+    if _host_has_avx512():
+        return MatmulTiles((128, 256, 128), (8, 32))
+    return MatmulTiles((96, 256, 128), (6, 16))
+
+
+def _is_plain_matmul(op: ir.Operation) -> bool:
+    """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
+    if op.name != "linalg.matmul" or op.results:
+        return False
+    if not all(_is_identity_layout(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
+               for v in op.operands):
+        return False
+    if "indexing_maps" not in op.attributes:
+        return True
+    d = ir.AffineDimExpr.get
+    default = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(2), d(1)]),
+               ir.AffineMap.get(3, 0, [d(0), d(1)])]
+    return [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])] \
+        == default
+
+
+def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bool) -> str:
+    """Phase 1: cache tiles, then register tiles whose m and n loops are
+    peeled, so that the full register tiles get static shapes.  (Peeling a
+    loop whose trip count is a static multiple of its step fails: the caller
+    says which loops need it.)"""
+    m1, n1, k1 = tiles.cache
+    mr, nr = tiles.registers
+    ops4 = "!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op"
+    for_ = '!transform.op<"scf.for">'
+    peel_n_text = f"""
+    %mm_nl = transform.cast %mm2_l#1 : !transform.any_op to {for_}
+    %mm_nmain, %mm_nrest = transform.loop.peel %mm_nl
+        : ({for_}) -> (!transform.any_op, !transform.any_op)""" if peel_n else ""
+    peel_m_text = f"""
+    %mm_ml = transform.cast %mm2_l#0 : !transform.any_op to {for_}
+    %mm_mmain, %mm_mrest = transform.loop.peel %mm_ml
+        : ({for_}) -> (!transform.any_op, !transform.any_op)""" if peel_m else ""
+    return f"""
+    %mm = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %mm1, %mm1_l:3 = transform.structured.tile_using_for %mm tile_sizes [{m1}, {n1}, {k1}]
+        : (!transform.any_op) -> ({ops4})
+    %mm2, %mm2_l:3 = transform.structured.tile_using_for %mm1 tile_sizes [{mr}, {nr}, 1]
+        : (!transform.any_op) -> ({ops4})
+    // Inner loop first: casting or peeling the outer loop consumes its
+    // handle and so invalidates the handles to the loops nested in it.{peel_n_text}{peel_m_text}
+    %mm_funcs = transform.structured.match ops{{["func.func"]}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %mm_funcs {{
+      transform.apply_patterns.linalg.tiling_canonicalization
+      transform.apply_patterns.canonicalization
+    }} : !transform.any_op
+"""
+
+
+def _matmul_vector_script(group: str, tiles: MatmulTiles) -> str:
+    """Phase 2, on the full register tiles (static shapes): vectorize, fold
+    the subviews into the transfers, hoist the C tile into registers across
+    the k loop, then contraction -> outer products -> FMAs."""
+    return f"""
+    %mmv = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %mmv : !transform.any_op
+    %mmr = transform.structured.match attributes {{{TAG} = "{group}_partial"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %mmr vector_sizes [{tiles.registers[0]}, {tiles.registers[1]}, 1]
+        : !transform.any_op
+    %mmv_funcs = transform.structured.match ops{{["func.func"]}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %mmv_funcs {{
+      transform.apply_patterns.vector.reduction_to_contract
+      transform.apply_patterns.vector.transfer_permutation_patterns
+    }} : !transform.any_op
+    transform.apply_patterns to %mmv_funcs {{
+      transform.apply_patterns.vector.lower_masked_transfers
+      transform.apply_patterns.vector.lower_multi_reduction lowering_strategy = "innerparallel"
+    }} : !transform.any_op
+    // (pass: tsm-cpu-vectorize folds the subviews between the two scripts)
+"""
+
+
+def _matmul_hoist_script() -> str:
+    """Phase 2b: hoist the C tile into registers across the k loop, then
+    contraction -> outer products -> FMAs."""
+    return f"""
+    %mmv_funcs = transform.structured.match ops{{["func.func"]}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %mmv_h = transform.structured.hoist_redundant_vector_transfers %mmv_funcs
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %mmv_h {{
+      transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+      transform.apply_patterns.vector.lower_outerproduct
+    }} : !transform.any_op
+"""
+
+
+def _needs_peeling(op: ir.Operation, tiles: MatmulTiles) -> tuple[bool, bool]:
+    """Whether the register-level m and n loops may have a partial last tile."""
+    out = ir.MemRefType(op.operands[2].type)
+    return tuple(out.is_dynamic_dim(i) or out.shape[i] % tiles.cache[i] != 0 for i in (0, 1))
+
+
+def _is_static(op: ir.Operation) -> bool:
+    return all(ir.ShapedType(v.type).has_static_shape for v in op.operands
+               if isinstance(v.type, ir.ShapedType))
+
+
+_LOWER_VECTORS = """
+    %funcs = transform.structured.match ops{["func.func"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
+      transform.apply_patterns.vector.drop_unit_dims_with_shape_cast
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.lower_masked_transfers
+      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+      transform.apply_patterns.vector.lower_transpose
+      transform.apply_patterns.vector.lower_broadcast
+      transform.apply_patterns.vector.lower_shape_cast
+    } : !transform.any_op
+"""
+
+
+def _host_has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512f" in line for line in f)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class MatmulTiles:
+    """Cache-level tile (m, n, k) and register-level tile (m, n) of a matmul."""
+    cache: tuple[int, int, int]
+    registers: tuple[int, int]
+
+
+def matmul_tiles() -> MatmulTiles:
+    """8 x 32 accumulators fill 16 of AVX-512's 32 zmm registers; with AVX2's
+    16 ymm registers, 6 x 16 leaves room for the B row and the A broadcast."""
+    if _host_has_avx512():
+        return MatmulTiles((128, 256, 128), (8, 32))
+    return MatmulTiles((96, 256, 128), (6, 16))
+
+
+def _is_plain_matmul(op: ir.Operation) -> bool:
+    """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
+    if op.name != "linalg.matmul" or op.results:
+        return False
+    if not all(_is_identity_layout(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
+               for v in op.operands):
+        return False
+    if "indexing_maps" not in op.attributes:
+        return True
+    d = ir.AffineDimExpr.get
+    default = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(2), d(1)]),
+               ir.AffineMap.get(3, 0, [d(0), d(1)])]
+    return [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])] \
+        == default
+
+
+def _matmul_script(tiles: MatmulTiles) -> str:
+    """Cache tiles, then register tiles whose m/n loops are peeled so that
+    full tiles are unmasked (and their C tile is hoisted into registers); the
+    partial tiles at the edges are vectorized with masks."""
+    m1, n1, k1 = tiles.cache
+    mr, nr = tiles.registers
+    ops4 = "!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op"
+    return f"""
+    %mm = transform.structured.match attributes {{{TAG} = "mm"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %mm1, %mm1_l:3 = transform.structured.tile_using_for %mm tile_sizes [{m1}, {n1}, {k1}]
+        : (!transform.any_op) -> ({ops4})
+    %mm2, %mm2_l:3 = transform.structured.tile_using_for %mm1 tile_sizes [{mr}, {nr}, 1]
+        : (!transform.any_op) -> ({ops4})
+    %mm_ml = transform.cast %mm2_l#0 : !transform.any_op to !transform.op<"scf.for">
+    %mm_nl = transform.cast %mm2_l#1 : !transform.any_op to !transform.op<"scf.for">
+    // inner loop first: peeling the outer one clones (and so invalidates) it
+    %mm_nmain, %mm_nrest = transform.loop.peel %mm_nl
+        : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+    %mm_mmain, %mm_mrest = transform.loop.peel %mm_ml
+        : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+    %mm_all = transform.structured.match attributes {{{TAG} = "mm"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %mm_all vector_sizes [{mr}, {nr}, 1] : !transform.any_op
+    %mm_funcs = transform.structured.match ops{{["func.func"]}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %mm_funcs {{
+      transform.apply_patterns.memref.fold_memref_alias_ops
+      transform.apply_patterns.canonicalization
+    }} : !transform.any_op
+    transform.apply_cse to %mm_funcs : !transform.any_op
+    %mm_h = transform.structured.hoist_redundant_vector_transfers %mm_funcs
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %mm_funcs {{
+      transform.apply_patterns.vector.lower_masked_transfers
+      transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+      transform.apply_patterns.vector.lower_outerproduct
+      transform.apply_patterns.vector.lower_masks
+    }} : !transform.any_op
+"""
+
+
+def _script(entries: list[str], *, lower: bool = True) -> str:
+    body = "".join(entries) + (_LOWER_VECTORS if lower else "")
+    return f"""
+module attributes {{transform.with_named_sequence}} {{
+  transform.named_sequence @__transform_main(%root: !transform.any_op {{transform.readonly}}) {{
+{body}
+    transform.yield
+  }}
+}}
+"""
+
+
+@register("tsm-cpu-vectorize",
+          "Tile and vectorize elementwise linalg ops and matmuls on memrefs (AVX-512 widths)")
+def cpu_vectorize(module_op: ir.Operation) -> None:
+    groups: dict[str, str] = {}
+    matmuls: list[str] = []
+    tiles = matmul_tiles()
+
+    def visit(op):
+        op = op.operation
+        rank = _is_elementwise(op)
+        if _is_plain_matmul(op):
+            group = f"mm{len(matmuls)}"
+            matmuls.append(_matmul_tile_script(group, tiles, *_needs_peeling(op, tiles)))
+            op.attributes[TAG] = ir.StringAttr.get(group)
+        elif rank is not None and rank > 1 and _is_flattenable(op):
+            groups["flat"] = _flat_script("flat")
+            op.attributes[TAG] = ir.StringAttr.get("flat")
+        elif rank is not None:
+            groups[f"ew{rank}"] = _elementwise_script(f"ew{rank}", rank)
+            op.attributes[TAG] = ir.StringAttr.get(f"ew{rank}")
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    for script in matmuls:  # one at a time: each script names its handles alike
+        _apply(module_op, [script], lower=False)
+    if matmuls:
+        # Full register tiles are static now; the partial ones at the edges
+        # are vectorized with masks.  Before the elementwise ops: those add
+        # views of the matmul's result buffer, which stop the hoisting of the
+        # C tile into registers.
+        module_op.walk(_retag_matmul_tiles)
+        _apply(module_op, [_matmul_vector_script("mmv", tiles)], lower=False)
+        # As a pass, not as transform patterns: inside the interpreter these
+        # patterns did not terminate on views of expand_shape'd weights.
+        passmanager.PassManager.parse(
+            "builtin.module(fold-memref-alias-ops,canonicalize,cse)").run(module_op)
+        _apply(module_op, [_matmul_hoist_script()], lower=False)
+    if groups:
+        _apply(module_op, list(groups.values()), lower=True)
+    module_op.walk(_untag)
+
+
+def _apply(module_op: ir.Operation, entries: list[str], *, lower: bool) -> None:
+    script = ir.Module.parse(_script(entries, lower=lower))
+    interpreter.apply_named_sequence(module_op, script.body.operations[0], script)
+
+
+def _retag_matmul_tiles(op):
+    op = op.operation
+    if op.name == "linalg.matmul" and TAG in op.attributes:
+        # a full register tile has a static shape, a partial one a dynamic size
+        op.attributes[TAG] = ir.StringAttr.get("mmv" if _is_static(op) else "mmv_partial")
+    return ir.WalkResult.ADVANCE
+
+
+def _untag(op):
+    if TAG in op.operation.attributes:
+        del op.operation.attributes[TAG]
+    return ir.WalkResult.ADVANCE
+
