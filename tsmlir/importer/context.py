@@ -9,7 +9,9 @@ from mlir import ir
 from .. import dialects
 from ..dialects.types import TensorT, from_mlir
 from ..errors import SourceLoc, TorchScriptImportError
+from . import scalars
 from .locations import user_frame
+from .values import is_tensor
 
 if TYPE_CHECKING:
     from .graph import Importer
@@ -46,10 +48,14 @@ class NodeContext:
 
     def tensor(self, v, like: ir.Value) -> ir.Value:
         """Accept a tensor value or a Python number (made a 0-d tensor)."""
-        if isinstance(v, ir.Value):
+        if is_tensor(v):
             return v
         if isinstance(v, (bool, int, float)):
             return self.scalar(v, like)
+        kind = scalars.kind_of(v)
+        if kind is not None:  # a run-time scalar: a 0-d tensor, same promotion rule
+            sample = {scalars.INT: 0, scalars.FLOAT: 0.0, scalars.BOOL: False}[kind]
+            return scalars.to_tensor(v, scalar_dtype(sample, self.type(like).dtype))
         self.fail(f"expected a tensor or a number, got {type(v).__name__}")
 
 

@@ -21,10 +21,11 @@ from mlir.dialects import func
 from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
 from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
+from . import control_flow, scalars
 from .aten import ATEN
 from .context import NodeContext
 from .locations import mlir_location, node_frame, user_frame
-from .values import UNKNOWN, DynSize, FunctionRef, ModuleRef, is_tensor
+from .values import UNINIT, UNKNOWN, DynSize, FunctionRef, ModuleRef, is_runtime_scalar, is_tensor
 
 # Small constants print inline; bigger ones become dense_resource blobs.
 _INLINE_LIMIT = 16
@@ -138,9 +139,13 @@ class Importer:
                 result = fn(cx, *args)
                 env[node.inputsAt(0).unique()] = result
                 return _as_outputs(result, n)
-        if kind in _FOLDABLE and all(not isinstance(a, ir.Value) for a in args):
+        if scalars.applies(kind, args):
+            return _as_outputs(scalars.build(kind, args), n)
+        fold = _FOLDABLE.get(kind) or scalars.SCALAR_OPS.get(kind, (None,))[0]
+        if fold is not None and not any(isinstance(a, ir.Value) or is_runtime_scalar(a)
+                                        for a in args):
             try:
-                return _as_outputs(_FOLDABLE[kind](*args), n)
+                return _as_outputs(fold(*args), n)
             except Exception as e:
                 cx.fail(f"could not evaluate at compile time: {e}")
         self.unsupported.append((schema, user_frame(frames)))
@@ -212,7 +217,8 @@ def _as_outputs(value, n: int) -> list:
 
 def _is_supported(node: torch._C.Node) -> bool:
     kind, schema = node.kind(), _schema_name(node)
-    if kind in _PRIM or kind in _IGNORED or kind in _FOLDABLE or schema in ATEN:
+    if kind in _PRIM or kind in _IGNORED or kind in _FOLDABLE or schema in ATEN \
+            or kind in scalars.SCALAR_OPS:
         return True
     base, _, overload = schema.partition(".")
     return base.endswith("_") and (base[:-1] + ("." + overload if overload else "")) in ATEN
@@ -308,10 +314,17 @@ def _prim_if(imp: Importer, node, args, env, frames):
     if cond is UNKNOWN:
         return [UNKNOWN] * node.outputsSize()
     if not isinstance(cond, bool):
-        imp.unsupported.append(("prim::If (data-dependent condition)", user_frame(frames)))
-        return [UNKNOWN] * node.outputsSize()
+        return control_flow.import_if(imp, node, scalars.value(cond, scalars.BOOL), env, frames)
     blocks = list(node.blocks())
     return imp.run_block(blocks[0] if cond else blocks[1], env, frames)
+
+
+def _prim_loop(imp: Importer, node, args, env, frames):
+    return control_flow.import_loop(imp, node, args, env, frames)
+
+
+def _prim_uninitialized(imp, node, args, env, frames):
+    return UNINIT
 
 
 def _prim_raise(imp, node, args, env, frames):
@@ -334,8 +347,7 @@ def _num_to_tensor(imp, node, args, env, frames):
     (value,) = args
     if isinstance(value, (bool, int, float, DynSize)):
         return value
-    raise TorchScriptImportError("prim::NumToTensor of a run-time scalar is not supported yet",
-                                 user_frame(frames))
+    return scalars.num_to_tensor(value)
 
 
 def _aten_int(imp, node, args, env, frames):
@@ -344,8 +356,7 @@ def _aten_int(imp, node, args, env, frames):
         return value
     if isinstance(value, (bool, int, float)):
         return int(value)
-    imp.unsupported.append(("aten::Int (of a run-time tensor)", user_frame(frames)))
-    return UNKNOWN
+    return scalars.build("aten::Int", [value])
 
 
 def _aten_dim(imp, node, args, env, frames):
@@ -353,8 +364,8 @@ def _aten_dim(imp, node, args, env, frames):
 
 
 # prim handlers that return the list of node outputs (graph calls, unpacking).
-_MULTI_OUTPUT = {"prim::CallMethod", "prim::CallFunction", "prim::If", "prim::ListUnpack",
-                 "prim::TupleUnpack"}
+_MULTI_OUTPUT = {"prim::CallMethod", "prim::CallFunction", "prim::If", "prim::Loop",
+                 "prim::ListUnpack", "prim::TupleUnpack"}
 _PRIM = {
     "prim::Constant": _prim_constant,
     "prim::GetAttr": _prim_getattr,
@@ -365,6 +376,8 @@ _PRIM = {
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,
+    "prim::Loop": _prim_loop,
+    "prim::Uninitialized": _prim_uninitialized,
     "prim::RaiseException": _prim_raise,
     "aten::size": _aten_size,
     "aten::dim": _aten_dim,

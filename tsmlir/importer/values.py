@@ -1,10 +1,14 @@
 """What a TorchScript value becomes during import.
 
-Tensors become MLIR SSA values; numbers, strings, None, dtypes and lists of
-them that are known at compile time stay Python values (folded); module
-objects become `ModuleRef`; a dynamic tensor size becomes `DynSize`; anything
-downstream of an unsupported op is `UNKNOWN` (so that every unsupported op of
-a program is reported at once).
+Tensors become MLIR SSA values of ranked tensor type; run-time scalars
+become MLIR SSA values of type i64 (int), f64 (float) or i1 (bool).  Numbers,
+strings, None, dtypes and lists of them that are known at compile time stay
+Python values (folded); module objects become `ModuleRef`; a dynamic tensor
+size becomes `DynSize` (materialized as an i64 only when arithmetic needs
+it); `prim::Uninitialized` is `UNINIT`; a list of tensors filled one row per
+iteration of a counted loop is a `RowBuffer`; anything downstream of an
+unsupported op is `UNKNOWN` (so that every unsupported op of a program is
+reported at once).
 """
 from __future__ import annotations
 
@@ -31,13 +35,35 @@ class DynSize:
     dim: int
 
 
-class _Unknown:
+@dataclass(frozen=True)
+class RowBuffer:
+    """A list of tensors appended to once per iteration of a counted loop,
+    stored as the stacked tensor (`buffer`, rows along dim 0).  Inside the
+    loop `index` (an index value) is the row the next append writes; after
+    the loop it is None and every row is filled (`length` rows, an int or an
+    index value)."""
+    buffer: ir.Value
+    length: object
+    index: ir.Value | None = None
+
+
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
     def __repr__(self):
-        return "UNKNOWN"
+        return self.name
 
 
-UNKNOWN = _Unknown()
+UNKNOWN = _Marker("UNKNOWN")
+UNINIT = _Marker("UNINIT")
 
 
 def is_tensor(v) -> bool:
     return isinstance(v, ir.Value) and isinstance(v.type, ir.RankedTensorType)
+
+
+def is_runtime_scalar(v) -> bool:
+    """A scalar known only at run time (an i64/f64/i1 value or a dynamic size)."""
+    return isinstance(v, DynSize) or isinstance(v, ir.Value) and not isinstance(
+        v.type, ir.RankedTensorType)

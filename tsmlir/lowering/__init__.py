@@ -3,7 +3,7 @@
 Importing this package registers every tsmlir pass in `passes.PASSES`.
 """
 from . import (bool_storage, constant, elementwise, math_approx, matmul, nn, reduction,  # noqa: F401
-               runtime_errors, shape, verify)  # noqa: F401
+               runtime_errors, sequence, shape, verify)  # noqa: F401
 
 # The per-family lowering passes, in the order tsm-to-linalg runs them.
 FAMILY_PASSES = [
@@ -13,4 +13,5 @@ FAMILY_PASSES = [
     "tsm-lower-reduction",
     "tsm-lower-shape",
     "tsm-lower-nn",
+    "tsm-lower-sequence",
 ]

@@ -5,10 +5,10 @@ Each family module exports `HANDLERS = {"aten::name.overload": fn}` where
 resolved: tensors as MLIR values, compile-time numbers/lists/None as Python.
 In-place variants (`aten::relu_`) reuse the out-of-place handler.
 """
-from . import elementwise, matmul, nn, reduction, shape
+from . import elementwise, matmul, nn, reduction, sequence, shape
 
 ATEN: dict = {}
-for _family in (elementwise, matmul, reduction, shape, nn):
+for _family in (elementwise, matmul, reduction, shape, nn, sequence):
     for _name, _fn in _family.HANDLERS.items():
         assert _name not in ATEN, f"{_name} handled twice"
         ATEN[_name] = _fn

@@ -1,15 +1,34 @@
-"""aten elementwise ops -> tsm.add/sub/mul/div/neg/relu/sigmoid/tanh/exp/log/gelu."""
+"""aten elementwise ops -> the tsm elementwise family.
+
+Most schemas map one-to-one onto a tsm op (`_binary`/`_unary` tables); the
+rest decompose into tsm ops with PyTorch's semantics: clamp/hardtanh/relu6
+into maximum/minimum, masked_fill into where, addcmul/addcdiv into mul/div/add,
+floor_divide into div with rounding, to/type_as into cast, and pow with a
+small constant exponent into multiplications or sqrt.  Python scalars become
+0-d constants typed by PyTorch's tensor-scalar promotion (`binary_operands`).
+"""
 from __future__ import annotations
+
+from functools import partial
 
 import torch
 from mlir import ir
 
 from ...dialects.types import TensorT
 from ..context import NodeContext
+from .reduction import _dtype as scalar_type
 
 
 def _category(t: TensorT) -> int:
     return 2 if t.dtype.is_floating_point else 0 if t.dtype == torch.bool else 1
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).split(".")[1]
+
+
+def cast(cx: NodeContext, x: ir.Value, dtype: torch.dtype) -> ir.Value:
+    return x if cx.type(x).dtype == dtype else cx.build("cast", x, dtype=_dtype_name(dtype))
 
 
 def binary_operands(cx: NodeContext, a, b) -> tuple[ir.Value, ir.Value]:
@@ -21,16 +40,51 @@ def binary_operands(cx: NodeContext, a, b) -> tuple[ir.Value, ir.Value]:
         swapped = True
     else:
         swapped = False
+    if not isinstance(a, ir.Value):
+        cx.fail("expected at least one tensor operand")
     b = cx.tensor(b, a)
     ta, tb = cx.type(a), cx.type(b)
     if ta.dtype != tb.dtype and (ta.rank == 0) != (tb.rank == 0):
         dimmed, zero_d = (a, b) if tb.rank == 0 else (b, a)
         if _category(cx.type(dimmed)) >= _category(cx.type(zero_d)):
-            zero_d = cx.build("cast", zero_d, dtype=str(cx.type(dimmed).dtype).split(".")[1])
+            zero_d = cast(cx, zero_d, cx.type(dimmed).dtype)
             a, b = (dimmed, zero_d) if tb.rank == 0 else (zero_d, dimmed)
     return (b, a) if swapped else (a, b)
 
 
+def _number(cx: NodeContext, value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        cx.fail(f"{name} must be a number known at compile time, got {value!r}")
+    return value
+
+
+# -- one-to-one ------------------------------------------------------------------------
+def _binary(cx: NodeContext, a, b, *, op: str, **attrs):
+    return cx.build(op, *binary_operands(cx, a, b), **attrs)
+
+
+def _unary(cx: NodeContext, x, *, op: str):
+    return cx.build(op, x)
+
+
+def _with_scalars(name: str, *attrs: str):
+    """Unary ops whose Scalar arguments become float attributes."""
+    def handler(cx: NodeContext, x, *values):
+        return cx.build(name, x, **{a: float(_number(cx, v, a)) for a, v in zip(attrs, values)})
+    return handler
+
+
+def _gelu(cx: NodeContext, x, approximate="none"):
+    return cx.build("gelu", x, approximate=approximate)
+
+
+def _round(cx: NodeContext, x, decimals=None):
+    if decimals is not None and not isinstance(decimals, int):
+        cx.fail(f"decimals must be an int known at compile time, got {decimals!r}")
+    return cx.build("round", x, decimals=decimals or None)
+
+
+# -- arithmetic ------------------------------------------------------------------------
 def _scaled(cx: NodeContext, other, alpha, like):
     if alpha is None or alpha == 1:
         return other
@@ -44,48 +98,183 @@ def _add(name):
     return handler
 
 
-def _binary(name):
-    def handler(cx: NodeContext, a, b):
-        return cx.build(name, *binary_operands(cx, a, b))
-    return handler
-
-
-def _unary(name):
-    def handler(cx: NodeContext, x):
-        return cx.build(name, x)
-    return handler
-
-
-def _gelu(cx: NodeContext, x, approximate="none"):
-    return cx.build("gelu", x, approximate=approximate)
-
-
 def _rsub(cx: NodeContext, a, b, alpha=1):
     a, b = binary_operands(cx, a, b)
     return cx.build("sub", b, _scaled(cx, a, alpha, b))
 
 
-def _reciprocal(cx: NodeContext, x):
-    return cx.build("div", cx.constant(torch.tensor(1, dtype=cx.type(x).dtype)), x)
+def _div(cx: NodeContext, a, b, rounding_mode=None):
+    if rounding_mode not in (None, "trunc", "floor"):
+        cx.fail(f"rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    return _binary(cx, a, b, op="div", rounding_mode=rounding_mode)
 
+
+def _pow(cx: NodeContext, x, exponent):
+    """Small constant exponents become exact multiplications (and sqrt),
+    as PyTorch's pow_tensor_scalar does; others become tsm.pow."""
+    if isinstance(exponent, ir.Value) or not isinstance(x, ir.Value) or isinstance(exponent, bool):
+        return _binary(cx, x, exponent, op="pow")
+    t = cx.type(x)
+    if not t.is_float() and isinstance(exponent, int) and exponent < 0:
+        cx.fail("integers to negative integer powers are not allowed")
+    if not t.is_float() and isinstance(exponent, float):
+        return _binary(cx, x, exponent, op="pow")
+    if exponent in (1, 2, 3):
+        out = x
+        for _ in range(int(exponent) - 1):
+            out = cx.build("mul", out, x)
+        return out
+    if t.is_float() and exponent in (0.5, -0.5, -1, -2):
+        return {0.5: lambda: cx.build("sqrt", x), -0.5: lambda: cx.build("rsqrt", x),
+                -1: lambda: cx.build("reciprocal", x),
+                -2: lambda: cx.build("reciprocal", cx.build("mul", x, x))}[exponent]()
+    return _binary(cx, x, exponent, op="pow")
+
+
+def _addc(name):
+    """addcmul / addcdiv: self + value * (tensor1 op tensor2); `value` is
+    converted to the tensors' promoted dtype (0.5 is 0 for integers)."""
+    def handler(cx: NodeContext, x, t1, t2, value=1):
+        dtype = torch.promote_types(torch.promote_types(cx.type(x).dtype, cx.type(t1).dtype),
+                                    cx.type(t2).dtype)
+        if name == "div" and not dtype.is_floating_point:
+            cx.fail("integer division with addcdiv is not supported (as in PyTorch)")
+        prod = _binary(cx, t1, t2, op=name)
+        if value != 1:
+            prod = cx.build("mul", prod, cx.constant(torch.tensor(_number(cx, value, "value")).to(dtype)))
+        return _binary(cx, x, prod, op="add")
+    return handler
+
+
+# -- clamping --------------------------------------------------------------------------
+def _clamp(cx: NodeContext, x, lo=None, hi=None):
+    if lo is None and hi is None:
+        cx.fail("at least one of 'min' or 'max' must not be None")
+    if lo is not None:
+        x = _binary(cx, x, lo, op="maximum")
+    if hi is not None:
+        x = _binary(cx, x, hi, op="minimum")
+    return x
+
+
+def _hardtanh(cx: NodeContext, x, lo=-1, hi=1):
+    return _clamp(cx, x, _number(cx, lo, "min_val"), _number(cx, hi, "max_val"))
+
+
+# -- selection -------------------------------------------------------------------------
+def _constant(cx: NodeContext, value) -> ir.Value:
+    """A Python number alone (no tensor beside it): PyTorch's default dtypes."""
+    return cx.constant(torch.tensor(value))
+
+
+def _where(cx: NodeContext, cond, a, b):
+    if not isinstance(a, ir.Value) and not isinstance(b, ir.Value):
+        a, b = _constant(cx, a), _constant(cx, b)
+    return cx.build("where", cond, *binary_operands(cx, a, b))
+
+
+def _masked_fill(cx: NodeContext, x, mask, value):
+    """The fill value takes x's dtype; the result always has x's dtype."""
+    dtype = cx.type(x).dtype
+    fill = cast(cx, value, dtype) if isinstance(value, ir.Value) else \
+        cx.constant(torch.tensor(value, dtype=dtype))
+    if cx.type(fill).rank != 0:
+        cx.fail("masked_fill only supports a 0-dimensional value tensor")
+    return cx.build("where", mask, fill, x)
+
+
+def _lerp(cx: NodeContext, start, end, weight):
+    if not isinstance(weight, ir.Value):
+        weight = cx.constant(torch.tensor(weight, dtype=cx.type(start).dtype))
+    return cx.build("lerp", start, end, weight)
+
+
+# -- conversions -----------------------------------------------------------------------
+def _to_dtype(cx: NodeContext, x, dtype, *_):
+    dtype = scalar_type(cx, dtype)
+    return x if dtype is None else cast(cx, x, dtype)
+
+
+def _to_device(cx: NodeContext, x, device, dtype, *_):
+    return _to_dtype(cx, x, dtype)
+
+
+def _to_dtype_layout(cx: NodeContext, x, dtype=None, layout=None, device=None, *_):
+    return _to_dtype(cx, x, dtype)
+
+
+def _type_as(cx: NodeContext, x, other, *_):
+    return cast(cx, x, cx.type(other).dtype)
+
+
+_UNARY = ("neg abs sign relu ceil floor trunc exp exp2 expm1 log log2 log10 log1p sqrt rsqrt "
+          "reciprocal sin cos tan asin acos atan sinh cosh tanh erf sigmoid silu hardswish "
+          "hardsigmoid mish logical_not bitwise_not isnan isinf").split()
+_COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
 
 HANDLERS = {
-    "aten::reciprocal": _reciprocal,
+    **{f"aten::{n}": partial(_unary, op=n) for n in _UNARY},
+    "aten::round": _round,
+    "aten::round.decimals": _round,
+    "aten::gelu": _gelu,
+    "aten::leaky_relu": _with_scalars("leaky_relu", "negative_slope"),
+    "aten::elu": _with_scalars("elu", "alpha", "scale", "input_scale"),
+    "aten::softplus": _with_scalars("softplus", "beta", "threshold"),
+    "aten::hardtanh": _hardtanh,
+    "aten::relu6": lambda cx, x: _clamp(cx, x, 0, 6),
+    "aten::square": lambda cx, x: cx.build("mul", x, x),
     "aten::add.Tensor": _add("add"),
     "aten::add.Scalar": _add("add"),
     "aten::sub.Tensor": _add("sub"),
     "aten::sub.Scalar": _add("sub"),
     "aten::rsub.Scalar": _rsub,
     "aten::rsub.Tensor": _rsub,
-    "aten::mul.Tensor": _binary("mul"),
-    "aten::mul.Scalar": _binary("mul"),
-    "aten::div.Tensor": _binary("div"),
-    "aten::div.Scalar": _binary("div"),
-    "aten::neg": _unary("neg"),
-    "aten::relu": _unary("relu"),
-    "aten::sigmoid": _unary("sigmoid"),
-    "aten::tanh": _unary("tanh"),
-    "aten::exp": _unary("exp"),
-    "aten::log": _unary("log"),
-    "aten::gelu": _gelu,
+    "aten::mul.Tensor": partial(_binary, op="mul"),
+    "aten::mul.Scalar": partial(_binary, op="mul"),
+    "aten::div.Tensor": _div,
+    "aten::div.Scalar": _div,
+    "aten::div.Tensor_mode": _div,
+    "aten::div.Scalar_mode": _div,
+    "aten::true_divide.Tensor": _div,
+    "aten::true_divide.Scalar": _div,
+    "aten::floor_divide": partial(_binary, op="div", rounding_mode="floor"),
+    "aten::floor_divide.Scalar": partial(_binary, op="div", rounding_mode="floor"),
+    "aten::remainder.Tensor": partial(_binary, op="remainder"),
+    "aten::remainder.Scalar": partial(_binary, op="remainder"),
+    "aten::remainder.Scalar_Tensor": partial(_binary, op="remainder"),
+    "aten::fmod.Tensor": partial(_binary, op="fmod"),
+    "aten::fmod.Scalar": partial(_binary, op="fmod"),
+    "aten::pow.Tensor_Tensor": _pow,
+    "aten::pow.Tensor_Scalar": _pow,
+    "aten::pow.Scalar": _pow,
+    "aten::maximum": partial(_binary, op="maximum"),
+    "aten::minimum": partial(_binary, op="minimum"),
+    "aten::atan2": partial(_binary, op="atan2"),
+    **{f"aten::logical_{n}": partial(_binary, op=f"logical_{n}") for n in ("and", "or", "xor")},
+    **{f"aten::{prefix}{n}{suffix}.{overload}": partial(_binary, op=f"bitwise_{n}")
+       for n in ("and", "or", "xor") for prefix, suffix in (("bitwise_", ""), ("__", "__"))
+       for overload in ("Tensor", "Scalar")},
+    **{f"aten::{n}.{overload}": partial(_binary, op=n) for n in _COMPARE for overload in ("Tensor", "Scalar")},
+    "aten::where.self": _where,
+    "aten::where.ScalarSelf": _where,
+    "aten::where.ScalarOther": _where,
+    "aten::where.Scalar": _where,
+    "aten::clamp": _clamp,
+    "aten::clamp.Tensor": _clamp,
+    "aten::clamp_min": lambda cx, x, lo: _clamp(cx, x, lo, None),
+    "aten::clamp_min.Tensor": lambda cx, x, lo: _clamp(cx, x, lo, None),
+    "aten::clamp_max": lambda cx, x, hi: _clamp(cx, x, None, hi),
+    "aten::clamp_max.Tensor": lambda cx, x, hi: _clamp(cx, x, None, hi),
+    "aten::lerp.Scalar": _lerp,
+    "aten::lerp.Tensor": _lerp,
+    "aten::addcmul": _addc("mul"),
+    "aten::addcdiv": _addc("div"),
+    "aten::masked_fill.Scalar": _masked_fill,
+    "aten::masked_fill.Tensor": _masked_fill,
+    "aten::to.dtype": _to_dtype,
+    "aten::to.prim_dtype": _to_dtype,
+    "aten::to.device": _to_device,
+    "aten::to.dtype_layout": _to_dtype_layout,
+    "aten::to.other": _type_as,
+    "aten::type_as": _type_as,
 }

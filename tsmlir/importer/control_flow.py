@@ -1,0 +1,424 @@
+"""prim::If / prim::Loop with run-time conditions -> scf.if / scf.for / scf.while.
+
+In: a `prim::If` whose condition is a run-time i1, or any `prim::Loop`
+(TorchScript's single loop form: max trip count, initial condition, carried
+values; `break`, `continue` and early `return` are already desugared into
+carried flags and `prim::Uninitialized` placeholders).
+Out: upstream `scf` ops.  A loop whose condition is the constant true in and
+after every iteration (`for i in range(n)`) becomes `scf.for`; any other loop
+becomes `scf.while` carrying an i64 counter and the condition.  A loop whose
+condition is false on entry, or a constant trip count <= 0, runs nothing.
+
+Why scf and not tsm control-flow ops: scf.if/for/while already have the exact
+structure TorchScript's blocks have (results, carried values, a condition),
+and they pass through tsm-to-linalg, bufferization and convert-scf-to-cf
+unchanged; a tsm copy would only need lowering to them.
+
+Types: a value produced by both branches (or carried by a loop) must have one
+type.  Tensors whose dims differ get those dims generalized to dynamic
+(`tensor.cast` at the yield); a loop is imported again with the widened
+types until its body's yields fit.  Scalars take the wider kind (int ->
+float); a value known at compile time and equal in both branches stays a
+Python value; `prim::Uninitialized` takes the type of the other side (a
+placeholder is yielded where it is never read).  Tuples and lists of the same
+length join element by element.
+
+A list of tensors appended once per iteration of a counted loop (`y +=
+[row]`, `y.append(row)`) is stored as its stacked tensor, allocated before
+the loop with the trip count as its first dim (see `values.RowBuffer`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlir import ir
+from mlir.dialects import arith, scf, tensor
+
+from ..errors import TorchScriptImportError
+from . import scalars
+from .locations import user_frame
+from .values import UNINIT, UNKNOWN, RowBuffer, is_tensor
+
+if TYPE_CHECKING:
+    from .graph import Importer
+
+INT64_MAX = 2 ** 63 - 1
+_MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class Const:
+    """A result known at compile time (the same Python value on every path)."""
+    value: Any
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A result carried as an SSA value of this type."""
+    type: ir.Type
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list filled with one row of this type per loop iteration."""
+    row: ir.RankedTensorType
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A tuple or list joined element by element."""
+    kind: type
+    items: tuple
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _join_tensor_types(a: ir.RankedTensorType, b: ir.RankedTensorType) -> ir.RankedTensorType:
+    if a == b:
+        return a
+    if a.rank != b.rank or a.element_type != b.element_type:
+        raise _Mismatch(f"{a} and {b} (rank or dtype differ)")
+    dyn = ir.ShapedType.get_dynamic_size()
+    shape = [a.shape[i] if not a.is_dynamic_dim(i) and not b.is_dynamic_dim(i)
+             and a.shape[i] == b.shape[i] else dyn for i in range(a.rank)]
+    return ir.RankedTensorType.get(shape, a.element_type)
+
+
+def _type_of(v) -> ir.Type:
+    return v.type if is_tensor(v) else scalars.mlir_type(scalars.kind_of(v))
+
+
+def join(a, b):
+    """The description of a value that is `a` on one path and `b` on another."""
+    if a is UNKNOWN or b is UNKNOWN:
+        return Const(UNKNOWN)
+    if a is UNINIT:
+        a, b = b, a
+    if b is UNINIT:
+        return Const(UNINIT) if a is UNINIT else join(a, a)
+    if is_tensor(a) and is_tensor(b):
+        return Slot(_join_tensor_types(ir.RankedTensorType(a.type), ir.RankedTensorType(b.type)))
+    ka, kb = scalars.kind_of(a), scalars.kind_of(b)
+    if ka and kb:
+        if not isinstance(a, ir.Value) and not isinstance(b, ir.Value) and type(a) is type(b) \
+                and a == b and not scalars.is_runtime_scalar(a) and not scalars.is_runtime_scalar(b):
+            return Const(a)
+        kind = scalars.BOOL if ka == kb == scalars.BOOL else scalars.FLOAT \
+            if scalars.FLOAT in (ka, kb) else scalars.INT
+        return Slot(scalars.mlir_type(kind))
+    if isinstance(a, (tuple, list)) and type(a) is type(b) and len(a) == len(b):
+        return Seq(type(a), tuple(join(x, y) for x, y in zip(a, b)))
+    if not isinstance(a, ir.Value) and a is b or (type(a) is type(b) and a == b):
+        return Const(a)
+    raise _Mismatch(f"{_describe(a)} and {_describe(b)}")
+
+
+def _describe(v) -> str:
+    if is_tensor(v):
+        return str(v.type)
+    if isinstance(v, ir.Value):
+        return str(v.type)
+    return "None" if v is None else type(v).__name__
+
+
+def widen(desc, v):
+    """Join a description with another value of the same program point."""
+    if v is UNKNOWN:  # downstream of an unsupported op (reported on its own)
+        return desc
+    if isinstance(desc, Slot):
+        if is_tensor(v) and isinstance(desc.type, ir.RankedTensorType):
+            return Slot(_join_tensor_types(desc.type, ir.RankedTensorType(v.type)))
+        if v is UNINIT:
+            return desc
+        k = scalars.kind_of(v)
+        if k and not isinstance(desc.type, ir.RankedTensorType):
+            mine = _kind_of_type(desc.type)
+            joined = scalars.BOOL if mine == k == scalars.BOOL else scalars.FLOAT \
+                if scalars.FLOAT in (mine, k) else scalars.INT
+            return Slot(scalars.mlir_type(joined))
+        raise _Mismatch(f"{desc.type} and {_describe(v)}")
+    if isinstance(desc, Seq):
+        if not isinstance(v, (tuple, list)) or len(v) != len(desc.items):
+            raise _Mismatch(f"a {desc.kind.__name__} and {_describe(v)}")
+        return Seq(desc.kind, tuple(widen(d, x) for d, x in zip(desc.items, v)))
+    if isinstance(desc, Const):
+        return join(desc.value, v)
+    raise _Mismatch(str(desc))
+
+
+def _kind_of_type(t: ir.Type) -> str:
+    if isinstance(t, ir.F64Type):
+        return scalars.FLOAT
+    return scalars.BOOL if ir.IntegerType(t).width == 1 else scalars.INT
+
+
+def slot_types(desc) -> list[ir.Type]:
+    if isinstance(desc, Slot):
+        return [desc.type]
+    if isinstance(desc, Seq):
+        return [t for d in desc.items for t in slot_types(d)]
+    return []
+
+
+def coerce(desc, v) -> list[ir.Value]:
+    """The SSA values yielded for `v` under `desc` (cast / converted / placeholder)."""
+    if isinstance(desc, Slot):
+        if v is UNINIT or v is UNKNOWN:
+            return [placeholder(desc.type)]
+        if isinstance(desc.type, ir.RankedTensorType):
+            return [v if v.type == desc.type else tensor.cast(desc.type, v)]
+        return [scalars.value(v, _kind_of_type(desc.type))]
+    if isinstance(desc, Seq):
+        return [x for d, item in zip(desc.items, v) for x in coerce(d, item)]
+    return []
+
+
+def rebuild(desc, values):
+    """The TorchScript value for `desc` given an iterator over its SSA values."""
+    if isinstance(desc, Slot):
+        return next(values)
+    if isinstance(desc, Seq):
+        return desc.kind(rebuild(d, values) for d in desc.items)
+    return desc.value
+
+
+def placeholder(t: ir.Type) -> ir.Value:
+    """A value of type t for a path where it is never read."""
+    if isinstance(t, ir.RankedTensorType):
+        sizes = [scalars.index(0) if t.is_dynamic_dim(i) else t.shape[i] for i in range(t.rank)]
+        return tensor.empty(sizes, t.element_type)
+    return arith.constant(t, 0.0 if isinstance(t, ir.F64Type) else 0)
+
+
+def _fail(frames, message: str):
+    raise TorchScriptImportError(message, user_frame(frames))
+
+
+def _list_lengths(env: dict) -> dict[int, int]:
+    return {id(v): len(v) for v in env.values() if isinstance(v, list)}
+
+
+def _check_lists_unchanged(env: dict, before: dict[int, int], what: str, frames) -> None:
+    """Python lists stand for compile-time lists: mutating one from a region
+    that runs a run-time number of times cannot be folded."""
+    for v in env.values():
+        if isinstance(v, list) and id(v) in before and len(v) != before[id(v)]:
+            _fail(frames, f"{what}: a list defined outside is modified inside (`.append`); "
+                          "build it with `y += [t]` in a `for` loop instead")
+
+
+# -- prim::If ------------------------------------------------------------------
+def import_if(imp: "Importer", node, cond: ir.Value, env: dict, frames) -> list:
+    blocks = list(node.blocks())
+    scratch = scf.IfOp(cond, [], has_else=True)
+    outs, envs = [], []
+    lengths = _list_lengths(env)
+    for blk, target in zip(blocks, (scratch.then_block, scratch.else_block)):
+        benv = dict(env)
+        with ir.InsertionPoint(target):
+            outs.append(imp.run_block(blk, benv, frames))
+        envs.append(benv)
+    _check_lists_unchanged(env, lengths, "prim::If with a run-time condition", frames)
+    # In-place ops in a branch rebind values defined outside it: they become
+    # extra results.
+    mutated = [k for k, v in env.items() if any(e[k] is not v for e in envs)]
+    vals = [out + [e[k] for k in mutated] for out, e in zip(outs, envs)]
+    try:
+        descs = [join(a, b) for a, b in zip(*vals)]
+    except _Mismatch as e:
+        _fail(frames, f"prim::If: the branches produce values of different types: {e}")
+    types = [t for d in descs for t in slot_types(d)]
+    final = scf.IfOp(cond, types, has_else=True)
+    for src, dst, branch_vals in zip((scratch.then_block, scratch.else_block),
+                                     (final.then_block, final.else_block), vals):
+        for op in list(src.operations):
+            dst.append(op)
+        with ir.InsertionPoint(dst):
+            scf.YieldOp([x for d, v in zip(descs, branch_vals) for x in coerce(d, v)])
+    scratch.operation.erase()
+    results = iter(final.results)
+    values = [rebuild(d, results) for d in descs]
+    for k, v in zip(mutated, values[len(outs[0]):]):
+        env[k] = v
+    return values[:len(outs[0])]
+
+
+# -- prim::Loop ----------------------------------------------------------------
+def _is_constant_true(v) -> bool:
+    n = v.node()
+    return n.kind() == "prim::Constant" and v.type().kind() == "BoolType" and n.output().toIValue() is True
+
+
+def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
+    max_trip, cond, *inits = args
+    body = next(iter(node.blocks()))
+    if cond is False or isinstance(max_trip, int) and max_trip <= 0:
+        return inits
+    if not (cond is True or scalars.kind_of(cond) == scalars.BOOL):
+        _fail(frames, f"prim::Loop: unsupported condition {cond!r}")
+    counted = cond is True and _is_constant_true(list(body.outputs())[0])
+    descs = [_initial(v, counted, frames) for v in inits]
+    n_unsupported = len(imp.unsupported)
+    block = ir.InsertionPoint.current.block
+    ops = block.operations
+    last = ops[len(ops) - 1] if len(ops) else None
+    for _ in range(_MAX_ROUNDS):
+        # canonicalize folds a tensor.cast of an scf.for init into the loop
+        # (ForOpTensorCastFolder), which is wrong when the carried shape
+        # changes: such loops use scf.while.
+        as_for = counted and (any(isinstance(d, Rows) for d in descs) or not any(
+            _generalizes(d, v) for d, v in zip(descs, inits)))
+        loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames)
+        new = loop.widened()
+        if new == descs and loop.complete():
+            return loop.finish()
+        _erase_after(block, last, [v.owner for v in imp._constants.values()])
+        del imp.unsupported[n_unsupported:]
+        descs = new
+    _fail(frames, "prim::Loop: the types of the carried values do not settle")
+
+
+def _generalizes(desc, v) -> bool:
+    """Whether the carried value v enters the loop through a tensor.cast."""
+    if isinstance(desc, Slot):
+        return is_tensor(v) and v.type != desc.type
+    if isinstance(desc, Seq):
+        return any(_generalizes(d, x) for d, x in zip(desc.items, v))
+    return False
+
+
+def _erase_after(block: ir.Block, last, keep: list) -> None:
+    """Drop what one import of a loop built (the loop and the values before
+    it), except the shared constants hoisted to the entry (`keep`)."""
+    ops = [o.operation for o in block.operations]
+    start = 0 if last is None else next(i for i, o in enumerate(ops) if o == last.operation) + 1
+    for o in reversed(ops[start:]):
+        if not any(o == k for k in keep):
+            o.erase()
+
+
+def _initial(v, counted: bool, frames):
+    if isinstance(v, list) and not v and counted:
+        return Rows(None)  # the row type comes from the first import of the body
+    if isinstance(v, list) and any(is_tensor(x) for x in v):
+        _fail(frames, "prim::Loop: a list of tensors carried by a loop must start empty and be "
+                      "appended to once per iteration of a `for` loop")
+    if v is UNINIT:
+        return Const(UNINIT)
+    return join(v, v)
+
+
+class _Loop:
+    """One import of a loop with the given carried-value descriptions."""
+
+    def __init__(self, imp, node, body, max_trip, cond, counted, descs, inits, env, frames):
+        self.imp, self.frames, self.descs, self.counted = imp, frames, descs, counted
+        self.max_trip = max_trip
+        # Values computed before the loop.
+        if counted:
+            self.length = max_trip
+            self.length_index = scalars.index(max_trip)
+        init_values = []
+        for d, v in zip(descs, inits):
+            if isinstance(d, Rows) and d.row is not None:
+                init_values.append(self._new_buffer(d.row))
+            else:
+                init_values += coerce(d, v)
+        types = [v.type for v in init_values]
+        i64 = scalars.mlir_type(scalars.INT)
+        if counted:
+            self.op = scf.ForOp(scalars.index(0), self.length_index, scalars.index(1), init_values)
+            block = self.op.body
+            with ir.InsertionPoint(block):
+                iv = arith.index_cast(i64, self.op.induction_variable)
+            self.row_index = self.op.induction_variable
+            carried = list(self.op.inner_iter_args)
+        else:
+            start = [scalars.value(0), scalars.value(cond, scalars.BOOL)]
+            self.op = scf.WhileOp([i64, start[1].type, *types], start + init_values)
+            before = self.op.before.blocks.append(i64, start[1].type, *types)
+            with ir.InsertionPoint(before):
+                go = before.arguments[1]
+                if not (isinstance(max_trip, int) and max_trip == INT64_MAX):
+                    in_range = arith.cmpi(arith.CmpIPredicate.slt, before.arguments[0],
+                                          scalars.value(max_trip, scalars.INT))
+                    go = arith.andi(go, in_range)
+                scf.ConditionOp(go, list(before.arguments))
+            block = self.op.after.blocks.append(i64, start[1].type, *types)
+            iv = block.arguments[0]
+            carried = list(block.arguments)[2:]
+            self.row_index = None
+        bound = [iv]
+        it = iter(carried)
+        for d, v in zip(descs, inits):
+            if isinstance(d, Rows):
+                bound.append(RowBuffer(next(it), self.length, self.row_index) if d.row is not None
+                             else [])
+            else:
+                bound.append(rebuild(d, it))
+        benv = dict(env)
+        for inp, v in zip(body.inputs(), bound):
+            benv[inp.unique()] = v
+        lengths = _list_lengths(env)
+        with ir.InsertionPoint(block):
+            self.outs = imp.run_block(body, benv, frames)
+        _check_lists_unchanged(env, lengths, "prim::Loop", frames)
+        if any(benv[k] is not v for k, v in env.items()):
+            _fail(frames, "prim::Loop: an in-place update of a value defined outside the loop "
+                          "is not supported")
+        self.block, self.iv = block, iv
+
+    def _new_buffer(self, row: ir.RankedTensorType) -> ir.Value:
+        if any(row.is_dynamic_dim(i) for i in range(row.rank)):
+            _fail(self.frames, f"prim::Loop: rows of type {row} appended to a list: rows with "
+                               "dynamic dims are not supported yet")
+        return tensor.empty([self.length_index if not isinstance(self.length, int) else self.length,
+                             *row.shape], row.element_type)
+
+    def widened(self) -> list:
+        new = []
+        for d, v in zip(self.descs, self.outs[1:]):
+            try:
+                if isinstance(d, Rows):
+                    new.append(self._rows(d, v))
+                elif d == Const(UNINIT):
+                    new.append(join(v, v))
+                else:
+                    new.append(widen(d, v))
+            except _Mismatch as e:
+                _fail(self.frames, f"prim::Loop: a carried value changes type: {e}")
+        return new
+
+    def _rows(self, d: Rows, v) -> Rows:
+        if isinstance(v, RowBuffer):
+            if v.index is not None:
+                _fail(self.frames, "prim::Loop: a list must be appended to once in every iteration")
+            return d
+        if not (isinstance(v, list) and len(v) == 1 and is_tensor(v[0])):
+            _fail(self.frames, "prim::Loop: a list of tensors built in a loop must get exactly one "
+                               "tensor appended per iteration (unconditionally)")
+        row = ir.RankedTensorType(v[0].type)
+        return Rows(row if d.row is None else _join_tensor_types(d.row, row))
+
+    def complete(self) -> bool:
+        return all(not isinstance(d, Rows) or d.row is not None for d in self.descs)
+
+    def finish(self) -> list:
+        with ir.InsertionPoint(self.block):
+            yields = []
+            for d, v in zip(self.descs, self.outs[1:]):
+                yields += [v.buffer] if isinstance(d, Rows) else coerce(d, v)
+            if not self.counted:
+                nxt = arith.addi(self.iv, scalars.value(1))
+                go = True if self.outs[0] is UNKNOWN else self.outs[0]
+                yields = [nxt, scalars.value(go, scalars.BOOL), *yields]
+            scf.YieldOp(yields)
+        results = list(self.op.results)[0 if self.counted else 2:]
+        it = iter(results)
+        values = []
+        for d in self.descs:
+            values.append(RowBuffer(next(it), self.length) if isinstance(d, Rows) else rebuild(d, it))
+        return values
