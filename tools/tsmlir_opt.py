@@ -83,13 +83,8 @@ def list_passes() -> str:
 
 
 def list_supported_ops() -> str:
-    from tsmlir.dialects import REGISTRY
-    from tsmlir.importer.aten import supported_schemas
-    schemas = supported_schemas()
-    lines = [f"{len(schemas)} supported aten schemas:"] + [f"  {s}" for s in schemas]
-    lines.append(f"{len(REGISTRY)} tsm ops:")
-    lines += [f"  {d.full_name:24s} {d.doc}" for d in REGISTRY.values()]
-    return "\n".join(lines)
+    from tsmlir.coverage import report
+    return report()
 
 
 def check_expected(source: str, diagnostics: list[tuple[int | None, str, str]]) -> list[str]:

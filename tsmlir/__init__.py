@@ -4,6 +4,7 @@
     y = compiled(x)
 """
 from .compiler import compile_module, load
+from .coverage import UnsupportedOp, check_support
 from .errors import (InputError, LoweringError, PipelineError, TorchScriptImportError, TsmlirError,
                      UnsupportedOpError, VerificationError)
 from .options import CompileOptions
@@ -12,4 +13,4 @@ from .specs import TensorSpec
 
 __all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "TsmlirError",
            "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
-           "TorchScriptImportError", "UnsupportedOpError", "VerificationError"]
+           "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]

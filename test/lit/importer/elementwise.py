@@ -52,3 +52,29 @@ class IntPromotion(torch.nn.Module):
 # CHECK: "tsm.div"(%{{.*}}, %{{.*}}) : (tensor<4xi64>, tensor<i64>) -> tensor<4xf32>
 # CHECK: "tsm.add"(%{{.*}}, %{{.*}}) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
 print_tsm(IntPromotion(), [torch.arange(4)])
+
+
+class Decompositions(torch.nn.Module):
+    def forward(self, x, mask):
+        y = torch.clamp(x, min=-1.0, max=1.0)
+        z = torch.masked_fill(y, mask, 0.5)
+        return z ** 2, x.to(torch.float64), x // 2, x > 0, torch.where(mask, x, 0)
+
+
+# clamp is maximum then minimum, masked_fill is where with a fill of x's dtype,
+# pow by 2 is a multiplication, to(dtype) (ScalarType code 7) is a cast,
+# floor division is div with a rounding mode, comparisons give i1.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[MASK:.*]]: tensor<2x3xi1>)
+# CHECK-DAG: %[[LO:.*]] = "tsm.constant"() {value = dense<-1.000000e+00> : tensor<f32>}
+# CHECK-DAG: %[[HI:.*]] = "tsm.constant"() {value = dense<1.000000e+00> : tensor<f32>}
+# CHECK-DAG: %[[FILL:.*]] = "tsm.constant"() {value = dense<5.000000e-01> : tensor<f32>}
+# CHECK: %[[MAX:.*]] = "tsm.maximum"(%[[X]], %[[LO]])
+# CHECK: %[[MIN:.*]] = "tsm.minimum"(%[[MAX]], %[[HI]])
+# CHECK: %[[FILLED:.*]] = "tsm.where"(%[[MASK]], %[[FILL]], %[[MIN]]) : (tensor<2x3xi1>, tensor<f32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+# CHECK: "tsm.mul"(%[[FILLED]], %[[FILLED]])
+# CHECK: "tsm.cast"(%[[X]]) {dtype = "float64"} : (tensor<2x3xf32>) -> tensor<2x3xf64>
+# CHECK: "tsm.div"(%[[X]], %{{.*}}) {rounding_mode = "floor"} : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+# CHECK: "tsm.gt"(%[[X]], %{{.*}}) : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xi1>
+# CHECK: "tsm.where"(%[[MASK]], %[[X]], %{{.*}}) : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+print_tsm(Decompositions(), [torch.randn(2, 3), torch.rand(2, 3) > 0.5])

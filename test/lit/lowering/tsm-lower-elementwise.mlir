@@ -70,3 +70,106 @@ func.func @activations(%a: tensor<4xf32>) -> tensor<4xf32> {
   %3 = "tsm.tanh"(%2) : (tensor<4xf32>) -> tensor<4xf32>
   return %3 : tensor<4xf32>
 }
+
+// -----
+
+// Comparisons compute in the operands' promoted type and yield i1.
+// CHECK-LABEL: func.func @lt$promoted
+// CHECK: ^bb0(%[[A:.*]]: i64, %[[B:.*]]: f32, %{{.*}}: i1):
+// CHECK: %[[FA:.*]] = arith.sitofp %[[A]] : i64 to f32
+// CHECK: %[[LT:.*]] = arith.cmpf olt, %[[FA]], %[[B]] : f32
+// CHECK: linalg.yield %[[LT]] : i1
+func.func @lt$promoted(%a: tensor<4xi64>, %b: tensor<f32>) -> tensor<4xi1> {
+  %0 = "tsm.lt"(%a, %b) : (tensor<4xi64>, tensor<f32>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// Integer floor division: a run-time check for zero, no trap on INT_MIN / -1,
+// and the truncated quotient corrected where the signs differ.
+// CHECK-LABEL: func.func @div$floor_int
+// CHECK: ^bb0(%[[LHS:.*]]: i32, %[[RHS:.*]]: i32, %{{.*}}: i32):
+// CHECK: %[[NZ:.*]] = arith.cmpi ne, %[[RHS]], %{{.*}} : i32
+// CHECK: cf.assert %[[NZ]], "{{.*}}ZeroDivisionError: integer division by zero"
+// CHECK: %[[SAFE:.*]] = arith.select %{{.*}}, %{{.*}}, %[[RHS]] : i32
+// CHECK: arith.divsi %[[LHS]], %[[SAFE]] : i32
+// CHECK: arith.remsi %[[LHS]], %[[SAFE]] : i32
+// CHECK: %[[FIX:.*]] = arith.subi
+// CHECK: %[[Q:.*]] = arith.select %{{.*}}, %[[FIX]], %{{.*}} : i32
+// CHECK: linalg.yield %[[Q]] : i32
+func.func @div$floor_int(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = "tsm.div"(%a, %b) {rounding_mode = "floor"} : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// where keeps its i1 condition and converts the branches to the result type.
+// CHECK-LABEL: func.func @where
+// CHECK: ^bb0(%[[C:.*]]: i1, %[[A:.*]]: f32, %[[B:.*]]: f64, %{{.*}}: f64):
+// CHECK: %[[WA:.*]] = arith.extf %[[A]] : f32 to f64
+// CHECK: arith.select %[[C]], %[[WA]], %[[B]] : f64
+func.func @where(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<f64>) -> tensor<4xf64> {
+  %0 = "tsm.where"(%c, %a, %b) : (tensor<4xi1>, tensor<4xf32>, tensor<f64>) -> tensor<4xf64>
+  return %0 : tensor<4xf64>
+}
+
+// -----
+
+// Logical ops work on the operands' truth values (x != 0).
+// CHECK-LABEL: func.func @logical_and
+// CHECK: %[[TA:.*]] = arith.cmpf une
+// CHECK: %[[TB:.*]] = arith.cmpi ne
+// CHECK: arith.andi %[[TA]], %[[TB]] : i1
+func.func @logical_and(%a: tensor<4xf32>, %b: tensor<4xi64>) -> tensor<4xi1> {
+  %0 = "tsm.logical_and"(%a, %b) : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// Bools are unsigned (true > false); float maximum propagates NaN.
+// CHECK-LABEL: func.func @maximum$bool
+// CHECK: arith.maxui
+// CHECK-LABEL: func.func @maximum$float
+// CHECK: arith.maximumf
+func.func @maximum$bool(%a: tensor<4xi1>, %b: tensor<4xi1>) -> tensor<4xi1> {
+  %0 = "tsm.maximum"(%a, %b) : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+func.func @maximum$float(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "tsm.maximum"(%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// isnan of an integer tensor is constant false; f16 math computes in f32.
+// CHECK-LABEL: func.func @isnan$int
+// CHECK: %[[FALSE:.*]] = arith.constant false
+// CHECK: linalg.yield %[[FALSE]] : i1
+// CHECK-LABEL: func.func @sin$f16
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[S:.*]] = math.sin %[[W]] : f32
+// CHECK: arith.truncf %[[S]] : f32 to f16
+func.func @isnan$int(%a: tensor<4xi64>) -> tensor<4xi1> {
+  %0 = "tsm.isnan"(%a) : (tensor<4xi64>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+func.func @sin$f16(%a: tensor<4xf16>) -> tensor<4xf16> {
+  %0 = "tsm.sin"(%a) : (tensor<4xf16>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+// Parameterized activations read their attributes.
+// CHECK-LABEL: func.func @leaky_relu
+// CHECK-DAG: arith.constant 2.000000e-01 : f32
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+func.func @leaky_relu(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "tsm.leaky_relu"(%a) {negative_slope = 0.2 : f64} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -1,0 +1,46 @@
+"""The coverage report (`python -m tsmlir.coverage`) and `tsmlir.check_support`."""
+import subprocess
+import sys
+
+import torch
+
+import tsmlir
+from tsmlir.coverage import report, supported_schemas
+
+
+class Unsupported(torch.nn.Module):
+    def forward(self, x):
+        y = torch.cdist(x, x)  # unsupported
+        z = torch.relu(x)
+        return torch.bucketize(z, x[0]), y  # unsupported, downstream of nothing unsupported
+
+
+def _line_of(text: str) -> int:
+    import inspect
+    lines, start = inspect.getsourcelines(Unsupported.forward)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+def test_check_support_lists_every_unsupported_op_with_its_location():
+    found = tsmlir.check_support(Unsupported(), [torch.randn(3, 4)])
+    assert [u.schema for u in found] == ["aten::cdist", "aten::bucketize.Tensor"]
+    assert [u.loc.line for u in found] == [_line_of("cdist"), _line_of("bucketize")]
+    assert all(u.loc.file == __file__ for u in found)
+    assert str(found[0]).startswith(f"{__file__}:{_line_of('cdist')}")
+
+
+def test_check_support_of_a_supported_program_is_empty():
+    class Fine(torch.nn.Module):
+        def forward(self, x):
+            return torch.clamp(x * 2, min=0.0).sqrt()
+    assert tsmlir.check_support(Fine(), input_specs=[tsmlir.TensorSpec((-1, 4))]) == []
+
+
+def test_report_and_command_agree():
+    schemas = supported_schemas()
+    assert schemas == sorted(schemas) and "aten::where.self" in schemas
+    text = report(with_tsm_ops=False)
+    assert text.splitlines()[0] == f"{len(schemas)} supported aten schemas:"
+    out = subprocess.run([sys.executable, "-m", "tsmlir.coverage", "--count"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == str(len(schemas)) and not out.stderr
