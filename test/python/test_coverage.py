@@ -44,3 +44,23 @@ def test_report_and_command_agree():
     out = subprocess.run([sys.executable, "-m", "tsmlir.coverage", "--count"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == str(len(schemas)) and not out.stderr
+
+
+def test_readme_count_is_generated():
+    """The README's count comes from the coverage command, never typed by hand."""
+    import pathlib
+
+    from tsmlir.coverage import README_MARKERS, readme_sentence
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    begin, end = README_MARKERS
+    assert begin + readme_sentence() + end in readme, \
+        "README is stale: run `python -m tsmlir.coverage --update-readme README.md`"
+
+
+def test_dialect_reference_is_generated():
+    import pathlib
+
+    from tsmlir.dialects.docs import markdown
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "tsm-dialect.md").read_text()
+    assert doc.strip() == markdown().strip(), \
+        "docs/tsm-dialect.md is stale: run `python -m tsmlir.dialects.docs > docs/tsm-dialect.md`"

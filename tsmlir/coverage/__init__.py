@@ -57,11 +57,36 @@ def check_support(module, example_inputs=None, *, input_specs=None,
     return []
 
 
+README_MARKERS = ("<!-- coverage -->", "<!-- /coverage -->")
+
+
+def readme_sentence() -> str:
+    return f"**{len(supported_schemas())} aten schemas** are supported"
+
+
+def update_readme(path: str) -> None:
+    """Rewrite the text between the coverage markers of a README."""
+    with open(path) as f:
+        text = f.read()
+    begin, end = README_MARKERS
+    head, sep, rest = text.partition(begin)
+    _, sep2, tail = rest.partition(end)
+    if not (sep and sep2):
+        raise SystemExit(f"{path}: no {begin}...{end} markers")
+    with open(path, "w") as f:
+        f.write(head + begin + readme_sentence() + end + tail)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     parser = argparse.ArgumentParser(prog="python -m tsmlir.coverage", description=__doc__.split("\n")[0])
     parser.add_argument("--count", action="store_true", help="print only the number of supported schemas")
     parser.add_argument("--tsm-ops", action="store_true", help="also list the tsm ops")
+    parser.add_argument("--update-readme", metavar="PATH",
+                        help="write the count between the coverage markers of PATH")
     args = parser.parse_args(argv)
+    if args.update_readme:
+        update_readme(args.update_readme)
+        return 0
     print(len(supported_schemas()) if args.count else report(with_tsm_ops=args.tsm_ops))
     return 0
