@@ -163,6 +163,36 @@ def test_nn_linear_module():
                         input_specs=[TensorSpec((-1, 3, 8))])
 
 
+class ConstantLinear(torch.nn.Module):
+    """nn.Linear layers: constant weights, pre-transposed at import; `up` runs
+    twice to share its transposed weight."""
+    def __init__(self, dtype=torch.float32):
+        super().__init__()
+        self.up = torch.nn.Linear(6, 5, dtype=dtype)
+        self.down = torch.nn.Linear(5, 3, bias=False, dtype=dtype)
+
+    def forward(self, x):
+        return self.down(self.up(x)), self.up(x)
+
+
+@pytest.mark.parametrize("x_shape", [(6,), (4, 6), (2, 4, 6), (2, 3, 4, 6)], ids=str)
+def test_linear_constant_weight(x_shape):
+    check_against_eager(torch.jit.script(ConstantLinear()), [torch.randn(x_shape)])
+
+
+@pytest.mark.parametrize("x_shape", [(-1, 6), (-1, 4, 6)], ids=str)
+def test_linear_constant_weight_dynamic_and_float64(x_shape):
+    runs = [[torch.randn(n, *x_shape[1:], dtype=torch.float64)] for n in (1, 3, 10)]
+    check_against_eager(torch.jit.script(ConstantLinear(torch.float64)), runs[0], runs=runs[1:],
+                        input_specs=[TensorSpec(x_shape, torch.float64)])
+
+
+def test_linear_constant_weight_traced():
+    model = ConstantLinear()
+    x = torch.randn(4, 6)
+    check_against_eager(torch.jit.trace(model, (x,)), [x])
+
+
 @pytest.mark.parametrize("beta,alpha", [(1.0, 1.0), (0.5, 1.0), (1.0, 2.0), (0.5, -3.0),
                                         (0.0, 2.0), (0.0, 1.0)], ids=str)
 @pytest.mark.parametrize("self_shape", [(3, 5), (5,), (1, 5), (3, 1), ()], ids=str)

@@ -53,6 +53,8 @@ class Importer:
         self.root = module
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
         self._constants: dict[tuple, ir.Value] = {}
+        # The tensor behind each constant, for handlers that fold at import.
+        self.tensors: dict[ir.Value, torch.Tensor] = {}
         self._blobs = 0
 
     # -- entry ---------------------------------------------------------------
@@ -78,6 +80,9 @@ class Importer:
             flat: list[ir.Value] = []
             structure = _flatten(outs[0] if len(outs) == 1 else tuple(outs), flat)
             func.ReturnOp(flat)
+            for op in list(entry.operations):  # e.g. weights only read pre-packed
+                if op.name == "tsm.constant" and not list(op.result.uses):
+                    op.erase()
         fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get(arg_types, [v.type for v in flat]))
         return module, structure
@@ -177,6 +182,7 @@ class Importer:
             (result,) = build_op("constant", [], value=attr, shape=shape)
         if key is not None:
             self._constants[key] = result
+        self.tensors[result] = value
         return result
 
 

@@ -1,6 +1,7 @@
 # RUN: %python %s | filecheck %s
 # aten::matmul/mm/bmm/mv/dot import as tsm.matmul (result shapes by torch.matmul's
-# rules), aten::linear as tsm.linear with an optional bias, aten::addmm as
+# rules), aten::linear as tsm.linear with an optional bias (or, with a constant
+# weight, a product with the pre-transposed weight), aten::addmm as
 # tsm.addmm with beta/alpha attributes; rank errors point at the user's line.
 import torch
 import torch.nn.functional as F
@@ -46,20 +47,28 @@ class Mlp(torch.nn.Module):
         self.up = torch.nn.Linear(8, 16)
         self.down = torch.nn.Linear(16, 4, bias=False)
 
-    def forward(self, x):
-        return self.down(torch.relu(self.up(x)))
+    def forward(self, x, y):
+        return self.down(torch.relu(self.up(x))), self.up(y)
 
 
-# nn.Linear's parameters become constants; a layer without bias has no third operand.
+# nn.Linear's weights are constants: each is pre-transposed at import into an
+# (in, out) constant, so the layer is a plain product (tsm.addmm with the bias
+# for a 2-D input, tsm.matmul then tsm.add otherwise) and the original
+# (out, in) weights, now unused, are dropped.  `up` runs twice and shares its
+# transposed weight.
 # CHECK-LABEL: func.func @forward
-# CHECK-SAME: (%[[X:.*]]: tensor<?x3x8xf32>)
-# CHECK-DAG: %[[W1:.*]] = "tsm.constant"() {shape = array<i64: 16, 8>, value = dense_resource<{{.*}}> : tensor<128xf32>}
-# CHECK-DAG: %[[B1:.*]] = "tsm.constant"() {value = dense{{.*}} : tensor<16xf32>}
-# CHECK-DAG: %[[W2:.*]] = "tsm.constant"() {shape = array<i64: 4, 16>, value = dense_resource<{{.*}}> : tensor<64xf32>}
-# CHECK: %[[H:.*]] = "tsm.linear"(%[[X]], %[[W1]], %[[B1]]) : (tensor<?x3x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<?x3x16xf32>
+# CHECK-SAME: (%[[X:.*]]: tensor<?x3x8xf32>, %[[Y:.*]]: tensor<?x8xf32>)
+# CHECK-NOT: shape = array<i64: 16, 8>
+# CHECK-NOT: shape = array<i64: 4, 16>
+# CHECK-DAG: %[[W1T:.*]] = "tsm.constant"() {shape = array<i64: 8, 16>, value = dense_resource<linear.weight_t{{.*}}> : tensor<128xf32>} : () -> tensor<8x16xf32>
+# CHECK-DAG: %[[W2T:.*]] = "tsm.constant"() {shape = array<i64: 16, 4>, value = dense_resource<linear.weight_t{{.*}}> : tensor<64xf32>} : () -> tensor<16x4xf32>
+# CHECK-NOT: "tsm.linear"
+# CHECK: %[[P:.*]] = "tsm.matmul"(%[[X]], %[[W1T]]) : (tensor<?x3x8xf32>, tensor<8x16xf32>) -> tensor<?x3x16xf32>
+# CHECK: %[[H:.*]] = "tsm.add"(%[[P]], %{{.*}}) : (tensor<?x3x16xf32>, tensor<16xf32>) -> tensor<?x3x16xf32>
 # CHECK: %[[R:.*]] = "tsm.relu"(%[[H]])
-# CHECK: "tsm.linear"(%[[R]], %[[W2]]) : (tensor<?x3x16xf32>, tensor<4x16xf32>) -> tensor<?x3x4xf32>
-print_tsm(torch.jit.script(Mlp()), input_specs=[TensorSpec((-1, 3, 8))])
+# CHECK: "tsm.matmul"(%[[R]], %[[W2T]]) : (tensor<?x3x16xf32>, tensor<16x4xf32>) -> tensor<?x3x4xf32>
+# CHECK: "tsm.addmm"(%{{.*}}, %[[Y]], %[[W1T]]) {alpha = 1.000000e+00 : f64, beta = 1.000000e+00 : f64} : (tensor<16xf32>, tensor<?x8xf32>, tensor<8x16xf32>) -> tensor<?x16xf32>
+print_tsm(torch.jit.script(Mlp()), input_specs=[TensorSpec((-1, 3, 8)), TensorSpec((-1, 8))])
 
 
 class Addmm(torch.nn.Module):
@@ -94,5 +103,34 @@ class BadLinear(torch.nn.Module):
 # CHECK: error: aten::linear: shapes (3, 4) and (5, 6) cannot be multiplied (4 != 6)
 try:
     print_tsm(torch.jit.script(BadLinear()), [torch.randn(3, 4), torch.randn(5, 6)])
+except tsmlir.TsmlirError as e:
+    print(e)
+
+
+class ArgLinear(torch.nn.Module):
+    def forward(self, x, w, b):
+        return F.linear(x, w, b)
+
+
+# A weight that is not a constant keeps tsm.linear.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[W:.*]]: tensor<5x4xf32>, %[[B:.*]]: tensor<5xf32>)
+# CHECK: "tsm.linear"(%[[X]], %[[W]], %[[B]]) : (tensor<3x4xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+print_tsm(torch.jit.script(ArgLinear()), [torch.randn(3, 4), torch.randn(5, 4), torch.randn(5)])
+
+
+class BadConstantLinear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(6, 5)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+# A constant weight's shapes are checked by linear's own rule.
+# CHECK: error: aten::linear: shapes (3, 4) and (5, 6) cannot be multiplied (4 != 6)
+try:
+    print_tsm(torch.jit.script(BadConstantLinear()), [torch.randn(3, 4)])
 except tsmlir.TsmlirError as e:
     print(e)

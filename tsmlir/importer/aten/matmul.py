@@ -4,11 +4,17 @@ aten::matmul maps to tsm.matmul as is; the ops with stricter ranks (mm, bmm,
 mv, dot) check them here, so that a wrong rank is reported as PyTorch would
 rather than silently taking matmul's more general meaning.  addmm's beta and
 alpha must be compile-time numbers.
+
+aten::linear with a constant weight (a parameter) is pre-packed at import:
+the weight becomes a transposed constant, so the product is a plain matmul
+(addmm with the bias for a 2-D input, matmul then add otherwise) and no
+transpose runs at all at run time.  Other weights keep tsm.linear.
 """
 from __future__ import annotations
 
 from mlir import ir
 
+from ...dialects import REGISTRY
 from ...dialects.types import DYN
 from ..context import NodeContext
 
@@ -50,7 +56,20 @@ def _bmm(cx: NodeContext, lhs, rhs):
 
 def _linear(cx: NodeContext, x, weight, bias=None):
     _tensors(cx, x, weight, *([] if bias is None else [bias]))
-    return cx.build("linear", x, weight, bias)
+    w = cx.importer.tensors.get(weight)
+    if w is None or w.dim() != 2 or cx.type(x).rank < 1:
+        return cx.build("linear", x, weight, bias)
+    try:  # linear's own type rule reports wrong shapes, as for tsm.linear
+        REGISTRY["tsm.linear"].infer_types(
+            [cx.type(v) for v in (x, weight)] + [None if bias is None else cx.type(bias)], {})
+    except (ValueError, TypeError) as e:
+        cx.fail(str(e))
+    # A view: its constant is deduplicated per weight, its blob holds W.T contiguous.
+    weight_t = cx.constant(w.t(), "linear.weight_t")
+    if bias is not None and cx.type(x).rank == 2:
+        return cx.build("addmm", bias, x, weight_t, beta=1.0, alpha=1.0)
+    out = cx.build("matmul", x, weight_t)
+    return out if bias is None else cx.build("add", out, bias)
 
 
 def _addmm(cx: NodeContext, self, mat1, mat2, beta=1, alpha=1):
