@@ -1,5 +1,7 @@
-"""Reductions against eager: sum, mean, softmax, log_softmax over dims lists,
-negative dims, keepdim, all dims, dynamic dims, dtypes and 0-d results."""
+"""Reductions against eager: sum, mean, prod, amax/amin, max/min (values and
+indices), argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax
+over dims lists, negative dims, keepdim, all dims, dynamic dims, dtypes, NaN
+and 0-d results.  Indices, integer and bool results compare exactly."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,8 +10,11 @@ import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:`torch.jit.trace_method` is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`torch.jit.trace_method` is deprecated:DeprecationWarning"),
+    # eager var/std warn when N - correction <= 0; that NaN/inf case is tested on purpose
+    pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning"),
+]
 
 
 class Traced(torch.nn.Module):
@@ -180,3 +185,135 @@ def test_duplicate_dims_are_an_error():
 def test_softmax_of_integers_is_an_error():
     with pytest.raises(tsmlir.TsmlirError, match="softmax expects a floating-point tensor"):
         tsmlir.compile_module(torch.jit.script(Softmax(0, False)), [torch.arange(4)])
+
+
+# --- amax/amin, max/min (values and indices), argmax/argmin, prod, any/all,
+# var/std, logsumexp: one module per case returns every op's result.
+
+class Reductions(torch.nn.Module):
+    def __init__(self, dims: list[int], keepdim: bool):
+        super().__init__()
+        self.dims, self.dim, self.keepdim = dims, dims[0], keepdim
+
+    def forward(self, x):
+        values, indices = torch.max(x, self.dim, self.keepdim)
+        low, where = x.min(self.dim, keepdim=self.keepdim)
+        return (x.amax(self.dims, self.keepdim), x.amin(self.dims, keepdim=self.keepdim),
+                x.max(), x.min(), values, indices, low, where,
+                x.argmax(self.dim, self.keepdim), x.argmin(self.dim, keepdim=self.keepdim),
+                x.argmax(), x.argmin(keepdim=self.keepdim),
+                x.prod(self.dim, self.keepdim), x.prod(),
+                x.any(self.dim, self.keepdim), x.all(self.dims, keepdim=self.keepdim), x.all(),
+                x.var(self.dims, keepdim=self.keepdim), x.std(self.dims, False, self.keepdim),
+                torch.var(x, self.dims, correction=2, keepdim=self.keepdim), x.std(),
+                torch.logsumexp(x, self.dims, self.keepdim))
+
+
+# (input shape, dims); small integer values make ties, so first-occurrence
+# indices are checked too.
+MORE_DIMS = [((7,), [0]), ((3, 4), [1]), ((3, 4), [-1]), ((2, 3, 5), [0, 2]),
+             ((2, 3, 5), [-1, 0]), ((4, 1, 6), [1]), ((), [0])]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape,dims", MORE_DIMS, ids=str)
+def test_reductions(shape, dims, keepdim):
+    x = torch.randint(-3, 4, shape).float()
+    check_against_eager(torch.jit.script(Reductions(dims, keepdim)), [x], equal_nan=True)
+
+
+def test_reductions_dynamic_dim():
+    runs = [[torch.randint(-3, 4, (n, 5)).float()] for n in (2, 3, 9)]
+    check_against_eager(torch.jit.script(Reductions([0], True)), runs[0],
+                        input_specs=[TensorSpec((-1, 5))], runs=runs[1:])
+    check_against_eager(torch.jit.script(Reductions([-1], False)), runs[0],
+                        input_specs=[TensorSpec((-1, 5))], runs=runs[1:])
+
+
+class Selections(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(1)
+        low, where = x.min(-1, keepdim=True)
+        return (x.amax(1), x.amin(0), x.max(), x.min(), values, indices, low, where,
+                x.argmax(1), x.argmin(), x.argmax())
+
+
+def test_nan_propagates_with_its_index():
+    x = torch.tensor([[1.0, float("nan"), 3.0, float("nan")],
+                      [float("nan"), 5.0, 5.0, -1.0],
+                      [2.0, 7.0, 7.0, -4.0]])
+    check_against_eager(Selections(), [x], equal_nan=True)
+
+
+class IntegerReductions(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(0)
+        low, where = x.min(1, keepdim=True)
+        return (x.amax(1), x.amin([0, 1]), x.max(), values, indices, low, where,
+                x.prod(1), x.prod(), x.any(0), x.all(1), x.any())
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64])
+def test_integer_reductions_are_exact(dtype):
+    x = torch.randint(-4, 5, (5, 6), dtype=dtype)
+    x[0, 3] = torch.iinfo(dtype).min
+    x[1, 2] = torch.iinfo(dtype).max
+    compiled = check_against_eager(IntegerReductions(), [x])
+    assert compiled(x)[7].dtype == torch.int64  # products accumulate in int64
+    assert compiled(x)[4].dtype == torch.int64
+
+
+class BoolReductions(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(1)
+        return x.amax(0), x.amin(1), values, indices, x.prod(1), x.any(1), x.all(0), x.all()
+
+
+def test_bool_reductions():
+    x = torch.rand(4, 5) > 0.5
+    x[0] = False
+    x[1] = True
+    check_against_eager(BoolReductions(), [x])
+
+
+class Spread(torch.nn.Module):
+    def forward(self, x):
+        return (x.var(0), x.std(0), torch.var(x, 1, correction=0), x.var(unbiased=False),
+                torch.logsumexp(x, 1), torch.logsumexp(x, [0, 1], keepdim=True))
+
+
+def test_var_of_one_element_is_nan_and_logsumexp_is_stable():
+    x = torch.tensor([[1000.0, 1001.0, float("-inf")], [-1000.0, -1002.0, -999.0]])
+    check_against_eager(Spread(), [x], equal_nan=True)
+    inf_rows = torch.tensor([[float("-inf"), float("-inf")], [float("inf"), 1.0]])
+    check_against_eager(Spread(), [inf_rows], equal_nan=True)
+
+
+class HalfReductions(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(1)
+        return x.amax(0), values, indices, x.prod(1), x.var(1), torch.logsumexp(x, 0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float64])
+def test_other_float_widths(dtype):
+    check_against_eager(HalfReductions(), [torch.randn(4, 6, dtype=dtype)])
+
+
+class IntLogsumexp(torch.nn.Module):
+    def forward(self, x):
+        return torch.logsumexp(x, 0)
+
+
+def test_logsumexp_of_integers_computes_in_float():
+    check_against_eager(IntLogsumexp(), [torch.randint(0, 5, (6,))])
+
+
+class IntVar(torch.nn.Module):
+    def forward(self, x):
+        return x.var(0)
+
+
+def test_var_of_integers_is_an_error():
+    with pytest.raises(tsmlir.TsmlirError, match="var expects a floating-point tensor"):
+        tsmlir.compile_module(IntVar(), [torch.arange(4)])

@@ -1,21 +1,27 @@
 """tsm reduction ops -> linalg.generic with reduction iterators.
 
-In: tsm.sum/mean {dims, keepdim} and tsm.softmax/log_softmax {dim} on ranked
-tensors, static or dynamic dims.
+In: tsm.sum/mean/prod/amax/amin/any/all/var/std/logsumexp {dims, keepdim},
+tsm.max/min/argmax/argmin {dim, keepdim} and tsm.softmax/log_softmax {dim}
+on ranked tensors, static or dynamic dims.
 Out: each reduction is a linalg.generic over the input's iteration space
 whose output (a linalg.fill'ed init) drops the reduced dims; `keepdim`
 re-inserts them with tensor.expand_shape.  Accumulation happens in the
 result type, except that f16/bf16 accumulate in f32 (as PyTorch does) and
-integer/bool sums in i64.  mean divides by the element count, computed from
+integer/bool sums and products in i64; any/all fold i1.  The simple folds
+share `lower_fold` with a per-op init value and combiner (NaN propagates
+through max/min).  max/min/argmax/argmin are one generic with a values and
+an int64 index output, picking the first occurrence (a NaN wins).  var/std
+take the mean first, then the squared deviations.  mean divides by the element count, computed from
 tensor.dim for dynamic dims.  softmax is max-subtracted: max, sum of exp,
-then one elementwise generic.
+then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, tensor
+from mlir.dialects import arith, linalg, tensor
 from mlir.dialects import math as mmath
 
 from ..dialects.ops.reduction import reduced_dims
@@ -81,32 +87,65 @@ def _attrs(op: ir.Operation) -> tuple[tuple[int, ...], bool]:
     return dims, keepdim
 
 
+def _map(inputs: Sequence[ir.Value], elem: ir.Type, fn: Callable[..., ir.Value]) -> ir.Value:
+    """Elementwise generic over same-shaped reduced tensors into `elem`."""
+    first = inputs[0]
+    rank = b.rtt(first).rank
+    init = b.empty([b.dim(first, i) for i in range(rank)], elem)
+    return b.generic(list(inputs), init, [b.identity_map(rank)] * (len(inputs) + 1),
+                     ["parallel"] * rank, lambda *v: b.convert(fn(*v[:-1]), elem))
+
+
 def _finish(op: ir.Operation, reduced: ir.Value, sizes, dims, keepdim,
             body: Callable[[ir.Value], ir.Value] | None = None) -> ir.Value:
     """Convert the accumulator to the result type (applying `body` to each
     element first), then restore kept dims."""
     out_t = b.rtt(op.result)
-    elem = out_t.element_type
-    if body is not None or b.rtt(reduced).element_type != elem:
-        rank = b.rtt(reduced).rank
-        init = b.empty([s for i, s in enumerate(sizes) if i not in dims], elem)
-        fn = body or (lambda v: v)
-        reduced = b.generic([reduced], init, [b.identity_map(rank)] * 2, ["parallel"] * rank,
-                            lambda v, _: b.convert(fn(v), elem))
+    if body is not None or b.rtt(reduced).element_type != out_t.element_type:
+        reduced = _map([reduced], out_t.element_type, body or (lambda v: v))
     return _keepdim(reduced, out_t, sizes, dims) if keepdim and dims else reduced
 
 
-def _sum(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
-    add = arith.addf if b.is_float(acc) else arith.addi
-    return _reduce([x], sizes, dims, acc, 0, lambda v, a: add(b.convert(v, acc), a))
+# Per-op folds: (accumulator type from the result's element type, init value
+# from the accumulator type, combiner(element converted to acc, acc)).
+def _lowest(t: ir.Type) -> float | int:
+    if b.is_float(t):
+        return float("-inf")
+    w = ir.IntegerType(t).width
+    return 0 if w == 1 else -(2 ** (w - 1))
 
 
-def lower_sum(op: ir.Operation) -> ir.Value:
+def _highest(t: ir.Type) -> float | int:
+    if b.is_float(t):
+        return float("inf")
+    w = ir.IntegerType(t).width
+    return 1 if w == 1 else 2 ** (w - 1) - 1
+
+
+def _by_kind(on_float, on_int, on_bool):
+    """Pick the arith op for the accumulator's element kind."""
+    def combine(v: ir.Value, a: ir.Value) -> ir.Value:
+        if b.is_float(v.type):
+            return on_float(v, a)
+        return (on_bool if ir.IntegerType(v.type).width == 1 else on_int)(v, a)
+    return combine
+
+
+def _bool(_: ir.Type) -> ir.Type:
+    return ir.IntegerType.get_signless(1)
+
+
+def lower_fold(op: ir.Operation, *, init: Callable[[ir.Type], float | int],
+               combine: Callable[[ir.Value, ir.Value], ir.Value],
+               acc_type: Callable[[ir.Type], ir.Type] = _acc_type) -> ir.Value:
+    """One reduction over `dims`: fill with `init`, fold with `combine`."""
     x = op.operands[0]
     dims, keepdim = _attrs(op)
     sizes = _sizes(x)
-    acc = _acc_type(b.rtt(op.result).element_type)
-    return _finish(op, _sum(x, sizes, dims, acc), sizes, dims, keepdim)
+    acc = acc_type(b.rtt(op.result).element_type)
+    reduced = _reduce([x], sizes, dims, acc, init(acc),
+                      lambda v, a: combine(b.convert(v, acc), a))
+    return _finish(op, reduced, sizes, dims, keepdim)
 
 
 def _count(sizes, dims, elem: ir.Type) -> ir.Value:
@@ -124,6 +163,10 @@ def _count(sizes, dims, elem: ir.Type) -> ir.Value:
     return arith.uitofp(elem, arith.index_cast(ir.IntegerType.get_signless(64), dynamic))
 
 
+def _sum(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
+    return _reduce([x], sizes, dims, acc, 0, lambda v, a: _ADD(b.convert(v, acc), a))
+
+
 def lower_mean(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
@@ -132,6 +175,127 @@ def lower_mean(op: ir.Operation) -> ir.Value:
     count = _count(sizes, dims, acc)
     return _finish(op, _sum(x, sizes, dims, acc), sizes, dims, keepdim,
                    lambda s: arith.divf(s, count))
+
+
+def lower_var(op: ir.Operation, root: bool) -> ir.Value:
+    """Two passes, as PyTorch: the mean, then the sum of squared deviations
+    divided by max(N - correction, 0); std takes the square root."""
+    x = op.operands[0]
+    dims, keepdim = _attrs(op)
+    sizes = _sizes(x)
+    acc = _acc_type(b.rtt(op.result).element_type)
+    count = _count(sizes, dims, acc)
+    mean = _map([_sum(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
+
+    def squared_deviation(v, m, s):
+        d = arith.subf(b.convert(v, acc), m)
+        return arith.addf(arith.mulf(d, d), s)
+
+    squares = _reduce([x, mean], sizes, dims, acc, 0, squared_deviation)
+    correction = ir.FloatAttr(op.attributes["correction"]).value \
+        if "correction" in op.attributes else 1.0
+    dof = arith.maximumf(arith.subf(count, b.constant(correction, acc)), b.constant(0, acc))
+
+    def finish(s):
+        v = arith.divf(s, dof)
+        return mmath.sqrt(v) if root else v
+    return _finish(op, squares, sizes, dims, keepdim, finish)
+
+
+def _finite_or_zero(m: ir.Value) -> ir.Value:
+    """The shift for exp: an infinite max would make x - max NaN."""
+    inf = arith.cmpf(arith.CmpFPredicate.OEQ, mmath.absf(m), b.constant(float("inf"), m.type))
+    return arith.select(inf, b.constant(0, m.type), m)
+
+
+def lower_logsumexp(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    dims, keepdim = _attrs(op)
+    sizes = _sizes(x)
+    acc = _acc_type(b.rtt(op.result).element_type)
+    row_max = _reduce([x], sizes, dims, acc, float("-inf"),
+                      lambda v, m: arith.maximumf(b.convert(v, acc), m))
+    exp_sum = _reduce([x, row_max], sizes, dims, acc, 0, lambda v, m, s: arith.addf(
+        mmath.exp(arith.subf(b.convert(v, acc), _finite_or_zero(m))), s))
+    out_t = b.rtt(op.result)
+    result = _map([exp_sum, row_max], out_t.element_type,
+                  lambda s, m: arith.addf(mmath.log(s), _finite_or_zero(m)))
+    return _keepdim(result, out_t, sizes, dims) if keepdim and dims else result
+
+
+def _generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value], maps: Sequence[ir.AffineMap],
+             iterators: Sequence[str], body: Callable[..., list[ir.Value]]) -> list[ir.Value]:
+    """linalg.generic with several outputs; `body(*scalars)` returns one value per output."""
+    op = linalg.GenericOp(
+        result_tensors=[v.type for v in inits], inputs=list(inputs), outputs=list(inits),
+        indexing_maps=ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
+        iterator_types=ir.ArrayAttr.get([
+            ir.Attribute.parse(f"#linalg.iterator_type<{it}>") for it in iterators]))
+    block = op.regions[0].blocks.append(
+        *[b.rtt(v).element_type for v in [*inputs, *inits]])
+    with ir.InsertionPoint(block):
+        linalg.YieldOp(body(*block.arguments))
+    return list(op.results)
+
+
+def _takes(v: ir.Value, a: ir.Value, earlier: ir.Value, greater: bool) -> ir.Value:
+    """Whether element `v` replaces the best-so-far `a`: it is better, or equal
+    and earlier; a NaN beats any number and an earlier NaN.  Independent of
+    the visiting order, so the result is the first occurrence."""
+    if b.is_float(v.type):
+        p = arith.CmpFPredicate
+        better = arith.cmpf(p.OGT if greater else p.OLT, v, a)
+        tie = arith.andi(arith.cmpf(p.OEQ, v, a), earlier)
+        a_num = arith.cmpf(p.ORD, a, a)
+        v_nan = arith.cmpf(p.UNO, v, v)
+        return arith.ori(arith.andi(a_num, arith.ori(better, tie)),
+                         arith.andi(v_nan, arith.ori(a_num, earlier)))
+    p = arith.CmpIPredicate
+    if ir.IntegerType(v.type).width == 1:
+        pred = p.ugt if greater else p.ult
+    else:
+        pred = p.sgt if greater else p.slt
+    return arith.ori(arith.cmpi(pred, v, a), arith.andi(arith.cmpi(p.eq, v, a), earlier))
+
+
+def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
+    """max/min (values, indices) and argmax/argmin (indices only): one
+    generic with two outputs; the index is row-major over the reduced dims
+    (all of them for argmax without dim, i.e. into the flattened tensor)."""
+    x = op.operands[0]
+    t = b.rtt(x)
+    keepdim = "keepdim" in op.attributes and bool(ir.IntegerAttr(op.attributes["keepdim"]).value)
+    if "dim" in op.attributes:
+        dims = reduced_dims([ir.IntegerAttr(op.attributes["dim"]).value], t.rank)
+    else:
+        dims = tuple(range(t.rank))
+    sizes = _sizes(x)
+    kept_sizes = [s for i, s in enumerate(sizes) if i not in dims]
+    i64 = ir.IntegerType.get_signless(64)
+    elem = t.element_type
+    values = b.filled(kept_sizes, elem, _lowest(elem) if greater else _highest(elem))
+    indices = b.filled(kept_sizes, i64, 0)
+    strides, stride = {}, b.index(1)
+    for d in reversed(dims):
+        strides[d] = stride
+        stride = arith.muli(stride, b.as_index(sizes[d]))
+
+    def body(v, a, ai):
+        linear = b.index(0)
+        for d in dims:
+            linear = arith.addi(linear, arith.muli(linalg.IndexOp(d).result, strides[d]))
+        i = arith.index_cast(i64, linear)
+        take = _takes(v, a, arith.cmpi(arith.CmpIPredicate.slt, i, ai), greater)
+        return [arith.select(take, v, a), arith.select(take, i, ai)]
+
+    kept = _kept_map(t.rank, dims)
+    iterators = ["reduction" if i in dims else "parallel" for i in range(t.rank)]
+    results = _generic([x], [values, indices], [b.identity_map(t.rank), kept, kept],
+                       iterators, body)
+    results = results[-len(op.results):]
+    if keepdim and dims:
+        results = [_keepdim(r, b.rtt(res), sizes, dims) for r, res in zip(results, op.results)]
+    return results
 
 
 def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
@@ -160,11 +324,28 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
                      ["parallel"] * t.rank, normalize)
 
 
+_ADD = _by_kind(arith.addf, arith.addi, arith.ori)
+_MUL = _by_kind(arith.mulf, arith.muli, arith.andi)
+_MAX = _by_kind(arith.maximumf, arith.maxsi, arith.ori)  # maximumf propagates NaN
+_MIN = _by_kind(arith.minimumf, arith.minsi, arith.andi)
+
 LOWERINGS = {
-    "tsm.sum": lower_sum,
+    "tsm.sum": partial(lower_fold, init=lambda _: 0, combine=_ADD),
+    "tsm.prod": partial(lower_fold, init=lambda _: 1, combine=_MUL),
+    "tsm.amax": partial(lower_fold, init=_lowest, combine=_MAX),
+    "tsm.amin": partial(lower_fold, init=_highest, combine=_MIN),
+    "tsm.any": partial(lower_fold, init=lambda _: 0, combine=arith.ori, acc_type=_bool),
+    "tsm.all": partial(lower_fold, init=lambda _: 1, combine=arith.andi, acc_type=_bool),
+    "tsm.max": partial(lower_index_reduction, greater=True),
+    "tsm.min": partial(lower_index_reduction, greater=False),
+    "tsm.argmax": partial(lower_index_reduction, greater=True),
+    "tsm.argmin": partial(lower_index_reduction, greater=False),
+    "tsm.var": partial(lower_var, root=False),
+    "tsm.std": partial(lower_var, root=True),
+    "tsm.logsumexp": lower_logsumexp,
     "tsm.mean": lower_mean,
-    "tsm.softmax": lambda op: lower_softmax(op, log=False),
-    "tsm.log_softmax": lambda op: lower_softmax(op, log=True),
+    "tsm.softmax": partial(lower_softmax, log=False),
+    "tsm.log_softmax": partial(lower_softmax, log=True),
 }
 
 lower_reduction_pass = pattern_pass(

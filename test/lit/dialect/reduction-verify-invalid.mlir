@@ -62,3 +62,75 @@ func.func @softmax$shape_changed(%x: tensor<3x4xf32>) -> tensor<3xf32> {
   %0 = "tsm.softmax"(%x) {dim = 1} : (tensor<3x4xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @max$indices_not_int64(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi32>) {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xf32>, tensor<3xi64> but got tensor<3xf32>, tensor<3xi32>}}
+  %0:2 = "tsm.max"(%x) {dim = 1, keepdim = false} : (tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi32>)
+  return %0#0, %0#1 : tensor<3xf32>, tensor<3xi32>
+}
+
+// -----
+
+func.func @min$dim_out_of_range(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>) {
+  // expected-error @+1 {{'tsm.min' op dimension 2 out of range for rank 2}}
+  %0:2 = "tsm.min"(%x) {dim = 2, keepdim = false} : (tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
+  return %0#0, %0#1 : tensor<3xf32>, tensor<3xi64>
+}
+
+// -----
+
+func.func @argmax$flat_keepdim_keeps_rank(%x: tensor<3x4xf32>) -> tensor<i64> {
+  // expected-error @+1 {{result type mismatch: expected tensor<1x1xi64> but got tensor<i64>}}
+  %0 = "tsm.argmax"(%x) {keepdim = true} : (tensor<3x4xf32>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+func.func @argmin$bool(%x: tensor<4xi1>) -> tensor<i64> {
+  // expected-error @+1 {{'tsm.argmin' op argmax/argmin are not defined for bool tensors}}
+  %0 = "tsm.argmin"(%x) {dim = 0} : (tensor<4xi1>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+func.func @amax$keeps_dtype(%x: tensor<3x4xi32>) -> tensor<3xi64> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xi32> but got tensor<3xi64>}}
+  %0 = "tsm.amax"(%x) {dims = array<i64: 1>} : (tensor<3x4xi32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+func.func @any$is_bool(%x: tensor<3x4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xi1> but got tensor<3xf32>}}
+  %0 = "tsm.any"(%x) {dims = array<i64: 1>} : (tensor<3x4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @prod$int_is_int64(%x: tensor<3x4xi1>) -> tensor<3xi1> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xi64> but got tensor<3xi1>}}
+  %0 = "tsm.prod"(%x) {dims = array<i64: 1>} : (tensor<3x4xi1>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+func.func @var$int(%x: tensor<3x4xi64>) -> tensor<3xi64> {
+  // expected-error @+1 {{'tsm.var' op var expects a floating-point tensor, got tensor<3x4xi64>}}
+  %0 = "tsm.var"(%x) {dims = array<i64: 1>, correction = 1.0 : f64} : (tensor<3x4xi64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+func.func @logsumexp$repeated_dim(%x: tensor<3x4xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'tsm.logsumexp' op dim 0 appears multiple times in the list of dims}}
+  %0 = "tsm.logsumexp"(%x) {dims = array<i64: 0, -2>} : (tensor<3x4xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,7 +1,8 @@
 # RUN: %python %s | filecheck %s
-# Reductions import as tsm.sum/mean/softmax/log_softmax with the dims as
-# written (negative dims are kept; the type rule normalizes them).  dim=None
-# and the plain overloads list every dim; dtype= becomes a tsm.cast first.
+# Reductions import as tsm ops with the dims as written (negative dims are
+# kept; the type rule normalizes them).  dim=None and the plain overloads
+# list every dim; dtype= becomes a tsm.cast first.  max.dim/min.dim are one
+# two-result op; max()/min() are amax/amin over every dim.
 import torch
 import torch.nn.functional as F
 
@@ -74,6 +75,45 @@ class Internal(torch.nn.Module):
 # CHECK: %[[F32:.*]] = "tsm.cast"(%{{.*}}) {dtype = "float32"} : (tensor<2x8xf16>) -> tensor<2x8xf32>
 # CHECK: "tsm.log_softmax"(%[[F32]]) {dim = 1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
 print_tsm(Internal(), input_specs=[TensorSpec((2, 8), torch.float16)])
+
+
+class Selections(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(-1, keepdim=True)
+        return values, indices, x.min(0), x.max(), x.amin([0, 2]), x.argmax(), x.argmin(1, True)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x3x4xf32>)
+# CHECK: %[[MAX:.*]]:2 = "tsm.max"(%[[X]]) {dim = -1 : i64, keepdim = true} : (tensor<?x3x4xf32>) -> (tensor<?x3x1xf32>, tensor<?x3x1xi64>)
+# CHECK: %[[MIN:.*]]:2 = "tsm.min"(%[[X]]) {dim = 0 : i64, keepdim = false} : (tensor<?x3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi64>)
+# CHECK: "tsm.amax"(%[[X]]) {dims = array<i64: 0, 1, 2>, keepdim = false} : (tensor<?x3x4xf32>) -> tensor<f32>
+# CHECK: "tsm.amin"(%[[X]]) {dims = array<i64: 0, 2>, keepdim = false} : (tensor<?x3x4xf32>) -> tensor<3xf32>
+# CHECK: "tsm.argmax"(%[[X]]) {keepdim = false} : (tensor<?x3x4xf32>) -> tensor<i64>
+# CHECK: "tsm.argmin"(%[[X]]) {dim = 1 : i64, keepdim = true} : (tensor<?x3x4xf32>) -> tensor<?x1x4xi64>
+# CHECK: return %[[MAX]]#0, %[[MAX]]#1, %[[MIN]]#0, %[[MIN]]#1,
+print_tsm(Selections(), input_specs=[TensorSpec((-1, 3, 4))])
+
+
+class Others(torch.nn.Module):
+    def forward(self, x, n):
+        return (x.prod(1, dtype=torch.float64), n.any(), n.all(1), x.var(1, unbiased=False),
+                x.std(), torch.var(x, [0], correction=2, keepdim=True), torch.logsumexp(n, 0))
+
+
+# unbiased=False is correction 0; logsumexp of integers computes in float32.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[N:.*]]: tensor<2x3xi64>)
+# CHECK: %[[WIDE:.*]] = "tsm.cast"(%[[X]]) {dtype = "float64"}
+# CHECK: "tsm.prod"(%[[WIDE]]) {dims = array<i64: 1>, keepdim = false} : (tensor<2x3xf64>) -> tensor<2xf64>
+# CHECK: "tsm.any"(%[[N]]) {dims = array<i64: 0, 1>, keepdim = false} : (tensor<2x3xi64>) -> tensor<i1>
+# CHECK: "tsm.all"(%[[N]]) {dims = array<i64: 1>, keepdim = false} : (tensor<2x3xi64>) -> tensor<2xi1>
+# CHECK: "tsm.var"(%[[X]]) {correction = 0.000000e+00 : f64, dims = array<i64: 1>, keepdim = false}
+# CHECK: "tsm.std"(%[[X]]) {correction = 1.000000e+00 : f64, dims = array<i64: 0, 1>, keepdim = false} : (tensor<2x3xf32>) -> tensor<f32>
+# CHECK: "tsm.var"(%[[X]]) {correction = 2.000000e+00 : f64, dims = array<i64: 0>, keepdim = true} : (tensor<2x3xf32>) -> tensor<1x3xf32>
+# CHECK: %[[FLOAT:.*]] = "tsm.cast"(%[[N]]) {dtype = "float32"}
+# CHECK: "tsm.logsumexp"(%[[FLOAT]]) {dims = array<i64: 0>, keepdim = false} : (tensor<2x3xf32>) -> tensor<3xf32>
+print_tsm(Others(), [torch.randn(2, 3), torch.ones(2, 3, dtype=torch.int64)])
 
 
 class IntMean(torch.nn.Module):

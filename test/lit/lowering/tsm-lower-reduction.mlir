@@ -143,3 +143,119 @@ func.func @log_softmax$first_dim(%x: tensor<3x5xf64>) -> tensor<3x5xf64> {
   %0 = "tsm.log_softmax"(%x) {dim = 0} : (tensor<3x5xf64>) -> tensor<3x5xf64>
   return %0 : tensor<3x5xf64>
 }
+
+// -----
+
+// amax shares the generic fold: -inf init, maximumf (which propagates NaN).
+// CHECK-LABEL: func.func @amax$keepdim
+// CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: outs(%[[INIT]] : tensor<2xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: arith.maximumf %[[IN]], %[[ACC]] : f32
+// CHECK: tensor.expand_shape %[[MAX]] {{\[}}[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+func.func @amax$keepdim(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %0 = "tsm.amax"(%x) {dims = array<i64: -1>, keepdim = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+// any/all fold i1: a float input is first compared with zero.
+// CHECK-LABEL: func.func @all$float
+// CHECK: %[[TRUE:.*]] = arith.constant true
+// CHECK: linalg.fill ins(%[[TRUE]] : i1) outs(%{{.*}} : tensor<3xi1>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: i1):
+// CHECK: %[[NONZERO:.*]] = arith.cmpf une, %[[IN]], %{{.*}} : f32
+// CHECK: arith.andi %[[NONZERO]], %[[ACC]] : i1
+func.func @all$float(%x: tensor<2x3xf32>) -> tensor<3xi1> {
+  %0 = "tsm.all"(%x) {dims = array<i64: 0>, keepdim = false} : (tensor<2x3xf32>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+// max along a dim: one generic with a values and an i64 index output; an
+// element wins when greater, or equal and earlier (first occurrence).
+// CHECK-LABEL: func.func @max$dim_dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xi32>)
+// CHECK: %[[LOWEST:.*]] = arith.constant -2147483648 : i32
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xi32>
+// CHECK: %[[VINIT:.*]] = linalg.fill ins(%[[LOWEST]] : i32) outs(%{{.*}} : tensor<?xi32>)
+// CHECK: %[[IINIT:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<?xi64>)
+// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: outs(%[[VINIT]], %[[IINIT]] : tensor<?xi32>, tensor<?xi64>)
+// CHECK: ^bb0(%[[IN:.*]]: i32, %[[BEST:.*]]: i32, %[[AT:.*]]: i64):
+// CHECK: %[[POS:.*]] = linalg.index 1 : index
+// CHECK: %[[I:.*]] = arith.index_cast %[[POS]] : index to i64
+// CHECK: %[[EARLIER:.*]] = arith.cmpi slt, %[[I]], %[[AT]] : i64
+// CHECK: %[[GT:.*]] = arith.cmpi sgt, %[[IN]], %[[BEST]] : i32
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[IN]], %[[BEST]] : i32
+// CHECK: %[[TIE:.*]] = arith.andi %[[EQ]], %[[EARLIER]] : i1
+// CHECK: %[[TAKE:.*]] = arith.ori %[[GT]], %[[TIE]] : i1
+// CHECK: %[[V:.*]] = arith.select %[[TAKE]], %[[IN]], %[[BEST]] : i32
+// CHECK: %[[IDX:.*]] = arith.select %[[TAKE]], %[[I]], %[[AT]] : i64
+// CHECK: linalg.yield %[[V]], %[[IDX]] : i32, i64
+// CHECK: return %[[RES]]#0, %[[RES]]#1
+func.func @max$dim_dynamic(%x: tensor<?x4xi32>) -> (tensor<?xi32>, tensor<?xi64>) {
+  %0:2 = "tsm.max"(%x) {dim = 1, keepdim = false} : (tensor<?x4xi32>) -> (tensor<?xi32>, tensor<?xi64>)
+  return %0#0, %0#1 : tensor<?xi32>, tensor<?xi64>
+}
+
+// -----
+
+// argmin without a dim indexes the flattened tensor (row-major); a NaN wins.
+// CHECK-LABEL: func.func @argmin$flat
+// CHECK: %[[STRIDE:.*]] = arith.constant 3 : index
+// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK: %[[ROW_START:.*]] = arith.muli %[[ROW]], %[[STRIDE]] : index
+// CHECK: %[[COL:.*]] = linalg.index 1 : index
+// CHECK: arith.addi %[[ROW_START]], %[[COL]] : index
+// CHECK: arith.cmpf olt
+// CHECK: arith.cmpf uno
+// CHECK: return %[[RES]]#1 : tensor<i64>
+func.func @argmin$flat(%x: tensor<2x3xf32>) -> tensor<i64> {
+  %0 = "tsm.argmin"(%x) {keepdim = false} : (tensor<2x3xf32>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+// var: the mean, then the squared deviations, divided by N - correction.
+// CHECK-LABEL: func.func @var$correction
+// CHECK: %[[DOF:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: %[[N:.*]] = arith.constant 3.000000e+00 : f32
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK: arith.addf
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[SQUARES:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MEAN]] : tensor<2x3xf32>, tensor<2xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[D:.*]] = arith.subf %[[IN]], %[[M]] : f32
+// CHECK: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK: arith.addf %[[SQ]], %[[ACC]] : f32
+// CHECK: linalg.generic {{.*}} ins(%[[SQUARES]] : tensor<2xf32>)
+// CHECK: arith.divf %{{.*}}, %[[DOF]] : f32
+func.func @var$correction(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  %0 = "tsm.var"(%x) {dims = array<i64: 1>, correction = 1.0 : f64, keepdim = false} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// logsumexp: max, sum of exp(x - max) with an infinite max replaced by 0,
+// then log(sum) + max.
+// CHECK-LABEL: func.func @logsumexp$all
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]] : tensor<2x3xf32>, tensor<f32>)
+// CHECK: math.absf
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[MAX]] : tensor<f32>, tensor<f32>)
+// CHECK: math.log
+func.func @logsumexp$all(%x: tensor<2x3xf32>) -> tensor<f32> {
+  %0 = "tsm.logsumexp"(%x) {dims = array<i64: 0, 1>, keepdim = false} : (tensor<2x3xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,12 +1,14 @@
-"""Reduction ops: sum and mean over a list of dims, softmax and log_softmax
-along one dim.
+"""Reduction ops: sum, mean, prod, amax/amin, any/all, var/std and
+logsumexp over a list of dims; max/min (values and indices) and
+argmax/argmin along one dim; softmax and log_softmax along one dim.
 
 Dims may be negative (counted from the end) and are validated by the type
 rules; `reduced_dims` is the one place that normalizes them, used by the
 rules and by the lowering.  An optional `dtype=` of the aten op is not an
 attribute here: the importer casts the input first (`tsm.cast`), which is
 what PyTorch does.  Sums of integer and bool tensors are int64, like
-PyTorch's; mean, softmax and log_softmax need a floating-point input.
+PyTorch's (so are products); mean, var, std, logsumexp, softmax and
+log_softmax need a floating-point input.  Indices are int64.
 """
 from __future__ import annotations
 
@@ -61,7 +63,41 @@ def _softmax_like(name: str):
     return rule
 
 
+def _same_dtype(x: TensorT, *, dims: list[int], keepdim: bool) -> list[TensorT]:
+    return [TensorT(reduced_shape(x.shape, dims, keepdim), x.dtype)]
+
+
+def _float_reduction(name: str):
+    def rule(x: TensorT, **attrs) -> list[TensorT]:
+        _require_float(name, x)
+        return [TensorT(reduced_shape(x.shape, attrs["dims"], attrs["keepdim"]), x.dtype)]
+    return rule
+
+
+def _logical(x: TensorT, *, dims: list[int], keepdim: bool) -> list[TensorT]:
+    return [TensorT(reduced_shape(x.shape, dims, keepdim), torch.bool)]
+
+
+def _values_indices(x: TensorT, *, dim: int, keepdim: bool) -> list[TensorT]:
+    shape = reduced_shape(x.shape, [dim], keepdim)
+    return [TensorT(shape, x.dtype), TensorT(shape, torch.int64)]
+
+
+def _arg(x: TensorT, *, dim: int | None, keepdim: bool) -> list[TensorT]:
+    """dim=None indexes the flattened tensor; keepdim then keeps every dim as 1."""
+    if x.dtype == torch.bool:
+        raise TypeError(f"argmax/argmin are not defined for bool tensors, got {x}")
+    if dim is None:
+        shape = (1,) * x.rank if keepdim else ()
+    else:
+        shape = reduced_shape(x.shape, [dim], keepdim)
+    return [TensorT(shape, torch.int64)]
+
+
 _DIMS = (Attr("dims", "ints"), Attr("keepdim", "bool", False))
+_DIM = (Attr("dim", "int"), Attr("keepdim", "bool", False))
+_CORRECTED = (Attr("dims", "ints"), Attr("correction", "float", 1.0),
+              Attr("keepdim", "bool", False))
 
 OPS = define("reduction", [
     OpDef("sum", ("x",), _sum, attrs=_DIMS,
@@ -82,4 +118,64 @@ OPS = define("reduction", [
           aten=("aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
                 "aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor"),
           doc="x - max - log(sum(exp(x - max))) along `dim` (numerically stable)."),
+    OpDef("amax", ("x",), _same_dtype, attrs=_DIMS,
+          aten=("aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+                "aten::max(Tensor self) -> Tensor"),
+          doc="Maximum over `dims`; NaN propagates."),
+    OpDef("amin", ("x",), _same_dtype, attrs=_DIMS,
+          aten=("aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+                "aten::min(Tensor self) -> Tensor"),
+          doc="Minimum over `dims`; NaN propagates."),
+    OpDef("max", ("x",), _values_indices, attrs=_DIM, results=("values", "indices"),
+          aten=("aten::max.dim(Tensor self, int dim, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)",),
+          doc="Maximum along `dim` and the int64 index of its first occurrence "
+              "(a NaN wins and gives its own index)."),
+    OpDef("min", ("x",), _values_indices, attrs=_DIM, results=("values", "indices"),
+          aten=("aten::min.dim(Tensor self, int dim, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)",),
+          doc="Minimum along `dim` and the int64 index of its first occurrence "
+              "(a NaN wins and gives its own index)."),
+    OpDef("argmax", ("x",), _arg,
+          attrs=(Attr("dim", "int", optional=True), Attr("keepdim", "bool", False)),
+          aten=("aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",),
+          doc="int64 index of the first maximum along `dim`, or in the flattened tensor "
+              "when `dim` is absent."),
+    OpDef("argmin", ("x",), _arg,
+          attrs=(Attr("dim", "int", optional=True), Attr("keepdim", "bool", False)),
+          aten=("aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",),
+          doc="int64 index of the first minimum along `dim`, or in the flattened tensor "
+              "when `dim` is absent."),
+    OpDef("prod", ("x",), _sum, attrs=_DIMS,
+          aten=("aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, "
+                "ScalarType? dtype=None) -> Tensor",
+                "aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor"),
+          doc="Product over `dims`; integer and bool inputs accumulate and return int64."),
+    OpDef("any", ("x",), _logical, attrs=_DIMS,
+          aten=("aten::any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+                "aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+                "aten::any(Tensor self) -> Tensor"),
+          doc="Whether any element over `dims` is nonzero (bool result)."),
+    OpDef("all", ("x",), _logical, attrs=_DIMS,
+          aten=("aten::all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor",
+                "aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+                "aten::all(Tensor self) -> Tensor"),
+          doc="Whether every element over `dims` is nonzero (bool result)."),
+    OpDef("var", ("x",), _float_reduction("var"), attrs=_CORRECTED,
+          aten=("aten::var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
+                "bool keepdim=False) -> Tensor",
+                "aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
+                "-> Tensor",
+                "aten::var(Tensor self, bool unbiased=True) -> Tensor"),
+          doc="Variance over `dims`: sum((x - mean)^2) / max(N - correction, 0)."),
+    OpDef("std", ("x",), _float_reduction("std"), attrs=_CORRECTED,
+          aten=("aten::std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
+                "bool keepdim=False) -> Tensor",
+                "aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
+                "-> Tensor",
+                "aten::std(Tensor self, bool unbiased=True) -> Tensor"),
+          doc="Standard deviation over `dims`: sqrt of `var`."),
+    OpDef("logsumexp", ("x",), _float_reduction("logsumexp"), attrs=_DIMS,
+          aten=("aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",),
+          doc="max + log(sum(exp(x - max))) over `dims` (numerically stable)."),
 ])

@@ -1,14 +1,19 @@
-"""aten reductions -> tsm.sum/mean/softmax/log_softmax.
+"""aten reductions -> tsm reduction ops (sum, mean, prod, amax/amin, max/min,
+argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax).
 
 `dim=None` and `dim=[]` reduce every dim (PyTorch's rule for the IntList
 overloads).  A `dtype=` argument becomes a `tsm.cast` of the input before the
 reduction, as in PyTorch; mean of an integer tensor is rejected as PyTorch
-does.
+does.  max/min without a dim are amax/amin over every dim; max.dim/min.dim
+return (values, indices).  var/std's `unbiased` is `correction` 1 or 0.
+logsumexp of an integer tensor computes in the default float dtype.
 """
 from __future__ import annotations
 
 import torch
 from mlir import ir
+
+from ... import dialects
 
 from ..context import NodeContext
 
@@ -98,6 +103,69 @@ def _internal_softmax(name: str):
     return handler
 
 
+def _int(cx: NodeContext, value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        cx.fail(f"{name} must be an int known at compile time, got {value!r}")
+    return value
+
+
+def _values_indices(name: str):
+    """max.dim/min.dim: a two-result op, returned as (values, indices)."""
+    def handler(cx: NodeContext, x, dim, keepdim=False):
+        try:
+            values, indices = dialects.build(name, [x], dim=_int(cx, dim, "dim"),
+                                             keepdim=_flag(cx, keepdim, "keepdim"))
+        except (ValueError, TypeError) as e:
+            cx.fail(str(e))
+        return values, indices
+    return handler
+
+
+def _arg(name: str):
+    def handler(cx: NodeContext, x, dim=None, keepdim=False):
+        if dim is not None:
+            dim = _int(cx, dim, "dim")
+        return cx.build(name, x, dim=dim, keepdim=_flag(cx, keepdim, "keepdim"))
+    return handler
+
+
+def _logical(name: str):
+    def handler(cx: NodeContext, x, dims=None, keepdim=False):
+        return cx.build(name, x, dims=_dims(cx, x, dims), keepdim=_flag(cx, keepdim, "keepdim"))
+    return handler
+
+
+def _correction(cx: NodeContext, value) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    cx.fail(f"correction must be a number known at compile time, got {value!r}")
+
+
+def _spread(name: str):
+    """var/std: the `correction` overload; `dim`/`all` adapt `unbiased` to it."""
+    def correction(cx: NodeContext, x, dims=None, correction=None, keepdim=False):
+        return cx.build(name, x, dims=_dims(cx, x, dims), correction=_correction(cx, correction),
+                        keepdim=_flag(cx, keepdim, "keepdim"))
+
+    def with_dims(cx: NodeContext, x, dims, unbiased=True, keepdim=False):
+        return correction(cx, x, dims, int(_flag(cx, unbiased, "unbiased")), keepdim)
+
+    def over_all(cx: NodeContext, x, unbiased=True):
+        return with_dims(cx, x, None, unbiased, False)
+    return correction, with_dims, over_all
+
+
+def _logsumexp(cx: NodeContext, x, dims, keepdim=False):
+    if not cx.type(x).is_float():
+        x = _cast(cx, x, torch.get_default_dtype())
+    return cx.build("logsumexp", x, dims=_dims(cx, x, dims), keepdim=_flag(cx, keepdim, "keepdim"))
+
+
+_var, _var_dim, _var_all = _spread("var")
+_std, _std_dim, _std_all = _spread("std")
+
 HANDLERS = {
     "aten::sum.dim_IntList": _reduce_dims("sum"),
     "aten::sum": _reduce_all("sum"),
@@ -107,4 +175,27 @@ HANDLERS = {
     "aten::log_softmax.int": _softmax("log_softmax"),
     "aten::_softmax": _internal_softmax("softmax"),
     "aten::_log_softmax": _internal_softmax("log_softmax"),
+    "aten::amax": _reduce_dims("amax"),
+    "aten::amin": _reduce_dims("amin"),
+    "aten::max": _reduce_all("amax"),
+    "aten::min": _reduce_all("amin"),
+    "aten::max.dim": _values_indices("max"),
+    "aten::min.dim": _values_indices("min"),
+    "aten::argmax": _arg("argmax"),
+    "aten::argmin": _arg("argmin"),
+    "aten::prod.dim_int": _reduce_dims("prod"),
+    "aten::prod": _reduce_all("prod"),
+    "aten::any.dims": _logical("any"),
+    "aten::any.dim": _logical("any"),
+    "aten::any": _logical("any"),
+    "aten::all.dims": _logical("all"),
+    "aten::all.dim": _logical("all"),
+    "aten::all": _logical("all"),
+    "aten::var.correction": _var,
+    "aten::var.dim": _var_dim,
+    "aten::var": _var_all,
+    "aten::std.correction": _std,
+    "aten::std.dim": _std_dim,
+    "aten::std": _std_all,
+    "aten::logsumexp": _logsumexp,
 }
