@@ -231,15 +231,15 @@ def _matmul_vector_script(group: str, tiles: MatmulTiles) -> str:
 def _matmul_hoist_script() -> str:
     """Phase 2b: hoist the C tile into registers across the k loop, then
     contraction -> outer products -> FMAs."""
-    return f"""
-    %mmv_funcs = transform.structured.match ops{{["func.func"]}} in %root
+    return """
+    %mmv_funcs = transform.structured.match ops{["func.func"]} in %root
         : (!transform.any_op) -> !transform.any_op
     %mmv_h = transform.structured.hoist_redundant_vector_transfers %mmv_funcs
         : (!transform.any_op) -> !transform.any_op
-    transform.apply_patterns to %mmv_h {{
+    transform.apply_patterns to %mmv_h {
       transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
       transform.apply_patterns.vector.lower_outerproduct
-    }} : !transform.any_op
+    } : !transform.any_op
 """
 
 
@@ -252,105 +252,6 @@ def _needs_peeling(op: ir.Operation, tiles: MatmulTiles) -> tuple[bool, bool]:
 def _is_static(op: ir.Operation) -> bool:
     return all(ir.ShapedType(v.type).has_static_shape for v in op.operands
                if isinstance(v.type, ir.ShapedType))
-
-
-_LOWER_VECTORS = """
-    %funcs = transform.structured.match ops{["func.func"]} in %root
-        : (!transform.any_op) -> !transform.any_op
-    transform.apply_patterns to %funcs {
-      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
-      transform.apply_patterns.vector.drop_unit_dims_with_shape_cast
-      transform.apply_patterns.canonicalization
-    } : !transform.any_op
-    transform.apply_patterns to %funcs {
-      transform.apply_patterns.vector.lower_masked_transfers
-      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
-      transform.apply_patterns.vector.lower_transpose
-      transform.apply_patterns.vector.lower_broadcast
-      transform.apply_patterns.vector.lower_shape_cast
-    } : !transform.any_op
-"""
-
-
-def _host_has_avx512() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " avx512f" in line for line in f)
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True)
-class MatmulTiles:
-    """Cache-level tile (m, n, k) and register-level tile (m, n) of a matmul."""
-    cache: tuple[int, int, int]
-    registers: tuple[int, int]
-
-
-def matmul_tiles() -> MatmulTiles:
-    """8 x 32 accumulators fill 16 of AVX-512's 32 zmm registers; with AVX2's
-    16 ymm registers, 6 x 16 leaves room for the B row and the A broadcast."""
-    if _host_has_avx512():
-        return MatmulTiles((128, 256, 128), (8, 32))
-    return MatmulTiles((96, 256, 128), (6, 16))
-
-
-def _is_plain_matmul(op: ir.Operation) -> bool:
-    """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
-    if op.name != "linalg.matmul" or op.results:
-        return False
-    if not all(_is_identity_layout(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
-               for v in op.operands):
-        return False
-    if "indexing_maps" not in op.attributes:
-        return True
-    d = ir.AffineDimExpr.get
-    default = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(2), d(1)]),
-               ir.AffineMap.get(3, 0, [d(0), d(1)])]
-    return [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])] \
-        == default
-
-
-def _matmul_script(tiles: MatmulTiles) -> str:
-    """Cache tiles, then register tiles whose m/n loops are peeled so that
-    full tiles are unmasked (and their C tile is hoisted into registers); the
-    partial tiles at the edges are vectorized with masks."""
-    m1, n1, k1 = tiles.cache
-    mr, nr = tiles.registers
-    ops4 = "!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op"
-    return f"""
-    %mm = transform.structured.match attributes {{{TAG} = "mm"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %mm1, %mm1_l:3 = transform.structured.tile_using_for %mm tile_sizes [{m1}, {n1}, {k1}]
-        : (!transform.any_op) -> ({ops4})
-    %mm2, %mm2_l:3 = transform.structured.tile_using_for %mm1 tile_sizes [{mr}, {nr}, 1]
-        : (!transform.any_op) -> ({ops4})
-    %mm_ml = transform.cast %mm2_l#0 : !transform.any_op to !transform.op<"scf.for">
-    %mm_nl = transform.cast %mm2_l#1 : !transform.any_op to !transform.op<"scf.for">
-    // inner loop first: peeling the outer one clones (and so invalidates) it
-    %mm_nmain, %mm_nrest = transform.loop.peel %mm_nl
-        : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
-    %mm_mmain, %mm_mrest = transform.loop.peel %mm_ml
-        : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
-    %mm_all = transform.structured.match attributes {{{TAG} = "mm"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    transform.structured.vectorize %mm_all vector_sizes [{mr}, {nr}, 1] : !transform.any_op
-    %mm_funcs = transform.structured.match ops{{["func.func"]}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    transform.apply_patterns to %mm_funcs {{
-      transform.apply_patterns.memref.fold_memref_alias_ops
-      transform.apply_patterns.canonicalization
-    }} : !transform.any_op
-    transform.apply_cse to %mm_funcs : !transform.any_op
-    %mm_h = transform.structured.hoist_redundant_vector_transfers %mm_funcs
-        : (!transform.any_op) -> !transform.any_op
-    transform.apply_patterns to %mm_funcs {{
-      transform.apply_patterns.vector.lower_masked_transfers
-      transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
-      transform.apply_patterns.vector.lower_outerproduct
-      transform.apply_patterns.vector.lower_masks
-    }} : !transform.any_op
-"""
 
 
 def _script(entries: list[str], *, lower: bool = True) -> str:
