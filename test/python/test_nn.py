@@ -25,9 +25,10 @@ CONVS = {
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", CONVS)
-def test_conv2d(name):
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])  # batch 1: im2col + matmul
+def test_conv2d(name, batch):
     conv = torch.nn.Conv2d(**CONVS[name])
-    x = torch.randn(2, conv.in_channels, 9, 11)  # odd sizes: strided windows leave a remainder
+    x = torch.randn(batch, conv.in_channels, 9, 11)  # odd sizes: strided windows leave a remainder
     check_against_eager(torch.jit.script(conv), [x])
 
 

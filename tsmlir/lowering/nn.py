@@ -3,7 +3,9 @@
 In: tsm.conv2d/max_pool2d/adaptive_avg_pool2d/batch_norm on NCHW tensors
 whose batch dim N may be dynamic; C, H and W must be static (refused otherwise).
 Out:
-- conv2d: `tensor.pad` (zeros) + `linalg.conv_2d_nchw_fchw`, or
+- conv2d: `tensor.pad` (zeros) + an im2col `linalg.generic` and one
+  `linalg.matmul` (batch 1, float: runs on the tiled matmul kernel), or
+  `linalg.conv_2d_nchw_fchw`, or
   `linalg.depthwise_conv_2d_nchw_chw` (groups == C == F), or
   `linalg.conv_2d_ngchw_gfchw` between `tensor.expand_shape`/`collapse_shape`
   (other groups).  The bias, broadcast by a `linalg.generic`, is the
@@ -121,6 +123,8 @@ def lower_conv2d(op: ir.Operation) -> ir.Value:
     xp = _pad(x, [0, 0, top, left], [0, 0, bottom, right], b.zero(elem))
     sizes = _out_sizes(op)
     conv_attrs = dict(strides=a["stride"], dilations=a["dilation"])
+    if groups == 1 and sizes[0] == 1 and b.is_float(elem):
+        return _conv_as_matmul(xp, w, bias, sizes, a)
     if groups == 1:
         init = _accumulator(bias, sizes, elem, _affine(4, 1))
         return linalg.conv_2d_nchw_fchw(xp, w, outs=[init], **conv_attrs)
@@ -137,6 +141,33 @@ def lower_conv2d(op: ir.Operation) -> ir.Value:
     init = _accumulator(bias, [n, groups, fg, *sizes[2:]], elem, bias_map)
     out = linalg.conv_2d_ngchw_gfchw(xg, wg, outs=[init], **conv_attrs)
     return _collapse(out, [[0], [1, 2], [3], [4]])
+
+
+def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None,
+                    sizes: list[int], a: dict) -> ir.Value:
+    """Batch-1 convolution as im2col + one matmul, so that it runs on the
+    register-tiled matmul kernel: col[c, kh, kw, oh, ow] = xp[0, c, oh*s + kh*d,
+    ow*s + kw*d] viewed as (C*KH*KW, OH*OW); W viewed as (F, C*KH*KW);
+    out (F, OH*OW) = W @ col, starting from the bias.  col is built from one
+    strided slice per kernel position (slices, not a linalg.generic, so that
+    elementwise fusion does not fold it back into a convolution)."""
+    f, c, kh, kw = b.rtt(w).shape
+    _, _, oh, ow = sizes
+    (sh, sw), (dh, dw) = a["stride"], a["dilation"]
+    elem = b.rtt(xp).element_type
+    col = b.empty([c, kh, kw, oh, ow], elem)
+    window = ir.RankedTensorType.get([c, oh, ow], elem)
+    for i in range(kh):
+        for j in range(kw):
+            patch = tensor.extract_slice(window, xp, [], [], [], [0, 0, i * dh, j * dw],
+                                         [1, c, oh, ow], [1, 1, sh, sw])
+            col = tensor.insert_slice(patch, col, [], [], [], [0, i, j, 0, 0],
+                                      [c, 1, 1, oh, ow], [1, 1, 1, 1, 1])
+    col2 = _collapse(col, [[0, 1, 2], [3, 4]])
+    w2 = _collapse(w, [[0], [1, 2, 3]])
+    init = _accumulator(bias, [f, oh * ow], elem, _affine(2, 0))
+    out = linalg.matmul(w2, col2, outs=[init])
+    return _expand(out, [[0, 1], [2, 3]], [1, f, oh, ow])
 
 
 def lower_max_pool2d(op: ir.Operation) -> ir.Value:

@@ -1,24 +1,24 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-lower-nn | filecheck %s
 
-// Zero padding is a tensor.pad; the broadcast bias is the accumulator's initial value.
+// Batch > 1: zero padding is a tensor.pad; the broadcast bias is the accumulator's initial value.
 // CHECK-DAG: #[[CHANNEL:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @conv2d$bias_padding
-// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[XP:.*]] = tensor.pad %[[X]] low[0, 0, 1, 2] high[0, 0, 1, 2]
 // CHECK: tensor.yield %[[ZERO]] : f32
-// CHECK: } : tensor<1x3x8x8xf32> to tensor<1x3x10x12xf32>
-// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x4x4x5xf32>
+// CHECK: } : tensor<2x3x8x8xf32> to tensor<2x3x10x12xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<2x4x4x5xf32>
 // CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[CHANNEL]], #[[ID]]]
-// CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%[[EMPTY]] : tensor<1x4x4x5xf32>)
+// CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%[[EMPTY]] : tensor<2x4x4x5xf32>)
 // CHECK: %[[OUT:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-// CHECK-SAME: ins(%[[XP]], %[[W]] : tensor<1x3x10x12xf32>, tensor<4x3x3x3xf32>) outs(%[[ACC]] : tensor<1x4x4x5xf32>)
+// CHECK-SAME: ins(%[[XP]], %[[W]] : tensor<2x3x10x12xf32>, tensor<4x3x3x3xf32>) outs(%[[ACC]] : tensor<2x4x4x5xf32>)
 // CHECK: return %[[OUT]]
 // CHECK-NOT: tsm.conv2d
-func.func @conv2d$bias_padding(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x5xf32> {
-  %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 2, 1, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x5xf32>
-  return %0 : tensor<1x4x4x5xf32>
+func.func @conv2d$bias_padding(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<2x4x4x5xf32> {
+  %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 2, 1, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<2x4x4x5xf32>
+  return %0 : tensor<2x4x4x5xf32>
 }
 
 // -----
@@ -27,12 +27,36 @@ func.func @conv2d$bias_padding(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>,
 // dilation passes through. Without bias the accumulator starts at zero.
 // CHECK-LABEL: func.func @conv2d$same_even_kernel
 // CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
-// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x6x6xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x2x6x6xf32>)
 // CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-// CHECK-SAME: ins(%[[XP]], %{{.*}} : tensor<1x2x9x9xf32>, tensor<2x2x4x4xf32>) outs(%[[ACC]]
-func.func @conv2d$same_even_kernel(%x: tensor<1x2x6x6xf32>, %w: tensor<2x2x4x4xf32>) -> tensor<1x2x6x6xf32> {
-  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 2, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x2x6x6xf32>, tensor<2x2x4x4xf32>) -> tensor<1x2x6x6xf32>
-  return %0 : tensor<1x2x6x6xf32>
+// CHECK-SAME: ins(%[[XP]], %{{.*}} : tensor<2x2x9x9xf32>, tensor<2x2x4x4xf32>) outs(%[[ACC]]
+func.func @conv2d$same_even_kernel(%x: tensor<2x2x6x6xf32>, %w: tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32> {
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 2, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<2x2x6x6xf32>, tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32>
+  return %0 : tensor<2x2x6x6xf32>
+}
+
+// -----
+
+// Batch 1 (float): im2col from one strided slice per kernel position, then one
+// linalg.matmul of the (F, C*KH*KW) filter view by the (C*KH*KW, OH*OW) columns,
+// starting from the broadcast bias.
+// CHECK-LABEL: func.func @conv2d$batch1_im2col
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[XP:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[COL0:.*]] = tensor.empty() : tensor<3x3x3x4x4xf32>
+// CHECK: %[[P00:.*]] = tensor.extract_slice %[[XP]][0, 0, 0, 0] [1, 3, 4, 4] [1, 1, 2, 2] : tensor<1x3x10x10xf32> to tensor<3x4x4xf32>
+// CHECK: %[[COL1:.*]] = tensor.insert_slice %[[P00]] into %[[COL0]][0, 0, 0, 0, 0] [3, 1, 1, 4, 4] [1, 1, 1, 1, 1]
+// CHECK-COUNT-8: tensor.insert_slice
+// CHECK: %[[COLS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4]] : tensor<3x3x3x4x4xf32> into tensor<27x16xf32>
+// CHECK: %[[FILTER:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<4x27xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[FILTER]], %[[COLS]] : tensor<4x27xf32>, tensor<27x16xf32>) outs(%[[ACC]] : tensor<4x16xf32>)
+// CHECK: %[[OUT:.*]] = tensor.expand_shape %[[MM]] {{\[\[}}0, 1], [2, 3]] output_shape [1, 4, 4, 4] : tensor<4x16xf32> into tensor<1x4x4x4xf32>
+// CHECK: return %[[OUT]]
+func.func @conv2d$batch1_im2col(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
 }
 
 // -----
