@@ -2,8 +2,8 @@
 
 Importing this package registers every tsmlir pass in `passes.PASSES`.
 """
-from . import (bool_storage, constant, elementwise, math_approx, matmul, nn, reduction,  # noqa: F401
-               runtime_errors, sequence, shape, verify)  # noqa: F401
+from . import (bool_storage, constant, copies, elementwise, math_approx, matmul,  # noqa: F401
+               nn, reduction, runtime_errors, sequence, shape, verify)
 
 # The per-family lowering passes, in the order tsm-to-linalg runs them.
 FAMILY_PASSES = [

@@ -27,7 +27,7 @@ STAGES: dict[str, list[str]] = {
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-cpu-vectorize", "canonicalize", "cse",
+        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
     ],
     # loops on memrefs -> LLVM dialect
