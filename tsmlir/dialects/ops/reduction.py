@@ -96,8 +96,20 @@ def _arg(x: TensorT, *, dim: int | None, keepdim: bool) -> list[TensorT]:
 
 _DIMS = (Attr("dims", "ints"), Attr("keepdim", "bool", False))
 _DIM = (Attr("dim", "int"), Attr("keepdim", "bool", False))
+
 _CORRECTED = (Attr("dims", "ints"), Attr("correction", "float", 1.0),
               Attr("keepdim", "bool", False))
+
+
+def _corrected(name: str, doc: str) -> OpDef:
+    """var / std: the same schemas and attributes, mirrored."""
+    return OpDef(name, ("x",), _float_reduction(name), attrs=_CORRECTED, doc=doc, aten=(
+        f"aten::{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
+        "bool keepdim=False) -> Tensor",
+        f"aten::{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
+        "-> Tensor",
+        f"aten::{name}(Tensor self, bool unbiased=True) -> Tensor"))
+
 
 OPS = define("reduction", [
     OpDef("sum", ("x",), _sum, attrs=_DIMS,
@@ -161,20 +173,8 @@ OPS = define("reduction", [
                 "aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
                 "aten::all(Tensor self) -> Tensor"),
           doc="Whether every element over `dims` is nonzero (bool result)."),
-    OpDef("var", ("x",), _float_reduction("var"), attrs=_CORRECTED,
-          aten=("aten::var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
-                "bool keepdim=False) -> Tensor",
-                "aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
-                "-> Tensor",
-                "aten::var(Tensor self, bool unbiased=True) -> Tensor"),
-          doc="Variance over `dims`: sum((x - mean)^2) / max(N - correction, 0)."),
-    OpDef("std", ("x",), _float_reduction("std"), attrs=_CORRECTED,
-          aten=("aten::std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
-                "bool keepdim=False) -> Tensor",
-                "aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
-                "-> Tensor",
-                "aten::std(Tensor self, bool unbiased=True) -> Tensor"),
-          doc="Standard deviation over `dims`: sqrt of `var`."),
+    _corrected("var", "Variance over `dims`: sum((x - mean)^2) / max(N - correction, 0)."),
+    _corrected("std", "Standard deviation over `dims`: sqrt of `var`."),
     OpDef("logsumexp", ("x",), _float_reduction("logsumexp"), attrs=_DIMS,
           aten=("aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",),
           doc="max + log(sum(exp(x - max))) over `dims` (numerically stable)."),
