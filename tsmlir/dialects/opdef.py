@@ -8,7 +8,7 @@ the IRDL dialect text (loaded into every context), the Python builder
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from mlir import ir
