@@ -56,6 +56,7 @@ class JitFunction:
         self._ctx, self._module = ctx, module  # the engine's code lives as long as these
         self._lock = threading.Lock()
         self._results = memref.results_type([t.rank for t in result_types])()
+        self._result_descs = [getattr(self._results, f"r{i}") for i in range(len(result_types))]
         self._args = [memref.descriptor_type(len(s.shape))() for s in self.specs]
         holders = [ctypes.c_void_p(ctypes.addressof(self._results))] + \
                   [ctypes.c_void_p(ctypes.addressof(d)) for d in self._args]
@@ -99,9 +100,8 @@ class JitFunction:
                     else "run-time check failed"
                 raise RuntimeCheckError(msg)
             owners: dict[int, torch.Tensor] = {}
-            flat = [memref.to_tensor(getattr(self._results, f"r{i}"), t.rank, t.dtype,
-                                     list(args), owners)
-                    for i, t in enumerate(self.result_types)]
+            flat = [memref.to_tensor(desc, t.rank, t.dtype, args, owners)
+                    for desc, t in zip(self._result_descs, self.result_types)]
         return _unflatten(self.structure, flat)
 
 

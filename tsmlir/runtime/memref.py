@@ -10,6 +10,7 @@ Ownership of a returned buffer is decided from its allocated pointer:
 from __future__ import annotations
 
 import ctypes
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -59,11 +60,11 @@ class _Owned:
 
 
 def to_tensor(desc: ctypes.Structure, rank: int, dtype: torch.dtype,
-              inputs: list[torch.Tensor], owners: dict[int, torch.Tensor]) -> torch.Tensor:
+              inputs: Sequence[torch.Tensor], owners: dict[int, torch.Tensor]) -> torch.Tensor:
     sizes = list(desc.sizes) if rank else []
     strides = list(desc.strides) if rank else []
     alloc, aligned, offset = desc.allocated or 0, desc.aligned or 0, desc.offset
-    itemsize = torch.empty((), dtype=dtype).element_size()
+    itemsize = dtype.itemsize
     span = 1 + sum((s - 1) * st for s, st in zip(sizes, strides)) if all(sizes) else 0
     if alloc == GLOBAL_MARKER:
         base = _borrow(aligned, offset + span, dtype, itemsize)
