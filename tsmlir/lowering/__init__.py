@@ -2,8 +2,9 @@
 
 Importing this package registers every tsmlir pass in `passes.PASSES`.
 """
-from . import (bool_storage, constant, copies, elementwise, math_approx, matmul,  # noqa: F401
-               nn, reduction, runtime_errors, sequence, shape, verify)
+from . import (bool_storage, constant, constructors, copies, data_movement,  # noqa: F401
+               elementwise, math_approx, matmul, nn, norm, reduction, runtime_errors,
+               sequence, shape, sort, verify)
 
 # The per-family lowering passes, in the order tsm-to-linalg runs them.
 FAMILY_PASSES = [
@@ -12,6 +13,10 @@ FAMILY_PASSES = [
     "tsm-lower-matmul",
     "tsm-lower-reduction",
     "tsm-lower-shape",
+    "tsm-lower-data-movement",
+    "tsm-lower-constructors",
+    "tsm-lower-sort",
+    "tsm-lower-norm",
     "tsm-lower-nn",
     "tsm-lower-sequence",
 ]

@@ -5,10 +5,12 @@ Each family module exports `HANDLERS = {"aten::name.overload": fn}` where
 resolved: tensors as MLIR values, compile-time numbers/lists/None as Python.
 In-place variants (`aten::relu_`) reuse the out-of-place handler.
 """
-from . import elementwise, matmul, nn, reduction, sequence, shape
+from . import (constructors, data_movement, elementwise, matmul, nn, norm, reduction, sequence,
+               shape, sort)
 
 ATEN: dict = {}
-for _family in (elementwise, matmul, reduction, shape, nn, sequence):
+for _family in (elementwise, matmul, reduction, shape, nn, sequence, data_movement, norm,
+                constructors, sort):
     for _name, _fn in _family.HANDLERS.items():
         assert _name not in ATEN, f"{_name} handled twice"
         ATEN[_name] = _fn

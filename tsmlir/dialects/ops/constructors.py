@@ -1,0 +1,4 @@
+"""constructors ops (being filled in)."""
+from ..opdef import define
+
+OPS = define("constructors", [])

@@ -1,0 +1,4 @@
+"""sort ops (being filled in)."""
+from ..opdef import define
+
+OPS = define("sort", [])

@@ -1,0 +1,4 @@
+"""aten data_movement ops -> tsm (being filled in)."""
+from __future__ import annotations
+
+HANDLERS: dict = {}
