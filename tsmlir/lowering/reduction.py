@@ -14,6 +14,10 @@ an int64 index output, picking the first occurrence (a NaN wins).  var/std
 take the mean first, then the squared deviations.  mean divides by the element count, computed from
 tensor.dim for dynamic dims.  softmax is max-subtracted: max, sum of exp,
 then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
+vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
+cumsum/cumprod are an scf.for along the scanned dim carrying the running
+accumulator (a tensor over the other dims, updated by one parallel generic
+per step) and the result, into which each step's accumulator is inserted.
 """
 from __future__ import annotations
 
@@ -21,10 +25,11 @@ from functools import partial
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, linalg, tensor
+from mlir.dialects import arith, linalg, scf, tensor
 from mlir.dialects import math as mmath
 
 from ..dialects.ops.reduction import reduced_dims
+from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
 
@@ -223,6 +228,79 @@ def lower_logsumexp(op: ir.Operation) -> ir.Value:
     return _keepdim(result, out_t, sizes, dims) if keepdim and dims else result
 
 
+def _norm_fold(order: float):
+    """(init, combine(|v|, acc), finish(acc)) of the `order`-norm."""
+    if order == float("inf"):
+        return 0, arith.maximumf, None
+    if order == float("-inf"):
+        return float("inf"), arith.minimumf, None
+    if order == 0:
+        return 0, lambda v, a: arith.addf(
+            b.convert(b.convert(v, ir.IntegerType.get_signless(1)), a.type), a), None
+    if order == 1:
+        return 0, arith.addf, None
+    if order == 2:
+        return 0, lambda v, a: arith.addf(arith.mulf(v, v), a), mmath.sqrt
+    return 0, lambda v, a: arith.addf(mmath.powf(v, b.constant(order, v.type)), a), \
+        lambda s: mmath.powf(s, b.constant(1 / order, s.type))
+
+
+def lower_vector_norm(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    dims, keepdim = _attrs(op)
+    order = ir.FloatAttr(op.attributes["ord"]).value if "ord" in op.attributes else 2.0
+    sizes = _sizes(x)
+    if order < 0 or order == float("inf"):
+        count = b.index(1)
+        for d in dims:
+            count = arith.muli(count, b.as_index(sizes[d]))
+        b.assert_true(arith.cmpi(arith.CmpIPredicate.ne, count, b.index(0)),
+                      f"{op.name}: the {order} norm of an empty tensor is undefined")
+    acc = _acc_type(b.rtt(op.result).element_type)
+    init, combine, finish = _norm_fold(order)
+    reduced = _reduce([x], sizes, dims, acc, init,
+                      lambda v, a: combine(mmath.absf(b.convert(v, acc)), a))
+    return _finish(op, reduced, sizes, dims, keepdim, finish)
+
+
+def _slice_at(v: ir.Value, d: int, k: ir.Value, sizes: Sequence[b.IntOrValue]):
+    """Offsets, sizes and strides of the rank-reduced slice `k` of dim `d`."""
+    dyn = ir.ShapedType.get_dynamic_size()
+    static_sizes = [1 if i == d else (s if isinstance(s, int) else dyn) for i, s in enumerate(sizes)]
+    dyn_sizes = [s for i, s in enumerate(sizes) if i != d and not isinstance(s, int)]
+    static_offsets = [dyn if i == d else 0 for i in range(len(sizes))]
+    return [k], dyn_sizes, [], static_offsets, static_sizes, [1] * len(sizes)
+
+
+def lower_scan(op: ir.Operation, *, init: int, combine) -> ir.Value:
+    """Sequential along the dim, parallel (one generic per step) across the others."""
+    x = op.operands[0]
+    t, out_t = b.rtt(x), b.rtt(op.result)
+    out_elem = out_t.element_type
+    acc = _acc_type(out_elem)
+    if t.rank == 0:
+        return _map([x], out_elem, lambda v: v)
+    d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
+    sizes = _sizes(x)
+    outer = [s for i, s in enumerate(sizes) if i != d]
+    slice_shape = [ir.ShapedType.get_dynamic_size() if not isinstance(s, int) else s
+                   for s in outer]
+    identity = [b.identity_map(len(outer))] * 2
+    loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
+                     [b.filled(outer, acc, init), b.empty(sizes, out_elem)])
+    with ir.InsertionPoint(loop.body):
+        k = loop.induction_variable
+        running, result = loop.inner_iter_args
+        row = tensor.extract_slice(ir.RankedTensorType.get(slice_shape, t.element_type), x,
+                                   *_slice_at(x, d, k, sizes))
+        running = b.generic([row], running, identity, ["parallel"] * len(outer),
+                            lambda v, a: combine(b.convert(v, acc), a))
+        row_out = running if acc == out_elem else _map([running], out_elem, lambda v: v)
+        result = tensor.insert_slice(row_out, result, *_slice_at(result, d, k, sizes))
+        scf.YieldOp([running, result])
+    return loop.results[1]
+
+
 def _generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value], maps: Sequence[ir.AffineMap],
              iterators: Sequence[str], body: Callable[..., list[ir.Value]]) -> list[ir.Value]:
     """linalg.generic with several outputs; `body(*scalars)` returns one value per output."""
@@ -344,6 +422,9 @@ LOWERINGS = {
     "tsm.std": partial(lower_var, root=True),
     "tsm.logsumexp": lower_logsumexp,
     "tsm.mean": lower_mean,
+    "tsm.vector_norm": lower_vector_norm,
+    "tsm.cumsum": partial(lower_scan, init=0, combine=_ADD),
+    "tsm.cumprod": partial(lower_scan, init=1, combine=_MUL),
     "tsm.softmax": partial(lower_softmax, log=False),
     "tsm.log_softmax": partial(lower_softmax, log=True),
 }

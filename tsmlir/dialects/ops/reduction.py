@@ -1,14 +1,16 @@
-"""Reduction ops: sum, mean, prod, amax/amin, any/all, var/std and
-logsumexp over a list of dims; max/min (values and indices) and
-argmax/argmin along one dim; softmax and log_softmax along one dim.
+"""Reduction ops: sum, mean, prod, amax/amin, any/all, var/std,
+logsumexp and vector_norm over a list of dims; max/min (values and indices)
+and argmax/argmin along one dim; softmax, log_softmax and the scans
+cumsum/cumprod along one dim.
 
 Dims may be negative (counted from the end) and are validated by the type
 rules; `reduced_dims` is the one place that normalizes them, used by the
 rules and by the lowering.  An optional `dtype=` of the aten op is not an
 attribute here: the importer casts the input first (`tsm.cast`), which is
 what PyTorch does.  Sums of integer and bool tensors are int64, like
-PyTorch's (so are products); mean, var, std, logsumexp, softmax and
-log_softmax need a floating-point input.  Indices are int64.
+PyTorch's (so are products and the scans); mean, var, std, logsumexp,
+vector_norm, softmax and log_softmax need a floating-point input.  Indices
+are int64.
 """
 from __future__ import annotations
 
@@ -92,6 +94,28 @@ def _arg(x: TensorT, *, dim: int | None, keepdim: bool) -> list[TensorT]:
     else:
         shape = reduced_shape(x.shape, [dim], keepdim)
     return [TensorT(shape, torch.int64)]
+
+
+def _scan(x: TensorT, *, dim: int) -> list[TensorT]:
+    normalize_dim(dim, x.rank)
+    return [TensorT(x.shape, x.dtype if x.is_float() else torch.int64)]
+
+
+def _vector_norm(x: TensorT, *, ord: float, dims: list[int], keepdim: bool) -> list[TensorT]:
+    """inf and negative orders have no identity: an empty reduction is an error."""
+    _require_float("vector_norm", x)
+    if ord < 0 or ord == float("inf"):
+        if any(x.shape[d] == 0 for d in reduced_dims(dims, x.rank)):
+            raise ValueError(f"the {ord} norm of an empty tensor is undefined (no identity)")
+    return [TensorT(reduced_shape(x.shape, dims, keepdim), x.dtype)]
+
+
+def _cumulative(name: str, what: str) -> OpDef:
+    """cumsum / cumprod: the same schema and attribute, mirrored."""
+    return OpDef(name, ("x",), _scan, attrs=(Attr("dim", "int"),), aten=(
+        f"aten::{name}(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",),
+        doc=f"Cumulative {what} along `dim`; integer and bool inputs accumulate and return "
+            f"int64.")
 
 
 _DIMS = (Attr("dims", "ints"), Attr("keepdim", "bool", False))
@@ -178,4 +202,16 @@ OPS = define("reduction", [
     OpDef("logsumexp", ("x",), _float_reduction("logsumexp"), attrs=_DIMS,
           aten=("aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",),
           doc="max + log(sum(exp(x - max))) over `dims` (numerically stable)."),
+    _cumulative("cumsum", "sum"),
+    _cumulative("cumprod", "product"),
+    OpDef("vector_norm", ("x",), _vector_norm,
+          attrs=(Attr("ord", "float", 2.0), *_DIMS),
+          aten=("aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, "
+                "bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+                "aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor",
+                "aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, "
+                "bool keepdim=False) -> Tensor",
+                "aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor"),
+          doc="sum(|x|^ord)^(1/ord) over `dims`; ord inf/-inf is max/min |x|, ord 0 counts "
+              "nonzeros."),
 ])

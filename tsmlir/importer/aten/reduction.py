@@ -1,12 +1,18 @@
 """aten reductions -> tsm reduction ops (sum, mean, prod, amax/amin, max/min,
-argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax).
+argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax, cumsum,
+cumprod, vector_norm); var_mean/std_mean and count_nonzero decompose into them.
 
 `dim=None` and `dim=[]` reduce every dim (PyTorch's rule for the IntList
 overloads).  A `dtype=` argument becomes a `tsm.cast` of the input before the
 reduction, as in PyTorch; mean of an integer tensor is rejected as PyTorch
 does.  max/min without a dim are amax/amin over every dim; max.dim/min.dim
 return (values, indices).  var/std's `unbiased` is `correction` 1 or 0.
-logsumexp of an integer tensor computes in the default float dtype.
+logsumexp of an integer tensor computes in the default float dtype.  Sums,
+products and scans of integers accumulate in int64; an integer `dtype=`
+narrower than that casts the result back, as PyTorch returns it.
+The norms (norm, linalg_vector_norm, frobenius_norm, linalg_norm for vectors,
+'fro' and the ord +-1/+-inf matrix norms) are vector_norm, with amax/amin of
+column or row sums for the matrix orders.
 """
 from __future__ import annotations
 
@@ -68,8 +74,9 @@ def _reduce_dims(name: str):
         dtype = _dtype(cx, dtype)
         if name == "mean":
             _require_float_mean(cx, x, dtype)
-        return cx.build(name, _cast(cx, x, dtype), dims=_dims(cx, x, dims),
-                        keepdim=_flag(cx, keepdim, "keepdim"))
+        result = cx.build(name, _cast(cx, x, dtype), dims=_dims(cx, x, dims),
+                          keepdim=_flag(cx, keepdim, "keepdim"))
+        return _cast(cx, result, dtype)
     return handler
 
 
@@ -163,6 +170,105 @@ def _logsumexp(cx: NodeContext, x, dims, keepdim=False):
     return cx.build("logsumexp", x, dims=_dims(cx, x, dims), keepdim=_flag(cx, keepdim, "keepdim"))
 
 
+def _scan(name: str):
+    def handler(cx: NodeContext, x, dim, dtype=None):
+        dtype = _dtype(cx, dtype)
+        result = cx.build(name, _cast(cx, x, dtype), dim=_int(cx, dim, "dim"))
+        return _cast(cx, result, dtype)
+    return handler
+
+
+def _spread_mean(name: str):
+    """var_mean/std_mean: (var or std, mean) over the same dims."""
+    spread, _, _ = _spread(name)
+
+    def correction(cx: NodeContext, x, dims=None, correction=None, keepdim=False):
+        mean = cx.build("mean", x, dims=_dims(cx, x, dims), keepdim=_flag(cx, keepdim, "keepdim"))
+        return spread(cx, x, dims, correction, keepdim), mean
+
+    def with_dims(cx: NodeContext, x, dims, unbiased=True, keepdim=False):
+        return correction(cx, x, dims, int(_flag(cx, unbiased, "unbiased")), keepdim)
+
+    def over_all(cx: NodeContext, x, unbiased=True):
+        return with_dims(cx, x, None, unbiased, False)
+    return correction, with_dims, over_all
+
+
+def _count_nonzero(cx: NodeContext, x, dims=None):
+    """sum(x != 0): bool sums are int64."""
+    if cx.type(x).dtype != torch.bool:
+        x = cx.build("ne", x, cx.scalar(0, x))
+    return cx.build("sum", x, dims=_dims(cx, x, dims), keepdim=False)
+
+
+def _order(cx: NodeContext, p, default: float = 2.0) -> float:
+    if p is None:
+        return default
+    if isinstance(p, (int, float)) and not isinstance(p, bool):
+        return float(p)
+    cx.fail(f"the norm order must be a number known at compile time, got {p!r}")
+
+
+def _vector_norm(cx: NodeContext, x, order=2, dims=None, keepdim=False, dtype=None):
+    x = _cast(cx, x, _dtype(cx, dtype))
+    return cx.build("vector_norm", x, ord=_order(cx, order), dims=_dims(cx, x, dims),
+                    keepdim=_flag(cx, keepdim, "keepdim"))
+
+
+def _norm(cx: NodeContext, x, p=2, dims=None, keepdim=False, dtype=None):
+    """norm.Scalar / ScalarOpt_dim / ScalarOpt_dim_dtype: p=None is 2."""
+    return _vector_norm(cx, x, p, dims, keepdim, dtype)
+
+
+def _norm_dtype(cx: NodeContext, x, p, dtype):
+    return _vector_norm(cx, x, p, None, False, dtype)
+
+
+def _frobenius(cx: NodeContext, x, dims, keepdim=False):
+    return _vector_norm(cx, x, 2, dims, keepdim)
+
+
+def _matrix_dims(cx: NodeContext, x, dims) -> list[int]:
+    dims = _dims(cx, x, dims)
+    if len(dims) != 2:
+        cx.fail(f"a matrix norm needs 2 dims (or a 2-d input), got dims {dims}")
+    return dims
+
+
+def _matrix_norm(cx: NodeContext, x, order: float, dims, keepdim) -> ir.Value:
+    """ord +-1: max/min column sum of |x|; ord +-inf: max/min row sum."""
+    if abs(order) not in (1.0, float("inf")):
+        cx.fail(f"matrix norm ord={order} is not supported (supported: 'fro', 1, -1, inf, -inf)")
+    keepdim = _flag(cx, keepdim, "keepdim")
+    rank = cx.type(x).rank
+    rows, cols = (d % rank for d in _matrix_dims(cx, x, dims))
+    summed, kept = (rows, cols) if order in (1.0, -1.0) else (cols, rows)
+    sums = cx.build("sum", cx.build("abs", x), dims=[summed], keepdim=keepdim)
+    if not keepdim and kept > summed:
+        kept -= 1
+    return cx.build("amax" if order > 0 else "amin", sums, dims=[kept], keepdim=keepdim)
+
+
+def _linalg_norm(cx: NodeContext, x, order=None, dims=None, keepdim=False, dtype=None):
+    """ord=None: the 2-norm of the flattened input or over `dims`; a number:
+    the vector norm over one dim (or a 1-d input), else a matrix norm."""
+    x = _cast(cx, x, _dtype(cx, dtype))
+    if order is None:
+        return _vector_norm(cx, x, 2, dims, keepdim)
+    order = _order(cx, order)
+    vector = len(_dims(cx, x, dims)) == 1 if dims is not None else cx.type(x).rank == 1
+    if vector:
+        return _vector_norm(cx, x, order, dims, keepdim)
+    return _matrix_norm(cx, x, order, dims, keepdim)
+
+
+def _linalg_norm_str(cx: NodeContext, x, order, dims=None, keepdim=False, dtype=None):
+    if order != "fro":
+        cx.fail(f"matrix norm ord={order!r} is not supported (supported: 'fro', 1, -1, inf, -inf)")
+    x = _cast(cx, x, _dtype(cx, dtype))
+    return _vector_norm(cx, x, 2, _matrix_dims(cx, x, dims), keepdim)
+
+
 _var, _var_dim, _var_all = _spread("var")
 _std, _std_dim, _std_all = _spread("std")
 
@@ -198,4 +304,22 @@ HANDLERS = {
     "aten::std.dim": _std_dim,
     "aten::std": _std_all,
     "aten::logsumexp": _logsumexp,
+    "aten::cumsum": _scan("cumsum"),
+    "aten::cumprod": _scan("cumprod"),
+    "aten::var_mean.correction": _spread_mean("var")[0],
+    "aten::var_mean.dim": _spread_mean("var")[1],
+    "aten::var_mean": _spread_mean("var")[2],
+    "aten::std_mean.correction": _spread_mean("std")[0],
+    "aten::std_mean.dim": _spread_mean("std")[1],
+    "aten::std_mean": _spread_mean("std")[2],
+    "aten::count_nonzero": _count_nonzero,
+    "aten::count_nonzero.dim_IntList": _count_nonzero,
+    "aten::linalg_vector_norm": _vector_norm,
+    "aten::norm.Scalar": _norm,
+    "aten::norm.ScalarOpt_dim": _norm,
+    "aten::norm.ScalarOpt_dim_dtype": _norm,
+    "aten::norm.ScalarOpt_dtype": _norm_dtype,
+    "aten::frobenius_norm.dim": _frobenius,
+    "aten::linalg_norm": _linalg_norm,
+    "aten::linalg_norm.ord_str": _linalg_norm_str,
 }
