@@ -1,9 +1,191 @@
-"""tsm sort ops -> linalg/tensor (being filled in)."""
+"""tsm sort ops -> linalg.generic: rank every element, then select by rank.
+
+In: tsm.sort {dim, descending}, tsm.topk {k, dim, largest}, tsm.kthvalue
+{k, dim, keepdim} and tsm.median {dim, keepdim} on ranked tensors, static or
+dynamic dims.
+Out: two linalg.generics, no loops or scatters.  The first gives each
+element its rank along `dim`: how many elements of its slice come before it
+in the stable order (NaN greatest, ties by position), comparing every pair.
+The second builds each output position by reducing over the slice for the
+element of the wanted rank (a values and an int64 indices output): sort's
+and topk's wanted rank is the output position along `dim`, kthvalue's
+k - 1, median's (n - 1) / 2, where a NaN of the slice wins instead (the
+first one).  A 0-d input is expanded to one element along dim 0.
+Cost: O(n^2) per slice, parallel over every dim: right for the short dims
+models sort (classes, beams, candidates), slow for very long ones.
+Run-time guards: topk/kthvalue's k against a dynamic dim, median's
+non-empty dim.
+"""
 from __future__ import annotations
 
-from .passes import pattern_pass
+from functools import partial
+from typing import Callable
 
-LOWERINGS: dict = {}
+from mlir import ir
+from mlir.dialects import arith, linalg, tensor
+
+from ..dialects.types import normalize_dim
+from . import builders as b
+from .passes import pattern_pass
+from .reduction import _generic, _keepdim, _kept_map, _sizes
+
+I64 = ir.IntegerType.get_signless
+
+
+def _attr(op: ir.Operation, name: str, default=None):
+    if name not in op.attributes:
+        return default
+    return ir.IntegerAttr(op.attributes[name]).value
+
+
+def _before(a: ir.Value, ia: ir.Value, c: ir.Value, ic: ir.Value, descending: bool) -> ir.Value:
+    """Whether element `a` at position `ia` precedes `c` at `ic` in the stable
+    order: NaN is greater than any number, bool false < true, ties by position."""
+    if b.is_float(a.type):
+        p = arith.CmpFPredicate
+        a_nan, c_nan = arith.cmpf(p.UNO, a, a), arith.cmpf(p.UNO, c, c)
+        a_num, c_num = arith.cmpf(p.ORD, a, a), arith.cmpf(p.ORD, c, c)
+        if descending:
+            strict = arith.ori(arith.cmpf(p.OGT, a, c), arith.andi(a_nan, c_num))
+        else:
+            strict = arith.ori(arith.cmpf(p.OLT, a, c), arith.andi(c_nan, a_num))
+        equal = arith.ori(arith.cmpf(p.OEQ, a, c), arith.andi(a_nan, c_nan))
+    else:
+        p = arith.CmpIPredicate
+        unsigned = ir.IntegerType(a.type).width == 1
+        if descending:
+            strict = arith.cmpi(p.ugt if unsigned else p.sgt, a, c)
+        else:
+            strict = arith.cmpi(p.ult if unsigned else p.slt, a, c)
+        equal = arith.cmpi(p.eq, a, c)
+    earlier = arith.cmpi(arith.CmpIPredicate.ult, ia, ic)
+    return arith.ori(strict, arith.andi(equal, earlier))
+
+
+def _map_with(rank: int, d: int, to: int) -> ir.AffineMap:
+    """(d0 .. d{rank}) -> the first `rank` dims with dim `d` replaced by `to`."""
+    exprs = [ir.AffineDimExpr.get(to if i == d else i) for i in range(rank)]
+    return ir.AffineMap.get(rank + 1, 0, exprs)
+
+
+def _ranks(x: ir.Value, d: int, descending: bool) -> ir.Value:
+    """int64 rank of each element within its slice along `d` (an extra
+    reduction dim j runs over the slice)."""
+    rank = b.rtt(x).rank
+    maps = [_map_with(rank, d, d), _map_with(rank, d, rank), _map_with(rank, d, d)]
+
+    def count(xi, xj, n):
+        i, j = linalg.IndexOp(d).result, linalg.IndexOp(rank).result
+        return arith.addi(n, arith.extui(I64(64), _before(xj, j, xi, i, descending)))
+
+    return b.generic([x, x], b.filled(_sizes(x), I64(64), 0), maps,
+                     ["parallel"] * rank + ["reduction"], count)
+
+
+def _pick(wanted: Callable[[], ir.Value], position: int, median: bool):
+    """Body of the select generic: take the element whose rank is `wanted()`
+    (for median, a NaN beats it and an earlier NaN beats a later one)."""
+    def body(v, r, acc_v, acc_i):
+        i = arith.index_cast(I64(64), linalg.IndexOp(position).result)
+        take = arith.cmpi(arith.CmpIPredicate.eq, r, wanted())
+        if median and b.is_float(v.type):
+            p = arith.CmpFPredicate
+            acc_num = arith.cmpf(p.ORD, acc_v, acc_v)
+            earlier = arith.cmpi(arith.CmpIPredicate.slt, i, acc_i)
+            nan_wins = arith.andi(arith.cmpf(p.UNO, v, v), arith.ori(acc_num, earlier))
+            take = arith.ori(nan_wins, arith.andi(take, acc_num))
+        return [arith.select(take, v, acc_v), arith.select(take, i, acc_i)]
+    return body
+
+
+def _as_1d(x: ir.Value) -> ir.Value:
+    t = b.rtt(x)
+    return tensor.expand_shape(ir.RankedTensorType.get([1], t.element_type), x,
+                               ir.ArrayAttr.get([]), [], [1])
+
+
+def _as_0d(v: ir.Value) -> ir.Value:
+    t = b.rtt(v)
+    return tensor.collapse_shape(ir.RankedTensorType.get([], t.element_type), v,
+                                 ir.ArrayAttr.get([]))
+
+
+def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
+    """The type rule checked a static size; a dynamic one is checked here."""
+    if not isinstance(n, int):
+        fits = arith.cmpi(arith.CmpIPredicate.sle, b.index(k), n)
+        b.assert_true(fits, f"{op.name}: k={k} is out of range for the size of the dim")
+
+
+def lower_ordered(op: ir.Operation, *, count: str | None, flip: str | None) -> list[ir.Value]:
+    """sort (count None: every position) and topk (the first k positions)."""
+    x = op.operands[0]
+    zero_d = b.rtt(x).rank == 0
+    if zero_d:
+        x = _as_1d(x)
+    t = b.rtt(x)
+    d = normalize_dim(_attr(op, "dim"), t.rank)
+    descending = bool(_attr(op, flip, flip == "largest"))  # topk's largest: descending
+    sizes = _sizes(x)
+    out_sizes = list(sizes)
+    if count is not None:
+        k = _attr(op, count)
+        _check_k(op, k, sizes[d])
+        out_sizes[d] = k
+    ranks = _ranks(x, d, descending)
+    inits = [b.filled(out_sizes, t.element_type, 0), b.filled(out_sizes, I64(64), 0)]
+    maps = [_map_with(t.rank, d, t.rank)] * 2 + [_map_with(t.rank, d, d)] * 2
+
+    def position_along_dim():
+        return arith.index_cast(I64(64), linalg.IndexOp(d).result)
+
+    results = _generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
+                       _pick(position_along_dim, t.rank, median=False))
+    return [_as_0d(r) for r in results] if zero_d else results
+
+
+def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
+    if isinstance(n, int):
+        return b.constant((n - 1) // 2, I64(64))
+    b.assert_true(arith.cmpi(arith.CmpIPredicate.ne, n, b.index(0)),
+                  f"{op.name}: expected a non-empty dim")
+    half = arith.divui(arith.subi(n, b.index(1)), b.index(2))
+    return arith.index_cast(I64(64), half)
+
+
+def lower_selected(op: ir.Operation, *, median: bool) -> list[ir.Value]:
+    """kthvalue / median: one element per slice, picked by rank."""
+    x = op.operands[0]
+    rank0 = b.rtt(x).rank
+    if rank0 == 0:
+        x = _as_1d(x)
+    t = b.rtt(x)
+    d = normalize_dim(_attr(op, "dim"), t.rank)
+    sizes = _sizes(x)
+    if median:
+        target = _median_rank(op, sizes[d])
+    else:
+        k = _attr(op, "k")
+        _check_k(op, k, sizes[d])
+        target = b.constant(k - 1, I64(64))
+    ranks = _ranks(x, d, descending=False)
+    kept_sizes = [s for i, s in enumerate(sizes) if i != d]
+    inits = [b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), 0)]
+    kept = _kept_map(t.rank, (d,))
+    maps = [b.identity_map(t.rank)] * 2 + [kept] * 2
+    iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
+    results = _generic([x, ranks], inits, maps, iterators, _pick(lambda: target, d, median))
+    if _attr(op, "keepdim", False) and rank0:
+        results = [_keepdim(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
+    return results
+
+
+LOWERINGS = {
+    "tsm.sort": partial(lower_ordered, count=None, flip="descending"),
+    "tsm.topk": partial(lower_ordered, count="k", flip="largest"),
+    "tsm.kthvalue": partial(lower_selected, median=False),
+    "tsm.median": partial(lower_selected, median=True),
+}
 
 lower_sort_pass = pattern_pass(
-    "tsm-lower-sort", "Lower tsm sort ops", LOWERINGS)
+    "tsm-lower-sort", "Lower tsm sort ops to rank-and-select linalg.generics", LOWERINGS)

@@ -1,4 +1,92 @@
-"""sort ops (being filled in)."""
-from ..opdef import define
+"""Sorting and selection ops along one dim: sort (values and indices), topk,
+kthvalue and median.
 
-OPS = define("sort", [])
+All share PyTorch's order: NaN is greater than every number (it comes last
+ascending, first descending), equal elements keep their input order (a
+stable sort), bool sorts false before true.  Indices are int64 positions
+along `dim` in the input.  `dim` may be negative; a 0-d tensor behaves as one
+element along dim 0 or -1.  kthvalue and median need a non-empty dim.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..opdef import Attr, OpDef, define
+from ..types import DYN, TensorT, normalize_dim
+from .reduction import reduced_shape
+
+
+def _sort(x: TensorT, *, dim: int, descending: bool) -> list[TensorT]:
+    normalize_dim(dim, x.rank)
+    return [x, TensorT(x.shape, torch.int64)]
+
+
+def _size_along(x: TensorT, dim: int) -> int:
+    """Static size of `dim` (1 for a 0-d tensor), or DYN."""
+    return x.shape[normalize_dim(dim, x.rank)] if x.rank else 1
+
+
+def _topk(x: TensorT, *, k: int, dim: int, largest: bool) -> list[TensorT]:
+    n = _size_along(x, dim)
+    if k < 0 or (n != DYN and k > n):
+        raise ValueError(f"selected index k={k} out of range for a dim of size {n}")
+    shape = list(x.shape)
+    if x.rank:
+        shape[normalize_dim(dim, x.rank)] = k
+    elif k != 1:
+        raise ValueError(f"k must be 1 for a 0-d tensor, got {k}")
+    return [TensorT(tuple(shape), x.dtype), TensorT(tuple(shape), torch.int64)]
+
+
+def _selected(x: TensorT, dim: int, keepdim: bool) -> list[TensorT]:
+    if _size_along(x, dim) == 0:
+        raise ValueError(f"expected reduction dim {dim} to have non-zero size")
+    shape = reduced_shape(x.shape, [dim], keepdim)
+    return [TensorT(shape, x.dtype), TensorT(shape, torch.int64)]
+
+
+def _kthvalue(x: TensorT, *, k: int, dim: int, keepdim: bool) -> list[TensorT]:
+    n = _size_along(x, dim)
+    if k < 1 or (n != DYN and k > n):
+        raise ValueError(f"k={k} out of range for a dim of size {n} (1 <= k <= size)")
+    return _selected(x, dim, keepdim)
+
+
+def _median(x: TensorT, *, dim: int, keepdim: bool) -> list[TensorT]:
+    return _selected(x, dim, keepdim)
+
+
+_VALUES_INDICES = ("values", "indices")
+
+OPS = define("sort", [
+    OpDef("sort", ("x",), _sort, results=_VALUES_INDICES,
+          attrs=(Attr("dim", "int"), Attr("descending", "bool", False)),
+          aten=("aten::sort(Tensor self, int dim=-1, bool descending=False) -> "
+                "(Tensor values, Tensor indices)",
+                "aten::sort.stable(Tensor self, *, bool? stable, int dim=-1, "
+                "bool descending=False) -> (Tensor values, Tensor indices)",
+                "aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor",
+                "aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, "
+                "bool descending=False) -> Tensor",
+                "aten::msort(Tensor self) -> Tensor"),
+          doc="Stable sort along `dim` (NaN last ascending, first descending) and the "
+              "int64 input positions of the sorted values."),
+    OpDef("topk", ("x",), _topk, results=_VALUES_INDICES,
+          attrs=(Attr("k", "int"), Attr("dim", "int"), Attr("largest", "bool", True)),
+          aten=("aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, "
+                "bool sorted=True) -> (Tensor values, Tensor indices)",),
+          doc="The k largest (or smallest) elements along `dim`, in sorted order (ties "
+              "in input order), and their int64 positions."),
+    OpDef("kthvalue", ("x",), _kthvalue, results=_VALUES_INDICES,
+          attrs=(Attr("k", "int"), Attr("dim", "int"), Attr("keepdim", "bool", False)),
+          aten=("aten::kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)",),
+          doc="The k-th smallest element (1-based) along `dim` and its int64 position."),
+    OpDef("median", ("x",), _median, results=_VALUES_INDICES,
+          attrs=(Attr("dim", "int"), Attr("keepdim", "bool", False)),
+          aten=("aten::median.dim(Tensor self, int dim, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)",
+                "aten::median(Tensor self) -> Tensor"),
+          doc="The lower median along `dim` and its int64 position; a NaN in the slice "
+              "gives NaN and the position of the first NaN."),
+])
