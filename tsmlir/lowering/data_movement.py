@@ -1,9 +1,331 @@
-"""tsm data_movement ops -> linalg/tensor (being filled in)."""
+"""tsm data-movement ops -> tensor / linalg / scf.
+
+In: tsm.slice/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
+Out:
+- tsm.slice: a strided `tensor.extract_slice` (a view after bufferization);
+  on a dynamic dim the clamped bounds are computed at run time.
+- tsm.expand: a `linalg.generic` reading x through a broadcasting map (a
+  static size-1 dim reads index 0); a dynamic input dim is checked to equal
+  its result size (`cf.assert`).  Fuses into elementwise consumers.
+- tsm.triu/tril: a `linalg.generic` selecting x or 0 by `linalg.index`.
+- tsm.flip/roll/index/gather: a `linalg.generic` over the result that
+  computes the source coordinates from `linalg.index` (and the index
+  tensors, read through indexing maps) and `tensor.extract`s the element.
+  Index tensors are range-checked first by one reduction `linalg.generic`
+  (then `cf.assert`), so no element is read out of bounds.
+- tsm.scatter/index_put: an `scf.for` nest over the written elements,
+  `tensor.insert` into the loop-carried result (in place after
+  bufferization), after the same range check.
+"""
 from __future__ import annotations
 
-from .passes import pattern_pass
+from typing import Callable, Sequence
 
-LOWERINGS: dict = {}
+from mlir import ir
+from mlir.dialects import arith, linalg, scf, tensor
+
+from ..dialects.ops.data_movement import slice_length
+from . import builders as b
+from .passes import pattern_pass
+from .shape import _ints, _mixed
+
+DYNAMIC = ir.ShapedType.get_dynamic_size()
+
+
+def _int(op: ir.Operation, name: str) -> int:
+    return ir.IntegerAttr(op.attributes[name]).value
+
+
+def _sizes(v: ir.Value) -> list[b.IntOrValue]:
+    return [b.dim(v, d) for d in range(b.rtt(v).rank)]
+
+
+def _ivs(rank: int) -> list[ir.Value]:
+    return [linalg.IndexOp(d).result for d in range(rank)]
+
+
+def _parallel(out_sizes: Sequence[b.IntOrValue], elem: ir.Type, inputs: Sequence[ir.Value],
+              maps: Sequence[ir.AffineMap], body: Callable[..., ir.Value]) -> ir.Value:
+    """linalg.generic over a fresh result of out_sizes; body(*input_scalars)."""
+    rank = len(out_sizes)
+    init = b.empty(out_sizes, elem)
+    return b.generic(inputs, init, [*maps, b.identity_map(rank)], ["parallel"] * rank,
+                     lambda *args: body(*args[:-1]))
+
+
+# -- slice -----------------------------------------------------------------------
+def _clamp(bound: int, n: ir.Value) -> ir.Value:
+    """PyTorch's clamping of a slice bound into [0, n] (negative counts from the end)."""
+    if bound < 0:
+        return arith.maxsi(arith.addi(b.index(bound), n), b.index(0))
+    return arith.minsi(b.index(bound), n)
+
+
+def lower_slice(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    dim, start, end, step = (_int(op, a) for a in ("dim", "start", "end", "step"))
+    t = b.rtt(x)
+    n = b.dim(x, dim)
+    if isinstance(n, int):
+        first, size = slice_length(n, start, end, step)
+    else:
+        first, last = _clamp(start, n), _clamp(end, n)
+        diff = arith.maxsi(arith.subi(last, first), b.index(0))
+        size = arith.ceildivsi(diff, b.index(step)) if step != 1 else diff
+    offsets = [first if d == dim else 0 for d in range(t.rank)]
+    sizes = [size if d == dim else b.dim(x, d) for d in range(t.rank)]
+    dyn_off, static_off = _mixed(offsets)
+    dyn_sizes, static_sizes = _mixed(sizes)
+    strides = [step if d == dim else 1 for d in range(t.rank)]
+    return tensor.extract_slice(op.result.type, x, dyn_off, dyn_sizes, [], static_off,
+                                static_sizes, strides)
+
+
+# -- expand ----------------------------------------------------------------------
+def lower_expand(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    src = op.operands[1] if len(op.operands) > 1 else x
+    shape, from_dims = _ints(op, "shape"), _ints(op, "from_dims")
+    t = b.rtt(x)
+    rank, lead = len(shape), len(shape) - t.rank
+    sizes = [b.dim(src, f) if s == DYNAMIC else s for s, f in zip(shape, from_dims)]
+    exprs = []
+    for j in range(t.rank):
+        i = j + lead
+        if t.is_dynamic_dim(j):
+            if not (src == x and from_dims[i] == j):
+                b.assert_same_size(b.dim(x, j), b.as_index(sizes[i]), op.name,
+                                   f"dynamic dim {j} of the input must equal its expanded size "
+                                   "(broadcasting a dynamic dim of size 1 is not supported)")
+            exprs.append(ir.AffineDimExpr.get(i))
+        elif t.shape[j] == 1 and shape[i] != 1:
+            exprs.append(ir.AffineConstantExpr.get(0))
+        else:
+            exprs.append(ir.AffineDimExpr.get(i))
+    return _parallel(sizes, t.element_type, [x], [ir.AffineMap.get(rank, 0, exprs)], lambda v: v)
+
+
+# -- flip, roll, triu, tril ------------------------------------------------------
+def _remapped(x: ir.Value, coord: Callable[[int, ir.Value], ir.Value]) -> ir.Value:
+    """result[i] = x[coord(d, i_d) for each dim d]."""
+    t = b.rtt(x)
+
+    def body():
+        ivs = _ivs(t.rank)
+        return tensor.extract(x, [coord(d, iv) for d, iv in enumerate(ivs)])
+    return _parallel(_sizes(x), t.element_type, [], [], body)
+
+
+def lower_flip(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    last = {d: arith.subi(b.as_index(b.dim(x, d)), b.index(1)) for d in _ints(op, "dims")}
+    return _remapped(x, lambda d, i: arith.subi(last[d], i) if d in last else i)
+
+
+def lower_roll(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    back = {}  # per rolled dim: (n - shift mod n, n); result[i] = x[(i + back) mod n]
+    for shift, d in zip(_ints(op, "shifts"), _ints(op, "dims")):
+        n = b.as_index(b.dim(x, d))
+        safe = arith.maxsi(n, b.index(1))  # an empty dim has nothing to roll
+        s = arith.remsi(b.index(shift), safe)
+        s = arith.select(arith.cmpi(arith.CmpIPredicate.slt, s, b.index(0)), arith.addi(s, safe), s)
+        back[d] = (arith.subi(safe, s), safe)
+
+    def coord(d, i):
+        if d not in back:
+            return i
+        off, n = back[d]
+        j = arith.addi(i, off)
+        return arith.select(arith.cmpi(arith.CmpIPredicate.sge, j, n), arith.subi(j, n), j)
+    return _remapped(x, coord)
+
+
+def _triangle(upper: bool):
+    def lower(op: ir.Operation) -> ir.Value:
+        x = op.operands[0]
+        t = b.rtt(x)
+        diagonal = b.index(_int(op, "diagonal"))
+        zero = b.zero(t.element_type)
+
+        def body(v):
+            row, col = _ivs(t.rank)[-2:]
+            offset = arith.subi(col, row)
+            pred = arith.CmpIPredicate.sge if upper else arith.CmpIPredicate.sle
+            return arith.select(arith.cmpi(pred, offset, diagonal), v, zero)
+        return _parallel(_sizes(x), t.element_type, [x], [b.identity_map(t.rank)], body)
+    return lower
+
+
+# -- index checks ------------------------------------------------------------------
+def _check_indices(indices: ir.Value, bounds: Sequence[ir.Value], negative: bool,
+                   message: str) -> None:
+    """Assert every index i (column c of the last dim when there are several
+    bounds) lies in [-n, n) (negative) or [0, n), n = bounds[c]."""
+    t = b.rtt(indices)
+    rank = t.rank
+    i1 = ir.IntegerType.get_signless(1)
+    init = b.filled([], i1, 1)
+    zero = b.index(0)
+    lows = [arith.subi(zero, n) if negative else zero for n in bounds]
+
+    def body(v, acc):
+        i = arith.index_cast(ir.IndexType.get(), v)
+        n, lo = bounds[0], lows[0]
+        if len(bounds) > 1:
+            col = linalg.IndexOp(rank - 1).result
+            for c in range(1, len(bounds)):
+                is_c = arith.cmpi(arith.CmpIPredicate.eq, col, b.index(c))
+                n, lo = arith.select(is_c, bounds[c], n), arith.select(is_c, lows[c], lo)
+        ok = arith.andi(arith.cmpi(arith.CmpIPredicate.sge, i, lo),
+                        arith.cmpi(arith.CmpIPredicate.slt, i, n))
+        return arith.andi(acc, ok)
+    if rank == 0:
+        maps, iterators = [b.identity_map(0), b.identity_map(0)], []
+    else:
+        maps = [b.identity_map(rank), ir.AffineMap.get(rank, 0, [])]
+        iterators = ["reduction"] * rank
+    ok = b.generic([indices], init, maps, iterators, body)
+    b.assert_true(tensor.extract(ok, []), message)
+
+
+def _wrapped(v: ir.Value, n: ir.Value) -> ir.Value:
+    """An integer index as an index value, negative counting from the end."""
+    i = arith.index_cast(ir.IndexType.get(), v)
+    return arith.select(arith.cmpi(arith.CmpIPredicate.slt, i, b.index(0)), arith.addi(i, n), i)
+
+
+def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, what: str):
+    """small.size(d) <= large.size(d) for each d != skip where one is dynamic."""
+    st, lt = b.rtt(small), b.rtt(large)
+    for d in range(st.rank):
+        if d != skip and (st.is_dynamic_dim(d) or lt.is_dynamic_dim(d)):
+            fits = arith.cmpi(arith.CmpIPredicate.sle, b.as_index(b.dim(small, d)),
+                              b.as_index(b.dim(large, d)))
+            b.assert_true(fits, f"{op.name}: size {d} of index must not exceed that of {what}")
+
+
+# -- gathers -----------------------------------------------------------------------
+def lower_index(op: ir.Operation) -> ir.Value:
+    x, coords = op.operands
+    dim = _int(op, "dim")
+    t, ct = b.rtt(x), b.rtt(coords)
+    k, nb = ct.shape[-1], ct.rank - 1
+    bounds = [b.as_index(b.dim(x, dim + c)) for c in range(k)]
+    _check_indices(coords, bounds, True, f"{op.name}: index out of range")
+    rank = b.rtt(op.result).rank
+    sizes = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
+    batch = [ir.AffineDimExpr.get(dim + j) for j in range(nb)]
+    maps = [ir.AffineMap.get(rank, 0, batch + [ir.AffineConstantExpr.get(c)]) for c in range(k)]
+
+    def body(*idx):
+        ivs = _ivs(rank)
+        at = [_wrapped(v, n) for v, n in zip(idx, bounds)]
+        return tensor.extract(x, ivs[:dim] + at + ivs[dim + nb:])
+    return _parallel(sizes, t.element_type, [coords] * k, maps, body)
+
+
+def lower_gather(op: ir.Operation) -> ir.Value:
+    x, index = op.operands
+    dim = _int(op, "dim")
+    t, it = b.rtt(x), b.rtt(index)
+    n = b.as_index(b.dim(x, dim)) if t.rank else b.index(1)
+    _check_indices(index, [n], False, f"{op.name}: index out of range for dimension {dim}")
+    _assert_fits(op, index, x, dim, "the input")
+
+    def body(v):
+        ivs = _ivs(it.rank)
+        if t.rank:
+            ivs[dim] = arith.index_cast(ir.IndexType.get(), v)
+        return tensor.extract(x, ivs)
+    return _parallel(_sizes(index), t.element_type, [index], [b.identity_map(it.rank)], body)
+
+
+# -- scatters ----------------------------------------------------------------------
+def _loops(sizes: Sequence[b.IntOrValue], init: ir.Value,
+           body: Callable[[list[ir.Value], ir.Value], ir.Value], ivs=()) -> ir.Value:
+    """scf.for nest over sizes carrying one tensor; body(ivs, acc) -> new acc."""
+    if not sizes:
+        return body(list(ivs), init)
+    loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1), [init])
+    with ir.InsertionPoint(loop.body):
+        inner = _loops(sizes[1:], loop.inner_iter_args[0], body, (*ivs, loop.induction_variable))
+        scf.YieldOp([inner])
+    return loop.results[0]
+
+
+def _combine(kind: str, old: ir.Value, new: ir.Value) -> ir.Value:
+    if kind == "none":
+        return new
+    elem = old.type
+    if b.is_float(elem):
+        return arith.addf(old, new) if kind == "add" else arith.mulf(old, new)
+    if ir.IntegerType(elem).width == 1:  # bool: add is or, multiply is and
+        return arith.ori(old, new) if kind == "add" else arith.andi(old, new)
+    return arith.addi(old, new) if kind == "add" else arith.muli(old, new)
+
+
+def lower_scatter(op: ir.Operation) -> ir.Value:
+    x, index, src = op.operands
+    dim, kind = _int(op, "dim"), ir.StringAttr(op.attributes["reduce"]).value \
+        if "reduce" in op.attributes else "none"
+    t = b.rtt(x)
+    n = b.as_index(b.dim(x, dim)) if t.rank else b.index(1)
+    _check_indices(index, [n], False, f"{op.name}: index out of range for dimension {dim}")
+    _assert_fits(op, index, x, dim, "self")
+    if b.rtt(src).rank:
+        _assert_fits(op, index, src, -1, "src")
+
+    def body(ivs, acc):
+        value = tensor.extract(src, ivs if b.rtt(src).rank else [])
+        at = list(ivs)
+        if t.rank:
+            at[dim] = arith.index_cast(ir.IndexType.get(), tensor.extract(index, ivs))
+        if kind != "none":
+            value = _combine(kind, tensor.extract(acc, at), value)
+        return tensor.insert(value, acc, at)
+    return _loops(_sizes(index), x, body)
+
+
+def lower_index_put(op: ir.Operation) -> ir.Value:
+    x, coords, values = op.operands
+    dim = _int(op, "dim")
+    accumulate = bool(ir.IntegerAttr(op.attributes["accumulate"]).value)
+    ct, vt = b.rtt(coords), b.rtt(values)
+    k, nb = ct.shape[-1], ct.rank - 1
+    bounds = [b.as_index(b.dim(x, dim + c)) for c in range(k)]
+    _check_indices(coords, bounds, True, f"{op.name}: index out of range")
+    read = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
+    for d, (want, have) in enumerate(zip(read, _sizes(values))):
+        if not (isinstance(want, int) and isinstance(have, int)):
+            b.assert_same_size(b.as_index(have), b.as_index(want), op.name,
+                               f"size {d} of values must match the indexed elements")
+
+    def body(ivs, acc):
+        batch = ivs[dim:dim + nb]
+        at = [_wrapped(tensor.extract(coords, batch + [b.index(c)]), bounds[c]) for c in range(k)]
+        target = ivs[:dim] + at + ivs[dim + nb:]
+        value = tensor.extract(values, ivs)
+        if accumulate:
+            value = _combine("add", tensor.extract(acc, target), value)
+        return tensor.insert(value, acc, target)
+    return _loops([b.dim(values, d) for d in range(vt.rank)], x, body)
+
+
+LOWERINGS = {
+    "tsm.slice": lower_slice,
+    "tsm.expand": lower_expand,
+    "tsm.flip": lower_flip,
+    "tsm.roll": lower_roll,
+    "tsm.triu": _triangle(upper=True),
+    "tsm.tril": _triangle(upper=False),
+    "tsm.index": lower_index,
+    "tsm.gather": lower_gather,
+    "tsm.scatter": lower_scatter,
+    "tsm.index_put": lower_index_put,
+}
 
 lower_data_movement_pass = pattern_pass(
-    "tsm-lower-data-movement", "Lower tsm data_movement ops", LOWERINGS)
+    "tsm-lower-data-movement",
+    "Lower tsm data-movement ops to strided slices, linalg.generic gathers and scf scatters",
+    LOWERINGS)

@@ -1,4 +1,528 @@
-"""aten data_movement ops -> tsm (being filled in)."""
+"""aten data-movement ops -> tsm.slice/expand/flip/roll/triu/tril/index/index_put/
+gather/scatter (and tsm.reshape/permute where they are views).
+
+Slicing ops (slice, narrow, split, chunk, unbind) become `tsm.slice`, one per
+piece, which lowers to strided `tensor.extract_slice` (a view after
+bufferization): `qkv.chunk(3, -1)` copies nothing.  Their bounds must be
+known at compile time; pieces of a dynamic dim need a static split.
+Split sizes follow PyTorch exactly: they are computed by PyTorch itself on a
+`meta` tensor of the same size.  repeat/tile are a reshape that interleaves
+size-1 dims, a `tsm.expand` of those and a reshape that merges them.
+Advanced indexing `x[i, j]` casts the index tensors to int64, broadcasts
+them to one shape B and stacks them along a new last dim: `tsm.index` (and
+`tsm.index_put` for `x[i, j] = v`) read the k coordinates of each element
+there.  Boolean masks give a data-dependent result size: refused.
+"""
 from __future__ import annotations
 
-HANDLERS: dict = {}
+import math
+
+import torch
+from mlir import ir
+
+from ...dialects.ops.data_movement import slice_length
+from ...dialects.types import DYN, TensorT, broadcast_shapes
+from ..context import NodeContext
+from ..values import DynSize, is_tensor
+from .shape import _dim, _permute, _sizes_of, reshape_to
+
+INT64_MAX = 2 ** 63 - 1
+_INDEX_DTYPES = (torch.int64, torch.int32)
+
+
+def _int(cx: NodeContext, v, what: str) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    cx.fail(f"{what} must be an int known at compile time, got {_show(v)}")
+
+
+def _ints(cx: NodeContext, v, what: str) -> list[int]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return [v]
+    if not isinstance(v, (list, tuple)):
+        cx.fail(f"{what} must be a list of ints known at compile time, got {_show(v)}")
+    return [_int(cx, i, what) for i in v]
+
+
+def _show(v) -> str:
+    if isinstance(v, DynSize):
+        return f"the run-time size of dim {v.dim}"
+    if isinstance(v, ir.Value):
+        return "a value known only at run time"
+    return repr(v)
+
+
+def _tensor(cx: NodeContext, v, what: str) -> ir.Value:
+    if not is_tensor(v):
+        cx.fail(f"{what} must be a tensor, got {_show(v)}")
+    return v
+
+
+# -- slices ----------------------------------------------------------------------
+def slice_of(cx: NodeContext, x: ir.Value, dim: int, start: int, end: int, step: int = 1):
+    """x[start:end:step] along dim (normalized); x itself when that is all of it."""
+    n = cx.type(x).shape[dim]
+    if step == 1 and start in (0, -INT64_MAX - 1) and (end == INT64_MAX or n != DYN and end >= n):
+        return x
+    if n != DYN and step == 1 and slice_length(n, start, end, step) == (0, n):
+        return x
+    return cx.build("slice", x, dim=dim, start=start, end=end, step=step)
+
+
+def _slice(cx: NodeContext, x, dim=0, start=None, end=None, step=1):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    if isinstance(end, DynSize) and end.tensor == x and end.dim == d:
+        end = None  # x[:x.size(d)]
+    start = 0 if start is None else _int(cx, start, "the slice start")
+    end = INT64_MAX if end is None else _int(cx, end, "the slice end")
+    step = _int(cx, step, "the slice step")
+    if step <= 0:
+        cx.fail("slice step must be positive (negative steps such as x[::-1] are not supported "
+                f"by PyTorch; use torch.flip), got {step}")
+    return slice_of(cx, x, d, start, end, step)
+
+
+def _narrow(cx: NodeContext, x, dim, start, length):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    start, length = _int(cx, start, "the start"), _int(cx, length, "the length")
+    n = t.shape[d]
+    if n == DYN:
+        if start < 0:
+            cx.fail(f"a negative start ({start}) on dynamic dim {d} is not supported")
+    elif not -n <= start <= n:
+        cx.fail(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    elif start % max(n, 1) + length > n or length < 0:
+        cx.fail(f"start ({start % max(n, 1)}) + length ({length}) exceeds dimension size ({n}).")
+    start = start % n if n not in (DYN, 0) else start
+    return slice_of(cx, x, d, start, start + length)
+
+
+def _pieces(cx: NodeContext, x, dim, sizes_of_meta):
+    """Slices of x along dim as PyTorch splits a tensor of that size (the
+    callback returns the pieces of a meta tensor)."""
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    n = t.shape[d]
+    if n == DYN:
+        cx.fail(f"cannot split dynamic dim {d} of {t}: the pieces depend on its run-time "
+                "size; give it a static size")
+    try:
+        pieces = sizes_of_meta(torch.empty(n, device="meta"))
+    except RuntimeError as e:
+        cx.fail(str(e).split("\n")[0])
+    out = []
+    for p in pieces:
+        start = p.storage_offset()
+        out.append(slice_of(cx, x, d, start, start + p.shape[0]))
+    return out
+
+
+def _split(cx: NodeContext, x, split_size, dim=0):
+    if isinstance(split_size, (list, tuple)):
+        return _split_with_sizes(cx, x, split_size, dim)
+    size = _int(cx, split_size, "the split size")
+    return _pieces(cx, x, dim, lambda m: m.split(size))
+
+
+def _split_with_sizes(cx: NodeContext, x, split_sizes, dim=0):
+    sizes = _ints(cx, split_sizes, "the split sizes")
+    return _pieces(cx, x, dim, lambda m: m.split_with_sizes(sizes))
+
+
+def _chunk(cx: NodeContext, x, chunks, dim=0):
+    chunks = _int(cx, chunks, "the number of chunks")
+    return _pieces(cx, x, dim, lambda m: m.chunk(chunks))
+
+
+def _unbind(cx: NodeContext, x, dim=0):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    rows = _pieces(cx, x, d, lambda m: m.split(1))
+    out = []
+    for r in rows:
+        sizes = _sizes_of(r, cx.type(r).shape)
+        out.append(reshape_to(cx, r, sizes[:d] + sizes[d + 1:]))
+    return out
+
+
+# -- broadcasts ------------------------------------------------------------------
+def expand_to(cx: NodeContext, x: ir.Value, sizes) -> ir.Value:
+    """x.expand(sizes): ints (-1 keeps a dim) and DynSize values."""
+    t = cx.type(x)
+    if not isinstance(sizes, (list, tuple)):
+        cx.fail(f"the size must be a list, got {_show(sizes)}")
+    sizes = list(sizes)
+    if len(sizes) < t.rank:
+        cx.fail(f"the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+                f"number of dimensions in the tensor ({t.rank})")
+    lead = len(sizes) - t.rank
+    others = {s.tensor for s in sizes if isinstance(s, DynSize) and s.tensor != x}
+    if len(others) > 1:
+        cx.fail("expanding to sizes of several other tensors is not supported")
+    source = others.pop() if others else None
+    shape, from_dims = [], []
+    for i, s in enumerate(sizes):
+        have = t.shape[i - lead] if i >= lead else None
+        if isinstance(s, DynSize):
+            if s.tensor == x and s.dim == i - lead:
+                s = -1
+            elif s.tensor == x and source is not None:
+                cx.fail("expanding to sizes of the input and of another tensor together is "
+                        "not supported")
+            else:
+                shape.append(DYN)
+                from_dims.append(s.dim)
+                continue
+        s = _int(cx, s, "a size")
+        if s == -1:
+            if have is None:
+                cx.fail(f"the expanded size of the tensor (-1) isn't allowed in a leading, "
+                        f"non-existing dimension {i}")
+            if have == DYN and source is not None:
+                cx.fail("keeping a dynamic dim (-1) while expanding to sizes of another tensor "
+                        "is not supported")
+            shape.append(have)
+            from_dims.append(i - lead if have == DYN else DYN)
+            continue
+        if s < 0:
+            cx.fail(f"invalid size {s} at dim {i}")
+        if have is not None and have not in (1, DYN, s):
+            cx.fail(f"The expanded size of the tensor ({s}) must match the existing size "
+                    f"({have}) at non-singleton dimension {i}.  Target sizes: "
+                    f"{_show_sizes(sizes)}.  Tensor sizes: {_show_sizes(_sizes_of(x, t.shape))}")
+        shape.append(s)
+        from_dims.append(DYN)
+    if tuple(shape) == t.shape and source is None and all(
+            f in (DYN, i) for i, f in enumerate(from_dims)):
+        return x
+    return cx.build("expand", x, source, shape=shape, from_dims=from_dims)
+
+
+def _show_sizes(sizes) -> str:
+    return "[" + ", ".join("?" if isinstance(s, DynSize) else str(s) for s in sizes) + "]"
+
+
+def _expand(cx: NodeContext, x, size, implicit=False):
+    return expand_to(cx, x, size)
+
+
+def _expand_as(cx: NodeContext, x, other):
+    other = _tensor(cx, other, "other")
+    return expand_to(cx, x, _sizes_of(other, cx.type(other).shape))
+
+
+def _broadcast_to(cx: NodeContext, x, size):
+    return expand_to(cx, x, size)
+
+
+def _repeat(cx: NodeContext, x, repeats):
+    t = cx.type(x)
+    reps = _ints(cx, repeats, "the repeats")
+    if len(reps) < t.rank:
+        cx.fail("Number of dimensions of repeat dims can not be smaller than number of "
+                "dimensions of tensor")
+    if any(r < 0 for r in reps):
+        cx.fail(f"Trying to create tensor with negative dimension: repeats {reps}")
+    lead = len(reps) - t.rank
+    sizes = [1] * lead + _sizes_of(x, t.shape)
+    if all(r == 1 for r in reps):
+        return reshape_to(cx, x, sizes) if lead else x
+    # (a, b) -> (1, a, 1, b) -> (ra, a, rb, b) -> (ra * a, rb * b)
+    spread = reshape_to(cx, x, [v for s in sizes for v in (1, s)])
+    wide = expand_to(cx, spread, [v for r in reps for v in (r, -1)])
+    merged = [(DynSize(wide, 2 * i + 1) if r == 1 else -1) if isinstance(s, DynSize) else r * s
+              for i, (r, s) in enumerate(zip(reps, sizes))]
+    if merged.count(-1) > 1:
+        cx.fail(f"repeating more than one dynamic dim of {t} is not supported")
+    return reshape_to(cx, wide, merged)
+
+
+def _tile(cx: NodeContext, x, dims):
+    reps = _ints(cx, dims, "the dims")
+    rank = cx.type(x).rank
+    return _repeat(cx, x, [1] * (rank - len(reps)) + reps)
+
+
+# -- views through the shape ops -------------------------------------------------
+def _view_as(cx: NodeContext, x, other):
+    other = _tensor(cx, other, "other")
+    return reshape_to(cx, x, _sizes_of(other, cx.type(other).shape))
+
+
+def _unflatten(cx: NodeContext, x, dim, sizes):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    sizes = _ints(cx, sizes, "the sizes")
+    if not sizes:
+        cx.fail("unflatten: sizes must be non-empty")
+    if t.shape[d] != DYN and -1 not in sizes and math.prod(sizes) != t.shape[d]:
+        cx.fail(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {d} "
+                f"({t.shape[d]}) in the input tensor")
+    own = _sizes_of(x, t.shape)
+    return reshape_to(cx, x, own[:d] + sizes + own[d + 1:])
+
+
+def _movedim(cx: NodeContext, x, source, destination):
+    t = cx.type(x)
+    src = [_dim(cx, d, t.rank) for d in _ints(cx, source, "source")]
+    dst = [_dim(cx, d, t.rank) for d in _ints(cx, destination, "destination")]
+    if len(src) != len(dst):
+        cx.fail(f"movedim: Invalid source or destination dims: source ({src} dims) should "
+                f"contain the same number of dims as destination ({dst} dims)")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        cx.fail(f"movedim: repeated dim in source {src} or destination {dst}")
+    perm = [-1] * t.rank
+    for s, d in zip(src, dst):
+        perm[d] = s
+    rest = iter(i for i in range(t.rank) if i not in src)
+    perm = [p if p != -1 else next(rest) for p in perm]
+    return _permute(cx, x, perm)
+
+
+def _clone(cx: NodeContext, x, memory_format=None):
+    return x  # value semantics: results never alias at the tsm level
+
+
+# -- flips, rolls, triangles -----------------------------------------------------
+def _flip(cx: NodeContext, x, dims):
+    t = cx.type(x)
+    ds = [_dim(cx, d, t.rank) for d in _ints(cx, dims, "dims")]
+    if len(set(ds)) != len(ds):
+        cx.fail(f"dims has duplicates: {ds}")
+    ds = [d for d in ds if t.shape[d] != 1] if t.rank else []
+    return cx.build("flip", x, dims=ds) if ds else x
+
+
+def _roll(cx: NodeContext, x, shifts, dims=()):
+    t = cx.type(x)
+    shifts = _ints(cx, shifts, "the shifts")
+    dims = _ints(cx, dims, "the dims")
+    if not dims:
+        if len(shifts) != 1:
+            cx.fail(f"shifts and dimensions must align. shifts: {len(shifts)}, dims: 0")
+        flat = reshape_to(cx, x, [-1])
+        rolled = _roll(cx, flat, shifts, [0])
+        return reshape_to(cx, rolled, _sizes_of(x, t.shape))
+    if len(shifts) != len(dims):
+        cx.fail(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    ds = [_dim(cx, d, t.rank) for d in dims]
+    # Rolls along one dim add up; static sizes reduce the shift.
+    total: dict[int, int] = {}
+    for s, d in zip(shifts, ds):
+        total[d] = total.get(d, 0) + s
+    if t.rank == 0:
+        return x
+    keep = {d: (s % t.shape[d] if t.shape[d] > 0 else 0) if t.shape[d] != DYN else s
+            for d, s in total.items()}
+    keep = {d: s for d, s in keep.items() if s}
+    if not keep:
+        return x
+    return cx.build("roll", x, shifts=list(keep.values()), dims=list(keep))
+
+
+def _triangle(name):
+    def handler(cx: NodeContext, x, diagonal=0):
+        t = cx.type(x)
+        if t.rank < 2:
+            cx.fail(f"{name}: input tensor must have at least 2 dimensions")
+        return cx.build(name, x, diagonal=_int(cx, diagonal, "the diagonal"))
+    return handler
+
+
+# -- gathers and scatters --------------------------------------------------------
+def _index_tensor(cx: NodeContext, v, what: str) -> ir.Value:
+    v = _tensor(cx, v, what)
+    dtype = cx.type(v).dtype
+    if dtype in (torch.bool, torch.uint8):
+        cx.fail(f"{what}: indexing with a boolean mask is not supported (the result size "
+                "depends on the mask's values); use torch.where or masked arithmetic")
+    if dtype not in _INDEX_DTYPES:
+        cx.fail(f"{what}: tensors used as indices must be long or int tensors, got {dtype}")
+    return v
+
+
+def _coordinates(cx: NodeContext, tensors: list[ir.Value]) -> ir.Value:
+    """Index tensors broadcast to one shape B and stacked to (*B, k), int64."""
+    try:
+        shape = broadcast_shapes(*(cx.type(v).shape for v in tensors))
+    except ValueError:
+        cx.fail("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                + " ".join(str(list(cx.type(v).shape)) for v in tensors))
+    cols = []
+    for v in tensors:
+        if len(tensors) > 1 and cx.type(v).dtype != torch.int64:
+            v = cx.build("cast", v, dtype="int64")
+        if len(tensors) > 1 and cx.type(v).shape != shape:
+            if DYN in shape:
+                cx.fail("broadcasting index tensors with dynamic dims is not supported")
+            v = expand_to(cx, v, list(shape))
+        sizes = _sizes_of(v, cx.type(v).shape)
+        cols.append(reshape_to(cx, v, sizes + [1]))
+    out = cols[0]
+    for c in cols[1:]:
+        out = cx.build("cat", out, c, dim=len(shape))
+    return out
+
+
+def _advanced(cx: NodeContext, x, indices) -> tuple[int, ir.Value]:
+    """(first indexed dim, stacked coordinates) of `x[indices]`."""
+    t = cx.type(x)
+    if not isinstance(indices, (list, tuple)):
+        cx.fail(f"indices must be a list, got {_show(indices)}")
+    indices = list(indices)
+    while indices and indices[-1] is None:
+        indices.pop()
+    dim = 0
+    while dim < len(indices) and indices[dim] is None:
+        dim += 1
+    tensors = indices[dim:]
+    if not tensors:
+        cx.fail("indexing with no index tensor")
+    if any(v is None for v in tensors):
+        cx.fail("index tensors separated by a slice (x[i, :, j]) are not supported; "
+                "index adjacent dims or permute first")
+    if dim + len(tensors) > t.rank:
+        cx.fail(f"too many indices for tensor of dimension {t.rank}")
+    tensors = [_index_tensor(cx, v, f"index {dim + i}") for i, v in enumerate(tensors)]
+    return dim, _coordinates(cx, tensors)
+
+
+def _index(cx: NodeContext, x, indices):
+    dim, coords = _advanced(cx, x, indices)
+    return cx.build("index", x, coords, dim=dim)
+
+
+def _index_select(cx: NodeContext, x, dim, index):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    index = _index_tensor(cx, index, "index_select(): index")
+    it = cx.type(index)
+    if it.rank > 1:
+        cx.fail("index_select(): Index is supposed to be a vector")
+    if t.rank == 0:
+        x = reshape_to(cx, x, [1])
+    coords = reshape_to(cx, index, _sizes_of(index, it.shape)[:1] + [1] if it.rank else [1, 1])
+    out = cx.build("index", x, coords, dim=d)
+    return reshape_to(cx, out, []) if t.rank == 0 else out
+
+
+def _embedding(cx: NodeContext, weight, indices, padding_idx=-1, scale_grad_by_freq=False,
+               sparse=False):
+    if cx.type(weight).rank != 2:
+        cx.fail(f"'weight' must be 2-D, got {cx.type(weight)}")
+    indices = _index_tensor(cx, indices, "embedding(): indices")
+    it = cx.type(indices)
+    coords = reshape_to(cx, indices, _sizes_of(indices, it.shape) + [1])
+    return cx.build("index", weight, coords, dim=0)
+
+
+def _values_for(cx: NodeContext, x, values, read: TensorT) -> ir.Value:
+    """values cast to x's dtype and broadcast to the shape of the indexed elements."""
+    xt = cx.type(x)
+    values = cx.tensor(values, x)
+    vt = cx.type(values)
+    if vt.dtype != xt.dtype:
+        if vt.rank:
+            cx.fail(f"Index put requires the source and destination dtypes match, got "
+                    f"{xt.dtype} for the destination and {vt.dtype} for the source.")
+        values = cx.build("cast", values, dtype=str(xt.dtype).split(".")[1])
+    vt = cx.type(values)
+    if vt.shape == read.shape:
+        return values
+    if DYN in read.shape:
+        cx.fail(f"values {vt} must have the shape of the indexed elements {read} when that "
+                "shape is dynamic (broadcasting them is not supported)")
+    return expand_to(cx, values, list(read.shape))
+
+
+def _index_put(cx: NodeContext, x, indices, values, accumulate=False):
+    dim, coords = _advanced(cx, x, indices)
+    t, ct = cx.type(x), cx.type(coords)
+    k = ct.shape[-1]
+    read = TensorT(t.shape[:dim] + ct.shape[:-1] + t.shape[dim + k:], t.dtype)
+    values = _values_for(cx, x, values, read)
+    return cx.build("index_put", x, coords, values, dim=dim, accumulate=bool(accumulate))
+
+
+def _gather(cx: NodeContext, x, dim, index, sparse_grad=False):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    index = _tensor(cx, index, "index")
+    if cx.type(index).dtype != torch.int64:
+        cx.fail(f"gather(): Expected dtype int64 for index, got {cx.type(index).dtype}")
+    if cx.type(index).rank != t.rank:
+        cx.fail("Index tensor must have the same number of dimensions as input tensor")
+    return cx.build("gather", x, index, dim=d)
+
+
+def _scatter(cx: NodeContext, x, dim, index, src, reduce="none"):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    index = _tensor(cx, index, "index")
+    it = cx.type(index)
+    if it.dtype != torch.int64:
+        cx.fail(f"scatter(): Expected dtype int64 for index, got {it.dtype}")
+    if it.rank != t.rank:
+        cx.fail("Index tensor must have the same number of dimensions as self tensor")
+    if is_tensor(src):
+        if cx.type(src).dtype != t.dtype:
+            cx.fail(f"scatter(): Expected self.dtype to be equal to src.dtype, got {t.dtype} "
+                    f"and {cx.type(src).dtype}")
+        if cx.type(src).rank != t.rank:
+            cx.fail("Index tensor must have the same number of dimensions as src tensor")
+    else:
+        src = cx.tensor(src, x)
+        if cx.type(src).dtype != t.dtype:
+            src = cx.build("cast", src, dtype=str(t.dtype).split(".")[1])
+    if reduce not in ("none", "add", "multiply"):
+        cx.fail(f"reduce argument must be either add or multiply, got '{reduce}'")
+    return cx.build("scatter", x, index, src, dim=d, reduce=reduce)
+
+
+def _scatter_reduce(cx: NodeContext, x, dim, index, src, reduce):
+    return _scatter(cx, x, dim, index, src, reduce)
+
+
+def _scatter_add(cx: NodeContext, x, dim, index, src):
+    return _scatter(cx, x, dim, index, src, "add")
+
+
+HANDLERS = {
+    "aten::slice.Tensor": _slice,
+    "aten::narrow": _narrow,
+    "aten::split.Tensor": _split,
+    "aten::split.sizes": _split_with_sizes,
+    "aten::split": _split_with_sizes,
+    "aten::split_with_sizes": _split_with_sizes,
+    "aten::chunk": _chunk,
+    "aten::unbind.int": _unbind,
+    "aten::expand": _expand,
+    "aten::expand_as": _expand_as,
+    "aten::broadcast_to": _broadcast_to,
+    "aten::repeat": _repeat,
+    "aten::tile": _tile,
+    "aten::view_as": _view_as,
+    "aten::reshape_as": _view_as,
+    "aten::unflatten.int": _unflatten,
+    "aten::movedim.int": _movedim,
+    "aten::movedim.intlist": _movedim,
+    "aten::clone": _clone,
+    "aten::flip": _flip,
+    "aten::roll": _roll,
+    "aten::triu": _triangle("triu"),
+    "aten::tril": _triangle("tril"),
+    "aten::index.Tensor": _index,
+    "aten::index.Tensor_hacked_twin": _index,
+    "aten::index_select": _index_select,
+    "aten::embedding": _embedding,
+    "aten::index_put": _index_put,
+    "aten::index_put.hacked_twin": _index_put,
+    "aten::gather": _gather,
+    "aten::scatter.src": _scatter,
+    "aten::scatter.value": _scatter,
+    "aten::scatter.reduce": _scatter_reduce,
+    "aten::scatter.value_reduce": _scatter_reduce,
+    "aten::scatter_add": _scatter_add,
+}
