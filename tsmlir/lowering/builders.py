@@ -73,6 +73,8 @@ def convert(v: ir.Value, to: ir.Type) -> ir.Value:
     if src == to:
         return v
     if is_float(src) and is_float(to):
+        if bitwidth(to) == bitwidth(src):  # f16 <-> bf16: through f32, as PyTorch does
+            return arith.truncf(to, arith.extf(ir.F32Type.get(), v))
         return arith.extf(to, v) if bitwidth(to) > bitwidth(src) else arith.truncf(to, v)
     if is_float(to):
         if ir.IntegerType(src).width == 1:
