@@ -20,7 +20,8 @@ from typing import Callable, Sequence
 from mlir import ir
 from mlir.dialects import arith, linalg
 
-from ..dialects.types import DYN
+from ..dialects.ops.matmul import einsum_sizes, parse_einsum
+from ..dialects.types import DYN, from_mlir
 from . import builders as b
 from .passes import pattern_pass
 
@@ -203,10 +204,56 @@ def _add(x: ir.Value, y: ir.Value) -> ir.Value:
     return arith.addf(x, y) if b.is_float(x.type) else arith.addi(x, y)
 
 
+def _einsum_named(terms: list[str], output: str) -> Callable | None:
+    """The named linalg op of an einsum that is a plain (batch) matmul."""
+    if len(terms) != 2 or len(set("".join(terms))) != 3 + (len(output) == 3):
+        return None
+    lhs, rhs = terms
+    if len(output) == 2 and (lhs[0], lhs[1], rhs[0], rhs[1]) == (output[0], rhs[0], lhs[1], output[1]):
+        return linalg.matmul
+    if len(output) == 3 and lhs[0] == rhs[0] == output[0] and \
+            (lhs[1], lhs[2], rhs[1], rhs[2]) == (output[1], rhs[1], lhs[2], output[2]):
+        return linalg.batch_matmul
+    return None
+
+
+def lower_einsum(op: ir.Operation) -> ir.Value:
+    terms, output = parse_einsum(ir.StringAttr(op.attributes["equation"]).value)
+    operands = list(op.operands)
+    letters = output + "".join(dict.fromkeys(c for c in "".join(terms) if c not in output))
+    static_sizes = einsum_sizes(terms, [from_mlir(v.type) for v in operands])
+    d = ir.AffineDimExpr.get
+    sizes, broadcast = {}, False
+    for c in letters:
+        # The size-1 dims of a letter of another size broadcast (read at index 0).
+        dims = [b.dim(v, j) for term, v in zip(terms, operands) for j, t in enumerate(term)
+                if t == c and (_shape(v)[j] != 1 or static_sizes[c] == 1)]
+        sizes[c] = _agree(dims, op, f"sizes of subscript '{c}' of the operands must match") \
+            if dims else 1
+    maps = []
+    for term, v in zip(terms, operands):
+        exprs = []
+        for j, c in enumerate(term):
+            reads_one = _shape(v)[j] == 1 and static_sizes[c] != 1
+            broadcast |= reads_one
+            exprs.append(ir.AffineConstantExpr.get(0) if reads_one else d(letters.index(c)))
+        maps.append(ir.AffineMap.get(len(letters), 0, exprs))
+    maps.append(ir.AffineMap.get(len(letters), 0, [d(i) for i in range(len(output))]))
+    init = b.filled([sizes[c] for c in output], b.rtt(op.result).element_type, 0)
+    named = None if broadcast else _einsum_named(terms, output)
+    if named is not None:
+        return named(*operands, outs=[init])
+    iterators = ["parallel"] * len(output) + ["reduction"] * (len(letters) - len(output))
+    if len(operands) == 1:
+        return b.generic(operands, init, maps, iterators, lambda x, acc: _add(acc, x))
+    return b.generic(operands, init, maps, iterators, lambda x, y, acc: _multiply_add(acc, x, y))
+
+
 LOWERINGS = {
     "tsm.matmul": lower_matmul,
     "tsm.linear": lower_linear,
     "tsm.addmm": lower_addmm,
+    "tsm.einsum": lower_einsum,
 }
 
 lower_matmul_pass = pattern_pass(

@@ -66,10 +66,18 @@ def _linear(x: TensorT, weight: TensorT, bias: TensorT | None) -> list[TensorT]:
     return [TensorT(out, dtype)]
 
 
+# (mat1, mat2) ranks addmm takes: addmm, baddbmm, addmv.
+_ADDMM_RANKS = ((2, 2), (3, 3), (2, 1))
+
+
 def _addmm(self: TensorT, mat1: TensorT, mat2: TensorT, *, beta: float,
            alpha: float) -> list[TensorT]:
-    if mat1.rank != 2 or mat2.rank != 2:
-        raise ValueError(f"mat1 and mat2 must be 2-D, got {mat1} and {mat2}")
+    if (mat1.rank, mat2.rank) not in _ADDMM_RANKS:
+        raise ValueError(f"mat1 and mat2 must be 2-D and 2-D, 3-D and 3-D or 2-D and 1-D, "
+                         f"got {mat1} and {mat2}")
+    if mat1.rank == 3 and DYN not in (mat1.shape[0], mat2.shape[0]) \
+            and mat1.shape[0] != mat2.shape[0]:
+        raise ValueError(f"batch sizes of mat1 and mat2 differ: {mat1} and {mat2}")
     dtype = _same_dtype(self, mat1, mat2)
     if not dtype.is_floating_point and not (float(beta).is_integer() and float(alpha).is_integer()):
         raise TypeError(f"beta and alpha must be integers for {dtype} tensors, "
@@ -77,6 +85,54 @@ def _addmm(self: TensorT, mat1: TensorT, mat2: TensorT, *, beta: float,
     out = matmul_shape(mat1.shape, mat2.shape)
     _fits(self, out, "self")
     return [TensorT(out, dtype)]
+
+
+def parse_einsum(equation: str) -> tuple[list[str], str]:
+    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'): the explicit form the importer
+    writes (letters only, no spaces or ellipsis)."""
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    if not arrow or not all(t.isalpha() or t == "" for t in terms + [output]):
+        raise ValueError(f"equation {equation!r} is not of the form 'ab,bc->ac' "
+                         "(letters, one or two operands, an explicit output)")
+    if len(set(output)) != len(output):
+        raise ValueError(f"output subscript {output!r} repeats a letter")
+    missing = set(output) - set("".join(terms))
+    if missing:
+        raise ValueError(f"output subscript {''.join(sorted(missing))!r} does not appear in "
+                         f"the operands of {equation!r}")
+    return terms, output
+
+
+def einsum_sizes(terms: list[str], operands: list[TensorT]) -> dict[str, int]:
+    """Each letter's size: the static size other than 1 that operands give it,
+    else DYN if some operand's dim is dynamic, else 1.  A static 1 broadcasts
+    (as in torch.einsum); dynamic sizes must agree at run time."""
+    seen: dict[str, set[int]] = {}
+    for term, t in zip(terms, operands):
+        if len(term) != t.rank:
+            raise ValueError(f"subscript {term!r} has {len(term)} letters for operand {t} "
+                             f"of rank {t.rank}")
+        for letter, size in zip(term, t.shape):
+            seen.setdefault(letter, set()).add(size)
+    sizes = {}
+    for letter, found in seen.items():
+        static = found - {1, DYN}
+        if len(static) > 1:
+            raise ValueError(f"subscript {letter!r} has sizes {sorted(static)} that do not "
+                             f"broadcast (operands {', '.join(map(str, operands))})")
+        sizes[letter] = static.pop() if static else DYN if DYN in found else 1
+    return sizes
+
+
+def _einsum(lhs: TensorT, rhs: TensorT | None = None, *, equation: str) -> list[TensorT]:
+    operands = [lhs] + ([] if rhs is None else [rhs])
+    terms, output = parse_einsum(equation)
+    if len(terms) != len(operands):
+        raise ValueError(f"equation {equation!r} names {len(terms)} operands, "
+                         f"got {len(operands)}")
+    sizes = einsum_sizes(terms, operands)
+    return [TensorT(tuple(sizes[c] for c in output), _same_dtype(*operands))]
 
 
 OPS = define("matmul", [
@@ -93,7 +149,18 @@ OPS = define("matmul", [
     OpDef("addmm", ("self", "mat1", "mat2"), _addmm,
           attrs=(Attr("beta", "float", 1.0), Attr("alpha", "float", 1.0)),
           aten=("aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, "
-                "Scalar alpha=1) -> Tensor",),
-          doc="beta * self + alpha * (mat1 @ mat2) for 2-D mat1, mat2; self broadcasts; "
+                "Scalar alpha=1) -> Tensor",
+                "aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, "
+                "Scalar alpha=1) -> Tensor",
+                "aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, "
+                "Scalar alpha=1) -> Tensor"),
+          doc="beta * self + alpha * (mat1 @ mat2) for 2-D mat1, mat2 (addmm), 3-D ones "
+              "(baddbmm, batch sizes equal) or a matrix and a vector (addmv); self broadcasts; "
               "beta = 0 ignores self (NaNs in it do not propagate)."),
+    # One or two operands: the importer contracts longer einsums pairwise.
+    OpDef("einsum", ("lhs", "rhs?"), _einsum, attrs=(Attr("equation", "str"),),
+          aten=("aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",),
+          doc="Sum of products over the letters of `equation` ('ij,jk->ik', explicit output, "
+              "no ellipsis) missing from the output; a repeated letter in one operand reads "
+              "its diagonal."),
 ])

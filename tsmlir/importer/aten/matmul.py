@@ -12,11 +12,18 @@ transpose runs at all at run time.  Other weights keep tsm.linear.
 """
 from __future__ import annotations
 
+import math
+import string
+
+import torch
+
 from mlir import ir
 
 from ...dialects import REGISTRY
 from ...dialects.types import DYN
 from ..context import NodeContext
+from ..values import DynSize
+from .shape import reshape_to
 
 
 def _tensors(cx: NodeContext, *values):
@@ -80,6 +87,204 @@ def _addmm(cx: NodeContext, self, mat1, mat2, beta=1, alpha=1):
     return cx.build("addmm", self, mat1, mat2, beta=float(beta), alpha=float(alpha))
 
 
+def _addmm_ranked(name: str, *ranks: int):
+    """baddbmm / addmv: tsm.addmm with PyTorch's stricter operand ranks."""
+    def handler(cx: NodeContext, self, mat1, mat2, beta=1, alpha=1):
+        _check_ranks(cx, name, mat1, mat2, ranks)
+        return _addmm(cx, self, mat1, mat2, beta, alpha)
+    return handler
+
+
+def _size(v: ir.Value, i: int):
+    d = ir.RankedTensorType(v.type).shape[i]
+    return DynSize(v, i) if d == DYN else d
+
+
+def _addbmm(cx: NodeContext, self, batch1, batch2, beta=1, alpha=1):
+    """sum over b of batch1[b] @ batch2[b] is one matmul over (b, k) merged:
+    (n, b*k) @ (b*k, p)."""
+    _check_ranks(cx, "addbmm", batch1, batch2, (3, 3))
+    lhs = cx.build("permute", batch1, perm=[1, 0, 2])
+    lhs = reshape_to(cx, lhs, [_size(lhs, 0), -1])
+    rhs = reshape_to(cx, batch2, [-1, _size(batch2, 2)])
+    return _addmm(cx, self, lhs, rhs, beta, alpha)
+
+
+def _outer(cx: NodeContext, lhs, rhs):
+    """torch.outer is lhs[:, None] * rhs, type promotion included."""
+    _check_ranks(cx, "outer", lhs, rhs, (1, 1))
+    return cx.build("mul", reshape_to(cx, lhs, [_size(lhs, 0), 1]), rhs)
+
+
+def _einsum_terms(cx: NodeContext, equation, operands) -> tuple[list[str], str]:
+    """torch.einsum's equation in the explicit form tsm.einsum takes:
+    spaces dropped, '...' spelled as fresh letters (right-aligned, the
+    operands' broadcast rank), the implicit output (letters used once, in
+    alphabetical order, after the ellipsis dims) made explicit."""
+    if not isinstance(equation, str):
+        cx.fail(f"the equation must be a compile-time string, got {equation!r}")
+    inputs, arrow, output = equation.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(operands):
+        cx.fail(f"{equation!r} names {len(terms)} operands, but {len(operands)} were given")
+    spare = [c for c in string.ascii_letters if c not in equation]
+    ellipsis_rank = 0
+    for term, v in zip(terms, operands):
+        if "..." in term:
+            ellipsis_rank = max(ellipsis_rank, cx.type(v).rank - len(term.replace("...", "")))
+    fresh = "".join(spare[:ellipsis_rank])
+    expanded = []
+    for term, v in zip(terms, operands):
+        rest = term.replace("...", "")
+        if not rest.isalpha() and rest or term.count("...") > 1 or "." in rest:
+            cx.fail(f"invalid subscript {term!r} in {equation!r}: use letters and one '...'")
+        if "..." in term:
+            term = term.replace("...", fresh[ellipsis_rank - (cx.type(v).rank - len(rest)):])
+        if len(term) != cx.type(v).rank:
+            cx.fail(f"subscript {term!r} has {len(term)} letters for operand {cx.type(v)}")
+        expanded.append(term)
+    if not arrow:
+        counts = "".join(expanded)
+        output = fresh + "".join(sorted(c for c in set(counts) - set(fresh)
+                                        if counts.count(c) == 1))
+    elif "..." in output:
+        output = output.replace("...", fresh)
+    elif fresh and any(c in fresh for c in output):
+        cx.fail(f"invalid output subscript in {equation!r}")
+    return expanded, output
+
+
+def _einsum(cx: NodeContext, equation, operands, path=None):
+    if not isinstance(operands, (list, tuple)) or not operands:
+        cx.fail(f"expects a non-empty list of tensors, got {operands!r}")
+    _tensors(cx, *operands)
+    terms, output = _einsum_terms(cx, equation, operands)
+    # Contract left to right, keeping the letters later operands or the output use.
+    acc, acc_term = operands[0], terms[0]
+    if len(operands) == 1:
+        return cx.build("einsum", acc, equation=f"{acc_term}->{output}")
+    for i in range(1, len(operands)):
+        later = set("".join(terms[i + 1:]) + output)
+        both = acc_term + terms[i]
+        keep = output if i == len(operands) - 1 else \
+            "".join(dict.fromkeys(c for c in both if c in later))
+        acc = cx.build("einsum", acc, operands[i], equation=f"{acc_term},{terms[i]}->{keep}")
+        acc_term = keep
+    return acc
+
+
+def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
+          scale=None, enable_gqa=False):
+    """softmax(q @ k^T * scale + mask) @ v, PyTorch's math reference: a bool
+    mask keeps the True positions, a float mask is added, is_causal keeps
+    the lower triangle; rows with every position masked give 0 (not NaN)."""
+    _tensors(cx, q, k, v)
+    tq, tk, tv = cx.type(q), cx.type(k), cx.type(v)
+    if min(tq.rank, tk.rank, tv.rank) < 2:
+        cx.fail(f"expected query, key and value to be at least 2-D, got {tq}, {tk} and {tv}")
+    if not tq.is_float():
+        cx.fail(f"expected floating-point query, key and value, got {tq}")
+    if dropout_p != 0:
+        cx.fail(f"dropout_p={dropout_p!r} is not supported (dropout is applied even in eval "
+                "mode): pass dropout_p=0.0 at inference")
+    if enable_gqa is not False and (tq.rank < 3 or tq.shape[-3] != tk.shape[-3]):
+        cx.fail("enable_gqa with fewer key/value heads than query heads is not supported")
+    if scale is None:
+        if tq.shape[-1] == DYN:
+            cx.fail(f"the head size of {tq} must be static when scale is not given")
+        scale = 1 / math.sqrt(tq.shape[-1])
+    elif isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        cx.fail(f"scale must be a compile-time number or None, got {scale!r}")
+    perm = list(range(tk.rank))
+    perm[-2:] = perm[-1], perm[-2]
+    scores = cx.build("matmul", q, cx.build("permute", k, perm=perm))
+    scores = cx.build("mul", scores, cx.scalar(float(scale), scores))
+    if is_causal is not False:
+        if attn_mask is not None:
+            cx.fail("an explicit attn_mask must not be set when is_causal=True")
+        rows, cols = tq.shape[-2], tk.shape[-2]
+        if DYN in (rows, cols):
+            cx.fail(f"is_causal needs static sequence lengths, got {tq} and {tk}")
+        # An additive mask: 0 on and below the diagonal, -inf above.
+        above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
+        causal = torch.zeros(rows, cols, dtype=tq.dtype).masked_fill(above, float("-inf"))
+        return _attend(cx, scores, cx.constant(causal), v, fully_masked=False)
+    return _attend(cx, scores, attn_mask, v, fully_masked=attn_mask is not None)
+
+
+def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool):
+    if mask is not None:
+        _tensors(cx, mask)
+        if cx.type(mask).dtype == torch.bool:
+            scores = cx.build("where", mask, scores, cx.scalar(float("-inf"), scores))
+        elif cx.type(mask).dtype == cx.type(scores).dtype:
+            scores = cx.build("add", scores, mask)
+        else:
+            cx.fail(f"attn_mask must be bool or of the query's dtype "
+                    f"{cx.type(scores).dtype}, got {cx.type(mask)}")
+    weights = cx.build("softmax", scores, dim=-1)
+    if fully_masked:  # PyTorch's safe softmax: a row with no position left gives 0
+        row_max = cx.build("amax", scores, dims=[cx.type(scores).rank - 1], keepdim=True)
+        empty = cx.build("eq", row_max, cx.scalar(float("-inf"), scores))
+        weights = cx.build("where", empty, cx.scalar(0.0, scores), weights)
+    return cx.build("matmul", weights, v)
+
+
+def _cell_weights(cx: NodeContext, name: str, x, h, w_ih, w_hh, b_ih, b_hh, gates: int):
+    """The constant weights of an RNN cell, checked against x (B, I) and h (B, H)."""
+    _tensors(cx, x, h, w_ih, w_hh, *[t for t in (b_ih, b_hh) if t is not None])
+    w = [cx.importer.tensors.get(t) if t is not None else None for t in (w_ih, w_hh, b_ih, b_hh)]
+    if any(t is not None and c is None for t, c in zip((w_ih, w_hh, b_ih, b_hh), w)):
+        cx.fail(f"{name}: the weights and biases must be module parameters (compile-time "
+                "constants)")
+    tx, th = cx.type(x), cx.type(h)
+    hidden = th.shape[-1]
+    if tx.rank != 2 or th.rank != 2:
+        cx.fail(f"{name} expects a 2-D input and hidden state, got {tx} and {th}")
+    if w[0].shape != (gates * hidden, tx.shape[1]) or w[1].shape != (gates * hidden, hidden) \
+            or any(t is not None and t.shape != (gates * hidden,) for t in w[2:]):
+        cx.fail(f"{name}: weights of shapes {[tuple(t.shape) for t in w if t is not None]} do "
+                f"not fit input {tx} and hidden state {th}")
+    zeros = torch.zeros(gates * hidden, dtype=w[0].dtype)
+    return w[0], w[1], *(zeros if t is None else t for t in w[2:])
+
+
+def _gate(cx: NodeContext, inputs, weights, biases, hidden: int, gate: int):
+    """sum_i inputs[i] @ weights[i][gate rows].T + sum of the biases' gate
+    slices, as one addmm: the inputs concatenated along dim 1, the weights
+    stacked and transposed at compile time."""
+    rows = slice(gate * hidden, (gate + 1) * hidden)
+    weight = torch.cat([w[rows] for w in weights], dim=1).t().contiguous()
+    bias = sum(b[rows] for b in biases)
+    x = inputs[0]
+    for other in inputs[1:]:
+        x = cx.build("cat", x, other, dim=1)
+    return cx.build("addmm", cx.constant(bias), x, cx.constant(weight), beta=1.0, alpha=1.0)
+
+
+def _lstm_cell(cx: NodeContext, x, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    if not isinstance(hx, (list, tuple)) or len(hx) != 2:
+        cx.fail(f"lstm_cell expects hx as a list of two tensors (h, c), got {hx!r}")
+    h, c = hx
+    weights = _cell_weights(cx, "lstm_cell", x, h, w_ih, w_hh, b_ih, b_hh, 4)
+    hidden = cx.type(h).shape[1]
+    i, f, g, o = (_gate(cx, [x, h], weights[:2], weights[2:], hidden, k) for k in range(4))
+    c = cx.build("add", cx.build("mul", cx.build("sigmoid", f), c),
+                 cx.build("mul", cx.build("sigmoid", i), cx.build("tanh", g)))
+    return cx.build("mul", cx.build("sigmoid", o), cx.build("tanh", c)), c
+
+
+def _gru_cell(cx: NodeContext, x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    w_i, w_h, b_i, b_h = _cell_weights(cx, "gru_cell", x, h, w_ih, w_hh, b_ih, b_hh, 3)
+    hidden = cx.type(h).shape[1]
+    r, z = (cx.build("sigmoid", _gate(cx, [x, h], [w_i, w_h], [b_i, b_h], hidden, k))
+            for k in range(2))
+    n_x = _gate(cx, [x], [w_i], [b_i], hidden, 2)
+    n_h = _gate(cx, [h], [w_h], [b_h], hidden, 2)
+    n = cx.build("tanh", cx.build("add", n_x, cx.build("mul", r, n_h)))
+    return cx.build("add", n, cx.build("mul", z, cx.build("sub", h, n)))
+
+
 HANDLERS = {
     "aten::matmul": _matmul,
     "aten::mm": _ranked("mm", 2, 2),
@@ -88,4 +293,13 @@ HANDLERS = {
     "aten::dot": _ranked("dot", 1, 1),
     "aten::linear": _linear,
     "aten::addmm": _addmm,
+    "aten::baddbmm": _addmm_ranked("baddbmm", 3, 3),
+    "aten::addmv": _addmm_ranked("addmv", 2, 1),
+    "aten::addbmm": _addbmm,
+    "aten::outer": _outer,
+    "aten::ger": _outer,
+    "aten::einsum": _einsum,
+    "aten::scaled_dot_product_attention": _sdpa,
+    "aten::lstm_cell": _lstm_cell,
+    "aten::gru_cell": _gru_cell,
 }
