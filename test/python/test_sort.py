@@ -1,0 +1,180 @@
+"""Sorting and selection against eager: sort/argsort/msort (stable, ties in
+input order, NaN last ascending and first descending), topk, kthvalue and
+median (NaN wins) over negative dims, keepdim, 0-d, size-1 and empty dims,
+dynamic dims and every dtype; indices compare exactly.  PyTorch leaves the
+tie order of topk/kthvalue/median unspecified, so their index checks use
+distinct values and the tie cases check that the indices gather the values."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+NAN = float("nan")
+
+
+class Sorts(torch.nn.Module):
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        values, indices = torch.sort(x, self.dim)
+        down, where = torch.sort(x, dim=self.dim, descending=True, stable=True)
+        return (values, indices, down, where, torch.argsort(x, self.dim, descending=True),
+                torch.argsort(x, stable=True, dim=self.dim))
+
+
+# (input shape, dim); small integer values make ties.
+SORT_CASES = [((7,), 0), ((3, 5), -1), ((3, 5), 0), ((2, 3, 4), 1), ((4, 1), 1), ((), 0),
+              ((0, 3), 0), ((3, 0), -1)]
+
+
+@pytest.mark.parametrize("shape,dim", SORT_CASES, ids=str)
+def test_sort_is_stable(shape, dim):
+    x = torch.randint(-2, 3, shape).float()
+    check_against_eager(Sorts(dim), [x])
+
+
+class SortDtypes(torch.nn.Module):
+    def forward(self, a, b, c, d, e):
+        return torch.sort(a, 1), torch.sort(b, 0, True), torch.sort(c, -1), \
+            torch.sort(d, 1, descending=True), torch.msort(e)
+
+
+def test_sort_every_dtype_exactly():
+    a = torch.randint(-5, 5, (4, 9), dtype=torch.int32)
+    a[0, :2] = torch.tensor([torch.iinfo(torch.int32).min, torch.iinfo(torch.int32).max])
+    b = torch.randint(-2**40, 2**40, (6, 3))
+    c = torch.rand(3, 8) > 0.5
+    d = torch.randint(-3, 3, (2, 7)).to(torch.float64)
+    e = torch.randint(-3, 3, (5, 2)).to(torch.float16)
+    check_against_eager(SortDtypes(), [a, b, c, d, e])
+
+
+class NanOrder(torch.nn.Module):
+    def forward(self, x):
+        distinct = x[:2]  # topk's tie order is unspecified
+        return (torch.sort(x, 1), torch.sort(x, 1, descending=True), torch.topk(distinct, 2, 1),
+                torch.topk(distinct, 2, 1, largest=False), torch.median(x, 1), torch.median(x),
+                torch.kthvalue(distinct, 2, 1))
+
+
+def test_nan_is_greatest_and_median_propagates_it():
+    x = torch.tensor([[3.0, NAN, 1.0, NAN, 2.0], [0.5, -1.0, 4.0, -2.0, 7.0],
+                      [NAN, NAN, NAN, NAN, NAN], [-0.0, 0.0, float("inf"), -float("inf"), 0.0]])
+    check_against_eager(NanOrder(), [x], equal_nan=True)
+
+
+class TopK(torch.nn.Module):
+    def __init__(self, k: int, dim: int):
+        super().__init__()
+        self.k, self.dim = k, dim
+
+    def forward(self, x):
+        high, where = torch.topk(x, self.k, self.dim)
+        return high, where, torch.topk(x, self.k, dim=self.dim, largest=False, sorted=True)
+
+
+# (input shape, k, dim)
+TOPK_CASES = [((10,), 3, 0), ((4, 6), 6, 1), ((5, 3), 2, -2), ((5, 3), 0, 0), ((), 1, 0),
+              ((3, 1, 4), 1, 1)]
+
+
+@pytest.mark.parametrize("shape,k,dim", TOPK_CASES, ids=str)
+def test_topk(shape, k, dim):
+    x = torch.randperm(max(1, torch.Size(shape).numel())).float().reshape(shape)
+    check_against_eager(TopK(k, dim), [x])
+
+
+class Selected(torch.nn.Module):
+    def __init__(self, k: int, dim: int, keepdim: bool):
+        super().__init__()
+        self.k, self.dim, self.keepdim = k, dim, keepdim
+
+    def forward(self, x):
+        values, indices = torch.kthvalue(x, self.k, self.dim, self.keepdim)
+        middle, where = torch.median(x, self.dim, keepdim=self.keepdim)
+        return values, indices, middle, where, torch.median(x)
+
+
+# (input shape, k, dim); even sizes take the lower median.
+SELECT_CASES = [((7,), 3, 0), ((4, 6), 1, -1), ((6, 5), 6, 0), ((2, 3, 4), 2, 1), ((), 1, 0),
+                ((5, 1), 1, 1)]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape,k,dim", SELECT_CASES, ids=str)
+def test_kthvalue_and_median(shape, k, dim, keepdim):
+    x = torch.randperm(torch.Size(shape).numel()).float().reshape(shape)
+    check_against_eager(Selected(k, dim, keepdim), [x])
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.float64])
+def test_selection_with_ties_gathers_its_values(dtype):
+    x = torch.randint(-2, 3, (5, 8)).to(dtype)
+    compiled = tsmlir.compile_module(Selected(3, 1, True), [x])
+    got, expected = compiled(x), Selected(3, 1, True)(x)
+    for values, indices, want in ((got[0], got[1], expected[0]), (got[2], got[3], expected[2])):
+        torch.testing.assert_close(values, want)
+        torch.testing.assert_close(x.gather(1, indices), values)
+    torch.testing.assert_close(got[4], expected[4])
+    topk = tsmlir.compile_module(TopK(4, 1), [x])(x)
+    torch.testing.assert_close(topk[0], torch.topk(x, 4, 1)[0])
+    torch.testing.assert_close(x.gather(1, topk[1]), topk[0])
+
+
+class DynamicSorts(torch.nn.Module):
+    def forward(self, x):
+        return (torch.sort(x, 0), torch.sort(x, -1, descending=True), torch.topk(x, 2, 0),
+                torch.topk(x, 3, 1, largest=False), torch.kthvalue(x, 2, 0), torch.median(x, 0),
+                torch.median(x, 1, keepdim=True), torch.median(x))
+
+
+def test_dynamic_dims():
+    runs = [[torch.randperm(n * 6).float().reshape(n, 6)] for n in (2, 3, 9)]
+    check_against_eager(DynamicSorts(), runs[0], input_specs=[TensorSpec((-1, 6))], runs=runs[1:])
+
+
+def test_topk_larger_than_a_dynamic_dim_is_a_run_time_error():
+    compiled = tsmlir.compile_module(TopK(3, 0), input_specs=[TensorSpec((-1,))])
+    torch.testing.assert_close(compiled(torch.arange(5.0))[0], torch.tensor([4.0, 3.0, 2.0]))
+    with pytest.raises(tsmlir.RuntimeCheckError, match=r"tsm.topk: k=3 is out of range"):
+        compiled(torch.arange(2.0))
+
+
+class Median(torch.nn.Module):
+    def forward(self, x):
+        return torch.median(x, 0)
+
+
+def test_empty_dynamic_dims_are_run_time_errors():
+    median = tsmlir.compile_module(Median(), input_specs=[TensorSpec((-1, 2))])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="tsm.median: expected a non-empty dim"):
+        median(torch.zeros(0, 2))
+    kth = tsmlir.compile_module(Selected(1, 0, False), input_specs=[TensorSpec((-1, 2))])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="tsm.kthvalue: k=1 is out of range"):
+        kth(torch.zeros(0, 2))
+
+
+class KFromSize(torch.nn.Module):
+    def forward(self, x):
+        return torch.topk(x, x.size(0) // 2, 0)
+
+
+@pytest.mark.parametrize("module,shape,message", [
+    (TopK(4, 0), (3,), r"selected index k=4 out of range for a dim of size 3"),
+    (TopK(2, 2), (3, 4), r"dimension 2 out of range for rank 2"),
+    (Selected(0, 0, False), (3,), r"k=0 out of range for a dim of size 3"),
+    (Median(), (0, 3), r"expected reduction dim 0 to have non-zero size"),
+], ids=["topk_k", "topk_dim", "kthvalue_k", "median_empty"])
+def test_bad_arguments_fail_at_the_users_line(module, shape, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as info:
+        tsmlir.compile_module(module, [torch.zeros(shape)])
+    assert "test_sort.py" in str(info.value)
+
+
+def test_k_must_be_known_at_compile_time():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="k must be an int known at compile"):
+        tsmlir.compile_module(KFromSize(), input_specs=[TensorSpec((-1,))])
