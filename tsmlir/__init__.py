@@ -9,8 +9,9 @@ from .errors import (InputError, LoweringError, PipelineError, TorchScriptImport
                      UnsupportedOpError, VerificationError)
 from .options import CompileOptions
 from .runtime import CompiledModule, RuntimeCheckError
-from .specs import TensorSpec
+from .specs import ScalarSpec, Static, TensorSpec
 
-__all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "TsmlirError",
+__all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "ScalarSpec", "Static",
+           "TsmlirError",
            "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
            "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]

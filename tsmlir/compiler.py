@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import torch
@@ -27,7 +27,7 @@ from .importer import import_module
 from .lowering.pipelines import pass_manager
 from .options import CompileOptions
 from .runtime.jit import CompiledModule, JitFunction
-from .specs import TensorSpec
+from .specs import ScalarSpec, Static, TensorSpec, spec_of_example
 
 
 def script(module) -> torch.jit.ScriptModule:
@@ -46,31 +46,34 @@ def script(module) -> torch.jit.ScriptModule:
     raise TsmlirError(f"expected a torch.nn.Module or ScriptModule, got {type(module).__name__}")
 
 
-def resolve_specs(example_inputs, input_specs) -> list[TensorSpec]:
+def resolve_specs(example_inputs, input_specs) -> list:
+    """One spec per argument given (see tsmlir.specs): example values (tensors,
+    numbers, None) or specs, or `input_specs` (specs or tensor shapes)."""
     if (example_inputs is None) == (input_specs is None):
         raise TsmlirError("give exactly one of example_inputs= or input_specs=")
     if example_inputs is not None:
         if isinstance(example_inputs, torch.Tensor):
             example_inputs = [example_inputs]
-        specs = []
-        for i, t in enumerate(example_inputs):
-            if not isinstance(t, torch.Tensor):
-                raise TsmlirError(f"example input {i} is a {type(t).__name__}; only tensors are supported")
-            specs.append(TensorSpec.like(t))
-        return specs
+        return [spec_of_example(v, f"example input {i}") for i, v in enumerate(example_inputs)]
     out = []
     for s in input_specs:
-        out.append(s if isinstance(s, TensorSpec) else TensorSpec(*s) if isinstance(s, tuple) and
-                   len(s) == 2 and isinstance(s[1], torch.dtype) else TensorSpec(s))
+        out.append(s if isinstance(s, (TensorSpec, ScalarSpec, Static)) or s is None else
+                   TensorSpec(*s) if isinstance(s, tuple) and len(s) == 2 and
+                   isinstance(s[1], torch.dtype) else TensorSpec(s))
     return out
 
 
-def to_tsm(module, specs: Sequence[TensorSpec], method: str = "forward"):
+def to_tsm(module, specs: Sequence, method: str = "forward", freeze: bool = True):
     """Import into a fresh context; returns (context, ir.Module, output structure)."""
+    ctx, imported = _import(script(module), specs, method, freeze)
+    return ctx, imported.module, imported.structure
+
+
+def _import(module: torch.jit.ScriptModule, specs: Sequence, method: str, freeze: bool):
     ctx = new_context()
     with ctx:
-        mlir_module, structure = import_module(script(module), [s.tensor_type() for s in specs], method)
-    return ctx, mlir_module, structure
+        imported = import_module(module, list(specs), method, freeze)
+    return ctx, imported
 
 
 def run_stages(ctx: ir.Context, module: ir.Module, stages: Sequence[str],
@@ -112,10 +115,11 @@ class LoweredProgram:
     context: ir.Context
     module: ir.Module
     method: str
-    specs: list[TensorSpec]
+    specs: list            # per user argument: TensorSpec, ScalarSpec, Static or None
     result_types: list
     structure: Any
     timings: dict[str, float]
+    params: list[str] = field(default_factory=list)  # trailing run-time parameters (freeze=False)
 
 
 def _apply_overrides(options: CompileOptions | None, overrides: dict) -> CompileOptions:
@@ -129,43 +133,84 @@ def _apply_overrides(options: CompileOptions | None, overrides: dict) -> Compile
 
 def lower_module(module, example_inputs=None, *, input_specs=None,
                  options: CompileOptions | None = None, method: str = "forward",
-                 **overrides) -> LoweredProgram:
+                 freeze: bool = True, **overrides) -> LoweredProgram:
     """Import `module.<method>` and run every stage down to the LLVM dialect."""
     options = _apply_overrides(options, overrides)
     specs = resolve_specs(example_inputs, input_specs)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    ctx, mlir_module, structure = to_tsm(module, specs, method)
+    ctx, imported = _import(script(module), specs, method, freeze)
+    mlir_module, structure = imported.module, imported.structure
     timings["import"] = time.perf_counter() - start
     if options.dump_dir:
         _dump(mlir_module, options.dump_dir, "0-tsm", options.dump_weights)
     result_types = _result_types(ctx, mlir_module, method)
     run_stages(ctx, mlir_module, options.stages, options, timings)
-    return LoweredProgram(ctx, mlir_module, method, specs, result_types, structure, timings)
+    return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
+                          timings, imported.params)
 
 
 def compile_module(module, example_inputs=None, *, input_specs=None,
                    options: CompileOptions | None = None, method: str = "forward",
+                   methods: dict[str, Sequence] | None = None, freeze: bool = True,
                    **overrides) -> CompiledModule:
-    """Compile `module.<method>` for the given inputs into native code.
+    """Compile `module.<method>` (and any `methods`) for the given inputs into
+    native code.
 
     `module`: a torch.nn.Module (scripted automatically), a ScriptModule
     (scripted or traced) or the path of a `torch.jit.save`d archive.
-    `example_inputs`: tensors whose shapes/dtypes fix the compiled signature, or
-    `input_specs`: `TensorSpec(shape, dtype)` per input, -1 for a dynamic dim.
+
+    Arguments, one per argument of the method (trailing arguments with
+    defaults may be left out: they are fixed to their default):
+    `example_inputs` mixes example values and specs -- a tensor fixes shape
+    and dtype (`TensorSpec(shape, dtype)`, -1 for a dynamic dim, says so
+    explicitly); a Python int/float/bool makes a run-time scalar argument of
+    that type (`ScalarSpec(int)` says so without a value; an int example for
+    a `float` argument is a float); `Static(value)` folds a value into the
+    code; None compiles an `Optional` argument for None (`x is None` is then
+    known at compile time).  Or `input_specs`: specs only.  Each call checks
+    every argument against what it was compiled for (type, dtype, shape,
+    Noneness, Static values) and raises InputError otherwise.
+
+    Results come back as eager returns them: tensors, Python numbers, None,
+    and tuples, lists and NamedTuples of them.
+
+    `methods`: {name: example inputs} compiles other methods too (e.g.
+    `@torch.jit.export` ones), each for its own inputs; call them as
+    `compiled.<name>(...)`.  With `example_inputs`/`input_specs` left out
+    only `methods` are compiled.
+
+    `freeze`: True (default) folds parameters and buffers into the code as
+    constants.  False passes them at run time from the compiled module's own
+    copy of the state dict: `compiled.load_state_dict(sd)` then swaps weights
+    without recompiling (shapes and dtypes are checked).
+
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
     """
     options = _apply_overrides(options, overrides)
-    p = lower_module(module, example_inputs, input_specs=input_specs, options=options,
-                     method=method)
-    start = time.perf_counter()
-    fn = JitFunction(p.context, p.module, method, p.specs, p.result_types, p.structure,
-                     options.opt_level)
-    p.timings["jit"] = time.perf_counter() - start
-    if options.timing:
+    sm = script(module)
+    entries = dict(methods or {})
+    if example_inputs is not None or input_specs is not None or not entries:
+        entries = {method: (example_inputs, input_specs), **{
+            k: (v, None) for k, v in entries.items()}}
+    else:
+        entries = {k: (v, None) for k, v in entries.items()}
+    state = {k: v.detach().clone().contiguous() for k, v in sm.state_dict().items()} if not freeze else {}
+    functions, timings = {}, {}
+    for name, (examples, specs) in entries.items():
+        p = lower_module(sm, examples, input_specs=specs, options=options, method=name,
+                         freeze=freeze)
+        start = time.perf_counter()
+        functions[name] = JitFunction(p.context, p.module, name, p.specs, p.result_types,
+                                      p.structure, options.opt_level, params=p.params,
+                                      state=state)
+        p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
+            timings[k if len(entries) == 1 else f"{name}:{k}"] = v
+    if options.timing:
+        for k, v in timings.items():
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
-    return CompiledModule(fn, p.timings)
+    return CompiledModule(functions, timings, state=state, main=method)
 
 
 def load(path, example_inputs=None, *, input_specs=None, **kwargs) -> CompiledModule:

@@ -1,7 +1,24 @@
-"""Input specifications: what a compiled function accepts."""
+"""Input specifications (what a compiled function accepts) and output
+descriptions (how its flat results are put back together).
+
+An argument of a compiled method is described by one of:
+- `TensorSpec(shape, dtype)`: a tensor (-1 marks a dynamic dim);
+- `ScalarSpec(int | float | bool)`: a Python number known only at run time
+  (passed to the native code as a 0-d int64 / float64 / bool buffer);
+- `Static(value)`: a number fixed at compile time (folded into the code;
+  each call checks that the same value is passed);
+- `None`: an `Optional[...]` argument compiled for None (each call checks
+  that None is passed).
+
+Results come back as a structure whose leaves are result indices (tensors),
+`ScalarResult`s (a 0-d result read back as a Python number) and `Literal`s
+(values known at compile time); inner nodes are tuples, lists and
+`NamedTupleResult`s.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -37,3 +54,89 @@ class TensorSpec:
     def __str__(self) -> str:
         dims = ", ".join("?" if d == DYN else str(d) for d in self.shape)
         return f"TensorSpec(({dims}), {self.dtype})"
+
+
+# The 0-d buffer dtype a run-time scalar of each Python type travels in.
+SCALAR_DTYPES = {int: torch.int64, float: torch.float64, bool: torch.bool}
+
+
+@dataclass(frozen=True)
+class ScalarSpec:
+    """A Python int, float or bool argument whose value is known only at run time."""
+    type: type
+
+    def __post_init__(self):
+        if self.type not in SCALAR_DTYPES:
+            raise TsmlirError(f"ScalarSpec({self.type!r}): the type must be int, float or bool")
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return SCALAR_DTYPES[self.type]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return ()
+
+    def tensor_type(self) -> TensorT:
+        return TensorT((), self.dtype)
+
+    def accepts(self, value) -> bool:
+        if self.type is bool:
+            return isinstance(value, bool)
+        if self.type is int:
+            return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    def __str__(self) -> str:
+        return f"ScalarSpec({self.type.__name__})"
+
+
+@dataclass(frozen=True)
+class Static:
+    """A number (or string) argument specialized at compile time."""
+    value: Any
+
+    def __str__(self) -> str:
+        return f"Static({self.value!r})"
+
+
+def is_runtime_arg(spec) -> bool:
+    """Whether an argument is passed to the native code (tensors and run-time scalars)."""
+    return isinstance(spec, (TensorSpec, ScalarSpec))
+
+
+def describe(spec) -> str:
+    return "None" if spec is None else str(spec)
+
+
+# -- results -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScalarResult:
+    """Result `index` (a 0-d buffer) read back as a Python `type`."""
+    index: int
+    type: type
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A result known at compile time."""
+    value: Any
+
+
+@dataclass(frozen=True)
+class NamedTupleResult:
+    """A NamedTuple of the user's class `cls` with these items."""
+    cls: type
+    items: tuple
+
+
+def spec_of_example(value, where: str):
+    """The spec an example input stands for (a spec passes through)."""
+    if isinstance(value, (TensorSpec, ScalarSpec, Static)) or value is None:
+        return value
+    if isinstance(value, torch.Tensor):
+        return TensorSpec.like(value)
+    if isinstance(value, (bool, int, float)):
+        return ScalarSpec(type(value))
+    raise TsmlirError(f"{where} is a {type(value).__name__}; expected a tensor, a number, None, "
+                      "or a TensorSpec / ScalarSpec / Static")

@@ -38,7 +38,7 @@ from mlir.dialects import arith, scf, tensor
 from ..errors import TorchScriptImportError
 from . import scalars
 from .locations import user_frame
-from .values import UNINIT, UNKNOWN, RowBuffer, is_tensor
+from .values import UNINIT, UNKNOWN, ObjectValue, RowBuffer, is_tensor
 
 if TYPE_CHECKING:
     from .graph import Importer
@@ -181,8 +181,13 @@ def rebuild(desc, values):
     if isinstance(desc, Slot):
         return next(values)
     if isinstance(desc, Seq):
-        return desc.kind(rebuild(d, values) for d in desc.items)
+        return make_sequence(desc.kind, [rebuild(d, values) for d in desc.items])
     return desc.value
+
+
+def make_sequence(kind: type, items: list):
+    """A tuple, list or NamedTuple of type `kind` holding `items`."""
+    return kind._make(items) if hasattr(kind, "_fields") else kind(items)
 
 
 def placeholder(t: ir.Type) -> ir.Value:
@@ -197,17 +202,31 @@ def _fail(frames, message: str):
     raise TorchScriptImportError(message, user_frame(frames))
 
 
-def _list_lengths(env: dict) -> dict[int, int]:
-    return {id(v): len(v) for v in env.values() if isinstance(v, list)}
-
-
-def _check_lists_unchanged(env: dict, before: dict[int, int], what: str, frames) -> None:
-    """Python lists stand for compile-time lists: mutating one from a region
-    that runs a run-time number of times cannot be folded."""
+def _list_lengths(env: dict) -> dict[int, Any]:
+    """What the compile-time containers of `env` hold: list lengths and the
+    fields of TorchScript objects."""
+    state: dict[int, Any] = {}
     for v in env.values():
-        if isinstance(v, list) and id(v) in before and len(v) != before[id(v)]:
+        if isinstance(v, list):
+            state[id(v)] = len(v)
+        elif isinstance(v, ObjectValue):
+            state[id(v)] = dict(v.fields)
+    return state
+
+
+def _check_lists_unchanged(env: dict, before: dict[int, Any], what: str, frames) -> None:
+    """Python lists and objects stand for compile-time values: mutating one
+    from a region that runs a run-time number of times cannot be folded."""
+    for v in env.values():
+        if id(v) not in before:
+            continue
+        if isinstance(v, list) and len(v) != before[id(v)]:
             _fail(frames, f"{what}: a list defined outside is modified inside (`.append`); "
                           "build it with `y += [t]` in a `for` loop instead")
+        if isinstance(v, ObjectValue) and (v.fields.keys() != before[id(v)].keys() or any(
+                v.fields[k] is not before[id(v)][k] for k in v.fields)):
+            _fail(frames, f"{what}: a field of {v!r} defined outside is assigned inside; "
+                          "assign it before the branch or loop")
 
 
 # -- prim::If ------------------------------------------------------------------

@@ -3,14 +3,24 @@
 The importer walks the (non-inlined) graph of a method, inlining
 `prim::CallMethod` / `prim::CallFunction` itself so that every op keeps the
 chain of call sites (user line first in errors).  Module attributes are read
-at import: parameters and buffers become constants (frozen), numbers and
-lists fold.  `prim::` nodes have hand-written handlers here; `aten::` nodes go
+at import: parameters and buffers become constants (frozen) or, with
+`freeze=False`, extra function arguments after the user's (named by their
+state-dict key, see `ImportedMethod.params`); numbers and lists fold.
+
+The function's arguments follow the specs (`tsmlir.specs`): a tensor is a
+tensor argument, a run-time scalar a 0-d tensor argument read once at entry,
+a `Static` value or None is no argument at all (folded).  Results are
+tensors; a run-time scalar result is returned as a 0-d tensor and the
+output structure says how the runtime rebuilds the Python value (tuples,
+lists, NamedTuples, numbers known at compile time).  `prim::` nodes have hand-written handlers here; `aten::` nodes go
 through the schema table in `aten/` (one module per family).  Every
 unsupported op of a program is collected and reported together.
 """
 from __future__ import annotations
 
 import operator
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,11 +31,14 @@ from mlir.dialects import func
 from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
 from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
-from . import control_flow, scalars
+from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static,
+                     TensorSpec)
+from . import control_flow, scalars, side_effects, signature
 from .aten import ATEN
 from .context import NodeContext
 from .locations import mlir_location, node_frame, user_frame
-from .values import UNINIT, UNKNOWN, DynSize, FunctionRef, ModuleRef, is_runtime_scalar, is_tensor
+from .values import (UNINIT, UNKNOWN, DynSize, FunctionRef, ModuleRef, ObjectValue, RowBuffer,
+                     is_runtime_scalar, is_tensor)
 
 # Small constants print inline; bigger ones become dense_resource blobs.
 _INLINE_LIMIT = 16
@@ -45,12 +58,26 @@ _FOLDABLE = {
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
 }
 # Nodes with no effect on a compiled inference program.
-_IGNORED = {"aten::warn", "prim::SetAttr"}
+_IGNORED = {"aten::warn"}
+_PY_KIND = {scalars.INT: int, scalars.FLOAT: float, scalars.BOOL: bool}
+
+
+@dataclass
+class ImportedMethod:
+    """`func.func @<method>` and how to call it."""
+    module: ir.Module
+    structure: Any     # see tsmlir.specs (result indices, ScalarResult, Literal, ...)
+    specs: list        # one per user argument (TensorSpec, ScalarSpec, Static, None)
+    params: list[str]  # state-dict names of the trailing parameter arguments (freeze=False)
 
 
 class Importer:
-    def __init__(self, module: torch.jit.ScriptModule):
+    def __init__(self, module: torch.jit.ScriptModule, freeze: bool = True):
         self.root = module
+        self.freeze = freeze
+        # Run-time parameters by state-dict name (freeze=False), in argument order.
+        self.params: dict[str, ir.Value] = {}
+        self._param_names: dict[int, set[str]] = {}
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
         self._constants: dict[tuple, ir.Value] = {}
         # The tensor behind each constant, for handlers that fold at import.
@@ -58,34 +85,78 @@ class Importer:
         self._blobs = 0
 
     # -- entry ---------------------------------------------------------------
-    def import_method(self, name: str, specs: list[TensorT]) -> tuple[ir.Module, Any]:
-        """Build `func.func @<name>`; returns the module and the output structure
-        (nested tuples/lists of result indices)."""
-        graph = getattr(self.root, name).graph
-        n_user = len(list(graph.inputs())) - 1
-        if len(specs) != n_user:
-            raise TorchScriptImportError(
-                f"'{name}' takes {n_user} input(s) but {len(specs)} spec(s) were given")
+    def import_method(self, name: str, specs: list) -> ImportedMethod:
+        """Build `func.func @<name>` for arguments described by `specs`."""
+        if not signature.is_script_method(self.root, name):
+            raise TorchScriptImportError(f"the module has no TorchScript method '{name}' "
+                                         "(exported methods need @torch.jit.export)")
+        method = getattr(self.root, name)
+        specs = signature.bind(method, name, list(specs))
         module = ir.Module.create()
-        arg_types = [to_mlir(s) for s in specs]
+        arg_types = [to_mlir(s.tensor_type()) for s in specs
+                     if isinstance(s, (TensorSpec, ScalarSpec))]
         with ir.InsertionPoint(module.body):
             fn = func.FuncOp(name, ir.FunctionType.get(arg_types, []))
             fn.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
             entry = fn.add_entry_block()
         self._entry = entry
         with ir.InsertionPoint(entry):
-            outs = self.run_graph(graph, [ModuleRef(self.root), *entry.arguments], [])
+            args = _bind_arguments(specs, list(entry.arguments))
+            outs = self.run_graph(method.graph, [ModuleRef(self.root), *args], [])
             if self.unsupported:
                 raise UnsupportedOpError(self.unsupported)
             flat: list[ir.Value] = []
-            structure = _flatten(outs[0] if len(outs) == 1 else tuple(outs), flat)
+            structure = self._flatten(outs[0] if len(outs) == 1 else tuple(outs), flat)
             func.ReturnOp(flat)
             for op in list(entry.operations):  # e.g. weights only read pre-packed
                 if op.name == "tsm.constant" and not list(op.result.uses):
                     op.erase()
         fn.attributes["function_type"] = ir.TypeAttr.get(
-            ir.FunctionType.get(arg_types, [v.type for v in flat]))
-        return module, structure
+            ir.FunctionType.get([a.type for a in entry.arguments], [v.type for v in flat]))
+        return ImportedMethod(module, structure, specs, list(self.params))
+
+    def parameter(self, owner: ModuleRef, name: str, value: torch.Tensor) -> ir.Value | None:
+        """With freeze=False, a parameter or buffer of `owner` as a run-time
+        argument (added once per state-dict name); None for other tensors."""
+        if self.freeze:
+            return None
+        obj = owner.obj
+        names = self._param_names.get(id(obj))
+        if names is None:
+            names = {n for n, _ in obj.named_parameters(recurse=False)} | \
+                {n for n, _ in obj.named_buffers(recurse=False)}
+            self._param_names[id(obj)] = names
+        if name not in names:
+            return None
+        key = owner.child(name)
+        if key not in self.params:
+            t = to_mlir(TensorT(tuple(value.shape), value.dtype))
+            self.params[key] = self._entry.add_argument(t, ir.Location.unknown())
+        return self.params[key]
+
+    def _flatten(self, value, flat: list[ir.Value]):
+        """The output structure of `value`; its tensors appended to `flat`."""
+        if is_tensor(value):
+            flat.append(value)
+            return len(flat) - 1
+        if _is_namedtuple(value):
+            return NamedTupleResult(type(value), tuple(self._flatten(v, flat) for v in value))
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._flatten(v, flat) for v in value)
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            return Literal(value)
+        kind = scalars.kind_of(value)
+        if kind is not None:
+            py = _PY_KIND[kind]
+            flat.append(scalars.to_tensor(value, SCALAR_DTYPES[py]))
+            return ScalarResult(len(flat) - 1, py)
+        if isinstance(value, RowBuffer) and value.index is None and isinstance(value.length, int):
+            rows = [build_op("select", [value.buffer, self.constant(torch.tensor(i))], dim=0)[0]
+                    for i in range(value.length)]
+            return self._flatten(rows, flat)
+        raise TorchScriptImportError(
+            "only tensors, numbers, None and tuples/lists/NamedTuples of them can be returned, "
+            f"got {_describe(value)}")
 
     # -- graphs ----------------------------------------------------------------
     def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc]) -> list:
@@ -237,14 +308,48 @@ def _schema_name(node: torch._C.Node) -> str:
         return node.kind()
 
 
-def _flatten(value, flat: list[ir.Value]):
-    if isinstance(value, (tuple, list)):
-        return type(value)(_flatten(v, flat) for v in value)
-    if is_tensor(value):
-        flat.append(value)
-        return len(flat) - 1
-    raise TorchScriptImportError(
-        f"only tensors (and tuples/lists of tensors) can be returned for now, got {value!r}")
+def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
+    """The graph's input values: tensors, run-time scalars read from their 0-d
+    argument, compile-time values and None."""
+    it = iter(arguments)
+    out = []
+    for s in specs:
+        if isinstance(s, TensorSpec):
+            out.append(next(it))
+        elif isinstance(s, ScalarSpec):
+            out.append(scalars.item(next(it)))
+        else:
+            out.append(s.value if isinstance(s, Static) else None)
+    return out
+
+
+def _is_namedtuple(value) -> bool:
+    return isinstance(value, tuple) and hasattr(type(value), "_fields")
+
+
+def _describe(value) -> str:
+    if isinstance(value, RowBuffer):
+        return "a list built in a loop with a run-time trip count"
+    if isinstance(value, ObjectValue):
+        return f"an object of class {value.qualified_name}"
+    return repr(value)
+
+
+def namedtuple_class(t) -> type | None:
+    """The Python class of a TorchScript NamedTuple type (None for a plain tuple
+    or a class Python cannot reach, e.g. from a loaded archive)."""
+    name = getattr(t, "annotation_str", "")
+    if t.kind() != "TupleType" or not name.startswith("__torch__."):
+        return None
+    parts = name[len("__torch__."):].split(".")
+    candidates = [(".".join(parts[:i]), parts[i:]) for i in range(len(parts) - 1, -1, -1)]
+    for mod_name, attrs in candidates:
+        obj = sys.modules.get(mod_name or "__main__")
+        for a in attrs:
+            obj = getattr(obj, a, None)
+        if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
+            return obj
+    return None
 
 
 # -- prim:: handlers -----------------------------------------------------------
@@ -263,20 +368,46 @@ def _prim_constant(imp: Importer, node, args, env, frames):
 
 def _prim_getattr(imp: Importer, node, args, env, frames):
     (owner,) = args
+    name = node.s("name")
+    if isinstance(owner, ObjectValue):
+        if name not in owner.fields:
+            raise TorchScriptImportError(f"field '{name}' of {owner!r} is read before it is set",
+                                         user_frame(frames))
+        return owner.fields[name]
     if not isinstance(owner, ModuleRef):
         raise TorchScriptImportError(f"prim::GetAttr on {owner!r} is not supported",
                                      user_frame(frames))
-    name = node.s("name")
     value = getattr(owner.obj, name)
     if isinstance(value, torch.jit.ScriptModule):
-        return ModuleRef(value)
+        return ModuleRef(value, owner.child(name))
     if isinstance(value, torch.Tensor):
-        return imp.constant(value, f"{owner.obj.original_name}.{name}")
+        param = imp.parameter(owner, name, value)
+        return param if param is not None else \
+            imp.constant(value, f"{owner.obj.original_name}.{name}")
     return value
+
+
+def _prim_setattr(imp: Importer, node, args, env, frames):
+    """Fields of TorchScript objects; a module attribute write (e.g. a
+    counter) has no effect on the compiled inference program."""
+    owner, value = args
+    if isinstance(owner, ObjectValue):
+        owner.fields[node.s("name")] = value
+    return None
+
+
+def _prim_createobject(imp: Importer, node, args, env, frames):
+    return ObjectValue(node.output().type().qualified_name())
 
 
 def _prim_callmethod(imp: Importer, node, args, env, frames):
     owner, name = args[0], node.s("name")
+    if isinstance(owner, ObjectValue):
+        fn = _find_function(f"{owner.qualified_name}.{name}")
+        if fn is None:
+            raise TorchScriptImportError(f"cannot find the method '{name}' of class "
+                                         f"{owner.qualified_name}", user_frame(frames))
+        return imp.run_graph(fn.graph, args, frames)
     if name == "__len__":  # ModuleList / Sequential length: known at compile time
         return [len(owner.obj)]
     # _get_method: the compiled method even where the Python attribute is a
@@ -308,7 +439,44 @@ def _prim_list(imp, node, args, env, frames):
 
 
 def _prim_tuple(imp, node, args, env, frames):
-    return tuple(args)
+    cls = namedtuple_class(node.output().type())
+    return cls(*args) if cls is not None else tuple(args)
+
+
+def _prim_tuple_index(imp, node, args, env, frames):
+    tup, i = args
+    if not isinstance(i, int):
+        raise TorchScriptImportError("a tuple indexed at run time is not supported",
+                                     user_frame(frames))
+    return tup[i]
+
+
+def _prim_dict(imp, node, args, env, frames):
+    """A dict with string keys known at compile time (reads fold); other keys
+    are reported as unsupported."""
+    keys, values = args[0::2], args[1::2]
+    if not all(isinstance(k, str) for k in keys):
+        key_type = node.output().type().getKeyType().annotation_str
+        imp.unsupported.append((f"prim::DictConstruct (Dict[{key_type}, ...]: only str keys "
+                                "known at compile time are supported)", user_frame(frames)))
+        return UNKNOWN
+    return dict(zip(keys, values))
+
+
+def _aten_is(imp, node, args, env, frames):
+    """`x is None` / `x is not None`: known at compile time, since a value is
+    None only where it was compiled for None (Optional arguments)."""
+    a, b = args
+    if isinstance(a, ir.Value) or isinstance(b, ir.Value) or is_runtime_scalar(a) \
+            or is_runtime_scalar(b):
+        same = a == b if isinstance(a, ir.Value) and isinstance(b, ir.Value) else False
+    else:
+        same = a is b
+    return same if node.kind() == "aten::__is__" else not same
+
+
+def _unchecked_cast(imp, node, args, env, frames):
+    return args[0]
 
 
 def _prim_unpack(imp, node, args, env, frames):
@@ -331,11 +499,6 @@ def _prim_loop(imp: Importer, node, args, env, frames):
 
 def _prim_uninitialized(imp, node, args, env, frames):
     return UNINIT
-
-
-def _prim_raise(imp, node, args, env, frames):
-    msg = next((a for a in args if isinstance(a, str)), "exception")
-    raise TorchScriptImportError(f"the program always raises here: {msg}", user_frame(frames))
 
 
 def _aten_size(imp, node, args, env, frames):
@@ -379,25 +542,34 @@ _PRIM = {
     "prim::CallFunction": _prim_callfunction,
     "prim::ListConstruct": _prim_list,
     "prim::TupleConstruct": _prim_tuple,
+    "prim::TupleIndex": _prim_tuple_index,
+    "prim::DictConstruct": _prim_dict,
+    "prim::CreateObject": _prim_createobject,
+    "prim::SetAttr": _prim_setattr,
+    "aten::__is__": _aten_is,
+    "aten::__isnot__": _aten_is,
+    "prim::unchecked_cast": _unchecked_cast,
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,
     "prim::Loop": _prim_loop,
     "prim::Uninitialized": _prim_uninitialized,
-    "prim::RaiseException": _prim_raise,
     "aten::size": _aten_size,
     "aten::dim": _aten_dim,
     "prim::NumToTensor": _num_to_tensor,
     "aten::Int": _aten_int,
 }
+_PRIM.update(side_effects.PRIM)  # print, format/str, raise
 
 
-def import_module(module: torch.jit.ScriptModule, specs: list[TensorT],
-                  method: str = "forward") -> tuple[ir.Module, Any]:
-    """Translate `module.<method>` for inputs of the given types; must be
-    called with an MLIR context (tsmlir.context.new_context) active."""
+def import_module(module: torch.jit.ScriptModule, specs: list, method: str = "forward",
+                  freeze: bool = True) -> ImportedMethod:
+    """Translate `module.<method>` for arguments described by `specs`
+    (tsmlir.specs; a bare TensorT is taken as a TensorSpec); must be called
+    with an MLIR context (tsmlir.context.new_context) active."""
+    specs = [TensorSpec(s.shape, s.dtype) if isinstance(s, TensorT) else s for s in specs]
     with ir.Location.unknown():
-        return Importer(module).import_method(method, specs)
+        return Importer(module, freeze).import_method(method, specs)
 
 
-__all__ = ["import_module", "Importer", "DYN", "element_type"]
+__all__ = ["import_module", "ImportedMethod", "Importer", "DYN", "element_type"]

@@ -2,8 +2,9 @@
 
 Tensors become MLIR SSA values of ranked tensor type; run-time scalars
 become MLIR SSA values of type i64 (int), f64 (float) or i1 (bool).  Numbers,
-strings, None, dtypes and lists of them that are known at compile time stay
-Python values (folded); module objects become `ModuleRef`; a dynamic tensor
+strings, None, dtypes and lists, tuples and NamedTuples of them that are
+known at compile time stay Python values (folded); module objects become
+`ModuleRef`; instances of TorchScript classes become `ObjectValue`; a dynamic tensor
 size becomes `DynSize` (materialized as an i64 only when arithmetic needs
 it); `prim::Uninitialized` is `UNINIT`; a list of tensors filled one row per
 iteration of a counted loop is a `RowBuffer`; anything downstream of an
@@ -21,6 +22,22 @@ from mlir import ir
 @dataclass(frozen=True)
 class ModuleRef:
     obj: torch.jit.ScriptModule
+    path: str = ""  # dotted name from the root module ("" for the root)
+
+    def child(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+
+class ObjectValue:
+    """An instance of a TorchScript class (`@torch.jit.script class`): its
+    fields, set by `prim::SetAttr` (in `__init__`), read by `prim::GetAttr`."""
+
+    def __init__(self, qualified_name: str):
+        self.qualified_name = qualified_name
+        self.fields: dict[str, object] = {}
+
+    def __repr__(self):
+        return f"<{self.qualified_name} object>"
 
 
 @dataclass(frozen=True)

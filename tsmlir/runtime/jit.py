@@ -1,11 +1,16 @@
 """JIT execution: an ExecutionEngine function called with torch tensors.
 
 In: an LLVM-dialect module whose `@<name>` has `llvm.emit_c_interface`.
-Out: `CompiledModule`, called like the eager module.  Inputs are checked
-against the compiled specs before any native code runs (count, type, dtype,
-rank, static dims, device, contiguity) and passed without copies; run-time
+Out: `CompiledModule`, called like the eager module (one `JitFunction` per
+compiled method).  Inputs are checked against the compiled specs before any
+native code runs (count, type, dtype, rank, static dims, device, contiguity,
+Noneness, Static values) and passed without copies; a run-time scalar is
+passed in a 0-d buffer owned by the function; parameters (freeze=False)
+come from the module's state dict after the user's arguments.  Run-time
 checks inside the code (e.g. dynamic-shape mismatches) raise
 `RuntimeCheckError` after the call instead of aborting the process.
+Results are rebuilt into the eager structure (tensors, Python numbers read
+from 0-d results, compile-time literals, tuples/lists/NamedTuples).
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from mlir.execution_engine import ExecutionEngine
 
 from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
+from ..specs import Literal, NamedTupleResult, ScalarResult, ScalarSpec, TensorSpec, describe
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
 from . import memref
 
@@ -37,9 +43,14 @@ class JitFunction:
     """One compiled entry point and its calling convention."""
 
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
-                 list[TensorT], structure: Any, opt_level: int = 3):
+                 list[TensorT], structure: Any, opt_level: int = 3, *,
+                 params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
+        self.params, self._state = list(params), state if state is not None else {}
+        missing = [p for p in self.params if p not in self._state]
+        if missing:
+            raise TsmlirError(f"{name}(): no value for the parameter(s) {', '.join(missing)}")
         with ctx:
             attrs = module.operation.attributes
             self.messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
@@ -57,70 +68,188 @@ class JitFunction:
         self._lock = threading.Lock()
         self._results = memref.results_type([t.rank for t in result_types])()
         self._result_descs = [getattr(self._results, f"r{i}") for i in range(len(result_types))]
-        self._args = [memref.descriptor_type(len(s.shape))() for s in self.specs]
+        self._scalar_results = _scalar_results(structure)
+        runtime = [s for s in self.specs if isinstance(s, (TensorSpec, ScalarSpec))]
+        self._args = [memref.descriptor_type(len(s.shape))() for s in runtime]
+        self._params = [memref.descriptor_type(self._state[p].dim())() for p in self.params]
+        # One 0-d buffer per run-time scalar argument, pointed at once.
+        self._scalars: dict[int, ctypes._SimpleCData] = {}
+        for i, (s, d) in enumerate(zip(runtime, self._args)):
+            if isinstance(s, ScalarSpec):
+                buf = _CTYPES[s.type]()
+                self._scalars[i] = buf
+                d.allocated = d.aligned = ctypes.addressof(buf)
+                d.offset = 0
+        self._scalar_ptrs = {ctypes.addressof(b) for b in self._scalars.values()}
         holders = [ctypes.c_void_p(ctypes.addressof(self._results))] + \
-                  [ctypes.c_void_p(ctypes.addressof(d)) for d in self._args]
+                  [ctypes.c_void_p(ctypes.addressof(d)) for d in self._args + self._params]
         self._holders = holders
         self._packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
 
     def check(self, args: Sequence[Any]) -> None:
         if len(args) != len(self.specs):
-            raise InputError(f"{self.name}() takes {len(self.specs)} tensor argument(s), "
-                             f"got {len(args)}")
+            raise InputError(f"{self.name}() takes {len(self.specs)} argument(s), got {len(args)}")
         for i, (a, s) in enumerate(zip(args, self.specs)):
             where = f"{self.name}() argument {i}"
-            if not isinstance(a, torch.Tensor):
-                raise InputError(f"{where}: expected a torch.Tensor, got {type(a).__name__}")
-            if a.dtype != s.dtype:
-                raise InputError(f"{where}: expected dtype {s.dtype}, got {a.dtype}")
-            if a.dim() != len(s.shape):
-                raise InputError(f"{where}: expected rank {len(s.shape)} (shape {s}), got shape "
-                                 f"{tuple(a.shape)}")
-            for d, (got, want) in enumerate(zip(a.shape, s.shape)):
-                if want != DYN and got != want:
-                    raise InputError(f"{where}: dim {d} must be {want} (compiled for {s}), got "
-                                     f"shape {tuple(a.shape)}")
-            if a.device.type != "cpu":
-                raise InputError(f"{where}: expected a CPU tensor, got device {a.device}")
-            if not a.is_contiguous():
-                raise InputError(f"{where}: expected a contiguous tensor (call .contiguous())")
-            if a.requires_grad and torch.is_grad_enabled():
-                raise InputError(f"{where}: tensors requiring grad are not supported "
-                                 "(use torch.no_grad() or .detach())")
+            if isinstance(s, TensorSpec):
+                _check_tensor(a, s, where)
+            elif isinstance(s, ScalarSpec):
+                if not s.accepts(a):
+                    raise InputError(f"{where}: expected a Python {s.type.__name__}, got "
+                                     f"{type(a).__name__}")
+            elif s is None:
+                if a is not None:
+                    raise InputError(f"{where}: compiled for None, got {type(a).__name__} "
+                                     "(compile another version for a value)")
+            elif type(a) is not type(s.value) or a != s.value:
+                raise InputError(f"{where}: compiled for {describe(s)}, got {a!r}")
 
-    def __call__(self, *args: torch.Tensor):
+    def __call__(self, *args):
         self.check(args)
+        tensors = [a for a in args if isinstance(a, torch.Tensor)]
+        params = [self._state[p] for p in self.params]
         with self._lock:
-            for desc, t in zip(self._args, args):
+            runtime = [a for a, s in zip(args, self.specs) if isinstance(s, (TensorSpec, ScalarSpec))]
+            for i, (desc, a) in enumerate(zip(self._args, runtime)):
+                if i in self._scalars:
+                    self._scalars[i].value = a
+                else:
+                    memref.fill(desc, a)
+            for desc, t in zip(self._params, params):
                 memref.fill(desc, t)
             self._errors.clear()
             self._fn(self._packed)
             if self._errors:
-                msg = self.messages[self._errors[0]] if self._errors[0] < len(self.messages) \
-                    else "run-time check failed"
-                raise RuntimeCheckError(msg)
+                raise self._effects.error(self._errors[0])
             owners: dict[int, torch.Tensor] = {}
-            flat = [memref.to_tensor(desc, t.rank, t.dtype, args, owners)
-                    for desc, t in zip(self._result_descs, self.result_types)]
+            inputs = tensors + params
+            flat: list[Any] = [None] * len(self.result_types)
+            for i, (desc, t) in enumerate(zip(self._result_descs, self.result_types)):
+                if i not in self._scalar_results:
+                    flat[i] = memref.to_tensor(desc, t.rank, t.dtype, inputs, owners)
+            self._read_scalars(flat, inputs, owners)
         return _unflatten(self.structure, flat)
+
+    def _read_scalars(self, flat: list, inputs: list[torch.Tensor], owners: dict) -> None:
+        """Scalar results: read from their 0-d buffer, which is freed unless it
+        is a constant, an input or shared with a tensor result."""
+        keep = {t.data_ptr() for t in inputs} | self._scalar_ptrs | set(owners) | \
+            {memref.GLOBAL_MARKER}
+        for i, py in self._scalar_results.items():
+            desc, t = self._result_descs[i], self.result_types[i]
+            ctype = _CTYPES[py]
+            flat[i] = py(ctype.from_address(desc.aligned + desc.offset * t.dtype.itemsize).value)
+            alloc = desc.allocated or 0
+            if alloc not in keep:
+                _LIBC.free(alloc)
+                keep.add(alloc)
+
+
+_LIBC = ctypes.CDLL(None)
+_LIBC.free.argtypes = [ctypes.c_void_p]
+_CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}
+
+
+def _check_tensor(a, s: TensorSpec, where: str) -> None:
+    if not isinstance(a, torch.Tensor):
+        raise InputError(f"{where}: expected a torch.Tensor, got {type(a).__name__}")
+    if a.dtype != s.dtype:
+        raise InputError(f"{where}: expected dtype {s.dtype}, got {a.dtype}")
+    if a.dim() != len(s.shape):
+        raise InputError(f"{where}: expected rank {len(s.shape)} (shape {s}), got shape "
+                         f"{tuple(a.shape)}")
+    for d, (got, want) in enumerate(zip(a.shape, s.shape)):
+        if want != DYN and got != want:
+            raise InputError(f"{where}: dim {d} must be {want} (compiled for {s}), got "
+                             f"shape {tuple(a.shape)}")
+    if a.device.type != "cpu":
+        raise InputError(f"{where}: expected a CPU tensor, got device {a.device}")
+    if not a.is_contiguous():
+        raise InputError(f"{where}: expected a contiguous tensor (call .contiguous())")
+    if a.requires_grad and torch.is_grad_enabled():
+        raise InputError(f"{where}: tensors requiring grad are not supported "
+                         "(use torch.no_grad() or .detach())")
+
+
+def _scalar_results(structure) -> dict[int, type]:
+    if isinstance(structure, ScalarResult):
+        return {structure.index: structure.type}
+    items = structure.items if isinstance(structure, NamedTupleResult) else \
+        structure if isinstance(structure, (tuple, list)) else ()
+    out: dict[int, type] = {}
+    for s in items:
+        out.update(_scalar_results(s))
+    return out
 
 
 def _unflatten(structure, flat):
     if isinstance(structure, int):
         return flat[structure]
+    if isinstance(structure, ScalarResult):
+        return flat[structure.index]
+    if isinstance(structure, Literal):
+        return structure.value
+    if isinstance(structure, NamedTupleResult):
+        return structure.cls(*(_unflatten(s, flat) for s in structure.items))
     return type(structure)(_unflatten(s, flat) for s in structure)
 
 
 class CompiledModule:
-    """A compiled TorchScript module: call it like the eager module."""
+    """A compiled TorchScript module: call it like the eager module; other
+    compiled methods are attributes (`compiled.encode(x)`)."""
 
-    def __init__(self, forward: JitFunction, compile_times: dict[str, float]):
-        self.forward = forward
+    def __init__(self, functions: dict[str, JitFunction] | JitFunction,
+                 compile_times: dict[str, float], *, state: dict[str, torch.Tensor] | None = None,
+                 main: str = "forward"):
+        if isinstance(functions, JitFunction):
+            functions = {functions.name: functions}
+        self.functions = dict(functions)
         self.compile_times = compile_times
+        self.main = main
+        # The run-time parameters (freeze=False), shared by every function.
+        self._state = state if state is not None else {}
+
+    def __getattr__(self, name: str):
+        functions = self.__dict__.get("functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(f"no compiled method '{name}' (compiled: {', '.join(functions)}; "
+                             "compile others with methods={name: example_inputs})")
 
     @property
     def input_specs(self):
-        return self.forward.specs
+        return self.functions[self.main].specs if self.main in self.functions else None
 
     def __call__(self, *args):
-        return self.forward(*args)
+        if self.main not in self.functions:
+            raise InputError(f"'{self.main}' was not compiled (compiled: "
+                             f"{', '.join(self.functions)})")
+        return self.functions[self.main](*args)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The run-time parameters and buffers (freeze=False), by state-dict name."""
+        return dict(self._state)
+
+    def load_state_dict(self, state_dict: dict[str, torch.Tensor], strict: bool = True) -> None:
+        """Copy new weights in (no recompilation).  Every key must be one of the
+        module's and match its shape and dtype; with strict, every key must be given."""
+        if not self._state:
+            raise InputError("this module was compiled with its parameters frozen into the code; "
+                             "compile it with freeze=False to load new weights")
+        unknown = [k for k in state_dict if k not in self._state]
+        if unknown:
+            raise InputError(f"load_state_dict: unexpected key(s) {', '.join(unknown)}")
+        missing = [k for k in self._state if k not in state_dict]
+        if strict and missing:
+            raise InputError(f"load_state_dict: missing key(s) {', '.join(missing)}")
+        for k, v in state_dict.items():
+            have = self._state[k]
+            if not isinstance(v, torch.Tensor):
+                raise InputError(f"load_state_dict: '{k}' must be a tensor, got {type(v).__name__}")
+            if v.shape != have.shape or v.dtype != have.dtype:
+                raise InputError(f"load_state_dict: '{k}' has shape {tuple(v.shape)} and dtype "
+                                 f"{v.dtype}; compiled for shape {tuple(have.shape)} and dtype "
+                                 f"{have.dtype}")
+        with torch.no_grad():
+            for k, v in state_dict.items():
+                self._state[k].copy_(v)

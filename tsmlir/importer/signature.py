@@ -1,0 +1,75 @@
+"""A method's TorchScript signature checked against the caller's specs.
+
+In: the method's schema (argument names, types, defaults) and one spec per
+argument given (`TensorSpec`, `ScalarSpec`, `Static` or None, see
+`tsmlir.specs`); trailing arguments with defaults may be left out.
+Out: one spec per argument, each matching its declared type: an int example
+for a `float` argument becomes `ScalarSpec(float)`, an omitted defaulted
+argument becomes `Static(default)`, None is accepted only for `Optional`
+arguments.  A mismatch raises TorchScriptImportError naming the argument.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..errors import TorchScriptImportError
+from ..specs import ScalarSpec, Static, TensorSpec, describe
+
+_SCALAR_KINDS = {"IntType": int, "FloatType": float, "BoolType": bool}
+
+
+def bind(method, name: str, specs: list) -> list:
+    """Specs for every user argument of `method` (a ScriptMethod)."""
+    args = list(method.schema.arguments)[1:]  # drop self
+    if len(specs) > len(args):
+        raise TorchScriptImportError(
+            f"'{name}' takes {len(args)} argument(s) but {len(specs)} were given")
+    out = []
+    for i, a in enumerate(args):
+        if i < len(specs):
+            out.append(_match(name, a, specs[i]))
+        elif a.has_default_value():
+            out.append(None if a.default_value is None else Static(a.default_value))
+        else:
+            raise TorchScriptImportError(
+                f"'{name}' takes {len(args)} argument(s) but {len(specs)} were given "
+                f"(missing '{a.name}')")
+    return out
+
+
+def _match(name: str, arg, spec):
+    t = arg.type
+    where = f"'{name}' argument '{arg.name}' ({t.annotation_str})"
+    if t.kind() == "OptionalType":
+        if spec is None:
+            return None
+        t = t.getElementType()
+    elif spec is None:
+        raise TorchScriptImportError(f"{where}: None given for an argument that is not Optional")
+    kind = t.kind()
+    if isinstance(spec, Static):
+        return spec
+    if kind == "TensorType":
+        if isinstance(spec, TensorSpec):
+            return spec
+    elif kind in _SCALAR_KINDS and isinstance(spec, ScalarSpec):
+        want = _SCALAR_KINDS[kind]
+        if want is spec.type or want is float and spec.type is int:
+            return ScalarSpec(want)
+    elif kind == "NumberType" and isinstance(spec, ScalarSpec):
+        return spec
+    raise TorchScriptImportError(f"{where}: cannot be given {describe(spec)}; "
+                                 f"{_expected(kind)}")
+
+
+def _expected(kind: str) -> str:
+    if kind == "TensorType":
+        return "expected a tensor example or a TensorSpec"
+    if kind in _SCALAR_KINDS:
+        return f"expected a {_SCALAR_KINDS[kind].__name__} example, ScalarSpec or Static"
+    return "only tensors, int, float, bool and Optional of them are supported as run-time " \
+           "arguments; pass a compile-time value as tsmlir.Static(value)"
+
+
+def is_script_method(module: torch.jit.ScriptModule, name: str) -> bool:
+    return hasattr(module, name) and hasattr(getattr(module, name), "schema")
