@@ -15,6 +15,9 @@ class CompileOptions:
     #: Write weights (dense_resource blobs) into the dumps; off: elided, the dumps
     #: stay readable but cannot be re-run with real weights.
     dump_weights: bool = False
+    #: Threads the compiled code runs on (OpenMP, for loops with enough work);
+    #: None: torch.get_num_threads() at compile time; 1: serial code.
+    threads: int | None = None
     #: Print per-stage compile times to stderr.
     timing: bool = False
     #: Pipeline stages run after import (names from tsmlir.lowering.pipelines).

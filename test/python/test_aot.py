@@ -403,3 +403,54 @@ def test_inputs_group_by_method():
     assert one == [EntryPoint("encode", [TensorSpec((4,)), TensorSpec(())])]
     two = _entries([("method", "a"), ("input", "4xf32"), ("method", "b"), ("input", "?xi64")])
     assert two == [EntryPoint("a", [TensorSpec((4,))]), EntryPoint("b", [TensorSpec((-1,), torch.int64)])]
+
+
+class Projection(torch.nn.Module):
+    """Enough matmul work for threads (a constant weight: one input)."""
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(100, 129))
+
+    def forward(self, x):
+        return torch.relu(torch.mm(x, self.w))
+
+
+PROJECTION_MAIN = r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  tsmlir_memref_f32_2d x = {0}, out;
+  x.allocated = x.aligned = load(argv[1], 200 * 100);
+  x.sizes[0] = 200, x.sizes[1] = 100, x.strides[0] = 100, x.strides[1] = 1;
+  int status = proj_forward(&x, &out);
+  free(x.allocated);
+  if (status) {
+    printf("status %d: %s\n", status, proj_error_message(status));
+    return 1;
+  }
+  PRINT("out", out, 2);
+  proj_free(out.allocated);
+  return 0;
+}
+"""
+
+
+def test_serial_by_default_threads_on_request(tmp_path):
+    """AOT code is serial unless threads > 1; then the .so links the OpenMP
+    runtime (found through its rpath) and matches eager."""
+    from tsmlir.options import CompileOptions
+    model = Projection().eval()
+    archive = _save(model, tmp_path / "proj.pt")
+    entry = [EntryPoint("forward", [TensorSpec((200, 100))])]
+    serial = compile_aot(archive, entry, tmp_path / "serial", name="proj")
+    assert "__kmpc_fork_call" not in subprocess.run(["nm", serial.object_file], text=True,
+                                                    capture_output=True).stdout
+    threaded = compile_aot(archive, entry, tmp_path / "threaded", name="proj", shared=True,
+                           options=CompileOptions(threads=2))
+    assert "__kmpc_fork_call" in subprocess.run(["nm", threaded.object_file], text=True,
+                                                capture_output=True).stdout
+    exe = _build(tmp_path, PROJECTION_MAIN, threaded, shared=True)
+    x = torch.randn(200, 100)
+    run = _run(exe, _write_input(tmp_path, "x", x))
+    assert run.returncode == 0, run.stdout + run.stderr
+    with torch.no_grad():
+        torch.testing.assert_close(_outputs(run.stdout)["out"], model(x), rtol=1e-4, atol=1e-4)

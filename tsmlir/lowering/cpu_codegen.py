@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
+from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
 
 #: f32 lanes of one AVX-512 register; the vector width for every element type.
@@ -86,28 +87,58 @@ def _is_elementwise(op: ir.Operation) -> int | None:
     return out.rank
 
 
-def _flat_script(group: str) -> str:
+def _forall_text(handle: str, tile_sizes: str) -> tuple[str, str]:
+    """Script text that splits `handle`'s op into one chunk per thread (an
+    scf.forall), and the handle of the chunk's op."""
+    text = f"""
+    {handle}_c, {handle}_forall = transform.structured.tile_using_forall {handle}
+        tile_sizes [{tile_sizes}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
+    return text, f"{handle}_c"
+
+
+def _flat_script(group: str, chunk: int = 0) -> str:
+    """`chunk` > 0: threads take chunks of that many elements."""
+    split, tiled = _forall_text(f"%ew_{group}_f", str(chunk)) if chunk else ("", f"%ew_{group}_f")
     return f"""
     %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
         : (!transform.any_op) -> !transform.any_op
     %ew_{group}_f = transform.structured.flatten_elementwise %ew_{group}
-        : (!transform.any_op) -> !transform.any_op
-    %ew_{group}_t, %ew_{group}_l = transform.structured.tile_using_for %ew_{group}_f
+        : (!transform.any_op) -> !transform.any_op{split}
+    %ew_{group}_t, %ew_{group}_l = transform.structured.tile_using_for {tiled}
         tile_sizes [{VECTOR_WIDTH}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     transform.structured.vectorize %ew_{group}_t vector_sizes [{VECTOR_WIDTH}] : !transform.any_op
 """
 
 
-def _elementwise_script(group: str, rank: int) -> str:
+def _elementwise_script(group: str, rank: int, chunk: int = 0) -> str:
+    """`chunk` > 0: threads take chunks of that many rows (outermost dim)."""
     sizes = ", ".join(["1"] * (rank - 1) + [str(VECTOR_WIDTH)])
     loops = ", ".join(["!transform.any_op"] * rank)
+    split, tiled = _forall_text(f"%ew_{group}", ", ".join([str(chunk)] + ["0"] * (rank - 1))) \
+        if chunk else ("", f"%ew_{group}")
     return f"""
     %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %ew_{group}_t, %ew_{group}_l:{rank} = transform.structured.tile_using_for %ew_{group}
+        : (!transform.any_op) -> !transform.any_op{split}
+    %ew_{group}_t, %ew_{group}_l:{rank} = transform.structured.tile_using_for {tiled}
         tile_sizes [{sizes}] : (!transform.any_op) -> (!transform.any_op, {loops})
     transform.structured.vectorize %ew_{group}_t vector_sizes [{sizes}] : !transform.any_op
 """
+
+
+def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool) -> int:
+    """Elements (flat) or rows per thread; 0: one thread (too little work,
+    or dynamic sizes: unknown work)."""
+    out = ir.MemRefType(op.operands[-1].type)
+    if threads <= 1 or not out.has_static_shape:
+        return 0
+    count = 1
+    for d in out.shape:
+        count *= d
+    if count < MIN_PARALLEL_ELEMENTS:
+        return 0
+    if flat or out.rank == 1:  # whole vectors per thread
+        return _ceil_div(_ceil_div(count, threads), VECTOR_WIDTH) * VECTOR_WIDTH
+    return _ceil_div(out.shape[0], threads) if out.shape[0] >= threads else 0
 
 
 _LOWER_VECTORS = """
@@ -167,11 +198,13 @@ def _is_plain_matmul(op: ir.Operation) -> bool:
         == default
 
 
-def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bool) -> str:
+def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bool,
+                        parallel: bool = False) -> str:
     """Phase 1: cache tiles, then register tiles whose m and n loops are
     peeled, so that the full register tiles get static shapes.  (Peeling a
     loop whose trip count is a static multiple of its step fails: the caller
-    says which loops need it.)"""
+    says which loops need it.)  `parallel`: the cache tiles' m and n loops are
+    one `scf.forall` (threads share the tiles), the k loop stays serial."""
     m1, n1, k1 = tiles.cache
     mr, nr = tiles.registers
     ops4 = "!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op"
@@ -184,11 +217,19 @@ def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bo
     %mm_ml = transform.cast %mm2_l#0 : !transform.any_op to {for_}
     %mm_mmain, %mm_mrest = transform.loop.peel %mm_ml
         : ({for_}) -> (!transform.any_op, !transform.any_op)""" if peel_m else ""
+    if parallel:
+        cache_text = f"""
+    %mm0, %mm0_forall = transform.structured.tile_using_forall %mm tile_sizes [{m1}, {n1}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %mm1, %mm1_l = transform.structured.tile_using_for %mm0 tile_sizes [0, 0, {k1}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
+    else:
+        cache_text = f"""
+    %mm1, %mm1_l:3 = transform.structured.tile_using_for %mm tile_sizes [{m1}, {n1}, {k1}]
+        : (!transform.any_op) -> ({ops4})"""
     return f"""
     %mm = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %mm1, %mm1_l:3 = transform.structured.tile_using_for %mm tile_sizes [{m1}, {n1}, {k1}]
-        : (!transform.any_op) -> ({ops4})
+        : (!transform.any_op) -> !transform.any_op{cache_text}
     %mm2, %mm2_l:3 = transform.structured.tile_using_for %mm1 tile_sizes [{mr}, {nr}, 1]
         : (!transform.any_op) -> ({ops4})
     // Inner loop first: casting or peeling the outer loop consumes its
@@ -200,6 +241,38 @@ def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bo
       transform.apply_patterns.canonicalization
     }} : !transform.any_op
 """
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
+    """A tile size near `tile` (a multiple of `multiple`) that cuts `extent`
+    into a number of tiles that `threads` divides, of near-equal sizes."""
+    count = _ceil_div(_ceil_div(extent, tile), threads) * threads
+    return max(multiple, _ceil_div(_ceil_div(extent, count), multiple) * multiple)
+
+
+def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[MatmulTiles, bool]:
+    """The cache tiles for this matmul and whether threads share them: only
+    for enough work, with the m (else n) tiles balanced over the threads."""
+    a, out = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+    (m1, n1, k1), (mr, nr) = tiles.cache, tiles.registers
+    m, n, k = out.shape[0], out.shape[1], a.shape[1]
+    if threads <= 1:
+        return tiles, False
+    if not any(ir.ShapedType.is_dynamic_size(d) for d in (m, n, k)):
+        if 2 * m * n * k < MIN_PARALLEL_FLOPS:
+            return tiles, False
+        if _ceil_div(m, m1) >= threads or _ceil_div(n, n1) < threads:
+            m1 = _balanced_tile(m, m1, mr, threads)
+        else:
+            n1 = _balanced_tile(n, n1, nr, threads)
+    elif not ir.ShapedType.is_dynamic_size(m) and _ceil_div(m, m1) < threads \
+            and not ir.ShapedType.is_dynamic_size(n):
+        n1 = _balanced_tile(n, n1, nr, threads)
+    return MatmulTiles((m1, n1, k1), (mr, nr)), True
 
 
 def _matmul_vector_script(group: str, tiles: MatmulTiles) -> str:
@@ -246,7 +319,8 @@ def _matmul_hoist_script() -> str:
 def _needs_peeling(op: ir.Operation, tiles: MatmulTiles) -> tuple[bool, bool]:
     """Whether the register-level m and n loops may have a partial last tile."""
     out = ir.MemRefType(op.operands[2].type)
-    return tuple(out.is_dynamic_dim(i) or out.shape[i] % tiles.cache[i] != 0 for i in (0, 1))
+    return tuple(out.is_dynamic_dim(i) or out.shape[i] % tiles.cache[i] != 0
+                 or tiles.cache[i] % tiles.registers[i] != 0 for i in (0, 1))
 
 
 def _is_static(op: ir.Operation) -> bool:
@@ -272,20 +346,27 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     groups: dict[str, str] = {}
     matmuls: list[str] = []
     tiles = matmul_tiles()
+    threads = num_threads(module_op)
 
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
         if _is_plain_matmul(op):
             group = f"mm{len(matmuls)}"
-            matmuls.append(_matmul_tile_script(group, tiles, *_needs_peeling(op, tiles)))
+            op_tiles, parallel = _matmul_plan(op, tiles, threads)
+            matmuls.append(_matmul_tile_script(group, op_tiles, *_needs_peeling(op, op_tiles),
+                                               parallel=parallel))
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
-            groups["flat"] = _flat_script("flat")
-            op.attributes[TAG] = ir.StringAttr.get("flat")
+            chunk = _elementwise_chunk(op, threads, flat=True)
+            group = f"flat_{chunk}" if chunk else "flat"
+            groups[group] = _flat_script(group, chunk)
+            op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None:
-            groups[f"ew{rank}"] = _elementwise_script(f"ew{rank}", rank)
-            op.attributes[TAG] = ir.StringAttr.get(f"ew{rank}")
+            chunk = _elementwise_chunk(op, threads, flat=False)
+            group = f"ew{rank}_{chunk}" if chunk else f"ew{rank}"
+            groups[group] = _elementwise_script(group, rank, chunk)
+            op.attributes[TAG] = ir.StringAttr.get(group)
         return ir.WalkResult.ADVANCE
 
     module_op.walk(visit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mlir import ir, passmanager
 
-from . import FAMILY_PASSES, cpu_codegen  # noqa: F401  (registers tsm-cpu-vectorize)
+from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -27,12 +27,15 @@ STAGES: dict[str, list[str]] = {
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "canonicalize", "cse",
+        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "scf-forall-to-parallel",
+        "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
     ],
     # loops on memrefs -> LLVM dialect
     "tsm-loops-to-llvm": [
         "func.func(convert-vector-to-scf{full-unroll=true})",
+        # parallel loops (tsm.num_threads > 1) -> OpenMP, before scf becomes cf
+        "tsm-scf-to-openmp",
         "expand-strided-metadata", "lower-affine", "convert-scf-to-cf", "tsm-asserts-to-errors",
         # Expand what has no polynomial of ours (not fma, not tanh: see math_approx),
         # then our polynomials replace exp/log/tanh/erf libm calls.
@@ -41,7 +44,8 @@ STAGES: dict[str, list[str]] = {
         "tsm-expand-math", "convert-math-to-llvm", "convert-math-to-libm",
         "convert-vector-to-llvm", "finalize-memref-to-llvm", "convert-arith-to-llvm",
         "convert-cf-to-llvm",
-        "convert-func-to-llvm", "convert-ub-to-llvm", "reconcile-unrealized-casts",
+        "convert-func-to-llvm", "convert-openmp-to-llvm", "convert-ub-to-llvm",
+        "reconcile-unrealized-casts",
     ],
 }
 PIPELINES: dict[str, list[str]] = {

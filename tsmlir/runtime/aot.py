@@ -11,6 +11,9 @@ Out, in `out_dir`:
   error callback, ownership of the outputs);
 - with `shared=True`, `<name>.so` linked from both by the system `cc`.
 Nothing of it needs Python, torch or MLIR at run time: only libc and libm.
+The code is serial unless `options.threads` > 1 asks for OpenMP loops; then
+it also needs the OpenMP runtime libiomp5 (`-liomp5`; the `.so` is linked
+with it and an rpath to the one found by `native_libs.openmp_library`).
 
 Code generation.  Each entry point is lowered by `lower_module`; its symbols
 are renamed so that several compiled models link into one program (every
@@ -56,6 +59,7 @@ from ..errors import TsmlirError
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
 from ..options import CompileOptions
 from ..specs import TensorSpec
+from . import native_libs
 from .c_api import (_BY_DTYPE, _C_KEYWORDS, _HELPERS, ELEMENT_TYPES, LoweredEntry, header_source,
                     runtime_source)
 
@@ -159,9 +163,23 @@ def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | 
         start = time.perf_counter()
         so = os.path.join(out_dir, f"{name}.so")
         _run([_which(cc), "-shared", "-fPIC", "-O2", "-o", so, runtime, obj, "-lm",
-              "-Wl,--no-undefined"], "linking the shared library")
+              *_openmp_link_flags(options), "-Wl,--no-undefined"], "linking the shared library")
         timings["link"] = time.perf_counter() - start
     return AotArtifacts(name, obj, header, runtime, so, timings)
+
+
+def _threads(options: CompileOptions) -> int:
+    """Serial by default: an object file with OpenMP calls would need the
+    OpenMP runtime wherever it is linked."""
+    return options.threads or 1
+
+
+def _openmp_link_flags(options: CompileOptions) -> list[str]:
+    if _threads(options) <= 1:
+        return []
+    lib_dir = os.path.dirname(native_libs.openmp_library())
+    return [f"-L{lib_dir}", f"-Wl,-rpath,{lib_dir}", "-Wl,--as-needed", "-liomp5",
+            "-Wl,--no-as-needed"]
 
 
 # ---------------------------------------------------------------------------
@@ -201,7 +219,8 @@ def _lower(path: str, entry: EntryPoint, arg_names: list[str], name: str,
            options: CompileOptions, work: str) -> LoweredEntry:
     dump_dir = options.dump_dir
     stage_options = dataclasses.replace(
-        options, dump_dir=os.path.join(dump_dir, entry.method) if dump_dir else None)
+        options, dump_dir=os.path.join(dump_dir, entry.method) if dump_dir else None,
+        threads=_threads(options))
     p = lower_module(path, input_specs=entry.specs, options=stage_options, method=entry.method)
     for i, t in enumerate(p.result_types):
         if not isinstance(t, TensorT) or t.dtype not in _BY_DTYPE:

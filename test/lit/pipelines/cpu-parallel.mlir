@@ -1,0 +1,70 @@
+// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --tsm-cpu-pipeline | filecheck %s --check-prefix=OMP
+
+// With tsm.num_threads = 2, loops with enough work become scf.parallel over
+// one chunk per thread; tsm-scf-to-openmp then makes them OpenMP loops.
+module attributes {tsm.num_threads = 2 : i64} {
+
+// The matmul's cache tiles (balanced over the threads: 4 row tiles of
+// 66 rows for 256 rows) are shared by the threads; each runs the serial
+// k loop and the register-tiled kernel.
+// CHECK-LABEL: func.func @mm$parallel
+// CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%[[COUNT:.*]]) step
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
+// CHECK: vector.fma
+// OMP-LABEL: llvm.func @mm$parallel
+// OMP: omp.parallel num_threads
+// OMP: omp.wsloop
+// OMP: omp.loop_nest
+func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tensor<256x256xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<256x256xf32>, tensor<256x256xf32>) -> tensor<256x256xf32>
+  return %0 : tensor<256x256xf32>
+}
+
+// Too little work for a second thread: serial loops.
+// CHECK-LABEL: func.func @mm$small
+// CHECK-NOT: scf.parallel
+// CHECK: vector.fma
+// CHECK: return
+// OMP-LABEL: llvm.func @mm$small
+// OMP-NOT: omp.parallel
+// OMP: llvm.return
+func.func @mm$small(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<17x33xf32>, tensor<33x65xf32>) -> tensor<17x65xf32>
+  return %0 : tensor<17x65xf32>
+}
+
+// A flattened elementwise op: one chunk of whole vectors per thread
+// (90300 elements: 2 chunks of 45152), each a masked vector loop.
+// CHECK-LABEL: func.func @ew$flat
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK: %[[CHUNK:.*]] = affine.min
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[CHUNK]] step
+// CHECK: vector.maskedload {{.*}} into vector<16xf32>
+func.func @ew$flat(%a: tensor<300x301xf32>) -> tensor<300x301xf32> {
+  %0 = "tsm.neg"(%a) : (tensor<300x301xf32>) -> tensor<300x301xf32>
+  return %0 : tensor<300x301xf32>
+}
+
+// A broadcast operand (not flattened): rows are split between the threads.
+// CHECK-LABEL: func.func @ew$rows
+// CHECK: scf.parallel
+// CHECK: memref.subview {{.*}} [150, 301]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[ROWS:.*]] step
+// CHECK: scf.for
+// CHECK: vector.transfer_read
+func.func @ew$rows(%a: tensor<300x301xf32>, %b: tensor<301xf32>) -> tensor<300x301xf32> {
+  %0 = "tsm.add"(%a, %b) : (tensor<300x301xf32>, tensor<301xf32>) -> tensor<300x301xf32>
+  return %0 : tensor<300x301xf32>
+}
+
+// Dynamic sizes: unknown work, serial.
+// CHECK-LABEL: func.func @ew$dynamic
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @ew$dynamic(%a: tensor<?x301xf32>) -> tensor<?x301xf32> {
+  %0 = "tsm.neg"(%a) : (tensor<?x301xf32>) -> tensor<?x301xf32>
+  return %0 : tensor<?x301xf32>
+}
+}

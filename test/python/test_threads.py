@@ -1,0 +1,118 @@
+"""Multithreaded code (OpenMP) against eager: matmuls and elementwise ops with
+enough work run on `threads=` threads; sizes that the thread chunks, cache
+tiles and vectors do not divide, 1-element dims and dynamic dims; the same
+module compiled serial and parallel agrees."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+from tsmlir.errors import TsmlirError
+from tsmlir.runtime import native_libs
+
+TOL = dict(rtol=1e-4, atol=1e-4)
+
+
+class Mm(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.mm(x, y)
+
+
+class Linear(torch.nn.Module):
+    """A constant weight (the common case) and a fused elementwise epilogue."""
+    def __init__(self, k, n):
+        super().__init__()
+        self.fc = torch.nn.Linear(k, n)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x)) * 0.5
+
+
+class Chain(torch.nn.Module):
+    def forward(self, x):
+        return torch.tanh(x * 1.5 + 0.25) * torch.sigmoid(x)
+
+
+class BiasAdd(torch.nn.Module):
+    def forward(self, x, b):
+        return x + b
+
+
+def _compile(module, inputs, threads, **kw):
+    return tsmlir.compile_module(module.eval(), inputs, threads=threads, **kw)
+
+
+def _uses_openmp(compiled) -> bool:
+    return native_libs.uses_openmp(compiled.forward._module.operation)
+
+
+# (m, k, n): odd sizes around the register (6 x 16) and cache tiles, a
+# single row (threads split the columns), sizes the thread count divides.
+@pytest.mark.parametrize("m,k,n", [(200, 100, 129), (1, 2048, 1025), (97, 301, 270),
+                                   (256, 64, 256), (1000, 40, 70)])
+def test_matmul_threads(m, k, n):
+    x, y = torch.randn(m, k), torch.randn(k, n)
+    compiled = _compile(Mm(), [x, y], threads=2)
+    assert _uses_openmp(compiled)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x, y), torch.mm(x, y), **TOL)
+
+
+def test_matmul_threads_dynamic():
+    """Dynamic sizes: the tile count is only known at run time (1 tile, odd tiles)."""
+    compiled = tsmlir.compile_module(Mm(), input_specs=[TensorSpec((-1, -1)), TensorSpec((-1, -1))],
+                                     threads=2)
+    assert _uses_openmp(compiled)
+    for m, k, n in [(97, 300, 270), (1, 1, 1), (300, 17, 33), (0, 5, 3)]:
+        x, y = torch.randn(m, k), torch.randn(k, n)
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(x, y), torch.mm(x, y), **TOL)
+
+
+def test_linear_serial_and_parallel_agree():
+    model, x = Linear(300, 257).eval(), torch.randn(130, 300)
+    serial, parallel = _compile(model, [x], threads=1), _compile(model, [x], threads=2)
+    assert not _uses_openmp(serial) and _uses_openmp(parallel)
+    with torch.no_grad():
+        torch.testing.assert_close(parallel(x), serial(x), **TOL)
+        torch.testing.assert_close(parallel(x), model(x), **TOL)
+
+
+@pytest.mark.parametrize("shape", [(300, 301), (65537,), (2, 1, 40000), (1, 70001)])
+def test_elementwise_threads(shape):
+    x = torch.randn(shape)
+    compiled = _compile(Chain(), [x], threads=2)
+    assert _uses_openmp(compiled)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), Chain()(x), rtol=1e-5, atol=1e-6)
+
+
+def test_elementwise_rows_threads():
+    """A broadcast operand: threads take rows (an odd row count)."""
+    check_against_eager(BiasAdd(), [torch.randn(301, 257), torch.randn(257)])
+
+
+def test_small_work_stays_serial():
+    x, y = torch.randn(8, 8), torch.randn(8, 8)
+    assert not _uses_openmp(_compile(Mm(), [x, y], threads=2))
+    assert not _uses_openmp(_compile(Chain(), [torch.randn(100)], threads=2))
+
+
+def test_threads_default_follows_torch():
+    """threads=None: torch.get_num_threads() at compile time."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        x = torch.randn(300, 301)
+        assert not _uses_openmp(tsmlir.compile_module(Chain(), [x]))
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_missing_openmp_runtime_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(native_libs.sys, "prefix", "/nonexistent")
+    monkeypatch.setattr(native_libs.sys, "base_prefix", "/nonexistent")
+    monkeypatch.setattr(native_libs.sys, "exec_prefix", "/nonexistent")
+    with pytest.raises(TsmlirError, match="libiomp5.*intel-openmp.*threads=1"):
+        native_libs.openmp_library()

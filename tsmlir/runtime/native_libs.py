@@ -1,0 +1,67 @@
+"""Native libraries that compiled code calls into, found and loaded once.
+
+In: an LLVM-dialect module.  Out: the shared libraries its
+code needs, for `ExecutionEngine(shared_libs=...)` and for linking an AOT
+shared object: always the MLIR C runner utils; with OpenMP ops (multithreaded
+loops, see `tsmlir.lowering.parallel`) also the LLVM/Intel OpenMP runtime
+`libiomp5.so` from the `intel-openmp` wheel.  GNU libgomp (system, torch)
+lacks the `__kmpc_*` entry points that MLIR's OpenMP lowering calls.
+"""
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import sys
+
+import mlir
+from mlir import ir
+
+from ..errors import TsmlirError
+
+C_RUNNER_UTILS = os.path.join(mlir.__path__[0], "lib", "libmlir_c_runner_utils.so")
+
+_loaded: dict[str, ctypes.CDLL] = {}
+
+
+def openmp_library() -> str:
+    """Path of libiomp5.so (installed by the `intel-openmp` wheel under the
+    environment's lib/)."""
+    for root in dict.fromkeys([sys.prefix, sys.base_prefix, sys.exec_prefix]):
+        for path in [os.path.join(root, "lib", "libiomp5.so"),
+                     *glob.glob(os.path.join(root, "lib", "python*", "site-packages",
+                                             "*", "lib", "libiomp5.so"))]:
+            if os.path.exists(path):
+                return path
+    raise TsmlirError("multithreaded code needs the OpenMP runtime libiomp5.so "
+                      "(pip install intel-openmp), or compile with threads=1")
+
+
+def uses_openmp(module_op: ir.Operation) -> bool:
+    """Whether LLVM-dialect code calls the OpenMP runtime (has omp ops)."""
+    found = []
+
+    def visit(op):
+        if op.operation.name.startswith("omp."):
+            found.append(op)
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    return bool(found)
+
+
+def load_global(path: str) -> str:
+    """dlopen `path` once with RTLD_GLOBAL, so that JIT-compiled code and
+    later libraries resolve its symbols."""
+    if path not in _loaded:
+        _loaded[path] = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    return path
+
+
+def jit_libs(module_op) -> list[str]:
+    """Shared libraries for an ExecutionEngine running `module_op`."""
+    libs = [C_RUNNER_UTILS]
+    if uses_openmp(module_op):
+        libs.append(load_global(openmp_library()))
+    return libs
