@@ -27,7 +27,7 @@ from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
 from ..specs import Literal, NamedTupleResult, ScalarResult, ScalarSpec, TensorSpec, describe
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
-from . import memref
+from . import memref, native_libs
 
 SHARED_LIBS = [mlir.__path__[0] + "/lib/libmlir_c_runner_utils.so"]
 
@@ -55,7 +55,8 @@ class JitFunction:
             attrs = module.operation.attributes
             self.messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
                 if MESSAGES_ATTR in attrs else []
-            self.engine = ExecutionEngine(module, opt_level=opt_level, shared_libs=SHARED_LIBS)
+            self.engine = ExecutionEngine(module, opt_level=opt_level,
+                                          shared_libs=native_libs.jit_libs(module.operation))
         self._errors: list[int] = []
         self._callback = _CALLBACK_TYPE(self._errors.append)
         if self.messages:
