@@ -1,0 +1,211 @@
+"""Normalization ops against eager: layer_norm (one or several normalized
+dims, with and without affine parameters), rms_norm, group_norm,
+instance_norm (input statistics or running statistics), the alpha-dropout
+variants at inference; static, size-1, empty, odd and dynamic shapes,
+float32 and float64; clear errors at the user's line for what is refused."""
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class LayerNorms(nn.Module):
+    """Every layer_norm form at once: module (affine over two dims), functional
+    without affine, weight only, and sizes read from the input."""
+
+    def __init__(self, dtype=torch.float32):
+        super().__init__()
+        self.ln = nn.LayerNorm([3, 5]).to(dtype)
+        self.ln.weight.data.normal_()
+        self.ln.bias.data.normal_()
+        self.w = nn.Parameter(torch.randn(5, dtype=dtype))
+
+    def forward(self, x):
+        return (self.ln(x), F.layer_norm(x, [5]), F.layer_norm(x, [5], self.w, eps=1e-3),
+                F.layer_norm(x, [x.size(-2), x.size(-1)]))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (1, 3, 5), (4, 2, 3, 5), (0, 3, 5)], ids=str)
+def test_layer_norm(shape):
+    x = torch.randn(shape) * 3 + 1
+    check_against_eager(torch.jit.script(LayerNorms()), [x])
+
+
+def test_layer_norm_float64_and_dynamic_batch():
+    module = torch.jit.script(LayerNorms(torch.float64).double())
+    runs = [[torch.randn(n, 3, 5, dtype=torch.float64)] for n in (1, 7, 0)]
+    check_against_eager(module, runs[0], input_specs=[TensorSpec((-1, 3, 5), torch.float64)],
+                        runs=runs[1:])
+
+
+class OddLayerNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln = nn.LayerNorm(7, elementwise_affine=False)
+
+    def forward(self, x):
+        return self.ln(x)
+
+
+@pytest.mark.parametrize("shape", [(7,), (1, 7), (3, 7)], ids=str)
+def test_layer_norm_odd_size_and_1d(shape):
+    check_against_eager(torch.jit.script(OddLayerNorm()), [torch.randn(shape)])
+
+
+def test_layer_norm_constant_input_gives_beta():
+    # Zero variance: (x - mean) is 0 exactly, so eps alone keeps it finite.
+    check_against_eager(torch.jit.script(LayerNorms()), [torch.full((2, 3, 5), 4.0)])
+
+
+class RMSNorms(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(4))
+
+    def forward(self, x):
+        return F.rms_norm(x, [4]), F.rms_norm(x, [4], self.w, 1e-2), F.rms_norm(x, [3, 4])
+
+
+def test_rms_norm():
+    check_against_eager(torch.jit.script(RMSNorms()), [torch.randn(2, 3, 4)])
+
+
+class GroupInstance(nn.Module):
+    """Traced: the scripted F.group_norm / F.instance_norm run Python size
+    checks (loops over size lists) before the aten op."""
+
+    def __init__(self, channels: int, groups: int):
+        super().__init__()
+        self.gn = nn.GroupNorm(groups, channels)
+        self.gn.weight.data.normal_()
+        self.gn.bias.data.normal_()
+        self.inorm = nn.InstanceNorm2d(channels, affine=True)
+        self.inorm.weight.data.normal_()
+        self.inorm.bias.data.normal_()
+        self.tracked = nn.InstanceNorm2d(channels, track_running_stats=True)
+        self.tracked.running_mean.normal_()
+        self.tracked.running_var.uniform_(0.5, 2)
+
+    def forward(self, x):
+        return (self.gn(x), self.inorm(x), self.tracked(x), F.group_norm(x, 1),
+                F.instance_norm(x))
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3, 5), 3), ((1, 4, 1, 2), 2), ((3, 5, 2, 7), 5)],
+                         ids=str)
+def test_group_norm_and_instance_norm(shape, groups):
+    module = GroupInstance(shape[1], groups).eval()
+    x = torch.randn(shape) * 2 + 0.5
+    check_against_eager(torch.jit.trace(module, [x]), [x])
+
+
+class GroupNorm3d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 4, affine=False).double()
+
+    def forward(self, x):
+        return self.gn(x)
+
+
+def test_group_norm_3d_input_dynamic_batch_float64():
+    x = torch.randn(3, 4, 5, dtype=torch.float64)
+    module = torch.jit.trace(GroupNorm3d(), [x])
+    check_against_eager(module, [x], input_specs=[TensorSpec((-1, 4, 5), torch.float64)],
+                        runs=[[torch.randn(1, 4, 5, dtype=torch.float64)]])
+
+
+class Dropouts(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.f = nn.AlphaDropout(0.3), nn.FeatureAlphaDropout(0.3)
+
+    def forward(self, x):
+        return self.a(x) * 2, self.f(x) + F.alpha_dropout(x, 0.5, training=False)
+
+
+def test_alpha_dropout_is_identity_at_inference():
+    check_against_eager(torch.jit.script(Dropouts().eval()), [torch.randn(2, 3, 4)])
+
+
+def test_alpha_dropout_in_training_mode_is_an_error():
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match="alpha_dropout in training mode is not supported") as err:
+        tsmlir.compile_module(torch.jit.script(Dropouts().train()), [torch.randn(2, 3)])
+    assert err.value.loc.file == __file__
+
+
+class WrongShape(nn.Module):
+    def forward(self, x):
+        return F.layer_norm(x, [4])
+
+
+class IntInput(nn.Module):
+    def forward(self, x):
+        return F.layer_norm(x.long(), [5])
+
+
+class BadWeight(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(3))
+
+    def forward(self, x):
+        return F.layer_norm(x, [5], self.w)
+
+
+class Groups(nn.Module):
+    def forward(self, x):
+        return torch.group_norm(x, 4)
+
+
+class NoStats(nn.Module):
+    def forward(self, x):
+        return torch.instance_norm(x, None, None, None, None, False, 0.1, 1e-5, False)
+
+
+@pytest.mark.parametrize("module,specs,message", [
+    (WrongShape(), [(2, 5)], r"given normalized_shape=\[4\], expected input with shape \[\*, 4\]"),
+    (IntInput(), [(2, 5)], "layer_norm expects a floating-point input"),
+    (BadWeight(), [(2, 5)], r"expected weight of shape \[5\]"),
+    (WrongShape(), [(2, -1)], "the normalized dims of tensor<2x\\?xf32> must be static"),
+    (Groups(), [(2, 6, 3)], "divisible by num_groups, but got input of shape \\[2, 6, 3\\] and "
+                            "num_groups=4"),
+    (NoStats(), [(2, 3, 4)], "Expected running_mean and running_var to be defined"),
+], ids=["normalized_shape", "int", "weight", "dynamic", "groups", "no_stats"])
+def test_norm_errors(module, specs, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
+        tsmlir.compile_module(torch.jit.script(module), input_specs=[TensorSpec(s) for s in specs])
+    assert err.value.loc.file == __file__
+
+
+class Encoderish(nn.Module):
+    """The bench encoder's norm + attention pattern: LayerNorm, qkv split,
+    heads, softmax attention, GELU MLP."""
+
+    def __init__(self, d: int = 16, heads: int = 2):
+        super().__init__()
+        self.heads, self.d = heads, d
+        self.qkv = nn.Linear(d, 3 * d)
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        s, d, h = x.size(0), self.d, self.heads
+        q, k, v = self.qkv(self.ln1(x)).chunk(3, dim=-1)
+        q = q.reshape(s, h, d // h).transpose(0, 1)
+        k = k.reshape(s, h, d // h).transpose(0, 1)
+        v = v.reshape(s, h, d // h).transpose(0, 1)
+        att = torch.softmax(q @ k.transpose(1, 2) / (d // h) ** 0.5, dim=-1)
+        x = x + (att @ v).transpose(0, 1).reshape(s, d)
+        return x + F.gelu(self.fc(self.ln2(x)))
+
+
+def test_encoder_block_dynamic_sequence():
+    runs = [[torch.randn(n, 16)] for n in (5, 1, 9)]
+    check_against_eager(torch.jit.script(Encoderish()), runs[0],
+                        input_specs=[TensorSpec((-1, 16))], runs=runs[1:])
