@@ -1,7 +1,8 @@
 """Reductions against eager: sum, mean, prod, amax/amin, max/min (values and
-indices), argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax
-over dims lists, negative dims, keepdim, all dims, dynamic dims, dtypes, NaN
-and 0-d results.  Indices, integer and bool results compare exactly."""
+indices), argmax/argmin, any/all, var/std, var_mean/std_mean, logsumexp,
+softmax, log_softmax, count_nonzero, the norms and the cumsum/cumprod scans
+over dims lists, negative dims, keepdim, all dims, dynamic dims, dtypes, NaN,
+empty and 0-d inputs.  Indices, integer and bool results compare exactly."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,6 +15,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:`torch.jit.trace_method` is deprecated:DeprecationWarning"),
     # eager var/std warn when N - correction <= 0; that NaN/inf case is tested on purpose
     pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning"),
+    pytest.mark.filterwarnings("ignore:.*frobenius_norm is deprecated:UserWarning"),
 ]
 
 
@@ -317,3 +319,202 @@ class IntVar(torch.nn.Module):
 def test_var_of_integers_is_an_error():
     with pytest.raises(tsmlir.TsmlirError, match="var expects a floating-point tensor"):
         tsmlir.compile_module(IntVar(), [torch.arange(4)])
+
+
+# --- scans: cumsum/cumprod along one dim (integers and bool accumulate in int64)
+
+class Scans(torch.nn.Module):
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return torch.cumsum(x, self.dim), x.cumprod(self.dim), torch.cumsum(x, self.dim, dtype=torch.float64)
+
+
+SCAN_CASES = [((7,), 0), ((3, 5), -1), ((3, 5), 0), ((2, 3, 4), 1), ((4, 1), 1), ((), 0),
+              ((), -1), ((0, 3), 0), ((3, 0), 1)]
+
+
+@pytest.mark.parametrize("shape,dim", SCAN_CASES, ids=str)
+def test_scans(shape, dim):
+    x = torch.rand(shape) + 0.5
+    check_against_eager(Scans(dim), [x])
+
+
+class IntegerScans(torch.nn.Module):
+    def forward(self, a, b, c):
+        return (torch.cumsum(a, 1), torch.cumprod(a, 0), torch.cumsum(b, -1), torch.cumprod(b, 1),
+                torch.cumsum(c, 0, dtype=torch.int32), torch.cumsum(a, 1, dtype=torch.float32))
+
+
+def test_integer_and_bool_scans_are_exact_int64():
+    a = torch.randint(-3, 4, (4, 6), dtype=torch.int32)
+    a[0, 0] = torch.iinfo(torch.int32).max  # the int64 accumulator does not wrap
+    b = torch.rand(3, 5) > 0.5
+    c = torch.rand(5, 2) * 10
+    compiled = check_against_eager(IntegerScans(), [a, b, c])
+    assert [r.dtype for r in compiled(a, b, c)[:5]] == [torch.int64] * 4 + [torch.int32]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float64])
+def test_scans_of_other_float_widths(dtype):
+    check_against_eager(Scans(1), [(torch.rand(3, 9) + 0.5).to(dtype)])
+
+
+def test_scans_dynamic_dims():
+    runs = [[torch.rand(n, 4) + 0.5] for n in (1, 3, 17)]
+    check_against_eager(Scans(0), runs[0], input_specs=[TensorSpec((-1, 4))], runs=runs[1:])
+    check_against_eager(Scans(-1), runs[0], input_specs=[TensorSpec((-1, -1))], runs=runs[1:])
+
+
+def test_scan_nan_and_inf_propagate():
+    x = torch.tensor([[1.0, float("nan"), 2.0], [float("inf"), 1.0, -float("inf")]])
+    check_against_eager(Scans(1), [x], equal_nan=True)
+
+
+# --- norms: vector_norm with every ord; norm, linalg.norm, matrix norms
+
+class VectorNorms(torch.nn.Module):
+    def __init__(self, ord: float, dims: list[int], keepdim: bool):
+        super().__init__()
+        self.ord, self.dims, self.keepdim = ord, dims, keepdim
+
+    def forward(self, x):
+        return (torch.linalg.vector_norm(x, self.ord, self.dims, self.keepdim),
+                torch.linalg.vector_norm(x, self.ord),
+                x.norm(self.ord, self.dims, self.keepdim), x.norm(self.ord))
+
+
+ORDS = [2.0, 1.0, float("inf"), -float("inf"), 0.0, 3.0, 0.5, -1.5]
+
+
+@pytest.mark.parametrize("ord", ORDS, ids=str)
+@pytest.mark.parametrize("shape,dims,keepdim", [((3, 5), [1], False), ((2, 3, 4), [-1, 0], True),
+                                                 ((6,), [0], True), ((), [0], False)], ids=str)
+def test_vector_norms(shape, dims, keepdim, ord):
+    x = torch.randn(shape)
+    if x.dim():
+        x.view(-1)[0] = 0.0  # ord 0 counts nonzeros; negative ords see a zero
+    check_against_eager(torch.jit.script(VectorNorms(ord, dims, keepdim)), [x])
+
+
+class NormForms(torch.nn.Module):
+    def forward(self, x, h):
+        return (torch.linalg.norm(x), torch.linalg.norm(x, dim=1), torch.linalg.norm(x, 3.0, 0),
+                torch.linalg.norm(x, "fro"), torch.linalg.norm(x, float("inf")),
+                torch.linalg.norm(x, -float("inf"), keepdim=True), torch.linalg.norm(x, 1),
+                torch.linalg.norm(x, -1, (1, 0)), torch.linalg.matrix_norm(h),
+                torch.linalg.matrix_norm(h, 1, dim=(0, 2), keepdim=True),
+                torch.linalg.matrix_norm(h, -float("inf")),
+                torch.linalg.vector_norm(x, 2, dtype=torch.float64),
+                x.norm(1, [0], False, dtype=torch.float64), torch.frobenius_norm(h, [1, 2]),
+                torch.linalg.norm(h, dim=(2,), keepdim=True), torch.linalg.norm(h, "fro", (0, 2)),
+                x.norm(3, dtype=torch.float64))
+
+
+def test_norm_forms():
+    check_against_eager(NormForms(), [torch.randn(4, 5), torch.randn(2, 3, 4)])
+
+
+def test_traced_torch_norm():
+    x = torch.randn(3, 4)
+    fn = traced(lambda x: (torch.norm(x), torch.norm(x, 3), torch.norm(x, dim=1),
+                           torch.norm(x, "fro"), torch.norm(x, float("inf"), dim=[0], keepdim=True),
+                           torch.norm(x, p=1, dim=1, dtype=torch.float64)), x)
+    check_against_eager(fn, [x])
+
+
+def test_norm_half_accumulates_in_float32_and_nan_propagates():
+    h = torch.randn(4, 6, dtype=torch.float16) * 30
+    check_against_eager(torch.jit.script(VectorNorms(2.0, [1], False)), [h])
+    x = torch.tensor([[1.0, float("nan"), 2.0], [3.0, 4.0, float("inf")]])
+    for ord in (2.0, float("inf"), -float("inf"), 0.0, 1.0):
+        check_against_eager(torch.jit.script(VectorNorms(ord, [1], False)), [x], equal_nan=True)
+
+
+def test_norms_dynamic_dims_and_empty():
+    runs = [[torch.randn(n, 3)] for n in (1, 4, 0)]
+    check_against_eager(torch.jit.script(VectorNorms(2.0, [0], True)), runs[0],
+                        input_specs=[TensorSpec((-1, 3))], runs=runs[1:])
+
+
+def test_inf_norm_of_an_empty_dynamic_dim_is_a_run_time_error():
+    compiled = tsmlir.compile_module(torch.jit.script(VectorNorms(float("inf"), [0], False)),
+                                     input_specs=[TensorSpec((-1, 3))])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="tsm.vector_norm: the inf norm of an empty"):
+        compiled(torch.zeros(0, 3))
+
+
+class IntNorm(torch.nn.Module):
+    def forward(self, x):
+        return torch.linalg.vector_norm(x)
+
+
+class MatrixNorm(torch.nn.Module):
+    def __init__(self, ord: float):
+        super().__init__()
+        self.ord = ord
+
+    def forward(self, x):
+        return torch.linalg.norm(x, self.ord)
+
+
+class Nuclear(torch.nn.Module):
+    def forward(self, x):
+        return torch.linalg.norm(x, "nuc")
+
+
+@pytest.mark.parametrize("module,x,message", [
+    (IntNorm(), torch.arange(4), r"vector_norm expects a floating-point tensor"),
+    (torch.jit.script(VectorNorms(float("inf"), [1], False)), torch.zeros(2, 0),
+     r"the inf norm of an empty tensor is undefined"),
+    (MatrixNorm(2.0), torch.zeros(2, 2), r"matrix norm ord=2.0 is not supported"),
+    (Nuclear(), torch.zeros(2, 2), r"matrix norm ord='nuc' is not supported"),
+    (MatrixNorm(1.0), torch.zeros(2, 2, 2), r"a matrix norm needs 2 dims"),
+], ids=["int", "empty_inf", "spectral", "nuclear", "rank3"])
+def test_bad_norms_fail_at_the_users_line(module, x, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as info:
+        tsmlir.compile_module(module, [x])
+    assert "test_reduction.py" in str(info.value)
+
+
+# --- var_mean/std_mean, count_nonzero, integer dtype= results
+
+class Moments(torch.nn.Module):
+    def forward(self, x):
+        return (torch.var_mean(x, 1), torch.std_mean(x, [0], keepdim=True),
+                torch.var_mean(x, dim=[0, 1], correction=0), torch.std_mean(x, unbiased=False),
+                torch.var_mean(x, -1, True, True), torch.std_mean(x))
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (1, 3), (5, 1)], ids=str)
+def test_var_mean_std_mean(shape):
+    check_against_eager(Moments(), [torch.randn(shape)], equal_nan=True)
+
+
+class CountNonzero(torch.nn.Module):
+    def forward(self, x, b):
+        return (torch.count_nonzero(x), torch.count_nonzero(x, 1), torch.count_nonzero(x, dim=[0, 1]),
+                torch.count_nonzero(x, -2), torch.count_nonzero(b, 0))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.int64])
+def test_count_nonzero(dtype):
+    x = torch.randint(-1, 2, (4, 5)).to(dtype)
+    if dtype.is_floating_point:
+        x[0, 0] = float("nan")  # NaN is nonzero
+        x[1, 1] = -0.0
+    b = torch.rand(4, 5) > 0.5
+    check_against_eager(CountNonzero(), [x, b])
+
+
+class NarrowDtypes(torch.nn.Module):
+    def forward(self, x):
+        return x.sum(1, dtype=torch.int32), x.prod(dtype=torch.int16), x.sum(dtype=torch.int64)
+
+
+def test_integer_dtype_argument_gives_that_dtype():
+    x = torch.randint(-3, 4, (3, 4), dtype=torch.int8)
+    compiled = check_against_eager(NarrowDtypes(), [x])
+    assert [r.dtype for r in compiled(x)] == [torch.int32, torch.int16, torch.int64]

@@ -269,6 +269,14 @@ def _linalg_norm_str(cx: NodeContext, x, order, dims=None, keepdim=False, dtype=
     return _vector_norm(cx, x, 2, _matrix_dims(cx, x, dims), keepdim)
 
 
+def _linalg_matrix_norm(cx: NodeContext, x, order, dims=(-2, -1), keepdim=False, dtype=None):
+    """linalg.matrix_norm: a numeric ord (+-1, +-inf) or 'fro'."""
+    x = _cast(cx, x, _dtype(cx, dtype))
+    if isinstance(order, str):
+        return _linalg_norm_str(cx, x, order, list(dims), keepdim)
+    return _matrix_norm(cx, x, _order(cx, order), list(dims), keepdim)
+
+
 _var, _var_dim, _var_all = _spread("var")
 _std, _std_dim, _std_all = _spread("std")
 
@@ -322,4 +330,6 @@ HANDLERS = {
     "aten::frobenius_norm.dim": _frobenius,
     "aten::linalg_norm": _linalg_norm,
     "aten::linalg_norm.ord_str": _linalg_norm_str,
+    "aten::linalg_matrix_norm": _linalg_matrix_norm,
+    "aten::linalg_matrix_norm.str_ord": _linalg_matrix_norm,
 }
