@@ -1,30 +1,43 @@
 """tsm-asserts-to-errors: run-time checks report to Python instead of aborting.
 
 In: functions whose control flow is already in `cf` (after convert-scf-to-cf),
-containing `cf.assert %cond, "message"`.
+containing `cf.assert %cond, "message"` (checks of the lowering, and the
+`raise`/`assert` of the program, tagged `tsmlir.raise = "<Class>"`).
 Out: each assert becomes `cf.cond_br %cond, ^continue, ^fail`; the fail block
-calls `@tsmlir_runtime_error(i64 id)` and returns poison results.  The
-messages, indexed by id, are stored on the module as the array attribute
-`tsmlir.runtime_errors`; the runtime registers the callback, raises a Python
-exception with the message after the call and ignores the poisoned results.
-Intermediate buffers of a failing call are leaked (an error path only).
+calls `@tsmlir_runtime_error(i64 id)` and returns poison results.  Indexed by
+id, the module stores the array attributes `tsmlir.runtime_errors` (the
+messages), `tsmlir.runtime_error_locations` (`file:line:col` of the user's
+code, "" if unknown) and `tsmlir.runtime_error_classes` (the raised
+exception class, "" for a check of the compiled code).  The runtime
+registers the callback, raises a Python exception after the call and
+ignores the poisoned results.  Intermediate buffers of a failing call are
+leaked (an error path only).
 """
 from __future__ import annotations
 
 from mlir import ir
 from mlir.dialects import arith, cf, func, ub
 
+from ..errors import SourceLoc, user_frame
 from .passes import register
 
 CALLBACK = "tsmlir_runtime_error"
 MESSAGES_ATTR = "tsmlir.runtime_errors"
+LOCATIONS_ATTR = "tsmlir.runtime_error_locations"
+CLASSES_ATTR = "tsmlir.runtime_error_classes"
+RAISE_ATTR = "tsmlir.raise"
 
 
 @register("tsm-asserts-to-errors",
           "Turn cf.assert into a call to the tsmlir runtime error callback and an early return")
 def asserts_to_errors(module_op: ir.Operation) -> None:
-    messages = [ir.StringAttr(a).value for a in module_op.attributes[MESSAGES_ATTR]] \
-        if MESSAGES_ATTR in module_op.attributes else []
+    attrs = module_op.attributes
+    messages, locations, classes = (
+        [ir.StringAttr(a).value for a in attrs[name]] if name in attrs else []
+        for name in (MESSAGES_ATTR, LOCATIONS_ATTR, CLASSES_ATTR))
+    # Records written before locations existed: keep the arrays parallel.
+    locations += [""] * (len(messages) - len(locations))
+    classes += [""] * (len(messages) - len(classes))
     asserts = []
 
     def visit(op):
@@ -44,9 +57,27 @@ def asserts_to_errors(module_op: ir.Operation) -> None:
                         visibility="private")
     for op in asserts:
         messages.append(ir.StringAttr(op.attributes["msg"]).value)
+        loc = user_frame(_frames(op.location))
+        locations.append(str(loc) if loc else "")
+        classes.append(ir.StringAttr(op.attributes[RAISE_ATTR]).value
+                       if RAISE_ATTR in op.attributes else "")
         _split_at(op, len(messages) - 1)
-    module_op.attributes[MESSAGES_ATTR] = ir.ArrayAttr.get(
-        [ir.StringAttr.get(m) for m in messages])
+    for name, values in ((MESSAGES_ATTR, messages), (LOCATIONS_ATTR, locations),
+                         (CLASSES_ATTR, classes)):
+        attrs[name] = ir.ArrayAttr.get([ir.StringAttr.get(v) for v in values])
+
+
+def _frames(loc: ir.Location) -> list[SourceLoc]:
+    """The file positions of a location, innermost first (call sites after)."""
+    if loc.is_a_file():
+        return [SourceLoc(loc.filename, loc.start_line, loc.start_col)]
+    if loc.is_a_name():
+        return _frames(loc.child_loc)
+    if loc.is_a_callsite():
+        return _frames(loc.callee) + _frames(loc.caller)
+    if loc.is_a_fused():
+        return [f for inner in loc.locations for f in _frames(inner)]
+    return []
 
 
 def _enclosing_func(op: ir.Operation) -> ir.Operation:
