@@ -1,5 +1,6 @@
-"""Convolution, pooling and batch norm against eager: strides, padding (incl.
-'same'), dilation, groups, ceil_mode, odd and dynamic sizes, traced modules."""
+"""Convolution (1-D, 2-D, 3-D, transposed), max/adaptive-avg pooling and batch
+norm against eager: strides, padding (incl. 'same'), dilation, groups,
+output_padding, ceil_mode, odd and dynamic sizes, traced modules."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -53,11 +54,142 @@ def test_traced_conv2d(name):
     check_against_eager(torch.jit.trace(conv, x), [x])
 
 
-def test_transposed_convolution_is_refused():
-    deconv = torch.nn.ConvTranspose2d(3, 2, 3)
-    x = torch.randn(1, 3, 5, 5)
-    with pytest.raises(tsmlir.TorchScriptImportError, match="transposed convolution"):
+class Call(torch.nn.Module):
+    """Calls a module with one argument (ConvTranspose's forward also takes output_size)."""
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x):
+        return self.m(x)
+
+
+CONV1D = {
+    "stride2_pad1": dict(in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1),
+    "groups_dilation": dict(in_channels=4, out_channels=6, kernel_size=2, groups=2, dilation=3),
+    "same": dict(in_channels=3, out_channels=2, kernel_size=4, padding="same", bias=False),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("name", CONV1D)
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+def test_conv1d(name, batch):
+    conv = torch.nn.Conv1d(**CONV1D[name])
+    check_against_eager(torch.jit.script(conv), [torch.randn(batch, conv.in_channels, 11)])
+
+
+def test_conv1d_unbatched_and_traced():
+    conv = torch.nn.Conv1d(3, 4, 3, padding=2).eval()
+    check_against_eager(torch.jit.script(conv), [torch.randn(3, 9)])
+    x = torch.randn(2, 3, 9)
+    check_against_eager(torch.jit.trace(conv, x), [x])
+
+
+def test_conv1d_dynamic_batch_and_length_refused():
+    conv = torch.jit.script(torch.nn.Conv1d(3, 4, 3))
+    check_against_eager(conv, [torch.randn(2, 3, 8)], input_specs=[TensorSpec((-1, 3, 8))],
+                        runs=[[torch.randn(1, 3, 8)], [torch.randn(3, 3, 8)]])
+    with pytest.raises(tsmlir.TsmlirError, match="only the batch dim may be dynamic"):
+        tsmlir.compile_module(conv, input_specs=[TensorSpec((1, 3, -1))])
+
+
+CONV3D = {
+    "plain": dict(in_channels=3, out_channels=4, kernel_size=2),
+    "stride_pad": dict(in_channels=2, out_channels=3, kernel_size=(3, 2, 3), stride=(1, 2, 2),
+                       padding=(1, 0, 2)),
+    "groups_dilation": dict(in_channels=4, out_channels=6, kernel_size=2, groups=2,
+                            dilation=(2, 1, 1), bias=False),
+    "depthwise": dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+}
+
+
+@pytest.mark.parametrize("name", CONV3D)
+def test_conv3d(name):
+    conv = torch.nn.Conv3d(**CONV3D[name])
+    check_against_eager(torch.jit.script(conv), [torch.randn(2, conv.in_channels, 5, 6, 7)])
+
+
+def test_conv3d_traced_dynamic_batch():
+    conv = torch.nn.Conv3d(2, 3, 3, padding=1).eval()
+    x = torch.randn(1, 2, 4, 5, 3)
+    check_against_eager(torch.jit.trace(conv, x), [x], input_specs=[TensorSpec((-1, 2, 4, 5, 3))],
+                        runs=[[torch.randn(2, 2, 4, 5, 3)]])
+
+
+DECONVS = {
+    "plain": dict(in_channels=3, out_channels=4, kernel_size=3),
+    "stride2_outpad": dict(in_channels=3, out_channels=2, kernel_size=3, stride=2, padding=1,
+                           output_padding=1),
+    # padding > dilation * (kernel - 1): the spread input is cropped
+    "crop": dict(in_channels=2, out_channels=3, kernel_size=2, stride=3, padding=2, bias=False),
+    "groups_dilation": dict(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 1),
+                            padding=(1, 0), groups=2, dilation=(1, 2)),
+    "depthwise": dict(in_channels=3, out_channels=3, kernel_size=3, stride=2, groups=3,
+                      output_padding=1),
+}
+
+
+@pytest.mark.parametrize("name", DECONVS)
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+def test_conv_transpose2d(name, batch):
+    deconv = torch.nn.ConvTranspose2d(**DECONVS[name])
+    x = torch.randn(batch, deconv.in_channels, 5, 6)
+    check_against_eager(torch.jit.script(Call(deconv)), [x])
+
+
+@pytest.mark.parametrize("name", ["stride2_outpad", "groups_dilation"])
+def test_traced_conv_transpose2d_dynamic_batch(name):
+    """torch.jit.trace records aten::_convolution with transposed=True."""
+    deconv = torch.nn.ConvTranspose2d(**DECONVS[name]).eval()
+    c = deconv.in_channels
+    x = torch.randn(2, c, 4, 5)
+    check_against_eager(torch.jit.trace(deconv, x), [x], input_specs=[TensorSpec((-1, c, 4, 5))],
+                        runs=[[torch.randn(1, c, 4, 5)]])
+
+
+def test_conv_transpose1d():
+    deconv = torch.nn.ConvTranspose1d(4, 2, 3, stride=3, padding=1, output_padding=2, groups=2)
+    check_against_eager(torch.jit.script(Call(deconv)), [torch.randn(2, 4, 7)])
+    x = torch.randn(1, 4, 6)
+    check_against_eager(torch.jit.trace(deconv.eval(), x), [x])
+    check_against_eager(torch.jit.script(Call(deconv)), [torch.randn(4, 6)])  # unbatched
+
+
+def test_conv_transpose2d_float64():
+    deconv = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1).double()
+    check_against_eager(torch.jit.script(Call(deconv)),
+                        [torch.randn(1, 2, 4, 4, dtype=torch.float64)])
+
+
+def test_transposed_3d_convolution_is_refused():
+    deconv = torch.nn.ConvTranspose3d(3, 2, 3)
+    x = torch.randn(1, 3, 5, 5, 5)
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match="3-D transposed convolution is not supported"):
         tsmlir.compile_module(torch.jit.trace(deconv, x), [x])
+
+
+def test_conv_output_padding_too_large_is_refused():
+    class Bad(torch.nn.Module):
+        def forward(self, x, w):
+            return torch.nn.functional.conv_transpose2d(x, w, stride=2, output_padding=2)
+
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match=r"output_padding \[2, 2\] must be smaller than either stride"):
+        tsmlir.compile_module(torch.jit.script(Bad()),
+                              [torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)])
+
+
+def test_conv_of_wrong_rank_is_refused():
+    class Bad(torch.nn.Module):
+        def forward(self, x, w):
+            return torch.nn.functional.conv1d(x, w)
+
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match=r"expected a 2-D \(unbatched\) or 3-D \(batched\) input to conv1d"):
+        tsmlir.compile_module(torch.jit.script(Bad()),
+                              [torch.randn(1, 1, 2, 8), torch.randn(2, 2, 3)])
 
 
 POOLS = {

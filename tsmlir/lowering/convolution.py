@@ -1,0 +1,186 @@
+"""tsm convolutions -> linalg (part of tsm-lower-nn).
+
+In: tsm.conv2d/conv3d/conv_transpose2d on (N, C, ...) tensors whose batch
+dim N may be dynamic; C, the spatial dims and the weight must be static
+(refused otherwise).
+Out: zero padding is a `tensor.pad`; the broadcast bias (a `linalg.generic`)
+is the accumulator's initial value (zeros without bias).
+- conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
+  (batch 1, float, groups 1: runs on the tiled matmul kernel), or
+  `linalg.conv_2d_nchw_fchw`, or `linalg.depthwise_conv_2d_nchw_chw`
+  (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
+  `tensor.expand_shape`/`collapse_shape` (other groups).
+- conv3d: `linalg.conv_3d_ncdhw_fcdhw` (groups 1) or a grouped
+  `linalg.generic` over (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
+- conv_transpose2d: the equivalent stride-1 conv2d (same lowering as above)
+  of the input spread `stride` apart and padded by dilation * (k - 1) - padding
+  (a `tensor.insert_slice` into zeros, cropping where that is negative) with
+  the filters flipped and in/out channels swapped per group (a `linalg.generic`).
+"""
+from __future__ import annotations
+
+from mlir import ir
+from mlir.dialects import arith, linalg, tensor
+
+from . import builders as b
+from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, insert_into,
+                         out_sizes, pad, slice_of, static_spatial)
+
+
+def _operands(op: ir.Operation) -> tuple[ir.Value, ir.Value, ir.Value | None]:
+    x, w = op.operands[0], op.operands[1]
+    bias = op.operands[2] if len(op.operands) > 2 else None
+    static_spatial(x)
+    if not b.rtt(w).has_static_shape:
+        b.refuse(f"the weight must have a static shape, got {w.type}")
+    return x, w, bias
+
+
+def lower_conv2d(op: ir.Operation) -> ir.Value:
+    x, w, bias = _operands(op)
+    a = attrs(op)
+    top, left, bottom, right = a["padding"]
+    xp = pad(x, [0, 0, top, left], [0, 0, bottom, right], b.zero(b.rtt(x).element_type))
+    return conv2d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
+
+
+def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                  stride: list[int], dilation: list[int], groups: int) -> ir.Value:
+    """Grouped conv2d of an already padded input into an output of `sizes`."""
+    c = b.rtt(xp).shape[1]
+    f, cg, kh, kw = b.rtt(w).shape
+    elem = b.rtt(xp).element_type
+    conv_attrs = dict(strides=stride, dilations=dilation)
+    if groups == 1 and sizes[0] == 1 and b.is_float(elem):
+        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
+    if groups == 1:
+        init = accumulator(bias, sizes, elem, affine(4, 1))
+        return linalg.conv_2d_nchw_fchw(xp, w, outs=[init], **conv_attrs)
+    if groups == c == f:
+        init = accumulator(bias, sizes, elem, affine(4, 1))
+        wd = collapse(w, [[0, 1], [2], [3]])  # (C, 1, KH, KW) -> (C, KH, KW)
+        return linalg.depthwise_conv_2d_nchw_chw(xp, wd, outs=[init], **conv_attrs)
+    fg = f // groups
+    n, (hp, wp) = sizes[0], b.rtt(xp).shape[2:]
+    xg = expand(xp, [[0], [1, 2], [3], [4]], [n, groups, cg, hp, wp])
+    wg = expand(w, [[0, 1], [2], [3], [4]], [groups, fg, cg, kh, kw])
+    # Output (N, G, F/G, OH, OW): filter f = g * F/G + f'.
+    bias_map = affine(5, dim_expr(1) * fg + dim_expr(2))
+    init = accumulator(bias, [n, groups, fg, *sizes[2:]], elem, bias_map)
+    out = linalg.conv_2d_ngchw_gfchw(xg, wg, outs=[init], **conv_attrs)
+    return collapse(out, [[0], [1, 2], [3], [4]])
+
+
+def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
+                    stride: list[int], dilation: list[int]) -> ir.Value:
+    """Batch-1 convolution as im2col + one matmul, so that it runs on the
+    register-tiled matmul kernel: col[c, kh, kw, oh, ow] = xp[0, c, oh*s + kh*d,
+    ow*s + kw*d] viewed as (C*KH*KW, OH*OW); W viewed as (F, C*KH*KW);
+    out (F, OH*OW) = W @ col, starting from the bias.  col is built from one
+    strided slice per kernel position (slices, not a linalg.generic, so that
+    elementwise fusion does not fold it back into a convolution)."""
+    f, c, kh, kw = b.rtt(w).shape
+    _, _, oh, ow = sizes
+    (sh, sw), (dh, dw) = stride, dilation
+    elem = b.rtt(xp).element_type
+    col = b.empty([c, kh, kw, oh, ow], elem)
+    window = ir.RankedTensorType.get([c, oh, ow], elem)
+    for i in range(kh):
+        for j in range(kw):
+            patch = tensor.extract_slice(window, xp, [], [], [], [0, 0, i * dh, j * dw],
+                                         [1, c, oh, ow], [1, 1, sh, sw])
+            col = tensor.insert_slice(patch, col, [], [], [], [0, i, j, 0, 0],
+                                      [c, 1, 1, oh, ow], [1, 1, 1, 1, 1])
+    col2 = collapse(col, [[0, 1, 2], [3, 4]])
+    w2 = collapse(w, [[0], [1, 2, 3]])
+    init = accumulator(bias, [f, oh * ow], elem, affine(2, 0))
+    out = linalg.matmul(w2, col2, outs=[init])
+    return expand(out, [[0, 1], [2, 3]], [1, f, oh, ow])
+
+
+def lower_conv3d(op: ir.Operation) -> ir.Value:
+    x, w, bias = _operands(op)
+    a = attrs(op)
+    elem = b.rtt(x).element_type
+    pads = a["padding"]
+    xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(elem))
+    sizes = out_sizes(op)
+    if a["groups"] == 1:
+        init = accumulator(bias, sizes, elem, affine(5, 1))
+        return linalg.conv_3d_ncdhw_fcdhw(xp, w, outs=[init], strides=a["stride"],
+                                          dilations=a["dilation"])
+    return _grouped_conv3d(xp, w, bias, sizes, a["stride"], a["dilation"], a["groups"])
+
+
+def _grouped_conv3d(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                    stride: list[int], dilation: list[int], groups: int) -> ir.Value:
+    """Iteration (n, g, f, od, oh, ow, c, kd, kh, kw) over the input viewed as
+    (N, G, C/G, D, H, W) and the filters as (G, F/G, C/G, KD, KH, KW)."""
+    f, cg, *kernel = b.rtt(w).shape
+    fg, n = f // groups, sizes[0]
+    elem = b.rtt(xp).element_type
+    xg = expand(xp, [[0], [1, 2], [3], [4], [5]], [n, groups, cg, *b.rtt(xp).shape[2:]])
+    wg = expand(w, [[0, 1], [2], [3], [4], [5]], [groups, fg, cg, *kernel])
+    x_map = affine(10, 0, 1, 6, *[dim_expr(3 + i) * stride[i] + dim_expr(7 + i) * dilation[i]
+                                  for i in range(3)])
+    maps = [x_map, affine(10, 1, 2, 6, 7, 8, 9), affine(10, *range(6))]
+    init = accumulator(bias, [n, groups, fg, *sizes[2:]], elem,
+                       affine(6, dim_expr(1) * fg + dim_expr(2)))
+    out = b.generic([xg, wg], init, maps, ["parallel"] * 6 + ["reduction"] * 4,
+                    lambda v, k, acc: arith.addf(acc, arith.mulf(v, k)))
+    return collapse(out, [[0], [1, 2], [3], [4], [5]])
+
+
+def lower_conv_transpose2d(op: ir.Operation) -> ir.Value:
+    x, w, bias = _operands(op)
+    a = attrs(op)
+    groups = a["groups"]
+    xs = _spread(x, b.rtt(w).shape[2:], a)
+    wt = _flipped_filters(w, groups)
+    return conv2d_padded(xs, wt, bias, out_sizes(op), [1, 1], a["dilation"], groups)
+
+
+def _spread(x: ir.Value, kernel: list[int], a: dict) -> ir.Value:
+    """The input of the equivalent direct convolution: x[i] lands at
+    lo + i * stride in zeros of length (n - 1) * stride + 1 + lo + hi, with
+    lo = dilation * (k - 1) - padding and hi = lo + output_padding; where lo
+    or hi is negative the inputs that would land outside are dropped."""
+    t = b.rtt(x)
+    n_dim = b.dim(x, 0)
+    starts, counts, offsets, lengths = [], [], [], []
+    for n, k, s, p, extra, d in zip(t.shape[2:], kernel, a["stride"], a["padding"],
+                                    a["output_padding"], a["dilation"]):
+        lo = d * (k - 1) - p
+        length = (n - 1) * s + 1 + 2 * lo + extra
+        first = max(0, -(lo // s))  # ceil(-lo / s): the first input inside
+        last = min(n - 1, (length - 1 - lo) // s)
+        starts.append(first)
+        counts.append(last - first + 1)
+        offsets.append(lo + first * s)
+        lengths.append(length)
+    zeros = b.filled([n_dim, t.shape[1], *lengths], t.element_type, 0)
+    if any(c <= 0 for c in counts):
+        return zeros
+    if starts != [0, 0] or counts != list(t.shape[2:]):
+        x = slice_of(x, [0, 0, *starts], [n_dim, t.shape[1], *counts])
+    return insert_into(x, zeros, [0, 0, *offsets], [1, 1, *a["stride"]])
+
+
+def _flipped_filters(w: ir.Value, groups: int) -> ir.Value:
+    """(C, F/G, KH, KW) transposed-conv filters -> (F, C/G, KH, KW) conv filters:
+    out[g * F/G + f, c, i, j] = w[g * C/G + c, f, KH-1-i, KW-1-j]."""
+    c, fg, kh, kw = b.rtt(w).shape
+    cg = c // groups
+    wg = expand(w, [[0, 1], [2], [3], [4]], [groups, cg, fg, kh, kw])
+    flip = [ir.AffineConstantExpr.get(k - 1) - dim_expr(3 + i) for i, k in enumerate((kh, kw))]
+    out = b.generic([wg], b.empty([groups, fg, cg, kh, kw], b.rtt(w).element_type),
+                    [affine(5, 0, 2, 1, *flip), b.identity_map(5)], ["parallel"] * 5,
+                    lambda v, _out: v)
+    return collapse(out, [[0, 1], [2], [3], [4]])
+
+
+LOWERINGS = {
+    "tsm.conv2d": lower_conv2d,
+    "tsm.conv3d": lower_conv3d,
+    "tsm.conv_transpose2d": lower_conv_transpose2d,
+}

@@ -1,0 +1,162 @@
+"""IR helpers the nn lowerings (convolution, pooling, resampling) share:
+attribute access, static padding, reshapes, affine maps and the
+window-reduction `linalg.generic`.  They build at the current insertion point.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, linalg, tensor
+
+from ..dialects.opdef import REGISTRY
+from . import builders as b
+
+
+def attrs(op: ir.Operation) -> dict:
+    return REGISTRY[op.name].attr_values(op)
+
+
+def static_spatial(v: ir.Value) -> list[int]:
+    """C and the spatial sizes of an (N, C, ...) value; only N may be dynamic."""
+    t = b.rtt(v)
+    if any(t.is_dynamic_dim(i) for i in range(1, t.rank)):
+        b.refuse(f"only the batch dim may be dynamic, got {t}")
+    return list(t.shape[1:])
+
+
+def out_sizes(op: ir.Operation, result: int = 0) -> list[b.IntOrValue]:
+    """Result sizes: static ones from the result type, N from the input."""
+    out = b.rtt(op.results[result])
+    return [b.dim(op.operands[0], 0) if out.is_dynamic_dim(0) else out.shape[0],
+            *out.shape[1:]]
+
+
+def affine(rank: int, *dims: int | ir.AffineExpr) -> ir.AffineMap:
+    return ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(d) if isinstance(d, int) else d
+                                      for d in dims])
+
+
+def dim_expr(d: int) -> ir.AffineExpr:
+    return ir.AffineDimExpr.get(d)
+
+
+def pad(x: ir.Value, low: list[int], high: list[int], value: ir.Value) -> ir.Value:
+    """tensor.pad by static amounts (returns x when there is nothing to pad)."""
+    if not any(low) and not any(high):
+        return x
+    t = b.rtt(x)
+    shape = [ir.ShapedType.get_dynamic_size() if t.is_dynamic_dim(i) else t.shape[i] + lo + hi
+             for i, (lo, hi) in enumerate(zip(low, high))]
+    op = tensor.PadOp(ir.RankedTensorType.get(shape, t.element_type), x, [], [], low, high)
+    block = op.regions[0].blocks.append(*[ir.IndexType.get()] * t.rank)
+    with ir.InsertionPoint(block):
+        tensor.YieldOp(value)
+    return op.result
+
+
+def lowest(elem: ir.Type) -> ir.Value:
+    """The identity of max: -inf, or the smallest integer."""
+    if b.is_float(elem):
+        return b.constant(float("-inf"), elem)
+    return b.constant(-(1 << (ir.IntegerType(elem).width - 1)), elem)
+
+
+def maximum(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
+    """max that propagates NaN, as PyTorch's max pooling does."""
+    if b.is_float(lhs.type):
+        return arith.maximumf(lhs, rhs)
+    return arith.maxsi(lhs, rhs)
+
+
+def expand(v: ir.Value, groups: list[list[int]], shape: list[b.IntOrValue]) -> ir.Value:
+    """tensor.expand_shape to `shape` (ints, or index values for dynamic dims)."""
+    dyn = ir.ShapedType.get_dynamic_size()
+    static = [s if isinstance(s, int) else dyn for s in shape]
+    result = ir.RankedTensorType.get(static, b.rtt(v).element_type)
+    return tensor.expand_shape(result, v, _reassociation(groups),
+                               [s for s in shape if not isinstance(s, int)], static)
+
+
+def collapse(v: ir.Value, groups: list[list[int]]) -> ir.Value:
+    t = b.rtt(v)
+    dyn = ir.ShapedType.get_dynamic_size()
+    shape = [dyn if any(t.is_dynamic_dim(i) for i in g) else int(np.prod([t.shape[i] for i in g]))
+             for g in groups]
+    return tensor.collapse_shape(ir.RankedTensorType.get(shape, t.element_type), v,
+                                 _reassociation(groups))
+
+
+def _reassociation(groups: list[list[int]]) -> ir.ArrayAttr:
+    i64 = ir.IntegerType.get_signless(64)
+    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, i) for i in g])
+                             for g in groups])
+
+
+def slice_of(x: ir.Value, offsets: Sequence[int], sizes: Sequence[b.IntOrValue],
+             strides: Sequence[int] | None = None) -> ir.Value:
+    """tensor.extract_slice with static offsets/strides, static or dynamic sizes."""
+    dyn = ir.ShapedType.get_dynamic_size()
+    static = [s if isinstance(s, int) else dyn for s in sizes]
+    result = ir.RankedTensorType.get(static, b.rtt(x).element_type)
+    return tensor.extract_slice(result, x, [], [s for s in sizes if not isinstance(s, int)], [],
+                                list(offsets), static, list(strides or [1] * len(sizes)))
+
+
+def insert_into(src: ir.Value, dest: ir.Value, offsets: Sequence[int],
+                strides: Sequence[int]) -> ir.Value:
+    """tensor.insert_slice of all of src at static offsets/strides."""
+    sizes = [b.dim(src, i) for i in range(b.rtt(src).rank)]
+    dyn = ir.ShapedType.get_dynamic_size()
+    static = [s if isinstance(s, int) else dyn for s in sizes]
+    return tensor.insert_slice(src, dest, [], [s for s in sizes if not isinstance(s, int)], [],
+                               list(offsets), static, list(strides))
+
+
+def dense(values: np.ndarray, elem: ir.Type) -> ir.Value:
+    """An arith.constant tensor of `values` (floats or integers) as `elem`."""
+    t = ir.RankedTensorType.get(list(values.shape), elem)
+    if b.is_float(elem):
+        attrs_ = [ir.FloatAttr.get(elem, float(v)) for v in values.flatten()]
+    else:
+        attrs_ = [ir.IntegerAttr.get(elem, int(v)) for v in values.flatten()]
+    return arith.constant(t, ir.DenseElementsAttr.get(attrs_, type=t))
+
+
+def accumulator(bias: ir.Value | None, sizes: list[b.IntOrValue], elem: ir.Type,
+                bias_map: ir.AffineMap) -> ir.Value:
+    """A convolution's initial value: the bias broadcast over the output, or zeros."""
+    if bias is None:
+        return b.filled(sizes, elem, 0)
+    rank = len(sizes)
+    return b.generic([bias], b.empty(sizes, elem), [bias_map, b.identity_map(rank)],
+                     ["parallel"] * rank, lambda v, _out: v)
+
+
+def window_reduce(x: ir.Value, init: ir.Value, kernel: list[int], stride: list[int],
+                  dilation: list[int], combine: Callable[[ir.Value, ir.Value], ir.Value]
+                  ) -> ir.Value:
+    """out[n, c, o...] = combine over k... of x[n, c, o*s + k*d ...] into init:
+    the rank-generic form of linalg.pooling_nchw_* (the kernel enters as an
+    unused window operand, which gives the reduction loops their bounds)."""
+    nd = len(kernel)
+    rank = 2 + 2 * nd
+    window = [2 + nd + i for i in range(nd)]
+    x_map = affine(rank, 0, 1, *[dim_expr(2 + i) * stride[i] + dim_expr(window[i]) * dilation[i]
+                                 for i in range(nd)])
+    maps = [x_map, affine(rank, *window), affine(rank, *range(2 + nd))]
+    elem = b.rtt(x).element_type
+    return b.generic([x, b.empty(kernel, elem)], init, maps,
+                     ["parallel"] * (2 + nd) + ["reduction"] * nd,
+                     lambda v, _w, acc: combine(acc, v))
+
+
+def ceil_extra(sizes: list[int], outs: list[int], kernel, stride, pads, dilation) -> list[int]:
+    """Rows past the padded input that a ceil_mode last window reaches."""
+    return [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+            for n, o, k, s, p, d in zip(sizes, outs, kernel, stride, pads, dilation)]
+
+
+def linalg_index(d: int) -> ir.Value:
+    return linalg.IndexOp(d).result

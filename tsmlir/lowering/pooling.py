@@ -1,0 +1,214 @@
+"""tsm pooling ops -> linalg (part of tsm-lower-nn).
+
+In: tsm.max_pool2d/max_pool3d/avg_pool2d/adaptive_avg_pool2d/
+adaptive_max_pool2d on (N, C, ...) tensors whose batch dim N may be dynamic;
+C and the spatial dims must be static (refused otherwise).
+Out:
+- max_pool2d: `tensor.pad` (-inf, plus the extra bottom/right rows a ceil_mode
+  window needs) + `linalg.pooling_nchw_max` into a -inf filled init;
+  max_pool3d: the same padding + a window-reduction `linalg.generic`.
+- avg_pool2d: zero `tensor.pad` + `linalg.pooling_nchw_sum`, then a division
+  by a constant (OH, OW) table of PyTorch's per-window divisors.
+- adaptive_avg_pool2d: divisible sizes are a fixed-window
+  `linalg.pooling_nchw_sum` then a division; other sizes sum each dim with a
+  constant window-membership mask (two reductions), then divide by the
+  per-output window area.
+- adaptive_max_pool2d: one `linalg.generic` with two results (max, flat
+  index) over the largest window, starts from `floordiv` maps, positions past
+  a window's end masked out (the input is zero-padded so they stay in bounds).
+"""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, linalg
+
+from . import builders as b
+from .nn_support import (affine, attrs, ceil_extra, dense, dim_expr, linalg_index, lowest,
+                         maximum, out_sizes, pad, static_spatial, window_reduce)
+
+
+def _max_pool_input(op: ir.Operation) -> tuple[ir.Value, dict, list]:
+    """The input padded with -inf (ceil_mode windows included) and the attrs."""
+    x = op.operands[0]
+    a = attrs(op)
+    spatial = static_spatial(x)[1:]
+    sizes = out_sizes(op)
+    pads = a["padding"]
+    extra = ceil_extra(spatial, sizes[2:], a["kernel_size"], a["stride"], pads, a["dilation"])
+    xp = pad(x, [0, 0, *pads], [0, 0, *[p + e for p, e in zip(pads, extra)]],
+             lowest(b.rtt(x).element_type))
+    return xp, a, sizes
+
+
+def lower_max_pool2d(op: ir.Operation) -> ir.Value:
+    xp, a, sizes = _max_pool_input(op)
+    elem = b.rtt(xp).element_type
+    init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
+    window = b.empty(a["kernel_size"], elem)
+    return linalg.pooling_nchw_max(xp, window, outs=[init], strides=a["stride"],
+                                   dilations=a["dilation"])
+
+
+def lower_max_pool3d(op: ir.Operation) -> ir.Value:
+    xp, a, sizes = _max_pool_input(op)
+    elem = b.rtt(xp).element_type
+    init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
+    return window_reduce(xp, init, a["kernel_size"], a["stride"], a["dilation"], maximum)
+
+
+def _divide_by_area(sums: ir.Value, area: np.ndarray) -> ir.Value:
+    """sums (N, C, OH, OW) / area[OH, OW], the divisor of each window."""
+    t = b.rtt(sums)
+    area_v = dense(area, t.element_type)
+    sizes = [b.dim(sums, i) for i in range(4)]
+    return b.generic([sums, area_v], b.empty(sizes, t.element_type),
+                     [b.identity_map(4), affine(4, 2, 3), b.identity_map(4)],
+                     ["parallel"] * 4, lambda v, d, _out: arith.divf(v, d))
+
+
+def _avg_divisors(size: int, out: int, k: int, s: int, p: int,
+                  count_include_pad: bool) -> np.ndarray:
+    """PyTorch's avg_pool divisor factor along one dim: the window clipped to
+    the padded input, or (count_include_pad=False) to the input itself."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def lower_avg_pool2d(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    a = attrs(op)
+    _, h, w = static_spatial(x)
+    elem = b.rtt(x).element_type
+    sizes = out_sizes(op)
+    kernel, stride, pads = a["kernel_size"], a["stride"], a["padding"]
+    extra = ceil_extra([h, w], sizes[2:], kernel, stride, pads, [1, 1])
+    xp = pad(x, [0, 0, *pads], [0, 0, pads[0] + extra[0], pads[1] + extra[1]], b.zero(elem))
+    sums = linalg.pooling_nchw_sum(xp, b.empty(kernel, elem), outs=[b.filled(sizes, elem, 0)],
+                                   strides=stride, dilations=[1, 1])
+    if a["divisor_override"] is not None:
+        area = np.full(sizes[2:], a["divisor_override"])
+    else:
+        rows, cols = (_avg_divisors(n, o, k, s, p, a["count_include_pad"])
+                      for n, o, k, s, p in zip((h, w), sizes[2:], kernel, stride, pads))
+        area = np.outer(rows, cols)
+    return _divide_by_area(sums, area)
+
+
+def _windows(size: int, out: int) -> np.ndarray:
+    """mask[i, j]: input j lies in adaptive window i (PyTorch's start/end rule)."""
+    i = np.arange(out)[:, None]
+    j = np.arange(size)[None, :]
+    return (j >= (i * size) // out) & (j < -(-((i + 1) * size) // out))
+
+
+def _masked_sum(x: ir.Value, mask: np.ndarray, dim: int, elem: ir.Type) -> ir.Value:
+    """Reduce NCHW dim `dim` (2 or 3) of x through mask (out, size): the result
+    has `out` entries on that dim, each the sum of the inputs its row selects."""
+    sizes = [b.dim(x, i) for i in range(4)]
+    sizes[dim] = mask.shape[0]
+    mask_v = arith.constant(
+        ir.RankedTensorType.get(list(mask.shape), ir.IntegerType.get_signless(1)),
+        ir.DenseElementsAttr.get(mask))
+    # Iteration space (n, c, h/i, w/j, r): r walks the reduced input dim.
+    x_dims = [0, 1, 2, 3]
+    x_dims[dim] = 4
+    maps = [affine(5, *x_dims), affine(5, dim, 4), affine(5, 0, 1, 2, 3)]
+    zero = b.zero(elem)
+
+    def body(v, keep, acc):
+        return arith.addf(acc, arith.select(keep, v, zero))
+
+    return b.generic([x, mask_v], b.filled(sizes, elem, 0), maps,
+                     ["parallel"] * 4 + ["reduction"], body)
+
+
+def lower_adaptive_avg_pool2d(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    _, h, w = static_spatial(x)
+    oh, ow = attrs(op)["output_size"]
+    elem = b.rtt(x).element_type
+    sizes = out_sizes(op)
+    if h % oh == 0 and w % ow == 0:
+        kh, kw = h // oh, w // ow
+        sums = linalg.pooling_nchw_sum(x, b.empty([kh, kw], elem),
+                                       outs=[b.filled(sizes, elem, 0)], strides=[kh, kw],
+                                       dilations=[1, 1])
+        return _divide_by_area(sums, np.full((oh, ow), kh * kw))
+    rows, cols = _windows(h, oh), _windows(w, ow)
+    sums = _masked_sum(_masked_sum(x, cols, 3, elem), rows, 2, elem)
+    return _divide_by_area(sums, np.outer(rows.sum(1), cols.sum(1)))
+
+
+def _adaptive_bounds(size: int, out: int) -> tuple[int, int]:
+    """The largest adaptive window along a dim and how far the last one reads
+    past the input when every window is walked to that length."""
+    start = np.arange(out) * size // out
+    end = -(-(np.arange(1, out + 1) * size) // out)
+    k = int((end - start).max())
+    return k, max(0, int(start[-1]) + k - size)
+
+
+def lower_adaptive_max_pool2d(op: ir.Operation) -> list[ir.Value]:
+    x = op.operands[0]
+    _, h, w = static_spatial(x)
+    oh, ow = attrs(op)["output_size"]
+    elem = b.rtt(x).element_type
+    (kh, over_h), (kw, over_w) = _adaptive_bounds(h, oh), _adaptive_bounds(w, ow)
+    xp = pad(x, [0, 0, 0, 0], [0, 0, over_h, over_w], b.zero(elem))
+    sizes = out_sizes(op)
+    i64 = ir.IntegerType.get_signless(64)
+    inits = [linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)]),
+             linalg.fill(b.constant(-1, i64), outs=[b.empty(sizes, i64)])]
+    # Iteration (n, c, i, j, r, s): input row floor(i * H / OH) + r, column likewise.
+    start = [ir.AffineFloorDivExpr.get(dim_expr(2 + d) * n, ir.AffineConstantExpr.get(o))
+             for d, (n, o) in enumerate(((h, oh), (w, ow)))]
+    maps = [affine(6, 0, 1, start[0] + dim_expr(4), start[1] + dim_expr(5)), affine(6, 4, 5),
+            affine(6, 0, 1, 2, 3), affine(6, 0, 1, 2, 3)]
+    gen = linalg.GenericOp(
+        result_tensors=[v.type for v in inits], inputs=[xp, b.empty([kh, kw], elem)],
+        outputs=inits, indexing_maps=ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps]),
+        iterator_types=ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{it}>")
+                                         for it in ["parallel"] * 4 + ["reduction"] * 2]))
+    block = gen.regions[0].blocks.append(elem, elem, elem, i64)
+    with ir.InsertionPoint(block):
+        v, _, best, where = block.arguments
+        rows = _window_position(2, 4, h, oh)
+        cols = _window_position(3, 5, w, ow)
+        inside = arith.andi(rows[1], cols[1])
+        flat = arith.addi(arith.muli(rows[0], b.index(w)), cols[0])
+        first = arith.cmpi(arith.CmpIPredicate.slt, where, b.constant(0, i64))
+        better = arith.ori(first, _beats(v, best))
+        take = arith.andi(inside, better)
+        linalg.YieldOp([arith.select(take, v, best),
+                        arith.select(take, arith.index_cast(i64, flat), where)])
+    return list(gen.results)
+
+
+def _window_position(out_dim: int, k_dim: int, size: int, out: int) -> tuple[ir.Value, ir.Value]:
+    """Input position start(i) + r along one dim and whether it is inside
+    window i, whose end is ceil((i + 1) * size / out)."""
+    i, r = linalg_index(out_dim), linalg_index(k_dim)
+    n, o = b.index(size), b.index(out)
+    start = arith.divui(arith.muli(i, n), o)
+    end = arith.ceildivui(arith.muli(arith.addi(i, b.index(1)), n), o)
+    pos = arith.addi(start, r)
+    return pos, arith.cmpi(arith.CmpIPredicate.ult, pos, end)
+
+
+def _beats(v: ir.Value, best: ir.Value) -> ir.Value:
+    """PyTorch's adaptive max update: a larger value or any NaN replaces the max."""
+    return arith.ori(arith.cmpf(arith.CmpFPredicate.OGT, v, best),
+                     arith.cmpf(arith.CmpFPredicate.UNO, v, v))
+
+
+LOWERINGS = {
+    "tsm.max_pool2d": lower_max_pool2d,
+    "tsm.max_pool3d": lower_max_pool3d,
+    "tsm.avg_pool2d": lower_avg_pool2d,
+    "tsm.adaptive_avg_pool2d": lower_adaptive_avg_pool2d,
+    "tsm.adaptive_max_pool2d": lower_adaptive_max_pool2d,
+}

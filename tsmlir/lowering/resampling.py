@@ -1,0 +1,168 @@
+"""tsm.pad and tsm.upsample2d -> linalg (part of tsm-lower-nn).
+
+In: tsm.pad on a tensor of any rank (dynamic dims allowed: their run-time
+sizes are checked against reflect/replicate's requirements);
+tsm.upsample2d on (N, C, H, W) with static C, H, W.
+Out:
+- pad, constant: `tensor.extract_slice` for negative amounts (cropping),
+  then `tensor.pad` with the value converted to the element type.
+- pad, reflect/replicate: a `linalg.generic` whose body computes each
+  source coordinate from `linalg.index` (reflect: min(|j|, 2(n-1) - |j|);
+  replicate: clamp(j, 0, n-1), j = i - low) and reads it with `tensor.extract`.
+- upsample2d: a `linalg.generic` reading the input through constant per-row and
+  per-column source-index tables (and, for bilinear, weight tables) computed
+  here with PyTorch's formulas in its arithmetic precision.
+"""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, tensor
+
+from . import builders as b
+from .nn_support import affine, attrs, dense, linalg_index, out_sizes, pad, slice_of, \
+    static_spatial
+
+
+def lower_pad(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    a = attrs(op)
+    if a["mode"] == "constant":
+        return _constant_pad(x, a["low"], a["high"], a["value"])
+    return _edge_pad(x, a["low"], a["high"], a["mode"], b.rtt(op.result))
+
+
+def _constant_pad(x: ir.Value, low: list[int], high: list[int], value: float) -> ir.Value:
+    t = b.rtt(x)
+    crop_lo, crop_hi = [max(0, -p) for p in low], [max(0, -p) for p in high]
+    if any(crop_lo) or any(crop_hi):
+        sizes = []
+        for i, (lo, hi) in enumerate(zip(crop_lo, crop_hi)):
+            if not t.is_dynamic_dim(i):
+                sizes.append(t.shape[i] - lo - hi)
+                continue
+            kept = arith.subi(b.dim(x, i), b.index(lo + hi))
+            if lo + hi:
+                b.assert_true(arith.cmpi(arith.CmpIPredicate.sge, kept, b.index(0)),
+                              f"pad: negative padding {-lo}, {-hi} removes more than the "
+                              f"size of dim {i}")
+            sizes.append(kept)
+        x = slice_of(x, crop_lo, sizes)
+    fill = b.constant(value, t.element_type)
+    return pad(x, [max(0, p) for p in low], [max(0, p) for p in high], fill)
+
+
+def _edge_pad(x: ir.Value, low: list[int], high: list[int], mode: str,
+              result: ir.RankedTensorType) -> ir.Value:
+    t = b.rtt(x)
+    sizes = [b.dim(x, i) for i in range(t.rank)]
+    out = [arith.addi(s, b.index(lo + hi)) if result.is_dynamic_dim(i) else result.shape[i]
+           for i, (s, lo, hi) in enumerate(zip(sizes, low, high))]
+    for i, (s, lo, hi) in enumerate(zip(sizes, low, high)):
+        if isinstance(s, int) or not (lo or hi):
+            continue
+        # Reflect needs every pad < n; replicate needs a non-empty dim.
+        bound = b.index(max(lo, hi) if mode == "reflect" else 0)
+        b.assert_true(arith.cmpi(arith.CmpIPredicate.sgt, s, bound),
+                      f"pad: {mode} padding ({lo}, {hi}) of dim {i} needs a size larger "
+                      f"than {max(lo, hi) if mode == 'reflect' else 0}")
+
+    def body(_out):
+        coords = []
+        for d, (s, lo, hi) in enumerate(zip(sizes, low, high)):
+            i = linalg_index(d)
+            if lo or hi:
+                i = _source(arith.subi(i, b.index(lo)), b.as_index(s), mode)
+            coords.append(i)
+        return tensor.extract(x, coords)
+
+    return b.generic([], b.empty(out, t.element_type), [b.identity_map(t.rank)],
+                     ["parallel"] * t.rank, body)
+
+
+def _source(j: ir.Value, n: ir.Value, mode: str) -> ir.Value:
+    """Input coordinate of padded coordinate j (relative to the input start)."""
+    last = arith.subi(n, b.index(1))
+    if mode == "replicate":
+        return arith.minsi(arith.maxsi(j, b.index(0)), last)
+    mirrored = arith.maxsi(j, arith.subi(b.index(0), j))
+    return arith.minsi(mirrored, arith.subi(arith.addi(last, last), mirrored))
+
+
+def lower_upsample2d(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    a = attrs(op)
+    _, h, w = static_spatial(x)
+    sizes = out_sizes(op)
+    elem = b.rtt(x).element_type
+    i64 = ir.IntegerType.get_signless(64)
+    dims = list(zip((h, w), a["size"], (a["scale_h"], a["scale_w"])))
+    if a["mode"] == "bilinear":
+        dt = np.float64 if isinstance(elem, ir.F64Type) else np.float32
+        tables = [_linear(n, o, s, a["align_corners"], dt) for n, o, s in dims]
+        kinds = [i64, i64, elem, elem]
+    else:
+        exact = a["mode"] == "nearest-exact"
+        tables = [(_nearest(n, o, s, exact),) for n, o, s in dims]
+        kinds = [i64]
+    inputs, maps = [], []
+    for d, table in enumerate(tables):
+        for values, kind in zip(table, kinds):
+            inputs.append(dense(values, kind))
+            maps.append(affine(4, 2 + d))
+    n_in = len(kinds)
+
+    def body(*args):
+        rows, cols = args[:n_in], args[n_in:2 * n_in]
+        n, c = linalg_index(0), linalg_index(1)
+
+        def at(r, col):
+            return tensor.extract(x, [n, c, arith.index_cast(ir.IndexType.get(), r),
+                                      arith.index_cast(ir.IndexType.get(), col)])
+        if n_in == 1:
+            return at(rows[0], cols[0])
+        (r0, r1, rl0, rl1), (c0, c1, cl0, cl1) = rows, cols
+
+        def row(r):
+            return arith.addf(arith.mulf(cl0, at(r, c0)), arith.mulf(cl1, at(r, c1)))
+        return arith.addf(arith.mulf(rl0, row(r0)), arith.mulf(rl1, row(r1)))
+
+    return b.generic(inputs, b.empty(sizes, elem), maps + [b.identity_map(4)],
+                     ["parallel"] * 4, body)
+
+
+def _nearest(size: int, out: int, scale: float | None, exact: bool) -> np.ndarray:
+    """PyTorch's nearest_idx / nearest_exact_idx (float arithmetic)."""
+    o = np.arange(out)
+    if not exact and out == size:
+        return o
+    if not exact and out == 2 * size:
+        return o >> 1
+    s = np.float32(1.0 / scale) if scale else np.float32(size) / np.float32(out)
+    if exact:
+        src = np.floor(((o + 0.5) * np.float64(s)).astype(np.float32))
+    else:
+        src = np.floor(o.astype(np.float32) * s)
+    return np.minimum(src.astype(np.int64), size - 1)
+
+
+def _linear(size: int, out: int, scale: float | None, align_corners: bool, dt) -> tuple:
+    """PyTorch's linear source indices and weights along one dim, in its
+    accumulate type: (i0, i1, lambda0, lambda1)."""
+    o = np.arange(out).astype(dt)
+    if align_corners:
+        s = dt(size - 1) / dt(out - 1) if out > 1 else dt(0)
+        src = s * o
+    else:
+        s = dt(1.0 / scale) if scale else dt(size) / dt(out)
+        src = np.maximum(s * (o + dt(0.5)) - dt(0.5), dt(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
+    l1 = np.clip(src - i0.astype(dt), dt(0), dt(1)).astype(dt)
+    i1 = i0 + (i0 < size - 1)
+    return i0, i1, (dt(1) - l1).astype(dt), l1
+
+
+LOWERINGS = {
+    "tsm.pad": lower_pad,
+    "tsm.upsample2d": lower_upsample2d,
+}
