@@ -1,0 +1,106 @@
+"""scaled_dot_product_attention against eager: no mask, bool and float
+masks (broadcast over batch and heads, fully masked rows give 0), is_causal
+(square and rectangular), scale=, 2-D/3-D/4-D inputs, float64, dynamic
+batch; and the errors for what is refused (dropout_p, mask with is_causal,
+grouped-query attention, bad mask dtype)."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class Attention(torch.nn.Module):
+    def forward(self, q, k, v, bool_mask, float_mask):
+        return (F.scaled_dot_product_attention(q, k, v),
+                F.scaled_dot_product_attention(q, k, v, attn_mask=bool_mask),
+                F.scaled_dot_product_attention(q, k, v, attn_mask=float_mask),
+                F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                F.scaled_dot_product_attention(q, k, v, scale=0.3))
+
+
+def _inputs(batch, heads, lq, lk, e, ev, dtype=torch.float32):
+    lead = [d for d in (batch, heads) if d is not None]
+    q = torch.randn(*lead, lq, e, dtype=dtype)
+    k = torch.randn(*lead, lk, e, dtype=dtype)
+    v = torch.randn(*lead, lk, ev, dtype=dtype)
+    bool_mask = torch.rand(lq, lk) > 0.4
+    bool_mask[0] = False  # a fully masked row
+    float_mask = torch.randn(*lead[:1], *([1] if heads else []), lq, lk, dtype=dtype)
+    float_mask[..., -1, :] = float("-inf")
+    return [q, k, v, bool_mask, float_mask]
+
+
+@pytest.mark.parametrize("dims", [
+    (2, 3, 4, 6, 8, 5),  # 4-D, rectangular causal (lq < lk)
+    (2, None, 5, 5, 4, 4),  # 3-D
+    (None, None, 3, 7, 2, 3),  # 2-D
+    (1, 1, 1, 1, 1, 1),  # size-1 everything
+    (2, 2, 6, 3, 4, 4),  # more queries than keys
+], ids=str)
+def test_sdpa(dims):
+    check_against_eager(torch.jit.script(Attention()), _inputs(*dims))
+
+
+def test_sdpa_float64():
+    check_against_eager(torch.jit.script(Attention()), _inputs(2, 2, 3, 4, 5, 2, torch.float64))
+
+
+class Plain(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def test_sdpa_dynamic_batch_and_sequence():
+    def run(b, s):
+        return [torch.randn(b, 2, s, 8), torch.randn(b, 2, s, 8), torch.randn(b, 2, s, 4)]
+    specs = [TensorSpec((-1, 2, -1, 8)), TensorSpec((-1, 2, -1, 8)), TensorSpec((-1, 2, -1, 4))]
+    check_against_eager(torch.jit.script(Plain()), run(2, 5), input_specs=specs,
+                        runs=[run(1, 1), run(3, 9)])
+
+
+def test_sdpa_broadcasts_batch_dims():
+    q, k, v = torch.randn(2, 3, 4, 8), torch.randn(1, 3, 6, 8), torch.randn(1, 3, 6, 8)
+    check_against_eager(torch.jit.script(Plain()), [q, k, v])
+
+
+class Dropout(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)
+
+
+class CausalAndMask(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=q[0] > 0, is_causal=True)
+
+
+class Gqa(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+
+
+class IntMask(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=torch.ones(3, 3).long())
+
+
+class DynamicCausal(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+@pytest.mark.parametrize("module,q_shape,message", [
+    (Dropout(), (2, 3, 4), "dropout_p=0.1 is not supported"),
+    (CausalAndMask(), (2, 3, 4), "attn_mask must not be set when is_causal=True"),
+    (Gqa(), (1, 4, 3, 4), "enable_gqa with fewer key/value heads"),
+    (IntMask(), (2, 3, 4), "attn_mask must be bool or of the query's dtype"),
+    (DynamicCausal(), (2, -1, 4), "is_causal needs static sequence lengths"),
+], ids=["dropout", "causal_mask", "gqa", "int_mask", "dynamic_causal"])
+def test_sdpa_errors(module, q_shape, message):
+    kv_shape = q_shape[:-3] + (2,) + q_shape[-2:] if len(q_shape) == 4 else q_shape
+    specs = [TensorSpec(q_shape), TensorSpec(kv_shape), TensorSpec(kv_shape)]
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
+        tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
+    assert err.value.loc.file == __file__
