@@ -1,0 +1,129 @@
+"""1-D/3-D max pooling, average pooling and adaptive max/avg pooling against
+eager: kernel/stride/padding forms, ceil_mode, count_include_pad,
+divisor_override, uneven adaptive windows, NaN, dtypes, unbatched and
+dynamic-batch inputs, and the errors for what stays unsupported."""
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class Pools1d(nn.Module):
+    """Several 1-D pools of one input, compiled once."""
+    def forward(self, x):
+        return (F.max_pool1d(x, 3, stride=2, padding=1, ceil_mode=True),
+                F.max_pool1d(x, 2, dilation=2),
+                F.avg_pool1d(x, 3, stride=2, padding=1, ceil_mode=True),
+                F.avg_pool1d(x, 4, count_include_pad=False, padding=2),
+                F.adaptive_avg_pool1d(x, 3), F.adaptive_max_pool1d(x, 4))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 10), (1, 2, 7), (3, 9)], ids=str)
+def test_pools_1d(shape):
+    check_against_eager(torch.jit.script(Pools1d()), [torch.randn(shape)])
+
+
+def test_pools_1d_dynamic_batch():
+    check_against_eager(torch.jit.script(Pools1d()), [torch.randn(2, 3, 10)],
+                        input_specs=[TensorSpec((-1, 3, 10))], runs=[[torch.randn(1, 3, 10)]])
+
+
+MAX3D = {
+    "k2": dict(kernel_size=2),
+    "stride_pad": dict(kernel_size=3, stride=(1, 2, 2), padding=1),
+    "ceil_dilation": dict(kernel_size=(2, 3, 2), stride=2, dilation=(1, 1, 2), ceil_mode=True),
+}
+
+
+@pytest.mark.parametrize("name", MAX3D)
+def test_max_pool3d(name):
+    pool = torch.jit.script(nn.MaxPool3d(**MAX3D[name]))
+    check_against_eager(pool, [torch.randn(2, 3, 5, 6, 7)])
+
+
+def test_max_pool3d_int_unbatched_dynamic_batch():
+    pool = torch.jit.script(nn.MaxPool3d(2, padding=1))
+    check_against_eager(pool, [torch.randint(-50, 50, (2, 4, 3, 5), dtype=torch.int32)])
+    check_against_eager(pool, [torch.randn(2, 2, 4, 4, 3)],
+                        input_specs=[TensorSpec((-1, 2, 4, 4, 3))], runs=[[torch.randn(3, 2, 4, 4, 3)]])
+
+
+AVG2D = {
+    "k2": dict(kernel_size=2),
+    "k3_s2_p1": dict(kernel_size=3, stride=2, padding=1),
+    "exclude_pad_ceil": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                             count_include_pad=False),
+    "include_pad_ceil": dict(kernel_size=(2, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True),
+    "divisor": dict(kernel_size=2, stride=1, divisor_override=3),
+}
+
+
+@pytest.mark.parametrize("name", AVG2D)
+@pytest.mark.parametrize("size", [(8, 8), (7, 9)], ids=str)
+def test_avg_pool2d(name, size):
+    pool = torch.jit.script(nn.AvgPool2d(**AVG2D[name]))
+    check_against_eager(pool, [torch.randn(2, 3, *size)])
+
+
+def test_avg_pool2d_float64_traced_dynamic_batch():
+    pool = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
+    x = torch.randn(2, 3, 7, 6, dtype=torch.float64)
+    check_against_eager(torch.jit.trace(pool, x), [x], input_specs=[
+        TensorSpec((-1, 3, 7, 6), torch.float64)], runs=[[torch.randn(1, 3, 7, 6, dtype=torch.float64)]])
+
+
+ADAPTIVE = [((8, 8), (2, 4)), ((7, 11), (3, 4)), ((3, 4), (5, 6)), ((5, 5), (1, 1))]
+
+
+@pytest.mark.parametrize("size,out", ADAPTIVE, ids=str)
+def test_adaptive_max_pool2d_values_and_indices(size, out):
+    pool = torch.jit.script(nn.AdaptiveMaxPool2d(out, return_indices=True))
+    check_against_eager(pool, [torch.randn(2, 3, *size)])
+
+
+def test_adaptive_max_pool2d_ties_nan_and_dynamic_batch():
+    x = torch.zeros(2, 2, 6, 7)  # ties: the first position wins
+    x[0, 0, 1, 2] = float("nan")
+    x[1, 1, 4, 4] = x[1, 1, 5, 6] = float("nan")  # the last NaN's index
+    x[1, 0] = -float("inf")
+    pool = torch.jit.script(nn.AdaptiveMaxPool2d((3, 4), return_indices=True))
+    compiled = tsmlir.compile_module(pool, input_specs=[TensorSpec((-1, 2, 6, 7))])
+    for args in ([x], [torch.randn(3, 2, 6, 7)]):
+        got, expected = compiled(*args), pool(*args)
+        torch.testing.assert_close(got[0], expected[0], equal_nan=True)
+        torch.testing.assert_close(got[1], expected[1], rtol=0, atol=0)
+
+
+def test_traced_adaptive_max_pool2d():
+    x = torch.randn(1, 3, 9, 5)
+    check_against_eager(torch.jit.trace(nn.AdaptiveMaxPool2d((4, 3)), x), [x])
+
+
+def test_avg_pool_padding_over_half_kernel_is_refused():
+    pool = torch.jit.script(nn.AvgPool2d(2, padding=2))
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match=r"padding \[2, 2\] must have 2 values, each at most half"):
+        tsmlir.compile_module(pool, [torch.randn(1, 1, 6, 6)])
+
+
+def test_avg_pool_of_integers_is_refused():
+    pool = torch.jit.script(nn.AvgPool2d(2))
+    with pytest.raises(tsmlir.TorchScriptImportError, match="expects a floating-point input"):
+        tsmlir.compile_module(pool, [torch.ones(1, 1, 4, 4, dtype=torch.int64)])
+
+
+def test_pool_of_wrong_rank_is_refused():
+    pool = torch.jit.script(nn.MaxPool3d(2))
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match=r"expected a 4-D \(unbatched\) or 5-D \(batched\) input to max_pool3d"):
+        tsmlir.compile_module(pool, [torch.randn(2, 4, 4)])
+
+
+def test_pool_input_too_small_is_refused():
+    pool = torch.jit.script(nn.MaxPool1d(4))
+    with pytest.raises(tsmlir.TorchScriptImportError, match="output W would be 0"):
+        tsmlir.compile_module(pool, [torch.randn(1, 2, 3)])
