@@ -259,3 +259,96 @@ func.func @logsumexp$all(%x: tensor<2x3xf32>) -> tensor<f32> {
   %0 = "tsm.logsumexp"(%x) {dims = array<i64: 0, 1>, keepdim = false} : (tensor<2x3xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// cumsum: an scf.for along the scanned dim carries the running sum (a tensor
+// over the other dims, int64 for integers) and the result; each step adds
+// the input's slice with a parallel generic and inserts the sum.
+// CHECK-LABEL: func.func @cumsum$dynamic_int
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xi32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xi32>
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<4xi64>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[N]]) : tensor<?x4xi64>
+// CHECK: %[[SCAN:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[PARTIAL:.*]] = %[[ZEROS]], %[[OUT:.*]] = %[[EMPTY]]) -> (tensor<4xi64>, tensor<?x4xi64>)
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[X]][%[[K]], 0] [1, 4] [1, 1] : tensor<?x4xi32> to tensor<4xi32>
+// CHECK: %[[NEXT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[ROW]] : tensor<4xi32>) outs(%[[PARTIAL]] : tensor<4xi64>)
+// CHECK: arith.extsi %{{.*}} : i32 to i64
+// CHECK: arith.addi
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[NEXT]] into %[[OUT]][%[[K]], 0] [1, 4] [1, 1] : tensor<4xi64> into tensor<?x4xi64>
+// CHECK: scf.yield %[[NEXT]], %[[INS]]
+// CHECK: return %[[SCAN]]#1
+func.func @cumsum$dynamic_int(%x: tensor<?x4xi32>) -> tensor<?x4xi64> {
+  %0 = "tsm.cumsum"(%x) {dim = -2 : i64} : (tensor<?x4xi32>) -> tensor<?x4xi64>
+  return %0 : tensor<?x4xi64>
+}
+
+// -----
+
+// cumprod of f16 multiplies in f32 and truncates each step's row.
+// CHECK-LABEL: func.func @cumprod$half
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: linalg.fill ins(%[[ONE]] : f32) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}] [3, 1] [1, 1] : tensor<3x5xf16> to tensor<3xf16>
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.mulf
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: tensor.insert_slice %{{.*}} : tensor<3xf16> into tensor<3x5xf16>
+func.func @cumprod$half(%x: tensor<3x5xf16>) -> tensor<3x5xf16> {
+  %0 = "tsm.cumprod"(%x) {dim = 1 : i64} : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  return %0 : tensor<3x5xf16>
+}
+
+// -----
+
+// vector_norm ord 2: sum of |x|^2 as |x| * |x|, then a square root.
+// CHECK-LABEL: func.func @vector_norm$two
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[ABS:.*]] = math.absf %[[IN]] : f32
+// CHECK: %[[SQ:.*]] = arith.mulf %[[ABS]], %[[ABS]] : f32
+// CHECK: arith.addf %[[SQ]], %[[ACC]] : f32
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<3xf32>)
+// CHECK: math.sqrt
+func.func @vector_norm$two(%x: tensor<3x4xf32>) -> tensor<3xf32> {
+  %0 = "tsm.vector_norm"(%x) {ord = 2.0 : f64, dims = array<i64: 1>, keepdim = false} : (tensor<3x4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// ord inf is a max of |x| from 0; a dynamic dim is checked non-empty (no identity).
+// CHECK-LABEL: func.func @vector_norm$inf_dynamic
+// CHECK: %[[N:.*]] = tensor.dim
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ne, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[NONEMPTY]], "{{.*}}tsm.vector_norm: the inf norm of an empty tensor is undefined"
+// CHECK: linalg.generic
+// CHECK: %[[ABS:.*]] = math.absf
+// CHECK: arith.maximumf %[[ABS]], %{{.*}} : f32
+func.func @vector_norm$inf_dynamic(%x: tensor<?xf32>) -> tensor<f32> {
+  %0 = "tsm.vector_norm"(%x) {ord = 0x7FF0000000000000 : f64, dims = array<i64: 0>, keepdim = false} : (tensor<?xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Other orders: sum of |x|^p, then the 1/p-th power; ord 0 counts nonzeros.
+// CHECK-LABEL: func.func @vector_norm$three
+// CHECK-DAG: %[[THIRD:.*]] = arith.constant 0.33333333333333331 : f64
+// CHECK-DAG: %[[P:.*]] = arith.constant 3.000000e+00 : f64
+// CHECK: math.powf %{{.*}}, %[[P]] : f64
+// CHECK: math.powf %{{.*}}, %[[THIRD]] : f64
+// CHECK-LABEL: func.func @vector_norm$zero
+// CHECK: %[[NONZERO:.*]] = arith.cmpf une, %{{.*}}, %{{.*}} : f32
+// CHECK: %[[ONE:.*]] = arith.uitofp %[[NONZERO]] : i1 to f32
+// CHECK: arith.addf %[[ONE]], %{{.*}} : f32
+func.func @vector_norm$three(%x: tensor<4xf64>) -> tensor<f64> {
+  %0 = "tsm.vector_norm"(%x) {ord = 3.0 : f64, dims = array<i64: 0>, keepdim = false} : (tensor<4xf64>) -> tensor<f64>
+  return %0 : tensor<f64>
+}
+
+func.func @vector_norm$zero(%x: tensor<4xf32>) -> tensor<f32> {
+  %0 = "tsm.vector_norm"(%x) {ord = 0.0 : f64, dims = array<i64: 0>, keepdim = false} : (tensor<4xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,0 +1,113 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-lower-sort | filecheck %s
+
+// sort: a rank generic (every element against every other of its slice: an
+// extra reduction dim J reads the slice) counts the elements that come first
+// in the stable order (NaN greatest, ties by position); a select generic then
+// takes, for each output position, the element of that rank and its index.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[ALONG:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @sort$ascending
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<3x4xi64>)
+// CHECK: %[[RANKS:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALONG]], #[[ID]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[X]] : tensor<3x4xf32>, tensor<3x4xf32>) outs(%[[ZEROS]] : tensor<3x4xi64>)
+// CHECK: ^bb0(%[[XI:.*]]: f32, %[[XJ:.*]]: f32, %[[COUNT:.*]]: i64):
+// CHECK: %[[I:.*]] = linalg.index 1 : index
+// CHECK: %[[J:.*]] = linalg.index 2 : index
+// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[XJ]], %[[XI]] : f32
+// CHECK: %[[EQUAL:.*]] = arith.cmpf oeq, %[[XJ]], %[[XI]] : f32
+// CHECK: %[[EARLIER:.*]] = arith.cmpi ult, %[[J]], %[[I]] : index
+// CHECK: %[[BEFORE:.*]] = arith.ori
+// CHECK: %[[ONE:.*]] = arith.extui %[[BEFORE]] : i1 to i64
+// CHECK: arith.addi %[[COUNT]], %[[ONE]] : i64
+// CHECK: %[[SORTED:.*]]:2 = linalg.generic {indexing_maps = [#[[ALONG]], #[[ALONG]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[RANKS]] : tensor<3x4xf32>, tensor<3x4xi64>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[RANK:.*]]: i64, %[[ACC:.*]]: f32, %[[ACC_I:.*]]: i64):
+// CHECK: %[[SRC:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[POS:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[RANK]], %[[POS]] : i64
+// CHECK: %[[VAL:.*]] = arith.select %[[HIT]], %[[V]], %[[ACC]] : f32
+// CHECK: %[[IDX:.*]] = arith.select %[[HIT]], %[[SRC]], %[[ACC_I]] : i64
+// CHECK: linalg.yield %[[VAL]], %[[IDX]] : f32, i64
+// CHECK: return %[[SORTED]]#0, %[[SORTED]]#1
+func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi64>) {
+  %v, %i = "tsm.sort"(%x) {dim = -1 : i64, descending = false} : (tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi64>)
+  return %v, %i : tensor<3x4xf32>, tensor<3x4xi64>
+}
+
+// -----
+
+// topk of a dynamic dim: k is checked at run time; descending order compares
+// with sgt; the select generic's outputs have k rows.
+// CHECK-LABEL: func.func @topk$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x5xi32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5xi32>
+// CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[FITS]], "{{.*}}tsm.topk: k=2 is out of range for the size of the dim"
+// CHECK: linalg.generic
+// CHECK: arith.cmpi sgt, %{{.*}}, %{{.*}} : i32
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}}, %{{.*}} : tensor<2x5xi32>, tensor<2x5xi64>)
+func.func @topk$dynamic(%x: tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>) {
+  %v, %i = "tsm.topk"(%x) {k = 2 : i64, dim = 0 : i64} : (tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>)
+  return %v, %i : tensor<2x5xi32>, tensor<2x5xi64>
+}
+
+// -----
+
+// kthvalue reduces the dim: the select generic wants rank k - 1; keepdim
+// re-inserts the dim.
+// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @kthvalue$keepdim
+// CHECK: %[[K:.*]] = arith.constant 1 : i64
+// CHECK: %[[RANKS:.*]] = linalg.generic
+// CHECK: %[[KTH:.*]]:2 = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[KEPT]], #[[KEPT]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: ^bb0(%{{.*}}: f32, %[[RANK:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
+// CHECK: arith.cmpi eq, %[[RANK]], %[[K]] : i64
+// CHECK: tensor.expand_shape %[[KTH]]#0 {{\[}}[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
+// CHECK: tensor.expand_shape %[[KTH]]#1 {{\[}}[0, 1]] output_shape [3, 1] : tensor<3xi64> into tensor<3x1xi64>
+func.func @kthvalue$keepdim(%x: tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1xi64>) {
+  %v, %i = "tsm.kthvalue"(%x) {k = 2 : i64, dim = 1 : i64, keepdim = true} : (tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1xi64>)
+  return %v, %i : tensor<3x1xf32>, tensor<3x1xi64>
+}
+
+// -----
+
+// median of a dynamic dim: a non-empty check, the wanted rank (n - 1) / 2,
+// and a NaN of the slice wins over the element of that rank.
+// CHECK-LABEL: func.func @median$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ne, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[NONEMPTY]], "{{.*}}tsm.median: expected a non-empty dim"
+// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK: %[[HALF:.*]] = arith.divui %[[LAST]], %{{.*}} : index
+// CHECK: %[[WANTED:.*]] = arith.index_cast %[[HALF]] : index to i64
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[RANK:.*]]: i64, %[[ACC:.*]]: f32, %{{.*}}: i64):
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[RANK]], %[[WANTED]] : i64
+// CHECK: %[[ACC_NUM:.*]] = arith.cmpf ord, %[[ACC]], %[[ACC]] : f32
+// CHECK: %[[V_NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: %[[NAN_WINS:.*]] = arith.andi %[[V_NAN]]
+// CHECK: %[[RANK_WINS:.*]] = arith.andi %[[HIT]], %[[ACC_NUM]] : i1
+// CHECK: %[[TAKE:.*]] = arith.ori %[[NAN_WINS]], %[[RANK_WINS]] : i1
+// CHECK: arith.select %[[TAKE]], %[[V]], %[[ACC]] : f32
+func.func @median$dynamic(%x: tensor<?xf32>) -> (tensor<f32>, tensor<i64>) {
+  %v, %i = "tsm.median"(%x) {dim = 0 : i64} : (tensor<?xf32>) -> (tensor<f32>, tensor<i64>)
+  return %v, %i : tensor<f32>, tensor<i64>
+}
+
+// -----
+
+// A 0-d input is one element along dim 0; bool compares unsigned.
+// CHECK-LABEL: func.func @sort$zero_d_bool
+// CHECK: %[[ONE:.*]] = tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<i1> into tensor<1xi1>
+// CHECK: arith.cmpi ugt, %{{.*}}, %{{.*}} : i1
+// CHECK: %[[SORTED:.*]]:2 = linalg.generic
+// CHECK: tensor.collapse_shape %[[SORTED]]#0 [] : tensor<1xi1> into tensor<i1>
+// CHECK: tensor.collapse_shape %[[SORTED]]#1 [] : tensor<1xi64> into tensor<i64>
+func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
+  %v, %i = "tsm.sort"(%x) {dim = 0 : i64, descending = true} : (tensor<i1>) -> (tensor<i1>, tensor<i64>)
+  return %v, %i : tensor<i1>, tensor<i64>
+}
