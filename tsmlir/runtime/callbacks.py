@@ -119,6 +119,9 @@ def _print_tensor(code: int, rank: int, desc: int) -> None:
     sizes = list(d.sizes) if rank else []
     strides = list(d.strides) if rank else []
     span = 1 + sum((s - 1) * st for s, st in zip(sizes, strides)) if all(sizes) else 0
+    if span == 0:  # no element to read
+        _write(format_tensor(torch.empty(sizes, dtype=dtype)))
+        return
     storage = torch.int8 if dtype == torch.bool else dtype
     base = memref._borrow(d.aligned or 0, d.offset + span, storage, storage.itemsize)
     view = torch.as_strided(base, sizes, strides, d.offset)

@@ -1,0 +1,164 @@
+"""print / raise / assert in compiled code, compared with TorchScript.
+
+TorchScript's `print` writes to Python's `sys.stdout`, and so do the JIT's
+print callbacks: `capsys` captures both the same way.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+
+import pytest
+import torch
+
+import tsmlir
+from tsmlir.runtime.callbacks import format_float
+
+DYN_ROWS = [tsmlir.TensorSpec((-1, 3), torch.float32)]
+
+
+def _line_of(fn, text: str) -> int:
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(i for i, s in enumerate(lines) if text in s)
+
+
+def _outputs(capsys, fn, *args):
+    capsys.readouterr()
+    result = fn(*args)
+    return result, capsys.readouterr().out
+
+
+class Printer(torch.nn.Module):
+    """Every kind of value a print writes, in a loop and a data-dependent branch."""
+
+    def forward(self, x):
+        h = x * 0.5  # exact: the same digits as eager whatever the summation order
+        n = x.size(0)
+        s = x.sum().item()
+        for t in range(12):
+            if t % 5 == 0 and n > 0:
+                print("stats: ", h.mean(), h.var(), t)
+        print("consts", 1, -2, 0.1, 1.0, -0.0, 2.5e-7, 1e20, True, None, [1, 2], (3, 0.5), (7,), "s")
+        print("scalars", s, s > 0.0, n, x.shape, [n, 2], (s, n))
+        print(f"step {n}: sum={s} ok={s > 1.0}")
+        print("tensors", x, x.to(torch.float64) * 1e6, x.to(torch.int64), x > 0,
+              x.reshape(-1, 1, 3), x[:0], (x * 1000.5).sum(0), torch.zeros(2, 2, 2))
+        print()
+        if s > 100.0:
+            print("big", s)
+        else:
+            print("small", str(s), "{}|{}".format(n, "x"))
+        return h
+
+
+def test_print_matches_torchscript(capsys):
+    scripted = torch.jit.script(Printer())
+    compiled = tsmlir.compile_module(scripted, input_specs=DYN_ROWS)
+    for x in [torch.tensor([[-2.0, -1, 0], [1, 2, 6]]) / 4, torch.full((1, 3), 50.0),
+              torch.zeros(0, 3)]:
+        expected, want = _outputs(capsys, scripted, x)
+        got, text = _outputs(capsys, compiled, x)
+        assert text == want
+        torch.testing.assert_close(got, expected)
+
+
+def _float_text(v: float) -> str:
+    return str(v)
+
+
+def test_float_format_matches_torchscript():
+    to_text = torch.jit.script(_float_text)  # TorchScript's own float printing
+    for v in [0.0, -0.0, 1.0, -2.0, 0.1, 1 / 3, 2.5, 1e10, 1e16, 1e17, 2.0 ** 62, 2.0 ** 63,
+              -2.0 ** 63, 1e19, 1.5e-7, 5e-324, math.inf, -math.inf, math.nan, 123456789.125]:
+        assert format_float(v) == to_text(v), v
+
+
+class RaiseInBranch(torch.nn.Module):
+    def forward(self, x):
+        y = x * 2
+        if x.sum() > 100:
+            raise ValueError("too big")
+        return y + 1
+
+
+def test_raise_is_a_python_exception_at_the_users_line(capsys):
+    compiled = tsmlir.compile_module(RaiseInBranch(), input_specs=DYN_ROWS)
+    with pytest.raises(ValueError) as info:
+        compiled(torch.full((2, 3), 50.0))
+    e = info.value
+    assert isinstance(e, tsmlir.RuntimeCheckError)
+    assert e.message == "ValueError: too big"
+    assert e.loc.file == __file__
+    assert e.loc.line == _line_of(RaiseInBranch.forward, 'raise ValueError("too big")')
+    assert 'raise ValueError("too big")' in str(e)
+    # The module keeps working after an error.
+    x = torch.ones(4, 3)
+    torch.testing.assert_close(compiled(x), RaiseInBranch()(x))
+
+
+class AssertInLoop(torch.nn.Module):
+    """An assert that fires at a data-dependent iteration, after some prints."""
+
+    def forward(self, x):
+        h = x
+        for t in range(6):
+            h = h * 2
+            print("step", t, h.sum())
+            assert h.sum() < 100.0, "diverged"
+        return h
+
+
+def test_assert_in_a_loop_fires_at_that_iteration(capsys):
+    scripted = torch.jit.script(AssertInLoop())
+    compiled = tsmlir.compile_module(scripted, input_specs=DYN_ROWS)
+    x = torch.ones(2, 3)  # sum 6 -> 12, 24, 48, 96, 192: fails at t == 4
+    with pytest.raises(torch.jit.Error, match="AssertionError: diverged"):
+        scripted(x)
+    want = capsys.readouterr().out
+    with pytest.raises(AssertionError) as info:
+        compiled(x)
+    assert capsys.readouterr().out == want
+    assert want.count("step") == 5
+    assert info.value.message == "AssertionError: diverged"
+    assert info.value.loc.line == _line_of(AssertInLoop.forward, "assert h.sum()")
+    # Not firing: the result of the whole loop, same as eager.
+    small = torch.full((1, 3), 0.01)
+    expected, want = _outputs(capsys, scripted, small)
+    got, text = _outputs(capsys, compiled, small)
+    assert text == want
+    torch.testing.assert_close(got, expected)
+
+
+class AlwaysRaises(torch.nn.Module):
+    def forward(self, x):
+        raise RuntimeError("not implemented")
+
+
+def test_a_raise_reached_unconditionally_is_a_compile_error():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="always raises here: "
+                       "RuntimeError: not implemented") as info:
+        tsmlir.compile_module(AlwaysRaises(), [torch.ones(2)])
+    assert info.value.loc.line == _line_of(AlwaysRaises.forward, "raise RuntimeError")
+
+
+class PrintDict(torch.nn.Module):
+    def forward(self, x):
+        print({"a": 1})
+        return x
+
+
+class FormatTooFew(torch.nn.Module):
+    def forward(self, x):
+        template = "{} and {}"
+        print(template.format(x.size(0)))
+        return x
+
+
+@pytest.mark.parametrize("module, message", [
+    (PrintDict(), "cannot print a value of type dict"),
+    (FormatTooFew(), "too few arguments for format string: {} and {}"),
+])
+def test_unsupported_prints_fail_at_the_users_line(module, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as info:
+        tsmlir.compile_module(module, [torch.ones(2)])
+    assert info.value.loc.file == __file__
