@@ -2,7 +2,9 @@
 
 Type rules work on `TensorT` (a shape tuple with -1 for a dynamic dim and a
 torch dtype) so that they can use PyTorch's own promotion rules; `to_mlir` /
-`from_mlir` convert at the IR boundary.
+`from_mlir` convert at the IR boundary.  torch.uint8 is MLIR's unsigned
+`ui8` at the tensor level (so that its signedness survives to the lowering,
+which computes on it as signless i8: see `lowering.builders.convert`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ DYN = -1
 _DTYPES = {
     torch.float32: "f32", torch.float64: "f64", torch.float16: "f16",
     torch.bfloat16: "bf16", torch.int64: "i64", torch.int32: "i32",
-    torch.int16: "i16", torch.int8: "i8", torch.bool: "i1",
+    torch.int16: "i16", torch.int8: "i8", torch.uint8: "ui8", torch.bool: "i1",
 }
 _BY_NAME = {v: k for k, v in _DTYPES.items()}
 SUPPORTED_DTYPES = tuple(_DTYPES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, cf, linalg, tensor
+from mlir.dialects import arith, builtin, cf, linalg, tensor
 
 from ..diagnostics import source_loc
 from ..errors import LoweringError
@@ -54,6 +54,10 @@ def zero(elem: ir.Type) -> ir.Value:
 
 
 def constant(value: float | int | bool, elem: ir.Type) -> ir.Value:
+    if is_unsigned(elem):  # arith only takes signless integers: same bits, retagged
+        width = elem.width
+        bits = (int(value) + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))
+        return retag(arith.constant(ir.IntegerType.get_signless(width), bits), elem)
     if is_float(elem):
         return arith.constant(elem, float(value))
     if ir.IntegerType(elem).width == 1:
@@ -66,12 +70,36 @@ def filled(sizes: Sequence[IntOrValue], elem: ir.Type, value: float | int) -> ir
     return linalg.fill(constant(value, elem), outs=[init])
 
 
+def is_unsigned(t: ir.Type) -> bool:
+    return isinstance(t, ir.IntegerType) and t.is_unsigned
+
+
+def retag(v: ir.Value, to: ir.Type) -> ir.Value:
+    """The same bits as another integer type of the same width (ui8 <-> i8).
+    arith only computes on signless integers; the LLVM conversion makes every
+    integer signless, which turns these casts into no-ops that
+    reconcile-unrealized-casts removes."""
+    return builtin.unrealized_conversion_cast([to], [v])
+
+
 def convert(v: ir.Value, to: ir.Type) -> ir.Value:
     """Scalar conversion following PyTorch: floats truncate toward zero when
-    cast to integers; bool is 0/1; integers sign-extend."""
+    cast to integers; bool is 0/1; integers sign-extend, unsigned ones (uint8)
+    zero-extend; a conversion to uint8 wraps modulo 256 (floats through
+    int64, as c10's static_cast_with_inter_type does)."""
     src = v.type
     if src == to:
         return v
+    if is_unsigned(src):
+        bits = retag(v, ir.IntegerType.get_signless(src.width))
+        if is_float(to):
+            return arith.uitofp(to, bits)
+        if not is_unsigned(to) and ir.IntegerType(to).width > src.width:
+            return arith.extui(to, bits)
+        return convert(bits, to)
+    if is_unsigned(to):
+        wide = convert(v, ir.IntegerType.get_signless(64)) if is_float(src) else v
+        return retag(convert(wide, ir.IntegerType.get_signless(to.width)), to)
     if is_float(src) and is_float(to):
         if bitwidth(to) == bitwidth(src):  # f16 <-> bf16: through f32, as PyTorch does
             return arith.truncf(to, arith.extf(ir.F32Type.get(), v))

@@ -7,6 +7,7 @@ first converted to the op's compute type (the result dtype for arithmetic,
 the operands' promoted dtype for comparisons, i1 for logical ops; f16/bf16
 math computes in f32, as PyTorch does), then a per-op scalar body computes
 PyTorch's scalar semantics, and the value is converted to the result dtype.
+uint8 operands compute in i32 on zero-extended values (see `_signless`).
 Dynamic dims shared by several operands get a run-time `cf.assert` that they
 agree (broadcasting a dynamic dim is not supported and is caught by that
 assert); integer division by zero is a run-time error as in PyTorch.
@@ -61,6 +62,7 @@ def lower_elementwise(op: ir.Operation, body: Callable[..., ir.Value],
     out_t = b.rtt(op.result)
     elem = out_t.element_type
     computes = compute if isinstance(compute, list) else [compute or elem] * len(op.operands)
+    computes = [_signless(c) for c in computes]
     # Static operand dims must be 1 or equal the output's; dynamic dims vs a
     # static output dim are checked at run time.
     for v in op.operands:
@@ -88,6 +90,13 @@ def lower_elementwise(op: ir.Operation, body: Callable[..., ir.Value],
 
 
 # -- compute types ---------------------------------------------------------------
+def _signless(t: ir.Type) -> ir.Type:
+    """uint8 computes in i32 on zero-extended values (arith has no unsigned
+    types); truncating the i32 result gives uint8's wrapping arithmetic, and
+    division, comparisons, min/max, abs and sign come out unsigned."""
+    return ir.IntegerType.get_signless(32) if b.is_unsigned(t) else t
+
+
 def _promoted(op: ir.Operation) -> ir.Type:
     """The operands' promoted element type (comparisons compute in it)."""
     dtype = dtype_of(b.rtt(op.operands[0]).element_type)

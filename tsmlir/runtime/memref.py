@@ -21,7 +21,7 @@ GLOBAL_MARKER = 0xDEADBEEF
 
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
           torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
-          torch.int8: np.int8, torch.bool: np.bool_, torch.bfloat16: np.int16}
+          torch.int8: np.int8, torch.uint8: np.uint8, torch.bool: np.bool_, torch.bfloat16: np.int16}
 
 
 def descriptor_type(rank: int) -> type[ctypes.Structure]:
