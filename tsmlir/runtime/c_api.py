@@ -23,7 +23,7 @@ ELEMENT_TYPES = {
     "f16": (torch.float16, "uint16_t"), "bf16": (torch.bfloat16, "uint16_t"),
     "i64": (torch.int64, "int64_t"), "i32": (torch.int32, "int32_t"),
     "i16": (torch.int16, "int16_t"), "i8": (torch.int8, "int8_t"),
-    "i1": (torch.bool, "uint8_t"),
+    "ui8": (torch.uint8, "uint8_t"), "i1": (torch.bool, "uint8_t"),
 }
 _BY_DTYPE = {dtype: (name, ctype) for name, (dtype, ctype) in ELEMENT_TYPES.items()}
 _C_KEYWORDS = frozenset(
