@@ -1,5 +1,6 @@
 """Matmul ops against eager: every torch.matmul rank combination, mm, bmm,
-linear (with and without bias, any input rank), addmm's beta/alpha, dynamic
+linear (with and without bias, any input rank), addmm's beta/alpha,
+baddbmm/addmv/addbmm, outer/ger, einsum, nn.LSTMCell/GRUCell loops, dynamic
 leading dims and the run-time size checks."""
 import pytest
 import torch
@@ -212,3 +213,223 @@ def test_addmm_dynamic():
     runs = [[torch.randn(5), torch.randn(n, 4), torch.randn(4, 5)] for n in (2, 7)]
     check_against_eager(torch.jit.script(Addmm(0.5, 2.0)), runs[0], input_specs=specs,
                         runs=runs[1:])
+
+
+class AddmmFamily(torch.nn.Module):
+    """baddbmm, addmv and addbmm with one (beta, alpha)."""
+
+    def __init__(self, beta: float, alpha: float):
+        super().__init__()
+        self.beta, self.alpha = beta, alpha
+
+    def forward(self, s3, b1, b2, s1, m, v, s2):
+        return (torch.baddbmm(s3, b1, b2, beta=self.beta, alpha=self.alpha),
+                torch.addmv(s1, m, v, beta=self.beta, alpha=self.alpha),
+                torch.addbmm(s2, b1, b2, beta=self.beta, alpha=self.alpha))
+
+
+def _addmm_family_inputs(s3=(2, 3, 5), s1=(3,), s2=(3, 5), dtype=torch.float32):
+    def make(*shape):
+        if dtype.is_floating_point:
+            return torch.randn(shape, dtype=dtype)
+        return torch.randint(-5, 6, shape, dtype=dtype)
+    return [make(*s3), make(2, 3, 4), make(2, 4, 5), make(*s1), make(3, 6), make(6), make(*s2)]
+
+
+@pytest.mark.parametrize("beta,alpha", [(1.0, 1.0), (0.5, -2.0), (0.0, 3.0)], ids=str)
+@pytest.mark.parametrize("shapes", [{}, dict(s3=(3, 1), s1=(1,), s2=(5,)),
+                                    dict(s3=(), s1=(), s2=())], ids=["full", "broadcast", "0d"])
+def test_baddbmm_addmv_addbmm(beta, alpha, shapes):
+    check_against_eager(torch.jit.script(AddmmFamily(beta, alpha)), _addmm_family_inputs(**shapes))
+
+
+def test_addmm_family_int64_exact_and_nan_ignored_with_beta_zero():
+    check_against_eager(torch.jit.script(AddmmFamily(2.0, 3.0)),
+                        _addmm_family_inputs(dtype=torch.int64), rtol=0, atol=0)
+    inputs = _addmm_family_inputs()
+    for i in (0, 3, 6):
+        inputs[i] = torch.full_like(inputs[i], float("nan"))
+    check_against_eager(torch.jit.script(AddmmFamily(0.0, 1.0)), inputs)
+
+
+def test_addmm_family_dynamic_batch():
+    specs = [TensorSpec((-1, 3, 5)), TensorSpec((-1, 3, 4)), TensorSpec((-1, 4, 5)),
+             TensorSpec((-1,)), TensorSpec((-1, 6)), TensorSpec((6,)), TensorSpec((3, 5))]
+    runs = [[torch.randn(n, 3, 5), torch.randn(n, 3, 4), torch.randn(n, 4, 5), torch.randn(3),
+             torch.randn(3, 6), torch.randn(6), torch.randn(3, 5)] for n in (2, 1, 4)]
+    check_against_eager(torch.jit.script(AddmmFamily(0.5, 2.0)), runs[0], input_specs=specs,
+                        runs=runs[1:])
+
+
+def test_baddbmm_rejects_wrong_rank_and_batch():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="baddbmm expects 3-D and 3-D") as err:
+        tsmlir.compile_module(torch.jit.script(AddmmFamily(1.0, 1.0)),
+                              _addmm_family_inputs()[:1] + [torch.randn(3, 4)]
+                              + _addmm_family_inputs()[2:])
+    assert err.value.loc.file == __file__
+    inputs = _addmm_family_inputs()
+    inputs[2] = torch.randn(3, 4, 5)
+    with pytest.raises(tsmlir.TorchScriptImportError, match="batch sizes of mat1 and mat2 differ"):
+        tsmlir.compile_module(torch.jit.script(AddmmFamily(1.0, 1.0)), inputs)
+
+
+class Outer(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.outer(x, y), torch.ger(y, x), x.outer(x)
+
+
+@pytest.mark.parametrize("dtypes", [(torch.float32, torch.float32), (torch.int64, torch.float64),
+                                    (torch.int32, torch.int64), (torch.bool, torch.bool)], ids=str)
+@pytest.mark.parametrize("sizes", [(3, 4), (1, 1), (0, 2)], ids=str)
+def test_outer(dtypes, sizes):
+    x = (torch.randn(sizes[0]) * 5).to(dtypes[0])
+    y = (torch.randn(sizes[1]) * 5).to(dtypes[1])
+    check_against_eager(torch.jit.script(Outer()), [x, y])
+
+
+def test_outer_rejects_matrices():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="outer expects 1-D and 1-D"):
+        tsmlir.compile_module(torch.jit.script(Outer()), [torch.randn(2, 2), torch.randn(2)])
+
+
+class Einsums(torch.nn.Module):
+    def forward(self, a, b, c, d, v, w, q):
+        return (torch.einsum("ij,jk->ik", a, b), torch.einsum("bij,bjk->bik", c, d),
+                torch.einsum("i,j->ij", v, w), torch.einsum("ii->i", q), torch.einsum("ij->ji", a),
+                torch.einsum("ij->i", a), torch.einsum("ij", a), torch.einsum("ii", q),
+                torch.einsum("...ij,...jk", c, d), torch.einsum("ij,jk,kl->il", a, b, b.t()),
+                torch.einsum("b i j , j", c, v[:1]), torch.einsum("bij,bkj->bik", c, c),
+                torch.einsum("ij,ij->", a, a), torch.einsum("bij->", c))
+
+
+def _einsum_inputs(m, n, k, batch, dtype=torch.float32):
+    def make(*shape):
+        x = torch.randn(shape) * 3
+        return x.to(dtype) if dtype.is_floating_point else x.round().to(dtype)
+    return [make(m, n), make(n, k), make(batch, m, n), make(batch, n, k), make(n), make(k),
+            make(n, n)]
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 4, 5), (1, 1, 1, 1), (3, 0, 2, 2), (2, 3, 4, 0)],
+                         ids=str)
+def test_einsum(sizes):
+    check_against_eager(torch.jit.script(Einsums()), _einsum_inputs(*sizes))
+
+
+def test_einsum_float64_and_int64():
+    check_against_eager(torch.jit.script(Einsums()), _einsum_inputs(3, 2, 4, 2, torch.float64))
+    check_against_eager(torch.jit.script(Einsums()), _einsum_inputs(3, 2, 4, 2, torch.int64),
+                        rtol=0, atol=0)
+
+
+class Attention4d(torch.nn.Module):
+    def forward(self, q, k):
+        return torch.einsum("bhqd,bhkd->bhqk", q, k)
+
+
+def test_einsum_attention_scores_dynamic():
+    specs = [TensorSpec((-1, 2, -1, 8)), TensorSpec((-1, 2, -1, 8))]
+    runs = [[torch.randn(b, 2, s, 8), torch.randn(b, 2, s + 1, 8)] for b, s in ((2, 3), (1, 1))]
+    check_against_eager(torch.jit.script(Attention4d()), runs[0], input_specs=specs,
+                        runs=runs[1:])
+
+
+def test_einsum_dynamic_size_mismatch_raises():
+    compiled = tsmlir.compile_module(torch.jit.script(Attention4d()),
+                                     input_specs=[TensorSpec((2, 2, 3, -1))] * 2)
+    with pytest.raises(tsmlir.RuntimeCheckError, match="sizes of subscript 'd'"):
+        compiled(torch.randn(2, 2, 3, 4), torch.randn(2, 2, 3, 5))
+
+
+class BadEinsum(torch.nn.Module):
+    def __init__(self, equation: str):
+        super().__init__()
+        self.equation = equation
+
+    def forward(self, x, y):
+        return torch.einsum(self.equation, x, y)
+
+
+@pytest.mark.parametrize("equation,message", [
+    ("ij,jk->il", "output subscript 'l' does not appear"),
+    ("ij,jk->ik", "subscript 'j' has sizes \\[3, 4\\] that do not broadcast"),
+    ("ijk,jk->i", "subscript 'ijk' has 3 letters for operand tensor<2x3xf32>"),
+    ("ij->i", "names 1 operands, but 2 were given"),
+    ("i.j,jk->ik", "invalid subscript 'i.j'"),
+], ids=["output", "sizes", "rank", "count", "dots"])
+def test_einsum_errors(equation, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
+        tsmlir.compile_module(torch.jit.script(BadEinsum(equation)),
+                              [torch.randn(2, 3), torch.randn(4, 5)])
+    assert err.value.loc.file == __file__
+
+
+class Cells(torch.nn.Module):
+    """nn.LSTMCell / nn.GRUCell (with and without biases) stepped in a loop."""
+
+    def __init__(self, n_in: int, hidden: int):
+        super().__init__()
+        self.lstm = torch.nn.LSTMCell(n_in, hidden)
+        self.gru = torch.nn.GRUCell(n_in, hidden)
+        self.gru_nobias = torch.nn.GRUCell(n_in, hidden, bias=False)
+
+    def forward(self, xs, h, c):
+        g = h
+        g2 = h
+        for t in range(xs.size(0)):
+            h, c = self.lstm(xs[t], (h, c))
+            g = self.gru(xs[t], g)
+            g2 = self.gru_nobias(xs[t], g2)
+        return h, c, g, g2
+
+
+@pytest.mark.parametrize("steps,batch,n_in,hidden", [(3, 2, 5, 7), (1, 1, 1, 1), (2, 3, 4, 16)],
+                         ids=str)
+def test_lstm_gru_cells(steps, batch, n_in, hidden):
+    inputs = [torch.randn(steps, batch, n_in), torch.randn(batch, hidden),
+              torch.randn(batch, hidden)]
+    check_against_eager(torch.jit.script(Cells(n_in, hidden)), inputs)
+
+
+def test_lstm_gru_cells_float64_dynamic_steps_and_batch():
+    module = torch.jit.script(Cells(3, 4).double())
+    runs = [[torch.randn(s, b, 3, dtype=torch.float64), torch.randn(b, 4, dtype=torch.float64),
+             torch.randn(b, 4, dtype=torch.float64)] for s, b in ((4, 2), (1, 1), (6, 3))]
+    specs = [TensorSpec((-1, -1, 3), torch.float64), TensorSpec((-1, 4), torch.float64),
+             TensorSpec((-1, 4), torch.float64)]
+    check_against_eager(module, runs[0], input_specs=specs, runs=runs[1:])
+
+
+class RawLstmCell(torch.nn.Module):
+    def forward(self, x, h, c, w_ih, w_hh):
+        return torch.lstm_cell(x, [h, c], w_ih, w_hh)
+
+
+def test_lstm_cell_needs_constant_weights():
+    inputs = [torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4), torch.randn(16, 3),
+              torch.randn(16, 4)]
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match="weights and biases must be module parameters") as err:
+        tsmlir.compile_module(torch.jit.script(RawLstmCell()), inputs)
+    assert err.value.loc.file == __file__
+
+
+class UnbatchedLstmCell(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(3, 4)
+
+    def forward(self, x, h, c):
+        return torch.lstm_cell(x, [h, c], self.cell.weight_ih, self.cell.weight_hh)
+
+
+def test_lstm_cell_rejects_unbatched_input():
+    # nn.LSTMCell adds the batch dim itself (see test_lstm_gru_cells_unbatched).
+    with pytest.raises(tsmlir.TorchScriptImportError, match="lstm_cell expects a 2-D input"):
+        tsmlir.compile_module(torch.jit.script(UnbatchedLstmCell()),
+                              [torch.randn(3), torch.randn(4), torch.randn(4)])
+
+
+def test_lstm_gru_cells_unbatched():
+    check_against_eager(torch.jit.script(Cells(3, 4)),
+                        [torch.randn(2, 3), torch.randn(4), torch.randn(4)])

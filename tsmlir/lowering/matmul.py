@@ -206,7 +206,8 @@ def _add(x: ir.Value, y: ir.Value) -> ir.Value:
 
 def _einsum_named(terms: list[str], output: str) -> Callable | None:
     """The named linalg op of an einsum that is a plain (batch) matmul."""
-    if len(terms) != 2 or len(set("".join(terms))) != 3 + (len(output) == 3):
+    if len(terms) != 2 or len(set("".join(terms))) != 3 + (len(output) == 3) \
+            or not len(terms[0]) == len(terms[1]) == len(output):
         return None
     lhs, rhs = terms
     if len(output) == 2 and (lhs[0], lhs[1], rhs[0], rhs[1]) == (output[0], rhs[0], lhs[1], output[1]):
