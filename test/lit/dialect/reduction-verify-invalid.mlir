@@ -134,3 +134,35 @@ func.func @logsumexp$repeated_dim(%x: tensor<3x4xf32>) -> tensor<f32> {
   %0 = "tsm.logsumexp"(%x) {dims = array<i64: 0, -2>} : (tensor<3x4xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+func.func @cumsum$int_is_int64(%x: tensor<3x4xi32>) -> tensor<3x4xi32> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3x4xi64> but got tensor<3x4xi32>}}
+  %0 = "tsm.cumsum"(%x) {dim = 1 : i64} : (tensor<3x4xi32>) -> tensor<3x4xi32>
+  return %0 : tensor<3x4xi32>
+}
+
+// -----
+
+func.func @cumprod$dim_out_of_range(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'tsm.cumprod' op dimension -3 out of range for rank 2}}
+  %0 = "tsm.cumprod"(%x) {dim = -3 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @vector_norm$int(%x: tensor<3xi64>) -> tensor<i64> {
+  // expected-error @+1 {{'tsm.vector_norm' op vector_norm expects a floating-point tensor, got tensor<3xi64>}}
+  %0 = "tsm.vector_norm"(%x) {ord = 2.0 : f64, dims = array<i64: 0>} : (tensor<3xi64>) -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+func.func @vector_norm$empty_negative_order(%x: tensor<2x0xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'tsm.vector_norm' op the -1.0 norm of an empty tensor is undefined (no identity)}}
+  %0 = "tsm.vector_norm"(%x) {ord = -1.0 : f64, dims = array<i64: 1>} : (tensor<2x0xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

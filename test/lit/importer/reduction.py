@@ -127,3 +127,56 @@ try:
     print_tsm(IntMean(), [torch.arange(4)])
 except Exception as e:
     print(e)
+
+
+class Scans(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.cumsum(x, -1), torch.cumprod(i, 0), torch.cumsum(x, 0, dtype=torch.int32)
+
+
+# Scans keep dim as written; integers scan in int64; an integer dtype= casts
+# the input first and the int64 result back to that dtype.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[I:.*]]: tensor<2x3xi32>)
+# CHECK: "tsm.cumsum"(%[[X]]) {dim = -1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+# CHECK: "tsm.cumprod"(%[[I]]) {dim = 0 : i64} : (tensor<2x3xi32>) -> tensor<2x3xi64>
+# CHECK: %[[NARROW:.*]] = "tsm.cast"(%[[X]]) {dtype = "int32"} : (tensor<2x3xf32>) -> tensor<2x3xi32>
+# CHECK: %[[WIDE:.*]] = "tsm.cumsum"(%[[NARROW]]) {dim = 0 : i64} : (tensor<2x3xi32>) -> tensor<2x3xi64>
+# CHECK: "tsm.cast"(%[[WIDE]]) {dtype = "int32"} : (tensor<2x3xi64>) -> tensor<2x3xi32>
+print_tsm(Scans(), [torch.randn(2, 3), torch.zeros(2, 3, dtype=torch.int32)])
+
+
+class Norms(torch.nn.Module):
+    def forward(self, x):
+        return (torch.linalg.vector_norm(x, 3.0, [0], True), x.norm(),
+                torch.linalg.norm(x, float("inf")), torch.linalg.norm(x, "fro"))
+
+
+# Vector norms are one op with the order as an f64 attribute; the matrix inf
+# norm is the largest row sum of |x|.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK: "tsm.vector_norm"(%[[X]]) {dims = array<i64: 0>, keepdim = true, ord = 3.000000e+00 : f64} : (tensor<2x3xf32>) -> tensor<1x3xf32>
+# CHECK: "tsm.vector_norm"(%[[X]]) {dims = array<i64: 0, 1>, keepdim = false, ord = 2.000000e+00 : f64} : (tensor<2x3xf32>) -> tensor<f32>
+# CHECK: %[[ABS:.*]] = "tsm.abs"(%[[X]])
+# CHECK: %[[ROWS:.*]] = "tsm.sum"(%[[ABS]]) {dims = array<i64: 1>, keepdim = false} : (tensor<2x3xf32>) -> tensor<2xf32>
+# CHECK: "tsm.amax"(%[[ROWS]]) {dims = array<i64: 0>, keepdim = false} : (tensor<2xf32>) -> tensor<f32>
+# CHECK: "tsm.vector_norm"(%[[X]]) {dims = array<i64: 0, 1>, keepdim = false, ord = 2.000000e+00 : f64}
+print_tsm(Norms(), [torch.randn(2, 3)])
+
+
+class Moments(torch.nn.Module):
+    def forward(self, x):
+        return torch.var_mean(x, 1), torch.count_nonzero(x, 0)
+
+
+# var_mean is a var and a mean; count_nonzero sums x != 0 (bool sums are int64).
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK: %[[ZERO:.*]] = "tsm.constant"() {value = dense<0.000000e+00> : tensor<f32>}
+# CHECK: %[[MEAN:.*]] = "tsm.mean"(%[[X]]) {dims = array<i64: 1>, keepdim = false}
+# CHECK: %[[VAR:.*]] = "tsm.var"(%[[X]]) {correction = 1.000000e+00 : f64, dims = array<i64: 1>, keepdim = false}
+# CHECK: %[[NONZERO:.*]] = "tsm.ne"(%[[X]], %[[ZERO]]) : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xi1>
+# CHECK: %[[COUNT:.*]] = "tsm.sum"(%[[NONZERO]]) {dims = array<i64: 0>, keepdim = false} : (tensor<2x3xi1>) -> tensor<3xi64>
+# CHECK: return %[[VAR]], %[[MEAN]], %[[COUNT]]
+print_tsm(Moments(), [torch.randn(2, 3)])
