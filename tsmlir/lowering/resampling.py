@@ -28,8 +28,21 @@ def lower_pad(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     a = attrs(op)
     if a["mode"] == "constant":
+        t = b.rtt(x)
+        if any(not t.is_dynamic_dim(i) and t.shape[i] + min(lo, 0) + min(hi, 0) <= 0
+               for i, (lo, hi) in enumerate(zip(a["low"], a["high"]))):
+            # Nothing of x survives: a fill (tensor.pad/extract_slice of
+            # empty tensors bufferize to out-of-bounds subviews).
+            return _filled_like(op.result, x, a)
         return _constant_pad(x, a["low"], a["high"], a["value"])
     return _edge_pad(x, a["low"], a["high"], a["mode"], b.rtt(op.result))
+
+
+def _filled_like(result: ir.Value, x: ir.Value, a: dict) -> ir.Value:
+    t = b.rtt(result)
+    sizes = [arith.addi(b.dim(x, i), b.index(lo + hi)) if t.is_dynamic_dim(i) else t.shape[i]
+             for i, (lo, hi) in enumerate(zip(a["low"], a["high"]))]
+    return b.filled(sizes, t.element_type, a["value"])
 
 
 def _constant_pad(x: ir.Value, low: list[int], high: list[int], value: float) -> ir.Value:

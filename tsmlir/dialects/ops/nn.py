@@ -216,7 +216,7 @@ _UPSAMPLE_MODES = ("nearest", "nearest-exact", "bilinear")
 
 
 def _upsample2d(x: TensorT, *, size, mode, align_corners, scale_h, scale_w) -> list[TensorT]:
-    _check_pool_input(x, 2, float_only=mode == "bilinear")
+    _check_pool_input(x, 2, float_only=True)  # PyTorch has no int64/int32 upsampling
     if mode not in _UPSAMPLE_MODES:
         raise ValueError(f"mode must be one of {', '.join(_UPSAMPLE_MODES)}, got '{mode}'")
     if align_corners and mode != "bilinear":
