@@ -172,6 +172,8 @@ def coerce(desc, v) -> list[ir.Value]:
             return [v if v.type == desc.type else tensor.cast(desc.type, v)]
         return [scalars.value(v, _kind_of_type(desc.type))]
     if isinstance(desc, Seq):
+        if v is UNINIT or v is UNKNOWN:
+            return [placeholder(t) for t in slot_types(desc)]
         return [x for d, item in zip(desc.items, v) for x in coerce(d, item)]
     return []
 
@@ -278,6 +280,106 @@ def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
         return inits
     if not (cond is True or scalars.kind_of(cond) == scalars.BOOL):
         _fail(frames, f"prim::Loop: unsupported condition {cond!r}")
+    if not (isinstance(max_trip, int) and cond is True):
+        return _import_scf_loop(imp, node, body, args, env, frames)
+    # A loop controlled at compile time: as scf when its body allows it,
+    # else unrolled (it indexes or grows compile-time lists, carries tuples
+    # of tensors, iterates over a list of modules or tuples...).
+    saved = _Snapshot(env, inits)
+    n_unsupported = len(imp.unsupported)
+    block = ir.InsertionPoint.current.block
+    ops = block.operations
+    last = ops[len(ops) - 1] if len(ops) else None
+    try:
+        values = _import_scf_loop(imp, node, body, args, env, frames)
+        if len(imp.unsupported) == n_unsupported:
+            return values
+        error = None
+    except TorchScriptImportError as e:
+        error = e
+    _erase_after(block, last, [v.owner for v in imp._constants.values()])
+    lost = imp.unsupported[n_unsupported:]
+    del imp.unsupported[n_unsupported:]
+    saved.restore()
+    try:
+        return _unroll(imp, body, max_trip, inits, env, frames)
+    except _CannotUnroll:
+        if error is not None:
+            raise error from None
+        imp.unsupported.extend(lost)
+        return [UNKNOWN] * len(inits)
+
+
+_UNROLL_LIMIT = 1024
+
+
+class _CannotUnroll(Exception):
+    pass
+
+
+def _unroll(imp: "Importer", body, max_trip: int, inits: list, env: dict, frames) -> list:
+    """Run the body once per iteration at import time (the trip count and
+    the condition are compile-time values)."""
+    values, i = list(inits), 0
+    while i < max_trip:
+        if i == _UNROLL_LIMIT:
+            raise _CannotUnroll()
+        for inp, v in zip(body.inputs(), [i, *values]):
+            env[inp.unique()] = v
+        cond, *values = imp.run_block(body, env, frames)
+        i += 1
+        if cond is False:
+            break
+        if cond is not True:  # known only at run time, or downstream of an unsupported op
+            raise _CannotUnroll()
+    return values
+
+
+class _Snapshot:
+    """The contents of the compile-time containers (lists, dicts, objects)
+    reachable from `env` and `inits`, to undo a failed import of a loop."""
+
+    def __init__(self, env: dict, inits: list):
+        self.saved: list[tuple[Any, Any]] = []
+        seen: set[int] = set()
+        for v in [*env.values(), *inits]:
+            self._walk(v, seen)
+
+    def _walk(self, v, seen: set[int]) -> None:
+        if id(v) in seen:
+            return
+        if isinstance(v, list):
+            seen.add(id(v))
+            self.saved.append((v, list(v)))
+            items = v
+        elif isinstance(v, dict):
+            seen.add(id(v))
+            self.saved.append((v, dict(v)))
+            items = list(v.values())
+        elif isinstance(v, ObjectValue):
+            seen.add(id(v))
+            self.saved.append((v, dict(v.fields)))
+            items = list(v.fields.values())
+        elif isinstance(v, tuple):
+            items = v
+        else:
+            return
+        for x in items:
+            self._walk(x, seen)
+
+    def restore(self) -> None:
+        for obj, content in self.saved:
+            if isinstance(obj, list):
+                obj[:] = content
+            elif isinstance(obj, dict):
+                obj.clear()
+                obj.update(content)
+            else:
+                obj.fields = dict(content)
+
+
+def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames) -> list:
+    max_trip, cond, *inits = args
     counted = cond is True and _is_constant_true(list(body.outputs())[0])
     descs = [_initial(v, counted, frames) for v in inits]
     n_unsupported = len(imp.unsupported)

@@ -303,9 +303,10 @@ def _is_supported(node: torch._C.Node) -> bool:
 
 def _schema_name(node: torch._C.Node) -> str:
     try:
-        return node.schema().split("(")[0]
+        name = node.schema().split("(")[0]
     except RuntimeError:  # prim:: nodes have no schema
         return node.kind()
+    return name or node.kind()  # "(no schema)"
 
 
 def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
@@ -457,10 +458,31 @@ def _prim_dict(imp, node, args, env, frames):
     keys, values = args[0::2], args[1::2]
     if not all(isinstance(k, str) for k in keys):
         key_type = node.output().type().getKeyType().annotation_str
+        # TorchScript gives DictConstruct no position: its keys' constants have it.
+        own = next((f for f in map(node_frame, (v.node() for v in node.inputs())) if f), None)
         imp.unsupported.append((f"prim::DictConstruct (Dict[{key_type}, ...]: only str keys "
-                                "known at compile time are supported)", user_frame(frames)))
+                                "known at compile time are supported)",
+                                user_frame([own, *frames] if own else frames)))
         return UNKNOWN
     return dict(zip(keys, values))
+
+
+def _set_item(imp, node, args, env, frames):
+    """`d[k] = v` / `xs[i] = v` on a compile-time dict or list (in place)."""
+    container, key, value = args
+    if isinstance(container, list) and not isinstance(key, int):
+        imp.unsupported.append(("aten::_set_item.t (a list indexed at run time)",
+                                user_frame(frames)))
+        return UNKNOWN
+    if not isinstance(container, (list, dict)):
+        raise TorchScriptImportError(f"item assignment on {_describe(container)} is not supported",
+                                     user_frame(frames))
+    try:
+        container[key] = value
+    except IndexError:
+        raise TorchScriptImportError(f"list assignment index {key} out of range",
+                                     user_frame(frames)) from None
+    return container
 
 
 def _aten_is(imp, node, args, env, frames):
@@ -549,6 +571,7 @@ _PRIM = {
     "aten::__is__": _aten_is,
     "aten::__isnot__": _aten_is,
     "prim::unchecked_cast": _unchecked_cast,
+    "aten::_set_item": _set_item,
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,

@@ -25,9 +25,10 @@ from mlir.execution_engine import ExecutionEngine
 
 from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
-from ..specs import Literal, NamedTupleResult, ScalarResult, ScalarSpec, TensorSpec, describe
+from ..specs import (Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static, TensorSpec,
+                     describe)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
-from . import memref, native_libs
+from . import callbacks, memref, native_libs
 
 SHARED_LIBS = [mlir.__path__[0] + "/lib/libmlir_c_runner_utils.so"]
 
@@ -61,6 +62,8 @@ class JitFunction:
         self._callback = _CALLBACK_TYPE(self._errors.append)
         if self.messages:
             self.engine.raw_register_runtime(CALLBACK, ctypes.cast(self._callback, ctypes.c_void_p))
+        with ctx:  # print callbacks; the exception of a failed check or raise
+            self._effects = callbacks.JitCallbacks(self.engine, module, self.messages)
         addr = self.engine.raw_lookup("_mlir_ciface_" + name)
         if not addr:
             raise TsmlirError(f"compiled code has no entry point '{name}'")
@@ -88,6 +91,8 @@ class JitFunction:
         self._packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
 
     def check(self, args: Sequence[Any]) -> None:
+        if len(args) < len(self.specs) and all(_is_fixed(s) for s in self.specs[len(args):]):
+            return self.check(_with_defaults(args, self.specs))
         if len(args) != len(self.specs):
             raise InputError(f"{self.name}() takes {len(self.specs)} argument(s), got {len(args)}")
         for i, (a, s) in enumerate(zip(args, self.specs)):
@@ -107,6 +112,8 @@ class JitFunction:
 
     def __call__(self, *args):
         self.check(args)
+        if len(args) < len(self.specs):  # trailing arguments fixed at compile time left out
+            args = _with_defaults(args, self.specs)
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
         params = [self._state[p] for p in self.params]
         with self._lock:
@@ -140,7 +147,8 @@ class JitFunction:
             desc, t = self._result_descs[i], self.result_types[i]
             ctype = _CTYPES[py]
             flat[i] = py(ctype.from_address(desc.aligned + desc.offset * t.dtype.itemsize).value)
-            alloc = desc.allocated or 0
+        for i in self._scalar_results:  # after every read: results may share a buffer
+            alloc = self._result_descs[i].allocated or 0
             if alloc not in keep:
                 _LIBC.free(alloc)
                 keep.add(alloc)
@@ -149,6 +157,14 @@ class JitFunction:
 _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
 _CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}
+
+
+def _is_fixed(spec) -> bool:
+    return spec is None or isinstance(spec, Static)
+
+
+def _with_defaults(args: Sequence[Any], specs: list) -> tuple:
+    return tuple(args) + tuple(None if s is None else s.value for s in specs[len(args):])
 
 
 def _check_tensor(a, s: TensorSpec, where: str) -> None:

@@ -1,0 +1,132 @@
+"""Modules as programs against eager: submodules, `@torch.jit.export`
+methods compiled next to forward (`methods=`), NamedTuple results, and
+parameters kept as run-time inputs (`freeze=False`) swapped with
+`load_state_dict` without recompiling."""
+from typing import NamedTuple
+
+import pytest
+import torch
+
+import tsmlir
+from tsmlir import TensorSpec
+
+
+class EncoderOutput(NamedTuple):
+    hidden: torch.Tensor
+    pooled: torch.Tensor
+    steps: int
+
+
+class Encoder(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Linear(6, 8)
+        self.blocks = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                                          torch.nn.Linear(8, 8))
+        self.head = torch.nn.Linear(8, 3)
+        self.register_buffer("shift", torch.linspace(-1.0, 1.0, 8))
+
+    def forward(self, x) -> EncoderOutput:
+        h = self.encode(x)
+        return EncoderOutput(h, self.head(h.mean(0)), x.size(0))
+
+    @torch.jit.export
+    def encode(self, x):
+        return self.blocks(torch.tanh(self.embed(x))) + self.shift
+
+    @torch.jit.export
+    def classify(self, h, temperature: float):
+        return torch.softmax(self.head(h) / temperature, -1)
+
+
+def _same(got, expected):
+    assert type(got) is type(expected)
+    if isinstance(expected, tuple):
+        for g, e in zip(got, expected):
+            _same(g, e)
+    elif isinstance(expected, torch.Tensor):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+    else:
+        assert got == expected
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    torch.manual_seed(0)
+    return Encoder().eval()
+
+
+def test_exported_methods_and_namedtuple_output(encoder):
+    x, h = torch.randn(5, 6), torch.randn(2, 8)
+    compiled = tsmlir.compile_module(encoder, input_specs=[TensorSpec((-1, 6))],
+                                     methods={"encode": [x], "classify": [h, 2.0]})
+    with torch.no_grad():
+        for xs in (x, x[:2]):
+            out = compiled(xs)
+            assert isinstance(out, EncoderOutput)
+            _same(out, encoder(xs))
+        _same(compiled.encode(x), encoder.encode(x))
+        _same(compiled.classify(h, 0.5), encoder.classify(h, 0.5))
+    assert set(compiled.functions) == {"forward", "encode", "classify"}
+    with pytest.raises(tsmlir.InputError, match=r"encode\(\) argument 0: dim 0 must be 5"):
+        compiled.encode(x[:2])
+    with pytest.raises(tsmlir.InputError, match=r"classify\(\) argument 1: expected a Python "
+                                                r"float, got str"):
+        compiled.classify(h, "hot")
+    with pytest.raises(AttributeError, match="no compiled method 'decode'"):
+        compiled.decode(x)
+
+
+def test_only_the_listed_methods_are_compiled(encoder):
+    compiled = tsmlir.compile_module(encoder, methods={"encode": [torch.zeros(1, 6)]})
+    with pytest.raises(tsmlir.InputError, match="'forward' was not compiled"):
+        compiled(torch.zeros(1, 6))
+    with pytest.raises(tsmlir.TorchScriptImportError, match="no TorchScript method 'decode'"):
+        tsmlir.compile_module(encoder, methods={"decode": [torch.zeros(1, 6)]})
+
+
+def test_parameters_as_runtime_arguments(encoder):
+    x = torch.randn(4, 6)
+    compiled = tsmlir.compile_module(encoder, [x], freeze=False, methods={"encode": [x]})
+    with torch.no_grad():
+        _same(compiled(x), encoder(x))
+        other = Encoder().eval()
+        for p in other.parameters():
+            p.data.normal_()
+        other.shift.data.fill_(3.0)
+        compiled.load_state_dict(other.state_dict())  # no recompilation
+        _same(compiled(x), other(x))
+        _same(compiled.encode(x), other.encode(x))
+        # a partial update, e.g. one fine-tuned layer
+        compiled.load_state_dict({"head.bias": torch.ones(3)}, strict=False)
+        other.head.bias.data.fill_(1.0)
+        _same(compiled(x), other(x))
+    assert set(compiled.state_dict()) == set(encoder.state_dict())
+
+
+@pytest.mark.parametrize("state, strict, message", [
+    ({"head.bias": torch.ones(4)}, False, r"'head.bias' has shape \(4,\).*compiled for shape \(3,\)"),
+    ({"head.bias": torch.ones(3, dtype=torch.float64)}, False, "dtype torch.float64"),
+    ({"nope": torch.ones(3)}, False, "unexpected key"),
+    ({"head.bias": torch.ones(3)}, True, "missing key"),
+])
+def test_bad_state_dicts_are_rejected(encoder, state, strict, message):
+    compiled = _runtime_weights(encoder)
+    with pytest.raises(tsmlir.InputError, match=message):
+        compiled.load_state_dict(state, strict=strict)
+
+
+def test_frozen_modules_refuse_new_weights(encoder):
+    compiled = tsmlir.compile_module(encoder, methods={"encode": [torch.zeros(1, 6)]})
+    with pytest.raises(tsmlir.InputError, match="freeze=False"):
+        compiled.load_state_dict(encoder.state_dict())
+
+
+_CACHE = {}
+
+
+def _runtime_weights(encoder):
+    if "rt" not in _CACHE:
+        _CACHE["rt"] = tsmlir.compile_module(encoder, methods={"encode": [torch.zeros(1, 6)]},
+                                             freeze=False)
+    return _CACHE["rt"]
