@@ -74,6 +74,8 @@ def lower_slice(op: ir.Operation) -> ir.Value:
         size = arith.ceildivsi(diff, b.index(step)) if step != 1 else diff
     offsets = [first if d == dim else 0 for d in range(t.rank)]
     sizes = [size if d == dim else b.dim(x, d) for d in range(t.rank)]
+    if 0 in sizes:  # nothing to read (and a static slice of an empty dim does not verify)
+        return b.empty(sizes, t.element_type)
     dyn_off, static_off = _mixed(offsets)
     dyn_sizes, static_sizes = _mixed(sizes)
     strides = [step if d == dim else 1 for d in range(t.rank)]
@@ -88,12 +90,13 @@ def lower_expand(op: ir.Operation) -> ir.Value:
     shape, from_dims = _ints(op, "shape"), _ints(op, "from_dims")
     t = b.rtt(x)
     rank, lead = len(shape), len(shape) - t.rank
-    sizes = [b.dim(src, f) if s == DYNAMIC else s for s, f in zip(shape, from_dims)]
+    sizes = [s if s != -1 else b.dim(x, -2 - f) if f <= -2 else b.dim(src, f)
+             for s, f in zip(shape, from_dims)]
     exprs = []
     for j in range(t.rank):
         i = j + lead
         if t.is_dynamic_dim(j):
-            if not (src == x and from_dims[i] == j):
+            if not (src == x and from_dims[i] == j or from_dims[i] == -2 - j):
                 b.assert_same_size(b.dim(x, j), b.as_index(sizes[i]), op.name,
                                    f"dynamic dim {j} of the input must equal its expanded size "
                                    "(broadcasting a dynamic dim of size 1 is not supported)")
@@ -296,20 +299,23 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     bounds = [b.as_index(b.dim(x, dim + c)) for c in range(k)]
     _check_indices(coords, bounds, True, f"{op.name}: index out of range")
     read = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
-    for d, (want, have) in enumerate(zip(read, _sizes(values))):
-        if not (isinstance(want, int) and isinstance(have, int)):
-            b.assert_same_size(b.as_index(have), b.as_index(want), op.name,
+    lead = len(read) - vt.rank
+    for d in range(vt.rank):  # a dynamic dim of values must not broadcast
+        want, have = read[lead + d], b.dim(values, d)
+        if not isinstance(have, int):
+            b.assert_same_size(have, b.as_index(want), op.name,
                                f"size {d} of values must match the indexed elements")
 
     def body(ivs, acc):
         batch = ivs[dim:dim + nb]
         at = [_wrapped(tensor.extract(coords, batch + [b.index(c)]), bounds[c]) for c in range(k)]
         target = ivs[:dim] + at + ivs[dim + nb:]
-        value = tensor.extract(values, ivs)
+        value = tensor.extract(values, [b.index(0) if vt.shape[d] == 1 else ivs[lead + d]
+                                        for d in range(vt.rank)])
         if accumulate:
             value = _combine("add", tensor.extract(acc, target), value)
         return tensor.insert(value, acc, target)
-    return _loops([b.dim(values, d) for d in range(vt.rank)], x, body)
+    return _loops(read, x, body)
 
 
 LOWERINGS = {

@@ -9,7 +9,8 @@ is a run-time error (checked before any element is read or written).
   (start/end may be negative or past the end; they are clamped), so that a
   dynamic dim is sliced with the same rule at run time.
 - `tsm.expand` is `tsm.reshape`'s twin for broadcasting: a dynamic result
-  dim takes the size of dim from_dims[i] of `sizes_of` (x when absent).
+  dim takes the size of dim from_dims[i] of `sizes_of` (x when absent), or
+  of dim j of x itself when from_dims[i] = -2 - j.
 - `tsm.index` reads x at the coordinates given by the last dim of `indices`
   (k coordinates for dims dim..dim+k-1): the one op behind index_select,
   embedding and advanced indexing `x[i, j]`; `tsm.index_put` writes there.
@@ -51,7 +52,11 @@ def _expand(x: TensorT, sizes_of: TensorT | None = None, *, shape, from_dims) ->
                          f"{len(from_dims)} entries)")
     lead = len(shape) - x.rank
     for i, (size, f) in enumerate(zip(shape, from_dims)):
-        if size == DYN:
+        if size == DYN and f <= -2:  # a dim of x itself while sizes_of gives the others
+            if not 0 <= -2 - f < x.rank or x.shape[-2 - f] != DYN:
+                raise ValueError(f"result dim {i} takes its size from dim {-2 - f} of x, which "
+                                 f"is not a dynamic dim of {x}")
+        elif size == DYN:
             if not 0 <= f < src.rank or src.shape[f] != DYN:
                 raise ValueError(f"result dim {i} takes its size from dim {f}, which is not a "
                                  f"dynamic dim of {src}")
@@ -109,9 +114,10 @@ def _index_put(x: TensorT, indices: TensorT, values: TensorT, *, dim, accumulate
     (read,) = _index(x, indices, dim=dim)
     if values.dtype != x.dtype:
         raise ValueError(f"values {values} must have the dtype of {x}")
-    if values.rank != read.rank or any(v != r and DYN not in (v, r)
-                                       for v, r in zip(values.shape, read.shape)):
-        raise ValueError(f"values {values} must have the shape of the indexed elements {read}")
+    lead = read.rank - values.rank
+    if lead < 0 or any(v not in (1, r) and DYN not in (v, r)
+                       for v, r in zip(values.shape, read.shape[lead:])):
+        raise ValueError(f"values {values} do not broadcast to the indexed elements {read}")
     return [x]
 
 
@@ -163,8 +169,8 @@ OPS = define("data_movement", [
                 "aten::repeat(Tensor self, SymInt[] repeats) -> Tensor",
                 "aten::tile(Tensor self, SymInt[] dims) -> Tensor"),
           doc="Broadcast of x (aligned right) to `shape`; a dynamic result dim takes the size of "
-              "dim from_dims[i] of sizes_of (x when absent); a dynamic input dim must equal its "
-              "result size at run time (checked)."),
+              "dim from_dims[i] of sizes_of (x when absent; -2 - j: dim j of x); a dynamic input dim "
+              "must equal its result size at run time (checked)."),
     OpDef("flip", ("x",), _flip, attrs=(Attr("dims", "ints"),),
           aten=("aten::flip(Tensor self, int[] dims) -> Tensor",),
           doc="x reversed along each of dims (non-negative, distinct)."),
@@ -189,7 +195,7 @@ OPS = define("data_movement", [
           attrs=(Attr("dim", "int"), Attr("accumulate", "bool")),
           aten=("aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",),
           doc="x with the elements tsm.index would read replaced by (accumulate: incremented "
-              "by) values, which has their shape; with repeated indices and no accumulate, "
+              "by) values, broadcast to their shape; with repeated indices and no accumulate, "
               "which write wins is unspecified (as in PyTorch)."),
     OpDef("gather", ("x", "index"), _gather, attrs=(Attr("dim", "int"),),
           aten=("aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",),

@@ -88,15 +88,18 @@ def _narrow(cx: NodeContext, x, dim, start, length):
     d = _dim(cx, dim, t.rank)
     start, length = _int(cx, start, "the start"), _int(cx, length, "the length")
     n = t.shape[d]
-    if n == DYN:
-        if start < 0:
-            cx.fail(f"a negative start ({start}) on dynamic dim {d} is not supported")
-    elif not -n <= start <= n:
-        cx.fail(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
-    elif start % max(n, 1) + length > n or length < 0:
-        cx.fail(f"start ({start % max(n, 1)}) + length ({length}) exceeds dimension size ({n}).")
-    start = start % n if n not in (DYN, 0) else start
-    return slice_of(cx, x, d, start, start + length)
+    if length < 0:
+        cx.fail("narrow(): length must be non-negative.")
+    if n != DYN:
+        if not -n <= start <= n:
+            cx.fail(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+        if start % max(n, 1) + length > n:
+            cx.fail(f"start ({start % max(n, 1)}) + length ({length}) exceeds dimension size ({n}).")
+    if n != DYN:
+        start = start % n if n else 0
+    # A negative start counts from the end: its end is the dim's end when it reaches 0.
+    end = start + length if start >= 0 or start + length < 0 else INT64_MAX
+    return slice_of(cx, x, d, start, end)
 
 
 def _pieces(cx: NodeContext, x, dim, sizes_of_meta):
@@ -169,8 +172,9 @@ def expand_to(cx: NodeContext, x: ir.Value, sizes) -> ir.Value:
             if s.tensor == x and s.dim == i - lead:
                 s = -1
             elif s.tensor == x and source is not None:
-                cx.fail("expanding to sizes of the input and of another tensor together is "
-                        "not supported")
+                shape.append(DYN)
+                from_dims.append(-2 - s.dim)
+                continue
             else:
                 shape.append(DYN)
                 from_dims.append(s.dim)
@@ -180,11 +184,8 @@ def expand_to(cx: NodeContext, x: ir.Value, sizes) -> ir.Value:
             if have is None:
                 cx.fail(f"the expanded size of the tensor (-1) isn't allowed in a leading, "
                         f"non-existing dimension {i}")
-            if have == DYN and source is not None:
-                cx.fail("keeping a dynamic dim (-1) while expanding to sizes of another tensor "
-                        "is not supported")
             shape.append(have)
-            from_dims.append(i - lead if have == DYN else DYN)
+            from_dims.append(DYN if have != DYN else i - lead if source is None else -2 - (i - lead))
             continue
         if s < 0:
             cx.fail(f"invalid size {s} at dim {i}")
@@ -194,8 +195,8 @@ def expand_to(cx: NodeContext, x: ir.Value, sizes) -> ir.Value:
                     f"{_show_sizes(sizes)}.  Tensor sizes: {_show_sizes(_sizes_of(x, t.shape))}")
         shape.append(s)
         from_dims.append(DYN)
-    if tuple(shape) == t.shape and source is None and all(
-            f in (DYN, i) for i, f in enumerate(from_dims)):
+    if tuple(shape) == t.shape and all(
+            f in (DYN, -2 - i) or f == i and source is None for i, f in enumerate(from_dims)):
         return x
     return cx.build("expand", x, source, shape=shape, from_dims=from_dims)
 
@@ -355,15 +356,32 @@ def _coordinates(cx: NodeContext, tensors: list[ir.Value]) -> ir.Value:
         if len(tensors) > 1 and cx.type(v).dtype != torch.int64:
             v = cx.build("cast", v, dtype="int64")
         if len(tensors) > 1 and cx.type(v).shape != shape:
-            if DYN in shape:
-                cx.fail("broadcasting index tensors with dynamic dims is not supported")
-            v = expand_to(cx, v, list(shape))
+            v = expand_to(cx, v, _broadcast_sizes(cx, v, shape, tensors))
         sizes = _sizes_of(v, cx.type(v).shape)
         cols.append(reshape_to(cx, v, sizes + [1]))
     out = cols[0]
     for c in cols[1:]:
         out = cx.build("cat", out, c, dim=len(shape))
     return out
+
+
+def _broadcast_sizes(cx: NodeContext, v: ir.Value, shape, tensors) -> list:
+    """Sizes expanding v to the broadcast shape; a dynamic dim is read from
+    a tensor that has it."""
+    vt = cx.type(v)
+    lead = len(shape) - vt.rank
+    sizes = []
+    for r, size in enumerate(shape):
+        have = vt.shape[r - lead] if r >= lead else None
+        if have == size or have == DYN:
+            sizes.append(-1)
+        elif size != DYN:
+            sizes.append(size)
+        else:
+            aligned = [(w, r - len(shape) + cx.type(w).rank) for w in tensors]
+            provider, d = next((w, d) for w, d in aligned if d >= 0 and cx.type(w).shape[d] == DYN)
+            sizes.append(DynSize(provider, d))
+    return sizes
 
 
 def _advanced(cx: NodeContext, x, indices) -> tuple[int, ir.Value]:
@@ -419,7 +437,8 @@ def _embedding(cx: NodeContext, weight, indices, padding_idx=-1, scale_grad_by_f
 
 
 def _values_for(cx: NodeContext, x, values, read: TensorT) -> ir.Value:
-    """values cast to x's dtype and broadcast to the shape of the indexed elements."""
+    """values cast to x's dtype (0-d only, as PyTorch) and checked to broadcast
+    to the shape of the indexed elements."""
     xt = cx.type(x)
     values = cx.tensor(values, x)
     vt = cx.type(values)
@@ -428,13 +447,12 @@ def _values_for(cx: NodeContext, x, values, read: TensorT) -> ir.Value:
             cx.fail(f"Index put requires the source and destination dtypes match, got "
                     f"{xt.dtype} for the destination and {vt.dtype} for the source.")
         values = cx.build("cast", values, dtype=str(xt.dtype).split(".")[1])
-    vt = cx.type(values)
-    if vt.shape == read.shape:
-        return values
-    if DYN in read.shape:
-        cx.fail(f"values {vt} must have the shape of the indexed elements {read} when that "
-                "shape is dynamic (broadcasting them is not supported)")
-    return expand_to(cx, values, list(read.shape))
+    lead = read.rank - vt.rank
+    if lead < 0 or any(v not in (1, r) and DYN not in (v, r)
+                       for v, r in zip(vt.shape, read.shape[lead:])):
+        cx.fail(f"shape mismatch: value tensor of shape {list(vt.shape)} cannot be broadcast "
+                f"to indexing result of shape {list(read.shape)}")
+    return values
 
 
 def _index_put(cx: NodeContext, x, indices, values, accumulate=False):

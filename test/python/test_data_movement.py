@@ -1,0 +1,377 @@
+"""Data-movement ops against eager: slices (slice/narrow/split/chunk/unbind),
+broadcasts (expand/expand_as/broadcast_to/repeat/tile), flip/roll/triu/tril,
+gathers (x[idx], index_select, embedding, gather), scatters (x[idx] = v,
+index_put_, scatter, scatter_add), the views movedim/view_as/unflatten, across
+dtypes, 0-d/size-1/empty/odd shapes, dynamic dims, and every error path."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+DTYPES = [torch.float32, torch.int64, torch.int32, torch.bool, torch.float64]
+
+
+def sample(shape, dtype=torch.float32):
+    if dtype == torch.bool:
+        return torch.rand(shape) > 0.5
+    if dtype.is_floating_point:
+        return torch.randn(shape, dtype=dtype)
+    return torch.randint(-100, 100, shape, dtype=dtype)
+
+
+# -- slices --------------------------------------------------------------------------------------
+class Slices(torch.nn.Module):
+    def forward(self, x):
+        return (x[1:], x[-2:], x[:, 1:-1:2], x[:, ::3], x[:-1, -100:100], x[2:1],
+                x.narrow(1, -1, 1), x[:, 0:x.size(1)] + x[:, :])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("shape", [(5, 7), (1, 1), (0, 4), (3, 2)], ids=str)
+def test_slices(shape, dtype):
+    check_against_eager(Slices(), [sample(shape, dtype)])
+
+
+def test_slices_dynamic():
+    specs = [TensorSpec((-1, -1))]
+    runs = [[torch.randn(s)] for s in [(1, 1), (2, 9), (0, 3), (6, 2)]]
+    check_against_eager(Slices(), [torch.randn(5, 7)], input_specs=specs, runs=runs)
+
+
+class Pieces(torch.nn.Module):
+    def forward(self, x):
+        a, b, c = x.chunk(3, dim=-1)
+        return (a, b * 2, c, x.split(2), x.split([1, 2, 4], 1), torch.unbind(x, 1),
+                x.split_with_sizes([3, 0, 2], 0), x.chunk(4, 0))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.bool], ids=str)
+def test_split_chunk_unbind(dtype):
+    check_against_eager(Pieces(), [sample((5, 7), dtype)])
+
+
+class PiecesOdd(torch.nn.Module):
+    def forward(self, x):
+        return x.chunk(3, 0), x.split(4, -1), torch.unbind(x, -1), x.chunk(2, 1)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 5), (0, 3), (7, 4)], ids=str)
+def test_split_odd_sizes(shape):
+    check_against_eager(PiecesOdd(), [torch.randn(shape)])
+
+
+class Unbind0(torch.nn.Module):
+    def forward(self, x):
+        a, b = x.unbind(0)
+        return a + b
+
+
+def test_unbind_to_0d_and_dynamic_other_dims():
+    check_against_eager(Unbind0(), [torch.randn(2)])
+    check_against_eager(Unbind0(), [torch.randn(2, 3)], input_specs=[TensorSpec((2, -1))],
+                        runs=[[torch.randn(2, n)] for n in (0, 1, 5)])
+
+
+class QKV(torch.nn.Module):
+    """The transformer block's split of a fused projection."""
+
+    def forward(self, x):
+        q, k, v = x.chunk(3, dim=-1)
+        return torch.softmax(q @ k.t(), -1) @ v
+
+
+def test_chunk_qkv_dynamic_rows():
+    check_against_eager(QKV(), [torch.randn(8, 24)], input_specs=[TensorSpec((-1, 24))],
+                        runs=[[torch.randn(n, 24)] for n in (1, 5)])
+
+
+# -- broadcasts --------------------------------------------------------------------------------
+class Expands(torch.nn.Module):
+    def forward(self, x, y):
+        return (x.expand(2, 3, 4), x.expand(-1, 4), y.expand_as(x), torch.broadcast_to(y, [2, 3, 4]),
+                x.repeat(2, 1), x.repeat(1, 2, 3), y.tile((2, 2)), x.tile((2,)), x.repeat(0, 1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_expand_repeat_tile(dtype):
+    check_against_eager(Expands(), [sample((3, 4), dtype), sample((3, 1), dtype)])
+
+
+class ExpandDyn(torch.nn.Module):
+    def forward(self, x, y):
+        return x.expand(y.size(0), -1) + y, y.repeat(2, 3), x.expand_as(y), y.expand(2, -1, -1)
+
+
+def test_expand_repeat_dynamic():
+    specs = [TensorSpec((1, 4)), TensorSpec((-1, 4))]
+    runs = [[torch.randn(1, 4), torch.randn(n, 4)] for n in (1, 5)]
+    check_against_eager(ExpandDyn(), [torch.randn(1, 4), torch.randn(3, 4)], input_specs=specs,
+                        runs=runs)
+
+
+class ExpandKeep(torch.nn.Module):
+    def forward(self, x):
+        return x.expand(3, -1, -1), x.expand(3, x.size(0), x.size(1))
+
+
+def test_expand_keeps_dynamic_dim_and_checks_sizes():
+    compiled = check_against_eager(ExpandKeep(), [torch.randn(2, 4)],
+                                   input_specs=[TensorSpec((-1, 4))],
+                                   runs=[[torch.randn(n, 4)] for n in (0, 1, 6)])
+    assert compiled(torch.randn(5, 4))[0].shape == (3, 5, 4)
+
+
+class ExpandOther(torch.nn.Module):
+    def forward(self, x, y):
+        return x.expand_as(y)
+
+
+def test_expand_dynamic_input_dim_checked_at_run_time():
+    specs = [TensorSpec((-1, 4)), TensorSpec((-1, 4))]
+    runs = [[torch.randn(n, 4), torch.randn(n, 4)] for n in (1, 3)]
+    compiled = check_against_eager(ExpandOther(), runs[0], input_specs=specs, runs=runs[1:])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="dynamic dim 0 of the input must equal"):
+        compiled(torch.randn(1, 4), torch.randn(3, 4))
+
+
+# -- flips, rolls, triangles ---------------------------------------------------------------------
+class Permutes(torch.nn.Module):
+    def forward(self, x):
+        return (x.flip(0), x.flip([-1, 0]), x.roll(1, 0), x.roll((-3, 5), (1, 0)), x.roll(2),
+                torch.triu(x), torch.tril(x, -1), x.triu(2), x.tril(1), x.movedim(0, -1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("shape", [(3, 4), (1, 5), (0, 3), (2, 3, 4), (5, 2)], ids=str)
+def test_flip_roll_triangles(shape, dtype):
+    check_against_eager(Permutes(), [sample(shape, dtype)])
+
+
+def test_flip_roll_triangles_dynamic():
+    runs = [[torch.randn(s)] for s in [(1, 1), (4, 2), (0, 3), (3, 7)]]
+    check_against_eager(Permutes(), [torch.randn(3, 4)], input_specs=[TensorSpec((-1, -1))],
+                        runs=runs)
+
+
+class Views(torch.nn.Module):
+    def forward(self, x, y):
+        return (x.view_as(y), x.reshape_as(y), x.unflatten(1, (2, -1)), x.movedim((0, 1), (1, 0)),
+                x.clone() + 0, torch.movedim(x.unflatten(1, [2, 3]), 2, 0), x.contiguous())
+
+
+def test_views():
+    check_against_eager(Views(), [torch.randn(4, 6), torch.randn(2, 12)])
+    specs = [TensorSpec((-1, 6)), TensorSpec((-1, 12))]
+    check_against_eager(Views(), [torch.randn(4, 6), torch.randn(2, 12)], input_specs=specs,
+                        runs=[[torch.randn(2 * n, 6), torch.randn(n, 12)] for n in (0, 1, 3)])
+
+
+# -- gathers ---------------------------------------------------------------------------------------
+class Gathers(torch.nn.Module):
+    def forward(self, x, i):
+        return (x[i], x[:, i], x[i, i], x.index_select(1, i.abs()), x.index_select(0, i[0]),
+                F.embedding(i.abs().view(2, -1), x), torch.gather(x, 1, i.abs().expand(x.size(0), -1)),
+                x[i.view(2, -1)], x[i.unsqueeze(1), i])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_gathers(dtype):
+    check_against_eager(Gathers(), [sample((4, 5), dtype), torch.tensor([2, -1, 0, 3])])
+
+
+def test_gathers_int32_index_and_dynamic():
+    i = torch.tensor([1, 0, -3, 3], dtype=torch.int32)
+    x = torch.randn(4, 5)
+
+    class Int32(torch.nn.Module):
+        def forward(self, x, i):
+            return x[i], x.index_select(1, i.abs()), F.embedding(i.abs(), x)
+    check_against_eager(Int32(), [x, i])
+    specs = [TensorSpec((-1, -1)), TensorSpec((-1,), torch.int64)]
+    runs = [[torch.randn(5, 6), torch.tensor([4, -2, 1, 0])], [torch.randn(6, 7), torch.tensor([0, 1])]]
+    check_against_eager(Gathers(), [x, torch.tensor([2, -1, 0, 3])], input_specs=specs, runs=runs)
+
+
+class Gather(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.gather(x, -1, i), x[:, i]
+
+
+def test_gather_shapes():
+    x = torch.randn(3, 4)
+    for i in [torch.tensor([[0], [3], [1]]), torch.zeros(2, 0, dtype=torch.long),
+              torch.tensor([[1, 1, 0, 2, 3]])[:, :2]]:
+        check_against_eager(Gather(), [x, i])
+    check_against_eager(Gather(), [torch.randn(1, 1), torch.zeros(1, 1, dtype=torch.long)])
+
+
+class Index0d(torch.nn.Module):
+    def forward(self, x, i):
+        return x[i], x.index_select(0, i), x[:, i]
+
+
+def test_index_with_0d_index():
+    check_against_eager(Index0d(), [torch.randn(3, 2), torch.tensor(1)])
+
+
+def test_index_out_of_range_is_a_run_time_error():
+    compiled = tsmlir.compile_module(Gathers(), [torch.randn(4, 5), torch.tensor([0, 1, 2, 3])])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(4, 5), torch.tensor([0, 1, 4, 3]))
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(4, 5), torch.tensor([0, -5, 1, 1]))
+    compiled = tsmlir.compile_module(Gather(), [torch.randn(3, 4), torch.tensor([[0], [3], [1]])])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(3, 4), torch.tensor([[0], [-1], [1]]))
+
+
+# -- scatters ---------------------------------------------------------------------------------
+class Puts(torch.nn.Module):
+    def forward(self, x, i, v):
+        y = x.clone()
+        y[i] = v
+        z = x.clone()
+        z.index_put_((i,), v, accumulate=True)
+        w = x.clone()
+        w[i, i] = v[:, 0]
+        u = x.clone()
+        u[i] = v[0, 0]
+        return y, z, w, u
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_index_put(dtype):
+    x, v = sample((4, 4), dtype), sample((3, 4), dtype)
+    check_against_eager(Puts(), [x, torch.tensor([3, -4, 1]), v])
+
+
+def test_index_put_accumulates_repeated_indices_and_dynamic():
+    x, v = torch.randn(4, 3), torch.randn(3, 3)
+    check_against_eager(Puts(), [x, torch.tensor([1, 1, -3]), v])
+    specs = [TensorSpec((-1, 3)), TensorSpec((-1,), torch.int64), TensorSpec((-1, 3))]
+    runs = [[torch.randn(6, 3), torch.tensor([2, -3]), torch.randn(2, 3)],
+            [torch.randn(1, 3), torch.tensor([0]), torch.randn(1, 3)]]
+    compiled = check_against_eager(Puts(), [x, torch.tensor([0, 2, 2]), v], input_specs=specs,
+                                   runs=runs)
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(2, 3), torch.tensor([2]), torch.randn(1, 3))
+
+
+class Scatters(torch.nn.Module):
+    def forward(self, x, i, s):
+        return (x.scatter(1, i, s), x.scatter(0, i, 2.0), x.scatter_add(1, i, s),
+                x.scatter(1, i, s, reduce="add"), x.scatter(-1, i, s, reduce="multiply"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.float64], ids=str)
+def test_scatter(dtype):
+    x = sample((5, 5), dtype)
+    i = torch.tensor([[0, 4], [1, 1], [3, 2]])
+    check_against_eager(Scatters(), [x, i, sample((3, 3), dtype)])
+    check_against_eager(Scatters(), [x, torch.zeros(0, 2, dtype=torch.long), sample((1, 2), dtype)])
+
+
+def test_scatter_dynamic_and_out_of_range():
+    specs = [TensorSpec((-1, 5)), TensorSpec((-1, 2), torch.int64), TensorSpec((-1, 2))]
+    i = torch.tensor([[0, 4], [1, 1]])
+    compiled = check_against_eager(Scatters(), [torch.randn(5, 5), i, torch.randn(2, 2)],
+                                   input_specs=specs,
+                                   runs=[[torch.randn(6, 5), i[:1], torch.randn(1, 2)]])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(3, 5), torch.tensor([[0, 3], [0, 5]]), torch.randn(2, 2))
+    with pytest.raises(tsmlir.RuntimeCheckError, match="size 0 of index must not exceed"):
+        compiled(torch.randn(1, 5), i, torch.randn(2, 2))
+
+
+# -- errors at the user's line ---------------------------------------------------------------------
+class NegStep(torch.nn.Module):
+    def forward(self, x):
+        return x.flip(0) + x[::-1]
+
+
+class RunTimeBound(torch.nn.Module):
+    def forward(self, x):
+        return x[: x.size(0) // 2]
+
+
+class SplitDyn(torch.nn.Module):
+    def forward(self, x):
+        a, b = x.chunk(2)
+        return a + b
+
+
+class Mask(torch.nn.Module):
+    def forward(self, x):
+        return x[x > 0]
+
+
+class Apart(torch.nn.Module):
+    def forward(self, x, i):
+        return x[i, :, i]
+
+
+class BadExpand(torch.nn.Module):
+    def forward(self, x):
+        return x.expand(3, 5)
+
+
+class FloatIndex(torch.nn.Module):
+    def forward(self, x):
+        return x.index_select(0, x)
+
+
+class BadRepeat(torch.nn.Module):
+    def forward(self, x):
+        return x.repeat(2)
+
+
+class BadChunk(torch.nn.Module):
+    def forward(self, x):
+        return x.chunk(0)
+
+
+class BadNarrow(torch.nn.Module):
+    def forward(self, x):
+        return x.narrow(0, 2, 3)
+
+
+class GatherInt32(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.gather(x, 0, i.int())
+
+
+class ScatterDtype(torch.nn.Module):
+    def forward(self, x, i):
+        return x.scatter(0, i, i)
+
+
+class PutDtype(torch.nn.Module):
+    def forward(self, x, i):
+        x[i] = i.double().unsqueeze(1).expand(-1, 3)
+        return x
+
+
+@pytest.mark.parametrize("module,specs,match", [
+    (NegStep(), [(4, 3)], "slice step must be positive"),
+    (RunTimeBound(), [(-1, 3)], "the slice end must be an int known at compile time"),
+    (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),
+    (Mask(), [(4, 3)], "boolean mask is not supported"),
+    (Apart(), [(4, 3, 4), ((2,), torch.int64)], "index tensors separated by a slice"),
+    (BadExpand(), [(3, 4)], r"The expanded size of the tensor \(5\) must match the existing size \(4\)"),
+    (FloatIndex(), [(4,)], "must be long or int tensors"),
+    (BadRepeat(), [(3, 4)], "Number of dimensions of repeat dims can not be smaller"),
+    (BadChunk(), [(3, 4)], "chunk expects `chunks` to be greater than 0"),
+    (BadNarrow(), [(4, 3)], r"start \(2\) \+ length \(3\) exceeds dimension size \(4\)"),
+    (GatherInt32(), [(3, 4), ((3, 4), torch.int64)], "Expected dtype int64 for index"),
+    (ScatterDtype(), [(3, 4), ((3, 4), torch.int64)], "Expected self.dtype to be equal to src.dtype"),
+    (PutDtype(), [(4, 3), ((2,), torch.int64)], "Index put requires the source and destination dtypes"),
+], ids=lambda v: type(v).__name__ if isinstance(v, torch.nn.Module) else "")
+def test_errors_name_the_user_line(module, specs, match):
+    specs = [TensorSpec(*s) if isinstance(s[0], tuple) else TensorSpec(s) for s in specs]
+    with pytest.raises(tsmlir.TorchScriptImportError, match=match) as info:
+        tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
+    assert "test_data_movement.py:" in str(info.value)
+
