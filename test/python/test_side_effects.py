@@ -162,3 +162,68 @@ def test_unsupported_prints_fail_at_the_users_line(module, message):
     with pytest.raises(tsmlir.TorchScriptImportError, match=message) as info:
         tsmlir.compile_module(module, [torch.ones(2)])
     assert info.value.loc.file == __file__
+
+
+class AotPrinter(torch.nn.Module):
+    """What the C print callbacks of an AOT library must write like ATen."""
+
+    def forward(self, x):
+        n = x.size(0)
+        s = x.sum().item()
+        for t in range(3):
+            print("t", t, s * t, t > 1, (x * t).sum())
+        print("layouts", x, x[0], x * 1e-3, x * 1e6, x.to(torch.int64) * 123456789,
+              x.to(torch.float64) / 3, x > 2, x.reshape(2, 1, 3, 1), x[:, :0])
+        print(x.reshape(1, 6).repeat(1, 8) / 3, f"{n} rows")
+        if s > 100.0:
+            raise ValueError("too big")
+        return x + 1
+
+
+def test_aot_library_prints_and_raises_like_torchscript(tmp_path, capsys):
+    import shutil
+    import subprocess
+    from tsmlir.runtime.aot import EntryPoint, compile_aot
+
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("needs a C compiler (cc)")
+    scripted = torch.jit.script(AotPrinter())
+    scripted.save(str(tmp_path / "printer.pt"))
+    art = compile_aot(tmp_path / "printer.pt", [EntryPoint("forward", [tsmlir.TensorSpec((2, 3))])],
+                      tmp_path, name="printer")
+    main = tmp_path / "main.c"
+    main.write_text(r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include "printer.h"
+int main(int argc, char **argv) {
+  if (argc != 7)
+    return 2;
+  float x[6];
+  for (int i = 0; i < 6; ++i)
+    x[i] = (float)atof(argv[1 + i]);
+  tsmlir_memref_f32_2d in = {x, x, 0, {2, 3}, {3, 1}}, out;
+  int status = printer_forward(&in, &out);
+  if (status) {
+    printf("ERROR %s\n", printer_error_message(status));
+    return 0;
+  }
+  printer_free(out.allocated);
+  return 0;
+}
+''')
+    exe = str(tmp_path / "main")
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(tmp_path), str(main),
+                    art.runtime_source, art.object_file, "-lm", "-o", exe], check=True)
+    for x in [torch.tensor([[1.5, -2.0, 3.25], [0.5, 4.0, -1.0]]), torch.full((2, 3), 20.0)]:
+        run = subprocess.run([exe, *map(str, x.flatten().tolist())], capture_output=True,
+                             text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+        try:
+            scripted(x)
+            error = ""
+        except torch.jit.Error:
+            line = _line_of(AotPrinter.forward, 'raise ValueError("too big")')
+            error = f"ERROR printer_forward: {__file__}:{line}:13: ValueError: too big\n"
+        want = capsys.readouterr().out + error
+        assert run.stdout == want

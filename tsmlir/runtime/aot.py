@@ -19,7 +19,8 @@ Code generation.  Each entry point is lowered by `lower_module`; its symbols
 are renamed so that several compiled models link into one program (every
 defined function becomes internal except the C interface, renamed
 `_tsmlir_<name>_<method>`; the run-time error callback becomes
-`_tsmlir_<name>_<method>_error`).  The LLVM dialect is translated by
+`_tsmlir_<name>_<method>_error`, the print callbacks `_tsmlir_<name>_print_*`,
+which write to stdout).  The LLVM dialect is translated by
 `mlir-translate`, optimized by `opt` and compiled by `llc
 -relocation-model=pic` (the tools shipped with the MLIR/LLVM wheels).
 `ExecutionEngine.dump_to_object_file` is not used: its object uses the large
@@ -56,10 +57,12 @@ from mlir import ir
 from ..compiler import lower_module, script
 from ..dialects.types import DYN, TensorT
 from ..errors import TsmlirError
-from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
+from ..lowering.runtime_errors import CALLBACK, LOCATIONS_ATTR, MESSAGES_ATTR
 from ..options import CompileOptions
 from ..specs import TensorSpec
 from . import native_libs
+from .callbacks import SYMBOLS as PRINT_SYMBOLS
+from .callbacks import aot_symbol
 from .c_api import (_BY_DTYPE, _C_KEYWORDS, _HELPERS, ELEMENT_TYPES, LoweredEntry, header_source,
                     runtime_source)
 
@@ -229,6 +232,10 @@ def _lower(path: str, entry: EntryPoint, arg_names: list[str], name: str,
         attrs = p.module.operation.attributes
         messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
             if MESSAGES_ATTR in attrs else []
+        locations = [ir.StringAttr(a).value for a in attrs[LOCATIONS_ATTR]] \
+            if LOCATIONS_ATTR in attrs else []
+        messages = [f"{loc}: {m}" if loc else m for m, loc in zip(messages, locations)] + \
+            messages[len(locations):]  # the user's file:line first
         _rename_symbols(p.module, name, entry.method)
         bytecode = os.path.join(work, f"{entry.method}.mlirbc")
         with open(bytecode, "wb") as f:
@@ -254,7 +261,8 @@ def _rename_symbols(module: ir.Module, name: str, method: str) -> None:
         if op.operation.name == "llvm.func" and len(op.regions[0].blocks):
             op.attributes["linkage"] = internal
     renames = {f"_mlir_ciface_{method}": f"_tsmlir_{name}_{method}",
-               CALLBACK: f"_tsmlir_{name}_{method}_error"}
+               CALLBACK: f"_tsmlir_{name}_{method}_error",
+               **{s: aot_symbol(s, f"_tsmlir_{name}_") for s in PRINT_SYMBOLS}}
     for old, new in renames.items():
         try:
             op = table[old]

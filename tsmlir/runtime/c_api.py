@@ -4,7 +4,7 @@ In: the lowered entry points of one model (`LoweredEntry`: names, result
 types, output structure, run-time check messages).
 Out: the text of `<name>.h` (memref descriptor structs, one function per
 entry point, error messages, free) and `<name>_runtime.c` (argument checks,
-the run-time error callback, ownership of the outputs).  See aot.py for how
+the run-time error callback, the print callbacks, ownership of the outputs).  See aot.py for how
 they are compiled and linked.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch
 
 from ..dialects.types import DYN, TensorT
 from ..specs import TensorSpec
+from .callbacks import c_source as print_callbacks_source
 
 #: Element type spelling (as in MLIR and in `--input` specs) -> (dtype, C type).
 ELEMENT_TYPES = {
@@ -267,7 +268,7 @@ def runtime_source(name: str, lowered: Sequence[LoweredEntry]) -> str:
            "/* Indexed by status - 1. */",
            f"static const char *const {name}_messages_[] = {{"]
     out += [f"    {_c_string(m)}," for m in messages]
-    out += ["};", _RUNTIME_HELPERS.replace("NAME", name)]
+    out += ["};", _RUNTIME_HELPERS.replace("NAME", name), print_callbacks_source(f"_tsmlir_{name}_")]
     for w in wrappers:
         out += w
     return "\n".join(out)

@@ -312,7 +312,6 @@ static void PFX_indent_(int64_t n) {
 /* A rows x cols matrix (row-major values), 80 columns per line. */
 static void PFX_matrix_(const double *v, int64_t rows, int64_t cols, int64_t indent) {
   PFX_layout_ f = PFX_layout_of_(v, rows * cols);
-  PFX_indent_(indent);
   int64_t per_line = (80 - indent) / (f.width + 1);
   for (int64_t first = 0, last; first < cols; first = last + 1) {
     last = first + per_line <= cols ? first + per_line - 1 : cols - 1;
@@ -371,7 +370,7 @@ static void PFX_print_tensor_(int64_t code, int64_t rank, void *descriptor) {
   int64_t k = 0;
   PFX_gather_(v, &k, ptrs[1] + ints[0] * PFX_elem_size_[code], sizes, strides, rank, 0, code);
   if (rank == 0) {
-    printf("%g\n", v[0]);
+    printf("%.16g\n", v[0]);
   } else if (rank == 1 && n) {
     PFX_layout_ f = PFX_layout_of_(v, n);
     if (f.scale != 1)
