@@ -202,3 +202,204 @@ func.func @batch_norm(%x: tensor<?x3x4x4xf32>, %w: tensor<3xf32>, %b: tensor<3xf
   %0 = "tsm.batch_norm"(%x, %w, %b, %m, %v) {eps = 1.0e-05 : f64} : (tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x4x4xf32>
   return %0 : tensor<?x3x4x4xf32>
 }
+
+// -----
+
+// conv3d with groups: a linalg.generic over (n, g, f, od, oh, ow, c, kd, kh, kw)
+// reading the input and filters viewed per group; the strided depth index is
+// od * 2 + kd; the bias (filter g * 3 + f) is the initial value.
+// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 * 3 + d2)>
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d0, d1, d6, d3 * 2 + d7, d4 + d8, d5 + d9)>
+// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d1, d2, d6, d7, d8, d9)>
+// CHECK-LABEL: func.func @conv3d$grouped
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x5x5x5xf32>, %[[W:.*]]: tensor<6x2x2x2x2xf32>, %[[B:.*]]: tensor<6xf32>)
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0], [1, 2], [3], [4], [5]] {{.*}} into tensor<?x2x2x5x5x5xf32>
+// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0, 1], [2], [3], [4], [5]] {{.*}} into tensor<2x3x2x2x2x2xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], {{.*}}]{{.*}} ins(%[[B]] : tensor<6xf32>)
+// CHECK: %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+// CHECK-SAME: ins(%[[XG]], %[[WG]] : {{.*}}) outs(%[[ACC]] : tensor<?x2x3x2x4x4xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[RES:.*]] = tensor.collapse_shape %[[OUT]] {{\[\[}}0], [1, 2], [3], [4], [5]] : tensor<?x2x3x2x4x4xf32> into tensor<?x6x2x4x4xf32>
+// CHECK: return %[[RES]]
+func.func @conv3d$grouped(%x: tensor<?x4x5x5x5xf32>, %w: tensor<6x2x2x2x2xf32>, %b: tensor<6xf32>) -> tensor<?x6x2x4x4xf32> {
+  %0 = "tsm.conv3d"(%x, %w, %b) {stride = array<i64: 2, 1, 1>, padding = array<i64: 0, 0, 0, 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 2} : (tensor<?x4x5x5x5xf32>, tensor<6x2x2x2x2xf32>, tensor<6xf32>) -> tensor<?x6x2x4x4xf32>
+  return %0 : tensor<?x6x2x4x4xf32>
+}
+
+// -----
+
+// conv3d without groups: zero padding, then the named NCDHW convolution.
+// CHECK-LABEL: func.func @conv3d$plain
+// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1, 1] high[0, 0, 1, 1, 1]
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>}
+// CHECK-SAME: ins(%[[XP]], %{{.*}} : tensor<2x3x6x6x6xf32>, tensor<2x3x3x3x3xf32>) outs(%[[ACC]] : tensor<2x2x4x4x4xf32>)
+func.func @conv3d$plain(%x: tensor<2x3x4x4x4xf32>, %w: tensor<2x3x3x3x3xf32>) -> tensor<2x2x4x4x4xf32> {
+  %0 = "tsm.conv3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 1, 1, 1, 1, 1, 1>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<2x3x4x4x4xf32>, tensor<2x3x3x3x3xf32>) -> tensor<2x2x4x4x4xf32>
+  return %0 : tensor<2x2x4x4x4xf32>
+}
+
+// -----
+
+// Transposed: stride 3 spreads the 3 inputs of a row to 0, 3, 6; padding 2 >
+// dilation * (k - 1) = 1 crops: only input 1 lands inside the 5-long row (at 2).
+// The filters are flipped (1 - kh, 1 - kw) with in/out channels swapped, and a
+// stride-1 convolution follows.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, -d3 + 1, -d4 + 1)>
+// CHECK-LABEL: func.func @conv_transpose2d$stride_crop
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x3x3xf32>, %[[W:.*]]: tensor<2x3x2x2xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x2x5x5xf32>)
+// CHECK: %[[KEPT:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 1] [%[[N]], 2, 1, 1] [1, 1, 1, 1]
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[KEPT]] into %[[ZEROS]][0, 0, 2, 2] [%[[N]], 2, 1, 1] [1, 1, 3, 3]
+// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{.*}} into tensor<1x2x3x2x2xf32>
+// CHECK: %[[FLIPPED:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]{{.*}} ins(%[[WG]] : {{.*}}) outs(%{{.*}} : tensor<1x3x2x2x2xf32>)
+// CHECK: %[[FILTERS:.*]] = tensor.collapse_shape %[[FLIPPED]] {{.*}} into tensor<3x2x2x2xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+// CHECK-SAME: ins(%[[SPREAD]], %[[FILTERS]] : tensor<?x2x5x5xf32>, tensor<3x2x2x2xf32>)
+func.func @conv_transpose2d$stride_crop(%x: tensor<?x2x3x3xf32>, %w: tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32> {
+  %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 3, 3>, padding = array<i64: 2, 2>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<?x2x3x3xf32>, tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32>
+  return %0 : tensor<?x3x4x4xf32>
+}
+
+// -----
+
+// max_pool3d: -inf padding (one extra depth row for the ceil_mode window),
+// then a window reduction with a (2, 2, 2) window operand.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2 * 2 + d5, d3 * 2 + d6, d4 * 2 + d7)>
+// CHECK-LABEL: func.func @max_pool3d$ceil
+// CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 0, 0, 0] high[0, 0, 1, 0, 0]
+// CHECK: tensor.yield %[[NEG_INF]]
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NEG_INF]] : f32)
+// CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<2x2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK-SAME: ins(%[[XP]], %[[WINDOW]] : tensor<1x2x6x4x4xf32>, tensor<2x2x2xf32>) outs(%[[INIT]] : tensor<1x2x3x2x2xf32>)
+// CHECK: arith.maximumf
+func.func @max_pool3d$ceil(%x: tensor<1x2x5x4x4xf32>) -> tensor<1x2x3x2x2xf32> {
+  %0 = "tsm.max_pool3d"(%x) {kernel_size = array<i64: 2, 2, 2>, stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, ceil_mode = 1 : i1} : (tensor<1x2x5x4x4xf32>) -> tensor<1x2x3x2x2xf32>
+  return %0 : tensor<1x2x3x2x2xf32>
+}
+
+// -----
+
+// avg_pool2d, count_include_pad=False: window sums divided by the number of
+// real (unpadded) inputs in each window: corners 2x2, edges 2x3 / 3x2, middle 3x3.
+// CHECK-LABEL: func.func @avg_pool2d$exclude_pad
+// CHECK: %[[DIVISORS:.*]] = arith.constant dense<{{\[\[}}4.000000e+00, 6.000000e+00, 4.000000e+00], [6.000000e+00, 9.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>
+// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[SUMS:.*]] = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[XP]], %{{.*}} : tensor<1x1x6x7xf32>, tensor<3x3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUMS]], %[[DIVISORS]] : tensor<1x1x2x3xf32>, tensor<2x3xf32>)
+// CHECK: arith.divf
+func.func @avg_pool2d$exclude_pad(%x: tensor<1x1x4x5xf32>) -> tensor<1x1x2x3xf32> {
+  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, count_include_pad = 0 : i1} : (tensor<1x1x4x5xf32>) -> tensor<1x1x2x3xf32>
+  return %0 : tensor<1x1x2x3xf32>
+}
+
+// -----
+
+// adaptive_max_pool2d 5x7 -> 2x3: windows start at floor(i * 5 / 2) and
+// floor(j * 7 / 3) (floordiv maps) and are walked to the largest size (3x3);
+// positions past ceil((i + 1) * 5 / 2) are masked; two results: max and flat index.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, (d2 * 5) floordiv 2 + d4, (d3 * 7) floordiv 3 + d5)>
+// CHECK-LABEL: func.func @adaptive_max_pool2d$uneven
+// CHECK: %[[VALUES:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x2x2x3xf32>)
+// CHECK: %[[INDICES:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<?x2x2x3xi64>)
+// CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: %[[OUT:.*]]:2 = linalg.generic {indexing_maps = [#[[IN]], {{.*}}]{{.*}} ins(%{{.*}}, %[[WINDOW]] : {{.*}}) outs(%[[VALUES]], %[[INDICES]] : {{.*}})
+// CHECK: arith.ceildivui
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf uno
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, i64
+// CHECK: return %[[OUT]]#0, %[[OUT]]#1
+func.func @adaptive_max_pool2d$uneven(%x: tensor<?x2x5x7xf32>) -> (tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>) {
+  %0:2 = "tsm.adaptive_max_pool2d"(%x) {output_size = array<i64: 2, 3>} : (tensor<?x2x5x7xf32>) -> (tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>)
+  return %0#0, %0#1 : tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>
+}
+
+// -----
+
+// Constant pad: a negative amount crops (extract_slice, with a run-time check
+// on the dynamic dim), the rest is a tensor.pad; 2.7 truncates to 2 for i32.
+// CHECK-LABEL: func.func @pad$constant_crop
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xi32>)
+// CHECK: %[[VALUE:.*]] = arith.constant 2 : i32
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[KEPT:.*]] = arith.subi %[[N]]
+// CHECK: cf.assert %{{.*}}, "{{.*}}pad: negative padding -1, 0 removes more than the size of dim 0"
+// CHECK: %[[CROPPED:.*]] = tensor.extract_slice %[[X]][1, 0] [%[[KEPT]], 4] [1, 1]
+// CHECK: tensor.pad %[[CROPPED]] low[0, 0] high[0, 2]
+// CHECK: tensor.yield %[[VALUE]] : i32
+func.func @pad$constant_crop(%x: tensor<?x4xi32>) -> tensor<?x6xi32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: -1, 0>, high = array<i64: 0, 2>, mode = "constant", value = 2.7 : f64} : (tensor<?x4xi32>) -> tensor<?x6xi32>
+  return %0 : tensor<?x6xi32>
+}
+
+// -----
+
+// Reflect: source column min(|j|, 2 (n - 1) - |j|) with j = i - 2, read by
+// tensor.extract; the dynamic width must exceed the padding (checked).
+// CHECK-LABEL: func.func @pad$reflect
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?xf32>)
+// CHECK: %[[W:.*]] = tensor.dim %[[X]]
+// CHECK: cf.assert %{{.*}}, "{{.*}}pad: reflect padding (2, 1) of dim 1 needs a size larger than 2"
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x?xf32>)
+// CHECK: %[[ROW:.*]] = linalg.index 0
+// CHECK: %[[COL:.*]] = linalg.index 1
+// CHECK: %[[J:.*]] = arith.subi %[[COL]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[W]]
+// CHECK: %[[ABS:.*]] = arith.maxsi %[[J]]
+// CHECK: %[[TWICE:.*]] = arith.addi %[[LAST]], %[[LAST]]
+// CHECK: %[[MIRROR:.*]] = arith.subi %[[TWICE]], %[[ABS]]
+// CHECK: %[[SRC:.*]] = arith.minsi %[[ABS]], %[[MIRROR]]
+// CHECK: tensor.extract %[[X]][%[[ROW]], %[[SRC]]]
+func.func @pad$reflect(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 2>, high = array<i64: 0, 1>, mode = "reflect"} : (tensor<2x?xf32>) -> tensor<2x?xf32>
+  return %0 : tensor<2x?xf32>
+}
+
+// -----
+
+// Replicate: the source row is clamp(i - 2, 0, 2).
+// CHECK-LABEL: func.func @pad$replicate
+// CHECK: %[[ROW:.*]] = linalg.index 0
+// CHECK: %[[J:.*]] = arith.subi %[[ROW]]
+// CHECK: %[[LOW:.*]] = arith.maxsi %[[J]]
+// CHECK: %[[SRC:.*]] = arith.minsi %[[LOW]]
+// CHECK: tensor.extract %{{.*}}[%[[SRC]], %{{.*}}] : tensor<3x4xf32>
+func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x4xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 2, 0>, high = array<i64: 0, 0>, mode = "replicate"} : (tensor<3x4xf32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+// Nearest: constant source-index tables, rows 3 -> 6 (i >> 1) and columns
+// 4 -> 5 (floor(j * 0.8)).
+// CHECK-LABEL: func.func @upsample2d$nearest
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant dense<[0, 0, 1, 1, 2, 2]> : tensor<6xi64>
+// CHECK-DAG: %[[COLS:.*]] = arith.constant dense<[0, 0, 1, 2, 3]> : tensor<5xi64>
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %[[COLS]] : tensor<6xi64>, tensor<5xi64>) outs(%{{.*}} : tensor<1x2x6x5xf32>)
+// CHECK: tensor.extract
+func.func @upsample2d$nearest(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x5xf32> {
+  %0 = "tsm.upsample2d"(%x) {size = array<i64: 6, 5>, mode = "nearest"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x5xf32>
+  return %0 : tensor<1x2x6x5xf32>
+}
+
+// -----
+
+// Bilinear, align_corners: 2 -> 3 samples at 0, 0.5, 1: index tables i0, i1
+// and weights 1 - l, l; four reads per output.
+// CHECK-LABEL: func.func @upsample2d$bilinear
+// CHECK-DAG: %[[I0:.*]] = arith.constant dense<[0, 0, 1]> : tensor<3xi64>
+// CHECK-DAG: %[[I1:.*]] = arith.constant dense<1> : tensor<3xi64>
+// CHECK-DAG: %[[L0:.*]] = arith.constant dense<[1.000000e+00, 5.000000e-01, 1.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: %[[L1:.*]] = arith.constant dense<[0.000000e+00, 5.000000e-01, 0.000000e+00]> : tensor<3xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[I0]], %[[I1]], %[[L0]], %[[L1]], %[[I0]], %[[I1]], %[[L0]], %[[L1]] :
+// CHECK-COUNT-4: tensor.extract
+func.func @upsample2d$bilinear(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = "tsm.upsample2d"(%x) {size = array<i64: 3, 3>, mode = "bilinear", align_corners = 1 : i1} : (tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
