@@ -121,6 +121,8 @@ class LoweredProgram:
     structure: Any
     timings: dict[str, float]
     params: list[str] = field(default_factory=list)  # trailing run-time parameters (freeze=False)
+    # (argument, result) pairs: arguments mutated in place, their new value
+    writebacks: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _apply_overrides(options: CompileOptions | None, overrides: dict) -> CompileOptions:
@@ -149,7 +151,7 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
     run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
-                          timings, imported.params)
+                          timings, imported.params, imported.writebacks)
 
 
 def compile_module(module, example_inputs=None, *, input_specs=None,
@@ -205,7 +207,7 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
         start = time.perf_counter()
         functions[name] = JitFunction(p.context, p.module, name, p.specs, p.result_types,
                                       p.structure, options.opt_level, params=p.params,
-                                      state=state)
+                                      state=state, writebacks=p.writebacks)
         p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
             timings[k if len(entries) == 1 else f"{name}:{k}"] = v

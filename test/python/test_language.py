@@ -307,3 +307,32 @@ def test_unsupported_constructs_are_reported_together():
     assert set(kinds) >= {"prim::DictConstruct", "prim::fork"}, kinds
     assert all(loc.file == __file__ for loc in kinds.values())
     assert "{1: x}  # int keys" in str(info.value) and "# fork" in str(info.value)
+
+
+# -- arguments mutated in place ----------------------------------------------------------
+class Helper(torch.nn.Module):
+    def forward(self, acc, x):
+        acc.add_(x)  # mutates the caller's tensor
+        return acc.sum()
+
+
+class MutatesArguments(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.helper = Helper()
+
+    def forward(self, x, acc, n: int):
+        x.mul_(2.0)
+        total = self.helper(acc, x)
+        return acc * n, total
+
+
+def test_in_place_updates_of_arguments_reach_the_caller():
+    x, acc = torch.randn(3), torch.randn(3)
+    compiled = tsmlir.compile_module(MutatesArguments(), [x, acc, 2])
+    ex, eacc = x.clone(), acc.clone()
+    expected = MutatesArguments()(ex, eacc, 3)
+    got = compiled(x, acc, 3)
+    assert_same(got, expected)
+    torch.testing.assert_close(x, ex)  # the arguments changed as in eager
+    torch.testing.assert_close(acc, eacc)

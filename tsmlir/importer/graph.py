@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,7 @@ class ImportedMethod:
     structure: Any     # see tsmlir.specs (result indices, ScalarResult, Literal, ...)
     specs: list        # one per user argument (TensorSpec, ScalarSpec, Static, None)
     params: list[str]  # state-dict names of the trailing parameter arguments (freeze=False)
+    writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument, result) pairs
 
 
 class Importer:
@@ -102,18 +103,25 @@ class Importer:
         self._entry = entry
         with ir.InsertionPoint(entry):
             args = _bind_arguments(specs, list(entry.arguments))
-            outs = self.run_graph(method.graph, [ModuleRef(self.root), *args], [])
+            rebinds: list = []
+            outs = self.run_graph(method.graph, [ModuleRef(self.root), *args], [], rebinds)
             if self.unsupported:
                 raise UnsupportedOpError(self.unsupported)
             flat: list[ir.Value] = []
             structure = self._flatten(outs[0] if len(outs) == 1 else tuple(outs), flat)
+            # Arguments mutated in place come back as extra results, copied
+            # into the caller's tensors by the runtime.
+            writebacks = []
+            for i, new in rebinds:
+                flat.append(new)
+                writebacks.append((i - 1, len(flat) - 1))
             func.ReturnOp(flat)
             for op in list(entry.operations):  # e.g. weights only read pre-packed
                 if op.name == "tsm.constant" and not list(op.result.uses):
                     op.erase()
         fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([a.type for a in entry.arguments], [v.type for v in flat]))
-        return ImportedMethod(module, structure, specs, list(self.params))
+        return ImportedMethod(module, structure, specs, list(self.params), writebacks)
 
     def parameter(self, owner: ModuleRef, name: str, value: torch.Tensor) -> ir.Value | None:
         """With freeze=False, a parameter or buffer of `owner` as a run-time
@@ -159,7 +167,11 @@ class Importer:
             f"got {_describe(value)}")
 
     # -- graphs ----------------------------------------------------------------
-    def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc]) -> list:
+    def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc],
+                  rebinds: list | None = None) -> list:
+        """The graph's outputs; with `rebinds`, appends (input position, new
+        value) for each tensor input an in-place op rebound (the caller's
+        tensor is mutated too)."""
         if _has_unresolvable_calls(graph):
             # Functions of a loaded archive live in its own compilation unit,
             # which Python cannot reach: let TorchScript inline them instead
@@ -169,7 +181,11 @@ class Importer:
         env: dict[int, Any] = {}
         for v, a in zip(graph.inputs(), args):
             env[v.unique()] = a
-        return self.run_block(graph, env, frames)
+        outs = self.run_block(graph, env, frames)
+        if rebinds is not None:
+            rebinds += [(i, env[v.unique()]) for i, (v, a) in enumerate(zip(graph.inputs(), args))
+                        if is_tensor(a) and env[v.unique()] is not a]
+        return outs
 
     def run_block(self, block, env: dict[int, Any], frames: list[SourceLoc]) -> list:
         for node in block.nodes():
@@ -408,12 +424,12 @@ def _prim_callmethod(imp: Importer, node, args, env, frames):
         if fn is None:
             raise TorchScriptImportError(f"cannot find the method '{name}' of class "
                                          f"{owner.qualified_name}", user_frame(frames))
-        return imp.run_graph(fn.graph, args, frames)
+        return _call(imp, node, fn.graph, args, env, frames)
     if name == "__len__":  # ModuleList / Sequential length: known at compile time
         return [len(owner.obj)]
     # _get_method: the compiled method even where the Python attribute is a
     # plain function (traced submodules).
-    return imp.run_graph(owner.obj._c._get_method(name).graph, args, frames)
+    return _call(imp, node, owner.obj._c._get_method(name).graph, args, env, frames)
 
 
 def _find_function(qualified: str):
@@ -432,7 +448,17 @@ def _prim_callfunction(imp: Importer, node, args, env, frames):
     if fn is None:
         raise TorchScriptImportError(f"cannot find the TorchScript function '{qualified}'",
                                      user_frame(frames))
-    return imp.run_graph(fn.graph, args[1:], frames)
+    return _call(imp, node, fn.graph, args[1:], env, frames, first_input=1)
+
+
+def _call(imp: Importer, node, graph, args, env, frames, first_input: int = 0) -> list:
+    """Inline a call; a tensor argument the callee mutates in place is
+    rebound in the caller too."""
+    rebinds: list = []
+    outs = imp.run_graph(graph, args, frames, rebinds)
+    for i, new in rebinds:
+        env[node.inputsAt(first_input + i).unique()] = new
+    return outs
 
 
 def _prim_list(imp, node, args, env, frames):

@@ -45,10 +45,12 @@ class JitFunction:
 
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
                  list[TensorT], structure: Any, opt_level: int = 3, *,
-                 params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None):
+                 params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
+                 writebacks: Sequence[tuple[int, int]] = ()):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
         self.params, self._state = list(params), state if state is not None else {}
+        self.writebacks = list(writebacks)  # (argument, result): in-place updates of arguments
         missing = [p for p in self.params if p not in self._state]
         if missing:
             raise TsmlirError(f"{name}(): no value for the parameter(s) {', '.join(missing)}")
@@ -136,6 +138,10 @@ class JitFunction:
                 if i not in self._scalar_results:
                     flat[i] = memref.to_tensor(desc, t.rank, t.dtype, inputs, owners)
             self._read_scalars(flat, inputs, owners)
+            if self.writebacks:
+                with torch.no_grad():
+                    for arg, result in self.writebacks:
+                        args[arg].copy_(flat[result])
         return _unflatten(self.structure, flat)
 
     def _read_scalars(self, flat: list, inputs: list[torch.Tensor], owners: dict) -> None:
