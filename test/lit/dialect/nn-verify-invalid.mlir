@@ -96,3 +96,108 @@ func.func @max_pool2d$bool(%x: tensor<1x1x4x4xi1>) -> tensor<1x1x2x2xi1> {
   %0 = "tsm.max_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x1x4x4xi1>) -> tensor<1x1x2x2xi1>
   return %0 : tensor<1x1x2x2xi1>
 }
+
+// -----
+
+func.func @conv3d$rank(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3x3xf32>) -> tensor<1x4x6x6x6xf32> {
+  // expected-error @+1 {{expects a 5-D (N, C, D, H, W) input, got tensor<1x3x8x8xf32>}}
+  %0 = "tsm.conv3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 0, 0, 0, 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3x3xf32>) -> tensor<1x4x6x6x6xf32>
+  return %0 : tensor<1x4x6x6x6xf32>
+}
+
+// -----
+
+func.func @conv3d$padding_has_six_sides(%x: tensor<1x3x8x8x8xf32>, %w: tensor<4x3x3x3x3xf32>) -> tensor<1x4x8x8x8xf32> {
+  // expected-error @+1 {{padding must have 6 values, got [1, 1, 1]}}
+  %0 = "tsm.conv3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 1, 1, 1>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<1x3x8x8x8xf32>, tensor<4x3x3x3x3xf32>) -> tensor<1x4x8x8x8xf32>
+  return %0 : tensor<1x4x8x8x8xf32>
+}
+
+// -----
+
+func.func @conv_transpose2d$output_padding(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> tensor<1x3x11x11xf32> {
+  // expected-error @+1 {{output_padding [2, 2] must be smaller than either stride [2, 2] or dilation [1, 1]}}
+  %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, output_padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x2x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x3x11x11xf32>
+  return %0 : tensor<1x3x11x11xf32>
+}
+
+// -----
+
+// The weight is (C_in, F/groups, KH, KW): 2 groups of 3 filters give 6 outputs.
+func.func @conv_transpose2d$filters(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x3x6x6xf32> {
+  // expected-error @+1 {{expected tensor<1x6x6x6xf32> but got tensor<1x3x6x6xf32>}}
+  %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 2} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<1x3x6x6xf32>
+  return %0 : tensor<1x3x6x6xf32>
+}
+
+// -----
+
+func.func @conv_transpose2d$channels(%x: tensor<1x3x4x4xf32>, %w: tensor<2x3x3x3xf32>) -> tensor<1x3x6x6xf32> {
+  // expected-error @+1 {{input has 3 channels but weight tensor<2x3x3x3xf32> expects 2}}
+  %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x3x6x6xf32>
+  return %0 : tensor<1x3x6x6xf32>
+}
+
+// -----
+
+func.func @max_pool3d$kernel(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
+  // expected-error @+1 {{kernel_size must have 3 values, got [2, 2]}}
+  %0 = "tsm.max_pool3d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>} : (tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32>
+  return %0 : tensor<1x1x2x2x2xf32>
+}
+
+// -----
+
+func.func @avg_pool2d$int(%x: tensor<1x1x4x4xi64>) -> tensor<1x1x2x2xi64> {
+  // expected-error @+1 {{expects a floating-point input, got tensor<1x1x4x4xi64>}}
+  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x1x4x4xi64>) -> tensor<1x1x2x2xi64>
+  return %0 : tensor<1x1x2x2xi64>
+}
+
+// -----
+
+func.func @avg_pool2d$divisor(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{divisor_override must be non-zero}}
+  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, divisor_override = 0} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @adaptive_max_pool2d$indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>) {
+  // expected-error @+1 {{result type mismatch: expected tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64> but got tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>}}
+  %0:2 = "tsm.adaptive_max_pool2d"(%x) {output_size = array<i64: 2, 2>} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>)
+  return %0#0, %0#1 : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>
+}
+
+// -----
+
+func.func @pad$reflect_too_far(%x: tensor<2x3xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{reflect padding (3, 0) must be smaller than the size 3 of dim 1 of tensor<2x3xf32>}}
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 3>, high = array<i64: 0, 0>, mode = "reflect"} : (tensor<2x3xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @pad$mode(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{mode must be one of constant, reflect, replicate, got 'circular'}}
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 1>, high = array<i64: 0, 1>, mode = "circular"} : (tensor<2x3xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @pad$crop_too_much(%x: tensor<2x3xf32>) -> tensor<2x0xf32> {
+  // expected-error @+1 {{padding (-2, -2) makes dim 1 of tensor<2x3xf32> negative: -1}}
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, -2>, high = array<i64: 0, -2>} : (tensor<2x3xf32>) -> tensor<2x0xf32>
+  return %0 : tensor<2x0xf32>
+}
+
+// -----
+
+func.func @upsample2d$align_corners(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{align_corners is only meaningful for bilinear mode}}
+  %0 = "tsm.upsample2d"(%x) {size = array<i64: 4, 4>, mode = "nearest", align_corners = 1 : i1} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

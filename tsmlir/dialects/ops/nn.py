@@ -205,10 +205,10 @@ def _pad(x: TensorT, *, low, high, mode, value) -> list[TensorT]:
                              f"{size} of dim {i} of {x}")
         if mode == "replicate" and (lo or hi) and size == 0:
             raise ValueError(f"replicate padding of the empty dim {i} of {x}")
-        out = DYN if size == DYN else size + lo + hi
-        if out != DYN and out < 0:
-            raise ValueError(f"padding ({lo}, {hi}) makes dim {i} of {x} negative: {out}")
-        shape.append(out)
+        if size != DYN and size + lo + hi < 0:
+            raise ValueError(f"padding ({lo}, {hi}) makes dim {i} of {x} negative: "
+                             f"{size + lo + hi}")
+        shape.append(DYN if size == DYN else size + lo + hi)
     return [TensorT(tuple(shape), x.dtype)]
 
 
