@@ -55,6 +55,10 @@ def load_global(path: str) -> str:
     """dlopen `path` once with RTLD_GLOBAL, so that JIT-compiled code and
     later libraries resolve its symbols."""
     if path not in _loaded:
+        # OpenMP workers spin 200 ms after a parallel region by default,
+        # taking the cores from torch's own threads and from serial code; 1 ms
+        # still keeps them awake between the parallel loops of one call.
+        os.environ.setdefault("KMP_BLOCKTIME", "1")
         _loaded[path] = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
     return path
 

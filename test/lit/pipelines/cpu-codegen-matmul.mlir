@@ -21,6 +21,11 @@ func.func @mm$odd(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65x
 // CHECK-LABEL: func.func @mm$dynamic
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
+// The partial tile of the last rows: one row at a time, an FMA along n.
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %c1
+// CHECK: %[[C:.*]] = vector.load %{{.*}} : memref<?x64xf32>, vector<{{16|32}}xf32>
+// CHECK: %[[SUM:.*]] = vector.fma {{.*}}, %[[C]] : vector<{{16|32}}xf32>
+// CHECK: vector.store %[[SUM]]
 // CHECK-NOT: linalg.matmul
 // CHECK: return
 func.func @mm$dynamic(%a: tensor<?x33xf32>, %b: tensor<33x64xf32>) -> tensor<?x64xf32> {
