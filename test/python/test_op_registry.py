@@ -4,7 +4,9 @@ and each dtype it supports, compared with eager PyTorch.
 Each `OpCase` gives an eager function (traced by the test), its arity, its
 dtypes and how to make inputs valid for it.  One compile per op: the
 traced module applies the op to every dtype and shape case at once (0-d,
-size-1 broadcast dims, empty tensors, rank 3).  Integer and bool
+size-1 broadcast dims, empty tensors, rank 3), over the ten dtypes
+(f32, f64, f16, bf16, i64, i32, i16, i8, u8, bool) where eager supports
+them; uint8 inputs span the whole unsigned range.  Integer and bool
 results must match exactly; floats use the per-dtype tolerances of conftest,
 NaN included (`equal_nan`).
 """
@@ -22,11 +24,13 @@ from conftest import TOLERANCES
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.trace_method` is deprecated")
 
-F32, F64, I64, I32, BOOL = torch.float32, torch.float64, torch.int64, torch.int32, torch.bool
-FLOATS = (F32, F64)
-NUMERIC = (F32, F64, I64, I32)
-ALL = (F32, F64, I64, I32, BOOL)
-INTEGRAL = (I64, I32, BOOL)
+F32, F64, F16, BF16 = torch.float32, torch.float64, torch.float16, torch.bfloat16
+I64, I32, I16, I8, U8, BOOL = torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool
+FLOATS = (F32, F64, F16, BF16)
+INTS = (I64, I32, I16, I8, U8)
+NUMERIC = FLOATS + INTS
+ALL = NUMERIC + (BOOL,)
+INTEGRAL = INTS + (BOOL,)
 
 SHAPES = {
     1: [(), (0,), (1, 5), (2, 3, 4)],
@@ -40,6 +44,8 @@ def _any(shape, dtype):
         return torch.rand(shape) > 0.5
     if dtype.is_floating_point:
         return torch.randn(shape, dtype=dtype) * 3
+    if dtype == U8:  # both halves of the unsigned range
+        return torch.randint(0, 256, shape, dtype=dtype)
     return torch.randint(-9, 10, shape, dtype=dtype)
 
 
@@ -239,7 +245,8 @@ def test_op(case: OpCase):
         torch.testing.assert_close(g, e, equal_nan=True, msg=lambda m: f"{label}: {m}", **tol)
 
 
-PROMOTIONS = [(I32, I64), (I64, F32), (BOOL, I32), (F32, F64), (BOOL, F64), (I32, F32)]
+PROMOTIONS = [(I32, I64), (I64, F32), (BOOL, I32), (F32, F64), (BOOL, F64), (I32, F32),
+              (U8, I8), (F16, BF16), (U8, F16), (I8, BF16), (I16, U8)]
 
 
 @pytest.mark.parametrize("dtypes", PROMOTIONS, ids=lambda d: f"{str(d[0])[6:]}-{str(d[1])[6:]}")

@@ -464,7 +464,7 @@ LOWERINGS = {
     "tsm.ceil": _lower(_ceil),
     "tsm.floor": _lower(partial(_rounding, mmath.floor)),
     "tsm.trunc": _lower(partial(_rounding, mmath.trunc)),
-    "tsm.round": _lower_with_attrs(_round, "decimals", compute=lambda op: None),
+    "tsm.round": _lower_with_attrs(_round, "decimals"),
     **{f"tsm.{name}": _lower(partial(_apply, fn), _widened) for name, fn in _MATH.items()},
     "tsm.rsqrt": _lower(_rsqrt, _widened),
     "tsm.reciprocal": _lower(_reciprocal, _widened),
