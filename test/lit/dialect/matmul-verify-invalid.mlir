@@ -102,3 +102,67 @@ func.func @addmm$self_shape(%s: tensor<4x5xf32>, %a: tensor<3x4xf32>, %b: tensor
   %0 = "tsm.addmm"(%s, %a, %b) : (tensor<4x5xf32>, tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
   return %0 : tensor<3x5xf32>
 }
+
+// -----
+
+func.func @addmm$mixed_ranks(%s: tensor<3xf32>, %a: tensor<2x3x4xf32>, %b: tensor<4x3xf32>) -> tensor<2x3x3xf32> {
+  // expected-error @+1 {{mat1 and mat2 must be 2-D and 2-D, 3-D and 3-D or 2-D and 1-D}}
+  %0 = "tsm.addmm"(%s, %a, %b) : (tensor<3xf32>, tensor<2x3x4xf32>, tensor<4x3xf32>) -> tensor<2x3x3xf32>
+  return %0 : tensor<2x3x3xf32>
+}
+
+// -----
+
+func.func @addmm$batch_mismatch(%s: tensor<3xf32>, %a: tensor<2x3x4xf32>, %b: tensor<5x4x3xf32>) -> tensor<2x3x3xf32> {
+  // expected-error @+1 {{batch sizes of mat1 and mat2 differ}}
+  %0 = "tsm.addmm"(%s, %a, %b) : (tensor<3xf32>, tensor<2x3x4xf32>, tensor<5x4x3xf32>) -> tensor<2x3x3xf32>
+  return %0 : tensor<2x3x3xf32>
+}
+
+// -----
+
+func.func @einsum$implicit_output(%a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{is not of the form 'ab,bc->ac'}}
+  %0 = "tsm.einsum"(%a, %b) {equation = "ij,jk"} : (tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @einsum$size_mismatch(%a: tensor<3x4xf32>, %b: tensor<5x6xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{subscript 'j' has sizes [4, 5] that do not broadcast}}
+  %0 = "tsm.einsum"(%a, %b) {equation = "ij,jk->ik"} : (tensor<3x4xf32>, tensor<5x6xf32>) -> tensor<3x6xf32>
+  return %0 : tensor<3x6xf32>
+}
+
+// -----
+
+func.func @einsum$rank(%a: tensor<3x4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{subscript 'ijk' has 3 letters for operand tensor<3x4xf32> of rank 2}}
+  %0 = "tsm.einsum"(%a) {equation = "ijk->i"} : (tensor<3x4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @einsum$operand_count(%a: tensor<3x4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{equation 'ij,jk->i' names 2 operands, got 1}}
+  %0 = "tsm.einsum"(%a) {equation = "ij,jk->i"} : (tensor<3x4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @einsum$repeated_output(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{output subscript 'ii' repeats a letter}}
+  %0 = "tsm.einsum"(%a) {equation = "ij->ii"} : (tensor<3x3xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+func.func @einsum$bool(%a: tensor<3x3xi1>) -> tensor<3xi1> {
+  // expected-error @+1 {{bool tensors are not supported}}
+  %0 = "tsm.einsum"(%a) {equation = "ij->i"} : (tensor<3x3xi1>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}

@@ -2,7 +2,11 @@
 # aten::matmul/mm/bmm/mv/dot import as tsm.matmul (result shapes by torch.matmul's
 # rules), aten::linear as tsm.linear with an optional bias (or, with a constant
 # weight, a product with the pre-transposed weight), aten::addmm as
-# tsm.addmm with beta/alpha attributes; rank errors point at the user's line.
+# tsm.addmm with beta/alpha attributes (baddbmm and addmv too); outer is a
+# reshape and a broadcasting mul; einsum is tsm.einsum in explicit form,
+# contracted pairwise; scaled_dot_product_attention is matmul + softmax +
+# matmul; an LSTM cell is one addmm per gate with pre-stacked constant
+# weights; rank errors point at the user's line.
 import torch
 import torch.nn.functional as F
 
@@ -132,5 +136,90 @@ class BadConstantLinear(torch.nn.Module):
 # CHECK: error: aten::linear: shapes (3, 4) and (5, 6) cannot be multiplied (4 != 6)
 try:
     print_tsm(torch.jit.script(BadConstantLinear()), [torch.randn(3, 4)])
+except tsmlir.TsmlirError as e:
+    print(e)
+
+
+class Products2(torch.nn.Module):
+    def forward(self, s, b1, b2, m, v):
+        return torch.baddbmm(s, b1, b2, alpha=2), torch.addmv(v, m, v), torch.outer(v, v)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[S:.*]]: tensor<4xf32>, %[[B1:.*]]: tensor<?x3x4xf32>, %[[B2:.*]]: tensor<?x4x4xf32>, %[[M:.*]]: tensor<4x4xf32>, %[[V:.*]]: tensor<4xf32>)
+# CHECK: "tsm.addmm"(%[[S]], %[[B1]], %[[B2]]) {alpha = 2.000000e+00 : f64, beta = 1.000000e+00 : f64} : (tensor<4xf32>, tensor<?x3x4xf32>, tensor<?x4x4xf32>) -> tensor<?x3x4xf32>
+# CHECK: "tsm.addmm"(%[[V]], %[[M]], %[[V]]) {{.*}} : (tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<4xf32>
+# CHECK: %[[COL:.*]] = "tsm.reshape"(%[[V]]) {{.*}} : (tensor<4xf32>) -> tensor<4x1xf32>
+# CHECK: "tsm.mul"(%[[COL]], %[[V]]) : (tensor<4x1xf32>, tensor<4xf32>) -> tensor<4x4xf32>
+print_tsm(torch.jit.script(Products2()),
+          input_specs=[TensorSpec((4,)), TensorSpec((-1, 3, 4)), TensorSpec((-1, 4, 4)),
+                       TensorSpec((4, 4)), TensorSpec((4,))])
+
+
+class Einsums(torch.nn.Module):
+    def forward(self, a, b, c):
+        return torch.einsum("...ij,...jk", a, b), torch.einsum("ij,jk,kl->il", c, c, c)
+
+
+# '...' becomes fresh letters and the implicit output is made explicit; three
+# operands contract left to right.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[A:.*]]: tensor<2x3x4xf32>, %[[B:.*]]: tensor<4x5xf32>, %[[C:.*]]: tensor<3x3xf32>)
+# CHECK: "tsm.einsum"(%[[A]], %[[B]]) {equation = "aij,jk->aik"} : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+# CHECK: %[[CC:.*]] = "tsm.einsum"(%[[C]], %[[C]]) {equation = "ij,jk->ik"}
+# CHECK: "tsm.einsum"(%[[CC]], %[[C]]) {equation = "ik,kl->il"}
+print_tsm(torch.jit.script(Einsums()), [torch.randn(2, 3, 4), torch.randn(4, 5), torch.randn(3, 3)])
+
+
+class Attention(torch.nn.Module):
+    def forward(self, q, k, v, m):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=m)
+
+
+# A bool mask: masked scores are -inf; rows with no position left give 0.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[Q:.*]]: tensor<2x3x4xf32>, %[[K:.*]]: tensor<2x5x4xf32>, %[[V:.*]]: tensor<2x5x6xf32>, %[[MASK:.*]]: tensor<3x5xi1>)
+# CHECK-DAG: %[[SCALE:.*]] = "tsm.constant"() {value = dense<5.000000e-01> : tensor<f32>}
+# CHECK: %[[KT:.*]] = "tsm.permute"(%[[K]]) {perm = array<i64: 0, 2, 1>}
+# CHECK: %[[QK:.*]] = "tsm.matmul"(%[[Q]], %[[KT]]) : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+# CHECK: %[[SCORES:.*]] = "tsm.mul"(%[[QK]], %[[SCALE]])
+# CHECK: %[[MASKED:.*]] = "tsm.where"(%[[MASK]], %[[SCORES]], %{{.*}})
+# CHECK: %[[P:.*]] = "tsm.softmax"(%[[MASKED]]) {dim = -1 : i64}
+# CHECK: %[[MAX:.*]] = "tsm.amax"(%[[MASKED]]) {dims = array<i64: 2>, keepdim = true}
+# CHECK: %[[EMPTY:.*]] = "tsm.eq"(%[[MAX]], %{{.*}})
+# CHECK: %[[SAFE:.*]] = "tsm.where"(%[[EMPTY]], %{{.*}}, %[[P]])
+# CHECK: "tsm.matmul"(%[[SAFE]], %[[V]]) : (tensor<2x3x5xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
+print_tsm(torch.jit.script(Attention()),
+          [torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 6), torch.rand(3, 5) > 0.5])
+
+
+class Cell(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(3, 2)
+
+    def forward(self, x, h, c):
+        return self.cell(x, (h, c))
+
+
+# One [x, h] concatenation, four addmms with (3 + 2) x 2 constant weights.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x3xf32>, %[[H:.*]]: tensor<?x2xf32>, %[[C:.*]]: tensor<?x2xf32>)
+# CHECK: %[[XH:.*]] = "tsm.cat"(%[[X]], %[[H]]) {dim = 1 : i64} : (tensor<?x3xf32>, tensor<?x2xf32>) -> tensor<?x5xf32>
+# CHECK-COUNT-4: "tsm.addmm"(%{{.*}}, %[[XH]], %{{.*}}) {{.*}} : (tensor<2xf32>, tensor<?x5xf32>, tensor<5x2xf32>) -> tensor<?x2xf32>
+# CHECK-NOT: "tsm.cat"
+# CHECK: return
+print_tsm(torch.jit.script(Cell()),
+          input_specs=[TensorSpec((-1, 3)), TensorSpec((-1, 2)), TensorSpec((-1, 2))])
+
+
+class BadEinsum(torch.nn.Module):
+    def forward(self, x):
+        return torch.einsum("ij->k", x)
+
+
+# CHECK: matmul.py:[[# @LINE - 3]]:{{[0-9]+}}: error: aten::einsum: output subscript 'k' does not appear in the operands of 'ij->k'
+try:
+    print_tsm(torch.jit.script(BadEinsum()), [torch.randn(2, 3)])
 except tsmlir.TsmlirError as e:
     print(e)

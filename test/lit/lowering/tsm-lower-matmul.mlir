@@ -241,3 +241,104 @@ func.func @addmm$dynamic_n(%s: tensor<5xf32>, %a: tensor<3x4xf32>, %b: tensor<4x
   %0 = "tsm.addmm"(%s, %a, %b) : (tensor<5xf32>, tensor<3x4xf32>, tensor<4x?xf32>) -> tensor<3x?xf32>
   return %0 : tensor<3x?xf32>
 }
+
+// -----
+
+// baddbmm: 3-D operands accumulate into the broadcast self with linalg.batch_matmul.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (0, d2)>
+// CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @addmm$baddbmm
+// CHECK-SAME: (%[[SELF:.*]]: tensor<1x5xf32>, %[[A:.*]]: tensor<2x3x4xf32>, %[[B:.*]]: tensor<2x4x5xf32>)
+// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID3]]]
+// CHECK-SAME: ins(%[[SELF]] : tensor<1x5xf32>)
+// CHECK: %[[RES:.*]] = linalg.batch_matmul ins(%[[A]], %[[B]] : tensor<2x3x4xf32>, tensor<2x4x5xf32>) outs(%[[INIT]] : tensor<2x3x5xf32>)
+// CHECK: return %[[RES]]
+func.func @addmm$baddbmm(%s: tensor<1x5xf32>, %a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>) -> tensor<2x3x5xf32> {
+  %0 = "tsm.addmm"(%s, %a, %b) : (tensor<1x5xf32>, tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
+// addmv: a matrix and a vector accumulate into self with linalg.matvec.
+// CHECK-LABEL: func.func @addmm$addmv
+// CHECK-SAME: (%[[SELF:.*]]: tensor<3xf32>, %[[MAT:.*]]: tensor<3x4xf32>, %[[VEC:.*]]: tensor<4xf32>)
+// CHECK: %[[INIT:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SELF]] : tensor<3xf32>)
+// CHECK: linalg.matvec ins(%[[MAT]], %[[VEC]] : tensor<3x4xf32>, tensor<4xf32>) outs(%[[INIT]] : tensor<3xf32>)
+func.func @addmm$addmv(%s: tensor<3xf32>, %a: tensor<3x4xf32>, %b: tensor<4xf32>) -> tensor<3xf32> {
+  %0 = "tsm.addmm"(%s, %a, %b) : (tensor<3xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// An einsum that is a plain matmul becomes linalg.matmul (the tiled CPU kernel).
+// CHECK-LABEL: func.func @einsum$matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<3x4xf32>, %[[B:.*]]: tensor<4x5xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill
+// CHECK: %[[RES:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<3x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<3x5xf32>)
+// CHECK: return %[[RES]]
+func.func @einsum$matmul(%a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  %0 = "tsm.einsum"(%a, %b) {equation = "ij,jk->ik"} : (tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// A repeated letter reads the diagonal; one operand sums into zero.
+// CHECK-DAG: #[[DIAG:.*]] = affine_map<(d0) -> (d0, d0)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @einsum$diagonal
+// CHECK-SAME: (%[[A:.*]]: tensor<3x3xi64>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : i64)
+// CHECK: linalg.generic {indexing_maps = [#[[DIAG]], #[[OUT]]], iterator_types = ["parallel"]} ins(%[[A]] : tensor<3x3xi64>) outs(%[[INIT]] : tensor<3xi64>)
+// CHECK: ^bb0(%[[X:.*]]: i64, %[[ACC:.*]]: i64):
+// CHECK: %[[SUM:.*]] = arith.addi %[[ACC]], %[[X]] : i64
+// CHECK: linalg.yield %[[SUM]]
+func.func @einsum$diagonal(%a: tensor<3x3xi64>) -> tensor<3xi64> {
+  %0 = "tsm.einsum"(%a) {equation = "ii->i"} : (tensor<3x3xi64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// Output letters are the parallel loops, the others reductions; dynamic
+// sizes of one letter are checked equal at run time and size the result.
+// CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+// CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @einsum$attention_scores
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xf32>, %[[RHS:.*]]: tensor<?x2x?x8xf32>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x?x8xf32>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x2x?x8xf32>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.einsum: sizes of subscript 'b' of the operands must match"
+// CHECK: %[[LQ:.*]] = tensor.dim %[[LHS]]
+// CHECK: %[[LK:.*]] = tensor.dim %[[RHS]]
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]], %[[LQ]], %[[LK]]) : tensor<?x2x?x?xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?x2x?x?xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : {{.*}}) outs(%[[INIT]] : tensor<?x2x?x?xf32>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f32
+// CHECK: arith.addf %[[ACC]], %[[P]] : f32
+func.func @einsum$attention_scores(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32> {
+  %0 = "tsm.einsum"(%q, %k) {equation = "bhqd,bhkd->bhqk"} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32>
+  return %0 : tensor<?x2x?x?xf32>
+}
+
+// -----
+
+// A static size-1 dim broadcasts against its letter's size: it is read at index 0.
+// CHECK-DAG: #[[MAT:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ONE:.*]] = affine_map<(d0, d1) -> (0)>
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @einsum$broadcast
+// CHECK-NOT: cf.assert
+// CHECK: linalg.generic {indexing_maps = [#[[MAT]], #[[ONE]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]}
+func.func @einsum$broadcast(%a: tensor<2x3xf64>, %v: tensor<1xf64>) -> tensor<2xf64> {
+  %0 = "tsm.einsum"(%a, %v) {equation = "ij,j->i"} : (tensor<2x3xf64>, tensor<1xf64>) -> tensor<2xf64>
+  return %0 : tensor<2xf64>
+}

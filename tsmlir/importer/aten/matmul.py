@@ -249,16 +249,13 @@ def _cell_weights(cx: NodeContext, name: str, x, h, w_ih, w_hh, b_ih, b_hh, gate
     return w[0], w[1], *(zeros if t is None else t for t in w[2:])
 
 
-def _gate(cx: NodeContext, inputs, weights, biases, hidden: int, gate: int):
-    """sum_i inputs[i] @ weights[i][gate rows].T + sum of the biases' gate
-    slices, as one addmm: the inputs concatenated along dim 1, the weights
-    stacked and transposed at compile time."""
+def _gate(cx: NodeContext, x, weights, biases, hidden: int, gate: int):
+    """sum_i x_i @ weights[i][gate rows].T + sum of the biases' gate rows as
+    one addmm: x is the inputs x_i concatenated along dim 1, the weights
+    are stacked and transposed to match at compile time."""
     rows = slice(gate * hidden, (gate + 1) * hidden)
     weight = torch.cat([w[rows] for w in weights], dim=1).t().contiguous()
     bias = sum(b[rows] for b in biases)
-    x = inputs[0]
-    for other in inputs[1:]:
-        x = cx.build("cat", x, other, dim=1)
     return cx.build("addmm", cx.constant(bias), x, cx.constant(weight), beta=1.0, alpha=1.0)
 
 
@@ -268,7 +265,8 @@ def _lstm_cell(cx: NodeContext, x, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     h, c = hx
     weights = _cell_weights(cx, "lstm_cell", x, h, w_ih, w_hh, b_ih, b_hh, 4)
     hidden = cx.type(h).shape[1]
-    i, f, g, o = (_gate(cx, [x, h], weights[:2], weights[2:], hidden, k) for k in range(4))
+    xh = cx.build("cat", x, h, dim=1)
+    i, f, g, o = (_gate(cx, xh, weights[:2], weights[2:], hidden, k) for k in range(4))
     c = cx.build("add", cx.build("mul", cx.build("sigmoid", f), c),
                  cx.build("mul", cx.build("sigmoid", i), cx.build("tanh", g)))
     return cx.build("mul", cx.build("sigmoid", o), cx.build("tanh", c)), c
@@ -277,10 +275,11 @@ def _lstm_cell(cx: NodeContext, x, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def _gru_cell(cx: NodeContext, x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     w_i, w_h, b_i, b_h = _cell_weights(cx, "gru_cell", x, h, w_ih, w_hh, b_ih, b_hh, 3)
     hidden = cx.type(h).shape[1]
-    r, z = (cx.build("sigmoid", _gate(cx, [x, h], [w_i, w_h], [b_i, b_h], hidden, k))
+    xh = cx.build("cat", x, h, dim=1)
+    r, z = (cx.build("sigmoid", _gate(cx, xh, [w_i, w_h], [b_i, b_h], hidden, k))
             for k in range(2))
-    n_x = _gate(cx, [x], [w_i], [b_i], hidden, 2)
-    n_h = _gate(cx, [h], [w_h], [b_h], hidden, 2)
+    n_x = _gate(cx, x, [w_i], [b_i], hidden, 2)
+    n_h = _gate(cx, h, [w_h], [b_h], hidden, 2)
     n = cx.build("tanh", cx.build("add", n_x, cx.build("mul", r, n_h)))
     return cx.build("add", n, cx.build("mul", z, cx.build("sub", h, n)))
 

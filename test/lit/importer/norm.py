@@ -1,0 +1,72 @@
+# RUN: %python %s | filecheck %s
+# Normalization ops import as chains of existing tsm ops: layer_norm is
+# mean / sub / mul / mean / add eps / rsqrt / mul, then the affine weight and
+# bias; group_norm normalizes an (N, G, rest) view and reshapes back; alpha
+# dropout at inference is the identity; errors point at the user's line.
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from tsmlir import TensorSpec
+from tsmlir.testing import print_tsm
+
+
+class LayerNorm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln = torch.nn.LayerNorm([3, 4])
+
+    def forward(self, x):
+        return self.ln(F.alpha_dropout(x, 0.2, training=False))
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x3x4xf32>)
+# CHECK-DAG: %[[W:.*]] = "tsm.constant"() {value = dense<1.000000e+00> : tensor<3x4xf32>}
+# CHECK-DAG: %[[B:.*]] = "tsm.constant"() {value = dense<0.000000e+00> : tensor<3x4xf32>}
+# CHECK-DAG: %[[EPS:.*]] = "tsm.constant"() {value = dense<9.99999974E-6> : tensor<f32>}
+# CHECK: %[[MEAN:.*]] = "tsm.mean"(%[[X]]) {dims = array<i64: 1, 2>, keepdim = true} : (tensor<?x3x4xf32>) -> tensor<?x1x1xf32>
+# CHECK: %[[XC:.*]] = "tsm.sub"(%[[X]], %[[MEAN]])
+# CHECK: %[[SQ:.*]] = "tsm.mul"(%[[XC]], %[[XC]])
+# CHECK: %[[VAR:.*]] = "tsm.mean"(%[[SQ]]) {dims = array<i64: 1, 2>, keepdim = true}
+# CHECK: %[[VE:.*]] = "tsm.add"(%[[VAR]], %[[EPS]])
+# CHECK: %[[RSTD:.*]] = "tsm.rsqrt"(%[[VE]])
+# CHECK: %[[Y:.*]] = "tsm.mul"(%[[XC]], %[[RSTD]])
+# CHECK: %[[YW:.*]] = "tsm.mul"(%[[Y]], %[[W]])
+# CHECK: %[[OUT:.*]] = "tsm.add"(%[[YW]], %[[B]]) : (tensor<?x3x4xf32>, tensor<3x4xf32>) -> tensor<?x3x4xf32>
+# CHECK: return %[[OUT]]
+print_tsm(torch.jit.script(LayerNorm()), input_specs=[TensorSpec((-1, 3, 4))])
+
+
+class GroupNorm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = torch.nn.GroupNorm(2, 6)
+
+    def forward(self, x):
+        return self.gn(x)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x6x5xf32>)
+# CHECK: %[[G:.*]] = "tsm.reshape"(%[[X]]) {from_dims = array<i64: 0, -1, -1>, shape = array<i64: -1, 2, 15>} : (tensor<?x6x5xf32>) -> tensor<?x2x15xf32>
+# CHECK: "tsm.mean"(%[[G]]) {dims = array<i64: 2>, keepdim = true}
+# CHECK: %[[RSTD:.*]] = "tsm.rsqrt"
+# CHECK: %[[NORM:.*]] = "tsm.mul"(%{{.*}}, %[[RSTD]])
+# CHECK: %[[BACK:.*]] = "tsm.reshape"(%[[NORM]], %[[X]]) {{.*}} : (tensor<?x2x15xf32>, tensor<?x6x5xf32>) -> tensor<?x6x5xf32>
+# CHECK: %[[W:.*]] = "tsm.reshape"(%{{.*}}) {{.*}} : (tensor<6xf32>) -> tensor<6x1xf32>
+# CHECK: "tsm.mul"(%[[BACK]], %[[W]]) : (tensor<?x6x5xf32>, tensor<6x1xf32>) -> tensor<?x6x5xf32>
+x = torch.randn(2, 6, 5)
+print_tsm(torch.jit.trace(GroupNorm(), [x]), input_specs=[TensorSpec((-1, 6, 5))])
+
+
+class BadLayerNorm(torch.nn.Module):
+    def forward(self, x):
+        return F.layer_norm(x, [3])
+
+
+# CHECK: norm.py:[[# @LINE - 3]]:{{[0-9]+}}: error: aten::layer_norm: layer_norm: given normalized_shape=[3], expected input with shape [*, 3], but got input of tensor<2x4xf32>
+try:
+    print_tsm(torch.jit.script(BadLayerNorm()), [torch.randn(2, 4)])
+except tsmlir.TsmlirError as e:
+    print(e)
