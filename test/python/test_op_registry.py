@@ -83,6 +83,11 @@ def _small_exponent(shape, dtype):
         else torch.randn(shape, dtype=dtype)
 
 
+def _shift_amount(shape, dtype):
+    """Shift amounts including negative ones and ones past the bit width."""
+    return torch.randint(0 if dtype == U8 else -2, 12, shape, dtype=dtype)
+
+
 @dataclass(frozen=True)
 class OpCase:
     name: str
@@ -205,6 +210,10 @@ REGISTRY = [
     _binary("logical_xor", torch.logical_xor, ALL),
     _binary("bitwise_and", torch.bitwise_and, INTEGRAL), _binary("bitwise_or", torch.bitwise_or, INTEGRAL),
     _binary("bitwise_xor", torch.bitwise_xor, INTEGRAL),
+    _binary("bitwise_left_shift", torch.bitwise_left_shift, INTS, _shift_amount),
+    _binary("bitwise_right_shift", lambda x, y: x >> y, INTS, _shift_amount),
+    _unary("lshift.Scalar", lambda x: x << 3, INTS),
+    _unary("rshift.Scalar", lambda x: x >> 2, INTS),
     _binary("masked_fill", lambda x, m: x.masked_fill(m > 0, -7), ALL),
     # ternary
     OpCase("where", lambda c, x, y: torch.where(c > 0, x, y), 3, ALL),

@@ -244,6 +244,19 @@ def _int_pow(t, x, y):
     return _select(arith.cmpi(IP.slt, y, zero), negative, positive)
 
 
+def _shift(left: bool, t, x, y):
+    """c10's shifts: amounts outside [0, width) give 0 (left) or the sign
+    fill (right).  uint8 computes in i32 on zero-extended values, where both
+    results come out right after truncation."""
+    width = b.constant(b.bitwidth(t), t)
+    outside = arith.ori(arith.cmpi(IP.slt, y, b.zero(t)), arith.cmpi(IP.sge, y, width))
+    safe = _select(outside, b.zero(t), y)
+    if left:
+        return _select(outside, b.zero(t), arith.shli(x, safe))
+    sign_fill = arith.shrsi(x, b.constant(b.bitwidth(t) - 1, t))
+    return _select(outside, sign_fill, arith.shrsi(x, safe))
+
+
 def _extremum(fop, sop, uop, t, x, y):
     if b.is_float(t):
         return fop(x, y)  # maximumf/minimumf propagate NaN
@@ -455,6 +468,8 @@ LOWERINGS = {
     "tsm.bitwise_and": _lower(partial(_apply, arith.andi)),
     "tsm.bitwise_or": _lower(partial(_apply, arith.ori)),
     "tsm.bitwise_xor": _lower(partial(_apply, arith.xori)),
+    "tsm.bitwise_left_shift": _lower(partial(_shift, True)),
+    "tsm.bitwise_right_shift": _lower(partial(_shift, False)),
     "tsm.where": _lower(_where, _where_types),
     "tsm.lerp": _lower(_lerp, lambda op: [_widened(op)] * 3),
     "tsm.neg": _lower(_neg),

@@ -173,3 +173,66 @@ func.func @leaky_relu(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "tsm.leaky_relu"(%a) {negative_slope = 0.2 : f64} : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// uint8 computes in i32 on zero-extended values (arith has no unsigned
+// types): the ui8 <-> i8 retags become no-ops in the LLVM conversion.
+// CHECK-LABEL: func.func @div$uint8_floor
+// CHECK: ^bb0(%[[A:.*]]: ui8, %[[B:.*]]: ui8, %{{.*}}: ui8):
+// CHECK: %[[AB:.*]] = builtin.unrealized_conversion_cast %[[A]] : ui8 to i8
+// CHECK: %[[AW:.*]] = arith.extui %[[AB]] : i8 to i32
+// CHECK: %[[BB:.*]] = builtin.unrealized_conversion_cast %[[B]] : ui8 to i8
+// CHECK: %[[BW:.*]] = arith.extui %[[BB]] : i8 to i32
+// CHECK: arith.divsi %[[AW]], %{{.*}} : i32
+// CHECK: %[[R:.*]] = arith.trunci %{{.*}} : i32 to i8
+// CHECK: %[[RU:.*]] = builtin.unrealized_conversion_cast %[[R]] : i8 to ui8
+// CHECK: linalg.yield %[[RU]] : ui8
+func.func @div$uint8_floor(%x: tensor<4xui8>, %y: tensor<4xui8>) -> tensor<4xui8> {
+  %0 = "tsm.div"(%x, %y) {rounding_mode = "floor"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cast$uint8_to_f32
+// CHECK: ^bb0(%[[A:.*]]: ui8, %{{.*}}: f32):
+// CHECK: %[[AB:.*]] = builtin.unrealized_conversion_cast %[[A]] : ui8 to i8
+// CHECK: %[[F:.*]] = arith.uitofp %[[AB]] : i8 to f32
+// CHECK: linalg.yield %[[F]] : f32
+func.func @cast$uint8_to_f32(%x: tensor<4xui8>) -> tensor<4xf32> {
+  %0 = "tsm.cast"(%x) {dtype = "float32"} : (tensor<4xui8>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Floats to uint8 go through a wider integer and wrap (c10 casts through int64).
+// CHECK-LABEL: func.func @cast$f32_to_uint8
+// CHECK: ^bb0(%[[A:.*]]: f32, %{{.*}}: ui8):
+// CHECK: %[[I:.*]] = arith.fptosi %[[A]] : f32 to i32
+// CHECK: %[[T:.*]] = arith.trunci %[[I]] : i32 to i8
+// CHECK: %[[U:.*]] = builtin.unrealized_conversion_cast %[[T]] : i8 to ui8
+// CHECK: linalg.yield %[[U]] : ui8
+func.func @cast$f32_to_uint8(%x: tensor<4xf32>) -> tensor<4xui8> {
+  %0 = "tsm.cast"(%x) {dtype = "uint8"} : (tensor<4xf32>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// Shift amounts outside [0, 8) give the sign fill (x >> 7) instead of poison.
+// CHECK-LABEL: func.func @bitwise_right_shift$i8
+// CHECK: ^bb0(%[[X:.*]]: i8, %[[N:.*]]: i8, %{{.*}}: i8):
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[N]], %{{.*}} : i8
+// CHECK: %[[BIG:.*]] = arith.cmpi sge, %[[N]], %{{.*}} : i8
+// CHECK: %[[OUT:.*]] = arith.ori %[[NEG]], %[[BIG]] : i1
+// CHECK: %[[SAFE:.*]] = arith.select %[[OUT]], %{{.*}}, %[[N]] : i8
+// CHECK: %[[FILL:.*]] = arith.shrsi %[[X]], %{{.*}} : i8
+// CHECK: %[[SHIFTED:.*]] = arith.shrsi %[[X]], %[[SAFE]] : i8
+// CHECK: %[[R:.*]] = arith.select %[[OUT]], %[[FILL]], %[[SHIFTED]] : i8
+// CHECK: linalg.yield %[[R]] : i8
+func.func @bitwise_right_shift$i8(%x: tensor<4xi8>, %y: tensor<4xi8>) -> tensor<4xi8> {
+  %0 = "tsm.bitwise_right_shift"(%x, %y) : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

@@ -59,6 +59,13 @@ def _bitwise(lhs: TensorT, rhs: TensorT) -> list[TensorT]:
     return [out]
 
 
+def _shift(lhs: TensorT, rhs: TensorT) -> list[TensorT]:
+    (out,) = _bitwise(lhs, rhs)
+    if out.dtype == torch.bool:
+        raise TypeError("shifts are not defined for bool tensors")
+    return [out]
+
+
 def _to_bool(*xs: TensorT) -> list[TensorT]:
     """Comparisons and logical ops: broadcast shape, bool result."""
     return [TensorT(broadcast_shapes(*(x.shape for x in xs)), torch.bool)]
@@ -173,6 +180,10 @@ OPS = define("elementwise", [
     _compare("le", "lhs <= rhs"), _compare("gt", "lhs > rhs"), _compare("ge", "lhs >= rhs"),
     _logical("and"), _logical("or"), _logical("xor"),
     _bitwise_op("and"), _bitwise_op("or"), _bitwise_op("xor"),
+    *(_binop(f"bitwise_{side}_shift", (f"aten::bitwise_{side}_shift.Tensor(Tensor self, Tensor other) -> Tensor",),
+             _shift, f"Bitwise {side} shift of integers; a shift by a negative amount or by the "
+                     f"bit width or more gives 0{' (-1 for negative signed lhs)' if side == 'right' else ''}.")
+      for side in ("left", "right")),
     OpDef("where", ("condition", "lhs", "rhs"), _where,
           aten=("aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",),
           doc="condition ? lhs : rhs, broadcasting all three; promoted dtype."),

@@ -254,6 +254,11 @@ HANDLERS = {
     **{f"aten::{prefix}{n}{suffix}.{overload}": partial(_binary, op=f"bitwise_{n}")
        for n in ("and", "or", "xor") for prefix, suffix in (("bitwise_", ""), ("__", "__"))
        for overload in ("Tensor", "Scalar")},
+    **{f"aten::{name}.{overload}": partial(_binary, op=f"bitwise_{side}_shift")
+       for side, dunder in (("left", "__lshift__"), ("right", "__rshift__"))
+       for name, overloads in ((f"bitwise_{side}_shift", ("Tensor", "Tensor_Scalar", "Scalar_Tensor")),
+                               (dunder, ("Tensor", "Scalar")))
+       for overload in overloads},
     **{f"aten::{n}.{overload}": partial(_binary, op=n) for n in _COMPARE for overload in ("Tensor", "Scalar")},
     "aten::where.self": _where,
     "aten::where.ScalarSelf": _where,
