@@ -56,12 +56,21 @@ def resolve_specs(example_inputs, input_specs) -> list:
         if isinstance(example_inputs, torch.Tensor):
             example_inputs = [example_inputs]
         return [spec_of_example(v, f"example input {i}") for i, v in enumerate(example_inputs)]
-    out = []
-    for s in input_specs:
-        out.append(s if isinstance(s, (TensorSpec, ScalarSpec, Static)) or s is None else
-                   TensorSpec(*s) if isinstance(s, tuple) and len(s) == 2 and
-                   isinstance(s[1], torch.dtype) else TensorSpec(s))
-    return out
+    return [_spec(s) for s in input_specs]
+
+
+def _spec(s):
+    """An input spec; a bare shape or (shape, dtype) pair is a TensorSpec."""
+    if isinstance(s, (TensorSpec, ScalarSpec, Static)) or s is None:
+        return s
+    if isinstance(s, tuple) and len(s) == 2 and isinstance(s[1], torch.dtype):
+        return TensorSpec(*s)
+    if isinstance(s, (tuple, list)) and all(isinstance(d, int) for d in s):
+        return TensorSpec(s)
+    if isinstance(s, (tuple, list)):  # a Tuple/List argument
+        return type(s)(_spec(x) for x in s)
+    raise TsmlirError(f"input spec {s!r}: expected a TensorSpec, ScalarSpec, Static, None, "
+                      "a shape, or a tuple/list of these")
 
 
 def to_tsm(module, specs: Sequence, method: str = "forward", freeze: bool = True):

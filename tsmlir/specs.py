@@ -8,7 +8,9 @@ An argument of a compiled method is described by one of:
 - `Static(value)`: a number fixed at compile time (folded into the code;
   each call checks that the same value is passed);
 - `None`: an `Optional[...]` argument compiled for None (each call checks
-  that None is passed).
+  that None is passed);
+- a tuple or list of these: a `Tuple[...]` / `List[...]` argument of that
+  length (its leaves passed one by one).
 
 Results come back as a structure whose leaves are result indices (tensors),
 `ScalarResult`s (a 0-d result read back as a Python number) and `Literal`s
@@ -105,7 +107,17 @@ def is_runtime_arg(spec) -> bool:
     return isinstance(spec, (TensorSpec, ScalarSpec))
 
 
+def runtime_leaves(spec) -> list:
+    """The TensorSpecs and ScalarSpecs of an argument, in argument order."""
+    if isinstance(spec, (tuple, list)):
+        return [leaf for s in spec for leaf in runtime_leaves(s)]
+    return [spec] if is_runtime_arg(spec) else []
+
+
 def describe(spec) -> str:
+    if isinstance(spec, (tuple, list)):
+        inner = ", ".join(describe(s) for s in spec)
+        return f"[{inner}]" if isinstance(spec, list) else f"({inner})"
     return "None" if spec is None else str(spec)
 
 
@@ -134,6 +146,8 @@ def spec_of_example(value, where: str):
     """The spec an example input stands for (a spec passes through)."""
     if isinstance(value, (TensorSpec, ScalarSpec, Static)) or value is None:
         return value
+    if isinstance(value, (tuple, list)):
+        return type(value)(spec_of_example(v, f"{where}[{i}]") for i, v in enumerate(value))
     if isinstance(value, torch.Tensor):
         return TensorSpec.like(value)
     if isinstance(value, (bool, int, float)):

@@ -336,3 +336,25 @@ def test_in_place_updates_of_arguments_reach_the_caller():
     assert_same(got, expected)
     torch.testing.assert_close(x, ex)  # the arguments changed as in eager
     torch.testing.assert_close(acc, eacc)
+
+
+# -- tuple and list arguments --------------------------------------------------------------
+class Containers(torch.nn.Module):
+    def forward(self, pair: Tuple[torch.Tensor, int], xs: List[torch.Tensor], ws: List[float]):
+        x, k = pair
+        acc = x * k
+        for i in range(len(xs)):
+            acc = acc + xs[i] * ws[i]
+        return acc, (k, len(xs)), [w * 2.0 for w in ws]
+
+
+def test_tuple_and_list_arguments():
+    x = torch.randn(3)
+    xs = [torch.randn(3), torch.randn(3)]
+    compiled = check(Containers(), [(x, 2), xs, [0.5, -1.0]],
+                     runs=[((-x, 3), [xs[1], xs[0]], [2.0, 1.0])])
+    assert compiled.input_specs[0] == (TensorSpec((3,)), ScalarSpec(int))
+    with pytest.raises(tsmlir.InputError, match=r"argument 1: expected a list of 2 item\(s\)"):
+        compiled((x, 2), xs[:1], [0.5, 1.0])
+    with pytest.raises(tsmlir.InputError, match=r"argument 0\[1\]: expected a Python int"):
+        compiled((x, 2.5), xs, [0.5, 1.0])

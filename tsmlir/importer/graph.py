@@ -32,7 +32,7 @@ from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
 from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
 from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static,
-                     TensorSpec)
+                     TensorSpec, runtime_leaves)
 from . import control_flow, scalars, side_effects, signature
 from .aten import ATEN
 from .context import NodeContext
@@ -94,8 +94,7 @@ class Importer:
         method = getattr(self.root, name)
         specs = signature.bind(method, name, list(specs))
         module = ir.Module.create()
-        arg_types = [to_mlir(s.tensor_type()) for s in specs
-                     if isinstance(s, (TensorSpec, ScalarSpec))]
+        arg_types = [to_mlir(s.tensor_type()) for spec in specs for s in runtime_leaves(spec)]
         with ir.InsertionPoint(module.body):
             fn = func.FuncOp(name, ir.FunctionType.get(arg_types, []))
             fn.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
@@ -329,15 +328,16 @@ def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
     """The graph's input values: tensors, run-time scalars read from their 0-d
     argument, compile-time values and None."""
     it = iter(arguments)
-    out = []
-    for s in specs:
+
+    def bind(s):
         if isinstance(s, TensorSpec):
-            out.append(next(it))
-        elif isinstance(s, ScalarSpec):
-            out.append(scalars.item(next(it)))
-        else:
-            out.append(s.value if isinstance(s, Static) else None)
-    return out
+            return next(it)
+        if isinstance(s, ScalarSpec):
+            return scalars.item(next(it))
+        if isinstance(s, (tuple, list)):
+            return type(s)(bind(x) for x in s)
+        return s.value if isinstance(s, Static) else None
+    return [bind(s) for s in specs]
 
 
 def _is_namedtuple(value) -> bool:

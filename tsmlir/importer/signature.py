@@ -49,6 +49,10 @@ def _match(name: str, arg, spec):
     kind = t.kind()
     if isinstance(spec, Static):
         return spec
+    if kind == "TupleType" and isinstance(spec, tuple) and len(spec) == len(t.elements()):
+        return tuple(_match_element(name, arg, e, s) for e, s in zip(t.elements(), spec))
+    if kind == "ListType" and isinstance(spec, (tuple, list)):
+        return [_match_element(name, arg, t.getElementType(), s) for s in spec]
     if kind == "TensorType":
         if isinstance(spec, TensorSpec):
             return spec
@@ -62,13 +66,26 @@ def _match(name: str, arg, spec):
                                  f"{_expected(kind)}")
 
 
+class _Element:
+    """An element of a Tuple/List argument, matched like an argument."""
+
+    def __init__(self, name: str, type_):
+        self.name, self.type = name, type_
+
+
+def _match_element(name: str, arg, t, spec):
+    return _match(name, _Element(arg.name, t), spec)
+
+
 def _expected(kind: str) -> str:
     if kind == "TensorType":
         return "expected a tensor example or a TensorSpec"
     if kind in _SCALAR_KINDS:
         return f"expected a {_SCALAR_KINDS[kind].__name__} example, ScalarSpec or Static"
-    return "only tensors, int, float, bool and Optional of them are supported as run-time " \
-           "arguments; pass a compile-time value as tsmlir.Static(value)"
+    if kind in ("TupleType", "ListType"):
+        return "expected a tuple/list of examples or specs (of the tuple's length)"
+    return "only tensors, int, float, bool, Optional, Tuple and List of them are supported " \
+           "as run-time arguments; pass a compile-time value as tsmlir.Static(value)"
 
 
 def is_script_method(module: torch.jit.ScriptModule, name: str) -> bool:

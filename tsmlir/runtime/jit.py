@@ -26,7 +26,7 @@ from mlir.execution_engine import ExecutionEngine
 from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
 from ..specs import (Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static, TensorSpec,
-                     describe)
+                     describe, runtime_leaves)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
 from . import callbacks, memref, native_libs
 
@@ -75,7 +75,7 @@ class JitFunction:
         self._results = memref.results_type([t.rank for t in result_types])()
         self._result_descs = [getattr(self._results, f"r{i}") for i in range(len(result_types))]
         self._scalar_results = _scalar_results(structure)
-        runtime = [s for s in self.specs if isinstance(s, (TensorSpec, ScalarSpec))]
+        runtime = [leaf for s in self.specs for leaf in runtime_leaves(s)]
         self._args = [memref.descriptor_type(len(s.shape))() for s in runtime]
         self._params = [memref.descriptor_type(self._state[p].dim())() for p in self.params]
         # One 0-d buffer per run-time scalar argument, pointed at once.
@@ -98,28 +98,15 @@ class JitFunction:
         if len(args) != len(self.specs):
             raise InputError(f"{self.name}() takes {len(self.specs)} argument(s), got {len(args)}")
         for i, (a, s) in enumerate(zip(args, self.specs)):
-            where = f"{self.name}() argument {i}"
-            if isinstance(s, TensorSpec):
-                _check_tensor(a, s, where)
-            elif isinstance(s, ScalarSpec):
-                if not s.accepts(a):
-                    raise InputError(f"{where}: expected a Python {s.type.__name__}, got "
-                                     f"{type(a).__name__}")
-            elif s is None:
-                if a is not None:
-                    raise InputError(f"{where}: compiled for None, got {type(a).__name__} "
-                                     "(compile another version for a value)")
-            elif type(a) is not type(s.value) or a != s.value:
-                raise InputError(f"{where}: compiled for {describe(s)}, got {a!r}")
+            _check_arg(a, s, f"{self.name}() argument {i}")
 
     def __call__(self, *args):
         self.check(args)
         if len(args) < len(self.specs):  # trailing arguments fixed at compile time left out
             args = _with_defaults(args, self.specs)
-        tensors = [a for a in args if isinstance(a, torch.Tensor)]
         params = [self._state[p] for p in self.params]
         with self._lock:
-            runtime = [a for a, s in zip(args, self.specs) if isinstance(s, (TensorSpec, ScalarSpec))]
+            runtime = [leaf for a, s in zip(args, self.specs) for leaf in _runtime_values(a, s)]
             for i, (desc, a) in enumerate(zip(self._args, runtime)):
                 if i in self._scalars:
                     self._scalars[i].value = a
@@ -132,7 +119,7 @@ class JitFunction:
             if self._errors:
                 raise self._effects.error(self._errors[0])
             owners: dict[int, torch.Tensor] = {}
-            inputs = tensors + params
+            inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
             flat: list[Any] = [None] * len(self.result_types)
             for i, (desc, t) in enumerate(zip(self._result_descs, self.result_types)):
                 if i not in self._scalar_results:
@@ -163,6 +150,39 @@ class JitFunction:
 _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
 _CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}
+
+
+def _check_arg(a, s, where: str) -> None:
+    if isinstance(s, TensorSpec):
+        _check_tensor(a, s, where)
+    elif isinstance(s, ScalarSpec):
+        if not s.accepts(a):
+            raise InputError(f"{where}: expected a Python {s.type.__name__}, got "
+                             f"{type(a).__name__}")
+    elif s is None:
+        if a is not None:
+            raise InputError(f"{where}: compiled for None, got {type(a).__name__} "
+                             "(compile another version for a value)")
+    elif isinstance(s, (tuple, list)):
+        if not isinstance(a, (tuple, list)) or len(a) != len(s):
+            raise InputError(f"{where}: expected a {type(s).__name__} of {len(s)} item(s) "
+                             f"{describe(s)}, got {_short(a)}")
+        for j, (x, sx) in enumerate(zip(a, s)):
+            _check_arg(x, sx, f"{where}[{j}]")
+    elif type(a) is not type(s.value) or a != s.value:
+        raise InputError(f"{where}: compiled for {describe(s)}, got {a!r}")
+
+
+def _short(a) -> str:
+    return f"a {type(a).__name__} of {len(a)} item(s)" if isinstance(a, (tuple, list)) else \
+        type(a).__name__
+
+
+def _runtime_values(a, s) -> list:
+    """The values of an argument passed to the native code, in leaf order."""
+    if isinstance(s, (tuple, list)):
+        return [v for x, sx in zip(a, s) for v in _runtime_values(x, sx)]
+    return [a] if isinstance(s, (TensorSpec, ScalarSpec)) else []
 
 
 def _is_fixed(spec) -> bool:
