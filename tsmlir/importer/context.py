@@ -43,8 +43,11 @@ class NodeContext:
         return self.importer.constant(value, name)
 
     def scalar(self, value, like: ir.Value) -> ir.Value:
-        """A Python number as a 0-d tensor, typed by PyTorch's tensor-scalar rule."""
-        return self.constant(torch.tensor(value, dtype=scalar_dtype(value, self.type(like).dtype)))
+        """A Python number as a 0-d tensor, typed by PyTorch's tensor-scalar rule
+        (an int out of the dtype's range wraps, as PyTorch's conversion does)."""
+        wide = torch.float64 if isinstance(value, float) else torch.int64
+        return self.constant(torch.tensor(value, dtype=wide).to(
+            scalar_dtype(value, self.type(like).dtype)))
 
     def tensor(self, v, like: ir.Value) -> ir.Value:
         """Accept a tensor value or a Python number (made a 0-d tensor)."""
