@@ -173,3 +173,35 @@ class AppendOutside(torch.nn.Module):
 def test_append_to_an_outer_list_is_reported():
     with pytest.raises(tsmlir.TsmlirError, match="modified inside"):
         tsmlir.compile_module(AppendOutside(), input_specs=[TensorSpec((-1, 3))])
+
+
+class HalveBelow(torch.nn.Module):
+    """The issue's loop: halve until the norm is below a run-time threshold."""
+
+    def forward(self, x, threshold: float):
+        steps = 0
+        while bool((x * x).sum().sqrt() > threshold):
+            x = x / 2
+            steps += 1
+        return x, steps
+
+
+def test_while_halving_until_norm_below_threshold():
+    x = torch.randn(6) * 10
+    compiled = tsmlir.compile_module(HalveBelow(), [TensorSpec((-1,)), 1.0])
+    for args in [(x, 1.0), (x[:2], 0.01), (torch.zeros(3), 0.5), (x * 100, 3)]:
+        got, expected = compiled(*args), HalveBelow()(*args)
+        torch.testing.assert_close(got[0], expected[0])
+        assert got[1] == expected[1] and type(got[1]) is int
+
+
+class RowsOut(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        for i in range(3):
+            ys.append(x * i)
+        return ys
+
+
+def test_list_built_in_a_loop_is_returned_as_a_list():
+    check_against_eager(RowsOut(), [torch.randn(2, 3)])
