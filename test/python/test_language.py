@@ -358,3 +358,17 @@ def test_tuple_and_list_arguments():
         compiled((x, 2), xs[:1], [0.5, 1.0])
     with pytest.raises(tsmlir.InputError, match=r"argument 0\[1\]: expected a Python int"):
         compiled((x, 2.5), xs, [0.5, 1.0])
+
+
+class Counter(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = 1.0
+
+    def forward(self, x):
+        self.scale = 3.0  # read back below within the same call
+        return x * self.scale
+
+
+def test_module_attribute_written_then_read():
+    check(Counter(), [torch.randn(2)])

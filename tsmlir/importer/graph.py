@@ -59,6 +59,7 @@ _FOLDABLE = {
 }
 # Nodes with no effect on a compiled inference program.
 _IGNORED = {"aten::warn"}
+_NOT_WRITTEN = object()
 _PY_KIND = {scalars.INT: int, scalars.FLOAT: float, scalars.BOOL: bool}
 
 
@@ -79,6 +80,8 @@ class Importer:
         # Run-time parameters by state-dict name (freeze=False), in argument order.
         self.params: dict[str, ir.Value] = {}
         self._param_names: dict[int, set[str]] = {}
+        # Module attributes assigned by the program so far: (id(module), name) -> value.
+        self.attribute_writes: dict[tuple[int, str], Any] = {}
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
         self._constants: dict[tuple, ir.Value] = {}
         # The tensor behind each constant, for handlers that fold at import.
@@ -394,6 +397,9 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
     if not isinstance(owner, ModuleRef):
         raise TorchScriptImportError(f"prim::GetAttr on {owner!r} is not supported",
                                      user_frame(frames))
+    written = imp.attribute_writes.get((id(owner.obj), name), _NOT_WRITTEN)
+    if written is not _NOT_WRITTEN:
+        return written
     value = getattr(owner.obj, name)
     if isinstance(value, torch.jit.ScriptModule):
         return ModuleRef(value, owner.child(name))
@@ -405,11 +411,14 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
 
 
 def _prim_setattr(imp: Importer, node, args, env, frames):
-    """Fields of TorchScript objects; a module attribute write (e.g. a
-    counter) has no effect on the compiled inference program."""
+    """Fields of TorchScript objects.  A module attribute written outside
+    any run-time branch or loop is seen by later reads of the same call;
+    the module itself keeps its attributes (no state across calls)."""
     owner, value = args
     if isinstance(owner, ObjectValue):
         owner.fields[node.s("name")] = value
+    elif isinstance(owner, ModuleRef) and ir.InsertionPoint.current.block == imp._entry:
+        imp.attribute_writes[(id(owner.obj), node.s("name"))] = value
     return None
 
 
