@@ -3,18 +3,21 @@
 In: tsm.sort {dim, descending}, tsm.topk {k, dim, largest}, tsm.kthvalue
 {k, dim, keepdim} and tsm.median {dim, keepdim} on ranked tensors, static or
 dynamic dims.
-Out: two linalg.generics, no loops or scatters.  The first gives each
-element its rank along `dim`: how many elements of its slice come before it
-in the stable order (NaN greatest, ties by position), comparing every pair.
-The second builds each output position by reducing over the slice for the
-element of the wanted rank (a values and an int64 indices output): sort's
-and topk's wanted rank is the output position along `dim`, kthvalue's
-k - 1, median's (n - 1) / 2, where a NaN of the slice wins instead (the
-first one).  A 0-d input is expanded to one element along dim 0.
-Cost: O(n^2) per slice, parallel over every dim: right for the short dims
-models sort (classes, beams, candidates), slow for very long ones.
-Run-time guards: topk/kthvalue's k against a dynamic dim, median's
-non-empty dim.
+Out: sort, kthvalue and median are two linalg.generics, no loops or
+scatters.  The first gives each element its rank along `dim`: how many
+elements of its slice come before it in the stable order (NaN greatest,
+ties by position), comparing every pair.  The second builds each output
+position by reducing over the slice for the element of the wanted rank (a
+values and an int64 indices output): sort's wanted rank is the output
+position along `dim`, kthvalue's k - 1, median's (n - 1) / 2, where a NaN of
+the slice wins instead (the first one).  topk is k selection passes in an
+scf.for: each pass reduces every slice to the first element after the
+previous pass's pick and inserts it (O(k n) rather than a full sort).
+A 0-d input is expanded to one element along dim 0.
+Cost: O(n^2) per slice for sort/kthvalue/median, parallel over every dim:
+right for the short dims models sort (classes, beams, candidates), slow for
+very long ones.  Run-time guards: topk/kthvalue's k against a dynamic dim,
+median's non-empty dim.
 """
 from __future__ import annotations
 
@@ -22,12 +25,12 @@ from functools import partial
 from typing import Callable
 
 from mlir import ir
-from mlir.dialects import arith, linalg, tensor
+from mlir.dialects import arith, linalg, scf, tensor
 
 from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
-from .reduction import _generic, _keepdim, _kept_map, _sizes
+from .reduction import _generic, _keepdim, _kept_map, _sizes, _slice_at
 
 I64 = ir.IntegerType.get_signless
 
@@ -58,7 +61,7 @@ def _before(a: ir.Value, ia: ir.Value, c: ir.Value, ic: ir.Value, descending: bo
         else:
             strict = arith.cmpi(p.ult if unsigned else p.slt, a, c)
         equal = arith.cmpi(p.eq, a, c)
-    earlier = arith.cmpi(arith.CmpIPredicate.ult, ia, ic)
+    earlier = arith.cmpi(arith.CmpIPredicate.slt, ia, ic)
     return arith.ori(strict, arith.andi(equal, earlier))
 
 
@@ -117,23 +120,17 @@ def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
         b.assert_true(fits, f"{op.name}: k={k} is out of range for the size of the dim")
 
 
-def lower_ordered(op: ir.Operation, *, count: str | None, flip: str | None) -> list[ir.Value]:
-    """sort (count None: every position) and topk (the first k positions)."""
+def lower_sort(op: ir.Operation) -> list[ir.Value]:
+    """Every output position takes the element of that rank."""
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
     if zero_d:
         x = _as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
-    descending = bool(_attr(op, flip, flip == "largest"))  # topk's largest: descending
     sizes = _sizes(x)
-    out_sizes = list(sizes)
-    if count is not None:
-        k = _attr(op, count)
-        _check_k(op, k, sizes[d])
-        out_sizes[d] = k
-    ranks = _ranks(x, d, descending)
-    inits = [b.filled(out_sizes, t.element_type, 0), b.filled(out_sizes, I64(64), 0)]
+    ranks = _ranks(x, d, bool(_attr(op, "descending", False)))
+    inits = [b.filled(sizes, t.element_type, 0), b.filled(sizes, I64(64), 0)]
     maps = [_map_with(t.rank, d, t.rank)] * 2 + [_map_with(t.rank, d, d)] * 2
 
     def position_along_dim():
@@ -141,6 +138,56 @@ def lower_ordered(op: ir.Operation, *, count: str | None, flip: str | None) -> l
 
     results = _generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
                        _pick(position_along_dim, t.rank, median=False))
+    return [_as_0d(r) for r in results] if zero_d else results
+
+
+def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) -> list[ir.Value]:
+    """Per slice, the first element (value, int64 index) in the stable order
+    that comes after `prev` (index -1: no previous pick)."""
+    t = b.rtt(x)
+    kept_sizes = [s for i, s in enumerate(_sizes(x)) if i != d]
+    none = b.constant(-1, I64(64))
+
+    def body(v, prev_v, prev_i, best_v, best_i):
+        i = arith.index_cast(I64(64), linalg.IndexOp(d).result)
+        p = arith.CmpIPredicate
+        after = arith.ori(arith.cmpi(p.eq, prev_i, none), _before(prev_v, prev_i, v, i, descending))
+        first = arith.ori(arith.cmpi(p.eq, best_i, none), _before(v, i, best_v, best_i, descending))
+        take = arith.andi(after, first)
+        return [arith.select(take, v, best_v), arith.select(take, i, best_i)]
+
+    kept = _kept_map(t.rank, (d,))
+    inits = [b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), -1)]
+    iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
+    return _generic([x, *prev], inits, [b.identity_map(t.rank)] + [kept] * 4, iterators, body)
+
+
+def lower_topk(op: ir.Operation) -> list[ir.Value]:
+    """k selection passes (O(k n) per slice): pass r finds the element that
+    follows pass r - 1's pick in the stable order and inserts it at r."""
+    x = op.operands[0]
+    zero_d = b.rtt(x).rank == 0
+    if zero_d:
+        x = _as_1d(x)
+    t = b.rtt(x)
+    d = normalize_dim(_attr(op, "dim"), t.rank)
+    k = _attr(op, "k")
+    descending = bool(_attr(op, "largest", True))
+    sizes = _sizes(x)
+    _check_k(op, k, sizes[d])
+    out_sizes = [k if i == d else s for i, s in enumerate(sizes)]
+    kept_sizes = [s for i, s in enumerate(sizes) if i != d]
+    loop = scf.ForOp(b.index(0), b.index(k), b.index(1), [
+        b.empty(out_sizes, t.element_type), b.empty(out_sizes, I64(64)),
+        b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), -1)])
+    with ir.InsertionPoint(loop.body):
+        r = loop.induction_variable
+        values, indices, *prev = loop.inner_iter_args
+        picked = _next_in_order(x, d, descending, prev)
+        values = tensor.insert_slice(picked[0], values, *_slice_at(values, d, r, out_sizes))
+        indices = tensor.insert_slice(picked[1], indices, *_slice_at(indices, d, r, out_sizes))
+        scf.YieldOp([values, indices, *picked])
+    results = list(loop.results)[:2]
     return [_as_0d(r) for r in results] if zero_d else results
 
 
@@ -181,8 +228,8 @@ def lower_selected(op: ir.Operation, *, median: bool) -> list[ir.Value]:
 
 
 LOWERINGS = {
-    "tsm.sort": partial(lower_ordered, count=None, flip="descending"),
-    "tsm.topk": partial(lower_ordered, count="k", flip="largest"),
+    "tsm.sort": lower_sort,
+    "tsm.topk": lower_topk,
     "tsm.kthvalue": partial(lower_selected, median=False),
     "tsm.median": partial(lower_selected, median=True),
 }

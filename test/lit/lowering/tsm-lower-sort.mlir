@@ -16,7 +16,7 @@
 // CHECK: %[[J:.*]] = linalg.index 2 : index
 // CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[XJ]], %[[XI]] : f32
 // CHECK: %[[EQUAL:.*]] = arith.cmpf oeq, %[[XJ]], %[[XI]] : f32
-// CHECK: %[[EARLIER:.*]] = arith.cmpi ult, %[[J]], %[[I]] : index
+// CHECK: %[[EARLIER:.*]] = arith.cmpi slt, %[[J]], %[[I]] : index
 // CHECK: %[[BEFORE:.*]] = arith.ori
 // CHECK: %[[ONE:.*]] = arith.extui %[[BEFORE]] : i1 to i64
 // CHECK: arith.addi %[[COUNT]], %[[ONE]] : i64
@@ -37,17 +37,32 @@ func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi
 
 // -----
 
-// topk of a dynamic dim: k is checked at run time; descending order compares
-// with sgt; the select generic's outputs have k rows.
+// topk: k selection passes in an scf.for (O(k n), not a full sort); k is
+// checked against a dynamic dim at run time.  Pass R reduces each slice to
+// the first element (in the order, here descending: sgt) after the previous
+// pass's pick (index -1: none yet) and inserts it at position R.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @topk$dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<?x5xi32>)
+// CHECK-DAG: %[[NONE:.*]] = arith.constant -1 : i64
+// CHECK-DAG: %[[K:.*]] = arith.constant 2 : index
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5xi32>
-// CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[N]], %{{.*}} : index
+// CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[N]], %[[K]] : index
 // CHECK: cf.assert %[[FITS]], "{{.*}}tsm.topk: k=2 is out of range for the size of the dim"
-// CHECK: linalg.generic
-// CHECK: arith.cmpi sgt, %{{.*}}, %{{.*}} : i32
-// CHECK: linalg.generic
-// CHECK-SAME: outs(%{{.*}}, %{{.*}} : tensor<2x5xi32>, tensor<2x5xi64>)
+// CHECK: %[[PASSES:.*]]:4 = scf.for %[[R:.*]] = %{{.*}} to %[[K]] step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}}, %[[PREV_V:.*]] = %{{.*}}, %[[PREV_I:.*]] = %{{.*}}) -> (tensor<2x5xi32>, tensor<2x5xi64>, tensor<5xi32>, tensor<5xi64>)
+// CHECK: %[[BEST:.*]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]], #[[KEPT]], #[[KEPT]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[PREV_V]], %[[PREV_I]] : tensor<?x5xi32>, tensor<5xi32>, tensor<5xi64>)
+// CHECK: ^bb0(%[[V:.*]]: i32, %[[PV:.*]]: i32, %[[PI:.*]]: i64, %[[BV:.*]]: i32, %[[BI:.*]]: i64):
+// CHECK: %[[FIRST_PASS:.*]] = arith.cmpi eq, %[[PI]], %[[NONE]] : i64
+// CHECK: arith.cmpi sgt, %[[PV]], %[[V]] : i32
+// CHECK: %[[NO_BEST:.*]] = arith.cmpi eq, %[[BI]], %[[NONE]] : i64
+// CHECK: arith.cmpi sgt, %[[V]], %[[BV]] : i32
+// CHECK: arith.select %{{.*}}, %[[V]], %[[BV]] : i32
+// CHECK: %[[V_ROW:.*]] = tensor.insert_slice %[[BEST]]#0 into %[[VALUES]][%[[R]], 0] [1, 5] [1, 1] : tensor<5xi32> into tensor<2x5xi32>
+// CHECK: %[[I_ROW:.*]] = tensor.insert_slice %[[BEST]]#1 into %[[INDICES]][%[[R]], 0] [1, 5] [1, 1] : tensor<5xi64> into tensor<2x5xi64>
+// CHECK: scf.yield %[[V_ROW]], %[[I_ROW]], %[[BEST]]#0, %[[BEST]]#1
+// CHECK: return %[[PASSES]]#0, %[[PASSES]]#1
 func.func @topk$dynamic(%x: tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>) {
   %v, %i = "tsm.topk"(%x) {k = 2 : i64, dim = 0 : i64} : (tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>)
   return %v, %i : tensor<2x5xi32>, tensor<2x5xi64>
