@@ -146,8 +146,9 @@ def spec_of_example(value, where: str):
     """The spec an example input stands for (a spec passes through)."""
     if isinstance(value, (TensorSpec, ScalarSpec, Static)) or value is None:
         return value
-    if isinstance(value, (tuple, list)):
-        return type(value)(spec_of_example(v, f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, (tuple, list)):  # a NamedTuple example is a tuple argument
+        kind = list if isinstance(value, list) else tuple
+        return kind(spec_of_example(v, f"{where}[{i}]") for i, v in enumerate(value))
     if isinstance(value, torch.Tensor):
         return TensorSpec.like(value)
     if isinstance(value, (bool, int, float)):

@@ -372,3 +372,36 @@ class Counter(torch.nn.Module):
 
 def test_module_attribute_written_then_read():
     check(Counter(), [torch.randn(2)])
+
+
+class Sizes(torch.nn.Module):
+    def forward(self, st: Stats):
+        n = st.mean.size(0)
+        if float(st.mean.sum()) > 0.0:
+            k = n * st.count
+        else:
+            k = -1
+        return n, k, st.scale * 2.0
+
+
+def test_namedtuple_argument_and_scalar_results_of_runtime_values():
+    compiled = tsmlir.compile_module(Sizes(), input_specs=[(TensorSpec((-1,)), ScalarSpec(int),
+                                                            ScalarSpec(float))])
+    for st in [Stats(torch.ones(3), 2, 0.5), Stats(-torch.ones(5), 4, 1.5)]:
+        assert_same(compiled(st), Sizes()(st))
+    check(Sizes(), [Stats(torch.ones(4), 3, 0.25)])
+
+
+class UnsupportedInUnrolled(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = [x]
+        for i in range(5):
+            ys.append(torch.fft.fft(ys[i]).abs())  # unsupported, in an unrolled loop
+        return ys[5]
+
+
+def test_unsupported_op_in_an_unrolled_loop_is_reported_once():
+    with pytest.raises(tsmlir.UnsupportedOpError) as info:
+        tsmlir.compile_module(UnsupportedInUnrolled(), [torch.zeros(2)])
+    assert [k for k, _ in info.value.unsupported] == ["aten::fft_fft"]
+    assert info.value.unsupported[0][1].line > 0

@@ -302,7 +302,11 @@ def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
     del imp.unsupported[n_unsupported:]
     saved.restore()
     try:
-        return _unroll(imp, body, max_trip, inits, env, frames)
+        values = _unroll(imp, body, max_trip, inits, env, frames)
+        # An unsupported op in the body is reported once, not once per iteration.
+        new = imp.unsupported[n_unsupported:]
+        imp.unsupported[n_unsupported:] = [u for i, u in enumerate(new) if u not in new[:i]]
+        return values
     except _CannotUnroll:
         if error is not None:
             raise error from None
@@ -310,7 +314,7 @@ def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
         return [UNKNOWN] * len(inits)
 
 
-_UNROLL_LIMIT = 1024
+_UNROLL_LIMIT = 256
 
 
 class _CannotUnroll(Exception):

@@ -35,6 +35,7 @@ from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, ScalarResult, Sca
                      TensorSpec, runtime_leaves)
 from . import control_flow, scalars, side_effects, signature
 from .aten import ATEN
+from .aten.data_movement import write_back
 from .context import NodeContext
 from .locations import mlir_location, node_frame, user_frame
 from .values import (UNINIT, UNKNOWN, DynSize, FunctionRef, ModuleRef, ObjectValue, RowBuffer,
@@ -206,6 +207,7 @@ class Importer:
             if not _is_supported(node):
                 self.unsupported.append((_schema_name(node), user_frame(here)))
             results = [UNKNOWN] * len(outputs)
+            _keep_shape(kind, args)
         else:
             with mlir_location(kind, here):
                 results = self.dispatch(node, kind, args, env, here)
@@ -232,6 +234,7 @@ class Importer:
             if fn is not None and is_tensor(args[0]):
                 result = fn(cx, *args)
                 env[node.inputsAt(0).unique()] = result
+                write_back(cx, env, node.inputsAt(0), result)  # into x of x[1:3] / x[0]
                 return _as_outputs(result, n)
         if scalars.applies(kind, args):
             return _as_outputs(scalars.build(kind, args), n)
@@ -325,6 +328,18 @@ def _schema_name(node: torch._C.Node) -> str:
     except RuntimeError:  # prim:: nodes have no schema
         return node.kind()
     return name or node.kind()  # "(no schema)"
+
+
+def _keep_shape(kind: str, args: list) -> None:
+    """A compile-time container still grows by an unknown item, so that the
+    rest of the program imports on and reports its own unsupported ops."""
+    if kind == "aten::append" and isinstance(args[0], list):
+        args[0].append(UNKNOWN)
+    elif kind == "aten::_set_item" and isinstance(args[0], (list, dict)) and args[1] is not UNKNOWN:
+        try:
+            args[0][args[1]] = UNKNOWN
+        except (IndexError, TypeError):
+            pass
 
 
 def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
