@@ -518,3 +518,37 @@ def test_integer_dtype_argument_gives_that_dtype():
     x = torch.randint(-3, 4, (3, 4), dtype=torch.int8)
     compiled = check_against_eager(NarrowDtypes(), [x])
     assert [r.dtype for r in compiled(x)] == [torch.int32, torch.int16, torch.int64]
+
+
+class NanReductions(torch.nn.Module):
+    def forward(self, x):
+        return (torch.aminmax(x), torch.aminmax(x, dim=1, keepdim=True), torch.aminmax(x, dim=-2),
+                torch.nansum(x), torch.nansum(x, 1, True), torch.nansum(x, [0], dtype=torch.float64),
+                torch.nanmean(x), torch.nanmean(x, 1), torch.nanmean(x, 0, dtype=torch.float64))
+
+
+def test_nan_reductions_and_aminmax():
+    x = torch.randn(3, 4)
+    x[0, 1] = float("nan")
+    x[2] = float("nan")  # nanmean of only NaN is NaN
+    check_against_eager(NanReductions(), [x], equal_nan=True)
+    check_against_eager(NanReductions(), [torch.randn(5, 2)])
+
+
+class IntegerNanReductions(torch.nn.Module):
+    def forward(self, x):
+        return torch.aminmax(x, dim=0), torch.nansum(x, 1), torch.nansum(x, dtype=torch.float32)
+
+
+def test_integer_nansum_and_aminmax_are_exact():
+    check_against_eager(IntegerNanReductions(), [torch.randint(-9, 9, (4, 6), dtype=torch.int32)])
+
+
+class IntNanmean(torch.nn.Module):
+    def forward(self, x):
+        return torch.nanmean(x, 0, dtype=torch.float32)
+
+
+def test_nanmean_of_integers_is_an_error():
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"nanmean\(\): expected a floating"):
+        tsmlir.compile_module(IntNanmean(), [torch.arange(4)])

@@ -178,3 +178,28 @@ def test_bad_arguments_fail_at_the_users_line(module, shape, message):
 def test_k_must_be_known_at_compile_time():
     with pytest.raises(tsmlir.TorchScriptImportError, match="k must be an int known at compile"):
         tsmlir.compile_module(KFromSize(), input_specs=[TensorSpec((-1,))])
+
+
+class NanMedian(torch.nn.Module):
+    def forward(self, x):
+        return torch.nanmedian(x, 1), torch.nanmedian(x, 0, keepdim=True), torch.nanmedian(x)
+
+
+def test_nanmedian_ignores_nan():
+    x = torch.tensor([[NAN, -1.0, NAN, NAN], [1.0, NAN, 3.0, 0.0], [2.0, 1.0, 5.0, 7.0],
+                      [NAN, 4.0, NAN, 2.0]])
+    check_against_eager(NanMedian(), [x], equal_nan=True)
+    runs = [[torch.randperm(n * 3).double().reshape(n, 3)] for n in (1, 4)]
+    check_against_eager(NanMedian(), runs[0], input_specs=[TensorSpec((-1, 3), torch.float64)],
+                        runs=runs[1:])
+
+
+def test_nanmedian_of_only_nan_is_nan():
+    x = torch.tensor([[NAN, NAN, NAN], [1.0, NAN, 2.0]])
+    values, _ = tsmlir.compile_module(NanMedian(), [x])(x)[0]
+    torch.testing.assert_close(values, torch.tensor([NAN, 1.0]), equal_nan=True)
+
+
+def test_nanmedian_of_integers_is_the_median():
+    x = torch.randperm(20).reshape(4, 5)
+    check_against_eager(NanMedian(), [x])

@@ -85,12 +85,14 @@ def _ranks(x: ir.Value, d: int, descending: bool) -> ir.Value:
                      ["parallel"] * rank + ["reduction"], count)
 
 
-def _pick(wanted: Callable[[], ir.Value], position: int, median: bool):
-    """Body of the select generic: take the element whose rank is `wanted()`
-    (for median, a NaN beats it and an earlier NaN beats a later one)."""
-    def body(v, r, acc_v, acc_i):
+def _pick(wanted: Callable[..., ir.Value], position: int, median: bool):
+    """Body of the select generic: take the element whose rank is
+    `wanted(*extra inputs)` (for median, a NaN beats it and an earlier NaN
+    beats a later one)."""
+    def body(v, r, *rest):
+        *extra, acc_v, acc_i = rest
         i = arith.index_cast(I64(64), linalg.IndexOp(position).result)
-        take = arith.cmpi(arith.CmpIPredicate.eq, r, wanted())
+        take = arith.cmpi(arith.CmpIPredicate.eq, r, wanted(*extra))
         if median and b.is_float(v.type):
             p = arith.CmpFPredicate
             acc_num = arith.cmpf(p.ORD, acc_v, acc_v)
@@ -200,8 +202,29 @@ def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
     return arith.index_cast(I64(64), half)
 
 
-def lower_selected(op: ir.Operation, *, median: bool) -> list[ir.Value]:
-    """kthvalue / median: one element per slice, picked by rank."""
+def _nanmedian_ranks(x: ir.Value, d: int) -> ir.Value:
+    """Per slice, (m - 1) floordiv 2 for its m non-NaN elements: NaNs rank
+    last, so this is the lower median of the others (-1, no element: m = 0)."""
+    t = b.rtt(x)
+    kept_sizes = [s for i, s in enumerate(_sizes(x)) if i != d]
+    kept = _kept_map(t.rank, (d,))
+    iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
+
+    def count(v, m):
+        number = arith.cmpf(arith.CmpFPredicate.ORD, v, v) if b.is_float(v.type) \
+            else b.constant(1, ir.IntegerType.get_signless(1))
+        return arith.addi(m, arith.extui(I64(64), number))
+
+    counts = b.generic([x], b.filled(kept_sizes, I64(64), 0), [b.identity_map(t.rank), kept],
+                       iterators, count)
+    one, two = b.constant(1, I64(64)), b.constant(2, I64(64))
+    rank = len(kept_sizes)
+    return b.generic([counts], b.empty(kept_sizes, I64(64)), [b.identity_map(rank)] * 2,
+                     ["parallel"] * rank, lambda m, _: arith.floordivsi(arith.subi(m, one), two))
+
+
+def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
+    """kthvalue / median / nanmedian: one element per slice, picked by rank."""
     x = op.operands[0]
     rank0 = b.rtt(x).rank
     if rank0 == 0:
@@ -209,19 +232,26 @@ def lower_selected(op: ir.Operation, *, median: bool) -> list[ir.Value]:
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = _sizes(x)
-    if median:
-        target = _median_rank(op, sizes[d])
-    else:
-        k = _attr(op, "k")
-        _check_k(op, k, sizes[d])
-        target = b.constant(k - 1, I64(64))
-    ranks = _ranks(x, d, descending=False)
     kept_sizes = [s for i, s in enumerate(sizes) if i != d]
-    inits = [b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), 0)]
     kept = _kept_map(t.rank, (d,))
-    maps = [b.identity_map(t.rank)] * 2 + [kept] * 2
+    if mode == "median":
+        target = _median_rank(op, sizes[d])
+    elif mode == "kth":
+        _check_k(op, _attr(op, "k"), sizes[d])
+        target = b.constant(_attr(op, "k") - 1, I64(64))
+    inputs, maps = [x, _ranks(x, d, descending=False)], [b.identity_map(t.rank)] * 2
+    if mode == "nanmedian":  # a per-slice target rank, read along the kept dims
+        inputs.append(_nanmedian_ranks(x, d))
+        maps.append(kept)
+        wanted = (lambda per_slice: per_slice)
+    else:
+        wanted = (lambda: target)
+    # nanmedian of only NaNs selects nothing: NaN at index 0
+    empty_value = float("nan") if mode == "nanmedian" and b.is_float(t.element_type) else 0
+    inits = [b.filled(kept_sizes, t.element_type, empty_value), b.filled(kept_sizes, I64(64), 0)]
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
-    results = _generic([x, ranks], inits, maps, iterators, _pick(lambda: target, d, median))
+    results = _generic(inputs, inits, maps + [kept] * 2, iterators,
+                       _pick(wanted, d, median=mode == "median"))
     if _attr(op, "keepdim", False) and rank0:
         results = [_keepdim(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
     return results
@@ -230,8 +260,9 @@ def lower_selected(op: ir.Operation, *, median: bool) -> list[ir.Value]:
 LOWERINGS = {
     "tsm.sort": lower_sort,
     "tsm.topk": lower_topk,
-    "tsm.kthvalue": partial(lower_selected, median=False),
-    "tsm.median": partial(lower_selected, median=True),
+    "tsm.kthvalue": partial(lower_selected, mode="kth"),
+    "tsm.median": partial(lower_selected, mode="median"),
+    "tsm.nanmedian": partial(lower_selected, mode="nanmedian"),
 }
 
 lower_sort_pass = pattern_pass(

@@ -180,3 +180,24 @@ class Moments(torch.nn.Module):
 # CHECK: %[[COUNT:.*]] = "tsm.sum"(%[[NONZERO]]) {dims = array<i64: 0>, keepdim = false} : (tensor<2x3xi1>) -> tensor<3xi64>
 # CHECK: return %[[VAR]], %[[MEAN]], %[[COUNT]]
 print_tsm(Moments(), [torch.randn(2, 3)])
+
+
+class NanReductions(torch.nn.Module):
+    def forward(self, x):
+        return torch.nanmean(x, 1), torch.aminmax(x, dim=0)
+
+
+# nanmean: the sum with NaN as 0 over the count of non-NaN; aminmax: amin, amax.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK: %[[ZERO:.*]] = "tsm.constant"() {value = dense<0.000000e+00> : tensor<f32>}
+# CHECK: %[[NAN:.*]] = "tsm.isnan"(%[[X]])
+# CHECK: %[[CLEAN:.*]] = "tsm.where"(%[[NAN]], %[[ZERO]], %[[X]])
+# CHECK: %[[TOTAL:.*]] = "tsm.sum"(%[[CLEAN]]) {dims = array<i64: 1>, keepdim = false} : (tensor<2x3xf32>) -> tensor<2xf32>
+# CHECK: %[[NUMBER:.*]] = "tsm.logical_not"(%[[NAN]])
+# CHECK: %[[COUNT:.*]] = "tsm.sum"(%[[NUMBER]]) {dims = array<i64: 1>, keepdim = false} : (tensor<2x3xi1>) -> tensor<2xi64>
+# CHECK: %[[MEAN:.*]] = "tsm.div"(%[[TOTAL]], %[[COUNT]]) : (tensor<2xf32>, tensor<2xi64>) -> tensor<2xf32>
+# CHECK: %[[MIN:.*]] = "tsm.amin"(%[[X]]) {dims = array<i64: 0>, keepdim = false}
+# CHECK: %[[MAX:.*]] = "tsm.amax"(%[[X]]) {dims = array<i64: 0>, keepdim = false}
+# CHECK: return %[[MEAN]], %[[MIN]], %[[MAX]]
+print_tsm(NanReductions(), [torch.randn(2, 3)])

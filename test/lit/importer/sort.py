@@ -40,3 +40,16 @@ class Selections(torch.nn.Module):
 # CHECK: %[[MEDIAN:.*]]:2 = "tsm.median"(%[[FLAT]]) {dim = 0 : i64, keepdim = false} : (tensor<?xf32>) -> (tensor<f32>, tensor<i64>)
 # CHECK: return {{.*}}, %[[MEDIAN]]#0 :
 print_tsm(Selections(), input_specs=[TensorSpec((-1, 5))])
+
+
+class NanMedian(torch.nn.Module):
+    def forward(self, x):
+        return torch.nanmedian(x, 1, keepdim=True), torch.nanmedian(x)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK: "tsm.nanmedian"(%[[X]]) {dim = 1 : i64, keepdim = true} : (tensor<2x3xf32>) -> (tensor<2x1xf32>, tensor<2x1xi64>)
+# CHECK: %[[FLAT:.*]] = "tsm.reshape"(%[[X]]) {from_dims = array<i64: -1>, shape = array<i64: 6>} : (tensor<2x3xf32>) -> tensor<6xf32>
+# CHECK: "tsm.nanmedian"(%[[FLAT]]) {dim = 0 : i64, keepdim = false} : (tensor<6xf32>) -> (tensor<f32>, tensor<i64>)
+print_tsm(NanMedian(), [torch.randn(2, 3)])

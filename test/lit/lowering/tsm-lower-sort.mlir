@@ -126,3 +126,27 @@ func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
   %v, %i = "tsm.sort"(%x) {dim = 0 : i64, descending = true} : (tensor<i1>) -> (tensor<i1>, tensor<i64>)
   return %v, %i : tensor<i1>, tensor<i64>
 }
+
+// -----
+
+// nanmedian: NaNs rank last, so the wanted rank of each slice is
+// (m - 1) floordiv 2 for its m non-NaN elements (a tensor read along the kept
+// dims); a slice of only NaN selects nothing and keeps the NaN fill.
+// CHECK-LABEL: func.func @nanmedian$rows
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
+// CHECK: %[[RANKS:.*]] = linalg.generic
+// CHECK: %[[COUNTS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<3xi64>)
+// CHECK: %[[NUMBER:.*]] = arith.cmpf ord, %{{.*}}, %{{.*}} : f32
+// CHECK: arith.extui %[[NUMBER]] : i1 to i64
+// CHECK: %[[WANTED:.*]] = linalg.generic {{.*}} ins(%[[COUNTS]] : tensor<3xi64>)
+// CHECK: %[[LAST:.*]] = arith.subi
+// CHECK: arith.floordivsi %[[LAST]], %{{.*}} : i64
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%[[NAN]] : f32) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[RANKS]], %[[WANTED]] : tensor<3x4xf32>, tensor<3x4xi64>, tensor<3xi64>) outs(%[[FILL]], %{{.*}} : tensor<3xf32>, tensor<3xi64>)
+// CHECK: ^bb0(%{{.*}}: f32, %[[RANK:.*]]: i64, %[[TARGET:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
+// CHECK: arith.cmpi eq, %[[RANK]], %[[TARGET]] : i64
+func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>) {
+  %v, %i = "tsm.nanmedian"(%x) {dim = 1 : i64} : (tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
+  return %v, %i : tensor<3xf32>, tensor<3xi64>
+}

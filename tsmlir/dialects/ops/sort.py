@@ -1,11 +1,11 @@
 """Sorting and selection ops along one dim: sort (values and indices), topk,
-kthvalue and median.
+kthvalue, median and nanmedian.
 
 All share PyTorch's order: NaN is greater than every number (it comes last
 ascending, first descending), equal elements keep their input order (a
 stable sort), bool sorts false before true.  Indices are int64 positions
 along `dim` in the input.  `dim` may be negative; a 0-d tensor behaves as one
-element along dim 0 or -1.  kthvalue and median need a non-empty dim.
+element along dim 0 or -1.  kthvalue and the medians need a non-empty dim.
 """
 from __future__ import annotations
 
@@ -89,4 +89,11 @@ OPS = define("sort", [
                 "aten::median(Tensor self) -> Tensor"),
           doc="The lower median along `dim` and its int64 position; a NaN in the slice "
               "gives NaN and the position of the first NaN."),
+    OpDef("nanmedian", ("x",), _median, results=_VALUES_INDICES,
+          attrs=(Attr("dim", "int"), Attr("keepdim", "bool", False)),
+          aten=("aten::nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)",
+                "aten::nanmedian(Tensor self) -> Tensor"),
+          doc="The lower median of the non-NaN elements along `dim` and its int64 "
+              "position (NaN and 0 when all are NaN)."),
 ])

@@ -1,6 +1,7 @@
 """aten reductions -> tsm reduction ops (sum, mean, prod, amax/amin, max/min,
 argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax, cumsum,
-cumprod, vector_norm); var_mean/std_mean and count_nonzero decompose into them.
+cumprod, vector_norm); var_mean/std_mean, aminmax, nansum/nanmean and
+count_nonzero decompose into them (and elementwise ops).
 
 `dim=None` and `dim=[]` reduce every dim (PyTorch's rule for the IntList
 overloads).  A `dtype=` argument becomes a `tsm.cast` of the input before the
@@ -201,6 +202,39 @@ def _count_nonzero(cx: NodeContext, x, dims=None):
     return cx.build("sum", x, dims=_dims(cx, x, dims), keepdim=False)
 
 
+def _aminmax(cx: NodeContext, x, dim=None, keepdim=False):
+    """(amin, amax); dim=None reduces every dim."""
+    dims = _dims(cx, x, None if dim is None else _int(cx, dim, "dim"))
+    keepdim = _flag(cx, keepdim, "keepdim")
+    return (cx.build("amin", x, dims=dims, keepdim=keepdim),
+            cx.build("amax", x, dims=dims, keepdim=keepdim))
+
+
+def _without_nan(cx: NodeContext, x) -> ir.Value:
+    """x with NaN replaced by 0 (integers have none)."""
+    if not cx.type(x).is_float():
+        return x
+    return cx.build("where", cx.build("isnan", x), cx.scalar(0.0, x), x)
+
+
+def _nansum(cx: NodeContext, x, dims=None, keepdim=False, dtype=None):
+    x = _cast(cx, x, _dtype(cx, dtype))
+    return _reduce_dims("sum")(cx, _without_nan(cx, x), dims, keepdim)
+
+
+def _nanmean(cx: NodeContext, x, dims=None, keepdim=False, dtype=None):
+    """sum of the non-NaN elements / their count (NaN where there are none)."""
+    if not cx.type(x).is_float():
+        cx.fail(f"nanmean(): expected a floating-point input, got {cx.type(x).dtype}")
+    x = _cast(cx, x, _dtype(cx, dtype))
+    dims, keepdim = _dims(cx, x, dims), _flag(cx, keepdim, "keepdim")
+    nan = cx.build("isnan", x)
+    total = cx.build("sum", cx.build("where", nan, cx.scalar(0.0, x), x), dims=dims,
+                     keepdim=keepdim)
+    count = cx.build("sum", cx.build("logical_not", nan), dims=dims, keepdim=keepdim)
+    return cx.build("div", total, count)
+
+
 def _order(cx: NodeContext, p, default: float = 2.0) -> float:
     if p is None:
         return default
@@ -320,6 +354,9 @@ HANDLERS = {
     "aten::std_mean.correction": _spread_mean("std")[0],
     "aten::std_mean.dim": _spread_mean("std")[1],
     "aten::std_mean": _spread_mean("std")[2],
+    "aten::aminmax": _aminmax,
+    "aten::nansum": _nansum,
+    "aten::nanmean": _nanmean,
     "aten::count_nonzero": _count_nonzero,
     "aten::count_nonzero.dim_IntList": _count_nonzero,
     "aten::linalg_vector_norm": _vector_norm,

@@ -1,10 +1,11 @@
-"""aten sorting and selection -> tsm sort ops (sort, topk, kthvalue, median).
+"""aten sorting and selection -> tsm sort ops (sort, topk, kthvalue, median,
+nanmedian).
 
 tsm.sort is always stable, so `stable=` (None, False or True) needs no
 attribute: PyTorch's unstable sort may order ties either way, the stable
 order is one of them.  argsort and msort keep one result of tsm.sort.
 topk's `sorted=False` leaves the order unspecified in PyTorch; the sorted
-order is returned.  median without a dim is the median of the flattened
+order is returned.  median and nanmedian without a dim take the flattened
 tensor (values only).  k, dim and the flags must be known at compile time.
 """
 from __future__ import annotations
@@ -71,17 +72,22 @@ def _kthvalue(cx: NodeContext, x, k, dim=-1, keepdim=False):
                    keepdim=_flag(cx, keepdim, "keepdim"))
 
 
-def _median_dim(cx: NodeContext, x, dim, keepdim=False):
-    return _build2(cx, "median", x, dim=_int(cx, dim, "dim"),
-                   keepdim=_flag(cx, keepdim, "keepdim"))
+def _median_dim(name: str):
+    def handler(cx: NodeContext, x, dim, keepdim=False):
+        return _build2(cx, name, x, dim=_int(cx, dim, "dim"),
+                       keepdim=_flag(cx, keepdim, "keepdim"))
+    return handler
 
 
-def _median(cx: NodeContext, x):
-    t = cx.type(x)
-    if t.rank > 1:
-        numel = DYN if DYN in t.shape else math.prod(t.shape)
-        x = cx.build("reshape", x, shape=[numel], from_dims=[DYN])
-    return _median_dim(cx, x, 0)[0]
+def _median(name: str):
+    """The median of the flattened tensor, values only."""
+    def handler(cx: NodeContext, x):
+        t = cx.type(x)
+        if t.rank > 1:
+            numel = DYN if DYN in t.shape else math.prod(t.shape)
+            x = cx.build("reshape", x, shape=[numel], from_dims=[DYN])
+        return _median_dim(name)(cx, x, 0)[0]
+    return handler
 
 
 HANDLERS = {
@@ -92,6 +98,8 @@ HANDLERS = {
     "aten::msort": _msort,
     "aten::topk": _topk,
     "aten::kthvalue": _kthvalue,
-    "aten::median.dim": _median_dim,
-    "aten::median": _median,
+    "aten::median.dim": _median_dim("median"),
+    "aten::median": _median("median"),
+    "aten::nanmedian.dim": _median_dim("nanmedian"),
+    "aten::nanmedian": _median("nanmedian"),
 }
