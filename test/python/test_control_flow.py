@@ -205,3 +205,37 @@ class RowsOut(torch.nn.Module):
 
 def test_list_built_in_a_loop_is_returned_as_a_list():
     check_against_eager(RowsOut(), [torch.randn(2, 3)])
+
+
+class CarriedLists(torch.nn.Module):
+    def forward(self, x):
+        state = [x, x * 0]
+        stats = [0, 0]
+        while float(state[0].sum()) > 1.0:
+            state = [state[0] / 2, state[1] + 1]
+            stats = [stats[0] + 1, stats[1] + 2]
+        return state, stats
+
+
+def test_lists_of_fixed_length_carried_by_a_while_loop():
+    check_scalars = tsmlir.compile_module(CarriedLists(), input_specs=[TensorSpec((-1,))])
+    for x in (torch.full((3,), 5.0), torch.zeros(2)):
+        got, expected = check_scalars(x), CarriedLists()(x)
+        for g, e in zip(got[0], expected[0]):
+            torch.testing.assert_close(g, e)
+        assert got[1] == expected[1]
+
+
+class GrowsInWhile(torch.nn.Module):
+    def forward(self, x):
+        ys = [x]
+        while float(x.sum()) > 1.0:
+            x = x / 2
+            ys = ys + [x]
+        return ys
+
+
+def test_list_growing_in_a_while_loop_is_reported():
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"a list of 1 item\(s\) and a list "
+                                                            r"of 2 item\(s\)"):
+        tsmlir.compile_module(GrowsInWhile(), [torch.ones(3)])

@@ -121,6 +121,8 @@ def _describe(v) -> str:
         return str(v.type)
     if isinstance(v, ir.Value):
         return str(v.type)
+    if isinstance(v, (tuple, list)):
+        return f"a {type(v).__name__} of {len(v)} item(s)"
     return "None" if v is None else type(v).__name__
 
 
@@ -142,7 +144,10 @@ def widen(desc, v):
         raise _Mismatch(f"{desc.type} and {_describe(v)}")
     if isinstance(desc, Seq):
         if not isinstance(v, (tuple, list)) or len(v) != len(desc.items):
-            raise _Mismatch(f"a {desc.kind.__name__} and {_describe(v)}")
+            raise _Mismatch(f"a {desc.kind.__name__} of {len(desc.items)} item(s) and "
+                            f"{_describe(v)} (a list that grows in a loop with a run-time trip "
+                            "count must start empty and get one tensor per iteration of a "
+                            "`for` loop)")
         return Seq(desc.kind, tuple(widen(d, x) for d, x in zip(desc.items, v)))
     if isinstance(desc, Const):
         return join(desc.value, v)
@@ -428,9 +433,6 @@ def _erase_after(block: ir.Block, last, keep: list) -> None:
 def _initial(v, counted: bool, frames):
     if isinstance(v, list) and not v and counted:
         return Rows(None)  # the row type comes from the first import of the body
-    if isinstance(v, list) and any(is_tensor(x) for x in v):
-        _fail(frames, "prim::Loop: a list of tensors carried by a loop must start empty and be "
-                      "appended to once per iteration of a `for` loop")
     if v is UNINIT:
         return Const(UNINIT)
     return join(v, v)
