@@ -52,6 +52,20 @@ def test_max_pool3d_int_unbatched_dynamic_batch():
                         input_specs=[TensorSpec((-1, 2, 4, 4, 3))], runs=[[torch.randn(3, 2, 4, 4, 3)]])
 
 
+class MaxPools(nn.Module):
+    def forward(self, x):
+        return F.max_pool2d(x, 3, 2, 1, ceil_mode=True), F.max_pool3d(x.unsqueeze(0), 2, padding=1)
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int64, torch.float16,
+                                   torch.bfloat16, torch.float64], ids=str)
+def test_max_pools_dtypes(dtype):
+    """Integers exactly, uint8 compared unsigned over its whole range."""
+    low, high = (0, 256) if dtype == torch.uint8 else (-128, 128)
+    x = torch.randint(low, high, (2, 3, 5, 6)).to(dtype)
+    check_against_eager(torch.jit.script(MaxPools()), [x])
+
+
 AVG2D = {
     "k2": dict(kernel_size=2),
     "k3_s2_p1": dict(kernel_size=3, stride=2, padding=1),
@@ -110,10 +124,19 @@ def test_avg_pool_padding_over_half_kernel_is_refused():
         tsmlir.compile_module(pool, [torch.randn(1, 1, 6, 6)])
 
 
-def test_avg_pool_of_integers_is_refused():
-    pool = torch.jit.script(nn.AvgPool2d(2))
-    with pytest.raises(tsmlir.TorchScriptImportError, match="expects a floating-point input"):
-        tsmlir.compile_module(pool, [torch.ones(1, 1, 4, 4, dtype=torch.int64)])
+def test_avg_pool2d_int64_truncates():
+    pool = torch.jit.script(nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False))
+    check_against_eager(pool, [torch.randint(-100, 100, (2, 3, 7, 6))])
+
+
+def test_pools_of_unsupported_dtypes_are_refused():
+    """Where PyTorch's CPU kernels are float-only (int64 for avg_pool too)."""
+    cases = [(nn.AvgPool2d(2), torch.int32, "expects a floating-point or int64 input"),
+             (nn.MaxPool1d(2), torch.int64, "max_pool1d expects a floating-point input"),
+             (nn.AdaptiveMaxPool2d(2), torch.int64, "expects a floating-point input")]
+    for pool, dtype, message in cases:
+        with pytest.raises(tsmlir.TorchScriptImportError, match=message):
+            tsmlir.compile_module(torch.jit.script(pool), [torch.ones(1, 1, 4, 4, dtype=dtype)])
 
 
 def test_pool_of_wrong_rank_is_refused():

@@ -27,9 +27,10 @@ def test_pad_modes(shape):
     check_against_eager(torch.jit.script(Pads()), [torch.randn(shape)])
 
 
-@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool], ids=str)
-def test_pad_integer_dtypes(dtype):
-    x = torch.randint(-9, 9, (2, 3, 4, 5)).to(dtype)
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int8, torch.uint8, torch.bool,
+                                   torch.float16, torch.bfloat16], ids=str)
+def test_pad_other_dtypes(dtype):
+    x = torch.randint(0 if dtype == torch.uint8 else -9, 9, (2, 3, 4, 5)).to(dtype)
     check_against_eager(torch.jit.script(Pads() if dtype != torch.bool else ConstantPads()), [x])
 
 
@@ -124,10 +125,11 @@ def test_upsample2d(name, how):
     check_against_eager(module, [x])
 
 
-def test_upsample_float64_size1_and_dynamic_batch():
+def test_upsample_float64_size1_uint8_and_dynamic_batch():
     up = torch.jit.script(Upsample(size=[4, 6], mode="bilinear"))
     check_against_eager(up, [torch.randn(1, 2, 1, 3, dtype=torch.float64)])
     near = torch.jit.script(Upsample(scale_factor=[3.0, 1.5]))
+    check_against_eager(near, [torch.randint(0, 256, (2, 2, 3, 4), dtype=torch.uint8)])
     check_against_eager(near, [torch.randn(2, 3, 4, 4)], input_specs=[TensorSpec((-1, 3, 4, 4))],
                         runs=[[torch.randn(1, 3, 4, 4)]])
 
@@ -152,10 +154,11 @@ def test_upsample_errors():
                        match="upsampling by a scale factor needs static spatial dims"):
         tsmlir.compile_module(torch.jit.script(Upsample(scale_factor=[2.0, 2.0])),
                               input_specs=[TensorSpec((1, 3, -1, 4))])
-    for mode in ("nearest", "bilinear"):
-        with pytest.raises(tsmlir.TorchScriptImportError, match="expects a floating-point input"):
+    for mode, dtype, allowed in (("nearest", torch.int64, "floating-point or uint8"),
+                                 ("bilinear", torch.uint8, "floating-point")):
+        with pytest.raises(tsmlir.TorchScriptImportError, match=f"expects a {allowed} input"):
             tsmlir.compile_module(torch.jit.script(Upsample(size=[4, 4], mode=mode)),
-                                  [torch.ones(1, 1, 2, 2, dtype=torch.int64)])
+                                  [torch.ones(1, 1, 2, 2, dtype=dtype)])
     with pytest.raises(tsmlir.TorchScriptImportError, match="upsample_bicubic2d"):
         tsmlir.compile_module(torch.jit.script(Upsample(size=[4, 4], mode="bicubic")),
                               [torch.ones(1, 1, 2, 2)])

@@ -57,16 +57,22 @@ def pad(x: ir.Value, low: list[int], high: list[int], value: ir.Value) -> ir.Val
 
 
 def lowest(elem: ir.Type) -> ir.Value:
-    """The identity of max: -inf, or the smallest integer."""
+    """The identity of max: -inf, or the smallest integer (0 for uint8)."""
     if b.is_float(elem):
         return b.constant(float("-inf"), elem)
+    if b.is_unsigned(elem):
+        return b.constant(0, elem)
     return b.constant(-(1 << (ir.IntegerType(elem).width - 1)), elem)
 
 
 def maximum(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
-    """max that propagates NaN, as PyTorch's max pooling does."""
+    """max that propagates NaN, as PyTorch's max pooling does; uint8 (ui8)
+    compares unsigned on its signless bits."""
     if b.is_float(lhs.type):
         return arith.maximumf(lhs, rhs)
+    if b.is_unsigned(lhs.type):
+        bits = ir.IntegerType.get_signless(lhs.type.width)
+        return b.retag(arith.maxui(b.retag(lhs, bits), b.retag(rhs, bits)), lhs.type)
     return arith.maxsi(lhs, rhs)
 
 

@@ -6,7 +6,8 @@ C and the spatial dims must be static (refused otherwise).
 Out:
 - max_pool2d: `tensor.pad` (-inf, plus the extra bottom/right rows a ceil_mode
   window needs) + `linalg.pooling_nchw_max` into a -inf filled init;
-  max_pool3d: the same padding + a window-reduction `linalg.generic`.
+  max_pool3d (and uint8 max_pool2d, compared unsigned): the same padding + a
+  window-reduction `linalg.generic`.
 - avg_pool2d: zero `tensor.pad` + `linalg.pooling_nchw_sum`, then a division
   by a constant (OH, OW) table of PyTorch's per-window divisors.
 - adaptive_avg_pool2d: divisible sizes are a fixed-window
@@ -45,6 +46,8 @@ def lower_max_pool2d(op: ir.Operation) -> ir.Value:
     xp, a, sizes = _max_pool_input(op)
     elem = b.rtt(xp).element_type
     init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
+    if b.is_unsigned(elem):  # the named op's max would be signed
+        return window_reduce(xp, init, a["kernel_size"], a["stride"], a["dilation"], maximum)
     window = b.empty(a["kernel_size"], elem)
     return linalg.pooling_nchw_max(xp, window, outs=[init], strides=a["stride"],
                                    dilations=a["dilation"])
@@ -58,13 +61,22 @@ def lower_max_pool3d(op: ir.Operation) -> ir.Value:
 
 
 def _divide_by_area(sums: ir.Value, area: np.ndarray) -> ir.Value:
-    """sums (N, C, OH, OW) / area[OH, OW], the divisor of each window."""
+    """sums (N, C, OH, OW) / area[OH, OW], the divisor of each window
+    (integers: truncated toward zero, as C++ division)."""
     t = b.rtt(sums)
     area_v = dense(area, t.element_type)
     sizes = [b.dim(sums, i) for i in range(4)]
+
+    def divide(v, d, _out):
+        if b.is_float(t.element_type):
+            return arith.divf(v, d)
+        # No divisor is 0, but vectorized code may divide padding lanes too.
+        zero = arith.cmpi(arith.CmpIPredicate.eq, d, b.zero(d.type))
+        return arith.divsi(v, arith.select(zero, b.constant(1, d.type), d))
+
     return b.generic([sums, area_v], b.empty(sizes, t.element_type),
                      [b.identity_map(4), affine(4, 2, 3), b.identity_map(4)],
-                     ["parallel"] * 4, lambda v, d, _out: arith.divf(v, d))
+                     ["parallel"] * 4, divide)
 
 
 def _avg_divisors(size: int, out: int, k: int, s: int, p: int,

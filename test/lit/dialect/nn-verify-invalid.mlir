@@ -148,10 +148,10 @@ func.func @max_pool3d$kernel(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32>
 
 // -----
 
-func.func @avg_pool2d$int(%x: tensor<1x1x4x4xi64>) -> tensor<1x1x2x2xi64> {
-  // expected-error @+1 {{expects a floating-point input, got tensor<1x1x4x4xi64>}}
-  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x1x4x4xi64>) -> tensor<1x1x2x2xi64>
-  return %0 : tensor<1x1x2x2xi64>
+func.func @avg_pool2d$int32(%x: tensor<1x1x4x4xi32>) -> tensor<1x1x2x2xi32> {
+  // expected-error @+1 {{expects a floating-point or int64 input, got tensor<1x1x4x4xi32>}}
+  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x1x4x4xi32>) -> tensor<1x1x2x2xi32>
+  return %0 : tensor<1x1x2x2xi32>
 }
 
 // -----

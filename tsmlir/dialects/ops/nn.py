@@ -133,11 +133,14 @@ def _conv_transpose2d(x: TensorT, w: TensorT, bias: TensorT | None, *, stride, p
     return [TensorT((x.shape[0], f, *_spatial(x, sizes)), x.dtype)]
 
 
-def _check_pool_input(x: TensorT, nd: int, float_only: bool = False) -> None:
+def _check_pool_input(x: TensorT, nd: int, float_only: bool = False,
+                      also: tuple[torch.dtype, ...] = ()) -> None:
+    """Rank nd + 2; floats (and `also`) when float_only, else any number."""
     if x.rank != nd + 2:
         raise ValueError(f"expects a {nd + 2}-D {_LAYOUTS[nd]} input, got {x}")
-    if float_only and not x.is_float():
-        raise TypeError(f"expects a floating-point input, got {x}")
+    if float_only and not x.is_float() and x.dtype not in also:
+        allowed = "".join(f" or {str(d).removeprefix('torch.')}" for d in also)
+        raise TypeError(f"expects a floating-point{allowed} input, got {x}")
     if x.dtype == torch.bool:
         raise TypeError(f"expects a numeric input, got {x}")
 
@@ -160,7 +163,7 @@ def _max_pool(x: TensorT, *, kernel_size, stride, padding, dilation, ceil_mode,
 
 def _avg_pool2d(x: TensorT, *, kernel_size, stride, padding, ceil_mode, count_include_pad,
                 divisor_override) -> list[TensorT]:
-    _check_pool_input(x, 2, float_only=True)
+    _check_pool_input(x, 2, float_only=True, also=(torch.int64,))  # as PyTorch's CPU kernel
     _check_pairs(kernel_size=kernel_size, stride=stride)
     _check_pool_padding(padding, kernel_size, 2)
     if divisor_override is not None and divisor_override == 0:
@@ -216,7 +219,8 @@ _UPSAMPLE_MODES = ("nearest", "nearest-exact", "bilinear")
 
 
 def _upsample2d(x: TensorT, *, size, mode, align_corners, scale_h, scale_w) -> list[TensorT]:
-    _check_pool_input(x, 2, float_only=True)  # PyTorch has no int64/int32 upsampling
+    # PyTorch resizes floats, and uint8 by nearest sampling.
+    _check_pool_input(x, 2, float_only=True, also=() if mode == "bilinear" else (torch.uint8,))
     if mode not in _UPSAMPLE_MODES:
         raise ValueError(f"mode must be one of {', '.join(_UPSAMPLE_MODES)}, got '{mode}'")
     if align_corners and mode != "bilinear":
@@ -299,7 +303,8 @@ OPS = define("nn", [
                 "int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor "
                 "(height 1)"),
           doc="2-D average pooling over NCHW: each window's sum divided by divisor_override, "
-              "or by its size clipped to the padded input (count_include_pad) or to the input."),
+              "or by its size clipped to the padded input (count_include_pad) or to the input "
+              "(int64: the quotient truncated toward zero)."),
     OpDef("adaptive_avg_pool2d", ("input",), _adaptive_avg_pool2d,
           attrs=(Attr("output_size", "ints"),),
           aten=("aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",

@@ -160,6 +160,8 @@ def _max_pool(nd: int):
                 ceil_mode=False):
         kernel, stride, padding, dilation = _pool_ints(cx, nd, kernel_size, stride, padding,
                                                        dilation)
+        if nd == 1 and not cx.type(x).is_float():  # PyTorch's max_pool1d is float-only
+            cx.fail(f"max_pool1d expects a floating-point input, got {cx.type(x)}")
         nd_op = max(nd, 2)
         xb, inserted = _batched(cx, x, nd, nd_op, f"max_pool{nd}d")
         y = cx.build(f"max_pool{nd_op}d", xb, kernel_size=_lift(kernel, 1, nd, nd_op),
