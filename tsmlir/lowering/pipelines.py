@@ -46,6 +46,8 @@ STAGES: dict[str, list[str]] = {
         "convert-cf-to-llvm",
         "convert-func-to-llvm", "convert-openmp-to-llvm", "convert-ub-to-llvm",
         "reconcile-unrealized-casts",
+        # what a function still holds is freed when a run-time error returns early
+        "tsm-free-on-error",
     ],
 }
 PIPELINES: dict[str, list[str]] = {

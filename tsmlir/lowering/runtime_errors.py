@@ -16,7 +16,7 @@ leaked (an error path only).
 from __future__ import annotations
 
 from mlir import ir
-from mlir.dialects import arith, cf, func, ub
+from mlir.dialects import arith, cf, func, llvm, ub
 
 from ..errors import SourceLoc, user_frame
 from .passes import register
@@ -108,3 +108,199 @@ def _split_at(assert_op: ir.Operation, message_id: int) -> None:
     with ir.InsertionPoint(assert_op), loc:
         cf.cond_br(assert_op.operands[0], [], [], cont, fail)
     assert_op.erase()
+
+
+# -- tsm-free-on-error ------------------------------------------------------------
+# The buffers a function has malloc'ed and not yet freed, in a registry on its
+# stack: {ptr data, i64 len, i64 cap}, data an array of pointers.
+_REGISTRY = "!llvm.struct<(ptr, i64, i64)>"
+_INIT, _ADD, _REMOVE, _FREE_ALL, _FORGET = (
+    "tsmlir_live_init", "tsmlir_live_add", "tsmlir_live_remove", "tsmlir_live_free_all",
+    "tsmlir_live_forget")
+_FIELDS = f"""
+  %d = llvm.getelementptr %reg[0, 0] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %l = llvm.getelementptr %reg[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %c = llvm.getelementptr %reg[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %data = llvm.load %d : !llvm.ptr -> !llvm.ptr
+  %len = llvm.load %l : !llvm.ptr -> i64
+  %cap = llvm.load %c : !llvm.ptr -> i64
+  %c0 = llvm.mlir.constant(0 : i64) : i64
+  %c1 = llvm.mlir.constant(1 : i64) : i64
+  %null = llvm.mlir.zero : !llvm.ptr"""
+_HELPERS = f"""
+llvm.func internal @{_INIT}(%reg: !llvm.ptr) {{
+  %d = llvm.getelementptr %reg[0, 0] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %l = llvm.getelementptr %reg[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %c = llvm.getelementptr %reg[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %c0 = llvm.mlir.constant(0 : i64) : i64
+  %null = llvm.mlir.zero : !llvm.ptr
+  llvm.store %null, %d : !llvm.ptr, !llvm.ptr
+  llvm.store %c0, %l : i64, !llvm.ptr
+  llvm.store %c0, %c : i64, !llvm.ptr
+  llvm.return
+}}
+llvm.func internal @{_ADD}(%reg: !llvm.ptr, %p: !llvm.ptr) {{{_FIELDS}
+  %full = llvm.icmp "eq" %len, %cap : i64
+  llvm.cond_br %full, ^grow, ^put(%data : !llvm.ptr)
+^grow:
+  %c16 = llvm.mlir.constant(16 : i64) : i64
+  %c8 = llvm.mlir.constant(8 : i64) : i64
+  %twice = llvm.add %cap, %cap : i64
+  %small = llvm.icmp "slt" %twice, %c16 : i64
+  %ncap = llvm.select %small, %c16, %twice : i1, i64
+  %bytes = llvm.mul %ncap, %c8 : i64
+  %new = llvm.call @realloc(%data, %bytes) : (!llvm.ptr, i64) -> !llvm.ptr
+  %failed = llvm.icmp "eq" %new, %null : !llvm.ptr
+  llvm.cond_br %failed, ^done, ^grown
+^grown:
+  llvm.store %new, %d : !llvm.ptr, !llvm.ptr
+  llvm.store %ncap, %c : i64, !llvm.ptr
+  llvm.br ^put(%new : !llvm.ptr)
+^put(%buf: !llvm.ptr):
+  %slot = llvm.getelementptr %buf[%len] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.ptr
+  llvm.store %p, %slot : !llvm.ptr, !llvm.ptr
+  %next = llvm.add %len, %c1 : i64
+  llvm.store %next, %l : i64, !llvm.ptr
+  llvm.br ^done
+^done:
+  llvm.return
+}}
+llvm.func internal @{_REMOVE}(%reg: !llvm.ptr, %p: !llvm.ptr) {{{_FIELDS}
+  %last = llvm.sub %len, %c1 : i64
+  llvm.br ^loop(%last : i64)
+^loop(%i: i64):
+  %end = llvm.icmp "slt" %i, %c0 : i64
+  llvm.cond_br %end, ^done, ^test
+^test:
+  %slot = llvm.getelementptr %data[%i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.ptr
+  %q = llvm.load %slot : !llvm.ptr -> !llvm.ptr
+  %hit = llvm.icmp "eq" %q, %p : !llvm.ptr
+  %prev = llvm.sub %i, %c1 : i64
+  llvm.cond_br %hit, ^found, ^loop(%prev : i64)
+^found:
+  %tail = llvm.getelementptr %data[%last] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.ptr
+  %moved = llvm.load %tail : !llvm.ptr -> !llvm.ptr
+  llvm.store %moved, %slot : !llvm.ptr, !llvm.ptr
+  llvm.store %last, %l : i64, !llvm.ptr
+  llvm.br ^done
+^done:
+  llvm.return
+}}
+llvm.func internal @{_FREE_ALL}(%reg: !llvm.ptr) {{{_FIELDS}
+  llvm.br ^loop(%c0 : i64)
+^loop(%i: i64):
+  %more = llvm.icmp "slt" %i, %len : i64
+  llvm.cond_br %more, ^body, ^done
+^body:
+  %slot = llvm.getelementptr %data[%i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.ptr
+  %q = llvm.load %slot : !llvm.ptr -> !llvm.ptr
+  llvm.call @free(%q) : (!llvm.ptr) -> ()
+  %next = llvm.add %i, %c1 : i64
+  llvm.br ^loop(%next : i64)
+^done:
+  llvm.call @free(%data) : (!llvm.ptr) -> ()
+  llvm.return
+}}
+llvm.func internal @{_FORGET}(%reg: !llvm.ptr) {{
+  %d = llvm.getelementptr %reg[0, 0] : (!llvm.ptr) -> !llvm.ptr, {_REGISTRY}
+  %data = llvm.load %d : !llvm.ptr -> !llvm.ptr
+  llvm.call @free(%data) : (!llvm.ptr) -> ()
+  llvm.return
+}}
+"""
+_ALLOCS = ("malloc", "aligned_alloc")
+_LIBC = {"free": "llvm.func @free(!llvm.ptr)\n",
+         "realloc": "llvm.func @realloc(!llvm.ptr, i64) -> !llvm.ptr\n"}
+
+
+@register("tsm-free-on-error",
+          "Free the buffers a function still holds when a run-time error makes it return early")
+def free_on_error(module_op: ir.Operation) -> None:
+    """In: the LLVM dialect, where tsm-asserts-to-errors' fail blocks call
+    @tsmlir_runtime_error and return, and buffers are `llvm.call @malloc` /
+    `@free`.  Out: in each function with such a block, every malloc'ed pointer
+    is recorded in a registry on the stack (removed when freed); a fail block
+    frees what is left before returning, the other returns only drop the
+    registry (what is left there is returned to the caller).  A function that
+    frees inside a nested region (OpenMP) or reallocates is left as it is."""
+    body = module_op.regions[0].blocks[0]
+    plans = [p for p in (_plan(op) for op in body.operations
+                         if op.operation.name == "llvm.func" and len(op.regions[0].blocks))
+             if p is not None]
+    if not plans:
+        return
+    _add_helpers(body)
+    for fn, mallocs, frees, errors in plans:
+        _instrument(fn, mallocs, frees, errors)
+
+
+def _callee(op) -> str | None:
+    if op.name != "llvm.call" or "callee" not in op.attributes:
+        return None
+    return ir.FlatSymbolRefAttr(op.attributes["callee"]).value
+
+
+def _plan(fn):
+    calls: list[ir.Operation] = []
+
+    def visit(op):
+        if op.name == "llvm.call":
+            calls.append(op.operation)
+        return ir.WalkResult.ADVANCE
+
+    fn.operation.walk(visit)
+    by_name: dict[str, list[ir.Operation]] = {}
+    for c in calls:
+        by_name.setdefault(_callee(c), []).append(c)
+    errors = by_name.get(CALLBACK, [])
+    mallocs = [c for name in _ALLOCS for c in by_name.get(name, [])]
+    frees = by_name.get("free", [])
+    if not errors or not mallocs or "realloc" in by_name:
+        return None
+    top = fn.operation
+
+    def at_top(op):
+        return op.parent == top
+
+    if not all(at_top(c) for c in frees + errors):
+        return None
+    return fn.operation, [c for c in mallocs if at_top(c)], frees, errors
+
+
+def _add_helpers(body: ir.Block) -> None:
+    names = {ir.StringAttr(op.attributes["sym_name"]).value
+             for op in body.operations if "sym_name" in op.attributes}
+    parsed = ir.Module.parse("".join(_LIBC.values()) + _HELPERS)
+    first = body.operations[0]
+    for op in list(parsed.body.operations):
+        if ir.StringAttr(op.attributes["sym_name"]).value not in names:
+            op.operation.move_before(first)
+
+
+def _call(name: str, args: list[ir.Value]) -> None:
+    llvm.CallOp(None, args, [], [], callee=ir.FlatSymbolRefAttr.get(name))
+
+
+def _instrument(fn: ir.Operation, mallocs, frees, errors) -> None:
+    entry = fn.regions[0].blocks[0]
+    with ir.InsertionPoint.at_block_begin(entry), fn.location:
+        one = llvm.ConstantOp(ir.IntegerType.get_signless(64),
+                              ir.IntegerAttr.get(ir.IntegerType.get_signless(64), 1)).result
+        reg = llvm.AllocaOp(ir.Type.parse("!llvm.ptr"), one, ir.Type.parse(_REGISTRY)).result
+        _call(_INIT, [reg])
+    for m in mallocs:
+        with ir.InsertionPoint.after(m), m.location:
+            _call(_ADD, [reg, m.results[0]])
+    for f in frees:
+        with ir.InsertionPoint(f), f.location:
+            _call(_REMOVE, [reg, f.operands[0]])
+    failing = []
+    for e in errors:
+        with ir.InsertionPoint.after(e), e.location:
+            _call(_FREE_ALL, [reg])
+        failing.append(e.block)
+    for block in fn.regions[0].blocks:
+        last = block.operations[len(block.operations) - 1]
+        if last.operation.name == "llvm.return" and not any(block == b for b in failing):
+            with ir.InsertionPoint(last), last.location:
+                _call(_FORGET, [reg])
