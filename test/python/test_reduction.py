@@ -321,7 +321,8 @@ def test_var_of_integers_is_an_error():
         tsmlir.compile_module(IntVar(), [torch.arange(4)])
 
 
-# --- scans: cumsum/cumprod along one dim (integers and bool accumulate in int64)
+# --- scans: cumsum/cumprod (integers and bool accumulate in int64), cummax/cummin
+# (values and last-occurrence indices), logcumsumexp along one dim
 
 class Scans(torch.nn.Module):
     def __init__(self, dim: int):
@@ -329,7 +330,9 @@ class Scans(torch.nn.Module):
         self.dim = dim
 
     def forward(self, x):
-        return torch.cumsum(x, self.dim), x.cumprod(self.dim), torch.cumsum(x, self.dim, dtype=torch.float64)
+        return (torch.cumsum(x, self.dim), x.cumprod(self.dim),
+                torch.cumsum(x, self.dim, dtype=torch.float64), torch.cummax(x, self.dim),
+                torch.cummin(x, dim=self.dim), torch.logcumsumexp(x, self.dim))
 
 
 SCAN_CASES = [((7,), 0), ((3, 5), -1), ((3, 5), 0), ((2, 3, 4), 1), ((4, 1), 1), ((), 0),
@@ -345,7 +348,8 @@ def test_scans(shape, dim):
 class IntegerScans(torch.nn.Module):
     def forward(self, a, b, c):
         return (torch.cumsum(a, 1), torch.cumprod(a, 0), torch.cumsum(b, -1), torch.cumprod(b, 1),
-                torch.cumsum(c, 0, dtype=torch.int32), torch.cumsum(a, 1, dtype=torch.float32))
+                torch.cumsum(c, 0, dtype=torch.int32), torch.cumsum(a, 1, dtype=torch.float32),
+                torch.cummax(a, 1), torch.cummin(a, 0), torch.cummax(b, 1), torch.cummin(b, -1))
 
 
 def test_integer_and_bool_scans_are_exact_int64():
@@ -369,8 +373,20 @@ def test_scans_dynamic_dims():
 
 
 def test_scan_nan_and_inf_propagate():
-    x = torch.tensor([[1.0, float("nan"), 2.0], [float("inf"), 1.0, -float("inf")]])
+    inf, nan = float("inf"), float("nan")
+    x = torch.tensor([[1.0, nan, 2.0, nan], [inf, 1.0, -inf, inf], [-inf, -inf, 3.0, -inf],
+                      [2.0, 2.0, 1.0, 2.0]])  # ties: cummax/cummin index the last one
     check_against_eager(Scans(1), [x], equal_nan=True)
+
+
+class IntLogcumsumexp(torch.nn.Module):
+    def forward(self, x):
+        return torch.logcumsumexp(x, 0)
+
+
+def test_logcumsumexp_of_integers_is_an_error():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="logcumsumexp expects a floating"):
+        tsmlir.compile_module(IntLogcumsumexp(), [torch.arange(4)])
 
 
 # --- norms: vector_norm with every ord; norm, linalg.norm, matrix norms

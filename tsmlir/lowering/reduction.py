@@ -15,9 +15,10 @@ take the mean first, then the squared deviations.  mean divides by the element c
 tensor.dim for dynamic dims.  softmax is max-subtracted: max, sum of exp,
 then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
 vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
-cumsum/cumprod are an scf.for along the scanned dim carrying the running
-accumulator (a tensor over the other dims, updated by one parallel generic
-per step) and the result, into which each step's accumulator is inserted.
+The scans (cumsum, cumprod, logcumsumexp, cummax/cummin with indices) are an
+scf.for along the scanned dim carrying the running state (tensors over the
+other dims, updated by one parallel generic per step) and the results, into
+which each step's state is inserted.
 """
 from __future__ import annotations
 
@@ -272,33 +273,90 @@ def _slice_at(v: ir.Value, d: int, k: ir.Value, sizes: Sequence[b.IntOrValue]):
     return [k], dyn_sizes, [], static_offsets, static_sizes, [1] * len(sizes)
 
 
-def lower_scan(op: ir.Operation, *, init: int, combine) -> ir.Value:
-    """Sequential along the dim, parallel (one generic per step) across the others."""
+def as_1d(x: ir.Value) -> ir.Value:
+    """A 0-d tensor as one element along dim 0."""
+    return tensor.expand_shape(ir.RankedTensorType.get([1], b.rtt(x).element_type), x,
+                               ir.ArrayAttr.get([]), [], [1])
+
+
+def as_0d(v: ir.Value) -> ir.Value:
+    return tensor.collapse_shape(ir.RankedTensorType.get([], b.rtt(v).element_type), v,
+                                 ir.ArrayAttr.get([]))
+
+
+def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
+          step: Callable[..., list[ir.Value]]) -> list[ir.Value]:
+    """Sequential along the op's `dim`, parallel across the others: the running
+    `state` (tensors over the other dims, filled with the given inits) is
+    updated by one generic per step, `step(v, k, *state) -> new state` with k
+    the int64 position; the first state tensors, converted to the op's result
+    types, are inserted into the results at k."""
     x = op.operands[0]
-    t, out_t = b.rtt(x), b.rtt(op.result)
-    out_elem = out_t.element_type
-    acc = _acc_type(out_elem)
-    if t.rank == 0:
-        return _map([x], out_elem, lambda v: v)
+    zero_d = b.rtt(x).rank == 0
+    if zero_d:
+        x = as_1d(x)
+    t = b.rtt(x)
     d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
     sizes = _sizes(x)
     outer = [s for i, s in enumerate(sizes) if i != d]
     slice_shape = [ir.ShapedType.get_dynamic_size() if not isinstance(s, int) else s
                    for s in outer]
-    identity = [b.identity_map(len(outer))] * 2
+    identity = [b.identity_map(len(outer))] * (1 + len(state))
+    out_elems = [b.rtt(r).element_type for r in op.results]
     loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
-                     [b.filled(outer, acc, init), b.empty(sizes, out_elem)])
+                     [b.filled(outer, elem, init) for elem, init in state]
+                     + [b.empty(sizes, elem) for elem in out_elems])
     with ir.InsertionPoint(loop.body):
         k = loop.induction_variable
-        running, result = loop.inner_iter_args
+        running, results = loop.inner_iter_args[:len(state)], loop.inner_iter_args[len(state):]
         row = tensor.extract_slice(ir.RankedTensorType.get(slice_shape, t.element_type), x,
                                    *_slice_at(x, d, k, sizes))
-        running = b.generic([row], running, identity, ["parallel"] * len(outer),
-                            lambda v, a: combine(b.convert(v, acc), a))
-        row_out = running if acc == out_elem else _map([running], out_elem, lambda v: v)
-        result = tensor.insert_slice(row_out, result, *_slice_at(result, d, k, sizes))
-        scf.YieldOp([running, result])
-    return loop.results[1]
+        position = arith.index_cast(ir.IntegerType.get_signless(64), k)
+        running = _generic([row], running, identity, ["parallel"] * len(outer),
+                           lambda v, *acc: step(v, position, *acc))
+        inserted = []
+        for value, result, elem in zip(running, results, out_elems):
+            if b.rtt(value).element_type != elem:
+                value = _map([value], elem, lambda v: v)
+            inserted.append(tensor.insert_slice(value, result, *_slice_at(result, d, k, sizes)))
+        scf.YieldOp([*running, *inserted])
+    out = list(loop.results)[len(state):]
+    return [as_0d(r) for r in out] if zero_d else out
+
+
+def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:
+    """cumsum / cumprod / logcumsumexp: one accumulator (f32 for half floats)."""
+    acc = _acc_type(b.rtt(op.result).element_type)
+    (result,) = _scan(op, [(acc, init)], lambda v, _, a: [combine(b.convert(v, acc), a)])
+    return result
+
+
+def _log_add_exp(v: ir.Value, a: ir.Value) -> ir.Value:
+    """log(exp(a) + exp(v)), shifted by the larger when it is finite."""
+    shift = _finite_or_zero(arith.maximumf(v, a))
+    total = arith.addf(mmath.exp(arith.subf(v, shift)), mmath.exp(arith.subf(a, shift)))
+    return arith.addf(mmath.log(total), shift)
+
+
+def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
+    """cummax / cummin: the running extreme and the position of its last
+    occurrence; a NaN takes over (and a later NaN moves the index)."""
+    elem = b.rtt(op.operands[0]).element_type
+    start = _lowest(elem) if greater else _highest(elem)
+
+    def step(v, k, best, where):
+        if b.is_float(v.type):
+            p = arith.CmpFPredicate
+            take = arith.ori(arith.cmpf(p.OGE if greater else p.OLE, v, best),
+                             arith.cmpf(p.UNO, v, v))
+        else:
+            p = arith.CmpIPredicate
+            unsigned = ir.IntegerType(v.type).width == 1
+            pred = (p.uge if unsigned else p.sge) if greater else (p.ule if unsigned else p.sle)
+            take = arith.cmpi(pred, v, best)
+        return [arith.select(take, v, best), arith.select(take, k, where)]
+
+    return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step)
 
 
 def _generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value], maps: Sequence[ir.AffineMap],
@@ -425,6 +483,9 @@ LOWERINGS = {
     "tsm.vector_norm": lower_vector_norm,
     "tsm.cumsum": partial(lower_scan, init=0, combine=_ADD),
     "tsm.cumprod": partial(lower_scan, init=1, combine=_MUL),
+    "tsm.logcumsumexp": partial(lower_scan, init=float("-inf"), combine=_log_add_exp),
+    "tsm.cummax": partial(lower_cumulative_extreme, greater=True),
+    "tsm.cummin": partial(lower_cumulative_extreme, greater=False),
     "tsm.softmax": partial(lower_softmax, log=False),
     "tsm.log_softmax": partial(lower_softmax, log=True),
 }

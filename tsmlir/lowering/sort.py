@@ -30,7 +30,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
-from .reduction import _generic, _keepdim, _kept_map, _sizes, _slice_at
+from .reduction import _generic, _keepdim, _kept_map, _sizes, _slice_at, as_0d, as_1d
 
 I64 = ir.IntegerType.get_signless
 
@@ -103,18 +103,6 @@ def _pick(wanted: Callable[..., ir.Value], position: int, median: bool):
     return body
 
 
-def _as_1d(x: ir.Value) -> ir.Value:
-    t = b.rtt(x)
-    return tensor.expand_shape(ir.RankedTensorType.get([1], t.element_type), x,
-                               ir.ArrayAttr.get([]), [], [1])
-
-
-def _as_0d(v: ir.Value) -> ir.Value:
-    t = b.rtt(v)
-    return tensor.collapse_shape(ir.RankedTensorType.get([], t.element_type), v,
-                                 ir.ArrayAttr.get([]))
-
-
 def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
     """The type rule checked a static size; a dynamic one is checked here."""
     if not isinstance(n, int):
@@ -127,7 +115,7 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
     if zero_d:
-        x = _as_1d(x)
+        x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = _sizes(x)
@@ -140,7 +128,7 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
 
     results = _generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
                        _pick(position_along_dim, t.rank, median=False))
-    return [_as_0d(r) for r in results] if zero_d else results
+    return [as_0d(r) for r in results] if zero_d else results
 
 
 def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) -> list[ir.Value]:
@@ -170,7 +158,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
     if zero_d:
-        x = _as_1d(x)
+        x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     k = _attr(op, "k")
@@ -190,7 +178,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
         indices = tensor.insert_slice(picked[1], indices, *_slice_at(indices, d, r, out_sizes))
         scf.YieldOp([values, indices, *picked])
     results = list(loop.results)[:2]
-    return [_as_0d(r) for r in results] if zero_d else results
+    return [as_0d(r) for r in results] if zero_d else results
 
 
 def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
@@ -228,7 +216,7 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     x = op.operands[0]
     rank0 = b.rtt(x).rank
     if rank0 == 0:
-        x = _as_1d(x)
+        x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = _sizes(x)

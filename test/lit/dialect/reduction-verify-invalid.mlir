@@ -166,3 +166,19 @@ func.func @vector_norm$empty_negative_order(%x: tensor<2x0xf32>) -> tensor<2xf32
   %0 = "tsm.vector_norm"(%x) {ord = -1.0 : f64, dims = array<i64: 1>} : (tensor<2x0xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @logcumsumexp$int(%x: tensor<3xi64>) -> tensor<3xi64> {
+  // expected-error @+1 {{'tsm.logcumsumexp' op logcumsumexp expects a floating-point tensor, got tensor<3xi64>}}
+  %0 = "tsm.logcumsumexp"(%x) {dim = 0 : i64} : (tensor<3xi64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+func.func @cummax$indices_are_int64(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xi32>) {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xf32>, tensor<3xi64> but got tensor<3xf32>, tensor<3xi32>}}
+  %v, %i = "tsm.cummax"(%x) {dim = 0 : i64} : (tensor<3xf32>) -> (tensor<3xf32>, tensor<3xi32>)
+  return %v, %i : tensor<3xf32>, tensor<3xi32>
+}

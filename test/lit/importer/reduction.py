@@ -201,3 +201,18 @@ class NanReductions(torch.nn.Module):
 # CHECK: %[[MAX:.*]] = "tsm.amax"(%[[X]]) {dims = array<i64: 0>, keepdim = false}
 # CHECK: return %[[MEAN]], %[[MIN]], %[[MAX]]
 print_tsm(NanReductions(), [torch.randn(2, 3)])
+
+
+class RunningExtremes(torch.nn.Module):
+    def forward(self, x):
+        values, indices = torch.cummax(x, -1)
+        return values, indices, torch.cummin(x, 0), torch.logcumsumexp(x, 1)
+
+
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK: %[[MAX:.*]]:2 = "tsm.cummax"(%[[X]]) {dim = -1 : i64} : (tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xi64>)
+# CHECK: %[[MIN:.*]]:2 = "tsm.cummin"(%[[X]]) {dim = 0 : i64}
+# CHECK: %[[LSE:.*]] = "tsm.logcumsumexp"(%[[X]]) {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+# CHECK: return %[[MAX]]#0, %[[MAX]]#1, %[[MIN]]#0, %[[MIN]]#1, %[[LSE]]
+print_tsm(RunningExtremes(), [torch.randn(2, 3)])

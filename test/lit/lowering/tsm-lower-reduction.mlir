@@ -352,3 +352,49 @@ func.func @vector_norm$zero(%x: tensor<4xf32>) -> tensor<f32> {
   %0 = "tsm.vector_norm"(%x) {ord = 0.0 : f64, dims = array<i64: 0>, keepdim = false} : (tensor<4xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// cummax carries the running max (from -inf) and its int64 position; a step
+// takes the element when it is >= the max (the last tie wins) or NaN.
+// CHECK-LABEL: func.func @cummax$rows
+// CHECK-SAME: (%[[X:.*]]: tensor<3x5xf32>)
+// CHECK: %[[LOWEST:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: %[[FIRST:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<3xi64>)
+// CHECK: %[[SCAN:.*]]:4 = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[MAX:.*]] = %[[LOWEST]], %[[WHERE:.*]] = %[[FIRST]], %[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}})
+// CHECK: %[[COLUMN:.*]] = tensor.extract_slice %[[X]][0, %[[K]]] [3, 1] [1, 1] : tensor<3x5xf32> to tensor<3xf32>
+// CHECK: %[[POS:.*]] = arith.index_cast %[[K]] : index to i64
+// CHECK: %[[STEP:.*]]:2 = linalg.generic {{.*}} ins(%[[COLUMN]] : tensor<3xf32>) outs(%[[MAX]], %[[WHERE]] : tensor<3xf32>, tensor<3xi64>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[I:.*]]: i64):
+// CHECK: %[[GE:.*]] = arith.cmpf oge, %[[V]], %[[M]] : f32
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: %[[TAKE:.*]] = arith.ori %[[GE]], %[[NAN]] : i1
+// CHECK: arith.select %[[TAKE]], %[[V]], %[[M]] : f32
+// CHECK: arith.select %[[TAKE]], %[[POS]], %[[I]] : i64
+// CHECK: tensor.insert_slice %[[STEP]]#0 into %[[VALUES]][0, %[[K]]] [3, 1] [1, 1]
+// CHECK: tensor.insert_slice %[[STEP]]#1 into %[[INDICES]][0, %[[K]]] [3, 1] [1, 1]
+// CHECK: return %[[SCAN]]#2, %[[SCAN]]#3
+func.func @cummax$rows(%x: tensor<3x5xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>) {
+  %v, %i = "tsm.cummax"(%x) {dim = 1 : i64} : (tensor<3x5xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  return %v, %i : tensor<3x5xf32>, tensor<3x5xi64>
+}
+
+// -----
+
+// logcumsumexp adds in log space, shifted by the larger operand when finite;
+// a 0-d input is scanned as one element.
+// CHECK-LABEL: func.func @logcumsumexp$zero_d
+// CHECK: %[[ONE:.*]] = tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<f32> into tensor<1xf32>
+// CHECK: scf.for
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[MAX:.*]] = arith.maximumf %[[V]], %[[ACC]] : f32
+// CHECK: %[[SHIFT:.*]] = arith.select %{{.*}}, %{{.*}}, %[[MAX]] : f32
+// CHECK: math.exp
+// CHECK: math.exp
+// CHECK: %[[LOG:.*]] = math.log
+// CHECK: arith.addf %[[LOG]], %[[SHIFT]] : f32
+// CHECK: tensor.collapse_shape %{{.*}} [] : tensor<1xf32> into tensor<f32>
+func.func @logcumsumexp$zero_d(%x: tensor<f32>) -> tensor<f32> {
+  %0 = "tsm.logcumsumexp"(%x) {dim = 0 : i64} : (tensor<f32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,7 +1,8 @@
 """Reduction ops: sum, mean, prod, amax/amin, any/all, var/std,
 logsumexp and vector_norm over a list of dims; max/min (values and indices)
 and argmax/argmin along one dim; softmax, log_softmax and the scans
-cumsum/cumprod along one dim.
+cumsum/cumprod/logcumsumexp and cummax/cummin (values and indices) along
+one dim.
 
 Dims may be negative (counted from the end) and are validated by the type
 rules; `reduced_dims` is the one place that normalizes them, used by the
@@ -99,6 +100,17 @@ def _arg(x: TensorT, *, dim: int | None, keepdim: bool) -> list[TensorT]:
 def _scan(x: TensorT, *, dim: int) -> list[TensorT]:
     normalize_dim(dim, x.rank)
     return [TensorT(x.shape, x.dtype if x.is_float() else torch.int64)]
+
+
+def _float_scan(x: TensorT, *, dim: int) -> list[TensorT]:
+    normalize_dim(dim, x.rank)
+    _require_float("logcumsumexp", x)
+    return [x]
+
+
+def _scan_values_indices(x: TensorT, *, dim: int) -> list[TensorT]:
+    normalize_dim(dim, x.rank)
+    return [x, TensorT(x.shape, torch.int64)]
 
 
 def _vector_norm(x: TensorT, *, ord: float, dims: list[int], keepdim: bool) -> list[TensorT]:
@@ -204,6 +216,19 @@ OPS = define("reduction", [
           doc="max + log(sum(exp(x - max))) over `dims` (numerically stable)."),
     _cumulative("cumsum", "sum"),
     _cumulative("cumprod", "product"),
+    OpDef("logcumsumexp", ("x",), _float_scan, attrs=(Attr("dim", "int"),),
+          aten=("aten::logcumsumexp(Tensor self, int dim) -> Tensor",),
+          doc="log(cumsum(exp(x))) along `dim`, each step shifted by the larger operand."),
+    OpDef("cummax", ("x",), _scan_values_indices, attrs=(Attr("dim", "int"),),
+          results=("values", "indices"),
+          aten=("aten::cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)",),
+          doc="Running maximum along `dim` and the int64 position of its last occurrence "
+              "(a NaN takes over)."),
+    OpDef("cummin", ("x",), _scan_values_indices, attrs=(Attr("dim", "int"),),
+          results=("values", "indices"),
+          aten=("aten::cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)",),
+          doc="Running minimum along `dim` and the int64 position of its last occurrence "
+              "(a NaN takes over)."),
     OpDef("vector_norm", ("x",), _vector_norm,
           attrs=(Attr("ord", "float", 2.0), *_DIMS),
           aten=("aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, "

@@ -1,7 +1,8 @@
 """aten reductions -> tsm reduction ops (sum, mean, prod, amax/amin, max/min,
-argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax, cumsum,
-cumprod, vector_norm); var_mean/std_mean, aminmax, nansum/nanmean and
-count_nonzero decompose into them (and elementwise ops).
+argmax/argmin, any/all, var/std, logsumexp, softmax, log_softmax, vector_norm
+and the scans cumsum/cumprod/logcumsumexp/cummax/cummin); var_mean/std_mean,
+aminmax, nansum/nanmean and count_nonzero decompose into them (and
+elementwise ops).
 
 `dim=None` and `dim=[]` reduce every dim (PyTorch's rule for the IntList
 overloads).  A `dtype=` argument becomes a `tsm.cast` of the input before the
@@ -179,6 +180,21 @@ def _scan(name: str):
     return handler
 
 
+def _scan_values_indices(name: str):
+    """cummax/cummin: a two-result op, returned as (values, indices)."""
+    def handler(cx: NodeContext, x, dim):
+        try:
+            values, indices = dialects.build(name, [x], dim=_int(cx, dim, "dim"))
+        except (ValueError, TypeError) as e:
+            cx.fail(str(e))
+        return values, indices
+    return handler
+
+
+def _logcumsumexp(cx: NodeContext, x, dim):
+    return cx.build("logcumsumexp", x, dim=_int(cx, dim, "dim"))
+
+
 def _spread_mean(name: str):
     """var_mean/std_mean: (var or std, mean) over the same dims."""
     spread, _, _ = _spread(name)
@@ -348,6 +364,9 @@ HANDLERS = {
     "aten::logsumexp": _logsumexp,
     "aten::cumsum": _scan("cumsum"),
     "aten::cumprod": _scan("cumprod"),
+    "aten::logcumsumexp": _logcumsumexp,
+    "aten::cummax": _scan_values_indices("cummax"),
+    "aten::cummin": _scan_values_indices("cummin"),
     "aten::var_mean.correction": _spread_mean("var")[0],
     "aten::var_mean.dim": _spread_mean("var")[1],
     "aten::var_mean": _spread_mean("var")[2],
