@@ -132,6 +132,7 @@ class LoweredProgram:
     params: list[str] = field(default_factory=list)  # trailing run-time parameters (freeze=False)
     # (argument, result) pairs: arguments mutated in place, their new value
     writebacks: list[tuple[int, int]] = field(default_factory=list)
+    arg_names: list[str] = field(default_factory=list)
 
 
 def _apply_overrides(options: CompileOptions | None, overrides: dict) -> CompileOptions:
@@ -160,7 +161,7 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
     run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
-                          timings, imported.params, imported.writebacks)
+                          timings, imported.params, imported.writebacks, imported.arg_names)
 
 
 def compile_module(module, example_inputs=None, *, input_specs=None,
@@ -216,7 +217,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
         start = time.perf_counter()
         functions[name] = JitFunction(p.context, p.module, name, p.specs, p.result_types,
                                       p.structure, options.opt_level, params=p.params,
-                                      state=state, writebacks=p.writebacks)
+                                      state=state, writebacks=p.writebacks,
+                                      arg_names=p.arg_names)
         p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
             timings[k if len(entries) == 1 else f"{name}:{k}"] = v

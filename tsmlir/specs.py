@@ -153,5 +153,7 @@ def spec_of_example(value, where: str):
         return TensorSpec.like(value)
     if isinstance(value, (bool, int, float)):
         return ScalarSpec(type(value))
+    if isinstance(value, str):  # strings only exist at compile time
+        return Static(value)
     raise TsmlirError(f"{where} is a {type(value).__name__}; expected a tensor, a number, None, "
                       "or a TensorSpec / ScalarSpec / Static")

@@ -405,3 +405,26 @@ def test_unsupported_op_in_an_unrolled_loop_is_reported_once():
         tsmlir.compile_module(UnsupportedInUnrolled(), [torch.zeros(2)])
     assert [k for k, _ in info.value.unsupported] == ["aten::fft_fft"]
     assert info.value.unsupported[0][1].line > 0
+
+
+def test_keyword_arguments_and_string_examples():
+    compiled = _scalar_args_compiled()
+    x = torch.randn(2, 3)
+    assert_same(compiled(x, flag=True, alpha=0.5, n=2), ScalarArgs()(x, 2, 0.5, True))
+    with pytest.raises(tsmlir.InputError, match="unexpected keyword argument 'm'"):
+        compiled(x, 1, 0.5, True, m=3)
+    with pytest.raises(tsmlir.InputError, match="multiple values for argument 'x'"):
+        compiled(x, x=x)
+    with pytest.raises(tsmlir.InputError, match=r"missing argument\(s\): alpha"):
+        compiled(x, n=1, flag=True)
+    mode = tsmlir.compile_module(Mode(), [x, "double"])
+    torch.testing.assert_close(mode(x, "double"), x * 2)
+    with pytest.raises(tsmlir.InputError, match="compiled for Static\\('double'\\), got 'half'"):
+        mode(x, "half")
+
+
+class Mode(torch.nn.Module):
+    def forward(self, x, mode: str):
+        if mode == "double":
+            return x * 2
+        return x / 2

@@ -72,6 +72,7 @@ class ImportedMethod:
     specs: list        # one per user argument (TensorSpec, ScalarSpec, Static, None)
     params: list[str]  # state-dict names of the trailing parameter arguments (freeze=False)
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument, result) pairs
+    arg_names: list[str] = field(default_factory=list)
 
 
 class Importer:
@@ -124,7 +125,8 @@ class Importer:
                     op.erase()
         fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([a.type for a in entry.arguments], [v.type for v in flat]))
-        return ImportedMethod(module, structure, specs, list(self.params), writebacks)
+        names = [a.name for a in list(method.schema.arguments)[1:]]
+        return ImportedMethod(module, structure, specs, list(self.params), writebacks, names)
 
     def parameter(self, owner: ModuleRef, name: str, value: torch.Tensor) -> ir.Value | None:
         """With freeze=False, a parameter or buffer of `owner` as a run-time

@@ -46,11 +46,12 @@ class JitFunction:
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
                  list[TensorT], structure: Any, opt_level: int = 3, *,
                  params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
-                 writebacks: Sequence[tuple[int, int]] = ()):
+                 writebacks: Sequence[tuple[int, int]] = (), arg_names: Sequence[str] = ()):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
         self.params, self._state = list(params), state if state is not None else {}
         self.writebacks = list(writebacks)  # (argument, result): in-place updates of arguments
+        self.arg_names = list(arg_names)
         missing = [p for p in self.params if p not in self._state]
         if missing:
             raise TsmlirError(f"{name}(): no value for the parameter(s) {', '.join(missing)}")
@@ -100,7 +101,9 @@ class JitFunction:
         for i, (a, s) in enumerate(zip(args, self.specs)):
             _check_arg(a, s, f"{self.name}() argument {i}")
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._positional(args, kwargs)
         self.check(args)
         if len(args) < len(self.specs):  # trailing arguments fixed at compile time left out
             args = _with_defaults(args, self.specs)
@@ -131,6 +134,22 @@ class JitFunction:
                         args[arg].copy_(flat[result])
         return _unflatten(self.structure, flat)
 
+    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        """Keyword arguments put in place by the method's argument names."""
+        out = list(args)
+        for name, value in kwargs.items():
+            if name not in self.arg_names:
+                raise InputError(f"{self.name}() got an unexpected keyword argument '{name}'")
+            i = self.arg_names.index(name)
+            if i < len(args):
+                raise InputError(f"{self.name}() got multiple values for argument '{name}'")
+            out += [_MISSING] * (i + 1 - len(out))
+            out[i] = value
+        if any(a is _MISSING for a in out):
+            missing = [self.arg_names[i] for i, a in enumerate(out) if a is _MISSING]
+            raise InputError(f"{self.name}() missing argument(s): {', '.join(missing)}")
+        return tuple(out)
+
     def _read_scalars(self, flat: list, inputs: list[torch.Tensor], owners: dict) -> None:
         """Scalar results: read from their 0-d buffer, which is freed unless it
         is a constant, an input or shared with a tensor result."""
@@ -147,6 +166,7 @@ class JitFunction:
                 keep.add(alloc)
 
 
+_MISSING = object()
 _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
 _CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}
@@ -263,11 +283,11 @@ class CompiledModule:
     def input_specs(self):
         return self.functions[self.main].specs if self.main in self.functions else None
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.main not in self.functions:
             raise InputError(f"'{self.main}' was not compiled (compiled: "
                              f"{', '.join(self.functions)})")
-        return self.functions[self.main](*args)
+        return self.functions[self.main](*args, **kwargs)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """The run-time parameters and buffers (freeze=False), by state-dict name."""
