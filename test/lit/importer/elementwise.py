@@ -46,10 +46,11 @@ class IntPromotion(torch.nn.Module):
 
 
 # An int64 tensor times a float scalar computes in the default float dtype;
-# integer true division does too.
+# integer true division does too, the int scalar becoming a float (never
+# wrapped into a narrower integer dtype).
 # CHECK-LABEL: func.func @forward
 # CHECK: "tsm.mul"(%{{.*}}, %{{.*}}) : (tensor<4xi64>, tensor<f32>) -> tensor<4xf32>
-# CHECK: "tsm.div"(%{{.*}}, %{{.*}}) : (tensor<4xi64>, tensor<i64>) -> tensor<4xf32>
+# CHECK: "tsm.div"(%{{.*}}, %{{.*}}) : (tensor<4xi64>, tensor<f32>) -> tensor<4xf32>
 # CHECK: "tsm.add"(%{{.*}}, %{{.*}}) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
 print_tsm(IntPromotion(), [torch.arange(4)])
 

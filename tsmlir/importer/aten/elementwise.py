@@ -15,7 +15,9 @@ import torch
 from mlir import ir
 
 from ...dialects.types import TensorT
+from .. import scalars
 from ..context import NodeContext
+from ..values import is_tensor
 from .reduction import _dtype as scalar_type
 
 
@@ -106,7 +108,29 @@ def _rsub(cx: NodeContext, a, b, alpha=1):
 def _div(cx: NodeContext, a, b, rounding_mode=None):
     if rounding_mode not in (None, "trunc", "floor"):
         cx.fail(f"rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    if rounding_mode is None:
+        return cx.build("div", *_true_division_operands(cx, a, b))
     return _binary(cx, a, b, op="div", rounding_mode=rounding_mode)
+
+
+def _true_division_operands(cx: NodeContext, a, b) -> tuple[ir.Value, ir.Value]:
+    """Integers divide as floats, each converted from its own value: PyTorch
+    promotes integer inputs of a true division straight to the float dtype,
+    so x_int8 / 300 divides by 300.0, not by 300 wrapped into int8 (tensors
+    stay as they are: the lowering converts each operand from its dtype)."""
+    pa, pb = binary_operands(cx, a, b)
+    if torch.promote_types(cx.type(pa).dtype, cx.type(pb).dtype).is_floating_point:
+        return pa, pb
+    out = torch.get_default_dtype()
+
+    def to_float(v):
+        if is_tensor(v):
+            return v
+        if isinstance(v, (bool, int, float)):
+            return cx.constant(torch.tensor(v, dtype=torch.float64).to(out))
+        return scalars.to_tensor(v, out)
+
+    return to_float(a), to_float(b)
 
 
 def _pow(cx: NodeContext, x, exponent):
