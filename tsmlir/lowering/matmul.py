@@ -1,13 +1,16 @@
 """tsm matmul ops -> linalg contractions.
 
 In: tsm.matmul (torch.matmul ranks, broadcasting batch dims), tsm.linear
-(x @ weight.T + bias) and tsm.addmm (beta * self + alpha * mat1 @ mat2), all
-operands of one dtype.
+(x @ weight.T + bias), tsm.addmm (beta * self + alpha * mat1 @ mat2) and
+tsm.einsum (explicit equation), all operands of one dtype.
 Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
-(linalg.matmul with a transposed-weight indexing map for a 2-D linear),
+(linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
+batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
-The init is linalg.fill of zero, or the broadcast bias / beta * self, which
+An einsum is one linalg.generic (output letters parallel, the others
+reductions; a static size-1 dim broadcasts), or linalg.matmul /
+batch_matmul when it is one.  The init is linalg.fill of zero, or the broadcast bias / beta * self, which
 the contraction then accumulates into.  addmm with alpha != 1 scales in a
 separate elementwise linalg.generic.  Sizes that must agree at run time
 (contraction sizes, batch dims, addend dims) get a `cf.assert` naming the op.
@@ -23,6 +26,7 @@ from mlir.dialects import arith, linalg
 from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
 from . import builders as b
+from .nn_support import collapse, expand
 from .passes import pattern_pass
 
 
@@ -134,6 +138,12 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
         init = b.filled(c.sizes, elem, 0)
     else:
         init = _broadcast(op, addend, c.sizes, out_shape, lambda x: _scale(x, beta))
+    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and not transpose_rhs:
+        # (..., M, K) @ (K, N) is one 2-D matmul over the rows of every batch:
+        # collapsing contiguous dims is free and the 2-D op has the fast kernel.
+        rows = [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]]
+        flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)])
+        return expand(flat, rows, c.sizes)
     named = _named(lhs, rhs, c, transpose_rhs)
     if named is not None:
         return named(init)

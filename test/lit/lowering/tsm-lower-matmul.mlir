@@ -342,3 +342,21 @@ func.func @einsum$broadcast(%a: tensor<2x3xf64>, %v: tensor<1xf64>) -> tensor<2x
   %0 = "tsm.einsum"(%a, %v) {equation = "ij,j->i"} : (tensor<2x3xf64>, tensor<1xf64>) -> tensor<2xf64>
   return %0 : tensor<2xf64>
 }
+
+// -----
+
+// A batched lhs times a 2-D rhs is one 2-D matmul over the collapsed rows
+// (the fast CPU kernel), expanded back to the batch shape.
+// CHECK-LABEL: func.func @matmul$batched_lhs
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x8xf32>, %[[RHS:.*]]: tensor<8x16xf32>)
+// CHECK: %[[B:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x8xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x3x16xf32>
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[LHS]] {{\[\[}}0, 1], [2]] : tensor<?x3x8xf32> into tensor<?x8xf32>
+// CHECK: %[[FLAT_INIT:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0, 1], [2]] : tensor<?x3x16xf32> into tensor<?x16xf32>
+// CHECK: %[[PROD:.*]] = linalg.matmul ins(%[[ROWS]], %[[RHS]] : tensor<?x8xf32>, tensor<8x16xf32>) outs(%[[FLAT_INIT]] : tensor<?x16xf32>)
+// CHECK: %[[RES:.*]] = tensor.expand_shape %[[PROD]] {{\[\[}}0, 1], [2]] output_shape [%[[B]], 3, 16] : tensor<?x16xf32> into tensor<?x3x16xf32>
+// CHECK: return %[[RES]]
+func.func @matmul$batched_lhs(%a: tensor<?x3x8xf32>, %b: tensor<8x16xf32>) -> tensor<?x3x16xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x8xf32>, tensor<8x16xf32>) -> tensor<?x3x16xf32>
+  return %0 : tensor<?x3x16xf32>
+}
