@@ -239,7 +239,9 @@ class Puts(torch.nn.Module):
         w[i, i] = v[:, 0]
         u = x.clone()
         u[i] = v[0, 0]
-        return y, z, w, u
+        t = x.clone()
+        t[i, 1] = 2.0
+        return y, z, w, u, t
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -260,12 +262,42 @@ def test_index_put_accumulates_repeated_indices_and_dynamic():
         compiled(torch.randn(2, 3), torch.tensor([2]), torch.randn(1, 3))
 
 
+class SliceAssign(torch.nn.Module):
+    """In-place ops on views write back into their base."""
+
+    def forward(self, x, v):
+        y = x.clone()
+        y[1:3] = v
+        y[0] = 1.0
+        y[:, -1:] *= 2
+        y[-1, 1:] += y[0, :-1]
+        z = x.clone()
+        z.t()[0].zero_()
+        z.view(-1)[::5] = -1.0
+        z.narrow(1, -2, 1).fill_(7)
+        z[z.size(0) - 2] = 3.0  # a run-time index when dim 0 is dynamic
+        return y, z
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.float64], ids=str)
+def test_slice_assignment_writes_back(dtype):
+    check_against_eager(SliceAssign(), [sample((4, 5), dtype), sample((2, 5), dtype)])
+
+
+def test_slice_assignment_dynamic():
+    specs = [TensorSpec((-1, 5)), TensorSpec((2, 5))]
+    runs = [[torch.randn(n, 5), torch.randn(2, 5)] for n in (3, 6)]
+    check_against_eager(SliceAssign(), [torch.randn(4, 5), torch.randn(2, 5)], input_specs=specs,
+                        runs=runs)
+
+
 class Scatters(torch.nn.Module):
     def forward(self, x, i, s):
         return (x.scatter(1, i, s), x.scatter(0, i, 2.0), x.scatter_add(1, i, s),
                 x.scatter(1, i, s, reduce="add"), x.scatter(-1, i, s, reduce="multiply"))
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.float64], ids=str)
 def test_scatter(dtype):
     x = sample((5, 5), dtype)
@@ -274,6 +306,7 @@ def test_scatter(dtype):
     check_against_eager(Scatters(), [x, torch.zeros(0, 2, dtype=torch.long), sample((1, 2), dtype)])
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 def test_scatter_dynamic_and_out_of_range():
     specs = [TensorSpec((-1, 5)), TensorSpec((-1, 2), torch.int64), TensorSpec((-1, 2))]
     i = torch.tensor([[0, 4], [1, 1]])
@@ -354,7 +387,33 @@ class PutDtype(torch.nn.Module):
         return x
 
 
+class ExpandInPlace(torch.nn.Module):
+    def forward(self, x):
+        y = x.clone()
+        y.expand(2, 3, 4).add_(1)
+        return y
+
+
+class ChunkInPlace(torch.nn.Module):
+    def forward(self, x):
+        y = x.clone()
+        a, b = y.chunk(2)
+        a.mul_(2)
+        return y
+
+
+class LoopIndexWrite(torch.nn.Module):
+    def forward(self, x):
+        y = x.clone()
+        for t in range(x.size(0)):
+            y[t] = t
+        return y
+
+
 @pytest.mark.parametrize("module,specs,match", [
+    (ExpandInPlace(), [(3, 4)], "in-place modification of a view made by aten::expand"),
+    (ChunkInPlace(), [(4, 3)], "in-place modification of a view made by aten::chunk"),
+    (LoopIndexWrite(), [(-1, 4)], "an in-place update of a value defined outside the loop"),
     (NegStep(), [(4, 3)], "slice step must be positive"),
     (RunTimeBound(), [(-1, 3)], "the slice end must be an int known at compile time"),
     (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),

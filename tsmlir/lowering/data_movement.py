@@ -1,9 +1,11 @@
 """tsm data-movement ops -> tensor / linalg / scf.
 
-In: tsm.slice/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
+In: tsm.slice/slice_scatter/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
 Out:
 - tsm.slice: a strided `tensor.extract_slice` (a view after bufferization);
   on a dynamic dim the clamped bounds are computed at run time.
+- tsm.slice_scatter: the matching strided `tensor.insert_slice` (in place
+  after bufferization when x is not read afterwards).
 - tsm.expand: a `linalg.generic` reading x through a broadcasting map (a
   static size-1 dim reads index 0); a dynamic input dim is checked to equal
   its result size (`cf.assert`).  Fuses into elementwise consumers.
@@ -61,8 +63,9 @@ def _clamp(bound: int, n: ir.Value) -> ir.Value:
     return arith.minsi(b.index(bound), n)
 
 
-def lower_slice(op: ir.Operation) -> ir.Value:
-    x = op.operands[0]
+def _slice_parts(op: ir.Operation, x: ir.Value):
+    """(dynamic offsets, static offsets, dynamic sizes, static sizes, strides) of
+    tsm.slice's bounds on x; None when the slice is statically empty."""
     dim, start, end, step = (_int(op, a) for a in ("dim", "start", "end", "step"))
     t = b.rtt(x)
     n = b.dim(x, dim)
@@ -74,13 +77,32 @@ def lower_slice(op: ir.Operation) -> ir.Value:
         size = arith.ceildivsi(diff, b.index(step)) if step != 1 else diff
     offsets = [first if d == dim else 0 for d in range(t.rank)]
     sizes = [size if d == dim else b.dim(x, d) for d in range(t.rank)]
-    if 0 in sizes:  # nothing to read (and a static slice of an empty dim does not verify)
-        return b.empty(sizes, t.element_type)
-    dyn_off, static_off = _mixed(offsets)
-    dyn_sizes, static_sizes = _mixed(sizes)
+    if 0 in sizes:  # nothing to read or write (a static slice of an empty dim does not verify)
+        return None, sizes
     strides = [step if d == dim else 1 for d in range(t.rank)]
+    return (*_mixed(offsets), *_mixed(sizes), strides), sizes
+
+
+def lower_slice(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    parts, sizes = _slice_parts(op, x)
+    if parts is None:
+        return b.empty(sizes, b.rtt(x).element_type)
+    dyn_off, static_off, dyn_sizes, static_sizes, strides = parts
     return tensor.extract_slice(op.result.type, x, dyn_off, dyn_sizes, [], static_off,
                                 static_sizes, strides)
+
+
+def lower_slice_scatter(op: ir.Operation) -> ir.Value:
+    x, src = op.operands
+    parts, _ = _slice_parts(op, x)
+    if parts is None:
+        return x
+    dyn_off, static_off, dyn_sizes, static_sizes, strides = parts
+    part_t = ir.RankedTensorType.get(static_sizes, b.rtt(x).element_type)
+    if src.type != part_t:  # same sizes, known statically on one side only
+        src = tensor.cast(part_t, src)
+    return tensor.insert_slice(src, x, dyn_off, dyn_sizes, [], static_off, static_sizes, strides)
 
 
 # -- expand ----------------------------------------------------------------------
@@ -320,6 +342,7 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
 
 LOWERINGS = {
     "tsm.slice": lower_slice,
+    "tsm.slice_scatter": lower_slice_scatter,
     "tsm.expand": lower_expand,
     "tsm.flip": lower_flip,
     "tsm.roll": lower_roll,

@@ -44,6 +44,14 @@ def _slice(x: TensorT, *, dim, start, end, step) -> list[TensorT]:
     return [TensorT(x.shape[:dim] + (size,) + x.shape[dim + 1:], x.dtype)]
 
 
+def _slice_scatter(x: TensorT, src: TensorT, *, dim, start, end, step) -> list[TensorT]:
+    (part,) = _slice(x, dim=dim, start=start, end=end, step=step)
+    if src.dtype != x.dtype or src.rank != x.rank or any(
+            DYN not in (s, p) and s != p for s, p in zip(src.shape, part.shape)):
+        raise ValueError(f"src {src} must have the type of the slice {part}")
+    return [x]
+
+
 def _expand(x: TensorT, sizes_of: TensorT | None = None, *, shape, from_dims) -> list[TensorT]:
     shape, from_dims = tuple(shape), tuple(from_dims)
     src = sizes_of or x
@@ -161,6 +169,12 @@ OPS = define("data_movement", [
                 "aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]"),
           doc="x[start:end:step] along dim (non-negative), PyTorch's clamping of start/end "
               "(negative counts from the end); step > 0."),
+    OpDef("slice_scatter", ("x", "src"), _slice_scatter,
+          attrs=(Attr("dim", "int"), Attr("start", "int"), Attr("end", "int"), Attr("step", "int")),
+          aten=("aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor",
+                "aten::select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor"),
+          doc="x with x[start:end:step] along dim (tsm.slice's bounds) replaced by src, which "
+              "has that slice's shape; what `x[1:3] = v` and `x[0] = v` write back."),
     OpDef("expand", ("x", "sizes_of?"), _expand,
           attrs=(Attr("shape", "ints"), Attr("from_dims", "ints")),
           aten=("aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",

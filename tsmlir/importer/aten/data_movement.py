@@ -24,6 +24,7 @@ from ...dialects.ops.data_movement import slice_length
 from ...dialects.types import DYN, TensorT, broadcast_shapes
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
+from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, reshape_to
 
 INT64_MAX = 2 ** 63 - 1
@@ -67,20 +68,6 @@ def slice_of(cx: NodeContext, x: ir.Value, dim: int, start: int, end: int, step:
     if n != DYN and step == 1 and slice_length(n, start, end, step) == (0, n):
         return x
     return cx.build("slice", x, dim=dim, start=start, end=end, step=step)
-
-
-def _slice(cx: NodeContext, x, dim=0, start=None, end=None, step=1):
-    t = cx.type(x)
-    d = _dim(cx, dim, t.rank)
-    if isinstance(end, DynSize) and end.tensor == x and end.dim == d:
-        end = None  # x[:x.size(d)]
-    start = 0 if start is None else _int(cx, start, "the slice start")
-    end = INT64_MAX if end is None else _int(cx, end, "the slice end")
-    step = _int(cx, step, "the slice step")
-    if step <= 0:
-        cx.fail("slice step must be positive (negative steps such as x[::-1] are not supported "
-                f"by PyTorch; use torch.flip), got {step}")
-    return slice_of(cx, x, d, start, end, step)
 
 
 def _narrow(cx: NodeContext, x, dim, start, length):
@@ -148,6 +135,161 @@ def _unbind(cx: NodeContext, x, dim=0):
         sizes = _sizes_of(r, cx.type(r).shape)
         out.append(reshape_to(cx, r, sizes[:d] + sizes[d + 1:]))
     return out
+
+
+# -- writes into slices: what in-place ops on `x[1:3]` / `x[0]` write back ---------
+def _like(cx: NodeContext, src, x: ir.Value, sizes: list) -> ir.Value:
+    """src (a tensor or number) cast to x's dtype and broadcast to `sizes`
+    (ints and DynSize values)."""
+    dtype = cx.type(x).dtype
+    src = cx.tensor(src, x)
+    st = cx.type(src)
+    if st.dtype != dtype:
+        src = cx.build("cast", src, dtype=str(dtype).split(".")[1])
+    shape = tuple(DYN if isinstance(s, DynSize) else s for s in sizes)
+    if st.shape == shape:
+        return src
+    return expand_to(cx, src, sizes)
+
+
+def _slice_bounds(cx: NodeContext, x, dim, start, end, step) -> tuple[int, int, int, int]:
+    """(dim, start, end, step) of x[start:end:step] along dim, checked and normalized."""
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    if isinstance(end, DynSize) and end.tensor == x and end.dim == d:
+        end = None  # x[:x.size(d)]
+    start = 0 if start is None else _int(cx, start, "the slice start")
+    end = INT64_MAX if end is None else _int(cx, end, "the slice end")
+    step = _int(cx, step, "the slice step")
+    if step <= 0:
+        cx.fail("slice step must be positive (negative steps such as x[::-1] are not supported "
+                f"by PyTorch; use torch.flip), got {step}")
+    return d, start, end, step
+
+
+def _slice(cx: NodeContext, x, dim=0, start=None, end=None, step=1):
+    return slice_of(cx, x, *_slice_bounds(cx, x, dim, start, end, step))
+
+
+def _slice_scatter(cx: NodeContext, x, src, dim=0, start=None, end=None, step=1):
+    d, start, end, step = _slice_bounds(cx, x, dim, start, end, step)
+    part = slice_of(cx, x, d, start, end, step)
+    src = _like(cx, src, x, _sizes_of(part, cx.type(part).shape))
+    if part is x:
+        start, end = 0, INT64_MAX  # the whole tensor: still typed like x
+    return cx.build("slice_scatter", x, src, dim=d, start=start, end=end, step=step)
+
+
+def _select_scatter(cx: NodeContext, x, src, dim, index):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    n = t.shape[d]
+    if isinstance(index, int) and n != DYN and not -n <= index < n:
+        cx.fail(f"index {index} is out of bounds for dimension {d} with size {n}")
+    sizes = _sizes_of(x, t.shape)
+    src = _like(cx, src, x, sizes[:d] + sizes[d + 1:])
+    src_sizes = _sizes_of(src, cx.type(src).shape)
+    src = reshape_to(cx, src, src_sizes[:d] + [1] + src_sizes[d:])
+    if isinstance(index, int):
+        end = index + 1 if index != -1 else INT64_MAX
+        return cx.build("slice_scatter", x, src, dim=d, start=index, end=end, step=1)
+    # x[t] = v with t known at run time: one coordinate, range-checked when written.
+    coords = reshape_to(cx, sequence_index(cx, index), [1, 1])
+    return cx.build("index_put", x, coords, src, dim=d, accumulate=False)
+
+
+def _copy(cx: NodeContext, x, src, non_blocking=False):
+    """x.copy_(src) out of place: src cast and broadcast to x's type."""
+    return _like(cx, src, x, _sizes_of(x, cx.type(x).shape))
+
+
+def _narrow_scatter(cx: NodeContext, x, src, dim, start, length):
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    start, length = _int(cx, start, "the start"), _int(cx, length, "the length")
+    start = start % t.shape[d] if t.shape[d] not in (DYN, 0) else start
+    end = start + length if start >= 0 or start + length < 0 else INT64_MAX
+    return _slice_scatter(cx, x, src, d, start, end)
+
+
+def _unreshape(cx: NodeContext, base, new, *args):
+    return reshape_to(cx, new, _sizes_of(base, cx.type(base).shape))
+
+
+def _unpermute(perm_of):
+    def undo(cx: NodeContext, base, new, *args):
+        perm = perm_of(cx, cx.type(base).rank, *args)
+        return _permute(cx, new, [perm.index(i) for i in range(len(perm))])
+    return undo
+
+
+def _swap(rank: int, a: int, b: int) -> list[int]:
+    perm = list(range(rank))
+    if rank:
+        perm[a], perm[b] = perm[b], perm[a]
+    return perm
+
+
+# Views an in-place op writes back through, by aten schema: fn(cx, base,
+# new value of the view, *the view's other arguments) -> new value of base.
+_WRITE_BACK = {
+    "aten::slice.Tensor": _slice_scatter,
+    "aten::select.int": _select_scatter,
+    "aten::narrow": _narrow_scatter,
+    **dict.fromkeys(("aten::view", "aten::reshape", "aten::flatten.using_ints", "aten::unsqueeze",
+                     "aten::squeeze", "aten::squeeze.dim", "aten::squeeze.dims", "aten::view_as",
+                     "aten::reshape_as", "aten::unflatten.int"), _unreshape),
+    "aten::permute": _unpermute(lambda cx, rank, dims: [_dim(cx, d, rank) for d in dims]),
+    "aten::transpose.int": _unpermute(
+        lambda cx, rank, a, b: _swap(rank, _dim(cx, a, rank), _dim(cx, b, rank))),
+    "aten::t": _unpermute(lambda cx, rank: _swap(rank, 0, 1) if rank == 2 else list(range(rank))),
+    "aten::movedim.int": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
+    "aten::movedim.intlist": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
+    **dict.fromkeys(("aten::contiguous", "aten::dropout", "aten::feature_dropout"),
+                    lambda cx, base, new, *args: new),
+}
+
+
+def write_back(cx: NodeContext, env: dict, view: "torch._C.Value", new: ir.Value) -> None:
+    """After an in-place op replaced `view` by `new`: if view is a view of a
+    base tensor (a slice, x[i], a reshape or a permutation), rebind the base
+    (and its own bases) to carry the new values.  An in-place op on another
+    kind of view (expand, split pieces, ...) is refused: its base would
+    silently keep the old values."""
+    producer = view.node()
+    name = _schema_of(producer).split("(")[0]
+    if name == "prim::ListUnpack":
+        producer = producer.inputsAt(0).node()
+        name = _schema_of(producer).split("(")[0]
+        if "-> Tensor(a" in _schema_of(producer):
+            _refuse_view(cx, name)
+        return
+    fn = _WRITE_BACK.get(name)
+    if fn is None:
+        if "-> Tensor(a" in _schema_of(producer):
+            _refuse_view(cx, name)
+        return
+    base = producer.inputsAt(0)
+    args = [env[v.unique()] for v in producer.inputs()]
+    if not is_tensor(args[0]):
+        return
+    new_base = fn(cx, args[0], new, *args[1:])
+    env[base.unique()] = new_base
+    write_back(cx, env, base, new_base)
+
+
+def _schema_of(node) -> str:
+    try:
+        schema = node.schema()
+    except RuntimeError:
+        schema = "(no schema)"
+    return node.kind() if schema.startswith("(") else schema  # prim:: nodes
+
+
+def _refuse_view(cx: NodeContext, name: str) -> None:
+    cx.fail(f"in-place modification of a view made by {name} is not supported (slices, x[i], "
+            "reshapes and permutations are written back to their base); modify a .clone() "
+            "or build the result out of place")
 
 
 # -- broadcasts ------------------------------------------------------------------
@@ -265,21 +407,23 @@ def _unflatten(cx: NodeContext, x, dim, sizes):
     return reshape_to(cx, x, own[:d] + sizes + own[d + 1:])
 
 
-def _movedim(cx: NodeContext, x, source, destination):
-    t = cx.type(x)
-    src = [_dim(cx, d, t.rank) for d in _ints(cx, source, "source")]
-    dst = [_dim(cx, d, t.rank) for d in _ints(cx, destination, "destination")]
+def _movedim_perm(cx: NodeContext, rank: int, source, destination) -> list[int]:
+    src = [_dim(cx, d, rank) for d in _ints(cx, source, "source")]
+    dst = [_dim(cx, d, rank) for d in _ints(cx, destination, "destination")]
     if len(src) != len(dst):
         cx.fail(f"movedim: Invalid source or destination dims: source ({src} dims) should "
                 f"contain the same number of dims as destination ({dst} dims)")
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         cx.fail(f"movedim: repeated dim in source {src} or destination {dst}")
-    perm = [-1] * t.rank
+    perm = [-1] * rank
     for s, d in zip(src, dst):
         perm[d] = s
-    rest = iter(i for i in range(t.rank) if i not in src)
-    perm = [p if p != -1 else next(rest) for p in perm]
-    return _permute(cx, x, perm)
+    rest = iter(i for i in range(rank) if i not in src)
+    return [p if p != -1 else next(rest) for p in perm]
+
+
+def _movedim(cx: NodeContext, x, source, destination):
+    return _permute(cx, x, _movedim_perm(cx, cx.type(x).rank, source, destination))
 
 
 def _clone(cx: NodeContext, x, memory_format=None):
@@ -507,8 +651,22 @@ def _scatter_add(cx: NodeContext, x, dim, index, src):
     return _scatter(cx, x, dim, index, src, "add")
 
 
+def _prim_dtype(cx: NodeContext, x):
+    """`x[i] = 2.0` scripts the value as torch.tensor(2.0, dtype=x.dtype, device=x.device)."""
+    return cx.type(_tensor(cx, x, "the operand")).dtype
+
+
+def _prim_device(cx: NodeContext, x):
+    return torch.device("cpu")  # compiled code runs on CPU tensors
+
+
 HANDLERS = {
+    "prim::dtype": _prim_dtype,
+    "prim::device": _prim_device,
     "aten::slice.Tensor": _slice,
+    "aten::slice_scatter": _slice_scatter,
+    "aten::select_scatter": _select_scatter,
+    "aten::copy": _copy,
     "aten::narrow": _narrow,
     "aten::split.Tensor": _split,
     "aten::split.sizes": _split_with_sizes,

@@ -1,0 +1,249 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-lower-data-movement | filecheck %s
+
+// A stepped slice with a negative end is one strided extract_slice (a view after bufferization).
+// CHECK-LABEL: func.func @slice$strided
+// CHECK-SAME: (%[[X:.*]]: tensor<5x7xf32>)
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[X]][0, 1] [5, 3] [1, 2] : tensor<5x7xf32> to tensor<5x3xf32>
+// CHECK: return %[[S]]
+func.func @slice$strided(%x: tensor<5x7xf32>) -> tensor<5x3xf32> {
+  %0 = "tsm.slice"(%x) {dim = 1 : i64, start = 1 : i64, end = -1 : i64, step = 2 : i64} : (tensor<5x7xf32>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+// x[-3::2] on a dynamic dim: the start is clamped and the length computed at run time.
+// CHECK-LABEL: func.func @slice$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[SHIFTED:.*]] = arith.addi %[[N]], %{{.*}} : index
+// CHECK: %[[START:.*]] = arith.maxsi %[[SHIFTED]], %{{.*}} : index
+// CHECK: %[[DIFF:.*]] = arith.subi %[[N]], %[[START]] : index
+// CHECK: %[[POS:.*]] = arith.maxsi %[[DIFF]], %{{.*}} : index
+// CHECK: %[[LEN:.*]] = arith.ceildivsi %[[POS]], %{{.*}} : index
+// CHECK: tensor.extract_slice %[[X]][%[[START]], 0] [%[[LEN]], 4] [2, 1] : tensor<?x4xf32> to tensor<?x4xf32>
+func.func @slice$dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = "tsm.slice"(%x) {dim = 0 : i64, start = -3 : i64, end = 9223372036854775807 : i64, step = 2 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Nothing to read: an empty tensor (a static slice of an empty dim would not verify).
+// CHECK-LABEL: func.func @slice$empty
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<0x2xf32>
+// CHECK: return %[[E]]
+func.func @slice$empty(%x: tensor<0x4xf32>) -> tensor<0x2xf32> {
+  %0 = "tsm.slice"(%x) {dim = 1 : i64, start = 1 : i64, end = 3 : i64, step = 1 : i64} : (tensor<0x4xf32>) -> tensor<0x2xf32>
+  return %0 : tensor<0x2xf32>
+}
+
+// -----
+
+// A static size-1 dim reads index 0; new leading dims are not read.
+// CHECK: #[[BCAST:.*]] = affine_map<(d0, d1, d2) -> (d1, 0)>
+// CHECK-LABEL: func.func @expand$broadcast
+// CHECK-SAME: (%[[X:.*]]: tensor<3x1xf32>)
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<2x3x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[BCAST]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<3x1xf32>) outs(%[[INIT]] : tensor<2x3x4xf32>)
+func.func @expand$broadcast(%x: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
+  %0 = "tsm.expand"(%x) {shape = array<i64: 2, 3, 4>, from_dims = array<i64: -1, -1, -1>} : (tensor<3x1xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// x.expand_as(y), both dynamic: the sizes must agree at run time.
+// CHECK-LABEL: func.func @expand$other
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?x4xf32>)
+// CHECK: %[[NY:.*]] = tensor.dim %[[Y]]
+// CHECK: %[[NX:.*]] = tensor.dim %[[X]]
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[NX]], %[[NY]] : index
+// CHECK: cf.assert %[[EQ]], "{{.*}}tsm.expand: dynamic dim 0 of the input must equal its expanded size
+// CHECK: tensor.empty(%[[NY]]) : tensor<?x4xf32>
+func.func @expand$other(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = "tsm.expand"(%x, %y) {shape = array<i64: -1, 4>, from_dims = array<i64: 0, -1>} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// The result reads x at (n - 1 - i, j).
+// CHECK-LABEL: func.func @flip$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK: linalg.generic
+// CHECK: %[[I:.*]] = linalg.index 0 : index
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[SRC:.*]] = arith.subi %[[LAST]], %[[I]] : index
+// CHECK: tensor.extract %[[X]][%[[SRC]], %[[J]]] : tensor<?x4xf32>
+func.func @flip$dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = "tsm.flip"(%x) {dims = array<i64: 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// roll by 1 along a dim of 4: result[j] = x[(j + 3) mod 4] without a division.
+// CHECK-LABEL: func.func @roll$static
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xi64>)
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[I:.*]] = linalg.index 0 : index
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[SUM:.*]] = arith.addi %[[J]], %[[C3]] : index
+// CHECK: %[[WRAPS:.*]] = arith.cmpi sge, %[[SUM]], %[[C4]] : index
+// CHECK: %[[LESS:.*]] = arith.subi %[[SUM]], %[[C4]] : index
+// CHECK: %[[SRC:.*]] = arith.select %[[WRAPS]], %[[LESS]], %[[SUM]] : index
+// CHECK: tensor.extract %[[X]][%[[I]], %[[SRC]]]
+func.func @roll$static(%x: tensor<3x4xi64>) -> tensor<3x4xi64> {
+  %0 = "tsm.roll"(%x) {shifts = array<i64: 1>, dims = array<i64: 1>} : (tensor<3x4xi64>) -> tensor<3x4xi64>
+  return %0 : tensor<3x4xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @triu$diagonal
+// CHECK-DAG: %[[K:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK: %[[COL:.*]] = linalg.index 1 : index
+// CHECK: %[[OFF:.*]] = arith.subi %[[COL]], %[[ROW]] : index
+// CHECK: %[[KEEP:.*]] = arith.cmpi sge, %[[OFF]], %[[K]] : index
+// CHECK: arith.select %[[KEEP]], %[[IN]], %[[ZERO]] : f32
+func.func @triu$diagonal(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %0 = "tsm.triu"(%x) {diagonal = 1 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @tril$below
+// CHECK: %[[OFF:.*]] = arith.subi
+// CHECK: arith.cmpi sle, %[[OFF]]
+func.func @tril$below(%x: tensor<2x3x3xi32>) -> tensor<2x3x3xi32> {
+  %0 = "tsm.tril"(%x) {diagonal = -1 : i64} : (tensor<2x3x3xi32>) -> tensor<2x3x3xi32>
+  return %0 : tensor<2x3x3xi32>
+}
+
+// -----
+
+// Rows of x picked by an index column (index_select / embedding): the indices
+// are range-checked by one reduction first, then read through an indexing map.
+// CHECK: #[[ALL:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK: #[[SCALAR:.*]] = affine_map<(d0, d1) -> ()>
+// CHECK: #[[COL0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @index$rows
+// CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32>, %[[I:.*]]: tensor<2x1xi64>)
+// CHECK: %[[OK:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[SCALAR]]], iterator_types = ["reduction", "reduction"]} ins(%[[I]] : tensor<2x1xi64>)
+// CHECK: %[[FLAG:.*]] = tensor.extract %[[OK]][] : tensor<i1>
+// CHECK: cf.assert %[[FLAG]], "{{.*}}tsm.index: index out of range"
+// CHECK: linalg.generic {indexing_maps = [#[[COL0]], #[[ALL]]], iterator_types = ["parallel", "parallel"]} ins(%[[I]] : tensor<2x1xi64>)
+// CHECK: ^bb0(%[[IDX:.*]]: i64, %{{.*}}: f32):
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[RAW:.*]] = arith.index_cast %[[IDX]] : i64 to index
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[RAW]]
+// CHECK: %[[FROM_END:.*]] = arith.addi %[[RAW]]
+// CHECK: %[[ROW:.*]] = arith.select %[[NEG]], %[[FROM_END]], %[[RAW]] : index
+// CHECK: tensor.extract %[[X]][%[[ROW]], %[[J]]] : tensor<5x3xf32>
+func.func @index$rows(%x: tensor<5x3xf32>, %i: tensor<2x1xi64>) -> tensor<2x3xf32> {
+  %0 = "tsm.index"(%x, %i) {dim = 0 : i64} : (tensor<5x3xf32>, tensor<2x1xi64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// x[i, j]: two coordinates per element, each range-checked against its own dim.
+// CHECK-LABEL: func.func @index$pairs
+// CHECK-SAME: (%[[X:.*]]: tensor<4x5x6xf32>, %[[I:.*]]: tensor<3x2xi64>)
+// CHECK: %[[COL:.*]] = linalg.index 1 : index
+// CHECK: arith.cmpi eq, %[[COL]]
+// CHECK: cf.assert
+// CHECK: linalg.generic {{.*}} ins(%[[I]], %[[I]] : tensor<3x2xi64>, tensor<3x2xi64>)
+// CHECK: tensor.extract %[[X]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<4x5x6xf32>
+func.func @index$pairs(%x: tensor<4x5x6xf32>, %i: tensor<3x2xi64>) -> tensor<3x6xf32> {
+  %0 = "tsm.index"(%x, %i) {dim = 0 : i64} : (tensor<4x5x6xf32>, tensor<3x2xi64>) -> tensor<3x6xf32>
+  return %0 : tensor<3x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gather$dim1
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[I:.*]]: tensor<3x2xi64>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.gather: index out of range for dimension 1"
+// CHECK: ^bb0(%[[IDX:.*]]: i64, %{{.*}}: f32):
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK: %[[COL:.*]] = arith.index_cast %[[IDX]] : i64 to index
+// CHECK: tensor.extract %[[X]][%[[ROW]], %[[COL]]] : tensor<3x4xf32>
+func.func @gather$dim1(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  %0 = "tsm.gather"(%x, %i) {dim = 1 : i64} : (tensor<3x4xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// A loop nest over the index, inserting into the loop-carried result.
+// CHECK-LABEL: func.func @scatter$add
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[I:.*]]: tensor<3x2xi64>, %[[S:.*]]: tensor<3x2xf32>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.scatter: index out of range for dimension 1"
+// CHECK: scf.for %[[R:.*]] = %{{.*}} iter_args(%[[OUTER:.*]] = %[[X]]) -> (tensor<3x4xf32>)
+// CHECK: scf.for %[[C:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %[[OUTER]]) -> (tensor<3x4xf32>)
+// CHECK: %[[V:.*]] = tensor.extract %[[S]][%[[R]], %[[C]]]
+// CHECK: %[[RAW:.*]] = tensor.extract %[[I]][%[[R]], %[[C]]]
+// CHECK: %[[AT:.*]] = arith.index_cast %[[RAW]] : i64 to index
+// CHECK: %[[OLD:.*]] = tensor.extract %[[ACC]][%[[R]], %[[AT]]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[V]] : f32
+// CHECK: tensor.insert %[[NEW]] into %[[ACC]][%[[R]], %[[AT]]]
+func.func @scatter$add(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>, %s: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %0 = "tsm.scatter"(%x, %i, %s) {dim = 1 : i64, reduce = "add"} : (tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// x[i] += v with v broadcast over the selected rows.
+// CHECK-LABEL: func.func @index_put$accumulate
+// CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32>, %[[I:.*]]: tensor<2x1xi64>, %[[V:.*]]: tensor<3xf32>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.index_put: index out of range"
+// CHECK: scf.for %[[B:.*]] = %{{.*}} iter_args(%{{.*}} = %[[X]])
+// CHECK: scf.for %[[J:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}})
+// CHECK: tensor.extract %[[I]][%[[B]], %{{.*}}] : tensor<2x1xi64>
+// CHECK: %[[ROW:.*]] = arith.select
+// CHECK: %[[VAL:.*]] = tensor.extract %[[V]][%[[J]]] : tensor<3xf32>
+// CHECK: %[[OLD:.*]] = tensor.extract %[[ACC]][%[[ROW]], %[[J]]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[VAL]] : f32
+// CHECK: tensor.insert %[[NEW]] into %[[ACC]][%[[ROW]], %[[J]]]
+func.func @index_put$accumulate(%x: tensor<5x3xf32>, %i: tensor<2x1xi64>, %v: tensor<3xf32>) -> tensor<5x3xf32> {
+  %0 = "tsm.index_put"(%x, %i, %v) {dim = 0 : i64, accumulate = true} : (tensor<5x3xf32>, tensor<2x1xi64>, tensor<3xf32>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+// x[1:-1:2] = v writes the same strided window the slice reads.
+// CHECK-LABEL: func.func @slice_scatter$strided
+// CHECK-SAME: (%[[X:.*]]: tensor<5x7xf32>, %[[V:.*]]: tensor<5x3xf32>)
+// CHECK: %[[R:.*]] = tensor.insert_slice %[[V]] into %[[X]][0, 1] [5, 3] [1, 2] : tensor<5x3xf32> into tensor<5x7xf32>
+// CHECK: return %[[R]]
+func.func @slice_scatter$strided(%x: tensor<5x7xf32>, %v: tensor<5x3xf32>) -> tensor<5x7xf32> {
+  %0 = "tsm.slice_scatter"(%x, %v) {dim = 1 : i64, start = 1 : i64, end = -1 : i64, step = 2 : i64} : (tensor<5x7xf32>, tensor<5x3xf32>) -> tensor<5x7xf32>
+  return %0 : tensor<5x7xf32>
+}
+
+// -----
+
+// On a dynamic dim a static-sized value is cast to the slice's dynamic type.
+// CHECK-LABEL: func.func @slice_scatter$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[V:.*]]: tensor<1x4xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[START:.*]] = arith.maxsi
+// CHECK: %[[LEN:.*]] = arith.maxsi
+// CHECK: %[[CAST:.*]] = tensor.cast %[[V]] : tensor<1x4xf32> to tensor<?x4xf32>
+// CHECK: tensor.insert_slice %[[CAST]] into %[[X]][%[[START]], 0] [%[[LEN]], 4] [1, 1] : tensor<?x4xf32> into tensor<?x4xf32>
+func.func @slice_scatter$dynamic(%x: tensor<?x4xf32>, %v: tensor<1x4xf32>) -> tensor<?x4xf32> {
+  %0 = "tsm.slice_scatter"(%x, %v) {dim = 0 : i64, start = -1 : i64, end = 9223372036854775807 : i64, step = 1 : i64} : (tensor<?x4xf32>, tensor<1x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
