@@ -17,13 +17,15 @@ BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allo
 
 STAGES: dict[str, list[str]] = {
     # tsm -> linalg on tensors
-    "tsm-to-linalg": ["tsm-verify", *(p for p in FAMILY_PASSES if p != "tsm-lower-nn"),
+    "tsm-to-linalg": ["tsm-verify",
+                      *(p for p in FAMILY_PASSES if p not in ("tsm-lower-nn", "tsm-lower-matmul")),
                       "canonicalize", "cse",
                       # chains of pointwise ops become one linalg.generic (one loop nest)
                       "linalg-fuse-elementwise-ops", "canonicalize", "cse",
                       # after fusion: it would fold a convolution's im2col matmul (and the
-                      # reshapes around it) back into a convolution-like generic
-                      "tsm-lower-nn", "canonicalize", "cse"],
+                      # reshapes around it) back into a convolution-like generic, and a
+                      # batched x @ W's collapsed 2-D matmul back into a 4-loop generic
+                      "tsm-lower-nn", "tsm-lower-matmul", "canonicalize", "cse"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
