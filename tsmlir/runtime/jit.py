@@ -87,7 +87,7 @@ class JitFunction:
                 self._scalars[i] = buf
                 d.allocated = d.aligned = ctypes.addressof(buf)
                 d.offset = 0
-        self._scalar_ptrs = {ctypes.addressof(b) for b in self._scalars.values()}
+        self._scalar_ptrs = {ctypes.addressof(b): b for b in self._scalars.values()}
         holders = [ctypes.c_void_p(ctypes.addressof(self._results))] + \
                   [ctypes.c_void_p(ctypes.addressof(d)) for d in self._args + self._params]
         self._holders = holders
@@ -125,7 +125,11 @@ class JitFunction:
             inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
             flat: list[Any] = [None] * len(self.result_types)
             for i, (desc, t) in enumerate(zip(self._result_descs, self.result_types)):
-                if i not in self._scalar_results:
+                if i in self._scalar_results:
+                    continue
+                if desc.allocated in self._scalar_ptrs:  # our own argument buffer: copy it
+                    flat[i] = torch.tensor(self._scalar_ptrs[desc.allocated].value, dtype=t.dtype)
+                else:
                     flat[i] = memref.to_tensor(desc, t.rank, t.dtype, inputs, owners)
             self._read_scalars(flat, inputs, owners)
             if self.writebacks:
@@ -145,6 +149,9 @@ class JitFunction:
                 raise InputError(f"{self.name}() got multiple values for argument '{name}'")
             out += [_MISSING] * (i + 1 - len(out))
             out[i] = value
+        for i, a in enumerate(out):  # a gap at an argument fixed at compile time: its value
+            if a is _MISSING and _is_fixed(self.specs[i]):
+                out[i] = _with_defaults((), self.specs[i:i + 1])[0]
         if any(a is _MISSING for a in out):
             missing = [self.arg_names[i] for i, a in enumerate(out) if a is _MISSING]
             raise InputError(f"{self.name}() missing argument(s): {', '.join(missing)}")
@@ -153,7 +160,9 @@ class JitFunction:
     def _read_scalars(self, flat: list, inputs: list[torch.Tensor], owners: dict) -> None:
         """Scalar results: read from their 0-d buffer, which is freed unless it
         is a constant, an input or shared with a tensor result."""
-        keep = {t.data_ptr() for t in inputs} | self._scalar_ptrs | set(owners) | \
+        if not self._scalar_results:
+            return
+        keep = {t.data_ptr() for t in inputs} | set(self._scalar_ptrs) | set(owners) | \
             {memref.GLOBAL_MARKER}
         for i, py in self._scalar_results.items():
             desc, t = self._result_descs[i], self.result_types[i]
