@@ -428,3 +428,14 @@ class Mode(torch.nn.Module):
         if mode == "double":
             return x * 2
         return x / 2
+
+
+class Generator(torch.nn.Module):
+    def forward(self, xs: List[torch.Tensor]):
+        return sum(x * 2 for x in xs)  # a generator expression
+
+
+def test_constructs_torchscript_rejects_are_reported_with_the_line():
+    with pytest.raises(tsmlir.TsmlirError, match="torch.jit.script failed on Generator") as info:
+        tsmlir.compile_module(Generator(), [[torch.zeros(2)]])
+    assert "a generator expression" in str(info.value)  # the user's source line

@@ -26,6 +26,13 @@ length join element by element.
 A list of tensors appended once per iteration of a counted loop (`y +=
 [row]`, `y.append(row)`) is stored as its stacked tensor, allocated before
 the loop with the trip count as its first dim (see `values.RowBuffer`).
+
+A loop whose trip count and condition are compile-time values is imported
+as scf when its body allows; when it does not (it grows or indexes
+compile-time lists, carries tuples of tensors, iterates over a list of
+tuples...), the attempt is undone (ops erased, containers restored) and the
+loop is unrolled: its body runs once per iteration at import, up to
+`_UNROLL_LIMIT` iterations.
 """
 from __future__ import annotations
 
