@@ -5,6 +5,7 @@ print callbacks: `capsys` captures both the same way.
 """
 from __future__ import annotations
 
+import ctypes
 import inspect
 import math
 
@@ -175,9 +176,10 @@ class AotPrinter(torch.nn.Module):
         print("layouts", x, x[0], x * 1e-3, x * 1e6, x.to(torch.int64) * 123456789,
               x.to(torch.float64) / 3, x > 2, x.reshape(2, 1, 3, 1), x[:, :0])
         print(x.reshape(1, 6).repeat(1, 8) / 3, f"{n} rows")
+        y = x.repeat(100, 100) * 3  # held while raising: freed (AddressSanitizer checks)
         if s > 100.0:
             raise ValueError("too big")
-        return x + 1
+        return y + 1
 
 
 def test_aot_library_prints_and_raises_like_torchscript(tmp_path, capsys):
@@ -214,11 +216,14 @@ int main(int argc, char **argv) {
 }
 ''')
     exe = str(tmp_path / "main")
-    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(tmp_path), str(main),
-                    art.runtime_source, art.object_file, "-lm", "-o", exe], check=True)
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsanitize=address", "-I",
+                    str(tmp_path), str(main), art.runtime_source, art.object_file, "-lm", "-o", exe],
+                   check=True)
     for x in [torch.tensor([[1.5, -2.0, 3.25], [0.5, 4.0, -1.0]]), torch.full((2, 3), 20.0)]:
         run = subprocess.run([exe, *map(str, x.flatten().tolist())], capture_output=True,
-                             text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+                             text=True, env={"PATH": "/usr/bin:/bin",
+                                             "ASAN_OPTIONS": "detect_leaks=1"}, timeout=60)
+        assert run.returncode == 0, run.stderr
         try:
             scripted(x)
             error = ""
@@ -227,3 +232,41 @@ int main(int argc, char **argv) {
             error = f"ERROR printer_forward: {__file__}:{line}:13: ValueError: too big\n"
         want = capsys.readouterr().out + error
         assert run.stdout == want
+
+
+class FailsHoldingBuffers(torch.nn.Module):
+    def forward(self, x):
+        y = torch.relu(x) * 2
+        z = x.sum(0) + 1
+        for t in range(4):
+            y = y + z
+            assert y.sum() < 1e6, "diverged"
+        return y
+
+
+def _heap_in_use() -> int:
+    """Bytes malloc'ed and not freed in this process (glibc's mallinfo2)."""
+    libc = ctypes.CDLL(None)
+    fields = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+              "fordblks", "keepcost")
+    info = type("MallInfo2", (ctypes.Structure,), {"_fields_": [(f, ctypes.c_size_t) for f in fields]})
+    libc.mallinfo2.restype = info
+    m = libc.mallinfo2()
+    return m.uordblks + m.hblkhd
+
+
+def test_a_failing_call_leaks_nothing():
+    if not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("needs glibc's mallinfo2")
+    compiled = tsmlir.compile_module(FailsHoldingBuffers(), [torch.ones(256, 256)])
+    big = torch.full((256, 256), 5.0)  # fails at t == 1, holding y and z (256 KiB each)
+    for _ in range(3):
+        with pytest.raises(AssertionError):
+            compiled(big)
+    before = _heap_in_use()
+    for _ in range(40):
+        with pytest.raises(AssertionError):
+            compiled(big)
+    assert _heap_in_use() - before < 2 ** 20  # a leak would be >= 40 * 256 KiB
+    small = torch.full((256, 256), 1e-3)
+    torch.testing.assert_close(compiled(small), FailsHoldingBuffers()(small))

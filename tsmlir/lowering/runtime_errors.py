@@ -10,8 +10,11 @@ messages), `tsmlir.runtime_error_locations` (`file:line:col` of the user's
 code, "" if unknown) and `tsmlir.runtime_error_classes` (the raised
 exception class, "" for a check of the compiled code).  The runtime
 registers the callback, raises a Python exception after the call and
-ignores the poisoned results.  Intermediate buffers of a failing call are
-leaked (an error path only).
+ignores the poisoned results.
+
+tsm-free-on-error (on the LLVM dialect, see `free_on_error`) then makes the
+fail blocks free the buffers the function still holds, so a failing call
+leaks nothing.
 """
 from __future__ import annotations
 
