@@ -98,3 +98,51 @@ def test_inplace_ops_rebind():
             y += x
             return y
     check_against_eager(InPlace(), [torch.randn(4, 4)])
+
+
+DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32,
+          torch.int16, torch.int8, torch.uint8, torch.bool]
+
+
+class RoundTrip(torch.nn.Module):
+    """An input returned as is (a view of the input), a computed result (a
+    buffer the compiled code allocated) and a constant (a global)."""
+
+    def forward(self, x):
+        return x, x.to(torch.float32).to(x.dtype), torch.ones(2, dtype=x.dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_dtype_round_trip_through_runtime(dtype):
+    x = (torch.randn(3, 4) * 100).to(dtype)
+    got = tsmlir.compile_module(torch.jit.script(RoundTrip()), [x])(x)
+    for g, e in zip(got, RoundTrip()(x)):
+        assert g.dtype == dtype
+        torch.testing.assert_close(g, e, rtol=0, atol=0)
+
+
+class Conversions(torch.nn.Module):
+    def forward(self, x, y):
+        z = x * 3 if x.is_floating_point() else x + 1
+        return (x.to(y.dtype), x.half(), x.byte(), x.char(), x.short(), x.to("cpu"), x.cpu(),
+                x.to(device="cpu", dtype=torch.float64), x.to(x.device), z, x.type_as(y),
+                x.int(), x.long(), x.double(), x.to(torch.bool))
+
+
+@pytest.mark.parametrize("dtypes", [(torch.float32, torch.int8), (torch.uint8, torch.bfloat16),
+                                    (torch.int16, torch.float16)], ids=str)
+def test_conversions(dtypes):
+    x = (torch.randn(2, 5) * 60).to(dtypes[0])
+    y = torch.zeros(1, dtype=dtypes[1])
+    check_against_eager(torch.jit.script(Conversions()), [x, y])
+
+
+class ToDevice(torch.nn.Module):
+    def forward(self, x):
+        return x.to("meta")
+
+
+def test_to_other_device_is_rejected_at_the_user_line():
+    with pytest.raises(tsmlir.errors.TorchScriptImportError, match="only CPU tensors are supported") as info:
+        tsmlir.compile_module(torch.jit.script(ToDevice()), [torch.zeros(2)])
+    assert "test_elementwise.py" in str(info.value)

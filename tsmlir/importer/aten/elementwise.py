@@ -3,7 +3,8 @@
 Most schemas map one-to-one onto a tsm op (`_binary`/`_unary` tables); the
 rest decompose into tsm ops with PyTorch's semantics: clamp/hardtanh/relu6
 into maximum/minimum, masked_fill into where, addcmul/addcdiv into mul/div/add,
-floor_divide into div with rounding, to/type_as into cast, and pow with a
+floor_divide into div with rounding, to/type_as into cast (to a CPU
+device only; .cpu() is the identity), and pow with a
 small constant exponent into multiplications or sqrt.  Python scalars become
 0-d constants typed by PyTorch's tensor-scalar promotion (`binary_operands`).
 """
@@ -219,11 +220,21 @@ def _to_dtype(cx: NodeContext, x, dtype, *_):
     return x if dtype is None else cast(cx, x, dtype)
 
 
-def _to_device(cx: NodeContext, x, device, dtype, *_):
+def _cpu_only(cx: NodeContext, device):
+    if device is not None and torch.device(device).type != "cpu":
+        cx.fail(f"only CPU tensors are supported, got device={device!r}")
+
+
+def _to_device(cx: NodeContext, x, device, dtype=None, *_):
+    """to.device / to.prim_Device: the device must be the CPU."""
+    _cpu_only(cx, device)
     return _to_dtype(cx, x, dtype)
 
 
 def _to_dtype_layout(cx: NodeContext, x, dtype=None, layout=None, device=None, *_):
+    if layout not in (None, 0, torch.strided):
+        cx.fail(f"only the strided layout is supported, got layout={layout!r}")
+    _cpu_only(cx, device)
     return _to_dtype(cx, x, dtype)
 
 
@@ -303,6 +314,10 @@ HANDLERS = {
     "aten::to.dtype": _to_dtype,
     "aten::to.prim_dtype": _to_dtype,
     "aten::to.device": _to_device,
+    "aten::to.prim_Device": _to_device,
+    "aten::to.prim_other": lambda cx, x, *_: x,
+    "aten::cpu": lambda cx, x: x,
+    "aten::is_floating_point": lambda cx, x: cx.type(x).is_float(),
     "aten::to.dtype_layout": _to_dtype_layout,
     "aten::to.other": _type_as,
     "aten::type_as": _type_as,
