@@ -270,3 +270,45 @@ def test_a_failing_call_leaks_nothing():
     assert _heap_in_use() - before < 2 ** 20  # a leak would be >= 40 * 256 KiB
     small = torch.full((256, 256), 1e-3)
     torch.testing.assert_close(compiled(small), FailsHoldingBuffers()(small))
+
+
+class SeedRNN(torch.nn.Module):
+    """The seed example, print included."""
+
+    def __init__(self):
+        super().__init__()
+        self.W_h = torch.nn.Parameter(torch.randn(8, 8) * 0.3)
+        self.U_h = torch.nn.Parameter(torch.randn(8, 8) * 0.3)
+        self.W_y = torch.nn.Parameter(torch.randn(8, 4) * 0.3)
+        self.b_h = torch.nn.Parameter(torch.randn(8))
+        self.b_y = torch.nn.Parameter(torch.randn(4))
+
+    def forward(self, x, h):
+        y = []
+        for t in range(x.size(0)):
+            h = torch.tanh(x[t] @ self.W_h + h @ self.U_h + self.b_h)
+            y += [torch.tanh(h @ self.W_y + self.b_y)]
+            if t % 10 == 0:
+                print("stats: ", h.mean(), h.var())
+        return torch.stack(y), h
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(w) for w in text.replace("[ CPUFloatType{} ]", " ").split()[1:]
+            if w != "stats:"]
+
+
+def test_seed_rnn_prints_its_stats_every_10_steps(capsys):
+    scripted = torch.jit.script(SeedRNN().eval())
+    compiled = tsmlir.compile_module(scripted, input_specs=[tsmlir.TensorSpec((-1, 3, 8)),
+                                                            tsmlir.TensorSpec((3, 8))])
+    x, h = torch.randn(25, 3, 8), torch.randn(3, 8)
+    with torch.no_grad():
+        expected, want = _outputs(capsys, scripted, x, h)
+    got, text = _outputs(capsys, compiled, x, h)
+    # Same lines and layout; the float32 values agree to rounding (tanh, matmul order).
+    assert text.count("stats:  ") == want.count("stats:  ") == 3
+    assert [len(line.split()) for line in text.splitlines()] == \
+        [len(line.split()) for line in want.splitlines()]
+    assert _numbers(text) == pytest.approx(_numbers(want), rel=1e-4, abs=1e-5)
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
