@@ -14,7 +14,7 @@ An argument of a compiled method is described by one of:
 
 Results come back as a structure whose leaves are result indices (tensors),
 `ScalarResult`s (a 0-d result read back as a Python number) and `Literal`s
-(values known at compile time); inner nodes are tuples, lists and
+(values known at compile time); inner nodes are tuples, lists, dicts and
 `NamedTupleResult`s.
 """
 from __future__ import annotations

@@ -19,7 +19,11 @@ def assert_same(got, expected, exact_types=True):
         assert type(got) is type(expected), (type(got), type(expected))
     else:
         assert got._fields == expected._fields
-    if isinstance(expected, (tuple, list)):
+    if isinstance(expected, dict):
+        assert list(got) == list(expected)
+        for k in expected:
+            assert_same(got[k], expected[k], exact_types)
+    elif isinstance(expected, (tuple, list)):
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
             assert_same(g, e, exact_types)
@@ -244,7 +248,7 @@ class StrDict(torch.nn.Module):
     def forward(self, x):
         d: Dict[str, torch.Tensor] = {"a": x + 1, "b": x * 2}
         d["c"] = d["a"] - d["b"]
-        return d["c"], len(d), "a" in d
+        return d["c"], len(d), "a" in d, {"sum": d["a"] + d["b"], "n": len(d)}
 
 
 def test_dict_with_str_keys():

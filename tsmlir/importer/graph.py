@@ -156,6 +156,8 @@ class Importer:
             return NamedTupleResult(type(value), tuple(self._flatten(v, flat) for v in value))
         if isinstance(value, (tuple, list)):
             return type(value)(self._flatten(v, flat) for v in value)
+        if isinstance(value, dict):
+            return {k: self._flatten(v, flat) for k, v in value.items()}
         if isinstance(value, (bool, int, float, str)) or value is None:
             return Literal(value)
         kind = scalars.kind_of(value)
@@ -168,7 +170,8 @@ class Importer:
                     for i in range(value.length)]
             return self._flatten(rows, flat)
         raise TorchScriptImportError(
-            "only tensors, numbers, None and tuples/lists/NamedTuples of them can be returned, "
+            "only tensors, numbers, strings, None and tuples/lists/NamedTuples/dicts of them "
+            "can be returned, "
             f"got {_describe(value)}")
 
     # -- graphs ----------------------------------------------------------------

@@ -247,6 +247,7 @@ def _scalar_results(structure) -> dict[int, type]:
     if isinstance(structure, ScalarResult):
         return {structure.index: structure.type}
     items = structure.items if isinstance(structure, NamedTupleResult) else \
+        structure.values() if isinstance(structure, dict) else \
         structure if isinstance(structure, (tuple, list)) else ()
     out: dict[int, type] = {}
     for s in items:
@@ -263,6 +264,8 @@ def _unflatten(structure, flat):
         return structure.value
     if isinstance(structure, NamedTupleResult):
         return structure.cls(*(_unflatten(s, flat) for s in structure.items))
+    if isinstance(structure, dict):
+        return {k: _unflatten(v, flat) for k, v in structure.items()}
     return type(structure)(_unflatten(s, flat) for s in structure)
 
 
