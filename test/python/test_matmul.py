@@ -400,17 +400,35 @@ def test_lstm_gru_cells_float64_dynamic_steps_and_batch():
     check_against_eager(module, runs[0], input_specs=specs, runs=runs[1:])
 
 
-class RawLstmCell(torch.nn.Module):
-    def forward(self, x, h, c, w_ih, w_hh):
-        return torch.lstm_cell(x, [h, c], w_ih, w_hh)
+class RawCells(torch.nn.Module):
+    """Cells whose weights are inputs: gates sliced out of two linear layers."""
+
+    def forward(self, x, h, c, w_ih, w_hh, b_ih, b_hh, g_ih, g_hh, gb_ih):
+        h1, c1 = torch.lstm_cell(x, [h, c], w_ih, w_hh, b_ih, b_hh)
+        h2, c2 = torch.lstm_cell(x, [h, c], w_ih, w_hh)
+        return h1, c1, h2, c2, torch.gru_cell(x, h, g_ih, g_hh, gb_ih), torch.gru_cell(x, h, g_ih, g_hh)
 
 
-def test_lstm_cell_needs_constant_weights():
-    inputs = [torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4), torch.randn(16, 3),
-              torch.randn(16, 4)]
-    with pytest.raises(tsmlir.TorchScriptImportError,
-                       match="weights and biases must be module parameters") as err:
-        tsmlir.compile_module(torch.jit.script(RawLstmCell()), inputs)
+def _raw_cell_inputs(batch, n_in, hidden):
+    return [torch.randn(batch, n_in), torch.randn(batch, hidden), torch.randn(batch, hidden),
+            torch.randn(4 * hidden, n_in), torch.randn(4 * hidden, hidden),
+            torch.randn(4 * hidden), torch.randn(4 * hidden),
+            torch.randn(3 * hidden, n_in), torch.randn(3 * hidden, hidden), torch.randn(3 * hidden)]
+
+
+def test_lstm_gru_cells_with_weights_as_inputs():
+    check_against_eager(torch.jit.script(RawCells()), _raw_cell_inputs(2, 3, 4))
+    specs = [TensorSpec([-1, *t.shape[1:]] if i < 3 else t.shape)
+             for i, t in enumerate(_raw_cell_inputs(2, 3, 4))]
+    check_against_eager(torch.jit.script(RawCells()), _raw_cell_inputs(1, 3, 4),
+                        input_specs=specs, runs=[_raw_cell_inputs(5, 3, 4)])
+
+
+def test_lstm_cell_rejects_weights_that_do_not_fit():
+    inputs = _raw_cell_inputs(2, 3, 4)
+    inputs[3] = torch.randn(12, 3)
+    with pytest.raises(tsmlir.TorchScriptImportError, match="lstm_cell: weights of shapes") as err:
+        tsmlir.compile_module(torch.jit.script(RawCells()), inputs)
     assert err.value.loc.file == __file__
 
 

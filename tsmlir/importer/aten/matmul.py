@@ -230,56 +230,86 @@ def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool):
     return cx.build("matmul", weights, v)
 
 
-def _cell_weights(cx: NodeContext, name: str, x, h, w_ih, w_hh, b_ih, b_hh, gates: int):
-    """The constant weights of an RNN cell, checked against x (B, I) and h (B, H)."""
-    _tensors(cx, x, h, w_ih, w_hh, *[t for t in (b_ih, b_hh) if t is not None])
-    w = [cx.importer.tensors.get(t) if t is not None else None for t in (w_ih, w_hh, b_ih, b_hh)]
-    if any(t is not None and c is None for t, c in zip((w_ih, w_hh, b_ih, b_hh), w)):
-        cx.fail(f"{name}: the weights and biases must be module parameters (compile-time "
-                "constants)")
-    tx, th = cx.type(x), cx.type(h)
-    hidden = th.shape[-1]
-    if tx.rank != 2 or th.rank != 2:
-        cx.fail(f"{name} expects a 2-D input and hidden state, got {tx} and {th}")
-    if w[0].shape != (gates * hidden, tx.shape[1]) or w[1].shape != (gates * hidden, hidden) \
-            or any(t is not None and t.shape != (gates * hidden,) for t in w[2:]):
-        cx.fail(f"{name}: weights of shapes {[tuple(t.shape) for t in w if t is not None]} do "
-                f"not fit input {tx} and hidden state {th}")
-    zeros = torch.zeros(gates * hidden, dtype=w[0].dtype)
-    return w[0], w[1], *(zeros if t is None else t for t in w[2:])
+class _Gates:
+    """The gate pre-activations of an RNN cell: x (B, I) and h (B, H) against
+    w_ih (G*H, I), w_hh (G*H, H) and optional biases (G*H,), gate k being
+    rows k*H:(k+1)*H.  Constant weights (module parameters) are split per gate
+    at compile time, so each gate is one addmm with no slicing at run time;
+    other weights take two tsm.linear and slice their results."""
 
+    def __init__(self, cx: NodeContext, name: str, x, h, w_ih, w_hh, b_ih, b_hh, gates: int):
+        _tensors(cx, x, h, w_ih, w_hh, *[t for t in (b_ih, b_hh) if t is not None])
+        tx, th = cx.type(x), cx.type(h)
+        if tx.rank != 2 or th.rank != 2:
+            cx.fail(f"{name} expects a 2-D input and hidden state, got {tx} and {th}")
+        self.cx, self.hidden, self.x, self.h = cx, th.shape[1], x, h
+        if self.hidden == DYN:
+            cx.fail(f"{name}: the hidden size of {th} must be static")
+        rows = gates * self.hidden
+        expected = [(rows, tx.shape[1]), (rows, self.hidden), (rows,), (rows,)]
+        tensors = (w_ih, w_hh, b_ih, b_hh)
+        for t, shape in zip(tensors, expected):
+            if t is None:
+                continue
+            got = cx.type(t).shape
+            if len(got) != len(shape) or any(d not in (e, DYN) for d, e in zip(got, shape)):
+                cx.fail(f"{name}: weights of shapes "
+                        f"{[str(cx.type(t)) for t in tensors if t is not None]} do not fit "
+                        f"input {tx} and hidden state {th}")
+        consts = [None if t is None else cx.importer.tensors.get(t) for t in tensors]
+        self.constant = all(c is not None for t, c in zip(tensors, consts) if t is not None)
+        if self.constant:
+            zeros = torch.zeros(rows, dtype=consts[0].dtype)
+            self.w_i, self.w_h = consts[:2]
+            self.b_i, self.b_h = (zeros if c is None else c for c in consts[2:])
+            self.xh = cx.build("cat", x, h, dim=1)
+        else:
+            self.gx = cx.build("linear", x, w_ih, b_ih)
+            self.gh = cx.build("linear", h, w_hh, b_hh)
 
-def _gate(cx: NodeContext, x, weights, biases, hidden: int, gate: int):
-    """sum_i x_i @ weights[i][gate rows].T + sum of the biases' gate rows as
-    one addmm: x is the inputs x_i concatenated along dim 1, the weights
-    are stacked and transposed to match at compile time."""
-    rows = slice(gate * hidden, (gate + 1) * hidden)
-    weight = torch.cat([w[rows] for w in weights], dim=1).t().contiguous()
-    bias = sum(b[rows] for b in biases)
-    return cx.build("addmm", cx.constant(bias), x, cx.constant(weight), beta=1.0, alpha=1.0)
+    def _constant_gate(self, x, weights, biases, k: int):
+        """sum_i x_i @ weights[i][gate rows].T + the biases' gate rows as one
+        addmm: x is the x_i concatenated along dim 1, the weights stacked
+        and transposed to match at compile time."""
+        rows = slice(k * self.hidden, (k + 1) * self.hidden)
+        weight = torch.cat([w[rows] for w in weights], dim=1).t().contiguous()
+        bias = sum(b[rows] for b in biases)
+        return self.cx.build("addmm", self.cx.constant(bias), x, self.cx.constant(weight),
+                             beta=1.0, alpha=1.0)
+
+    def _slice(self, v, k: int):
+        return self.cx.build("slice", v, dim=1, start=k * self.hidden,
+                             end=(k + 1) * self.hidden, step=1)
+
+    def total(self, k: int):
+        """x @ w_ih[k].T + b_ih[k] + h @ w_hh[k].T + b_hh[k]."""
+        if self.constant:
+            return self._constant_gate(self.xh, [self.w_i, self.w_h], [self.b_i, self.b_h], k)
+        return self.cx.build("add", self._slice(self.gx, k), self._slice(self.gh, k))
+
+    def parts(self, k: int):
+        """(x @ w_ih[k].T + b_ih[k], h @ w_hh[k].T + b_hh[k]), apart."""
+        if self.constant:
+            return (self._constant_gate(self.x, [self.w_i], [self.b_i], k),
+                    self._constant_gate(self.h, [self.w_h], [self.b_h], k))
+        return self._slice(self.gx, k), self._slice(self.gh, k)
 
 
 def _lstm_cell(cx: NodeContext, x, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     if not isinstance(hx, (list, tuple)) or len(hx) != 2:
         cx.fail(f"lstm_cell expects hx as a list of two tensors (h, c), got {hx!r}")
     h, c = hx
-    weights = _cell_weights(cx, "lstm_cell", x, h, w_ih, w_hh, b_ih, b_hh, 4)
-    hidden = cx.type(h).shape[1]
-    xh = cx.build("cat", x, h, dim=1)
-    i, f, g, o = (_gate(cx, xh, weights[:2], weights[2:], hidden, k) for k in range(4))
+    gates = _Gates(cx, "lstm_cell", x, h, w_ih, w_hh, b_ih, b_hh, 4)
+    i, f, g, o = (gates.total(k) for k in range(4))
     c = cx.build("add", cx.build("mul", cx.build("sigmoid", f), c),
                  cx.build("mul", cx.build("sigmoid", i), cx.build("tanh", g)))
     return cx.build("mul", cx.build("sigmoid", o), cx.build("tanh", c)), c
 
 
 def _gru_cell(cx: NodeContext, x, h, w_ih, w_hh, b_ih=None, b_hh=None):
-    w_i, w_h, b_i, b_h = _cell_weights(cx, "gru_cell", x, h, w_ih, w_hh, b_ih, b_hh, 3)
-    hidden = cx.type(h).shape[1]
-    xh = cx.build("cat", x, h, dim=1)
-    r, z = (cx.build("sigmoid", _gate(cx, xh, [w_i, w_h], [b_i, b_h], hidden, k))
-            for k in range(2))
-    n_x = _gate(cx, x, [w_i], [b_i], hidden, 2)
-    n_h = _gate(cx, h, [w_h], [b_h], hidden, 2)
+    gates = _Gates(cx, "gru_cell", x, h, w_ih, w_hh, b_ih, b_hh, 3)
+    r, z = (cx.build("sigmoid", gates.total(k)) for k in range(2))
+    n_x, n_h = gates.parts(2)
     n = cx.build("tanh", cx.build("add", n_x, cx.build("mul", r, n_h)))
     return cx.build("add", n, cx.build("mul", z, cx.build("sub", h, n)))
 
