@@ -496,7 +496,10 @@ LOWERINGS = {
     "tsm.bitwise_not": _lower(_bitwise_not),
     "tsm.isnan": _lower(_isnan, _own),
     "tsm.isinf": _lower(_isinf, _own),
-    "tsm.cast": _lower(_identity),  # conversion happens in the body's convert
+    # The conversion happens in the body's convert; uint8 converts through
+    # i64 as c10 does (floats out of i32's range still wrap, never poison).
+    "tsm.cast": _lower(_identity, lambda op: ir.IntegerType.get_signless(64) if b.is_unsigned(
+        b.rtt(op.result).element_type) else None),
 }
 
 lower_elementwise_pass = pattern_pass(

@@ -210,8 +210,8 @@ func.func @cast$uint8_to_f32(%x: tensor<4xui8>) -> tensor<4xf32> {
 // Floats to uint8 go through a wider integer and wrap (c10 casts through int64).
 // CHECK-LABEL: func.func @cast$f32_to_uint8
 // CHECK: ^bb0(%[[A:.*]]: f32, %{{.*}}: ui8):
-// CHECK: %[[I:.*]] = arith.fptosi %[[A]] : f32 to i32
-// CHECK: %[[T:.*]] = arith.trunci %[[I]] : i32 to i8
+// CHECK: %[[I:.*]] = arith.fptosi %[[A]] : f32 to i64
+// CHECK: %[[T:.*]] = arith.trunci %[[I]] : i64 to i8
 // CHECK: %[[U:.*]] = builtin.unrealized_conversion_cast %[[T]] : i8 to ui8
 // CHECK: linalg.yield %[[U]] : ui8
 func.func @cast$f32_to_uint8(%x: tensor<4xf32>) -> tensor<4xui8> {
