@@ -75,6 +75,22 @@ def test_unbind_to_0d_and_dynamic_other_dims():
                         runs=[[torch.randn(2, n)] for n in (0, 1, 5)])
 
 
+class RunTimeBounds(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("pe", torch.arange(40.0).view(10, 4))
+
+    def forward(self, x):
+        n = x.size(0)
+        return x + self.pe[:n], x[: n // 2], x[n // 2 - 3:], x[1:n - 1:2], x[:, : n % 4]
+
+
+def test_slice_bounds_known_at_run_time():
+    runs = [[torch.randn(n, 4)] for n in (1, 2, 7, 10)]
+    check_against_eager(RunTimeBounds(), [torch.randn(5, 4)], input_specs=[TensorSpec((-1, 4))],
+                        runs=runs)
+
+
 class QKV(torch.nn.Module):
     """The transformer block's split of a fused projection."""
 
@@ -325,11 +341,6 @@ class NegStep(torch.nn.Module):
         return x.flip(0) + x[::-1]
 
 
-class RunTimeBound(torch.nn.Module):
-    def forward(self, x):
-        return x[: x.size(0) // 2]
-
-
 class SplitDyn(torch.nn.Module):
     def forward(self, x):
         a, b = x.chunk(2)
@@ -415,7 +426,6 @@ class LoopIndexWrite(torch.nn.Module):
     (ChunkInPlace(), [(4, 3)], "in-place modification of a view made by aten::chunk"),
     (LoopIndexWrite(), [(-1, 4)], "an in-place update of a value defined outside the loop"),
     (NegStep(), [(4, 3)], "slice step must be positive"),
-    (RunTimeBound(), [(-1, 3)], "the slice end must be an int known at compile time"),
     (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),
     (Mask(), [(4, 3)], "boolean mask is not supported"),
     (Apart(), [(4, 3, 4), ((2,), torch.int64)], "index tensors separated by a slice"),

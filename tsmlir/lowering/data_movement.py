@@ -1,9 +1,10 @@
 """tsm data-movement ops -> tensor / linalg / scf.
 
-In: tsm.slice/slice_scatter/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
+In: tsm.slice/slice_dynamic/slice_scatter/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
 Out:
 - tsm.slice: a strided `tensor.extract_slice` (a view after bufferization);
-  on a dynamic dim the clamped bounds are computed at run time.
+  on a dynamic dim (and for tsm.slice_dynamic's run-time bounds) the
+  clamped bounds are computed at run time.
 - tsm.slice_scatter: the matching strided `tensor.insert_slice` (in place
   after bufferization when x is not read afterwards).
 - tsm.expand: a `linalg.generic` reading x through a broadcasting map (a
@@ -89,6 +90,32 @@ def lower_slice(op: ir.Operation) -> ir.Value:
     if parts is None:
         return b.empty(sizes, b.rtt(x).element_type)
     dyn_off, static_off, dyn_sizes, static_sizes, strides = parts
+    return tensor.extract_slice(op.result.type, x, dyn_off, dyn_sizes, [], static_off,
+                                static_sizes, strides)
+
+
+def _clamp_dynamic(bound: ir.Value, n: ir.Value) -> ir.Value:
+    """_clamp for a bound known at run time (an index value)."""
+    zero = b.index(0)
+    from_end = arith.maxsi(arith.addi(bound, n), zero)
+    return arith.select(arith.cmpi(arith.CmpIPredicate.slt, bound, zero), from_end,
+                        arith.minsi(bound, n))
+
+
+def lower_slice_dynamic(op: ir.Operation) -> ir.Value:
+    x, start, end = op.operands
+    dim, step = _int(op, "dim"), _int(op, "step")
+    t = b.rtt(x)
+    n = b.as_index(b.dim(x, dim))
+    first, last = (_clamp_dynamic(arith.index_cast(ir.IndexType.get(), tensor.extract(v, [])), n)
+                   for v in (start, end))
+    diff = arith.maxsi(arith.subi(last, first), b.index(0))
+    size = arith.ceildivsi(diff, b.index(step)) if step != 1 else diff
+    offsets = [first if d == dim else 0 for d in range(t.rank)]
+    sizes = [size if d == dim else b.dim(x, d) for d in range(t.rank)]
+    dyn_off, static_off = _mixed(offsets)
+    dyn_sizes, static_sizes = _mixed(sizes)
+    strides = [step if d == dim else 1 for d in range(t.rank)]
     return tensor.extract_slice(op.result.type, x, dyn_off, dyn_sizes, [], static_off,
                                 static_sizes, strides)
 
@@ -342,6 +369,7 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
 
 LOWERINGS = {
     "tsm.slice": lower_slice,
+    "tsm.slice_dynamic": lower_slice_dynamic,
     "tsm.slice_scatter": lower_slice_scatter,
     "tsm.expand": lower_expand,
     "tsm.flip": lower_flip,

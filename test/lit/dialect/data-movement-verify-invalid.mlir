@@ -142,3 +142,11 @@ func.func @slice_scatter$shape(%x: tensor<5x7xf32>, %v: tensor<5x4xf32>) -> tens
   %0 = "tsm.slice_scatter"(%x, %v) {dim = 1 : i64, start = 1 : i64, end = -1 : i64, step = 2 : i64} : (tensor<5x7xf32>, tensor<5x4xf32>) -> tensor<5x7xf32>
   return %0 : tensor<5x7xf32>
 }
+
+// -----
+
+func.func @slice_dynamic$bound(%x: tensor<10x4xf32>, %start: tensor<i32>, %end: tensor<i64>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{start must be a 0-d i64 tensor, got tensor<i32>}}
+  %0 = "tsm.slice_dynamic"(%x, %start, %end) {dim = 0 : i64, step = 1 : i64} : (tensor<10x4xf32>, tensor<i32>, tensor<i64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

@@ -99,6 +99,26 @@ class Moves(torch.nn.Module):
 print_tsm(Moves(), [torch.randn(3, 4), torch.zeros(3, 4, dtype=torch.long)])
 
 
+class PositionalSlice(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("pe", torch.zeros(16, 8))
+
+    def forward(self, x):
+        return x + self.pe[: x.size(0)]
+
+
+# A bound known only at run time (a dynamic size) goes in as a 0-d i64 tensor.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+# CHECK: %[[START:.*]] = "tsm.constant"() {value = dense<0> : tensor<i64>}
+# CHECK: %[[PE:.*]] = "tsm.constant"
+# CHECK: %[[N:.*]] = tensor.dim %[[X]]
+# CHECK: %[[END:.*]] = tensor.from_elements %{{.*}} : tensor<i64>
+# CHECK: "tsm.slice_dynamic"(%[[PE]], %[[START]], %[[END]]) {dim = 0 : i64, step = 1 : i64} : (tensor<16x8xf32>, tensor<i64>, tensor<i64>) -> tensor<?x8xf32>
+print_tsm(PositionalSlice(), input_specs=[TensorSpec((-1, 8))])
+
+
 class Assign(torch.nn.Module):
     def forward(self, x, v):
         y = x.clone()

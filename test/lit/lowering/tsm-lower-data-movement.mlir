@@ -247,3 +247,21 @@ func.func @slice_scatter$dynamic(%x: tensor<?x4xf32>, %v: tensor<1x4xf32>) -> te
   %0 = "tsm.slice_scatter"(%x, %v) {dim = 0 : i64, start = -1 : i64, end = 9223372036854775807 : i64, step = 1 : i64} : (tensor<?x4xf32>, tensor<1x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// pe[:x.size(0)]: the end is read at run time and clamped like a static one.
+// CHECK-LABEL: func.func @slice_dynamic$end
+// CHECK-SAME: (%[[X:.*]]: tensor<10x4xf32>, %[[START:.*]]: tensor<i64>, %[[END:.*]]: tensor<i64>)
+// CHECK: %[[S:.*]] = tensor.extract %[[START]][] : tensor<i64>
+// CHECK: %[[SI:.*]] = arith.index_cast %[[S]] : i64 to index
+// CHECK: %[[E:.*]] = tensor.extract %[[END]][] : tensor<i64>
+// CHECK: %[[EI:.*]] = arith.index_cast %[[E]] : i64 to index
+// CHECK: %[[LAST:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK: %[[DIFF:.*]] = arith.subi %[[LAST]], %[[FIRST:.*]] : index
+// CHECK: %[[LEN:.*]] = arith.maxsi %[[DIFF]]
+// CHECK: tensor.extract_slice %[[X]][%[[FIRST]], 0] [%[[LEN]], 4] [1, 1] : tensor<10x4xf32> to tensor<?x4xf32>
+func.func @slice_dynamic$end(%x: tensor<10x4xf32>, %start: tensor<i64>, %end: tensor<i64>) -> tensor<?x4xf32> {
+  %0 = "tsm.slice_dynamic"(%x, %start, %end) {dim = 0 : i64, step = 1 : i64} : (tensor<10x4xf32>, tensor<i64>, tensor<i64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

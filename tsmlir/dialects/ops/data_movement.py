@@ -44,6 +44,14 @@ def _slice(x: TensorT, *, dim, start, end, step) -> list[TensorT]:
     return [TensorT(x.shape[:dim] + (size,) + x.shape[dim + 1:], x.dtype)]
 
 
+def _slice_dynamic(x: TensorT, start: TensorT, end: TensorT, *, dim, step) -> list[TensorT]:
+    for name, b in (("start", start), ("end", end)):
+        if b.rank != 0 or b.dtype != torch.int64:
+            raise ValueError(f"{name} must be a 0-d i64 tensor, got {b}")
+    _slice(x, dim=dim, start=0, end=0, step=step)
+    return [TensorT(x.shape[:dim] + (DYN,) + x.shape[dim + 1:], x.dtype)]
+
+
 def _slice_scatter(x: TensorT, src: TensorT, *, dim, start, end, step) -> list[TensorT]:
     (part,) = _slice(x, dim=dim, start=start, end=end, step=step)
     if src.dtype != x.dtype or src.rank != x.rank or any(
@@ -169,6 +177,11 @@ OPS = define("data_movement", [
                 "aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]"),
           doc="x[start:end:step] along dim (non-negative), PyTorch's clamping of start/end "
               "(negative counts from the end); step > 0."),
+    OpDef("slice_dynamic", ("x", "start", "end"), _slice_dynamic,
+          attrs=(Attr("dim", "int"), Attr("step", "int")),
+          aten=("aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",),
+          doc="tsm.slice with start/end known at run time (0-d i64 tensors, same clamping): "
+              "`pe[:x.size(1)]` with a dynamic x."),
     OpDef("slice_scatter", ("x", "src"), _slice_scatter,
           attrs=(Attr("dim", "int"), Attr("start", "int"), Attr("end", "int"), Attr("step", "int")),
           aten=("aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor",

@@ -23,6 +23,7 @@ from mlir import ir
 from ...dialects.ops.data_movement import slice_length
 from ...dialects.types import DYN, TensorT, broadcast_shapes
 from ..context import NodeContext
+from .. import scalars
 from ..values import DynSize, is_tensor
 from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, reshape_to
@@ -168,6 +169,18 @@ def _slice_bounds(cx: NodeContext, x, dim, start, end, step) -> tuple[int, int, 
 
 
 def _slice(cx: NodeContext, x, dim=0, start=None, end=None, step=1):
+    runtime = [v for v in (start, end) if v is not None and not isinstance(v, int)
+               and scalars.kind_of(v) == scalars.INT]
+    d = _dim(cx, dim, cx.type(x).rank)
+    whole = isinstance(end, DynSize) and end.tensor == x and end.dim == d  # x[:x.size(d)]
+    if runtime and not (whole and not isinstance(start, (DynSize, ir.Value))):
+        # `pe[:x.size(1)]`, `x[i:i + 2]`: bounds known at run time
+        step = _int(cx, step, "the slice step")
+        if step <= 0:
+            cx.fail(f"slice step must be positive, got {step}")
+        bounds = [sequence_index(cx, v) for v in (0 if start is None else start,
+                                                  INT64_MAX if end is None else end)]
+        return cx.build("slice_dynamic", x, *bounds, dim=d, step=step)
     return slice_of(cx, x, *_slice_bounds(cx, x, dim, start, end, step))
 
 
