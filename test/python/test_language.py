@@ -443,3 +443,16 @@ def test_constructs_torchscript_rejects_are_reported_with_the_line():
     with pytest.raises(tsmlir.TsmlirError, match="torch.jit.script failed on Generator") as info:
         tsmlir.compile_module(Generator(), [[torch.zeros(2)]])
     assert "a generator expression" in str(info.value)  # the user's source line
+
+
+class HoldsObject(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.affine = Affine(torch.tensor([1.0, -2.0, 0.5]), 0.25)
+
+    def forward(self, x):
+        return self.affine.apply(x) + self.affine.b
+
+
+def test_script_class_instance_as_module_attribute():
+    check(HoldsObject(), [torch.randn(2, 3)])

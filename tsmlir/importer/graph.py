@@ -84,6 +84,7 @@ class Importer:
         self._param_names: dict[int, set[str]] = {}
         # Module attributes assigned by the program so far: (id(module), name) -> value.
         self.attribute_writes: dict[tuple[int, str], Any] = {}
+        self._objects: dict[int, ObjectValue] = {}
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
         self._constants: dict[tuple, ir.Value] = {}
         # The tensor behind each constant, for handlers that fold at import.
@@ -146,6 +147,17 @@ class Importer:
             t = to_mlir(TensorT(tuple(value.shape), value.dtype))
             self.params[key] = self._entry.add_argument(t, ir.Location.unknown())
         return self.params[key]
+
+    def object_value(self, obj, qualified_name: str) -> ObjectValue:
+        """A TorchScript class instance held by a module, as an ObjectValue
+        (one per instance, so that field writes are seen by later reads)."""
+        found = self._objects.get(id(obj))
+        if found is None:
+            found = ObjectValue(qualified_name)
+            for k, v in vars(obj).items():
+                found.fields[k] = self.constant(v, k) if isinstance(v, torch.Tensor) else v
+            self._objects[id(obj)] = found
+        return found
 
     def _flatten(self, value, flat: list[ir.Value]):
         """The output structure of `value`; its tensors appended to `flat`."""
@@ -427,6 +439,9 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
         param = imp.parameter(owner, name, value)
         return param if param is not None else \
             imp.constant(value, f"{owner.obj.original_name}.{name}")
+    t = node.output().type()
+    if t.kind() == "ClassType" and hasattr(value, "__dict__"):  # a TorchScript class instance
+        return imp.object_value(value, t.qualified_name())
     return value
 
 
