@@ -24,7 +24,8 @@ class Static(torch.nn.Module):
                 torch.full_like(x, -3), torch.full_like(x, 0.5, dtype=torch.bfloat16),
                 x.new_zeros((2, 1)), x.new_ones([3], dtype=torch.int8), x.new_full((2,), 4),
                 torch.scalar_tensor(3), torch.scalar_tensor(2, dtype=torch.int16),
-                torch.ones(3, layout=torch.strided, device="cpu", pin_memory=False))
+                torch.ones(3, layout=torch.strided, device="cpu", pin_memory=False),
+                torch.full((2,), 200, dtype=torch.uint8), x.new_full((3,), -1, dtype=torch.uint8))
 
 
 def test_fill_static():
@@ -93,7 +94,8 @@ class Arange(torch.nn.Module):
                 torch.arange(1, 2.5, 0.25), torch.arange(-1.0, 1.0, 0.3, dtype=torch.float64),
                 torch.arange(4, dtype=torch.float32), torch.arange(0.5, 4, dtype=torch.int32),
                 torch.arange(7, dtype=torch.int8), torch.arange(3, 0.5, -0.5, dtype=torch.float16),
-                torch.arange(0.1, 1.0, 0.1))
+                torch.arange(0.1, 1.0, 0.1), torch.arange(250, 260, dtype=torch.uint8),
+                torch.arange(-3, 3, dtype=torch.int16), torch.arange(0, 1, 0.125, dtype=torch.bfloat16))
 
 
 def test_arange_static():

@@ -146,7 +146,8 @@ def test_uint8_semantics():
         return (x // y, x % y, x / y, x < y, x > 100, x >= -1, torch.maximum(x, y), x >> 3,
                 x << 2, -x, x + y, x * y, x - y, x.float(), (x.float() * 1.5 - 50).to(U8),
                 x.to(I8), x.to(I8).to(U8), x.to(I64), x + 300, x.abs(), torch.sign(x),
-                x + minus_one, x + minus_one_0d, x < minus_one_0d, x.to(F16), x.to(BF16))
+                x + minus_one, x + minus_one_0d, x < minus_one_0d, x.to(F16), x.to(BF16),
+                (x.double() * 3e7).to(U8))  # beyond int32: wraps through int64
 
     _check(fn, ["uint8"], [x, y, minus_one, minus_one[0].clone()])
 
