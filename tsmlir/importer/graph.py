@@ -57,6 +57,11 @@ _FOLDABLE = {
     "aten::__getitem__": operator.getitem, "aten::len": len,
     "aten::Float": float, "aten::Bool": bool,
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
+    # compile-time size lists: sliced and looped over by torch.nn.functional's
+    # checks (group_norm, instance_norm)
+    "aten::slice": lambda seq, start=None, end=None, step=1: seq[start:end:step],
+    "aten::__range_length": lambda lo, hi, step: len(range(lo, hi, step)),
+    "aten::__derive_index": lambda index, start, step: start + index * step,
 }
 # Nodes with no effect on a compiled inference program.
 _IGNORED = {"aten::warn"}
@@ -85,6 +90,7 @@ class Importer:
         # Module attributes assigned by the program so far: (id(module), name) -> value.
         self.attribute_writes: dict[tuple[int, str], Any] = {}
         self._objects: dict[int, ObjectValue] = {}
+        self._return_loc: SourceLoc | None = None
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
         self._constants: dict[tuple, ir.Value] = {}
         # The tensor behind each constant, for handlers that fold at import.
@@ -113,6 +119,8 @@ class Importer:
             if self.unsupported:
                 raise UnsupportedOpError(self.unsupported)
             flat: list[ir.Value] = []
+            returned = method.graph.return_node().inputsAt(0).node()
+            self._return_loc = node_frame(returned) or node_frame(method.graph.return_node())
             structure = self._flatten(outs[0] if len(outs) == 1 else tuple(outs), flat)
             # Arguments mutated in place come back as extra results, copied
             # into the caller's tensors by the runtime.
@@ -183,8 +191,7 @@ class Importer:
             return self._flatten(rows, flat)
         raise TorchScriptImportError(
             "only tensors, numbers, strings, None and tuples/lists/NamedTuples/dicts of them "
-            "can be returned, "
-            f"got {_describe(value)}")
+            f"can be returned, got {_describe(value)}", self._return_loc)
 
     # -- graphs ----------------------------------------------------------------
     def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc],
