@@ -456,3 +456,15 @@ class HoldsObject(torch.nn.Module):
 
 def test_script_class_instance_as_module_attribute():
     check(HoldsObject(), [torch.randn(2, 3)])
+
+
+class ReturnsObject(torch.nn.Module):
+    def forward(self, x):
+        return Affine(x, 1.0)  # an object cannot be returned
+
+
+def test_returning_an_object_is_reported_at_the_return():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="can be returned, got an object of "
+                                                            "class .*Affine") as info:
+        tsmlir.compile_module(ReturnsObject(), [torch.zeros(2)])
+    assert info.value.loc.file == __file__ and "cannot be returned" in str(info.value)
