@@ -105,9 +105,10 @@ CONV3D = {
 
 
 @pytest.mark.parametrize("name", CONV3D)
-def test_conv3d(name):
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+def test_conv3d(name, batch):
     conv = torch.nn.Conv3d(**CONV3D[name])
-    check_against_eager(torch.jit.script(conv), [torch.randn(2, conv.in_channels, 5, 6, 7)])
+    check_against_eager(torch.jit.script(conv), [torch.randn(batch, conv.in_channels, 5, 6, 7)])
 
 
 def test_conv3d_traced_dynamic_batch():

@@ -10,14 +10,18 @@ is the accumulator's initial value (zeros without bias).
   `linalg.conv_2d_nchw_fchw`, or `linalg.depthwise_conv_2d_nchw_chw`
   (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
   `tensor.expand_shape`/`collapse_shape` (other groups).
-- conv3d: `linalg.conv_3d_ncdhw_fcdhw` (groups 1) or a grouped
-  `linalg.generic` over (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
+- conv3d: the same im2col + matmul (batch 1, float, groups 1), or
+  `linalg.conv_3d_ncdhw_fcdhw` (groups 1), or a grouped `linalg.generic` over
+  (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
 - conv_transpose2d: the equivalent stride-1 conv2d (same lowering as above)
   of the input spread `stride` apart and padded by dilation * (k - 1) - padding
   (a `tensor.insert_slice` into zeros, cropping where that is negative) with
   the filters flipped and in/out channels swapped per group (a `linalg.generic`).
 """
 from __future__ import annotations
+
+import itertools
+import math
 
 from mlir import ir
 from mlir.dialects import arith, linalg, tensor
@@ -73,29 +77,28 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
 
 def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
                     stride: list[int], dilation: list[int]) -> ir.Value:
-    """Batch-1 convolution as im2col + one matmul, so that it runs on the
-    register-tiled matmul kernel: col[c, kh, kw, oh, ow] = xp[0, c, oh*s + kh*d,
-    ow*s + kw*d] viewed as (C*KH*KW, OH*OW); W viewed as (F, C*KH*KW);
-    out (F, OH*OW) = W @ col, starting from the bias.  col is built from one
+    """Batch-1 convolution (2-D or 3-D) as im2col + one matmul, so that it runs
+    on the register-tiled matmul kernel: col[c, k..., o...] = xp[0, c,
+    o*s + k*d ...] viewed as (C*prod(K), prod(O)); W viewed as (F, C*prod(K));
+    out (F, prod(O)) = W @ col, starting from the bias.  col is built from one
     strided slice per kernel position (slices, not a linalg.generic, so that
     elementwise fusion does not fold it back into a convolution)."""
-    f, c, kh, kw = b.rtt(w).shape
-    _, _, oh, ow = sizes
-    (sh, sw), (dh, dw) = stride, dilation
+    f, c, *kernel = b.rtt(w).shape
+    outs, nd = list(sizes[2:]), len(kernel)
     elem = b.rtt(xp).element_type
-    col = b.empty([c, kh, kw, oh, ow], elem)
-    window = ir.RankedTensorType.get([c, oh, ow], elem)
-    for i in range(kh):
-        for j in range(kw):
-            patch = tensor.extract_slice(window, xp, [], [], [], [0, 0, i * dh, j * dw],
-                                         [1, c, oh, ow], [1, 1, sh, sw])
-            col = tensor.insert_slice(patch, col, [], [], [], [0, i, j, 0, 0],
-                                      [c, 1, 1, oh, ow], [1, 1, 1, 1, 1])
-    col2 = collapse(col, [[0, 1, 2], [3, 4]])
-    w2 = collapse(w, [[0], [1, 2, 3]])
-    init = accumulator(bias, [f, oh * ow], elem, affine(2, 0))
+    col = b.empty([c, *kernel, *outs], elem)
+    window = ir.RankedTensorType.get([c, *outs], elem)
+    for pos in itertools.product(*map(range, kernel)):
+        start = [k * d for k, d in zip(pos, dilation)]
+        patch = tensor.extract_slice(window, xp, [], [], [], [0, 0, *start], [1, c, *outs],
+                                     [1, 1, *stride])
+        col = tensor.insert_slice(patch, col, [], [], [], [0, *pos, *[0] * nd],
+                                  [c, *[1] * nd, *outs], [1] * (1 + 2 * nd))
+    col2 = collapse(col, [list(range(nd + 1)), list(range(nd + 1, 2 * nd + 1))])
+    w2 = collapse(w, [[0], list(range(1, nd + 2))])
+    init = accumulator(bias, [f, math.prod(outs)], elem, affine(2, 0))
     out = linalg.matmul(w2, col2, outs=[init])
-    return expand(out, [[0, 1], [2, 3]], [1, f, oh, ow])
+    return expand(out, [[0, 1], list(range(2, nd + 2))], [1, f, *outs])
 
 
 def lower_conv3d(op: ir.Operation) -> ir.Value:
@@ -105,6 +108,8 @@ def lower_conv3d(op: ir.Operation) -> ir.Value:
     pads = a["padding"]
     xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(elem))
     sizes = out_sizes(op)
+    if a["groups"] == 1 and sizes[0] == 1 and b.is_float(elem):
+        return _conv_as_matmul(xp, w, bias, sizes, a["stride"], a["dilation"])
     if a["groups"] == 1:
         init = accumulator(bias, sizes, elem, affine(5, 1))
         return linalg.conv_3d_ncdhw_fcdhw(xp, w, outs=[init], strides=a["stride"],

@@ -403,3 +403,22 @@ func.func @upsample2d$bilinear(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
   %0 = "tsm.upsample2d"(%x) {size = array<i64: 3, 3>, mode = "bilinear", align_corners = 1 : i1} : (tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// conv3d, batch 1 (float): im2col over the 2x2x2 kernel positions (8 strided
+// slices) and one matmul of the (F, C*8) filter view by the (C*8, OD*OH*OW) columns.
+// CHECK-LABEL: func.func @conv3d$batch1_im2col
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x5x5xf32>, %[[W:.*]]: tensor<3x2x2x2x2xf32>)
+// CHECK: %[[COL0:.*]] = tensor.empty() : tensor<2x2x2x2x3x2x2xf32>
+// CHECK: %[[P000:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0, 0] [1, 2, 3, 2, 2] [1, 1, 1, 2, 2] : tensor<1x2x4x5x5xf32> to tensor<2x3x2x2xf32>
+// CHECK: tensor.insert_slice %[[P000]] into %[[COL0]][0, 0, 0, 0, 0, 0, 0] [2, 1, 1, 1, 3, 2, 2] [1, 1, 1, 1, 1, 1, 1]
+// CHECK-COUNT-7: tensor.insert_slice
+// CHECK: %[[COLS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3], [4, 5, 6]] : tensor<2x2x2x2x3x2x2xf32> into tensor<16x12xf32>
+// CHECK: %[[FILTER:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3, 4]] : tensor<3x2x2x2x2xf32> into tensor<3x16xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[FILTER]], %[[COLS]] : tensor<3x16xf32>, tensor<16x12xf32>)
+// CHECK: tensor.expand_shape %[[MM]] {{\[\[}}0, 1], [2, 3, 4]] output_shape [1, 3, 3, 2, 2] : tensor<3x12xf32> into tensor<1x3x3x2x2xf32>
+func.func @conv3d$batch1_im2col(%x: tensor<1x2x4x5x5xf32>, %w: tensor<3x2x2x2x2xf32>) -> tensor<1x3x3x2x2xf32> {
+  %0 = "tsm.conv3d"(%x, %w) {stride = array<i64: 1, 2, 2>, padding = array<i64: 0, 0, 0, 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<1x2x4x5x5xf32>, tensor<3x2x2x2x2xf32>) -> tensor<1x3x3x2x2xf32>
+  return %0 : tensor<1x3x3x2x2xf32>
+}
