@@ -13,7 +13,7 @@ isnan/isinf give bool.  Ops PyTorch only defines for floating-point inputs
 import torch
 
 from ..opdef import Attr, OpDef, define
-from ..types import TensorT, broadcast_shapes
+from ..types import SUPPORTED_DTYPES, TensorT, broadcast_shapes
 
 
 def _promoted(*xs: TensorT) -> TensorT:
@@ -124,7 +124,11 @@ def _gelu(x: TensorT, *, approximate: str) -> list[TensorT]:
 
 
 def _cast(x: TensorT, *, dtype: str) -> list[TensorT]:
-    return [TensorT(x.shape, getattr(torch, dtype))]
+    target = getattr(torch, dtype, None)
+    if target not in SUPPORTED_DTYPES:
+        raise ValueError(f"cannot cast to '{dtype}' (supported: "
+                         f"{', '.join(str(d).split('.')[1] for d in SUPPORTED_DTYPES)})")
+    return [TensorT(x.shape, target)]
 
 
 def _binop(name, schemas, rule=_binary, doc=None, attrs=()):
