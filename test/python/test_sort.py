@@ -203,3 +203,32 @@ def test_nanmedian_of_only_nan_is_nan():
 def test_nanmedian_of_integers_is_the_median():
     x = torch.randperm(20).reshape(4, 5)
     check_against_eager(NanMedian(), [x])
+
+
+class LongSorts(torch.nn.Module):
+    def forward(self, x, i, b):
+        return (torch.sort(x, stable=True, dim=1), torch.sort(x, stable=True, dim=0, descending=True),
+                torch.argsort(i, stable=True, dim=-1, descending=True),
+                torch.sort(b, stable=True, dim=1), torch.sort(i, stable=True, dim=0))
+
+
+def test_long_dims_merge_sort_stably():
+    """Dims longer than the all-pairs limit (and dynamic ones) merge sort."""
+    x = torch.randint(-5, 5, (37, 100)).float()
+    x[3, ::7] = NAN
+    x[5, ::3] = float("inf")
+    x[::5, 4] = NAN
+    i = torch.randint(-3, 3, (37, 100))
+    b = torch.rand(37, 100) > 0.5
+    check_against_eager(LongSorts(), [x, i, b], equal_nan=True)
+    specs = [TensorSpec((-1, -1)), TensorSpec((-1, 100), torch.int64), TensorSpec((37, -1), torch.bool)]
+    runs = [[x[:n, :m].contiguous(), i[:n], b[:, :m].contiguous()]
+            for n, m in ((1, 1), (0, 0), (33, 33), (2, 65))]
+    check_against_eager(LongSorts(), [x, i, b], input_specs=specs, runs=runs, equal_nan=True)
+
+
+def test_long_default_sort_of_distinct_values():
+    # PyTorch's default (unstable) sort orders long ties its own way: distinct values
+    x = torch.randperm(3 * 200).float().reshape(3, 200)
+    check_against_eager(Sorts(1), [x])
+    check_against_eager(Sorts(0), [x.t().contiguous()])

@@ -1,23 +1,25 @@
-"""tsm sort ops -> linalg.generic: rank every element, then select by rank.
+"""tsm sort ops -> linalg.generic (rank and select) or scf loops (merge sort,
+selection passes).
 
 In: tsm.sort {dim, descending}, tsm.topk {k, dim, largest}, tsm.kthvalue
-{k, dim, keepdim} and tsm.median {dim, keepdim} on ranked tensors, static or
-dynamic dims.
-Out: sort, kthvalue and median are two linalg.generics, no loops or
-scatters.  The first gives each element its rank along `dim`: how many
-elements of its slice come before it in the stable order (NaN greatest,
-ties by position), comparing every pair.  The second builds each output
-position by reducing over the slice for the element of the wanted rank (a
-values and an int64 indices output): sort's wanted rank is the output
-position along `dim`, kthvalue's k - 1, median's (n - 1) / 2, where a NaN of
-the slice wins instead (the first one).  topk is k selection passes in an
-scf.for: each pass reduces every slice to the first element after the
-previous pass's pick and inserts it (O(k n) rather than a full sort).
-A 0-d input is expanded to one element along dim 0.
-Cost: O(n^2) per slice for sort/kthvalue/median, parallel over every dim:
-right for the short dims models sort (classes, beams, candidates), slow for
-very long ones.  Run-time guards: topk/kthvalue's k against a dynamic dim,
-median's non-empty dim.
+{k, dim, keepdim}, tsm.median and tsm.nanmedian {dim, keepdim} on ranked
+tensors, static or dynamic dims.
+Out: the order everywhere is the stable one: NaN greatest, ties by position.
+- Rank and select (sort of a static dim of at most RANK_SORT_MAX, kthvalue,
+  median, nanmedian): two linalg.generics, no loops.  The first gives each
+  element its rank along `dim` by comparing every pair; the second builds
+  each output position by reducing over the slice for the element of the
+  wanted rank (a values and an int64 indices output): sort's wanted rank is
+  the output position, kthvalue's k - 1, median's (n - 1) / 2 (a NaN of the
+  slice wins instead), nanmedian's (m - 1) floordiv 2 of the m non-NaN
+  elements.  O(n^2) per slice, parallel over every element.
+- Merge sort (longer or dynamic sort dims): bottom-up stable merge of keys
+  and original positions, scf.while passes of doubling width into a fresh
+  tensor, tensor.extract/insert in scalar loops; O(n log n) per slice.
+- topk: k selection passes in an scf.for, each reducing every slice to the
+  first element after the previous pass's pick; O(k n) per slice.
+A 0-d input is expanded to one element along dim 0.  Run-time guards:
+topk/kthvalue's k against a dynamic dim, median's non-empty dim.
 """
 from __future__ import annotations
 
@@ -110,6 +112,103 @@ def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
         b.assert_true(fits, f"{op.name}: k={k} is out of range for the size of the dim")
 
 
+def _positions(sizes: list[b.IntOrValue], d: int) -> ir.Value:
+    """int64 tensor of each element's position along `d`."""
+    rank = len(sizes)
+    return b.generic([], b.empty(sizes, I64(64)), [b.identity_map(rank)], ["parallel"] * rank,
+                     lambda _: arith.index_cast(I64(64), linalg.IndexOp(d).result))
+
+
+def _loop_nest(bounds: list[ir.Value], carried: list[ir.Value], body) -> list[ir.Value]:
+    """scf.for nest over `bounds` carrying `carried`; body(ivs, *carried) -> new carried."""
+    if not bounds:
+        return body([], *carried)
+    loop = scf.ForOp(b.index(0), bounds[0], b.index(1), carried)
+    with ir.InsertionPoint(loop.body):
+        iv = loop.induction_variable
+        scf.YieldOp(_loop_nest(bounds[1:], list(loop.inner_iter_args),
+                               lambda ivs, *c: body([iv, *ivs], *c)))
+    return list(loop.results)
+
+
+def _not(v: ir.Value) -> ir.Value:
+    return arith.xori(v, b.constant(1, ir.IntegerType.get_signless(1)))
+
+
+def _merge(src: list[ir.Value], dst: list[ir.Value], at, start, mid, end,
+           descending: bool) -> list[ir.Value]:
+    """Stable merge of src's runs [start, mid) and [mid, end) into dst (keys
+    and original positions); `at(i)` is the full index list for position i."""
+    idx = ir.IndexType.get()
+    loop = scf.WhileOp([idx, idx, idx, *[v.type for v in dst]], [start, mid, start, *dst])
+    before = loop.before.blocks.append(idx, idx, idx, *[v.type for v in dst])
+    with ir.InsertionPoint(before):
+        more = arith.cmpi(arith.CmpIPredicate.ult, before.arguments[2], end)
+        scf.ConditionOp(more, list(before.arguments))
+    after = loop.after.blocks.append(idx, idx, idx, *[v.type for v in dst])
+    with ir.InsertionPoint(after):
+        i, j, o, keys, positions = after.arguments
+        one = b.index(1)
+        # clamped reads stay in bounds; an exhausted run is never taken
+        li = arith.minui(i, arith.subi(mid, one))
+        rj = arith.minui(j, arith.subi(end, one))
+        left_k, left_p = (tensor.extract(v, at(li)) for v in src)
+        right_k, right_p = (tensor.extract(v, at(rj)) for v in src)
+        p = arith.CmpIPredicate
+        right_first = _before(right_k, right_p, left_k, left_p, descending)
+        # the left element goes first unless its run is exhausted or the right
+        # one precedes it (ties keep the left: stable)
+        right_wins = arith.andi(arith.cmpi(p.ult, j, end), right_first)
+        take_left = arith.andi(arith.cmpi(p.ult, i, mid), _not(right_wins))
+        keys = tensor.insert(arith.select(take_left, left_k, right_k), keys, at(o))
+        positions = tensor.insert(arith.select(take_left, left_p, right_p), positions, at(o))
+        step = arith.select(take_left, one, b.index(0))
+        scf.YieldOp([arith.addi(i, step), arith.addi(j, arith.subi(one, step)),
+                     arith.addi(o, one), keys, positions])
+    return list(loop.results)[3:]
+
+
+def _merge_sort(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
+    """Bottom-up stable merge sort along `d` (O(n log n) per slice, scalar
+    loops): passes of doubling run width, each into a fresh tensor."""
+    sizes = _sizes(x)
+    n = b.as_index(sizes[d])
+    outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
+    idx = ir.IndexType.get()
+    src0 = [x, _positions(sizes, d)]
+    passes = scf.WhileOp([idx, *[v.type for v in src0]], [b.index(1), *src0])
+    before = passes.before.blocks.append(idx, *[v.type for v in src0])
+    with ir.InsertionPoint(before):
+        width = before.arguments[0]
+        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), list(before.arguments))
+    after = passes.after.blocks.append(idx, *[v.type for v in src0])
+    with ir.InsertionPoint(after):
+        width, *src = after.arguments
+        dst = [b.empty(sizes, b.rtt(v).element_type) for v in src]
+
+        def per_slice(ivs, *dst):
+            def at(i):
+                return [*ivs[:d], i, *ivs[d:]]
+
+            runs = scf.ForOp(b.index(0), n, arith.muli(width, b.index(2)), list(dst))
+            with ir.InsertionPoint(runs.body):
+                start = runs.induction_variable
+                mid = arith.minui(arith.addi(start, width), n)
+                end = arith.minui(arith.addi(mid, width), n)
+                scf.YieldOp(_merge(src, list(runs.inner_iter_args), at, start, mid, end,
+                                   descending))
+            return list(runs.results)
+
+        merged = _loop_nest(outer, dst, per_slice)
+        scf.YieldOp([arith.muli(width, b.index(2)), *merged])
+    return list(passes.results)[1:]
+
+
+# Up to this size a sort is the all-pairs rank and select (parallel over every
+# element); above, a merge sort (O(n log n) scalar loops).
+RANK_SORT_MAX = 32
+
+
 def lower_sort(op: ir.Operation) -> list[ir.Value]:
     """Every output position takes the element of that rank."""
     x = op.operands[0]
@@ -119,7 +218,10 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = _sizes(x)
-    ranks = _ranks(x, d, bool(_attr(op, "descending", False)))
+    descending = bool(_attr(op, "descending", False))
+    if not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX:
+        return _merge_sort(x, d, descending)
+    ranks = _ranks(x, d, descending)
     inits = [b.filled(sizes, t.element_type, 0), b.filled(sizes, I64(64), 0)]
     maps = [_map_with(t.rank, d, t.rank)] * 2 + [_map_with(t.rank, d, d)] * 2
 

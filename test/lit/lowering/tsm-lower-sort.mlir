@@ -150,3 +150,39 @@ func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
   %v, %i = "tsm.nanmedian"(%x) {dim = 1 : i64} : (tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
   return %v, %i : tensor<3xf32>, tensor<3xi64>
 }
+
+// -----
+
+// A dynamic (or longer than 32) dim merge sorts: passes of doubling width
+// (scf.while) over a fresh tensor each, a loop over the other dims, one over
+// the run pairs, and a stable merge reading keys and original positions (the
+// right element goes first only if it strictly precedes: ties keep the left).
+// CHECK-LABEL: func.func @sort$merge
+// CHECK-SAME: (%[[X:.*]]: tensor<2x?xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?xf32>
+// CHECK: %[[IOTA:.*]] = linalg.generic
+// CHECK: linalg.index 1 : index
+// CHECK: %[[PASSES:.*]]:3 = scf.while (%[[W0:.*]] = %{{.*}}, %[[K0:.*]] = %[[X]], %[[P0:.*]] = %[[IOTA]])
+// CHECK: %[[MORE:.*]] = arith.cmpi ult, %[[W0]], %[[N]] : index
+// CHECK: scf.condition(%[[MORE]])
+// CHECK: ^bb0(%[[WIDTH:.*]]: index, %[[KEYS:.*]]: tensor<2x?xf32>, %[[POS:.*]]: tensor<2x?xi64>):
+// CHECK: %[[NEW_KEYS:.*]] = tensor.empty(%[[N]]) : tensor<2x?xf32>
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: scf.for %[[START:.*]] = %{{.*}} to %[[N]] step
+// CHECK: scf.while
+// CHECK: %[[LEFT:.*]] = tensor.extract %[[KEYS]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
+// CHECK: %[[LEFT_POS:.*]] = tensor.extract %[[POS]][%[[ROW]], %{{.*}}] : tensor<2x?xi64>
+// CHECK: %[[RIGHT:.*]] = tensor.extract %[[KEYS]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
+// CHECK: arith.cmpf ogt, %[[RIGHT]], %[[LEFT]] : f32
+// CHECK: %[[KEY:.*]] = arith.select %[[TAKE_LEFT:.*]], %[[LEFT]], %[[RIGHT]] : f32
+// CHECK-NEXT: tensor.insert %[[KEY]] into
+// CHECK-NEXT: %[[FROM:.*]] = arith.select %[[TAKE_LEFT]], %[[LEFT_POS]], %{{.*}} : i64
+// CHECK-NEXT: tensor.insert %[[FROM]] into
+// CHECK: scf.yield
+// CHECK: %[[DOUBLE:.*]] = arith.muli %[[WIDTH]], %{{.*}} : index
+// CHECK: scf.yield %[[DOUBLE]]
+// CHECK: return %[[PASSES]]#1, %[[PASSES]]#2
+func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>) {
+  %v, %i = "tsm.sort"(%x) {dim = 1 : i64, descending = true} : (tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
+  return %v, %i : tensor<2x?xf32>, tensor<2x?xi64>
+}
