@@ -93,3 +93,14 @@ def test_stage_dumps(tmp_path):
                      "3-tsm-loops-to-llvm.mlir"]
     assert '"tsm.add"' in (tmp_path / "0-tsm.mlir").read_text()
     assert "llvm.func @forward" in (tmp_path / "3-tsm-loops-to-llvm.mlir").read_text()
+
+
+def test_scalar_and_example_specs_are_validated():
+    with pytest.raises(tsmlir.TsmlirError, match="must be int, float or bool"):
+        tsmlir.ScalarSpec(str)
+    with pytest.raises(tsmlir.TsmlirError, match="example input 0 is a object"):
+        tsmlir.compile_module(AddOne(), [object()])
+    with pytest.raises(tsmlir.TsmlirError, match="input spec .*expected a TensorSpec"):
+        tsmlir.compile_module(AddOne(), input_specs=[object()])
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"missing 'x'"):
+        tsmlir.compile_module(AddOne(), [])
