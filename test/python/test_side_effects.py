@@ -178,7 +178,7 @@ class AotPrinter(torch.nn.Module):
         print(x.reshape(1, 6).repeat(1, 8) / 3, f"{n} rows")
         y = x.repeat(100, 100) * 3  # held while raising: freed (AddressSanitizer checks)
         if s > 100.0:
-            raise ValueError("too big")
+            raise ValueError(f"too big: {s}")
         return y + 1
 
 
@@ -226,12 +226,14 @@ int main(int argc, char **argv) {
         assert run.returncode == 0, run.stderr
         try:
             scripted(x)
-            error = ""
-        except torch.jit.Error:
-            line = _line_of(AotPrinter.forward, 'raise ValueError("too big")')
-            error = f"ERROR printer_forward: {__file__}:{line}:13: ValueError: too big\n"
+            error, detail = "", ""
+        except torch.jit.Error as e:
+            line = _line_of(AotPrinter.forward, 'raise ValueError(f"too big')
+            error = f"ERROR printer_forward: {__file__}:{line}:13: ValueError: too big: {{}}\n"
+            detail = str(e).splitlines()[-1].replace("builtins.", "") + "\n"
         want = capsys.readouterr().out + error
         assert run.stdout == want
+        assert run.stderr == detail  # the message with its values
 
 
 class FailsHoldingBuffers(torch.nn.Module):
@@ -312,3 +314,28 @@ def test_seed_rnn_prints_its_stats_every_10_steps(capsys):
         [len(line.split()) for line in want.splitlines()]
     assert _numbers(text) == pytest.approx(_numbers(want), rel=1e-4, abs=1e-5)
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+
+
+class RaiseWithValues(torch.nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            y = x * 2
+        else:
+            raise ValueError(f"negative sum {x.sum().item()} with {x.size(0)} rows")
+        assert x.size(0) < 5, f"too many rows: {x.size(0)} (shape {x.shape})"
+        return y
+
+
+def test_messages_with_run_time_values_match_torchscript(capsys):
+    scripted = torch.jit.script(RaiseWithValues())
+    compiled = tsmlir.compile_module(scripted, input_specs=DYN_ROWS)
+    for x, cls in [(-torch.ones(2, 3), ValueError), (torch.ones(7, 3), AssertionError)]:
+        with pytest.raises(torch.jit.Error) as eager:
+            scripted(x)
+        with pytest.raises(cls) as got:
+            compiled(x)
+        want = str(eager.value).splitlines()[-1].replace("builtins.", "")
+        want = want.replace("RuntimeError: ", "")  # how TorchScript reports an assert
+        assert got.value.message == want
+    assert capsys.readouterr().out == ""
+    torch.testing.assert_close(compiled(torch.ones(3, 3)), scripted(torch.ones(3, 3)))

@@ -17,7 +17,10 @@ Out:
 - a raise inside a run-time branch becomes `cf.assert false, "<Class>:
   <message>"` tagged with the exception class; tsm-asserts-to-errors turns it
   into an early exit that the runtime reports as a Python exception at the
-  user's line.  A raise reached unconditionally is a compile-time error.
+  user's line.  A message with run-time values (an f-string) is written by
+  the print callbacks between `tsmlir_print_to_error(1)` and `(0)` just
+  before; the static message has "{}" in their place.  A raise reached
+  unconditionally is a compile-time error.
 """
 from __future__ import annotations
 
@@ -223,19 +226,25 @@ def _raise(imp, node, args, env, frames):
     """`raise Cls(msg)` (msg, "builtins.Cls") or a failed `assert`
     ("AssertionError: msg", None)."""
     msg, cls = args[0], args[1] if len(args) > 1 else None
-    if isinstance(msg, RuntimeStr):  # values known at run time only: shown as "{}"
-        msg = "".join(p if isinstance(p, str) else "{}" for p in msg.pieces)
-    msg = callbacks.format_value(msg)
+    cx = NodeContext(imp, node, frames)
     if isinstance(cls, str):
         name = cls.rsplit(".", 1)[-1]
-        text = f"{name}: {msg}" if msg else name
-    else:
-        name, _, _ = msg.partition(":")
+        msg = _join([name + ": ", msg]) if msg != "" else name
+    message = msg if isinstance(msg, RuntimeStr) else RuntimeStr((msg,))
+    # The static message: "{}" where values known at run time only go.
+    text = "".join(p if isinstance(p, str) else "{}" for p in _text_of(cx, message))
+    if not isinstance(cls, str):  # an assert: "AssertionError: msg"
+        name = text.partition(":")[0]
         name = name if name.isidentifier() else "Exception"
-        text = msg
     if isinstance(ir.InsertionPoint.current.block.owner.operation.opview, func.FuncOp):
         raise TorchScriptImportError(f"the program always raises here: {text}",
                                      user_frame(frames))
+    if isinstance(msg, RuntimeStr):  # written by the print callbacks into the error message
+        i64 = ir.IntegerType.get_signless(64)
+        _call(cx, callbacks.PRINT_TO_ERROR, [arith.constant(i64, 1)])
+        for piece in msg.pieces:
+            _emit(cx, piece)
+        _call(cx, callbacks.PRINT_TO_ERROR, [arith.constant(i64, 0)])
     false = arith.constant(ir.IntegerType.get_signless(1), 0)
     op = cf.AssertOp(false, text)
     op.operation.attributes[RAISE_ATTR] = ir.StringAttr.get(name)

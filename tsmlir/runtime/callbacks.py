@@ -18,6 +18,8 @@ Calling convention (all arguments i64/f64/pointers, no struct by value):
   tsmlir_print_text(const char *text)          text known at compile time
   tsmlir_print_i64(int64_t), tsmlir_print_f64(double), tsmlir_print_bool(int64_t)
   tsmlir_print_tensor_<elem>(int64_t dtype_code, int64_t rank, void *descriptor)
+  tsmlir_print_to_error(int64_t on)   the writes between on=1 and on=0 are the
+                                      message of the `raise` that follows
 (an unranked memref argument lowers to its rank and a pointer to the ranked
 descriptor).  A print statement is a sequence of these calls; nothing is
 called, and no Python runs, while the program prints nothing.
@@ -41,7 +43,8 @@ PRINT_SCALARS = {"i64": "tsmlir_print_i64", "f64": "tsmlir_print_f64", "bool": "
 # Tensors are passed in the element type they are stored in (bool as i8).
 TENSOR_ELEMENTS = ("f32", "f64", "f16", "bf16", "i64", "i32", "i16", "i8")
 PRINT_TENSOR = {e: f"tsmlir_print_tensor_{e}" for e in TENSOR_ELEMENTS}
-SYMBOLS = (PRINT_TEXT, *PRINT_SCALARS.values(), *PRINT_TENSOR.values())
+PRINT_TO_ERROR = "tsmlir_print_to_error"
+SYMBOLS = (PRINT_TEXT, *PRINT_SCALARS.values(), *PRINT_TENSOR.values(), PRINT_TO_ERROR)
 
 # dtype_code -> (dtype, ATen type name used by its tensor printer).
 DTYPE_CODES = ((torch.float32, "Float"), (torch.float64, "Double"), (torch.float16, "Half"),
@@ -109,23 +112,19 @@ _F64 = ctypes.CFUNCTYPE(None, ctypes.c_double)
 _TENSOR = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-
-
-def _print_tensor(code: int, rank: int, desc: int) -> None:
+def _print_tensor(write, code: int, rank: int, desc: int) -> None:
     dtype = DTYPE_CODES[code][0]
     d = memref.descriptor_type(rank).from_address(desc)
     sizes = list(d.sizes) if rank else []
     strides = list(d.strides) if rank else []
     span = 1 + sum((s - 1) * st for s, st in zip(sizes, strides)) if all(sizes) else 0
     if span == 0:  # no element to read
-        _write(format_tensor(torch.empty(sizes, dtype=dtype)))
+        write(format_tensor(torch.empty(sizes, dtype=dtype)))
         return
     storage = torch.int8 if dtype == torch.bool else dtype
     base = memref._borrow(d.aligned or 0, d.offset + span, storage, storage.itemsize)
     view = torch.as_strided(base, sizes, strides, d.offset)
-    _write(format_tensor(view.view(torch.bool) if dtype == torch.bool else view))
+    write(format_tensor(view.view(torch.bool) if dtype == torch.bool else view))
 
 
 class JitCallbacks:
@@ -138,12 +137,17 @@ class JitCallbacks:
         self.classes = _strings(attrs, CLASSES_ATTR)
         declared = {ir.StringAttr(op.attributes["sym_name"]).value
                     for op in module.body.operations if "sym_name" in op.attributes}
+        # The message of a raise being written (None: writes go to stdout).
+        self._message: list[str] | None = None
+        self._raise_message: str | None = None
+        write = self._write
         functions = {
-            PRINT_TEXT: _TEXT(lambda p: _write(p.decode("utf-8", "replace"))),
-            PRINT_SCALARS["i64"]: _I64(lambda v: _write(str(v))),
-            PRINT_SCALARS["f64"]: _F64(lambda v: _write(format_float(v))),
-            PRINT_SCALARS["bool"]: _I64(lambda v: _write("True" if v else "False")),
-            **{name: _TENSOR(_print_tensor) for name in PRINT_TENSOR.values()},
+            PRINT_TEXT: _TEXT(lambda p: write(p.decode("utf-8", "replace"))),
+            PRINT_SCALARS["i64"]: _I64(lambda v: write(str(v))),
+            PRINT_SCALARS["f64"]: _F64(lambda v: write(format_float(v))),
+            PRINT_SCALARS["bool"]: _I64(lambda v: write("True" if v else "False")),
+            PRINT_TO_ERROR: _I64(self._to_error),
+            **{name: _TENSOR(lambda *a: _print_tensor(write, *a)) for name in PRINT_TENSOR.values()},
         }
         self._keep = []  # the ctypes thunks must outlive the engine's code
         for name, fn in functions.items():
@@ -151,13 +155,28 @@ class JitCallbacks:
                 self._keep.append(fn)
                 engine.raw_register_runtime(name, ctypes.cast(fn, ctypes.c_void_p))
 
+    def _write(self, text: str) -> None:
+        if self._message is None:
+            sys.stdout.write(text)
+        else:
+            self._message.append(text)
+
+    def _to_error(self, on: int) -> None:
+        if on:
+            self._message = []
+        else:
+            self._raise_message, self._message = "".join(self._message or []), None
+
     def error(self, error_id: int) -> Exception:
         """The exception for the first failed check / raise of a call."""
         from .jit import RuntimeCheckError  # jit imports this module
         message = self.messages[error_id] if error_id < len(self.messages) \
             else "run-time check failed"
-        loc = _parse_loc(self.locations[error_id]) if error_id < len(self.locations) else None
         cls = self.classes[error_id] if error_id < len(self.classes) else ""
+        if cls and self._raise_message is not None:  # written just before the raise
+            message = self._raise_message
+        self._raise_message = self._message = None
+        loc = _parse_loc(self.locations[error_id]) if error_id < len(self.locations) else None
         if not cls:
             return RuntimeCheckError(message, loc)
         return _raised_class(cls)(message, loc)
@@ -207,16 +226,26 @@ _C_SOURCE = r"""
 
 #define PFX_HIDDEN __attribute__((visibility("hidden")))
 
-PFX_HIDDEN void PFX_print_text(const char *text) { fputs(text, stdout); }
-PFX_HIDDEN void PFX_print_i64(int64_t v) { printf("%" PRId64, v); }
-PFX_HIDDEN void PFX_print_bool(int64_t v) { fputs(v ? "True" : "False", stdout); }
+/* While the message of a `raise` is written: stderr (the status message keeps
+   "{}" where the values go). */
+static _Thread_local int PFX_to_error_;
+static FILE *PFX_out_(void) { return PFX_to_error_ ? stderr : stdout; }
+PFX_HIDDEN void PFX_print_to_error(int64_t on) {
+  PFX_to_error_ = (int)on;
+  if (!on)
+    fputc('\n', stderr);
+}
+
+PFX_HIDDEN void PFX_print_text(const char *text) { fputs(text, PFX_out_()); }
+PFX_HIDDEN void PFX_print_i64(int64_t v) { fprintf(PFX_out_(), "%" PRId64, v); }
+PFX_HIDDEN void PFX_print_bool(int64_t v) { fputs(v ? "True" : "False", PFX_out_()); }
 
 PFX_HIDDEN void PFX_print_f64(double d) {
   if (isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
       d == (double)(int64_t)d)
-    printf("%" PRId64 ".", (int64_t)d);
+    fprintf(PFX_out_(), "%" PRId64 ".", (int64_t)d);
   else
-    printf("%.17g", d);
+    fprintf(PFX_out_(), "%.17g", d);
 }
 
 static const char *const PFX_type_names_[] = {"Float", "Double", "Half", "BFloat16", "Long",
@@ -297,16 +326,16 @@ static PFX_layout_ PFX_layout_of_(const double *v, int64_t n) {
 static void PFX_put_(double x, const PFX_layout_ *f) {
   int w = (int)f->width;
   if (f->notation == 1)
-    printf("%*.4e", w, x);
+    fprintf(PFX_out_(), "%*.4e", w, x);
   else if (f->notation == 2)
-    printf("%*.4f", w, x);
+    fprintf(PFX_out_(), "%*.4f", w, x);
   else
-    printf("%*g", w, x);
+    fprintf(PFX_out_(), "%*g", w, x);
 }
 
 static void PFX_indent_(int64_t n) {
   for (int64_t i = 0; i < n; ++i)
-    putchar(' ');
+    fputc(' ', PFX_out_());
 }
 
 /* A rows x cols matrix (row-major values), 80 columns per line. */
@@ -317,26 +346,26 @@ static void PFX_matrix_(const double *v, int64_t rows, int64_t cols, int64_t ind
     last = first + per_line <= cols ? first + per_line - 1 : cols - 1;
     if (per_line < cols) {
       if (first != 0)
-        putchar('\n');
-      printf("Columns %" PRId64 " to %" PRId64, first + 1, last + 1);
+        fputc('\n', PFX_out_());
+      fprintf(PFX_out_(), "Columns %" PRId64 " to %" PRId64, first + 1, last + 1);
       PFX_indent_(indent);
     }
     if (f.scale != 1) {
-      printf("%g *\n", f.scale);
+      fprintf(PFX_out_(), "%g *\n", f.scale);
       PFX_indent_(indent);
     }
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = first; c <= last; ++c) {
         PFX_put_(v[r * cols + c] / f.scale, &f);
         if (c != last) {
-          putchar(' ');
+          fputc(' ', PFX_out_());
           continue;
         }
-        putchar('\n');
+        fputc('\n', PFX_out_());
         if (r != rows - 1) {
           PFX_indent_(indent);
           if (f.scale != 1)
-            putchar(' ');
+            fputc(' ', PFX_out_());
         }
       }
   }
@@ -364,20 +393,20 @@ static void PFX_print_tensor_(int64_t code, int64_t rank, void *descriptor) {
     n *= sizes[d];
   double *v = malloc((size_t)(n ? n : 1) * sizeof(double));
   if (!v) {
-    fputs("[ tensor: out of memory ]", stdout);
+    fputs("[ tensor: out of memory ]", PFX_out_());
     return;
   }
   int64_t k = 0;
   PFX_gather_(v, &k, ptrs[1] + ints[0] * PFX_elem_size_[code], sizes, strides, rank, 0, code);
   if (rank == 0) {
-    printf("%.16g\n", v[0]);
+    fprintf(PFX_out_(), "%.16g\n", v[0]);
   } else if (rank == 1 && n) {
     PFX_layout_ f = PFX_layout_of_(v, n);
     if (f.scale != 1)
-      printf("%g *\n", f.scale);
+      fprintf(PFX_out_(), "%g *\n", f.scale);
     for (int64_t i = 0; i < n; ++i) {
       PFX_put_(v[i] / f.scale, &f);
-      putchar('\n');
+      fputc('\n', PFX_out_());
     }
   } else if (rank == 2 && n) {
     PFX_matrix_(v, sizes[0], sizes[1], 0);
@@ -386,25 +415,25 @@ static void PFX_print_tensor_(int64_t code, int64_t rank, void *descriptor) {
     int64_t rows = sizes[rank - 2], cols = sizes[rank - 1], outer = n / (rows * cols);
     for (int64_t m = 0; m < outer; ++m) {
       if (m)
-        putchar('\n');
-      putchar('(');
+        fputc('\n', PFX_out_());
+      fputc('(', PFX_out_());
       int64_t start = 0;
       for (int64_t d = 0, rest = m; d < rank - 2; ++d) {
         int64_t below = rows * cols;
         for (int64_t e = d + 1; e < rank - 2; ++e)
           below *= sizes[e];
-        printf("%" PRId64 ",", rest % sizes[d] + 1);
+        fprintf(PFX_out_(), "%" PRId64 ",", rest % sizes[d] + 1);
         start += rest % sizes[d] * below;
         rest /= sizes[d];
       }
-      fputs(".,.) = \n", stdout);
+      fputs(".,.) = \n", PFX_out_());
       PFX_matrix_(v + start, rows, cols, 1);
     }
   }
-  printf("[ CPU%sType{", PFX_type_names_[code]);
+  fprintf(PFX_out_(), "[ CPU%sType{", PFX_type_names_[code]);
   for (int64_t d = 0; d < rank; ++d)
-    printf(d ? ",%" PRId64 : "%" PRId64, sizes[d]);
-  fputs("} ]", stdout);
+    fprintf(PFX_out_(), d ? ",%" PRId64 : "%" PRId64, sizes[d]);
+  fputs("} ]", PFX_out_());
   free(v);
 }
 """
