@@ -79,3 +79,22 @@ class Decompositions(torch.nn.Module):
 # CHECK: "tsm.gt"(%[[X]], %{{.*}}) : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xi1>
 # CHECK: "tsm.where"(%[[MASK]], %[[X]], %{{.*}}) : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
 print_tsm(Decompositions(), [torch.randn(2, 3), torch.rand(2, 3) > 0.5])
+
+
+class Narrow(torch.nn.Module):
+    def forward(self, x, y):
+        return x >> 2, x > 300, y / 3, y.to(torch.float16)
+
+
+# uint8 is ui8; Python ints beside narrow integers wrap (300 is 44 in int8,
+# as in PyTorch); true division takes the scalar as a float.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<4xi8>, %[[Y:.*]]: tensor<4xui8>)
+# CHECK-DAG: %[[TWO:.*]] = "tsm.constant"() {value = dense<2> : tensor<i8>}
+# CHECK-DAG: %[[WRAPPED:.*]] = "tsm.constant"() {value = dense<44> : tensor<i8>}
+# CHECK-DAG: %[[THREE:.*]] = "tsm.constant"() {value = dense<3.000000e+00> : tensor<f32>}
+# CHECK: "tsm.bitwise_right_shift"(%[[X]], %[[TWO]]) : (tensor<4xi8>, tensor<i8>) -> tensor<4xi8>
+# CHECK: "tsm.gt"(%[[X]], %[[WRAPPED]]) : (tensor<4xi8>, tensor<i8>) -> tensor<4xi1>
+# CHECK: "tsm.div"(%[[Y]], %[[THREE]]) : (tensor<4xui8>, tensor<f32>) -> tensor<4xf32>
+# CHECK: "tsm.cast"(%[[Y]]) {dtype = "float16"} : (tensor<4xui8>) -> tensor<4xf16>
+print_tsm(Narrow(), [torch.zeros(4, dtype=torch.int8), torch.zeros(4, dtype=torch.uint8)])
