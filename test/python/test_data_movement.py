@@ -307,6 +307,24 @@ def test_slice_assignment_dynamic():
                         runs=runs)
 
 
+class MaskAssign(torch.nn.Module):
+    def forward(self, x, v):
+        y = x.clone()
+        y[y > 0] = 0
+        y[:, x[0] < 0] = v
+        z = x.clone()
+        z[(x < 0)[:, 0]] = 5
+        return y, z
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64], ids=str)
+def test_masked_assignment(dtype):
+    check_against_eager(MaskAssign(), [sample((3, 4), dtype), sample((), dtype)])
+    check_against_eager(MaskAssign(), [torch.randn(3, 4), torch.randn(())],
+                        input_specs=[TensorSpec((-1, 4)), TensorSpec(())],
+                        runs=[[torch.randn(n, 4), torch.randn(())] for n in (1, 5)])
+
+
 class Scatters(torch.nn.Module):
     def forward(self, x, i, s):
         return (x.scatter(1, i, s), x.scatter(0, i, 2.0), x.scatter_add(1, i, s),
@@ -350,6 +368,12 @@ class SplitDyn(torch.nn.Module):
 class Mask(torch.nn.Module):
     def forward(self, x):
         return x[x > 0]
+
+
+class MaskValues(torch.nn.Module):
+    def forward(self, x):
+        x[x > 0] = x[x > 0] * 2
+        return x
 
 
 class Apart(torch.nn.Module):
@@ -428,6 +452,7 @@ class LoopIndexWrite(torch.nn.Module):
     (NegStep(), [(4, 3)], "slice step must be positive"),
     (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),
     (Mask(), [(4, 3)], "boolean mask is not supported"),
+    (MaskValues(), [(4, 3)], "boolean mask is not supported"),
     (Apart(), [(4, 3, 4), ((2,), torch.int64)], "index tensors separated by a slice"),
     (BadExpand(), [(3, 4)], r"The expanded size of the tensor \(5\) must match the existing size \(4\)"),
     (FloatIndex(), [(4,)], "must be long or int tensors"),

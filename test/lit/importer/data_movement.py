@@ -119,6 +119,22 @@ class PositionalSlice(torch.nn.Module):
 print_tsm(PositionalSlice(), input_specs=[TensorSpec((-1, 8))])
 
 
+class MaskAssign(torch.nn.Module):
+    def forward(self, x):
+        y = x.clone()
+        y[:, x[0] < 0] = 1
+        return y
+
+
+# x[mask] = value is a where(); the mask covers dim 1 of y.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+# CHECK: %[[ONE:.*]] = "tsm.constant"() {value = dense<1.000000e+00> : tensor<f32>}
+# CHECK: %[[MASK:.*]] = "tsm.lt"
+# CHECK: "tsm.where"(%[[MASK]], %[[ONE]], %[[X]]) : (tensor<4xi1>, tensor<f32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+print_tsm(MaskAssign(), [torch.randn(3, 4)])
+
+
 class Assign(torch.nn.Module):
     def forward(self, x, v):
         y = x.clone()

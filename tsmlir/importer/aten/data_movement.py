@@ -11,7 +11,8 @@ size-1 dims, a `tsm.expand` of those and a reshape that merges them.
 Advanced indexing `x[i, j]` casts the index tensors to int64, broadcasts
 them to one shape B and stacks them along a new last dim: `tsm.index` (and
 `tsm.index_put` for `x[i, j] = v`) read the k coordinates of each element
-there.  Boolean masks give a data-dependent result size: refused.
+there.  Boolean masks give a data-dependent result size: refused, except
+`x[mask] = value` (one value), which is a `tsm.where`.
 """
 from __future__ import annotations
 
@@ -612,7 +613,43 @@ def _values_for(cx: NodeContext, x, values, read: TensorT) -> ir.Value:
     return values
 
 
+def _masked_put(cx: NodeContext, x, indices, values, accumulate):
+    """`x[mask] = v` with one boolean mask and a single value: a where(), no
+    data-dependent size.  None when the indices are not of that form."""
+    tensors = [v for v in indices if v is not None] if isinstance(indices, (list, tuple)) else []
+    if len(tensors) != 1 or not is_tensor(tensors[0]) \
+            or cx.type(tensors[0]).dtype not in (torch.bool, torch.uint8):
+        return None
+    mask = tensors[0]
+    dim = next(i for i, v in enumerate(indices) if v is not None)
+    t, mt = cx.type(x), cx.type(mask)
+    if dim + mt.rank > t.rank:
+        cx.fail(f"too many indices for tensor of dimension {t.rank}")
+    for i, (m, s) in enumerate(zip(mt.shape, t.shape[dim:])):
+        if DYN not in (m, s) and m != s:
+            cx.fail(f"The shape of the mask {list(mt.shape)} at index {i} does not match the "
+                    f"shape of the indexed tensor {list(t.shape)} at index {dim + i}")
+    values = cx.tensor(values, x)
+    if cx.type(values).shape not in ((), (1,)):
+        cx.fail("x[mask] = values with several values is not supported (where they go "
+                "depends on the mask's values); assign a single value or use torch.where")
+    if accumulate:
+        cx.fail("index_put with a boolean mask and accumulate=True is not supported")
+    values = reshape_to(cx, values, [])
+    if cx.type(values).dtype != t.dtype:
+        values = cx.build("cast", values, dtype=str(t.dtype).split(".")[1])
+    if mt.dtype != torch.bool:
+        mask = cx.build("cast", mask, dtype="bool")
+    trailing = t.rank - dim - mt.rank
+    if trailing:
+        mask = reshape_to(cx, mask, _sizes_of(mask, mt.shape) + [1] * trailing)
+    return cx.build("where", mask, values, x)
+
+
 def _index_put(cx: NodeContext, x, indices, values, accumulate=False):
+    masked = _masked_put(cx, x, indices, values, accumulate)
+    if masked is not None:
+        return masked
     dim, coords = _advanced(cx, x, indices)
     t, ct = cx.type(x), cx.type(coords)
     k = ct.shape[-1]
