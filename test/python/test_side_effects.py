@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import tsmlir
-from tsmlir.runtime.callbacks import format_float
+from tsmlir.runtime.callbacks import format_float, format_tensor
 
 DYN_ROWS = [tsmlir.TensorSpec((-1, 3), torch.float32)]
 
@@ -176,6 +176,8 @@ class AotPrinter(torch.nn.Module):
         print("layouts", x, x[0], x * 1e-3, x * 1e6, x.to(torch.int64) * 123456789,
               x.to(torch.float64) / 3, x > 2, x.reshape(2, 1, 3, 1), x[:, :0])
         print(x.reshape(1, 6).repeat(1, 8) / 3, f"{n} rows")
+        print(x.to(torch.float16), x.to(torch.float64) * -3, x.to(torch.int32),
+              x.to(torch.int16), x.to(torch.int8))
         y = x.repeat(100, 100) * 3  # held while raising: freed (AddressSanitizer checks)
         if s > 100.0:
             raise ValueError(f"too big: {s}")
@@ -339,3 +341,50 @@ def test_messages_with_run_time_values_match_torchscript(capsys):
         assert got.value.message == want
     assert capsys.readouterr().out == ""
     torch.testing.assert_close(compiled(torch.ones(3, 3)), scripted(torch.ones(3, 3)))
+
+
+def test_c_tensor_printer_matches_aten(tmp_path):
+    """The AOT runtime's C printer against torch's, on layouts the models above miss."""
+    import shutil
+    import subprocess
+    from tsmlir.runtime.callbacks import DTYPE_CODE, c_source
+
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("needs a C compiler (cc)")
+    g = torch.Generator().manual_seed(0)
+    cases = [
+        torch.randn(3, 4, generator=g) * 1e5, torch.randn(5, generator=g) * 1e-4,
+        torch.tensor([1.0, math.nan, -math.inf, 2.5]), torch.tensor([math.nan, math.inf]),
+        torch.tensor([0.0, 0.0]), torch.tensor([[123456789.0, 1.0]]),
+        torch.tensor([12345678901, -3]), torch.randn(2, 3, 2, 3, generator=g).double(),
+        torch.randn(2, 30, generator=g), torch.tensor(-0.000123), torch.randint(-5, 5, (4, 3), generator=g).to(torch.int32),
+        torch.tensor([[1e-3, 2e-3], [3.5e-3, 1e-3]]), torch.tensor([True, False]),
+        torch.randn(2, 2, generator=g).half(), torch.zeros(0, 3), torch.zeros(2, 0, 4),
+        torch.randn(6, 5, generator=g).t(),  # strided
+    ]
+    lines = ['#include <stdint.h>', '#include <stdlib.h>', '#include <string.h>',
+             c_source("t_"), "int main(void) {"]
+    for i, t in enumerate(cases):
+        # the memory t views: itself, or for the transposed case its contiguous base
+        base = t if t.is_contiguous() else t.t().contiguous()
+        base = base.to(torch.int8) if base.dtype == torch.bool else base
+        raw = base.flatten().view(torch.uint8).tolist() if base.numel() else [0]
+        lines.append(f"  static unsigned char d{i}[] = {{{', '.join(map(str, raw))}}};")
+        fields = ["d" + str(i), "d" + str(i), "0", *map(str, t.shape), *map(str, t.stride())]
+        lines.append(f"  int64_t desc{i}[] = {{(int64_t)(intptr_t){fields[0]}, "
+                     f"(int64_t)(intptr_t){fields[1]}, {', '.join(fields[2:])}}};")
+        lines.append(f"  t_print_tensor_({DTYPE_CODE[t.dtype]}, {t.dim()}, desc{i});")
+        lines.append('  fputs("\\n@@\\n", stdout);')
+    lines += ["  return 0;", "}"]
+    src = tmp_path / "printer.c"
+    src.write_text("\n".join(lines))
+    exe = str(tmp_path / "printer")
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function",
+                    str(src), "-lm", "-o", exe], check=True)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = out.split("\n@@\n")[:-1]
+    assert len(got) == len(cases)
+    for text, t in zip(got, cases):
+        assert text == format_tensor(t), t
+    assert "100000 *" in got[0] and "nan" in got[2] and "Columns 1 to" in got[8]

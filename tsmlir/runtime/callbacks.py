@@ -301,7 +301,7 @@ static PFX_layout_ PFX_layout_of_(const double *v, int64_t n) {
         continue;
       if (a < lo)
         lo = a;
-      if (v[i] > hi) /* sic: ATen compares the signed value */
+      if (a > hi)
         hi = a;
     }
     lo = lo != 0 ? floor(log10(lo)) + 1 : 1;
