@@ -248,7 +248,11 @@ class StrDict(torch.nn.Module):
     def forward(self, x):
         d: Dict[str, torch.Tensor] = {"a": x + 1, "b": x * 2}
         d["c"] = d["a"] - d["b"]
-        return d["c"], len(d), "a" in d, {"sum": d["a"] + d["b"], "n": len(d)}
+        total = x * 0
+        for k, v in d.items():
+            if k != "c":
+                total = total + v
+        return d["c"], len(d), "a" in d, {"sum": total, "n": len(d)}, d.get("z", x), len(d.keys())
 
 
 def test_dict_with_str_keys():

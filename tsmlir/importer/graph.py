@@ -57,6 +57,9 @@ _FOLDABLE = {
     "aten::__getitem__": operator.getitem, "aten::len": len,
     "aten::Float": float, "aten::Bool": bool,
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
+    # dicts with str keys (compile-time containers)
+    "aten::keys": lambda d: list(d.keys()), "aten::values": lambda d: list(d.values()),
+    "aten::items": lambda d: list(d.items()),
     # compile-time size lists: sliced and looped over by torch.nn.functional's
     # checks (group_norm, instance_norm)
     "aten::slice": lambda seq, start=None, end=None, step=1: seq[start:end:step],
@@ -562,6 +565,15 @@ def _set_item(imp, node, args, env, frames):
     return container
 
 
+def _dict_get(imp, node, args, env, frames):
+    """`d.get(key[, default])` on a compile-time dict (the default may be a tensor)."""
+    d, key, *default = args
+    if not isinstance(d, dict) or not isinstance(key, str):
+        raise TorchScriptImportError("dict.get needs a dict with str keys and a str key known at "
+                                     "compile time", user_frame(frames))
+    return d.get(key, default[0] if default else None)
+
+
 def _aten_is(imp, node, args, env, frames):
     """`x is None` / `x is not None`: known at compile time, since a value is
     None only where it was compiled for None (Optional arguments)."""
@@ -649,6 +661,7 @@ _PRIM = {
     "aten::__isnot__": _aten_is,
     "prim::unchecked_cast": _unchecked_cast,
     "aten::_set_item": _set_item,
+    "aten::get": _dict_get,
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,
