@@ -232,3 +232,21 @@ def test_long_default_sort_of_distinct_values():
     x = torch.randperm(3 * 200).float().reshape(3, 200)
     check_against_eager(Sorts(1), [x])
     check_against_eager(Sorts(0), [x.t().contiguous()])
+
+
+class LongSelections(torch.nn.Module):
+    def forward(self, x):
+        return (torch.kthvalue(x, 17, 1), torch.median(x, 1), torch.nanmedian(x, -1, True),
+                torch.median(x), torch.kthvalue(x, 2, 0))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
+def test_long_dims_select_from_the_merge_sort(dtype):
+    x = torch.randperm(4 * 101).reshape(4, 101).to(dtype)
+    if dtype.is_floating_point:
+        x[1, 7] = x[1, 50] = x[2, 3] = NAN  # median: NaN at its first position
+        x[3, :60] = NAN  # nanmedian of the other 41; kthvalue 17 still a number
+    check_against_eager(LongSelections(), [x], equal_nan=True)
+    runs = [[x[:n].contiguous()] for n in (2, 3)]
+    check_against_eager(LongSelections(), [x], input_specs=[TensorSpec((-1, 101), dtype)],
+                        runs=runs, equal_nan=True)

@@ -292,29 +292,41 @@ def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
     return arith.index_cast(I64(64), half)
 
 
-def _nanmedian_ranks(x: ir.Value, d: int) -> ir.Value:
-    """Per slice, (m - 1) floordiv 2 for its m non-NaN elements: NaNs rank
-    last, so this is the lower median of the others (-1, no element: m = 0)."""
+def _per_slice(x: ir.Value, d: int, fn: Callable[[ir.Value], ir.Value]) -> ir.Value:
+    """fn(number of NaNs) for each slice along `d` (0 for integers), int64."""
     t = b.rtt(x)
     kept_sizes = [s for i, s in enumerate(_sizes(x)) if i != d]
     kept = _kept_map(t.rank, (d,))
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
 
-    def count(v, m):
-        number = arith.cmpf(arith.CmpFPredicate.ORD, v, v) if b.is_float(v.type) \
-            else b.constant(1, ir.IntegerType.get_signless(1))
-        return arith.addi(m, arith.extui(I64(64), number))
+    def count(v, c):
+        if not b.is_float(v.type):
+            return c
+        return arith.addi(c, arith.extui(I64(64), arith.cmpf(arith.CmpFPredicate.UNO, v, v)))
 
     counts = b.generic([x], b.filled(kept_sizes, I64(64), 0), [b.identity_map(t.rank), kept],
                        iterators, count)
-    one, two = b.constant(1, I64(64)), b.constant(2, I64(64))
     rank = len(kept_sizes)
     return b.generic([counts], b.empty(kept_sizes, I64(64)), [b.identity_map(rank)] * 2,
-                     ["parallel"] * rank, lambda m, _: arith.floordivsi(arith.subi(m, one), two))
+                     ["parallel"] * rank, lambda c, _: fn(c))
+
+
+def _take_sorted(wanted: Callable[..., ir.Value], d: int):
+    """Body picking the sorted element at position `wanted(*extra inputs)`."""
+    def body(key, position, *rest):
+        *extra, acc_k, acc_p = rest
+        here = arith.index_cast(I64(64), linalg.IndexOp(d).result)
+        hit = arith.cmpi(arith.CmpIPredicate.eq, here, wanted(*extra))
+        return [arith.select(hit, key, acc_k), arith.select(hit, position, acc_p)]
+    return body
 
 
 def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
-    """kthvalue / median / nanmedian: one element per slice, picked by rank."""
+    """kthvalue / median / nanmedian: one element per slice, picked by rank
+    (all pairs) or from the merge-sorted slice (long or dynamic dims).  With
+    NaNs last in the order, nanmedian wants the lower median of the m non-NaN
+    elements, (m - 1) floordiv 2 (-1 when m = 0: nothing, NaN at index 0);
+    from a sorted slice, median wants the first NaN if there is one."""
     x = op.operands[0]
     rank0 = b.rtt(x).rank
     if rank0 == 0:
@@ -324,24 +336,35 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     sizes = _sizes(x)
     kept_sizes = [s for i, s in enumerate(sizes) if i != d]
     kept = _kept_map(t.rank, (d,))
+    by_sorting = not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX
     if mode == "median":
         target = _median_rank(op, sizes[d])
     elif mode == "kth":
         _check_k(op, _attr(op, "k"), sizes[d])
         target = b.constant(_attr(op, "k") - 1, I64(64))
-    inputs, maps = [x, _ranks(x, d, descending=False)], [b.identity_map(t.rank)] * 2
-    if mode == "nanmedian":  # a per-slice target rank, read along the kept dims
-        inputs.append(_nanmedian_ranks(x, d))
-        maps.append(kept)
-        wanted = (lambda per_slice: per_slice)
+    n = arith.index_cast(I64(64), b.as_index(sizes[d]))
+    one, two = b.constant(1, I64(64)), b.constant(2, I64(64))
+    per_slice = None
+    if mode == "nanmedian":
+        per_slice = _per_slice(x, d, lambda nans: arith.floordivsi(
+            arith.subi(arith.subi(n, nans), one), two))
+    elif mode == "median" and by_sorting:
+        per_slice = _per_slice(x, d, lambda nans: arith.select(
+            arith.cmpi(arith.CmpIPredicate.sgt, nans, b.constant(0, I64(64))),
+            arith.subi(n, nans), target))
+    wanted = (lambda *extra: extra[0] if extra else target)
+    if by_sorting:
+        inputs, maps = _merge_sort(x, d, descending=False), [b.identity_map(t.rank)] * 2
+        body = _take_sorted(wanted, d)
     else:
-        wanted = (lambda: target)
-    # nanmedian of only NaNs selects nothing: NaN at index 0
+        inputs, maps = [x, _ranks(x, d, descending=False)], [b.identity_map(t.rank)] * 2
+        body = _pick(wanted, d, median=mode == "median")
+    if per_slice is not None:  # read along the kept dims
+        inputs, maps = [*inputs, per_slice], [*maps, kept]
     empty_value = float("nan") if mode == "nanmedian" and b.is_float(t.element_type) else 0
     inits = [b.filled(kept_sizes, t.element_type, empty_value), b.filled(kept_sizes, I64(64), 0)]
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
-    results = _generic(inputs, inits, maps + [kept] * 2, iterators,
-                       _pick(wanted, d, median=mode == "median"))
+    results = _generic(inputs, inits, maps + [kept] * 2, iterators, body)
     if _attr(op, "keepdim", False) and rank0:
         results = [_keepdim(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
     return results

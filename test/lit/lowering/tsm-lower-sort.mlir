@@ -88,16 +88,10 @@ func.func @kthvalue$keepdim(%x: tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1
 
 // -----
 
-// median of a dynamic dim: a non-empty check, the wanted rank (n - 1) / 2,
-// and a NaN of the slice wins over the element of that rank.
-// CHECK-LABEL: func.func @median$dynamic
-// CHECK-SAME: (%[[X:.*]]: tensor<?xf32>)
-// CHECK: %[[N:.*]] = tensor.dim %[[X]]
-// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ne, %[[N]], %{{.*}} : index
-// CHECK: cf.assert %[[NONEMPTY]], "{{.*}}tsm.median: expected a non-empty dim"
-// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
-// CHECK: %[[HALF:.*]] = arith.divui %[[LAST]], %{{.*}} : index
-// CHECK: %[[WANTED:.*]] = arith.index_cast %[[HALF]] : index to i64
+// median of a short static dim: the wanted rank (n - 1) / 2, and a NaN of the
+// slice wins over the element of that rank (an earlier NaN over a later one).
+// CHECK-LABEL: func.func @median$static
+// CHECK-DAG: %[[WANTED:.*]] = arith.constant 2 : i64
 // CHECK: linalg.generic
 // CHECK: linalg.generic
 // CHECK: ^bb0(%[[V:.*]]: f32, %[[RANK:.*]]: i64, %[[ACC:.*]]: f32, %{{.*}}: i64):
@@ -108,6 +102,39 @@ func.func @kthvalue$keepdim(%x: tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1
 // CHECK: %[[RANK_WINS:.*]] = arith.andi %[[HIT]], %[[ACC_NUM]] : i1
 // CHECK: %[[TAKE:.*]] = arith.ori %[[NAN_WINS]], %[[RANK_WINS]] : i1
 // CHECK: arith.select %[[TAKE]], %[[V]], %[[ACC]] : f32
+func.func @median$static(%x: tensor<5xf32>) -> (tensor<f32>, tensor<i64>) {
+  %v, %i = "tsm.median"(%x) {dim = 0 : i64} : (tensor<5xf32>) -> (tensor<f32>, tensor<i64>)
+  return %v, %i : tensor<f32>, tensor<i64>
+}
+
+// -----
+
+// median of a dynamic dim: a non-empty check; each slice wants sorted
+// position (n - 1) / 2, or n - (number of NaNs), the first NaN, when there is
+// one; the slice is merge sorted and the wanted position picked.
+// CHECK-LABEL: func.func @median$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ne, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[NONEMPTY]], "{{.*}}tsm.median: expected a non-empty dim"
+// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK: %[[HALF:.*]] = arith.divui %[[LAST]], %{{.*}} : index
+// CHECK: %[[MIDDLE:.*]] = arith.index_cast %[[HALF]] : index to i64
+// CHECK: %[[N64:.*]] = arith.index_cast %[[N]] : index to i64
+// CHECK: %[[NANS:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?xf32>) outs(%{{.*}} : tensor<i64>)
+// CHECK: arith.cmpf uno
+// CHECK: %[[WANTED:.*]] = linalg.generic {{.*}} ins(%[[NANS]] : tensor<i64>)
+// CHECK: ^bb0(%[[COUNT:.*]]: i64, %{{.*}}: i64):
+// CHECK: %[[ANY:.*]] = arith.cmpi sgt, %[[COUNT]], %{{.*}} : i64
+// CHECK: %[[FIRST_NAN:.*]] = arith.subi %[[N64]], %[[COUNT]] : i64
+// CHECK: arith.select %[[ANY]], %[[FIRST_NAN]], %[[MIDDLE]] : i64
+// CHECK: %[[SORTED:.*]]:3 = scf.while
+// CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#1, %[[SORTED]]#2, %[[WANTED]] : tensor<?xf32>, tensor<?xi64>, tensor<i64>)
+// CHECK: ^bb0(%[[KEY:.*]]: f32, %[[FROM:.*]]: i64, %[[TARGET:.*]]: i64, %[[ACC:.*]]: f32, %[[ACC_I:.*]]: i64):
+// CHECK: %[[HERE:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[HERE]], %[[TARGET]] : i64
+// CHECK: arith.select %[[HIT]], %[[KEY]], %[[ACC]] : f32
+// CHECK: arith.select %[[HIT]], %[[FROM]], %[[ACC_I]] : i64
 func.func @median$dynamic(%x: tensor<?xf32>) -> (tensor<f32>, tensor<i64>) {
   %v, %i = "tsm.median"(%x) {dim = 0 : i64} : (tensor<?xf32>) -> (tensor<f32>, tensor<i64>)
   return %v, %i : tensor<f32>, tensor<i64>
@@ -130,18 +157,22 @@ func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
 // -----
 
 // nanmedian: NaNs rank last, so the wanted rank of each slice is
-// (m - 1) floordiv 2 for its m non-NaN elements (a tensor read along the kept
-// dims); a slice of only NaN selects nothing and keeps the NaN fill.
+// (m - 1) floordiv 2 for its m = n - (number of NaNs) other elements (a
+// tensor read along the kept dims); a slice of only NaN selects nothing and
+// keeps the NaN fill.
 // CHECK-LABEL: func.func @nanmedian$rows
 // CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
-// CHECK: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
-// CHECK: %[[RANKS:.*]] = linalg.generic
-// CHECK: %[[COUNTS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<3xi64>)
-// CHECK: %[[NUMBER:.*]] = arith.cmpf ord, %{{.*}}, %{{.*}} : f32
-// CHECK: arith.extui %[[NUMBER]] : i1 to i64
-// CHECK: %[[WANTED:.*]] = linalg.generic {{.*}} ins(%[[COUNTS]] : tensor<3xi64>)
-// CHECK: %[[LAST:.*]] = arith.subi
+// CHECK-DAG: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
+// CHECK-DAG: %[[N:.*]] = arith.constant 4 : i64
+// CHECK: %[[NANS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<3xi64>)
+// CHECK: %[[IS_NAN:.*]] = arith.cmpf uno, %{{.*}}, %{{.*}} : f32
+// CHECK: arith.extui %[[IS_NAN]] : i1 to i64
+// CHECK: %[[WANTED:.*]] = linalg.generic {{.*}} ins(%[[NANS]] : tensor<3xi64>)
+// CHECK: ^bb0(%[[COUNT:.*]]: i64, %{{.*}}: i64):
+// CHECK: %[[M:.*]] = arith.subi %[[N]], %[[COUNT]] : i64
+// CHECK: %[[LAST:.*]] = arith.subi %[[M]], %{{.*}} : i64
 // CHECK: arith.floordivsi %[[LAST]], %{{.*}} : i64
+// CHECK: %[[RANKS:.*]] = linalg.generic
 // CHECK: %[[FILL:.*]] = linalg.fill ins(%[[NAN]] : f32) outs(%{{.*}} : tensor<3xf32>)
 // CHECK: linalg.generic {{.*}} ins(%[[X]], %[[RANKS]], %[[WANTED]] : tensor<3x4xf32>, tensor<3x4xi64>, tensor<3xi64>) outs(%[[FILL]], %{{.*}} : tensor<3xf32>, tensor<3xi64>)
 // CHECK: ^bb0(%{{.*}}: f32, %[[RANK:.*]]: i64, %[[TARGET:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
