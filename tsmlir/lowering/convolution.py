@@ -13,7 +13,9 @@ is the accumulator's initial value (zeros without bias).
 - conv3d: the same im2col + matmul (batch 1, float, groups 1), or
   `linalg.conv_3d_ncdhw_fcdhw` (groups 1), or a grouped `linalg.generic` over
   (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
-- conv_transpose2d: the equivalent stride-1 conv2d (same lowering as above)
+- conv_transpose2d: batch 1 (float, groups 1): one `linalg.matmul` of the
+  transposed filters by the input, then a col2im of strided-slice adds;
+  otherwise the equivalent stride-1 conv2d (same lowering as above)
   of the input spread `stride` apart and padded by dilation * (k - 1) - padding
   (a `tensor.insert_slice` into zeros, cropping where that is negative) with
   the filters flipped and in/out channels swapped per group (a `linalg.generic`).
@@ -140,18 +142,57 @@ def lower_conv_transpose2d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
     groups = a["groups"]
-    xs = _spread(x, b.rtt(w).shape[2:], a)
+    sizes = out_sizes(op)
+    if groups == 1 and sizes[0] == 1 and b.is_float(b.rtt(x).element_type):
+        return _conv_transpose_as_matmul(x, w, bias, sizes, a)
+    xs = _spread(x, sizes[0], b.rtt(w).shape[2:], a)
     wt = _flipped_filters(w, groups)
-    return conv2d_padded(xs, wt, bias, out_sizes(op), [1, 1], a["dilation"], groups)
+    return conv2d_padded(xs, wt, bias, sizes, [1, 1], a["dilation"], groups)
 
 
-def _spread(x: ir.Value, kernel: list[int], a: dict) -> ir.Value:
+def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
+                              sizes: list[int], a: dict) -> ir.Value:
+    """Batch-1 transposed convolution as one matmul and a col2im: cols[f, i, j,
+    h, w] = sum_c w[c, f, i, j] * x[0, c, h, w] (the (F*KH*KW, C) filter view
+    times the (C, H*W) input, on the matmul kernel: no multiplications by
+    inserted zeros), then each kernel position (i, j) adds its (F, H, W) slab
+    into the full output at rows i*d + h*s, columns j*d + w*s (strided
+    slices); the result is the full output less `padding` on each side."""
+    c, f, kh, kw = b.rtt(w).shape
+    _, _, h, wd = b.rtt(x).shape
+    elem = b.rtt(x).element_type
+    (sh, sw), (dh, dw), (ph, pw) = a["stride"], a["dilation"], a["padding"]
+    wt = b.generic([w], b.empty([f, kh, kw, c], elem), [affine(4, 3, 0, 1, 2), b.identity_map(4)],
+                   ["parallel"] * 4, lambda v, _out: v)
+    cols = linalg.matmul(collapse(wt, [[0, 1, 2], [3]]), collapse(x, [[0, 1], [2, 3]]),
+                         outs=[b.filled([f * kh * kw, h * wd], elem, 0)])
+    cols = expand(cols, [[0, 1, 2], [3, 4]], [f, kh, kw, h, wd])
+    full_size = [(n - 1) * s + d * (k - 1) + 1 + extra for n, s, d, k, extra in
+                 zip((h, wd), (sh, sw), (dh, dw), (kh, kw), a["output_padding"])]
+    full = accumulator(bias, [f, *full_size], elem, affine(3, 0))
+    slab_t = ir.RankedTensorType.get([f, h, wd], elem)
+    for i in range(kh):
+        for j in range(kw):
+            slab = tensor.extract_slice(slab_t, cols, [], [], [], [0, i, j, 0, 0],
+                                        [f, 1, 1, h, wd], [1] * 5)
+            region = tensor.extract_slice(slab_t, full, [], [], [], [0, i * dh, j * dw],
+                                          [f, h, wd], [1, sh, sw])
+            # The region is the output operand: bufferizes in place, no copy.
+            summed = b.generic([slab], region, [b.identity_map(3)] * 2, ["parallel"] * 3,
+                               lambda v, r: arith.addf(r, v))
+            full = tensor.insert_slice(summed, full, [], [], [], [0, i * dh, j * dw],
+                                       [f, h, wd], [1, sh, sw])
+    out = tensor.extract_slice(ir.RankedTensorType.get(sizes[1:], elem), full, [], [], [],
+                               [0, ph, pw], sizes[1:], [1, 1, 1])
+    return expand(out, [[0, 1], [2], [3]], sizes)
+
+
+def _spread(x: ir.Value, n_dim: b.IntOrValue, kernel: list[int], a: dict) -> ir.Value:
     """The input of the equivalent direct convolution: x[i] lands at
     lo + i * stride in zeros of length (n - 1) * stride + 1 + lo + hi, with
     lo = dilation * (k - 1) - padding and hi = lo + output_padding; where lo
     or hi is negative the inputs that would land outside are dropped."""
     t = b.rtt(x)
-    n_dim = b.dim(x, 0)
     starts, counts, offsets, lengths = [], [], [], []
     for n, k, s, p, extra, d in zip(t.shape[2:], kernel, a["stride"], a["padding"],
                                     a["output_padding"], a["dilation"]):
