@@ -21,7 +21,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, cf, func, llvm, ub
 
-from ..errors import SourceLoc, user_frame
+from ..diagnostics import source_loc
 from .passes import register
 
 CALLBACK = "tsmlir_runtime_error"
@@ -59,28 +59,18 @@ def asserts_to_errors(module_op: ir.Operation) -> None:
             func.FuncOp(CALLBACK, ir.FunctionType.get([ir.IntegerType.get_signless(64)], []),
                         visibility="private")
     for op in asserts:
-        messages.append(ir.StringAttr(op.attributes["msg"]).value)
-        loc = user_frame(_frames(op.location))
-        locations.append(str(loc) if loc else "")
+        message = ir.StringAttr(op.attributes["msg"]).value
+        loc = str(source_loc(op.location) or "")
+        if loc and message.startswith(loc + ": "):  # builders.assert_true's prefix: once is enough
+            message = message[len(loc) + 2:]
+        messages.append(message)
+        locations.append(loc)
         classes.append(ir.StringAttr(op.attributes[RAISE_ATTR]).value
                        if RAISE_ATTR in op.attributes else "")
         _split_at(op, len(messages) - 1)
     for name, values in ((MESSAGES_ATTR, messages), (LOCATIONS_ATTR, locations),
                          (CLASSES_ATTR, classes)):
         attrs[name] = ir.ArrayAttr.get([ir.StringAttr.get(v) for v in values])
-
-
-def _frames(loc: ir.Location) -> list[SourceLoc]:
-    """The file positions of a location, innermost first (call sites after)."""
-    if loc.is_a_file():
-        return [SourceLoc(loc.filename, loc.start_line, loc.start_col)]
-    if loc.is_a_name():
-        return _frames(loc.child_loc)
-    if loc.is_a_callsite():
-        return _frames(loc.callee) + _frames(loc.caller)
-    if loc.is_a_fused():
-        return [f for inner in loc.locations for f in _frames(inner)]
-    return []
 
 
 def _enclosing_func(op: ir.Operation) -> ir.Operation:
