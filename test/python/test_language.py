@@ -472,3 +472,24 @@ def test_returning_an_object_is_reported_at_the_return():
                                                             "class .*Affine") as info:
         tsmlir.compile_module(ReturnsObject(), [torch.zeros(2)])
     assert info.value.loc.file == __file__ and "cannot be returned" in str(info.value)
+
+
+class ListMethods(torch.nn.Module):
+    def forward(self, x, y: Optional[torch.Tensor], n: int):
+        if isinstance(y, torch.Tensor):  # left to run time by TorchScript: folds here
+            x = x + y
+        xs = [x, x * 2]
+        xs.insert(0, x * 3)
+        xs.reverse()
+        last = xs.pop()
+        first = xs.pop(0)
+        counts = [1, n, 3]
+        total = sum(counts)
+        counts.clear()
+        return last + first + xs[0], total, len(counts), sum([0.5, 1.5])
+
+
+def test_list_methods_and_isinstance():
+    x = torch.randn(3)
+    check(ListMethods(), [x, None, 2], runs=[(x * 2, None, -4)])
+    check(ListMethods(), [x, x, 2])

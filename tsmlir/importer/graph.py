@@ -252,6 +252,8 @@ class Importer:
             return [None] * n
         cx = NodeContext(self, node, frames)
         schema = _schema_name(node)
+        if schema in _BY_SCHEMA:  # overloads on compile-time containers
+            return _as_outputs(_BY_SCHEMA[schema](self, node, args, env, frames), n)
         fn = ATEN.get(schema)
         if fn is not None:
             return _as_outputs(fn(cx, *args), n)
@@ -343,7 +345,7 @@ def _as_outputs(value, n: int) -> list:
 def _is_supported(node: torch._C.Node) -> bool:
     kind, schema = node.kind(), _schema_name(node)
     if kind in _PRIM or kind in _IGNORED or kind in _FOLDABLE or schema in ATEN \
-            or kind in scalars.SCALAR_OPS:
+            or kind in scalars.SCALAR_OPS or schema in _BY_SCHEMA:
         return True
     base, _, overload = schema.partition(".")
     return base.endswith("_") and (base[:-1] + ("." + overload if overload else "")) in ATEN
@@ -574,6 +576,76 @@ def _dict_get(imp, node, args, env, frames):
     return d.get(key, default[0] if default else None)
 
 
+def _isinstance(imp, node, args, env, frames):
+    """`isinstance(v, T)` where TorchScript left it to run time (Optional,
+    Union): every value's type is known at import."""
+    (v,) = args
+    return any(_has_type(v, t) for t in node.tys("types"))
+
+
+def _has_type(v, t) -> bool:
+    kind = t.kind()
+    if kind == "TensorType":
+        return is_tensor(v)
+    if kind == "NoneType":
+        return v is None
+    if kind in ("IntType", "FloatType", "BoolType"):
+        return scalars.kind_of(v) == {"IntType": scalars.INT, "FloatType": scalars.FLOAT,
+                                      "BoolType": scalars.BOOL}[kind]
+    if kind == "ListType":
+        return isinstance(v, (list, RowBuffer))
+    if kind == "TupleType":
+        return isinstance(v, tuple)
+    if kind == "StringType":
+        return isinstance(v, str)
+    if kind == "DictType":
+        return isinstance(v, dict)
+    return False
+
+
+def _compile_time_list(imp, frames, lst, what: str):
+    if not isinstance(lst, list):
+        raise TorchScriptImportError(f"{what} on {_describe(lst)}: only lists known at compile "
+                                     "time can be changed this way", user_frame(frames))
+    return lst
+
+
+def _list_insert(imp, node, args, env, frames):
+    lst, i, v = args
+    _compile_time_list(imp, frames, lst, "list.insert").insert(i, v)
+    return None
+
+
+def _list_pop(imp, node, args, env, frames):
+    lst, *i = args
+    lst = _compile_time_list(imp, frames, lst, "list.pop")
+    try:
+        return lst.pop(*i)
+    except IndexError:
+        raise TorchScriptImportError("pop from an empty list or out of range",
+                                     user_frame(frames)) from None
+
+
+def _list_reverse(imp, node, args, env, frames):
+    _compile_time_list(imp, frames, args[0], "list.reverse").reverse()
+    return None
+
+
+def _list_clear(imp, node, args, env, frames):
+    _compile_time_list(imp, frames, args[0], "list.clear").clear()
+    return None
+
+
+def _sum_list(imp, node, args, env, frames):
+    """`sum(xs)` of a list of numbers (some may be known only at run time)."""
+    (lst,) = args
+    total = 0
+    for v in lst:
+        total = total + v if not (is_runtime_scalar(v) or is_runtime_scalar(total)) else \
+            scalars.build("aten::add", [total, v])
+    return total
+
+
 def _aten_is(imp, node, args, env, frames):
     """`x is None` / `x is not None`: known at compile time, since a value is
     None only where it was compiled for None (Optional arguments)."""
@@ -662,6 +734,11 @@ _PRIM = {
     "prim::unchecked_cast": _unchecked_cast,
     "aten::_set_item": _set_item,
     "aten::get": _dict_get,
+    "prim::isinstance": _isinstance,
+    "aten::insert": _list_insert,
+    "aten::pop": _list_pop,
+    "aten::reverse": _list_reverse,
+    "aten::clear": _list_clear,
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,
@@ -673,6 +750,13 @@ _PRIM = {
     "aten::Int": _aten_int,
 }
 _PRIM.update(side_effects.PRIM)  # print, format/str, raise
+
+
+# Overloads of aten ops whose other overloads take tensors.
+_BY_SCHEMA = {
+    "aten::sum.int": _sum_list,
+    "aten::sum.float": _sum_list,
+}
 
 
 def import_module(module: torch.jit.ScriptModule, specs: list, method: str = "forward",
