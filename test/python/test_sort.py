@@ -250,3 +250,16 @@ def test_long_dims_select_from_the_merge_sort(dtype):
     runs = [[x[:n].contiguous()] for n in (2, 3)]
     check_against_eager(LongSelections(), [x], input_specs=[TensorSpec((-1, 101), dtype)],
                         runs=runs, equal_nan=True)
+
+
+class LargeK(torch.nn.Module):
+    def forward(self, x):
+        return torch.topk(x, 40, 1), torch.topk(x, 17, 0, largest=False)
+
+
+def test_topk_with_a_large_k_takes_the_first_k_of_the_merge_sort():
+    x = torch.randperm(30 * 50).float().reshape(30, 50)
+    x[2, 5] = NAN
+    check_against_eager(LargeK(), [x], equal_nan=True)
+    check_against_eager(LargeK(), [x], input_specs=[TensorSpec((-1, -1))],
+                        runs=[[x[:17, :40].contiguous()]], equal_nan=True)

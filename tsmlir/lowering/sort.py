@@ -17,7 +17,8 @@ Out: the order everywhere is the stable one: NaN greatest, ties by position.
   and original positions, scf.while passes of doubling width into a fresh
   tensor, tensor.extract/insert in scalar loops; O(n log n) per slice.
 - topk: k selection passes in an scf.for, each reducing every slice to the
-  first element after the previous pass's pick; O(k n) per slice.
+  first element after the previous pass's pick, O(k n) per slice; for k
+  above TOPK_PASSES_MAX, the first k of the merge sort.
 A 0-d input is expanded to one element along dim 0.  Run-time guards:
 topk/kthvalue's k against a dynamic dim, median's non-empty dim.
 """
@@ -254,9 +255,24 @@ def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) 
     return _generic([x, *prev], inits, [b.identity_map(t.rank)] + [kept] * 4, iterators, body)
 
 
+# Up to this k, topk is k selection passes; above, the first k of a merge sort.
+TOPK_PASSES_MAX = 16
+
+
+def _first_k(v: ir.Value, d: int, k: int) -> ir.Value:
+    t = b.rtt(v)
+    sizes = _sizes(v)
+    dyn = ir.ShapedType.get_dynamic_size()
+    shape = [k if i == d else (s if isinstance(s, int) else dyn) for i, s in enumerate(sizes)]
+    return tensor.extract_slice(ir.RankedTensorType.get(shape, t.element_type), v, [],
+                                [s for i, s in enumerate(sizes) if i != d and not isinstance(s, int)],
+                                [], [0] * t.rank, shape, [1] * t.rank)
+
+
 def lower_topk(op: ir.Operation) -> list[ir.Value]:
     """k selection passes (O(k n) per slice): pass r finds the element that
-    follows pass r - 1's pick in the stable order and inserts it at r."""
+    follows pass r - 1's pick in the stable order and inserts it at r; a
+    larger k takes the first k of the merge sort (the same order)."""
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
     if zero_d:
@@ -267,6 +283,9 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     descending = bool(_attr(op, "largest", True))
     sizes = _sizes(x)
     _check_k(op, k, sizes[d])
+    if k > TOPK_PASSES_MAX:
+        results = [_first_k(v, d, k) for v in _merge_sort(x, d, descending)]
+        return [as_0d(r) for r in results] if zero_d else results
     out_sizes = [k if i == d else s for i, s in enumerate(sizes)]
     kept_sizes = [s for i, s in enumerate(sizes) if i != d]
     loop = scf.ForOp(b.index(0), b.index(k), b.index(1), [

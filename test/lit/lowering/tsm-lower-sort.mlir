@@ -217,3 +217,15 @@ func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
   %v, %i = "tsm.sort"(%x) {dim = 1 : i64, descending = true} : (tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
   return %v, %i : tensor<2x?xf32>, tensor<2x?xi64>
 }
+
+// -----
+
+// topk with k above 16 keeps the first k of the merge sort (same order).
+// CHECK-LABEL: func.func @topk$large_k
+// CHECK: %[[SORTED:.*]]:3 = scf.while
+// CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 20] [1, 1] : tensor<4x64xf32> to tensor<4x20xf32>
+// CHECK: tensor.extract_slice %[[SORTED]]#2[0, 0] [4, 20] [1, 1] : tensor<4x64xi64> to tensor<4x20xi64>
+func.func @topk$large_k(%x: tensor<4x64xf32>) -> (tensor<4x20xf32>, tensor<4x20xi64>) {
+  %v, %i = "tsm.topk"(%x) {k = 20 : i64, dim = 1 : i64} : (tensor<4x64xf32>) -> (tensor<4x20xf32>, tensor<4x20xi64>)
+  return %v, %i : tensor<4x20xf32>, tensor<4x20xi64>
+}
