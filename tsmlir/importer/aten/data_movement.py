@@ -542,31 +542,32 @@ def _broadcast_sizes(cx: NodeContext, v: ir.Value, shape, tensors) -> list:
     return sizes
 
 
-def _advanced(cx: NodeContext, x, indices) -> tuple[int, ir.Value]:
-    """(first indexed dim, stacked coordinates) of `x[indices]`."""
+def _advanced(cx: NodeContext, x, indices) -> tuple[ir.Value, int, ir.Value, list[int] | None]:
+    """(x, first indexed dim, stacked coordinates, perm) of `x[indices]`.
+    Index tensors separated by a slice (`x[i, :, j]`) index x permuted so
+    that their dims come first (perm), which is where PyTorch puts their
+    broadcast dims in the result."""
     t = cx.type(x)
     if not isinstance(indices, (list, tuple)):
         cx.fail(f"indices must be a list, got {_show(indices)}")
     indices = list(indices)
     while indices and indices[-1] is None:
         indices.pop()
-    dim = 0
-    while dim < len(indices) and indices[dim] is None:
-        dim += 1
-    tensors = indices[dim:]
-    if not tensors:
-        cx.fail("indexing with no index tensor")
-    if any(v is None for v in tensors):
-        cx.fail("index tensors separated by a slice (x[i, :, j]) are not supported; "
-                "index adjacent dims or permute first")
-    if dim + len(tensors) > t.rank:
+    if len(indices) > t.rank:
         cx.fail(f"too many indices for tensor of dimension {t.rank}")
-    tensors = [_index_tensor(cx, v, f"index {dim + i}") for i, v in enumerate(tensors)]
-    return dim, _coordinates(cx, tensors)
+    at = [d for d, v in enumerate(indices) if v is not None]
+    if not at:
+        cx.fail("indexing with no index tensor")
+    perm = None
+    if at != list(range(at[0], at[-1] + 1)):
+        perm = at + [d for d in range(t.rank) if d not in at]
+        x = _permute(cx, x, perm)
+    tensors = [_index_tensor(cx, indices[d], f"index {d}") for d in at]
+    return x, (0 if perm else at[0]), _coordinates(cx, tensors), perm
 
 
 def _index(cx: NodeContext, x, indices):
-    dim, coords = _advanced(cx, x, indices)
+    x, dim, coords, _ = _advanced(cx, x, indices)
     return cx.build("index", x, coords, dim=dim)
 
 
@@ -650,12 +651,13 @@ def _index_put(cx: NodeContext, x, indices, values, accumulate=False):
     masked = _masked_put(cx, x, indices, values, accumulate)
     if masked is not None:
         return masked
-    dim, coords = _advanced(cx, x, indices)
+    x, dim, coords, perm = _advanced(cx, x, indices)
     t, ct = cx.type(x), cx.type(coords)
     k = ct.shape[-1]
     read = TensorT(t.shape[:dim] + ct.shape[:-1] + t.shape[dim + k:], t.dtype)
     values = _values_for(cx, x, values, read)
-    return cx.build("index_put", x, coords, values, dim=dim, accumulate=bool(accumulate))
+    out = cx.build("index_put", x, coords, values, dim=dim, accumulate=bool(accumulate))
+    return out if perm is None else _permute(cx, out, [perm.index(i) for i in range(len(perm))])
 
 
 def _gather(cx: NodeContext, x, dim, index, sparse_grad=False):
