@@ -111,6 +111,22 @@ def test_conv3d(name, batch):
     check_against_eager(torch.jit.script(conv), [torch.randn(batch, conv.in_channels, 5, 6, 7)])
 
 
+class Unbatched(torch.nn.Module):
+    """PyTorch's conv/pool ops also take (C, H, W) inputs."""
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return (F.max_pool2d(y, 2), F.avg_pool2d(y, 3, 1, 1), F.adaptive_avg_pool2d(y, [2, 3]),
+                F.adaptive_max_pool2d(y, 3)[0], F.conv_transpose2d(y, torch.ones(4, 2, 2, 2)))
+
+
+def test_unbatched_conv_and_pools():
+    check_against_eager(torch.jit.script(Unbatched()), [torch.randn(3, 7, 6)])
+
+
 def test_conv3d_traced_dynamic_batch():
     conv = torch.nn.Conv3d(2, 3, 3, padding=1).eval()
     x = torch.randn(1, 2, 4, 5, 3)

@@ -47,10 +47,13 @@ def _drop_unit(cx: NodeContext, x, at: int):
     return cx.build("reshape", x, shape=shape, from_dims=from_dims)
 
 
-def _batched(cx: NodeContext, x, nd: int, nd_op: int, what: str):
-    """(N, C, *spatial) or unbatched (C, *spatial) with `nd` spatial dims ->
-    (N, C, 1, ..., *spatial) with `nd_op`; returns it and the dims inserted."""
+def _batched(cx: NodeContext, x, nd: int, nd_op: int, what: str, unbatched: bool = True):
+    """(N, C, *spatial) or (if `unbatched`) (C, *spatial) with `nd` spatial
+    dims -> (N, C, 1, ..., *spatial) with `nd_op`; returns it and the dims
+    inserted."""
     t = cx.type(x)
+    if not unbatched and t.rank != nd + 2:
+        cx.fail(f"expected a {nd + 2}-D (N, C, ...) input to {what}, got {t}")
     if t.rank not in (nd + 1, nd + 2):
         cx.fail(f"expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input to {what}, "
                 f"got {t}")
@@ -291,7 +294,7 @@ def _upsample(mode: str, nd: int, vec: bool):
             scales += [None] * (nd - len(scales))
         if align_corners is None:
             align_corners = False
-        xb, inserted = _batched(cx, x, nd, 2, f"upsample_{mode}{nd}d")
+        xb, inserted = _batched(cx, x, nd, 2, f"upsample_{mode}{nd}d", unbatched=False)
         scales = [None] * (2 - nd) + scales
         y = cx.build("upsample2d", xb, size=_lift(size, 1, nd, 2), mode=mode,
                      align_corners=align_corners, scale_h=scales[0], scale_w=scales[1])
