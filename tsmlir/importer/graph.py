@@ -19,7 +19,6 @@ unsupported op of a program is collected and reported together.
 from __future__ import annotations
 
 import operator
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,7 @@ from ..dialects.types import DYN, TensorT, element_type, to_mlir
 from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
 from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static,
                      TensorSpec, runtime_leaves)
-from . import control_flow, scalars, side_effects, signature
+from . import containers, control_flow, scalars, side_effects, signature
 from .aten import ATEN
 from .aten.data_movement import write_back
 from .context import NodeContext
@@ -57,9 +56,6 @@ _FOLDABLE = {
     "aten::__getitem__": operator.getitem, "aten::len": len,
     "aten::Float": float, "aten::Bool": bool,
     "aten::list": list, "prim::unchecked_cast": lambda x: x, "prim::min": min, "prim::max": max,
-    # dicts with str keys (compile-time containers)
-    "aten::keys": lambda d: list(d.keys()), "aten::values": lambda d: list(d.values()),
-    "aten::items": lambda d: list(d.items()),
     # compile-time size lists: sliced and looped over by torch.nn.functional's
     # checks (group_norm, instance_norm)
     "aten::slice": lambda seq, start=None, end=None, step=1: seq[start:end:step],
@@ -175,7 +171,7 @@ class Importer:
         if is_tensor(value):
             flat.append(value)
             return len(flat) - 1
-        if _is_namedtuple(value):
+        if containers.is_namedtuple(value):
             return NamedTupleResult(type(value), tuple(self._flatten(v, flat) for v in value))
         if isinstance(value, (tuple, list)):
             return type(value)(self._flatten(v, flat) for v in value)
@@ -194,7 +190,7 @@ class Importer:
             return self._flatten(rows, flat)
         raise TorchScriptImportError(
             "only tensors, numbers, strings, None and tuples/lists/NamedTuples/dicts of them "
-            f"can be returned, got {_describe(value)}", self._return_loc)
+            f"can be returned, got {containers.describe(value)}", self._return_loc)
 
     # -- graphs ----------------------------------------------------------------
     def run_graph(self, graph: torch._C.Graph, args: list, frames: list[SourceLoc],
@@ -234,7 +230,7 @@ class Importer:
             if not _is_supported(node):
                 self.unsupported.append((_schema_name(node), user_frame(here)))
             results = [UNKNOWN] * len(outputs)
-            _keep_shape(kind, args)
+            containers.keep_shape(kind, args)
         else:
             with mlir_location(kind, here):
                 results = self.dispatch(node, kind, args, env, here)
@@ -252,8 +248,8 @@ class Importer:
             return [None] * n
         cx = NodeContext(self, node, frames)
         schema = _schema_name(node)
-        if schema in _BY_SCHEMA:  # overloads on compile-time containers
-            return _as_outputs(_BY_SCHEMA[schema](self, node, args, env, frames), n)
+        if schema in containers.BY_SCHEMA:  # overloads on compile-time containers
+            return _as_outputs(containers.BY_SCHEMA[schema](self, node, args, env, frames), n)
         fn = ATEN.get(schema)
         if fn is not None:
             return _as_outputs(fn(cx, *args), n)
@@ -345,7 +341,7 @@ def _as_outputs(value, n: int) -> list:
 def _is_supported(node: torch._C.Node) -> bool:
     kind, schema = node.kind(), _schema_name(node)
     if kind in _PRIM or kind in _IGNORED or kind in _FOLDABLE or schema in ATEN \
-            or kind in scalars.SCALAR_OPS or schema in _BY_SCHEMA:
+            or kind in scalars.SCALAR_OPS or schema in containers.BY_SCHEMA:
         return True
     base, _, overload = schema.partition(".")
     return base.endswith("_") and (base[:-1] + ("." + overload if overload else "")) in ATEN
@@ -357,18 +353,6 @@ def _schema_name(node: torch._C.Node) -> str:
     except RuntimeError:  # prim:: nodes have no schema
         return node.kind()
     return name or node.kind()  # "(no schema)"
-
-
-def _keep_shape(kind: str, args: list) -> None:
-    """A compile-time container still grows by an unknown item, so that the
-    rest of the program imports on and reports its own unsupported ops."""
-    if kind == "aten::append" and isinstance(args[0], list):
-        args[0].append(UNKNOWN)
-    elif kind == "aten::_set_item" and isinstance(args[0], (list, dict)) and args[1] is not UNKNOWN:
-        try:
-            args[0][args[1]] = UNKNOWN
-        except (IndexError, TypeError):
-            pass
 
 
 def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
@@ -385,35 +369,6 @@ def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
             return type(s)(bind(x) for x in s)
         return s.value if isinstance(s, Static) else None
     return [bind(s) for s in specs]
-
-
-def _is_namedtuple(value) -> bool:
-    return isinstance(value, tuple) and hasattr(type(value), "_fields")
-
-
-def _describe(value) -> str:
-    if isinstance(value, RowBuffer):
-        return "a list built in a loop with a run-time trip count"
-    if isinstance(value, ObjectValue):
-        return f"an object of class {value.qualified_name}"
-    return repr(value)
-
-
-def namedtuple_class(t) -> type | None:
-    """The Python class of a TorchScript NamedTuple type (None for a plain tuple
-    or a class Python cannot reach, e.g. from a loaded archive)."""
-    name = getattr(t, "annotation_str", "")
-    if t.kind() != "TupleType" or not name.startswith("__torch__."):
-        return None
-    parts = name[len("__torch__."):].split(".")
-    candidates = [(".".join(parts[:i]), parts[i:]) for i in range(len(parts) - 1, -1, -1)]
-    for mod_name, attrs in candidates:
-        obj = sys.modules.get(mod_name or "__main__")
-        for a in attrs:
-            obj = getattr(obj, a, None)
-        if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
-            return obj
-    return None
 
 
 # -- prim:: handlers -----------------------------------------------------------
@@ -521,131 +476,6 @@ def _prim_list(imp, node, args, env, frames):
     return list(args)
 
 
-def _prim_tuple(imp, node, args, env, frames):
-    cls = namedtuple_class(node.output().type())
-    return cls(*args) if cls is not None else tuple(args)
-
-
-def _prim_tuple_index(imp, node, args, env, frames):
-    tup, i = args
-    if not isinstance(i, int):
-        raise TorchScriptImportError("a tuple indexed at run time is not supported",
-                                     user_frame(frames))
-    return tup[i]
-
-
-def _prim_dict(imp, node, args, env, frames):
-    """A dict with string keys known at compile time (reads fold); other keys
-    are reported as unsupported."""
-    keys, values = args[0::2], args[1::2]
-    if not all(isinstance(k, str) for k in keys):
-        key_type = node.output().type().getKeyType().annotation_str
-        # TorchScript gives DictConstruct no position: its keys' constants have it.
-        own = next((f for f in map(node_frame, (v.node() for v in node.inputs())) if f), None)
-        imp.unsupported.append((f"prim::DictConstruct (Dict[{key_type}, ...]: only str keys "
-                                "known at compile time are supported)",
-                                user_frame([own, *frames] if own else frames)))
-        return UNKNOWN
-    return dict(zip(keys, values))
-
-
-def _set_item(imp, node, args, env, frames):
-    """`d[k] = v` / `xs[i] = v` on a compile-time dict or list (in place)."""
-    container, key, value = args
-    if isinstance(container, list) and not isinstance(key, int):
-        imp.unsupported.append(("aten::_set_item.t (a list indexed at run time)",
-                                user_frame(frames)))
-        return UNKNOWN
-    if not isinstance(container, (list, dict)):
-        raise TorchScriptImportError(f"item assignment on {_describe(container)} is not supported",
-                                     user_frame(frames))
-    try:
-        container[key] = value
-    except IndexError:
-        raise TorchScriptImportError(f"list assignment index {key} out of range",
-                                     user_frame(frames)) from None
-    return container
-
-
-def _dict_get(imp, node, args, env, frames):
-    """`d.get(key[, default])` on a compile-time dict (the default may be a tensor)."""
-    d, key, *default = args
-    if not isinstance(d, dict) or not isinstance(key, str):
-        raise TorchScriptImportError("dict.get needs a dict with str keys and a str key known at "
-                                     "compile time", user_frame(frames))
-    return d.get(key, default[0] if default else None)
-
-
-def _isinstance(imp, node, args, env, frames):
-    """`isinstance(v, T)` where TorchScript left it to run time (Optional,
-    Union): every value's type is known at import."""
-    (v,) = args
-    return any(_has_type(v, t) for t in node.tys("types"))
-
-
-def _has_type(v, t) -> bool:
-    kind = t.kind()
-    if kind == "TensorType":
-        return is_tensor(v)
-    if kind == "NoneType":
-        return v is None
-    if kind in ("IntType", "FloatType", "BoolType"):
-        return scalars.kind_of(v) == {"IntType": scalars.INT, "FloatType": scalars.FLOAT,
-                                      "BoolType": scalars.BOOL}[kind]
-    if kind == "ListType":
-        return isinstance(v, (list, RowBuffer))
-    if kind == "TupleType":
-        return isinstance(v, tuple)
-    if kind == "StringType":
-        return isinstance(v, str)
-    if kind == "DictType":
-        return isinstance(v, dict)
-    return False
-
-
-def _compile_time_list(imp, frames, lst, what: str):
-    if not isinstance(lst, list):
-        raise TorchScriptImportError(f"{what} on {_describe(lst)}: only lists known at compile "
-                                     "time can be changed this way", user_frame(frames))
-    return lst
-
-
-def _list_insert(imp, node, args, env, frames):
-    lst, i, v = args
-    _compile_time_list(imp, frames, lst, "list.insert").insert(i, v)
-    return None
-
-
-def _list_pop(imp, node, args, env, frames):
-    lst, *i = args
-    lst = _compile_time_list(imp, frames, lst, "list.pop")
-    try:
-        return lst.pop(*i)
-    except IndexError:
-        raise TorchScriptImportError("pop from an empty list or out of range",
-                                     user_frame(frames)) from None
-
-
-def _list_reverse(imp, node, args, env, frames):
-    _compile_time_list(imp, frames, args[0], "list.reverse").reverse()
-    return None
-
-
-def _list_clear(imp, node, args, env, frames):
-    _compile_time_list(imp, frames, args[0], "list.clear").clear()
-    return None
-
-
-def _sum_list(imp, node, args, env, frames):
-    """`sum(xs)` of a list of numbers (some may be known only at run time)."""
-    (lst,) = args
-    total = 0
-    for v in lst:
-        total = total + v if not (is_runtime_scalar(v) or is_runtime_scalar(total)) else \
-            scalars.build("aten::add", [total, v])
-    return total
-
-
 def _aten_is(imp, node, args, env, frames):
     """`x is None` / `x is not None`: known at compile time, since a value is
     None only where it was compiled for None (Optional arguments)."""
@@ -724,21 +554,11 @@ _PRIM = {
     "prim::CallMethod": _prim_callmethod,
     "prim::CallFunction": _prim_callfunction,
     "prim::ListConstruct": _prim_list,
-    "prim::TupleConstruct": _prim_tuple,
-    "prim::TupleIndex": _prim_tuple_index,
-    "prim::DictConstruct": _prim_dict,
     "prim::CreateObject": _prim_createobject,
     "prim::SetAttr": _prim_setattr,
     "aten::__is__": _aten_is,
     "aten::__isnot__": _aten_is,
     "prim::unchecked_cast": _unchecked_cast,
-    "aten::_set_item": _set_item,
-    "aten::get": _dict_get,
-    "prim::isinstance": _isinstance,
-    "aten::insert": _list_insert,
-    "aten::pop": _list_pop,
-    "aten::reverse": _list_reverse,
-    "aten::clear": _list_clear,
     "prim::ListUnpack": _prim_unpack,
     "prim::TupleUnpack": _prim_unpack,
     "prim::If": _prim_if,
@@ -750,13 +570,8 @@ _PRIM = {
     "aten::Int": _aten_int,
 }
 _PRIM.update(side_effects.PRIM)  # print, format/str, raise
-
-
-# Overloads of aten ops whose other overloads take tensors.
-_BY_SCHEMA = {
-    "aten::sum.int": _sum_list,
-    "aten::sum.float": _sum_list,
-}
+_PRIM.update(containers.PRIM)  # tuples, NamedTuples, dicts, list methods, isinstance
+_FOLDABLE.update(containers.FOLDABLE)
 
 
 def import_module(module: torch.jit.ScriptModule, specs: list, method: str = "forward",
