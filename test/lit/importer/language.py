@@ -125,3 +125,23 @@ class Weights(torch.nn.Module):
 # CHECK: %[[X:.*]] = "tsm.add"(%arg0
 # CHECK: return %{{.*}}, %[[X]]
 show(Weights(), [TensorSpec((4, 2))], freeze=False)
+
+
+class Containers(torch.nn.Module):
+    def forward(self, x, y: Optional[torch.Tensor]):
+        d = {"a": x, "b": x * 2.0}
+        d["c"] = d["a"]
+        xs = [d["b"], d["c"]]
+        xs.reverse()
+        if isinstance(y, torch.Tensor):
+            xs.append(y)
+        return xs.pop(), len(d.keys())
+
+
+# Dicts, list methods and isinstance fold at import: one mul, the first
+# item returned; len(d.keys()) is the literal 3 (not a result).
+# CHECK-LABEL: func.func @forward(%arg0: tensor<2xf32>) -> tensor<2xf32>
+# CHECK-NEXT: %[[TWO:.*]] = "tsm.constant"
+# CHECK-NEXT: %[[B:.*]] = "tsm.mul"(%arg0, %[[TWO]])
+# CHECK-NEXT: return %[[B]]
+show(Containers(), [TensorSpec((2,)), None])
