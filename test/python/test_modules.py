@@ -130,3 +130,15 @@ def _runtime_weights(encoder):
         _CACHE["rt"] = tsmlir.compile_module(encoder, methods={"encode": [torch.zeros(1, 6)]},
                                              freeze=False)
     return _CACHE["rt"]
+
+
+def test_saved_archive_with_methods_and_runtime_weights(encoder, tmp_path):
+    path = tmp_path / "encoder.pt"
+    torch.jit.script(encoder).save(str(path))
+    x = torch.randn(3, 6)
+    compiled = tsmlir.load(path, [x], methods={"encode": [x]}, freeze=False)
+    with torch.no_grad():
+        _same(compiled(x), encoder(x))
+        _same(compiled.encode(x), encoder.encode(x))
+        compiled.load_state_dict({"shift": torch.zeros(8)}, strict=False)
+        torch.testing.assert_close(compiled.encode(x), encoder.encode(x) - encoder.shift)
