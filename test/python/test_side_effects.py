@@ -388,3 +388,34 @@ def test_c_tensor_printer_matches_aten(tmp_path):
     for text, t in zip(got, cases):
         assert text == format_tensor(t), t
     assert "100000 *" in got[0] and "nan" in got[2] and "Columns 1 to" in got[8]
+
+
+class RaiseKinds(torch.nn.Module):
+    def forward(self, x):
+        s = x.sum()
+        if s > 3:
+            raise KeyError("k")
+        if s > 2:
+            raise IndexError("i")
+        if s > 1:
+            raise NotImplementedError("n")
+        if s > 0:
+            raise Exception("e")
+        return x
+
+
+@pytest.mark.parametrize("value, cls, message", [
+    (4.0, KeyError, "KeyError: k"), (3.0, IndexError, "IndexError: i"),
+    (2.0, NotImplementedError, "NotImplementedError: n"), (1.0, Exception, "Exception: e"),
+])
+def test_each_builtin_exception_class_is_raised_as_itself(value, cls, message, compiled_kinds):
+    with pytest.raises(cls) as info:
+        compiled_kinds(torch.full((1,), value))
+    assert isinstance(info.value, tsmlir.RuntimeCheckError)
+    assert info.value.message == message
+    assert str(info.value).startswith(f"{__file__}:{info.value.loc.line}:")
+
+
+@pytest.fixture(scope="module")
+def compiled_kinds():
+    return tsmlir.compile_module(RaiseKinds(), [torch.zeros(1)])

@@ -198,6 +198,9 @@ class ScriptRaisedError(TsmlirError, RuntimeError):
     `assert`).  Also an instance of the raised builtin class (ValueError,
     AssertionError, ...), so `except ValueError` works as in eager mode."""
 
+    def __str__(self) -> str:  # not KeyError's quoting or SyntaxError's fields
+        return str(self.args[0]) if self.args else ""
+
 
 _RAISED: dict[str, type] = {}
 
