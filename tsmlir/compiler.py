@@ -181,13 +181,17 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     explicitly); a Python int/float/bool makes a run-time scalar argument of
     that type (`ScalarSpec(int)` says so without a value; an int example for
     a `float` argument is a float); `Static(value)` folds a value into the
-    code; None compiles an `Optional` argument for None (`x is None` is then
-    known at compile time).  Or `input_specs`: specs only.  Each call checks
-    every argument against what it was compiled for (type, dtype, shape,
-    Noneness, Static values) and raises InputError otherwise.
+    code (a str example is Static); None compiles an `Optional` argument for
+    None (`x is None` is then known at compile time); a tuple or list of
+    these is a `Tuple[...]` / `List[...]` argument of that length.  Or
+    `input_specs`: specs only.  Each call (positional or keyword arguments)
+    checks every argument against what it was compiled for (type, dtype,
+    shape, Noneness, lengths, Static values) and raises InputError otherwise.
 
-    Results come back as eager returns them: tensors, Python numbers, None,
-    and tuples, lists and NamedTuples of them.
+    Results come back as eager returns them: tensors, Python numbers, str,
+    None, and tuples, lists, dicts and NamedTuples (the user's class) of
+    them.  Results never share memory with the arguments; tensor arguments
+    the program changes in place are updated, as in eager.
 
     `methods`: {name: example inputs} compiles other methods too (e.g.
     `@torch.jit.export` ones), each for its own inputs; call them as
@@ -209,7 +213,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
             k: (v, None) for k, v in entries.items()}}
     else:
         entries = {k: (v, None) for k, v in entries.items()}
-    state = {k: v.detach().clone().contiguous() for k, v in sm.state_dict().items()} if not freeze else {}
+    state = {} if freeze else {k: v.detach().clone().contiguous()
+                               for k, v in sm.state_dict().items()}
     functions, timings = {}, {}
     for name, (examples, specs) in entries.items():
         p = lower_module(sm, examples, input_specs=specs, options=options, method=name,
