@@ -123,6 +123,7 @@ class JitFunction:
                 raise self._effects.error(self._errors[0])
             owners: dict[int, torch.Tensor] = {}
             inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
+            input_ptrs = {a.data_ptr() for a in inputs}
             flat: list[Any] = [None] * len(self.result_types)
             for i, (desc, t) in enumerate(zip(self._result_descs, self.result_types)):
                 if i in self._scalar_results:
@@ -131,6 +132,8 @@ class JitFunction:
                     flat[i] = torch.tensor(self._scalar_ptrs[desc.allocated].value, dtype=t.dtype)
                 else:
                     flat[i] = memref.to_tensor(desc, t.rank, t.dtype, inputs, owners)
+                    if desc.allocated in input_ptrs:  # results never alias arguments
+                        flat[i] = flat[i].clone()
             self._read_scalars(flat, inputs, owners)
             if self.writebacks:
                 with torch.no_grad():
