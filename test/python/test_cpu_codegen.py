@@ -47,7 +47,10 @@ def test_broadcast_operand(shape):
 
 
 @pytest.mark.parametrize("m,k,n", [(17, 33, 65), (1, 1, 1), (1, 784, 512), (6, 16, 16),
-                                   (8, 32, 32), (100, 130, 260), (13, 1, 40), (64, 64, 10)])
+                                   (8, 32, 32), (100, 130, 260), (13, 1, 40), (64, 64, 10),
+                                   # fewer rows than a register tile: wider row tiles
+                                   (1, 64, 1000), (2, 300, 100), (3, 7, 65), (4, 16, 33),
+                                   (5, 100, 100), (2, 5, 3)])
 def test_matmul_odd_sizes(m, k, n):
     check_against_eager(Mm(), [torch.randn(m, k), torch.randn(k, n)], rtol=1e-4, atol=1e-4)
 
@@ -57,6 +60,14 @@ def test_matmul_dynamic_m():
                         input_specs=[TensorSpec((-1, 33)), TensorSpec((33, 65))],
                         runs=[(torch.randn(1, 33), torch.randn(33, 65)),
                               (torch.randn(200, 33), torch.randn(33, 65))],
+                        rtol=1e-4, atol=1e-4)
+
+
+def test_matmul_few_rows_dynamic_n():
+    check_against_eager(Mm(), [torch.randn(1, 40), torch.randn(40, 70)],
+                        input_specs=[TensorSpec((1, 40)), TensorSpec((40, -1))],
+                        runs=[(torch.randn(1, 40), torch.randn(40, 1)),
+                              (torch.randn(1, 40), torch.randn(40, 300))],
                         rtol=1e-4, atol=1e-4)
 
 

@@ -260,6 +260,11 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
     a, out = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
     (m1, n1, k1), (mr, nr) = tiles.cache, tiles.registers
     m, n, k = out.shape[0], out.shape[1], a.shape[1]
+    if not ir.ShapedType.is_dynamic_size(m) and m < mr:
+        # few rows (a matrix-vector product): wider rows keep as many
+        # accumulators busy and read longer runs of B per k
+        mr, nr = m, nr * {1: 4, 2: 2}.get(m, 1)
+    tiles = MatmulTiles((m1, n1, k1), (mr, nr))
     if threads <= 1:
         return tiles, False
     if not any(ir.ShapedType.is_dynamic_size(d) for d in (m, n, k)):
@@ -275,23 +280,25 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
     return MatmulTiles((m1, n1, k1), (mr, nr)), True
 
 
-def _matmul_vector_script(group: str, tiles: MatmulTiles) -> str:
+def _matmul_vector_script(group: str, widths: list[int]) -> str:
     """Phase 2, on the full register tiles (static shapes): vectorize, fold
     the subviews into the transfers, hoist the C tile into registers across
     the k loop, then contraction -> outer products -> FMAs.  The partial
     tiles at the edges go one row at a time, masked along n: masked 2-D
     tiles lowered to FMAs along m, element by element (~1 GFLOP/s, and
-    most of the compile time of a matmul)."""
+    most of the compile time of a matmul).  `widths`: the register tiles'
+    n sizes (the vector sizes of the partial tiles)."""
+    partial = "".join(f"""
+    %mmr{w} = transform.structured.match attributes {{{TAG} = "{group}_partial_{w}"}} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %mmr{w}_1, %mmr{w}_l = transform.structured.tile_using_for %mmr{w} tile_sizes [1, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.structured.vectorize %mmr{w}_1 vector_sizes [1, {w}, 1] : !transform.any_op"""
+                      for w in widths)
     return f"""
     %mmv = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
         : (!transform.any_op) -> !transform.any_op
-    transform.structured.vectorize %mmv : !transform.any_op
-    %mmr = transform.structured.match attributes {{{TAG} = "{group}_partial"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %mmr1, %mmr1_l = transform.structured.tile_using_for %mmr tile_sizes [1, 0, 0]
-        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
-    transform.structured.vectorize %mmr1 vector_sizes [1, {tiles.registers[1]}, 1]
-        : !transform.any_op
+    transform.structured.vectorize %mmv : !transform.any_op{partial}
     %mmv_funcs = transform.structured.match ops{{["func.func"]}} in %root
         : (!transform.any_op) -> !transform.any_op
     transform.apply_patterns to %mmv_funcs {{
@@ -324,8 +331,13 @@ def _matmul_hoist_script() -> str:
 def _needs_peeling(op: ir.Operation, tiles: MatmulTiles) -> tuple[bool, bool]:
     """Whether the register-level m and n loops may have a partial last tile."""
     out = ir.MemRefType(op.operands[2].type)
-    return tuple(out.is_dynamic_dim(i) or out.shape[i] % tiles.cache[i] != 0
-                 or tiles.cache[i] % tiles.registers[i] != 0 for i in (0, 1))
+
+    def needs(i):
+        dim, cache, reg = out.shape[i], tiles.cache[i], tiles.registers[i]
+        if reg == 1:
+            return False  # a loop of step 1 has no partial tile
+        return out.is_dynamic_dim(i) or dim % cache != 0 or cache % reg != 0
+    return needs(0), needs(1)
 
 
 def _is_static(op: ir.Operation) -> bool:
@@ -350,6 +362,7 @@ module attributes {{transform.with_named_sequence}} {{
 def cpu_vectorize(module_op: ir.Operation) -> None:
     groups: dict[str, str] = {}
     matmuls: list[str] = []
+    widths: set[int] = set()
     tiles = matmul_tiles()
     threads = num_threads(module_op)
 
@@ -357,8 +370,9 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         op = op.operation
         rank = _is_elementwise(op)
         if _is_plain_matmul(op):
-            group = f"mm{len(matmuls)}"
             op_tiles, parallel = _matmul_plan(op, tiles, threads)
+            group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"
+            widths.add(op_tiles.registers[1])
             matmuls.append(_matmul_tile_script(group, op_tiles, *_needs_peeling(op, op_tiles),
                                                parallel=parallel))
             op.attributes[TAG] = ir.StringAttr.get(group)
@@ -383,7 +397,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         # views of the matmul's result buffer, which stop the hoisting of the
         # C tile into registers.
         module_op.walk(_retag_matmul_tiles)
-        _apply(module_op, [_matmul_vector_script("mmv", tiles)], lower=False)
+        _apply(module_op, [_matmul_vector_script("mmv", sorted(widths))], lower=False)
         # As a pass, not as transform patterns: inside the interpreter these
         # patterns did not terminate on views of expand_shape'd weights.
         passmanager.PassManager.parse(
@@ -402,8 +416,10 @@ def _apply(module_op: ir.Operation, entries: list[str], *, lower: bool) -> None:
 def _retag_matmul_tiles(op):
     op = op.operation
     if op.name == "linalg.matmul" and TAG in op.attributes:
-        # a full register tile has a static shape, a partial one a dynamic size
-        op.attributes[TAG] = ir.StringAttr.get("mmv" if _is_static(op) else "mmv_partial")
+        # a full register tile has a static shape, a partial one a dynamic
+        # size (the original tag "mm<i>_<width>" says its vector width)
+        width = ir.StringAttr(op.attributes[TAG]).value.rsplit("_", 1)[1]
+        op.attributes[TAG] = ir.StringAttr.get("mmv" if _is_static(op) else f"mmv_partial_{width}")
     return ir.WalkResult.ADVANCE
 
 
