@@ -157,3 +157,10 @@ def spec_of_example(value, where: str):
         return Static(value)
     raise TsmlirError(f"{where} is a {type(value).__name__}; expected a tensor, a number, None, "
                       "or a TensorSpec / ScalarSpec / Static")
+
+
+def tensor_only(structure) -> bool:
+    """Whether a result structure holds only tensors in tuples and lists."""
+    if isinstance(structure, int):
+        return True
+    return type(structure) in (tuple, list) and all(tensor_only(s) for s in structure)

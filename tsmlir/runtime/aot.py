@@ -59,7 +59,7 @@ from ..dialects.types import DYN, TensorT
 from ..errors import TsmlirError
 from ..lowering.runtime_errors import CALLBACK, LOCATIONS_ATTR, MESSAGES_ATTR
 from ..options import CompileOptions
-from ..specs import TensorSpec
+from ..specs import TensorSpec, tensor_only
 from . import native_libs
 from .callbacks import SYMBOLS as PRINT_SYMBOLS
 from .callbacks import aot_symbol
@@ -228,6 +228,9 @@ def _lower(path: str, entry: EntryPoint, arg_names: list[str], name: str,
     for i, t in enumerate(p.result_types):
         if not isinstance(t, TensorT) or t.dtype not in _BY_DTYPE:
             raise AotError(f"{entry.method}(): result {i} is {t}; only tensor results are supported")
+    if not tensor_only(p.structure) or p.writebacks:
+        raise AotError(f"{entry.method}(): only tensors (in tuples/lists) can be returned and no "
+                       "argument can be changed in place ahead of time")
     with p.context:
         attrs = p.module.operation.attributes
         messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
