@@ -6,9 +6,13 @@ tsm.upsample2d on (N, C, H, W) with static C, H, W.
 Out:
 - pad, constant: `tensor.extract_slice` for negative amounts (cropping),
   then `tensor.pad` with the value converted to the element type.
-- pad, reflect/replicate: a `linalg.generic` whose body computes each
-  source coordinate from `linalg.index` (reflect: min(|j|, 2(n-1) - |j|);
-  replicate: clamp(j, 0, n-1), j = i - low) and reads it with `tensor.extract`.
+- pad, reflect/replicate, static padded dims: per padded dim, the input
+  inserted in the middle (`tensor.insert_slice`) and each border a
+  `linalg.generic` reading it through a reversed (reflect) or constant
+  (replicate) affine index.  A dynamic padded dim: one `linalg.generic` whose
+  body computes each source coordinate from `linalg.index` (reflect:
+  min(|j|, 2(n-1) - |j|); replicate: clamp(j, 0, n-1), j = i - low) and reads
+  it with `tensor.extract`.
 - upsample2d: a `linalg.generic` reading the input through constant per-row and
   per-column source-index tables (and, for bilinear, weight tables) computed
   here with PyTorch's formulas in its arithmetic precision.
@@ -20,8 +24,8 @@ from mlir import ir
 from mlir.dialects import arith, tensor
 
 from . import builders as b
-from .nn_support import affine, attrs, dense, linalg_index, out_sizes, pad, slice_of, \
-    static_spatial
+from .nn_support import affine, attrs, dense, dim_expr, insert_into, linalg_index, out_sizes, \
+    pad, slice_of, static_spatial
 
 
 def lower_pad(op: ir.Operation) -> ir.Value:
@@ -67,6 +71,44 @@ def _constant_pad(x: ir.Value, low: list[int], high: list[int], value: float) ->
 
 def _edge_pad(x: ir.Value, low: list[int], high: list[int], mode: str,
               result: ir.RankedTensorType) -> ir.Value:
+    t = b.rtt(x)
+    if all(not t.is_dynamic_dim(i) for i, (lo, hi) in enumerate(zip(low, high)) if lo or hi):
+        for d, (lo, hi) in enumerate(zip(low, high)):
+            if lo or hi:
+                x = _edge_pad_dim(x, d, lo, hi, mode)
+        return x
+    return _edge_pad_gather(x, low, high, mode, result)
+
+
+def _edge_pad_dim(x: ir.Value, d: int, lo: int, hi: int, mode: str) -> ir.Value:
+    """Pad static dim d: the input copied into the middle (insert_slice), each
+    border a `linalg.generic` reading x through a reversed (reflect) or
+    constant (replicate) index along d: no gathers."""
+    t = b.rtt(x)
+    rank, n = t.rank, t.shape[d]
+    sizes = [b.dim(x, i) for i in range(rank)]
+    out = b.empty([s + lo + hi if i == d else s for i, s in enumerate(sizes)], t.element_type)
+    out = insert_into(x, out, [lo if i == d else 0 for i in range(rank)], [1] * rank)
+    j = dim_expr(d)
+    c = ir.AffineConstantExpr.get
+    # Border position j (0-based within the border) reads input row:
+    left = c(lo) - j if mode == "reflect" else c(0)
+    right = c(n - 2) - j if mode == "reflect" else c(n - 1)
+    for width, start, source in ((lo, 0, left), (hi, lo + n, right)):
+        if not width:
+            continue
+        border = b.empty([width if i == d else s for i, s in enumerate(sizes)], t.element_type)
+        x_map = affine(rank, *[source if i == d else i for i in range(rank)])
+        border = b.generic([x], border, [x_map, b.identity_map(rank)], ["parallel"] * rank,
+                           lambda v, _out: v)
+        out = insert_into(border, out, [start if i == d else 0 for i in range(rank)],
+                          [1] * rank)
+    return out
+
+
+def _edge_pad_gather(x: ir.Value, low: list[int], high: list[int], mode: str,
+                     result: ir.RankedTensorType) -> ir.Value:
+    """Any padded dim dynamic: one generic computing each source coordinate."""
     t = b.rtt(x)
     sizes = [b.dim(x, i) for i in range(t.rank)]
     out = [arith.addi(s, b.index(lo + hi)) if result.is_dynamic_dim(i) else result.shape[i]

@@ -338,8 +338,8 @@ func.func @pad$constant_crop(%x: tensor<?x4xi32>) -> tensor<?x6xi32> {
 
 // -----
 
-// Reflect: source column min(|j|, 2 (n - 1) - |j|) with j = i - 2, read by
-// tensor.extract; the dynamic width must exceed the padding (checked).
+// Reflect of a dynamic dim: source column min(|j|, 2 (n - 1) - |j|) with
+// j = i - 2, read by tensor.extract; the width must exceed the padding (checked).
 // CHECK-LABEL: func.func @pad$reflect
 // CHECK-SAME: (%[[X:.*]]: tensor<2x?xf32>)
 // CHECK: %[[W:.*]] = tensor.dim %[[X]]
@@ -362,16 +362,36 @@ func.func @pad$reflect(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
 
 // -----
 
-// Replicate: the source row is clamp(i - 2, 0, 2).
+// Static dims pad one dim at a time without gathers: the input is inserted
+// in the middle, each border is a generic reading it through a constant
+// (replicate: row 0, column 3) or reversed (reflect: 2 - j) index.
+// CHECK-DAG: #[[FIRST_ROW:.*]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-DAG: #[[LAST_COL:.*]] = affine_map<(d0, d1) -> (d0, 3)>
+// CHECK-DAG: #[[MIRROR:.*]] = affine_map<(d0, d1) -> (d0, -d1 + 2)>
 // CHECK-LABEL: func.func @pad$replicate
-// CHECK: %[[ROW:.*]] = linalg.index 0
-// CHECK: %[[J:.*]] = arith.subi %[[ROW]]
-// CHECK: %[[LOW:.*]] = arith.maxsi %[[J]]
-// CHECK: %[[SRC:.*]] = arith.minsi %[[LOW]]
-// CHECK: tensor.extract %{{.*}}[%[[SRC]], %{{.*}}] : tensor<3x4xf32>
-func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x4xf32> {
-  %0 = "tsm.pad"(%x) {low = array<i64: 2, 0>, high = array<i64: 0, 0>, mode = "replicate"} : (tensor<3x4xf32>) -> tensor<5x4xf32>
-  return %0 : tensor<5x4xf32>
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[2, 0] [3, 4] [1, 1] : tensor<3x4xf32> into tensor<5x4xf32>
+// CHECK: %[[TOP:.*]] = linalg.generic {indexing_maps = [#[[FIRST_ROW]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[PADDED_ROWS:.*]] = tensor.insert_slice %[[TOP]] into %[[ROWS]][0, 0] [2, 4] [1, 1]
+// CHECK: %[[COLS:.*]] = tensor.insert_slice %[[PADDED_ROWS]] into %{{.*}}[0, 0] [5, 4] [1, 1] : tensor<5x4xf32> into tensor<5x7xf32>
+// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[LAST_COL]], {{.*}}]{{.*}} ins(%[[PADDED_ROWS]] : tensor<5x4xf32>) outs(%{{.*}} : tensor<5x3xf32>)
+// CHECK: %[[OUT:.*]] = tensor.insert_slice %[[RIGHT]] into %[[COLS]][0, 4] [5, 3] [1, 1]
+// CHECK: return %[[OUT]]
+func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x7xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 2, 0>, high = array<i64: 0, 3>, mode = "replicate"} : (tensor<3x4xf32>) -> tensor<5x7xf32>
+  return %0 : tensor<5x7xf32>
+}
+
+// CHECK-LABEL: func.func @pad$reflect_static
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32>)
+// CHECK: %[[MIDDLE:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[0, 2] [2, 4] [1, 1]
+// CHECK: %[[LEFT:.*]] = linalg.generic {indexing_maps = [#[[MIRROR]], {{.*}}]{{.*}} ins(%[[X]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK: %[[WITH_LEFT:.*]] = tensor.insert_slice %[[LEFT]] into %[[MIDDLE]][0, 0] [2, 2] [1, 1]
+// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[MIRROR]], {{.*}}]{{.*}} ins(%[[X]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x1xf32>)
+// CHECK: tensor.insert_slice %[[RIGHT]] into %[[WITH_LEFT]][0, 6] [2, 1] [1, 1]
+func.func @pad$reflect_static(%x: tensor<2x4xf32>) -> tensor<2x7xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 2>, high = array<i64: 0, 1>, mode = "reflect"} : (tensor<2x4xf32>) -> tensor<2x7xf32>
+  return %0 : tensor<2x7xf32>
 }
 
 // -----
