@@ -104,3 +104,16 @@ def test_scalar_and_example_specs_are_validated():
         tsmlir.compile_module(AddOne(), input_specs=[object()])
     with pytest.raises(tsmlir.TorchScriptImportError, match=r"missing 'x'"):
         tsmlir.compile_module(AddOne(), [])
+
+
+class ReturnsNumber(torch.nn.Module):
+    def forward(self, x):
+        return x + 1.0, 3
+
+
+def test_aot_refuses_results_only_the_jit_rebuilds(tmp_path):
+    from tsmlir.runtime.aot import AotError, EntryPoint, compile_aot
+    torch.jit.script(ReturnsNumber()).save(str(tmp_path / "m.pt"))
+    with pytest.raises(AotError, match="only tensors .* can be returned"):
+        compile_aot(str(tmp_path / "m.pt"), [EntryPoint("forward", [TensorSpec((2,))])],
+                    str(tmp_path / "out"))
