@@ -128,7 +128,8 @@ class Tables(torch.nn.Module):
     def forward(self, x):
         return (torch.linspace(0, 1, 5), torch.linspace(-2, 3, 1), torch.linspace(3, -1, 7, dtype=torch.float64),
                 torch.linspace(0, 10, 4, dtype=torch.int64), torch.eye(3), torch.eye(2, 4, dtype=torch.int32),
-                torch.eye(0), torch.tensor([[1, 2], [3, 4]]), torch.tensor([1.5, -2.0]),
+                torch.eye(0), torch.eye(5, 7, dtype=torch.uint8), torch.eye(40).sum(),
+                torch.as_tensor(x, dtype=torch.float64), torch.tensor([[1, 2], [3, 4]]), torch.tensor([1.5, -2.0]),
                 torch.tensor(3), torch.tensor([True, False]), torch.tensor([1, 2], dtype=torch.float16))
 
 

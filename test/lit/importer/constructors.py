@@ -57,3 +57,20 @@ class Tables(torch.nn.Module):
 # CHECK-DAG: "tsm.constant"() {value = dense<{{\[\[}}1.500000e+00, 2.000000e+00]]> : tensor<1x2xf32>}
 # CHECK-NOT: tsm.full
 print_tsm(torch.jit.script(Tables()), input_specs=[TensorSpec((1,))])
+
+
+class BigEye(torch.nn.Module):
+    def forward(self, x):
+        return torch.eye(5, 7)
+
+
+# Past 16 elements an eye is computed by the program (no n x m blob):
+# row index == column index, from two aranges.
+# CHECK-LABEL: func.func @forward
+# CHECK: %[[ROWS:.*]] = "tsm.arange"(%{{.*}}, %{{.*}}) {dtype = "int64", size = 5 : i64} : (tensor<i64>, tensor<i64>) -> tensor<5xi64>
+# CHECK: %[[COLUMN:.*]] = "tsm.reshape"(%[[ROWS]]) {from_dims = array<i64: -1, -1>, shape = array<i64: 5, 1>} : (tensor<5xi64>) -> tensor<5x1xi64>
+# CHECK: %[[COLS:.*]] = "tsm.arange"(%{{.*}}, %{{.*}}) {dtype = "int64", size = 7 : i64} : (tensor<i64>, tensor<i64>) -> tensor<7xi64>
+# CHECK: %[[EQ:.*]] = "tsm.eq"(%[[COLUMN]], %[[COLS]]) : (tensor<5x1xi64>, tensor<7xi64>) -> tensor<5x7xi1>
+# CHECK: %[[EYE:.*]] = "tsm.cast"(%[[EQ]]) {dtype = "float32"} : (tensor<5x7xi1>) -> tensor<5x7xf32>
+# CHECK: return %[[EYE]]
+print_tsm(torch.jit.script(BigEye()), input_specs=[TensorSpec((1,))])

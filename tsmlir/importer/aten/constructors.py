@@ -6,12 +6,13 @@ choice); fill_/zero_ are full_like rebound to the tensor.  Sizes may be
 known only at run time (`x.size(0)`, an int argument): those go into the
 `sizes` operand.  arange becomes `tsm.arange`, its length computed here
 (by eager PyTorch when start/end/step are compile-time numbers, with arith
-ops otherwise).  linspace, eye and torch.tensor of compile-time numbers are
-computed by eager PyTorch into a constant (exact by construction); eye(n)
-with a run-time n compares two aranges; torch.tensor of a list holding
-run-time scalars is a `tensor.from_elements`.  dtype=None picks PyTorch's
-default (the fill value's type for full); layout/device/pin_memory/
-memory_format are accepted at their CPU defaults, rejected otherwise.
+ops otherwise).  linspace, small eyes and torch.tensor of compile-time
+numbers are computed by eager PyTorch into a constant (exact by
+construction); other eyes (big, or of run-time size) compare two aranges;
+torch.tensor of a list holding run-time scalars is a `tensor.from_elements`.
+dtype=None picks PyTorch's default (the fill value's type for full);
+layout/device/pin_memory/memory_format are accepted at their CPU defaults,
+rejected otherwise.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from .elementwise import cast
 from .reduction import _dtype as scalar_type
 
 I64 = torch.int64
+# Tables up to this many elements are computed here into a constant (printed
+# inline); bigger ones are computed by the program.
+_SMALL = 16
 # c10::MemoryFormat codes: contiguous_format and preserve_format are what a
 # dense CPU result has anyway.
 _DENSE_FORMATS = (0, 1, torch.contiguous_format, torch.preserve_format)
@@ -250,11 +254,13 @@ def _eye(cx: NodeContext, n, m=None, dtype=None, *options):
     for name, v in (("n", n), ("m", m)):
         if isinstance(v, int) and v < 0:
             cx.fail(f"{name} must be greater or equal to 0, got {v}")
-    if isinstance(n, int) and isinstance(m, int):
+    if isinstance(n, int) and isinstance(m, int) and n * m <= _SMALL:
         return cx.constant(torch.eye(n, m, dtype=dtype))
-    # A run-time size: row index == column index, from two aranges.
-    rows = cx.build("reshape", _arange(cx, 0, n, 1, I64, ()), shape=[-1, 1], from_dims=[0, -1]) \
-        if not isinstance(n, int) else cx.constant(torch.arange(n).view(-1, 1))
+    # Row index == column index, from two aranges: no n x m blob, and the
+    # sizes may be known only at run time.
+    static = isinstance(n, int)
+    rows = cx.build("reshape", _arange(cx, 0, n, 1, I64, ()), shape=[n if static else -1, 1],
+                    from_dims=[-1 if static else 0, -1])
     cols = _arange(cx, 0, m, 1, I64, ())
     return cast(cx, cx.build("eq", rows, cols), dtype)
 
@@ -300,6 +306,13 @@ def _tensor(cx: NodeContext, data, dtype=None, device=None, requires_grad=False)
     return tensor.from_elements(ir.RankedTensorType.get(shape, elem), values)
 
 
+def _as_tensor(cx: NodeContext, x, dtype=None, device=None):
+    """as_tensor of a tensor: the tensor itself, converted to dtype."""
+    _check_options(cx, device=device)
+    dtype = scalar_type(cx, dtype)
+    return x if dtype is None else cast(cx, x, dtype)
+
+
 _ZERO_LIKE = {"zeros": 0, "ones": 1, "empty": 0}
 
 HANDLERS = {
@@ -324,6 +337,7 @@ HANDLERS = {
     "aten::tensor.int": _tensor,
     "aten::tensor.float": _tensor,
     "aten::tensor.bool": _tensor,
+    "aten::as_tensor": _as_tensor,
     "aten::as_tensor.list": _tensor,
     "aten::as_tensor.int": _tensor,
     "aten::as_tensor.float": _tensor,
