@@ -493,3 +493,18 @@ def test_list_methods_and_isinstance():
     x = torch.randn(3)
     check(ListMethods(), [x, None, 2], runs=[(x * 2, None, -4)])
     check(ListMethods(), [x, x, 2])
+
+
+class ReduceOver(torch.nn.Module):
+    def forward(self, x, d: int):
+        return x.sum(d)
+
+
+def test_a_runtime_number_where_a_constant_is_needed_suggests_static():
+    x = torch.randn(2, 3)
+    with pytest.raises(tsmlir.TorchScriptImportError) as info:
+        tsmlir.compile_module(ReduceOver(), [x, 1])
+    text = str(info.value)
+    assert "<a number known only at run time>" in text and "tsmlir.Static(value)" in text
+    assert info.value.loc.file == __file__ and "OpResult" not in text
+    check(ReduceOver(), [x, Static(1)])

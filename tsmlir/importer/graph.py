@@ -19,6 +19,7 @@ unsupported op of a program is collected and reported together.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,7 +234,12 @@ class Importer:
             containers.keep_shape(kind, args)
         else:
             with mlir_location(kind, here):
-                results = self.dispatch(node, kind, args, env, here)
+                try:
+                    results = self.dispatch(node, kind, args, env, here)
+                except TorchScriptImportError as e:
+                    if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args):
+                        raise
+                    raise _static_hint(e) from None
         for v, r in zip(outputs, results):
             env[v.unique()] = r
 
@@ -353,6 +359,24 @@ def _schema_name(node: torch._C.Node) -> str:
     except RuntimeError:  # prim:: nodes have no schema
         return node.kind()
     return name or node.kind()  # "(no schema)"
+
+
+def _has_runtime_scalar(args) -> bool:
+    return any(is_runtime_scalar(a) or isinstance(a, (list, tuple)) and _has_runtime_scalar(a)
+               for a in args)
+
+
+_VALUE_REPR = re.compile(r"<mlir\._mlir_libs\._mlir\.ir\.\w+ object at 0x[0-9a-f]+>"
+                         r"|OpResult\(%\S+ = .*? -> [^)]*\)")
+
+
+def _static_hint(e: TorchScriptImportError) -> TorchScriptImportError:
+    """An op refused a number known only at run time: say so, and how to fix
+    it at compile time."""
+    message = _VALUE_REPR.sub("<a number known only at run time>", e.message)
+    return TorchScriptImportError(
+        f"{message}\n  hint: a number known only at run time reaches this op; if it comes from "
+        "an argument, compile that argument as tsmlir.Static(value)", e.loc)
 
 
 def _bind_arguments(specs: list, arguments: list[ir.Value]) -> list:
