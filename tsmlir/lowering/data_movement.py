@@ -94,6 +94,28 @@ def lower_slice(op: ir.Operation) -> ir.Value:
                                 static_sizes, strides)
 
 
+def _protect_arguments(op: ir.Operation) -> None:
+    """An op that writes into its operand x bufferizes in place when it can:
+    mark the enclosing function's arguments read-only for bufferization, so
+    that a write into (a view of) an argument goes to a copy, never to the
+    caller's tensor."""
+    fn = op.parent
+    while fn is not None and fn.name != "func.func":
+        fn = fn.parent
+    if fn is None:
+        return
+    n = len(fn.regions[0].blocks[0].arguments)
+    old = list(ir.ArrayAttr(fn.attributes["arg_attrs"])) if "arg_attrs" in fn.attributes \
+        else [ir.DictAttr.get({})] * n
+    read_only = ir.BoolAttr.get(False)
+    new = []
+    for a in old:
+        entries = {named.name: named.attr for named in ir.DictAttr(a)}
+        entries["bufferization.writable"] = read_only
+        new.append(ir.DictAttr.get(entries))
+    fn.attributes["arg_attrs"] = ir.ArrayAttr.get(new)
+
+
 def _clamp_dynamic(bound: ir.Value, n: ir.Value) -> ir.Value:
     """_clamp for a bound known at run time (an index value)."""
     zero = b.index(0)
@@ -122,6 +144,7 @@ def lower_slice_dynamic(op: ir.Operation) -> ir.Value:
 
 def lower_slice_scatter(op: ir.Operation) -> ir.Value:
     x, src = op.operands
+    _protect_arguments(op)
     parts, _ = _slice_parts(op, x)
     if parts is None:
         return x
@@ -319,6 +342,7 @@ def _combine(kind: str, old: ir.Value, new: ir.Value) -> ir.Value:
 
 def lower_scatter(op: ir.Operation) -> ir.Value:
     x, index, src = op.operands
+    _protect_arguments(op)
     dim, kind = _int(op, "dim"), ir.StringAttr(op.attributes["reduce"]).value \
         if "reduce" in op.attributes else "none"
     t = b.rtt(x)
@@ -341,6 +365,7 @@ def lower_scatter(op: ir.Operation) -> ir.Value:
 
 def lower_index_put(op: ir.Operation) -> ir.Value:
     x, coords, values = op.operands
+    _protect_arguments(op)
     dim = _int(op, "dim")
     accumulate = bool(ir.IntegerAttr(op.attributes["accumulate"]).value)
     ct, vt = b.rtt(coords), b.rtt(values)

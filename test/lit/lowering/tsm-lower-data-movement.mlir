@@ -185,9 +185,10 @@ func.func @gather$dim1(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf
 
 // -----
 
-// A loop nest over the index, inserting into the loop-carried result.
+// A loop nest over the index, inserting into the loop-carried result; the function's
+// arguments become read-only for bufferization (a write into x goes to a copy).
 // CHECK-LABEL: func.func @scatter$add
-// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[I:.*]]: tensor<3x2xi64>, %[[S:.*]]: tensor<3x2xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32> {bufferization.writable = false}, %[[I:.*]]: tensor<3x2xi64> {{.*}}, %[[S:.*]]: tensor<3x2xf32> {{.*}})
 // CHECK: cf.assert %{{.*}}, "{{.*}}tsm.scatter: index out of range for dimension 1"
 // CHECK: scf.for %[[R:.*]] = %{{.*}} iter_args(%[[OUTER:.*]] = %[[X]]) -> (tensor<3x4xf32>)
 // CHECK: scf.for %[[C:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %[[OUTER]]) -> (tensor<3x4xf32>)
@@ -206,7 +207,7 @@ func.func @scatter$add(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>, %s: tensor<3x2x
 
 // x[i] += v with v broadcast over the selected rows.
 // CHECK-LABEL: func.func @index_put$accumulate
-// CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32>, %[[I:.*]]: tensor<2x1xi64>, %[[V:.*]]: tensor<3xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32> {{.*}}, %[[I:.*]]: tensor<2x1xi64> {{.*}}, %[[V:.*]]: tensor<3xf32> {{.*}})
 // CHECK: cf.assert %{{.*}}, "{{.*}}tsm.index_put: index out of range"
 // CHECK: scf.for %[[B:.*]] = %{{.*}} iter_args(%{{.*}} = %[[X]])
 // CHECK: scf.for %[[J:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}})
@@ -225,7 +226,7 @@ func.func @index_put$accumulate(%x: tensor<5x3xf32>, %i: tensor<2x1xi64>, %v: te
 
 // x[1:-1:2] = v writes the same strided window the slice reads.
 // CHECK-LABEL: func.func @slice_scatter$strided
-// CHECK-SAME: (%[[X:.*]]: tensor<5x7xf32>, %[[V:.*]]: tensor<5x3xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<5x7xf32> {bufferization.writable = false}, %[[V:.*]]: tensor<5x3xf32> {bufferization.writable = false})
 // CHECK: %[[R:.*]] = tensor.insert_slice %[[V]] into %[[X]][0, 1] [5, 3] [1, 2] : tensor<5x3xf32> into tensor<5x7xf32>
 // CHECK: return %[[R]]
 func.func @slice_scatter$strided(%x: tensor<5x7xf32>, %v: tensor<5x3xf32>) -> tensor<5x7xf32> {
@@ -237,7 +238,7 @@ func.func @slice_scatter$strided(%x: tensor<5x7xf32>, %v: tensor<5x3xf32>) -> te
 
 // On a dynamic dim a static-sized value is cast to the slice's dynamic type.
 // CHECK-LABEL: func.func @slice_scatter$dynamic
-// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[V:.*]]: tensor<1x4xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32> {{.*}}, %[[V:.*]]: tensor<1x4xf32> {{.*}})
 // CHECK: %[[N:.*]] = tensor.dim %[[X]]
 // CHECK: %[[START:.*]] = arith.maxsi
 // CHECK: %[[LEN:.*]] = arith.maxsi

@@ -1,18 +1,25 @@
-"""aten data-movement ops -> tsm.slice/expand/flip/roll/triu/tril/index/index_put/
-gather/scatter (and tsm.reshape/permute where they are views).
+"""aten data-movement ops -> tsm.slice/slice_dynamic/slice_scatter/expand/flip/
+roll/triu/tril/index/index_put/gather/scatter (and tsm.reshape/permute where
+they are views).
 
 Slicing ops (slice, narrow, split, chunk, unbind) become `tsm.slice`, one per
 piece, which lowers to strided `tensor.extract_slice` (a view after
-bufferization): `qkv.chunk(3, -1)` copies nothing.  Their bounds must be
-known at compile time; pieces of a dynamic dim need a static split.
-Split sizes follow PyTorch exactly: they are computed by PyTorch itself on a
-`meta` tensor of the same size.  repeat/tile are a reshape that interleaves
-size-1 dims, a `tsm.expand` of those and a reshape that merges them.
+bufferization): `qkv.chunk(3, -1)` copies nothing.  Slice bounds known only
+at run time (`pe[:x.size(1)]`) give `tsm.slice_dynamic`; pieces of a dynamic
+dim need a static split.  Split sizes follow PyTorch exactly: they are
+computed by PyTorch itself on a `meta` tensor of the same size.  repeat/tile
+are a reshape that interleaves size-1 dims, a `tsm.expand` of those and a
+reshape that merges them.
 Advanced indexing `x[i, j]` casts the index tensors to int64, broadcasts
 them to one shape B and stacks them along a new last dim: `tsm.index` (and
 `tsm.index_put` for `x[i, j] = v`) read the k coordinates of each element
 there.  Boolean masks give a data-dependent result size: refused, except
 `x[mask] = value` (one value), which is a `tsm.where`.
+In-place ops on a view (`x[1:3] = v`, `x[0] += 1`, `x.t()[0].zero_()`)
+write the view's new value back into its base (`write_back`, called by the
+graph importer after every in-place op): slices and x[i] through
+`tsm.slice_scatter` (or `tsm.index_put` for a run-time i), reshapes and
+permutations through their inverse; other views are refused.
 """
 from __future__ import annotations
 
@@ -23,8 +30,8 @@ from mlir import ir
 
 from ...dialects.ops.data_movement import slice_length
 from ...dialects.types import DYN, TensorT, broadcast_shapes
-from ..context import NodeContext
 from .. import scalars
+from ..context import NodeContext
 from ..values import DynSize, is_tensor
 from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, reshape_to
@@ -65,7 +72,7 @@ def _tensor(cx: NodeContext, v, what: str) -> ir.Value:
 def slice_of(cx: NodeContext, x: ir.Value, dim: int, start: int, end: int, step: int = 1):
     """x[start:end:step] along dim (normalized); x itself when that is all of it."""
     n = cx.type(x).shape[dim]
-    if step == 1 and start in (0, -INT64_MAX - 1) and (end == INT64_MAX or n != DYN and end >= n):
+    if step == 1 and start == 0 and (end == INT64_MAX or n != DYN and end >= n):
         return x
     if n != DYN and step == 1 and slice_length(n, start, end, step) == (0, n):
         return x
@@ -84,7 +91,6 @@ def _narrow(cx: NodeContext, x, dim, start, length):
             cx.fail(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         if start % max(n, 1) + length > n:
             cx.fail(f"start ({start % max(n, 1)}) + length ({length}) exceeds dimension size ({n}).")
-    if n != DYN:
         start = start % n if n else 0
     # A negative start counts from the end: its end is the dim's end when it reaches 0.
     end = start + length if start >= 0 or start + length < 0 else INT64_MAX
@@ -112,8 +118,6 @@ def _pieces(cx: NodeContext, x, dim, sizes_of_meta):
 
 
 def _split(cx: NodeContext, x, split_size, dim=0):
-    if isinstance(split_size, (list, tuple)):
-        return _split_with_sizes(cx, x, split_size, dim)
     size = _int(cx, split_size, "the split size")
     return _pieces(cx, x, dim, lambda m: m.split(size))
 
