@@ -127,6 +127,24 @@ def test_unbatched_conv_and_pools():
     check_against_eager(torch.jit.script(Unbatched()), [torch.randn(3, 7, 6)])
 
 
+class EveryOp(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c3 = torch.nn.Conv1d(3, 2, 3), torch.nn.Conv3d(3, 2, 2)
+        self.t = torch.nn.ConvTranspose2d(3, 2, 3, stride=2)
+
+    def forward(self, x, y, z):
+        return (self.c1(y), self.c3(z), self.t(x), F.avg_pool2d(x, 2), F.max_pool2d(x, 2),
+                F.max_pool3d(z, 2), F.adaptive_max_pool2d(x, 3)[1],
+                F.interpolate(x, size=[7, 9], mode="bilinear"),
+                F.pad(x, [1, 1, 1, 1], mode="reflect"), F.pad(x, [1, 1, 1, 1]))
+
+
+def test_empty_batch():
+    inputs = [torch.randn(0, 3, 5, 6), torch.randn(0, 3, 7), torch.randn(0, 3, 3, 4, 5)]
+    check_against_eager(torch.jit.script(EveryOp()), inputs)
+
+
 def test_conv3d_traced_dynamic_batch():
     conv = torch.nn.Conv3d(2, 3, 3, padding=1).eval()
     x = torch.randn(1, 2, 4, 5, 3)

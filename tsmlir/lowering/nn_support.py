@@ -47,6 +47,12 @@ def pad(x: ir.Value, low: list[int], high: list[int], value: ir.Value) -> ir.Val
     if not any(low) and not any(high):
         return x
     t = b.rtt(x)
+    if 0 in t.shape:
+        # All padding; and tensor.pad of an empty tensor bufferizes to an
+        # out-of-bounds subview.
+        sizes = [arith.addi(b.dim(x, i), b.index(lo + hi)) if t.is_dynamic_dim(i)
+                 else t.shape[i] + lo + hi for i, (lo, hi) in enumerate(zip(low, high))]
+        return linalg.fill(value, outs=[b.empty(sizes, t.element_type)])
     shape = [ir.ShapedType.get_dynamic_size() if t.is_dynamic_dim(i) else t.shape[i] + lo + hi
              for i, (lo, hi) in enumerate(zip(low, high))]
     op = tensor.PadOp(ir.RankedTensorType.get(shape, t.element_type), x, [], [], low, high)
