@@ -120,8 +120,11 @@ def test_arange_runtime_end():
 def test_arange_inconsistent_runtime_bounds_raise():
     specs = [TensorSpec((-1,)), TensorSpec((), torch.int64)]
     compiled = tsmlir.compile_module(torch.jit.script(ArangeDynamic()), input_specs=specs)
-    with pytest.raises(RuntimeCheckError, match="negative size"):
+    with pytest.raises(RuntimeCheckError, match="upper bound and lower bound inconsistent with step sign"):
         compiled(torch.randn(2), torch.tensor(-4))
+    with pytest.raises(RuntimeCheckError, match="test_constructors.py:.*inconsistent with step sign"):
+        compiled(torch.randn(0), torch.tensor(3))  # arange(1, x.size(0)) with x empty
+
 
 
 class Tables(torch.nn.Module):

@@ -22,7 +22,7 @@ from mlir.dialects import arith, tensor
 from mlir.dialects import math as mmath
 
 from ...dialects.types import element_type
-from ...lowering.builders import convert
+from ...lowering.builders import assert_true, convert
 from .. import scalars
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
@@ -208,14 +208,21 @@ def _number(cx: NodeContext, v, dtype: torch.dtype) -> ir.Value:
 
 def _arange_length(start, end, step, kind: str) -> ir.Value:
     """PyTorch's length at run time: ceil((end - start) / step) (in integer
-    arithmetic for ints); a negative length is caught by tsm.arange."""
-    span = arith.subi(scalars.value(end, scalars.INT), scalars.value(start, scalars.INT)) \
-        if kind == scalars.INT else \
-        arith.subf(scalars.value(end, scalars.FLOAT), scalars.value(start, scalars.FLOAT))
-    if kind == scalars.INT:
-        biased = arith.addi(span, scalars.value(step - (1 if step > 0 else -1), scalars.INT))
-        return arith.divsi(biased, scalars.value(step, scalars.INT))
-    quotient = mmath.ceil(arith.divf(span, scalars.value(float(step), scalars.FLOAT)))
+    arithmetic for ints), after PyTorch's check that the bounds agree with
+    the sign of step (a run-time error otherwise)."""
+    integer = kind == scalars.INT
+    span = arith.subi(scalars.value(end, kind), scalars.value(start, kind)) if integer else \
+        arith.subf(scalars.value(end, kind), scalars.value(start, kind))
+    zero = scalars.value(0, kind)
+    if integer:
+        ok = arith.cmpi(arith.CmpIPredicate.sge if step > 0 else arith.CmpIPredicate.sle, span, zero)
+    else:
+        ok = arith.cmpf(arith.CmpFPredicate.OGE if step > 0 else arith.CmpFPredicate.OLE, span, zero)
+    assert_true(ok, "aten::arange: upper bound and lower bound inconsistent with step sign")
+    if integer:
+        biased = arith.addi(span, scalars.value(step - (1 if step > 0 else -1), kind))
+        return arith.divsi(biased, scalars.value(step, kind))
+    quotient = mmath.ceil(arith.divf(span, scalars.value(float(step), kind)))
     return arith.fptosi(ir.IntegerType.get_signless(64), quotient)
 
 
