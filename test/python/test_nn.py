@@ -135,7 +135,7 @@ class EveryOp(torch.nn.Module):
 
     def forward(self, x, y, z):
         return (self.c1(y), self.c3(z), self.t(x), F.avg_pool2d(x, 2), F.max_pool2d(x, 2),
-                F.max_pool3d(z, 2), torch.adaptive_max_pool2d(x, [3, 3])[1],
+                F.max_pool3d(z, 2), F.adaptive_max_pool2d_with_indices(x, 3)[1],
                 F.interpolate(x, size=[7, 9], mode="bilinear"),
                 F.pad(x, [1, 1, 1, 1], mode="reflect"), F.pad(x, [1, 1, 1, 1]))
 
