@@ -398,6 +398,31 @@ def test_scatter_dynamic_and_out_of_range():
         compiled(torch.randn(1, 5), i, torch.randn(2, 2))
 
 
+class Extras(torch.nn.Module):
+    def forward(self, x, i, s):
+        return (x.index_fill(1, i, -1.0), x.index_copy(0, i[:2].abs(), s),
+                x.index_add(0, i[:2].abs(), s), x.index_add(0, i[:2].abs(), s, alpha=2),
+                x.fliplr(), x.flipud(), x.swapaxes(0, 1), x.swapdims(-1, 0),
+                torch.moveaxis(x, 0, 1), x.repeat_interleave(2, 0), x.repeat_interleave(3),
+                x.repeat_interleave(2, dim=-1),
+                torch.take_along_dim(x, i[:2].abs().view(1, 2), 1),
+                torch.take_along_dim(x, i.abs()))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64], ids=str)
+def test_index_fill_copy_add_and_aliases(dtype):
+    x, s = sample((4, 5), dtype), sample((2, 5), dtype)
+    check_against_eager(Extras(), [x, torch.tensor([3, 0, -1]), s])
+
+
+def test_repeat_interleave_dynamic():
+    class RI(torch.nn.Module):
+        def forward(self, x):
+            return x.repeat_interleave(2, 0), x.repeat_interleave(3, 1)
+    check_against_eager(RI(), [torch.randn(3, 4)], input_specs=[TensorSpec((-1, 4))],
+                        runs=[[torch.randn(n, 4)] for n in (0, 1, 5)])
+
+
 # -- errors at the user's line ---------------------------------------------------------------------
 class NegStep(torch.nn.Module):
     def forward(self, x):

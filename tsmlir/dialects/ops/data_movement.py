@@ -194,12 +194,14 @@ OPS = define("data_movement", [
                 "aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",
                 "aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)",
                 "aten::repeat(Tensor self, SymInt[] repeats) -> Tensor",
-                "aten::tile(Tensor self, SymInt[] dims) -> Tensor"),
+                "aten::tile(Tensor self, SymInt[] dims) -> Tensor",
+                "aten::repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor"),
           doc="Broadcast of x (aligned right) to `shape`; a dynamic result dim takes the size of "
               "dim from_dims[i] of sizes_of (x when absent; -2 - j: dim j of x); a dynamic input dim "
               "must equal its result size at run time (checked)."),
     OpDef("flip", ("x",), _flip, attrs=(Attr("dims", "ints"),),
-          aten=("aten::flip(Tensor self, int[] dims) -> Tensor",),
+          aten=("aten::flip(Tensor self, int[] dims) -> Tensor", "aten::fliplr(Tensor self) -> Tensor",
+                "aten::flipud(Tensor self) -> Tensor"),
           doc="x reversed along each of dims (non-negative, distinct)."),
     OpDef("roll", ("x",), _roll, attrs=(Attr("shifts", "ints"), Attr("dims", "ints")),
           aten=("aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor",),
@@ -220,12 +222,16 @@ OPS = define("data_movement", [
               "the dims after dim+k-1; negative indices count from the end."),
     OpDef("index_put", ("x", "indices", "values"), _index_put,
           attrs=(Attr("dim", "int"), Attr("accumulate", "bool")),
-          aten=("aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",),
+          aten=("aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
+                "aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+                "aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+                "aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor"),
           doc="x with the elements tsm.index would read replaced by (accumulate: incremented "
               "by) values, broadcast to their shape; with repeated indices and no accumulate, "
               "which write wins is unspecified (as in PyTorch)."),
     OpDef("gather", ("x", "index"), _gather, attrs=(Attr("dim", "int"),),
-          aten=("aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",),
+          aten=("aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
+                "aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor"),
           doc="result[p] = x[p with dim replaced by index[p]] (index int64, rank of x, "
               "0 <= index < size)."),
     OpDef("scatter", ("x", "index", "src"), _scatter,

@@ -34,7 +34,7 @@ from .. import scalars
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
 from .sequence import _index_tensor as sequence_index
-from .shape import _dim, _permute, _sizes_of, reshape_to
+from .shape import _dim, _permute, _sizes_of, _transpose, reshape_to
 
 INT64_MAX = 2 ** 63 - 1
 _INDEX_DTYPES = (torch.int64, torch.int32)
@@ -263,6 +263,10 @@ _WRITE_BACK = {
     "aten::t": _unpermute(lambda cx, rank: _swap(rank, 0, 1) if rank == 2 else list(range(rank))),
     "aten::movedim.int": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
     "aten::movedim.intlist": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
+    "aten::moveaxis.int": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
+    "aten::moveaxis.intlist": _unpermute(lambda cx, rank, s, d: _movedim_perm(cx, rank, s, d)),
+    **dict.fromkeys(("aten::swapaxes", "aten::swapdims"), _unpermute(
+        lambda cx, rank, a, b: _swap(rank, _dim(cx, a, rank), _dim(cx, b, rank)))),
     **dict.fromkeys(("aten::contiguous", "aten::dropout", "aten::feature_dropout"),
                     lambda cx, base, new, *args: new),
 }
@@ -485,6 +489,37 @@ def _roll(cx: NodeContext, x, shifts, dims=()):
     return cx.build("roll", x, shifts=list(keep.values()), dims=list(keep))
 
 
+def _flip_lr(cx: NodeContext, x):
+    if cx.type(x).rank < 2:
+        cx.fail("Input must be >= 2-d.")
+    return _flip(cx, x, [1])
+
+
+def _flip_ud(cx: NodeContext, x):
+    if cx.type(x).rank < 1:
+        cx.fail("Input must be >= 1-d.")
+    return _flip(cx, x, [0])
+
+
+def _repeat_interleave(cx: NodeContext, x, repeats, dim=None, output_size=None):
+    if not isinstance(repeats, int) or isinstance(repeats, bool):
+        cx.fail("repeat_interleave with repeats known only at run time (or a tensor of "
+                "repeats) is not supported")
+    if repeats < 0:
+        cx.fail("repeats can not be negative")
+    if dim is None:
+        x, dim = reshape_to(cx, x, [-1]), 0
+    t = cx.type(x)
+    d = _dim(cx, dim, t.rank)
+    # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n * r, ..)
+    sizes = _sizes_of(x, t.shape)
+    wide = expand_to(cx, reshape_to(cx, x, sizes[:d + 1] + [1] + sizes[d + 1:]),
+                     [-1] * (d + 1) + [repeats] + [-1] * (t.rank - d - 1))
+    own = _sizes_of(wide, cx.type(wide).shape)
+    n = t.shape[d]
+    return reshape_to(cx, wide, own[:d] + [n * repeats if n != DYN else -1] + own[d + 2:])
+
+
 def _triangle(name):
     def handler(cx: NodeContext, x, diagonal=0):
         t = cx.type(x)
@@ -664,6 +699,73 @@ def _index_put(cx: NodeContext, x, indices, values, accumulate=False):
     return out if perm is None else _permute(cx, out, [perm.index(i) for i in range(len(perm))])
 
 
+def _dim_index(cx: NodeContext, x, dim, index, what: str) -> tuple[int, ir.Value]:
+    """(dim, coordinates) of index_fill/index_copy/index_add's 0-d or 1-d index."""
+    d = _dim(cx, dim, cx.type(x).rank)
+    index = _index_tensor(cx, index, f"{what}(): index")
+    it = cx.type(index)
+    if it.rank > 1:
+        cx.fail(f"{what}(): Index is supposed to be a vector")
+    sizes = _sizes_of(index, it.shape)[:1] if it.rank else [1]
+    return d, reshape_to(cx, index, sizes + [1])
+
+
+def _index_fill(cx: NodeContext, x, dim, index, value):
+    d, coords = _dim_index(cx, x, dim, index, "index_fill")
+    value = cx.tensor(value, x)
+    if cx.type(value).rank:
+        cx.fail("index_fill_(): Expected 0-dimensional value tensor, got a "
+                f"{cx.type(value).rank}-dimensional one")
+    return _index_write(cx, x, coords, d, value, False)
+
+
+def _index_copy(cx: NodeContext, x, dim, index, source):
+    d, coords = _dim_index(cx, x, dim, index, "index_copy")
+    return _index_write(cx, x, coords, d, _tensor(cx, source, "source"), False)
+
+
+def _index_add(cx: NodeContext, x, dim, index, source, alpha=1):
+    d, coords = _dim_index(cx, x, dim, index, "index_add")
+    source = _tensor(cx, source, "source")
+    if alpha != 1:
+        source = cx.build("mul", source, cx.tensor(alpha, source))
+    return _index_write(cx, x, coords, d, source, True)
+
+
+def _index_write(cx: NodeContext, x, coords, d: int, values, accumulate: bool):
+    t, ct = cx.type(x), cx.type(coords)
+    if cx.type(values).rank not in (0, t.rank):
+        cx.fail(f"source {cx.type(values)} must have the rank of self {t}")
+    read = TensorT(t.shape[:d] + ct.shape[:1] + t.shape[d + 1:], t.dtype)
+    if cx.type(values).dtype != t.dtype and cx.type(values).rank:
+        cx.fail(f"self ({t.dtype}) and source ({cx.type(values).dtype}) must have the same "
+                "scalar type")
+    values = _values_for(cx, x, values, read)
+    return cx.build("index_put", x, coords, values, dim=d, accumulate=accumulate)
+
+
+def _take_along_dim(cx: NodeContext, x, indices, dim=None):
+    indices = _tensor(cx, indices, "indices")
+    if dim is None:
+        return _gather(cx, reshape_to(cx, x, [-1]), 0, reshape_to(cx, indices, [-1]))
+    t, it = cx.type(x), cx.type(indices)
+    if t.rank != it.rank:
+        cx.fail(f"torch.take_along_dim(): input and indices should have the same number of "
+                f"dimensions, but got {t.rank} dimensions for input, and {it.rank} dimensions "
+                "for indices")
+    d = _dim(cx, dim, t.rank)
+    # Both broadcast against each other in every dim but dim.
+    try:
+        shape = broadcast_shapes(t.shape[:d] + (1,) + t.shape[d + 1:],
+                                 it.shape[:d] + (1,) + it.shape[d + 1:])
+    except ValueError:
+        cx.fail(f"take_along_dim(): shapes {list(t.shape)} and {list(it.shape)} do not broadcast")
+    xs = [s if i != d else -1 for i, s in enumerate(shape)]
+    if DYN in shape:
+        cx.fail("take_along_dim with dynamic dims is not supported; use gather")
+    return _gather(cx, expand_to(cx, x, xs), d, expand_to(cx, indices, xs))
+
+
 def _gather(cx: NodeContext, x, dim, index, sparse_grad=False):
     t = cx.type(x)
     d = _dim(cx, dim, t.rank)
@@ -740,6 +842,18 @@ HANDLERS = {
     "aten::unflatten.int": _unflatten,
     "aten::movedim.int": _movedim,
     "aten::movedim.intlist": _movedim,
+    "aten::moveaxis.int": _movedim,
+    "aten::moveaxis.intlist": _movedim,
+    "aten::swapaxes": _transpose,
+    "aten::swapdims": _transpose,
+    "aten::fliplr": _flip_lr,
+    "aten::flipud": _flip_ud,
+    "aten::repeat_interleave.self_int": _repeat_interleave,
+    "aten::index_fill.int_Scalar": _index_fill,
+    "aten::index_fill.int_Tensor": _index_fill,
+    "aten::index_copy": _index_copy,
+    "aten::index_add": _index_add,
+    "aten::take_along_dim": _take_along_dim,
     "aten::clone": _clone,
     "aten::flip": _flip,
     "aten::roll": _roll,
