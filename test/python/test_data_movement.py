@@ -510,7 +510,123 @@ class LoopIndexWrite(torch.nn.Module):
         return y
 
 
+class IndexFill2d(torch.nn.Module):
+    def forward(self, x, i):
+        return x.index_fill(0, i, x[0])
+
+
+class IndexCopyDtype(torch.nn.Module):
+    def forward(self, x, i):
+        return x.index_copy(0, i, x.double())
+
+
+class RepeatTensor(torch.nn.Module):
+    def forward(self, x, i):
+        return x.repeat_interleave(i, 0)
+
+
+class TakeRank(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.take_along_dim(x, i, 0)
+
+
+class FlipLR(torch.nn.Module):
+    def forward(self, x):
+        return x.fliplr()
+
+
+class NarrowNeg(torch.nn.Module):
+    def forward(self, x):
+        return x.narrow(0, 0, -1)
+
+
+class Unflatten(torch.nn.Module):
+    def forward(self, x):
+        return x.unflatten(1, (2, 2))
+
+
+class Movedim(torch.nn.Module):
+    def forward(self, x):
+        return x.movedim((0, 1), (1,))
+
+
+class ExpandLead(torch.nn.Module):
+    def forward(self, x):
+        return x.expand(-1, 3, 4)
+
+
+class TooMany(torch.nn.Module):
+    def forward(self, x, i):
+        return x[i, i, i]
+
+
+class MaskShape(torch.nn.Module):
+    def forward(self, x):
+        y = x.clone()
+        y[(x > 0)[:, :2]] = 1.0
+        return y
+
+
+class Select2d(torch.nn.Module):
+    def forward(self, x, i):
+        return x.index_select(0, i.view(2, 1))
+
+
+class Embedding1d(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.nn.functional.embedding(i, x[0])
+
+
+class GatherRank(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.gather(x, 0, i)
+
+
+class ScatterReduce(torch.nn.Module):
+    def forward(self, x, i):
+        return x.scatter(0, i.view(1, 2), 1.0, reduce="max")
+
+
+class RollShifts(torch.nn.Module):
+    def forward(self, x):
+        return x.roll((1, 2), (0,))
+
+
+class Triu1d(torch.nn.Module):
+    def forward(self, x):
+        return x.triu()
+
+
+class FlipTwice(torch.nn.Module):
+    def forward(self, x):
+        return x.flip((0, -2))
+
+
+class RepeatNegative(torch.nn.Module):
+    def forward(self, x):
+        return x.repeat(2, -1)
+
+
 @pytest.mark.parametrize("module,specs,match", [
+    (IndexFill2d(), [(4, 3), ((2,), torch.int64)], "Expected 0-dimensional value tensor"),
+    (IndexCopyDtype(), [(4, 3), ((4,), torch.int64)], "must have the same scalar type"),
+    (RepeatTensor(), [(4, 3), ((4,), torch.int64)], "unsupported operator 'aten::repeat_interleave.self_Tensor'"),
+    (TakeRank(), [(4, 3), ((4,), torch.int64)], "input and indices should have the same number"),
+    (FlipLR(), [(4,)], "Input must be >= 2-d"),
+    (NarrowNeg(), [(4, 3)], "length must be non-negative"),
+    (Unflatten(), [(4, 3)], "don't multiply up to the size of dim 1"),
+    (Movedim(), [(4, 3)], "Invalid source or destination dims"),
+    (ExpandLead(), [(3, 4)], "isn't allowed in a leading, non-existing dimension"),
+    (TooMany(), [(4, 3), ((2,), torch.int64)], "too many indices for tensor of dimension 2"),
+    (MaskShape(), [(4, 3)], "The shape of the mask"),
+    (Select2d(), [(4, 3), ((2,), torch.int64)], "Index is supposed to be a vector"),
+    (Embedding1d(), [(4, 3), ((2,), torch.int64)], "'weight' must be 2-D"),
+    (GatherRank(), [(4, 3), ((2,), torch.int64)], "Index tensor must have the same number of dim"),
+    (ScatterReduce(), [(4, 3), ((2,), torch.int64)], "reduce argument must be either add or multiply"),
+    (RollShifts(), [(4, 3)], "shifts and dimensions must align"),
+    (Triu1d(), [(4,)], "triu: input tensor must have at least 2 dimensions"),
+    (FlipTwice(), [(4, 3)], "dims has duplicates"),
+    (RepeatNegative(), [(4, 3)], "Trying to create tensor with negative dimension"),
     (ExpandInPlace(), [(3, 4)], "in-place modification of a view made by aten::expand"),
     (ChunkInPlace(), [(4, 3)], "in-place modification of a view made by aten::chunk"),
     (LoopIndexWrite(), [(-1, 4)], "an in-place update of a value defined outside the loop"),
