@@ -104,6 +104,22 @@ def test_chunk_qkv_dynamic_rows():
                         runs=[[torch.randn(n, 24)] for n in (1, 5)])
 
 
+class ReshapedPieces(torch.nn.Module):
+    """Reshapes of strided slices (views that cannot stay views when flattened)."""
+
+    def forward(self, x):
+        q, k, v = x.chunk(3, dim=-1)
+        return (q.reshape(-1) * 2, k.view(x.size(0), 4, 2).transpose(0, 1), v[::2].flatten(),
+                x.t()[1:].reshape(-1))
+
+
+def test_reshape_of_strided_slices():
+    x = torch.randn(6, 24)
+    check_against_eager(ReshapedPieces(), [x])
+    check_against_eager(ReshapedPieces(), [x], input_specs=[TensorSpec((-1, 24))],
+                        runs=[[torch.randn(n, 24)] for n in (1, 3)])
+
+
 # -- broadcasts --------------------------------------------------------------------------------
 class Expands(torch.nn.Module):
     def forward(self, x, y):
