@@ -212,10 +212,13 @@ def free_on_error(module_op: ir.Operation) -> None:
     """In: the LLVM dialect, where tsm-asserts-to-errors' fail blocks call
     @tsmlir_runtime_error and return, and buffers are `llvm.call @malloc` /
     `@free`.  Out: in each function with such a block, every malloc'ed pointer
-    is recorded in a registry on the stack (removed when freed); a fail block
-    frees what is left before returning, the other returns only drop the
-    registry (what is left there is returned to the caller).  A function that
-    frees inside a nested region (OpenMP) or reallocates is left as it is."""
+    that can be live when a fail block runs is recorded in a registry on the
+    stack (removed when freed); a fail block frees what is left before
+    returning, the other returns only drop the registry (what is left there is
+    returned to the caller).  Temporaries freed before any fail block can run
+    are not recorded: their pointers do not escape, so LLVM still removes
+    them (recording them all cost the seed RNN ~50%).  A function that frees
+    inside a nested region (OpenMP) or reallocates is left as it is."""
     body = module_op.regions[0].blocks[0]
     plans = [p for p in (_plan(op) for op in body.operations
                          if op.operation.name == "llvm.func" and len(op.regions[0].blocks))
@@ -257,7 +260,68 @@ def _plan(fn):
 
     if not all(at_top(c) for c in frees + errors):
         return None
-    return fn.operation, [c for c in mallocs if at_top(c)], frees, errors
+    # Only buffers that can be live when an error returns are recorded: the
+    # others (temporaries freed before any check) stay unescaped, so LLVM can
+    # still remove or shrink them.
+    origins = [_origin(f.operands[0]) for f in frees]
+    failing = {e.block for e in errors}
+    tracked = [m for m in mallocs if at_top(m) and _live_at_error(
+        m, [f for f, o in zip(frees, origins) if o is not None and o == m], failing)]
+    if not tracked:
+        return None
+    untracked = [m for m in mallocs if not any(m == t for t in tracked)]
+    # A free of an untracked buffer needs no update of the registry.
+    frees = [f for f, o in zip(frees, origins) if o is None or not any(o == u for u in untracked)]
+    return fn.operation, tracked, frees, errors
+
+
+def _origin(v: ir.Value) -> ir.Operation | None:
+    """The malloc call whose pointer `v` is (through the memref descriptor's
+    insertvalue/extractvalue), or None if not known."""
+    while True:
+        op = _defining_op(v)
+        if op is None:
+            return None
+        if _callee(op) in _ALLOCS:
+            return op
+        if op.name != "llvm.extractvalue":
+            return None
+        position = list(ir.DenseI64ArrayAttr(op.attributes["position"]))
+        v = op.operands[0]
+        while True:  # back through the descriptor to what was inserted there
+            insert = _defining_op(v)
+            if insert is None or insert.name != "llvm.insertvalue":
+                return None
+            if list(ir.DenseI64ArrayAttr(insert.attributes["position"])) == position:
+                v = insert.operands[1]
+                break
+            v = insert.operands[0]
+
+
+def _defining_op(v: ir.Value) -> ir.Operation | None:
+    owner = v.owner
+    return None if isinstance(owner, ir.Block) else owner.operation
+
+
+def _live_at_error(malloc: ir.Operation, frees: list[ir.Operation], failing: set) -> bool:
+    """Whether a fail block can run after `malloc` before one of `frees` (its frees)."""
+    block = malloc.block
+    ops = [o.operation for o in block.operations]
+    here = ops.index(malloc)
+    if any(f.block == block and ops.index(f) > here for f in frees):
+        return False
+    freeing = {f.block for f in frees}
+    seen, stack = set(), list(block.successors)
+    while stack:
+        b = stack.pop()
+        if b in seen:
+            continue
+        seen.add(b)
+        if b in failing:
+            return True
+        if b not in freeing:
+            stack.extend(b.successors)
+    return False
 
 
 def _add_helpers(body: ir.Block) -> None:

@@ -1,9 +1,11 @@
 // RUN: tsmlir-opt %s --tsm-free-on-error | filecheck %s
 
 // A function with a fail block (a call of @tsmlir_runtime_error, made by
-// tsm-asserts-to-errors) records every malloc in a registry on its stack,
-// removes a pointer before it is freed, frees what is left on the fail path
-// and only drops the registry on the other returns (what is left is returned).
+// tsm-asserts-to-errors) records in a registry on its stack every malloc that
+// can be live when the fail block runs, removes such a pointer before it is
+// freed (found through the memref descriptor), frees what is left on the fail
+// path and only drops the registry on the other returns (what is left there
+// is returned).  A buffer freed before any branch is not recorded.
 // CHECK-DAG: llvm.func @realloc(!llvm.ptr, i64) -> !llvm.ptr
 // CHECK-DAG: llvm.func internal @tsmlir_live_init(%{{.*}}: !llvm.ptr)
 // CHECK-DAG: llvm.func internal @tsmlir_live_add(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
@@ -16,16 +18,17 @@
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
 // CHECK: %[[REG:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(ptr, i64, i64)>
 // CHECK: llvm.call @tsmlir_live_init(%[[REG]])
-// CHECK: %[[A:.*]] = llvm.call @malloc(%[[N]])
-// CHECK: llvm.call @tsmlir_live_add(%[[REG]], %[[A]])
-// CHECK: %[[B:.*]] = llvm.call @malloc(%[[N]])
-// CHECK: llvm.call @tsmlir_live_add(%[[REG]], %[[B]])
-// CHECK: llvm.call @tsmlir_live_remove(%[[REG]], %[[A]])
-// CHECK-NEXT: llvm.call @free(%[[A]])
+// CHECK: %[[TMP:.*]] = llvm.call @malloc(%[[N]])
+// CHECK-NEXT: %[[B:.*]] = llvm.call @malloc(%[[N]])
+// CHECK-NEXT: llvm.call @tsmlir_live_add(%[[REG]], %[[B]])
+// CHECK-NEXT: llvm.call @free(%[[TMP]])
 // CHECK: llvm.cond_br %[[BAD]], ^[[FAIL:bb[0-9]+]], ^[[OK:bb[0-9]+]]
 // CHECK: ^[[OK]]:
+// CHECK: %[[P:.*]] = llvm.extractvalue %{{.*}}[0]
+// CHECK-NEXT: llvm.call @tsmlir_live_remove(%[[REG]], %[[P]])
+// CHECK-NEXT: llvm.call @free(%[[P]])
 // CHECK-NEXT: llvm.call @tsmlir_live_forget(%[[REG]])
-// CHECK-NEXT: llvm.return %[[B]]
+// CHECK-NEXT: llvm.return
 // CHECK: ^[[FAIL]]:
 // CHECK: llvm.call @tsmlir_runtime_error
 // CHECK-NEXT: llvm.call @tsmlir_live_free_all(%[[REG]])
@@ -45,18 +48,22 @@ module {
   llvm.func @free(!llvm.ptr)
   llvm.func @realloc(!llvm.ptr, i64) -> !llvm.ptr
   llvm.func @tsmlir_runtime_error(i64)
-  llvm.func @forward(%n: i64, %bad: i1) -> !llvm.ptr {
-    %a = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
+  llvm.func @forward(%n: i64, %bad: i1) {
+    %tmp = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
     %b = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
-    llvm.call @free(%a) : (!llvm.ptr) -> ()
+    llvm.call @free(%tmp) : (!llvm.ptr) -> ()
+    %undef = llvm.mlir.poison : !llvm.struct<(ptr, ptr, i64)>
+    %d0 = llvm.insertvalue %b, %undef[0] : !llvm.struct<(ptr, ptr, i64)>
+    %d1 = llvm.insertvalue %b, %d0[1] : !llvm.struct<(ptr, ptr, i64)>
     llvm.cond_br %bad, ^fail, ^ok
   ^ok:
-    llvm.return %b : !llvm.ptr
+    %p = llvm.extractvalue %d1[0] : !llvm.struct<(ptr, ptr, i64)>
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.return
   ^fail:
     %id = llvm.mlir.constant(0 : i64) : i64
     llvm.call @tsmlir_runtime_error(%id) : (i64) -> ()
-    %p = llvm.mlir.poison : !llvm.ptr
-    llvm.return %p : !llvm.ptr
+    llvm.return
   }
   llvm.func @no_error(%n: i64) -> !llvm.ptr {
     %a = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
