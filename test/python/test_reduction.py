@@ -405,14 +405,21 @@ class VectorNorms(torch.nn.Module):
 ORDS = [2.0, 1.0, float("inf"), -float("inf"), 0.0, 3.0, 0.5, -1.5]
 
 
-@pytest.mark.parametrize("ord", ORDS, ids=str)
 @pytest.mark.parametrize("shape,dims,keepdim", [((3, 5), [1], False), ((2, 3, 4), [-1, 0], True),
                                                  ((6,), [0], True), ((), [0], False)], ids=str)
-def test_vector_norms(shape, dims, keepdim, ord):
+def test_vector_norms_of_every_order(shape, dims, keepdim):
     x = torch.randn(shape)
     if x.dim():
         x.view(-1)[0] = 0.0  # ord 0 counts nonzeros; negative ords see a zero
-    check_against_eager(torch.jit.script(VectorNorms(ord, dims, keepdim)), [x])
+    fn = traced(lambda x: tuple(torch.linalg.vector_norm(x, o, dims, keepdim) for o in ORDS)
+                + tuple(torch.linalg.vector_norm(x, o) for o in ORDS), x)
+    check_against_eager(fn, [x])
+
+
+@pytest.mark.parametrize("ord", [2.0, -float("inf"), 0.5], ids=str)
+def test_tensor_norm_method(ord):
+    """x.norm(p, dims, keepdim) and x.norm(p): the aten::norm overloads."""
+    check_against_eager(torch.jit.script(VectorNorms(ord, [1, 0], True)), [torch.randn(3, 4)])
 
 
 class NormForms(torch.nn.Module):
@@ -511,8 +518,9 @@ def test_var_mean_std_mean(shape):
 
 class CountNonzero(torch.nn.Module):
     def forward(self, x, b):
-        return (torch.count_nonzero(x), torch.count_nonzero(x, 1), torch.count_nonzero(x, dim=[0, 1]),
-                torch.count_nonzero(x, -2), torch.count_nonzero(b, 0))
+        return (torch.count_nonzero(x), torch.count_nonzero(x, 1),
+                torch.count_nonzero(x, dim=[0, 1]), torch.count_nonzero(x, -2),
+                torch.count_nonzero(b, 0))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.int64])
@@ -539,7 +547,8 @@ def test_integer_dtype_argument_gives_that_dtype():
 class NanReductions(torch.nn.Module):
     def forward(self, x):
         return (torch.aminmax(x), torch.aminmax(x, dim=1, keepdim=True), torch.aminmax(x, dim=-2),
-                torch.nansum(x), torch.nansum(x, 1, True), torch.nansum(x, [0], dtype=torch.float64),
+                torch.nansum(x), torch.nansum(x, 1, True),
+                torch.nansum(x, [0], dtype=torch.float64),
                 torch.nanmean(x), torch.nanmean(x, 1), torch.nanmean(x, 0, dtype=torch.float64))
 
 

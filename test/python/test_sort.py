@@ -207,7 +207,8 @@ def test_nanmedian_of_integers_is_the_median():
 
 class LongSorts(torch.nn.Module):
     def forward(self, x, i, b):
-        return (torch.sort(x, stable=True, dim=1), torch.sort(x, stable=True, dim=0, descending=True),
+        return (torch.sort(x, stable=True, dim=1),
+                torch.sort(x, stable=True, dim=0, descending=True),
                 torch.argsort(i, stable=True, dim=-1, descending=True),
                 torch.sort(b, stable=True, dim=1), torch.sort(i, stable=True, dim=0))
 
@@ -221,7 +222,8 @@ def test_long_dims_merge_sort_stably():
     i = torch.randint(-3, 3, (37, 100))
     b = torch.rand(37, 100) > 0.5
     check_against_eager(LongSorts(), [x, i, b], equal_nan=True)
-    specs = [TensorSpec((-1, -1)), TensorSpec((-1, 100), torch.int64), TensorSpec((37, -1), torch.bool)]
+    specs = [TensorSpec((-1, -1)), TensorSpec((-1, 100), torch.int64),
+             TensorSpec((37, -1), torch.bool)]
     runs = [[x[:n, :m].contiguous(), i[:n], b[:, :m].contiguous()]
             for n, m in ((1, 1), (0, 0), (33, 33), (2, 65))]
     check_against_eager(LongSorts(), [x, i, b], input_specs=specs, runs=runs, equal_nan=True)

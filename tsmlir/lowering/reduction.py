@@ -42,7 +42,7 @@ def _acc_type(elem: ir.Type) -> ir.Type:
     return elem
 
 
-def _kept_map(rank: int, dims: Sequence[int]) -> ir.AffineMap:
+def kept_map(rank: int, dims: Sequence[int]) -> ir.AffineMap:
     """(d0..dn) -> the dims that are not reduced."""
     exprs = [ir.AffineDimExpr.get(i) for i in range(rank) if i not in dims]
     return ir.AffineMap.get(rank, 0, exprs)
@@ -54,14 +54,14 @@ def _reduce(inputs: Sequence[ir.Value], sizes: Sequence[b.IntOrValue], dims: Seq
     kept dims filled with `init`; further inputs are already reduced tensors
     read along the kept dims (e.g. the row max).  `body(*scalars, acc)`."""
     rank = len(sizes)
-    kept = _kept_map(rank, dims)
+    kept = kept_map(rank, dims)
     out = b.filled([s for i, s in enumerate(sizes) if i not in dims], acc, init)
     maps = [b.identity_map(rank)] + [kept] * (len(inputs) - 1) + [kept]
     iterators = ["reduction" if i in dims else "parallel" for i in range(rank)]
     return b.generic(list(inputs), out, maps, iterators, body)
 
 
-def _keepdim(v: ir.Value, result_type: ir.RankedTensorType, sizes: Sequence[b.IntOrValue],
+def restore_dims(v: ir.Value, result_type: ir.RankedTensorType, sizes: Sequence[b.IntOrValue],
              dims: Sequence[int]) -> ir.Value:
     """Re-insert the reduced dims as size 1 (the reduction drops them)."""
     groups: list[list[int]] = []
@@ -82,7 +82,7 @@ def _keepdim(v: ir.Value, result_type: ir.RankedTensorType, sizes: Sequence[b.In
     return tensor.expand_shape(result_type, v, reassociation, dynamic, static)
 
 
-def _sizes(x: ir.Value) -> list[b.IntOrValue]:
+def sizes_of(x: ir.Value) -> list[b.IntOrValue]:
     return [b.dim(x, i) for i in range(b.rtt(x).rank)]
 
 
@@ -109,7 +109,7 @@ def _finish(op: ir.Operation, reduced: ir.Value, sizes, dims, keepdim,
     out_t = b.rtt(op.result)
     if body is not None or b.rtt(reduced).element_type != out_t.element_type:
         reduced = _map([reduced], out_t.element_type, body or (lambda v: v))
-    return _keepdim(reduced, out_t, sizes, dims) if keepdim and dims else reduced
+    return restore_dims(reduced, out_t, sizes, dims) if keepdim and dims else reduced
 
 
 # Per-op folds: (accumulator type from the result's element type, init value
@@ -147,7 +147,7 @@ def lower_fold(op: ir.Operation, *, init: Callable[[ir.Type], float | int],
     """One reduction over `dims`: fill with `init`, fold with `combine`."""
     x = op.operands[0]
     dims, keepdim = _attrs(op)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     acc = acc_type(b.rtt(op.result).element_type)
     reduced = _reduce([x], sizes, dims, acc, init(acc),
                       lambda v, a: combine(b.convert(v, acc), a))
@@ -176,7 +176,7 @@ def _sum(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
 def lower_mean(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     acc = _acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
     return _finish(op, _sum(x, sizes, dims, acc), sizes, dims, keepdim,
@@ -188,7 +188,7 @@ def lower_var(op: ir.Operation, root: bool) -> ir.Value:
     divided by max(N - correction, 0); std takes the square root."""
     x = op.operands[0]
     dims, keepdim = _attrs(op)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     acc = _acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
     mean = _map([_sum(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
@@ -217,7 +217,7 @@ def _finite_or_zero(m: ir.Value) -> ir.Value:
 def lower_logsumexp(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     acc = _acc_type(b.rtt(op.result).element_type)
     row_max = _reduce([x], sizes, dims, acc, float("-inf"),
                       lambda v, m: arith.maximumf(b.convert(v, acc), m))
@@ -226,7 +226,7 @@ def lower_logsumexp(op: ir.Operation) -> ir.Value:
     out_t = b.rtt(op.result)
     result = _map([exp_sum, row_max], out_t.element_type,
                   lambda s, m: arith.addf(mmath.log(s), _finite_or_zero(m)))
-    return _keepdim(result, out_t, sizes, dims) if keepdim and dims else result
+    return restore_dims(result, out_t, sizes, dims) if keepdim and dims else result
 
 
 def _norm_fold(order: float):
@@ -250,7 +250,7 @@ def lower_vector_norm(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
     order = ir.FloatAttr(op.attributes["ord"]).value if "ord" in op.attributes else 2.0
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     if order < 0 or order == float("inf"):
         count = b.index(1)
         for d in dims:
@@ -264,10 +264,11 @@ def lower_vector_norm(op: ir.Operation) -> ir.Value:
     return _finish(op, reduced, sizes, dims, keepdim, finish)
 
 
-def _slice_at(v: ir.Value, d: int, k: ir.Value, sizes: Sequence[b.IntOrValue]):
+def slice_at(v: ir.Value, d: int, k: ir.Value, sizes: Sequence[b.IntOrValue]):
     """Offsets, sizes and strides of the rank-reduced slice `k` of dim `d`."""
     dyn = ir.ShapedType.get_dynamic_size()
-    static_sizes = [1 if i == d else (s if isinstance(s, int) else dyn) for i, s in enumerate(sizes)]
+    static_sizes = [1 if i == d else (s if isinstance(s, int) else dyn)
+                    for i, s in enumerate(sizes)]
     dyn_sizes = [s for i, s in enumerate(sizes) if i != d and not isinstance(s, int)]
     static_offsets = [dyn if i == d else 0 for i in range(len(sizes))]
     return [k], dyn_sizes, [], static_offsets, static_sizes, [1] * len(sizes)
@@ -297,7 +298,7 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
         x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     outer = [s for i, s in enumerate(sizes) if i != d]
     slice_shape = [ir.ShapedType.get_dynamic_size() if not isinstance(s, int) else s
                    for s in outer]
@@ -310,15 +311,15 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
         k = loop.induction_variable
         running, results = loop.inner_iter_args[:len(state)], loop.inner_iter_args[len(state):]
         row = tensor.extract_slice(ir.RankedTensorType.get(slice_shape, t.element_type), x,
-                                   *_slice_at(x, d, k, sizes))
+                                   *slice_at(x, d, k, sizes))
         position = arith.index_cast(ir.IntegerType.get_signless(64), k)
-        running = _generic([row], running, identity, ["parallel"] * len(outer),
+        running = multi_generic([row], running, identity, ["parallel"] * len(outer),
                            lambda v, *acc: step(v, position, *acc))
         inserted = []
         for value, result, elem in zip(running, results, out_elems):
             if b.rtt(value).element_type != elem:
                 value = _map([value], elem, lambda v: v)
-            inserted.append(tensor.insert_slice(value, result, *_slice_at(result, d, k, sizes)))
+            inserted.append(tensor.insert_slice(value, result, *slice_at(result, d, k, sizes)))
         scf.YieldOp([*running, *inserted])
     out = list(loop.results)[len(state):]
     return [as_0d(r) for r in out] if zero_d else out
@@ -359,8 +360,9 @@ def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Valu
     return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step)
 
 
-def _generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value], maps: Sequence[ir.AffineMap],
-             iterators: Sequence[str], body: Callable[..., list[ir.Value]]) -> list[ir.Value]:
+def multi_generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value],
+                  maps: Sequence[ir.AffineMap], iterators: Sequence[str],
+                  body: Callable[..., list[ir.Value]]) -> list[ir.Value]:
     """linalg.generic with several outputs; `body(*scalars)` returns one value per output."""
     op = linalg.GenericOp(
         result_tensors=[v.type for v in inits], inputs=list(inputs), outputs=list(inits),
@@ -405,7 +407,7 @@ def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
         dims = reduced_dims([ir.IntegerAttr(op.attributes["dim"]).value], t.rank)
     else:
         dims = tuple(range(t.rank))
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     kept_sizes = [s for i, s in enumerate(sizes) if i not in dims]
     i64 = ir.IntegerType.get_signless(64)
     elem = t.element_type
@@ -424,13 +426,13 @@ def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
         take = _takes(v, a, arith.cmpi(arith.CmpIPredicate.slt, i, ai), greater)
         return [arith.select(take, v, a), arith.select(take, i, ai)]
 
-    kept = _kept_map(t.rank, dims)
+    kept = kept_map(t.rank, dims)
     iterators = ["reduction" if i in dims else "parallel" for i in range(t.rank)]
-    results = _generic([x], [values, indices], [b.identity_map(t.rank), kept, kept],
+    results = multi_generic([x], [values, indices], [b.identity_map(t.rank), kept, kept],
                        iterators, body)
     results = results[-len(op.results):]
     if keepdim and dims:
-        results = [_keepdim(r, b.rtt(res), sizes, dims) for r, res in zip(results, op.results)]
+        results = [restore_dims(r, b.rtt(res), sizes, dims) for r, res in zip(results, op.results)]
     return results
 
 
@@ -439,7 +441,7 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     t = b.rtt(x)
     elem, acc = t.element_type, _acc_type(t.element_type)
     dims = reduced_dims([ir.IntegerAttr(op.attributes["dim"]).value], t.rank)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     row_max = _reduce([x], sizes, dims, acc, float("-inf"),
                       lambda v, m: arith.maximumf(b.convert(v, acc), m))
 
@@ -454,7 +456,7 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
             return b.convert(arith.subf(shifted(v, m), mmath.log(s)), elem)
         return b.convert(arith.divf(mmath.exp(shifted(v, m)), s), elem)
 
-    kept = _kept_map(t.rank, dims)
+    kept = kept_map(t.rank, dims)
     maps = [b.identity_map(t.rank), kept, kept, b.identity_map(t.rank)]
     return b.generic([x, row_max, exp_sum], b.empty(sizes, elem), maps,
                      ["parallel"] * t.rank, normalize)

@@ -33,7 +33,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
-from .reduction import _generic, _keepdim, _kept_map, _sizes, _slice_at, as_0d, as_1d
+from .reduction import multi_generic, restore_dims, kept_map, sizes_of, slice_at, as_0d, as_1d
 
 I64 = ir.IntegerType.get_signless
 
@@ -84,7 +84,7 @@ def _ranks(x: ir.Value, d: int, descending: bool) -> ir.Value:
         i, j = linalg.IndexOp(d).result, linalg.IndexOp(rank).result
         return arith.addi(n, arith.extui(I64(64), _before(xj, j, xi, i, descending)))
 
-    return b.generic([x, x], b.filled(_sizes(x), I64(64), 0), maps,
+    return b.generic([x, x], b.filled(sizes_of(x), I64(64), 0), maps,
                      ["parallel"] * rank + ["reduction"], count)
 
 
@@ -172,7 +172,7 @@ def _merge(src: list[ir.Value], dst: list[ir.Value], at, start, mid, end,
 def _merge_sort(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
     """Bottom-up stable merge sort along `d` (O(n log n) per slice, scalar
     loops): passes of doubling run width, each into a fresh tensor."""
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     n = b.as_index(sizes[d])
     outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
     idx = ir.IndexType.get()
@@ -218,7 +218,7 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
         x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     descending = bool(_attr(op, "descending", False))
     if not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX:
         return _merge_sort(x, d, descending)
@@ -229,7 +229,7 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     def position_along_dim():
         return arith.index_cast(I64(64), linalg.IndexOp(d).result)
 
-    results = _generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
+    results = multi_generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
                        _pick(position_along_dim, t.rank, median=False))
     return [as_0d(r) for r in results] if zero_d else results
 
@@ -238,7 +238,7 @@ def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) 
     """Per slice, the first element (value, int64 index) in the stable order
     that comes after `prev` (index -1: no previous pick)."""
     t = b.rtt(x)
-    kept_sizes = [s for i, s in enumerate(_sizes(x)) if i != d]
+    kept_sizes = [s for i, s in enumerate(sizes_of(x)) if i != d]
     none = b.constant(-1, I64(64))
 
     def body(v, prev_v, prev_i, best_v, best_i):
@@ -249,10 +249,10 @@ def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) 
         take = arith.andi(after, first)
         return [arith.select(take, v, best_v), arith.select(take, i, best_i)]
 
-    kept = _kept_map(t.rank, (d,))
+    kept = kept_map(t.rank, (d,))
     inits = [b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), -1)]
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
-    return _generic([x, *prev], inits, [b.identity_map(t.rank)] + [kept] * 4, iterators, body)
+    return multi_generic([x, *prev], inits, [b.identity_map(t.rank)] + [kept] * 4, iterators, body)
 
 
 # Up to this k, topk is k selection passes; above, the first k of a merge sort.
@@ -261,11 +261,11 @@ TOPK_PASSES_MAX = 16
 
 def _first_k(v: ir.Value, d: int, k: int) -> ir.Value:
     t = b.rtt(v)
-    sizes = _sizes(v)
+    sizes = sizes_of(v)
     dyn = ir.ShapedType.get_dynamic_size()
     shape = [k if i == d else (s if isinstance(s, int) else dyn) for i, s in enumerate(sizes)]
-    return tensor.extract_slice(ir.RankedTensorType.get(shape, t.element_type), v, [],
-                                [s for i, s in enumerate(sizes) if i != d and not isinstance(s, int)],
+    dynamic = [s for i, s in enumerate(sizes) if i != d and not isinstance(s, int)]
+    return tensor.extract_slice(ir.RankedTensorType.get(shape, t.element_type), v, [], dynamic,
                                 [], [0] * t.rank, shape, [1] * t.rank)
 
 
@@ -281,7 +281,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     d = normalize_dim(_attr(op, "dim"), t.rank)
     k = _attr(op, "k")
     descending = bool(_attr(op, "largest", True))
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     _check_k(op, k, sizes[d])
     if k > TOPK_PASSES_MAX:
         results = [_first_k(v, d, k) for v in _merge_sort(x, d, descending)]
@@ -295,8 +295,8 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
         r = loop.induction_variable
         values, indices, *prev = loop.inner_iter_args
         picked = _next_in_order(x, d, descending, prev)
-        values = tensor.insert_slice(picked[0], values, *_slice_at(values, d, r, out_sizes))
-        indices = tensor.insert_slice(picked[1], indices, *_slice_at(indices, d, r, out_sizes))
+        values = tensor.insert_slice(picked[0], values, *slice_at(values, d, r, out_sizes))
+        indices = tensor.insert_slice(picked[1], indices, *slice_at(indices, d, r, out_sizes))
         scf.YieldOp([values, indices, *picked])
     results = list(loop.results)[:2]
     return [as_0d(r) for r in results] if zero_d else results
@@ -314,8 +314,8 @@ def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
 def _per_slice(x: ir.Value, d: int, fn: Callable[[ir.Value], ir.Value]) -> ir.Value:
     """fn(number of NaNs) for each slice along `d` (0 for integers), int64."""
     t = b.rtt(x)
-    kept_sizes = [s for i, s in enumerate(_sizes(x)) if i != d]
-    kept = _kept_map(t.rank, (d,))
+    kept_sizes = [s for i, s in enumerate(sizes_of(x)) if i != d]
+    kept = kept_map(t.rank, (d,))
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
 
     def count(v, c):
@@ -352,9 +352,9 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
         x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
-    sizes = _sizes(x)
+    sizes = sizes_of(x)
     kept_sizes = [s for i, s in enumerate(sizes) if i != d]
-    kept = _kept_map(t.rank, (d,))
+    kept = kept_map(t.rank, (d,))
     by_sorting = not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX
     if mode == "median":
         target = _median_rank(op, sizes[d])
@@ -383,9 +383,9 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     empty_value = float("nan") if mode == "nanmedian" and b.is_float(t.element_type) else 0
     inits = [b.filled(kept_sizes, t.element_type, empty_value), b.filled(kept_sizes, I64(64), 0)]
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
-    results = _generic(inputs, inits, maps + [kept] * 2, iterators, body)
+    results = multi_generic(inputs, inits, maps + [kept] * 2, iterators, body)
     if _attr(op, "keepdim", False) and rank0:
-        results = [_keepdim(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
+        results = [restore_dims(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
     return results
 
 
