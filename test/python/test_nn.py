@@ -145,6 +145,26 @@ def test_empty_batch():
     check_against_eager(torch.jit.script(EveryOp()), inputs)
 
 
+class HalfOps(torch.nn.Module):
+    def forward(self, x, w, w3, wt, stats):
+        return (F.conv2d(x, w, stats, padding=1), F.conv3d(x.unsqueeze(0), w3),
+                F.conv_transpose2d(x, wt, stride=2), F.avg_pool2d(x, 2),
+                F.adaptive_avg_pool2d(x, 3), F.interpolate(x, size=[7, 9], mode="bilinear"),
+                F.batch_norm(x, stats[:3], stats[1:] + 1.0, training=False))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("batch", [1, 2])
+def test_half_precision_accumulates_in_float(dtype, batch):
+    """Sums and interpolations in float32 and one rounding, as PyTorch's CPU
+    kernels (its transposed convolution adds the col2im terms in half: one
+    ulp apart)."""
+    args = [torch.randn(batch, 3, 5, 6), torch.randn(4, 3, 3, 3), torch.randn(2, batch, 2, 2, 2),
+            torch.randn(3, 2, 3, 3), torch.rand(4)]
+    check_against_eager(torch.jit.script(HalfOps()), [a.to(dtype) for a in args],
+                        rtol=2e-2, atol=4e-3 if dtype == torch.float16 else 3e-2)
+
+
 def test_conv3d_traced_dynamic_batch():
     conv = torch.nn.Conv3d(2, 3, 3, padding=1).eval()
     x = torch.randn(1, 2, 4, 5, 3)

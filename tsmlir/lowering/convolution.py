@@ -3,7 +3,8 @@
 In: tsm.conv2d/conv3d/conv_transpose2d on (N, C, ...) tensors whose batch
 dim N may be dynamic; C, the spatial dims and the weight must be static
 (refused otherwise).
-Out: zero padding is a `tensor.pad`; the broadcast bias (a `linalg.generic`)
+Out: float16/bfloat16 ops become the float32 op between conversions (PyTorch
+accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a `linalg.generic`)
 is the accumulator's initial value (zeros without bias).
 - conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
   (batch 1, float, groups 1: runs on the tiled matmul kernel), or
@@ -29,8 +30,8 @@ from mlir import ir
 from mlir.dialects import arith, linalg, tensor
 
 from . import builders as b
-from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, insert_into,
-                         out_sizes, pad, slice_of, static_spatial)
+from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
+                         insert_into, out_sizes, pad, slice_of, static_spatial)
 
 
 def _operands(op: ir.Operation) -> tuple[ir.Value, ir.Value, ir.Value | None]:
@@ -226,7 +227,7 @@ def _flipped_filters(w: ir.Value, groups: int) -> ir.Value:
 
 
 LOWERINGS = {
-    "tsm.conv2d": lower_conv2d,
-    "tsm.conv3d": lower_conv3d,
-    "tsm.conv_transpose2d": lower_conv_transpose2d,
+    "tsm.conv2d": half_in_f32(lower_conv2d),
+    "tsm.conv3d": half_in_f32(lower_conv3d),
+    "tsm.conv_transpose2d": half_in_f32(lower_conv_transpose2d),
 }

@@ -14,7 +14,7 @@ from mlir.dialects import math as mmath
 
 from . import builders as b
 from . import convolution, pooling, resampling
-from .nn_support import affine, attrs
+from .nn_support import affine, attrs, half_in_f32
 from .passes import pattern_pass
 
 
@@ -49,7 +49,7 @@ LOWERINGS = {
     **convolution.LOWERINGS,
     **pooling.LOWERINGS,
     **resampling.LOWERINGS,
-    "tsm.batch_norm": lower_batch_norm,
+    "tsm.batch_norm": half_in_f32(lower_batch_norm),
 }
 
 lower_nn_pass = pattern_pass(

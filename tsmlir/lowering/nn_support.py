@@ -4,13 +4,14 @@ window-reduction `linalg.generic`.  They build at the current insertion point.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Sequence
 
 import numpy as np
 from mlir import ir
 from mlir.dialects import arith, linalg, tensor
 
-from ..dialects.opdef import REGISTRY
+from ..dialects.opdef import REGISTRY, build
 from . import builders as b
 
 
@@ -172,3 +173,34 @@ def ceil_extra(sizes: list[int], outs: list[int], kernel, stride, pads, dilation
 
 def linalg_index(d: int) -> ir.Value:
     return linalg.IndexOp(d).result
+
+
+def _is_half(t: ir.Type) -> bool:
+    return isinstance(t, (ir.F16Type, ir.BF16Type))
+
+
+def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
+    """v with its elements converted to `to` (a parallel linalg.generic)."""
+    rank = b.rtt(v).rank
+    return b.generic([v], b.empty([b.dim(v, i) for i in range(rank)], to),
+                     [b.identity_map(rank)] * 2, ["parallel"] * rank,
+                     lambda x, _out: b.convert(x, to))
+
+
+def half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
+    """Wrap a lowering so that an op on float16/bfloat16 tensors becomes the
+    same tsm op on float32 between conversions: PyTorch's CPU kernels
+    accumulate sums and interpolations in float (their opmath type) and round
+    once.  The float32 op is lowered by the same pass."""
+    @functools.wraps(lower)
+    def wrapper(op: ir.Operation):
+        if not _is_half(b.rtt(op.operands[0]).element_type):
+            return lower(op)
+        f32 = ir.F32Type.get()
+        operands = [_converted(v, f32) if _is_half(b.rtt(v).element_type) else v
+                    for v in op.operands]
+        d = REGISTRY[op.name]
+        absent = [None] * (len(d.operands) - len(operands))  # a trailing optional (bias)
+        results = build(d.name, operands + absent, **d.attr_values(op))
+        return [_converted(r, b.rtt(old).element_type) for r, old in zip(results, op.results)]
+    return wrapper

@@ -8,6 +8,8 @@ Out:
   window needs) + `linalg.pooling_nchw_max` into a -inf filled init;
   max_pool3d (and uint8 max_pool2d, compared unsigned): the same padding + a
   window-reduction `linalg.generic`.
+- avg_pool2d, adaptive_avg_pool2d on float16/bfloat16: the float32 op between
+  conversions (PyTorch accumulates in float).
 - avg_pool2d: zero `tensor.pad` + `linalg.pooling_nchw_sum`, then a division
   by a constant (OH, OW) table of PyTorch's per-window divisors.
 - adaptive_avg_pool2d: divisible sizes are a fixed-window
@@ -25,8 +27,8 @@ from mlir import ir
 from mlir.dialects import arith, linalg
 
 from . import builders as b
-from .nn_support import (affine, attrs, ceil_extra, dense, dim_expr, linalg_index, lowest,
-                         maximum, out_sizes, pad, static_spatial, window_reduce)
+from .nn_support import (affine, attrs, ceil_extra, dense, dim_expr, half_in_f32, linalg_index,
+                         lowest, maximum, out_sizes, pad, static_spatial, window_reduce)
 
 
 def _max_pool_input(op: ir.Operation) -> tuple[ir.Value, dict, list]:
@@ -220,7 +222,7 @@ def _beats(v: ir.Value, best: ir.Value) -> ir.Value:
 LOWERINGS = {
     "tsm.max_pool2d": lower_max_pool2d,
     "tsm.max_pool3d": lower_max_pool3d,
-    "tsm.avg_pool2d": lower_avg_pool2d,
-    "tsm.adaptive_avg_pool2d": lower_adaptive_avg_pool2d,
+    "tsm.avg_pool2d": half_in_f32(lower_avg_pool2d),
+    "tsm.adaptive_avg_pool2d": half_in_f32(lower_adaptive_avg_pool2d),
     "tsm.adaptive_max_pool2d": lower_adaptive_max_pool2d,
 }

@@ -15,7 +15,8 @@ Out:
   it with `tensor.extract`.
 - upsample2d: a `linalg.generic` reading the input through constant per-row and
   per-column source-index tables (and, for bilinear, weight tables) computed
-  here with PyTorch's formulas in its arithmetic precision.
+  here with PyTorch's formulas in its arithmetic precision (float16/bfloat16
+  inputs are resized in float32, as PyTorch does).
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from mlir import ir
 from mlir.dialects import arith, tensor
 
 from . import builders as b
-from .nn_support import affine, attrs, dense, dim_expr, insert_into, linalg_index, out_sizes, \
-    pad, slice_of, static_spatial
+from .nn_support import affine, attrs, dense, dim_expr, half_in_f32, insert_into, linalg_index, \
+    out_sizes, pad, slice_of, static_spatial
 
 
 def lower_pad(op: ir.Operation) -> ir.Value:
@@ -219,5 +220,5 @@ def _linear(size: int, out: int, scale: float | None, align_corners: bool, dt) -
 
 LOWERINGS = {
     "tsm.pad": lower_pad,
-    "tsm.upsample2d": lower_upsample2d,
+    "tsm.upsample2d": half_in_f32(lower_upsample2d),
 }

@@ -472,3 +472,22 @@ func.func @conv_transpose2d$batch1_col2im(%x: tensor<1x2x3x3xf32>, %w: tensor<2x
   %0 = "tsm.conv_transpose2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x2x3x3xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
   return %0 : tensor<1x3x5x5xf32>
 }
+
+// -----
+
+// float16: the op runs in float32 between conversions (PyTorch accumulates
+// in float), the float32 op lowered by the same pass.
+// CHECK-LABEL: func.func @avg_pool2d$f16
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x4x4xf16>)
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x1x4x4xf16>) outs(%{{.*}} : tensor<1x1x4x4xf32>)
+// CHECK: arith.extf
+// CHECK: %[[SUMS:.*]] = linalg.pooling_nchw_sum {{.*}} ins(%[[WIDE]], %{{.*}} : tensor<1x1x4x4xf32>, tensor<2x2xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUMS]], %{{.*}} : tensor<1x1x2x2xf32>, tensor<2x2xf32>)
+// CHECK: %[[OUT:.*]] = linalg.generic {{.*}} ins(%[[MEAN]] : tensor<1x1x2x2xf32>) outs(%{{.*}} : tensor<1x1x2x2xf16>)
+// CHECK: arith.truncf
+// CHECK: return %[[OUT]]
+// CHECK-NOT: tsm.avg_pool2d
+func.func @avg_pool2d$f16(%x: tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16> {
+  %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16>
+  return %0 : tensor<1x1x2x2xf16>
+}
