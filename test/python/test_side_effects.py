@@ -362,6 +362,9 @@ def test_c_tensor_printer_matches_aten(tmp_path):
         torch.tensor([[1e-3, 2e-3], [3.5e-3, 1e-3]]), torch.tensor([True, False]),
         torch.randn(2, 2, generator=g).half(), torch.zeros(0, 3), torch.zeros(2, 0, 4),
         torch.randn(6, 5, generator=g).t(),  # strided
+        *(torch.tensor(v) for v in (1e-7, 1 / 3, 123456789.0, 1e17, -0.0, 2.0 ** 60, 1e-5, 0.0001,
+                                    math.nan, -math.inf)),
+        torch.tensor(1 / 3, dtype=torch.float64), torch.tensor(12345678901234567),
     ]
     lines = ['#include <stdint.h>', '#include <stdlib.h>', '#include <string.h>',
              c_source("t_"), "int main(void) {"]
@@ -419,3 +422,16 @@ def test_each_builtin_exception_class_is_raised_as_itself(value, cls, message, c
 @pytest.fixture(scope="module")
 def compiled_kinds():
     return tsmlir.compile_module(RaiseKinds(), [torch.zeros(1)])
+
+
+def test_0d_tensors_print_like_aten_without_torch():
+    from tsmlir.runtime.callbacks import format_scalar_tensor
+    values = [0.0, -0.0, 1.0, -2.5, 1 / 3, 1e-7, 123456789.0, 1e17, 2.0 ** 60, math.inf, -math.inf,
+              math.nan, -math.nan]
+    for dtype in (torch.float32, torch.float64, torch.int64, torch.int32, torch.int16, torch.int8,
+                  torch.bool):
+        for v in values:
+            if not dtype.is_floating_point and not math.isfinite(v):
+                continue
+            t = torch.tensor(v).to(dtype)
+            assert format_scalar_tensor(float(t.item()), dtype) == format_tensor(t), (v, dtype)

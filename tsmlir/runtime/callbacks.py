@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import functools
 import math
 import sys
 
@@ -112,9 +113,34 @@ _F64 = ctypes.CFUNCTYPE(None, ctypes.c_double)
 _TENSOR = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
+# Element types read directly for a 0-d tensor.
+_SCALAR_CTYPES = {torch.float32: ctypes.c_float, torch.float64: ctypes.c_double,
+                  torch.int64: ctypes.c_int64, torch.int32: ctypes.c_int32,
+                  torch.int16: ctypes.c_int16, torch.int8: ctypes.c_int8, torch.bool: ctypes.c_int8}
+
+
+@functools.lru_cache(maxsize=None)
+def _descriptor(rank: int) -> type[ctypes.Structure]:
+    return memref.descriptor_type(rank)
+
+
+def format_scalar_tensor(value: float, dtype: torch.dtype) -> str:
+    """A 0-d tensor as ATen prints it, from its value: the shortest digits that
+    read back as the same double (Python's repr, without a trailing ".0")."""
+    text = repr(value)
+    text = text[:-2] if text.endswith(".0") else text
+    if math.isnan(value):
+        text = "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    return f"{text}\n[ CPU{DTYPE_CODES[DTYPE_CODE[dtype]][1]}Type{{}} ]"
+
+
 def _print_tensor(write, code: int, rank: int, desc: int) -> None:
     dtype = DTYPE_CODES[code][0]
-    d = memref.descriptor_type(rank).from_address(desc)
+    d = _descriptor(rank).from_address(desc)
+    if rank == 0 and dtype in _SCALAR_CTYPES:  # e.g. h.mean(): no torch call
+        value = _SCALAR_CTYPES[dtype].from_address(d.aligned + d.offset * dtype.itemsize).value
+        write(format_scalar_tensor(float(value), dtype))
+        return
     sizes = list(d.sizes) if rank else []
     strides = list(d.strides) if rank else []
     span = 1 + sum((s - 1) * st for s, st in zip(sizes, strides)) if all(sizes) else 0
@@ -336,6 +362,31 @@ static void PFX_put_(double x, const PFX_layout_ *f) {
     fprintf(PFX_out_(), "%*g", w, x);
 }
 
+/* A double in the shortest form that reads back as itself, scientific for
+   exponents < -4 or >= 16 (how ATen prints a 0-d tensor). */
+static void PFX_put_shortest_(double x) {
+  if (!isfinite(x)) {
+    fprintf(PFX_out_(), "%g", x);
+    return;
+  }
+  char buf[40];
+  int digits = 1;
+  for (; digits < 17; ++digits) {
+    snprintf(buf, sizeof buf, "%.*e", digits - 1, x);
+    if (strtod(buf, NULL) == x)
+      break;
+  }
+  snprintf(buf, sizeof buf, "%.*e", digits - 1, x);
+  int exponent = atoi(strchr(buf, 'e') + 1);
+  if (exponent < -4 || exponent >= 16) {
+    /* the mantissa without trailing zeros (%.*e kept exactly `digits` digits) */
+    fputs(buf, PFX_out_());
+  } else {
+    int decimals = digits - 1 - exponent;
+    fprintf(PFX_out_(), "%.*f", decimals > 0 ? decimals : 0, x);
+  }
+}
+
 static void PFX_indent_(int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     fputc(' ', PFX_out_());
@@ -402,7 +453,8 @@ static void PFX_print_tensor_(int64_t code, int64_t rank, void *descriptor) {
   int64_t k = 0;
   PFX_gather_(v, &k, ptrs[1] + ints[0] * PFX_elem_size_[code], sizes, strides, rank, 0, code);
   if (rank == 0) {
-    fprintf(PFX_out_(), "%.16g\n", v[0]);
+    PFX_put_shortest_(v[0]);
+    fputc('\n', PFX_out_());
   } else if (rank == 1 && n) {
     PFX_layout_ f = PFX_layout_of_(v, n);
     if (f.scale != 1)
