@@ -451,3 +451,12 @@ def test_lstm_cell_rejects_unbatched_input():
 def test_lstm_gru_cells_unbatched():
     check_against_eager(torch.jit.script(Cells(3, 4)),
                         [torch.randn(2, 3), torch.randn(4), torch.randn(4)])
+
+
+def test_bmm_fully_dynamic_with_empty_and_odd_sizes():
+    # f32 batch matmuls run as a loop of 2-D matmuls on per-batch copies.
+    specs = [TensorSpec((-1, -1, -1)), TensorSpec((-1, -1, -1))]
+    runs = [[torch.randn(a), torch.randn(b)] for a, b in
+            (((3, 5, 7), (3, 7, 2)), ((2, 3, 0), (2, 0, 4)), ((0, 3, 4), (0, 4, 5)),
+             ((2, 0, 4), (2, 4, 5)), ((1, 17, 33), (1, 33, 65)))]
+    check_against_eager(torch.jit.script(Bmm()), runs[0], input_specs=specs, runs=runs[1:])

@@ -6,7 +6,9 @@ tsm.einsum (explicit equation), all operands of one dtype.
 Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
-batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows),
+batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
+f32 batch matmul is an scf.for of 2-D linalg.matmuls on contiguous copies of
+each batch, the form the CPU backend's tiled kernel takes),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
 An einsum is one linalg.generic (output letters parallel, the others
 reductions; a static size-1 dim broadcasts), or linalg.matmul /
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, linalg
+from mlir.dialects import arith, linalg, scf, tensor
 
 from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
@@ -134,6 +136,8 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     out_shape = _shape(op.result)
     c = _plan(op, lhs, rhs, out_shape, transpose_rhs=transpose_rhs)
     elem = out_t.element_type
+    if addend is None and _per_batch(lhs, rhs, c, transpose_rhs):
+        return _batch_of_matmuls(lhs, rhs, c.sizes, elem)
     if addend is None or beta == 0:
         init = b.filled(c.sizes, elem, 0)
     else:
@@ -150,6 +154,53 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     iterators = ["parallel"] * (c.maps[0].n_dims - 1) + ["reduction"]
     return b.generic([lhs, rhs], init, c.maps, iterators,
                      lambda x, y, acc: _multiply_add(acc, x, y))
+
+
+def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
+    """A 3-D x 3-D f32 product without broadcasting: one 2-D matmul per batch
+    (not for static empty operands, whose slices could not be taken)."""
+    return (b.rtt(lhs).rank, b.rtt(rhs).rank) == (3, 3) and not c.broadcasts \
+        and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
+        and 0 not in _shape(lhs) + _shape(rhs)
+
+
+def _batch_of_matmuls(lhs: ir.Value, rhs: ir.Value, sizes: list[b.IntOrValue],
+                      elem: ir.Type) -> ir.Value:
+    """An scf.for over the batch: each batch's operands are copied into
+    contiguous tensors, multiplied by linalg.matmul (the CPU backend's tiled
+    kernel wants plain row-major operands; the copies are O(n^2) against the
+    product's O(n^3)) and inserted into the result."""
+    batch, m, n = sizes
+    k = b.dim(lhs, 2)
+    result = b.empty(sizes, elem)
+    loop = scf.ForOp(b.index(0), b.as_index(batch), b.index(1), [result])
+    with ir.InsertionPoint(loop.body):
+        i = loop.induction_variable
+        a = _contiguous_slice(lhs, i, [m, k])
+        w = _contiguous_slice(rhs, i, [k, n])
+        prod = linalg.matmul(a, w, outs=[b.filled([m, n], elem, 0)])
+        acc = _insert(prod, loop.inner_iter_args[0], i, [m, n])
+        scf.YieldOp([acc])
+    return loop.results[0]
+
+
+def _slice_args(i: ir.Value, sizes: list[b.IntOrValue]):
+    dyn = ir.ShapedType.get_dynamic_size()
+    static_sizes = [1] + [s if isinstance(s, int) else dyn for s in sizes]
+    return ([i], [s for s in sizes if not isinstance(s, int)], [],
+            [dyn, 0, 0], static_sizes, [1, 1, 1])
+
+
+def _contiguous_slice(v: ir.Value, i: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
+    dyn = ir.ShapedType.get_dynamic_size()
+    t = ir.RankedTensorType.get([s if isinstance(s, int) else dyn for s in sizes],
+                                b.rtt(v).element_type)
+    part = tensor.extract_slice(t, v, *_slice_args(i, sizes))
+    return linalg.copy(part, outs=[b.empty(sizes, t.element_type)])
+
+
+def _insert(part: ir.Value, into: ir.Value, i: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
+    return tensor.insert_slice(part, into, *_slice_args(i, sizes))
 
 
 def _scale(x: ir.Value, factor: float) -> ir.Value:
@@ -250,8 +301,12 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
             exprs.append(ir.AffineConstantExpr.get(0) if reads_one else d(letters.index(c)))
         maps.append(ir.AffineMap.get(len(letters), 0, exprs))
     maps.append(ir.AffineMap.get(len(letters), 0, [d(i) for i in range(len(output))]))
-    init = b.filled([sizes[c] for c in output], b.rtt(op.result).element_type, 0)
+    elem = b.rtt(op.result).element_type
     named = None if broadcast else _einsum_named(terms, output)
+    if named is linalg.batch_matmul and str(elem) == "f32" \
+            and 0 not in _shape(operands[0]) + _shape(operands[1]):
+        return _batch_of_matmuls(*operands, [sizes[c] for c in output], elem)
+    init = b.filled([sizes[c] for c in output], elem, 0)
     if named is not None:
         return named(*operands, outs=[init])
     iterators = ["parallel"] * len(output) + ["reduction"] * (len(letters) - len(output))

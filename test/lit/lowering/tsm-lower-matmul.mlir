@@ -56,15 +56,40 @@ func.func @matmul$vecmat(%a: tensor<4xf32>, %b: tensor<4x3xf32>) -> tensor<3xf32
 
 // Two dynamic batch sizes must agree (dynamic dims do not broadcast).
 // CHECK-LABEL: func.func @matmul$batch_dynamic
-// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf32>, %[[RHS:.*]]: tensor<?x4x5xf32>)
-// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf32>
-// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x4x5xf32>
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf64>, %[[RHS:.*]]: tensor<?x4x5xf64>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf64>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x4x5xf64>
 // CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
 // CHECK: cf.assert %[[EQ]], "{{.*}}tsm.matmul: batch dimension 0 of the operands must match
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]]) : tensor<?x3x5xf32>
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?x3x5xf32>)
-// CHECK: linalg.batch_matmul ins(%[[LHS]], %[[RHS]] : tensor<?x3x4xf32>, tensor<?x4x5xf32>) outs(%[[INIT]] : tensor<?x3x5xf32>)
-func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf32>, %b: tensor<?x4x5xf32>) -> tensor<?x3x5xf32> {
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]]) : tensor<?x3x5xf64>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f64) outs(%[[EMPTY]] : tensor<?x3x5xf64>)
+// CHECK: linalg.batch_matmul ins(%[[LHS]], %[[RHS]] : tensor<?x3x4xf64>, tensor<?x4x5xf64>) outs(%[[INIT]] : tensor<?x3x5xf64>)
+func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf64>, %b: tensor<?x4x5xf64>) -> tensor<?x3x5xf64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xf64>, tensor<?x4x5xf64>) -> tensor<?x3x5xf64>
+  return %0 : tensor<?x3x5xf64>
+}
+
+// -----
+
+// An f32 batch matmul is a loop of 2-D matmuls on contiguous copies of each
+// batch's matrices (the CPU backend's tiled kernel takes plain row-major
+// operands), each inserted into the result.
+// CHECK-LABEL: func.func @matmul$batch_f32
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf32>, %[[RHS:.*]]: tensor<?x4x5xf32>)
+// CHECK-DAG: %[[B:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf32>
+// CHECK: cf.assert
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B]]) : tensor<?x3x5xf32>
+// CHECK: %[[RES:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[B]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[EMPTY]]) -> (tensor<?x3x5xf32>)
+// CHECK: %[[A_I:.*]] = tensor.extract_slice %[[LHS]][%[[I]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<?x3x4xf32> to tensor<3x4xf32>
+// CHECK: %[[A:.*]] = linalg.copy {{.*}} ins(%[[A_I]] : tensor<3x4xf32>)
+// CHECK: %[[B_I:.*]] = tensor.extract_slice %[[RHS]][%[[I]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<?x4x5xf32> to tensor<4x5xf32>
+// CHECK: %[[W:.*]] = linalg.copy {{.*}} ins(%[[B_I]] : tensor<4x5xf32>)
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<3x5xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<3x4xf32>, tensor<4x5xf32>) outs(%[[ZERO]] : tensor<3x5xf32>)
+// CHECK: %[[NEXT:.*]] = tensor.insert_slice %[[P]] into %[[ACC]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1]
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: return %[[RES]]
+func.func @matmul$batch_f32(%a: tensor<?x3x4xf32>, %b: tensor<?x4x5xf32>) -> tensor<?x3x5xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xf32>, tensor<?x4x5xf32>) -> tensor<?x3x5xf32>
   return %0 : tensor<?x3x5xf32>
 }
