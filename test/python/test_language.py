@@ -508,3 +508,21 @@ def test_a_runtime_number_where_a_constant_is_needed_suggests_static():
     assert "<a number known only at run time>" in text and "tsmlir.Static(value)" in text
     assert info.value.loc.file == __file__ and "OpResult" not in text
     check(ReduceOver(), [x, Static(1)])
+
+
+class AssignsInBranch(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.last = torch.zeros(2)
+
+    def forward(self, x):
+        if float(x.sum()) > 0.0:
+            self.last = x * 2.0
+        return x + self.last
+
+
+def test_module_attribute_assigned_in_a_runtime_branch_and_read_is_reported():
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"self.last is assigned inside a "
+                                                            r"run-time branch") as info:
+        tsmlir.compile_module(AssignsInBranch(), [torch.zeros(2)])
+    assert info.value.loc.file == __file__

@@ -422,7 +422,13 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
                                      user_frame(frames))
     written = imp.attribute_writes.get((id(owner.obj), name), _NOT_WRITTEN)
     if written is not _NOT_WRITTEN:
-        return written
+        value, block, where = written
+        if block == imp._entry or block == ir.InsertionPoint.current.block:
+            return value
+        raise TorchScriptImportError(
+            f"self.{name} is assigned inside a run-time branch or loop (at {where}) and read "
+            "outside it: not supported; return the value instead",
+            user_frame(frames) or _first_use_frame(node))
     value = getattr(owner.obj, name)
     if isinstance(value, torch.jit.ScriptModule):
         return ModuleRef(value, owner.child(name))
@@ -436,15 +442,22 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
     return value
 
 
+def _first_use_frame(node) -> SourceLoc | None:
+    """Where a node without a source position (e.g. an attribute read) is used."""
+    return next((f for f in (node_frame(u.user) for u in node.output().uses()) if f), None)
+
+
 def _prim_setattr(imp: Importer, node, args, env, frames):
-    """Fields of TorchScript objects.  A module attribute written outside
-    any run-time branch or loop is seen by later reads of the same call;
-    the module itself keeps its attributes (no state across calls)."""
+    """Fields of TorchScript objects.  A module attribute written by the
+    program is seen by later reads of the same call where the value is
+    visible (see _prim_getattr); the module itself keeps its attributes (no
+    state across calls)."""
     owner, value = args
     if isinstance(owner, ObjectValue):
         owner.fields[node.s("name")] = value
-    elif isinstance(owner, ModuleRef) and ir.InsertionPoint.current.block == imp._entry:
-        imp.attribute_writes[(id(owner.obj), node.s("name"))] = value
+    elif isinstance(owner, ModuleRef):
+        imp.attribute_writes[(id(owner.obj), node.s("name"))] = \
+            (value, ir.InsertionPoint.current.block, user_frame(frames))
     return None
 
 
