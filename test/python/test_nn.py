@@ -101,9 +101,11 @@ CONV3D = {
     "groups_dilation": dict(in_channels=4, out_channels=6, kernel_size=2, groups=2,
                             dilation=(2, 1, 1), bias=False),
     "depthwise": dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+    "same_even": dict(in_channels=2, out_channels=2, kernel_size=(2, 3, 4), padding="same"),
 }
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", CONV3D)
 @pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
 def test_conv3d(name, batch):

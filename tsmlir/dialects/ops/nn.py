@@ -315,9 +315,12 @@ OPS = define("nn", [
     OpDef("adaptive_max_pool2d", ("input",), _adaptive_max_pool2d,
           attrs=(Attr("output_size", "ints"),), results=("values", "indices"),
           aten=("aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> "
-                "(Tensor, Tensor)",),
+                "(Tensor, Tensor)",
+                "aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> "
+                "(Tensor, Tensor) (height 1)"),
           doc="2-D max pooling onto a fixed output size (windows as adaptive_avg_pool2d); "
-              "indices are the flat h * W + w positions of the first maximum (NaN wins)."),
+              "indices are the flat h * W + w positions of the first maximum, or of the "
+              "last NaN (a NaN always replaces the max)."),
     OpDef("pad", ("input",), _pad,
           attrs=(Attr("low", "ints"), Attr("high", "ints"), Attr("mode", "str", "constant"),
                  Attr("value", "float", 0.0)),
@@ -326,8 +329,10 @@ OPS = define("nn", [
                 "aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor",
                 "aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor",
                 "aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor",
+                "aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor",
                 "aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor",
-                "aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor"),
+                "aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor",
+                "aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor"),
           doc="Pads dim i by low[i] before and high[i] after: with `value` (constant; a "
               "negative amount crops), the mirror image without the edge (reflect) or "
               "copies of the edge (replicate)."),
@@ -339,8 +344,10 @@ OPS = define("nn", [
                 "float[]? scale_factors) -> Tensor",
                 "aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, "
                 "float? scales_h=None, float? scales_w=None) -> Tensor",
-                "aten::_upsample_nearest_exact2d.vec(...) -> Tensor",
-                "aten::upsample_nearest1d.vec(...) -> Tensor (height 1)",
+                "aten::_upsample_nearest_exact2d(.vec)(...) -> Tensor",
+                "aten::upsample_nearest1d(.vec)(...) -> Tensor (height 1)",
+                "aten::_upsample_nearest_exact1d(.vec)(...) -> Tensor (height 1)",
+                "aten::upsample_linear1d(.vec)(...) -> Tensor (height 1)",
                 "aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, "
                 "bool align_corners, float[]? scale_factors) -> Tensor",
                 "aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, "
