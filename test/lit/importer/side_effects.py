@@ -83,3 +83,26 @@ class Formats(torch.nn.Module):
 # CHECK: } else {
 # CHECK: cf.assert %{{.*}}, "AssertionError: too big" {tsmlir.raise = "AssertionError"}
 print_tsm(Formats(), [torch.ones(2)])
+
+
+class RaiseWithValue(torch.nn.Module):
+    def forward(self, x):
+        if x.size(0) > 4:
+            raise ValueError(f"{x.size(0)} rows")
+        return x
+
+
+# A message with run-time values is written by the print callbacks between
+# tsmlir_print_to_error(1) and (0); the static message keeps "{}".
+# CHECK-DAG: func.func private @tsmlir_print_to_error(i64)
+# CHECK-LABEL: func.func @forward
+# CHECK: scf.if
+# CHECK: %[[ON:.*]] = arith.constant 1 : i64
+# CHECK: call @tsmlir_print_to_error(%[[ON]])
+# CHECK: call @tsmlir_print_text
+# CHECK: call @tsmlir_print_i64
+# CHECK: call @tsmlir_print_text
+# CHECK: %[[OFF:.*]] = arith.constant 0 : i64
+# CHECK: call @tsmlir_print_to_error(%[[OFF]])
+# CHECK: cf.assert %{{.*}}, "ValueError: {} rows" {tsmlir.raise = "ValueError"}
+print_tsm(RaiseWithValue(), input_specs=[TensorSpec((-1, 3))])
