@@ -62,6 +62,7 @@ def test_scalar_arguments_and_results():
     compiled = check(ScalarArgs(), [x, 3, 0.5, True],
                      runs=[(x, -7, 2.0, False), (-x * 5, 0, -1.25, True)])
     assert compiled.input_specs[1:] == [ScalarSpec(int), ScalarSpec(float), ScalarSpec(bool)]
+    assert "forward(x: TensorSpec((2, 3), torch.float32), n: ScalarSpec(int)" in repr(compiled)
 
 
 def test_scalar_specs_and_int_example_for_a_float_argument():

@@ -304,6 +304,14 @@ class CompiledModule:
                              f"{', '.join(self.functions)})")
         return self.functions[self.main](*args, **kwargs)
 
+    def __repr__(self) -> str:
+        lines = [f"CompiledModule({'run-time' if self._state else 'frozen'} weights)"]
+        for name, fn in self.functions.items():
+            args = ", ".join(f"{n}: {describe(s)}" for n, s in zip(fn.arg_names, fn.specs)) \
+                if fn.arg_names else ", ".join(describe(s) for s in fn.specs)
+            lines.append(f"  {name}({args})")
+        return "\n".join(lines)
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         """The run-time parameters and buffers (freeze=False), by state-dict name."""
         return dict(self._state)
