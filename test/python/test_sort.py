@@ -265,3 +265,64 @@ def test_topk_with_a_large_k_takes_the_first_k_of_the_merge_sort():
     check_against_eager(LargeK(), [x], equal_nan=True)
     check_against_eager(LargeK(), [x], input_specs=[TensorSpec((-1, -1))],
                         runs=[[x[:17, :40].contiguous()]], equal_nan=True)
+
+
+class Searches(torch.nn.Module):
+    def forward(self, b, x, s, v, i):
+        return (torch.bucketize(x, b), torch.bucketize(x, b, right=True), torch.searchsorted(b, x),
+                torch.searchsorted(b, x, side="right"), torch.searchsorted(s, v),
+                torch.searchsorted(s, v, right=True, out_int32=True), torch.bucketize(i, b),
+                torch.bucketize(2.0, b), torch.searchsorted(b, x[0]))
+
+
+def test_searchsorted_and_bucketize():
+    b = torch.tensor([1.0, 2.0, 2.0, 3.0])
+    x = torch.tensor([NAN, 0.0, 2.0, 2.5, 3.0, 9.0])  # NaN goes past every boundary
+    s = torch.tensor([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]])
+    v = torch.tensor([[3.0, 6.0, NAN, 0.0], [1.0, 7.0, 4.0, 4.0]])
+    i = torch.tensor([[1, 2], [3, 0]])  # promoted to float against the boundaries
+    compiled = check_against_eager(Searches(), [b, x, s, v, i])
+    assert compiled(b, x, s, v, i)[5].dtype == torch.int32
+    specs = [TensorSpec((-1,)), TensorSpec((-1,)), TensorSpec((-1, -1)), TensorSpec((-1, -1)),
+             TensorSpec((2, -1), torch.int64)]
+    check_against_eager(Searches(), [b, x, s, v, i], input_specs=specs,
+                        runs=[[b[:1], x[1:], s[:1], v[:1], i[:, :1].contiguous()]])
+
+
+class IntSearch(torch.nn.Module):
+    def forward(self, s, v):
+        return torch.searchsorted(s, v), torch.bucketize(v, s[0], right=True)
+
+
+def test_integer_searchsorted_is_exact():
+    s = torch.sort(torch.randint(-9, 9, (3, 20)), 1)[0]
+    check_against_eager(IntSearch(), [s, torch.randint(-10, 10, (3, 7))])
+
+
+class Sorter(torch.nn.Module):
+    def forward(self, s, v):
+        return torch.searchsorted(s, v, sorter=torch.argsort(s))
+
+
+class Side(torch.nn.Module):
+    def forward(self, s, v):
+        return torch.searchsorted(s, v, right=True, side="left")
+
+
+class Rows(torch.nn.Module):
+    def forward(self, s, v):
+        return torch.searchsorted(s, v)
+
+
+def test_searchsorted_errors_at_the_users_line():
+    s = torch.arange(6.0).reshape(2, 3)
+    with pytest.raises(tsmlir.TorchScriptImportError, match="sorter= is not supported"):
+        tsmlir.compile_module(Sorter(), [s[0], torch.zeros(2)])
+    with pytest.raises(tsmlir.TorchScriptImportError, match="side must be 'left' or 'right'"):
+        tsmlir.compile_module(Side(), [s[0], torch.zeros(2)])
+    with pytest.raises(tsmlir.TorchScriptImportError, match="leading dims .* differ") as info:
+        tsmlir.compile_module(Rows(), [s, torch.zeros(3, 2)])
+    assert "test_sort.py" in str(info.value)
+    compiled = tsmlir.compile_module(Rows(), input_specs=[TensorSpec((-1, 3)), TensorSpec((-1, 2))])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="sorted sequence and the values differ"):
+        compiled(s, torch.zeros(3, 2))

@@ -2,8 +2,8 @@
 selection passes).
 
 In: tsm.sort {dim, descending}, tsm.topk {k, dim, largest}, tsm.kthvalue
-{k, dim, keepdim}, tsm.median and tsm.nanmedian {dim, keepdim} on ranked
-tensors, static or dynamic dims.
+{k, dim, keepdim}, tsm.median and tsm.nanmedian {dim, keepdim},
+tsm.searchsorted {right, out_int32} on ranked tensors, static or dynamic dims.
 Out: the order everywhere is the stable one: NaN greatest, ties by position.
 - Rank and select (sort of a static dim of at most RANK_SORT_MAX, kthvalue,
   median, nanmedian): two linalg.generics, no loops.  The first gives each
@@ -19,8 +19,11 @@ Out: the order everywhere is the stable one: NaN greatest, ties by position.
 - topk: k selection passes in an scf.for, each reducing every slice to the
   first element after the previous pass's pick, O(k n) per slice; for k
   above TOPK_PASSES_MAX, the first k of the merge sort.
+- searchsorted: one generic counting, for each value, the elements of its
+  sorted row that a binary search would pass (O(m) per value).
 A 0-d input is expanded to one element along dim 0.  Run-time guards:
-topk/kthvalue's k against a dynamic dim, median's non-empty dim.
+topk/kthvalue's k against a dynamic dim, median's non-empty dim,
+searchsorted's matching leading dims.
 """
 from __future__ import annotations
 
@@ -389,12 +392,44 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     return results
 
 
+def lower_searchsorted(op: ir.Operation) -> ir.Value:
+    """A count per value over its sorted row: the position a binary search
+    finds (lower bound: elements not >= the value; upper: not >)."""
+    s, v = op.operands
+    st, vt = b.rtt(s), b.rtt(v)
+    rank, right = vt.rank, bool(_attr(op, "right", False))
+    if st.rank > 1:  # rows of the sequence pair with rows of the values
+        for i in range(rank - 1):
+            if st.is_dynamic_dim(i) or vt.is_dynamic_dim(i):
+                b.assert_same_size(b.as_index(b.dim(s, i)), b.as_index(b.dim(v, i)), op.name,
+                                   f"the sorted sequence and the values differ in dim {i}")
+    row = [ir.AffineDimExpr.get(i) for i in range(rank - 1)] if st.rank > 1 else []
+    maps = [ir.AffineMap.get(rank + 1, 0, [*row, ir.AffineDimExpr.get(rank)]),
+            ir.AffineMap.get(rank + 1, 0, [ir.AffineDimExpr.get(i) for i in range(rank)])]
+    out = b.rtt(op.result).element_type
+
+    def count(e, x, c):
+        if b.is_float(e.type):  # unordered counts: a NaN value is past everything
+            p = arith.CmpFPredicate
+            before = arith.cmpf(p.ULE if right else p.ULT, e, x)
+        else:
+            p = arith.CmpIPredicate
+            unsigned = ir.IntegerType(e.type).width == 1
+            pred = (p.ule if unsigned else p.sle) if right else (p.ult if unsigned else p.slt)
+            before = arith.cmpi(pred, e, x)
+        return arith.addi(c, arith.extui(out, before))
+
+    return b.generic([s, v], b.filled(sizes_of(v), out, 0), maps + [maps[1]],
+                     ["parallel"] * rank + ["reduction"], count)
+
+
 LOWERINGS = {
     "tsm.sort": lower_sort,
     "tsm.topk": lower_topk,
     "tsm.kthvalue": partial(lower_selected, mode="kth"),
     "tsm.median": partial(lower_selected, mode="median"),
     "tsm.nanmedian": partial(lower_selected, mode="nanmedian"),
+    "tsm.searchsorted": lower_searchsorted,
 }
 
 lower_sort_pass = pattern_pass(

@@ -46,3 +46,27 @@ func.func @median$empty_dim(%x: tensor<0x4xf32>) -> (tensor<4xf32>, tensor<4xi64
   %v, %i = "tsm.median"(%x) {dim = 0 : i64} : (tensor<0x4xf32>) -> (tensor<4xf32>, tensor<4xi64>)
   return %v, %i : tensor<4xf32>, tensor<4xi64>
 }
+
+// -----
+
+func.func @searchsorted$dtypes_differ(%s: tensor<4xf32>, %v: tensor<3xf64>) -> tensor<3xi64> {
+  // expected-error @+1 {{'tsm.searchsorted' op the sorted sequence and the values must have one dtype, got tensor<4xf32> and tensor<3xf64>}}
+  %0 = "tsm.searchsorted"(%s, %v) : (tensor<4xf32>, tensor<3xf64>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+func.func @searchsorted$rows_differ(%s: tensor<2x4xf32>, %v: tensor<3x5xf32>) -> tensor<3x5xi64> {
+  // expected-error @+1 {{'tsm.searchsorted' op the leading dims of the sorted sequence tensor<2x4xf32> and the values tensor<3x5xf32> differ}}
+  %0 = "tsm.searchsorted"(%s, %v) : (tensor<2x4xf32>, tensor<3x5xf32>) -> tensor<3x5xi64>
+  return %0 : tensor<3x5xi64>
+}
+
+// -----
+
+func.func @searchsorted$out_int32(%s: tensor<4xf32>, %v: tensor<3xf32>) -> tensor<3xi64> {
+  // expected-error @+1 {{result type mismatch: expected tensor<3xi32> but got tensor<3xi64>}}
+  %0 = "tsm.searchsorted"(%s, %v) {out_int32 = true} : (tensor<4xf32>, tensor<3xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}

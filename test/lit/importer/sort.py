@@ -53,3 +53,18 @@ class NanMedian(torch.nn.Module):
 # CHECK: %[[FLAT:.*]] = "tsm.reshape"(%[[X]]) {from_dims = array<i64: -1>, shape = array<i64: 6>} : (tensor<2x3xf32>) -> tensor<6xf32>
 # CHECK: "tsm.nanmedian"(%[[FLAT]]) {dim = 0 : i64, keepdim = false} : (tensor<6xf32>) -> (tensor<f32>, tensor<i64>)
 print_tsm(NanMedian(), [torch.randn(2, 3)])
+
+
+class Searches(torch.nn.Module):
+    def forward(self, b, x):
+        return torch.bucketize(x, b, right=True), torch.searchsorted(b, x, side="left", out_int32=True)
+
+
+# bucketize(x, b) is searchsorted(b, x); integer values are cast to the
+# boundaries' dtype (promotion); side= becomes `right`.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[B:.*]]: tensor<4xf32>, %[[X:.*]]: tensor<2x3xi64>)
+# CHECK: %[[XF:.*]] = "tsm.cast"(%[[X]]) {dtype = "float32"} : (tensor<2x3xi64>) -> tensor<2x3xf32>
+# CHECK: "tsm.searchsorted"(%[[B]], %[[XF]]) {out_int32 = false, right = true} : (tensor<4xf32>, tensor<2x3xf32>) -> tensor<2x3xi64>
+# CHECK: "tsm.searchsorted"(%[[B]], %{{.*}}) {out_int32 = true, right = false} : (tensor<4xf32>, tensor<2x3xf32>) -> tensor<2x3xi32>
+print_tsm(Searches(), [torch.arange(4.0), torch.zeros(2, 3, dtype=torch.int64)])

@@ -1,5 +1,5 @@
 """Sorting and selection ops along one dim: sort (values and indices), topk,
-kthvalue, median and nanmedian.
+kthvalue, median and nanmedian; searchsorted (bucketize) into sorted rows.
 
 All share PyTorch's order: NaN is greater than every number (it comes last
 ascending, first descending), equal elements keep their input order (a
@@ -56,6 +56,27 @@ def _median(x: TensorT, *, dim: int, keepdim: bool) -> list[TensorT]:
     return _selected(x, dim, keepdim)
 
 
+def _searchsorted(sorted_sequence: TensorT, values: TensorT, *, right: bool,
+                  out_int32: bool) -> list[TensorT]:
+    """A 1-d sorted sequence serves every value; an N-d one has one row per
+    row of `values` (the same leading dims)."""
+    s = sorted_sequence
+    if s.dtype != values.dtype:
+        raise TypeError(f"the sorted sequence and the values must have one dtype, got {s} "
+                        f"and {values}")
+    if s.rank == 0:
+        raise ValueError("the sorted sequence must have at least one dim")
+    if s.rank > 1:
+        if s.rank != values.rank:
+            raise ValueError(f"an N-d sorted sequence {s} needs values of the same rank, "
+                             f"got {values}")
+        for a, c in zip(s.shape[:-1], values.shape[:-1]):
+            if DYN not in (a, c) and a != c:
+                raise ValueError(f"the leading dims of the sorted sequence {s} and the values "
+                                 f"{values} differ")
+    return [TensorT(values.shape, torch.int32 if out_int32 else torch.int64)]
+
+
 _VALUES_INDICES = ("values", "indices")
 
 OPS = define("sort", [
@@ -96,4 +117,13 @@ OPS = define("sort", [
                 "aten::nanmedian(Tensor self) -> Tensor"),
           doc="The lower median of the non-NaN elements along `dim` and its int64 "
               "position (NaN and 0 when all are NaN)."),
+    OpDef("searchsorted", ("sorted_sequence", "values"), _searchsorted,
+          attrs=(Attr("right", "bool", False), Attr("out_int32", "bool", False)),
+          aten=("aten::searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, "
+                "bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) "
+                "-> Tensor",
+                "aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, "
+                "bool right=False) -> Tensor"),
+          doc="For each value, the number of elements of its sorted row that are < it "
+              "(<= with `right`); a NaN value counts every element."),
 ])

@@ -1,5 +1,5 @@
 """aten sorting and selection -> tsm sort ops (sort, topk, kthvalue, median,
-nanmedian).
+nanmedian, searchsorted; bucketize is searchsorted with 1-d boundaries).
 
 tsm.sort is always stable, so `stable=` (None, False or True) needs no
 attribute: PyTorch's unstable sort may order ties either way, the stable
@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 from ... import dialects
-from ..context import NodeContext
 from ...dialects.types import DYN
+from ..context import NodeContext
+from ..values import is_tensor
 
 
 def _int(cx: NodeContext, value, name: str) -> int:
@@ -90,6 +93,36 @@ def _median(name: str):
     return handler
 
 
+def _searchsorted(cx: NodeContext, sorted_sequence, values, out_int32=False, right=False,
+                  side=None, sorter=None):
+    """side='left'/'right' overrides `right` (they must agree); the sequence
+    and the values compare in their promoted dtype."""
+    right = _flag(cx, right, "right")
+    if side is not None:
+        if side not in ("left", "right") or (right and side == "left"):
+            cx.fail(f"side must be 'left' or 'right' and agree with right={right}, got {side!r}")
+        right = side == "right"
+    if sorter is not None:
+        cx.fail("sorter= is not supported (sort the sequence first)")
+    values = cx.tensor(values, sorted_sequence)
+    dtype = torch.promote_types(cx.type(sorted_sequence).dtype, cx.type(values).dtype)
+    sorted_sequence, values = (_to(cx, v, dtype) for v in (sorted_sequence, values))
+    return cx.build("searchsorted", sorted_sequence, values, right=right,
+                    out_int32=_flag(cx, out_int32, "out_int32"))
+
+
+def _bucketize(cx: NodeContext, values, boundaries, out_int32=False, right=False):
+    if is_tensor(boundaries) and cx.type(boundaries).rank != 1:
+        cx.fail(f"boundaries must be a 1-d tensor, got {cx.type(boundaries)}")
+    return _searchsorted(cx, boundaries, values, out_int32, right)
+
+
+def _to(cx: NodeContext, v, dtype: torch.dtype):
+    if cx.type(v).dtype == dtype:
+        return v
+    return cx.build("cast", v, dtype=str(dtype).split(".")[1])
+
+
 HANDLERS = {
     "aten::sort": _sort,
     "aten::sort.stable": _sort_stable,
@@ -102,4 +135,8 @@ HANDLERS = {
     "aten::median": _median("median"),
     "aten::nanmedian.dim": _median_dim("nanmedian"),
     "aten::nanmedian": _median("nanmedian"),
+    "aten::searchsorted.Tensor": _searchsorted,
+    "aten::searchsorted.Scalar": _searchsorted,
+    "aten::bucketize.Tensor": _bucketize,
+    "aten::bucketize.Scalar": _bucketize,
 }
