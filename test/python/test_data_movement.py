@@ -232,6 +232,31 @@ def test_gathers_int32_index_and_dynamic():
     check_against_eager(Gathers(), [x, torch.tensor([2, -1, 0, 3])], input_specs=specs, runs=runs)
 
 
+class Rows(torch.nn.Module):
+    """Whole rows (>= 8 elements) are gathered by row copies."""
+
+    def forward(self, w, i):
+        return (F.embedding(i.abs(), w), w[i], w.index_select(0, i.view(-1).abs()),
+                w.view(w.size(0), 2, -1)[i.view(-1), 1], w.unsqueeze(0)[:, i.view(-1)])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bool, torch.int32], ids=str)
+def test_row_gathers(dtype):
+    i = torch.tensor([[3, -1], [0, 5], [2, 2]])
+    check_against_eager(Rows(), [sample((6, 16), dtype), i])
+
+
+def test_row_gathers_dynamic():
+    specs = [TensorSpec((-1, 16)), TensorSpec((-1, 2), torch.int32)]
+    runs = [[torch.randn(7, 16), torch.tensor([[6, -6]], dtype=torch.int32)],
+            [torch.randn(2, 16), torch.zeros(0, 2, dtype=torch.int32)]]
+    compiled = check_against_eager(Rows(), [torch.randn(6, 16), torch.tensor([[3, -1], [0, 5]],
+                                                                             dtype=torch.int32)],
+                                   input_specs=specs, runs=runs)
+    with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+        compiled(torch.randn(3, 16), torch.tensor([[3, 0]], dtype=torch.int32))
+
+
 class Gather(torch.nn.Module):
     def forward(self, x, i):
         return torch.gather(x, -1, i), x[:, i]

@@ -11,6 +11,9 @@ Out:
   static size-1 dim reads index 0); a dynamic input dim is checked to equal
   its result size (`cf.assert`).  Fuses into elementwise consumers.
 - tsm.triu/tril: a `linalg.generic` selecting x or 0 by `linalg.index`.
+- tsm.index of whole rows (the indexed dims lead x, rows of >= 8 elements:
+  embedding, index_select(0, i), x[i]): an `scf.for` nest over the indices
+  copying one row each (`tensor.extract_slice` + `tensor.insert_slice`).
 - tsm.flip/roll/index/gather: a `linalg.generic` over the result that
   computes the source coordinates from `linalg.index` (and the index
   tensors, read through indexing maps) and `tensor.extract`s the element.
@@ -33,6 +36,8 @@ from .passes import pattern_pass
 from .shape import _ints, _mixed
 
 DYNAMIC = ir.ShapedType.get_dynamic_size()
+# Rows at least this long are gathered by row copies rather than element by element.
+_MIN_ROW = 8
 
 
 def _int(op: ir.Operation, name: str) -> int:
@@ -281,6 +286,25 @@ def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, 
 
 
 # -- gathers -----------------------------------------------------------------------
+def _copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value:
+    """result[b] = x[coords[b]] (the indexed dims lead x): one row copy per
+    index, which bufferizes to a memref.copy of contiguous rows (embedding)."""
+    t, ct = b.rtt(x), b.rtt(coords)
+    k, nb = ct.shape[-1], ct.rank - 1
+    row = _sizes(x)[k:]
+    dyn_row, static_row = _mixed(row)
+    row_t = ir.RankedTensorType.get(static_row, t.element_type)
+    init = b.empty(_sizes(coords)[:-1] + row, t.element_type)
+
+    def body(ivs, acc):
+        at = [_wrapped(tensor.extract(coords, ivs + [b.index(c)]), bounds[c]) for c in range(k)]
+        piece = tensor.extract_slice(row_t, x, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
+                                     [1] * k + static_row, [1] * t.rank)
+        return tensor.insert_slice(piece, acc, ivs, dyn_row, [], [DYNAMIC] * nb + [0] * len(row),
+                                   [1] * nb + static_row, [1] * (nb + len(row)))
+    return _loops(_sizes(coords)[:-1], init, body)
+
+
 def lower_index(op: ir.Operation) -> ir.Value:
     x, coords = op.operands
     dim = _int(op, "dim")
@@ -288,6 +312,9 @@ def lower_index(op: ir.Operation) -> ir.Value:
     k, nb = ct.shape[-1], ct.rank - 1
     bounds = [b.as_index(b.dim(x, dim + c)) for c in range(k)]
     _check_indices(coords, bounds, True, f"{op.name}: index out of range")
+    if dim == 0 and k < t.rank and not t.is_dynamic_dim(t.rank - 1) \
+            and t.shape[-1] >= _MIN_ROW:
+        return _copy_rows(x, coords, bounds)
     rank = b.rtt(op.result).rank
     sizes = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
     batch = [ir.AffineDimExpr.get(dim + j) for j in range(nb)]

@@ -266,3 +266,20 @@ func.func @slice_dynamic$end(%x: tensor<10x4xf32>, %start: tensor<i64>, %end: te
   %0 = "tsm.slice_dynamic"(%x, %start, %end) {dim = 0 : i64, step = 1 : i64} : (tensor<10x4xf32>, tensor<i64>, tensor<i64>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// Whole rows (embedding): one row copy per index, after the range check.
+// CHECK-LABEL: func.func @index$embedding_rows
+// CHECK-SAME: (%[[W:.*]]: tensor<100x16xf32>, %[[I:.*]]: tensor<4x1xi64>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.index: index out of range"
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<4x16xf32>
+// CHECK: scf.for %[[B:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (tensor<4x16xf32>)
+// CHECK: %[[RAW:.*]] = tensor.extract %[[I]][%[[B]], %{{.*}}] : tensor<4x1xi64>
+// CHECK: %[[ROW:.*]] = arith.select
+// CHECK: %[[PIECE:.*]] = tensor.extract_slice %[[W]][%[[ROW]], 0] [1, 16] [1, 1] : tensor<100x16xf32> to tensor<16xf32>
+// CHECK: tensor.insert_slice %[[PIECE]] into %[[ACC]][%[[B]], 0] [1, 16] [1, 1] : tensor<16xf32> into tensor<4x16xf32>
+func.func @index$embedding_rows(%w: tensor<100x16xf32>, %i: tensor<4x1xi64>) -> tensor<4x16xf32> {
+  %0 = "tsm.index"(%w, %i) {dim = 0 : i64} : (tensor<100x16xf32>, tensor<4x1xi64>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
