@@ -142,3 +142,20 @@ def test_saved_archive_with_methods_and_runtime_weights(encoder, tmp_path):
         _same(compiled.encode(x), encoder.encode(x))
         compiled.load_state_dict({"shift": torch.zeros(8)}, strict=False)
         torch.testing.assert_close(compiled.encode(x), encoder.encode(x) - encoder.shift)
+
+
+def test_runtime_weights_of_a_small_cnn_with_batchnorm_buffers():
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
+                            torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 5),
+                            torch.nn.LayerNorm(5)).eval()
+    x = torch.randn(2, 3, 6, 6)
+    compiled = tsmlir.compile_module(m, [x], freeze=False)
+    with torch.no_grad():
+        _same(compiled(x), m(x))
+        for p in m.parameters():
+            p.data.normal_()
+        m[1].running_mean.data.normal_()
+        m[1].running_var.data.uniform_(0.5, 2.0)
+        compiled.load_state_dict(m.state_dict())
+        _same(compiled(x), m(x))
