@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import inspect
 import math
+import warnings
 
 import pytest
 import torch
@@ -178,6 +179,7 @@ class AotPrinter(torch.nn.Module):
         print(x.reshape(1, 6).repeat(1, 8) / 3, f"{n} rows")
         print(x.to(torch.float16), x.to(torch.float64) * -3, x.to(torch.int32),
               x.to(torch.int16), x.to(torch.int8))
+        warnings.warn(f"{n} rows")  # C runtime: to stderr
         y = x.repeat(100, 100) * 3  # held while raising: freed (AddressSanitizer checks)
         if s > 100.0:
             raise ValueError(f"too big: {s}")
@@ -226,8 +228,11 @@ int main(int argc, char **argv) {
                              text=True, env={"PATH": "/usr/bin:/bin",
                                              "ASAN_OPTIONS": "detect_leaks=1"}, timeout=60)
         assert run.returncode == 0, run.stderr
+        warning = f"{__file__}:{_line_of(AotPrinter.forward, 'warnings.warn')}:9: UserWarning: 2 rows\n"
         try:
-            scripted(x)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scripted(x)
             error, detail = "", ""
         except torch.jit.Error as e:
             line = _line_of(AotPrinter.forward, 'raise ValueError(f"too big')
@@ -235,7 +240,7 @@ int main(int argc, char **argv) {
             detail = str(e).splitlines()[-1].replace("builtins.", "") + "\n"
         want = capsys.readouterr().out + error
         assert run.stdout == want
-        assert run.stderr == detail  # the message with its values
+        assert run.stderr == warning + detail  # the messages with their values
 
 
 class FailsHoldingBuffers(torch.nn.Module):
@@ -435,3 +440,26 @@ def test_0d_tensors_print_like_aten_without_torch():
                 continue
             t = torch.tensor(v).to(dtype)
             assert format_scalar_tensor(float(t.item()), dtype) == format_tensor(t), (v, dtype)
+
+
+class Warns(torch.nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            warnings.warn(f"positive sum with {x.size(0)} rows")
+        warnings.warn("always")
+        return x
+
+
+def test_warnings_are_python_warnings_at_the_users_line():
+    scripted = torch.jit.script(Warns())
+    compiled = tsmlir.compile_module(scripted, input_specs=[tsmlir.TensorSpec((-1,))])
+    for x in [torch.ones(2), -torch.ones(3)]:
+        with warnings.catch_warnings(record=True) as want:
+            warnings.simplefilter("always")
+            scripted(x)
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            compiled(x)
+        assert [(w.category, str(w.message), w.filename, w.lineno) for w in got] == \
+            [(w.category, str(w.message), w.filename, w.lineno) for w in want]
+        assert len(got) == (2 if x.sum() > 0 else 1)

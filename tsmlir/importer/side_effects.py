@@ -14,6 +14,9 @@ Out:
 - `aten::format`/`aten::str` fold to a Python str when every argument is
   known at compile time, else to a `RuntimeStr` (text and run-time values)
   that a print writes piece by piece;
+- `warnings.warn(msg)` (aten::warn) is written the same way between
+  `tsmlir_print_warning(where)` and `tsmlir_print_to_error(0)`: a Python
+  UserWarning at the user's line (stderr in the C runtime);
 - a raise inside a run-time branch becomes `cf.assert false, "<Class>:
   <message>"` tagged with the exception class; tsm-asserts-to-errors turns it
   into an early exit that the runtime reports as a Python exception at the
@@ -251,8 +254,20 @@ def _raise(imp, node, args, env, frames):
     return None
 
 
+def _warn(imp, node, args, env, frames):
+    """`warnings.warn(msg)`: a UserWarning at the user's line each time it runs."""
+    cx = NodeContext(imp, node, frames)
+    where = user_frame(frames)
+    _call(cx, callbacks.PRINT_WARNING, [_text_pointer(cx, str(where) if where else "")])
+    for piece in _text_of(cx, args[0]):
+        _emit(cx, piece)
+    _call(cx, callbacks.PRINT_TO_ERROR, [arith.constant(ir.IntegerType.get_signless(64), 0)])
+    return None
+
+
 PRIM = {
     "prim::Print": _print,
+    "aten::warn": _warn,
     "aten::format": _format,
     "aten::str": _str,
     "prim::RaiseException": _raise,

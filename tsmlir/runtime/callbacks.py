@@ -20,6 +20,8 @@ Calling convention (all arguments i64/f64/pointers, no struct by value):
   tsmlir_print_tensor_<elem>(int64_t dtype_code, int64_t rank, void *descriptor)
   tsmlir_print_to_error(int64_t on)   the writes between on=1 and on=0 are the
                                       message of the `raise` that follows
+  tsmlir_print_warning(const char *where)  like on=1, but at on=0 the message
+                                      is a UserWarning (`warnings.warn`) at where
 (an unranked memref argument lowers to its rank and a pointer to the ranked
 descriptor).  A print statement is a sequence of these calls; nothing is
 called, and no Python runs, while the program prints nothing.
@@ -31,6 +33,7 @@ import ctypes
 import functools
 import math
 import sys
+import warnings
 
 import torch
 from mlir import ir
@@ -45,7 +48,9 @@ PRINT_SCALARS = {"i64": "tsmlir_print_i64", "f64": "tsmlir_print_f64", "bool": "
 TENSOR_ELEMENTS = ("f32", "f64", "f16", "bf16", "i64", "i32", "i16", "i8")
 PRINT_TENSOR = {e: f"tsmlir_print_tensor_{e}" for e in TENSOR_ELEMENTS}
 PRINT_TO_ERROR = "tsmlir_print_to_error"
-SYMBOLS = (PRINT_TEXT, *PRINT_SCALARS.values(), *PRINT_TENSOR.values(), PRINT_TO_ERROR)
+PRINT_WARNING = "tsmlir_print_warning"
+SYMBOLS = (PRINT_TEXT, *PRINT_SCALARS.values(), *PRINT_TENSOR.values(), PRINT_TO_ERROR,
+           PRINT_WARNING)
 
 # dtype_code -> (dtype, ATen type name used by its tensor printer).
 DTYPE_CODES = ((torch.float32, "Float"), (torch.float64, "Double"), (torch.float16, "Half"),
@@ -166,6 +171,7 @@ class JitCallbacks:
         # The message of a raise being written (None: writes go to stdout).
         self._message: list[str] | None = None
         self._raise_message: str | None = None
+        self._warning_at: str | None = None  # the message being written is a warning
         write = self._write
         functions = {
             PRINT_TEXT: _TEXT(lambda p: write(p.decode("utf-8", "replace"))),
@@ -173,6 +179,7 @@ class JitCallbacks:
             PRINT_SCALARS["f64"]: _F64(lambda v: write(format_float(v))),
             PRINT_SCALARS["bool"]: _I64(lambda v: write("True" if v else "False")),
             PRINT_TO_ERROR: _I64(self._to_error),
+            PRINT_WARNING: _TEXT(self._warning),
             **{name: _TENSOR(lambda *a: _print_tensor(write, *a)) for name in PRINT_TENSOR.values()},
         }
         self._keep = []  # the ctypes thunks must outlive the engine's code
@@ -190,8 +197,20 @@ class JitCallbacks:
     def _to_error(self, on: int) -> None:
         if on:
             self._message = []
+            return
+        message, self._message = "".join(self._message or []), None
+        if self._warning_at is None:
+            self._raise_message = message
+            return
+        loc, self._warning_at = _parse_loc(self._warning_at), None
+        if loc is None:
+            warnings.warn(message, UserWarning)
         else:
-            self._raise_message, self._message = "".join(self._message or []), None
+            warnings.warn_explicit(message, UserWarning, loc.file, loc.line)
+
+    def _warning(self, where: bytes) -> None:
+        self._warning_at = where.decode("utf-8", "replace")
+        self._message = []
 
     def error(self, error_id: int) -> Exception:
         """The exception for the first failed check / raise of a call."""
@@ -263,6 +282,10 @@ PFX_HIDDEN void PFX_print_to_error(int64_t on) {
   PFX_to_error_ = (int)on;
   if (!on)
     fputc('\n', stderr);
+}
+PFX_HIDDEN void PFX_print_warning(const char *where) {
+  PFX_to_error_ = 1;
+  fprintf(stderr, "%s: UserWarning: ", where);
 }
 
 PFX_HIDDEN void PFX_print_text(const char *text) { fputs(text, PFX_out_()); }
