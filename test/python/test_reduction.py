@@ -440,6 +440,18 @@ def test_norm_forms():
     check_against_eager(NormForms(), [torch.randn(4, 5), torch.randn(2, 3, 4)])
 
 
+class ScriptedTorchNorm(torch.nn.Module):
+    def forward(self, x):
+        return (torch.norm(x), torch.norm(x, 3), torch.norm(x, dim=1), torch.norm(x, "fro"),
+                torch.norm(x, float("inf"), dim=[0], keepdim=True),
+                torch.norm(x, p=1, dim=1, dtype=torch.float64))
+
+
+def test_scripted_torch_norm():
+    """torch.norm's TorchScript body asks the layout and the device type first."""
+    check_against_eager(ScriptedTorchNorm(), [torch.randn(3, 4)])
+
+
 def test_traced_torch_norm():
     x = torch.randn(3, 4)
     fn = traced(lambda x: (torch.norm(x), torch.norm(x, 3), torch.norm(x, dim=1),

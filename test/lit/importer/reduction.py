@@ -216,3 +216,17 @@ class RunningExtremes(torch.nn.Module):
 # CHECK: %[[LSE:.*]] = "tsm.logcumsumexp"(%[[X]]) {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
 # CHECK: return %[[MAX]]#0, %[[MAX]]#1, %[[MIN]]#0, %[[MIN]]#1, %[[LSE]]
 print_tsm(RunningExtremes(), [torch.randn(2, 3)])
+
+
+class ScriptedNorm(torch.nn.Module):
+    def forward(self, x):
+        return torch.norm(x, 3, dim=1)
+
+
+# torch.norm's TorchScript body checks the layout and the device type, which
+# fold at import, then calls linalg_vector_norm.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+# CHECK-NEXT: %[[NORM:.*]] = "tsm.vector_norm"(%[[X]]) {dims = array<i64: 1>, keepdim = false, ord = 3.000000e+00 : f64} : (tensor<2x3xf32>) -> tensor<2xf32>
+# CHECK-NEXT: return %[[NORM]]
+print_tsm(ScriptedNorm(), [torch.randn(2, 3)])
