@@ -339,6 +339,35 @@ def test_index_put_accumulates_repeated_indices_and_dynamic():
         compiled(torch.randn(2, 3), torch.tensor([2]), torch.randn(1, 3))
 
 
+class PutRows(torch.nn.Module):
+    """Whole rows (>= 8 elements) are written by row copies."""
+
+    def forward(self, cache, i, rows):
+        a = cache.clone()
+        a[i] = rows
+        b = cache.clone()
+        b[i] = rows[:1]
+        c = cache.clone()
+        c[i.view(1, -1)] = rows.unsqueeze(0)
+        return a, b, c
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bool], ids=str)
+def test_index_put_rows(dtype):
+    check_against_eager(PutRows(), [sample((6, 16), dtype), torch.tensor([5, -6, 2]),
+                                    sample((3, 16), dtype)])
+
+
+def test_index_put_rows_dynamic():
+    specs = [TensorSpec((-1, 16)), TensorSpec((-1,), torch.int64), TensorSpec((-1, 16))]
+    runs = [[torch.randn(2, 16), torch.tensor([1]), torch.randn(1, 16)],
+            [torch.randn(3, 16), torch.zeros(0, dtype=torch.long), torch.randn(0, 16)]]
+    compiled = check_against_eager(PutRows(), [torch.randn(6, 16), torch.tensor([5, -6]),
+                                               torch.randn(2, 16)], input_specs=specs, runs=runs)
+    with pytest.raises(tsmlir.RuntimeCheckError, match="size 0 of values must match"):
+        compiled(torch.randn(6, 16), torch.tensor([5, 1, 0]), torch.randn(2, 16))
+
+
 class SliceAssign(torch.nn.Module):
     """In-place ops on views write back into their base."""
 

@@ -19,6 +19,8 @@ Out:
   tensors, read through indexing maps) and `tensor.extract`s the element.
   Index tensors are range-checked first by one reduction `linalg.generic`
   (then `cf.assert`), so no element is read out of bounds.
+- tsm.index_put of whole rows (`cache[i] = rows`): an `scf.for` nest over
+  the indices inserting one row each.
 - tsm.scatter/index_put: an `scf.for` nest over the written elements,
   `tensor.insert` into the loop-carried result (in place after
   bufferization), after the same range check.
@@ -390,6 +392,26 @@ def lower_scatter(op: ir.Operation) -> ir.Value:
     return _loops(_sizes(index), x, body)
 
 
+def _put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.Value],
+              at_values: Callable[[list[ir.Value]], list[ir.Value]]) -> ir.Value:
+    """x[coords[b]] = values[b] for whole rows (`cache[i] = rows`): one row
+    copy per index into the loop-carried result."""
+    t, ct, vt = b.rtt(x), b.rtt(coords), b.rtt(values)
+    k, nb = ct.shape[-1], ct.rank - 1
+    row = _sizes(x)[k:]
+    dyn_row, static_row = _mixed(row)
+    row_t = ir.RankedTensorType.get(static_row, t.element_type)
+
+    def body(ivs, acc):
+        at = [_wrapped(tensor.extract(coords, ivs + [b.index(c)]), bounds[c]) for c in range(k)]
+        src = at_values(ivs)
+        piece = tensor.extract_slice(row_t, values, src, dyn_row, [], [DYNAMIC] * nb + [0] * len(row),
+                                     [1] * nb + static_row, [1] * vt.rank)
+        return tensor.insert_slice(piece, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
+                                   [1] * k + static_row, [1] * t.rank)
+    return _loops(_sizes(coords)[:-1], x, body)
+
+
 def lower_index_put(op: ir.Operation) -> ir.Value:
     x, coords, values = op.operands
     _protect_arguments(op)
@@ -401,18 +423,40 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     _check_indices(coords, bounds, True, f"{op.name}: index out of range")
     read = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
     lead = len(read) - vt.rank
-    for d in range(vt.rank):  # a dynamic dim of values must not broadcast
+    # Per dim of values: None (read at the element's index), or an i1 value
+    # true when it broadcasts (a size 1, static or found at run time).
+    ones: list[ir.Value | bool] = []
+    for d in range(vt.rank):
         want, have = read[lead + d], b.dim(values, d)
-        if not isinstance(have, int):
-            b.assert_same_size(have, b.as_index(want), op.name,
-                               f"size {d} of values must match the indexed elements")
+        if isinstance(have, int):
+            ones.append(have == 1 and want != 1)
+            continue
+        one = arith.cmpi(arith.CmpIPredicate.eq, have, b.index(1))
+        fits = arith.ori(one, arith.cmpi(arith.CmpIPredicate.eq, have, b.as_index(want)))
+        b.assert_true(fits, f"{op.name}: size {d} of values must match the indexed elements "
+                            "(or be 1)")
+        ones.append(one)
+
+    def at_values(ivs: list[ir.Value]) -> list[ir.Value]:
+        """Where values is read for the element at ivs (indices of its own dims)."""
+        out = []
+        for one, iv in zip(ones, ivs):
+            out.append(b.index(0) if one is True else iv if one is False
+                       else arith.select(one, b.index(0), iv))
+        return out
+
+    x_t = b.rtt(x)
+    rows = x_t.rank - k  # trailing dims written whole
+    if dim == 0 and not accumulate and rows and lead == 0 and not x_t.is_dynamic_dim(x_t.rank - 1) \
+            and x_t.shape[-1] >= _MIN_ROW and not any(
+                one is not False for one in ones[nb:]):  # rows are read whole
+        return _put_rows(x, coords, values, bounds, at_values)
 
     def body(ivs, acc):
         batch = ivs[dim:dim + nb]
         at = [_wrapped(tensor.extract(coords, batch + [b.index(c)]), bounds[c]) for c in range(k)]
         target = ivs[:dim] + at + ivs[dim + nb:]
-        value = tensor.extract(values, [b.index(0) if vt.shape[d] == 1 else ivs[lead + d]
-                                        for d in range(vt.rank)])
+        value = tensor.extract(values, at_values(ivs[lead:]))
         if accumulate:
             value = _combine("add", tensor.extract(acc, target), value)
         return tensor.insert(value, acc, target)

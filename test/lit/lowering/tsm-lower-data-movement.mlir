@@ -283,3 +283,21 @@ func.func @index$embedding_rows(%w: tensor<100x16xf32>, %i: tensor<4x1xi64>) -> 
   %0 = "tsm.index"(%w, %i) {dim = 0 : i64} : (tensor<100x16xf32>, tensor<4x1xi64>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
 }
+
+// -----
+
+// cache[i] = rows: one row insert per index; a values dim of run-time size 1 broadcasts.
+// CHECK-LABEL: func.func @index_put$rows
+// CHECK-SAME: (%[[C:.*]]: tensor<6x16xf32> {{.*}}, %[[I:.*]]: tensor<?x1xi64> {{.*}}, %[[R:.*]]: tensor<?x16xf32> {{.*}})
+// CHECK: %[[NR:.*]] = tensor.dim %[[R]]
+// CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[NR]], %{{.*}} : index
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.index_put: size 0 of values must match the indexed elements (or be 1)"
+// CHECK: scf.for %[[B:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %[[C]]) -> (tensor<6x16xf32>)
+// CHECK: %[[ROW:.*]] = arith.select %{{.*}} : index
+// CHECK: %[[SRC:.*]] = arith.select %[[ONE]], %{{.*}}, %[[B]] : index
+// CHECK: %[[PIECE:.*]] = tensor.extract_slice %[[R]][%[[SRC]], 0] [1, 16] [1, 1] : tensor<?x16xf32> to tensor<16xf32>
+// CHECK: tensor.insert_slice %[[PIECE]] into %[[ACC]][%[[ROW]], 0] [1, 16] [1, 1] : tensor<16xf32> into tensor<6x16xf32>
+func.func @index_put$rows(%c: tensor<6x16xf32>, %i: tensor<?x1xi64>, %r: tensor<?x16xf32>) -> tensor<6x16xf32> {
+  %0 = "tsm.index_put"(%c, %i, %r) {dim = 0 : i64, accumulate = false} : (tensor<6x16xf32>, tensor<?x1xi64>, tensor<?x16xf32>) -> tensor<6x16xf32>
+  return %0 : tensor<6x16xf32>
+}
