@@ -1,6 +1,7 @@
 """tsm data-movement ops -> tensor / linalg / scf.
 
-In: tsm.slice/slice_dynamic/slice_scatter/expand/flip/roll/triu/tril/index/index_put/gather/scatter.
+In: tsm.slice/slice_dynamic/slice_scatter/expand/flip/roll/triu/tril/index/
+index_put/gather/scatter.
 Out:
 - tsm.slice: a strided `tensor.extract_slice` (a view after bufferization);
   on a dynamic dim (and for tsm.slice_dynamic's run-time bounds) the
@@ -24,6 +25,10 @@ Out:
 - tsm.scatter/index_put: an `scf.for` nest over the written elements,
   `tensor.insert` into the loop-carried result (in place after
   bufferization), after the same range check.
+Ops that write into their operand x (slice_scatter, index_put, scatter) mark
+the enclosing function's arguments `bufferization.writable = false`, so that
+bufferization copies an argument before writing rather than writing into the
+caller's tensor.
 """
 from __future__ import annotations
 
