@@ -55,7 +55,7 @@ class TensorSpec:
 
     def __str__(self) -> str:
         dims = ", ".join("?" if d == DYN else str(d) for d in self.shape)
-        return f"TensorSpec(({dims}), {self.dtype})"
+        return f"TensorSpec(({dims}{',' if len(self.shape) == 1 else ''}), {self.dtype})"
 
 
 # The 0-d buffer dtype a run-time scalar of each Python type travels in.

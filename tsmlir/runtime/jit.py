@@ -185,6 +185,9 @@ _CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}
 
 
 def _check_arg(a, s, where: str) -> None:
+    if a is None and s is not None and not (isinstance(s, Static) and s.value is None):
+        raise InputError(f"{where}: compiled for {describe(s)}, got None (compile another "
+                         "version with None for this argument)")
     if isinstance(s, TensorSpec):
         _check_tensor(a, s, where)
     elif isinstance(s, ScalarSpec):
