@@ -460,3 +460,14 @@ def test_bmm_fully_dynamic_with_empty_and_odd_sizes():
             (((3, 5, 7), (3, 7, 2)), ((2, 3, 0), (2, 0, 4)), ((0, 3, 4), (0, 4, 5)),
              ((2, 0, 4), (2, 4, 5)), ((1, 17, 33), (1, 33, 65)))]
     check_against_eager(torch.jit.script(Bmm()), runs[0], input_specs=specs, runs=runs[1:])
+
+
+class EllipsisEinsums(torch.nn.Module):
+    def forward(self, a, b, c):
+        return (torch.einsum("...ij,...jk", a, b), torch.einsum("...ij,...jk->...ik", a, c),
+                torch.einsum("b...,b...->b", c, c), torch.einsum("i...->...", a))
+
+
+def test_einsum_ellipsis_of_different_ranks_and_broadcast():
+    check_against_eager(torch.jit.script(EllipsisEinsums()),
+                        [torch.randn(2, 5, 2, 3), torch.randn(5, 3, 4), torch.randn(1, 3, 4)])
