@@ -257,9 +257,13 @@ def _raise(imp, node, args, env, frames):
 def _warn(imp, node, args, env, frames):
     """`warnings.warn(msg)`: a UserWarning at the user's line each time it runs."""
     cx = NodeContext(imp, node, frames)
+    try:
+        text = pieces(args[0])
+    except TypeError:  # a message we cannot write: the warning is dropped, not the program
+        return None
     where = user_frame(frames)
     _call(cx, callbacks.PRINT_WARNING, [_text_pointer(cx, str(where) if where else "")])
-    for piece in _text_of(cx, args[0]):
+    for piece in text:
         _emit(cx, piece)
     _call(cx, callbacks.PRINT_TO_ERROR, [arith.constant(ir.IntegerType.get_signless(64), 0)])
     return None
