@@ -1,8 +1,8 @@
 """Side effects at run time: `print`, string formatting, `raise` and `assert`.
 
-In: `prim::Print`, `aten::format`, `aten::str` and `prim::RaiseException`
-nodes (TorchScript's `assert cond, msg` is a `prim::If` whose false branch
-raises).
+In: `prim::Print`, `aten::format`, `aten::str`, `aten::warn` and
+`prim::RaiseException` nodes (TorchScript's `assert cond, msg` is a
+`prim::If` whose false branch raises).
 Out:
 - a print becomes calls of the print callbacks (`runtime/callbacks.py`) in
   program order: one `tsmlir_print_text(ptr)` per run of text known at
