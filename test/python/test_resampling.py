@@ -27,11 +27,21 @@ def test_pad_modes(shape):
     check_against_eager(torch.jit.script(Pads()), [torch.randn(shape)])
 
 
-@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int8, torch.uint8, torch.bool,
-                                   torch.float16, torch.bfloat16], ids=str)
+class DtypePads(nn.Module):
+    def forward(self, x):
+        return (F.pad(x, [1, -1, 2, 0], value=3.0), F.pad(x, [2, 1, 1, 2], mode="reflect"),
+                F.pad(x, [3, 1, 0, 2], mode="replicate"))
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.float16], ids=str)
 def test_pad_other_dtypes(dtype):
     x = torch.randint(0 if dtype == torch.uint8 else -9, 9, (2, 3, 4, 5)).to(dtype)
-    check_against_eager(torch.jit.script(Pads() if dtype != torch.bool else ConstantPads()), [x])
+    check_against_eager(torch.jit.script(DtypePads()), [x])
+
+
+def test_constant_pad_bool():
+    x = torch.randint(0, 2, (2, 3, 4), dtype=torch.bool)
+    check_against_eager(torch.jit.script(ConstantPads()), [x])
 
 
 class ConstantPads(nn.Module):
