@@ -175,3 +175,23 @@ def test_input_dtype_checked_at_call():
                                      input_specs=[tsmlir.TensorSpec((2,), I8)])
     with pytest.raises(InputError, match="expected dtype torch.int8, got torch.uint8"):
         compiled(torch.zeros(2, dtype=U8))
+
+
+class ToBFloat16(torch.nn.Module):
+    def forward(self, a, b, c, d, e):
+        bf16 = torch.bfloat16
+        return (a.to(bf16), b.to(bf16), c.to(bf16), d.to(bf16), e.to(bf16), a.to(bf16) * 3 + 1)
+
+
+def test_bfloat16_rounding_is_bit_exact():
+    """f32/f64/f16/int64/uint8 -> bf16 rounds as c10 does (to nearest even,
+    through f32, NaN 0x7FC0), including infinities, overflow and subnormals."""
+    n = 4096
+    a = torch.randn(n) * torch.logspace(-40, 38, n)
+    a[:6] = torch.tensor([float("nan"), float("inf"), -float("inf"), 3.4e38, -3.4e38, 1e-45])
+    args = [a, a.double() * 1.0000001, (torch.randn(n) * 100).to(F16),
+            torch.randint(-2**62, 2**62, (n,)), torch.randint(0, 256, (n,), dtype=U8)]
+    module = torch.jit.script(ToBFloat16())
+    for g, e in zip(tsmlir.compile_module(module, args)(*args), module(*args)):
+        same = (g.view(I16) == e.view(I16)) | (g.isnan() & e.isnan())
+        assert bool(same.all()), f"{int((~same).sum())} differ: {g[~same][:4]} vs {e[~same][:4]}"

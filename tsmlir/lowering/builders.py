@@ -90,6 +90,8 @@ def convert(v: ir.Value, to: ir.Type) -> ir.Value:
     src = v.type
     if src == to:
         return v
+    if isinstance(to, ir.BF16Type):  # through f32, as c10 does
+        return _round_to_bf16(convert(v, ir.F32Type.get()))
     if is_unsigned(src):
         bits = retag(v, ir.IntegerType.get_signless(src.width))
         if is_float(to):
@@ -101,7 +103,7 @@ def convert(v: ir.Value, to: ir.Type) -> ir.Value:
         wide = convert(v, ir.IntegerType.get_signless(64)) if is_float(src) else v
         return retag(convert(wide, ir.IntegerType.get_signless(to.width)), to)
     if is_float(src) and is_float(to):
-        if bitwidth(to) == bitwidth(src):  # f16 <-> bf16: through f32, as PyTorch does
+        if bitwidth(to) == bitwidth(src):  # bf16 -> f16: through f32, as c10 does
             return arith.truncf(to, arith.extf(ir.F32Type.get(), v))
         return arith.extf(to, v) if bitwidth(to) > bitwidth(src) else arith.truncf(to, v)
     if is_float(to):
@@ -119,6 +121,21 @@ def convert(v: ir.Value, to: ir.Type) -> ir.Value:
     if sw == 1:
         return arith.extui(to, v)
     return arith.extsi(to, v) if tw > sw else arith.trunci(to, v)
+
+
+def _round_to_bf16(v: ir.Value) -> ir.Value:
+    """f32 -> bf16 with integer ops, as c10's round_to_nearest_even: add
+    0x7FFF plus the lowest kept bit, keep the high half; NaN is 0x7FC0.
+    (arith.truncf to bf16 becomes an LLVM libcall per element on CPUs
+    without bf16 instructions, about 5x slower.)"""
+    i32, i16 = ir.IntegerType.get_signless(32), ir.IntegerType.get_signless(16)
+    bits = arith.bitcast(i32, v)
+    sixteen = constant(16, i32)
+    lowest_kept = arith.andi(arith.shrui(bits, sixteen), constant(1, i32))
+    rounded = arith.addi(bits, arith.addi(constant(0x7FFF, i32), lowest_kept))
+    high = arith.trunci(i16, arith.shrui(rounded, sixteen))
+    nan = arith.cmpf(arith.CmpFPredicate.UNO, v, v)
+    return arith.bitcast(ir.BF16Type.get(), arith.select(nan, constant(0x7FC0, i16), high))
 
 
 def generic(inputs: Sequence[ir.Value], init: ir.Value, maps: Sequence[ir.AffineMap],

@@ -93,7 +93,11 @@ def lower_elementwise(op: ir.Operation, body: Callable[..., ir.Value],
 def _signless(t: ir.Type) -> ir.Type:
     """uint8 computes in i32 on zero-extended values (arith has no unsigned
     types); truncating the i32 result gives uint8's wrapping arithmetic, and
-    division, comparisons, min/max, abs and sign come out unsigned."""
+    division, comparisons, min/max, abs and sign come out unsigned.
+    bf16 computes in f32 and rounds once per op, as PyTorch does (LLVM
+    would round every bf16 operation through a libcall)."""
+    if isinstance(t, ir.BF16Type):
+        return ir.F32Type.get()
     return ir.IntegerType.get_signless(32) if b.is_unsigned(t) else t
 
 

@@ -236,3 +236,26 @@ func.func @bitwise_right_shift$i8(%x: tensor<4xi8>, %y: tensor<4xi8>) -> tensor<
   %0 = "tsm.bitwise_right_shift"(%x, %y) : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
+
+// -----
+
+// bf16 arithmetic computes in f32; the result is rounded to nearest even with
+// integer ops (c10's round_to_nearest_even; NaN is 0x7FC0), not arith.truncf,
+// which LLVM turns into a libcall per element on CPUs without bf16.
+// CHECK-LABEL: func.func @mul$bf16
+// CHECK: ^bb0(%[[A:.*]]: bf16, %[[B:.*]]: bf16, %{{.*}}: bf16):
+// CHECK: %[[AF:.*]] = arith.extf %[[A]] : bf16 to f32
+// CHECK: %[[BF:.*]] = arith.extf %[[B]] : bf16 to f32
+// CHECK: %[[P:.*]] = arith.mulf %[[AF]], %[[BF]] : f32
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[P]] : f32 to i32
+// CHECK: %[[ROUNDED:.*]] = arith.addi %[[BITS]], %{{.*}} : i32
+// CHECK: %[[HIGH:.*]] = arith.trunci %{{.*}} : i32 to i16
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[P]], %[[P]] : f32
+// CHECK: %[[R:.*]] = arith.select %[[NAN]], %{{.*}}, %[[HIGH]] : i16
+// CHECK: %[[OUT:.*]] = arith.bitcast %[[R]] : i16 to bf16
+// CHECK: linalg.yield %[[OUT]] : bf16
+// CHECK-NOT: arith.truncf
+func.func @mul$bf16(%x: tensor<4xbf16>, %y: tensor<4xbf16>) -> tensor<4xbf16> {
+  %0 = "tsm.mul"(%x, %y) : (tensor<4xbf16>, tensor<4xbf16>) -> tensor<4xbf16>
+  return %0 : tensor<4xbf16>
+}
