@@ -163,6 +163,22 @@ def test_upsample_1d_and_modules():
     check_against_eager(torch.jit.trace(modules.eval(), x), [x])
 
 
+class ScalarForms(nn.Module):
+    """An int size and a float scale factor: interpolate repeats them per dim."""
+    def forward(self, x):
+        return (F.interpolate(x, scale_factor=2.0), F.interpolate(x, size=7, mode="bilinear"),
+                F.interpolate(x, scale_factor=1.5, mode="bilinear", align_corners=True))
+
+
+def test_upsample_scalar_forms_and_scripted_modules():
+    x = torch.randn(2, 3, 5, 6)
+    check_against_eager(torch.jit.script(ScalarForms()), [x])
+    ups = nn.Sequential(nn.Upsample(scale_factor=2), nn.Upsample(scale_factor=(1.5, 0.5),
+                                                                 mode="bilinear"))
+    check_against_eager(torch.jit.script(ups), [x])
+    check_against_eager(torch.jit.script(nn.Upsample(scale_factor=3)), [torch.randn(2, 3, 5)])
+
+
 def test_upsample_errors():
     with pytest.raises(tsmlir.TorchScriptImportError,
                        match="upsampling by a scale factor needs static spatial dims"):
