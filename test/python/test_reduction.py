@@ -589,3 +589,17 @@ class IntNanmean(torch.nn.Module):
 def test_nanmean_of_integers_is_an_error():
     with pytest.raises(tsmlir.TorchScriptImportError, match=r"nanmean\(\): expected a floating"):
         tsmlir.compile_module(IntNanmean(), [torch.arange(4)])
+
+
+class Uint8Reductions(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.max(1)
+        return (x.amax(1), x.amin(0), values, indices, x.argmin(1), torch.aminmax(x),
+                torch.cummax(x, 1), torch.cummin(x, 0), torch.cumsum(x, 1), x.sum(0), x.prod(1))
+
+
+def test_uint8_reductions_are_unsigned():
+    """uint8 orders as unsigned (200 > 7): it is compared as zero-extended i32."""
+    x = torch.tensor([[200, 3, 255, 0, 128, 7], [1, 129, 2, 250, 0, 5]], dtype=torch.uint8)
+    compiled = check_against_eager(Uint8Reductions(), [x])
+    assert compiled(x)[0].dtype == torch.uint8

@@ -326,3 +326,17 @@ def test_searchsorted_errors_at_the_users_line():
     compiled = tsmlir.compile_module(Rows(), input_specs=[TensorSpec((-1, 3)), TensorSpec((-1, 2))])
     with pytest.raises(tsmlir.RuntimeCheckError, match="sorted sequence and the values differ"):
         compiled(s, torch.zeros(3, 2))
+
+
+class Uint8(torch.nn.Module):
+    def forward(self, x):
+        return (torch.sort(x, 1), torch.sort(x.repeat(1, 8), stable=True, dim=1, descending=True),
+                torch.topk(x, 2, 1), torch.median(x, 1), torch.nanmedian(x, 0),
+                torch.searchsorted(torch.sort(x, 1)[0], x, right=True), torch.kthvalue(x, 1, 1))
+
+
+def test_uint8_orders_unsigned():
+    """uint8 compares as unsigned (200 > 7): widened to i32 and back."""
+    x = torch.tensor([[200, 3, 255, 0, 128, 7], [1, 129, 2, 250, 0, 5]], dtype=torch.uint8)
+    compiled = check_against_eager(Uint8(), [x])
+    assert compiled(x)[0][0].dtype == torch.uint8

@@ -1,24 +1,26 @@
-"""tsm reduction ops -> linalg.generic with reduction iterators.
+"""tsm reduction ops -> linalg.generic with reduction iterators, and scans.
 
-In: tsm.sum/mean/prod/amax/amin/any/all/var/std/logsumexp {dims, keepdim},
-tsm.max/min/argmax/argmin {dim, keepdim} and tsm.softmax/log_softmax {dim}
-on ranked tensors, static or dynamic dims.
+In: tsm.sum/mean/prod/amax/amin/any/all/var/std/logsumexp/vector_norm
+{dims, keepdim}, tsm.max/min/argmax/argmin {dim, keepdim},
+tsm.softmax/log_softmax and the scans tsm.cumsum/cumprod/logcumsumexp/
+cummax/cummin {dim} on ranked tensors, static or dynamic dims.
 Out: each reduction is a linalg.generic over the input's iteration space
 whose output (a linalg.fill'ed init) drops the reduced dims; `keepdim`
 re-inserts them with tensor.expand_shape.  Accumulation happens in the
-result type, except that f16/bf16 accumulate in f32 (as PyTorch does) and
-integer/bool sums and products in i64; any/all fold i1.  The simple folds
-share `lower_fold` with a per-op init value and combiner (NaN propagates
-through max/min).  max/min/argmax/argmin are one generic with a values and
-an int64 index output, picking the first occurrence (a NaN wins).  var/std
-take the mean first, then the squared deviations.  mean divides by the element count, computed from
-tensor.dim for dynamic dims.  softmax is max-subtracted: max, sum of exp,
-then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
+result type, except that f16/bf16 accumulate in f32 (as PyTorch does),
+integer/bool sums and products in i64, any/all fold i1, and uint8 (ui8
+tensors) folds and compares as zero-extended i32 (arith takes signless
+integers).  The simple folds share `lower_fold` with a per-op init value and
+combiner (NaN propagates through max/min).  max/min/argmax/argmin are one
+generic with a values and an int64 index output, picking the first
+occurrence (a NaN wins).  var/std take the mean first, then the squared
+deviations.  mean divides by the element count, computed from tensor.dim
+for dynamic dims.  softmax is max-subtracted: max, sum of exp, then one
+elementwise generic; logsumexp is max + log(sum(exp(x - max))).
 vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
-The scans (cumsum, cumprod, logcumsumexp, cummax/cummin with indices) are an
-scf.for along the scanned dim carrying the running state (tensors over the
-other dims, updated by one parallel generic per step) and the results, into
-which each step's state is inserted.
+The scans are an scf.for along the scanned dim carrying the running state
+(tensors over the other dims, updated by one parallel generic per step) and
+the results, into which each step's state is inserted.
 """
 from __future__ import annotations
 
@@ -36,10 +38,26 @@ from .passes import pattern_pass
 
 
 def _acc_type(elem: ir.Type) -> ir.Type:
-    """Half-precision floats accumulate in f32."""
+    """Half-precision floats accumulate in f32, uint8 in i32 (arith computes
+    on signless integers)."""
     if isinstance(elem, (ir.F16Type, ir.BF16Type)):
         return ir.F32Type.get()
+    if b.is_unsigned(elem):
+        return ir.IntegerType.get_signless(32)
     return elem
+
+
+def widen_unsigned(x: ir.Value) -> ir.Value:
+    """uint8 as zero-extended i32, so that signed compares order it (arith
+    takes signless integers); other tensors unchanged."""
+    if not b.is_unsigned(b.rtt(x).element_type):
+        return x
+    return _map([x], ir.IntegerType.get_signless(32), lambda v: v)
+
+
+def narrow_to(v: ir.Value, elem: ir.Type) -> ir.Value:
+    """`v` converted back to `elem` (undoes widen_unsigned)."""
+    return v if b.rtt(v).element_type == elem else _map([v], elem, lambda e: e)
 
 
 def kept_map(rank: int, dims: Sequence[int]) -> ir.AffineMap:
@@ -286,13 +304,14 @@ def as_0d(v: ir.Value) -> ir.Value:
 
 
 def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
-          step: Callable[..., list[ir.Value]]) -> list[ir.Value]:
+          step: Callable[..., list[ir.Value]], x: ir.Value | None = None) -> list[ir.Value]:
     """Sequential along the op's `dim`, parallel across the others: the running
     `state` (tensors over the other dims, filled with the given inits) is
     updated by one generic per step, `step(v, k, *state) -> new state` with k
     the int64 position; the first state tensors, converted to the op's result
-    types, are inserted into the results at k."""
-    x = op.operands[0]
+    types, are inserted into the results at k.  `x` replaces the operand
+    (e.g. widened)."""
+    x = op.operands[0] if x is None else x
     zero_d = b.rtt(x).rank == 0
     if zero_d:
         x = as_1d(x)
@@ -342,7 +361,8 @@ def _log_add_exp(v: ir.Value, a: ir.Value) -> ir.Value:
 def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
     """cummax / cummin: the running extreme and the position of its last
     occurrence; a NaN takes over (and a later NaN moves the index)."""
-    elem = b.rtt(op.operands[0]).element_type
+    x = widen_unsigned(op.operands[0])
+    elem = b.rtt(x).element_type
     start = _lowest(elem) if greater else _highest(elem)
 
     def step(v, k, best, where):
@@ -357,7 +377,7 @@ def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Valu
             take = arith.cmpi(pred, v, best)
         return [arith.select(take, v, best), arith.select(take, k, where)]
 
-    return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step)
+    return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step, x)
 
 
 def multi_generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value],
@@ -400,7 +420,7 @@ def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
     """max/min (values, indices) and argmax/argmin (indices only): one
     generic with two outputs; the index is row-major over the reduced dims
     (all of them for argmax without dim, i.e. into the flattened tensor)."""
-    x = op.operands[0]
+    x = widen_unsigned(op.operands[0])
     t = b.rtt(x)
     keepdim = "keepdim" in op.attributes and bool(ir.IntegerAttr(op.attributes["keepdim"]).value)
     if "dim" in op.attributes:
@@ -429,8 +449,10 @@ def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
     kept = kept_map(t.rank, dims)
     iterators = ["reduction" if i in dims else "parallel" for i in range(t.rank)]
     results = multi_generic([x], [values, indices], [b.identity_map(t.rank), kept, kept],
-                       iterators, body)
+                            iterators, body)
     results = results[-len(op.results):]
+    if len(results) == 2:
+        results[0] = narrow_to(results[0], b.rtt(op.operands[0]).element_type)
     if keepdim and dims:
         results = [restore_dims(r, b.rtt(res), sizes, dims) for r, res in zip(results, op.results)]
     return results

@@ -21,7 +21,8 @@ Out: the order everywhere is the stable one: NaN greatest, ties by position.
   above TOPK_PASSES_MAX, the first k of the merge sort.
 - searchsorted: one generic counting, for each value, the elements of its
   sorted row that a binary search would pass (O(m) per value).
-A 0-d input is expanded to one element along dim 0.  Run-time guards:
+A 0-d input is expanded to one element along dim 0; uint8 is ordered as
+zero-extended i32 and its values converted back.  Run-time guards:
 topk/kthvalue's k against a dynamic dim, median's non-empty dim,
 searchsorted's matching leading dims.
 """
@@ -36,7 +37,8 @@ from mlir.dialects import arith, linalg, scf, tensor
 from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
-from .reduction import multi_generic, restore_dims, kept_map, sizes_of, slice_at, as_0d, as_1d
+from .reduction import (as_0d, as_1d, kept_map, multi_generic, narrow_to, restore_dims, sizes_of,
+                        slice_at, widen_unsigned)
 
 I64 = ir.IntegerType.get_signless
 
@@ -107,6 +109,13 @@ def _pick(wanted: Callable[..., ir.Value], position: int, median: bool):
             take = arith.ori(nan_wins, arith.andi(take, acc_num))
         return [arith.select(take, v, acc_v), arith.select(take, i, acc_i)]
     return body
+
+
+def _finish(op: ir.Operation, results: list[ir.Value], zero_d: bool) -> list[ir.Value]:
+    """(values, indices) back to the op's value type (uint8) and rank (0-d)."""
+    values, indices = results
+    values = narrow_to(values, b.rtt(op.results[0]).element_type)
+    return [as_0d(values), as_0d(indices)] if zero_d else [values, indices]
 
 
 def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
@@ -214,17 +223,17 @@ RANK_SORT_MAX = 32
 
 
 def lower_sort(op: ir.Operation) -> list[ir.Value]:
-    """Every output position takes the element of that rank."""
+    """Every output position takes the element of that rank (uint8 sorts
+    widened to i32 and converts back)."""
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
-    if zero_d:
-        x = as_1d(x)
+    x = widen_unsigned(as_1d(x) if zero_d else x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = sizes_of(x)
     descending = bool(_attr(op, "descending", False))
     if not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX:
-        return _merge_sort(x, d, descending)
+        return _finish(op, _merge_sort(x, d, descending), zero_d)
     ranks = _ranks(x, d, descending)
     inits = [b.filled(sizes, t.element_type, 0), b.filled(sizes, I64(64), 0)]
     maps = [_map_with(t.rank, d, t.rank)] * 2 + [_map_with(t.rank, d, d)] * 2
@@ -233,8 +242,8 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
         return arith.index_cast(I64(64), linalg.IndexOp(d).result)
 
     results = multi_generic([x, ranks], inits, maps, ["parallel"] * t.rank + ["reduction"],
-                       _pick(position_along_dim, t.rank, median=False))
-    return [as_0d(r) for r in results] if zero_d else results
+                            _pick(position_along_dim, t.rank, median=False))
+    return _finish(op, results, zero_d)
 
 
 def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) -> list[ir.Value]:
@@ -278,8 +287,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     larger k takes the first k of the merge sort (the same order)."""
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
-    if zero_d:
-        x = as_1d(x)
+    x = widen_unsigned(as_1d(x) if zero_d else x)
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     k = _attr(op, "k")
@@ -287,8 +295,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     sizes = sizes_of(x)
     _check_k(op, k, sizes[d])
     if k > TOPK_PASSES_MAX:
-        results = [_first_k(v, d, k) for v in _merge_sort(x, d, descending)]
-        return [as_0d(r) for r in results] if zero_d else results
+        return _finish(op, [_first_k(v, d, k) for v in _merge_sort(x, d, descending)], zero_d)
     out_sizes = [k if i == d else s for i, s in enumerate(sizes)]
     kept_sizes = [s for i, s in enumerate(sizes) if i != d]
     loop = scf.ForOp(b.index(0), b.index(k), b.index(1), [
@@ -301,8 +308,7 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
         values = tensor.insert_slice(picked[0], values, *slice_at(values, d, r, out_sizes))
         indices = tensor.insert_slice(picked[1], indices, *slice_at(indices, d, r, out_sizes))
         scf.YieldOp([values, indices, *picked])
-    results = list(loop.results)[:2]
-    return [as_0d(r) for r in results] if zero_d else results
+    return _finish(op, list(loop.results)[:2], zero_d)
 
 
 def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
@@ -351,8 +357,7 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     from a sorted slice, median wants the first NaN if there is one."""
     x = op.operands[0]
     rank0 = b.rtt(x).rank
-    if rank0 == 0:
-        x = as_1d(x)
+    x = widen_unsigned(x if rank0 else as_1d(x))
     t = b.rtt(x)
     d = normalize_dim(_attr(op, "dim"), t.rank)
     sizes = sizes_of(x)
@@ -387,6 +392,7 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     inits = [b.filled(kept_sizes, t.element_type, empty_value), b.filled(kept_sizes, I64(64), 0)]
     iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
     results = multi_generic(inputs, inits, maps + [kept] * 2, iterators, body)
+    results[0] = narrow_to(results[0], b.rtt(op.results[0]).element_type)
     if _attr(op, "keepdim", False) and rank0:
         results = [restore_dims(r, b.rtt(res), sizes, (d,)) for r, res in zip(results, op.results)]
     return results
@@ -395,7 +401,7 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
 def lower_searchsorted(op: ir.Operation) -> ir.Value:
     """A count per value over its sorted row: the position a binary search
     finds (lower bound: elements not >= the value; upper: not >)."""
-    s, v = op.operands
+    s, v = (widen_unsigned(x) for x in op.operands)
     st, vt = b.rtt(s), b.rtt(v)
     rank, right = vt.rank, bool(_attr(op, "right", False))
     if st.rank > 1:  # rows of the sequence pair with rows of the values

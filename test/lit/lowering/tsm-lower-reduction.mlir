@@ -398,3 +398,21 @@ func.func @logcumsumexp$zero_d(%x: tensor<f32>) -> tensor<f32> {
   %0 = "tsm.logcumsumexp"(%x) {dim = 0 : i64} : (tensor<f32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// uint8 folds in i32 on zero-extended values (arith compares signless
+// integers as signed), then truncates back to uint8.
+// CHECK-LABEL: func.func @amax$uint8
+// CHECK: %[[LOWEST:.*]] = arith.constant -2147483648 : i32
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK: ^bb0(%[[IN:.*]]: ui8, %[[ACC:.*]]: i32):
+// CHECK: %[[BITS:.*]] = builtin.unrealized_conversion_cast %[[IN]] : ui8 to i8
+// CHECK: %[[WIDE:.*]] = arith.extui %[[BITS]] : i8 to i32
+// CHECK: arith.maxsi %[[WIDE]], %[[ACC]] : i32
+// CHECK: linalg.generic {{.*}} ins(%[[MAX]] : tensor<3xi32>) outs(%{{.*}} : tensor<3xui8>)
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @amax$uint8(%x: tensor<3x4xui8>) -> tensor<3xui8> {
+  %0 = "tsm.amax"(%x) {dims = array<i64: 1>} : (tensor<3x4xui8>) -> tensor<3xui8>
+  return %0 : tensor<3xui8>
+}

@@ -269,3 +269,20 @@ func.func @searchsorted$one_row_int32(%b: tensor<4xi32>, %x: tensor<2x3xi32>) ->
   %0 = "tsm.searchsorted"(%b, %x) {out_int32 = true} : (tensor<4xi32>, tensor<2x3xi32>) -> tensor<2x3xi32>
   return %0 : tensor<2x3xi32>
 }
+
+// -----
+
+// uint8 sorts as zero-extended i32 and its values convert back.
+// CHECK-LABEL: func.func @sort$uint8
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xui8>) outs(%{{.*}} : tensor<4xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: %[[RANKS:.*]] = linalg.generic {{.*}} ins(%[[WIDE]], %[[WIDE]] : tensor<4xi32>, tensor<4xi32>)
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : i32
+// CHECK: %[[SORTED:.*]]:2 = linalg.generic {{.*}} ins(%[[WIDE]], %[[RANKS]] : tensor<4xi32>, tensor<4xi64>)
+// CHECK: %[[NARROW:.*]] = linalg.generic {{.*}} ins(%[[SORTED]]#0 : tensor<4xi32>) outs(%{{.*}} : tensor<4xui8>)
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK: return %[[NARROW]], %[[SORTED]]#1
+func.func @sort$uint8(%x: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xi64>) {
+  %v, %i = "tsm.sort"(%x) {dim = 0 : i64} : (tensor<4xui8>) -> (tensor<4xui8>, tensor<4xi64>)
+  return %v, %i : tensor<4xui8>, tensor<4xi64>
+}
