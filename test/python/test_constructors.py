@@ -25,15 +25,16 @@ class Static(torch.nn.Module):
                 x.new_zeros((2, 1)), x.new_ones([3], dtype=torch.int8), x.new_full((2,), 4),
                 torch.scalar_tensor(3), torch.scalar_tensor(2, dtype=torch.int16),
                 torch.ones(3, layout=torch.strided, device="cpu", pin_memory=False),
-                torch.full((2,), 200, dtype=torch.uint8), x.new_full((3,), -1, dtype=torch.uint8))
+                torch.full((2,), 200, dtype=torch.uint8), x.new_full((3,), -1, dtype=torch.uint8),
+                torch.full((2,), 0.1, dtype=torch.float64), torch.full((1,), 2**40 + 1))
 
 
 def test_fill_static():
-    check_against_eager(torch.jit.script(Static()), [torch.randn(2, 3)])
+    check_against_eager(torch.jit.script(Static()), [torch.randn(2, 3)], rtol=0, atol=0)
 
 
 def test_fill_bfloat16_and_zero_d_like():
-    check_against_eager(torch.jit.script(Static()), [torch.randn((), dtype=torch.float64)])
+    check_against_eager(torch.jit.script(Static()), [torch.randn((), dtype=torch.float64)], rtol=0, atol=0)
 
 
 class Empty(torch.nn.Module):

@@ -84,8 +84,9 @@ def _fill_value(cx: NodeContext, value, dtype: torch.dtype) -> ir.Value:
         if cx.type(value).rank != 0:
             cx.fail(f"the fill value must be a 0-d tensor, got {cx.type(value)}")
         return cast(cx, value, dtype)
-    if isinstance(value, (bool, int, float)):
-        return cx.constant(torch.tensor(value).to(dtype))
+    if isinstance(value, (bool, int, float)):  # from a 64-bit value: one rounding, ints wrap
+        wide = torch.float64 if isinstance(value, float) else I64
+        return cx.constant(torch.tensor(value, dtype=wide).to(dtype))
     if scalars.is_scalar(value):
         return scalars.to_tensor(value, dtype)
     cx.fail(f"the fill value must be a number, got {value!r}")
