@@ -166,7 +166,9 @@ def _addc(name):
             cx.fail("integer division with addcdiv is not supported (as in PyTorch)")
         prod = _binary(cx, t1, t2, op=name)
         if value != 1:
-            prod = cx.build("mul", prod, cx.constant(torch.tensor(_number(cx, value, "value")).to(dtype)))
+            value = _number(cx, value, "value")  # from 64 bits: one rounding (0.1 in float64)
+            wide = torch.float64 if isinstance(value, float) else torch.int64
+            prod = cx.build("mul", prod, cx.constant(torch.tensor(value, dtype=wide).to(dtype)))
         return _binary(cx, x, prod, op="add")
     return handler
 
