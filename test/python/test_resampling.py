@@ -179,6 +179,22 @@ def test_upsample_scalar_forms_and_scripted_modules():
     check_against_eager(torch.jit.script(nn.Upsample(scale_factor=3)), [torch.randn(2, 3, 5)])
 
 
+class NonVecForms(nn.Module):
+    """The aten forms with explicit sizes and optional per-dim scales."""
+    def forward(self, x):
+        return (torch.ops.aten.upsample_nearest2d(x, [7, 9], 1.5, 1.6),
+                torch.ops.aten.upsample_bilinear2d(x, [7, 9], False, 1.5, 1.6),
+                torch.ops.aten.upsample_bilinear2d(x, [4, 4], True),
+                torch.ops.aten._upsample_nearest_exact2d(x, [7, 3]),
+                torch.ops.aten.upsample_nearest1d(x[0], [9], 1.9),
+                torch.ops.aten.upsample_linear1d(x[0], [9], False),
+                torch.ops.aten._upsample_nearest_exact1d(x[0], [4]))
+
+
+def test_upsample_non_vec_forms():
+    check_against_eager(torch.jit.script(NonVecForms()), [torch.randn(2, 3, 5, 6)])
+
+
 def test_upsample_errors():
     with pytest.raises(tsmlir.TorchScriptImportError,
                        match="upsampling by a scale factor needs static spatial dims"):

@@ -285,15 +285,12 @@ def _upsample(mode: str, nd: int, vec: bool):
     linear = mode == "bilinear"
 
     def handler(cx: NodeContext, x, output_size, *rest):
-        align_corners = rest[0] if linear else False
-        rest = rest[1:] if linear else rest
+        align_corners, rest = (rest[0], rest[1:]) if linear else (False, rest)
         if vec:
             size, scales = _upsample_size(cx, x, nd, output_size, rest[0])
-        else:
-            size, scales = _ints(cx, output_size, "output_size", nd), list(rest[:nd])
-            scales += [None] * (nd - len(scales))
-        if align_corners is None:
-            align_corners = False
+        else:  # the per-dim scales are optional trailing arguments
+            size = _ints(cx, output_size, "output_size", nd)
+            scales = list(rest[:nd]) + [None] * (nd - len(rest[:nd]))
         xb, inserted = _batched(cx, x, nd, 2, f"upsample_{mode}{nd}d", unbatched=False)
         scales = [None] * (2 - nd) + scales
         y = cx.build("upsample2d", xb, size=_lift(size, 1, nd, 2), mode=mode,
