@@ -175,6 +175,12 @@ class _Bad(torch.nn.Module):
             return torch.zeros_like(x, memory_format=torch.channels_last)
         if self.which == 6:
             return torch.arange(0, 5, int(x.size(0)))
+        if self.which == 8:
+            return torch.zeros(2, pin_memory=True)
+        if self.which == 9:
+            return torch.tensor([1.0, 2.0], requires_grad=True)
+        if self.which == 10:
+            return torch.tensor([[1, 2], [3]])
         return torch.linspace(0, float(x.sum()), 3)
 
 
@@ -183,7 +189,8 @@ class _Bad(torch.nn.Module):
     (2, "negative size -1 for dimension 1"), (3, "step must be nonzero"),
     (4, "upper bound and lower bound inconsistent with step sign"),
     (5, "only contiguous results are supported"), (6, "step must be known at compile time"),
-    (7, "must be known at compile time"),
+    (7, "must be known at compile time"), (8, "pin_memory=True is not supported"),
+    (9, "requires_grad=True is not supported"), (10, "expected a rectangular"),
 ])
 def test_bad_arguments(which, message):
     with pytest.raises(TorchScriptImportError, match=message) as info:
