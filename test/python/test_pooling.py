@@ -1,5 +1,5 @@
-"""1-D/3-D max pooling, average pooling and adaptive max/avg pooling against
-eager: kernel/stride/padding forms, ceil_mode, count_include_pad,
+"""1-D/3-D max pooling, 1-D/2-D/3-D average pooling and adaptive max/avg
+pooling against eager: kernel/stride/padding forms, ceil_mode, count_include_pad,
 divisor_override, uneven adaptive windows, NaN, dtypes, unbatched and
 dynamic-batch inputs, and the errors for what stays unsupported."""
 import pytest
@@ -88,6 +88,29 @@ def test_avg_pool2d_float64_traced_dynamic_batch():
     x = torch.randn(2, 3, 7, 6, dtype=torch.float64)
     check_against_eager(torch.jit.trace(pool, x), [x], input_specs=[
         TensorSpec((-1, 3, 7, 6), torch.float64)], runs=[[torch.randn(1, 3, 7, 6, dtype=torch.float64)]])
+
+
+class Pools3d(nn.Module):
+    def forward(self, x):
+        return (F.avg_pool3d(x, 2), F.avg_pool3d(x, 3, (1, 2, 2), 1, ceil_mode=True),
+                F.avg_pool3d(x, (2, 3, 2), 2, (1, 1, 0), count_include_pad=False,
+                             ceil_mode=True),
+                F.avg_pool3d(x, 2, 1, divisor_override=5),
+                F.adaptive_avg_pool3d(x, 1), F.adaptive_avg_pool3d(x, (2, 3, 3)),
+                F.adaptive_avg_pool3d(x, (4, 2, 4)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 6, 5), (3, 5, 4, 7)], ids=str)
+def test_avg_pools_3d(shape):
+    check_against_eager(torch.jit.script(Pools3d()), [torch.randn(shape)])
+
+
+def test_avg_pools_3d_dynamic_batch_and_int64():
+    pools = torch.jit.script(Pools3d())
+    check_against_eager(pools, [torch.randn(2, 2, 4, 6, 5)],
+                        input_specs=[TensorSpec((-1, 2, 4, 6, 5))], runs=[[torch.randn(1, 2, 4, 6, 5)]])
+    avg = torch.jit.script(nn.AvgPool3d(2, padding=1, count_include_pad=False))
+    check_against_eager(avg, [torch.randint(-100, 100, (1, 2, 3, 4, 5))])
 
 
 ADAPTIVE = [((8, 8), (2, 4)), ((7, 11), (3, 4)), ((3, 4), (5, 6)), ((5, 5), (1, 1))]

@@ -1,26 +1,28 @@
 """tsm pooling ops -> linalg (part of tsm-lower-nn).
 
-In: tsm.max_pool2d/max_pool3d/avg_pool2d/adaptive_avg_pool2d/
-adaptive_max_pool2d on (N, C, ...) tensors whose batch dim N may be dynamic;
-C and the spatial dims must be static (refused otherwise).
+In: tsm.max_pool2d/max_pool3d/avg_pool2d/avg_pool3d/adaptive_avg_pool2d/
+adaptive_avg_pool3d/adaptive_max_pool2d on (N, C, ...) tensors whose batch
+dim N may be dynamic; C and the spatial dims must be static (refused otherwise).
 Out:
 - max_pool2d: `tensor.pad` (-inf, plus the extra bottom/right rows a ceil_mode
   window needs) + `linalg.pooling_nchw_max` into a -inf filled init;
   max_pool3d (and uint8 max_pool2d, compared unsigned): the same padding + a
   window-reduction `linalg.generic`.
-- avg_pool2d, adaptive_avg_pool2d on float16/bfloat16: the float32 op between
+- avg pools, adaptive avg pools on float16/bfloat16: the float32 op between
   conversions (PyTorch accumulates in float).
-- avg_pool2d: zero `tensor.pad` + `linalg.pooling_nchw_sum`, then a division
-  by a constant (OH, OW) table of PyTorch's per-window divisors.
-- adaptive_avg_pool2d: divisible sizes are a fixed-window
-  `linalg.pooling_nchw_sum` then a division; other sizes sum each dim with a
-  constant window-membership mask (two reductions), then divide by the
-  per-output window area.
+- avg_pool2d/3d: zero `tensor.pad` + `linalg.pooling_nchw_sum` (2-D) or a
+  window-reduction `linalg.generic` (3-D), then a division by a constant
+  table of PyTorch's per-window divisors.
+- adaptive_avg_pool2d/3d: divisible sizes are fixed-window sums then a
+  division; other sizes sum each dim with a constant window-membership mask
+  (one reduction per dim), then divide by the per-output window volume.
 - adaptive_max_pool2d: one `linalg.generic` with two results (max, flat
   index) over the largest window, starts from `floordiv` maps, positions past
   a window's end masked out (the input is zero-padded so they stay in bounds).
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from mlir import ir
@@ -63,11 +65,12 @@ def lower_max_pool3d(op: ir.Operation) -> ir.Value:
 
 
 def _divide_by_area(sums: ir.Value, area: np.ndarray) -> ir.Value:
-    """sums (N, C, OH, OW) / area[OH, OW], the divisor of each window
+    """sums (N, C, O...) / area[O...], the divisor of each window
     (integers: truncated toward zero, as C++ division)."""
     t = b.rtt(sums)
+    rank = t.rank
     area_v = dense(area, t.element_type)
-    sizes = [b.dim(sums, i) for i in range(4)]
+    sizes = [b.dim(sums, i) for i in range(rank)]
 
     def divide(v, d, _out):
         if b.is_float(t.element_type):
@@ -77,8 +80,22 @@ def _divide_by_area(sums: ir.Value, area: np.ndarray) -> ir.Value:
         return arith.divsi(v, arith.select(zero, b.constant(1, d.type), d))
 
     return b.generic([sums, area_v], b.empty(sizes, t.element_type),
-                     [b.identity_map(4), affine(4, 2, 3), b.identity_map(4)],
-                     ["parallel"] * 4, divide)
+                     [b.identity_map(rank), affine(rank, *range(2, rank)), b.identity_map(rank)],
+                     ["parallel"] * rank, divide)
+
+
+def _add(acc: ir.Value, v: ir.Value) -> ir.Value:
+    return arith.addf(acc, v) if b.is_float(v.type) else arith.addi(acc, v)
+
+
+def _window_sums(x: ir.Value, sizes: list, kernel: list[int], stride: list[int]) -> ir.Value:
+    """Window sums: linalg.pooling_nchw_sum (2-D) or a window reduction (3-D)."""
+    elem = b.rtt(x).element_type
+    init = b.filled(sizes, elem, 0)
+    if len(kernel) == 2:
+        return linalg.pooling_nchw_sum(x, b.empty(kernel, elem), outs=[init], strides=stride,
+                                       dilations=[1, 1])
+    return window_reduce(x, init, kernel, stride, [1] * len(kernel), _add)
 
 
 def _avg_divisors(size: int, out: int, k: int, s: int, p: int,
@@ -92,23 +109,27 @@ def _avg_divisors(size: int, out: int, k: int, s: int, p: int,
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-def lower_avg_pool2d(op: ir.Operation) -> ir.Value:
+def _outer(vectors: list[np.ndarray]) -> np.ndarray:
+    return functools.reduce(np.multiply.outer, vectors)
+
+
+def lower_avg_pool(op: ir.Operation) -> ir.Value:
+    """avg_pool2d / avg_pool3d."""
     x = op.operands[0]
     a = attrs(op)
-    _, h, w = static_spatial(x)
+    spatial = static_spatial(x)[1:]
+    nd = len(spatial)
     elem = b.rtt(x).element_type
     sizes = out_sizes(op)
     kernel, stride, pads = a["kernel_size"], a["stride"], a["padding"]
-    extra = ceil_extra([h, w], sizes[2:], kernel, stride, pads, [1, 1])
-    xp = pad(x, [0, 0, *pads], [0, 0, pads[0] + extra[0], pads[1] + extra[1]], b.zero(elem))
-    sums = linalg.pooling_nchw_sum(xp, b.empty(kernel, elem), outs=[b.filled(sizes, elem, 0)],
-                                   strides=stride, dilations=[1, 1])
+    extra = ceil_extra(spatial, sizes[2:], kernel, stride, pads, [1] * nd)
+    xp = pad(x, [0, 0, *pads], [0, 0, *[p + e for p, e in zip(pads, extra)]], b.zero(elem))
+    sums = _window_sums(xp, sizes, kernel, stride)
     if a["divisor_override"] is not None:
         area = np.full(sizes[2:], a["divisor_override"])
     else:
-        rows, cols = (_avg_divisors(n, o, k, s, p, a["count_include_pad"])
-                      for n, o, k, s, p in zip((h, w), sizes[2:], kernel, stride, pads))
-        area = np.outer(rows, cols)
+        area = _outer([_avg_divisors(n, o, k, s, p, a["count_include_pad"])
+                       for n, o, k, s, p in zip(spatial, sizes[2:], kernel, stride, pads)])
     return _divide_by_area(sums, area)
 
 
@@ -120,41 +141,43 @@ def _windows(size: int, out: int) -> np.ndarray:
 
 
 def _masked_sum(x: ir.Value, mask: np.ndarray, dim: int, elem: ir.Type) -> ir.Value:
-    """Reduce NCHW dim `dim` (2 or 3) of x through mask (out, size): the result
-    has `out` entries on that dim, each the sum of the inputs its row selects."""
-    sizes = [b.dim(x, i) for i in range(4)]
+    """Reduce dim `dim` of x through mask (out, size): the result has `out`
+    entries on that dim, each the sum of the inputs its row selects."""
+    rank = b.rtt(x).rank
+    sizes = [b.dim(x, i) for i in range(rank)]
     sizes[dim] = mask.shape[0]
     mask_v = arith.constant(
         ir.RankedTensorType.get(list(mask.shape), ir.IntegerType.get_signless(1)),
         ir.DenseElementsAttr.get(mask))
-    # Iteration space (n, c, h/i, w/j, r): r walks the reduced input dim.
-    x_dims = [0, 1, 2, 3]
-    x_dims[dim] = 4
-    maps = [affine(5, *x_dims), affine(5, dim, 4), affine(5, 0, 1, 2, 3)]
+    # Iteration space (dims of the result..., r): r walks the reduced input dim.
+    x_dims = list(range(rank))
+    x_dims[dim] = rank
+    maps = [affine(rank + 1, *x_dims), affine(rank + 1, dim, rank),
+            affine(rank + 1, *range(rank))]
     zero = b.zero(elem)
 
     def body(v, keep, acc):
         return arith.addf(acc, arith.select(keep, v, zero))
 
     return b.generic([x, mask_v], b.filled(sizes, elem, 0), maps,
-                     ["parallel"] * 4 + ["reduction"], body)
+                     ["parallel"] * rank + ["reduction"], body)
 
 
-def lower_adaptive_avg_pool2d(op: ir.Operation) -> ir.Value:
+def lower_adaptive_avg_pool(op: ir.Operation) -> ir.Value:
+    """adaptive_avg_pool2d / adaptive_avg_pool3d."""
     x = op.operands[0]
-    _, h, w = static_spatial(x)
-    oh, ow = attrs(op)["output_size"]
+    spatial = static_spatial(x)[1:]
+    outs = attrs(op)["output_size"]
     elem = b.rtt(x).element_type
-    sizes = out_sizes(op)
-    if h % oh == 0 and w % ow == 0:
-        kh, kw = h // oh, w // ow
-        sums = linalg.pooling_nchw_sum(x, b.empty([kh, kw], elem),
-                                       outs=[b.filled(sizes, elem, 0)], strides=[kh, kw],
-                                       dilations=[1, 1])
-        return _divide_by_area(sums, np.full((oh, ow), kh * kw))
-    rows, cols = _windows(h, oh), _windows(w, ow)
-    sums = _masked_sum(_masked_sum(x, cols, 3, elem), rows, 2, elem)
-    return _divide_by_area(sums, np.outer(rows.sum(1), cols.sum(1)))
+    if all(n % o == 0 for n, o in zip(spatial, outs)):
+        kernel = [n // o for n, o in zip(spatial, outs)]
+        sums = _window_sums(x, out_sizes(op), kernel, kernel)
+        return _divide_by_area(sums, np.full(outs, int(np.prod(kernel))))
+    masks = [_windows(n, o) for n, o in zip(spatial, outs)]
+    sums = x
+    for d in reversed(range(len(masks))):
+        sums = _masked_sum(sums, masks[d], 2 + d, elem)
+    return _divide_by_area(sums, _outer([m.sum(1) for m in masks]))
 
 
 def _adaptive_bounds(size: int, out: int) -> tuple[int, int]:
@@ -222,7 +245,9 @@ def _beats(v: ir.Value, best: ir.Value) -> ir.Value:
 LOWERINGS = {
     "tsm.max_pool2d": lower_max_pool2d,
     "tsm.max_pool3d": lower_max_pool3d,
-    "tsm.avg_pool2d": half_in_f32(lower_avg_pool2d),
-    "tsm.adaptive_avg_pool2d": half_in_f32(lower_adaptive_avg_pool2d),
+    "tsm.avg_pool2d": half_in_f32(lower_avg_pool),
+    "tsm.avg_pool3d": half_in_f32(lower_avg_pool),
+    "tsm.adaptive_avg_pool2d": half_in_f32(lower_adaptive_avg_pool),
+    "tsm.adaptive_avg_pool3d": half_in_f32(lower_adaptive_avg_pool),
     "tsm.adaptive_max_pool2d": lower_adaptive_max_pool2d,
 }

@@ -201,3 +201,19 @@ func.func @upsample2d$align_corners(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf
   %0 = "tsm.upsample2d"(%x) {size = array<i64: 4, 4>, mode = "nearest", align_corners = 1 : i1} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+func.func @adaptive_avg_pool3d$size(%x: tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  // expected-error @+1 {{output_size must be 3 positive sizes, got [2, 2]}}
+  %0 = "tsm.adaptive_avg_pool3d"(%x) {output_size = array<i64: 2, 2>} : (tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+func.func @avg_pool3d$padding(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x3x3x3xf32> {
+  // expected-error @+1 {{padding [2, 1, 1] must have 3 values, each at most half the kernel size [2, 2, 2]}}
+  %0 = "tsm.avg_pool3d"(%x) {kernel_size = array<i64: 2, 2, 2>, stride = array<i64: 2, 2, 2>, padding = array<i64: 2, 1, 1>} : (tensor<1x1x4x4x4xf32>) -> tensor<1x1x3x3x3xf32>
+  return %0 : tensor<1x1x3x3x3xf32>
+}

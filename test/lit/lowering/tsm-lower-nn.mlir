@@ -491,3 +491,37 @@ func.func @avg_pool2d$f16(%x: tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16> {
   %0 = "tsm.avg_pool2d"(%x) {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : (tensor<1x1x4x4xf16>) -> tensor<1x1x2x2xf16>
   return %0 : tensor<1x1x2x2xf16>
 }
+
+// -----
+
+// avg_pool3d, ceil_mode: the last depth window is cut by the input end, so its
+// divisor counts one plane (4 = 1 * 2 * 2) rather than two (8).
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2 * 2 + d5, d3 * 2 + d6, d4 * 2 + d7)>
+// CHECK-LABEL: func.func @avg_pool3d$ceil
+// CHECK: %[[DIVISORS:.*]] = arith.constant dense<{{\[\[\[}}8.000000e+00, 8.000000e+00], [8.000000e+00, 8.000000e+00]], {{\[\[}}4.000000e+00, 4.000000e+00], [4.000000e+00, 4.000000e+00]]]> : tensor<2x2x2xf32>
+// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 0, 0, 0] high[0, 0, 1, 0, 0]
+// CHECK: %[[SUMS:.*]] = linalg.generic {indexing_maps = [#[[WIN]], {{.*}}]{{.*}} ins(%[[XP]], %{{.*}} : tensor<?x2x4x4x4xf32>, tensor<2x2x2xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[SUMS]], %[[DIVISORS]] : tensor<?x2x2x2x2xf32>, tensor<2x2x2xf32>)
+// CHECK: arith.divf
+func.func @avg_pool3d$ceil(%x: tensor<?x2x3x4x4xf32>) -> tensor<?x2x2x2x2xf32> {
+  %0 = "tsm.avg_pool3d"(%x) {kernel_size = array<i64: 2, 2, 2>, stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, ceil_mode = 1 : i1} : (tensor<?x2x3x4x4xf32>) -> tensor<?x2x2x2x2xf32>
+  return %0 : tensor<?x2x2x2x2xf32>
+}
+
+// -----
+
+// adaptive_avg_pool3d with uneven windows: one masked reduction per dim
+// (width 5 -> 3, height 4 -> 2, depth 3 -> 2), then the window volumes.
+// CHECK-LABEL: func.func @adaptive_avg_pool3d$uneven
+// CHECK-DAG: %[[VOLUMES:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x3xf32>
+// CHECK-DAG: %[[DEPTH:.*]] = arith.constant dense<{{\[\[}}true, true, false], [false, true, true]]> : tensor<2x3xi1>
+// CHECK-DAG: %[[WIDTH:.*]] = arith.constant dense<{{\[\[}}true, true, false, false, false], [false, true, true, true, false], [false, false, false, true, true]]> : tensor<3x5xi1>
+// CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[WIDTH]] : tensor<1x2x3x4x5xf32>, tensor<3x5xi1>) outs(%{{.*}} : tensor<1x2x3x4x3xf32>)
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[W]], %{{.*}} : tensor<1x2x3x4x3xf32>, tensor<2x4xi1>) outs(%{{.*}} : tensor<1x2x3x2x3xf32>)
+// CHECK: %[[D:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[DEPTH]] : tensor<1x2x3x2x3xf32>, tensor<2x3xi1>) outs(%{{.*}} : tensor<1x2x2x2x3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[D]], %[[VOLUMES]] :
+func.func @adaptive_avg_pool3d$uneven(%x: tensor<1x2x3x4x5xf32>) -> tensor<1x2x2x2x3xf32> {
+  %0 = "tsm.adaptive_avg_pool3d"(%x) {output_size = array<i64: 2, 2, 3>} : (tensor<1x2x3x4x5xf32>) -> tensor<1x2x2x2x3xf32>
+  return %0 : tensor<1x2x2x2x3xf32>
+}

@@ -161,27 +161,27 @@ def _max_pool(x: TensorT, *, kernel_size, stride, padding, dilation, ceil_mode,
     return [TensorT((*x.shape[:2], *_spatial(x, sizes)), x.dtype)]
 
 
-def _avg_pool2d(x: TensorT, *, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                divisor_override) -> list[TensorT]:
-    _check_pool_input(x, 2, float_only=True, also=(torch.int64,))  # as PyTorch's CPU kernel
-    _check_pairs(kernel_size=kernel_size, stride=stride)
-    _check_pool_padding(padding, kernel_size, 2)
+def _avg_pool(x: TensorT, *, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override, nd: int) -> list[TensorT]:
+    _check_pool_input(x, nd, float_only=True, also=(torch.int64,))  # as PyTorch's CPU kernel
+    _check_pairs(nd, kernel_size=kernel_size, stride=stride)
+    _check_pool_padding(padding, kernel_size, nd)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError("divisor_override must be non-zero")
     sizes = [pool_output_size(x.shape[2 + i], kernel_size[i], stride[i], padding[i], 1,
-                              ceil_mode) for i in range(2)]
+                              ceil_mode) for i in range(nd)]
     return [TensorT((*x.shape[:2], *_spatial(x, sizes)), x.dtype)]
 
 
-def _adaptive_output(x: TensorT, output_size) -> tuple[int, ...]:
-    if len(output_size) != 2 or any(s < 1 for s in output_size):
-        raise ValueError(f"output_size must be 2 positive sizes, got {list(output_size)}")
+def _adaptive_output(x: TensorT, output_size, nd: int = 2) -> tuple[int, ...]:
+    if len(output_size) != nd or any(s < 1 for s in output_size):
+        raise ValueError(f"output_size must be {nd} positive sizes, got {list(output_size)}")
     return (*x.shape[:2], *output_size)
 
 
-def _adaptive_avg_pool2d(x: TensorT, *, output_size) -> list[TensorT]:
-    _check_batched(x)
-    return [TensorT(_adaptive_output(x, output_size), x.dtype)]
+def _adaptive_avg_pool(x: TensorT, *, output_size, nd: int) -> list[TensorT]:
+    _check_batched(x, nd=nd)
+    return [TensorT(_adaptive_output(x, output_size, nd), x.dtype)]
 
 
 def _adaptive_max_pool2d(x: TensorT, *, output_size) -> list[TensorT]:
@@ -246,6 +246,9 @@ def _batch_norm(x: TensorT, weight: TensorT, bias: TensorT, mean: TensorT, var: 
 
 _CONV_ATTRS = (Attr("stride", "ints"), Attr("padding", "ints"), Attr("dilation", "ints"),
                Attr("groups", "int", 1))
+_AVG_ATTRS = (Attr("kernel_size", "ints"), Attr("stride", "ints"), Attr("padding", "ints"),
+              Attr("ceil_mode", "bool", False), Attr("count_include_pad", "bool", True),
+              Attr("divisor_override", "int", optional=True))
 _POOL_ATTRS = (Attr("kernel_size", "ints"), Attr("stride", "ints"), Attr("padding", "ints"),
                Attr("dilation", "ints"), Attr("ceil_mode", "bool", False))
 
@@ -292,10 +295,7 @@ OPS = define("nn", [
           aten=("aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], "
                 "int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor",),
           doc="3-D max pooling over NCDHW; padding (symmetric, per dim) never wins the max."),
-    OpDef("avg_pool2d", ("input",), _avg_pool2d,
-          attrs=(Attr("kernel_size", "ints"), Attr("stride", "ints"), Attr("padding", "ints"),
-                 Attr("ceil_mode", "bool", False), Attr("count_include_pad", "bool", True),
-                 Attr("divisor_override", "int", optional=True)),
+    OpDef("avg_pool2d", ("input",), partial(_avg_pool, nd=2), attrs=_AVG_ATTRS,
           aten=("aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
                 "int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, "
                 "int? divisor_override=None) -> Tensor",
@@ -305,13 +305,22 @@ OPS = define("nn", [
           doc="2-D average pooling over NCHW: each window's sum divided by divisor_override, "
               "or by its size clipped to the padded input (count_include_pad) or to the input "
               "(int64: the quotient truncated toward zero)."),
-    OpDef("adaptive_avg_pool2d", ("input",), _adaptive_avg_pool2d,
+    OpDef("avg_pool3d", ("input",), partial(_avg_pool, nd=3), attrs=_AVG_ATTRS,
+          aten=("aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], "
+                "int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, "
+                "int? divisor_override=None) -> Tensor",),
+          doc="3-D average pooling over NCDHW, divisors as avg_pool2d."),
+    OpDef("adaptive_avg_pool2d", ("input",), partial(_adaptive_avg_pool, nd=2),
           attrs=(Attr("output_size", "ints"),),
           aten=("aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
                 "aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor "
                 "(height 1)"),
           doc="2-D average pooling onto a fixed output size; window i of a dim of size "
               "n covers [floor(i*n/out), ceil((i+1)*n/out))."),
+    OpDef("adaptive_avg_pool3d", ("input",), partial(_adaptive_avg_pool, nd=3),
+          attrs=(Attr("output_size", "ints"),),
+          aten=("aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor",),
+          doc="3-D average pooling onto a fixed output size (windows as adaptive_avg_pool2d)."),
     OpDef("adaptive_max_pool2d", ("input",), _adaptive_max_pool2d,
           attrs=(Attr("output_size", "ints"),), results=("values", "indices"),
           aten=("aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> "

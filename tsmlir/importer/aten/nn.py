@@ -1,6 +1,6 @@
 """aten convolution, pooling, padding, upsampling and batch-norm ops -> tsm.conv2d/
-conv3d/conv_transpose2d/max_pool2d/max_pool3d/avg_pool2d/adaptive_avg_pool2d/
-adaptive_max_pool2d/pad/upsample2d/batch_norm.
+conv3d/conv_transpose2d/max_pool2d/max_pool3d/avg_pool2d/avg_pool3d/
+adaptive_avg_pool2d/adaptive_avg_pool3d/adaptive_max_pool2d/pad/upsample2d/batch_norm.
 
 Every PyTorch default and string form is resolved here (an int for a pair,
 `stride=[]` meaning the kernel size, `padding='same'`, absent affine weights,
@@ -178,9 +178,10 @@ def _avg_pool(nd: int):
     def handler(cx: NodeContext, x, kernel_size, stride=(), padding=0, ceil_mode=False,
                 count_include_pad=True, divisor_override=None):
         kernel, stride, padding, _ = _pool_ints(cx, nd, kernel_size, stride, padding)
-        xb, inserted = _batched(cx, x, nd, 2, f"avg_pool{nd}d")
-        y = cx.build("avg_pool2d", xb, kernel_size=_lift(kernel, 1, nd, 2),
-                     stride=_lift(stride, 1, nd, 2), padding=_lift(padding, 0, nd, 2),
+        nd_op = max(nd, 2)
+        xb, inserted = _batched(cx, x, nd, nd_op, f"avg_pool{nd}d")
+        y = cx.build(f"avg_pool{nd_op}d", xb, kernel_size=_lift(kernel, 1, nd, nd_op),
+                     stride=_lift(stride, 1, nd, nd_op), padding=_lift(padding, 0, nd, nd_op),
                      ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                      divisor_override=divisor_override)
         return _unbatched(cx, y, inserted)
@@ -190,8 +191,9 @@ def _avg_pool(nd: int):
 def _adaptive_avg_pool(nd: int):
     def handler(cx: NodeContext, x, output_size):
         size = _ints(cx, output_size, "output_size", nd)
-        xb, inserted = _batched(cx, x, nd, 2, f"adaptive_avg_pool{nd}d")
-        y = cx.build("adaptive_avg_pool2d", xb, output_size=_lift(size, 1, nd, 2))
+        nd_op = max(nd, 2)
+        xb, inserted = _batched(cx, x, nd, nd_op, f"adaptive_avg_pool{nd}d")
+        y = cx.build(f"adaptive_avg_pool{nd_op}d", xb, output_size=_lift(size, 1, nd, nd_op))
         return _unbatched(cx, y, inserted)
     return handler
 
@@ -337,8 +339,10 @@ HANDLERS = {
     "aten::max_pool3d": _max_pool(3),
     "aten::avg_pool1d": _avg_pool(1),
     "aten::avg_pool2d": _avg_pool(2),
+    "aten::avg_pool3d": _avg_pool(3),
     "aten::adaptive_avg_pool1d": _adaptive_avg_pool(1),
     "aten::adaptive_avg_pool2d": _adaptive_avg_pool(2),
+    "aten::adaptive_avg_pool3d": _adaptive_avg_pool(3),
     "aten::adaptive_max_pool1d": _adaptive_max_pool(1),
     "aten::adaptive_max_pool2d": _adaptive_max_pool(2),
     "aten::pad": _pad,
