@@ -289,6 +289,21 @@ def test_searchsorted_and_bucketize():
                         runs=[[b[:1], x[1:], s[:1], v[:1], i[:, :1].contiguous()]])
 
 
+class NanRows(torch.nn.Module):
+    def forward(self, s, v):
+        return (torch.searchsorted(s, v), torch.searchsorted(s, v, right=True),
+                torch.bucketize(v, s[0]))
+
+
+def test_searchsorted_follows_pytorchs_binary_search_through_nan():
+    """NaN sorts last, yet the search compares it as passed: step for step PyTorch's."""
+    s = torch.sort(torch.randn(4, 9), 1)[0]
+    s[:, -3:] = NAN
+    s[0] = torch.tensor([1.0, NAN, 2.0, 0.0, 5.0, NAN, 7.0, 3.0, 9.0])  # not even sorted
+    v = torch.cat([torch.randn(4, 6) * 2, torch.full((4, 1), NAN)], 1)
+    check_against_eager(NanRows(), [s, v])
+
+
 class IntSearch(torch.nn.Module):
     def forward(self, s, v):
         return torch.searchsorted(s, v), torch.bucketize(v, s[0], right=True)

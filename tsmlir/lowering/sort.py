@@ -19,8 +19,8 @@ Out: the order everywhere is the stable one: NaN greatest, ties by position.
 - topk: k selection passes in an scf.for, each reducing every slice to the
   first element after the previous pass's pick, O(k n) per slice; for k
   above TOPK_PASSES_MAX, the first k of the merge sort.
-- searchsorted: one generic counting, for each value, the elements of its
-  sorted row that a binary search would pass (O(m) per value).
+- searchsorted: PyTorch's binary search, one per value in scalar loops
+  (O(log m) per value; the same answer for unsorted rows or NaNs).
 A 0-d input is expanded to one element along dim 0; uint8 is ordered as
 zero-extended i32 and its values converted back.  Run-time guards:
 topk/kthvalue's k against a dynamic dim, median's non-empty dim,
@@ -398,35 +398,53 @@ def lower_selected(op: ir.Operation, *, mode: str) -> list[ir.Value]:
     return results
 
 
+def _passes(e: ir.Value, x: ir.Value, right: bool) -> ir.Value:
+    """PyTorch's binary-search step: go right past `e` when !(e >= x), or
+    !(e > x) for the upper bound (so a NaN anywhere compares as passed)."""
+    if b.is_float(e.type):
+        return arith.cmpf(arith.CmpFPredicate.ULE if right else arith.CmpFPredicate.ULT, e, x)
+    p = arith.CmpIPredicate
+    if ir.IntegerType(e.type).width == 1:
+        return arith.cmpi(p.ule if right else p.ult, e, x)
+    return arith.cmpi(p.sle if right else p.slt, e, x)
+
+
 def lower_searchsorted(op: ir.Operation) -> ir.Value:
-    """A count per value over its sorted row: the position a binary search
-    finds (lower bound: elements not >= the value; upper: not >)."""
+    """One binary search per value (scalar loops, O(log m)), step for step
+    PyTorch's: the same answer for any sequence, NaNs included."""
     s, v = (widen_unsigned(x) for x in op.operands)
     st, vt = b.rtt(s), b.rtt(v)
-    rank, right = vt.rank, bool(_attr(op, "right", False))
+    right = bool(_attr(op, "right", False))
     if st.rank > 1:  # rows of the sequence pair with rows of the values
-        for i in range(rank - 1):
+        for i in range(vt.rank - 1):
             if st.is_dynamic_dim(i) or vt.is_dynamic_dim(i):
                 b.assert_same_size(b.as_index(b.dim(s, i)), b.as_index(b.dim(v, i)), op.name,
                                    f"the sorted sequence and the values differ in dim {i}")
-    row = [ir.AffineDimExpr.get(i) for i in range(rank - 1)] if st.rank > 1 else []
-    maps = [ir.AffineMap.get(rank + 1, 0, [*row, ir.AffineDimExpr.get(rank)]),
-            ir.AffineMap.get(rank + 1, 0, [ir.AffineDimExpr.get(i) for i in range(rank)])]
+    m = b.as_index(b.dim(s, st.rank - 1))
     out = b.rtt(op.result).element_type
+    idx = ir.IndexType.get()
 
-    def count(e, x, c):
-        if b.is_float(e.type):  # unordered counts: a NaN value is past everything
-            p = arith.CmpFPredicate
-            before = arith.cmpf(p.ULE if right else p.ULT, e, x)
-        else:
-            p = arith.CmpIPredicate
-            unsigned = ir.IntegerType(e.type).width == 1
-            pred = (p.ule if unsigned else p.sle) if right else (p.ult if unsigned else p.slt)
-            before = arith.cmpi(pred, e, x)
-        return arith.addi(c, arith.extui(out, before))
+    def search(ivs, result):
+        x = tensor.extract(v, ivs)
+        row = ivs[:-1] if st.rank > 1 else []
+        loop = scf.WhileOp([idx, idx], [b.index(0), m])
+        before = loop.before.blocks.append(idx, idx)
+        with ir.InsertionPoint(before):
+            lo, hi = before.arguments
+            scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, lo, hi), [lo, hi])
+        after = loop.after.blocks.append(idx, idx)
+        with ir.InsertionPoint(after):
+            lo, hi = after.arguments
+            mid = arith.addi(lo, arith.shrui(arith.subi(hi, lo), b.index(1)))
+            go_right = _passes(tensor.extract(s, [*row, mid]), x, right)
+            scf.YieldOp([arith.select(go_right, arith.addi(mid, b.index(1)), lo),
+                         arith.select(go_right, hi, mid)])
+        found = arith.index_cast(out, loop.results[0])
+        return [tensor.insert(found, result, ivs)]
 
-    return b.generic([s, v], b.filled(sizes_of(v), out, 0), maps + [maps[1]],
-                     ["parallel"] * rank + ["reduction"], count)
+    (result,) = _loop_nest([b.as_index(n) for n in sizes_of(v)], [b.empty(sizes_of(v), out)],
+                           search)
+    return result
 
 
 LOWERINGS = {

@@ -232,25 +232,31 @@ func.func @topk$large_k(%x: tensor<4x64xf32>) -> (tensor<4x20xf32>, tensor<4x20x
 
 // -----
 
-// searchsorted counts, for each value, the elements of its sorted row that a
-// binary search passes: not > the value with `right` (unordered compare: a
-// NaN value counts all); N-d rows pair by leading dims, checked at run time
-// when dynamic; an extra reduction dim J runs along the row.
-// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[VALUE:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// searchsorted is PyTorch's binary search, one per value in scalar loops:
+// [lo, hi) halves, going right past an element when !(e > x) with `right`
+// (unordered compare, as PyTorch's !(e > x)); N-d rows pair by leading dims,
+// checked at run time when dynamic.
 // CHECK-LABEL: func.func @searchsorted$rows
 // CHECK-SAME: (%[[S:.*]]: tensor<?x5xf32>, %[[V:.*]]: tensor<?x3xf32>)
+// CHECK-DAG: %[[M:.*]] = arith.constant 5 : index
 // CHECK: %[[ROWS:.*]] = tensor.dim %[[S]]
 // CHECK: %[[VROWS:.*]] = tensor.dim %[[V]]
 // CHECK: %[[SAME:.*]] = arith.cmpi eq, %[[ROWS]], %[[VROWS]] : index
 // CHECK: cf.assert %[[SAME]], "{{.*}}tsm.searchsorted: the sorted sequence and the values differ in dim 0"
-// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<?x3xi64>)
-// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[VALUE]], #[[VALUE]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[S]], %[[V]] : tensor<?x5xf32>, tensor<?x3xf32>) outs(%[[ZEROS]] : tensor<?x3xi64>)
-// CHECK: ^bb0(%[[E:.*]]: f32, %[[X:.*]]: f32, %[[C:.*]]: i64):
-// CHECK: %[[PASSED:.*]] = arith.cmpf ule, %[[E]], %[[X]] : f32
-// CHECK: %[[ONE:.*]] = arith.extui %[[PASSED]] : i1 to i64
-// CHECK: arith.addi %[[C]], %[[ONE]] : i64
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x3xi64>)
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x3xi64>)
+// CHECK: %[[X:.*]] = tensor.extract %[[V]][%[[I]], %[[J]]] : tensor<?x3xf32>
+// CHECK: %[[FOUND:.*]]:2 = scf.while (%[[LO0:.*]] = %{{.*}}, %[[HI0:.*]] = %[[M]])
+// CHECK: ^bb0(%[[LO:.*]]: index, %[[HI:.*]]: index):
+// CHECK: %[[HALF:.*]] = arith.shrui %{{.*}}, %{{.*}} : index
+// CHECK: %[[MID:.*]] = arith.addi %[[LO]], %[[HALF]] : index
+// CHECK: %[[E:.*]] = tensor.extract %[[S]][%[[I]], %[[MID]]] : tensor<?x5xf32>
+// CHECK: %[[RIGHT:.*]] = arith.cmpf ule, %[[E]], %[[X]] : f32
+// CHECK: %[[NEXT:.*]] = arith.addi %[[MID]], %{{.*}} : index
+// CHECK: arith.select %[[RIGHT]], %[[NEXT]], %[[LO]] : index
+// CHECK: arith.select %[[RIGHT]], %[[HI]], %[[MID]] : index
+// CHECK: %[[POS:.*]] = arith.index_cast %[[FOUND]]#0 : index to i64
+// CHECK: tensor.insert %[[POS]] into %[[OUT]][%[[I]], %[[J]]] : tensor<?x3xi64>
 func.func @searchsorted$rows(%s: tensor<?x5xf32>, %v: tensor<?x3xf32>) -> tensor<?x3xi64> {
   %0 = "tsm.searchsorted"(%s, %v) {right = true} : (tensor<?x5xf32>, tensor<?x3xf32>) -> tensor<?x3xi64>
   return %0 : tensor<?x3xi64>
@@ -258,13 +264,13 @@ func.func @searchsorted$rows(%s: tensor<?x5xf32>, %v: tensor<?x3xf32>) -> tensor
 
 // -----
 
-// bucketize: a 1-d sequence serves every value; out_int32 counts in i32.
-// CHECK-DAG: #[[ALL:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// bucketize: a 1-d sequence serves every value; out_int32 gives i32.
 // CHECK-LABEL: func.func @searchsorted$one_row_int32
-// CHECK: linalg.generic {indexing_maps = [#[[ALL]], #{{.*}}, #{{.*}}]
-// CHECK: ^bb0(%[[E:.*]]: i32, %[[X:.*]]: i32, %[[C:.*]]: i32):
-// CHECK: %[[PASSED:.*]] = arith.cmpi slt, %[[E]], %[[X]] : i32
-// CHECK: arith.extui %[[PASSED]] : i1 to i32
+// CHECK-SAME: (%[[B:.*]]: tensor<4xi32>, %{{.*}}: tensor<2x3xi32>)
+// CHECK: scf.while
+// CHECK: tensor.extract %[[B]][%{{.*}}] : tensor<4xi32>
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : i32
+// CHECK: arith.index_cast %{{.*}} : index to i32
 func.func @searchsorted$one_row_int32(%b: tensor<4xi32>, %x: tensor<2x3xi32>) -> tensor<2x3xi32> {
   %0 = "tsm.searchsorted"(%b, %x) {out_int32 = true} : (tensor<4xi32>, tensor<2x3xi32>) -> tensor<2x3xi32>
   return %0 : tensor<2x3xi32>

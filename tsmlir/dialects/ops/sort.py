@@ -124,6 +124,6 @@ OPS = define("sort", [
                 "-> Tensor",
                 "aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, "
                 "bool right=False) -> Tensor"),
-          doc="For each value, the number of elements of its sorted row that are < it "
-              "(<= with `right`); a NaN value counts every element."),
+          doc="For each value, the position PyTorch's binary search finds in its sorted "
+              "row: the elements < it (<= with `right`); a NaN value goes last."),
 ])
