@@ -98,12 +98,13 @@ def _edge_pad_dim(x: ir.Value, d: int, lo: int, hi: int, mode: str) -> ir.Value:
     for width, start, source in ((lo, 0, left), (hi, lo + n, right)):
         if not width:
             continue
-        border = b.empty([width if i == d else s for i, s in enumerate(sizes)], t.element_type)
+        offsets = [start if i == d else 0 for i in range(rank)]
+        # Written into its slice of the result: bufferizes in place.
+        region = slice_of(out, offsets, [width if i == d else s for i, s in enumerate(sizes)])
         x_map = affine(rank, *[source if i == d else i for i in range(rank)])
-        border = b.generic([x], border, [x_map, b.identity_map(rank)], ["parallel"] * rank,
+        border = b.generic([x], region, [x_map, b.identity_map(rank)], ["parallel"] * rank,
                            lambda v, _out: v)
-        out = insert_into(border, out, [start if i == d else 0 for i in range(rank)],
-                          [1] * rank)
+        out = insert_into(border, out, offsets, [1] * rank)
     return out
 
 
