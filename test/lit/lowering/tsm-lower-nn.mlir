@@ -363,18 +363,21 @@ func.func @pad$reflect(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
 // -----
 
 // Static dims pad one dim at a time without gathers: the input is inserted
-// in the middle, each border is a generic reading it through a constant
-// (replicate: row 0, column 3) or reversed (reflect: 2 - j) index.
+// in the middle, each border is a generic (writing into its slice of the
+// result) reading it through a constant (replicate: row 0, column 3) or
+// reversed (reflect: 2 - j) index.
 // CHECK-DAG: #[[FIRST_ROW:.*]] = affine_map<(d0, d1) -> (0, d1)>
 // CHECK-DAG: #[[LAST_COL:.*]] = affine_map<(d0, d1) -> (d0, 3)>
 // CHECK-DAG: #[[MIRROR:.*]] = affine_map<(d0, d1) -> (d0, -d1 + 2)>
 // CHECK-LABEL: func.func @pad$replicate
 // CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
 // CHECK: %[[ROWS:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[2, 0] [3, 4] [1, 1] : tensor<3x4xf32> into tensor<5x4xf32>
-// CHECK: %[[TOP:.*]] = linalg.generic {indexing_maps = [#[[FIRST_ROW]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[TOP_SLOT:.*]] = tensor.extract_slice %[[ROWS]][0, 0] [2, 4] [1, 1]
+// CHECK: %[[TOP:.*]] = linalg.generic {indexing_maps = [#[[FIRST_ROW]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%[[TOP_SLOT]] : tensor<2x4xf32>)
 // CHECK: %[[PADDED_ROWS:.*]] = tensor.insert_slice %[[TOP]] into %[[ROWS]][0, 0] [2, 4] [1, 1]
 // CHECK: %[[COLS:.*]] = tensor.insert_slice %[[PADDED_ROWS]] into %{{.*}}[0, 0] [5, 4] [1, 1] : tensor<5x4xf32> into tensor<5x7xf32>
-// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[LAST_COL]], {{.*}}]{{.*}} ins(%[[PADDED_ROWS]] : tensor<5x4xf32>) outs(%{{.*}} : tensor<5x3xf32>)
+// CHECK: %[[RIGHT_SLOT:.*]] = tensor.extract_slice %[[COLS]][0, 4] [5, 3] [1, 1]
+// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[LAST_COL]], {{.*}}]{{.*}} ins(%[[PADDED_ROWS]] : tensor<5x4xf32>) outs(%[[RIGHT_SLOT]] : tensor<5x3xf32>)
 // CHECK: %[[OUT:.*]] = tensor.insert_slice %[[RIGHT]] into %[[COLS]][0, 4] [5, 3] [1, 1]
 // CHECK: return %[[OUT]]
 func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x7xf32> {
