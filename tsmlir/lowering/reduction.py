@@ -333,7 +333,7 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
                                    *slice_at(x, d, k, sizes))
         position = arith.index_cast(ir.IntegerType.get_signless(64), k)
         running = multi_generic([row], running, identity, ["parallel"] * len(outer),
-                           lambda v, *acc: step(v, position, *acc))
+                                lambda v, *acc: step(v, position, *acc))
         inserted = []
         for value, result, elem in zip(running, results, out_elems):
             if b.rtt(value).element_type != elem:
