@@ -1,4 +1,5 @@
-"""scaled_dot_product_attention against eager: no mask, bool and float
+"""scaled_dot_product_attention, nn.MultiheadAttention and nn.TransformerEncoderLayer
+(their inference fast paths) against eager: no mask, bool and float
 masks (broadcast over batch and heads, fully masked rows give 0), is_causal
 (square and rectangular), scale=, 2-D/3-D/4-D inputs, float64, dynamic
 batch; and the errors for what is refused (dropout_p, mask with is_causal,
@@ -104,3 +105,81 @@ def test_sdpa_errors(module, q_shape, message):
     with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
         tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
     assert err.value.loc.file == __file__
+
+
+class Mha(torch.nn.Module):
+    """nn.MultiheadAttention: self-attention takes the inference fast path
+    (aten::_native_multi_head_attention), cross-attention the functional
+    slow path."""
+
+    def __init__(self, need_weights: bool, average: bool, cross: bool = False):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+        self.need_weights, self.average, self.cross = need_weights, average, cross
+
+    def forward(self, x, y):
+        kv = y if self.cross else x
+        out, weights = self.mha(x, kv, kv, need_weights=self.need_weights,
+                                average_attn_weights=self.average)
+        return out if weights is None else out + weights.sum(-1, keepdim=True)
+
+
+@pytest.mark.parametrize("need_weights,average,cross", [
+    (False, True, False), (True, True, False), (True, False, False), (False, True, True),
+    (True, True, True)], ids=["self", "self_averaged", "self_per_head", "cross", "cross_averaged"])
+def test_multihead_attention(need_weights, average, cross):
+    check_against_eager(torch.jit.script(Mha(need_weights, average, cross).eval()),
+                        [torch.randn(2, 5, 16), torch.randn(2, 7, 16)])
+
+
+def test_multihead_attention_dynamic_batch_and_length():
+    specs = [TensorSpec((-1, -1, 16)), TensorSpec((1,))]
+    check_against_eager(torch.jit.script(Mha(True, True).eval()),
+                        [torch.randn(2, 5, 16), torch.randn(1)], input_specs=specs,
+                        runs=[[torch.randn(1, 1, 16), torch.randn(1)],
+                              [torch.randn(3, 4, 16), torch.randn(1)]])
+
+
+class MaskedMha(torch.nn.Module):
+    """A key padding mask sends nn.MultiheadAttention down its functional path."""
+
+    def __init__(self):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, x, mask):
+        return self.mha(x, x, x, key_padding_mask=mask, need_weights=False)[0]
+
+
+def test_multihead_attention_float_key_padding_mask():
+    mask = torch.zeros(2, 5)
+    mask[0, 3:] = float("-inf")
+    check_against_eager(torch.jit.script(MaskedMha().eval()), [torch.randn(2, 5, 16), mask])
+
+
+class NativeMhaWithMask(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, x, mask):
+        return torch._native_multi_head_attention(
+            x, x, x, 16, 2, self.mha.in_proj_weight, self.mha.in_proj_bias,
+            self.mha.out_proj.weight, self.mha.out_proj.bias, mask, False, True, 1)[0]
+
+
+def test_native_multihead_attention_mask_is_an_error():
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match="attention masks .* are not supported") as err:
+        tsmlir.compile_module(torch.jit.script(NativeMhaWithMask().eval()),
+                              [torch.randn(2, 5, 16), torch.rand(2, 5) > 0.5])
+    assert err.value.loc.file == __file__
+
+
+@pytest.mark.parametrize("activation,norm_first", [("relu", False), ("gelu", True)], ids=str)
+def test_transformer_encoder_layer(activation, norm_first):
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True, activation=activation,
+                                             norm_first=norm_first).eval()
+    check_against_eager(torch.jit.script(layer), [torch.randn(2, 5, 16)],
+                        input_specs=[TensorSpec((-1, -1, 16))],
+                        runs=[[torch.randn(3, 1, 16)], [torch.randn(1, 9, 16)]])

@@ -62,7 +62,16 @@ _FOLDABLE = {
     "aten::slice": lambda seq, start=None, end=None, step=1: seq[start:end:step],
     "aten::__range_length": lambda lo, hi, step: len(range(lo, hi, step)),
     "aten::__derive_index": lambda index, start, step: start + index * step,
+    # any/all of a compile-time list (nn.MultiheadAttention's fast-path checks)
+    "aten::any": lambda seq: any(_known_items(seq)),
+    "aten::all": lambda seq: all(_known_items(seq)),
 }
+
+
+def _known_items(seq):
+    if not isinstance(seq, list) or any(isinstance(v, ir.Value) for v in seq):
+        raise ValueError(f"expected a list of compile-time values, got {seq!r}")
+    return seq
 # Nodes with no effect on a compiled inference program.
 _IGNORED = {"aten::warn"}
 _NOT_WRITTEN = object()

@@ -142,9 +142,11 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
         init = b.filled(c.sizes, elem, 0)
     else:
         init = _broadcast(op, addend, c.sizes, out_shape, lambda x: _scale(x, beta))
-    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and not transpose_rhs:
+    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and not transpose_rhs \
+            and _shape(lhs)[:-1].count(DYN) <= 1:
         # (..., M, K) @ (K, N) is one 2-D matmul over the rows of every batch:
         # collapsing contiguous dims is free and the 2-D op has the fast kernel.
+        # (Not with two dynamic row dims: memref.expand_shape allows one per group.)
         rows = [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]]
         flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)])
         return expand(flat, rows, c.sizes)

@@ -385,3 +385,16 @@ func.func @matmul$batched_lhs(%a: tensor<?x3x8xf32>, %b: tensor<8x16xf32>) -> te
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x8xf32>, tensor<8x16xf32>) -> tensor<?x3x16xf32>
   return %0 : tensor<?x3x16xf32>
 }
+
+// -----
+
+// Two dynamic row dims stay one generic contraction: a collapsed group may
+// hold at most one dynamic size once bufferized (memref.expand_shape).
+// CHECK-LABEL: func.func @matmul$batched_lhs_two_dynamic
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+func.func @matmul$batched_lhs_two_dynamic(%a: tensor<?x?x8xf32>, %b: tensor<8x16xf32>) -> tensor<?x?x16xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x?x8xf32>, tensor<8x16xf32>) -> tensor<?x?x16xf32>
+  return %0 : tensor<?x?x16xf32>
+}

@@ -314,6 +314,96 @@ def _gru_cell(cx: NodeContext, x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     return cx.build("add", n, cx.build("mul", z, cx.build("sub", h, n)))
 
 
+def _rows(cx: NodeContext, w, start: int, end: int):
+    """w[start:end] along dim 0: a constant slice of a constant, else tsm.slice."""
+    const = cx.importer.tensors.get(w)
+    if const is not None:
+        return cx.constant(const[start:end].contiguous())
+    return cx.build("slice", w, dim=0, start=start, end=end, step=1)
+
+
+def _heads(cx: NodeContext, x, heads: int, head_dim: int):
+    """(B, L, H * D) -> (B, H, L, D)."""
+    t = cx.type(x)
+    sizes = [DynSize(x, i) if d == DYN else d for i, d in enumerate(t.shape[:2])]
+    return cx.build("permute", reshape_to(cx, x, sizes + [heads, head_dim]), perm=[0, 2, 1, 3])
+
+
+def _native_mha(cx: NodeContext, query, key, value, embed_dim, num_head, qkv_weight, qkv_bias,
+                proj_weight, proj_bias, mask=None, need_weights=True, average_attn_weights=True,
+                mask_type=None):
+    """nn.MultiheadAttention's inference fast path (batch_first, 3-D inputs):
+    q/k/v projections (constant weights split at compile time), per-head
+    softmax(q k^T / sqrt(D)) v, the output projection; the attention weights
+    (averaged over heads or not) when asked for."""
+    _tensors(cx, query, key, value, qkv_weight, qkv_bias, proj_weight, proj_bias)
+    if mask is not None:
+        cx.fail("attention masks (attn_mask, key_padding_mask) are not supported on the "
+                "fast path of nn.MultiheadAttention")
+    e, h = embed_dim, num_head
+    if any(cx.type(v).rank != 3 or cx.type(v).shape[2] not in (e, DYN) for v in (query, key, value)):
+        cx.fail(f"expected (batch, length, {e}) query, key and value, got "
+                f"{cx.type(query)}, {cx.type(key)} and {cx.type(value)}")
+    if e % h:
+        cx.fail(f"embed_dim {e} is not divisible by num_heads {h}")
+    q, k, v = (_linear(cx, x, _rows(cx, qkv_weight, i * e, (i + 1) * e),
+                       _rows(cx, qkv_bias, i * e, (i + 1) * e))
+               for i, x in enumerate((query, key, value)))
+    q, k, v = (_heads(cx, x, h, e // h) for x in (q, k, v))
+    scores = cx.build("matmul", q, cx.build("permute", k, perm=[0, 1, 3, 2]))
+    weights = cx.build("softmax", cx.build("mul", scores, cx.scalar(1 / math.sqrt(e // h), scores)),
+                       dim=-1)
+    out = cx.build("permute", cx.build("matmul", weights, v), perm=[0, 2, 1, 3])
+    t = cx.type(query)
+    sizes = [DynSize(query, i) if d == DYN else d for i, d in enumerate(t.shape[:2])]
+    out = _linear(cx, reshape_to(cx, out, sizes + [e]), proj_weight, proj_bias)
+    if not need_weights:
+        return out, None
+    if average_attn_weights:
+        weights = cx.build("mean", weights, dims=[1], keepdim=False)
+    return out, weights
+
+
+def _encoder_layer(cx: NodeContext, src, embed_dim, num_heads, qkv_weight, qkv_bias,
+                   proj_weight, proj_bias, use_gelu, norm_first, eps, norm_weight_1, norm_bias_1,
+                   norm_weight_2, norm_bias_2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ffn_bias_2,
+                   mask=None, mask_type=None):
+    """nn.TransformerEncoderLayer's inference fast path: self-attention and
+    a feed-forward block (relu or gelu), each with a residual, layer norms
+    before (norm_first) or after them."""
+    from .norm import _layer_norm
+
+    def norm(x, weight, bias):
+        return _layer_norm(cx, x, [embed_dim], weight, bias, eps)
+
+    def attend(x):
+        return _native_mha(cx, x, x, x, embed_dim, num_heads, qkv_weight, qkv_bias,
+                           proj_weight, proj_bias, mask, False, True, mask_type)[0]
+
+    def ffn(x):
+        hidden = _linear(cx, x, ffn_weight_1, ffn_bias_1)
+        hidden = cx.build("gelu", hidden, approximate="none") if use_gelu \
+            else cx.build("relu", hidden)
+        return _linear(cx, hidden, ffn_weight_2, ffn_bias_2)
+
+    if norm_first:
+        x = cx.build("add", src, attend(norm(src, norm_weight_1, norm_bias_1)))
+        return cx.build("add", x, ffn(norm(x, norm_weight_2, norm_bias_2)))
+    x = norm(cx.build("add", src, attend(src)), norm_weight_1, norm_bias_1)
+    return norm(cx.build("add", x, ffn(x)), norm_weight_2, norm_bias_2)
+
+
+def _is_nested(cx: NodeContext, x):
+    """nn.MultiheadAttention's fast-path checks ask; compiled tensors never are."""
+    _tensors(cx, x)
+    return False
+
+
+def _autocast_enabled(cx: NodeContext, *device_type):
+    """Compiled code never runs under autocast (asked by the same checks)."""
+    return False
+
+
 HANDLERS = {
     "aten::matmul": _matmul,
     "aten::mm": _ranked("mm", 2, 2),
@@ -331,4 +421,9 @@ HANDLERS = {
     "aten::scaled_dot_product_attention": _sdpa,
     "aten::lstm_cell": _lstm_cell,
     "aten::gru_cell": _gru_cell,
+    "prim::is_nested": _is_nested,
+    "aten::is_autocast_enabled": _autocast_enabled,
+    "aten::is_grad_enabled": _autocast_enabled,
+    "aten::_native_multi_head_attention": _native_mha,
+    "aten::_transformer_encoder_layer_fwd": _encoder_layer,
 }
