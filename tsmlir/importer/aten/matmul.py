@@ -1,9 +1,18 @@
-"""aten matmul ops -> tsm.matmul/linear/addmm.
+"""aten matmul, attention and RNN-cell ops -> tsm.matmul/linear/addmm/einsum
+(and, for the composite ones, chains of existing tsm ops).
 
 aten::matmul maps to tsm.matmul as is; the ops with stricter ranks (mm, bmm,
-mv, dot) check them here, so that a wrong rank is reported as PyTorch would
-rather than silently taking matmul's more general meaning.  addmm's beta and
-alpha must be compile-time numbers.
+mv, dot, baddbmm, addmv) check them here, so that a wrong rank is reported as
+PyTorch would rather than silently taking matmul's more general meaning.
+addmm/baddbmm/addmv's beta and alpha must be compile-time numbers; addbmm is
+an addmm over the merged (batch, k) dim; outer is a broadcasting mul.
+einsum is written in tsm.einsum's explicit form (ellipses as fresh letters)
+and contracted pairwise, left to right.
+
+Composite ops decompose: scaled_dot_product_attention (matmul, softmax,
+matmul, PyTorch's masking rules), lstm_cell / gru_cell (one addmm per gate
+from constant weights split at compile time, else linear + slices), and the
+inference fast paths of nn.MultiheadAttention / nn.TransformerEncoderLayer.
 
 aten::linear with a constant weight (a parameter) is pre-packed at import:
 the weight becomes a transposed constant, so the product is a plain matmul
