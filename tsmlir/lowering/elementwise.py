@@ -430,6 +430,14 @@ def _lower_with_attrs(body, *names, compute=_widened):
     return lambda op: lower_elementwise(op, partial(body, *(_attr(op, n) for n in names)), compute(op))
 
 
+def _wrapping(op):
+    """Ops whose low bits do not depend on signedness (add, sub, mul, neg,
+    bitwise) compute uint8 directly on its signless bits: 4x the lanes of
+    the i32 that `_signless` gives the others."""
+    elem = b.rtt(op.result).element_type
+    return ir.IntegerType.get_signless(elem.width) if b.is_unsigned(elem) else None
+
+
 def _own(op):
     return b.rtt(op.operands[0]).element_type
 
@@ -455,9 +463,9 @@ _COMPARE = {
 }
 
 LOWERINGS = {
-    "tsm.add": _lower(partial(_arith, arith.addf, arith.addi, bfn=arith.ori)),
-    "tsm.sub": _lower(partial(_arith, arith.subf, arith.subi)),
-    "tsm.mul": _lower(partial(_arith, arith.mulf, arith.muli)),
+    "tsm.add": _lower(partial(_arith, arith.addf, arith.addi, bfn=arith.ori), _wrapping),
+    "tsm.sub": _lower(partial(_arith, arith.subf, arith.subi), _wrapping),
+    "tsm.mul": _lower(partial(_arith, arith.mulf, arith.muli), _wrapping),
     "tsm.div": _lower_with_attrs(_div, "rounding_mode", compute=lambda op: None),
     "tsm.remainder": _lower(_remainder),
     "tsm.fmod": _lower(_fmod),
@@ -469,14 +477,14 @@ LOWERINGS = {
     "tsm.logical_and": _lower(partial(_apply, arith.andi), _bool),
     "tsm.logical_or": _lower(partial(_apply, arith.ori), _bool),
     "tsm.logical_xor": _lower(partial(_apply, arith.xori), _bool),
-    "tsm.bitwise_and": _lower(partial(_apply, arith.andi)),
-    "tsm.bitwise_or": _lower(partial(_apply, arith.ori)),
-    "tsm.bitwise_xor": _lower(partial(_apply, arith.xori)),
+    "tsm.bitwise_and": _lower(partial(_apply, arith.andi), _wrapping),
+    "tsm.bitwise_or": _lower(partial(_apply, arith.ori), _wrapping),
+    "tsm.bitwise_xor": _lower(partial(_apply, arith.xori), _wrapping),
     "tsm.bitwise_left_shift": _lower(partial(_shift, True)),
     "tsm.bitwise_right_shift": _lower(partial(_shift, False)),
     "tsm.where": _lower(_where, _where_types),
     "tsm.lerp": _lower(_lerp, lambda op: [_widened(op)] * 3),
-    "tsm.neg": _lower(_neg),
+    "tsm.neg": _lower(_neg, _wrapping),
     "tsm.abs": _lower(_abs),
     "tsm.sign": _lower(_sign),
     "tsm.relu": _lower(_relu),
@@ -497,7 +505,7 @@ LOWERINGS = {
     "tsm.softplus": _lower_with_attrs(_softplus, "beta", "threshold"),
     "tsm.gelu": _lower_with_attrs(_gelu, "approximate"),
     "tsm.logical_not": _lower(_logical_not, _bool),
-    "tsm.bitwise_not": _lower(_bitwise_not),
+    "tsm.bitwise_not": _lower(_bitwise_not, _wrapping),
     "tsm.isnan": _lower(_isnan, _own),
     "tsm.isinf": _lower(_isinf, _own),
     # The conversion happens in the body's convert; uint8 converts through

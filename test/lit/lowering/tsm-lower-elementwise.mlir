@@ -259,3 +259,18 @@ func.func @mul$bf16(%x: tensor<4xbf16>, %y: tensor<4xbf16>) -> tensor<4xbf16> {
   %0 = "tsm.mul"(%x, %y) : (tensor<4xbf16>, tensor<4xbf16>) -> tensor<4xbf16>
   return %0 : tensor<4xbf16>
 }
+
+// -----
+
+// Wrapping ops (add, sub, mul, neg, bitwise) compute uint8 on its i8 bits.
+// CHECK-LABEL: func.func @mul$uint8_wraps_in_i8
+// CHECK: ^bb0(%[[A:.*]]: ui8, %[[B:.*]]: ui8, %{{.*}}: ui8):
+// CHECK: %[[AB:.*]] = builtin.unrealized_conversion_cast %[[A]] : ui8 to i8
+// CHECK: %[[BB:.*]] = builtin.unrealized_conversion_cast %[[B]] : ui8 to i8
+// CHECK: %[[P:.*]] = arith.muli %[[AB]], %[[BB]] : i8
+// CHECK: %[[R:.*]] = builtin.unrealized_conversion_cast %[[P]] : i8 to ui8
+// CHECK: linalg.yield %[[R]] : ui8
+func.func @mul$uint8_wraps_in_i8(%x: tensor<4xui8>, %y: tensor<4xui8>) -> tensor<4xui8> {
+  %0 = "tsm.mul"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
