@@ -7,7 +7,9 @@ first converted to the op's compute type (the result dtype for arithmetic,
 the operands' promoted dtype for comparisons, i1 for logical ops; f16/bf16
 math computes in f32, as PyTorch does), then a per-op scalar body computes
 PyTorch's scalar semantics, and the value is converted to the result dtype.
-uint8 operands compute in i32 on zero-extended values (see `_signless`).
+uint8 computes in i32 on zero-extended values (see `_signless`), except
+the wrapping ops, which compute on its i8 bits (`_wrapping`); bf16 computes
+in f32 and rounds with integer ops (`builders.convert`).
 Dynamic dims shared by several operands get a run-time `cf.assert` that they
 agree (broadcasting a dynamic dim is not supported and is caught by that
 assert); integer division by zero is a run-time error as in PyTorch.
