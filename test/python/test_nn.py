@@ -1,4 +1,4 @@
-"""Convolution (1-D, 2-D, 3-D, transposed), max/adaptive-avg pooling and batch
+"""Convolution (1-D, 2-D, 3-D, transposed 1-D to 3-D), max/adaptive-avg pooling and batch
 norm against eager: strides, padding (incl. 'same'), dilation, groups,
 output_padding, ceil_mode, odd and dynamic sizes, traced modules."""
 import pytest
@@ -218,12 +218,27 @@ def test_conv_transpose2d_float64():
                         [torch.randn(1, 2, 4, 4, dtype=torch.float64)])
 
 
-def test_transposed_3d_convolution_is_refused():
-    deconv = torch.nn.ConvTranspose3d(3, 2, 3)
-    x = torch.randn(1, 3, 5, 5, 5)
-    with pytest.raises(tsmlir.TorchScriptImportError,
-                       match="3-D transposed convolution is not supported"):
-        tsmlir.compile_module(torch.jit.trace(deconv, x), [x])
+DECONVS3D = {
+    "stride_outpad": dict(in_channels=3, out_channels=2, kernel_size=3, stride=2, padding=1,
+                          output_padding=1),
+    "groups_crop": dict(in_channels=4, out_channels=2, kernel_size=(2, 3, 2), stride=(1, 3, 2),
+                        padding=(0, 2, 1), groups=2, dilation=(2, 1, 1), bias=False),
+}
+
+
+@pytest.mark.parametrize("name", DECONVS3D)
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+def test_conv_transpose3d(name, batch):
+    deconv = torch.nn.ConvTranspose3d(**DECONVS3D[name])
+    x = torch.randn(batch, deconv.in_channels, 3, 4, 5)
+    check_against_eager(torch.jit.script(Call(deconv)), [x])
+
+
+def test_traced_conv_transpose3d_dynamic_batch():
+    deconv = torch.nn.ConvTranspose3d(2, 3, 2, stride=2).eval()
+    x = torch.randn(2, 2, 3, 3, 4)
+    check_against_eager(torch.jit.trace(deconv, x), [x], input_specs=[TensorSpec((-1, 2, 3, 3, 4))],
+                        runs=[[torch.randn(1, 2, 3, 3, 4)]])
 
 
 def test_conv_output_padding_too_large_is_refused():

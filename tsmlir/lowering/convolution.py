@@ -1,11 +1,11 @@
 """tsm convolutions -> linalg (part of tsm-lower-nn).
 
-In: tsm.conv2d/conv3d/conv_transpose2d on (N, C, ...) tensors whose batch
+In: tsm.conv2d/conv3d/conv_transpose2d/conv_transpose3d on (N, C, ...) tensors whose batch
 dim N may be dynamic; C, the spatial dims and the weight must be static
 (refused otherwise).
 Out: float16/bfloat16 ops become the float32 op between conversions (PyTorch
-accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a `linalg.generic`)
-is the accumulator's initial value (zeros without bias).
+accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
+`linalg.generic`) is the accumulator's initial value (zeros without bias).
 - conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
   (batch 1, float, groups 1: runs on the tiled matmul kernel), or
   `linalg.conv_2d_nchw_fchw`, or `linalg.depthwise_conv_2d_nchw_chw`
@@ -16,7 +16,8 @@ is the accumulator's initial value (zeros without bias).
   (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
 - conv_transpose2d: batch 1 (float, groups 1): one `linalg.matmul` of the
   transposed filters by the input, then a col2im of strided-slice adds;
-  otherwise the equivalent stride-1 conv2d (same lowering as above)
+  otherwise (and conv_transpose3d) the equivalent stride-1 conv2d/conv3d
+  (same lowerings as above)
   of the input spread `stride` apart and padded by dilation * (k - 1) - padding
   (a `tensor.insert_slice` into zeros, cropping where that is negative) with
   the filters flipped and in/out channels swapped per group (a `linalg.generic`).
@@ -107,17 +108,22 @@ def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
 def lower_conv3d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
-    elem = b.rtt(x).element_type
     pads = a["padding"]
-    xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(elem))
-    sizes = out_sizes(op)
-    if a["groups"] == 1 and sizes[0] == 1 and b.is_float(elem):
-        return _conv_as_matmul(xp, w, bias, sizes, a["stride"], a["dilation"])
-    if a["groups"] == 1:
+    xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(b.rtt(x).element_type))
+    return conv3d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
+
+
+def conv3d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                  stride: list[int], dilation: list[int], groups: int) -> ir.Value:
+    """Grouped conv3d of an already padded input into an output of `sizes`."""
+    elem = b.rtt(xp).element_type
+    if groups == 1 and sizes[0] == 1 and b.is_float(elem):
+        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
+    if groups == 1:
         init = accumulator(bias, sizes, elem, affine(5, 1))
-        return linalg.conv_3d_ncdhw_fcdhw(xp, w, outs=[init], strides=a["stride"],
-                                          dilations=a["dilation"])
-    return _grouped_conv3d(xp, w, bias, sizes, a["stride"], a["dilation"], a["groups"])
+        return linalg.conv_3d_ncdhw_fcdhw(xp, w, outs=[init], strides=stride,
+                                          dilations=dilation)
+    return _grouped_conv3d(xp, w, bias, sizes, stride, dilation, groups)
 
 
 def _grouped_conv3d(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
@@ -139,16 +145,19 @@ def _grouped_conv3d(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
     return collapse(out, [[0], [1, 2], [3], [4], [5]])
 
 
-def lower_conv_transpose2d(op: ir.Operation) -> ir.Value:
+def lower_conv_transpose(op: ir.Operation) -> ir.Value:
+    """conv_transpose2d / conv_transpose3d."""
     x, w, bias = _operands(op)
     a = attrs(op)
     groups = a["groups"]
     sizes = out_sizes(op)
-    if groups == 1 and sizes[0] == 1 and b.is_float(b.rtt(x).element_type):
+    nd = len(sizes) - 2
+    if nd == 2 and groups == 1 and sizes[0] == 1 and b.is_float(b.rtt(x).element_type):
         return _conv_transpose_as_matmul(x, w, bias, sizes, a)
     xs = _spread(x, sizes[0], b.rtt(w).shape[2:], a)
     wt = _flipped_filters(w, groups)
-    return conv2d_padded(xs, wt, bias, sizes, [1, 1], a["dilation"], groups)
+    conv = conv2d_padded if nd == 2 else conv3d_padded
+    return conv(xs, wt, bias, sizes, [1] * nd, a["dilation"], groups)
 
 
 def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
@@ -208,26 +217,28 @@ def _spread(x: ir.Value, n_dim: b.IntOrValue, kernel: list[int], a: dict) -> ir.
     zeros = b.filled([n_dim, t.shape[1], *lengths], t.element_type, 0)
     if any(c <= 0 for c in counts):
         return zeros
-    if starts != [0, 0] or counts != list(t.shape[2:]):
+    if any(starts) or counts != list(t.shape[2:]):
         x = slice_of(x, [0, 0, *starts], [n_dim, t.shape[1], *counts])
     return insert_into(x, zeros, [0, 0, *offsets], [1, 1, *a["stride"]])
 
 
 def _flipped_filters(w: ir.Value, groups: int) -> ir.Value:
-    """(C, F/G, KH, KW) transposed-conv filters -> (F, C/G, KH, KW) conv filters:
-    out[g * F/G + f, c, i, j] = w[g * C/G + c, f, KH-1-i, KW-1-j]."""
-    c, fg, kh, kw = b.rtt(w).shape
-    cg = c // groups
-    wg = expand(w, [[0, 1], [2], [3], [4]], [groups, cg, fg, kh, kw])
-    flip = [ir.AffineConstantExpr.get(k - 1) - dim_expr(3 + i) for i, k in enumerate((kh, kw))]
-    out = b.generic([wg], b.empty([groups, fg, cg, kh, kw], b.rtt(w).element_type),
-                    [affine(5, 0, 2, 1, *flip), b.identity_map(5)], ["parallel"] * 5,
+    """(C, F/G, K...) transposed-conv filters -> (F, C/G, K...) conv filters:
+    out[g * F/G + f, c, k...] = w[g * C/G + c, f, K-1-k ...]."""
+    c, fg, *kernel = b.rtt(w).shape
+    cg, nd = c // groups, len(kernel)
+    rank = 3 + nd
+    wg = expand(w, [[0, 1], *[[i] for i in range(2, rank)]], [groups, cg, fg, *kernel])
+    flip = [ir.AffineConstantExpr.get(k - 1) - dim_expr(3 + i) for i, k in enumerate(kernel)]
+    out = b.generic([wg], b.empty([groups, fg, cg, *kernel], b.rtt(w).element_type),
+                    [affine(rank, 0, 2, 1, *flip), b.identity_map(rank)], ["parallel"] * rank,
                     lambda v, _out: v)
-    return collapse(out, [[0, 1], [2], [3], [4]])
+    return collapse(out, [[0, 1], *[[i] for i in range(2, rank)]])
 
 
 LOWERINGS = {
     "tsm.conv2d": half_in_f32(lower_conv2d),
     "tsm.conv3d": half_in_f32(lower_conv3d),
-    "tsm.conv_transpose2d": half_in_f32(lower_conv_transpose2d),
+    "tsm.conv_transpose2d": half_in_f32(lower_conv_transpose),
+    "tsm.conv_transpose3d": half_in_f32(lower_conv_transpose),
 }

@@ -217,3 +217,11 @@ func.func @avg_pool3d$padding(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x3x3x3xf32
   %0 = "tsm.avg_pool3d"(%x) {kernel_size = array<i64: 2, 2, 2>, stride = array<i64: 2, 2, 2>, padding = array<i64: 2, 1, 1>} : (tensor<1x1x4x4x4xf32>) -> tensor<1x1x3x3x3xf32>
   return %0 : tensor<1x1x3x3x3xf32>
 }
+
+// -----
+
+func.func @conv_transpose3d$padding(%x: tensor<1x2x2x2x2xf32>, %w: tensor<2x1x2x2x2xf32>) -> tensor<1x1x3x3x3xf32> {
+  // expected-error @+1 {{padding must be 3 values >= 0, got [0, 0]}}
+  %0 = "tsm.conv_transpose3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<1x2x2x2x2xf32>, tensor<2x1x2x2x2xf32>) -> tensor<1x1x3x3x3xf32>
+  return %0 : tensor<1x1x3x3x3xf32>
+}

@@ -528,3 +528,21 @@ func.func @adaptive_avg_pool3d$uneven(%x: tensor<1x2x3x4x5xf32>) -> tensor<1x2x2
   %0 = "tsm.adaptive_avg_pool3d"(%x) {output_size = array<i64: 2, 2, 3>} : (tensor<1x2x3x4x5xf32>) -> tensor<1x2x2x2x3xf32>
   return %0 : tensor<1x2x2x2x3xf32>
 }
+
+// -----
+
+// conv_transpose3d: inputs spread 2 apart from (1, 1, 1) in zeros
+// (lo = k - 1 = 1), filters flipped on all three kernel dims with in/out
+// channels swapped, then a stride-1 conv3d.
+// CHECK-DAG: #[[FLIP3:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d1, -d3 + 1, -d4 + 1, -d5 + 1)>
+// CHECK-LABEL: func.func @conv_transpose3d$stride
+// CHECK-SAME: (%[[X:.*]]: tensor<2x2x2x2x2xf32>, %[[W:.*]]: tensor<2x1x2x2x2xf32>)
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x2x5x5x5xf32>)
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[X]] into %[[ZEROS]][0, 0, 1, 1, 1] [2, 2, 2, 2, 2] [1, 1, 2, 2, 2]
+// CHECK: %[[FLIPPED:.*]] = linalg.generic {indexing_maps = [#[[FLIP3]], {{.*}}]
+// CHECK: %[[FILTERS:.*]] = tensor.collapse_shape %[[FLIPPED]] {{.*}} into tensor<1x2x2x2x2xf32>
+// CHECK: linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>} ins(%[[SPREAD]], %[[FILTERS]] : tensor<2x2x5x5x5xf32>, tensor<1x2x2x2x2xf32>)
+func.func @conv_transpose3d$stride(%x: tensor<2x2x2x2x2xf32>, %w: tensor<2x1x2x2x2xf32>) -> tensor<2x1x4x4x4xf32> {
+  %0 = "tsm.conv_transpose3d"(%x, %w) {stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, output_padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<2x2x2x2x2xf32>, tensor<2x1x2x2x2xf32>) -> tensor<2x1x4x4x4xf32>
+  return %0 : tensor<2x1x4x4x4xf32>
+}

@@ -110,13 +110,13 @@ def _conv(x: TensorT, w: TensorT, bias: TensorT | None, *, stride, padding, dila
     return [TensorT((x.shape[0], f, *_spatial(x, sizes)), x.dtype)]
 
 
-def _conv_transpose2d(x: TensorT, w: TensorT, bias: TensorT | None, *, stride, padding,
-                      output_padding, dilation, groups) -> list[TensorT]:
-    _check_batched(x)
-    _check_batched(w, "weight")
-    _check_pairs(stride=stride, dilation=dilation, output_padding=output_padding)
-    if len(padding) != 2 or any(p < 0 for p in padding):
-        raise ValueError(f"padding must be 2 values >= 0, got {list(padding)}")
+def _conv_transpose(x: TensorT, w: TensorT, bias: TensorT | None, *, stride, padding,
+                    output_padding, dilation, groups, nd: int) -> list[TensorT]:
+    _check_batched(x, nd=nd)
+    _check_batched(w, "weight", nd)
+    _check_pairs(nd, stride=stride, dilation=dilation, output_padding=output_padding)
+    if len(padding) != nd or any(p < 0 for p in padding):
+        raise ValueError(f"padding must be {nd} values >= 0, got {list(padding)}")
     if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"output_padding {list(output_padding)} must be smaller than either "
                          f"stride {list(stride)} or dilation {list(dilation)}")
@@ -129,7 +129,7 @@ def _conv_transpose2d(x: TensorT, w: TensorT, bias: TensorT | None, *, stride, p
     f = DYN if fg == DYN else fg * groups
     _check_weights(x, w, bias, f)
     sizes = [transposed_output_size(x.shape[2 + i], kernel[i], stride[i], padding[i],
-                                    output_padding[i], dilation[i]) for i in range(2)]
+                                    output_padding[i], dilation[i]) for i in range(nd)]
     return [TensorT((x.shape[0], f, *_spatial(x, sizes)), x.dtype)]
 
 
@@ -246,6 +246,9 @@ def _batch_norm(x: TensorT, weight: TensorT, bias: TensorT, mean: TensorT, var: 
 
 _CONV_ATTRS = (Attr("stride", "ints"), Attr("padding", "ints"), Attr("dilation", "ints"),
                Attr("groups", "int", 1))
+_CONV_TRANSPOSE_ATTRS = (Attr("stride", "ints"), Attr("padding", "ints"),
+                         Attr("output_padding", "ints"), Attr("dilation", "ints"),
+                         Attr("groups", "int", 1))
 _AVG_ATTRS = (Attr("kernel_size", "ints"), Attr("stride", "ints"), Attr("padding", "ints"),
               Attr("ceil_mode", "bool", False), Attr("count_include_pad", "bool", True),
               Attr("divisor_override", "int", optional=True))
@@ -272,10 +275,8 @@ OPS = define("nn", [
                 "aten::_convolution(...) -> Tensor (3-D, not transposed)"),
           doc="Grouped 3-D cross-correlation NCDHW x FCDHW -> NFDHW; padding is "
               "[front, top, left, back, bottom, right] zeros; optional per-filter bias."),
-    OpDef("conv_transpose2d", ("input", "weight", "bias?"), _conv_transpose2d,
-          attrs=(Attr("stride", "ints"), Attr("padding", "ints"),
-                 Attr("output_padding", "ints"), Attr("dilation", "ints"),
-                 Attr("groups", "int", 1)),
+    OpDef("conv_transpose2d", ("input", "weight", "bias?"), partial(_conv_transpose, nd=2),
+          attrs=_CONV_TRANSPOSE_ATTRS,
           aten=("aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, "
                 "SymInt[2] stride=1, SymInt[2] padding=0, SymInt[2] output_padding=0, "
                 "SymInt groups=1, SymInt[2] dilation=1) -> Tensor",
@@ -284,6 +285,13 @@ OPS = define("nn", [
           doc="Grouped 2-D transposed convolution NCHW x CFHW -> NFHW (the gradient of "
               "conv2d): padding [ph, pw] is removed from both sides of the full output, "
               "output_padding adds rows/columns at the bottom/right."),
+    OpDef("conv_transpose3d", ("input", "weight", "bias?"), partial(_conv_transpose, nd=3),
+          attrs=_CONV_TRANSPOSE_ATTRS,
+          aten=("aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, "
+                "SymInt[3] stride=1, SymInt[3] padding=0, SymInt[3] output_padding=0, "
+                "SymInt groups=1, SymInt[3] dilation=1) -> Tensor",
+                "aten::_convolution(...) -> Tensor (3-D, transposed)"),
+          doc="Grouped 3-D transposed convolution NCDHW x CFDHW -> NFDHW, as conv_transpose2d."),
     OpDef("max_pool2d", ("input",), partial(_max_pool, nd=2), attrs=_POOL_ATTRS,
           aten=("aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
                 "int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",

@@ -1,5 +1,5 @@
 """aten convolution, pooling, padding, upsampling and batch-norm ops -> tsm.conv2d/
-conv3d/conv_transpose2d/max_pool2d/max_pool3d/avg_pool2d/avg_pool3d/
+conv3d/conv_transpose2d/conv_transpose3d/max_pool2d/max_pool3d/avg_pool2d/avg_pool3d/
 adaptive_avg_pool2d/adaptive_avg_pool3d/adaptive_max_pool2d/pad/upsample2d/batch_norm.
 
 Every PyTorch default and string form is resolved here (an int for a pair,
@@ -7,8 +7,8 @@ Every PyTorch default and string form is resolved here (an int for a pair,
 F.pad's reversed per-dim pairs, interpolate's scale factors), so the tsm ops
 carry explicit values.  1-D ops become the 2-D op on a unit height, and
 unbatched inputs get a unit batch dim, both removed again from the result
-(`tsm.reshape`).  Transposed 3-D convolution, 'circular' padding, other
-interpolation modes and training-mode batch norm fail at the user's line.
+(`tsm.reshape`).  'circular' padding, other interpolation modes and
+training-mode batch norm fail at the user's line.
 """
 from __future__ import annotations
 
@@ -124,19 +124,18 @@ def _conv(cx: NodeContext, x, weight, bias, stride, padding, dilation, groups):
 def _conv_transpose(cx: NodeContext, x, weight, bias, stride, padding, output_padding,
                     groups, dilation):
     nd = _weight_rank(cx, weight)
-    if nd == 3:
-        cx.fail("3-D transposed convolution is not supported (1-D and 2-D are)")
+    nd_op = max(nd, 2)
     ints = {name: _ints(cx, v, name, nd) for name, v in
             (("stride", stride), ("padding", padding), ("output_padding", output_padding),
              ("dilation", dilation))}
-    xb, inserted = _batched(cx, x, nd, 2, f"conv_transpose{nd}d")
+    xb, inserted = _batched(cx, x, nd, nd_op, f"conv_transpose{nd}d")
     if nd == 1:
         weight = _insert_unit(cx, weight, 2)
-    y = cx.build("conv_transpose2d", xb, weight, bias, groups=groups,
-                 stride=_lift(ints["stride"], 1, nd, 2),
-                 padding=_lift(ints["padding"], 0, nd, 2),
-                 output_padding=_lift(ints["output_padding"], 0, nd, 2),
-                 dilation=_lift(ints["dilation"], 1, nd, 2))
+    y = cx.build(f"conv_transpose{nd_op}d", xb, weight, bias, groups=groups,
+                 stride=_lift(ints["stride"], 1, nd, nd_op),
+                 padding=_lift(ints["padding"], 0, nd, nd_op),
+                 output_padding=_lift(ints["output_padding"], 0, nd, nd_op),
+                 dilation=_lift(ints["dilation"], 1, nd, nd_op))
     return _unbatched(cx, y, inserted)
 
 
@@ -331,6 +330,7 @@ HANDLERS = {
     "aten::conv3d.padding": _conv,
     "aten::conv_transpose1d": _conv_transpose,
     "aten::conv_transpose2d.input": _conv_transpose,
+    "aten::conv_transpose3d.input": _conv_transpose,
     "aten::_convolution": _convolution,
     "aten::_convolution.deprecated": _convolution,
     "aten::convolution": _convolution,
