@@ -7,8 +7,9 @@ Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
 batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
-f32 batch matmul is an scf.for of 2-D linalg.matmuls on contiguous copies of
-each batch, the form the CPU backend's tiled kernel takes),
+f32 batch matmul (batch dims merged into one) is an scf.for of 2-D
+linalg.matmuls on contiguous copies of each batch, the form the CPU
+backend's tiled kernel takes),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
 An einsum is one linalg.generic (output letters parallel, the others
 reductions; a static size-1 dim broadcasts), or linalg.matmul /
@@ -137,7 +138,14 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     c = _plan(op, lhs, rhs, out_shape, transpose_rhs=transpose_rhs)
     elem = out_t.element_type
     if addend is None and _per_batch(lhs, rhs, c, transpose_rhs):
-        return _batch_of_matmuls(lhs, rhs, c.sizes, elem)
+        rank = b.rtt(lhs).rank
+        if rank == 3:
+            return _batch_of_matmuls(lhs, rhs, c.sizes, elem)
+        # (B1, ..., M, K) @ (B1, ..., K, N): the batch dims merged into one.
+        groups = [list(range(rank - 2)), [rank - 2], [rank - 1]]
+        lhs3, rhs3 = collapse(lhs, groups), collapse(rhs, groups)
+        out3 = _batch_of_matmuls(lhs3, rhs3, [b.dim(lhs3, 0), *c.sizes[-2:]], elem)
+        return expand(out3, groups, c.sizes)
     if addend is None or beta == 0:
         init = b.filled(c.sizes, elem, 0)
     else:
@@ -159,11 +167,15 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
 
 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
-    """A 3-D x 3-D f32 product without broadcasting: one 2-D matmul per batch
-    (not for static empty operands, whose slices could not be taken)."""
-    return (b.rtt(lhs).rank, b.rtt(rhs).rank) == (3, 3) and not c.broadcasts \
+    """An f32 product of two operands of one rank >= 3 without broadcasting:
+    one 2-D matmul per batch (not for static empty operands, whose slices
+    could not be taken, nor for several dynamic batch dims, which could not
+    be merged into one once bufferized)."""
+    rank = b.rtt(lhs).rank
+    return rank >= 3 and b.rtt(rhs).rank == rank and not c.broadcasts \
         and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
-        and 0 not in _shape(lhs) + _shape(rhs)
+        and 0 not in _shape(lhs) + _shape(rhs) \
+        and all(_shape(v)[:-2].count(DYN) <= 1 for v in (lhs, rhs))
 
 
 def _batch_of_matmuls(lhs: ir.Value, rhs: ir.Value, sizes: list[b.IntOrValue],

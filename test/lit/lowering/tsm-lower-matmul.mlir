@@ -398,3 +398,22 @@ func.func @matmul$batched_lhs_two_dynamic(%a: tensor<?x?x8xf32>, %b: tensor<8x16
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x?x8xf32>, tensor<8x16xf32>) -> tensor<?x?x16xf32>
   return %0 : tensor<?x?x16xf32>
 }
+
+// -----
+
+// 4-D (attention's (batch, heads, L, D)): the batch dims are merged into one
+// for the per-batch loop and split again after it.
+// CHECK-LABEL: func.func @matmul$batch_4d
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x3x4xf32>, %[[RHS:.*]]: tensor<?x2x4x5xf32>)
+// CHECK: %[[B:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x3x4xf32>
+// CHECK: %[[L3:.*]] = tensor.collapse_shape %[[LHS]] {{\[\[}}0, 1], [2], [3]] : tensor<?x2x3x4xf32> into tensor<?x3x4xf32>
+// CHECK: %[[R3:.*]] = tensor.collapse_shape %[[RHS]] {{\[\[}}0, 1], [2], [3]] : tensor<?x2x4x5xf32> into tensor<?x4x5xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[L3]], %{{.*}} : tensor<?x3x4xf32>
+// CHECK: %[[LOOP:.*]] = scf.for %{{.*}} = %{{.*}} to %[[N]]
+// CHECK: linalg.matmul
+// CHECK: %[[RES:.*]] = tensor.expand_shape %[[LOOP]] {{\[\[}}0, 1], [2], [3]] output_shape [%[[B]], 2, 3, 5] : tensor<?x3x5xf32> into tensor<?x2x3x5xf32>
+// CHECK: return %[[RES]]
+func.func @matmul$batch_4d(%a: tensor<?x2x3x4xf32>, %b: tensor<?x2x4x5xf32>) -> tensor<?x2x3x5xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x2x3x4xf32>, tensor<?x2x4x5xf32>) -> tensor<?x2x3x5xf32>
+  return %0 : tensor<?x2x3x5xf32>
+}
