@@ -223,3 +223,24 @@ try:
     print_tsm(torch.jit.script(BadEinsum()), [torch.randn(2, 3)])
 except tsmlir.TsmlirError as e:
     print(e)
+
+
+# nn.TransformerEncoderLayer's inference fast path: q/k/v projections of the
+# input (pre-transposed constant weights), per-head attention, the output
+# projection and its residual, a layer norm, the relu feed-forward block and
+# its residual, a second layer norm.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<?x4x8xf32>)
+# CHECK-COUNT-3: "tsm.matmul"(%[[X]], %{{.*}}) : (tensor<?x4x8xf32>, tensor<8x8xf32>) -> tensor<?x4x8xf32>
+# CHECK: "tsm.permute"({{.*}}) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x4x2x4xf32>) -> tensor<?x2x4x4xf32>
+# CHECK: %[[P:.*]] = "tsm.softmax"
+# CHECK: "tsm.matmul"(%[[P]], %{{.*}}) : (tensor<?x2x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+# CHECK: %[[ATT:.*]] = "tsm.add"(%{{.*}}, %{{.*}}) : (tensor<?x4x8xf32>, tensor<8xf32>)
+# CHECK: %[[RES1:.*]] = "tsm.add"(%[[X]], %[[ATT]])
+# CHECK: "tsm.mean"(%[[RES1]]) {dims = array<i64: 2>, keepdim = true}
+# CHECK: "tsm.rsqrt"
+# CHECK: "tsm.relu"
+# CHECK: "tsm.rsqrt"
+# CHECK: return
+print_tsm(torch.jit.script(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()),
+          input_specs=[TensorSpec((-1, 4, 8))])
