@@ -1,4 +1,4 @@
-"""Padding (F.pad constant/reflect/replicate, the fixed-size aten pad ops) and
+"""Padding (F.pad constant/reflect/replicate/circular, the fixed-size aten pad ops) and
 upsampling (F.interpolate nearest, nearest-exact, (bi)linear with size or
 scale_factor, align_corners) against eager: 0-d-free ranks 1-5, negative
 (cropping) pads, empty and size-1 dims, integer dtypes, dynamic dims (checked
@@ -19,7 +19,8 @@ class Pads(nn.Module):
     def forward(self, x):
         return (F.pad(x, [1, 2]), F.pad(x, [1, 2, -1, 0], value=2.5),
                 F.pad(x, [2, 1, 1, 2], mode="reflect"), F.pad(x, [3, 1, 0, 2], mode="replicate"),
-                F.pad(x[0], [0, 1], mode="reflect"), F.pad(x[0], [2, 0], mode="replicate"))
+                F.pad(x[0], [0, 1], mode="reflect"), F.pad(x[0], [2, 0], mode="replicate"),
+                F.pad(x, [3, 1, 2, 0], mode="circular"))
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 5, 6), (3, 4, 3), (1, 1, 3, 4)], ids=str)
@@ -30,7 +31,7 @@ def test_pad_modes(shape):
 class DtypePads(nn.Module):
     def forward(self, x):
         return (F.pad(x, [1, -1, 2, 0], value=3.0), F.pad(x, [2, 1, 1, 2], mode="reflect"),
-                F.pad(x, [3, 1, 0, 2], mode="replicate"))
+                F.pad(x, [3, 1, 0, 2], mode="replicate"), F.pad(x, [1, 2, 4, 1], mode="circular"))
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.float16], ids=str)
@@ -86,17 +87,18 @@ def test_pad_dynamic_dims_checked_at_run_time():
 
 
 def test_pad_errors():
-    class Circular(nn.Module):
+    class NegativeCircular(nn.Module):
         def forward(self, x):
-            return F.pad(x, [1, 1], mode="circular")
+            return F.pad(x, [-1, 1], mode="circular")
 
     class TooMuchReflection(nn.Module):
         def forward(self, x):
             return F.pad(x, [3, 0], mode="reflect")
 
     with pytest.raises(tsmlir.TorchScriptImportError,
-                       match=r"test_resampling.py:\d+:\d+: error: aten::pad: padding mode 'circular'"):
-        tsmlir.compile_module(torch.jit.script(Circular()), [torch.randn(1, 2, 4)])
+                       match=r"test_resampling.py:\d+:\d+: error: aten::pad: circular padding "
+                             r"must be >= 0, got -1, 1 on dim 2"):
+        tsmlir.compile_module(torch.jit.script(NegativeCircular()), [torch.randn(1, 2, 4)])
     with pytest.raises(tsmlir.TorchScriptImportError,
                        match=r"reflect padding \(3, 0\) must be smaller than the size 3"):
         tsmlir.compile_module(torch.jit.script(TooMuchReflection()), [torch.randn(1, 2, 3)])

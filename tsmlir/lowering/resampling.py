@@ -1,18 +1,18 @@
 """tsm.pad and tsm.upsample2d -> linalg (part of tsm-lower-nn).
 
 In: tsm.pad on a tensor of any rank (dynamic dims allowed: their run-time
-sizes are checked against reflect/replicate's requirements);
+sizes are checked against reflect/replicate/circular's requirements);
 tsm.upsample2d on (N, C, H, W) with static C, H, W.
 Out:
 - pad, constant: `tensor.extract_slice` for negative amounts (cropping),
   then `tensor.pad` with the value converted to the element type.
-- pad, reflect/replicate, static padded dims: per padded dim, the input
-  inserted in the middle (`tensor.insert_slice`) and each border a
+- pad, reflect/replicate/circular, static padded dims: per padded dim, the
+  input inserted in the middle (`tensor.insert_slice`) and each border a
   `linalg.generic` reading it through a reversed (reflect) or constant
-  (replicate) affine index.  A dynamic padded dim: one `linalg.generic` whose
-  body computes each source coordinate from `linalg.index` (reflect:
-  min(|j|, 2(n-1) - |j|); replicate: clamp(j, 0, n-1), j = i - low) and reads
-  it with `tensor.extract`.
+  (replicate) affine index, or (circular) a slice from the other end.  A dynamic padded dim: one
+  `linalg.generic` whose body computes each source coordinate from
+  `linalg.index` (reflect: min(|j|, 2(n-1) - |j|); replicate: clamp(j, 0,
+  n-1); circular: (j + n) mod n; j = i - low) and reads it with `tensor.extract`.
 - upsample2d: a `linalg.generic` reading the input through constant per-row and
   per-column source-index tables (and, for bilinear, weight tables) computed
   here with PyTorch's formulas in its arithmetic precision (float16/bfloat16
@@ -84,7 +84,8 @@ def _edge_pad(x: ir.Value, low: list[int], high: list[int], mode: str,
 def _edge_pad_dim(x: ir.Value, d: int, lo: int, hi: int, mode: str) -> ir.Value:
     """Pad static dim d: the input copied into the middle (insert_slice), each
     border a `linalg.generic` reading x through a reversed (reflect) or
-    constant (replicate) index along d: no gathers."""
+    constant (replicate) index along d, or (circular) a slice of x's other
+    end: no gathers."""
     t = b.rtt(x)
     rank, n = t.rank, t.shape[d]
     sizes = [b.dim(x, i) for i in range(rank)]
@@ -92,18 +93,24 @@ def _edge_pad_dim(x: ir.Value, d: int, lo: int, hi: int, mode: str) -> ir.Value:
     out = insert_into(x, out, [lo if i == d else 0 for i in range(rank)], [1] * rank)
     j = dim_expr(d)
     c = ir.AffineConstantExpr.get
-    # Border position j (0-based within the border) reads input row:
-    left = c(lo) - j if mode == "reflect" else c(0)
-    right = c(n - 2) - j if mode == "reflect" else c(n - 1)
+    # Border position j (0-based within the border) reads input row (circular:
+    # a plain slice from the other end, copied):
+    left, right = {"reflect": (c(lo) - j, c(n - 2) - j),
+                   "replicate": (c(0), c(n - 1)),
+                   "circular": (n - lo, 0)}[mode]
     for width, start, source in ((lo, 0, left), (hi, lo + n, right)):
         if not width:
             continue
         offsets = [start if i == d else 0 for i in range(rank)]
-        # Written into its slice of the result: bufferizes in place.
-        region = slice_of(out, offsets, [width if i == d else s for i, s in enumerate(sizes)])
-        x_map = affine(rank, *[source if i == d else i for i in range(rank)])
-        border = b.generic([x], region, [x_map, b.identity_map(rank)], ["parallel"] * rank,
-                           lambda v, _out: v)
+        border_sizes = [width if i == d else s for i, s in enumerate(sizes)]
+        if mode == "circular":
+            border = slice_of(x, [source if i == d else 0 for i in range(rank)], border_sizes)
+        else:
+            # Written into its slice of the result: bufferizes in place.
+            region = slice_of(out, offsets, border_sizes)
+            x_map = affine(rank, *[source if i == d else i for i in range(rank)])
+            border = b.generic([x], region, [x_map, b.identity_map(rank)],
+                               ["parallel"] * rank, lambda v, _out: v)
         out = insert_into(border, out, offsets, [1] * rank)
     return out
 
@@ -118,11 +125,12 @@ def _edge_pad_gather(x: ir.Value, low: list[int], high: list[int], mode: str,
     for i, (s, lo, hi) in enumerate(zip(sizes, low, high)):
         if isinstance(s, int) or not (lo or hi):
             continue
-        # Reflect needs every pad < n; replicate needs a non-empty dim.
-        bound = b.index(max(lo, hi) if mode == "reflect" else 0)
-        b.assert_true(arith.cmpi(arith.CmpIPredicate.sgt, s, bound),
+        # Reflect needs every pad < n, circular every pad <= n (and n > 0),
+        # replicate a non-empty dim.
+        bound = {"reflect": max(lo, hi), "circular": max(lo, hi, 1) - 1, "replicate": 0}[mode]
+        b.assert_true(arith.cmpi(arith.CmpIPredicate.sgt, s, b.index(bound)),
                       f"pad: {mode} padding ({lo}, {hi}) of dim {i} needs a size larger "
-                      f"than {max(lo, hi) if mode == 'reflect' else 0}")
+                      f"than {bound}")
 
     def body(_out):
         coords = []
@@ -139,6 +147,8 @@ def _edge_pad_gather(x: ir.Value, low: list[int], high: list[int], mode: str,
 
 def _source(j: ir.Value, n: ir.Value, mode: str) -> ir.Value:
     """Input coordinate of padded coordinate j (relative to the input start)."""
+    if mode == "circular":  # j + n >= 0 since the padding is at most n
+        return arith.remsi(arith.addi(j, n), n)
     last = arith.subi(n, b.index(1))
     if mode == "replicate":
         return arith.minsi(arith.maxsi(j, b.index(0)), last)

@@ -181,9 +181,17 @@ func.func @pad$reflect_too_far(%x: tensor<2x3xf32>) -> tensor<2x6xf32> {
 // -----
 
 func.func @pad$mode(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
-  // expected-error @+1 {{mode must be one of constant, reflect, replicate, got 'circular'}}
-  %0 = "tsm.pad"(%x) {low = array<i64: 0, 1>, high = array<i64: 0, 1>, mode = "circular"} : (tensor<2x3xf32>) -> tensor<2x5xf32>
+  // expected-error @+1 {{mode must be one of constant, reflect, replicate, circular, got 'wrap'}}
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 1>, high = array<i64: 0, 1>, mode = "wrap"} : (tensor<2x3xf32>) -> tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @pad$circular_wraps_twice(%x: tensor<2x3xf32>) -> tensor<2x7xf32> {
+  // expected-error @+1 {{circular padding (4, 0) of dim 1 of tensor<2x3xf32> wraps around more than once (at most the size 3)}}
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 4>, high = array<i64: 0, 0>, mode = "circular"} : (tensor<2x3xf32>) -> tensor<2x7xf32>
+  return %0 : tensor<2x7xf32>
 }
 
 // -----

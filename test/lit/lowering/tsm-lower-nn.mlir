@@ -546,3 +546,20 @@ func.func @conv_transpose3d$stride(%x: tensor<2x2x2x2x2xf32>, %w: tensor<2x1x2x2
   %0 = "tsm.conv_transpose3d"(%x, %w) {stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, output_padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<2x2x2x2x2xf32>, tensor<2x1x2x2x2xf32>) -> tensor<2x1x4x4x4xf32>
   return %0 : tensor<2x1x4x4x4xf32>
 }
+
+// -----
+
+// Circular: the left border is the input's last 2 columns, the right border
+// its first column (slices copied, no generic).
+// CHECK-LABEL: func.func @pad$circular
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32>)
+// CHECK: %[[MIDDLE:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[0, 2] [2, 4] [1, 1]
+// CHECK: %[[END:.*]] = tensor.extract_slice %[[X]][0, 2] [2, 2] [1, 1]
+// CHECK: %[[WITH_LEFT:.*]] = tensor.insert_slice %[[END]] into %[[MIDDLE]][0, 0] [2, 2] [1, 1]
+// CHECK: %[[START:.*]] = tensor.extract_slice %[[X]][0, 0] [2, 1] [1, 1]
+// CHECK: %[[OUT:.*]] = tensor.insert_slice %[[START]] into %[[WITH_LEFT]][0, 6] [2, 1] [1, 1]
+// CHECK: return %[[OUT]]
+func.func @pad$circular(%x: tensor<2x4xf32>) -> tensor<2x7xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 2>, high = array<i64: 0, 1>, mode = "circular"} : (tensor<2x4xf32>) -> tensor<2x7xf32>
+  return %0 : tensor<2x7xf32>
+}

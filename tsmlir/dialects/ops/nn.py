@@ -190,7 +190,7 @@ def _adaptive_max_pool2d(x: TensorT, *, output_size) -> list[TensorT]:
     return [TensorT(shape, x.dtype), TensorT(shape, torch.int64)]
 
 
-_PAD_MODES = ("constant", "reflect", "replicate")
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def _pad(x: TensorT, *, low, high, mode, value) -> list[TensorT]:
@@ -206,7 +206,10 @@ def _pad(x: TensorT, *, low, high, mode, value) -> list[TensorT]:
         if mode == "reflect" and (lo or hi) and size != DYN and max(lo, hi) >= size:
             raise ValueError(f"reflect padding ({lo}, {hi}) must be smaller than the size "
                              f"{size} of dim {i} of {x}")
-        if mode == "replicate" and (lo or hi) and size == 0:
+        if mode == "circular" and size != DYN and max(lo, hi) > size:
+            raise ValueError(f"circular padding ({lo}, {hi}) of dim {i} of {x} wraps around "
+                             f"more than once (at most the size {size})")
+        if mode in ("replicate", "circular") and (lo or hi) and size == 0:
             raise ValueError(f"replicate padding of the empty dim {i} of {x}")
         if size != DYN and size + lo + hi < 0:
             raise ValueError(f"padding ({lo}, {hi}) makes dim {i} of {x} negative: "
@@ -351,8 +354,8 @@ OPS = define("nn", [
                 "aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor",
                 "aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor"),
           doc="Pads dim i by low[i] before and high[i] after: with `value` (constant; a "
-              "negative amount crops), the mirror image without the edge (reflect) or "
-              "copies of the edge (replicate)."),
+              "negative amount crops), the mirror image without the edge (reflect), "
+              "copies of the edge (replicate) or the other end (circular)."),
     OpDef("upsample2d", ("input",), _upsample2d,
           attrs=(Attr("size", "ints"), Attr("mode", "str"),
                  Attr("align_corners", "bool", False),

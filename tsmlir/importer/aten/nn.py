@@ -7,7 +7,7 @@ Every PyTorch default and string form is resolved here (an int for a pair,
 F.pad's reversed per-dim pairs, interpolate's scale factors), so the tsm ops
 carry explicit values.  1-D ops become the 2-D op on a unit height, and
 unbatched inputs get a unit batch dim, both removed again from the result
-(`tsm.reshape`).  'circular' padding, other interpolation modes and
+(`tsm.reshape`).  Negative circular padding, other interpolation modes and
 training-mode batch norm fail at the user's line.
 """
 from __future__ import annotations
@@ -231,8 +231,9 @@ def _pad_amounts(cx: NodeContext, x, pad) -> tuple[list[int], list[int]]:
 def _pad(cx: NodeContext, x, pad, mode="constant", value=None):
     if mode == "constant":
         return _constant_pad(cx, x, pad, 0.0 if value is None else value)
-    if mode not in ("reflect", "replicate"):
-        cx.fail(f"padding mode '{mode}' is not supported (constant, reflect, replicate are)")
+    if mode not in ("reflect", "replicate", "circular"):
+        cx.fail(f"padding mode '{mode}' is not supported "
+                "(constant, reflect, replicate, circular are)")
     if value is not None:
         cx.fail(f"padding mode '{mode}' doesn't take a value argument")
     return _edge_pad(mode, 0)(cx, x, pad)
@@ -246,8 +247,8 @@ def _constant_pad(cx: NodeContext, x, pad, value=0):
 
 
 def _edge_pad(mode: str, dims: int):
-    """reflect/replicate: pads the last len(pad) / 2 dims (of `dims` for the
-    fixed-size aten ops) of a batched or unbatched input."""
+    """reflect/replicate/circular: pads the last len(pad) / 2 dims (of `dims`
+    for the fixed-size aten ops) of a batched or unbatched input."""
     def handler(cx: NodeContext, x, pad):
         n = dims or (len(pad) // 2 if isinstance(pad, (list, tuple)) else 0)
         if dims and (not isinstance(pad, (list, tuple)) or len(pad) != 2 * dims):
