@@ -160,7 +160,8 @@ def test_upsample_1d_and_modules():
 
     check_against_eager(torch.jit.script(Up1d()), [torch.randn(2, 3, 5)])
     x = torch.randn(1, 2, 4, 5)
-    modules = nn.Sequential(nn.Upsample(size=(6, 7), mode="bilinear"), nn.UpsamplingNearest2d(size=(9, 8)),
+    modules = nn.Sequential(nn.Upsample(size=(6, 7), mode="bilinear"),
+                            nn.UpsamplingNearest2d(size=(9, 8)),
                             nn.UpsamplingBilinear2d(scale_factor=2))
     check_against_eager(torch.jit.trace(modules.eval(), x), [x])
 
