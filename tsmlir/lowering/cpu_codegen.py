@@ -30,6 +30,8 @@ from .passes import register
 #: f32 lanes of one AVX-512 register; the vector width for every element type.
 VECTOR_WIDTH = 16
 TAG = "tsm_codegen"
+#: Name (prefix) of the functions that matmul loop nests are outlined into.
+KERNEL_PREFIX = "tsm_matmul_kernel"
 
 _ELEMENTWISE_OPS = ("linalg.generic", "linalg.fill", "linalg.copy")
 _VECTOR_TYPES = ("f32", "f64", "i32", "i64")
@@ -217,6 +219,7 @@ def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bo
     %mm_ml = transform.cast %mm2_l#0 : !transform.any_op to {for_}
     %mm_mmain, %mm_mrest = transform.loop.peel %mm_ml
         : ({for_}) -> (!transform.any_op, !transform.any_op)""" if peel_m else ""
+    outer = "%mm0_forall" if parallel else "%mm1_l#0"
     if parallel:
         cache_text = f"""
     %mm0, %mm0_forall = transform.structured.tile_using_forall %mm tile_sizes [{m1}, {n1}]
@@ -234,6 +237,8 @@ def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bo
         : (!transform.any_op) -> ({ops4})
     // Inner loop first: casting or peeling the outer loop consumes its
     // handle and so invalidates the handles to the loops nested in it.{peel_n_text}{peel_m_text}
+    %mm_kernel, %mm_call = transform.loop.outline {outer} {{func_name = "{KERNEL_PREFIX}_{group}"}}
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %mm_funcs = transform.structured.match ops{{["func.func"]}} in %root
         : (!transform.any_op) -> !transform.any_op
     transform.apply_patterns to %mm_funcs {{
@@ -391,6 +396,9 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     module_op.walk(visit)
     for script in matmuls:  # one at a time: each script names its handles alike
         _apply(module_op, [script], lower=False)
+    kernels = _kernel_calls(module_op)
+    for call in kernels:
+        _sink_constants(module_op, call)
     if matmuls:
         # Full register tiles are static now; the partial ones at the edges
         # are vectorized with masks.  Before the elementwise ops: those add
@@ -406,11 +414,64 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     if groups:
         _apply(module_op, list(groups.values()), lower=True)
     module_op.walk(_untag)
+    _share_kernels(module_op, kernels)
 
 
 def _apply(module_op: ir.Operation, entries: list[str], *, lower: bool) -> None:
     script = ir.Module.parse(_script(entries, lower=lower))
     interpreter.apply_named_sequence(module_op, script.body.operations[0], script)
+
+
+def _kernel_calls(module_op: ir.Operation) -> list[ir.Operation]:
+    calls = []
+
+    def visit(op):
+        op = op.operation
+        if op.name == "func.call" and \
+                ir.FlatSymbolRefAttr(op.attributes["callee"]).value.startswith(KERNEL_PREFIX):
+            calls.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    return calls
+
+
+def _callee(module_op: ir.Operation, call: ir.Operation) -> ir.Operation:
+    return ir.SymbolTable(module_op)[ir.FlatSymbolRefAttr(call.attributes["callee"]).value]
+
+
+def _sink_constants(module_op: ir.Operation, call: ir.Operation) -> None:
+    """An outlined loop nest gets its loop bounds and tile sizes as
+    arguments: clone the constant ones into the kernel (static shapes and
+    trip counts for what follows) and keep the kernel out of the inliner
+    (functions of their own are what keep LLVM's compile time down)."""
+    kernel = _callee(module_op, call)
+    kernel.attributes["sym_visibility"] = ir.StringAttr.get("private")
+    kernel.attributes["passthrough"] = ir.ArrayAttr.get([ir.StringAttr.get("noinline")])
+    entry = kernel.regions[0].blocks[0]
+    for arg, value in zip(entry.arguments, call.operands):
+        owner = value.owner
+        if isinstance(owner, ir.OpView):
+            owner = owner.operation
+        if isinstance(owner, ir.Operation) and owner.name == "arith.constant":
+            with ir.InsertionPoint.at_block_begin(entry):
+                clone = owner.clone()
+            arg.replace_all_uses_with(clone.result)
+
+
+def _share_kernels(module_op: ir.Operation, calls: list[ir.Operation]) -> None:
+    """Same-shaped matmuls (a network's repeated layers) call one kernel."""
+    table = ir.SymbolTable(module_op)
+    first: dict[str, str] = {}
+    for call in calls:
+        name = ir.FlatSymbolRefAttr(call.attributes["callee"]).value
+        kernel = table[name]
+        body = str(kernel.operation).replace(f"@{name}(", "@kernel(", 1)
+        if body not in first:
+            first[body] = name
+            continue
+        call.attributes["callee"] = ir.FlatSymbolRefAttr.get(first[body])
+        table.erase(kernel)
 
 
 def _retag_matmul_tiles(op):

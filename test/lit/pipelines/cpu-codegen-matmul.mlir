@@ -3,7 +3,11 @@
 // Register-tiled matmul (tile sizes follow the host: 8x32 with AVX-512, 6x16 else): the C tile is carried in vectors across the k loop
 // (hoisted) and updated with broadcast + vector.fma; the partial tiles at the
 // edges of 17 x 65 are vectorized too (no linalg op is left for scalar loops).
-// CHECK-LABEL: func.func @mm$odd
+// The loop nest is outlined into a kernel function of its own (private,
+// noinline: small functions keep LLVM's compile time down), placed before
+// its caller; its constant bounds are cloned into it.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_{{[0-9]+}}(%{{.*}}: memref<17x33xf32>, %{{.*}}: memref<33x65xf32>, %{{.*}}: memref<17x65xf32>
+// CHECK-SAME: passthrough = ["noinline"]
 // CHECK: scf.for
 // CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
 // CHECK: vector.broadcast
@@ -12,13 +16,17 @@
 // CHECK: vector.transfer_write %[[ACC]]
 // CHECK-NOT: linalg.matmul
 // CHECK: return
+// CHECK-LABEL: func.func @mm$odd
+// CHECK: call @tsm_matmul_kernel_mm0_{{[0-9]+}}(
+// CHECK-NOT: linalg.matmul
+// CHECK: return
 func.func @mm$odd(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<17x33xf32>, tensor<33x65xf32>) -> tensor<17x65xf32>
   return %0 : tensor<17x65xf32>
 }
 
 // A dynamic M is peeled at run time: full tiles as above, masked ones after.
-// CHECK-LABEL: func.func @mm$dynamic
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm1_{{[0-9]+}}(
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
 // The partial tile of the last rows: one row at a time, an FMA along n.
@@ -28,7 +36,22 @@ func.func @mm$odd(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65x
 // CHECK: vector.store %[[SUM]]
 // CHECK-NOT: linalg.matmul
 // CHECK: return
+// CHECK-LABEL: func.func @mm$dynamic
+// CHECK: call @tsm_matmul_kernel_mm1_
 func.func @mm$dynamic(%a: tensor<?x33xf32>, %b: tensor<33x64xf32>) -> tensor<?x64xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x33xf32>, tensor<33x64xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
+}
+
+// Same-shaped matmuls (a network's repeated layers) share one kernel.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm2_{{[0-9]+}}(
+// CHECK-NOT: func.func private @tsm_matmul_kernel_mm3
+// CHECK-LABEL: func.func @mm$shared
+// CHECK: call @tsm_matmul_kernel_mm2_[[W:[0-9]+]](
+// CHECK: call @tsm_matmul_kernel_mm2_[[W]](
+// CHECK: return
+func.func @mm$shared(%a: tensor<20x30xf32>, %b: tensor<30x30xf32>) -> tensor<20x30xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
+  %1 = "tsm.matmul"(%0, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
+  return %1 : tensor<20x30xf32>
 }

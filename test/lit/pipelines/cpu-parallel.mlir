@@ -8,12 +8,14 @@ module attributes {tsm.num_threads = 2 : i64} {
 // The matmul's cache tiles (balanced over the threads: 4 row tiles of
 // 66 rows for 256 rows) are shared by the threads; each runs the serial
 // k loop and the register-tiled kernel.
-// CHECK-LABEL: func.func @mm$parallel
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_
 // CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%[[COUNT:.*]]) step
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
 // CHECK: vector.fma
-// OMP-LABEL: llvm.func @mm$parallel
+// CHECK-LABEL: func.func @mm$parallel
+// CHECK: call @tsm_matmul_kernel_mm0_
+// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm0_
 // OMP: omp.parallel num_threads
 // OMP: omp.wsloop
 // OMP: omp.loop_nest
@@ -23,11 +25,11 @@ func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tens
 }
 
 // Too little work for a second thread: serial loops.
-// CHECK-LABEL: func.func @mm$small
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm1_
 // CHECK-NOT: scf.parallel
 // CHECK: vector.fma
 // CHECK: return
-// OMP-LABEL: llvm.func @mm$small
+// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm1_
 // OMP-NOT: omp.parallel
 // OMP: llvm.return
 func.func @mm$small(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
