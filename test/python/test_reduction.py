@@ -603,3 +603,16 @@ def test_uint8_reductions_are_unsigned():
     x = torch.tensor([[200, 3, 255, 0, 128, 7], [1, 129, 2, 250, 0, 5]], dtype=torch.uint8)
     compiled = check_against_eager(Uint8Reductions(), [x])
     assert compiled(x)[0].dtype == torch.uint8
+
+
+class ScanBesideUnitDims(torch.nn.Module):
+    def forward(self, x):
+        return x.cumsum(1), x.cumprod(2), x.cumsum(-1)
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 1, 4), (1, 1, 5), (2, 1, 1)])
+def test_scan_beside_unit_dims(shape):
+    """Scans slice one step of the scanned dim: next to other unit dims the
+    slice must stay where it is (no rank-reducing slice for the canonicalizer
+    to misplace)."""
+    check_against_eager(ScanBesideUnitDims(), [torch.randn(shape)])

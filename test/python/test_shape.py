@@ -313,3 +313,15 @@ class T3(torch.nn.Module):
 def test_import_errors(module, specs, message):
     with pytest.raises(tsmlir.TorchScriptImportError, match=message):
         tsmlir.compile_module(module, input_specs=specs)
+
+
+class SelectThenUnsqueeze(torch.nn.Module):
+    def forward(self, x):
+        return x[:, :, 0].unsqueeze(2) * 2, x[0, :, 1], x.select(3, -1)
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 5, 6), (1, 1, 2, 1), (2, 1, 3, 1)])
+def test_select_next_to_unit_dims(shape):
+    """A constant index beside other unit dims (MLIR 22's canonicalizer once
+    rewrote such rank-reducing slices to read the wrong elements)."""
+    check_against_eager(SelectThenUnsqueeze(), [torch.randn(shape)])

@@ -168,6 +168,39 @@ def broadcast_map(operand_shape: Sequence[int], out_shape: Sequence[int]) -> ir.
     return ir.AffineMap.get(rank, 0, exprs)
 
 
+def extract_slice(x: ir.Value, offsets: Sequence[IntOrValue], sizes: Sequence[IntOrValue],
+                  strides: Sequence[int], drop: Sequence[int] = ()) -> ir.Value:
+    """x[offsets : offsets + sizes * strides], without the unit dims `drop`.
+
+    Dropped dims go through a full-rank slice and a `tensor.collapse_shape`,
+    never a rank-reducing extract_slice: MLIR 22's canonicalizer rewrites the
+    sizes of a rank-reducing slice wrongly when an offset folds to a constant
+    and the dropped dim is not the first unit dim (x[:, :, 0] of a 1x3x5x6
+    tensor became the slice [1, 1, 3, 6])."""
+    dyn = ir.ShapedType.get_dynamic_size()
+    elem = rtt(x).element_type
+    static_sizes = [s if isinstance(s, int) else dyn for s in sizes]
+    full = tensor.extract_slice(
+        ir.RankedTensorType.get(static_sizes, elem), x,
+        [o for o in offsets if not isinstance(o, int)], [s for s in sizes if not isinstance(s, int)],
+        [], [o if isinstance(o, int) else dyn for o in offsets], static_sizes, list(strides))
+    if not drop:
+        return full
+    groups, pending = [], []
+    for d in range(len(sizes)):
+        pending.append(d)
+        if d not in drop:
+            groups.append(pending)
+            pending = []
+    if pending and groups:
+        groups[-1] += pending
+    kept = [s for d, s in enumerate(static_sizes) if d not in drop]
+    i64 = ir.IntegerType.get_signless(64)
+    reassociation = ir.ArrayAttr.get(
+        [ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
+    return tensor.collapse_shape(ir.RankedTensorType.get(kept, elem), full, reassociation)
+
+
 def identity_map(rank: int) -> ir.AffineMap:
     return ir.AffineMap.get_identity(rank)
 

@@ -319,8 +319,6 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
     d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
     sizes = sizes_of(x)
     outer = [s for i, s in enumerate(sizes) if i != d]
-    slice_shape = [ir.ShapedType.get_dynamic_size() if not isinstance(s, int) else s
-                   for s in outer]
     identity = [b.identity_map(len(outer))] * (1 + len(state))
     out_elems = [b.rtt(r).element_type for r in op.results]
     loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
@@ -329,8 +327,9 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
     with ir.InsertionPoint(loop.body):
         k = loop.induction_variable
         running, results = loop.inner_iter_args[:len(state)], loop.inner_iter_args[len(state):]
-        row = tensor.extract_slice(ir.RankedTensorType.get(slice_shape, t.element_type), x,
-                                   *slice_at(x, d, k, sizes))
+        row = b.extract_slice(x, [k if i == d else 0 for i in range(len(sizes))],
+                              [1 if i == d else s for i, s in enumerate(sizes)],
+                              [1] * len(sizes), drop=[d])
         position = arith.index_cast(ir.IntegerType.get_signless(64), k)
         running = multi_generic([row], running, identity, ["parallel"] * len(outer),
                                 lambda v, *acc: step(v, position, *acc))

@@ -2,8 +2,10 @@
 
 In: tsm.select (run-time index as a 0-d i64 tensor).
 Out: `tensor.extract` of the index, normalized (negative counts from the
-end) and range-checked (`cf.assert`), then a rank-reducing
-`tensor.extract_slice` (a view after bufferization).
+end) and range-checked (`cf.assert`), then a full-rank
+`tensor.extract_slice` and a `tensor.collapse_shape` of the selected unit dim
+(views after bufferization; see `builders.extract_slice` for why not a
+rank-reducing slice).
 """
 from __future__ import annotations
 
@@ -12,9 +14,6 @@ from mlir.dialects import arith, tensor
 
 from . import builders as b
 from .passes import pattern_pass
-
-DYNAMIC = ir.ShapedType.get_dynamic_size()
-
 
 def lower_select(op: ir.Operation) -> ir.Value:
     x, index = op.operands
@@ -27,18 +26,9 @@ def lower_select(op: ir.Operation) -> ir.Value:
     in_range = arith.andi(arith.cmpi(arith.CmpIPredicate.sge, i, zero),
                           arith.cmpi(arith.CmpIPredicate.slt, i, size))
     b.assert_true(in_range, f"{op.name}: index out of range for dimension {dim}")
-    offsets, sizes, static_offsets, static_sizes = [i], [], [], []
-    for d in range(t.rank):
-        static_offsets.append(DYNAMIC if d == dim else 0)
-        if d == dim:
-            static_sizes.append(1)
-        elif t.is_dynamic_dim(d):
-            sizes.append(b.dim(x, d))
-            static_sizes.append(DYNAMIC)
-        else:
-            static_sizes.append(t.shape[d])
-    return tensor.extract_slice(op.result.type, x, offsets, sizes, [], static_offsets,
-                                static_sizes, [1] * t.rank)
+    offsets = [i if d == dim else 0 for d in range(t.rank)]
+    sizes = [1 if d == dim else b.dim(x, d) for d in range(t.rank)]
+    return b.extract_slice(x, offsets, sizes, [1] * t.rank, drop=[dim])
 
 
 LOWERINGS = {"tsm.select": lower_select}
