@@ -168,12 +168,10 @@ class NativeMhaWithMask(torch.nn.Module):
             self.mha.out_proj.weight, self.mha.out_proj.bias, mask, False, True, 1)[0]
 
 
-def test_native_multihead_attention_mask_is_an_error():
-    with pytest.raises(tsmlir.TorchScriptImportError,
-                       match="attention masks .* are not supported") as err:
-        tsmlir.compile_module(torch.jit.script(NativeMhaWithMask().eval()),
-                              [torch.randn(2, 5, 16), torch.rand(2, 5) > 0.5])
-    assert err.value.loc.file == __file__
+def test_native_multihead_attention_key_padding_mask():
+    mask = torch.rand(2, 5) > 0.5
+    mask[:, 0] = False  # every query attends to at least one key
+    check_against_eager(torch.jit.script(NativeMhaWithMask().eval()), [torch.randn(2, 5, 16), mask])
 
 
 @pytest.mark.parametrize("activation,norm_first", [("relu", False), ("gelu", True)], ids=str)

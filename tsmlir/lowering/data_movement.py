@@ -1,7 +1,7 @@
 """tsm data-movement ops -> tensor / linalg / scf.
 
 In: tsm.slice/slice_dynamic/slice_scatter/expand/flip/roll/triu/tril/index/
-index_put/gather/scatter.
+index_put/gather/scatter/nonzero.
 Out:
 - tsm.slice: a strided `tensor.extract_slice` (a view after bufferization);
   on a dynamic dim (and for tsm.slice_dynamic's run-time bounds) the
@@ -25,6 +25,9 @@ Out:
 - tsm.scatter/index_put: an `scf.for` nest over the written elements,
   `tensor.insert` into the loop-carried result (in place after
   bufferization), after the same range check.
+- tsm.nonzero: a reduction counting the nonzeros (the result's run-time
+  size), then an `scf.for` nest over x inserting each nonzero's coordinates
+  at the next row (`scf.if`).
 Ops that write into their operand x (slice_scatter, index_put, scatter) mark
 the enclosing function's arguments `bufferization.writable = false`, so that
 bufferization copies an argument before writing rather than writing into the
@@ -468,6 +471,60 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     return _loops(read, x, body)
 
 
+# -- nonzero ---------------------------------------------------------------------
+def _is_nonzero(v: ir.Value) -> ir.Value:
+    if b.is_float(v.type):  # unordered: NaN counts as nonzero, as in PyTorch
+        return arith.cmpf(arith.CmpFPredicate.UNE, v, b.zero(v.type))
+    if b.is_unsigned(v.type):  # arith compares signless integers only
+        v = b.retag(v, ir.IntegerType.get_signless(ir.IntegerType(v.type).width))
+    return arith.cmpi(arith.CmpIPredicate.ne, v, b.zero(v.type))
+
+
+def _count_nonzero(x: ir.Value) -> ir.Value:
+    """The number of nonzero elements of x, as an index: one reduction."""
+    i64 = ir.IntegerType.get_signless(64)
+    rank = b.rtt(x).rank
+    init = b.filled([], i64, 0)
+    count = b.generic([x], init, [b.identity_map(rank), ir.AffineMap.get(rank, 0, [])],
+                      ["reduction"] * rank,
+                      lambda v, acc: arith.addi(acc, arith.extui(i64, _is_nonzero(v))))
+    return arith.index_cast(ir.IndexType.get(), tensor.extract(count, []))
+
+
+def _fill_coordinates(x: ir.Value, out: ir.Value, ivs=(), row=None) -> tuple[ir.Value, ir.Value]:
+    """scf.for nest over x carrying (out, next row): each nonzero element's
+    coordinates written into row `row` of out."""
+    i64 = ir.IntegerType.get_signless(64)
+    rank = b.rtt(x).rank
+    row = b.index(0) if row is None else row
+    if len(ivs) == rank:
+        found = scf.IfOp(_is_nonzero(tensor.extract(x, list(ivs))), [out.type, row.type],
+                         has_else=True)
+        with ir.InsertionPoint(found.then_block):
+            filled = out
+            for d, iv in enumerate(ivs):
+                filled = tensor.insert(arith.index_cast(i64, iv), filled, [row, b.index(d)])
+            scf.YieldOp([filled, arith.addi(row, b.index(1))])
+        with ir.InsertionPoint(found.else_block):
+            scf.YieldOp([out, row])
+        return found.results[0], found.results[1]
+    loop = scf.ForOp(b.index(0), b.as_index(b.dim(x, len(ivs))), b.index(1), [out, row])
+    with ir.InsertionPoint(loop.body):
+        inner = _fill_coordinates(x, loop.inner_iter_args[0], (*ivs, loop.induction_variable),
+                                  loop.inner_iter_args[1])
+        scf.YieldOp(list(inner))
+    return loop.results[0], loop.results[1]
+
+
+def lower_nonzero(op: ir.Operation) -> ir.Value:
+    """Two passes over x: count the nonzeros (the result's run-time size),
+    then write their coordinates in row-major order."""
+    (x,) = op.operands
+    rank = b.rtt(x).rank
+    out = b.empty([_count_nonzero(x), rank], ir.IntegerType.get_signless(64))
+    return _fill_coordinates(x, out)[0]
+
+
 LOWERINGS = {
     "tsm.slice": lower_slice,
     "tsm.slice_dynamic": lower_slice_dynamic,
@@ -481,6 +538,7 @@ LOWERINGS = {
     "tsm.gather": lower_gather,
     "tsm.scatter": lower_scatter,
     "tsm.index_put": lower_index_put,
+    "tsm.nonzero": lower_nonzero,
 }
 
 lower_data_movement_pass = pattern_pass(

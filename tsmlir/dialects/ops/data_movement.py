@@ -14,6 +14,8 @@ is a run-time error (checked before any element is read or written).
 - `tsm.index` reads x at the coordinates given by the last dim of `indices`
   (k coordinates for dims dim..dim+k-1): the one op behind index_select,
   embedding and advanced indexing `x[i, j]`; `tsm.index_put` writes there.
+- `tsm.nonzero` has a result size known only at run time (counted, then
+  filled): the coordinates behind `x[mask]` and masked_select.
 """
 import torch
 
@@ -150,6 +152,10 @@ def _gather(x: TensorT, index: TensorT, *, dim) -> list[TensorT]:
     return [TensorT(index.shape, x.dtype)]
 
 
+def _nonzero(x: TensorT) -> list[TensorT]:
+    return [TensorT((DYN, x.rank), torch.int64)]
+
+
 _REDUCE = ("none", "add", "multiply")
 
 
@@ -243,4 +249,13 @@ OPS = define("data_movement", [
                 "aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor"),
           doc="x with x[p with dim replaced by index[p]] set to (reduce add/multiply: "
               "combined with) src[p] (src 0-d: a value) for each p of index."),
+    OpDef("nonzero", ("x",), _nonzero,
+          aten=("aten::nonzero(Tensor self) -> Tensor",
+                "aten::argwhere(Tensor self) -> Tensor",
+                "aten::masked_select(Tensor self, Tensor mask) -> Tensor",
+                "aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor"),
+          doc="The coordinates of x's nonzero elements (NaN counts as nonzero), one row each "
+              "in row-major order: an (n, rank) int64 tensor whose size n is known only at run "
+              "time.  Boolean-mask indexing x[mask] and masked_select are tsm.index at these "
+              "coordinates."),
 ])

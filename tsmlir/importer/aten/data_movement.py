@@ -13,8 +13,9 @@ reshape that merges them.
 Advanced indexing `x[i, j]` casts the index tensors to int64, broadcasts
 them to one shape B and stacks them along a new last dim: `tsm.index` (and
 `tsm.index_put` for `x[i, j] = v`) read the k coordinates of each element
-there.  Boolean masks give a data-dependent result size: refused, except
-`x[mask] = value` (one value), which is a `tsm.where`.
+there.  A boolean mask `x[mask]` (and masked_select, nonzero, argwhere)
+reads x at the coordinates `tsm.nonzero` finds, a dim whose size is known
+only at run time; `x[mask] = value` (one value) is a `tsm.where`.
 In-place ops on a view (`x[1:3] = v`, `x[0] += 1`, `x.t()[0].zero_()`)
 write the view's new value back into its base (`write_back`, called by the
 graph importer after every in-place op): slices and x[i] through
@@ -33,11 +34,13 @@ from ...dialects.types import DYN, TensorT, broadcast_shapes
 from .. import scalars
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
+from .reduction import _SCALAR_TYPES
 from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, _transpose, reshape_to
 
 INT64_MAX = 2 ** 63 - 1
 _INDEX_DTYPES = (torch.int64, torch.int32)
+_SCALAR_TYPE_CODES = {dtype: code for code, dtype in _SCALAR_TYPES.items()}
 
 
 def _int(cx: NodeContext, v, what: str) -> int:
@@ -452,6 +455,10 @@ def _clone(cx: NodeContext, x, memory_format=None):
     return x  # value semantics: results never alias at the tsm level
 
 
+def _detach(cx: NodeContext, x):
+    return x  # no autograd in compiled code (traced `torch.tensor(...)` detaches)
+
+
 # -- flips, rolls, triangles -----------------------------------------------------
 def _flip(cx: NodeContext, x, dims):
     t = cx.type(x)
@@ -606,8 +613,65 @@ def _advanced(cx: NodeContext, x, indices) -> tuple[ir.Value, int, ir.Value, lis
 
 
 def _index(cx: NodeContext, x, indices):
+    masked = _mask_index(cx, x, indices)
+    if masked is not None:
+        return masked
     x, dim, coords, _ = _advanced(cx, x, indices)
     return cx.build("index", x, coords, dim=dim)
+
+
+def _mask_index(cx: NodeContext, x, indices) -> ir.Value | None:
+    """`x[mask]` (one bool mask over dims d..d+k-1, the others sliced whole):
+    x read at the coordinates of the mask's true elements, a dim of run-time
+    size; None when the indices hold no bool mask."""
+    if not isinstance(indices, (list, tuple)):
+        return None
+    at = [d for d, v in enumerate(indices) if v is not None]
+    masks = [d for d in at if is_tensor(indices[d]) and cx.type(indices[d]).dtype == torch.bool]
+    if not masks:
+        return None
+    if len(at) != 1:
+        cx.fail("indexing with a boolean mask together with other index tensors is not "
+                "supported; index with the mask alone")
+    d = at[0]
+    mask, xt = indices[d], cx.type(x)
+    mt = cx.type(mask)
+    if xt.rank == 0:
+        cx.fail("too many indices for tensor of dimension 0")
+    if mt.rank == 0:  # x[True] adds a dim of size 1 (True) or 0 (False) at d
+        sizes = [DynSize(x, i) if n == DYN else n for i, n in enumerate(xt.shape)]
+        x, mask = reshape_to(cx, x, sizes[:d] + [1] + sizes[d:]), reshape_to(cx, mask, [1])
+        xt, mt = cx.type(x), cx.type(mask)
+    if d + mt.rank > xt.rank or any(
+            DYN not in (m, s) and m != s for m, s in zip(mt.shape, xt.shape[d:])):
+        cx.fail(f"the shape of the mask {list(mt.shape)} does not match the shape of the "
+                f"indexed tensor {list(xt.shape)} at index {d}")
+    return cx.build("index", x, cx.build("nonzero", mask), dim=d)
+
+
+def _nonzero(cx: NodeContext, x):
+    return cx.build("nonzero", _tensor(cx, x, "nonzero(): input"))
+
+
+def _masked_select(cx: NodeContext, x, mask):
+    """x and mask broadcast to one shape, then x[mask] (1-D, run-time size)."""
+    x, mask = _tensor(cx, x, "masked_select(): input"), _tensor(cx, mask, "masked_select(): mask")
+    if cx.type(mask).dtype != torch.bool:
+        cx.fail(f"masked_select: expected BoolTensor for mask, got {cx.type(mask).dtype}")
+    try:
+        shape = broadcast_shapes(cx.type(x).shape, cx.type(mask).shape)
+    except ValueError:
+        cx.fail(f"masked_select: the shapes of input {list(cx.type(x).shape)} and mask "
+                f"{list(cx.type(mask).shape)} do not broadcast")
+    pair = [x, mask]
+    for i, v in enumerate(pair):
+        if cx.type(v).shape != shape:
+            pair[i] = expand_to(cx, v, _broadcast_sizes(cx, v, shape, pair))
+    x, mask = (reshape_to(cx, v, [1]) if not shape else v for v in pair)
+    flat = [DynSize(x, i) if s == DYN else s for i, s in enumerate(cx.type(x).shape)]
+    coords = cx.build("nonzero", mask)
+    out = cx.build("index", x, coords, dim=0)
+    return reshape_to(cx, out, [DynSize(out, 0)]) if len(flat) > 1 else out
 
 
 def _index_select(cx: NodeContext, x, dim, index):
@@ -810,8 +874,12 @@ def _scatter_add(cx: NodeContext, x, dim, index, src):
 
 
 def _prim_dtype(cx: NodeContext, x):
-    """`x[i] = 2.0` scripts the value as torch.tensor(2.0, dtype=x.dtype, device=x.device)."""
-    return cx.type(_tensor(cx, x, "the operand")).dtype
+    """x.dtype as TorchScript has it: the c10::ScalarType code, an int, so that
+    it compares equal to a `torch.bool` constant (`mask.dtype == torch.bool`
+    in nn.MultiheadAttention) and feeds dtype= arguments like one
+    (`x[i] = 2.0` scripts torch.tensor(2.0, dtype=x.dtype, device=x.device))."""
+    dtype = cx.type(_tensor(cx, x, "the operand")).dtype
+    return _SCALAR_TYPE_CODES[dtype]
 
 
 def _prim_device(cx: NodeContext, x):
@@ -855,6 +923,7 @@ HANDLERS = {
     "aten::index_add": _index_add,
     "aten::take_along_dim": _take_along_dim,
     "aten::clone": _clone,
+    "aten::detach": _detach,
     "aten::flip": _flip,
     "aten::roll": _roll,
     "aten::triu": _triangle("triu"),
@@ -862,6 +931,9 @@ HANDLERS = {
     "aten::index.Tensor": _index,
     "aten::index.Tensor_hacked_twin": _index,
     "aten::index_select": _index_select,
+    "aten::nonzero": _nonzero,
+    "aten::argwhere": _nonzero,
+    "aten::masked_select": _masked_select,
     "aten::embedding": _embedding,
     "aten::index_put": _index_put,
     "aten::index_put.hacked_twin": _index_put,

@@ -346,9 +346,6 @@ def _native_mha(cx: NodeContext, query, key, value, embed_dim, num_head, qkv_wei
     softmax(q k^T / sqrt(D)) v, the output projection; the attention weights
     (averaged over heads or not) when asked for."""
     _tensors(cx, query, key, value, qkv_weight, qkv_bias, proj_weight, proj_bias)
-    if mask is not None:
-        cx.fail("attention masks (attn_mask, key_padding_mask) are not supported on the "
-                "fast path of nn.MultiheadAttention")
     e, h = embed_dim, num_head
     if any(cx.type(v).rank != 3 or cx.type(v).shape[2] not in (e, DYN) for v in (query, key, value)):
         cx.fail(f"expected (batch, length, {e}) query, key and value, got "
@@ -360,8 +357,10 @@ def _native_mha(cx: NodeContext, query, key, value, embed_dim, num_head, qkv_wei
                for i, x in enumerate((query, key, value)))
     q, k, v = (_heads(cx, x, h, e // h) for x in (q, k, v))
     scores = cx.build("matmul", q, cx.build("permute", k, perm=[0, 1, 3, 2]))
-    weights = cx.build("softmax", cx.build("mul", scores, cx.scalar(1 / math.sqrt(e // h), scores)),
-                       dim=-1)
+    scores = cx.build("mul", scores, cx.scalar(1 / math.sqrt(e // h), scores))
+    if mask is not None:
+        scores = _masked_scores(cx, scores, mask, mask_type)
+    weights = cx.build("softmax", scores, dim=-1)
     out = cx.build("permute", cx.build("matmul", weights, v), perm=[0, 2, 1, 3])
     t = cx.type(query)
     sizes = [DynSize(query, i) if d == DYN else d for i, d in enumerate(t.shape[:2])]
@@ -371,6 +370,25 @@ def _native_mha(cx: NodeContext, query, key, value, embed_dim, num_head, qkv_wei
     if average_attn_weights:
         weights = cx.build("mean", weights, dims=[1], keepdim=False)
     return out, weights
+
+
+def _masked_scores(cx: NodeContext, scores, mask, mask_type):
+    """(B, H, L, S) scores with the fast path's merged mask applied: a bool
+    mask (True = not attended) sets -inf, a float mask is added.  mask_type
+    1 is a (B, S) key_padding_mask, otherwise the mask broadcasts as is
+    ((L, S) attn_mask or the merged (B, H, L, S))."""
+    _tensors(cx, mask)
+    mt = cx.type(mask)
+    if mask_type == 1:
+        if mt.rank != 2:
+            cx.fail(f"expected a (batch, source length) key_padding_mask, got {mt}")
+        sizes = [DynSize(mask, i) if d == DYN else d for i, d in enumerate(mt.shape)]
+        mask = reshape_to(cx, mask, [sizes[0], 1, 1, sizes[1]])
+    if mt.dtype == torch.bool:
+        return cx.build("where", mask, cx.scalar(float("-inf"), scores), scores)
+    if not mt.dtype.is_floating_point:
+        cx.fail(f"attention masks must be bool or floating point, got {mt.dtype}")
+    return cx.build("add", scores, mask)
 
 
 def _encoder_layer(cx: NodeContext, src, embed_dim, num_heads, qkv_weight, qkv_bias,

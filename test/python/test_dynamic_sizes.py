@@ -1,0 +1,181 @@
+"""Data-dependent sizes and values against eager: nonzero/argwhere,
+masked_select and boolean-mask indexing x[mask] (a result dim known only at
+run time) across dtypes, 0-d/empty/size-1 shapes and dynamic dims;
+aten::detach (identity); x.dtype compared with a dtype constant
+(nn.MultiheadAttention's bool key_padding_mask / attn_mask on its inference
+fast path); and every error path."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+# -- nonzero, masked_select, x[mask] ------------------------------------------------------------
+class Nonzero(torch.nn.Module):
+    def forward(self, x):
+        return torch.nonzero(x), torch.argwhere(x)
+
+
+def _sparse(shape, dtype):
+    """About half zeros; floats also hold a NaN (nonzero, as in PyTorch)."""
+    x = torch.randint(-2, 3, shape).to(dtype) * (torch.rand(shape) > 0.5).to(dtype)
+    if dtype.is_floating_point and x.numel():
+        x.view(-1)[0] = float("nan")
+    return x
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.int32, torch.bool,
+                                   torch.uint8, torch.float64])
+def test_nonzero_dtypes(dtype):
+    x = _sparse((3, 5), dtype)
+    check_against_eager(torch.jit.script(Nonzero()), [x],
+                        runs=[(torch.zeros(3, 5, dtype=dtype),), (torch.ones(3, 5, dtype=dtype),)])
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (0, 3), (2, 1, 3), (7,)], ids=str)
+def test_nonzero_shapes(shape):
+    check_against_eager(torch.jit.script(Nonzero()), [_sparse(shape, torch.float32)])
+
+
+def test_nonzero_dynamic_dims():
+    module = torch.jit.script(Nonzero())
+    check_against_eager(module, [_sparse((4, 3), torch.float32)],
+                        input_specs=[TensorSpec((-1, -1))],
+                        runs=[(_sparse((1, 9), torch.float32),), (torch.zeros(0, 2),)])
+
+
+class MaskIndex(torch.nn.Module):
+    def forward(self, x, m):
+        return (x[m], x[m[0]], x[:, m[0]], torch.masked_select(x, m.unsqueeze(-1)),
+                torch.masked_select(x[:, :, 0], m[0]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.bool], ids=str)
+def test_mask_index_and_masked_select(dtype):
+    x = torch.randn(4, 4, 3).gt(0) if dtype == torch.bool else \
+        torch.randint(-9, 9, (4, 4, 3)).to(dtype)
+    m = torch.rand(4, 4) > 0.5
+    check_against_eager(torch.jit.script(MaskIndex()), [x, m],
+                        runs=[(x, torch.zeros(4, 4, dtype=torch.bool)),
+                              (x, torch.ones(4, 4, dtype=torch.bool))])
+
+
+def test_mask_index_dynamic_dims():
+    x, m = torch.randn(4, 4, 3), torch.rand(4, 4) > 0.5
+    check_against_eager(torch.jit.script(MaskIndex()), [x, m],
+                        input_specs=[TensorSpec((-1, -1, 3)), TensorSpec((-1, -1), torch.bool)],
+                        runs=[(torch.randn(5, 5, 3), torch.rand(5, 5) > 0.3)])
+
+
+class MaskedSelectScalar(torch.nn.Module):
+    def forward(self, x, m):
+        return torch.masked_select(x, m), torch.masked_select(x.expand(2, 3), m).sum()
+
+
+def test_masked_select_broadcasts_0d():
+    x = torch.tensor(2.0)
+    check_against_eager(torch.jit.script(MaskedSelectScalar()), [x, torch.tensor(True)],
+                        runs=[(torch.tensor(-1.0), torch.tensor(False))])
+
+
+class MaskWrongShape(torch.nn.Module):
+    def forward(self, x, m):
+        return x[m]
+
+
+class MaskAndIndex(torch.nn.Module):
+    def forward(self, x, m, i):
+        return x[m, i]
+
+
+class MaskedSelectInt(torch.nn.Module):
+    def forward(self, x, m):
+        return torch.masked_select(x, m)
+
+
+@pytest.mark.parametrize("module,inputs,message", [
+    (MaskWrongShape(), [torch.randn(3, 4), torch.ones(3, 5, dtype=torch.bool)],
+     "shape of the mask"),
+    (MaskAndIndex(), [torch.randn(3, 4), torch.ones(3, dtype=torch.bool), torch.tensor([0, 1, 2])],
+     "together with other index tensors"),
+    (MaskWrongShape(), [torch.tensor(1.0), torch.tensor(True)], "too many indices"),
+    (MaskedSelectInt(), [torch.randn(3), torch.ones(3, dtype=torch.int64)],
+     "expected BoolTensor"),
+    (MaskedSelectInt(), [torch.randn(3), torch.ones(4, dtype=torch.bool)], "do not broadcast"),
+], ids=["mask-shape", "mask-and-index", "mask-0d-x", "select-int-mask", "select-shapes"])
+def test_mask_errors(module, inputs, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
+        tsmlir.compile_module(torch.jit.script(module), inputs)
+    assert err.value.loc.file == __file__
+
+
+# -- detach, dtype ----------------------------------------------------------------------------
+class Detach(torch.nn.Module):
+    def forward(self, x):
+        return x.detach() * 2, x + torch.tensor([1.0, 2.0, 3.0])
+
+
+def test_detach_scripted_and_traced():
+    x = torch.randn(2, 3)
+    check_against_eager(torch.jit.script(Detach()), [x])
+    check_against_eager(torch.jit.trace(Detach(), [x]), [x])
+
+
+class DtypeBranch(torch.nn.Module):
+    def forward(self, x, m):
+        if m.dtype == torch.bool:
+            return torch.where(m, x, -x)
+        return x * m
+
+
+@pytest.mark.parametrize("mdtype", [torch.bool, torch.float32])
+def test_dtype_compares_with_constant(mdtype):
+    x = torch.randn(4)
+    m = (torch.rand(4) > 0.5).to(mdtype)
+    check_against_eager(torch.jit.script(DtypeBranch()), [x, m])
+
+
+class Attention(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x, key_padding_mask, attn_mask):
+        return self.mha(x, x, x, key_padding_mask=key_padding_mask, attn_mask=attn_mask,
+                        need_weights=False)[0]
+
+
+class PaddingOnly(Attention):
+    def forward(self, x, key_padding_mask):
+        return self.mha(x, x, x, key_padding_mask=key_padding_mask, need_weights=False)[0]
+
+
+def _padding(b, s, keep):
+    m = torch.zeros(b, s, dtype=torch.bool)
+    m[:, keep:] = True
+    return m
+
+
+def test_multihead_attention_bool_key_padding_mask():
+    x = torch.randn(2, 5, 8)
+    module = torch.jit.script(PaddingOnly().eval())
+    check_against_eager(module, [x, _padding(2, 5, 3)], runs=[(x, _padding(2, 5, 5))])
+
+
+def test_multihead_attention_padding_and_attn_masks():
+    x = torch.randn(2, 5, 8)
+    attn = torch.rand(5, 5) > 0.6
+    attn.fill_diagonal_(False)
+    module = torch.jit.script(Attention().eval())
+    check_against_eager(module, [x, _padding(2, 5, 4), attn])
+    float_mask = torch.randn(2, 5)
+    check_against_eager(module, [x, float_mask, torch.randn(5, 5)])
+
+
+def test_multihead_attention_int_mask_rejected():
+    x = torch.randn(2, 5, 8)
+    with pytest.raises(tsmlir.TsmlirError, match="key_padding_mask"):
+        tsmlir.compile_module(torch.jit.script(PaddingOnly().eval()),
+                              [x, torch.zeros(2, 5, dtype=torch.int64)])
