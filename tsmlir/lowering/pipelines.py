@@ -10,6 +10,7 @@ from __future__ import annotations
 from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
+from . import reduction_codegen  # noqa: F401  (registers its pass)
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -29,7 +30,8 @@ STAGES: dict[str, list[str]] = {
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
         BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "scf-forall-to-parallel",
+        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "tsm-vectorize-reductions",
+        "scf-forall-to-parallel",
         "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
     ],
