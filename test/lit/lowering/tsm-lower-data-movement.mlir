@@ -301,3 +301,46 @@ func.func @index_put$rows(%c: tensor<6x16xf32>, %i: tensor<?x1xi64>, %r: tensor<
   %0 = "tsm.index_put"(%c, %i, %r) {dim = 0 : i64, accumulate = false} : (tensor<6x16xf32>, tensor<?x1xi64>, tensor<?x16xf32>) -> tensor<6x16xf32>
   return %0 : tensor<6x16xf32>
 }
+
+// -----
+
+// nonzero: one reduction counts the nonzeros (une: NaN counts), the count sizes
+// the result, then a loop nest over x writes each nonzero's coordinates at the
+// next row, carried with the result.
+// CHECK-LABEL: func.func @nonzero$dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<3x?xf32>)
+// CHECK: %[[COUNT:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction"]{{.*}} ins(%[[X]] : tensor<3x?xf32>) outs(%{{.*}} : tensor<i64>)
+// CHECK: arith.cmpf une
+// CHECK: arith.extui
+// CHECK: %[[N64:.*]] = tensor.extract %[[COUNT]][] : tensor<i64>
+// CHECK: %[[N:.*]] = arith.index_cast %[[N64]] : i64 to index
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x2xi64>
+// CHECK: %[[ROWS:.*]]:2 = scf.for %[[I:.*]] = {{.*}} iter_args(%{{.*}} = %[[INIT]], %{{.*}} = %{{.*}}) -> (tensor<?x2xi64>, index)
+// CHECK: scf.for %[[J:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[ROW:.*]] = %{{.*}}) -> (tensor<?x2xi64>, index)
+// CHECK: %[[E:.*]] = tensor.extract %[[X]][%[[I]], %[[J]]]
+// CHECK: %[[NZ:.*]] = arith.cmpf une, %[[E]]
+// CHECK: scf.if %[[NZ]] -> (tensor<?x2xi64>, index)
+// CHECK: %[[CI:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK: %[[W0:.*]] = tensor.insert %[[CI]] into %[[ACC]][%[[ROW]], %{{.*}}]
+// CHECK: %[[CJ:.*]] = arith.index_cast %[[J]] : index to i64
+// CHECK: %[[W1:.*]] = tensor.insert %[[CJ]] into %[[W0]][%[[ROW]], %{{.*}}]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[ROW]]
+// CHECK: scf.yield %[[W1]], %[[NEXT]]
+// CHECK: } else {
+// CHECK: scf.yield %[[ACC]], %[[ROW]]
+// CHECK: return %[[ROWS]]#0
+func.func @nonzero$dynamic(%x: tensor<3x?xf32>) -> tensor<?x2xi64> {
+  %0 = "tsm.nonzero"(%x) : (tensor<3x?xf32>) -> tensor<?x2xi64>
+  return %0 : tensor<?x2xi64>
+}
+
+// -----
+
+// An unsigned operand is compared as signless integers.
+// CHECK-LABEL: func.func @nonzero$uint8
+// CHECK: arith.cmpi ne
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x1xi64>
+func.func @nonzero$uint8(%x: tensor<5xui8>) -> tensor<?x1xi64> {
+  %0 = "tsm.nonzero"(%x) : (tensor<5xui8>) -> tensor<?x1xi64>
+  return %0 : tensor<?x1xi64>
+}
