@@ -239,12 +239,17 @@ def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bo
     // handle and so invalidates the handles to the loops nested in it.{peel_n_text}{peel_m_text}
     %mm_kernel, %mm_call = transform.loop.outline {outer} {{func_name = "{KERNEL_PREFIX}_{group}"}}
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
-    %mm_funcs = transform.structured.match ops{{["func.func"]}} in %root
+""".replace("%mm", f"%{group}_")  # one script tiles every matmul: distinct handles
+
+
+#: After the matmuls' tiling scripts (once: it walks the whole module).
+_TILING_CLEANUP = """
+    %mm_funcs = transform.structured.match ops{["func.func"]} in %root
         : (!transform.any_op) -> !transform.any_op
-    transform.apply_patterns to %mm_funcs {{
+    transform.apply_patterns to %mm_funcs {
       transform.apply_patterns.linalg.tiling_canonicalization
       transform.apply_patterns.canonicalization
-    }} : !transform.any_op
+    } : !transform.any_op
 """
 
 
@@ -394,8 +399,8 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         return ir.WalkResult.ADVANCE
 
     module_op.walk(visit)
-    for script in matmuls:  # one at a time: each script names its handles alike
-        _apply(module_op, [script], lower=False)
+    if matmuls:
+        _apply(module_op, matmuls + [_TILING_CLEANUP], lower=False)
     kernels = _kernel_calls(module_op)
     for call in kernels:
         _sink_constants(module_op, call)
