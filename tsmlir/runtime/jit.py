@@ -92,6 +92,44 @@ class JitFunction:
                   [ctypes.c_void_p(ctypes.addressof(d)) for d in self._args + self._params]
         self._holders = holders
         self._packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
+        self._packed_ptr = ctypes.c_void_p(ctypes.addressof(self._packed))
+        self._plan_calls(runtime)
+
+    def _plan_calls(self, runtime: list) -> None:
+        """Per-call work decided once: how each argument is checked and written
+        into its descriptor, and where each result lies in the results struct."""
+        # Arguments: every spec a tensor or run-time scalar lets a call check
+        # its arguments with a few comparisons (`_quick_check`).
+        self._flat = all(isinstance(s, (TensorSpec, ScalarSpec)) for s in self.specs)
+        self._guards = [(s.dtype, torch.Size(s.shape) if DYN not in s.shape else None,
+                         len(s.shape), [(d, n) for d, n in enumerate(s.shape) if n != DYN])
+                        if isinstance(s, TensorSpec) else s for s in self.specs]
+        # Writers: (scalar buffer, None) or (descriptor, packer, static).
+        self._writers: list[tuple] = []
+        for i, (s, d) in enumerate(zip(runtime, self._args)):
+            if i in self._scalars:
+                self._writers.append((self._scalars[i], None, False))
+            elif DYN in s.shape:
+                self._writers.append((d, memref.descriptor_struct(len(s.shape)).pack_into, False))
+            else:
+                memref.fill_static(d, s.shape)
+                self._writers.append((d, memref.POINTERS.pack_into, True))
+        # Parameters: their actual sizes and strides each call, as before.
+        self._param_writers = [(d, memref.descriptor_struct(self._state[p].dim()).pack_into,
+                                False) for p, d in zip(self.params, self._params)]
+        # Results: (start in the unpacked results struct, rank, dtype, and for a
+        # static shape its contiguous layout, an empty tensor to copy it into
+        # with `empty_like` (half the cost of `empty(sizes, dtype=...)`) and its size).
+        ranks = [t.rank for t in self.result_types]
+        self._results_struct = memref.results_struct(ranks)
+        self._result_plan, start = [], 0
+        for t in self.result_types:
+            static = DYN not in t.shape
+            layout = tuple(t.shape) + memref.contiguous_strides(t.shape) if static else None
+            template = torch.empty(t.shape, dtype=t.dtype) if static else None
+            nbytes = _numel(t.shape) * t.dtype.itemsize if static else None
+            self._result_plan.append((start, t.rank, t.dtype, layout, template, nbytes))
+            start += 3 + 2 * t.rank
 
     def check(self, args: Sequence[Any]) -> None:
         if len(args) < len(self.specs) and all(_is_fixed(s) for s in self.specs[len(args):]):
@@ -104,42 +142,110 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         if kwargs:
             args = self._positional(args, kwargs)
-        self.check(args)
-        if len(args) < len(self.specs):  # trailing arguments fixed at compile time left out
-            args = _with_defaults(args, self.specs)
-        params = [self._state[p] for p in self.params]
-        with self._lock:
+        if self._flat and len(args) == len(self.specs) and self._quick_check(args):
+            runtime = args
+        else:  # the full check: its errors, defaults, nested arguments
+            self.check(args)
+            if len(args) < len(self.specs):  # trailing arguments fixed at compile time left out
+                args = _with_defaults(args, self.specs)
             runtime = [leaf for a, s in zip(args, self.specs) for leaf in _runtime_values(a, s)]
-            for i, (desc, a) in enumerate(zip(self._args, runtime)):
-                if i in self._scalars:
-                    self._scalars[i].value = a
-                else:
-                    memref.fill(desc, a)
-            for desc, t in zip(self._params, params):
-                memref.fill(desc, t)
+        params = [self._state[p] for p in self.params] if self.params else []
+        with self._lock:
+            input_ptrs = self._write_args(self._writers, runtime)
+            if params:
+                input_ptrs += self._write_args(self._param_writers, params)
             self._errors.clear()
-            self._fn(self._packed)
+            self._fn(self._packed_ptr)
             if self._errors:
                 raise self._effects.error(self._errors[0])
-            owners: dict[int, torch.Tensor] = {}
-            inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
-            input_ptrs = {a.data_ptr() for a in inputs}
-            flat: list[Any] = [None] * len(self.result_types)
-            for i, (desc, t) in enumerate(zip(self._result_descs, self.result_types)):
-                if i in self._scalar_results:
-                    continue
-                if desc.allocated in self._scalar_ptrs:  # our own argument buffer: copy it
-                    flat[i] = torch.tensor(self._scalar_ptrs[desc.allocated].value, dtype=t.dtype)
-                else:
-                    flat[i] = memref.to_tensor(desc, t.rank, t.dtype, inputs, owners)
-                    if desc.allocated in input_ptrs:  # results never alias arguments
-                        flat[i] = flat[i].clone()
-            self._read_scalars(flat, inputs, owners)
+            flat = self._take_results(runtime, params, input_ptrs)
             if self.writebacks:
                 with torch.no_grad():
                     for arg, result in self.writebacks:
                         args[arg].copy_(flat[result])
         return _unflatten(self.structure, flat)
+
+    def _quick_check(self, args: Sequence[Any]) -> bool:
+        """Whether every argument plainly matches its spec (a plain CPU tensor
+        of the spec's dtype and shape, contiguous, or a scalar of its type).
+        False sends the call through `check`, which names what is wrong."""
+        for a, g in zip(args, self._guards):
+            if isinstance(g, ScalarSpec):
+                if not g.accepts(a):
+                    return False
+                continue
+            dtype, size, rank, statics = g
+            if a.__class__ is not torch.Tensor or a.dtype is not dtype or not a.is_cpu or \
+                    not a.is_contiguous() or (a.requires_grad and torch.is_grad_enabled()):
+                return False
+            if size is not None:
+                if a.shape != size:
+                    return False
+            elif a.dim() != rank or any(a.shape[d] != n for d, n in statics):
+                return False
+        return True
+
+    @staticmethod
+    def _write_args(writers: list[tuple], values: Sequence[Any]) -> list[int]:
+        """Each run-time value into its descriptor (or scalar buffer); returns
+        the tensors' data pointers."""
+        ptrs = []
+        for (desc, pack, static), a in zip(writers, values):
+            if pack is None:
+                desc.value = a
+                continue
+            p = a.data_ptr()
+            ptrs.append(p)
+            if static:
+                pack(desc, 0, p, p)
+            else:
+                pack(desc, 0, p, p, 0, *a.shape, *a.stride())
+        return ptrs
+
+    def _take_results(self, runtime: Sequence[Any], params: list, input_ptrs: list[int]) -> list:
+        """The returned descriptors as tensors (and Python numbers).  A small
+        contiguous buffer of the compiled code is copied and freed; a large
+        one is adopted; one of an argument is copied (results never alias
+        arguments); a constant's is copied."""
+        raw = self._results_struct.unpack_from(self._results)
+        flat: list[Any] = [None] * len(self.result_types)
+        allocs = [raw[plan[0]] or 0 for plan in self._result_plan]
+        shared = len(allocs) > 1 and len(set(allocs)) < len(allocs)  # adopt such buffers once
+        owners: dict[int, torch.Tensor] = {}
+        inputs = None
+        for i, (start, rank, dtype, static, template, nbytes) in enumerate(self._result_plan):
+            if i in self._scalar_results:
+                continue
+            alloc = allocs[i]
+            if alloc in self._scalar_ptrs:  # our own argument buffer: copy it
+                flat[i] = torch.tensor(self._scalar_ptrs[alloc].value, dtype=dtype)
+                continue
+            layout = raw[start + 3:start + 3 + 2 * rank]
+            if static is None:
+                nbytes = _numel(layout[:rank]) * dtype.itemsize
+            if not shared and alloc not in input_ptrs and \
+                    (nbytes <= memref.COPY_LIMIT or alloc == memref.GLOBAL_MARKER) and \
+                    (layout == static if static else memref.is_contiguous(layout[:rank],
+                                                                          layout[rank:])):
+                out = torch.empty_like(template) if static else \
+                    torch.empty(layout[:rank], dtype=dtype)
+                if nbytes:
+                    memref.memmove(out.data_ptr(), (raw[start + 1] or 0) +
+                                   raw[start + 2] * dtype.itemsize, nbytes)
+                if alloc != memref.GLOBAL_MARKER:
+                    memref.free(alloc)
+                flat[i] = out
+                continue
+            if inputs is None:
+                inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
+            flat[i] = memref.to_tensor(self._result_descs[i], rank, dtype, inputs, owners)
+            if alloc in input_ptrs:  # results never alias arguments
+                flat[i] = flat[i].clone()
+        if self._scalar_results:
+            if inputs is None:
+                inputs = [a for a in runtime if isinstance(a, torch.Tensor)] + params
+            self._read_scalars(flat, inputs, owners)
+        return flat
 
     def _positional(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword arguments put in place by the method's argument names."""
@@ -218,6 +324,13 @@ def _runtime_values(a, s) -> list:
     if isinstance(s, (tuple, list)):
         return [v for x, sx in zip(a, s) for v in _runtime_values(x, sx)]
     return [a] if isinstance(s, (TensorSpec, ScalarSpec)) else []
+
+
+def _numel(sizes: Sequence[int]) -> int:
+    n = 1
+    for d in sizes:
+        n *= d
+    return n
 
 
 def _is_fixed(spec) -> bool:

@@ -10,6 +10,7 @@ Ownership of a returned buffer is decided from its allocated pointer:
 from __future__ import annotations
 
 import ctypes
+import struct
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,13 @@ import torch
 
 _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
+free = _LIBC.free
+memmove = ctypes.memmove
 GLOBAL_MARKER = 0xDEADBEEF
+# Results up to this size are copied into a fresh torch tensor and their buffer
+# freed at once: cheaper than adopting the buffer (an owner object, numpy,
+# as_strided) for small tensors; larger ones are adopted without a copy.
+COPY_LIMIT = 1 << 16
 
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
           torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
@@ -35,6 +42,37 @@ def descriptor_type(rank: int) -> type[ctypes.Structure]:
 def results_type(ranks: list[int]) -> type[ctypes.Structure]:
     fields = [(f"r{i}", descriptor_type(r)) for i, r in enumerate(ranks)]
     return type("Results", (ctypes.Structure,), {"_fields_": fields})
+
+
+def descriptor_struct(rank: int) -> struct.Struct:
+    """The layout of a rank-`rank` descriptor, for packing it in one call."""
+    return struct.Struct(f"PPq{rank}q{rank}q")
+
+
+POINTERS = struct.Struct("PP")  # allocated and aligned: all a static descriptor needs per call
+
+
+def results_struct(ranks: list[int]) -> struct.Struct:
+    """The layout of `results_type(ranks)`, to read every result in one call."""
+    return struct.Struct("".join(f"PPq{r}q{r}q" for r in ranks))
+
+
+def contiguous_strides(sizes: Sequence[int]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for n in reversed(sizes):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def fill_static(desc: ctypes.Structure, shape: Sequence[int]) -> None:
+    """Sizes and strides of a static-shape descriptor, written once: calls
+    then write only its pointers (identity layout: the compiled code reads
+    neither for static dims)."""
+    desc.offset = 0
+    if shape:
+        desc.sizes[:] = shape
+        desc.strides[:] = contiguous_strides(shape)
 
 
 def fill(desc: ctypes.Structure, t: torch.Tensor) -> None:
@@ -89,3 +127,16 @@ def _borrow(aligned: int, n: int, dtype: torch.dtype, itemsize: int) -> torch.Te
     arr = np.frombuffer(buf, dtype=_NUMPY[dtype])
     t = torch.from_numpy(arr)
     return t.view(torch.bfloat16) if dtype == torch.bfloat16 else t
+
+
+def is_contiguous(sizes: Sequence[int], strides: Sequence[int]) -> bool:
+    """Row-major dense (strides of size-1 dims do not matter; nor do any of an
+    empty tensor's)."""
+    step = 1
+    for n, st in zip(reversed(sizes), reversed(strides)):
+        if n == 0:
+            return True
+        if n != 1 and st != step:
+            return False
+        step *= n
+    return True

@@ -1,0 +1,187 @@
+"""The JIT call path (tsmlir/runtime/jit.py): arguments checked and written
+into reused descriptors, results copied (small) or adopted (large).
+
+Pins: repeated calls give fresh, correct results that alias neither each
+other's storage across calls nor the arguments; dynamic sizes (empty, 1,
+odd, beyond the copy limit) on one compiled function; constants returned
+stay intact; bad arguments raise the same messages on the fast path; a
+tensor subclass (Parameter) takes the full check and still runs.
+"""
+import threading
+
+import pytest
+import torch
+
+import tsmlir
+from tsmlir import ScalarSpec, TensorSpec
+from tsmlir.runtime import memref
+
+
+class Affine(torch.nn.Module):
+    """Two results from one input: a new buffer and a reduction."""
+
+    def forward(self, x):
+        y = x * 2.0 + 1.0
+        return y, y.sum()
+
+
+class IntAffine(torch.nn.Module):
+    def forward(self, x):
+        y = x * 2 + 1
+        return y, y.sum()
+
+
+class Passthrough(torch.nn.Module):
+    """Results that the compiled code may return as its argument's buffer
+    (identity), a view of it (transpose) or a constant (buffer)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("table", torch.arange(6.0).reshape(2, 3))
+
+    def forward(self, x):
+        return x, x.t(), self.table
+
+
+class Scaled(torch.nn.Module):
+    def forward(self, x, n: int):
+        return x * n, x + 1
+
+
+@pytest.fixture(scope="module")
+def affine_dyn():
+    return tsmlir.compile_module(Affine(), input_specs=[TensorSpec((-1,))])
+
+
+def test_repeated_calls_give_fresh_results(affine_dyn):
+    x = torch.arange(5.0)
+    first, total = affine_dyn(x)
+    second, _ = affine_dyn(x + 10.0)
+    assert first.data_ptr() != second.data_ptr()
+    torch.testing.assert_close(first, x * 2.0 + 1.0)  # untouched by the second call
+    torch.testing.assert_close(total, (x * 2.0 + 1.0).sum())
+    torch.testing.assert_close(second, (x + 10.0) * 2.0 + 1.0)
+    first.add_(100.0)  # results are the caller's to mutate
+    torch.testing.assert_close(affine_dyn(x)[0], x * 2.0 + 1.0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 3 * memref.COPY_LIMIT // 4 + 1])
+def test_dynamic_sizes_on_one_function(affine_dyn, n):
+    """Sizes below and above the copy limit (the last one is adopted)."""
+    x = torch.randn(n)
+    for _ in range(3):
+        y, total = affine_dyn(x)
+        assert y.shape == (n,) and y.is_contiguous()
+        torch.testing.assert_close(y, x * 2.0 + 1.0)
+        torch.testing.assert_close(total, (x * 2.0 + 1.0).sum(), rtol=1e-4, atol=1e-3)
+
+
+def test_large_adopted_results_outlive_later_calls(affine_dyn):
+    n = memref.COPY_LIMIT  # 4 bytes each: adopted, not copied
+    xs = [torch.full((n,), float(i)) for i in range(3)]
+    ys = [affine_dyn(x)[0] for x in xs]
+    for i, y in enumerate(ys):
+        torch.testing.assert_close(y, torch.full((n,), 2.0 * i + 1.0))
+
+
+def test_static_shapes_and_integer_dtypes():
+    compiled = tsmlir.compile_module(IntAffine(), [torch.zeros(3, 1, dtype=torch.int64)])
+    for _ in range(2):
+        x = torch.tensor([[4], [-7], [0]])
+        y, total = compiled(x)
+        assert torch.equal(y, x * 2 + 1) and y.dtype == torch.int64
+        assert torch.equal(total, (x * 2 + 1).sum())
+
+
+def test_zero_dim_input():
+    compiled = tsmlir.compile_module(Affine(), [torch.tensor(1.5, dtype=torch.float64)])
+    y, total = compiled(torch.tensor(-2.0, dtype=torch.float64))
+    assert y.shape == () and torch.equal(y, torch.tensor(-3.0, dtype=torch.float64))
+    assert torch.equal(total, y)
+
+
+@pytest.mark.parametrize("specs", [None, [TensorSpec((-1, -1))]], ids=["static", "dynamic"])
+def test_results_never_alias_arguments_or_constants(specs):
+    module = Passthrough()
+    x = torch.arange(6.0).reshape(2, 3)
+    compiled = tsmlir.compile_module(module, [x]) if specs is None else \
+        tsmlir.compile_module(module, input_specs=specs)
+    same, transposed, table = compiled(x)
+    torch.testing.assert_close(same, x)
+    torch.testing.assert_close(transposed, x.t())
+    torch.testing.assert_close(table, module.table)
+    for r in (same, transposed, table):
+        assert r.data_ptr() != x.data_ptr()
+        r.mul_(0.0)
+    torch.testing.assert_close(x, torch.arange(6.0).reshape(2, 3))
+    again = compiled(x)  # the compiled constant was not overwritten
+    torch.testing.assert_close(again[2], module.table)
+
+
+def test_scalar_arguments():
+    compiled = tsmlir.compile_module(
+        Scaled(), input_specs=[TensorSpec((2,)), ScalarSpec(int)])
+    x = torch.tensor([1.0, -2.0])
+    for n in (3, 0, -5):
+        product, plus = compiled(x, n)
+        torch.testing.assert_close(product, x * n)
+        torch.testing.assert_close(plus, x + 1)
+    with pytest.raises(tsmlir.InputError, match=r"argument 1: expected a Python int, got float"):
+        compiled(x, 2.5)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), r"forward\(\) takes 1 argument\(s\), got 0"),
+    ((torch.zeros(2), torch.zeros(2)), r"takes 1 argument\(s\), got 2"),
+    ((3.0,), r"argument 0: expected a torch.Tensor, got float"),
+    ((torch.zeros(2, dtype=torch.float64),), r"expected dtype torch.float32, got torch.float64"),
+    ((torch.zeros(2, 2),), r"expected rank 1 \(shape TensorSpec"),
+    ((torch.zeros(4, 2)[:, 0],), r"expected a contiguous tensor"),
+    ((torch.zeros(2, device="meta"),), r"expected a CPU tensor, got device meta"),
+])
+def test_bad_arguments_keep_their_messages(affine_dyn, args, message):
+    with pytest.raises(tsmlir.InputError, match=message):
+        affine_dyn(*args)
+    torch.testing.assert_close(affine_dyn(torch.ones(2))[0], torch.full((2,), 3.0))
+
+
+def test_static_dim_mismatch_message():
+    compiled = tsmlir.compile_module(Affine(), [torch.zeros(2, 3)])
+    with pytest.raises(tsmlir.InputError, match=r"argument 0: dim 1 must be 3 .* got shape \(2, 4\)"):
+        compiled(torch.zeros(2, 4))
+
+
+def test_requires_grad_and_parameters(affine_dyn):
+    w = torch.nn.Parameter(torch.arange(3.0))
+    with pytest.raises(tsmlir.InputError, match="requiring grad"):
+        affine_dyn(w)
+    with torch.no_grad():  # a tensor subclass passes the full check and runs
+        torch.testing.assert_close(affine_dyn(w)[0], torch.arange(3.0) * 2.0 + 1.0)
+
+
+def test_run_time_parameters_follow_load_state_dict():
+    lin = torch.nn.Linear(3, 2).eval()
+    compiled = tsmlir.compile_module(lin, [torch.zeros(1, 3)], freeze=False)
+    x = torch.randn(1, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), lin(x))
+        compiled.load_state_dict({"weight": torch.ones(2, 3), "bias": torch.zeros(2)})
+        torch.testing.assert_close(compiled(x), x.sum(1, keepdim=True).expand(1, 2))
+
+
+def test_concurrent_calls(affine_dyn):
+    """The descriptors are shared by calls: a lock keeps threads apart."""
+    failures = []
+
+    def worker(i):
+        x = torch.full((i + 1,), float(i))
+        for _ in range(200):
+            if not torch.equal(affine_dyn(x)[0], x * 2.0 + 1.0):
+                failures.append(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
