@@ -15,8 +15,9 @@ combiner (NaN propagates through max/min).  max/min/argmax/argmin are one
 generic with a values and an int64 index output, picking the first
 occurrence (a NaN wins).  var/std take the mean first, then the squared
 deviations.  mean divides by the element count, computed from tensor.dim
-for dynamic dims.  softmax is max-subtracted: max, sum of exp, then one
-elementwise generic; logsumexp is max + log(sum(exp(x - max))).
+for dynamic dims.  softmax is max-subtracted: max, sum of exp, per row 1/sum
+(log_softmax: max + log(sum)) as named ops that elementwise fusion leaves per
+row, then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
 vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
 The scans are an scf.for along the scanned dim carrying the running state
 (tensors over the other dims, updated by one parallel generic per step) and
@@ -472,15 +473,23 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     exp_sum = _reduce([x, row_max], sizes, dims, acc, 0,
                       lambda v, m, s: arith.addf(mmath.exp(shifted(v, m)), s))
 
-    def normalize(v, m, s, _):
-        if log:
-            return b.convert(arith.subf(shifted(v, m), mmath.log(s)), elem)
-        return b.convert(arith.divf(mmath.exp(shifted(v, m)), s), elem)
-
+    # Per row, not per element: log_softmax's shift m + log(s), softmax's 1/s
+    # (a multiply per element instead of a divide).  Named ops, so that
+    # linalg-fuse-elementwise-ops does not fold them back into the
+    # per-element generic.
     kept = kept_map(t.rank, dims)
-    maps = [b.identity_map(t.rank), kept, kept, b.identity_map(t.rank)]
-    return b.generic([x, row_max, exp_sum], b.empty(sizes, elem), maps,
-                     ["parallel"] * t.rank, normalize)
+    ident = b.identity_map(t.rank)
+    row_sizes = [s for i, s in enumerate(sizes) if i not in dims]
+    if log:
+        logs = linalg.log(exp_sum, outs=[b.empty(row_sizes, acc)])
+        shift = linalg.add(row_max, logs, outs=[b.empty(row_sizes, acc)])
+        return b.generic([x, shift], b.empty(sizes, elem), [ident, kept, ident],
+                         ["parallel"] * t.rank,
+                         lambda v, r, _: b.convert(arith.subf(b.convert(v, acc), r), elem))
+    inverse = linalg.reciprocal(exp_sum, outs=[b.empty(row_sizes, acc)])
+    return b.generic([x, row_max, inverse], b.empty(sizes, elem), [ident, kept, kept, ident],
+                     ["parallel"] * t.rank,
+                     lambda v, m, r, _: b.convert(arith.mulf(mmath.exp(shifted(v, m)), r), elem))
 
 
 _ADD = _by_kind(arith.addf, arith.addi, arith.ori)

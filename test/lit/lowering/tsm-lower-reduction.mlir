@@ -96,7 +96,8 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 
 // -----
 
-// softmax: row max (from -inf), sum of exp(x - max), then exp(x - max) / sum.
+// softmax: row max (from -inf), sum of exp(x - max), 1 / sum per row (a named
+// op: elementwise fusion leaves it per row), then exp(x - max) * (1 / sum).
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @softmax$last_dim
@@ -114,12 +115,13 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 // CHECK: %[[SHIFTED:.*]] = arith.subf %[[V]], %[[M]] : f32
 // CHECK: %[[E:.*]] = math.exp %[[SHIFTED]] : f32
 // CHECK: arith.addf %[[E]], %[[ACC]] : f32
+// CHECK: %[[INV:.*]] = linalg.reciprocal ins(%[[SUM]] : tensor<?xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[SUM]] : tensor<?x10xf32>, tensor<?xf32>, tensor<?xf32>)
-// CHECK: ^bb0(%[[V2:.*]]: f32, %[[M2:.*]]: f32, %[[S2:.*]]: f32, %{{.*}}: f32):
+// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[INV]] : tensor<?x10xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: ^bb0(%[[V2:.*]]: f32, %[[M2:.*]]: f32, %[[R2:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[SHIFTED2:.*]] = arith.subf %[[V2]], %[[M2]] : f32
 // CHECK: %[[E2:.*]] = math.exp %[[SHIFTED2]] : f32
-// CHECK: arith.divf %[[E2]], %[[S2]] : f32
+// CHECK: arith.mulf %[[E2]], %[[R2]] : f32
 func.func @softmax$last_dim(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
   %0 = "tsm.softmax"(%x) {dim = -1} : (tensor<?x10xf32>) -> tensor<?x10xf32>
   return %0 : tensor<?x10xf32>
@@ -127,18 +129,19 @@ func.func @softmax$last_dim(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
 
 // -----
 
-// log_softmax along dim 0: x - max - log(sum(exp(x - max))).
+// log_softmax along dim 0: x - (max + log(sum(exp(x - max)))), the shift per column.
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @log_softmax$first_dim
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[COL]]], iterator_types = ["reduction", "parallel"]}
 // CHECK: arith.maximumf
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
 // CHECK: math.exp
+// CHECK: %[[LOG:.*]] = linalg.log ins(%[[SUM]] : tensor<5xf64>)
+// CHECK: %[[SHIFT:.*]] = linalg.add ins(%[[MAX]], %[[LOG]] : tensor<5xf64>, tensor<5xf64>)
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
-// CHECK: ^bb0(%[[V:.*]]: f64, %[[M:.*]]: f64, %[[S:.*]]: f64, %{{.*}}: f64):
-// CHECK: %[[SHIFTED:.*]] = arith.subf %[[V]], %[[M]] : f64
-// CHECK: %[[LOG:.*]] = math.log %[[S]] : f64
-// CHECK: arith.subf %[[SHIFTED]], %[[LOG]] : f64
+// CHECK-SAME: ins(%{{.*}}, %[[SHIFT]] : tensor<3x5xf64>, tensor<5xf64>)
+// CHECK: ^bb0(%[[V:.*]]: f64, %[[S:.*]]: f64, %{{.*}}: f64):
+// CHECK: arith.subf %[[V]], %[[S]] : f64
 func.func @log_softmax$first_dim(%x: tensor<3x5xf64>) -> tensor<3x5xf64> {
   %0 = "tsm.log_softmax"(%x) {dim = 0} : (tensor<3x5xf64>) -> tensor<3x5xf64>
   return %0 : tensor<3x5xf64>
