@@ -136,6 +136,13 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class RowsResult:
+    """A list of the rows of result `index`: a list built in a loop, whose
+    length is known only at run time, comes back stacked."""
+    index: int
+
+
+@dataclass(frozen=True)
 class NamedTupleResult:
     """A NamedTuple of the user's class `cls` with these items."""
     cls: type

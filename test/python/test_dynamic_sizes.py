@@ -4,6 +4,8 @@ run time) across dtypes, 0-d/empty/size-1 shapes and dynamic dims;
 aten::detach (identity); x.dtype compared with a dtype constant
 (nn.MultiheadAttention's bool key_padding_mask / attn_mask on its inference
 fast path); and every error path."""
+from typing import List
+
 import pytest
 import torch
 
@@ -179,3 +181,96 @@ def test_multihead_attention_int_mask_rejected():
     with pytest.raises(tsmlir.TsmlirError, match="key_padding_mask"):
         tsmlir.compile_module(torch.jit.script(PaddingOnly().eval()),
                               [x, torch.zeros(2, 5, dtype=torch.int64)])
+
+
+# -- lists grown in loops with a data-dependent trip count --------------------------------------
+class Halving(torch.nn.Module):
+    """The issue's loop: halve until the norm is small, keeping every step."""
+
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        while x.norm() > 1e-3:
+            x = x / 2
+            ys.append(x)
+        return torch.stack(ys) * len(ys), ys[-1], ys[len(ys) // 2], torch.stack(ys, 1)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e9], ids=str)  # 11, 20, 40 rows: grown 0-2 times
+def test_while_loop_list_stack_len_index(scale):
+    x = torch.randn(2, 3, dtype=torch.float64) * scale
+    check_against_eager(torch.jit.script(Halving()), [x], runs=[(x * 1e-2,), (x * 1e6,)])
+
+
+class HalvingReturnsList(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        while float(x.sum()) > 1.0:
+            x = x // 2
+            ys += [x]
+        return ys, x
+
+
+def test_while_loop_list_returned_as_list():
+    compiled = check_against_eager(torch.jit.script(HalvingReturnsList()),
+                                   [torch.tensor([7, 9], dtype=torch.int64)],
+                                   runs=[(torch.tensor([1 << 40, 3]),)])
+    assert compiled(torch.tensor([0, 1]))[0] == []
+
+
+class BreakLoop(torch.nn.Module):
+    def forward(self, x, limit: float):
+        ys: List[torch.Tensor] = []
+        for i in range(x.size(0)):
+            ys.append(x[i] > 0)
+            if float(x[i].sum()) > limit:
+                break
+        return torch.stack(ys), x[:len(ys)]
+
+
+def test_for_loop_with_break_list():
+    x = torch.randn(40, 2)
+    check_against_eager(torch.jit.script(BreakLoop()), [x, 1.0],
+                        input_specs=[TensorSpec((-1, 2)), tsmlir.ScalarSpec(float)],
+                        runs=[(x, 100.0), (x[:3], -100.0)])
+
+
+class AppendCounted(torch.nn.Module):
+    def forward(self, x):
+        ys = []
+        for i in range(x.size(0)):
+            ys.append(x[i] * i)
+        return torch.stack(ys)
+
+
+def test_append_to_outer_list_in_counted_loop():
+    check_against_eager(torch.jit.script(AppendCounted()), [torch.randn(5, 3)],
+                        input_specs=[TensorSpec((-1, 3))], runs=[(torch.randn(1, 3),)])
+
+
+class AppendConditional(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        while float(x.sum()) > 1.0:
+            x = x / 2
+            if float(x[0]) > 1.0:
+                ys.append(x)
+        return torch.stack(ys)
+
+
+class AppendDynamicRows(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        while float(x.sum()) > 1.0:
+            x = x / 2
+            ys.append(x)
+        return torch.stack(ys)
+
+
+@pytest.mark.parametrize("module,specs,message", [
+    (AppendConditional(), [TensorSpec((3,))], "modified inside"),
+    (AppendDynamicRows(), [TensorSpec((-1,))], "dynamic dims are not supported"),
+], ids=["conditional-append", "dynamic-rows"])
+def test_loop_list_errors(module, specs, message):
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
+        tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
+    assert err.value.loc.file == __file__

@@ -23,9 +23,13 @@ Python value; `prim::Uninitialized` takes the type of the other side (a
 placeholder is yielded where it is never read).  Tuples and lists of the same
 length join element by element.
 
-A list of tensors appended once per iteration of a counted loop (`y +=
-[row]`, `y.append(row)`) is stored as its stacked tensor, allocated before
-the loop with the trip count as its first dim (see `values.RowBuffer`).
+A list of tensors appended once per iteration of a loop (`y += [row]`,
+`y.append(row)`) is stored as its stacked tensor (see `values.RowBuffer`).
+A counted loop allocates it before the loop with the trip count as its
+first dim.  A loop whose trip count is data-dependent (`while`, `for` with
+a `break`) carries a growable buffer: it starts with `_INITIAL_ROWS` rows,
+doubles (copying the rows so far) at the start of an iteration that finds
+it full, and is cut to the iteration count after the loop.
 
 A loop whose trip count and condition are compile-time values is imported
 as scf when its body allows; when it does not (it grows or indexes
@@ -52,6 +56,8 @@ if TYPE_CHECKING:
 
 INT64_MAX = 2 ** 63 - 1
 _MAX_ROUNDS = 8
+# Rows of a growable list buffer before its first doubling.
+_INITIAL_ROWS = 16
 
 
 @dataclass(frozen=True)
@@ -394,8 +400,27 @@ class _Snapshot:
                 obj.fields = dict(content)
 
 
+def _appended_lists(body, env: dict) -> list[tuple[int, int]]:
+    """(list, append result) value ids of the empty lists defined outside the
+    loop that its body appends to once, unconditionally (`ys.append(x)`):
+    carried by the loop as row buffers, as if written `ys += [x]`."""
+    found, seen = [], set()
+    for n in body.nodes():
+        if n.kind() != "aten::append":
+            continue
+        lst = n.inputsAt(0).unique()
+        outer = env.get(lst)
+        if isinstance(outer, list) and not outer and lst not in seen:
+            found.append((lst, n.output().unique()))
+        seen.add(lst)
+    return found
+
+
 def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames) -> list:
     max_trip, cond, *inits = args
+    n_out = len(inits)
+    hidden = _appended_lists(body, env)
+    inits = inits + [env[lst] for lst, _ in hidden]
     counted = cond is True and _is_constant_true(list(body.outputs())[0])
     descs = [_initial(v, counted, frames) for v in inits]
     n_unsupported = len(imp.unsupported)
@@ -408,10 +433,13 @@ def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames)
         # changes: such loops use scf.while.
         as_for = counted and (any(isinstance(d, Rows) for d in descs) or not any(
             _generalizes(d, v) for d, v in zip(descs, inits)))
-        loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames)
+        loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames, hidden)
         new = loop.widened()
         if new == descs and loop.complete():
-            return loop.finish()
+            values = loop.finish()
+            for (lst, _), v in zip(hidden, values[n_out:]):
+                env[lst] = v  # the outer list, now filled
+            return values[:n_out]
         _erase_after(block, last, [v.owner for v in imp._constants.values()])
         del imp.unsupported[n_unsupported:]
         descs = new
@@ -438,7 +466,7 @@ def _erase_after(block: ir.Block, last, keep: list) -> None:
 
 
 def _initial(v, counted: bool, frames):
-    if isinstance(v, list) and not v and counted:
+    if isinstance(v, list) and not v:
         return Rows(None)  # the row type comes from the first import of the body
     if v is UNINIT:
         return Const(UNINIT)
@@ -448,7 +476,8 @@ def _initial(v, counted: bool, frames):
 class _Loop:
     """One import of a loop with the given carried-value descriptions."""
 
-    def __init__(self, imp, node, body, max_trip, cond, counted, descs, inits, env, frames):
+    def __init__(self, imp, node, body, max_trip, cond, counted, descs, inits, env, frames,
+                 hidden=()):
         self.imp, self.frames, self.descs, self.counted = imp, frames, descs, counted
         self.max_trip = max_trip
         # Values computed before the loop.
@@ -483,8 +512,11 @@ class _Loop:
                 scf.ConditionOp(go, list(before.arguments))
             block = self.op.after.blocks.append(i64, start[1].type, *types)
             iv = block.arguments[0]
-            carried = list(block.arguments)[2:]
-            self.row_index = None
+            self.length = iv  # rows before this iteration's append
+            with ir.InsertionPoint(block):
+                self.row_index = scalars.index(iv)
+                carried = [self._grown(v) if isinstance(d, Rows) else v for d, v in
+                           zip(self._slot_descs(descs), list(block.arguments)[2:])]
         bound = [iv]
         it = iter(carried)
         for d, v in zip(descs, inits):
@@ -494,13 +526,18 @@ class _Loop:
             else:
                 bound.append(rebuild(d, it))
         benv = dict(env)
+        n_inputs = len(list(body.inputs()))
         for inp, v in zip(body.inputs(), bound):
             benv[inp.unique()] = v
+        for (lst, _), v in zip(hidden, bound[n_inputs:]):
+            benv[lst] = v
         lengths = _list_lengths(env)
         with ir.InsertionPoint(block):
             self.outs = imp.run_block(body, benv, frames)
+        self.outs += [benv[out] for _, out in hidden]
         _check_lists_unchanged(env, lengths, "prim::Loop", frames)
-        if any(benv[k] is not v for k, v in env.items()):
+        carried = {lst for lst, _ in hidden}
+        if any(benv[k] is not v for k, v in env.items() if k not in carried):
             _fail(frames, "prim::Loop: an in-place update of a value defined outside the loop "
                           "is not supported")
         self.block, self.iv = block, iv
@@ -509,8 +546,39 @@ class _Loop:
         if any(row.is_dynamic_dim(i) for i in range(row.rank)):
             _fail(self.frames, f"prim::Loop: rows of type {row} appended to a list: rows with "
                                "dynamic dims are not supported yet")
+        if not self.counted:  # growable: a dynamic first dim, the capacity
+            return tensor.empty([scalars.index(_INITIAL_ROWS), *row.shape], row.element_type)
         return tensor.empty([self.length_index if not isinstance(self.length, int) else self.length,
                              *row.shape], row.element_type)
+
+    @staticmethod
+    def _slot_descs(descs) -> list:
+        """One entry per carried SSA value: the Rows desc for a list buffer."""
+        out = []
+        for d in descs:
+            if isinstance(d, Rows):
+                out += [d] if d.row is not None else []
+            else:
+                out += [None] * len(slot_types(d))
+        return out
+
+    def _grown(self, buf: ir.Value) -> ir.Value:
+        """buf, or a copy of it in a buffer of twice the rows when this
+        iteration's row (row_index) does not fit."""
+        bt = ir.RankedTensorType(buf.type)
+        dyn = ir.ShapedType.get_dynamic_size()
+        rows = tensor.dim(buf, scalars.index(0))
+        full = arith.cmpi(arith.CmpIPredicate.sge, self.row_index, rows)
+        grow = scf.IfOp(full, [buf.type], has_else=True)
+        with ir.InsertionPoint(grow.then_block):
+            bigger = tensor.empty([arith.muli(rows, scalars.index(2)), *bt.shape[1:]],
+                                  bt.element_type)
+            copied = tensor.insert_slice(buf, bigger, [], [rows], [], [0] * bt.rank,
+                                         [dyn, *bt.shape[1:]], [1] * bt.rank)
+            scf.YieldOp([copied])
+        with ir.InsertionPoint(grow.else_block):
+            scf.YieldOp([buf])
+        return grow.results[0]
 
     def widened(self) -> list:
         new = []
@@ -531,6 +599,8 @@ class _Loop:
             if v.index is not None:
                 _fail(self.frames, "prim::Loop: a list must be appended to once in every iteration")
             return d
+        if isinstance(v, list) and not v and d.row is None:  # carried empty, never appended to
+            return join(v, v)
         if not (isinstance(v, list) and len(v) == 1 and is_tensor(v[0])):
             _fail(self.frames, "prim::Loop: a list of tensors built in a loop must get exactly one "
                                "tensor appended per iteration (unconditionally)")
@@ -554,5 +624,19 @@ class _Loop:
         it = iter(results)
         values = []
         for d in self.descs:
-            values.append(RowBuffer(next(it), self.length) if isinstance(d, Rows) else rebuild(d, it))
+            if isinstance(d, Rows):
+                values.append(self._filled(next(it)))
+            else:
+                values.append(rebuild(d, it))
         return values
+
+    def _filled(self, buf: ir.Value) -> RowBuffer:
+        """The list after the loop: a growable buffer cut to the iteration count."""
+        if self.counted:
+            return RowBuffer(buf, self.length)
+        count = self.op.results[0]
+        bt = ir.RankedTensorType(buf.type)
+        dyn = ir.ShapedType.get_dynamic_size()
+        rows = tensor.extract_slice(bt, buf, [], [scalars.index(count)], [], [0] * bt.rank,
+                                    [dyn, *bt.shape[1:]], [1] * bt.rank)
+        return RowBuffer(rows, count)

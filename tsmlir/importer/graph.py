@@ -31,8 +31,8 @@ from mlir.dialects import func
 from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
 from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
-from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static,
-                     TensorSpec, runtime_leaves)
+from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, RowsResult, ScalarResult,
+                     ScalarSpec, Static, TensorSpec, runtime_leaves)
 from . import containers, control_flow, scalars, side_effects, signature
 from .aten import ATEN
 from .aten.data_movement import write_back
@@ -198,6 +198,9 @@ class Importer:
             rows = [build_op("select", [value.buffer, self.constant(torch.tensor(i))], dim=0)[0]
                     for i in range(value.length)]
             return self._flatten(rows, flat)
+        if isinstance(value, RowBuffer) and value.index is None:  # run-time length
+            flat.append(value.buffer)
+            return RowsResult(len(flat) - 1)
         raise TorchScriptImportError(
             "only tensors, numbers, strings, None and tuples/lists/NamedTuples/dicts of them "
             f"can be returned, got {containers.describe(value)}", self._return_loc)

@@ -25,8 +25,8 @@ from mlir.execution_engine import ExecutionEngine
 
 from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
-from ..specs import (Literal, NamedTupleResult, ScalarResult, ScalarSpec, Static, TensorSpec,
-                     describe, runtime_leaves)
+from ..specs import (Literal, NamedTupleResult, RowsResult, ScalarResult, ScalarSpec, Static,
+                     TensorSpec, describe, runtime_leaves)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
 from . import callbacks, memref, native_libs
 
@@ -379,6 +379,8 @@ def _unflatten(structure, flat):
         return flat[structure]
     if isinstance(structure, ScalarResult):
         return flat[structure.index]
+    if isinstance(structure, RowsResult):
+        return list(flat[structure.index].unbind(0))
     if isinstance(structure, Literal):
         return structure.value
     if isinstance(structure, NamedTupleResult):
