@@ -1,7 +1,10 @@
 # RUN: %python %s | filecheck %s
 # Data-dependent sizes: nonzero gives (n, rank) coordinates with n dynamic;
 # x[mask] and masked_select read x there with tsm.index; detach is the
-# identity; x.dtype folds to its ScalarType code (compares with torch.bool).
+# identity; x.dtype folds to its ScalarType code (compares with torch.bool);
+# a list appended to in a while loop is a growable row buffer.
+from typing import List
+
 import torch
 
 from tsmlir import TensorSpec
@@ -44,3 +47,44 @@ class Rows(torch.nn.Module):
 # CHECK: %[[C:.*]] = "tsm.nonzero"(%[[K]]) : (tensor<?xi1>) -> tensor<?x1xi64>
 # CHECK: "tsm.index"(%[[X]], %[[C]]) {dim = 1 : i64} : (tensor<2x?x3xf32>, tensor<?x1xi64>) -> tensor<2x?x3xf32>
 print_tsm(Rows(), input_specs=[TensorSpec((2, -1, 3)), TensorSpec((-1,), torch.bool)])
+
+
+class Halving(torch.nn.Module):
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        while x.norm() > 1e-3:
+            x = x / 2
+            ys.append(x)
+        return torch.stack(ys), len(ys)
+
+
+# `ys.append` on the outer empty list: the loop carries its buffer (16 rows to
+# start, a dynamic first dim); an iteration whose row does not fit first
+# copies the rows into a buffer twice as long; the row lands at the
+# iteration counter; after the loop the buffer is cut to the count, which is
+# also len(ys).
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<3xf32>) -> (tensor<?x3xf32>, tensor<i64>)
+# CHECK: %[[CAP:.*]] = arith.constant 16 : index
+# CHECK: %[[BUF0:.*]] = tensor.empty(%[[CAP]]) : tensor<?x3xf32>
+# CHECK: %[[LOOP:.*]]:4 = scf.while (%[[I0:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[X]], %{{.*}} = %[[BUF0]])
+# CHECK: } do {
+# CHECK: ^bb0(%[[I:.*]]: i64, %{{.*}}: i1, %[[XI:.*]]: tensor<3xf32>, %[[BUF:.*]]: tensor<?x3xf32>):
+# CHECK: %[[ROW:.*]] = arith.index_cast %[[I]] : i64 to index
+# CHECK: %[[ROWS:.*]] = tensor.dim %[[BUF]]
+# CHECK: %[[FULL:.*]] = arith.cmpi sge, %[[ROW]], %[[ROWS]] : index
+# CHECK: %[[ROOM:.*]] = scf.if %[[FULL]] -> (tensor<?x3xf32>) {
+# CHECK: %[[TWICE:.*]] = arith.muli %[[ROWS]]
+# CHECK: %[[BIG:.*]] = tensor.empty(%[[TWICE]]) : tensor<?x3xf32>
+# CHECK: %[[COPY:.*]] = tensor.insert_slice %[[BUF]] into %[[BIG]][0, 0] [%[[ROWS]], 3] [1, 1]
+# CHECK: scf.yield %[[COPY]]
+# CHECK: } else {
+# CHECK: scf.yield %[[BUF]]
+# CHECK: %[[NEW:.*]] = "tsm.div"(%[[XI]], %{{.*}})
+# CHECK: %[[PUT:.*]] = tensor.insert_slice %[[NEW]] into %[[ROOM]][%[[ROW]], 0] [1, 3] [1, 1]
+# CHECK: scf.yield %{{.*}}, %{{.*}}, %[[NEW]], %[[PUT]]
+# CHECK: %[[N:.*]] = arith.index_cast %[[LOOP]]#0 : i64 to index
+# CHECK: %[[STACK:.*]] = tensor.extract_slice %[[LOOP]]#3[0, 0] [%[[N]], 3] [1, 1]
+# CHECK: %[[LEN:.*]] = tensor.from_elements %[[LOOP]]#0 : tensor<i64>
+# CHECK: return %[[STACK]], %[[LEN]]
+print_tsm(Halving(), [torch.randn(3)])
