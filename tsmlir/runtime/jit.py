@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from math import prod
 from typing import Any, Sequence
 
 import mlir
@@ -117,9 +118,10 @@ class JitFunction:
         # Parameters: their actual sizes and strides each call, as before.
         self._param_writers = [(d, memref.descriptor_struct(self._state[p].dim()).pack_into,
                                 False) for p, d in zip(self.params, self._params)]
-        # Results: (start in the unpacked results struct, rank, dtype, and for a
-        # static shape its contiguous layout, an empty tensor to copy it into
-        # with `empty_like` (half the cost of `empty(sizes, dtype=...)`) and its size).
+        # Results: (start in the unpacked results struct, rank, dtype, itemsize,
+        # and for a static shape its dense sizes and strides, an empty tensor to
+        # copy it into with `empty_like` (half the cost of `empty(sizes,
+        # dtype=...)`) and its size in bytes).
         ranks = [t.rank for t in self.result_types]
         self._results_struct = memref.results_struct(ranks)
         self._result_plan, start = [], 0
@@ -127,8 +129,9 @@ class JitFunction:
             static = DYN not in t.shape
             layout = tuple(t.shape) + memref.contiguous_strides(t.shape) if static else None
             template = torch.empty(t.shape, dtype=t.dtype) if static else None
-            nbytes = _numel(t.shape) * t.dtype.itemsize if static else None
-            self._result_plan.append((start, t.rank, t.dtype, layout, template, nbytes))
+            nbytes = prod(t.shape) * t.dtype.itemsize if static else None
+            self._result_plan.append((start, t.rank, t.dtype, t.dtype.itemsize, layout, template,
+                                      nbytes))
             start += 3 + 2 * t.rank
 
     def check(self, args: Sequence[Any]) -> None:
@@ -181,7 +184,7 @@ class JitFunction:
             if size is not None:
                 if a.shape != size:
                     return False
-            elif a.dim() != rank or any(a.shape[d] != n for d, n in statics):
+            elif a.dim() != rank or statics and any(a.shape[d] != n for d, n in statics):
                 return False
         return True
 
@@ -209,29 +212,33 @@ class JitFunction:
         arguments); a constant's is copied."""
         raw = self._results_struct.unpack_from(self._results)
         flat: list[Any] = [None] * len(self.result_types)
-        allocs = [raw[plan[0]] or 0 for plan in self._result_plan]
+        plans = self._result_plan
+        allocs = [raw[plan[0]] or 0 for plan in plans]
         shared = len(allocs) > 1 and len(set(allocs)) < len(allocs)  # adopt such buffers once
         owners: dict[int, torch.Tensor] = {}
         inputs = None
-        for i, (start, rank, dtype, static, template, nbytes) in enumerate(self._result_plan):
+        for i, (start, rank, dtype, itemsize, layout, template, nbytes) in enumerate(plans):
             if i in self._scalar_results:
                 continue
             alloc = allocs[i]
             if alloc in self._scalar_ptrs:  # our own argument buffer: copy it
                 flat[i] = torch.tensor(self._scalar_ptrs[alloc].value, dtype=dtype)
                 continue
-            layout = raw[start + 3:start + 3 + 2 * rank]
-            if static is None:
-                nbytes = _numel(layout[:rank]) * dtype.itemsize
-            if not shared and alloc not in input_ptrs and \
-                    (nbytes <= memref.COPY_LIMIT or alloc == memref.GLOBAL_MARKER) and \
-                    (layout == static if static else memref.is_contiguous(layout[:rank],
-                                                                          layout[rank:])):
-                out = torch.empty_like(template) if static else \
-                    torch.empty(layout[:rank], dtype=dtype)
+            got = raw[start + 3:start + 3 + 2 * rank]  # sizes, then strides
+            if template is not None:
+                dense = got == layout
+            else:
+                nbytes = prod(got[:rank]) * itemsize
+                dense = memref.is_contiguous(got[:rank], got[rank:])
+            if dense and not shared and alloc not in input_ptrs and \
+                    (nbytes <= memref.COPY_LIMIT or alloc == memref.GLOBAL_MARKER):
+                # empty_like / empty_strided: cheaper than empty(sizes, dtype=...)
+                out = torch.empty_like(template) if template is not None else \
+                    torch.empty_strided(got[:rank], got[rank:], dtype=dtype) if nbytes else \
+                    torch.empty(got[:rank], dtype=dtype)
                 if nbytes:
-                    memref.memmove(out.data_ptr(), (raw[start + 1] or 0) +
-                                   raw[start + 2] * dtype.itemsize, nbytes)
+                    memref.memmove(out.data_ptr(), (raw[start + 1] or 0) + raw[start + 2] * itemsize,
+                                   nbytes)
                 if alloc != memref.GLOBAL_MARKER:
                     memref.free(alloc)
                 flat[i] = out
@@ -326,13 +333,6 @@ def _runtime_values(a, s) -> list:
     return [a] if isinstance(s, (TensorSpec, ScalarSpec)) else []
 
 
-def _numel(sizes: Sequence[int]) -> int:
-    n = 1
-    for d in sizes:
-        n *= d
-    return n
-
-
 def _is_fixed(spec) -> bool:
     return spec is None or isinstance(spec, Static)
 
@@ -420,7 +420,8 @@ class CompiledModule:
         if self.main not in self.functions:
             raise InputError(f"'{self.main}' was not compiled (compiled: "
                              f"{', '.join(self.functions)})")
-        return self.functions[self.main](*args, **kwargs)
+        fn = self.functions[self.main]
+        return fn(*args, **kwargs) if kwargs else fn(*args)
 
     def __repr__(self) -> str:
         lines = [f"CompiledModule({'run-time' if self._state else 'frozen'} weights)"]
