@@ -127,3 +127,17 @@ def test_compiled_module_reports_bad_input():
                                      [torch.zeros(2, 37, dtype=torch.int64)])
     with pytest.raises(InputError, match="37"):
         compiled(torch.zeros(2, 36, dtype=torch.int64))
+
+
+def test_rows_shared_by_threads():
+    """Two threads take the rows of a reduction big enough to split (the
+    odd row length keeps the masked tail in every row)."""
+    class Rows(torch.nn.Module):
+        def forward(self, x):
+            return torch.softmax(x, -1), x.sum(-1), x.amax(-1)
+
+    x = _rows(8, 64, 129)
+    compiled = tsmlir.compile_module(torch.jit.script(Rows()), [x], threads=2)
+    with torch.no_grad():
+        for got, expected in zip(compiled(x), Rows()(x)):
+            torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)

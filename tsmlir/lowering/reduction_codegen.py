@@ -18,7 +18,9 @@ block argument is used once, by the yielded combiner (add, mul, max, min,
 and, or, xor), whose identity fills the accumulator; the body holds only
 arith/math ops, without integer division (masked lanes must not trap).
 Float sums are reassociated (lane-wise partial sums), as eager PyTorch's
-vectorized kernels do.
+vectorized kernels do.  With `tsm.num_threads` > 1 and enough static work
+(the thresholds of `parallel`), the outermost row loop is an scf.forall that
+the threads share.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
+from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 
 #: Accumulator lanes: two AVX-512 registers, so that two independent add
@@ -163,8 +166,19 @@ def _splat(elem: ir.Type, value: float | int, n: int) -> ir.Value:
     return arith.constant(vt, ir.DenseElementsAttr.get_splat(vt, attr))
 
 
-def _vectorize(op: ir.Operation) -> None:
-    """Replace the row reduction `op` by vector loops (see module doc)."""
+def _split_rows(op: ir.Operation, threads: int) -> bool:
+    """Whether threads share the outermost kept dim: enough static work."""
+    t = ir.MemRefType(op.operands[0].type)
+    maps = _maps(op)
+    if threads <= 1 or maps[0].n_dims < 2 or not t.has_static_shape \
+            or maps[0] != ir.AffineMap.get_identity(maps[0].n_dims):
+        return False
+    return math.prod(t.shape) >= MIN_PARALLEL_ELEMENTS and t.shape[0] >= threads
+
+
+def _vectorize(op: ir.Operation, parallel: bool) -> None:
+    """Replace the row reduction `op` by vector loops (see module doc);
+    `parallel`: the outermost row loop is an scf.forall."""
     block = op.regions[0].blocks[0]
     operands = list(op.operands)
     maps = _maps(op)
@@ -184,19 +198,26 @@ def _vectorize(op: ir.Operation) -> None:
                     sizes.append(memref.dim(v, _index(pos[0])))
                     break
         outside = _broadcasts(block, n)
-        _row_loops(sizes[:last], [], lambda ivs: _row(op, block, maps, operands, elem_of,
+        _row_loops(sizes[:last], [], parallel, lambda ivs: _row(op, block, maps, operands, elem_of,
                                                        combiners, sizes[last], ivs, n, outside))
     op.erase()
 
 
-def _row_loops(sizes: Sequence[ir.Value], ivs: list[ir.Value], body) -> None:
-    """scf.for nests over `sizes`; `body(ivs)` builds the innermost body."""
+def _row_loops(sizes: Sequence[ir.Value], ivs: list[ir.Value], parallel: bool, body) -> None:
+    """scf.for nests over `sizes` (the first an scf.forall if `parallel`);
+    `body(ivs)` builds the innermost body."""
     if not sizes:
         body(ivs)
         return
+    if parallel:
+        forall = scf.ForallOp([0], [sizes[0]], [1])
+        with ir.InsertionPoint(forall.body):
+            _row_loops(sizes[1:], ivs + [forall.body.arguments[0]], False, body)
+            scf.InParallelOp()
+        return
     loop = scf.ForOp(_index(0), sizes[0], _index(1))
     with ir.InsertionPoint(loop.body):
-        _row_loops(sizes[1:], ivs + [loop.induction_variable], body)
+        _row_loops(sizes[1:], ivs + [loop.induction_variable], False, body)
         scf.yield_([])
 
 
@@ -308,5 +329,6 @@ def vectorize_reductions(module_op: ir.Operation) -> None:
         return ir.WalkResult.ADVANCE
 
     module_op.walk(visit)
+    threads = num_threads(module_op)
     for op in found:
-        _vectorize(op)
+        _vectorize(op, _split_rows(op, threads))

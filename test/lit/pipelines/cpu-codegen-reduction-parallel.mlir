@@ -1,0 +1,27 @@
+// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+
+// With 2 threads and enough static work (2^16 elements, rows >= threads),
+// the outermost row loop of a vectorized reduction is shared by the threads
+// (scf.forall, then scf.parallel for tsm-scf-to-openmp); the per-row vector
+// loop is unchanged.
+module attributes {tsm.num_threads = 2 : i64} {
+  // CHECK-LABEL: func.func @sum$parallel_rows
+  // CHECK: scf.parallel (%[[ROW:.*]]) =
+  // CHECK: scf.for {{.*}} -> (vector<32xf32>)
+  // CHECK: vector.load {{.*}}[%[[ROW]], {{.*}}] : memref<64x1024xf32>, vector<32xf32>
+  // CHECK: vector.reduction <add>
+  func.func @sum$parallel_rows(%x: tensor<64x1024xf32>) -> tensor<64xf32> {
+    %0 = "tsm.sum"(%x) {dims = array<i64: -1>, keepdim = false} : (tensor<64x1024xf32>) -> tensor<64xf32>
+    return %0 : tensor<64xf32>
+  }
+
+  // Too little work to wake a second thread: serial rows.
+  // CHECK-LABEL: func.func @sum$serial_rows
+  // CHECK-NOT: scf.parallel
+  // CHECK: vector.reduction <add>
+  // CHECK: return
+  func.func @sum$serial_rows(%x: tensor<64x100xf32>) -> tensor<64xf32> {
+    %0 = "tsm.sum"(%x) {dims = array<i64: -1>, keepdim = false} : (tensor<64x100xf32>) -> tensor<64xf32>
+    return %0 : tensor<64xf32>
+  }
+}
