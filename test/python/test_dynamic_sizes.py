@@ -274,3 +274,21 @@ def test_loop_list_errors(module, specs, message):
     with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
         tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
     assert err.value.loc.file == __file__
+
+
+class UntilLength(torch.nn.Module):
+    """len() of the list inside the loop counts this iteration's row."""
+
+    def forward(self, x, n: int):
+        ys: List[torch.Tensor] = []
+        while len(ys) < n:
+            ys.append(x * len(ys))
+        zs: List[torch.Tensor] = []
+        for i in range(3):
+            zs.append(x + len(zs))
+        return torch.stack(ys), torch.stack(zs)
+
+
+def test_len_inside_the_loop():
+    x = torch.randn(2)
+    check_against_eager(torch.jit.script(UntilLength()), [x, 5], runs=[(x, 1), (x, 40)])

@@ -512,7 +512,6 @@ class _Loop:
                 scf.ConditionOp(go, list(before.arguments))
             block = self.op.after.blocks.append(i64, start[1].type, *types)
             iv = block.arguments[0]
-            self.length = iv  # rows before this iteration's append
             with ir.InsertionPoint(block):
                 self.row_index = scalars.index(iv)
                 carried = [self._grown(v) if isinstance(d, Rows) else v for d, v in
@@ -521,7 +520,8 @@ class _Loop:
         it = iter(carried)
         for d, v in zip(descs, inits):
             if isinstance(d, Rows):
-                bound.append(RowBuffer(next(it), self.length, self.row_index) if d.row is not None
+                # len() in the body: the rows before this iteration's append
+                bound.append(RowBuffer(next(it), iv, self.row_index) if d.row is not None
                              else [])
             else:
                 bound.append(rebuild(d, it))
@@ -533,7 +533,7 @@ class _Loop:
             benv[lst] = v
         lengths = _list_lengths(env)
         with ir.InsertionPoint(block):
-            self.outs = imp.run_block(body, benv, frames)
+            self.outs = self._run_body(body, benv, dict((out, lst) for lst, out in hidden))
         self.outs += [benv[out] for _, out in hidden]
         _check_lists_unchanged(env, lengths, "prim::Loop", frames)
         carried = {lst for lst, _ in hidden}
@@ -541,6 +541,15 @@ class _Loop:
             _fail(frames, "prim::Loop: an in-place update of a value defined outside the loop "
                           "is not supported")
         self.block, self.iv = block, iv
+
+    def _run_body(self, body, benv: dict, appended: dict[int, int]) -> list:
+        """The body's outputs; after `ys.append(x)` on a carried outer list,
+        later reads of ys (`len(ys)` in the loop condition) see the append."""
+        for n in body.nodes():
+            self.imp.visit(n, benv, self.frames)
+            if n.kind() == "aten::append" and n.output().unique() in appended:
+                benv[appended[n.output().unique()]] = benv[n.output().unique()]
+        return [benv[v.unique()] for v in body.outputs()]
 
     def _new_buffer(self, row: ir.RankedTensorType) -> ir.Value:
         if any(row.is_dynamic_dim(i) for i in range(row.rank)):

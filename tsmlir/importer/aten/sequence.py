@@ -55,7 +55,8 @@ def _append_row(cx: NodeContext, buf: RowBuffer, row: ir.Value) -> RowBuffer:
     rank = bt.rank
     new = tensor.insert_slice(row, buf.buffer, [buf.index], [], [],
                               [DYNAMIC] + [0] * (rank - 1), [1, *bt.shape[1:]], [1] * rank)
-    return RowBuffer(new, buf.length, None)
+    # len() after the append, still in the loop body: one more row
+    return RowBuffer(new, scalars.build("aten::add", [buf.length, 1]), None)
 
 
 def _append(cx: NodeContext, lst, item):
