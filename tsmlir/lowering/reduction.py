@@ -470,26 +470,34 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     def shifted(v, m):
         return arith.subf(b.convert(v, acc), m)
 
-    exp_sum = _reduce([x, row_max], sizes, dims, acc, 0,
-                      lambda v, m, s: arith.addf(mmath.exp(shifted(v, m)), s))
-
-    # Per row, not per element: log_softmax's shift m + log(s), softmax's 1/s
-    # (a multiply per element instead of a divide).  Named ops, so that
-    # linalg-fuse-elementwise-ops does not fold them back into the
-    # per-element generic.
     kept = kept_map(t.rank, dims)
     ident = b.identity_map(t.rank)
     row_sizes = [s for i, s in enumerate(sizes) if i not in dims]
-    if log:
-        logs = linalg.log(exp_sum, outs=[b.empty(row_sizes, acc)])
-        shift = linalg.add(row_max, logs, outs=[b.empty(row_sizes, acc)])
-        return b.generic([x, shift], b.empty(sizes, elem), [ident, kept, ident],
+    if not log:
+        # softmax keeps the exps beside their sum: one exp per element
+        def exp_and_sum(v, m, _, s):
+            e = mmath.exp(shifted(v, m))
+            return [e, arith.addf(e, s)]
+
+        exps, exp_sum = multi_generic(
+            [x, row_max], [b.empty(sizes, acc), b.filled(row_sizes, acc, 0)],
+            [ident, kept, ident, kept],
+            ["reduction" if i in dims else "parallel" for i in range(t.rank)], exp_and_sum)
+        inverse = linalg.reciprocal(exp_sum, outs=[b.empty(row_sizes, acc)])
+        return b.generic([exps, inverse], b.empty(sizes, elem), [ident, kept, ident],
                          ["parallel"] * t.rank,
-                         lambda v, r, _: b.convert(arith.subf(b.convert(v, acc), r), elem))
-    inverse = linalg.reciprocal(exp_sum, outs=[b.empty(row_sizes, acc)])
-    return b.generic([x, row_max, inverse], b.empty(sizes, elem), [ident, kept, kept, ident],
+                         lambda e, r, _: b.convert(arith.mulf(e, r), elem))
+    exp_sum = _reduce([x, row_max], sizes, dims, acc, 0,
+                      lambda v, m, s: arith.addf(mmath.exp(shifted(v, m)), s))
+
+    # Per row, not per element: the shift max + log(sum), as named ops that
+    # linalg-fuse-elementwise-ops does not fold back into the per-element
+    # generic (softmax's 1/sum above likewise).
+    logs = linalg.log(exp_sum, outs=[b.empty(row_sizes, acc)])
+    shift = linalg.add(row_max, logs, outs=[b.empty(row_sizes, acc)])
+    return b.generic([x, shift], b.empty(sizes, elem), [ident, kept, ident],
                      ["parallel"] * t.rank,
-                     lambda v, m, r, _: b.convert(arith.mulf(mmath.exp(shifted(v, m)), r), elem))
+                     lambda v, r, _: b.convert(arith.subf(b.convert(v, acc), r), elem))
 
 
 _ADD = _by_kind(arith.addf, arith.addi, arith.ori)

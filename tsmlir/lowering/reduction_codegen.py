@@ -90,16 +90,28 @@ def _input_ok(m: ir.AffineMap, t: ir.Type, last: int) -> bool:
         and _unit_innermost_stride(ir.MemRefType(t))
 
 
-def _combiners(op: ir.Operation) -> list[tuple[ir.Operation, int]] | None:
+def _reads_last(m: ir.AffineMap) -> bool:
+    """Whether the map reads along the innermost (reduced) dim."""
+    return any(isinstance(e, ir.AffineDimExpr) and e.position == m.n_dims - 1 for e in m.results)
+
+
+def _combiners(op: ir.Operation) -> list[tuple[ir.Operation, int] | None] | None:
     """Per output: the yielded combiner op and the index of its operand that
-    is not the accumulator; None when the body does not fold that way."""
+    is not the accumulator, or None for an output written along the reduced
+    dim (e.g. the exps beside their sum), whose block argument is unused;
+    None when the body does not fold that way."""
     block = op.regions[0].blocks[0]
     n_in = len(op.operands) - _num_outputs(op)
     ops = list(block.operations)
     yielded = ops[-1].operands
     found = []
-    for k, value in enumerate(yielded):
+    for k, (value, m) in enumerate(zip(yielded, _maps(op)[n_in:])):
         acc_arg = block.arguments[n_in + k]
+        if _reads_last(m):
+            if list(acc_arg.uses):
+                return None
+            found.append(None)
+            continue
         owner = value.owner
         if not isinstance(owner, ir.OpView) and not isinstance(owner, ir.Operation):
             return None
@@ -135,10 +147,10 @@ def _is_row_reduction(op: ir.Operation) -> bool:
     n_in = len(maps) - n_out
     if not all(_input_ok(m, v.type, last) for m, v in zip(maps[:n_in], op.operands)):
         return False
-    if any(last in [e.position for e in m.results
-                    if isinstance(e, ir.AffineDimExpr)] for m in maps[n_in:]):
-        return False
     if not all(m.is_projected_permutation for m in maps[n_in:]):
+        return False
+    if not all(_input_ok(m, v.type, last) for m, v in zip(maps[n_in:], op.operands[n_in:])
+               if _reads_last(m)):
         return False
     for body_op in list(op.regions[0].blocks[0].operations)[:-1]:
         name = body_op.operation.name
@@ -227,7 +239,11 @@ def _row(op, block, maps, operands, elem_of, combiners, size, ivs, n, outside) -
     last = len(ivs)
     vt = lambda t: ir.VectorType.get([n], t)  # noqa: E731
     idents = []
-    for (comb, _), t in zip(combiners, elem_of[n_in:]):
+    folds = [(k, c[0], c[1]) for k, c in enumerate(combiners) if c is not None]
+    stores = [k for k, c in enumerate(combiners) if c is None]
+    yielded = list(block.operations)[-1].operands
+    for k, comb, _ in folds:
+        t = elem_of[n_in + k]
         ident = _COMBINERS[comb.name][1]
         idents.append(_splat(t, ident(ir.IntegerType(t).width if isinstance(t, ir.IntegerType)
                                       else 0), n))
@@ -256,15 +272,22 @@ def _row(op, block, maps, operands, elem_of, combiners, size, ivs, n, outside) -
                 mapping[arg] = vector.maskedload(vt(elem_of[k]), operands[k], idx, mask, pad)
         for body_op in list(block.operations)[:-1]:
             body_op = body_op.operation
-            if body_op.name == "arith.constant" or any(body_op == c for c, _ in combiners):
+            if body_op.name == "arith.constant" or any(body_op == c for _, c, _ in folds):
                 continue
             new_operands = [_vector_operand(v, mapping, outside) for v in body_op.operands]
             result = ir.Operation.create(
                 body_op.name, results=[vt(body_op.results[0].type)], operands=new_operands,
                 attributes=_attributes(body_op)).result
             mapping[body_op.results[0]] = result
+        for k in stores:
+            value = _vector_operand(yielded[k], mapping, outside)
+            idx = _indices(maps[n_in + k], ivs + [j])
+            if mask is None:
+                vector.store(value, operands[n_in + k], idx)
+            else:
+                vector.maskedstore(operands[n_in + k], idx, mask, value)
         new_accs = []
-        for (comb, other), acc, ident in zip(combiners, accs, idents):
+        for (_, comb, other), acc, ident in zip(folds, accs, idents):
             v = _vector_operand(comb.operands[other], mapping, outside)
             if mask is not None:
                 v = arith.select(mask, v, ident)
@@ -279,7 +302,7 @@ def _row(op, block, maps, operands, elem_of, combiners, size, ivs, n, outside) -
     mask = vector.create_mask(ir.VectorType.get([n], ir.IntegerType.get_signless(1)),
                               [arith.subi(size, full)])
     accs = step(full, list(main.results), mask)
-    for k, ((comb, _), acc) in enumerate(zip(combiners, accs)):
+    for (k, comb, _), acc in zip(folds, accs):
         out = operands[n_in + k]
         idx = _indices(maps[n_in + k], ivs)
         init = memref.load(out, idx)

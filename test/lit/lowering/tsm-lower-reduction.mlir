@@ -96,8 +96,9 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 
 // -----
 
-// softmax: row max (from -inf), sum of exp(x - max), 1 / sum per row (a named
-// op: elementwise fusion leaves it per row), then exp(x - max) * (1 / sum).
+// softmax: row max (from -inf); one generic writes exp(x - max) and sums it;
+// 1 / sum per row (a named op: elementwise fusion leaves it per row); then
+// exps * (1 / sum).
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @softmax$last_dim
@@ -108,19 +109,19 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
 // CHECK-SAME: ins(%[[X]] : tensor<?x10xf32>) outs(%[[MAX_INIT]] : tensor<?xf32>)
 // CHECK: arith.maximumf
+// CHECK: %[[EXPS_INIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x10xf32>
 // CHECK: %[[SUM_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>) outs(%[[SUM_INIT]] : tensor<?xf32>)
-// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[EXPS:.*]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>) outs(%[[EXPS_INIT]], %[[SUM_INIT]] : tensor<?x10xf32>, tensor<?xf32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f32):
 // CHECK: %[[SHIFTED:.*]] = arith.subf %[[V]], %[[M]] : f32
 // CHECK: %[[E:.*]] = math.exp %[[SHIFTED]] : f32
-// CHECK: arith.addf %[[E]], %[[ACC]] : f32
-// CHECK: %[[INV:.*]] = linalg.reciprocal ins(%[[SUM]] : tensor<?xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[INV]] : tensor<?x10xf32>, tensor<?xf32>, tensor<?xf32>)
-// CHECK: ^bb0(%[[V2:.*]]: f32, %[[M2:.*]]: f32, %[[R2:.*]]: f32, %{{.*}}: f32):
-// CHECK: %[[SHIFTED2:.*]] = arith.subf %[[V2]], %[[M2]] : f32
-// CHECK: %[[E2:.*]] = math.exp %[[SHIFTED2]] : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[E]], %[[ACC]] : f32
+// CHECK: linalg.yield %[[E]], %[[SUM]] : f32, f32
+// CHECK: %[[INV:.*]] = linalg.reciprocal ins(%[[EXPS]]#1 : tensor<?xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[EXPS]]#0, %[[INV]] : tensor<?x10xf32>, tensor<?xf32>)
+// CHECK: ^bb0(%[[E2:.*]]: f32, %[[R2:.*]]: f32, %{{.*}}: f32):
 // CHECK: arith.mulf %[[E2]], %[[R2]] : f32
 func.func @softmax$last_dim(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
   %0 = "tsm.softmax"(%x) {dim = -1} : (tensor<?x10xf32>) -> tensor<?x10xf32>
@@ -274,7 +275,8 @@ func.func @logsumexp$all(%x: tensor<2x3xf32>) -> tensor<f32> {
 // CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<4xi64>)
 // CHECK: %[[EMPTY:.*]] = tensor.empty(%[[N]]) : tensor<?x4xi64>
 // CHECK: %[[SCAN:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[PARTIAL:.*]] = %[[ZEROS]], %[[OUT:.*]] = %[[EMPTY]]) -> (tensor<4xi64>, tensor<?x4xi64>)
-// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[X]][%[[K]], 0] [1, 4] [1, 1] : tensor<?x4xi32> to tensor<4xi32>
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[X]][%[[K]], 0] [1, 4] [1, 1] : tensor<?x4xi32> to tensor<1x4xi32>
+// CHECK: %[[ROW:.*]] = tensor.collapse_shape %[[SLICE]] {{\[}}[0, 1]] : tensor<1x4xi32> into tensor<4xi32>
 // CHECK: %[[NEXT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[ROW]] : tensor<4xi32>) outs(%[[PARTIAL]] : tensor<4xi64>)
 // CHECK: arith.extsi %{{.*}} : i32 to i64
 // CHECK: arith.addi
@@ -293,7 +295,8 @@ func.func @cumsum$dynamic_int(%x: tensor<?x4xi32>) -> tensor<?x4xi64> {
 // CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK: linalg.fill ins(%[[ONE]] : f32) outs(%{{.*}} : tensor<3xf32>)
 // CHECK: scf.for
-// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}] [3, 1] [1, 1] : tensor<3x5xf16> to tensor<3xf16>
+// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}] [3, 1] [1, 1] : tensor<3x5xf16> to tensor<3x1xf16>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1]] : tensor<3x1xf16> into tensor<3xf16>
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: arith.mulf
 // CHECK: arith.truncf %{{.*}} : f32 to f16
@@ -365,7 +368,8 @@ func.func @vector_norm$zero(%x: tensor<4xf32>) -> tensor<f32> {
 // CHECK: %[[LOWEST:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3xf32>)
 // CHECK: %[[FIRST:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<3xi64>)
 // CHECK: %[[SCAN:.*]]:4 = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[MAX:.*]] = %[[LOWEST]], %[[WHERE:.*]] = %[[FIRST]], %[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}})
-// CHECK: %[[COLUMN:.*]] = tensor.extract_slice %[[X]][0, %[[K]]] [3, 1] [1, 1] : tensor<3x5xf32> to tensor<3xf32>
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[X]][0, %[[K]]] [3, 1] [1, 1] : tensor<3x5xf32> to tensor<3x1xf32>
+// CHECK: %[[COLUMN:.*]] = tensor.collapse_shape %[[SLICE]] {{\[}}[0, 1]] : tensor<3x1xf32> into tensor<3xf32>
 // CHECK: %[[POS:.*]] = arith.index_cast %[[K]] : index to i64
 // CHECK: %[[STEP:.*]]:2 = linalg.generic {{.*}} ins(%[[COLUMN]] : tensor<3xf32>) outs(%[[MAX]], %[[WHERE]] : tensor<3xf32>, tensor<3xi64>)
 // CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[I:.*]]: i64):

@@ -27,14 +27,21 @@ func.func @sum$static(%x: tensor<3x77xf32>) -> tensor<3xf32> {
 
 // softmax: the max pass and the exp-sum pass are both vector loops; the
 // row max is read once per row and broadcast; exp stays a vector op (later
-// a polynomial, tsm-expand-math).
+// a polynomial, tsm-expand-math), stored beside the sum (whole vectors,
+// then the masked tail); 1 / sum once per row; the final multiply.
 // CHECK-LABEL: func.func @softmax$static
 // CHECK: vector.reduction <maximumf>, {{.*}} : vector<32xf32> into f32
+// CHECK: %[[EXPS:.*]] = memref.alloc() {{.*}} : memref<4x8x100xf32>
 // CHECK: %[[MAX:.*]] = memref.load
 // CHECK: %[[MAXV:.*]] = vector.broadcast %[[MAX]] : f32 to vector<32xf32>
 // CHECK: %[[SHIFTED:.*]] = arith.subf {{.*}}, %[[MAXV]] : vector<32xf32>
-// CHECK: math.exp %[[SHIFTED]] : vector<32xf32>
+// CHECK: %[[E:.*]] = math.exp %[[SHIFTED]] : vector<32xf32>
+// CHECK: vector.store %[[E]], %[[EXPS]]
+// CHECK: %[[TAIL_E:.*]] = math.exp {{.*}} : vector<32xf32>
+// CHECK: vector.maskedstore %[[EXPS]][{{.*}}, %c96], {{.*}}, %[[TAIL_E]]
 // CHECK: vector.reduction <add>, {{.*}} : vector<32xf32> into f32
+// CHECK: arith.divf {{.*}} : f32
+// CHECK: arith.mulf {{.*}} : vector<16xf32>
 // CHECK: return
 func.func @softmax$static(%x: tensor<4x8x100xf32>) -> tensor<4x8x100xf32> {
   %0 = "tsm.softmax"(%x) {dim = -1} : (tensor<4x8x100xf32>) -> tensor<4x8x100xf32>
