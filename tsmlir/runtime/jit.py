@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from functools import partial
 from math import prod
+from operator import itemgetter
 from typing import Any, Sequence
 
 import mlir
@@ -95,6 +97,7 @@ class JitFunction:
         self._packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
         self._packed_ptr = ctypes.c_void_p(ctypes.addressof(self._packed))
         self._plan_calls(runtime)
+        self._rebuild = _rebuilder(structure)
 
     def _plan_calls(self, runtime: list) -> None:
         """Per-call work decided once: how each argument is checked and written
@@ -166,7 +169,7 @@ class JitFunction:
                 with torch.no_grad():
                     for arg, result in self.writebacks:
                         args[arg].copy_(flat[result])
-        return _unflatten(self.structure, flat)
+        return self._rebuild(flat)
 
     def _quick_check(self, args: Sequence[Any]) -> bool:
         """Whether every argument plainly matches its spec (a plain CPU tensor
@@ -372,6 +375,17 @@ def _scalar_results(structure) -> dict[int, type]:
     for s in items:
         out.update(_scalar_results(s))
     return out
+
+
+def _rebuilder(structure):
+    """`_unflatten` for this structure; a plain tensor or a tuple of tensors
+    (the common results) by one itemgetter."""
+    if isinstance(structure, int):
+        return itemgetter(structure)
+    if type(structure) is tuple and len(structure) > 1 and \
+            all(isinstance(s, int) for s in structure):
+        return itemgetter(*structure)
+    return partial(_unflatten, structure)
 
 
 def _unflatten(structure, flat):
