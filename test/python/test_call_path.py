@@ -147,7 +147,8 @@ def test_bad_arguments_keep_their_messages(affine_dyn, args, message):
 
 def test_static_dim_mismatch_message():
     compiled = tsmlir.compile_module(Affine(), [torch.zeros(2, 3)])
-    with pytest.raises(tsmlir.InputError, match=r"argument 0: dim 1 must be 3 .* got shape \(2, 4\)"):
+    with pytest.raises(tsmlir.InputError,
+                       match=r"argument 0: dim 1 must be 3 .* got shape \(2, 4\)"):
         compiled(torch.zeros(2, 4))
 
 

@@ -1,6 +1,11 @@
 """Memref descriptors (the MLIR C calling convention) built from torch tensors
-and torch tensors made from returned descriptors, without copies.
+and torch tensors made from returned descriptors.
 
+Descriptors are plain ctypes structures; their `struct` layouts let a call
+write one (`descriptor_struct`, `POINTERS`) or read all results
+(`results_struct`) in a single pack/unpack.  The caller (runtime/jit.py)
+copies small dense results (up to COPY_LIMIT bytes) into new tensors and
+frees their buffers; `to_tensor` adopts the others without copies.
 Ownership of a returned buffer is decided from its allocated pointer:
 - 0xdeadbeef marks a `memref.get_global` (a constant): copied, never freed;
 - the data pointer of an input tensor: a view of that input (`as_strided`);
@@ -73,16 +78,6 @@ def fill_static(desc: ctypes.Structure, shape: Sequence[int]) -> None:
     if shape:
         desc.sizes[:] = shape
         desc.strides[:] = contiguous_strides(shape)
-
-
-def fill(desc: ctypes.Structure, t: torch.Tensor) -> None:
-    ptr = t.data_ptr()
-    desc.allocated = ptr
-    desc.aligned = ptr
-    desc.offset = 0
-    if t.dim():
-        desc.sizes[:] = t.shape
-        desc.strides[:] = t.stride()
 
 
 class _Owned:
