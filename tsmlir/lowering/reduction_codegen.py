@@ -198,7 +198,7 @@ def _vectorize(op: ir.Operation, parallel: bool) -> None:
     last = rank - 1
     combiners = _combiners(op)
     elem_of = [ir.MemRefType(v.type).element_type for v in operands]
-    n = max(lanes(t) for t in elem_of)
+    n = min(lanes(t) for t in elem_of)  # two registers of the widest type
     with op.location, ir.InsertionPoint(op):
         # loop bounds: each dim's size read from an operand indexed by it
         sizes = []

@@ -1,0 +1,108 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-vectorize-reductions | filecheck %s
+
+// The pass alone, on bufferized linalg: which reductions it takes and which
+// it leaves to convert-linalg-to-loops.
+
+// A body constant and a value from above become vectors before the loops;
+// an i32 input beside an i64 accumulator uses 16 lanes (the widest type).
+// CHECK-LABEL: func.func @sum$mixed_widths
+// CHECK-DAG: %[[TWO:.*]] = vector.broadcast %{{.*}} : i64 to vector<16xi64>
+// CHECK-DAG: %[[THREE:.*]] = vector.broadcast %{{.*}} : i64 to vector<16xi64>
+// CHECK: scf.for
+// CHECK: %[[V:.*]] = vector.load %{{.*}} : memref<4x40xi32>, vector<16xi32>
+// CHECK: %[[W:.*]] = arith.extsi %[[V]] : vector<16xi32> to vector<16xi64>
+// CHECK: arith.muli %[[W]], %[[TWO]] : vector<16xi64>
+// CHECK: arith.addi {{.*}}, %[[THREE]] : vector<16xi64>
+// CHECK: vector.reduction <add>, {{.*}} : vector<16xi64> into i64
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @sum$mixed_widths(%x: memref<4x40xi32>, %out: memref<4xi64>, %three: i64) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xi32>) outs(%out : memref<4xi64>) {
+  ^bb0(%in: i32, %acc: i64):
+    %two = arith.constant 2 : i64
+    %w = arith.extsi %in : i32 to i64
+    %d = arith.muli %w, %two : i64
+    %e = arith.addi %d, %three : i64
+    %s = arith.addi %e, %acc : i64
+    linalg.yield %s : i64
+  }
+  return
+}
+
+// -----
+
+// Integer division in the body could trap on the masked-off lanes: left alone.
+// CHECK-LABEL: func.func @sum$divsi
+// CHECK-NOT: vector
+// CHECK: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @sum$divsi(%x: memref<4x40xi32>, %out: memref<4xi32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xi32>) outs(%out : memref<4xi32>) {
+  ^bb0(%in: i32, %acc: i32):
+    %q = arith.divsi %in, %in : i32
+    %s = arith.addi %q, %acc : i32
+    linalg.yield %s : i32
+  }
+  return
+}
+
+// -----
+
+// The accumulator used other than by one combiner (here: divided): left alone.
+// CHECK-LABEL: func.func @fold$not_a_combiner
+// CHECK-NOT: vector
+// CHECK: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @fold$not_a_combiner(%x: memref<4x40xf32>, %out: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xf32>) outs(%out : memref<4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %h = arith.divf %acc, %in : f32
+    %s = arith.addf %h, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A column of a row-major matrix (innermost stride 40, not 1): left alone.
+// CHECK-LABEL: func.func @sum$strided
+// CHECK-NOT: vector
+// CHECK: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @sum$strided(%x: memref<4x10xf32, strided<[1, 40]>>, %out: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x10xf32, strided<[1, 40]>>) outs(%out : memref<4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Index-dependent bodies (argmax's linalg.index): left alone.
+// CHECK-LABEL: func.func @argmax$index
+// CHECK-NOT: vector
+// CHECK: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @argmax$index(%x: memref<4x40xi64>, %out: memref<4xi64>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xi64>) outs(%out : memref<4xi64>) {
+  ^bb0(%in: i64, %acc: i64):
+    %i = linalg.index 1 : index
+    %c = arith.index_cast %i : index to i64
+    %s = arith.maxsi %c, %acc : i64
+    linalg.yield %s : i64
+  }
+  return
+}
