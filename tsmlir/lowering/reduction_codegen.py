@@ -13,9 +13,11 @@ generics are left for `convert-linalg-to-loops`.
 A generic qualifies when: its iterators are parallel except the last
 (reduction); every operand is a 32/64-bit int or float memref; each input
 is read either along the reduced dim as its innermost, unit-stride index or
-not along it at all (a per-row value, e.g. the row max); each output's
-block argument is used once, by the yielded combiner (add, mul, max, min,
-and, or, xor), whose identity fills the accumulator; the body holds only
+not along it at all (a per-row value, e.g. the row max); each output is
+either a fold, its block argument used once, by the yielded combiner (add,
+mul, max, min, and, or, xor), whose identity fills the accumulator, or is
+written along the reduced dim like an input is read (softmax's exps beside
+their sum: vector stores, masked in the tail); the body holds only
 arith/math ops, without integer division (masked lanes must not trap).
 Float sums are reassociated (lane-wise partial sums), as eager PyTorch's
 vectorized kernels do.  With `tsm.num_threads` > 1 and enough static work
@@ -210,8 +212,9 @@ def _vectorize(op: ir.Operation, parallel: bool) -> None:
                     sizes.append(memref.dim(v, _index(pos[0])))
                     break
         outside = _broadcasts(block, n)
-        _row_loops(sizes[:last], [], parallel, lambda ivs: _row(op, block, maps, operands, elem_of,
-                                                       combiners, sizes[last], ivs, n, outside))
+        _row_loops(sizes[:last], [], parallel,
+                   lambda ivs: _row(op, block, maps, operands, elem_of, combiners,
+                                    sizes[last], ivs, n, outside))
     op.erase()
 
 
