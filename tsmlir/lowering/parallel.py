@@ -60,11 +60,24 @@ def scf_to_openmp(module_op: ir.Operation) -> None:
     passmanager.PassManager.parse(
         f"builtin.module(convert-scf-to-openmp{{num-threads={threads}}})").run(module_op)
     scopes: list[ir.Operation] = []
-    module_op.walk(lambda op: (scopes.append(op.operation)
-                               if op.operation.name == "memref.alloca_scope" else None)
-                   or ir.WalkResult.ADVANCE)
+    loops: list[ir.Operation] = []
+
+    def visit(op):
+        op = op.operation
+        if op.name == "memref.alloca_scope":
+            scopes.append(op)
+        elif op.name == "omp.wsloop":
+            loops.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
     for scope in scopes:
         _inline_alloca_scope(scope)
+    for loop in loops:
+        # Tiles are handed out one at a time: a thread that the OS (or
+        # other work on the cores) slows down takes fewer tiles, instead of
+        # holding up the loop with its static share.
+        loop.attributes["schedule_kind"] = ir.Attribute.parse("#omp<schedulekind dynamic>")
 
 
 def _inline_alloca_scope(scope: ir.Operation) -> None:

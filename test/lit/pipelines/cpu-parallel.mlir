@@ -2,7 +2,8 @@
 // RUN: tsmlir-opt %s --tsm-cpu-pipeline | filecheck %s --check-prefix=OMP
 
 // With tsm.num_threads = 2, loops with enough work become scf.parallel over
-// one chunk per thread; tsm-scf-to-openmp then makes them OpenMP loops.
+// one chunk per thread; tsm-scf-to-openmp then makes them OpenMP loops
+// that hand out their iterations dynamically.
 module attributes {tsm.num_threads = 2 : i64} {
 
 // The matmul's cache tiles (balanced over the threads: 4 row tiles of
@@ -17,7 +18,7 @@ module attributes {tsm.num_threads = 2 : i64} {
 // CHECK: call @tsm_matmul_kernel_mm0_
 // OMP-LABEL: llvm.func @tsm_matmul_kernel_mm0_
 // OMP: omp.parallel num_threads
-// OMP: omp.wsloop
+// OMP: omp.wsloop schedule(dynamic)
 // OMP: omp.loop_nest
 func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tensor<256x256xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<256x256xf32>, tensor<256x256xf32>) -> tensor<256x256xf32>
