@@ -28,8 +28,13 @@ A list of tensors appended once per iteration of a loop (`y += [row]`,
 A counted loop allocates it before the loop with the trip count as its
 first dim.  A loop whose trip count is data-dependent (`while`, `for` with
 a `break`) carries a growable buffer: it starts with `_INITIAL_ROWS` rows,
-doubles (copying the rows so far) at the start of an iteration that finds
-it full, and is cut to the iteration count after the loop.
+doubles (copying the rows so far) when full, and is cut to the iteration
+count after the loop.  Such a loop is two nested scf.while: the inner one
+runs the body while the buffers have room (rows written in place), the
+outer one grows them, so that bufferization copies a buffer once per
+doubling rather than once per iteration.  An `ys.append(x)` on an empty
+list defined before the loop (unconditional, in the body itself) makes ys
+carried the same way.
 
 A loop whose trip count and condition are compile-time values is imported
 as scf when its body allows; when it does not (it grows or indexes
@@ -501,21 +506,18 @@ class _Loop:
             carried = list(self.op.inner_iter_args)
         else:
             start = [scalars.value(0), scalars.value(cond, scalars.BOOL)]
-            self.op = scf.WhileOp([i64, start[1].type, *types], start + init_values)
-            before = self.op.before.blocks.append(i64, start[1].type, *types)
-            with ir.InsertionPoint(before):
-                go = before.arguments[1]
-                if not (isinstance(max_trip, int) and max_trip == INT64_MAX):
-                    in_range = arith.cmpi(arith.CmpIPredicate.slt, before.arguments[0],
-                                          scalars.value(max_trip, scalars.INT))
-                    go = arith.andi(go, in_range)
-                scf.ConditionOp(go, list(before.arguments))
-            block = self.op.after.blocks.append(i64, start[1].type, *types)
+            all_types = [i64, start[1].type, *types]
+            self.op = scf.WhileOp(all_types, start + init_values)
+            self._condition(self.op, all_types, [])
+            slots = self._slot_descs(descs)
+            inner = self.op
+            if any(isinstance(d, Rows) for d in slots):
+                inner = self._grow_then_fill(all_types, slots)
+            block = inner.after.blocks.append(*all_types)
             iv = block.arguments[0]
             with ir.InsertionPoint(block):
                 self.row_index = scalars.index(iv)
-                carried = [self._grown(v) if isinstance(d, Rows) else v for d, v in
-                           zip(self._slot_descs(descs), list(block.arguments)[2:])]
+            carried = list(block.arguments)[2:]
         bound = [iv]
         it = iter(carried)
         for d, v in zip(descs, inits):
@@ -560,6 +562,40 @@ class _Loop:
         return tensor.empty([self.length_index if not isinstance(self.length, int) else self.length,
                              *row.shape], row.element_type)
 
+    def _condition(self, op, types: list, slots: list) -> None:
+        """The `before` region of a scf.while over (counter, condition,
+        *carried): go on while the condition holds, the counter is below the
+        trip count and (slots given) every row buffer has room for a row."""
+        before = op.before.blocks.append(*types)
+        with ir.InsertionPoint(before):
+            iv, go = before.arguments[0], before.arguments[1]
+            if not (isinstance(self.max_trip, int) and self.max_trip == INT64_MAX):
+                go = arith.andi(go, arith.cmpi(arith.CmpIPredicate.slt, iv,
+                                               scalars.value(self.max_trip, scalars.INT)))
+            for d, buf in zip(slots, list(before.arguments)[2:]):
+                if isinstance(d, Rows):
+                    room = arith.cmpi(arith.CmpIPredicate.slt, scalars.index(iv),
+                                      tensor.dim(buf, scalars.index(0)))
+                    go = arith.andi(go, room)
+            scf.ConditionOp(go, list(before.arguments))
+
+    def _grow_then_fill(self, types: list, slots: list):
+        """A loop carrying growable row buffers is two nested scf.while: the
+        outer one grows the full buffers, the inner one runs the body while
+        they have room (returned; the body goes in its `after` region).  The
+        inner loop writes its buffers in place; the outer one's buffers
+        change, which bufferization pays for with a copy per outer iteration
+        only (one per doubling)."""
+        outer = self.op.after.blocks.append(*types)
+        with ir.InsertionPoint(outer):
+            row = scalars.index(outer.arguments[0])
+            grown = [self._grown(v, row) if isinstance(d, Rows) else v
+                     for d, v in zip(slots, list(outer.arguments)[2:])]
+            inner = scf.WhileOp(types, [outer.arguments[0], outer.arguments[1], *grown])
+            scf.YieldOp(list(inner.results))
+        self._condition(inner, types, slots)
+        return inner
+
     @staticmethod
     def _slot_descs(descs) -> list:
         """One entry per carried SSA value: the Rows desc for a list buffer."""
@@ -571,13 +607,14 @@ class _Loop:
                 out += [None] * len(slot_types(d))
         return out
 
-    def _grown(self, buf: ir.Value) -> ir.Value:
-        """buf, or a copy of it in a buffer of twice the rows when this
-        iteration's row (row_index) does not fit."""
+    @staticmethod
+    def _grown(buf: ir.Value, row: ir.Value) -> ir.Value:
+        """buf, or a copy of it in a buffer of twice the rows when the next
+        row (index `row`) does not fit."""
         bt = ir.RankedTensorType(buf.type)
         dyn = ir.ShapedType.get_dynamic_size()
         rows = tensor.dim(buf, scalars.index(0))
-        full = arith.cmpi(arith.CmpIPredicate.sge, self.row_index, rows)
+        full = arith.cmpi(arith.CmpIPredicate.sge, row, rows)
         grow = scf.IfOp(full, [buf.type], has_else=True)
         with ir.InsertionPoint(grow.then_block):
             bigger = tensor.empty([arith.muli(rows, scalars.index(2)), *bt.shape[1:]],

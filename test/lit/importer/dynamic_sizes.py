@@ -59,20 +59,20 @@ class Halving(torch.nn.Module):
 
 
 # `ys.append` on the outer empty list: the loop carries its buffer (16 rows to
-# start, a dynamic first dim); an iteration whose row does not fit first
-# copies the rows into a buffer twice as long; the row lands at the
-# iteration counter; after the loop the buffer is cut to the count, which is
-# also len(ys).
+# start, a dynamic first dim).  Two nested scf.while: the outer one doubles a
+# full buffer (copying the rows so far), the inner one runs the body while
+# the buffer has room, writing the row at the iteration counter in place.
+# After the loop the buffer is cut to the count, which is also len(ys).
 # CHECK-LABEL: func.func @forward
 # CHECK-SAME: (%[[X:.*]]: tensor<3xf32>) -> (tensor<?x3xf32>, tensor<i64>)
 # CHECK: %[[CAP:.*]] = arith.constant 16 : index
 # CHECK: %[[BUF0:.*]] = tensor.empty(%[[CAP]]) : tensor<?x3xf32>
-# CHECK: %[[LOOP:.*]]:4 = scf.while (%[[I0:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[X]], %{{.*}} = %[[BUF0]])
+# CHECK: %[[LOOP:.*]]:4 = scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[X]], %{{.*}} = %[[BUF0]])
 # CHECK: } do {
-# CHECK: ^bb0(%[[I:.*]]: i64, %{{.*}}: i1, %[[XI:.*]]: tensor<3xf32>, %[[BUF:.*]]: tensor<?x3xf32>):
-# CHECK: %[[ROW:.*]] = arith.index_cast %[[I]] : i64 to index
+# CHECK: ^bb0(%[[I:.*]]: i64, %[[GO:.*]]: i1, %[[XI:.*]]: tensor<3xf32>, %[[BUF:.*]]: tensor<?x3xf32>):
+# CHECK: %[[NEXT:.*]] = arith.index_cast %[[I]] : i64 to index
 # CHECK: %[[ROWS:.*]] = tensor.dim %[[BUF]]
-# CHECK: %[[FULL:.*]] = arith.cmpi sge, %[[ROW]], %[[ROWS]] : index
+# CHECK: %[[FULL:.*]] = arith.cmpi sge, %[[NEXT]], %[[ROWS]] : index
 # CHECK: %[[ROOM:.*]] = scf.if %[[FULL]] -> (tensor<?x3xf32>) {
 # CHECK: %[[TWICE:.*]] = arith.muli %[[ROWS]]
 # CHECK: %[[BIG:.*]] = tensor.empty(%[[TWICE]]) : tensor<?x3xf32>
@@ -80,9 +80,19 @@ class Halving(torch.nn.Module):
 # CHECK: scf.yield %[[COPY]]
 # CHECK: } else {
 # CHECK: scf.yield %[[BUF]]
-# CHECK: %[[NEW:.*]] = "tsm.div"(%[[XI]], %{{.*}})
-# CHECK: %[[PUT:.*]] = tensor.insert_slice %[[NEW]] into %[[ROOM]][%[[ROW]], 0] [1, 3] [1, 1]
+# CHECK: %[[FILL:.*]]:4 = scf.while (%[[J0:.*]] = %[[I]], %{{.*}} = %[[GO]], %{{.*}} = %[[XI]], %[[IB:.*]] = %[[ROOM]])
+# CHECK: %[[JI:.*]] = arith.index_cast %[[J0]]
+# CHECK: %[[CAPI:.*]] = tensor.dim %[[IB]]
+# CHECK: %[[HAS:.*]] = arith.cmpi slt, %[[JI]], %[[CAPI]] : index
+# CHECK: %[[BOTH:.*]] = arith.andi %{{.*}}, %[[HAS]] : i1
+# CHECK: scf.condition(%[[BOTH]])
+# CHECK: } do {
+# CHECK: ^bb0(%[[J:.*]]: i64, %{{.*}}: i1, %[[XJ:.*]]: tensor<3xf32>, %[[FB:.*]]: tensor<?x3xf32>):
+# CHECK: %[[ROW:.*]] = arith.index_cast %[[J]] : i64 to index
+# CHECK: %[[NEW:.*]] = "tsm.div"(%[[XJ]], %{{.*}})
+# CHECK: %[[PUT:.*]] = tensor.insert_slice %[[NEW]] into %[[FB]][%[[ROW]], 0] [1, 3] [1, 1]
 # CHECK: scf.yield %{{.*}}, %{{.*}}, %[[NEW]], %[[PUT]]
+# CHECK: scf.yield %[[FILL]]#0, %[[FILL]]#1, %[[FILL]]#2, %[[FILL]]#3
 # CHECK: %[[N:.*]] = arith.index_cast %[[LOOP]]#0 : i64 to index
 # CHECK: %[[STACK:.*]] = tensor.extract_slice %[[LOOP]]#3[0, 0] [%[[N]], 3] [1, 1]
 # CHECK: %[[LEN:.*]] = tensor.from_elements %[[LOOP]]#0 : tensor<i64>
