@@ -17,7 +17,7 @@ from tsmlir import TensorSpec
 # -- nonzero, masked_select, x[mask] ------------------------------------------------------------
 class Nonzero(torch.nn.Module):
     def forward(self, x):
-        return torch.nonzero(x), torch.argwhere(x)
+        return torch.nonzero(x), torch.argwhere(x), torch.where(x)
 
 
 def _sparse(shape, dtype):

@@ -98,3 +98,20 @@ class Halving(torch.nn.Module):
 # CHECK: %[[LEN:.*]] = tensor.from_elements %[[LOOP]]#0 : tensor<i64>
 # CHECK: return %[[STACK]], %[[LEN]]
 print_tsm(Halving(), [torch.randn(3)])
+
+
+class Columns(torch.nn.Module):
+    def forward(self, x):
+        return torch.where(x)
+
+
+# torch.where(x): one 1-D tensor per dim, the columns of nonzero's coordinates.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X:.*]]: tensor<2x3xi64>)
+# CHECK: %[[C:.*]] = "tsm.nonzero"(%[[X]]) : (tensor<2x3xi64>) -> tensor<?x2xi64>
+# CHECK: %[[C0:.*]] = "tsm.slice"(%[[C]]) {dim = 1 : i64, end = 1 : i64, start = 0 : i64, step = 1 : i64} : (tensor<?x2xi64>) -> tensor<?x1xi64>
+# CHECK: %[[R0:.*]] = "tsm.reshape"(%[[C0]]) {{.*}} : (tensor<?x1xi64>) -> tensor<?xi64>
+# CHECK: %[[C1:.*]] = "tsm.slice"(%[[C]]) {dim = 1 : i64, end = 2 : i64, start = 1 : i64, step = 1 : i64}
+# CHECK: %[[R1:.*]] = "tsm.reshape"(%[[C1]])
+# CHECK: return %[[R0]], %[[R1]]
+print_tsm(Columns(), [torch.tensor([[0, 1, 2], [3, 0, 5]])])

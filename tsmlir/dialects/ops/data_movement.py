@@ -252,6 +252,8 @@ OPS = define("data_movement", [
     OpDef("nonzero", ("x",), _nonzero,
           aten=("aten::nonzero(Tensor self) -> Tensor",
                 "aten::argwhere(Tensor self) -> Tensor",
+                "aten::where(Tensor condition) -> Tensor[]",
+                "aten::nonzero_numpy(Tensor self) -> Tensor[]",
                 "aten::masked_select(Tensor self, Tensor mask) -> Tensor",
                 "aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor"),
           doc="The coordinates of x's nonzero elements (NaN counts as nonzero), one row each "

@@ -653,6 +653,20 @@ def _nonzero(cx: NodeContext, x):
     return cx.build("nonzero", _tensor(cx, x, "nonzero(): input"))
 
 
+def _nonzero_columns(cx: NodeContext, x):
+    """torch.where(condition) / nonzero_numpy: nonzero's coordinates, one
+    1-D tensor per dim of x (a 0-d x counts as 1-D, as in PyTorch)."""
+    x = _tensor(cx, x, "where(): condition")
+    if cx.type(x).rank == 0:
+        x = reshape_to(cx, x, [1])
+    coords = _nonzero(cx, x)
+    columns = []
+    for d in range(cx.type(x).rank):
+        column = cx.build("slice", coords, dim=1, start=d, end=d + 1, step=1)
+        columns.append(reshape_to(cx, column, [DynSize(column, 0)]))
+    return columns
+
+
 def _masked_select(cx: NodeContext, x, mask):
     """x and mask broadcast to one shape, then x[mask] (1-D, run-time size)."""
     x, mask = _tensor(cx, x, "masked_select(): input"), _tensor(cx, mask, "masked_select(): mask")
@@ -933,6 +947,8 @@ HANDLERS = {
     "aten::index_select": _index_select,
     "aten::nonzero": _nonzero,
     "aten::argwhere": _nonzero,
+    "aten::where": _nonzero_columns,
+    "aten::nonzero_numpy": _nonzero_columns,
     "aten::masked_select": _masked_select,
     "aten::embedding": _embedding,
     "aten::index_put": _index_put,
