@@ -71,6 +71,16 @@ def test_mask_index_dynamic_dims():
                         runs=[(torch.randn(5, 5, 3), torch.rand(5, 5) > 0.3)])
 
 
+def test_mask_index_dynamic_shape_mismatch_is_checked():
+    compiled = tsmlir.compile_module(
+        torch.jit.script(MaskWrongShape()),
+        input_specs=[TensorSpec((-1, 4)), TensorSpec((-1, 4), torch.bool)])
+    x = torch.randn(3, 4)
+    torch.testing.assert_close(compiled(x, x > 0), x[x > 0])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="shape of the mask does not match"):
+        compiled(x, torch.ones(2, 4, dtype=torch.bool))
+
+
 class MaskedSelectScalar(torch.nn.Module):
     def forward(self, x, m):
         return torch.masked_select(x, m), torch.masked_select(x.expand(2, 3), m).sum()

@@ -28,6 +28,7 @@ import math
 
 import torch
 from mlir import ir
+from mlir.dialects import arith, cf
 
 from ...dialects.ops.data_movement import slice_length
 from ...dialects.types import DYN, TensorT, broadcast_shapes
@@ -646,7 +647,22 @@ def _mask_index(cx: NodeContext, x, indices) -> ir.Value | None:
             DYN not in (m, s) and m != s for m, s in zip(mt.shape, xt.shape[d:])):
         cx.fail(f"the shape of the mask {list(mt.shape)} does not match the shape of the "
                 f"indexed tensor {list(xt.shape)} at index {d}")
+    _check_mask_dims(cx, x, mask, d)
     return cx.build("index", x, cx.build("nonzero", mask), dim=d)
+
+
+def _check_mask_dims(cx: NodeContext, x, mask, d: int) -> None:
+    """A dim of the mask or of x known only at run time must match its
+    counterpart (checked then, as PyTorch does)."""
+    mt, xt = cx.type(mask), cx.type(x)
+    for i, (m, n) in enumerate(zip(mt.shape, xt.shape[d:])):
+        if DYN not in (m, n):
+            continue
+        have = scalars.index(DynSize(mask, i) if m == DYN else m)
+        want = scalars.index(DynSize(x, d + i) if n == DYN else n)
+        cf.AssertOp(arith.cmpi(arith.CmpIPredicate.eq, have, want),
+                    f"the shape of the mask does not match the shape of the indexed tensor "
+                    f"at index {d + i}")
 
 
 def _nonzero(cx: NodeContext, x):
