@@ -7,7 +7,7 @@ known at compile time stay Python values (folded); module objects become
 `ModuleRef`; instances of TorchScript classes become `ObjectValue`; a dynamic tensor
 size becomes `DynSize` (materialized as an i64 only when arithmetic needs
 it); `prim::Uninitialized` is `UNINIT`; a list of tensors filled one row per
-iteration of a counted loop is a `RowBuffer`; anything downstream of an
+loop iteration is a `RowBuffer`; anything downstream of an
 unsupported op is `UNKNOWN` (so that every unsupported op of a program is
 reported at once).
 """
@@ -54,8 +54,9 @@ class DynSize:
 
 @dataclass(frozen=True)
 class RowBuffer:
-    """A list of tensors appended to once per iteration of a counted loop,
-    stored as the stacked tensor (`buffer`, rows along dim 0).  Inside the
+    """A list of tensors appended to once per iteration of a loop, stored as
+    the stacked tensor (`buffer`, rows along dim 0; in a loop with a
+    data-dependent trip count, a growable buffer with spare rows).  Inside the
     loop `index` (an index value) is the row the next append writes; after
     the loop it is None and every row is filled (`length` rows, an int or an
     index value)."""

@@ -1,11 +1,11 @@
 """aten sequence ops: x[i] (tsm.select), lists of tensors and torch.stack.
 
 A list known at compile time is a Python list (appends mutate it, as in
-TorchScript).  A list filled in a counted loop is a `RowBuffer` (see
+TorchScript).  A list filled in a loop is a `RowBuffer` (see
 `importer.control_flow`): appending writes the row into the stacked tensor
 (`tensor.insert_slice` at the loop's row), `torch.stack` along dim 0 is
-that tensor (another dim permutes it), `len` is the trip count and `y[i]`
-a `tsm.select`.  `torch.stack` of a Python list is unsqueeze + `tsm.cat`.
+that tensor (another dim permutes it), `len` is the number of rows (in
+the loop: so far) and `y[i]` a `tsm.select`.  `torch.stack` of a Python list is unsqueeze + `tsm.cat`.
 """
 from __future__ import annotations
 
