@@ -164,8 +164,8 @@ def widen(desc, v):
         if not isinstance(v, (tuple, list)) or len(v) != len(desc.items):
             raise _Mismatch(f"a {desc.kind.__name__} of {len(desc.items)} item(s) and "
                             f"{_describe(v)} (a list that grows in a loop with a run-time trip "
-                            "count must start empty and get one tensor per iteration of a "
-                            "`for` loop)")
+                            "count must start empty and get one tensor appended in every "
+                            "iteration)")
         return Seq(desc.kind, tuple(widen(d, x) for d, x in zip(desc.items, v)))
     if isinstance(desc, Const):
         return join(desc.value, v)
@@ -247,7 +247,8 @@ def _check_lists_unchanged(env: dict, before: dict[int, Any], what: str, frames)
             continue
         if isinstance(v, list) and len(v) != before[id(v)]:
             _fail(frames, f"{what}: a list defined outside is modified inside (`.append`); "
-                          "build it with `y += [t]` in a `for` loop instead")
+                          "a list built in a loop must start empty and get one tensor appended "
+                          "in every iteration, outside any `if`")
         if isinstance(v, ObjectValue) and (v.fields.keys() != before[id(v)].keys() or any(
                 v.fields[k] is not before[id(v)][k] for k in v.fields)):
             _fail(frames, f"{what}: a field of {v!r} defined outside is assigned inside; "
