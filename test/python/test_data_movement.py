@@ -510,17 +510,6 @@ class SplitDyn(torch.nn.Module):
         return a + b
 
 
-class Mask(torch.nn.Module):
-    def forward(self, x):
-        return x[x > 0]
-
-
-class MaskValues(torch.nn.Module):
-    def forward(self, x):
-        x[x > 0] = x[x > 0] * 2
-        return x
-
-
 class BadExpand(torch.nn.Module):
     def forward(self, x):
         return x.expand(3, 5)
@@ -707,8 +696,6 @@ class RepeatNegative(torch.nn.Module):
     (LoopIndexWrite(), [(-1, 4)], "an in-place update of a value defined outside the loop"),
     (NegStep(), [(4, 3)], "slice step must be positive"),
     (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),
-    (Mask(), [(4, 3)], "boolean mask is not supported"),
-    (MaskValues(), [(4, 3)], "boolean mask is not supported"),
     (BadExpand(), [(3, 4)], r"The expanded size of the tensor \(5\) must match the existing size \(4\)"),
     (FloatIndex(), [(4,)], "must be long or int tensors"),
     (BadRepeat(), [(3, 4)], "Number of dimensions of repeat dims can not be smaller"),

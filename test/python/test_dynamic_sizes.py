@@ -81,6 +81,38 @@ def test_mask_index_dynamic_shape_mismatch_is_checked():
         compiled(x, torch.ones(2, 4, dtype=torch.bool))
 
 
+class MaskAssign(torch.nn.Module):
+    def forward(self, x, m, v):
+        x = x.clone()
+        x[x > 0] = x[x > 0] * 2
+        y = x.clone()
+        y[m] = v[:int(m.sum())]
+        z = x.clone()
+        z.index_put_((m,), v[:int(m.sum())], accumulate=True)
+        return x, y, z
+
+
+def test_mask_assign_several_values():
+    x, m, v = torch.randn(6), torch.rand(6) > 0.5, torch.randn(6)
+    check_against_eager(torch.jit.script(MaskAssign()), [x, m, v],
+                        runs=[(x, torch.zeros(6, dtype=torch.bool), v),
+                              (x, torch.ones(6, dtype=torch.bool), v)])
+
+
+def test_mask_assign_value_count_is_checked():
+    compiled = tsmlir.compile_module(torch.jit.script(MaskAssignCount()),
+                                     [torch.randn(6), torch.ones(6, dtype=torch.bool)])
+    with pytest.raises(tsmlir.RuntimeCheckError, match="size 0 of values must match"):
+        compiled(torch.randn(6), torch.zeros(6, dtype=torch.bool))
+
+
+class MaskAssignCount(torch.nn.Module):
+    def forward(self, x, m):
+        x = x.clone()
+        x[m] = x[:3] + 1
+        return x
+
+
 class MaskedSelectScalar(torch.nn.Module):
     def forward(self, x, m):
         return torch.masked_select(x, m), torch.masked_select(x.expand(2, 3), m).sum()

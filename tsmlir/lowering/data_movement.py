@@ -437,6 +437,10 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     for d in range(vt.rank):
         want, have = read[lead + d], b.dim(values, d)
         if isinstance(have, int):
+            if have != 1 and not isinstance(want, int):  # e.g. x[mask] = v: checked now
+                b.assert_true(arith.cmpi(arith.CmpIPredicate.eq, b.as_index(want), b.index(have)),
+                              f"{op.name}: size {d} of values must match the indexed elements "
+                              "(or be 1)")
             ones.append(have == 1 and want != 1)
             continue
         one = arith.cmpi(arith.CmpIPredicate.eq, have, b.index(1))

@@ -344,3 +344,18 @@ func.func @nonzero$uint8(%x: tensor<5xui8>) -> tensor<?x1xi64> {
   %0 = "tsm.nonzero"(%x) : (tensor<5xui8>) -> tensor<?x1xi64>
   return %0 : tensor<?x1xi64>
 }
+
+// -----
+
+// Static values written at a run-time number of places (`x[mask] = v`): the
+// count is checked to match before any write.
+// CHECK-LABEL: func.func @index_put$static_values_dynamic_rows
+// CHECK-SAME: (%{{.*}}: tensor<6xf32> {{.*}}, %[[I:[^:]*]]: tensor<?x1xi64>
+// CHECK: %[[N:.*]] = tensor.dim %[[I]], %{{.*}} : tensor<?x1xi64>
+// CHECK: %[[SAME:.*]] = arith.cmpi eq, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[SAME]], "{{.*}}tsm.index_put: size 0 of values must match the indexed elements (or be 1)"
+// CHECK: scf.for
+func.func @index_put$static_values_dynamic_rows(%x: tensor<6xf32>, %i: tensor<?x1xi64>, %v: tensor<3xf32>) -> tensor<6xf32> {
+  %0 = "tsm.index_put"(%x, %i, %v) {dim = 0 : i64, accumulate = false} : (tensor<6xf32>, tensor<?x1xi64>, tensor<3xf32>) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}

@@ -748,8 +748,9 @@ def _values_for(cx: NodeContext, x, values, read: TensorT) -> ir.Value:
 
 
 def _masked_put(cx: NodeContext, x, indices, values, accumulate):
-    """`x[mask] = v` with one boolean mask and a single value: a where(), no
-    data-dependent size.  None when the indices are not of that form."""
+    """`x[mask] = v` with one boolean mask: a where() for a single value (no
+    data-dependent size), else tsm.index_put at the mask's nonzero
+    coordinates.  None when the indices are not of that form."""
     tensors = [v for v in indices if v is not None] if isinstance(indices, (list, tuple)) else []
     if len(tensors) != 1 or not is_tensor(tensors[0]) \
             or cx.type(tensors[0]).dtype not in (torch.bool, torch.uint8):
@@ -764,16 +765,23 @@ def _masked_put(cx: NodeContext, x, indices, values, accumulate):
             cx.fail(f"The shape of the mask {list(mt.shape)} at index {i} does not match the "
                     f"shape of the indexed tensor {list(t.shape)} at index {dim + i}")
     values = cx.tensor(values, x)
-    if cx.type(values).shape not in ((), (1,)):
-        cx.fail("x[mask] = values with several values is not supported (where they go "
-                "depends on the mask's values); assign a single value or use torch.where")
-    if accumulate:
-        cx.fail("index_put with a boolean mask and accumulate=True is not supported")
+    if mt.dtype != torch.bool:
+        mask = cx.build("cast", mask, dtype="bool")
+    if cx.type(values).shape not in ((), (1,)) or accumulate:
+        if mt.rank == 0:
+            cx.fail("x[mask] = values with a 0-d mask and several values (or accumulate=True) "
+                    "is not supported")
+        # Several values, in the order of the mask's true elements: written
+        # at the coordinates tsm.nonzero finds.
+        _check_mask_dims(cx, x, mask, dim)
+        coords = cx.build("nonzero", mask)
+        read = TensorT(t.shape[:dim] + cx.type(coords).shape[:-1] + t.shape[dim + mt.rank:],
+                       t.dtype)
+        values = _values_for(cx, x, values, read)
+        return cx.build("index_put", x, coords, values, dim=dim, accumulate=bool(accumulate))
     values = reshape_to(cx, values, [])
     if cx.type(values).dtype != t.dtype:
         values = cx.build("cast", values, dtype=str(t.dtype).split(".")[1])
-    if mt.dtype != torch.bool:
-        mask = cx.build("cast", mask, dtype="bool")
     trailing = t.rank - dim - mt.rank
     if trailing:
         mask = reshape_to(cx, mask, _sizes_of(mask, mt.shape) + [1] * trailing)
