@@ -15,7 +15,8 @@ them to one shape B and stacks them along a new last dim: `tsm.index` (and
 `tsm.index_put` for `x[i, j] = v`) read the k coordinates of each element
 there.  A boolean mask `x[mask]` (and masked_select, nonzero, argwhere)
 reads x at the coordinates `tsm.nonzero` finds, a dim whose size is known
-only at run time; `x[mask] = value` (one value) is a `tsm.where`.
+only at run time; `x[mask] = value` (one value) is a `tsm.where`, several
+values a `tsm.index_put` at those coordinates.
 In-place ops on a view (`x[1:3] = v`, `x[0] += 1`, `x.t()[0].zero_()`)
 write the view's new value back into its base (`write_back`, called by the
 graph importer after every in-place op): slices and x[i] through
