@@ -82,3 +82,43 @@ def test_matmul_all_dynamic():
 @pytest.mark.parametrize("m,k,n", [(17, 33, 65), (96, 128, 256)])
 def test_matmul_then_elementwise(m, k, n):
     check_against_eager(MmChain(), [torch.randn(m, k), torch.randn(k, n)], rtol=1e-4, atol=1e-4)
+
+
+class SliceMmLoop(torch.nn.Module):
+    """Matmuls on row-major views (x[t], ws[t]: dynamic offsets into stacked
+    inputs) inside a loop, as in an RNN: the register-tiled kernel reads
+    them in place."""
+    def forward(self, x, ws, u):
+        h = torch.zeros(x.size(1), u.size(1))
+        for t in range(x.size(0)):
+            h = torch.tanh(x[t] @ ws[t] + h @ u)
+        return h
+
+
+@pytest.mark.parametrize("steps,m,k,n", [(3, 16, 64, 128), (2, 7, 33, 65), (2, 1, 5, 17),
+                                         (2, 6, 16, 16), (1, 13, 1, 40)])
+def test_matmul_row_views_in_loop(steps, m, k, n):
+    check_against_eager(torch.jit.script(SliceMmLoop()),
+                        [torch.randn(steps, m, k), torch.randn(steps, k, n) * 0.3,
+                         torch.randn(n, n) * 0.1], rtol=1e-4, atol=1e-4)
+
+
+def test_matmul_row_views_dynamic():
+    check_against_eager(torch.jit.script(SliceMmLoop()),
+                        [torch.randn(3, 16, 20), torch.randn(3, 20, 24), torch.randn(24, 24) * 0.1],
+                        input_specs=[TensorSpec((-1, -1, 20)), TensorSpec((-1, 20, 24)),
+                                     TensorSpec((24, 24))],
+                        runs=[(torch.randn(5, 7, 20), torch.randn(5, 20, 24),
+                               torch.randn(24, 24) * 0.1)],
+                        rtol=1e-4, atol=1e-4)
+
+
+class ColumnViewMm(torch.nn.Module):
+    """A has strided rows (x[:, :, t]): not a row-major view."""
+    def forward(self, x, w):
+        return x[:, :, 1] @ w
+
+
+def test_matmul_column_view():
+    check_against_eager(ColumnViewMm(), [torch.randn(7, 33, 3), torch.randn(33, 65)],
+                        rtol=1e-4, atol=1e-4)

@@ -184,11 +184,25 @@ def matmul_tiles() -> MatmulTiles:
     return MatmulTiles((96, 256, 128), (6, 16))
 
 
+def _is_row_major(t: ir.Type) -> bool:
+    """A memref whose rows are contiguous: identity layout, or a strided view
+    with a static unit innermost stride (a slice such as x[t] of a stacked
+    input, or a row block of a larger result).  The kernel reads its rows
+    as vectors either way."""
+    if _is_identity_layout(t):
+        return True
+    if not isinstance(t, ir.MemRefType):
+        return False
+    layout = ir.MemRefType(t).layout
+    return isinstance(layout, ir.StridedLayoutAttr) and \
+        ir.StridedLayoutAttr(layout).strides[-1:] == [1]
+
+
 def _is_plain_matmul(op: ir.Operation) -> bool:
     """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
     if op.name != "linalg.matmul" or op.results:
         return False
-    if not all(_is_identity_layout(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
+    if not all(_is_row_major(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
                for v in op.operands):
         return False
     if "indexing_maps" not in op.attributes:
