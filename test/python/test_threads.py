@@ -48,9 +48,10 @@ def _uses_openmp(compiled) -> bool:
 
 
 # (m, k, n): odd sizes around the register (6 x 16) and cache tiles, a
-# single row (threads split the columns), sizes the thread count divides.
-@pytest.mark.parametrize("m,k,n", [(200, 100, 129), (1, 2048, 1025), (97, 301, 270),
-                                   (256, 64, 256), (1000, 40, 70)])
+# single row (threads split the columns, even when they fit one cache
+# tile), sizes the thread count divides.
+@pytest.mark.parametrize("m,k,n", [(200, 100, 129), (1, 2048, 1025), (1, 8192, 256),
+                                   (97, 301, 270), (256, 64, 256), (1000, 40, 70)])
 def test_matmul_threads(m, k, n):
     x, y = torch.randn(m, k), torch.randn(k, n)
     compiled = _compile(Mm(), [x, y], threads=2)
@@ -116,3 +117,52 @@ def test_missing_openmp_runtime_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(native_libs.sys, "exec_prefix", "/nonexistent")
     with pytest.raises(TsmlirError, match="libiomp5.*intel-openmp.*threads=1"):
         native_libs.openmp_library()
+
+
+def _plan(m, k, n, tiles, threads):
+    """tsm-cpu-vectorize's plan for an m x k @ k x n matmul on memrefs: the
+    number of parallel cache tiles and the tiles (threads share them when
+    the count is > 0)."""
+    from mlir import ir
+    from tsmlir.lowering import cpu_codegen
+    with ir.Context(), ir.Location.unknown():
+        module = ir.Module.parse(f"""
+func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n}xf32>) {{
+  linalg.matmul ins(%a, %b : memref<{m}x{k}xf32>, memref<{k}x{n}xf32>)
+                outs(%c : memref<{m}x{n}xf32>)
+  return
+}}""")
+        op = module.body.operations[0].regions[0].blocks[0].operations[0].operation
+        assert op.name == "linalg.matmul"
+        plan, parallel = cpu_codegen._matmul_plan(op, tiles, threads)
+    (m1, n1, _), _ = plan.cache, plan.registers
+    count = -(-m // m1) * -(-n // n1)
+    return (count if parallel else 0), plan
+
+
+@pytest.mark.parametrize("avx512", [False, True])
+@pytest.mark.parametrize("threads", [2, 3, 4])
+# a matmul that fits one cache tile (256^3), the MLP's layer (few rows),
+# ResNet's im2col convolutions (64 output channels x 3136 or 256 pixels, and
+# 512 channels x 4 pixels), a single row, a matrix times a few columns
+@pytest.mark.parametrize("m,k,n", [(256, 256, 256), (64, 784, 512), (64, 576, 3136),
+                                   (64, 576, 256), (512, 4608, 4), (1, 8192, 256),
+                                   (40, 8192, 20)])
+def test_matmul_tiles_cover_the_threads(m, k, n, threads, avx512):
+    """Work over the threshold is cut into at least one cache tile per
+    thread (as far as the register tiles go: a single row has few), in
+    tiles that are whole register tiles (but the last)."""
+    from tsmlir.lowering.cpu_codegen import MatmulTiles
+    tiles = MatmulTiles((128, 256, 128), (8, 32)) if avx512 else \
+        MatmulTiles((96, 256, 128), (6, 16))
+    count, plan = _plan(m, k, n, tiles, threads)
+    (m1, n1, _), (mr, nr) = plan.cache, plan.registers
+    assert count >= min(threads, max(-(-m // mr), -(-n // nr))), plan
+    assert m1 % mr == 0 and n1 % nr == 0, plan
+
+
+def test_matmul_under_threshold_has_one_tile():
+    from tsmlir.lowering.cpu_codegen import MatmulTiles
+    tiles = MatmulTiles((96, 256, 128), (6, 16))
+    assert _plan(64, 64, 64, tiles, 2)[0] == 0  # 2^19 flops: serial
+    assert _plan(256, 256, 256, tiles, 1)[0] == 0

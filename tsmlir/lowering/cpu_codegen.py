@@ -273,9 +273,31 @@ def _ceil_div(a: int, b: int) -> int:
 
 def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
     """A tile size near `tile` (a multiple of `multiple`) that cuts `extent`
-    into a number of tiles that `threads` divides, of near-equal sizes."""
+    into a number of tiles that `threads` divides, of near-equal sizes.
+    Where rounding up to `multiple` leaves fewer tiles than threads (few
+    multiples in `extent`), tiles of fewer multiples: as fast for the
+    busiest thread, and a thread that is held up leaves its share to the
+    others (the tiles are handed out dynamically)."""
     count = _ceil_div(_ceil_div(extent, tile), threads) * threads
-    return max(multiple, _ceil_div(_ceil_div(extent, count), multiple) * multiple)
+    balanced = max(multiple, _ceil_div(_ceil_div(extent, count), multiple) * multiple)
+    if _ceil_div(extent, balanced) < threads:
+        return max(multiple, extent // threads // multiple * multiple)
+    return balanced
+
+
+def _split_rows(m: int, n: int, cache: tuple[int, int], registers: tuple[int, int],
+                threads: int) -> bool:
+    """Whether the threads share the matmul's rows (else its columns): rows
+    when there are enough row tiles for every thread, else columns when
+    there are enough of those; when neither dim fills the threads with cache
+    tiles (a matrix that fits one tile), the dim with more register tiles,
+    so that tiles as small as one register tile still give every thread
+    work."""
+    if _ceil_div(m, cache[0]) >= threads:
+        return True
+    if _ceil_div(n, cache[1]) >= threads:
+        return False
+    return _ceil_div(m, registers[0]) >= _ceil_div(n, registers[1])
 
 
 def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[MatmulTiles, bool]:
@@ -294,7 +316,7 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
     if not any(ir.ShapedType.is_dynamic_size(d) for d in (m, n, k)):
         if 2 * m * n * k < MIN_PARALLEL_FLOPS:
             return tiles, False
-        if _ceil_div(m, m1) >= threads or _ceil_div(n, n1) < threads:
+        if _split_rows(m, n, (m1, n1), (mr, nr), threads):
             m1 = _balanced_tile(m, m1, mr, threads)
         else:
             n1 = _balanced_tile(n, n1, nr, threads)

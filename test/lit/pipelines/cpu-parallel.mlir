@@ -6,11 +6,13 @@
 // that hand out their iterations dynamically.
 module attributes {tsm.num_threads = 2 : i64} {
 
-// The matmul's cache tiles (balanced over the threads: 4 row tiles of
-// 66 rows for 256 rows) are shared by the threads; each runs the serial
-// k loop and the register-tiled kernel.
+// The matmul's cache tiles, balanced over the threads (at least one each:
+// with AVX2, 4 row tiles of 66 rows for 256 rows; with AVX-512, 2 of 128),
+// are shared by the threads; each runs the serial k loop and the
+// register-tiled kernel.
 // CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_
-// CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%[[COUNT:.*]]) step
+// CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%c{{[2-9]}}) step
+// CHECK: affine.min #{{.*}}(%[[TILE]])
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
 // CHECK: vector.fma
