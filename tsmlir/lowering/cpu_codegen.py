@@ -275,9 +275,9 @@ def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
     """A tile size near `tile` (a multiple of `multiple`) that cuts `extent`
     into a number of tiles that `threads` divides, of near-equal sizes.
     Where rounding up to `multiple` leaves fewer tiles than threads (few
-    multiples in `extent`), tiles of fewer multiples: as fast for the
-    busiest thread, and a thread that is held up leaves its share to the
-    others (the tiles are handed out dynamically)."""
+    multiples in `extent`), tiles of fewer multiples, so that every thread
+    gets one (the busiest thread has no more work than with the bigger
+    tiles)."""
     count = _ceil_div(_ceil_div(extent, tile), threads) * threads
     balanced = max(multiple, _ceil_div(_ceil_div(extent, count), multiple) * multiple)
     if _ceil_div(extent, balanced) < threads:
