@@ -186,19 +186,30 @@ def extract_slice(x: ir.Value, offsets: Sequence[IntOrValue], sizes: Sequence[In
         [], [o if isinstance(o, int) else dyn for o in offsets], static_sizes, list(strides))
     if not drop:
         return full
+    kept = [s for d, s in enumerate(static_sizes) if d not in drop]
+    return tensor.collapse_shape(ir.RankedTensorType.get(kept, elem), full,
+                                 reassociation(unit_dim_groups(len(sizes), drop)))
+
+
+def unit_dim_groups(rank: int, dims: Sequence[int]) -> list[list[int]]:
+    """Reassociation groups that fold the unit dims `dims` of a rank-`rank`
+    shape into their next kept dim (the last kept dim for trailing ones)."""
     groups, pending = [], []
-    for d in range(len(sizes)):
+    for d in range(rank):
         pending.append(d)
-        if d not in drop:
+        if d not in dims:
             groups.append(pending)
             pending = []
     if pending and groups:
         groups[-1] += pending
-    kept = [s for d, s in enumerate(static_sizes) if d not in drop]
+    return groups
+
+
+def reassociation(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:
+    """The reassociation attribute of tensor.expand_shape / collapse_shape."""
     i64 = ir.IntegerType.get_signless(64)
-    reassociation = ir.ArrayAttr.get(
-        [ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
-    return tensor.collapse_shape(ir.RankedTensorType.get(kept, elem), full, reassociation)
+    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g])
+                             for g in groups])
 
 
 def identity_map(rank: int) -> ir.AffineMap:

@@ -88,7 +88,7 @@ def expand(v: ir.Value, groups: list[list[int]], shape: list[b.IntOrValue]) -> i
     dyn = ir.ShapedType.get_dynamic_size()
     static = [s if isinstance(s, int) else dyn for s in shape]
     result = ir.RankedTensorType.get(static, b.rtt(v).element_type)
-    return tensor.expand_shape(result, v, _reassociation(groups),
+    return tensor.expand_shape(result, v, b.reassociation(groups),
                                [s for s in shape if not isinstance(s, int)], static)
 
 
@@ -98,13 +98,7 @@ def collapse(v: ir.Value, groups: list[list[int]]) -> ir.Value:
     shape = [dyn if any(t.is_dynamic_dim(i) for i in g) else int(np.prod([t.shape[i] for i in g]))
              for g in groups]
     return tensor.collapse_shape(ir.RankedTensorType.get(shape, t.element_type), v,
-                                 _reassociation(groups))
-
-
-def _reassociation(groups: list[list[int]]) -> ir.ArrayAttr:
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, i) for i in g])
-                             for g in groups])
+                                 b.reassociation(groups))
 
 
 def slice_of(x: ir.Value, offsets: Sequence[int], sizes: Sequence[b.IntOrValue],

@@ -83,22 +83,12 @@ def _reduce(inputs: Sequence[ir.Value], sizes: Sequence[b.IntOrValue], dims: Seq
 def restore_dims(v: ir.Value, result_type: ir.RankedTensorType, sizes: Sequence[b.IntOrValue],
              dims: Sequence[int]) -> ir.Value:
     """Re-insert the reduced dims as size 1 (the reduction drops them)."""
-    groups: list[list[int]] = []
-    pending: list[int] = []
-    for i in range(len(sizes)):
-        pending.append(i)
-        if i not in dims:
-            groups.append(pending)
-            pending = []
-    if pending and groups:
-        groups[-1].extend(pending)
     out_sizes = [1 if i in dims else s for i, s in enumerate(sizes)]
     dynamic = [s for s in out_sizes if not isinstance(s, int)]
     static = [s if isinstance(s, int) else ir.ShapedType.get_dynamic_size() for s in out_sizes]
-    reassociation = ir.ArrayAttr.get([
-        ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), d) for d in g])
-        for g in groups])
-    return tensor.expand_shape(result_type, v, reassociation, dynamic, static)
+    return tensor.expand_shape(result_type, v,
+                               b.reassociation(b.unit_dim_groups(len(sizes), dims)),
+                               dynamic, static)
 
 
 def sizes_of(x: ir.Value) -> list[b.IntOrValue]:

@@ -200,20 +200,14 @@ def _reshape(op: ir.Operation, x: ir.Value, shape, from_dims, sizes_of: ir.Value
         mid = [math.prod(in_t.shape[k] for k in g) if not any(in_t.is_dynamic_dim(k) for k in g)
                else DYNAMIC for g in in_groups]
         src = tensor.collapse_shape(ir.RankedTensorType.get(mid, in_t.element_type), x,
-                                    _reassociation(in_groups))
+                                    b.reassociation(in_groups))
     if len(out_groups) != out_type.rank:
         sizes = _result_sizes(x, x, shape, from_dims, op.name, checked=False)
         dyn, static = _mixed(sizes)
-        return tensor.expand_shape(out_type, src, _reassociation(out_groups), dyn, static)
+        return tensor.expand_shape(out_type, src, b.reassociation(out_groups), dyn, static)
     if src.type != out_type:  # same static sizes, only the dynamic ones renamed
         return tensor.cast(out_type, src)
     return src
-
-
-def _reassociation(groups: list[list[int]]) -> ir.ArrayAttr:
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, k) for k in g])
-                             for g in groups])
 
 
 def lower_reshape(op: ir.Operation) -> ir.Value:
