@@ -36,13 +36,11 @@ from ...dialects.types import DYN, TensorT, broadcast_shapes
 from .. import scalars
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
-from .reduction import _SCALAR_TYPES
 from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, _transpose, reshape_to
 
 INT64_MAX = 2 ** 63 - 1
 _INDEX_DTYPES = (torch.int64, torch.int32)
-_SCALAR_TYPE_CODES = {dtype: code for code, dtype in _SCALAR_TYPES.items()}
 
 
 def _int(cx: NodeContext, v, what: str) -> int:
@@ -912,22 +910,7 @@ def _scatter_add(cx: NodeContext, x, dim, index, src):
     return _scatter(cx, x, dim, index, src, "add")
 
 
-def _prim_dtype(cx: NodeContext, x):
-    """x.dtype as TorchScript has it: the c10::ScalarType code, an int, so that
-    it compares equal to a `torch.bool` constant (`mask.dtype == torch.bool`
-    in nn.MultiheadAttention) and feeds dtype= arguments like one
-    (`x[i] = 2.0` scripts torch.tensor(2.0, dtype=x.dtype, device=x.device))."""
-    dtype = cx.type(_tensor(cx, x, "the operand")).dtype
-    return _SCALAR_TYPE_CODES[dtype]
-
-
-def _prim_device(cx: NodeContext, x):
-    return torch.device("cpu")  # compiled code runs on CPU tensors
-
-
 HANDLERS = {
-    "prim::dtype": _prim_dtype,
-    "prim::device": _prim_device,
     "aten::slice.Tensor": _slice,
     "aten::slice_scatter": _slice_scatter,
     "aten::select_scatter": _select_scatter,

@@ -420,17 +420,6 @@ def _encoder_layer(cx: NodeContext, src, embed_dim, num_heads, qkv_weight, qkv_b
     return norm(cx.build("add", x, ffn(x)), norm_weight_2, norm_bias_2)
 
 
-def _is_nested(cx: NodeContext, x):
-    """nn.MultiheadAttention's fast-path checks ask; compiled tensors never are."""
-    _tensors(cx, x)
-    return False
-
-
-def _autocast_enabled(cx: NodeContext, *device_type):
-    """Compiled code never runs under autocast (asked by the same checks)."""
-    return False
-
-
 HANDLERS = {
     "aten::matmul": _matmul,
     "aten::mm": _ranked("mm", 2, 2),
@@ -448,9 +437,6 @@ HANDLERS = {
     "aten::scaled_dot_product_attention": _sdpa,
     "aten::lstm_cell": _lstm_cell,
     "aten::gru_cell": _gru_cell,
-    "prim::is_nested": _is_nested,
-    "aten::is_autocast_enabled": _autocast_enabled,
-    "aten::is_grad_enabled": _autocast_enabled,
     "aten::_native_multi_head_attention": _native_mha,
     "aten::_transformer_encoder_layer_fwd": _encoder_layer,
 }

@@ -251,19 +251,6 @@ def _nanmean(cx: NodeContext, x, dims=None, keepdim=False, dtype=None):
     return cx.build("div", total, count)
 
 
-def _prim_layout(cx: NodeContext, x) -> int:
-    """Scripted torch.norm checks `input.layout == torch.strided` (0, the only
-    layout compiled code sees) and the device type before it calls
-    linalg_vector_norm; prim::device gives the device (data_movement)."""
-    return 0
-
-
-def _prim_type(cx: NodeContext, device) -> str:
-    if not isinstance(device, torch.device):
-        cx.fail(f"expected a device known at compile time, got {device!r}")
-    return device.type
-
-
 def _order(cx: NodeContext, p, default: float = 2.0) -> float:
     if p is None:
         return default
@@ -392,8 +379,6 @@ HANDLERS = {
     "aten::count_nonzero": _count_nonzero,
     "aten::count_nonzero.dim_IntList": _count_nonzero,
     "aten::linalg_vector_norm": _vector_norm,
-    "prim::layout": _prim_layout,
-    "prim::type": _prim_type,
     "aten::norm.Scalar": _norm,
     "aten::norm.ScalarOpt_dim": _norm,
     "aten::norm.ScalarOpt_dim_dtype": _norm,
