@@ -5,12 +5,12 @@ Each family module exports `HANDLERS = {"aten::name.overload": fn}` where
 resolved: tensors as MLIR values, compile-time numbers/lists/None as Python.
 In-place variants (`aten::relu_`) reuse the out-of-place handler.
 """
-from . import (constructors, data_movement, elementwise, matmul, metadata, nn, norm, reduction,
-               sequence, shape, sort)
+from . import (constructors, data_movement, elementwise, indexing, matmul, metadata, nn, norm,
+               reduction, sequence, shape, sort)
 
 ATEN: dict = {}
 for _family in (elementwise, matmul, reduction, shape, nn, sequence, data_movement, norm,
-                constructors, sort, metadata):
+                indexing, constructors, sort, metadata):
     for _name, _fn in _family.HANDLERS.items():
         assert _name not in ATEN, f"{_name} handled twice"
         ATEN[_name] = _fn
