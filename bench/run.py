@@ -2,10 +2,13 @@
 
     python bench/run.py [--models mlp_b1,resnet18_64] [--threads 1,2]
                         [--peers eager,torchscript,inductor,tsmlir] [--json out.json]
+                        [--timing]
 
 Prints median milliseconds per model and peer, the ratio of each peer to
 eager (lower is better), compile times separately, GFLOP/s for matmuls, and
 whether each output matches eager.  All peers run in this one process.
+`--timing` adds tsmlir's per-stage compile times (import, each lowering
+stage, LLVM JIT) under each model.
 """
 from __future__ import annotations
 
@@ -68,6 +71,8 @@ def run_model(name: str, peers, threads: int) -> dict:
                 fn = build_peer(peer, model, inputs)
                 fn(*inputs)  # first call (inductor compiles here)
                 row["compile_s"][peer] = time.perf_counter() - start
+                if peer == "tsmlir":
+                    row["stages_s"] = dict(fn.compile_times)
                 got = first_tensor(fn(*inputs))
                 row["ok"][peer] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-4))
                 row["ms"][peer] = timed(fn, inputs)
@@ -78,7 +83,7 @@ def run_model(name: str, peers, threads: int) -> dict:
     return row
 
 
-def print_row(row: dict, peers) -> None:
+def print_row(row: dict, peers, timing: bool = False) -> None:
     eager = row["ms"].get("eager")
     cells = []
     for p in peers:
@@ -93,6 +98,9 @@ def print_row(row: dict, peers) -> None:
     comp = ", ".join(f"{p} {s:.2f}s" for p, s in row["compile_s"].items() if p != "eager")
     if comp:
         print(f"{'':18s}compile: {comp}")
+    if timing and row.get("stages_s"):
+        stages = ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_s"].items())
+        print(f"{'':18s}tsmlir stages: {stages}")
     for p, e in row["error"].items():
         print(f"{'':18s}{p}: {e}")
 
@@ -103,6 +111,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", default=str(torch.get_num_threads()))
     ap.add_argument("--peers", default=",".join(PEERS))
     ap.add_argument("--json")
+    ap.add_argument("--timing", action="store_true", help="tsmlir's per-stage compile times")
     args = ap.parse_args(argv)
     peers = args.peers.split(",")
     rows = []
@@ -110,7 +119,7 @@ def main(argv=None) -> int:
     for threads in (int(t) for t in args.threads.split(",")):
         for name in args.models.split(","):
             row = run_model(name, peers, threads)
-            print_row(row, peers)
+            print_row(row, peers, args.timing)
             rows.append(row)
     if args.json:
         with open(args.json, "w") as f:
