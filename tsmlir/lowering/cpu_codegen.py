@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
+from . import matmul_codegen
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
 
@@ -411,11 +412,15 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     widths: set[int] = set()
     tiles = matmul_tiles()
     threads = num_threads(module_op)
+    packed: list[tuple[ir.Operation, matmul_codegen.PackedPlan]] = []
 
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if _is_plain_matmul(op):
+        if _is_plain_matmul(op) and matmul_codegen.applies(op):
+            packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
+                                                   MIN_PARALLEL_FLOPS)))
+        elif _is_plain_matmul(op):
             op_tiles, parallel = _matmul_plan(op, tiles, threads)
             group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"
             widths.add(op_tiles.registers[1])
@@ -435,6 +440,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         return ir.WalkResult.ADVANCE
 
     module_op.walk(visit)
+    matmul_codegen.rewrite(module_op, packed)
     if matmuls:
         _apply(module_op, matmuls + [_TILING_CLEANUP], lower=False)
     kernels = _kernel_calls(module_op)

@@ -1,0 +1,300 @@
+"""Packed-B matmul kernels for static f32 matmuls with enough rows.
+
+In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
+static shape (identity layout or a strided view with unit inner stride),
+with at least `MIN_ROWS` rows.  Out: the op is replaced by a call to a
+driver function that runs a kernel function (on one thread, or split over
+the threads in an `scf.parallel`); both are private and shared by every
+matmul of the same operand types and plan.
+
+The kernel, per block of `n1` columns and `k1` rows of B:
+1. packs the block into a stack buffer laid out [n1/16][k1][16]: each
+   16-column panel of the block is one contiguous run, so the micro-kernel
+   reads B with unit stride (unpacked rows of a 1024-wide B lie 4 KB apart:
+   they fall into the same L1 sets and evict each other), and the last
+   panel is zero-padded, so edge columns need no scalar path;
+2. walks all its rows six at a time (the A strip stays in L1 while it meets
+   every panel of the block, which stays in L2) and runs the micro-kernel:
+   6 x 16 accumulators (12 of AVX2's 16 ymm registers) loaded from C,
+   updated by a broadcast of A and one FMA per row and k, stored back.
+   Only the C loads and stores of the last panel are masked (masked stores
+   are slow on AMD); a last strip of fewer rows gets a kernel of its own.
+
+Why MLIR text rather than transform-dialect steps: the packing copy, the
+loop order (n1 -> k1 -> pack -> rows -> panels -> k) and the loop-carried
+accumulators are spelled out directly; tiling `linalg.matmul` with the
+transform dialect reached the same register tile but not the packed layout
+(`linalg.pack` + `mmt4d` also packs A and adds copies we do not need).  The
+text is built from small functions and parsed once per kernel.
+Dynamic shapes, few rows (a matrix-vector product: packing B would cost
+more than it saves), and AVX-512 hosts stay with `cpu_codegen`'s
+transform-dialect path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlir import ir
+from mlir.dialects import func
+
+#: Fewer rows than this: a matrix-vector-like product, left unpacked.
+MIN_ROWS = 16
+KERNEL_PREFIX = "tsm_matmul_packed"
+#: Pieces per thread when threads share a matmul: OpenMP hands them out
+#: dynamically, so a thread that loses its core to other work takes fewer.
+PIECES_PER_THREAD = 4
+
+
+@dataclass(frozen=True)
+class PackedPlan:
+    """Register tile (rows x lanes accumulators, lanes = the panel width),
+    cache blocks (k1 rows x n1 columns of B) and how threads share the
+    work: `pieces` pieces of `chunk` columns (split "n") or rows ("m")."""
+    rows: int
+    lanes: int
+    k1: int
+    n1: int
+    split: str = "n"
+    pieces: int = 1
+    chunk: int = 0
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def shape_of(op: ir.Operation) -> tuple[int, int, int]:
+    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+    return c.shape[0], c.shape[1], a.shape[1]
+
+
+def applies(op: ir.Operation) -> bool:
+    """A static matmul with enough rows (the caller has checked that it is a
+    plain f32 row-major matmul)."""
+    if not all(ir.ShapedType(v.type).has_static_shape for v in op.operands):
+        return False
+    m, n, k = shape_of(op)
+    return m >= MIN_ROWS and n >= 1 and k >= 1
+
+
+def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: int,
+         k1: int = 256, n1: int = 128) -> PackedPlan:
+    """Blocks of B that fit L2 (256 x 128 floats: 128 KB of AVX2 Zen's
+    512 KB) and a thread split: by columns (each piece packs only its own
+    columns of B) when every piece gets at least two panels, else by strips
+    of rows (each piece packs all of B: fine for a narrow B)."""
+    m, n, k = shape_of(op)
+    rows, lanes = registers
+    panels = _ceil_div(n, lanes)
+    k1, n1 = min(k1, k), min(n1, panels * lanes)
+    if threads <= 1 or 2 * m * n * k < min_flops:
+        return PackedPlan(rows, lanes, k1, n1)
+    if panels >= 2 * threads:
+        pieces = min(panels // 2, PIECES_PER_THREAD * threads)
+        chunk = _ceil_div(panels, pieces) * lanes
+        return PackedPlan(rows, lanes, k1, min(n1, chunk), "n", _ceil_div(n, chunk), chunk)
+    strips = _ceil_div(m, rows)
+    pieces = min(strips, PIECES_PER_THREAD * threads)
+    chunk = _ceil_div(strips, pieces) * rows
+    return PackedPlan(rows, lanes, k1, n1, "m", _ceil_div(m, chunk), chunk)
+
+
+class _Names:
+    """Unique SSA names (MLIR forbids shadowing names of enclosing regions)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, stem: str) -> str:
+        self.count += 1
+        return f"%{stem}{self.count}"
+
+
+def _panel(new: _Names, p: str, lanes: int) -> tuple[str, list[str]]:
+    """Column, width, "full width" flag and lane mask of panel `p` of the
+    block %n0..%nend: the names and the lines that compute them."""
+    off, col, w, full, mask = (new(s) for s in ("off", "col", "w", "full", "mask"))
+    return (col, w, full, mask), [
+        f"{off} = arith.muli {p}, %clanes : index",
+        f"{col} = arith.addi %n0, {off} : index",
+        f"{w} = arith.subi %nend, {col} : index",
+        f"{full} = arith.cmpi sge, {w}, %clanes : index",
+        f"{mask} = vector.create_mask {w} : vector<{lanes}xi1>"]
+
+
+def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
+    """B[k0:k0+kb, n0:nend] -> %bp[panel][k][lane]; the last panel is
+    zero-padded by masked loads (the other panels load plainly)."""
+    vec = f"vector<{lanes}xf32>"
+    p = new("pp")
+    (col, _, full, mask), header = _panel(new, p, lanes)
+
+    def copy(masked: bool) -> list[str]:
+        k, row, v = new("pk"), new("prow"), new("pv")
+        load = (f"vector.maskedload %B[{row}, {col}], {mask}, %zero : {tb}, "
+                f"vector<{lanes}xi1>, {vec} into {vec}") if masked else \
+            f"vector.load %B[{row}, {col}] : {tb}, {vec}"
+        return [f"scf.for {k} = %c0 to %kb step %c1 {{",
+                f"{row} = arith.addi %k0, {k} : index",
+                f"{v} = {load}",
+                f"vector.store {v}, %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}", "}"]
+    return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
+            f"scf.if {full} {{", *copy(False), "} else {", *copy(True), "}", "}"]
+
+
+def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
+                  lanes: int) -> list[str]:
+    """rows x lanes register tiles at rows m0.., one per panel of the block:
+    the C tile stays in registers across the block's k loop."""
+    vec = f"vector<{lanes}xf32>"
+    types = ", ".join([vec] * rows)
+    p = new("p")
+    (col, _, full, mask), header = _panel(new, p, lanes)
+    idx = [new("i") for _ in range(rows)]
+    lines = [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
+             *(f"{i} = arith.addi {m0}, %c{r}_idx : index" for r, i in enumerate(idx))]
+
+    def loads(masked: bool) -> list[str]:
+        names = [new("l") for _ in idx]
+        return [*(f"{v} = vector.maskedload %C[{i}, {col}], {mask}, %zero : {tc}, "
+                  f"vector<{lanes}xi1>, {vec} into {vec}" if masked else
+                  f"{v} = vector.load %C[{i}, {col}] : {tc}, {vec}" for v, i in zip(names, idx)),
+                f"scf.yield {', '.join(names)} : {types}"]
+    # C: plain loads and stores for a full panel, masked ones only for the last
+    cin = new("cin")
+    lines += [f"{cin}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
+              "} else {", *loads(True), "}"]
+    k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
+    accs = [new("a") for _ in idx]
+    body = [f"{b} = vector.load %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}",
+            f"{kk} = arith.addi %k0, {k} : index"]
+    outs = []
+    for i, acc in zip(idx, accs):
+        x, xb, f = new("x"), new("xb"), new("f")
+        body += [f"{x} = memref.load %A[{i}, {kk}] : {ta}",
+                 f"{xb} = vector.broadcast {x} : f32 to {vec}",
+                 f"{f} = vector.fma {xb}, {b}, {acc} : {vec}"]
+        outs.append(f)
+    iter_args = ", ".join(f"{a} = {cin}#{r}" for r, a in enumerate(accs))
+    lines += [f"{res}:{rows} = scf.for {k} = %c0 to %kb step %c1 iter_args({iter_args}) "
+              f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
+    lines += [f"scf.if {full} {{",
+              *(f"vector.store {res}#{r}, %C[{i}, {col}] : {tc}, {vec}" for r, i in enumerate(idx)),
+              "} else {",
+              *(f"vector.maskedstore %C[{i}, {col}], {mask}, {res}#{r} : {tc}, "
+                f"vector<{lanes}xi1>, {vec}" for r, i in enumerate(idx)),
+              "}", "}"]
+    return lines
+
+
+def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan) -> str:
+    """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
+    mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
+    exists only where mhi = m."""
+    ta, tb, tc = types
+    rows, lanes = plan_.rows, plan_.lanes
+    new = _Names()
+    bp = f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
+    strip = new("m0")
+    body = [*_pack(new, tb, bp, lanes),
+            f"scf.for {strip} = %mlo to %full_end step %crows {{",
+            *_micro_kernel(new, rows, strip, tc, ta, bp, lanes), "}"]
+    if m % rows:
+        t = new("tail")
+        body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
+                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes), "}"]
+    consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
+    inner = "\n      ".join(body)
+    return f"""
+func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index,
+                          %nlo: index, %nhi: index) attributes {{passthrough = ["noinline"]}} {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %clanes = arith.constant {lanes} : index
+  %clanes_1 = arith.constant {lanes - 1} : index
+  %crows = arith.constant {rows} : index
+  %cK = arith.constant {k} : index
+  %ck1 = arith.constant {plan_.k1} : index
+  %cn1 = arith.constant {plan_.n1} : index
+  {consts}
+  %zero = arith.constant dense<0.0> : vector<{lanes}xf32>
+  %bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>
+  %mrows = arith.subi %mhi, %mlo : index
+  %strips = arith.divui %mrows, %crows : index
+  %full_rows = arith.muli %strips, %crows : index
+  %full_end = arith.addi %mlo, %full_rows : index
+  scf.for %n0 = %nlo to %nhi step %cn1 {{
+    %nb_end = arith.addi %n0, %cn1 : index
+    %nend = arith.minsi %nb_end, %nhi : index
+    %nb = arith.subi %nend, %n0 : index
+    %nb_up = arith.addi %nb, %clanes_1 : index
+    %np = arith.divui %nb_up, %clanes : index
+    scf.for %k0 = %c0 to %cK step %ck1 {{
+      %krest = arith.subi %cK, %k0 : index
+      %kb = arith.minsi %krest, %ck1 : index
+      {inner}
+    }}
+  }}
+  return
+}}
+"""
+
+
+def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
+                plan_: PackedPlan) -> str:
+    """The function that replaces the matmul: the kernel over all of C, or
+    one kernel call per piece in an scf.parallel (OpenMP later)."""
+    ta, tb, tc = types
+    if plan_.pieces <= 1:
+        body = f"""
+  %c0 = arith.constant 0 : index
+  %cm = arith.constant {m} : index
+  %cn = arith.constant {n} : index
+  func.call @{kernel}(%A, %B, %C, %c0, %cm, %c0, %cn) : ({ta}, {tb}, {tc}, index, index, index, index) -> ()"""
+    else:
+        extent = m if plan_.split == "m" else n
+        ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
+        body = f"""
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cm = arith.constant {m} : index
+  %cn = arith.constant {n} : index
+  %cext = arith.constant {extent} : index
+  %cchunk = arith.constant {plan_.chunk} : index
+  %cpieces = arith.constant {plan_.pieces} : index
+  scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
+    %lo = arith.muli %i, %cchunk : index
+    %lo_end = arith.addi %lo, %cchunk : index
+    %hi = arith.minsi %lo_end, %cext : index
+    func.call @{kernel}(%A, %B, %C, {ranges}) : ({ta}, {tb}, {tc}, index, index, index, index) -> ()
+    scf.reduce
+  }}"""
+    return f"""
+func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{{body}
+  return
+}}
+"""
+
+
+def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
+    """Replace each matmul by a call to its driver; kernels and drivers are
+    shared by matmuls of the same types and plan."""
+    body = module_op.regions[0].blocks[0]
+    anchor = body.operations[0]
+    made: dict[tuple, str] = {}
+    for op, plan_ in ops:
+        types = tuple(str(v.type) for v in op.operands)
+        m, n, k = shape_of(op)
+        key = (types, plan_)
+        if key not in made:
+            index = len(made)
+            kernel, driver = f"{KERNEL_PREFIX}_{index}", f"{KERNEL_PREFIX}_{index}_driver"
+            text = kernel_text(kernel, types, m, k, plan_) + \
+                driver_text(driver, kernel, types, m, n, plan_)
+            parsed = ir.Module.parse(text)
+            for f in list(parsed.body.operations):
+                f.operation.move_before(anchor)
+            made[key] = driver
+        with ir.InsertionPoint(op), op.location:
+            func.CallOp([], ir.FlatSymbolRefAttr.get(made[key]), list(op.operands))
+        op.erase()
