@@ -181,3 +181,38 @@ def test_transformer_encoder_layer(activation, norm_first):
     check_against_eager(torch.jit.script(layer), [torch.randn(2, 5, 16)],
                         input_specs=[TensorSpec((-1, -1, 16))],
                         runs=[[torch.randn(3, 1, 16)], [torch.randn(1, 9, 16)]])
+
+
+class HeadsByHand(torch.nn.Module):
+    """Attention written with reshapes, transposes and matmuls (bench's
+    encoder block): head split of a fused qkv, k^T, softmax, head merge."""
+
+    def __init__(self, heads: int):
+        super().__init__()
+        self.heads = heads
+
+    def forward(self, qkv):
+        s, h = qkv.size(0), self.heads
+        d = qkv.size(1) // 3
+        q, k, v = qkv.chunk(3, dim=-1)
+        q = q.reshape(s, h, d // h).transpose(0, 1)
+        k = k.reshape(s, h, d // h).transpose(0, 1)
+        v = v.reshape(s, h, d // h).transpose(0, 1)
+        att = torch.softmax(q @ k.transpose(1, 2) / 8.0, dim=-1)
+        return (att @ v).transpose(0, 1).reshape(s, d)
+
+
+@pytest.mark.parametrize("seq,d,heads", [(128, 256, 4), (37, 39, 3), (1, 8, 2), (5, 6, 1)],
+                         ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_heads_by_hand(seq, d, heads, threads):
+    qkv = torch.randn(seq, 3 * d)
+    module = torch.jit.script(HeadsByHand(heads))
+    compiled = tsmlir.compile_module(module, [qkv], options=tsmlir.CompileOptions(threads=threads))
+    torch.testing.assert_close(compiled(qkv), module(qkv), rtol=1e-4, atol=1e-5)
+
+
+def test_heads_by_hand_dynamic_sequence():
+    runs = [[torch.randn(s, 3 * 24)] for s in (9, 1, 40)]
+    check_against_eager(torch.jit.script(HeadsByHand(4)), runs[0],
+                        input_specs=[TensorSpec((-1, 72))], runs=runs[1:])

@@ -454,7 +454,7 @@ def test_lstm_gru_cells_unbatched():
 
 
 def test_bmm_fully_dynamic_with_empty_and_odd_sizes():
-    # f32 batch matmuls run as a loop of 2-D matmuls on per-batch copies.
+    # f32 batch matmuls run as a loop of 2-D matmuls on views of each batch.
     specs = [TensorSpec((-1, -1, -1)), TensorSpec((-1, -1, -1))]
     runs = [[torch.randn(a), torch.randn(b)] for a, b in
             (((3, 5, 7), (3, 7, 2)), ((2, 3, 0), (2, 0, 4)), ((0, 3, 4), (0, 4, 5)),
@@ -479,3 +479,36 @@ def test_matmul_4d_batches_merged_or_not():
         runs = [[torch.randn(b, h, 3, 4), torch.randn(b, h, 4, 5)] for b, h in ((2, 2), (1, 2))]
         check_against_eager(torch.jit.script(Matmul()), runs[0],
                             input_specs=[TensorSpec(s) for s in specs], runs=runs[1:])
+
+
+class TransposedBmm(torch.nn.Module):
+    """Batch matmuls whose operands are transposed views: batches that keep
+    the source's row order (sliced in place), that swap it (a transposed
+    copy per batch), whose rows are strided (copied), and a product whose
+    head-merging transpose the loop writes directly."""
+
+    def forward(self, x, y, z):
+        a = x.transpose(0, 1)  # (S, B, K) -> (B, S, K): views of x's rows
+        b_t = y.transpose(1, 2)  # (B, N, K) -> (B, K, N): swapped per batch
+        c = z.permute(2, 0, 1)  # (S, K, B) -> (B, S, K): rows of stride B
+        prod = torch.bmm(a, b_t)
+        return prod.transpose(0, 1), torch.bmm(c, b_t), torch.bmm(a, b_t) * 2.0
+
+
+# The last is big enough (> parallel.MIN_PARALLEL_FLOPS) for a loop the threads share.
+@pytest.mark.parametrize("b,s,k,n", [(3, 5, 7, 9), (1, 1, 1, 1), (2, 97, 161, 100)], ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_bmm_of_transposed_views(b, s, k, n, threads):
+    inputs = [torch.randn(s, b, k), torch.randn(b, n, k), torch.randn(s, k, b)]
+    module = torch.jit.script(TransposedBmm())
+    compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
+    for got, expected in zip(compiled(*inputs), module(*inputs)):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_bmm_of_transposed_views_dynamic():
+    specs = [TensorSpec((-1, 3, 4)), TensorSpec((3, -1, 4)), TensorSpec((-1, 4, 3))]
+    runs = [[torch.randn(s, 3, 4), torch.randn(3, n, 4), torch.randn(s, 4, 3)]
+            for s, n in ((5, 6), (1, 2), (17, 1))]
+    check_against_eager(torch.jit.script(TransposedBmm()), runs[0], input_specs=specs,
+                        runs=runs[1:])

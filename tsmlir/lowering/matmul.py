@@ -7,9 +7,9 @@ Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
 batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
-f32 batch matmul (batch dims merged into one) is an scf.for of 2-D
-linalg.matmuls on contiguous copies of each batch, the form the CPU
-backend's tiled kernel takes),
+f32 batch matmul (batch dims merged into one) is a loop of 2-D
+linalg.matmuls on views of each batch, the form the CPU backend's tiled
+kernel takes: see batch_matmul),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
 An einsum is one linalg.generic (output letters parallel, the others
 reductions; a static size-1 dim broadcasts), or linalg.matmul /
@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, linalg, scf, tensor
+from mlir.dialects import arith, linalg
 
 from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
 from . import builders as b
+from .batch_matmul import batch_of_matmuls
 from .nn_support import collapse, expand
 from .passes import pattern_pass
 
@@ -140,11 +141,12 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     if addend is None and _per_batch(lhs, rhs, c, transpose_rhs):
         rank = b.rtt(lhs).rank
         if rank == 3:
-            return _batch_of_matmuls(lhs, rhs, c.sizes, elem)
+            return batch_of_matmuls(op, lhs, rhs, c.sizes, elem)
         # (B1, ..., M, K) @ (B1, ..., K, N): the batch dims merged into one.
         groups = [list(range(rank - 2)), [rank - 2], [rank - 1]]
         lhs3, rhs3 = collapse(lhs, groups), collapse(rhs, groups)
-        out3 = _batch_of_matmuls(lhs3, rhs3, [b.dim(lhs3, 0), *c.sizes[-2:]], elem)
+        out3 = batch_of_matmuls(op, lhs3, rhs3, [b.dim(lhs3, 0), *c.sizes[-2:]], elem,
+                                fold_user=False)
         return expand(out3, groups, c.sizes)
     if addend is None or beta == 0:
         init = b.filled(c.sizes, elem, 0)
@@ -176,45 +178,6 @@ def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: boo
         and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
         and 0 not in _shape(lhs) + _shape(rhs) \
         and all(_shape(v)[:-2].count(DYN) <= 1 for v in (lhs, rhs))
-
-
-def _batch_of_matmuls(lhs: ir.Value, rhs: ir.Value, sizes: list[b.IntOrValue],
-                      elem: ir.Type) -> ir.Value:
-    """An scf.for over the batch: each batch's operands are copied into
-    contiguous tensors, multiplied by linalg.matmul (the CPU backend's tiled
-    kernel wants plain row-major operands; the copies are O(n^2) against the
-    product's O(n^3)) and inserted into the result."""
-    batch, m, n = sizes
-    k = b.dim(lhs, 2)
-    result = b.empty(sizes, elem)
-    loop = scf.ForOp(b.index(0), b.as_index(batch), b.index(1), [result])
-    with ir.InsertionPoint(loop.body):
-        i = loop.induction_variable
-        a = _contiguous_slice(lhs, i, [m, k])
-        w = _contiguous_slice(rhs, i, [k, n])
-        prod = linalg.matmul(a, w, outs=[b.filled([m, n], elem, 0)])
-        acc = _insert(prod, loop.inner_iter_args[0], i, [m, n])
-        scf.YieldOp([acc])
-    return loop.results[0]
-
-
-def _slice_args(i: ir.Value, sizes: list[b.IntOrValue]):
-    dyn = ir.ShapedType.get_dynamic_size()
-    static_sizes = [1] + [s if isinstance(s, int) else dyn for s in sizes]
-    return ([i], [s for s in sizes if not isinstance(s, int)], [],
-            [dyn, 0, 0], static_sizes, [1, 1, 1])
-
-
-def _contiguous_slice(v: ir.Value, i: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
-    dyn = ir.ShapedType.get_dynamic_size()
-    t = ir.RankedTensorType.get([s if isinstance(s, int) else dyn for s in sizes],
-                                b.rtt(v).element_type)
-    part = tensor.extract_slice(t, v, *_slice_args(i, sizes))
-    return linalg.copy(part, outs=[b.empty(sizes, t.element_type)])
-
-
-def _insert(part: ir.Value, into: ir.Value, i: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
-    return tensor.insert_slice(part, into, *_slice_args(i, sizes))
 
 
 def _scale(x: ir.Value, factor: float) -> ir.Value:
@@ -319,7 +282,7 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
     named = None if broadcast else _einsum_named(terms, output)
     if named is linalg.batch_matmul and str(elem) == "f32" \
             and 0 not in _shape(operands[0]) + _shape(operands[1]):
-        return _batch_of_matmuls(*operands, [sizes[c] for c in output], elem)
+        return batch_of_matmuls(op, *operands, [sizes[c] for c in output], elem)
     init = b.filled([sizes[c] for c in output], elem, 0)
     if named is not None:
         return named(*operands, outs=[init])

@@ -71,20 +71,19 @@ func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf64>, %b: tensor<?x4x5xf64>) ->
 
 // -----
 
-// An f32 batch matmul is a loop of 2-D matmuls on contiguous copies of each
-// batch's matrices (the CPU backend's tiled kernel takes plain row-major
-// operands), each inserted into the result.
+// An f32 batch matmul is a loop of 2-D matmuls on views of each batch's
+// matrices (the CPU backend's tiled kernel reads row-major views), each
+// accumulating into its batch's slice of the result, zero-filled in place.
 // CHECK-LABEL: func.func @matmul$batch_f32
 // CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf32>, %[[RHS:.*]]: tensor<?x4x5xf32>)
 // CHECK-DAG: %[[B:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf32>
 // CHECK: cf.assert
 // CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B]]) : tensor<?x3x5xf32>
 // CHECK: %[[RES:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[B]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[EMPTY]]) -> (tensor<?x3x5xf32>)
-// CHECK: %[[A_I:.*]] = tensor.extract_slice %[[LHS]][%[[I]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<?x3x4xf32> to tensor<3x4xf32>
-// CHECK: %[[A:.*]] = linalg.copy {{.*}} ins(%[[A_I]] : tensor<3x4xf32>)
-// CHECK: %[[B_I:.*]] = tensor.extract_slice %[[RHS]][%[[I]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<?x4x5xf32> to tensor<4x5xf32>
-// CHECK: %[[W:.*]] = linalg.copy {{.*}} ins(%[[B_I]] : tensor<4x5xf32>)
-// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<3x5xf32>
+// CHECK: %[[A:.*]] = tensor.extract_slice %[[LHS]][%[[I]], 0, 0] [1, 3, 4] [1, 1, 1] : tensor<?x3x4xf32> to tensor<3x4xf32>
+// CHECK: %[[W:.*]] = tensor.extract_slice %[[RHS]][%[[I]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<?x4x5xf32> to tensor<4x5xf32>
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[ACC]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1] : tensor<?x3x5xf32> to tensor<3x5xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[C]] : tensor<3x5xf32>)
 // CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<3x4xf32>, tensor<4x5xf32>) outs(%[[ZERO]] : tensor<3x5xf32>)
 // CHECK: %[[NEXT:.*]] = tensor.insert_slice %[[P]] into %[[ACC]][%[[I]], 0, 0] [1, 3, 5] [1, 1, 1]
 // CHECK: scf.yield %[[NEXT]]
@@ -92,6 +91,55 @@ func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf64>, %b: tensor<?x4x5xf64>) ->
 func.func @matmul$batch_f32(%a: tensor<?x3x4xf32>, %b: tensor<?x4x5xf32>) -> tensor<?x3x5xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xf32>, tensor<?x4x5xf32>) -> tensor<?x3x5xf32>
   return %0 : tensor<?x3x5xf32>
+}
+
+// -----
+
+// Attention's heads: operands that are transposes are sliced from the
+// transposes' inputs: q (S, H, D) -> (H, S, D) keeps each head's row order
+// (a view of q's rows), k's (S, H, D) -> (H, D, S) swaps it (one 2-D
+// transpose per head); the head merge (H, S, E) -> (S, H, E) of the product
+// is the layout the loop writes, and the transpose's users read the loop.
+// CHECK-LABEL: func.func @matmul$attention_heads
+// CHECK-SAME: (%[[Q:.*]]: tensor<6x2x4xf32>, %[[K:.*]]: tensor<6x2x4xf32>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<6x2x6xf32>
+// CHECK: %[[RES:.*]] = scf.for %[[I:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %[[EMPTY]]) -> (tensor<6x2x6xf32>)
+// CHECK: %[[A:.*]] = tensor.extract_slice %[[Q]][0, %[[I]], 0] [6, 1, 4] [1, 1, 1] : tensor<6x2x4xf32> to tensor<6x4xf32>
+// CHECK: %[[K_I:.*]] = tensor.extract_slice %[[K]][0, %[[I]], 0] [6, 1, 4] [1, 1, 1] : tensor<6x2x4xf32> to tensor<6x4xf32>
+// CHECK: %[[W:.*]] = linalg.transpose ins(%[[K_I]] : tensor<6x4xf32>) outs(%{{.*}} : tensor<4x6xf32>) permutation = [1, 0]
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[ACC]][0, %[[I]], 0] [6, 1, 6] [1, 1, 1] : tensor<6x2x6xf32> to tensor<6x6xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[C]] : tensor<6x6xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<6x4xf32>, tensor<4x6xf32>) outs(%[[ZERO]] : tensor<6x6xf32>)
+// CHECK: tensor.insert_slice %[[P]] into %[[ACC]][0, %[[I]], 0] [6, 1, 6] [1, 1, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[RES]]
+func.func @matmul$attention_heads(%q: tensor<6x2x4xf32>, %k: tensor<6x2x4xf32>) -> tensor<6x2x6xf32> {
+  %0 = tensor.empty() : tensor<2x6x4xf32>
+  %qh = linalg.transpose ins(%q : tensor<6x2x4xf32>) outs(%0 : tensor<2x6x4xf32>) permutation = [1, 0, 2]
+  %1 = tensor.empty() : tensor<2x4x6xf32>
+  %kt = linalg.transpose ins(%k : tensor<6x2x4xf32>) outs(%1 : tensor<2x4x6xf32>) permutation = [1, 2, 0]
+  %s = "tsm.matmul"(%qh, %kt) : (tensor<2x6x4xf32>, tensor<2x4x6xf32>) -> tensor<2x6x6xf32>
+  %2 = tensor.empty() : tensor<6x2x6xf32>
+  %merged = linalg.transpose ins(%s : tensor<2x6x6xf32>) outs(%2 : tensor<6x2x6xf32>) permutation = [1, 0, 2]
+  return %merged : tensor<6x2x6xf32>
+}
+
+// -----
+
+// With tsm.num_threads > 1 and enough work, the loop over the batch is an
+// scf.forall the threads share; each batch's product goes in with
+// tensor.parallel_insert_slice.
+// CHECK-LABEL: func.func @matmul$batch_threads
+// CHECK: %[[RES:.*]] = scf.forall (%[[I:.*]]) in (4) shared_outs(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x128x128xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul ins({{.*}} : tensor<128x64xf32>, tensor<64x128xf32>) outs({{.*}} : tensor<128x128xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[P]] into %[[ACC]][%[[I]], 0, 0] [1, 128, 128] [1, 1, 1]
+// CHECK: return %[[RES]]
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @matmul$batch_threads(%a: tensor<4x128x64xf32>, %b: tensor<4x64x128xf32>) -> tensor<4x128x128xf32> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<4x128x64xf32>, tensor<4x64x128xf32>) -> tensor<4x128x128xf32>
+    return %0 : tensor<4x128x128xf32>
+  }
 }
 
 // -----

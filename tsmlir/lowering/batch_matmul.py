@@ -1,0 +1,176 @@
+"""f32 batch matmuls -> a loop of 2-D linalg.matmuls on views of each batch.
+
+In: the already-lowered operands of an f32 (B, M, K) @ (B, K, N) product
+without broadcasting (several batch dims already merged into one), and the
+tsm op it implements.
+Out: a loop over the batch whose body is one linalg.matmul, the form the
+CPU backend's tiled kernel takes (it reads row-major views: rows of unit
+stride, any row stride).  Each operand's batch is
+ - a rank-reduced tensor.extract_slice of the operand (bufferized: a view,
+   no copy) when its rows have unit stride;
+ - when the operand is a linalg.transpose (attention's head split
+   (S, H, D) -> (H, S, D), and k^T), a slice of the transpose's input
+   instead: a view when the batch keeps the input's row order (q, v), one
+   2-D linalg.transpose per batch when it swaps it (k^T), so that the whole
+   tensor is never transposed (and then copied again per batch);
+ - a linalg.copy into a contiguous tensor when its rows may be strided.
+The product accumulates into the batch's slice of the result, zero-filled
+in place.  When the product's only user is a linalg.transpose that keeps
+each batch's rows contiguous (attention's head merge (H, S, D) -> (S, H, D)),
+the loop writes the transposed layout directly and that transpose's uses
+take the loop's result.  With `tsm.num_threads` > 1, a batch of at least two
+and enough work (parallel.MIN_PARALLEL_FLOPS), the loop is an scf.forall the
+threads share (one matmul per thread at a time: each is too small to split).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from mlir import ir
+from mlir.dialects import linalg, scf, tensor
+
+from . import builders as b
+from .parallel import MIN_PARALLEL_FLOPS, num_threads
+
+_DYN = ir.ShapedType.get_dynamic_size()
+
+
+def _slice(v: ir.Value, dim: int, i: ir.Value) -> ir.Value:
+    """v (rank 3) at index i of `dim`, rank-reduced to the two other dims."""
+    t = b.rtt(v)
+    sizes = [b.dim(v, d) for d in range(3)]
+    kept = [s for d, s in enumerate(sizes) if d != dim]
+    result_t = ir.RankedTensorType.get([s if isinstance(s, int) else _DYN for s in kept],
+                                       t.element_type)
+    offsets = [_DYN if d == dim else 0 for d in range(3)]
+    static_sizes = [1 if d == dim else (s if isinstance(s, int) else _DYN)
+                    for d, s in enumerate(sizes)]
+    dynamic_sizes = [s for d, s in enumerate(sizes) if d != dim and not isinstance(s, int)]
+    return tensor.extract_slice(result_t, v, [i], dynamic_sizes, [], offsets, static_sizes,
+                                [1, 1, 1])
+
+
+def _place(part: ir.Value, into: ir.Value, dim: int, i: ir.Value, *, parallel: bool) -> ir.Value | None:
+    """Insert the 2-D `part` at index i of `dim` of `into`."""
+    sizes = [b.dim(into, d) for d in range(3)]
+    offsets = [_DYN if d == dim else 0 for d in range(3)]
+    static_sizes = [1 if d == dim else (s if isinstance(s, int) else _DYN)
+                    for d, s in enumerate(sizes)]
+    dynamic_sizes = [s for d, s in enumerate(sizes) if d != dim and not isinstance(s, int)]
+    args = ([i], dynamic_sizes, [], offsets, static_sizes, [1, 1, 1])
+    if parallel:
+        tensor.parallel_insert_slice(part, into, *args)
+        return None
+    return tensor.insert_slice(part, into, *args)
+
+
+def _transpose_of(v: ir.Value) -> tuple[ir.Value, list[int]] | None:
+    """(input, permutation) when v is a rank-3 linalg.transpose's result."""
+    owner = v.owner
+    if isinstance(owner, ir.Block):
+        return None
+    owner = owner.operation
+    if owner.name != "linalg.transpose" or b.rtt(v).rank != 3:
+        return None
+    perm = list(ir.DenseI64ArrayAttr(owner.attributes["permutation"]))
+    return owner.operands[0], perm
+
+
+def _unit_rows(v: ir.Value) -> bool:
+    """Whether v's buffer will have unit-stride rows: everything but a slice
+    with a non-unit innermost step (reshapes of one keep its stride)."""
+    owner = v.owner
+    if isinstance(owner, ir.Block):
+        return True
+    owner = owner.operation
+    if owner.name in ("tensor.expand_shape", "tensor.collapse_shape"):
+        return _unit_rows(owner.operands[0])
+    if owner.name == "tensor.extract_slice":
+        strides = list(ir.DenseI64ArrayAttr(owner.attributes["static_strides"]))
+        return strides[-1] == 1 and _unit_rows(owner.operands[0])
+    return True
+
+
+def _contiguous(part: ir.Value) -> ir.Value:
+    sizes = [b.dim(part, d) for d in range(2)]
+    return linalg.copy(part, outs=[b.empty(sizes, b.rtt(part).element_type)])
+
+
+def _batch_operand(v: ir.Value, i: ir.Value) -> ir.Value:
+    """Batch i of the (B, R, C) operand v as an (R, C) tensor with row-major
+    rows: a view where it can be one."""
+    transposed = _transpose_of(v)
+    if transposed is None:
+        part = _slice(v, 0, i)
+        return part if _unit_rows(v) else _contiguous(part)
+    source, perm = transposed
+    part = _slice(source, perm[0], i)  # the other two dims in the source's order
+    if perm[1] > perm[2]:  # the batch's rows are the source's columns (k^T)
+        sizes = [b.dim(part, 1), b.dim(part, 0)]
+        return linalg.transpose(part, outs=[b.empty(sizes, b.rtt(part).element_type)],
+                                permutation=[1, 0]).results[0]
+    return part if perm[2] == 2 and _unit_rows(source) else _contiguous(part)
+
+
+def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | None:
+    """The result's only user when it is a linalg.transpose under which each
+    batch stays a row-major 2-D slice: (B, M, N) -> (M, B, N) or (B, M, N)."""
+    uses = list(result.uses)
+    if len(uses) != 1:
+        return None
+    user = uses[0].owner
+    user = user.operation if not isinstance(user, ir.Operation) else user
+    if user.name != "linalg.transpose" or uses[0].operand_number != 0:
+        return None
+    perm = list(ir.DenseI64ArrayAttr(user.attributes["permutation"]))
+    if perm[-1] != 2 or perm.index(1) > perm.index(2):
+        return None
+    return user, perm
+
+
+def _parallel(op: ir.Operation, sizes: Sequence[b.IntOrValue], k: b.IntOrValue) -> bool:
+    if not all(isinstance(s, int) for s in (*sizes, k)) or sizes[0] < 2:
+        return False
+    module = op
+    while module.name != "builtin.module":
+        module = module.parent
+    batch, m, n = sizes
+    return num_threads(module) > 1 and 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS
+
+
+def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
+                     sizes: list[b.IntOrValue], elem: ir.Type, *,
+                     fold_user: bool = True) -> ir.Value:
+    """`lhs @ rhs` (both (B, ., .)) as a loop of 2-D matmuls; sizes: (B, M, N).
+    `fold_user`: the loop's result is op's (3-D) result, whose merging
+    transpose it may absorb."""
+    k = b.dim(lhs, 2)
+    merge = _merging_transpose(op.result) if fold_user else None
+    perm = merge[1] if merge else [0, 1, 2]
+    batch_dim = perm.index(0)
+    result = b.empty([sizes[d] for d in perm], elem)
+    parallel = _parallel(op, sizes, k)
+    if parallel:
+        loop = scf.ForallOp([0], [sizes[0]], [1], [result])
+        i = loop.induction_variables[0]
+    else:
+        loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1), [result])
+        i = loop.induction_variable
+    acc = loop.inner_iter_args[0]
+    with ir.InsertionPoint(loop.body):
+        a, w = _batch_operand(lhs, i), _batch_operand(rhs, i)
+        dest = linalg.fill(b.zero(elem), outs=[_slice(acc, batch_dim, i)])
+        prod = linalg.matmul(a, w, outs=[dest])
+        if parallel:
+            with ir.InsertionPoint(loop.terminator().block):
+                _place(prod, acc, batch_dim, i, parallel=True)
+        else:
+            scf.YieldOp([_place(prod, acc, batch_dim, i, parallel=False)])
+    out = loop.results[0]
+    if merge is None:
+        return out
+    # The merging transpose reads the loop's result as it is: its users take it,
+    # and the product's own (now unused) value is the layout transposed back.
+    merge[0].results[0].replace_all_uses_with(out)
+    inverse = [perm.index(d) for d in range(3)]
+    return linalg.transpose(out, outs=[b.empty(sizes, elem)], permutation=inverse).results[0]
