@@ -42,7 +42,7 @@ MIN_ROWS = 16
 KERNEL_PREFIX = "tsm_matmul_packed"
 #: Pieces per thread when threads share a matmul: OpenMP hands them out
 #: dynamically, so a thread that loses its core to other work takes fewer.
-PIECES_PER_THREAD = 4
+PIECES_PER_THREAD = 2
 
 
 @dataclass(frozen=True)
@@ -279,8 +279,6 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{{body}
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
     """Replace each matmul by a call to its driver; kernels and drivers are
     shared by matmuls of the same types and plan."""
-    body = module_op.regions[0].blocks[0]
-    anchor = body.operations[0]
     made: dict[tuple, str] = {}
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
@@ -292,9 +290,16 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
             text = kernel_text(kernel, types, m, k, plan_) + \
                 driver_text(driver, kernel, types, m, n, plan_)
             parsed = ir.Module.parse(text)
+            caller = _enclosing_function(op)
             for f in list(parsed.body.operations):
-                f.operation.move_before(anchor)
+                f.operation.move_before(caller)  # before its first caller
             made[key] = driver
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(made[key]), list(op.operands))
         op.erase()
+
+
+def _enclosing_function(op: ir.Operation) -> ir.Operation:
+    while op.name != "func.func":
+        op = op.parent
+    return op

@@ -1,12 +1,15 @@
 // RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
+// Matmuls with dynamic sizes or fewer than 16 rows take the transform-dialect
+// path (static ones with more rows: the packed kernel of
+// cpu-codegen-matmul-packed.mlir).
 // Register-tiled matmul (tile sizes follow the host: 8x32 with AVX-512, 6x16 else): the C tile is carried in vectors across the k loop
 // (hoisted) and updated with broadcast + vector.fma; the partial tiles at the
-// edges of 17 x 65 are vectorized too (no linalg op is left for scalar loops).
+// edges of 8 x 65 are vectorized too (no linalg op is left for scalar loops).
 // The loop nest is outlined into a kernel function of its own (private,
 // noinline: small functions keep LLVM's compile time down), placed before
 // its caller; its constant bounds are cloned into it.
-// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_{{[0-9]+}}(%{{.*}}: memref<17x33xf32>, %{{.*}}: memref<33x65xf32>, %{{.*}}: memref<17x65xf32>
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_{{[0-9]+}}(%{{.*}}: memref<8x33xf32>, %{{.*}}: memref<33x65xf32>, %{{.*}}: memref<8x65xf32>
 // CHECK-SAME: passthrough = ["noinline"]
 // CHECK: scf.for
 // CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
@@ -20,9 +23,9 @@
 // CHECK: call @tsm_matmul_kernel_mm0_{{[0-9]+}}(
 // CHECK-NOT: linalg.matmul
 // CHECK: return
-func.func @mm$odd(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<17x33xf32>, tensor<33x65xf32>) -> tensor<17x65xf32>
-  return %0 : tensor<17x65xf32>
+func.func @mm$odd(%a: tensor<8x33xf32>, %b: tensor<33x65xf32>) -> tensor<8x65xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<8x33xf32>, tensor<33x65xf32>) -> tensor<8x65xf32>
+  return %0 : tensor<8x65xf32>
 }
 
 // A dynamic M is peeled at run time: full tiles as above, masked ones after.
@@ -50,8 +53,8 @@ func.func @mm$dynamic(%a: tensor<?x33xf32>, %b: tensor<33x64xf32>) -> tensor<?x6
 // CHECK: call @tsm_matmul_kernel_mm2_[[W:[0-9]+]](
 // CHECK: call @tsm_matmul_kernel_mm2_[[W]](
 // CHECK: return
-func.func @mm$shared(%a: tensor<20x30xf32>, %b: tensor<30x30xf32>) -> tensor<20x30xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
-  %1 = "tsm.matmul"(%0, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
-  return %1 : tensor<20x30xf32>
+func.func @mm$shared(%a: tensor<10x30xf32>, %b: tensor<30x30xf32>) -> tensor<10x30xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<10x30xf32>, tensor<30x30xf32>) -> tensor<10x30xf32>
+  %1 = "tsm.matmul"(%0, %b) : (tensor<10x30xf32>, tensor<30x30xf32>) -> tensor<10x30xf32>
+  return %1 : tensor<10x30xf32>
 }

@@ -6,19 +6,22 @@
 // that hand out their iterations dynamically.
 module attributes {tsm.num_threads = 2 : i64} {
 
-// The matmul's cache tiles, balanced over the threads (at least one each:
-// with AVX2, 4 row tiles of 66 rows for 256 rows; with AVX-512, 2 of 128),
-// are shared by the threads; each runs the serial k loop and the
-// register-tiled kernel.
-// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_
-// CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%c{{[2-9]}}) step
-// CHECK: affine.min #{{.*}}(%[[TILE]])
-// CHECK: scf.for
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
+// A static matmul with enough rows: the packed kernel runs serially on each
+// piece of columns; the driver hands the pieces (2 per thread, whole
+// 16-wide panels: here 4 of 64 columns with AVX2) to the threads.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0(
+// CHECK-NOT: scf.parallel
 // CHECK: vector.fma
+// CHECK: return
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK-SAME: %[[A:[^:]*]]: memref<256x256xf32>, %[[B:[^:]*]]: memref<256x256xf32>, %[[C:[^:]*]]: memref<256x256xf32>)
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
+// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
+// CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c256
+// CHECK: call @tsm_matmul_packed_0(%[[A]], %[[B]], %[[C]], %c0, %c256, %[[LO]], %[[HI]])
 // CHECK-LABEL: func.func @mm$parallel
-// CHECK: call @tsm_matmul_kernel_mm0_
-// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm0_
+// CHECK: call @tsm_matmul_packed_0_driver(
+// OMP-LABEL: llvm.func @tsm_matmul_packed_0_driver
 // OMP: omp.parallel num_threads
 // OMP: omp.wsloop schedule(dynamic)
 // OMP: omp.loop_nest
@@ -27,12 +30,43 @@ func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tens
   return %0 : tensor<256x256xf32>
 }
 
-// Too little work for a second thread: serial loops.
-// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm1_
-// CHECK-NOT: scf.parallel
+// A narrow B (20 columns: fewer panels than 2 per thread): the pieces are
+// strips of rows, each packing all of B.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_1_driver(
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
+// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
+// CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c600
+// CHECK: call @tsm_matmul_packed_1(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0, %c20)
+func.func @mm$rows(%a: tensor<600x256xf32>, %b: tensor<256x20xf32>) -> tensor<600x20xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<600x256xf32>, tensor<256x20xf32>) -> tensor<600x20xf32>
+  return %0 : tensor<600x20xf32>
+}
+
+// A single row (transform-dialect path): the cache tiles, balanced over the
+// threads (at least one each), are shared by the threads; each runs the
+// serial k loop and the register-tiled kernel.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm0_
+// CHECK: scf.parallel (%[[TILE:.*]]) = (%{{.*}}) to (%c{{[2-9]}}) step
+// CHECK: scf.for
+// CHECK: affine.apply #{{.*}}(%[[TILE]])
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}xf32>)
 // CHECK: vector.fma
+// CHECK-LABEL: func.func @mm$row
+// CHECK: call @tsm_matmul_kernel_mm0_
+// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm0_
+// OMP: omp.parallel num_threads
+// OMP: omp.wsloop schedule(dynamic)
+func.func @mm$row(%a: tensor<1x8192xf32>, %b: tensor<8192x256xf32>) -> tensor<1x256xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<1x8192xf32>, tensor<8192x256xf32>) -> tensor<1x256xf32>
+  return %0 : tensor<1x256xf32>
+}
+
+// Too little work for a second thread: serial loops.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_2_driver(
+// CHECK-NOT: scf.parallel
+// CHECK: call @tsm_matmul_packed_2(
 // CHECK: return
-// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm1_
+// OMP-LABEL: llvm.func @tsm_matmul_packed_2_driver
 // OMP-NOT: omp.parallel
 // OMP: llvm.return
 func.func @mm$small(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
