@@ -133,6 +133,8 @@ class LoweredProgram:
     # (argument, result) pairs: arguments mutated in place, their new value
     writebacks: list[tuple[int, int]] = field(default_factory=list)
     arg_names: list[str] = field(default_factory=list)
+    # dense_resource data by attribute text: the JIT binds big weights at run time
+    blobs: dict[str, Any] = field(default_factory=dict)
 
 
 def _apply_overrides(options: CompileOptions | None, overrides: dict) -> CompileOptions:
@@ -161,7 +163,8 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
     run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
-                          timings, imported.params, imported.writebacks, imported.arg_names)
+                          timings, imported.params, imported.writebacks, imported.arg_names,
+                          imported.blobs)
 
 
 def compile_module(module, example_inputs=None, *, input_specs=None,
@@ -223,7 +226,7 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
         functions[name] = JitFunction(p.context, p.module, name, p.specs, p.result_types,
                                       p.structure, options.opt_level, params=p.params,
                                       state=state, writebacks=p.writebacks,
-                                      arg_names=p.arg_names)
+                                      arg_names=p.arg_names, blobs=p.blobs)
         p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
             timings[k if len(entries) == 1 else f"{name}:{k}"] = v

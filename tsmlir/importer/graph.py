@@ -87,6 +87,9 @@ class ImportedMethod:
     params: list[str]  # state-dict names of the trailing parameter arguments (freeze=False)
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument, result) pairs
     arg_names: list[str] = field(default_factory=list)
+    # The data of each dense_resource constant, by the attribute's text (the
+    # JIT binds them at run time instead of compiling them into the code).
+    blobs: dict[str, Any] = field(default_factory=dict)
 
 
 class Importer:
@@ -105,6 +108,7 @@ class Importer:
         # The tensor behind each constant, for handlers that fold at import.
         self.tensors: dict[ir.Value, torch.Tensor] = {}
         self._blobs = 0
+        self.blobs: dict[str, np.ndarray] = {}
 
     # -- entry ---------------------------------------------------------------
     def import_method(self, name: str, specs: list) -> ImportedMethod:
@@ -144,7 +148,8 @@ class Importer:
         fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([a.type for a in entry.arguments], [v.type for v in flat]))
         names = [a.name for a in list(method.schema.arguments)[1:]]
-        return ImportedMethod(module, structure, specs, list(self.params), writebacks, names)
+        return ImportedMethod(module, structure, specs, list(self.params), writebacks, names,
+                              self.blobs)
 
     def parameter(self, owner: ModuleRef, name: str, value: torch.Tensor) -> ir.Value | None:
         """With freeze=False, a parameter or buffer of `owner` as a run-time
@@ -311,6 +316,7 @@ class Importer:
                 t = to_mlir(TensorT((value.numel(),), value.dtype))
             attr = ir.DenseResourceElementsAttr.get_from_buffer(
                 blob, _resource_name(name, self._blobs), t)
+            self.blobs[str(attr)] = blob
         first = self._entry.operations[0] if len(self._entry.operations) else None
         ip = ir.InsertionPoint(first) if first is not None else ir.InsertionPoint(self._entry)
         with ip:

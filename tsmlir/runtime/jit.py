@@ -40,7 +40,7 @@ from ..errors import InputError, TsmlirError
 from ..specs import (Literal, NamedTupleResult, RowsResult, ScalarResult, ScalarSpec, Static,
                      TensorSpec, describe, runtime_leaves)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
-from . import callbacks, memref, native_libs
+from . import callbacks, memref, native_libs, weights
 
 SHARED_LIBS = [mlir.__path__[0] + "/lib/libmlir_c_runner_utils.so"]
 
@@ -58,7 +58,8 @@ class JitFunction:
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
                  list[TensorT], structure: Any, opt_level: int = 3, *,
                  params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
-                 writebacks: Sequence[tuple[int, int]] = (), arg_names: Sequence[str] = ()):
+                 writebacks: Sequence[tuple[int, int]] = (), arg_names: Sequence[str] = (),
+                 blobs: dict[str, Any] | None = None):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
         self.params, self._state = list(params), state if state is not None else {}
@@ -71,14 +72,18 @@ class JitFunction:
             attrs = module.operation.attributes
             self.messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
                 if MESSAGES_ATTR in attrs else []
+            # big constants: bound at run time, not compiled (see weights.py)
+            self._weights = weights.externalize(module, blobs or {})
             self.engine = ExecutionEngine(module, opt_level=opt_level,
-                                          shared_libs=native_libs.jit_libs(module.operation))
+                                          shared_libs=native_libs.jit_libs(module.operation),
+                                          enable_object_dump=False)
         self._errors: list[int] = []
         self._callback = _CALLBACK_TYPE(self._errors.append)
         if self.messages:
             self.engine.raw_register_runtime(CALLBACK, ctypes.cast(self._callback, ctypes.c_void_p))
         with ctx:  # print callbacks; the exception of a failed check or raise
             self._effects = callbacks.JitCallbacks(self.engine, module, self.messages)
+        self._weights.bind(self.engine)  # a lookup: after every callback is registered
         addr = self.engine.raw_lookup("_mlir_ciface_" + name)
         if not addr:
             raise TsmlirError(f"compiled code has no entry point '{name}'")

@@ -1,0 +1,128 @@
+"""Weights bound at run time instead of compiled into JIT code.
+
+In: an LLVM-dialect module whose big constants are `llvm.mlir.global`s
+initialised by `dense_resource` blobs, and the blobs' data (the importer's
+arrays, by the attribute's text).
+Out: the same module where each such global is gone: every
+`llvm.mlir.addressof` of it loads the address from a pointer variable
+(`_mlir_<global>__ptr`, an external global so that LLVM cannot fold its value),
+and a `WeightBinding` that writes each array's address into its variable
+once the ExecutionEngine has placed them.
+
+Why: LLVM emits a constant array element by element; ResNet-18's 44 MB of
+weights took about a second of JIT time.  A load of the pointer per use is
+all the code pays (it is hoisted out of loops).  The AOT object keeps its
+weights in the code (aot.py does not call this).
+"""
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+from mlir import ir
+
+#: Smaller blobs stay in the code: their emission costs nothing worth a load.
+MIN_BYTES = 4096
+ALIGNMENT = 64
+_PREFIX = "_mlir_"
+
+
+class WeightBinding:
+    """Arrays to bind to pointer variables of the JIT code."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays  # pointer variable -> data (kept alive with the code)
+
+    def bind(self, engine) -> None:
+        """Write each array's address into its variable (before any call)."""
+        for symbol, array in self.arrays.items():
+            # raw_lookup prefixes `_mlir_` (the packed-function prefix)
+            addr = engine.raw_lookup(symbol.removeprefix(_PREFIX))
+            if not addr:
+                raise RuntimeError(f"compiled code has no weight pointer '{symbol}'")
+            ctypes.c_void_p.from_address(addr).value = array.ctypes.data
+
+
+def externalize(module: ir.Module, blobs: dict[str, Any]) -> WeightBinding:
+    """Rewrite `module` (see the module docstring); must run under its context."""
+    targets = _resource_globals(module, blobs)
+    if not targets:
+        return WeightBinding({})
+    uses: list[ir.Operation] = []
+
+    def visit(op):
+        if op.name == "llvm.mlir.addressof" and \
+                ir.FlatSymbolRefAttr(op.attributes["global_name"]).value in targets:
+            uses.append(op.opview.operation)
+        return ir.WalkResult.ADVANCE
+
+    for op in module.body.operations:
+        if op.operation.name == "llvm.func" and op.regions[0].blocks:
+            op.operation.walk(visit)
+    ptr = ir.Type.parse("!llvm.ptr")
+    for use in uses:
+        name = ir.FlatSymbolRefAttr(use.attributes["global_name"]).value
+        with ir.InsertionPoint(use), use.location:
+            holder = ir.Operation.create("llvm.mlir.addressof", results=[ptr], attributes={
+                "global_name": ir.FlatSymbolRefAttr.get(_pointer_name(name))}).result
+            loaded = ir.Operation.create("llvm.load", results=[ptr], operands=[holder],
+                                         attributes={"alignment": _i64(8)}).result
+        use.result.replace_all_uses_with(loaded)
+        use.erase()
+    arrays = {}
+    for name, (op, blob) in targets.items():
+        op.erase()
+        arrays[_pointer_name(name)] = _aligned(blob)
+    _declare_pointers(module, list(arrays))
+    return WeightBinding(arrays)
+
+
+def _resource_globals(module: ir.Module, blobs: dict[str, Any]) -> dict[str, tuple]:
+    """Top-level globals initialised by a known blob of at least MIN_BYTES:
+    name -> (op, array)."""
+    found = {}
+    for op in module.body.operations:
+        if op.operation.name != "llvm.mlir.global" or "value" not in op.attributes:
+            continue
+        value = op.attributes["value"]
+        try:  # dense_resource attributes come back undowncast: cast to tell
+            value = ir.DenseResourceElementsAttr(value)
+        except ValueError:
+            continue
+        blob = blobs.get(str(value))
+        if blob is not None and blob.nbytes >= MIN_BYTES:
+            found[ir.StringAttr(op.attributes["sym_name"]).value] = (op.operation, blob)
+    return found
+
+
+def _declare_pointers(module: ir.Module, names: list[str]) -> None:
+    """One zero-initialised external pointer variable per name, at the module's top."""
+    text = "\n".join(
+        f"llvm.mlir.global external @{n}() {{addr_space = 0 : i32, alignment = 8 : i64}} "
+        ": !llvm.ptr {\n  %0 = llvm.mlir.zero : !llvm.ptr\n  llvm.return %0 : !llvm.ptr\n}"
+        for n in names)
+    parsed = ir.Module.parse(text)
+    first = module.body.operations[0]
+    for op in list(parsed.body.operations):
+        op.operation.move_before(first)
+
+
+def _pointer_name(global_name: str) -> str:
+    return f"{_PREFIX}{global_name}__ptr"
+
+
+def _aligned(blob: np.ndarray) -> np.ndarray:
+    """The array itself where it is 64-byte aligned (the globals were), else
+    an aligned copy."""
+    if blob.ctypes.data % ALIGNMENT == 0:
+        return blob
+    raw = np.empty(blob.nbytes + ALIGNMENT, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    out = raw[start:start + blob.nbytes].view(blob.dtype).reshape(blob.shape)
+    out[...] = blob
+    return out
+
+
+def _i64(v: int) -> ir.Attribute:
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), v)
