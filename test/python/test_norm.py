@@ -209,3 +209,44 @@ def test_encoder_block_dynamic_sequence():
     runs = [[torch.randn(n, 16)] for n in (5, 1, 9)]
     check_against_eager(torch.jit.script(Encoderish()), runs[0],
                         input_specs=[TensorSpec((-1, 16))], runs=runs[1:])
+
+
+class RowNorm(nn.Module):
+    def __init__(self, d: int, dtype=torch.float32):
+        super().__init__()
+        self.ln = nn.LayerNorm(d).to(dtype)
+        self.ln.weight.data.normal_()
+        self.ln.bias.data.normal_()
+
+    def forward(self, x):
+        return self.ln(x)
+
+
+# Rows as wide as the vector loops' steps, wider with a tail, narrower, one element.
+@pytest.mark.parametrize("rows,d", [(128, 256), (5, 37), (3, 300), (1, 1), (2, 3)], ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_layer_norm_rows(rows, d, threads):
+    module = torch.jit.script(RowNorm(d).eval())
+    x = torch.randn(rows, d) * 4 - 2
+    compiled = tsmlir.compile_module(module, [x], options=tsmlir.CompileOptions(threads=threads))
+    torch.testing.assert_close(compiled(x), module(x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+def test_layer_norm_half_precision_accumulates_in_float(dtype):
+    # A large offset: the statistics in the input's precision would lose it.
+    x = (torch.randn(4, 300) + 50).to(dtype)
+    check_against_eager(torch.jit.script(RowNorm(300, dtype).eval()), [x])
+
+
+class InstanceNorm(nn.Module):
+    def forward(self, x):
+        return F.instance_norm(x)
+
+
+def test_instance_norm_two_dynamic_spatial_dims():
+    # Two dynamic normalized dims are not collapsed into one row: the
+    # statistics reduce both dims.
+    runs = [[torch.randn(n, 3, h, w) * 2 + 1] for n, h, w in ((2, 5, 7), (1, 1, 3), (3, 4, 1))]
+    check_against_eager(torch.jit.script(InstanceNorm()), runs[0],
+                        input_specs=[TensorSpec((-1, 3, -1, -1))], runs=runs[1:])

@@ -38,7 +38,7 @@ from . import builders as b
 from .passes import pattern_pass
 
 
-def _acc_type(elem: ir.Type) -> ir.Type:
+def acc_type(elem: ir.Type) -> ir.Type:
     """Half-precision floats accumulate in f32, uint8 in i32 (arith computes
     on signless integers)."""
     if isinstance(elem, (ir.F16Type, ir.BF16Type)):
@@ -152,7 +152,7 @@ def _bool(_: ir.Type) -> ir.Type:
 
 def lower_fold(op: ir.Operation, *, init: Callable[[ir.Type], float | int],
                combine: Callable[[ir.Value, ir.Value], ir.Value],
-               acc_type: Callable[[ir.Type], ir.Type] = _acc_type) -> ir.Value:
+               acc_type: Callable[[ir.Type], ir.Type] = acc_type) -> ir.Value:
     """One reduction over `dims`: fill with `init`, fold with `combine`."""
     x = op.operands[0]
     dims, keepdim = _attrs(op)
@@ -186,7 +186,7 @@ def lower_mean(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
     sizes = sizes_of(x)
-    acc = _acc_type(b.rtt(op.result).element_type)
+    acc = acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
     return _finish(op, _sum(x, sizes, dims, acc), sizes, dims, keepdim,
                    lambda s: arith.divf(s, count))
@@ -198,7 +198,7 @@ def lower_var(op: ir.Operation, root: bool) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
     sizes = sizes_of(x)
-    acc = _acc_type(b.rtt(op.result).element_type)
+    acc = acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
     mean = _map([_sum(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
 
@@ -227,7 +227,7 @@ def lower_logsumexp(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
     dims, keepdim = _attrs(op)
     sizes = sizes_of(x)
-    acc = _acc_type(b.rtt(op.result).element_type)
+    acc = acc_type(b.rtt(op.result).element_type)
     row_max = _reduce([x], sizes, dims, acc, float("-inf"),
                       lambda v, m: arith.maximumf(b.convert(v, acc), m))
     exp_sum = _reduce([x, row_max], sizes, dims, acc, 0, lambda v, m, s: arith.addf(
@@ -266,7 +266,7 @@ def lower_vector_norm(op: ir.Operation) -> ir.Value:
             count = arith.muli(count, b.as_index(sizes[d]))
         b.assert_true(arith.cmpi(arith.CmpIPredicate.ne, count, b.index(0)),
                       f"{op.name}: the {order} norm of an empty tensor is undefined")
-    acc = _acc_type(b.rtt(op.result).element_type)
+    acc = acc_type(b.rtt(op.result).element_type)
     init, combine, finish = _norm_fold(order)
     reduced = _reduce([x], sizes, dims, acc, init,
                       lambda v, a: combine(mmath.absf(b.convert(v, acc)), a))
@@ -336,7 +336,7 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
 
 def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:
     """cumsum / cumprod / logcumsumexp: one accumulator (f32 for half floats)."""
-    acc = _acc_type(b.rtt(op.result).element_type)
+    acc = acc_type(b.rtt(op.result).element_type)
     (result,) = _scan(op, [(acc, init)], lambda v, _, a: [combine(b.convert(v, acc), a)])
     return result
 
@@ -451,7 +451,7 @@ def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
 def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     x = op.operands[0]
     t = b.rtt(x)
-    elem, acc = t.element_type, _acc_type(t.element_type)
+    elem, acc = t.element_type, acc_type(t.element_type)
     dims = reduced_dims([ir.IntegerAttr(op.attributes["dim"]).value], t.rank)
     sizes = sizes_of(x)
     row_max = _reduce([x], sizes, dims, acc, float("-inf"),

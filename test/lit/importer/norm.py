@@ -1,7 +1,7 @@
 # RUN: %python %s | filecheck %s
-# Normalization ops import as chains of existing tsm ops: layer_norm is
-# mean / sub / mul / mean / add eps / rsqrt / mul, then the affine weight and
-# bias; group_norm normalizes an (N, G, rest) view and reshapes back; alpha
+# Normalization ops import as tsm.layer_norm (the normalization over the
+# trailing dims) then the affine weight and bias as tsm.mul / tsm.add;
+# group_norm normalizes an (N, G, rest) view and reshapes back; alpha
 # dropout at inference is the identity; errors point at the user's line.
 import torch
 import torch.nn.functional as F
@@ -24,14 +24,7 @@ class LayerNorm(torch.nn.Module):
 # CHECK-SAME: (%[[X:.*]]: tensor<?x3x4xf32>)
 # CHECK-DAG: %[[W:.*]] = "tsm.constant"() {value = dense<1.000000e+00> : tensor<3x4xf32>}
 # CHECK-DAG: %[[B:.*]] = "tsm.constant"() {value = dense<0.000000e+00> : tensor<3x4xf32>}
-# CHECK-DAG: %[[EPS:.*]] = "tsm.constant"() {value = dense<9.99999974E-6> : tensor<f32>}
-# CHECK: %[[MEAN:.*]] = "tsm.mean"(%[[X]]) {dims = array<i64: 1, 2>, keepdim = true} : (tensor<?x3x4xf32>) -> tensor<?x1x1xf32>
-# CHECK: %[[XC:.*]] = "tsm.sub"(%[[X]], %[[MEAN]])
-# CHECK: %[[SQ:.*]] = "tsm.mul"(%[[XC]], %[[XC]])
-# CHECK: %[[VAR:.*]] = "tsm.mean"(%[[SQ]]) {dims = array<i64: 1, 2>, keepdim = true}
-# CHECK: %[[VE:.*]] = "tsm.add"(%[[VAR]], %[[EPS]])
-# CHECK: %[[RSTD:.*]] = "tsm.rsqrt"(%[[VE]])
-# CHECK: %[[Y:.*]] = "tsm.mul"(%[[XC]], %[[RSTD]])
+# CHECK: %[[Y:.*]] = "tsm.layer_norm"(%[[X]]) {eps = 1.000000e-05 : f64, ndim = 2 : i64} : (tensor<?x3x4xf32>) -> tensor<?x3x4xf32>
 # CHECK: %[[YW:.*]] = "tsm.mul"(%[[Y]], %[[W]])
 # CHECK: %[[OUT:.*]] = "tsm.add"(%[[YW]], %[[B]]) : (tensor<?x3x4xf32>, tensor<3x4xf32>) -> tensor<?x3x4xf32>
 # CHECK: return %[[OUT]]
@@ -50,9 +43,7 @@ class GroupNorm(torch.nn.Module):
 # CHECK-LABEL: func.func @forward
 # CHECK-SAME: (%[[X:.*]]: tensor<?x6x5xf32>)
 # CHECK: %[[G:.*]] = "tsm.reshape"(%[[X]]) {from_dims = array<i64: 0, -1, -1>, shape = array<i64: -1, 2, 15>} : (tensor<?x6x5xf32>) -> tensor<?x2x15xf32>
-# CHECK: "tsm.mean"(%[[G]]) {dims = array<i64: 2>, keepdim = true}
-# CHECK: %[[RSTD:.*]] = "tsm.rsqrt"
-# CHECK: %[[NORM:.*]] = "tsm.mul"(%{{.*}}, %[[RSTD]])
+# CHECK: %[[NORM:.*]] = "tsm.layer_norm"(%[[G]]) {eps = {{.*}}, ndim = 1 : i64} : (tensor<?x2x15xf32>) -> tensor<?x2x15xf32>
 # CHECK: %[[BACK:.*]] = "tsm.reshape"(%[[NORM]], %[[X]]) {{.*}} : (tensor<?x2x15xf32>, tensor<?x6x5xf32>) -> tensor<?x6x5xf32>
 # CHECK: %[[W:.*]] = "tsm.reshape"(%{{.*}}) {{.*}} : (tensor<6xf32>) -> tensor<6x1xf32>
 # CHECK: "tsm.mul"(%[[BACK]], %[[W]]) : (tensor<?x6x5xf32>, tensor<6x1xf32>) -> tensor<?x6x5xf32>

@@ -3,11 +3,14 @@
 In: aten::layer_norm, rms_norm, group_norm, instance_norm (inference), and
 the alpha-dropout variants (identity at inference; aten::dropout and
 feature_dropout live with the shape ops).
-Out: tsm.mean reductions (keepdim) plus elementwise sub/mul/add/rsqrt, so
-that the elementwise parts fuse into one loop nest per pass over the data;
-group_norm views the input as (N, G, rest) with tsm.reshape.  Statistics
-follow PyTorch: biased variance, computed in two passes (mean, then the
-mean of squared deviations); `eps` is added before rsqrt.
+Out: tsm.layer_norm (the normalization over trailing dims: per-row
+statistics, see lowering/norm.py) followed by the affine weight/bias as
+tsm.mul/add, which fuse into its per-element loop; group_norm views the
+input as (N, G, rest) with tsm.reshape and normalizes the last dim;
+instance_norm normalizes the spatial dims.  rms_norm is mean(x * x),
+rsqrt and mul.  Statistics follow PyTorch: biased variance, computed in two
+passes (mean, then the mean of squared deviations); `eps` is added before
+rsqrt.
 
 Normalized dims must be static (their sizes fix the statistics' shape); a
 dynamic batch dim is fine.  Training-only arguments (dropout with
@@ -53,11 +56,9 @@ def _affine(cx: NodeContext, name: str, v, shape: tuple[int, ...], dtype) -> Non
 
 
 def _normalize(cx: NodeContext, x, dims: list[int], eps: float) -> ir.Value:
-    """(x - mean) / sqrt(var + eps) over `dims` (biased variance)."""
-    centered = cx.build("sub", x, cx.build("mean", x, dims=dims, keepdim=True))
-    var = cx.build("mean", cx.build("mul", centered, centered), dims=dims, keepdim=True)
-    rstd = cx.build("rsqrt", cx.build("add", var, cx.scalar(eps, x)))
-    return cx.build("mul", centered, rstd)
+    """(x - mean) / sqrt(var + eps) over `dims`, x's trailing dims."""
+    assert dims == list(range(cx.type(x).rank - len(dims), cx.type(x).rank)), dims
+    return cx.build("layer_norm", x, ndim=len(dims), eps=eps)
 
 
 def _scale_shift(cx: NodeContext, y, weight, bias) -> ir.Value:
