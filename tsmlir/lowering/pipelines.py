@@ -10,7 +10,7 @@ from __future__ import annotations
 from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
-from . import reduction_codegen  # noqa: F401  (registers its pass)
+from . import accumulate, loop_destinations, reduction_codegen  # noqa: F401  (register passes)
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -26,10 +26,18 @@ STAGES: dict[str, list[str]] = {
                       # after fusion: it would fold a convolution's im2col matmul (and the
                       # reshapes around it) back into a convolution-like generic, and a
                       # batched x @ W's collapsed 2-D matmul back into a 4-loop generic
-                      "tsm-lower-nn", "tsm-lower-matmul", "canonicalize", "cse"],
+                      "tsm-lower-nn", "tsm-lower-matmul", "canonicalize", "cse",
+                      # x @ W + y: the matmul accumulates into y; pointwise ops
+                      # write over a producer's tensor (fewer buffers and passes)
+                      "tsm-accumulate-in-place", "canonicalize"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
-        BUFFERIZE, "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
+        # a value inserted into a bigger tensor (a loop's stacked outputs) is
+        # computed in that tensor's slice instead of a buffer copied there
+        "eliminate-empty-tensors", "tsm-loop-carried-in-place",
+        # temporaries of a loop body (not carried) allocated once, before the loop
+        BUFFERIZE, "func.func(buffer-loop-hoisting)",
+        "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
         "tsm-copies-to-linalg", "tsm-cpu-vectorize", "tsm-vectorize-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",

@@ -1,0 +1,109 @@
+"""Loop models whose steps accumulate matmuls in place and update their
+carried tensors in their own buffers (tsm-accumulate-in-place,
+tsm-loop-carried-in-place): results against eager for odd and dynamic sizes,
+the caller's tensors left untouched, repeated calls independent."""
+from typing import List
+
+import pytest
+import torch
+
+import tsmlir
+from conftest import _assert_close
+from tsmlir import TensorSpec
+
+
+class BiasRNN(torch.nn.Module):
+    """The benchmark's seed RNN: tanh(x W + h U + b), outputs stacked."""
+
+    def __init__(self, n_in: int, hidden: int):
+        super().__init__()
+        # scaled so that the pre-activations stay O(1) (float32 tolerances)
+        self.W_h = torch.nn.Parameter(torch.randn(n_in, hidden) / n_in ** 0.5)
+        self.U_h = torch.nn.Parameter(torch.randn(hidden, hidden) / hidden ** 0.5)
+        self.W_y = torch.nn.Parameter(torch.randn(hidden, hidden) / hidden ** 0.5)
+        self.b_h = torch.nn.Parameter(torch.randn(hidden))
+        self.b_y = torch.nn.Parameter(torch.randn(hidden))
+
+    def forward(self, x, h):
+        y: List[torch.Tensor] = []
+        for t in range(x.size(0)):
+            h = torch.tanh(x[t] @ self.W_h + h @ self.U_h + self.b_h)
+            y += [torch.tanh(h @ self.W_y + self.b_y)]
+        return torch.stack(y), h
+
+
+class LSTMLoop(torch.nn.Module):
+    def __init__(self, n_in: int, hidden: int):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(n_in, hidden)
+
+    def forward(self, x, h, c):
+        for t in range(x.size(0)):
+            h, c = self.cell(x[t], (h, c))
+        return h, c
+
+
+class ReadsOldState(torch.nn.Module):
+    """The old h is read after the new one is computed (and the addend is a
+    full 2-D input): the step cannot write h's buffer before its end."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.U = torch.nn.Parameter(torch.randn(hidden, hidden) * 0.3)
+
+    def forward(self, x, h, d):
+        for t in range(x.size(0)):
+            new = torch.tanh(h @ self.U + x[t])
+            d = d + (new - h)
+            h = new
+        return h, d
+
+
+def _check_twice(module, inputs, input_specs=None, runs=()):
+    """Compiled == eager on every run, inputs unchanged, a second call equal."""
+    module = module.eval()
+    compiled = tsmlir.compile_module(module, inputs if input_specs is None else None,
+                                     input_specs=input_specs)
+    for args in [inputs, *runs]:
+        before = [a.clone() for a in args]
+        with torch.no_grad():
+            expected = module(*args)
+        got = compiled(*args)
+        for a, b in zip(args, before):
+            assert torch.equal(a, b), "the compiled loop wrote into an input"
+        _assert_close(got, expected)
+        _assert_close(compiled(*args), expected)
+
+
+@pytest.mark.parametrize("steps, batch, n_in, hidden",
+                         [(1, 1, 5, 7), (4, 3, 5, 7), (5, 16, 64, 128), (3, 17, 9, 33)])
+def test_bias_rnn(steps, batch, n_in, hidden):
+    _check_twice(BiasRNN(n_in, hidden), [torch.randn(steps, batch, n_in),
+                                         torch.randn(batch, hidden)])
+
+
+def test_bias_rnn_dynamic_steps():
+    m = BiasRNN(6, 10)
+    _check_twice(m, [torch.randn(3, 2, 6), torch.randn(2, 10)],
+                 input_specs=[TensorSpec((-1, 2, 6)), TensorSpec((2, 10))],
+                 runs=[(torch.randn(1, 2, 6), torch.randn(2, 10)),
+                       (torch.randn(7, 2, 6), torch.randn(2, 10))])
+
+
+@pytest.mark.parametrize("steps, batch, n_in, hidden", [(1, 1, 3, 9), (6, 3, 11, 17)])
+def test_lstm_loop(steps, batch, n_in, hidden):
+    _check_twice(LSTMLoop(n_in, hidden), [torch.randn(steps, batch, n_in),
+                                          torch.randn(batch, hidden), torch.randn(batch, hidden)])
+
+
+def test_lstm_loop_dynamic_steps_and_batch():
+    _check_twice(LSTMLoop(8, 12), [torch.randn(4, 2, 8), torch.randn(2, 12), torch.randn(2, 12)],
+                 input_specs=[TensorSpec((-1, -1, 8)), TensorSpec((-1, 12)), TensorSpec((-1, 12))],
+                 runs=[(torch.randn(1, 1, 8), torch.randn(1, 12), torch.randn(1, 12)),
+                       (torch.randn(6, 5, 8), torch.randn(5, 12), torch.randn(5, 12))])
+
+
+@pytest.mark.parametrize("steps", [1, 5])
+def test_old_state_read_after_the_new_one(steps):
+    _check_twice(ReadsOldState(7), [torch.randn(steps, 3, 7), torch.randn(3, 7),
+                                    torch.randn(3, 7)])

@@ -1,0 +1,216 @@
+"""tsm-accumulate-in-place: matmuls accumulate their addends, pointwise ops
+write over their producer.
+
+In: linalg on tensors, where `a @ b + y` is a `linalg.matmul` into a fresh
+zero `linalg.fill` and a pointwise `linalg.generic` adding y (what the
+matmul and elementwise lowerings leave for `tanh(x @ W + h @ U + b)`), and
+pointwise generics that write a fresh `tensor.empty`.
+Out:
+- the matmul accumulates into y instead of zeros (y broadcast first where
+  the generic broadcasts it) and the generic no longer reads y: one fill,
+  one pass and one buffer less per addend.  `tanh(x @ W + h @ U + b)`
+  becomes `tanh` over `matmul(x, W, outs = matmul(h, U, outs = broadcast(b)))`.
+- a pointwise generic with an input that a linalg op produced for it alone
+  takes that tensor as its destination (`outs`) instead of an empty one, so
+  bufferization computes it in place rather than in a new buffer.
+Float element types only (the fold reassociates the additions, as
+PyTorch's addmm does).
+"""
+from __future__ import annotations
+
+from mlir import ir
+from mlir.dialects import arith, linalg, tensor
+
+from .passes import register
+
+#: Producers whose result is their own destination buffer after bufferization
+#: (writing over it in place touches nothing else).
+_DPS_PRODUCERS = ("linalg.matmul", "linalg.generic", "linalg.fill")
+
+
+def _op(x) -> ir.Operation:
+    return x if isinstance(x, ir.Operation) else x.operation
+
+
+def _owner_op(v: ir.Value) -> ir.Operation | None:
+    return None if isinstance(v.owner, ir.Block) else _op(v.owner)
+
+
+def _uses(v: ir.Value) -> int:
+    return len(list(v.uses))
+
+
+def _maps(g: ir.Operation) -> list[ir.AffineMap]:
+    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(g.attributes["indexing_maps"])]
+
+
+def _is_identity(m: ir.AffineMap) -> bool:
+    return m.n_symbols == 0 and m == ir.AffineMap.get_identity(m.n_dims)
+
+
+def _pointwise(g: ir.Operation) -> bool:
+    """A linalg.generic with one float tensor result, only parallel loops and
+    an identity-mapped destination."""
+    if g.name != "linalg.generic" or len(g.results) != 1 or len(g.operands) < 2:
+        return False
+    t = g.results[0].type
+    if not isinstance(t, ir.RankedTensorType) or not isinstance(t.element_type, ir.FloatType):
+        return False
+    return (all("parallel" in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"]))
+            and _is_identity(_maps(g)[-1]))
+
+
+def _zero_fill(v: ir.Value) -> bool:
+    op = _owner_op(v)
+    if op is None or op.name != "linalg.fill":
+        return False
+    value = _owner_op(op.operands[0])
+    if value is None or value.name != "arith.constant":
+        return False
+    attr = value.attributes["value"]
+    return isinstance(attr, ir.FloatAttr) and attr.value == 0.0
+
+
+def _accumulation_chain(v: ir.Value) -> list[ir.Operation] | None:
+    """The matmuls accumulating into each other down to a zero fill, root
+    first (each result used by the next only); None if v is no such chain."""
+    chain = []
+    while True:
+        op = _owner_op(v)
+        if op is None or op.name != "linalg.matmul" or _uses(v) != 1:
+            return None
+        chain.insert(0, op)
+        v = op.operands[2]
+        if _zero_fill(v):
+            return chain
+
+
+def _rebuild(g: ir.Operation, drop: int, init: ir.Value) -> ir.Operation:
+    """g without input `drop` (whose block argument has no uses left), with
+    `init` as its destination; the body block moves over unchanged."""
+    maps = _maps(g)
+    n_in = len(g.operands) - 1
+    keep = [i for i in range(n_in) if i != drop]
+    with ir.InsertionPoint(g), g.location:
+        new = linalg.GenericOp(
+            result_tensors=[g.results[0].type],
+            inputs=[g.operands[i] for i in keep], outputs=[init],
+            indexing_maps=ir.ArrayAttr.get(
+                [ir.AffineMapAttr.get(maps[i]) for i in keep + [n_in]]),
+            iterator_types=g.attributes["iterator_types"])
+    for name in ("library_call", "doc"):
+        if name in g.attributes:
+            new.attributes[name] = g.attributes[name]
+    block = g.regions[0].blocks[0]
+    block.erase_argument(drop)
+    block.append_to(new.regions[0])
+    g.results[0].replace_all_uses_with(new.results[0])
+    g.erase()
+    return _op(new)
+
+
+def _broadcast_to(y: ir.Value, m: ir.AffineMap, like: ir.Value) -> ir.Value:
+    """y read through map m, in a tensor of like's type that may be written:
+    y itself if a linalg op produced it for this use alone, else a copy (an
+    argument or a value read elsewhere must keep its contents)."""
+    t = ir.RankedTensorType(like.type)
+    producer = _owner_op(y)
+    if (_is_identity(m) and y.type == like.type and producer is not None
+            and producer.name in _DPS_PRODUCERS and _uses(y) == 1):
+        return y
+    sizes = [tensor.dim(like, _index(i)) if t.is_dynamic_dim(i) else s
+             for i, s in enumerate(t.shape)]
+    init = tensor.EmptyOp(sizes, t.element_type)
+    new = linalg.GenericOp(
+        result_tensors=[t], inputs=[y], outputs=[init.result],
+        indexing_maps=ir.ArrayAttr.get([ir.AffineMapAttr.get(m),
+                                        ir.AffineMapAttr.get(ir.AffineMap.get_identity(t.rank))]),
+        iterator_types=ir.ArrayAttr.get(
+            [ir.Attribute.parse("#linalg.iterator_type<parallel>")] * t.rank))
+    block = new.regions[0].blocks.append(ir.RankedTensorType(y.type).element_type,
+                                         t.element_type)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([block.arguments[0]])
+    return new.results[0]
+
+
+def _index(i: int) -> ir.Value:
+    return arith.constant(ir.IndexType.get(), i)
+
+
+def _foldable_add(g: ir.Operation):
+    """(matmul input i, addend input j, the addf) for the first
+    `addf(arg_i, arg_j)` in g's body where input i is a zero-based matmul
+    chain of g's result type and neither argument has another use."""
+    block = g.regions[0].blocks[0]
+    n_in = len(g.operands) - 1
+    maps = _maps(g)
+    for op in block.operations:
+        op = _op(op)
+        if op.name != "arith.addf":
+            continue
+        args = [ir.BlockArgument(a) for a in op.operands
+                if isinstance(a.owner, ir.Block) and a.owner == block]
+        if len(args) != 2 or args[0] == args[1]:
+            continue
+        for a, other in (args, args[::-1]):
+            i, j = a.arg_number, other.arg_number
+            if i >= n_in or j >= n_in or _uses(a) != 1 or _uses(other) != 1:
+                continue
+            x = g.operands[i]
+            if (x.type == g.results[0].type and _is_identity(maps[i])
+                    and _accumulation_chain(x) is not None):
+                return i, j, op
+    return None
+
+
+def fold_addend(g: ir.Operation) -> ir.Operation | None:
+    """g = f(..., mm + y, ...) -> f(..., mm', ...) with mm' accumulating into
+    y.  Returns the rebuilt generic, None if nothing folds."""
+    found = _foldable_add(g)
+    if found is None:
+        return None
+    i, j, add = found
+    chain = _accumulation_chain(g.operands[i])
+    for op in chain:  # after y's definition: y must dominate the chain's root
+        op.move_before(g)
+    with ir.InsertionPoint(chain[0]), g.location:  # the zero fill has g's shape
+        acc = _broadcast_to(g.operands[j], _maps(g)[j], chain[0].operands[2])
+    chain[0].operands[2] = acc
+    block = g.regions[0].blocks[0]
+    add.results[0].replace_all_uses_with(block.arguments[i])
+    add.erase()
+    return _rebuild(g, j, g.operands[-1])
+
+
+def write_in_place(g: ir.Operation) -> ir.Operation | None:
+    """g's destination becomes an identity-mapped input of its type that a
+    linalg op produced for g alone; None if g has no such input or reads its
+    current destination."""
+    block = g.regions[0].blocks[0]
+    out_arg = block.arguments[len(block.arguments) - 1]
+    dest = _owner_op(g.operands[-1])
+    if _uses(out_arg) or dest is None or dest.name != "tensor.empty":
+        return None
+    maps = _maps(g)
+    for i, x in enumerate(list(g.operands)[:-1]):
+        producer = _owner_op(x)
+        if (producer is None or producer.name not in _DPS_PRODUCERS or _uses(x) != 1
+                or x.type != g.results[0].type or not _is_identity(maps[i])
+                or producer.parent != g.parent):
+            continue
+        block.arguments[i].replace_all_uses_with(out_arg)
+        return _rebuild(g, i, x)
+    return None
+
+
+@register("tsm-accumulate-in-place",
+          "Matmuls accumulate their addends; pointwise generics write over their producer")
+def accumulate_in_place(module_op: ir.Operation) -> None:
+    generics: list[ir.Operation] = []
+    module_op.walk(lambda op: (generics.append(_op(op)) if _pointwise(_op(op)) else None)
+                   or ir.WalkResult.ADVANCE)
+    for g in generics:
+        while (folded := fold_addend(g)) is not None:
+            g = folded
+        write_in_place(g)
