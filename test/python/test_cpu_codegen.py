@@ -122,3 +122,56 @@ class ColumnViewMm(torch.nn.Module):
 def test_matmul_column_view():
     check_against_eager(ColumnViewMm(), [torch.randn(7, 33, 3), torch.randn(33, 65)],
                         rtol=1e-4, atol=1e-4)
+
+
+def _uses_packed_kernel(compiled) -> bool:
+    from tsmlir.lowering.matmul_codegen import KERNEL_PREFIX
+    return KERNEL_PREFIX in str(compiled.forward._module.operation)
+
+
+# The packed-B kernel (static sizes, >= 16 rows): rows around the 6 (or 8)
+# row strips, k around the 256-deep blocks, n around the 16-wide panels and
+# the 128-wide blocks, size-1 dims.
+@pytest.mark.parametrize("m,k,n", [(16, 1, 1), (17, 5, 17), (16, 300, 1), (100, 257, 100),
+                                   (257, 100, 257), (23, 1024, 48), (300, 513, 129),
+                                   (64, 784, 512), (97, 16, 15)])
+@pytest.mark.parametrize("avx512", [False, True])
+def test_packed_matmul(m, k, n, avx512, monkeypatch):
+    """On AVX2 hosts and with the AVX-512 register tile (8 x 32, forced:
+    the kernel is the same code with other sizes)."""
+    from tsmlir.lowering import cpu_codegen
+    monkeypatch.setattr(cpu_codegen, "_host_has_avx512", lambda: avx512)
+    compiled = check_against_eager(Mm(), [torch.randn(m, k), torch.randn(k, n)],
+                                   rtol=1e-4, atol=1e-4)
+    assert _uses_packed_kernel(compiled)
+
+
+def test_packed_matmul_row_views():
+    """A and B are row-major views (x[t], ws[t]) with dynamic offsets."""
+    compiled = check_against_eager(
+        torch.jit.script(SliceMmLoop()),
+        [torch.randn(2, 40, 70), torch.randn(2, 70, 33) * 0.3, torch.randn(33, 33) * 0.1],
+        rtol=1e-4, atol=1e-4)
+    assert _uses_packed_kernel(compiled)
+
+
+class Linear(torch.nn.Module):
+    def __init__(self, k, n):
+        super().__init__()
+        self.fc = torch.nn.Linear(k, n)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+@pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10)])
+def test_packed_matmul_constant_weight(m, k, n):
+    compiled = check_against_eager(Linear(k, n), [torch.randn(m, k)], rtol=1e-4, atol=1e-4)
+    assert _uses_packed_kernel(compiled)
+
+
+def test_matmul_few_rows_not_packed():
+    """A matrix-vector-like product keeps the unpacked kernel."""
+    compiled = check_against_eager(Mm(), [torch.randn(15, 64), torch.randn(64, 33)],
+                                   rtol=1e-4, atol=1e-4)
+    assert not _uses_packed_kernel(compiled)

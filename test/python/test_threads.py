@@ -51,7 +51,10 @@ def _uses_openmp(compiled) -> bool:
 # single row (threads split the columns, even when they fit one cache
 # tile), sizes the thread count divides.
 @pytest.mark.parametrize("m,k,n", [(200, 100, 129), (1, 2048, 1025), (1, 8192, 256),
-                                   (97, 301, 270), (256, 64, 256), (1000, 40, 70)])
+                                   (97, 301, 270), (256, 64, 256), (1000, 40, 70),
+                                   # packed kernel: pieces of columns, strips of rows
+                                   (64, 784, 512), (257, 300, 33), (601, 256, 20),
+                                   (5001, 500, 1), (16, 4096, 100)])
 def test_matmul_threads(m, k, n):
     x, y = torch.randn(m, k), torch.randn(k, n)
     compiled = _compile(Mm(), [x, y], threads=2)
@@ -166,3 +169,43 @@ def test_matmul_under_threshold_has_one_tile():
     tiles = MatmulTiles((96, 256, 128), (6, 16))
     assert _plan(64, 64, 64, tiles, 2)[0] == 0  # 2^19 flops: serial
     assert _plan(256, 256, 256, tiles, 1)[0] == 0
+
+
+def _packed_plan(m, k, n, registers, threads):
+    from mlir import ir
+    from tsmlir.lowering import matmul_codegen
+    from tsmlir.lowering.parallel import MIN_PARALLEL_FLOPS
+    with ir.Context(), ir.Location.unknown():
+        module = ir.Module.parse(f"""
+func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n}xf32>) {{
+  linalg.matmul ins(%a, %b : memref<{m}x{k}xf32>, memref<{k}x{n}xf32>)
+                outs(%c : memref<{m}x{n}xf32>)
+  return
+}}""")
+        op = module.body.operations[0].regions[0].blocks[0].operations[0].operation
+        assert matmul_codegen.applies(op)
+        return matmul_codegen.plan(op, registers, threads, MIN_PARALLEL_FLOPS)
+
+
+@pytest.mark.parametrize("registers", [(6, 16), (8, 32)])
+@pytest.mark.parametrize("threads", [2, 3, 4])
+# the bench's squares, the MLP's layers, ResNet's im2col convolutions, a
+# narrow B (row strips), a single column
+@pytest.mark.parametrize("m,k,n", [(256, 256, 256), (1024, 1024, 1024), (64, 784, 512),
+                                   (64, 512, 512), (3136, 576, 64), (256, 576, 256),
+                                   (600, 256, 20), (4096, 600, 1)])
+def test_packed_matmul_pieces_cover_the_threads(m, k, n, registers, threads):
+    """Work over the threshold is cut into at least one piece per thread, of
+    whole panels (columns) or whole row strips, that cover the matrix."""
+    plan = _packed_plan(m, k, n, registers, threads)
+    rows, lanes = registers
+    extent, unit = (n, lanes) if plan.split == "n" else (m, rows)
+    assert plan.pieces >= threads, plan
+    assert plan.chunk % unit == 0 and (plan.pieces - 1) * plan.chunk < extent <= \
+        plan.pieces * plan.chunk, plan
+    assert plan.n1 % lanes == 0, plan
+
+
+def test_packed_matmul_under_threshold_is_serial():
+    assert _packed_plan(64, 64, 64, (6, 16), 2).pieces == 1  # 2^19 flops
+    assert _packed_plan(256, 256, 256, (6, 16), 1).pieces == 1
