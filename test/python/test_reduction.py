@@ -91,6 +91,22 @@ def test_softmax_is_stable_for_large_inputs(log):
     check_against_eager(torch.jit.script(Softmax(-1, log)), [x])
 
 
+class ScaledSoftmaxes(torch.nn.Module):
+    """softmax / log_softmax of a pointwise producer that each pass over the
+    rows recomputes (scale, masked shift) and of one that has another user."""
+
+    def forward(self, x, mask):
+        scaled = x / 8.0
+        return (F.softmax(x / 8.0, -1), F.log_softmax(x * 0.3 - 1.0, 0),
+                F.softmax(torch.where(mask, x, -1e9 * torch.ones_like(x)), -1),
+                F.softmax(scaled, -1) + scaled)
+
+
+@pytest.mark.parametrize("shape", [(4, 37, 37), (2, 1, 5), (3, 130)], ids=str)
+def test_softmax_of_pointwise_producer(shape):
+    x = torch.randn(shape) * 6
+    check_against_eager(torch.jit.script(ScaledSoftmaxes()), [x, torch.rand(shape) > 0.3])
+
 def test_traced_internal_softmax():
     x = torch.randn(4, 6)
     fn = traced(lambda x: (torch._softmax(x, 1, False), torch._log_softmax(x, 0, False)), x)

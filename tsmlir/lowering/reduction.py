@@ -406,6 +406,53 @@ def _takes(v: ir.Value, a: ir.Value, earlier: ir.Value, greater: bool) -> ir.Val
     return arith.ori(arith.cmpi(pred, v, a), arith.andi(arith.cmpi(p.eq, v, a), earlier))
 
 
+#: Body ops cheap enough to compute again in each pass over a row instead
+#: of storing their result (a scale, a shift, a mask select, a cast).
+_CHEAP = ("arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.negf",
+          "arith.select", "arith.extf", "arith.truncf", "arith.maximumf", "arith.minimumf",
+          "arith.cmpf", "arith.constant", "linalg.yield")
+
+
+def _cheap_pointwise(v: ir.Value) -> ir.Operation | None:
+    """v's producer when it is a pointwise linalg.generic with v as its only
+    use and a body of cheap ops."""
+    owner = v.owner
+    if isinstance(owner, ir.Block) or len(list(v.uses)) != 1:
+        return None
+    owner = owner.operation
+    if owner.name != "linalg.generic" or len(owner.results) != 1:
+        return None
+    if any("parallel" not in str(it) for it in ir.ArrayAttr(owner.attributes["iterator_types"])):
+        return None
+    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(owner.attributes["indexing_maps"])]
+    if maps[-1] != b.identity_map(maps[-1].n_dims):
+        return None
+    if any(o.operation.name not in _CHEAP for o in owner.regions[0].blocks[0].operations):
+        return None
+    return owner
+
+
+_COPY_ATTR = "tsm.pass_copy"
+
+
+def per_pass_copies(x: ir.Value, passes: int) -> list[ir.Value]:
+    """x for each of `passes` reads of it.  When x is a cheap pointwise
+    generic's (softmax(q @ k^T / c)'s scale), each read gets its own copy of
+    that generic, which linalg-fuse-elementwise-ops (single-use producers
+    only) then folds into the reading loop: the rows are scaled on the fly
+    instead of being written out and read back."""
+    producer = _cheap_pointwise(x)
+    if producer is None:
+        return [x] * passes
+    copies = [x]
+    for i in range(1, passes):
+        copy = producer.clone()
+        # distinct, so that cse does not merge the copies back before fusion
+        copy.attributes[_COPY_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), i)
+        copies.append(copy.results[0])
+    return copies
+
+
 def lower_index_reduction(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
     """max/min (values, indices) and argmax/argmin (indices only): one
     generic with two outputs; the index is row-major over the reduced dims
@@ -454,7 +501,9 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     elem, acc = t.element_type, acc_type(t.element_type)
     dims = reduced_dims([ir.IntegerAttr(op.attributes["dim"]).value], t.rank)
     sizes = sizes_of(x)
-    row_max = _reduce([x], sizes, dims, acc, float("-inf"),
+    # log_softmax reads x three times (max, sum of exps, result), softmax twice
+    x_max, x, *x_log = per_pass_copies(x, 3 if log else 2)
+    row_max = _reduce([x_max], sizes, dims, acc, float("-inf"),
                       lambda v, m: arith.maximumf(b.convert(v, acc), m))
 
     def shifted(v, m):
@@ -479,6 +528,7 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
                          lambda e, r, _: b.convert(arith.mulf(e, r), elem))
     exp_sum = _reduce([x, row_max], sizes, dims, acc, 0,
                       lambda v, m, s: arith.addf(mmath.exp(shifted(v, m)), s))
+    x = x_log[0]
 
     # Per row, not per element: the shift max + log(sum), as named ops that
     # linalg-fuse-elementwise-ops does not fold back into the per-element

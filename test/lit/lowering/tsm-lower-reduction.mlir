@@ -423,3 +423,30 @@ func.func @amax$uint8(%x: tensor<3x4xui8>) -> tensor<3xui8> {
   %0 = "tsm.amax"(%x) {dims = array<i64: 1>} : (tensor<3x4xui8>) -> tensor<3xui8>
   return %0 : tensor<3xui8>
 }
+
+// -----
+
+// softmax of a cheap pointwise producer used only by it (attention's
+// scores / sqrt(d)): each pass over the rows reads its own copy of the
+// producer (the copy tagged so that cse keeps it apart), which elementwise
+// fusion then folds into that pass instead of storing the scaled rows.
+// CHECK-LABEL: func.func @softmax$scaled_input
+// CHECK: %[[SCALED:.*]] = linalg.generic {{.*}} ins(%[[X:.*]] : tensor<4x9xf32>)
+// CHECK: arith.divf
+// CHECK: %[[COPY:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4x9xf32>) {{.*}}tsm.pass_copy = 1 : i64
+// CHECK: arith.divf
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[SCALED]] : tensor<4x9xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} ins(%[[COPY]], %[[MAX]] : tensor<4x9xf32>, tensor<4xf32>)
+// CHECK: math.exp
+func.func @softmax$scaled_input(%x: tensor<4x9xf32>) -> tensor<4x9xf32> {
+  %c = arith.constant 8.0 : f32
+  %e = tensor.empty() : tensor<4x9xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x9xf32>) outs(%e : tensor<4x9xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %d = arith.divf %in, %c : f32
+    linalg.yield %d : f32
+  } -> tensor<4x9xf32>
+  %0 = "tsm.softmax"(%s) {dim = -1} : (tensor<4x9xf32>) -> tensor<4x9xf32>
+  return %0 : tensor<4x9xf32>
+}

@@ -87,3 +87,22 @@ func.func @sum$outer_dim(%x: tensor<5x7xf32>) -> tensor<7xf32> {
   %0 = "tsm.sum"(%x) {dims = array<i64: 0>, keepdim = false} : (tensor<5x7xf32>) -> tensor<7xf32>
   return %0 : tensor<7xf32>
 }
+
+// softmax(x / 8): the scale is applied on the fly in the max pass and in the
+// exp pass (no loop stores the scaled scores); one buffer holds the exps.
+// CHECK-LABEL: func.func @softmax$scaled
+// CHECK-COUNT-1: memref.alloc() {{.*}} : memref<4x64xf32>
+// CHECK: scf.for
+// CHECK: %[[S1:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<32xf32>
+// CHECK: arith.maximumf %[[S1]]
+// CHECK: scf.for
+// CHECK: %[[S2:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<32xf32>
+// CHECK: math.exp
+// CHECK-NOT: memref.alloc() {{.*}} : memref<4x64xf32>
+// CHECK: return
+func.func @softmax$scaled(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %c = "tsm.constant"() {value = dense<8.000000e+00> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tsm.div"(%x, %c) : (tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>
+  %1 = "tsm.softmax"(%0) {dim = -1 : i64} : (tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %1 : tensor<4x64xf32>
+}
