@@ -74,6 +74,47 @@ def test_unary(name, shape):
     check_against_eager(torch.jit.trace(Unary(UNARY[name]), x), [x])
 
 
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu,
+               "gelu_tanh": lambda x: F.gelu(x, approximate="tanh")}
+SPECIAL = [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-45, -1e-40, 3e38, -3e38,
+           9.0, -9.0, 20.0, -20.0, 3.92, -3.92, 50.0, -50.0, 100.0, -100.0]
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_f32_activations_match_float64(name):
+    """The f32 polynomial paths (one vectorized pass; 4099 elements leave a
+    remainder to every vector width) against the float64 truth: absolute
+    error and special values (inf, NaN, signed zero, saturation)."""
+    fn = ACTIVATIONS[name]
+    x = torch.cat([torch.linspace(-30, 30, 4080), torch.tensor(SPECIAL)])
+    got = tsmlir.compile_module(torch.jit.trace(Unary(fn), x), [x])(x)
+    want = fn(x.double())
+    finite = want.isfinite()
+    # gelu is x times a function in [0, 1]: its error scales with |x|
+    scale = (x.double().abs().clamp(min=1) if name.startswith("gelu")
+             else torch.ones_like(want))[finite]
+    assert ((got.double()[finite] - want[finite]).abs() / scale).max() <= 4e-7
+    torch.testing.assert_close(got[~finite], fn(x)[~finite], rtol=0, atol=0, equal_nan=True)
+    zero = want == 0  # the sign of zero as float64 has it (f32 gelu flushes -0 to +0)
+    assert torch.equal(got[zero].signbit(), want[zero].signbit())
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activations_other_float_types(name, dtype):
+    """f64 keeps libm; f16/bf16 compute in f32 through the same expansions."""
+    x = (torch.cat([torch.linspace(-12, 12, 37), torch.tensor([float("inf"), -float("inf")])])
+         .to(dtype))
+    check_against_eager(torch.jit.trace(Unary(ACTIVATIONS[name]), x), [x], equal_nan=True)
+
+
+def test_sigmoid_dynamic_and_size_one():
+    specs = [TensorSpec((-1, 3))]
+    runs = [[torch.randn(n, 3) * 8] for n in (1, 17, 100)]
+    check_against_eager(torch.jit.trace(Unary(torch.sigmoid), runs[0][0]), runs[0],
+                        input_specs=specs, runs=runs[1:])
+
+
 def test_dynamic_dims_one_artifact_many_sizes():
     specs = [TensorSpec((-1, 4)), TensorSpec((4,))]
     runs = [[torch.randn(n, 4), torch.randn(4)] for n in (1, 5, 64)]

@@ -36,16 +36,22 @@ func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
 
 // -----
 
-// tanh: a rational near 0, 1 - 2/(exp(2|x|) + 1) beyond; sign restored last.
+// tanh: the input clamped (x itself, not |x|: the rational is odd), then
+// one rational x P(x^2) / Q(x^2) with a single division and no select.
 // CHECK-LABEL: func.func @tanh$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.tanh
 // CHECK-NOT: math.exp
-// CHECK: math.absf %[[X]]
-// CHECK: arith.divf
-// CHECK: math.fma
-// CHECK: %[[Y:.*]] = math.copysign {{.*}}, %[[X]] : f32
-// CHECK: return %[[Y]]
+// CHECK: %[[LO:.*]] = arith.cmpf olt, %[[X]]
+// CHECK: %[[A0:.*]] = arith.select %[[LO]], %{{.*}}, %[[X]]
+// CHECK: %[[HI:.*]] = arith.cmpf ogt, %[[A0]]
+// CHECK: %[[A:.*]] = arith.select %[[HI]], %{{.*}}, %[[A0]]
+// CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %{{.*}}
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %{{.*}} : f32
+// CHECK-NEXT: return %[[Y]]
 func.func @tanh$f32(%x: f32) -> f32 {
   %0 = math.tanh %x : f32
   return %0 : f32
@@ -57,7 +63,10 @@ func.func @tanh$f32(%x: f32) -> f32 {
 // CHECK-NOT: math.tanh
 // CHECK-NOT: math.exp
 // CHECK: math.fma {{.*}} : vector<16xf32>
-// CHECK: math.copysign {{.*}} : vector<16xf32>
+// CHECK-COUNT-1: arith.divf
+// CHECK-NOT: arith.divf
+// CHECK-NOT: arith.select
+// CHECK: return {{.*}} : vector<16xf32>
 func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
   %0 = math.tanh %x : vector<16xf32>
   return %0 : vector<16xf32>
@@ -65,15 +74,17 @@ func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
 
 // -----
 
-// erf: two polynomials in |x| (clamped to 4), chosen by select, sign restored.
+// erf: the same odd-rational shape, one division, no branch to select.
 // CHECK-LABEL: func.func @erf$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.erf
-// CHECK: math.absf %[[X]]
-// CHECK: math.fma
-// CHECK: arith.select
-// CHECK: %[[Y:.*]] = math.copysign {{.*}}, %[[X]] : f32
-// CHECK: return %[[Y]]
+// CHECK: arith.cmpf olt, %[[X]]
+// CHECK: arith.cmpf ogt
+// CHECK: %[[A:.*]] = arith.select
+// CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[Y:.*]] = arith.divf
+// CHECK-NEXT: return %[[Y]]
 func.func @erf$f32(%x: f32) -> f32 {
   %0 = math.erf %x : f32
   return %0 : f32
