@@ -465,3 +465,32 @@ func.func @matmul$batch_4d(%a: tensor<?x2x3x4xf32>, %b: tensor<?x2x4x5xf32>) -> 
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x2x3x4xf32>, tensor<?x2x4x5xf32>) -> tensor<?x2x3x5xf32>
   return %0 : tensor<?x2x3x5xf32>
 }
+
+// -----
+
+// A batch whose rows are its source's columns (k^T of a (B, S, D) k) is
+// copied 8 source rows at a time (each block's rows stay in cache for all
+// its columns); static blocks where 8 divides the rows, else the last block
+// is shorter.
+// CHECK-LABEL: func.func @matmul$transposed_rhs_blocks
+// CHECK-SAME: (%{{.*}}: tensor<2x3x4xf32>, %[[K:.*]]: tensor<2x16x4xf32>, %[[K2:.*]]: tensor<2x20x4xf32>)
+// CHECK: %[[K_I:.*]] = tensor.extract_slice %[[K]][%{{.*}}, 0, 0] [1, 16, 4] [1, 1, 1] : tensor<2x16x4xf32> to tensor<16x4xf32>
+// CHECK: %[[KT:.*]] = scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %[[C8:.*]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x16xf32>)
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[K_I]][%[[R]], 0] [8, 4] [1, 1] : tensor<16x4xf32> to tensor<8x4xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[BLOCK]] : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
+// CHECK: tensor.insert_slice %[[T]] into %[[ACC]][0, %[[R]]] [4, 8] [1, 1]
+// CHECK: linalg.matmul ins(%{{.*}}, %[[KT]] : tensor<3x4xf32>, tensor<4x16xf32>)
+// CHECK: scf.for %[[R2:[^ ]*]] = {{.*}} -> (tensor<4x20xf32>)
+// CHECK: %[[LEFT:.*]] = arith.subi %{{.*}}, %[[R2]]
+// CHECK: %[[N:.*]] = arith.minsi %[[LEFT]], %{{.*}}
+// CHECK: tensor.extract_slice %{{.*}}[%[[R2]], 0] [%[[N]], 4] [1, 1] : tensor<20x4xf32> to tensor<?x4xf32>
+// CHECK: linalg.transpose {{.*}} outs(%{{.*}} : tensor<4x?xf32>) permutation = [1, 0]
+func.func @matmul$transposed_rhs_blocks(%a: tensor<2x3x4xf32>, %k: tensor<2x16x4xf32>, %k2: tensor<2x20x4xf32>) -> (tensor<2x3x16xf32>, tensor<2x3x20xf32>) {
+  %0 = tensor.empty() : tensor<2x4x16xf32>
+  %kt = linalg.transpose ins(%k : tensor<2x16x4xf32>) outs(%0 : tensor<2x4x16xf32>) permutation = [0, 2, 1]
+  %s = "tsm.matmul"(%a, %kt) : (tensor<2x3x4xf32>, tensor<2x4x16xf32>) -> tensor<2x3x16xf32>
+  %1 = tensor.empty() : tensor<2x4x20xf32>
+  %kt2 = linalg.transpose ins(%k2 : tensor<2x20x4xf32>) outs(%1 : tensor<2x4x20xf32>) permutation = [0, 2, 1]
+  %s2 = "tsm.matmul"(%a, %kt2) : (tensor<2x3x4xf32>, tensor<2x4x20xf32>) -> tensor<2x3x20xf32>
+  return %s, %s2 : tensor<2x3x16xf32>, tensor<2x3x20xf32>
+}
