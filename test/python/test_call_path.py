@@ -186,3 +186,32 @@ def test_concurrent_calls(affine_dyn):
     for t in threads:
         t.join()
     assert not failures
+
+
+class BigIntermediates(torch.nn.Module):
+    """Intermediate buffers of 4 MB each, several alive at once, freed inside every call."""
+
+    def forward(self, x):
+        a = torch.softmax(x, dim=1)
+        b = torch.softmax(a * 2.0, dim=0)
+        c = torch.softmax(a + b, dim=1)
+        d = torch.softmax(c - b, dim=0)
+        return (a * b + c * d).sum()
+
+
+def test_calls_reuse_freed_memory_without_page_faults():
+    """The C allocator keeps freed buffers (runtime.native_libs.keep_freed_memory):
+    calls after the first fault (almost) no pages in, where glibc's defaults
+    returned the freed heap top to the kernel and faulted it in again (about
+    4,000 faults per call)."""
+    import resource
+    x = torch.randn(1024, 1024)
+    compiled = tsmlir.compile_module(BigIntermediates(), [x], threads=1)
+    torch.testing.assert_close(compiled(x), BigIntermediates()(x), rtol=1e-3, atol=1e-2)
+    for _ in range(3):
+        compiled(x)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        compiled(x)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert faults < 200, f"{faults} page faults in 5 calls"

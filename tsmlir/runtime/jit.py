@@ -72,6 +72,7 @@ class JitFunction:
             attrs = module.operation.attributes
             self.messages = [ir.StringAttr(a).value for a in attrs[MESSAGES_ATTR]] \
                 if MESSAGES_ATTR in attrs else []
+            native_libs.keep_freed_memory()
             # big constants: bound at run time, not compiled (see weights.py)
             self._weights = weights.externalize(module, blobs or {})
             self.engine = ExecutionEngine(module, opt_level=opt_level,
