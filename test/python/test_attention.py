@@ -216,3 +216,18 @@ def test_heads_by_hand_dynamic_sequence():
     runs = [[torch.randn(s, 3 * 24)] for s in (9, 1, 40)]
     check_against_eager(torch.jit.script(HeadsByHand(4)), runs[0],
                         input_specs=[TensorSpec((-1, 72))], runs=runs[1:])
+
+
+class ProbsToo(torch.nn.Module):
+    """Attention returning its probabilities as well: the normalized
+    probabilities are needed, so they are not folded into the product."""
+
+    def forward(self, q, k, v):
+        att = torch.softmax(q @ k.transpose(1, 2) * 0.25, dim=-1)
+        return att @ v, att
+
+
+@pytest.mark.parametrize("b,s,d", [(3, 17, 5), (1, 1, 1)], ids=str)
+def test_attention_probabilities_returned(b, s, d):
+    inputs = [torch.randn(b, s, d), torch.randn(b, s + 2, d), torch.randn(b, s + 2, d + 1)]
+    check_against_eager(torch.jit.script(ProbsToo()), inputs)

@@ -16,7 +16,9 @@ stride, any row stride).  Each operand's batch is
    whole tensor is never transposed (and then copied again per batch);
  - a linalg.copy into a contiguous tensor when its rows may be strided.
 The product accumulates into the batch's slice of the result, zero-filled
-in place.  When the product's only user is a linalg.transpose that keeps
+in place.  An lhs that is x * s[row] (softmax's exps times 1 / sum) used
+only here multiplies as x, and the product's rows are scaled instead (a
+pass over (M, N) rather than (M, K)).  When the product's only user is a linalg.transpose that keeps
 each batch's rows contiguous (attention's head merge (H, S, D) -> (S, H, D)),
 the loop writes the transposed layout directly and that transpose's uses
 take the loop's result.  With `tsm.num_threads` > 1, a batch of at least two
@@ -169,6 +171,44 @@ def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | Non
     return user, perm
 
 
+def _row_scaled(v: ir.Value) -> tuple[ir.Value, ir.Value] | None:
+    """(x, scale) when v, used only here, is an f32 linalg.generic x * scale
+    with scale read per row ((b, m, k) -> (b, m)): softmax's normalization
+    of its exps by 1 / sum."""
+    owner = v.owner
+    if isinstance(owner, ir.Block) or len(list(v.uses)) != 1:
+        return None
+    owner = owner.operation
+    if owner.name != "linalg.generic" or len(owner.operands) != 3 or len(owner.results) != 1:
+        return None
+    if any("parallel" not in str(it) for it in ir.ArrayAttr(owner.attributes["iterator_types"])):
+        return None
+    d = ir.AffineDimExpr.get
+    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(owner.attributes["indexing_maps"])]
+    if maps != [b.identity_map(3), ir.AffineMap.get(3, 0, [d(0), d(1)]), b.identity_map(3)]:
+        return None
+    block = owner.regions[0].blocks[0]
+    ops = [o.operation for o in block.operations]
+    if len(ops) != 2 or ops[0].name != "arith.mulf" or ops[1].operands[0] != ops[0].results[0] \
+            or any(str(ir.ShapedType(t.type).element_type) != "f32" for t in owner.operands):
+        return None
+    x, s = block.arguments[0], block.arguments[1]
+    if list(ops[0].operands) not in ([x, s], [s, x]):
+        return None
+    return owner.operands[0], owner.operands[1]
+
+
+def _scale_rows(prod: ir.Value, scale: ir.Value, i: ir.Value) -> ir.Value:
+    """prod (M, N) with row m multiplied by scale[i, m], in place."""
+    rows = b.dim(scale, 1)
+    row_t = ir.RankedTensorType.get([_cols(rows)], b.rtt(scale).element_type)
+    per_row = tensor.extract_slice(row_t, scale, [i], _dynamic(rows), [], [_DYN, 0],
+                                   [1, _cols(rows)], [1, 1])
+    d = ir.AffineDimExpr.get
+    return b.generic([per_row], prod, [ir.AffineMap.get(2, 0, [d(0)]), b.identity_map(2)],
+                     ["parallel", "parallel"], lambda s, p: arith.mulf(p, s))
+
+
 def _parallel(op: ir.Operation, sizes: Sequence[b.IntOrValue], k: b.IntOrValue) -> bool:
     if not all(isinstance(s, int) for s in (*sizes, k)) or sizes[0] < 2:
         return False
@@ -198,10 +238,17 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1), [result])
         i = loop.induction_variable
     acc = loop.inner_iter_args[0]
+    # (x * s[row]) @ w == (x @ w) * s[row]: scaling the product's rows is a
+    # pass over (B, M, N) instead of over (B, M, K) (softmax @ v: N = head dim)
+    scaled = _row_scaled(lhs)
+    if scaled is not None:
+        lhs = scaled[0]
     with ir.InsertionPoint(loop.body):
         a, w = _batch_operand(lhs, i), _batch_operand(rhs, i)
         dest = linalg.fill(b.zero(elem), outs=[_slice(acc, batch_dim, i)])
         prod = linalg.matmul(a, w, outs=[dest])
+        if scaled is not None:
+            prod = _scale_rows(prod, scaled[1], i)
         if parallel:
             with ir.InsertionPoint(loop.terminator().block):
                 _place(prod, acc, batch_dim, i, parallel=True)

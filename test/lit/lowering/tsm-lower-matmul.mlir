@@ -494,3 +494,49 @@ func.func @matmul$transposed_rhs_blocks(%a: tensor<2x3x4xf32>, %k: tensor<2x16x4
   %s2 = "tsm.matmul"(%a, %kt2) : (tensor<2x3x4xf32>, tensor<2x4x20xf32>) -> tensor<2x3x20xf32>
   return %s, %s2 : tensor<2x3x16xf32>, tensor<2x3x20xf32>
 }
+
+// -----
+
+// (x * s[row]) @ w, the lhs used only here (softmax's exps times 1 / sum):
+// each batch multiplies x's slice, then scales its product's rows (a pass
+// over (M, N) rather than (M, K)).
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @matmul$row_scaled_lhs
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x8xf32>, %[[S:.*]]: tensor<2x3xf32>, %[[W:.*]]: tensor<2x8x5xf32>)
+// CHECK: scf.for %[[I:[^ ]*]] =
+// CHECK: %[[X_I:.*]] = tensor.extract_slice %[[X]][%[[I]], 0, 0] [1, 3, 8] [1, 1, 1]
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[X_I]], %{{.*}} : tensor<3x8xf32>, tensor<8x5xf32>)
+// CHECK: %[[S_I:.*]] = tensor.extract_slice %[[S]][%[[I]], 0] [1, 3] [1, 1] : tensor<2x3xf32> to tensor<3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%[[S_I]] : tensor<3xf32>) outs(%[[P]] : tensor<3x5xf32>)
+// CHECK: arith.mulf
+func.func @matmul$row_scaled_lhs(%x: tensor<2x3x8xf32>, %s: tensor<2x3xf32>, %w: tensor<2x8x5xf32>) -> tensor<2x3x5xf32> {
+  %e = tensor.empty() : tensor<2x3x8xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %s : tensor<2x3x8xf32>, tensor<2x3xf32>) outs(%e : tensor<2x3x8xf32>) {
+  ^bb0(%in: f32, %r: f32, %out: f32):
+    %m = arith.mulf %in, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x8xf32>
+  %0 = "tsm.matmul"(%a, %w) : (tensor<2x3x8xf32>, tensor<2x8x5xf32>) -> tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
+// The scaled lhs has another user: it stays, and the loop multiplies it.
+// CHECK-LABEL: func.func @matmul$row_scaled_lhs_shared
+// CHECK: %[[A:.*]] = linalg.generic
+// CHECK: scf.for %[[I:[^ ]*]] =
+// CHECK: %[[A_I:.*]] = tensor.extract_slice %[[A]][%[[I]], 0, 0] [1, 3, 8] [1, 1, 1]
+// CHECK: linalg.matmul ins(%[[A_I]], %{{.*}} : tensor<3x8xf32>, tensor<8x5xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @matmul$row_scaled_lhs_shared(%x: tensor<2x3x8xf32>, %s: tensor<2x3xf32>, %w: tensor<2x8x5xf32>) -> (tensor<2x3x5xf32>, tensor<2x3x8xf32>) {
+  %e = tensor.empty() : tensor<2x3x8xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %s : tensor<2x3x8xf32>, tensor<2x3xf32>) outs(%e : tensor<2x3x8xf32>) {
+  ^bb0(%in: f32, %r: f32, %out: f32):
+    %m = arith.mulf %in, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x8xf32>
+  %0 = "tsm.matmul"(%a, %w) : (tensor<2x3x8xf32>, tensor<2x8x5xf32>) -> tensor<2x3x5xf32>
+  return %0, %a : tensor<2x3x5xf32>, tensor<2x3x8xf32>
+}
