@@ -389,14 +389,16 @@ def _softplus(beta, threshold, t, x):
 
 
 def _gelu(approximate, t, x):
-    half, one = b.constant(0.5, t), b.constant(1.0, t)
+    """x/2 (1 + f) as x/2 + x/2 f, one fma (gelu(-inf) = -inf + inf is NaN, as
+    in PyTorch); the tanh form's k (x + 0.044715 x^3) as x (k + 0.044715 k x^2)."""
+    h = arith.mulf(b.constant(0.5, t), x)
     if approximate == "tanh":
-        inner = arith.mulf(b.constant(math.sqrt(2 / math.pi), t),
-                           arith.addf(x, arith.mulf(b.constant(0.044715, t),
-                                                    arith.mulf(x, arith.mulf(x, x)))))
-        return arith.mulf(arith.mulf(half, x), arith.addf(one, mmath.tanh(inner)))
+        k = math.sqrt(2 / math.pi)
+        inner = arith.mulf(x, mmath.fma(arith.mulf(x, x), b.constant(0.044715 * k, t),
+                                        b.constant(k, t)))
+        return mmath.fma(h, mmath.tanh(inner), h)
     scaled = arith.mulf(x, b.constant(1 / math.sqrt(2), t))
-    return arith.mulf(arith.mulf(half, x), arith.addf(one, mmath.erf(scaled)))
+    return mmath.fma(h, mmath.erf(scaled), h)
 
 
 def _logical_not(t, x):

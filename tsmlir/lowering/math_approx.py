@@ -13,9 +13,9 @@ vector math library, so an f32 `math.exp` inside vector code becomes one
 scalar libm call per lane.
 
 Accuracy (max over all f32 in the tested ranges, against float64): relative
-8.5e-8 for exp and log, 1.8e-7 for log1p and expm1; absolute 2.7e-7 for tanh
-and 2.8e-7 for erf (relative 2.3e-7 near 0), where one rational with one
-division buys speed over the select between two branches.  Special values
+8.5e-8 for exp and log, 1.8e-7 for log1p and expm1; absolute 3.4e-7 for tanh
+and 3.6e-7 for erf (relative 2.3e-7 near 0; |result| <= 1), where one
+rational with one division buys speed over the select between two branches.  Special values
 (+-0, +-inf, NaN, overflow to inf, underflow through denormals to 0, log of
 x <= 0) behave as in torch.
 
@@ -26,6 +26,7 @@ formula that loses relative accuracy near 0.  So run this pass after a
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 from mlir import ir
@@ -144,19 +145,21 @@ def expand_exp(e: _Emitter, x: ir.Value) -> ir.Value:
 
 # tanh and erf are odd, so both are one clamped rational x P(x^2) / Q(x^2):
 # one division and no select or copysign (the clamp keeps NaN and the sign,
-# -0 stays -0, +-inf clamp to the ends where the rational rounds to +-1).
-# Coefficients: relative-error minimax fits in x^2 (ours, rational Remez in
-# high precision) rounded to f32, highest degree first.  The fit error is
-# 3e-8 (tanh) and 5e-8 (erf); the rest of the max abs error (2.9e-7, 3.3e-7,
-# near |x| = 6.5 and 2.8) is the f32 rounding of evaluating P and Q.
-# tanh: [7/10] on |x| <= 9.01; beyond, tanh rounds to 1 in f32 and so does
-# the rational at the clamp.
-TANH_CLAMP = 9.01
+# -0 stays -0, +-inf clamp to the ends).  Coefficients: relative-error
+# minimax fits in x^2 (ours, rational Remez in high precision) rounded to
+# f32, highest degree first.  The fit error is 3e-8 (tanh) and 5e-8 (erf);
+# the rest of the max abs error (3.4e-7, 3.6e-7 over every f32) is the f32
+# rounding of evaluating P and Q.  The clamp is where the rational first
+# rounds to exactly 1: beyond it, the f32 rounding would give 1 + 1 ulp
+# (and 1 - tanh, 1 + erf would turn negative), which no f32 input below
+# the clamp does (checked over all of them).
+# tanh: [7/10]; 1 - tanh(8.0133) = 2.2e-7.
+TANH_CLAMP = 8.013349533081055
 TANH_P = [1.664890987740364e-05, 0.0033095674589276314, 0.13234135508537292, 1.0]
 TANH_Q = [-2.615263006155999e-10, 4.7612601861146686e-07, 0.0002952065842691809,
           0.025201408192515373, 0.46567443013191223, 1.0]
-# erf: [13/8] on |x| <= 3.92, where 1 - erf(x) = 3e-8 is below half an ulp of 1.
-ERF_CLAMP = 3.92
+# erf: [13/8]; 1 - erf(3.6145) = 3.2e-7.
+ERF_CLAMP = 3.614471197128296
 ERF_P = [1.9924257799175393e-08, -1.957845370270661e-06, 0.0001418522879248485,
          0.0037016780115664005, 0.05057353898882866, 0.19992607831954956,
          1.1283791065216064]
@@ -164,18 +167,21 @@ ERF_Q = [0.0009560562903061509, 0.014353339560329914, 0.11499905586242676,
          0.5105115175247192, 1.0]
 
 
-def _odd_rational(e: _Emitter, x: ir.Value, clamp: float, p, q) -> ir.Value:
-    a = e.clamp(x, -clamp, clamp)
+def _odd_rational(e: _Emitter, x: ir.Value, clamp: float, p, q, k: float = 1.0) -> ir.Value:
+    """(k x) P((k x)^2) / Q((k x)^2): the scale k goes into the coefficients."""
+    a = e.clamp(x, -clamp / k, clamp / k)
     s = e.mul(a, a)
+    p = [c * k ** (2 * i + 1) for i, c in enumerate(reversed(p))][::-1]
+    q = [c * k ** (2 * i) for i, c in enumerate(reversed(q))][::-1]
     return e.div(e.mul(a, e.poly(s, p)), e.poly(s, q))
 
 
-def expand_tanh(e: _Emitter, x: ir.Value) -> ir.Value:
-    return _odd_rational(e, x, TANH_CLAMP, TANH_P, TANH_Q)
+def expand_tanh(e: _Emitter, x: ir.Value, k: float = 1.0) -> ir.Value:
+    return _odd_rational(e, x, TANH_CLAMP, TANH_P, TANH_Q, k)
 
 
-def expand_erf(e: _Emitter, x: ir.Value) -> ir.Value:
-    return _odd_rational(e, x, ERF_CLAMP, ERF_P, ERF_Q)
+def expand_erf(e: _Emitter, x: ir.Value, k: float = 1.0) -> ir.Value:
+    return _odd_rational(e, x, ERF_CLAMP, ERF_P, ERF_Q, k)
 
 
 # Cephes logf: log(1 + m) = m - m^2/2 + m^3 P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1.
@@ -244,6 +250,60 @@ def _is_f32(t: ir.Type) -> bool:
     return isinstance(t, ir.F32Type)
 
 
+# tanh(k x) and erf(k x) for a constant power of two k (sigmoid's tanh(x / 2))
+# fold k into their coefficients and clamp: one multiply less, and the same
+# f32 results, since scaling by 2^n is exact.  Other k would round the
+# coefficients anew and could push the rational past 1 at the clamp
+# (erf(-inf / sqrt 2) = -1 - 1 ulp turns gelu(-inf) into +inf).
+SCALABLE = {"math.tanh", "math.erf"}
+SCALE_RANGE = (1 / 16, 16.0)  # the scaled coefficients stay normal
+
+
+def _defining_op(v: ir.Value) -> ir.Operation | None:
+    return None if isinstance(v.owner, ir.Block) else v.owner.operation
+
+
+def _splat_value(v: ir.Value) -> float | None:
+    """The float an `arith.constant` (scalar or splat) holds, else None."""
+    const = _defining_op(v)
+    if const is None or const.name != "arith.constant":
+        return None
+    attr = const.attributes["value"]
+    if isinstance(attr, ir.FloatAttr):
+        return ir.FloatAttr(attr).value
+    if isinstance(attr, ir.DenseFPElementsAttr) and ir.DenseFPElementsAttr(attr).is_splat:
+        return ir.FloatAttr(ir.DenseFPElementsAttr(attr).get_splat_value()).value
+    return None
+
+
+def _constant_scale(op: ir.Operation) -> tuple[ir.Operation, ir.Value, float] | None:
+    """(the mulf, x, k) when `op`'s operand is x * k for a constant k in
+    SCALE_RANGE and `op` is that product's only user."""
+    v = op.operands[0]
+    mul = _defining_op(v)
+    if mul is None or mul.name != "arith.mulf" or len(list(v.uses)) != 1:
+        return None
+    for i in (0, 1):
+        k = _splat_value(mul.operands[i])
+        if k is not None and SCALE_RANGE[0] <= k <= SCALE_RANGE[1] and math.frexp(k)[0] == 0.5:
+            return mul, mul.operands[1 - i], k
+    return None
+
+
+def _expand(op: ir.Operation) -> None:
+    scaled = _constant_scale(op) if op.name in SCALABLE else None
+    with ir.InsertionPoint(op), op.location:
+        e = _Emitter(op.results[0].type)
+        if scaled:
+            new = EXPANSIONS[op.name](e, scaled[1], scaled[2])
+        else:
+            new = EXPANSIONS[op.name](e, op.operands[0])
+    op.results[0].replace_all_uses_with(new)
+    op.erase()
+    if scaled:
+        scaled[0].erase()  # its only user is gone
+
+
 @register("tsm-expand-math",
           "Expand f32 math.exp/tanh/erf/log/log1p/expm1 (scalar or vector) into polynomials")
 def expand_math(module_op: ir.Operation) -> None:
@@ -257,7 +317,4 @@ def expand_math(module_op: ir.Operation) -> None:
 
     module_op.walk(visit, ir.WalkOrder.POST_ORDER)
     for op in found:
-        with ir.InsertionPoint(op), op.location:
-            new = EXPANSIONS[op.name](_Emitter(op.results[0].type), op.operands[0])
-        op.results[0].replace_all_uses_with(new)
-        op.erase()
+        _expand(op)

@@ -165,3 +165,24 @@ func.func @untouched(%d: f64, %v: vector<4xf64>, %h: f16, %s: f32) -> (f64, vect
   %4 = math.sin %s : f32
   return %0, %1, %2, %3, %4 : f64, vector<4xf64>, f16, f64, f32
 }
+
+// -----
+
+// tanh(x * 0.5) (sigmoid's) folds the power-of-two scale into the clamp and
+// the coefficients: the clamp takes x itself and the multiply is gone.  Any
+// other scale stays a multiply in front of the clamp.
+// CHECK-LABEL: func.func @tanh_scaled
+// CHECK-SAME: (%[[X:.*]]: vector<16xf32>)
+// CHECK-NOT: arith.mulf %[[X]]
+// CHECK: arith.cmpf olt, %[[X]]
+// CHECK: %[[Y:.*]] = arith.mulf %[[X]], %{{.*}} : vector<16xf32>
+// CHECK: arith.cmpf olt, %[[Y]]
+func.func @tanh_scaled(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %half = arith.constant dense<0.5> : vector<16xf32>
+  %other = arith.constant dense<0.7> : vector<16xf32>
+  %0 = arith.mulf %x, %half : vector<16xf32>
+  %1 = math.tanh %0 : vector<16xf32>
+  %2 = arith.mulf %x, %other : vector<16xf32>
+  %3 = math.tanh %2 : vector<16xf32>
+  return %1, %3 : vector<16xf32>, vector<16xf32>
+}
