@@ -164,10 +164,29 @@ class Linear(torch.nn.Module):
         return torch.relu(self.fc(x))
 
 
-@pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10)])
+@pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10), (16, 300, 1)])
 def test_packed_matmul_constant_weight(m, k, n):
-    compiled = check_against_eager(Linear(k, n), [torch.randn(m, k)], rtol=1e-4, atol=1e-4)
+    """The weight is packed by the first call; later calls reuse it."""
+    compiled = check_against_eager(Linear(k, n), [torch.randn(m, k)],
+                                   runs=[(torch.randn(m, k),), (torch.randn(m, k),)],
+                                   rtol=1e-4, atol=1e-4)
     assert _uses_packed_kernel(compiled)
+
+
+class TwoLayers(torch.nn.Module):
+    """Two weights of one shape (one kernel, two packed weights) and one
+    weight read twice (one packed weight)."""
+    def __init__(self, n):
+        super().__init__()
+        self.fc1, self.fc2 = torch.nn.Linear(n, n), torch.nn.Linear(n, n)
+
+    def forward(self, x):
+        return self.fc1(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+def test_packed_matmul_weights_kept_apart():
+    check_against_eager(TwoLayers(40), [torch.randn(20, 40)], runs=[(torch.randn(20, 40),)],
+                        rtol=1e-4, atol=1e-4)
 
 
 def test_matmul_few_rows_not_packed():

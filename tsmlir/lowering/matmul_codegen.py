@@ -143,9 +143,11 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
-                  lanes: int) -> list[str]:
+                  lanes: int, prepacked: bool) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
-    the C tile stays in registers across the block's k loop."""
+    the C tile stays in registers across the block's k loop.  B comes from
+    the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
+    from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k)."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -166,8 +168,14 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
               "} else {", *loads(True), "}"]
     k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
     accs = [new("a") for _ in idx]
-    body = [f"{b} = vector.load %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}",
-            f"{kk} = arith.addi %k0, {k} : index"]
+    if prepacked:
+        panel = new("panel")
+        lines.append(f"{panel} = arith.addi %pbase, {p} : index")
+        body = [f"{kk} = arith.addi %k0, {k} : index",
+                f"{b} = vector.load %B[{panel}, {kk}, %c0] : {bp}, {vec}"]
+    else:
+        body = [f"{kk} = arith.addi %k0, {k} : index",
+                f"{b} = vector.load %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}"]
     outs = []
     for i, acc in zip(idx, accs):
         x, xb, f = new("x"), new("xb"), new("f")
@@ -187,22 +195,26 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     return lines
 
 
-def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan) -> str:
+def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
+                prepacked: bool = False) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
-    exists only where mhi = m."""
+    exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
+    the packed layout [n/lanes][k][lanes] (see `prepack_text`)."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
-    bp = f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
+    bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     strip = new("m0")
-    body = [*_pack(new, tb, bp, lanes),
-            f"scf.for {strip} = %mlo to %full_end step %crows {{",
-            *_micro_kernel(new, rows, strip, tc, ta, bp, lanes), "}"]
+    body = [] if prepacked else _pack(new, tb, bp, lanes)
+    body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
+             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
     if m % rows:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
-                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes), "}"]
+                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked), "}"]
+    stack = "" if prepacked else \
+        f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
     inner = "\n      ".join(body)
     return f"""
@@ -218,7 +230,7 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index
   %cn1 = arith.constant {plan_.n1} : index
   {consts}
   %zero = arith.constant dense<0.0> : vector<{lanes}xf32>
-  %bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>
+  {stack}
   %mrows = arith.subi %mhi, %mlo : index
   %strips = arith.divui %mrows, %crows : index
   %full_rows = arith.muli %strips, %crows : index
@@ -229,6 +241,7 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index
     %nb = arith.subi %nend, %n0 : index
     %nb_up = arith.addi %nb, %clanes_1 : index
     %np = arith.divui %nb_up, %clanes : index
+    %pbase = arith.divui %n0, %clanes : index
     scf.for %k0 = %c0 to %cK step %ck1 {{
       %krest = arith.subi %cK, %k0 : index
       %kb = arith.minsi %krest, %ck1 : index
@@ -240,17 +253,67 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index
 """
 
 
+def prepack_text(name: str, tb: str, tp: str, k: int, n: int, lanes: int) -> str:
+    """A function that packs all of B (type tb) into %bp (type tp:
+    [n/lanes][k][lanes], the last panel zero-padded)."""
+    pack = "\n  ".join(_pack(_Names(), tb, tp[len("memref<"):-1], lanes))
+    return f"""
+func.func private @{name}(%B: {tb}, %bp: {tp}) attributes {{passthrough = ["noinline"]}} {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %clanes = arith.constant {lanes} : index
+  %n0 = arith.constant 0 : index
+  %nend = arith.constant {n} : index
+  %np = arith.constant {_ceil_div(n, lanes)} : index
+  %k0 = arith.constant 0 : index
+  %kb = arith.constant {k} : index
+  %zero = arith.constant dense<0.0> : vector<{lanes}xf32>
+  {pack}
+  return
+}}
+"""
+
+
+def packed_weight_text(name: str, tp: str) -> str:
+    """The global that holds a constant B packed, and its "packed" flag."""
+    return f"""
+memref.global "private" @{name} : {tp} = uninitialized {{alignment = 64 : i64}}
+memref.global "private" @{name}_ready : memref<i8> = dense<0>
+"""
+
+
 def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
-                plan_: PackedPlan) -> str:
+                plan_: PackedPlan, weight: tuple[str, str, str] | None = None) -> str:
     """The function that replaces the matmul: the kernel over all of C, or
-    one kernel call per piece in an scf.parallel (OpenMP later)."""
+    one kernel call per piece in an scf.parallel (OpenMP later).  `weight`
+    (global, its packed type, the packing function): B is a constant,
+    packed into that global by the first call; the kernel reads the global."""
     ta, tb, tc = types
+    kb, prologue = "%B", ""
+    if weight is not None:
+        glob, tp, packer = weight
+        kb = "%packed"
+        # Once: the weight never changes.  (Two first calls at the same time
+        # from two threads would both write the same values.)
+        prologue = f"""
+  %packed = memref.get_global @{glob} : {tp}
+  %ready = memref.get_global @{glob}_ready : memref<i8>
+  %flag = memref.load %ready[] : memref<i8>
+  %no = arith.constant 0 : i8
+  %todo = arith.cmpi eq, %flag, %no : i8
+  scf.if %todo {{
+    func.call @{packer}(%B, %packed) : ({tb}, {tp}) -> ()
+    %yes = arith.constant 1 : i8
+    memref.store %yes, %ready[] : memref<i8>
+  }}"""
+        tb = tp
+    signature = f"({ta}, {tb}, {tc}, index, index, index, index) -> ()"
     if plan_.pieces <= 1:
         body = f"""
   %c0 = arith.constant 0 : index
   %cm = arith.constant {m} : index
   %cn = arith.constant {n} : index
-  func.call @{kernel}(%A, %B, %C, %c0, %cm, %c0, %cn) : ({ta}, {tb}, {tc}, index, index, index, index) -> ()"""
+  func.call @{kernel}(%A, {kb}, %C, %c0, %cm, %c0, %cn) : {signature}"""
     else:
         extent = m if plan_.split == "m" else n
         ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
@@ -266,37 +329,99 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     %lo = arith.muli %i, %cchunk : index
     %lo_end = arith.addi %lo, %cchunk : index
     %hi = arith.minsi %lo_end, %cext : index
-    func.call @{kernel}(%A, %B, %C, {ranges}) : ({ta}, {tb}, {tc}, index, index, index, index) -> ()
+    func.call @{kernel}(%A, {kb}, %C, {ranges}) : {signature}
     scf.reduce
   }}"""
-    return f"""
-func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{{body}
+    declarations = _declare(kernel, [ta, tb, tc] + ["index"] * 4)
+    if weight is not None:
+        declarations += _declare(weight[2], [types[1], weight[1]])
+    return declarations + f"""
+func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}) {{{prologue}{body}
   return
 }}
 """
 
 
+def constant_global(module_op: ir.Operation, value: ir.Value) -> str | None:
+    """The name of the constant memref.global that `value` views (through
+    reshapes), else None."""
+    owner = value.owner
+    while isinstance(owner, (ir.Operation, ir.OpView)) and \
+            owner.operation.name in ("memref.expand_shape", "memref.collapse_shape", "memref.cast"):
+        owner = owner.operation.operands[0].owner
+    if not isinstance(owner, (ir.Operation, ir.OpView)) or \
+            owner.operation.name != "memref.get_global":
+        return None
+    name = ir.FlatSymbolRefAttr(owner.operation.attributes["name"]).value
+    glob = ir.SymbolTable(module_op)[name]
+    return name if "constant" in glob.attributes else None
+
+
+class _Emitter:
+    """Parses generated functions and globals into the module, each once
+    (keyed by what it depends on), ahead of the function that first uses it."""
+
+    def __init__(self):
+        self.made: dict[tuple, str] = {}
+        self.counts: dict[str, int] = {}
+
+    def get(self, key: tuple, name: str, text, before: ir.Operation) -> str:
+        """`name` may hold "{}": a count of the names made from it."""
+        if key not in self.made:
+            if "{}" in name:
+                count = self.counts[name] = self.counts.get(name, -1) + 1
+                name = name.format(count)
+            self.made[key] = name
+            parsed = ir.Module.parse(text(name))  # alive while its ops move
+            for f in list(parsed.body.operations):
+                if not _is_declaration(f.operation):
+                    f.operation.move_before(before)
+        return self.made[key]
+
+
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
-    """Replace each matmul by a call to its driver; kernels and drivers are
-    shared by matmuls of the same types and plan."""
-    made: dict[tuple, str] = {}
+    """Replace each matmul by a call to its driver; kernels are shared by
+    matmuls of the same types and plan, a constant B is packed once into a
+    global of its own (shared by the matmuls that read it)."""
+    emit = _Emitter()
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
         m, n, k = shape_of(op)
-        key = (types, plan_)
-        if key not in made:
-            index = len(made)
-            kernel, driver = f"{KERNEL_PREFIX}_{index}", f"{KERNEL_PREFIX}_{index}_driver"
-            text = kernel_text(kernel, types, m, k, plan_) + \
-                driver_text(driver, kernel, types, m, n, plan_)
-            parsed = ir.Module.parse(text)
-            caller = _enclosing_function(op)
-            for f in list(parsed.body.operations):
-                f.operation.move_before(caller)  # before its first caller
-            made[key] = driver
+        caller = _enclosing_function(op)
+        glob = constant_global(module_op, op.operands[1])
+        if glob is None:
+            kernel = emit.get(("kernel", types, plan_), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_), caller)
+            driver = emit.get(("driver", types, plan_), f"{kernel}_driver",
+                              lambda f: driver_text(f, kernel, types, m, n, plan_), caller)
+        else:
+            tp = f"memref<{_ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
+            ptypes = (types[0], tp, types[2])
+            kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),
+                              caller)
+            packer = emit.get(("prepack", types[1], tp), KERNEL_PREFIX + "_prepack_{}",
+                              lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes), caller)
+            # the global and its driver parse together (the driver refers
+            # to it); a weight read by matmuls of other shapes is packed again
+            driver = emit.get(("driver", types, plan_, glob), kernel + "_w{}",
+                              lambda f: packed_weight_text(f"{f}_b", tp) +
+                              driver_text(f, kernel, types, m, n, plan_,
+                                          (f"{f}_b", tp, packer)),
+                              caller)
         with ir.InsertionPoint(op), op.location:
-            func.CallOp([], ir.FlatSymbolRefAttr.get(made[key]), list(op.operands))
+            func.CallOp([], ir.FlatSymbolRefAttr.get(driver), list(op.operands))
         op.erase()
+
+
+def _is_declaration(op: ir.Operation) -> bool:
+    return op.name == "func.func" and not op.regions[0].blocks
+
+
+def _declare(name: str, types: list[str]) -> str:
+    """A declaration of a function emitted earlier (the text that calls it
+    must parse on its own; declarations are not moved into the module)."""
+    return f"func.func private @{name}({', '.join(types)})\n"
 
 
 def _enclosing_function(op: ir.Operation) -> ir.Operation:

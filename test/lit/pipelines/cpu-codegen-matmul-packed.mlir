@@ -67,3 +67,52 @@ func.func @mm$shared(%a: tensor<20x30xf32>, %b: tensor<30x30xf32>) -> tensor<20x
   %1 = "tsm.matmul"(%0, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
   return %1 : tensor<20x30xf32>
 }
+
+// A constant B (a weight): packed once, by the first call, into a global of
+// its own in the layout [n/lanes][k][lanes]; the kernel reads that global
+// (no packing on the stack) at panel n0/lanes + p, row k0 + k (k0 = 0 here).
+// CHECK-LABEL: func.func private @tsm_matmul_packed_2(
+// CHECK-SAME: %[[A:[^:]*]]: memref<17x30xf32>, %[[BP:[^:]*]]: memref<[[P:[0-9]+x30x[0-9]+xf32]]>
+// CHECK-NOT: memref.alloca
+// CHECK: scf.for %[[N0:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[PBASE:.*]] = arith.divui %[[N0]], %c{{16|32}}
+// CHECK: %[[PANEL:.*]] = arith.addi %[[PBASE]], %{{.*}}
+// CHECK: scf.for %[[K:.*]] = %c0 to
+// CHECK: vector.load %[[BP]][%[[PANEL]], %[[K]], %c0] : memref<[[P]]>
+// CHECK: vector.fma
+// The packing function: every panel of B, the last one masked.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_prepack_0(
+// CHECK-SAME: %[[W:[^:]*]]: memref<30x20xf32>, %[[OUT:[^:]*]]: memref<[[P]]>
+// CHECK: vector.load %[[W]]
+// CHECK: vector.store %{{.*}}, %[[OUT]]
+// CHECK: vector.maskedload %[[W]]
+// CHECK: vector.store %{{.*}}, %[[OUT]]
+// CHECK: memref.global "private" @[[G:tsm_matmul_packed_2_w0_b]] : memref<[[P]]> = uninitialized
+// CHECK: memref.global "private" @[[G]]_ready : memref<i8> = dense<0>
+// CHECK-LABEL: func.func private @tsm_matmul_packed_2_w0(
+// CHECK-SAME: %[[DA:[^:]*]]: memref<17x30xf32>, %[[DB:[^:]*]]: memref<30x20xf32>, %[[DC:[^:]*]]: memref<17x20xf32>)
+// CHECK: %[[PACKED:.*]] = memref.get_global @[[G]] :
+// CHECK: %[[READY:.*]] = memref.get_global @[[G]]_ready
+// CHECK: %[[FLAG:.*]] = memref.load %[[READY]][]
+// CHECK: %[[TODO:.*]] = arith.cmpi eq, %[[FLAG]], %c0_i8
+// CHECK: scf.if %[[TODO]] {
+// CHECK: call @tsm_matmul_packed_prepack_0(%[[DB]], %[[PACKED]])
+// CHECK: memref.store %c1_i8, %[[READY]][]
+// CHECK: }
+// CHECK: call @tsm_matmul_packed_2(%[[DA]], %[[PACKED]], %[[DC]], %c0, %c17, %c0, %c20)
+// CHECK-LABEL: func.func @mm$weight
+// CHECK: %[[CW:.*]] = memref.get_global @__constant_30x20xf32
+// CHECK: call @tsm_matmul_packed_2_w0(%{{.*}}, %[[CW]], %{{.*}})
+func.func @mm$weight(%a: tensor<17x30xf32>) -> tensor<17x20xf32> {
+  %w = arith.constant dense_resource<w> : tensor<30x20xf32>
+  %0 = "tsm.matmul"(%a, %w) : (tensor<17x30xf32>, tensor<30x20xf32>) -> tensor<17x20xf32>
+  return %0 : tensor<17x20xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x04000000000000000000000000000000"
+    }
+  }
+#-}
