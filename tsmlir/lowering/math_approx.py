@@ -13,7 +13,7 @@ vector math library, so an f32 `math.exp` inside vector code becomes one
 scalar libm call per lane.
 
 Accuracy (max over all f32 in the tested ranges, against float64): relative
-8.5e-8 for exp and log, 1.8e-7 for log1p and expm1; absolute 3.4e-7 for tanh
+8.7e-8 for exp (1 denormal ulp below FLT_MIN) and 8.5e-8 for log, 1.8e-7 for log1p and expm1; absolute 3.4e-7 for tanh
 and 3.6e-7 for erf (relative 2.3e-7 near 0; |result| <= 1), where one
 rational with one division buys speed over the select between two branches.  Special values
 (+-0, +-inf, NaN, overflow to inf, underflow through denormals to 0, log of
@@ -112,35 +112,35 @@ LOG2E = 1.44269504088896341
 # ln 2 = LN2_HI + LN2_LO; LN2_HI has few mantissa bits so n * LN2_HI is exact.
 LN2_HI, LN2_LO = 0.693359375, -2.12194440e-4
 ROUND_MAGIC = 12582912.0  # 1.5 * 2**23: adding it rounds |v| < 2**22 to an integer
-ROUND_MAGIC_BITS = 0x4B400000
 
-# Cephes expf: exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2/2.
-EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
-         1.6666665459e-1, 5.0000001201e-1]
+# exp(r) on |r| <= ln2/2 is P(r) / 2 with P a degree-6 minimax fit (ours) of
+# 2 exp(r): the 2 lets the scale be 2^(n-1), a normal number for every n up
+# to 128 (exp(88.7) = 2^128 * 0.99), where a 2^n scale would be inf.
+EXP_P = [0.0027673589065670967, 0.016749713569879532, 0.08333645761013031,
+         0.33332839608192444, 0.9999998211860657, 2.0, 2.0]
 # Beyond these bounds exp(x) is +inf / rounds to 0 anyway; clamping keeps n in
-# [-150, 128] so that 2^n splits into two normal factors.
-EXP_HI, EXP_LO = 89.0, -104.0
+# [-150, 128].  Below EXP_TINY (n <= -125) 2^(n-1) is not normal: the scale
+# is 2^(n-1+64) and a second multiply by 2^-64 rounds once into the denormals.
+EXP_HI, EXP_LO, EXP_TINY = 89.0, -104.0, -86.5
+TINY_BIAS = 64
 
 
 def expand_exp(e: _Emitter, x: ir.Value) -> ir.Value:
-    """exp(x) = 2^n * exp(r), n = round(x * log2 e), r = x - n ln2 (Cody-Waite)."""
+    """exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 (Cody-Waite)."""
     x = e.clamp(x, EXP_LO, EXP_HI)
     # n is rounded through the magic constant, not fptosi, so a NaN x gives
     # garbage bits (not poison) that the NaN polynomial result absorbs.
     t = e.fma(x, e.c(LOG2E), e.c(ROUND_MAGIC))
     nf = e.sub(t, e.c(ROUND_MAGIC))
-    n = e.isub(e.to_int(t), e.ci(ROUND_MAGIC_BITS))
     r = e.fma(nf, e.c(-LN2_HI), x)
     r = e.fma(nf, e.c(-LN2_LO), r)
     p = e.poly(r, EXP_P)
-    p = e.add(e.fma(p, e.mul(r, r), r), e.c(1.0))
-    # 2^n = 2^n1 * 2^n2 with both halves normal, so results near the overflow
-    # and denormal ends round once, like libm.
-    n1 = e.ashr(n, 1)
-    n2 = e.isub(n, n1)
-    s1 = e.to_float(e.shl(e.iadd(n1, e.ci(127)), 23))
-    s2 = e.to_float(e.shl(e.iadd(n2, e.ci(127)), 23))
-    return e.mul(e.mul(p, s1), s2)
+    # t's low bits hold n (ROUND_MAGIC's bits shift out): 2^(n-1) is
+    # (n + 126) << 23, plus TINY_BIAS in the exponent for tiny results.
+    tiny = e.cmp(Pred.OLT, x, e.c(EXP_TINY))
+    bias = e.select(tiny, e.ci((126 + TINY_BIAS) << 23), e.ci(126 << 23))
+    y = e.mul(p, e.to_float(e.iadd(e.shl(e.to_int(t), 23), bias)))
+    return e.mul(y, e.select(tiny, e.c(2.0 ** -TINY_BIAS), e.c(1.0)))
 
 
 # tanh and erf are odd, so both are one clamped rational x P(x^2) / Q(x^2):
