@@ -8,7 +8,11 @@ loop nests over `vector` ops (16 x f32 wide: one AVX-512 register):
   `linalg.copy`) on 32/64-bit element types: the innermost dim is tiled by one
   vector width and vectorized with masks, so sizes that the width does not
   divide and dynamic sizes are handled without a scalar tail;
-- `linalg.matmul` (plain row-major operands, f32): see `matmul_codegen`.
+- `linalg.matmul` (plain row-major operands, f32): static ones with at
+  least 16 rows become calls to the packed-B kernels of `matmul_codegen`;
+  the others (dynamic sizes, a few rows) are tiled here with the transform
+  dialect (cache tiles, register tiles with the C tile hoisted into
+  vectors, partial tiles masked) and outlined into kernel functions.
 Every other linalg op is left for `convert-linalg-to-loops`.  The vector ops
 are lowered to 1-D transfers, FMAs and broadcasts here, so later stages need
 only `convert-vector-to-scf` and `convert-vector-to-llvm`.

@@ -3,32 +3,36 @@
 In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
 static shape (identity layout or a strided view with unit inner stride),
 with at least `MIN_ROWS` rows.  Out: the op is replaced by a call to a
-driver function that runs a kernel function (on one thread, or split over
-the threads in an `scf.parallel`); both are private and shared by every
-matmul of the same operand types and plan.
+driver function that runs a kernel function (on one thread, or on pieces
+of C handed to the threads by an `scf.parallel`); kernels are private,
+noinline and shared by every matmul of the same operand types and plan.
 
 The kernel, per block of `n1` columns and `k1` rows of B:
-1. packs the block into a stack buffer laid out [n1/16][k1][16]: each
-   16-column panel of the block is one contiguous run, so the micro-kernel
+1. packs the block into a stack buffer laid out [n1/lanes][k1][lanes]: each
+   panel of `lanes` columns is one contiguous run, so the micro-kernel
    reads B with unit stride (unpacked rows of a 1024-wide B lie 4 KB apart:
    they fall into the same L1 sets and evict each other), and the last
    panel is zero-padded, so edge columns need no scalar path;
-2. walks all its rows six at a time (the A strip stays in L1 while it meets
-   every panel of the block, which stays in L2) and runs the micro-kernel:
-   6 x 16 accumulators (12 of AVX2's 16 ymm registers) loaded from C,
-   updated by a broadcast of A and one FMA per row and k, stored back.
-   Only the C loads and stores of the last panel are masked (masked stores
-   are slow on AMD); a last strip of fewer rows gets a kernel of its own.
+2. walks all its rows `rows` at a time (the A strip stays in L1 while it
+   meets every panel of the block, which stays in L2) and runs the
+   micro-kernel: rows x lanes accumulators (AVX2: 6 x 16 = 12 of the 16
+   ymm registers; AVX-512: 8 x 32 = 16 zmm) loaded from C, updated by a
+   broadcast of A and one FMA per row and k, stored back.  Only the C loads
+   and stores of the last panel are masked (masked stores are slow on
+   AMD); a last strip of fewer rows gets a micro-kernel of its own.
+A constant B (a weight: a view of a constant memref.global) is packed
+once, by the first call, into a global of its own in the layout
+[n/lanes][k][lanes]; the kernel reads it in place of the stack block.
 
 Why MLIR text rather than transform-dialect steps: the packing copy, the
-loop order (n1 -> k1 -> pack -> rows -> panels -> k) and the loop-carried
-accumulators are spelled out directly; tiling `linalg.matmul` with the
-transform dialect reached the same register tile but not the packed layout
-(`linalg.pack` + `mmt4d` also packs A and adds copies we do not need).  The
-text is built from small functions and parsed once per kernel.
-Dynamic shapes, few rows (a matrix-vector product: packing B would cost
-more than it saves), and AVX-512 hosts stay with `cpu_codegen`'s
-transform-dialect path.
+loop order (n1 -> k1 -> pack -> row strips -> panels -> k) and the
+loop-carried accumulators are spelled out directly; the transform-dialect
+tiling of `linalg.matmul` (kept in `cpu_codegen` for dynamic sizes and few
+rows) reaches the same register tile but reads B unpacked, and
+`linalg.pack` + `mmt4d` would also pack A and add copies we do not need.
+Each function is built from small text builders and parsed on its own.
+Few rows (a matrix-vector-like product) stay with `cpu_codegen`: packing B
+would cost more than the few reads of it that it speeds up.
 """
 from __future__ import annotations
 
