@@ -75,7 +75,7 @@ def test_unary(name, shape):
 
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu,
-               "gelu_tanh": lambda x: F.gelu(x, approximate="tanh")}
+               "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu}
 SPECIAL = [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-45, -1e-40, 3e38, -3e38,
            9.0, -9.0, 20.0, -20.0, 3.92, -3.92, 50.0, -50.0, 100.0, -100.0]
 
@@ -90,12 +90,12 @@ def test_f32_activations_match_float64(name):
     got = tsmlir.compile_module(torch.jit.trace(Unary(fn), x), [x])(x)
     want = fn(x.double())
     finite = want.isfinite()
-    # gelu is x times a function in [0, 1]: its error scales with |x|
-    scale = (x.double().abs().clamp(min=1) if name.startswith("gelu")
+    # gelu and silu are x times a function in [0, 1]: their error scales with |x|
+    scale = (x.double().abs().clamp(min=1) if name.startswith(("gelu", "silu"))
              else torch.ones_like(want))[finite]
     assert ((got.double()[finite] - want[finite]).abs() / scale).max() <= 4e-7
     torch.testing.assert_close(got[~finite], fn(x)[~finite], rtol=0, atol=0, equal_nan=True)
-    if not name.startswith("gelu"):  # torch's gelu(-0) is -0 in float64, +0 in float32
+    if name in ("sigmoid", "tanh"):  # torch's gelu(-0) is -0 in float64, +0 in float32
         zero = want == 0
         assert torch.equal(got[zero].signbit(), want[zero].signbit())
 

@@ -347,6 +347,11 @@ def _log_base(base, t, x):
 
 
 def _silu(t, x):
+    if isinstance(t, ir.F32Type):
+        # x sigmoid(x) = h + h tanh(h), h = x / 2: as for sigmoid, the f32
+        # tanh rational instead of exp and a division.
+        h = arith.mulf(x, b.constant(0.5, t))
+        return mmath.fma(h, mmath.tanh(h), h)
     return arith.divf(x, arith.addf(b.constant(1.0, t), mmath.exp(arith.negf(x))))
 
 
