@@ -5,12 +5,17 @@ left `memref.copy` between (possibly strided) views.
 Out: those whose views have a unit innermost stride as `linalg.copy`, which
 tsm-cpu-vectorize tiles and vectorizes; `memref.copy` of non-contiguous views
 would otherwise call the runner utils' element-by-element `memrefCopy`.
-Gathers (strided innermost dim) stay memref.copy: their vector code is large
-(compile time) for little gain.
+Gathers (strided innermost dim, e.g. the im2col slices of a strided
+convolution) call one loop-nest function per element type and rank,
+`tsm_strided_copy_<elem>_<rank>d` on fully dynamic strided views (never
+inlined): `memrefCopy` calls memcpy once per element (ResNet-18 224: ~13% of
+its time), MLIR's vector code for gathers is large, and a loop nest per
+gather, inlined with its constant sizes, tripled LLVM's time (unrolling).
 """
 from mlir import ir
-from mlir.dialects import linalg
+from mlir.dialects import func, linalg, memref, scf
 
+from . import builders as b
 from .passes import register
 
 
@@ -24,10 +29,48 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
     copies = []
     module_op.walk(lambda op: (copies.append(op.operation) if op.operation.name == "memref.copy"
                                else None) or ir.WalkResult.ADVANCE)
+    helpers: dict[str, ir.Type] = {}
     for op in copies:
         src, dst = op.operands
-        if not (_unit_inner_stride(src.type) and _unit_inner_stride(dst.type)):
-            continue  # gathers: vectorized code would be large for little gain
+        gather = not (_unit_inner_stride(src.type) and _unit_inner_stride(dst.type))
         with ir.InsertionPoint(op), op.location:
-            linalg.copy(src, outs=[dst])
+            if gather:
+                _call_copy(module_op, helpers, src, dst)
+            else:
+                linalg.copy(src, outs=[dst])
         op.erase()
+
+
+def _call_copy(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value) -> None:
+    """A call of the strided-copy function of src's element type and rank
+    (created at the module's end the first time)."""
+    t = ir.MemRefType(src.type)
+    dyn, rank = ir.ShapedType.get_dynamic_size(), t.rank
+    view = ir.MemRefType.get([dyn] * rank, t.element_type, ir.StridedLayoutAttr.get(
+        dyn, [dyn] * rank), t.memory_space)
+    name = f"tsm_strided_copy_{t.element_type}_{rank}d"
+    if name not in helpers:
+        with ir.InsertionPoint(module_op.regions[0].blocks[0]):
+            fn = func.FuncOp(name, ir.FunctionType.get([view, view], []))
+        fn.sym_visibility = ir.StringAttr.get("private")
+        fn.attributes["passthrough"] = ir.ArrayAttr.get([ir.StringAttr.get("noinline")])
+        entry = fn.add_entry_block()
+        with ir.InsertionPoint(entry):
+            _copy_loops(*entry.arguments)
+            func.ReturnOp([])
+        helpers[name] = view
+    func.CallOp([], ir.FlatSymbolRefAttr.get(name), [memref.cast(view, src),
+                                                      memref.cast(view, dst)])
+
+
+def _copy_loops(src: ir.Value, dst: ir.Value, ivs: tuple = ()) -> None:
+    """dst[i...] = src[i...] by one scf.for per dim (at the insertion point)."""
+    rank = ir.MemRefType(src.type).rank
+    d = len(ivs)
+    if d == rank:
+        memref.store(memref.load(src, list(ivs)), dst, list(ivs))
+        return
+    loop = scf.ForOp(b.index(0), memref.dim(src, b.index(d)), b.index(1))
+    with ir.InsertionPoint(loop.body):
+        _copy_loops(src, dst, (*ivs, loop.induction_variable))
+        scf.YieldOp([])
