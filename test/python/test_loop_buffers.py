@@ -59,6 +59,25 @@ class ReadsOldState(torch.nn.Module):
         return h, d
 
 
+class TwoStacks(torch.nn.Module):
+    """Two stacked outputs: one from x[t] alone, one from the carried h."""
+
+    def __init__(self, n_in: int, hidden: int):
+        super().__init__()
+        self.W = torch.nn.Parameter(torch.randn(n_in, hidden) / n_in ** 0.5)
+        self.U = torch.nn.Parameter(torch.randn(hidden, hidden) / hidden ** 0.5)
+        self.b = torch.nn.Parameter(torch.randn(hidden))
+
+    def forward(self, x, h):
+        ys: List[torch.Tensor] = []
+        zs: List[torch.Tensor] = []
+        for t in range(x.size(0)):
+            zs += [torch.relu(x[t] @ self.W + self.b)]
+            h = torch.tanh(h @ self.U + x[t] @ self.W)
+            ys += [torch.sigmoid(h) * 2.0]
+        return torch.stack(ys), torch.stack(zs), h
+
+
 def _check_twice(module, inputs, input_specs=None, runs=()):
     """Compiled == eager on every run, inputs unchanged, a second call equal."""
     module = module.eval()
@@ -107,3 +126,8 @@ def test_lstm_loop_dynamic_steps_and_batch():
 def test_old_state_read_after_the_new_one(steps):
     _check_twice(ReadsOldState(7), [torch.randn(steps, 3, 7), torch.randn(3, 7),
                                     torch.randn(3, 7)])
+
+
+@pytest.mark.parametrize("steps, batch", [(1, 1), (5, 4)])
+def test_two_stacked_outputs(steps, batch):
+    _check_twice(TwoStacks(6, 9), [torch.randn(steps, batch, 6), torch.randn(batch, 9)])

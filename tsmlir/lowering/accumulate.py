@@ -109,14 +109,40 @@ def _rebuild(g: ir.Operation, drop: int, init: ir.Value) -> ir.Operation:
     return _op(new)
 
 
+def protect_arguments(op: ir.Operation) -> None:
+    """Mark every argument of op's function read-only for bufferization: an
+    op now writing into a tensor that may be (a view of) an argument must
+    write into a copy, never into the caller's tensor."""
+    func = op.parent
+    while func is not None and func.name != "func.func":
+        func = func.parent
+    if func is None:
+        return
+    n = len(func.regions[0].blocks[0].arguments)
+    attrs = list(ir.ArrayAttr(func.attributes["arg_attrs"])) if "arg_attrs" in func.attributes \
+        else [ir.DictAttr.get({})] * n
+    new = []
+    for a in attrs:
+        entries = {named.name: named.attr for named in ir.DictAttr(a)}
+        entries["bufferization.writable"] = ir.BoolAttr.get(False)
+        new.append(ir.DictAttr.get(entries))
+    func.attributes["arg_attrs"] = ir.ArrayAttr.get(new)
+
+
+def _fresh(v: ir.Value) -> bool:
+    """v is computed by linalg ops into a tensor.empty (its buffer is new)."""
+    op = _owner_op(v)
+    while op is not None and op.name in _DPS_PRODUCERS:
+        op = _owner_op(op.operands[len(op.operands) - 1])
+    return op is not None and op.name == "tensor.empty"
+
+
 def _broadcast_to(y: ir.Value, m: ir.AffineMap, like: ir.Value) -> ir.Value:
-    """y read through map m, in a tensor of like's type that may be written:
-    y itself if a linalg op produced it for this use alone, else a copy (an
-    argument or a value read elsewhere must keep its contents)."""
+    """y read through map m, in a tensor of like's type: y itself where the
+    map is the identity (bufferization copies it first if it is read later
+    or is an argument: see protect_arguments), else a broadcast of y."""
     t = ir.RankedTensorType(like.type)
-    producer = _owner_op(y)
-    if (_is_identity(m) and y.type == like.type and producer is not None
-            and producer.name in _DPS_PRODUCERS and _uses(y) == 1):
+    if _is_identity(m) and y.type == like.type:
         return y
     sizes = [tensor.dim(like, _index(i)) if t.is_dynamic_dim(i) else s
              for i, s in enumerate(t.shape)]
@@ -177,6 +203,8 @@ def fold_addend(g: ir.Operation) -> ir.Operation | None:
     with ir.InsertionPoint(chain[0]), g.location:  # the zero fill has g's shape
         acc = _broadcast_to(g.operands[j], _maps(g)[j], chain[0].operands[2])
     chain[0].operands[2] = acc
+    if acc == g.operands[j] and not _fresh(acc):
+        protect_arguments(g)  # the matmul now writes into y itself
     block = g.regions[0].blocks[0]
     add.results[0].replace_all_uses_with(block.arguments[i])
     add.erase()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
-from . import accumulate, loop_destinations, reduction_codegen  # noqa: F401  (register passes)
+from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -27,6 +27,11 @@ STAGES: dict[str, list[str]] = {
                       # reshapes around it) back into a convolution-like generic, and a
                       # batched x @ W's collapsed 2-D matmul back into a 4-loop generic
                       "tsm-lower-nn", "tsm-lower-matmul", "canonicalize", "cse",
+                      # a counted loop's x[t] @ W before it, its stacked y[t] = f(h_t)
+                      # after it, each as one matmul over all steps (the range
+                      # analysis first drops x[t]'s index normalization and check)
+                      "int-range-optimizations", "canonicalize", "tsm-batch-loop-rows",
+                      "canonicalize", "cse",
                       # x @ W + y: the matmul accumulates into y; pointwise ops
                       # write over a producer's tensor (fewer buffers and passes)
                       "tsm-accumulate-in-place", "canonicalize"],
