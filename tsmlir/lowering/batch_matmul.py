@@ -21,9 +21,10 @@ only here multiplies as x, and the product's rows are scaled instead (a
 pass over (M, N) rather than (M, K)).  When the product's only user is a linalg.transpose that keeps
 each batch's rows contiguous (attention's head merge (H, S, D) -> (S, H, D)),
 the loop writes the transposed layout directly and that transpose's uses
-take the loop's result.  With `tsm.num_threads` > 1, a batch of at least two
-and enough work (parallel.MIN_PARALLEL_FLOPS), the loop is an scf.forall the
-threads share (one matmul per thread at a time: each is too small to split).
+take the loop's result.  With `tsm.num_threads` > 1 and a batch that is
+not one, the loop is an scf.forall the threads share (one matmul per
+thread at a time: each is too small to split) when the sizes are dynamic
+or the work is enough (parallel.MIN_PARALLEL_FLOPS).
 """
 from __future__ import annotations
 
@@ -53,9 +54,9 @@ def _slice(v: ir.Value, dim: int, i: ir.Value) -> ir.Value:
                                 [1, 1, 1])
 
 
-def _place(part: ir.Value, into: ir.Value, dim: int, i: ir.Value, *, parallel: bool) -> ir.Value | None:
-    """Insert the 2-D `part` at index i of `dim` of `into`."""
-    sizes = [b.dim(into, d) for d in range(3)]
+def _place(part: ir.Value, into: ir.Value, dim: int, i: ir.Value,
+           sizes: list[b.IntOrValue], *, parallel: bool) -> ir.Value | None:
+    """Insert the 2-D `part` at index i of `dim` of `into` (of `sizes`)."""
     offsets = [_DYN if d == dim else 0 for d in range(3)]
     static_sizes = [1 if d == dim else (s if isinstance(s, int) else _DYN)
                     for d, s in enumerate(sizes)]
@@ -210,13 +211,18 @@ def _scale_rows(prod: ir.Value, scale: ir.Value, i: ir.Value) -> ir.Value:
 
 
 def _parallel(op: ir.Operation, sizes: Sequence[b.IntOrValue], k: b.IntOrValue) -> bool:
-    if not all(isinstance(s, int) for s in (*sizes, k)) or sizes[0] < 2:
-        return False
+    """Threads share the batch loop: with static sizes, for a batch of two or
+    more and enough work; with dynamic ones (unknown work, as for the matmul
+    kernels' own tiles), unless the batch is statically one."""
     module = op
     while module.name != "builtin.module":
         module = module.parent
+    if num_threads(module) <= 1 or isinstance(sizes[0], int) and sizes[0] < 2:
+        return False
+    if not all(isinstance(s, int) for s in (*sizes, k)):
+        return True
     batch, m, n = sizes
-    return num_threads(module) > 1 and 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS
+    return 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS
 
 
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
@@ -249,11 +255,13 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         prod = linalg.matmul(a, w, outs=[dest])
         if scaled is not None:
             prod = _scale_rows(prod, scaled[1], i)
+        # (sizes taken here: the in_parallel block holds only the insertion)
+        acc_sizes = [b.dim(acc, d) for d in range(3)]
         if parallel:
             with ir.InsertionPoint(loop.terminator().block):
-                _place(prod, acc, batch_dim, i, parallel=True)
+                _place(prod, acc, batch_dim, i, acc_sizes, parallel=True)
         else:
-            scf.YieldOp([_place(prod, acc, batch_dim, i, parallel=False)])
+            scf.YieldOp([_place(prod, acc, batch_dim, i, acc_sizes, parallel=False)])
     out = loop.results[0]
     if merge is None:
         return out

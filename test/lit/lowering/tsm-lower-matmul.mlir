@@ -135,10 +135,24 @@ func.func @matmul$attention_heads(%q: tensor<6x2x4xf32>, %k: tensor<6x2x4xf32>) 
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[P]] into %[[ACC]][%[[I]], 0, 0] [1, 128, 128] [1, 1, 1]
 // CHECK: return %[[RES]]
+// With dynamic sizes (unknown work) too; too little static work stays serial.
+// CHECK-LABEL: func.func @matmul$batch_threads_dynamic
+// CHECK: scf.forall (%{{.*}}) in (4) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<4x?x?xf32>)
+// CHECK-LABEL: func.func @matmul$batch_threads_small
+// CHECK-NOT: scf.forall
+// CHECK: scf.for
 module attributes {tsm.num_threads = 2 : i64} {
   func.func @matmul$batch_threads(%a: tensor<4x128x64xf32>, %b: tensor<4x64x128xf32>) -> tensor<4x128x128xf32> {
     %0 = "tsm.matmul"(%a, %b) : (tensor<4x128x64xf32>, tensor<4x64x128xf32>) -> tensor<4x128x128xf32>
     return %0 : tensor<4x128x128xf32>
+  }
+  func.func @matmul$batch_threads_dynamic(%a: tensor<4x?x8xf32>, %b: tensor<4x8x?xf32>) -> tensor<4x?x?xf32> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<4x?x8xf32>, tensor<4x8x?xf32>) -> tensor<4x?x?xf32>
+    return %0 : tensor<4x?x?xf32>
+  }
+  func.func @matmul$batch_threads_small(%a: tensor<4x8x8xf32>, %b: tensor<4x8x8xf32>) -> tensor<4x8x8xf32> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<4x8x8xf32>, tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+    return %0 : tensor<4x8x8xf32>
   }
 }
 
