@@ -236,3 +236,40 @@ class ProbsToo(torch.nn.Module):
 def test_attention_probabilities_returned(b, s, d):
     inputs = [torch.randn(b, s, d), torch.randn(b, s + 2, d), torch.randn(b, s + 2, d + 1)]
     check_against_eager(torch.jit.script(ProbsToo()), inputs)
+
+
+class BatchedHeadsByHand(torch.nn.Module):
+    """HeadsByHand with a batch dim: (B, S, 3D) -> (B, H, S, D/H) heads."""
+
+    def __init__(self, heads: int):
+        super().__init__()
+        self.heads = heads
+
+    def forward(self, qkv):
+        bsz, s, h = qkv.size(0), qkv.size(1), self.heads
+        d = qkv.size(2) // 3
+        q, k, v = qkv.chunk(3, dim=-1)
+        q = q.reshape(bsz, s, h, d // h).transpose(1, 2)
+        k = k.reshape(bsz, s, h, d // h).transpose(1, 2)
+        v = v.reshape(bsz, s, h, d // h).transpose(1, 2)
+        att = torch.softmax(q @ k.transpose(-2, -1) / 8.0, dim=-1)
+        return (att @ v).transpose(1, 2).reshape(bsz, s, d)
+
+
+@pytest.mark.parametrize("bsz,seq,d,heads", [(2, 37, 39, 3), (1, 64, 32, 4), (3, 1, 8, 2)],
+                         ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batched_heads_by_hand(bsz, seq, d, heads, threads):
+    qkv = torch.randn(bsz, seq, 3 * d)
+    module = torch.jit.script(BatchedHeadsByHand(heads))
+    compiled = tsmlir.compile_module(module, [qkv], options=tsmlir.CompileOptions(threads=threads))
+    torch.testing.assert_close(compiled(qkv), module(qkv), rtol=1e-4, atol=1e-5)
+
+
+def test_batched_heads_by_hand_dynamic():
+    module = torch.jit.script(BatchedHeadsByHand(2))
+    compiled = tsmlir.compile_module(module, input_specs=[TensorSpec((-1, -1, 48))],
+                                     options=tsmlir.CompileOptions(threads=2))
+    for bsz, s in ((2, 9), (1, 1), (3, 20), (0, 4)):
+        qkv = torch.randn(bsz, s, 48)
+        torch.testing.assert_close(compiled(qkv), module(qkv), rtol=1e-4, atol=1e-5)

@@ -1,33 +1,36 @@
 """f32 batch matmuls -> a loop of 2-D linalg.matmuls on views of each batch.
 
-In: the already-lowered operands of an f32 (B, M, K) @ (B, K, N) product
-without broadcasting (several batch dims already merged into one), and the
-tsm op it implements.
-Out: a loop over the batch whose body is one linalg.matmul, the form the
-CPU backend's tiled kernel takes (it reads row-major views: rows of unit
-stride, any row stride).  Each operand's batch is
+In: the already-lowered operands of an f32 (*B, M, K) @ (*B, K, N) product
+without broadcasting, and the tsm op it implements.
+Out: one loop over the batches (their indices flattened, split back with
+divui/remui) whose body is one linalg.matmul, the form the CPU backend's
+tiled kernel takes (it reads row-major views: rows of unit stride, any row
+stride).  Each operand's batch is
  - a rank-reduced tensor.extract_slice of the operand (bufferized: a view,
    no copy) when its rows have unit stride;
  - when the operand is a linalg.transpose (attention's head split
-   (S, H, D) -> (H, S, D), and k^T), a slice of the transpose's input
-   instead: a view when the batch keeps the input's row order (q, v), a
-   transposed copy per batch when it swaps it (k^T: 2-D linalg.transposes of
-   blocks of 8 source rows, cache-friendly on row-strided views), so that the
-   whole tensor is never transposed (and then copied again per batch);
+   (S, H, D) -> (H, S, D) or (B, S, H, D) -> (B, H, S, D), and k^T), a slice
+   of the transpose's input instead: a view when the batch keeps the
+   input's row order (q, v), a transposed copy per batch when it swaps it
+   (k^T: 2-D linalg.transposes of blocks of 8 source rows, cache-friendly on
+   row-strided views), so that the whole tensor is never transposed (and
+   then copied again per batch);
  - a linalg.copy into a contiguous tensor when its rows may be strided.
 The product accumulates into the batch's slice of the result, zero-filled
 in place.  An lhs that is x * s[row] (softmax's exps times 1 / sum) used
 only here multiplies as x, and the product's rows are scaled instead (a
-pass over (M, N) rather than (M, K)).  When the product's only user is a linalg.transpose that keeps
-each batch's rows contiguous (attention's head merge (H, S, D) -> (S, H, D)),
-the loop writes the transposed layout directly and that transpose's uses
-take the loop's result.  With `tsm.num_threads` > 1 and a batch that is
-not one, the loop is an scf.forall the threads share (one matmul per
-thread at a time: each is too small to split) when the sizes are dynamic
-or the work is enough (parallel.MIN_PARALLEL_FLOPS).
+pass over (M, N) rather than (M, K)).  When the product's only user is a
+linalg.transpose that keeps each batch's rows contiguous (attention's head
+merge (H, S, D) -> (S, H, D)), the loop writes the transposed layout
+directly and that transpose's uses take the loop's result.  With
+`tsm.num_threads` > 1 and more than one batch, the loop is an scf.forall
+the threads share (one matmul per thread at a time: each is too small to
+split) when the sizes are dynamic or the work is enough
+(parallel.MIN_PARALLEL_FLOPS).
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from mlir import ir
@@ -39,29 +42,29 @@ from .parallel import MIN_PARALLEL_FLOPS, num_threads
 _DYN = ir.ShapedType.get_dynamic_size()
 
 
-def _slice(v: ir.Value, dim: int, i: ir.Value) -> ir.Value:
-    """v (rank 3) at index i of `dim`, rank-reduced to the two other dims."""
-    t = b.rtt(v)
-    sizes = [b.dim(v, d) for d in range(3)]
-    kept = [s for d, s in enumerate(sizes) if d != dim]
-    result_t = ir.RankedTensorType.get([s if isinstance(s, int) else _DYN for s in kept],
-                                       t.element_type)
-    offsets = [_DYN if d == dim else 0 for d in range(3)]
-    static_sizes = [1 if d == dim else (s if isinstance(s, int) else _DYN)
-                    for d, s in enumerate(sizes)]
-    dynamic_sizes = [s for d, s in enumerate(sizes) if d != dim and not isinstance(s, int)]
-    return tensor.extract_slice(result_t, v, [i], dynamic_sizes, [], offsets, static_sizes,
-                                [1, 1, 1])
+def _slice_args(v: ir.Value, fixed: dict[int, ir.Value]):
+    """extract/insert_slice arguments of the 2-D part of v at the indices
+    `fixed` (dim -> index) of its other dims."""
+    sizes = [b.dim(v, d) for d in range(b.rtt(v).rank)]
+    offsets = [_DYN if d in fixed else 0 for d in range(len(sizes))]
+    static_sizes = [1 if d in fixed else _cols(s) for d, s in enumerate(sizes)]
+    dynamic_sizes = [s for d, s in enumerate(sizes) if d not in fixed and not isinstance(s, int)]
+    kept = [_cols(s) for d, s in enumerate(sizes) if d not in fixed]
+    return kept, ([fixed[d] for d in sorted(fixed)], dynamic_sizes, [], offsets, static_sizes,
+                  [1] * len(sizes))
 
 
-def _place(part: ir.Value, into: ir.Value, dim: int, i: ir.Value,
-           sizes: list[b.IntOrValue], *, parallel: bool) -> ir.Value | None:
-    """Insert the 2-D `part` at index i of `dim` of `into` (of `sizes`)."""
-    offsets = [_DYN if d == dim else 0 for d in range(3)]
-    static_sizes = [1 if d == dim else (s if isinstance(s, int) else _DYN)
-                    for d, s in enumerate(sizes)]
-    dynamic_sizes = [s for d, s in enumerate(sizes) if d != dim and not isinstance(s, int)]
-    args = ([i], dynamic_sizes, [], offsets, static_sizes, [1, 1, 1])
+def _slice(v: ir.Value, fixed: dict[int, ir.Value]) -> ir.Value:
+    """v at the indices `fixed` (dim -> index value), rank-reduced to its two
+    other dims."""
+    kept, args = _slice_args(v, fixed)
+    return tensor.extract_slice(ir.RankedTensorType.get(kept, b.rtt(v).element_type), v, *args)
+
+
+def _place(part: ir.Value, into: ir.Value, fixed: dict[int, ir.Value], args, *,
+           parallel: bool) -> ir.Value | None:
+    """Insert the 2-D `part` into `into` at the indices `fixed` (`args`:
+    _slice_args(into, fixed)[1], built outside an in_parallel block)."""
     if parallel:
         tensor.parallel_insert_slice(part, into, *args)
         return None
@@ -69,12 +72,12 @@ def _place(part: ir.Value, into: ir.Value, dim: int, i: ir.Value,
 
 
 def _transpose_of(v: ir.Value) -> tuple[ir.Value, list[int]] | None:
-    """(input, permutation) when v is a rank-3 linalg.transpose's result."""
+    """(input, permutation) when v is a linalg.transpose's result."""
     owner = v.owner
     if isinstance(owner, ir.Block):
         return None
     owner = owner.operation
-    if owner.name != "linalg.transpose" or b.rtt(v).rank != 3:
+    if owner.name != "linalg.transpose":
         return None
     perm = list(ir.DenseI64ArrayAttr(owner.attributes["permutation"]))
     return owner.operands[0], perm
@@ -142,23 +145,27 @@ def _transpose_2d(v: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
                             permutation=[1, 0]).results[0]
 
 
-def _batch_operand(v: ir.Value, i: ir.Value) -> ir.Value:
-    """Batch i of the (B, R, C) operand v as an (R, C) tensor with row-major
-    rows: a view where it can be one."""
+def _batch_operand(v: ir.Value, idx: list[ir.Value]) -> ir.Value:
+    """Batch `idx` of the (*B, R, C) operand v as an (R, C) tensor with
+    row-major rows: a view where it can be one."""
+    rank = b.rtt(v).rank
     transposed = _transpose_of(v)
     if transposed is None:
-        part = _slice(v, 0, i)
+        part = _slice(v, dict(enumerate(idx)))
         return part if _unit_rows(v) else _contiguous(part)
     source, perm = transposed
-    part = _slice(source, perm[0], i)  # the other two dims in the source's order
-    if perm[1] > perm[2]:  # the batch's rows are the source's columns (k^T)
+    # the batch dims of v are the source's perm[j]; the rest keep its order
+    part = _slice(source, {perm[j]: i for j, i in enumerate(idx)})
+    rows, cols = perm[rank - 2], perm[rank - 1]
+    if rows > cols:  # the batch's rows are the source's columns (k^T)
         return _transposed(part)
-    return part if perm[2] == 2 and _unit_rows(source) else _contiguous(part)
+    return part if cols == rank - 1 and _unit_rows(source) else _contiguous(part)
 
 
 def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | None:
     """The result's only user when it is a linalg.transpose under which each
-    batch stays a row-major 2-D slice: (B, M, N) -> (M, B, N) or (B, M, N)."""
+    batch stays a row-major 2-D slice: (B, M, N) -> (M, B, N), (B, H, M, N)
+    -> (B, M, H, N), ..."""
     uses = list(result.uses)
     if len(uses) != 1:
         return None
@@ -167,7 +174,8 @@ def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | Non
     if user.name != "linalg.transpose" or uses[0].operand_number != 0:
         return None
     perm = list(ir.DenseI64ArrayAttr(user.attributes["permutation"]))
-    if perm[-1] != 2 or perm.index(1) > perm.index(2):
+    rank = len(perm)
+    if perm[-1] != rank - 1 or perm.index(rank - 2) > rank - 1:
         return None
     return user, perm
 
@@ -186,7 +194,9 @@ def _row_scaled(v: ir.Value) -> tuple[ir.Value, ir.Value] | None:
         return None
     d = ir.AffineDimExpr.get
     maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(owner.attributes["indexing_maps"])]
-    if maps != [b.identity_map(3), ir.AffineMap.get(3, 0, [d(0), d(1)]), b.identity_map(3)]:
+    r = maps[0].n_dims
+    row = ir.AffineMap.get(r, 0, [d(j) for j in range(r - 1)])
+    if maps != [b.identity_map(r), row, b.identity_map(r)]:
         return None
     block = owner.regions[0].blocks[0]
     ops = [o.operation for o in block.operations]
@@ -199,12 +209,13 @@ def _row_scaled(v: ir.Value) -> tuple[ir.Value, ir.Value] | None:
     return owner.operands[0], owner.operands[1]
 
 
-def _scale_rows(prod: ir.Value, scale: ir.Value, i: ir.Value) -> ir.Value:
-    """prod (M, N) with row m multiplied by scale[i, m], in place."""
-    rows = b.dim(scale, 1)
-    row_t = ir.RankedTensorType.get([_cols(rows)], b.rtt(scale).element_type)
-    per_row = tensor.extract_slice(row_t, scale, [i], _dynamic(rows), [], [_DYN, 0],
-                                   [1, _cols(rows)], [1, 1])
+def _scale_rows(prod: ir.Value, scale: ir.Value, idx: list[ir.Value]) -> ir.Value:
+    """prod (M, N) with row m multiplied by scale[*idx, m], in place."""
+    rank = b.rtt(scale).rank
+    kept, args = _slice_args(scale, dict(enumerate(idx)))
+    per_row = tensor.extract_slice(ir.RankedTensorType.get(kept, b.rtt(scale).element_type),
+                                   scale, *args)
+    assert rank == len(idx) + 1
     d = ir.AffineDimExpr.get
     return b.generic([per_row], prod, [ir.AffineMap.get(2, 0, [d(0)]), b.identity_map(2)],
                      ["parallel", "parallel"], lambda s, p: arith.mulf(p, s))
@@ -217,31 +228,46 @@ def _parallel(op: ir.Operation, sizes: Sequence[b.IntOrValue], k: b.IntOrValue) 
     module = op
     while module.name != "builtin.module":
         module = module.parent
-    if num_threads(module) <= 1 or isinstance(sizes[0], int) and sizes[0] < 2:
+    batch = sizes[:-2]
+    if num_threads(module) <= 1 or all(isinstance(s, int) for s in batch) \
+            and math.prod(batch) < 2:
         return False
     if not all(isinstance(s, int) for s in (*sizes, k)):
         return True
-    batch, m, n = sizes
-    return 2 * batch * m * n * k >= MIN_PARALLEL_FLOPS
+    return 2 * math.prod(sizes) * k >= MIN_PARALLEL_FLOPS
+
+
+def _delinearize(i: ir.Value, sizes: Sequence[b.IntOrValue]) -> list[ir.Value]:
+    """The multi-index (row-major over `sizes`) of the flat index i."""
+    idx = []
+    for size in reversed(sizes[1:]):
+        n = b.as_index(size)
+        idx.append(arith.remui(i, n))
+        i = arith.divui(i, n)
+    return [i] + idx[::-1]
 
 
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
-                     sizes: list[b.IntOrValue], elem: ir.Type, *,
-                     fold_user: bool = True) -> ir.Value:
-    """`lhs @ rhs` (both (B, ., .)) as a loop of 2-D matmuls; sizes: (B, M, N).
-    `fold_user`: the loop's result is op's (3-D) result, whose merging
-    transpose it may absorb."""
-    k = b.dim(lhs, 2)
-    merge = _merging_transpose(op.result) if fold_user else None
-    perm = merge[1] if merge else [0, 1, 2]
-    batch_dim = perm.index(0)
+                     sizes: list[b.IntOrValue], elem: ir.Type) -> ir.Value:
+    """`lhs @ rhs` (both (*B, ., .), no broadcasting) as one loop over the
+    batches (flattened) of 2-D matmuls; sizes: the result's (*B, M, N)."""
+    rank = len(sizes)
+    k = b.dim(lhs, rank - 1)
+    merge = _merging_transpose(op.result)
+    perm = merge[1] if merge else list(range(rank))
     result = b.empty([sizes[d] for d in perm], elem)
+    if all(isinstance(size, int) for size in sizes[:-2]):
+        count = math.prod(sizes[:-2])
+    else:
+        count = b.index(1)
+        for size in sizes[:-2]:
+            count = arith.muli(count, b.as_index(size))
     parallel = _parallel(op, sizes, k)
     if parallel:
-        loop = scf.ForallOp([0], [sizes[0]], [1], [result])
+        loop = scf.ForallOp([0], [count], [1], [result])
         i = loop.induction_variables[0]
     else:
-        loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1), [result])
+        loop = scf.ForOp(b.index(0), b.as_index(count), b.index(1), [result])
         i = loop.induction_variable
     acc = loop.inner_iter_args[0]
     # (x * s[row]) @ w == (x @ w) * s[row]: scaling the product's rows is a
@@ -250,23 +276,25 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
     if scaled is not None:
         lhs = scaled[0]
     with ir.InsertionPoint(loop.body):
-        a, w = _batch_operand(lhs, i), _batch_operand(rhs, i)
-        dest = linalg.fill(b.zero(elem), outs=[_slice(acc, batch_dim, i)])
+        idx = _delinearize(i, sizes[:-2])
+        a, w = _batch_operand(lhs, idx), _batch_operand(rhs, idx)
+        # batch dim j of the product is dim perm.index(j) of the layout written
+        fixed = {perm.index(j): v for j, v in enumerate(idx)}
+        dest = linalg.fill(b.zero(elem), outs=[_slice(acc, fixed)])
         prod = linalg.matmul(a, w, outs=[dest])
         if scaled is not None:
-            prod = _scale_rows(prod, scaled[1], i)
-        # (sizes taken here: the in_parallel block holds only the insertion)
-        acc_sizes = [b.dim(acc, d) for d in range(3)]
+            prod = _scale_rows(prod, scaled[1], idx)
+        args = _slice_args(acc, fixed)[1]  # not in the in_parallel block
         if parallel:
             with ir.InsertionPoint(loop.terminator().block):
-                _place(prod, acc, batch_dim, i, acc_sizes, parallel=True)
+                _place(prod, acc, fixed, args, parallel=True)
         else:
-            scf.YieldOp([_place(prod, acc, batch_dim, i, acc_sizes, parallel=False)])
+            scf.YieldOp([_place(prod, acc, fixed, args, parallel=False)])
     out = loop.results[0]
     if merge is None:
         return out
     # The merging transpose reads the loop's result as it is: its users take it,
     # and the product's own (now unused) value is the layout transposed back.
     merge[0].results[0].replace_all_uses_with(out)
-    inverse = [perm.index(d) for d in range(3)]
+    inverse = [perm.index(d) for d in range(rank)]
     return linalg.transpose(out, outs=[b.empty(sizes, elem)], permutation=inverse).results[0]

@@ -7,9 +7,9 @@ Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
 batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
-f32 batch matmul (batch dims merged into one) is a loop of 2-D
-linalg.matmuls on views of each batch, the form the CPU backend's tiled
-kernel takes: see batch_matmul),
+f32 batch matmul is one loop over its batches of 2-D linalg.matmuls on
+views of each batch, the form the CPU backend's tiled kernel takes: see
+batch_matmul),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
 An einsum is one linalg.generic (output letters parallel, the others
 reductions; a static size-1 dim broadcasts), or linalg.matmul /
@@ -139,15 +139,7 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     c = _plan(op, lhs, rhs, out_shape, transpose_rhs=transpose_rhs)
     elem = out_t.element_type
     if addend is None and _per_batch(lhs, rhs, c, transpose_rhs):
-        rank = b.rtt(lhs).rank
-        if rank == 3:
-            return batch_of_matmuls(op, lhs, rhs, c.sizes, elem)
-        # (B1, ..., M, K) @ (B1, ..., K, N): the batch dims merged into one.
-        groups = [list(range(rank - 2)), [rank - 2], [rank - 1]]
-        lhs3, rhs3 = collapse(lhs, groups), collapse(rhs, groups)
-        out3 = batch_of_matmuls(op, lhs3, rhs3, [b.dim(lhs3, 0), *c.sizes[-2:]], elem,
-                                fold_user=False)
-        return expand(out3, groups, c.sizes)
+        return batch_of_matmuls(op, lhs, rhs, c.sizes, elem)
     if addend is None or beta == 0:
         init = b.filled(c.sizes, elem, 0)
     else:
@@ -171,13 +163,11 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
     """An f32 product of two operands of one rank >= 3 without broadcasting:
     one 2-D matmul per batch (not for static empty operands, whose slices
-    could not be taken, nor for several dynamic batch dims, which could not
-    be merged into one once bufferized)."""
+    could not be taken)."""
     rank = b.rtt(lhs).rank
     return rank >= 3 and b.rtt(rhs).rank == rank and not c.broadcasts \
         and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
-        and 0 not in _shape(lhs) + _shape(rhs) \
-        and all(_shape(v)[:-2].count(DYN) <= 1 for v in (lhs, rhs))
+        and 0 not in _shape(lhs) + _shape(rhs)
 
 
 def _scale(x: ir.Value, factor: float) -> ir.Value:

@@ -463,18 +463,20 @@ func.func @matmul$batched_lhs_two_dynamic(%a: tensor<?x?x8xf32>, %b: tensor<8x16
 
 // -----
 
-// 4-D (attention's (batch, heads, L, D)): the batch dims are merged into one
-// for the per-batch loop and split again after it.
+// 4-D (attention's (batch, heads, L, D)): one loop over the flattened batch
+// dims, each index split back into (batch, head) to slice the operands.
 // CHECK-LABEL: func.func @matmul$batch_4d
 // CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x3x4xf32>, %[[RHS:.*]]: tensor<?x2x4x5xf32>)
 // CHECK: %[[B:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x3x4xf32>
-// CHECK: %[[L3:.*]] = tensor.collapse_shape %[[LHS]] {{\[\[}}0, 1], [2], [3]] : tensor<?x2x3x4xf32> into tensor<?x3x4xf32>
-// CHECK: %[[R3:.*]] = tensor.collapse_shape %[[RHS]] {{\[\[}}0, 1], [2], [3]] : tensor<?x2x4x5xf32> into tensor<?x4x5xf32>
-// CHECK: %[[N:.*]] = tensor.dim %[[L3]], %{{.*}} : tensor<?x3x4xf32>
-// CHECK: %[[LOOP:.*]] = scf.for %{{.*}} = %{{.*}} to %[[N]]
+// CHECK: %[[N:.*]] = arith.muli %[[B]], %[[C2:.*]] : index
+// CHECK: %[[LOOP:.*]] = scf.for %[[I:[^ ]*]] = %{{.*}} to %[[N]] step {{.*}} -> (tensor<?x2x3x5xf32>)
+// CHECK-DAG: %[[H:.*]] = arith.remui %[[I]], %[[C2]]
+// CHECK-DAG: %[[BI:.*]] = arith.divui %[[I]], %[[C2]]
+// CHECK: tensor.extract_slice %[[LHS]][%[[BI]], %[[H]], 0, 0] [1, 1, 3, 4] [1, 1, 1, 1] : tensor<?x2x3x4xf32> to tensor<3x4xf32>
+// CHECK: tensor.extract_slice %[[RHS]][%[[BI]], %[[H]], 0, 0] [1, 1, 4, 5] [1, 1, 1, 1] : tensor<?x2x4x5xf32> to tensor<4x5xf32>
 // CHECK: linalg.matmul
-// CHECK: %[[RES:.*]] = tensor.expand_shape %[[LOOP]] {{\[\[}}0, 1], [2], [3]] output_shape [%[[B]], 2, 3, 5] : tensor<?x3x5xf32> into tensor<?x2x3x5xf32>
-// CHECK: return %[[RES]]
+// CHECK: tensor.insert_slice %{{.*}}[%[[BI]], %[[H]], 0, 0] [1, 1, 3, 5] [1, 1, 1, 1] : tensor<3x5xf32> into tensor<?x2x3x5xf32>
+// CHECK: return %[[LOOP]]
 func.func @matmul$batch_4d(%a: tensor<?x2x3x4xf32>, %b: tensor<?x2x4x5xf32>) -> tensor<?x2x3x5xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x2x3x4xf32>, tensor<?x2x4x5xf32>) -> tensor<?x2x3x5xf32>
   return %0 : tensor<?x2x3x5xf32>
