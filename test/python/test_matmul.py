@@ -473,8 +473,8 @@ def test_einsum_ellipsis_of_different_ranks_and_broadcast():
                         [torch.randn(2, 5, 2, 3), torch.randn(5, 3, 4), torch.randn(1, 3, 4)])
 
 
-def test_matmul_4d_batches_merged_or_not():
-    # One dynamic batch dim: merged into a per-batch loop; two: the generic contraction.
+def test_matmul_4d_dynamic_batches():
+    # One or two dynamic batch dims: one loop over the flattened batches.
     for specs in ([(-1, 2, 3, 4), (-1, 2, 4, 5)], [(-1, -1, 3, 4), (-1, -1, 4, 5)]):
         runs = [[torch.randn(b, h, 3, 4), torch.randn(b, h, 4, 5)] for b, h in ((2, 2), (1, 2))]
         check_against_eager(torch.jit.script(Matmul()), runs[0],
