@@ -109,6 +109,26 @@ def test_activations_other_float_types(name, dtype):
     check_against_eager(torch.jit.trace(Unary(ACTIVATIONS[name]), x), [x], equal_nan=True)
 
 
+class MathChain(torch.nn.Module):
+    def forward(self, x):
+        return F.gelu(x * 1.7 + 0.3).tanh() * torch.sigmoid(x) + torch.exp(-x * x)
+
+
+@pytest.mark.parametrize("shape", [(1,), (31,), (33,), (95,), (3, 37), (2, 1, 70), (5, 1)], ids=str)
+def test_math_chain_at_32_lanes(shape):
+    """Loops with expanded math run 32 lanes wide: sizes around and below
+    multiples of 32, rows shorter than a vector."""
+    x = torch.randn(shape) * 4
+    check_against_eager(torch.jit.trace(MathChain(), x), [x])
+
+
+def test_math_chain_dynamic():
+    specs = [TensorSpec((-1, 33))]
+    runs = [[torch.randn(n, 33) * 4] for n in (1, 2, 7)]
+    check_against_eager(torch.jit.trace(MathChain(), runs[0][0]), runs[0], input_specs=specs,
+                        runs=runs[1:])
+
+
 def test_sigmoid_dynamic_and_size_one():
     specs = [TensorSpec((-1, 3))]
     runs = [[torch.randn(n, 3) * 8] for n in (1, 17, 100)]

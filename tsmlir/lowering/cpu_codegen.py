@@ -8,8 +8,9 @@ loop nests over `vector` ops (16 x f32 wide: one AVX-512 register):
   `linalg.copy`) on 32/64-bit element types: the innermost dim is tiled by one
   vector width and vectorized with masks, so sizes that the width does not
   divide and dynamic sizes are handled without a scalar tail;
-- `linalg.matmul` (plain row-major operands, f32): static ones with at
-  least 16 rows become calls to the packed-B kernels of `matmul_codegen`;
+- `linalg.matmul` (plain row-major operands, f32): static ones with enough
+  rows (32; 2 for a constant B) become calls to the packed-B kernels of
+  `matmul_codegen`;
   the others (dynamic sizes, a few rows) are tiled here with the transform
   dialect (cache tiles, register tiles with the C tile hoisted into
   vectors, partial tiles masked) and outlined into kernel functions.
@@ -29,6 +30,7 @@ from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen
+from .math_approx import EXPANDED_MATH_WIDTH, has_expanded_math
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
 
@@ -103,7 +105,7 @@ def _forall_text(handle: str, tile_sizes: str) -> tuple[str, str]:
     return text, f"{handle}_c"
 
 
-def _flat_script(group: str, chunk: int = 0) -> str:
+def _flat_script(group: str, chunk: int = 0, width: int = VECTOR_WIDTH) -> str:
     """`chunk` > 0: threads take chunks of that many elements."""
     split, tiled = _forall_text(f"%ew_{group}_f", str(chunk)) if chunk else ("", f"%ew_{group}_f")
     return f"""
@@ -112,14 +114,14 @@ def _flat_script(group: str, chunk: int = 0) -> str:
     %ew_{group}_f = transform.structured.flatten_elementwise %ew_{group}
         : (!transform.any_op) -> !transform.any_op{split}
     %ew_{group}_t, %ew_{group}_l = transform.structured.tile_using_for {tiled}
-        tile_sizes [{VECTOR_WIDTH}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
-    transform.structured.vectorize %ew_{group}_t vector_sizes [{VECTOR_WIDTH}] : !transform.any_op
+        tile_sizes [{width}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.structured.vectorize %ew_{group}_t vector_sizes [{width}] : !transform.any_op
 """
 
 
-def _elementwise_script(group: str, rank: int, chunk: int = 0) -> str:
+def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECTOR_WIDTH) -> str:
     """`chunk` > 0: threads take chunks of that many rows (outermost dim)."""
-    sizes = ", ".join(["1"] * (rank - 1) + [str(VECTOR_WIDTH)])
+    sizes = ", ".join(["1"] * (rank - 1) + [str(width)])
     loops = ", ".join(["!transform.any_op"] * rank)
     split, tiled = _forall_text(f"%ew_{group}", ", ".join([str(chunk)] + ["0"] * (rank - 1))) \
         if chunk else ("", f"%ew_{group}")
@@ -132,7 +134,12 @@ def _elementwise_script(group: str, rank: int, chunk: int = 0) -> str:
 """
 
 
-def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool) -> int:
+def _width_suffix(width: int) -> str:
+    return "" if width == VECTOR_WIDTH else f"_w{width}"
+
+
+def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool,
+                       width: int = VECTOR_WIDTH) -> int:
     """Elements (flat) or rows per thread; 0: one thread (too little work,
     or dynamic sizes: unknown work)."""
     out = ir.MemRefType(op.operands[-1].type)
@@ -144,7 +151,7 @@ def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool) -> int:
     if count < MIN_PARALLEL_ELEMENTS:
         return 0
     if flat or out.rank == 1:  # whole vectors per thread
-        return _ceil_div(_ceil_div(count, threads), VECTOR_WIDTH) * VECTOR_WIDTH
+        return _ceil_div(_ceil_div(count, threads), width) * width
     return _ceil_div(out.shape[0], threads) if out.shape[0] >= threads else 0
 
 
@@ -421,7 +428,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if _is_plain_matmul(op) and matmul_codegen.applies(op):
+        if _is_plain_matmul(op) and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
                                                    MIN_PARALLEL_FLOPS)))
         elif _is_plain_matmul(op):
@@ -432,14 +439,16 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
                                                parallel=parallel))
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
-            chunk = _elementwise_chunk(op, threads, flat=True)
-            group = f"flat_{chunk}" if chunk else "flat"
-            groups[group] = _flat_script(group, chunk)
+            width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH
+            chunk = _elementwise_chunk(op, threads, flat=True, width=width)
+            group = (f"flat_{chunk}" if chunk else "flat") + _width_suffix(width)
+            groups[group] = _flat_script(group, chunk, width)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None:
-            chunk = _elementwise_chunk(op, threads, flat=False)
-            group = f"ew{rank}_{chunk}" if chunk else f"ew{rank}"
-            groups[group] = _elementwise_script(group, rank, chunk)
+            width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH
+            chunk = _elementwise_chunk(op, threads, flat=False, width=width)
+            group = (f"ew{rank}_{chunk}" if chunk else f"ew{rank}") + _width_suffix(width)
+            groups[group] = _elementwise_script(group, rank, chunk, width)
             op.attributes[TAG] = ir.StringAttr.get(group)
         return ir.WalkResult.ADVANCE
 

@@ -7,12 +7,13 @@
 // FUSED-NOT: linalg.generic
 // FUSED: return
 
-// ... then one loop over 16 x f32 vectors, masked for the 37 elements.
+// ... then one loop over 32 x f32 vectors (tanh expands to a long
+// polynomial chain: math_approx.EXPANDED_MATH_WIDTH), masked for the 37 elements.
 // CHECK-LABEL: func.func @chain$static
 // CHECK: scf.for
 // CHECK: vector.create_mask
-// CHECK: vector.maskedload {{.*}} into vector<16xf32>
-// CHECK: math.tanh {{.*}} : vector<16xf32>
+// CHECK: vector.maskedload {{.*}} into vector<32xf32>
+// CHECK: math.tanh {{.*}} : vector<32xf32>
 // CHECK: vector.maskedstore
 // CHECK-NOT: linalg.
 func.func @chain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
@@ -25,10 +26,22 @@ func.func @chain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
 // CHECK-LABEL: func.func @chain$dynamic
 // CHECK: memref.collapse_shape {{.*}} into memref<?xf32>
 // CHECK: scf.for
-// CHECK: vector.maskedload {{.*}} into vector<16xf32>
+// CHECK: vector.maskedload {{.*}} into vector<32xf32>
 // CHECK: vector.maskedstore
 func.func @chain$dynamic(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
   %0 = "tsm.tanh"(%x) : (tensor<?x5xf32>) -> tensor<?x5xf32>
   %1 = "tsm.mul"(%0, %x) : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<?x5xf32>
   return %1 : tensor<?x5xf32>
+}
+
+// Without math that expands to polynomials: 16 x f32 (one AVX-512 register).
+// CHECK-LABEL: func.func @plain$static
+// CHECK: scf.for
+// CHECK: vector.maskedload {{.*}} into vector<16xf32>
+// CHECK: arith.mulf {{.*}} : vector<16xf32>
+// CHECK: vector.maskedstore
+func.func @plain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
+  %0 = "tsm.mul"(%x, %x) : (tensor<37xf32>, tensor<37xf32>) -> tensor<37xf32>
+  %1 = "tsm.add"(%0, %x) : (tensor<37xf32>, tensor<37xf32>) -> tensor<37xf32>
+  return %1 : tensor<37xf32>
 }
