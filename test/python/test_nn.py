@@ -26,7 +26,7 @@ CONVS = {
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", CONVS)
-@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])  # batch 1: im2col + matmul
+@pytest.mark.parametrize("batch", [1, 3], ids=["im2col", "image_loop"])  # batch > 1: a loop of im2col + matmul
 def test_conv2d(name, batch):
     conv = torch.nn.Conv2d(**CONVS[name])
     x = torch.randn(batch, conv.in_channels, 9, 11)  # odd sizes: strided windows leave a remainder
@@ -73,7 +73,7 @@ CONV1D = {
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", CONV1D)
-@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "image_loop"])
 def test_conv1d(name, batch):
     conv = torch.nn.Conv1d(**CONV1D[name])
     check_against_eager(torch.jit.script(conv), [torch.randn(batch, conv.in_channels, 11)])
@@ -107,7 +107,7 @@ CONV3D = {
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", CONV3D)
-@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "image_loop"])
 def test_conv3d(name, batch):
     conv = torch.nn.Conv3d(**CONV3D[name])
     check_against_eager(torch.jit.script(conv), [torch.randn(batch, conv.in_channels, 5, 6, 7)])
@@ -187,7 +187,7 @@ DECONVS = {
 
 
 @pytest.mark.parametrize("name", DECONVS)
-@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "image_loop"])
 def test_conv_transpose2d(name, batch):
     deconv = torch.nn.ConvTranspose2d(**DECONVS[name])
     x = torch.randn(batch, deconv.in_channels, 5, 6)
@@ -227,7 +227,7 @@ DECONVS3D = {
 
 
 @pytest.mark.parametrize("name", DECONVS3D)
-@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "conv"])
+@pytest.mark.parametrize("batch", [1, 2], ids=["im2col", "image_loop"])
 def test_conv_transpose3d(name, batch):
     deconv = torch.nn.ConvTranspose3d(**DECONVS3D[name])
     x = torch.randn(batch, deconv.in_channels, 3, 4, 5)

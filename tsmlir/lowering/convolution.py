@@ -1,19 +1,18 @@
 """tsm convolutions -> linalg (part of tsm-lower-nn).
 
-In: tsm.conv2d/conv3d/conv_transpose2d/conv_transpose3d on (N, C, ...) tensors whose batch
-dim N may be dynamic; C, the spatial dims and the weight must be static
-(refused otherwise).
+In: tsm.conv2d/conv3d/conv_transpose2d/conv_transpose3d on (N, C, ...) float
+tensors whose batch dim N may be dynamic; C, the spatial dims and the weight
+must be static (refused otherwise).
 Out: float16/bfloat16 ops become the float32 op between conversions (PyTorch
 accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 `linalg.generic`) is the accumulator's initial value (zeros without bias).
 - conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
-  (batch 1, float, groups 1: runs on the tiled matmul kernel), or
-  `linalg.conv_2d_nchw_fchw`, or `linalg.depthwise_conv_2d_nchw_chw`
+  (groups 1: runs on the tiled matmul kernel; a batch > 1 or dynamic batch
+  by an `scf.for` over the images), or `linalg.depthwise_conv_2d_nchw_chw`
   (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
   `tensor.expand_shape`/`collapse_shape` (other groups).
-- conv3d: the same im2col + matmul (batch 1, float, groups 1), or
-  `linalg.conv_3d_ncdhw_fcdhw` (groups 1), or a grouped `linalg.generic` over
-  (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
+- conv3d: the same im2col + matmul (groups 1, per image), or a grouped
+  `linalg.generic` over (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
 - conv_transpose2d: batch 1 (float, groups 1): one `linalg.matmul` of the
   transposed filters by the input, then a col2im of strided-slice adds;
   otherwise (and conv_transpose3d) the equivalent stride-1 conv2d/conv3d
@@ -28,7 +27,7 @@ import itertools
 import math
 
 from mlir import ir
-from mlir.dialects import arith, linalg, tensor
+from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
@@ -59,11 +58,8 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
     f, cg, kh, kw = b.rtt(w).shape
     elem = b.rtt(xp).element_type
     conv_attrs = dict(strides=stride, dilations=dilation)
-    if groups == 1 and sizes[0] == 1 and b.is_float(elem):
-        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
     if groups == 1:
-        init = accumulator(bias, sizes, elem, affine(4, 1))
-        return linalg.conv_2d_nchw_fchw(xp, w, outs=[init], **conv_attrs)
+        return _conv_per_image(xp, w, bias, sizes, stride, dilation)
     if groups == c == f:
         init = accumulator(bias, sizes, elem, affine(4, 1))
         wd = collapse(w, [[0, 1], [2], [3]])  # (C, 1, KH, KW) -> (C, KH, KW)
@@ -77,6 +73,32 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
     init = accumulator(bias, [n, groups, fg, *sizes[2:]], elem, bias_map)
     out = linalg.conv_2d_ngchw_gfchw(xg, wg, outs=[init], **conv_attrs)
     return collapse(out, [[0], [1, 2], [3], [4]])
+
+
+def _conv_per_image(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                    stride: list[int], dilation: list[int]) -> ir.Value:
+    """A float convolution (groups 1) as im2col + matmul, image by image: batch
+    1 directly, a larger or dynamic batch by an scf.for over the images whose
+    body is the batch-1 convolution of xp[n] inserted into the output at n
+    (one im2col chain in the code, whatever the batch; the generic
+    linalg.conv ran ~40x slower than eager at batch 4)."""
+    if sizes[0] == 1:
+        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
+    t = b.rtt(xp)
+    dyn, rank = ir.ShapedType.get_dynamic_size(), t.rank
+    image = ir.RankedTensorType.get([1, *t.shape[1:]], t.element_type)
+    one = [1, *sizes[1:]]
+    loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1),
+                     [b.empty(sizes, t.element_type)])
+    with ir.InsertionPoint(loop.body):
+        n = loop.induction_variable
+        x_n = tensor.extract_slice(image, xp, [n], [], [], [dyn] + [0] * (rank - 1),
+                                   image.shape, [1] * rank)
+        y_n = _conv_as_matmul(x_n, w, bias, one, stride, dilation)
+        out = tensor.insert_slice(y_n, loop.inner_iter_args[0], [n], [], [],
+                                  [dyn] + [0] * (rank - 1), one, [1] * rank)
+        scf.YieldOp([out])
+    return loop.results[0]
 
 
 def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
@@ -116,13 +138,8 @@ def lower_conv3d(op: ir.Operation) -> ir.Value:
 def conv3d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
                   stride: list[int], dilation: list[int], groups: int) -> ir.Value:
     """Grouped conv3d of an already padded input into an output of `sizes`."""
-    elem = b.rtt(xp).element_type
-    if groups == 1 and sizes[0] == 1 and b.is_float(elem):
-        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
     if groups == 1:
-        init = accumulator(bias, sizes, elem, affine(5, 1))
-        return linalg.conv_3d_ncdhw_fcdhw(xp, w, outs=[init], strides=stride,
-                                          dilations=dilation)
+        return _conv_per_image(xp, w, bias, sizes, stride, dilation)
     return _grouped_conv3d(xp, w, bias, sizes, stride, dilation, groups)
 
 

@@ -1,21 +1,30 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-lower-nn | filecheck %s
 
-// Batch > 1: zero padding is a tensor.pad; the broadcast bias is the accumulator's initial value.
-// CHECK-DAG: #[[CHANNEL:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
-// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// Batch > 1 (float): zero padding is a tensor.pad; then an scf.for over the
+// images whose body is the batch-1 im2col + matmul of image n (starting from
+// the broadcast bias), inserted into the output at n.
+// CHECK-DAG: #[[CHANNEL:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @conv2d$bias_padding
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
-// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[XP:.*]] = tensor.pad %[[X]] low[0, 0, 1, 2] high[0, 0, 1, 2]
 // CHECK: tensor.yield %[[ZERO]] : f32
 // CHECK: } : tensor<2x3x8x8xf32> to tensor<2x3x10x12xf32>
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<2x4x4x5xf32>
-// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[CHANNEL]], #[[ID]]]
-// CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%[[EMPTY]] : tensor<2x4x4x5xf32>)
-// CHECK: %[[OUT:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-// CHECK-SAME: ins(%[[XP]], %[[W]] : tensor<2x3x10x12xf32>, tensor<4x3x3x3xf32>) outs(%[[ACC]] : tensor<2x4x4x5xf32>)
+// CHECK: %[[OUT:.*]] = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%[[ACC_OUT:[a-z0-9_]+]] = %[[EMPTY]]) -> (tensor<2x4x4x5xf32>)
+// CHECK: %[[IMAGE:.*]] = tensor.extract_slice %[[XP]][%[[I]], 0, 0, 0] [1, 3, 10, 12] [1, 1, 1, 1] : tensor<2x3x10x12xf32> to tensor<1x3x10x12xf32>
+// CHECK: tensor.extract_slice %[[IMAGE]][0, 0, 0, 0] [1, 3, 4, 5] [1, 1, 2, 2]
+// CHECK-COUNT-9: tensor.insert_slice
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[CHANNEL]], {{.*}}]
+// CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%{{.*}} : tensor<4x20xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x27xf32>, tensor<27x20xf32>) outs(%[[ACC]] : tensor<4x20xf32>)
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[MM]] {{.*}} into tensor<1x4x4x5xf32>
+// CHECK: %[[NEXT:.*]] = tensor.insert_slice %[[Y]] into %[[ACC_OUT]][%[[I]], 0, 0, 0] [1, 4, 4, 5] [1, 1, 1, 1]
+// CHECK: scf.yield %[[NEXT]]
 // CHECK: return %[[OUT]]
 // CHECK-NOT: tsm.conv2d
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv2d$bias_padding(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<2x4x4x5xf32> {
   %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 2, 1, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<2x4x4x5xf32>
   return %0 : tensor<2x4x4x5xf32>
@@ -27,9 +36,10 @@ func.func @conv2d$bias_padding(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>,
 // dilation passes through. Without bias the accumulator starts at zero.
 // CHECK-LABEL: func.func @conv2d$same_even_kernel
 // CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
-// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x2x6x6xf32>)
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-// CHECK-SAME: ins(%[[XP]], %{{.*}} : tensor<2x2x9x9xf32>, tensor<2x2x4x4xf32>) outs(%[[ACC]]
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %[[XP]]
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x36xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x32xf32>, tensor<32x36xf32>) outs(%[[ACC]]
 func.func @conv2d$same_even_kernel(%x: tensor<2x2x6x6xf32>, %w: tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32> {
   %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 2, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<2x2x6x6xf32>, tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32>
   return %0 : tensor<2x2x6x6xf32>
@@ -229,12 +239,17 @@ func.func @conv3d$grouped(%x: tensor<?x4x5x5x5xf32>, %w: tensor<6x2x2x2x2xf32>, 
 
 // -----
 
-// conv3d without groups: zero padding, then the named NCDHW convolution.
+// conv3d without groups, batch 2 (float): zero padding, then im2col + matmul
+// per image in an scf.for.
 // CHECK-LABEL: func.func @conv3d$plain
 // CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1, 1] high[0, 0, 1, 1, 1]
+// CHECK: scf.for %[[I:[a-z0-9_]+]] = {{.*}} -> (tensor<2x2x4x4x4xf32>)
+// CHECK: tensor.extract_slice %[[XP]][%[[I]], 0, 0, 0, 0] [1, 3, 6, 6, 6]
+// CHECK-COUNT-27: tensor.insert_slice
 // CHECK: %[[ACC:.*]] = linalg.fill
-// CHECK: linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>}
-// CHECK-SAME: ins(%[[XP]], %{{.*}} : tensor<2x3x6x6x6xf32>, tensor<2x3x3x3x3xf32>) outs(%[[ACC]] : tensor<2x2x4x4x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x81xf32>, tensor<81x64xf32>) outs(%[[ACC]] : tensor<2x64xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[%[[I]], 0, 0, 0, 0] [1, 2, 4, 4, 4]
+// CHECK-NOT: linalg.conv_3d_ncdhw_fcdhw
 func.func @conv3d$plain(%x: tensor<2x3x4x4x4xf32>, %w: tensor<2x3x3x3x3xf32>) -> tensor<2x2x4x4x4xf32> {
   %0 = "tsm.conv3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 1, 1, 1, 1, 1, 1>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<2x3x4x4x4xf32>, tensor<2x3x3x3x3xf32>) -> tensor<2x2x4x4x4xf32>
   return %0 : tensor<2x2x4x4x4xf32>
@@ -256,8 +271,10 @@ func.func @conv3d$plain(%x: tensor<2x3x4x4x4xf32>, %w: tensor<2x3x3x3x3xf32>) ->
 // CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{.*}} into tensor<1x2x3x2x2xf32>
 // CHECK: %[[FLIPPED:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]{{.*}} ins(%[[WG]] : {{.*}}) outs(%{{.*}} : tensor<1x3x2x2x2xf32>)
 // CHECK: %[[FILTERS:.*]] = tensor.collapse_shape %[[FLIPPED]] {{.*}} into tensor<3x2x2x2xf32>
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-// CHECK-SAME: ins(%[[SPREAD]], %[[FILTERS]] : tensor<?x2x5x5xf32>, tensor<3x2x2x2xf32>)
+// CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[N]]
+// CHECK: tensor.extract_slice %[[SPREAD]][%[[I]], 0, 0, 0] [1, 2, 5, 5]
+// CHECK: tensor.collapse_shape %[[FILTERS]] {{.*}} into tensor<3x8xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x8xf32>, tensor<8x16xf32>)
 func.func @conv_transpose2d$stride_crop(%x: tensor<?x2x3x3xf32>, %w: tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32> {
   %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 3, 3>, padding = array<i64: 2, 2>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<?x2x3x3xf32>, tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32>
   return %0 : tensor<?x3x4x4xf32>
@@ -541,7 +558,10 @@ func.func @adaptive_avg_pool3d$uneven(%x: tensor<1x2x3x4x5xf32>) -> tensor<1x2x2
 // CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[X]] into %[[ZEROS]][0, 0, 1, 1, 1] [2, 2, 2, 2, 2] [1, 1, 2, 2, 2]
 // CHECK: %[[FLIPPED:.*]] = linalg.generic {indexing_maps = [#[[FLIP3]], {{.*}}]
 // CHECK: %[[FILTERS:.*]] = tensor.collapse_shape %[[FLIPPED]] {{.*}} into tensor<1x2x2x2x2xf32>
-// CHECK: linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>} ins(%[[SPREAD]], %[[FILTERS]] : tensor<2x2x5x5x5xf32>, tensor<1x2x2x2x2xf32>)
+// CHECK: scf.for %[[I:[a-z0-9_]+]] =
+// CHECK: tensor.extract_slice %[[SPREAD]][%[[I]], 0, 0, 0, 0] [1, 2, 5, 5, 5]
+// CHECK: tensor.collapse_shape %[[FILTERS]] {{.*}} into tensor<1x16xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x16xf32>, tensor<16x64xf32>)
 func.func @conv_transpose3d$stride(%x: tensor<2x2x2x2x2xf32>, %w: tensor<2x1x2x2x2xf32>) -> tensor<2x1x4x4x4xf32> {
   %0 = "tsm.conv_transpose3d"(%x, %w) {stride = array<i64: 2, 2, 2>, padding = array<i64: 0, 0, 0>, output_padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<2x2x2x2x2xf32>, tensor<2x1x2x2x2xf32>) -> tensor<2x1x4x4x4xf32>
   return %0 : tensor<2x1x4x4x4xf32>
