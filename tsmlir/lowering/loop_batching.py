@@ -120,6 +120,88 @@ def _zero_like_fill(c: ir.Value, loop: ir.Operation) -> tuple[ir.Value] | None:
     return (fill.operands[0],)
 
 
+def _broadcast_rows(c: ir.Value, loop: ir.Operation) -> ir.Operation | None:
+    """The generic if c is rows computed from values defined outside the loop
+    alone (a bias broadcast to every row) into a static tensor.empty."""
+    g = _owner_op(c)
+    if g is None or not _pointwise_rows(g) or g.block != loop.regions[0].blocks[0]:
+        return None
+    n_in = len(g.operands) - 1
+    empty = _owner_op(g.operands[n_in])
+    if empty is None or empty.name != "tensor.empty" or empty.operands \
+            or any(_inside(v, loop) for v in list(g.operands)[:n_in]):
+        return None
+    return g
+
+
+def _batched_init(c: ir.Value, loop: ir.Operation, steps: int) -> ir.Value | None:
+    """c (a matmul's fresh accumulator in the step) for all T*m rows, built
+    before the loop; None if c is not fresh rows computed from invariants."""
+    fill = _zero_like_fill(c, loop)
+    shape = [steps * c.type.shape[0], c.type.shape[1]]
+    if fill is not None:
+        return linalg.fill(fill[0], outs=[b.empty(shape, c.type.element_type)])
+    g = _broadcast_rows(c, loop)
+    if g is None or len(list(c.uses)) != 1:
+        return None
+    clone = _op(g.clone(ip=ir.InsertionPoint(loop)))
+    return _batched(clone, lambda v: b.empty(shape, c.type.element_type)
+                    if v == clone.operands[len(clone.operands) - 1] else v, steps,
+                    erase_block_owner=clone)
+
+
+def split_concat_matmuls(loop: ir.Operation) -> None:
+    """cat([p0, p1, ...], dim=1) @ W with W defined outside the loop ->
+    p0 @ W[rows of p0] + p1 @ W[rows of p1] + ... (accumulating matmuls):
+    the parts that are x[t] can then be hoisted (an LSTM's [x_t, h] @ W)."""
+    body = loop.regions[0].blocks[0]
+    for op in [_op(o) for o in body.operations]:
+        if op.name != "linalg.matmul" or len(op.operands) != 3:
+            continue
+        a, w, c = op.operands
+        parts = _column_parts(a)
+        if parts is None or _inside(w, loop) or not _static(w.type, 2):
+            continue
+        acc = c
+        with ir.InsertionPoint(op), op.location:
+            for start, part in parts:
+                k = part.type.shape[1]
+                with ir.InsertionPoint(loop):
+                    rows = b.extract_slice(w, [start, 0], [k, w.type.shape[1]], [1, 1])
+                acc = linalg.matmul(part, rows, outs=[acc])
+        op.results[0].replace_all_uses_with(acc)
+        op.erase()
+
+
+def _column_parts(a: ir.Value) -> list[tuple[int, ir.Value]] | None:
+    """[(first column, part)] if a is static parts inserted side by side
+    (full rows, unit strides) into a tensor.empty, covering every column."""
+    parts = []
+    while True:
+        op = _owner_op(a)
+        if op is None:
+            return None
+        if op.name == "tensor.empty" and not op.operands:
+            break
+        if op.name != "tensor.insert_slice" or len(op.operands) != 2:
+            return None
+        offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+        part = op.operands[0]
+        if offsets[0] != 0 or sizes[0] != a.type.shape[0] or not _static(part.type, 2) \
+                or any(s != 1 for s in ir.DenseI64ArrayAttr(op.attributes["static_strides"])):
+            return None
+        parts.append((offsets[1], part))
+        a = op.operands[1]
+    parts.sort(key=lambda p: p[0])
+    covered = 0
+    for start, part in parts:
+        if start != covered:
+            return None
+        covered += part.type.shape[1]
+    return parts if len(parts) > 1 and covered == a.type.shape[1] else None
+
+
 def hoist_row_matmuls(loop: ir.Operation, steps: int) -> None:
     body = loop.regions[0].blocks[0]
     iv = body.arguments[0]
@@ -128,13 +210,12 @@ def hoist_row_matmuls(loop: ir.Operation, steps: int) -> None:
             continue
         a, w, c = op.operands
         x = _row_block(a, loop, steps)
-        fill = _zero_like_fill(c, loop)
-        if x is None or fill is None or _inside(w, loop):
+        if x is None or _inside(w, loop):
             continue
-        n = c.type.shape[1]
         with ir.InsertionPoint(loop), op.location:
-            init = b.empty([steps * x.type.shape[1], n], c.type.element_type)
-            init = linalg.fill(fill[0], outs=[init])
+            init = _batched_init(c, loop, steps)
+            if init is None:
+                continue
             product = _unrows(linalg.matmul(_rows(x), w, outs=[init]), steps)
         with ir.InsertionPoint(op), op.location:
             op.results[0].replace_all_uses_with(_step_rows(product, iv))
@@ -290,8 +371,11 @@ def _stack_rows(loop: ir.Operation, values: list[ir.Value]):
     return _op(new), values
 
 
-def _batched(op: ir.Operation, mapped, steps: int) -> ir.Value:
-    """op over all T*m rows: operands through `mapped`."""
+def _batched(op: ir.Operation, mapped, steps: int,
+             erase_block_owner: ir.Operation | None = None) -> ir.Value:
+    """op over all T*m rows: operands through `mapped`.  A generic's body
+    moves to the new op (the old one is about to be erased;
+    `erase_block_owner`: erase it here)."""
     t = op.results[0].type
     rows = ir.RankedTensorType.get([steps * t.shape[0], t.shape[1]], t.element_type)
     if op.name == "tensor.empty":
@@ -307,6 +391,8 @@ def _batched(op: ir.Operation, mapped, steps: int) -> ir.Value:
         outputs=[mapped(op.operands[n_in])], indexing_maps=op.attributes["indexing_maps"],
         iterator_types=op.attributes["iterator_types"])
     op.regions[0].blocks[0].append_to(new.regions[0])
+    if erase_block_owner is not None:
+        erase_block_owner.erase()
     return new.results[0]
 
 
@@ -370,5 +456,6 @@ def batch_loop_rows(module_op: ir.Operation) -> None:
         steps = _steps(loop)
         if steps is None:
             continue
+        split_concat_matmuls(loop)
         hoist_row_matmuls(loop, steps)
         sink_stacked_chains(loop, steps)

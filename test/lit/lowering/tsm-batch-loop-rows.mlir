@@ -92,3 +92,54 @@ func.func @rows$partial(%x: tensor<6x3x5xf32>, %w: tensor<5x7xf32>) -> tensor<6x
   }
   return %r : tensor<6x3x7xf32>
 }
+
+// -----
+
+// An LSTM-like gate: cat([x[t], h]) @ W + b.  The matmul splits along the
+// concatenation (x[t] @ W[0:5] into the bias, then h @ W[5:12] onto it), and
+// the x[t] part, with its bias broadcast, is hoisted for all 6 steps (the
+// concatenation is left unused, for canonicalize).
+// CHECK-LABEL: func.func @gate$concat
+// CHECK-SAME: (%[[X:.*]]: tensor<6x1x5xf32>, %[[H0:.*]]: tensor<1x7xf32>, %[[W:.*]]: tensor<12x7xf32>, %[[B:.*]]: tensor<7xf32>)
+// CHECK: %[[WX:.*]] = tensor.extract_slice %[[W]][0, 0] [5, 7] [1, 1]
+// CHECK: %[[WH:.*]] = tensor.extract_slice %[[W]][5, 0] [7, 7] [1, 1]
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<6x7xf32>
+// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<7xf32>) outs(%[[E]] : tensor<6x7xf32>)
+// CHECK: %[[XS:.*]] = tensor.collapse_shape %[[X]]
+// CHECK: %[[XW:.*]] = linalg.matmul ins(%[[XS]], %[[WX]] : tensor<6x5xf32>, tensor<5x7xf32>) outs(%[[BIAS]] : tensor<6x7xf32>)
+// CHECK: %[[XW3:.*]] = tensor.expand_shape %[[XW]]
+// CHECK: scf.for %[[T:.*]] = {{.*}} iter_args(%[[H:.*]] = %[[H0]])
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[XW3]][%[[T]], 0, 0] [1, 1, 7]
+// CHECK: %[[XT:.*]] = tensor.collapse_shape %[[ROW]]
+// CHECK: %[[G:.*]] = linalg.matmul ins(%[[H]], %[[WH]] : tensor<1x7xf32>, tensor<7x7xf32>) outs(%[[XT]] : tensor<1x7xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : tensor<1x7xf32>)
+// CHECK: math.tanh
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @gate$concat(%x: tensor<6x1x5xf32>, %h0: tensor<1x7xf32>, %w: tensor<12x7xf32>, %bias: tensor<7xf32>) -> tensor<1x7xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c6 = arith.constant 6 : index
+  %r = scf.for %t = %c0 to %c6 step %c1 iter_args(%h = %h0) -> (tensor<1x7xf32>) {
+    %s = tensor.extract_slice %x[%t, 0, 0] [1, 1, 5] [1, 1, 1] : tensor<6x1x5xf32> to tensor<1x1x5xf32>
+    %xt = tensor.collapse_shape %s [[0, 1], [2]] : tensor<1x1x5xf32> into tensor<1x5xf32>
+    %cat0 = tensor.empty() : tensor<1x12xf32>
+    %cat1 = tensor.insert_slice %xt into %cat0[0, 0] [1, 5] [1, 1] : tensor<1x5xf32> into tensor<1x12xf32>
+    %cat = tensor.insert_slice %h into %cat1[0, 5] [1, 7] [1, 1] : tensor<1x7xf32> into tensor<1x12xf32>
+    %e = tensor.empty() : tensor<1x7xf32>
+    %bb = linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%bias : tensor<7xf32>) outs(%e : tensor<1x7xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      linalg.yield %a : f32
+    } -> tensor<1x7xf32>
+    %g = linalg.matmul ins(%cat, %w : tensor<1x12xf32>, tensor<12x7xf32>) outs(%bb : tensor<1x7xf32>) -> tensor<1x7xf32>
+    %hn = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%g : tensor<1x7xf32>) outs(%e : tensor<1x7xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %th = math.tanh %a : f32
+      linalg.yield %th : f32
+    } -> tensor<1x7xf32>
+    scf.yield %hn : tensor<1x7xf32>
+  }
+  return %r : tensor<1x7xf32>
+}
