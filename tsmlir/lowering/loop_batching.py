@@ -8,13 +8,17 @@ matmuls and pointwise generics whose result is only stored as row block t
 of a stacked output (`y[t] = tanh(h_t @ Wy + by)`, the stack of a list
 appended once per step).
 Out:
-- hoisting: `x[t] @ W` becomes one (T*m, k) @ (k, n) matmul before the
-  loop, and the step reads its row block;
+- splitting: `cat([x[t], h], dim=1) @ W` (an LSTM's gates) becomes
+  `x[t] @ W[:k] + h @ W[k:]`, two accumulating matmuls;
+- hoisting: `x[t] @ W` (accumulating into zeros or a broadcast bias) becomes
+  one (T*m, k) @ (k, n) matmul before the loop, and the step reads its row
+  block;
 - sinking: the chain moves after the loop as one chain over T*m rows; what
   it read from the step (h_t) is stacked by the loop instead.
-One big matmul instead of T small ones: better register tiles, and enough
-work for the parallel matmul path.  Only the loop-carried part (h @ U) stays
-in the loop.  Static shapes only; the loop must run exactly T steps (T the
+One big matmul instead of T small ones: the weights are read once instead
+of once per step (an LSTM step then reads only W_hh), and there is enough
+work for the parallel matmul path.  Only the loop-carried part (h @ U)
+stays in the loop.  Static shapes only; the loop must run exactly T steps (T the
 first dim of what it slices or stacks).
 """
 from __future__ import annotations
