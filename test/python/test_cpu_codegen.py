@@ -129,11 +129,11 @@ def _uses_packed_kernel(compiled) -> bool:
     return KERNEL_PREFIX in str(compiled.forward._module.operation)
 
 
-# The packed-B kernel (static sizes, >= 16 rows): rows around the 6 (or 8)
+# The packed-B kernel (static sizes, >= 32 rows): rows around the 6 (or 8)
 # row strips, k around the 256-deep blocks, n around the 16-wide panels and
 # the 128-wide blocks, size-1 dims.
-@pytest.mark.parametrize("m,k,n", [(16, 1, 1), (17, 5, 17), (16, 300, 1), (100, 257, 100),
-                                   (257, 100, 257), (23, 1024, 48), (300, 513, 129),
+@pytest.mark.parametrize("m,k,n", [(32, 1, 1), (35, 5, 17), (33, 300, 1), (100, 257, 100),
+                                   (257, 100, 257), (37, 1024, 48), (300, 513, 129),
                                    (64, 784, 512), (97, 16, 15)])
 @pytest.mark.parametrize("avx512", [False, True])
 def test_packed_matmul(m, k, n, avx512, monkeypatch):
@@ -164,9 +164,11 @@ class Linear(torch.nn.Module):
         return torch.relu(self.fc(x))
 
 
-@pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10), (16, 300, 1)])
+@pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10), (16, 300, 1), (2, 50, 33),
+                                   (5, 512, 512)])
 def test_packed_matmul_constant_weight(m, k, n):
-    """The weight is packed by the first call; later calls reuse it."""
+    """The weight is packed by the first call; later calls reuse it.  From 2
+    rows: the pack is paid once."""
     compiled = check_against_eager(Linear(k, n), [torch.randn(m, k)],
                                    runs=[(torch.randn(m, k),), (torch.randn(m, k),)],
                                    rtol=1e-4, atol=1e-4)
@@ -190,7 +192,10 @@ def test_packed_matmul_weights_kept_apart():
 
 
 def test_matmul_few_rows_not_packed():
-    """A matrix-vector-like product keeps the unpacked kernel."""
-    compiled = check_against_eager(Mm(), [torch.randn(15, 64), torch.randn(64, 33)],
+    """Few rows and a B that changes per call keep the unpacked kernel (as
+    does a constant B read by a single row)."""
+    compiled = check_against_eager(Mm(), [torch.randn(31, 64), torch.randn(64, 33)],
                                    rtol=1e-4, atol=1e-4)
+    assert not _uses_packed_kernel(compiled)
+    compiled = check_against_eager(Linear(64, 33), [torch.randn(1, 64)], rtol=1e-4, atol=1e-4)
     assert not _uses_packed_kernel(compiled)

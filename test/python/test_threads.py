@@ -183,7 +183,7 @@ func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n
   return
 }}""")
         op = module.body.operations[0].regions[0].blocks[0].operations[0].operation
-        assert matmul_codegen.applies(op)
+        assert matmul_codegen.applies(module.operation, op)
         return matmul_codegen.plan(op, registers, threads, MIN_PARALLEL_FLOPS)
 
 

@@ -1,11 +1,11 @@
 // RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
-// A static matmul with >= 16 rows gets the packed-B kernel (register tile
-// 6 x 16 with AVX2, 8 x 32 with AVX-512).  17 x 300 @ 300 x 65: k blocks of
+// A static matmul with >= 32 rows gets the packed-B kernel (register tile
+// 6 x 16 with AVX2, 8 x 32 with AVX-512).  35 x 300 @ 300 x 65: k blocks of
 // 256 rows (a last one of 44), one block of 5 panels (65 columns, the last
-// panel 1 wide), 2 full row strips and a tail strip.
+// panel 1 wide), 5 (or 4) full row strips and a tail strip.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
-// CHECK-SAME: %[[A:[^:]*]]: memref<17x300xf32>, %[[B:[^:]*]]: memref<300x65xf32>, %[[C:[^:]*]]: memref<17x65xf32>, %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %[[NLO:[^:]*]]: index, %[[NHI:[^:]*]]: index)
+// CHECK-SAME: %[[A:[^:]*]]: memref<35x300xf32>, %[[B:[^:]*]]: memref<300x65xf32>, %[[C:[^:]*]]: memref<35x65xf32>, %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %[[NLO:[^:]*]]: index, %[[NHI:[^:]*]]: index)
 // CHECK-SAME: passthrough = ["noinline"]
 // The packed block: [panels][k1][lanes], on the stack.
 // CHECK: %[[BP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x256x[[L:16|32]]xf32>
@@ -38,7 +38,7 @@
 // CHECK: scf.yield
 // CHECK: vector.store %[[ACC]]#0, %[[C]][%[[M0]],
 // CHECK: vector.maskedstore %[[C]][%[[M0]], %{{.*}}], %{{.*}}, %[[ACC]]#0
-// The last 17 mod 6 (or 8) rows: a kernel of that many rows.
+// The last 35 mod 6 (or 8) rows: a kernel of that many rows.
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<[[L]]xf32>{{.*}})
 // CHECK: vector.fma
@@ -47,13 +47,13 @@
 // On one thread the driver runs the kernel over all of C.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
 // CHECK-NOT: scf.parallel
-// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %c0, %c17, %c0, %c65)
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @mm$packed
 // CHECK: call @tsm_matmul_packed_0_driver(
 // CHECK-NOT: linalg.matmul
-func.func @mm$packed(%a: tensor<17x300xf32>, %b: tensor<300x65xf32>) -> tensor<17x65xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<17x300xf32>, tensor<300x65xf32>) -> tensor<17x65xf32>
-  return %0 : tensor<17x65xf32>
+func.func @mm$packed(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x65xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<35x300xf32>, tensor<300x65xf32>) -> tensor<35x65xf32>
+  return %0 : tensor<35x65xf32>
 }
 
 // Same types (a network's repeated layers): one kernel, one driver.
@@ -62,13 +62,13 @@ func.func @mm$packed(%a: tensor<17x300xf32>, %b: tensor<300x65xf32>) -> tensor<1
 // CHECK-LABEL: func.func @mm$shared
 // CHECK: call @tsm_matmul_packed_1_driver(
 // CHECK: call @tsm_matmul_packed_1_driver(
-func.func @mm$shared(%a: tensor<20x30xf32>, %b: tensor<30x30xf32>) -> tensor<20x30xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
-  %1 = "tsm.matmul"(%0, %b) : (tensor<20x30xf32>, tensor<30x30xf32>) -> tensor<20x30xf32>
-  return %1 : tensor<20x30xf32>
+func.func @mm$shared(%a: tensor<40x30xf32>, %b: tensor<30x30xf32>) -> tensor<40x30xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<40x30xf32>, tensor<30x30xf32>) -> tensor<40x30xf32>
+  %1 = "tsm.matmul"(%0, %b) : (tensor<40x30xf32>, tensor<30x30xf32>) -> tensor<40x30xf32>
+  return %1 : tensor<40x30xf32>
 }
 
-// A constant B (a weight): packed once, by the first call, into a global of
+// A constant B (a weight; from 2 rows, here 17): packed once, by the first call, into a global of
 // its own in the layout [n/lanes][k][lanes]; the kernel reads that global
 // (no packing on the stack) at panel n0/lanes + p, row k0 + k (k0 = 0 here).
 // CHECK-LABEL: func.func private @tsm_matmul_packed_2(

@@ -1,6 +1,6 @@
 // RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
-// Matmuls with dynamic sizes or fewer than 16 rows take the transform-dialect
+// Matmuls with dynamic sizes or fewer than 32 rows (a B that is no constant) take the transform-dialect
 // path (static ones with more rows: the packed kernel of
 // cpu-codegen-matmul-packed.mlir).
 // Register-tiled matmul (tile sizes follow the host: 8x32 with AVX-512, 6x16 else): the C tile is carried in vectors across the k loop

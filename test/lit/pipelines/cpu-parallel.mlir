@@ -69,9 +69,9 @@ func.func @mm$row(%a: tensor<1x8192xf32>, %b: tensor<8192x256xf32>) -> tensor<1x
 // OMP-LABEL: llvm.func @tsm_matmul_packed_2_driver
 // OMP-NOT: omp.parallel
 // OMP: llvm.return
-func.func @mm$small(%a: tensor<17x33xf32>, %b: tensor<33x65xf32>) -> tensor<17x65xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<17x33xf32>, tensor<33x65xf32>) -> tensor<17x65xf32>
-  return %0 : tensor<17x65xf32>
+func.func @mm$small(%a: tensor<33x33xf32>, %b: tensor<33x65xf32>) -> tensor<33x65xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<33x33xf32>, tensor<33x65xf32>) -> tensor<33x65xf32>
+  return %0 : tensor<33x65xf32>
 }
 
 // A flattened elementwise op: one chunk of whole vectors per thread
