@@ -8,8 +8,9 @@ loop nests over `vector` ops (16 x f32 wide: one AVX-512 register):
   `linalg.copy`) on 32/64-bit element types: the innermost dim is tiled by one
   vector width and vectorized with masks, so sizes that the width does not
   divide and dynamic sizes are handled without a scalar tail;
-- `linalg.matmul` (plain row-major operands, f32): static ones with at
-  least 16 rows become calls to the packed-B kernels of `matmul_codegen`;
+- `linalg.matmul` (plain row-major operands, f32): static ones with enough
+  rows (32; 2 for a constant B) become calls to the packed-B kernels of
+  `matmul_codegen`;
   the others (dynamic sizes, a few rows) are tiled here with the transform
   dialect (cache tiles, register tiles with the C tile hoisted into
   vectors, partial tiles masked) and outlined into kernel functions.
@@ -427,7 +428,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if _is_plain_matmul(op) and matmul_codegen.applies(op):
+        if _is_plain_matmul(op) and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
                                                    MIN_PARALLEL_FLOPS)))
         elif _is_plain_matmul(op):
