@@ -237,10 +237,9 @@ except tsmlir.TsmlirError as e:
 # CHECK: "tsm.matmul"(%[[P]], %{{.*}}) : (tensor<?x2x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
 # CHECK: %[[ATT:.*]] = "tsm.add"(%{{.*}}, %{{.*}}) : (tensor<?x4x8xf32>, tensor<8xf32>)
 # CHECK: %[[RES1:.*]] = "tsm.add"(%[[X]], %[[ATT]])
-# CHECK: "tsm.mean"(%[[RES1]]) {dims = array<i64: 2>, keepdim = true}
-# CHECK: "tsm.rsqrt"
+# CHECK: "tsm.layer_norm"(%[[RES1]]) {eps = {{.*}}, ndim = 1 : i64}
 # CHECK: "tsm.relu"
-# CHECK: "tsm.rsqrt"
+# CHECK: "tsm.layer_norm"
 # CHECK: return
 print_tsm(torch.jit.script(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()),
           input_specs=[TensorSpec((-1, 4, 8))])
