@@ -58,8 +58,8 @@ LOWERING = [
 TORCH = {"exp": torch.exp, "tanh": torch.tanh, "erf": torch.erf, "log": torch.log,
          "log1p": torch.log1p, "expm1": torch.expm1}
 # (max abs error, max relative error) against float64, over normal outputs.
-BOUNDS = {"exp": (None, 3e-7), "log": (None, 3e-7), "tanh": (3.5e-7, None),
-          "erf": (3.7e-7, None), "log1p": (None, 4e-7), "expm1": (None, 4e-7)}
+BOUNDS = {"exp": (None, 3e-7), "log": (None, 3e-7), "tanh": (3.2e-7, None),
+          "erf": (3.4e-7, None), "log1p": (None, 4e-7), "expm1": (None, 4e-7)}
 FLT_MIN = torch.finfo(torch.float32).tiny
 SPECIALS = torch.tensor(
     [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-45, -1e-45, 1e-40, 1e-38, -1e-38,
@@ -167,7 +167,7 @@ def test_tanh_and_erf_saturate_at_exactly_one(vector):
     and 1 - tanh must not turn negative: gelu(-inf) and sigmoid(-inf))."""
     x = torch.cat([torch.linspace(0, 30, 30_001), torch.tensor([3e38, float("inf")])])
     x = torch.cat([x, -x])
-    for name, saturated in (("tanh", 8.0134), ("erf", 3.6145)):
+    for name, saturated in (("tanh", 7.9693), ("erf", 3.6116)):
         got = run(name, x, vector)
         assert got.abs().max().item() <= 1.0, name
         far = x.abs() >= saturated
