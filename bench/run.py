@@ -23,6 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsmlir  # noqa: E402
+from tsmlir.runtime.native_libs import keep_freed_memory  # noqa: E402
 from models import MODELS  # noqa: E402
 
 PEERS = ("eager", "torchscript", "inductor", "tsmlir")
@@ -113,6 +114,10 @@ def main(argv=None) -> int:
     ap.add_argument("--json")
     ap.add_argument("--timing", action="store_true", help="tsmlir's per-stage compile times")
     args = ap.parse_args(argv)
+    # tsmlir's runtime tunes glibc's allocator at its first compile (freed
+    # buffers kept for reuse: see tsmlir.runtime.native_libs); set it before
+    # any peer runs, so that every peer and model runs under one policy.
+    keep_freed_memory()
     peers = args.peers.split(",")
     rows = []
     print(f"{'model':14s} thr  " + " | ".join(f"{p:28s}" for p in peers))
