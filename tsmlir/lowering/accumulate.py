@@ -21,19 +21,12 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, linalg, tensor
 
+from .ir_walk import as_op as _op, collect, owner_op as _owner_op
 from .passes import register
 
 #: Producers whose result is their own destination buffer after bufferization
 #: (writing over it in place touches nothing else).
 _DPS_PRODUCERS = ("linalg.matmul", "linalg.generic", "linalg.fill")
-
-
-def _op(x) -> ir.Operation:
-    return x if isinstance(x, ir.Operation) else x.operation
-
-
-def _owner_op(v: ir.Value) -> ir.Operation | None:
-    return None if isinstance(v.owner, ir.Block) else _op(v.owner)
 
 
 def _uses(v: ir.Value) -> int:
@@ -235,10 +228,7 @@ def write_in_place(g: ir.Operation) -> ir.Operation | None:
 @register("tsm-accumulate-in-place",
           "Matmuls accumulate their addends; pointwise generics write over their producer")
 def accumulate_in_place(module_op: ir.Operation) -> None:
-    generics: list[ir.Operation] = []
-    module_op.walk(lambda op: (generics.append(_op(op)) if _pointwise(_op(op)) else None)
-                   or ir.WalkResult.ADVANCE)
-    for g in generics:
+    for g in collect(module_op, _pointwise):
         while (folded := fold_addend(g)) is not None:
             g = folded
         write_in_place(g)

@@ -27,17 +27,10 @@ from mlir import ir
 from mlir.dialects import linalg, scf, tensor
 
 from . import builders as b
+from .ir_walk import as_op as _op, collect, owner_op as _owner_op
 from .passes import register
 
 _ROWS_GROUPS = [[0, 1], [2]]
-
-
-def _op(x) -> ir.Operation:
-    return x if isinstance(x, ir.Operation) else x.operation
-
-
-def _owner_op(v: ir.Value) -> ir.Operation | None:
-    return None if isinstance(v.owner, ir.Block) else _op(v.owner)
 
 
 def _const_index(v: ir.Value) -> int | None:
@@ -453,10 +446,7 @@ def sink_stacked_chains(loop: ir.Operation, steps: int) -> ir.Operation:
 @register("tsm-batch-loop-rows",
           "Hoist x[t] @ W and sink stacked row chains out of counted loops (batched over steps)")
 def batch_loop_rows(module_op: ir.Operation) -> None:
-    loops: list[ir.Operation] = []
-    module_op.walk(lambda op: (loops.append(_op(op)) if _op(op).name == "scf.for" else None)
-                   or ir.WalkResult.ADVANCE)
-    for loop in loops:
+    for loop in collect(module_op, lambda op: op.name == "scf.for"):
         steps = _steps(loop)
         if steps is None:
             continue

@@ -26,15 +26,8 @@ from mlir import ir
 from mlir.dialects import linalg, tensor
 
 from .accumulate import protect_arguments
+from .ir_walk import as_op as _op, collect, owner_op as _owner_op
 from .passes import register
-
-
-def _op(x) -> ir.Operation:
-    return x if isinstance(x, ir.Operation) else x.operation
-
-
-def _owner_op(v: ir.Value) -> ir.Operation | None:
-    return None if isinstance(v.owner, ir.Block) else _op(v.owner)
 
 
 def _chain_root(v: ir.Value, block: ir.Block) -> ir.Operation | None:
@@ -182,9 +175,6 @@ def _rank_reducing_row_block(sl: ir.Operation, stack: ir.Value, iv: ir.Value) ->
 @register("tsm-loop-carried-in-place",
           "Loop-carried tensors computed into their own buffer (no allocation per iteration)")
 def loop_carried_in_place(module_op: ir.Operation) -> None:
-    loops: list[ir.Operation] = []
-    module_op.walk(lambda op: (loops.append(_op(op)) if _op(op).name == "scf.for" else None)
-                   or ir.WalkResult.ADVANCE)
-    for loop in loops:
+    for loop in collect(module_op, lambda op: op.name == "scf.for"):
         stack_in_place(loop)
         carry_in_place(loop)

@@ -1,0 +1,36 @@
+"""Small helpers for passes that walk and rewrite IR by hand.
+
+The Python bindings hand out `OpView`s or `Operation`s depending on where an
+op comes from; these helpers give `Operation`s, which compare equal when
+they are the same op.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from mlir import ir
+
+
+def as_op(x) -> ir.Operation:
+    """The `Operation` of an op or OpView."""
+    return x if isinstance(x, ir.Operation) else x.operation
+
+
+def owner_op(v: ir.Value) -> ir.Operation | None:
+    """The op that defines `v`; None for a block argument."""
+    return None if isinstance(v.owner, ir.Block) else as_op(v.owner)
+
+
+def collect(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[ir.Operation]:
+    """The ops nested in `root` (pre-order) for which `keep` holds: a list
+    taken before any rewrite, so that rewriting does not disturb the walk."""
+    found: list[ir.Operation] = []
+
+    def visit(op):
+        op = as_op(op)
+        if keep(op):
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)
+    return found
