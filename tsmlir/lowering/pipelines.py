@@ -11,6 +11,7 @@ from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
+from . import matvec_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -43,7 +44,7 @@ STAGES: dict[str, list[str]] = {
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-copies-to-linalg", "tsm-cpu-vectorize", "tsm-vectorize-reductions",
+        "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-cpu-vectorize", "tsm-vectorize-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",

@@ -1,0 +1,199 @@
+"""tsm-vectorize-matvec: few-row matmuls by a narrow constant matrix as dot products.
+
+In: bufferized IR (linalg ops on memrefs), before `tsm-cpu-vectorize`.
+Out: each static f32 `linalg.matmul` C[m, n] += A[m, k] @ B[k, n] with a few
+rows (m <= MAX_ROWS), a narrow B (n <= MAX_COLUMNS, k >= MIN_DEPTH) that is
+a constant global (a linear layer's weight, which the importer stores
+transposed, as K x N) and plain row-major operands becomes a call to a
+generated function that
+- copies B once, on its first call, transposed into a global of its own
+  (N x K: each output's weights one contiguous row), and
+- computes each C[m, n] as one dot product of A's row m with row n of that
+  copy: a loop over k in vectors of LANES floats (several accumulators per
+  row of A, the A vectors shared by them), the tail masked, then one
+  horizontal sum added into C.
+With `tsm.num_threads` > 1 and a B of at least MIN_PARALLEL_WEIGHTS
+elements, the threads share the n loop (an scf.parallel): the product is
+bound by the memory bandwidth of streaming B, which two cores raise.
+
+Why: with B as K x N, a row of B (n floats, 10 for seed_conv's classifier)
+fills less than two vectors, so the broadcast-and-FMA kernel of
+`tsm-cpu-vectorize` runs masked, half-empty vectors down 86528 rows; the
+transposed copy is read once, front to back, in full vectors.
+"""
+from __future__ import annotations
+
+from mlir import ir
+from mlir.dialects import func
+
+from .matmul_codegen import constant_global
+from .parallel import num_threads
+from .passes import register
+
+#: f32 lanes of one AVX2 register.
+LANES = 8
+MAX_ROWS = 4
+#: Wider B have full vectors along n: the broadcast-and-FMA kernels win there.
+MAX_COLUMNS = 32
+MIN_DEPTH = 64
+#: B elements from which the threads share the columns (bandwidth-bound work
+#: pays for waking them from well below the flop threshold of `parallel`).
+MIN_PARALLEL_WEIGHTS = 1 << 16
+PREFIX = "tsm_matvec"
+
+
+def _static_row_major(t: ir.Type) -> bool:
+    if not isinstance(t, ir.MemRefType):
+        return False
+    t = ir.MemRefType(t)
+    return t.has_static_shape and t.rank == 2 and str(t.element_type) == "f32" \
+        and str(t.layout) == f"affine_map<(d0, d1) -> (d0, d1)>"
+
+
+def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    if op.name != "linalg.matmul" or len(op.operands) != 3 or "indexing_maps" in op.attributes \
+            and not _default_maps(op):
+        return False
+    if not all(_static_row_major(v.type) for v in op.operands):
+        return False
+    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+    m, n, k = c.shape[0], c.shape[1], a.shape[1]
+    return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
+        and constant_global(module_op, op.operands[1]) is not None
+
+
+def _default_maps(op: ir.Operation) -> bool:
+    maps = [str(m) for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    return maps == ["affine_map<(d0, d1, d2) -> (d0, d2)>", "affine_map<(d0, d1, d2) -> (d2, d1)>",
+                    "affine_map<(d0, d1, d2) -> (d0, d1)>"]
+
+
+def _unroll(m: int) -> int:
+    """Accumulators per row of A: 4 vectors for one row, fewer for more
+    rows (at most ~8 accumulators, of the 16 ymm registers)."""
+    return max(1, 4 // m)
+
+
+def _dot_body(m: int, k: int, unroll: int) -> str:
+    """Loop body text for one n (`%n`): C[:, n] += A @ Bt[n, :]."""
+    step = LANES * unroll
+    main = k // step * step
+    accs = [f"%acc{i}_{u}" for i in range(m) for u in range(unroll)]
+    vec = f"vector<{LANES}xf32>"
+    iters = ", ".join(f"{a}i = %zero" for a in accs)
+    types = ", ".join([vec] * len(accs))
+    lines = [f"    %r:{len(accs)} = scf.for %k = %c0 to %cmain step %cstep iter_args({iters}) -> ({types}) {{"]
+    for u in range(unroll):
+        lines.append(f"      %ku{u} = arith.addi %k, %c{LANES * u} : index")
+        lines.append(f"      %w{u} = vector.load %bt[%n, %ku{u}] : !tbt, {vec}")
+    for i in range(m):
+        for u in range(unroll):
+            lines.append(f"      %x{i}_{u} = vector.load %A[%c{i}, %ku{u}] : !ta, {vec}")
+            lines.append(f"      %f{i}_{u} = vector.fma %x{i}_{u}, %w{u}, %acc{i}_{u}i : {vec}")
+    lines.append(f"      scf.yield {', '.join(f'%f{i}_{u}' for i in range(m) for u in range(unroll))}"
+                 f" : {types}")
+    lines.append("    }")
+    for i in range(m):
+        total = f"%r#{i * unroll}"
+        for u in range(1, unroll):
+            lines.append(f"    %s{i}_{u} = arith.addf {total}, %r#{i * unroll + u} : {vec}")
+            total = f"%s{i}_{u}"
+        # the tail: whole vectors, then one masked vector
+        for j, start in enumerate(range(main, k, LANES)):
+            width = min(LANES, k - start)
+            lines.append(f"    %t{i}_{j}k = arith.constant {start} : index")
+            if width == LANES:
+                load = "vector.load {mem}[{row}, %t{i}_{j}k] : {t}, " + vec
+            else:
+                lines.append(f"    %t{i}_{j}m = vector.constant_mask [{width}] : vector<{LANES}xi1>")
+                load = ("vector.maskedload {mem}[{row}, %t{i}_{j}k], %t{i}_{j}m, %zero : {t}, "
+                        f"vector<{LANES}xi1>, {vec} into {vec}")
+            lines.append(f"    %t{i}_{j}w = " + load.format(mem="%bt", row="%n", t="!tbt", i=i, j=j))
+            lines.append(f"    %t{i}_{j}x = " + load.format(mem="%A", row=f"%c{i}", t="!ta", i=i, j=j))
+            lines.append(f"    %t{i}_{j}f = vector.fma %t{i}_{j}x, %t{i}_{j}w, {total} : {vec}")
+            total = f"%t{i}_{j}f"
+        lines.append(f"    %h{i} = vector.reduction <add>, {total} : {vec} into f32")
+        lines.append(f"    %c{i}old = memref.load %C[%c{i}, %n] : !tc")
+        lines.append(f"    %c{i}new = arith.addf %c{i}old, %h{i} : f32")
+        lines.append(f"    memref.store %c{i}new, %C[%c{i}, %n] : !tc")
+    return "\n".join(lines)
+
+
+def function_text(name: str, m: int, n: int, k: int, parallel: bool) -> str:
+    """The transposed-weight global, its ready flag and the function
+    `@name(A, B, C)` that fills the copy once and computes C += A @ B."""
+    unroll = _unroll(m)
+    step = LANES * unroll
+    consts = {0, 1, m, n, k, step, k // step * step, *(LANES * u for u in range(unroll)),
+              *range(m)}
+    const_lines = "\n".join(f"  %c{v} = arith.constant {v} : index" for v in sorted(consts))
+    loop = (f"  scf.parallel (%n) = (%c0) to (%c{n}) step (%c1) {{" if parallel else
+            f"  scf.for %n = %c0 to %c{n} step %c1 {{")
+    return f"""
+!ta = memref<{m}x{k}xf32>
+!tb = memref<{k}x{n}xf32>
+!tc = memref<{m}x{n}xf32>
+!tbt = memref<{n}x{k}xf32>
+memref.global "private" @{name}_bt : !tbt = uninitialized {{alignment = 64 : i64}}
+memref.global "private" @{name}_ready : memref<i8> = dense<0>
+func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = ["noinline"]}} {{
+{const_lines}
+  %cmain = arith.constant {k // step * step} : index
+  %cstep = arith.constant {step} : index
+  %zero = arith.constant dense<0.0> : vector<{LANES}xf32>
+  %bt = memref.get_global @{name}_bt : !tbt
+  %ready = memref.get_global @{name}_ready : memref<i8>
+  %flag = memref.load %ready[] : memref<i8>
+  %no = arith.constant 0 : i8
+  %todo = arith.cmpi eq, %flag, %no : i8
+  scf.if %todo {{
+    // once: the weight never changes (two first calls at once would
+    // write the same values)
+    scf.for %kk = %c0 to %c{k} step %c1 {{
+      scf.for %nn = %c0 to %c{n} step %c1 {{
+        %v = memref.load %B[%kk, %nn] : !tb
+        memref.store %v, %bt[%nn, %kk] : !tbt
+      }}
+    }}
+    %yes = arith.constant 1 : i8
+    memref.store %yes, %ready[] : memref<i8>
+  }}
+{loop}
+{_dot_body(m, k, unroll)}
+  {"scf.reduce" if parallel else "}"}
+  {"}" if parallel else ""}
+  return
+}}
+"""
+
+
+@register("tsm-vectorize-matvec",
+          "Few-row matmuls by a narrow constant B: dot products against a transposed copy")
+def vectorize_matvec(module_op: ir.Operation) -> None:
+    ops: list[ir.Operation] = []
+
+    def visit(op):
+        if _applies(module_op, op.operation):
+            ops.append(op.operation)
+        return ir.WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    threads = num_threads(module_op)
+    made: dict[tuple, str] = {}
+    for op in ops:
+        a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+        m, n, k = c.shape[0], c.shape[1], a.shape[1]
+        glob = constant_global(module_op, op.operands[1])
+        key = (m, glob)  # one transposed copy per weight (and row count)
+        if key not in made:
+            name = made[key] = f"{PREFIX}_{len(made)}"
+            parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
+            parsed = ir.Module.parse(function_text(name, m, n, k, parallel))
+            caller = op
+            while caller.name != "func.func":
+                caller = caller.parent
+            for f in list(parsed.body.operations):
+                f.operation.move_before(caller)
+        with ir.InsertionPoint(op), op.location:
+            func.CallOp([], ir.FlatSymbolRefAttr.get(made[key]), list(op.operands))
+        op.erase()
