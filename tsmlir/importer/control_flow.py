@@ -21,7 +21,7 @@ types until its body's yields fit.  Scalars take the wider kind (int ->
 float); a value known at compile time and equal in both branches stays a
 Python value; `prim::Uninitialized` takes the type of the other side (a
 placeholder is yielded where it is never read).  Tuples and lists of the same
-length join element by element.
+length join element by element (the descriptions and joins: `carried`).
 
 A list of tensors appended once per iteration of a loop (`y += [row]`,
 `y.append(row)`) is stored as its stacked tensor (see `values.RowBuffer`).
@@ -45,7 +45,6 @@ loop is unrolled: its body runs once per iteration at import, up to
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlir import ir
@@ -53,6 +52,8 @@ from mlir.dialects import arith, scf, tensor
 
 from ..errors import TorchScriptImportError
 from . import scalars
+from .carried import (Const, Mismatch, Rows, Seq, Slot, coerce, join, join_tensor_types,
+                      rebuild, slot_types, widen)
 from .locations import user_frame
 from .values import UNINIT, UNKNOWN, ObjectValue, RowBuffer, is_tensor
 
@@ -63,164 +64,6 @@ INT64_MAX = 2 ** 63 - 1
 _MAX_ROUNDS = 8
 # Rows of a growable list buffer before its first doubling.
 _INITIAL_ROWS = 16
-
-
-@dataclass(frozen=True)
-class Const:
-    """A result known at compile time (the same Python value on every path)."""
-    value: Any
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A result carried as an SSA value of this type."""
-    type: ir.Type
-
-
-@dataclass(frozen=True)
-class Rows:
-    """A list filled with one row of this type per loop iteration."""
-    row: ir.RankedTensorType
-
-
-@dataclass(frozen=True)
-class Seq:
-    """A tuple or list joined element by element."""
-    kind: type
-    items: tuple
-
-
-class _Mismatch(Exception):
-    pass
-
-
-def _join_tensor_types(a: ir.RankedTensorType, b: ir.RankedTensorType) -> ir.RankedTensorType:
-    if a == b:
-        return a
-    if a.rank != b.rank or a.element_type != b.element_type:
-        raise _Mismatch(f"{a} and {b} (rank or dtype differ)")
-    dyn = ir.ShapedType.get_dynamic_size()
-    shape = [a.shape[i] if not a.is_dynamic_dim(i) and not b.is_dynamic_dim(i)
-             and a.shape[i] == b.shape[i] else dyn for i in range(a.rank)]
-    return ir.RankedTensorType.get(shape, a.element_type)
-
-
-def _type_of(v) -> ir.Type:
-    return v.type if is_tensor(v) else scalars.mlir_type(scalars.kind_of(v))
-
-
-def join(a, b):
-    """The description of a value that is `a` on one path and `b` on another."""
-    if a is UNKNOWN or b is UNKNOWN:
-        return Const(UNKNOWN)
-    if a is UNINIT:
-        a, b = b, a
-    if b is UNINIT:
-        return Const(UNINIT) if a is UNINIT else join(a, a)
-    if is_tensor(a) and is_tensor(b):
-        return Slot(_join_tensor_types(ir.RankedTensorType(a.type), ir.RankedTensorType(b.type)))
-    ka, kb = scalars.kind_of(a), scalars.kind_of(b)
-    if ka and kb:
-        if not isinstance(a, ir.Value) and not isinstance(b, ir.Value) and type(a) is type(b) \
-                and a == b and not scalars.is_runtime_scalar(a) and not scalars.is_runtime_scalar(b):
-            return Const(a)
-        kind = scalars.BOOL if ka == kb == scalars.BOOL else scalars.FLOAT \
-            if scalars.FLOAT in (ka, kb) else scalars.INT
-        return Slot(scalars.mlir_type(kind))
-    if isinstance(a, (tuple, list)) and type(a) is type(b) and len(a) == len(b):
-        return Seq(type(a), tuple(join(x, y) for x, y in zip(a, b)))
-    if not isinstance(a, ir.Value) and a is b or (type(a) is type(b) and a == b):
-        return Const(a)
-    raise _Mismatch(f"{_describe(a)} and {_describe(b)}")
-
-
-def _describe(v) -> str:
-    if is_tensor(v):
-        return str(v.type)
-    if isinstance(v, ir.Value):
-        return str(v.type)
-    if isinstance(v, (tuple, list)):
-        return f"a {type(v).__name__} of {len(v)} item(s)"
-    return "None" if v is None else type(v).__name__
-
-
-def widen(desc, v):
-    """Join a description with another value of the same program point."""
-    if v is UNKNOWN:  # downstream of an unsupported op (reported on its own)
-        return desc
-    if isinstance(desc, Slot):
-        if is_tensor(v) and isinstance(desc.type, ir.RankedTensorType):
-            return Slot(_join_tensor_types(desc.type, ir.RankedTensorType(v.type)))
-        if v is UNINIT:
-            return desc
-        k = scalars.kind_of(v)
-        if k and not isinstance(desc.type, ir.RankedTensorType):
-            mine = _kind_of_type(desc.type)
-            joined = scalars.BOOL if mine == k == scalars.BOOL else scalars.FLOAT \
-                if scalars.FLOAT in (mine, k) else scalars.INT
-            return Slot(scalars.mlir_type(joined))
-        raise _Mismatch(f"{desc.type} and {_describe(v)}")
-    if isinstance(desc, Seq):
-        if not isinstance(v, (tuple, list)) or len(v) != len(desc.items):
-            raise _Mismatch(f"a {desc.kind.__name__} of {len(desc.items)} item(s) and "
-                            f"{_describe(v)} (a list that grows in a loop with a run-time trip "
-                            "count must start empty and get one tensor appended in every "
-                            "iteration)")
-        return Seq(desc.kind, tuple(widen(d, x) for d, x in zip(desc.items, v)))
-    if isinstance(desc, Const):
-        return join(desc.value, v)
-    raise _Mismatch(str(desc))
-
-
-def _kind_of_type(t: ir.Type) -> str:
-    if isinstance(t, ir.F64Type):
-        return scalars.FLOAT
-    return scalars.BOOL if ir.IntegerType(t).width == 1 else scalars.INT
-
-
-def slot_types(desc) -> list[ir.Type]:
-    if isinstance(desc, Slot):
-        return [desc.type]
-    if isinstance(desc, Seq):
-        return [t for d in desc.items for t in slot_types(d)]
-    return []
-
-
-def coerce(desc, v) -> list[ir.Value]:
-    """The SSA values yielded for `v` under `desc` (cast / converted / placeholder)."""
-    if isinstance(desc, Slot):
-        if v is UNINIT or v is UNKNOWN:
-            return [placeholder(desc.type)]
-        if isinstance(desc.type, ir.RankedTensorType):
-            return [v if v.type == desc.type else tensor.cast(desc.type, v)]
-        return [scalars.value(v, _kind_of_type(desc.type))]
-    if isinstance(desc, Seq):
-        if v is UNINIT or v is UNKNOWN:
-            return [placeholder(t) for t in slot_types(desc)]
-        return [x for d, item in zip(desc.items, v) for x in coerce(d, item)]
-    return []
-
-
-def rebuild(desc, values):
-    """The TorchScript value for `desc` given an iterator over its SSA values."""
-    if isinstance(desc, Slot):
-        return next(values)
-    if isinstance(desc, Seq):
-        return make_sequence(desc.kind, [rebuild(d, values) for d in desc.items])
-    return desc.value
-
-
-def make_sequence(kind: type, items: list):
-    """A tuple, list or NamedTuple of type `kind` holding `items`."""
-    return kind._make(items) if hasattr(kind, "_fields") else kind(items)
-
-
-def placeholder(t: ir.Type) -> ir.Value:
-    """A value of type t for a path where it is never read."""
-    if isinstance(t, ir.RankedTensorType):
-        sizes = [scalars.index(0) if t.is_dynamic_dim(i) else t.shape[i] for i in range(t.rank)]
-        return tensor.empty(sizes, t.element_type)
-    return arith.constant(t, 0.0 if isinstance(t, ir.F64Type) else 0)
 
 
 def _fail(frames, message: str):
@@ -273,7 +116,7 @@ def import_if(imp: "Importer", node, cond: ir.Value, env: dict, frames) -> list:
     vals = [out + [e[k] for k in mutated] for out, e in zip(outs, envs)]
     try:
         descs = [join(a, b) for a, b in zip(*vals)]
-    except _Mismatch as e:
+    except Mismatch as e:
         _fail(frames, f"prim::If: the branches produce values of different types: {e}")
     types = [t for d in descs for t in slot_types(d)]
     final = scf.IfOp(cond, types, has_else=True)
@@ -637,7 +480,7 @@ class _Loop:
                     new.append(join(v, v))
                 else:
                     new.append(widen(d, v))
-            except _Mismatch as e:
+            except Mismatch as e:
                 _fail(self.frames, f"prim::Loop: a carried value changes type: {e}")
         return new
 
@@ -652,7 +495,7 @@ class _Loop:
             _fail(self.frames, "prim::Loop: a list of tensors built in a loop must get exactly one "
                                "tensor appended per iteration (unconditionally)")
         row = ir.RankedTensorType(v[0].type)
-        return Rows(row if d.row is None else _join_tensor_types(d.row, row))
+        return Rows(row if d.row is None else join_tensor_types(d.row, row))
 
     def complete(self) -> bool:
         return all(not isinstance(d, Rows) or d.row is not None for d in self.descs)
