@@ -47,7 +47,7 @@ def _static_row_major(t: ir.Type) -> bool:
         return False
     t = ir.MemRefType(t)
     return t.has_static_shape and t.rank == 2 and str(t.element_type) == "f32" \
-        and str(t.layout) == f"affine_map<(d0, d1) -> (d0, d1)>"
+        and str(t.layout) == "affine_map<(d0, d1) -> (d0, d1)>"
 
 
 def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
