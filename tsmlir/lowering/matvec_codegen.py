@@ -50,14 +50,22 @@ def _static_row_major(t: ir.Type) -> bool:
         and str(t.layout) == "affine_map<(d0, d1) -> (d0, d1)>"
 
 
-def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+def static_row_major_matmul(op: ir.Operation) -> tuple[int, int, int] | None:
+    """(m, n, k) of a plain linalg.matmul on static row-major f32 memrefs, else None."""
     if op.name != "linalg.matmul" or len(op.operands) != 3 or "indexing_maps" in op.attributes \
             and not _default_maps(op):
-        return False
+        return None
     if not all(_static_row_major(v.type) for v in op.operands):
-        return False
+        return None
     a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
-    m, n, k = c.shape[0], c.shape[1], a.shape[1]
+    return c.shape[0], c.shape[1], a.shape[1]
+
+
+def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    sizes = static_row_major_matmul(op)
+    if sizes is None:
+        return False
+    m, n, k = sizes
     return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
         and constant_global(module_op, op.operands[1]) is not None
 
