@@ -33,6 +33,28 @@ def test_conv2d(name, batch):
     check_against_eager(torch.jit.script(conv), [x])
 
 
+@pytest.mark.parametrize("width", [3, 13, 15, 17, 33, 47])
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv2d_stride2_gather(width, batch, threads):
+    """Stride-2 im2col slices take the vectorized gather (8 results per
+    shuffle, scalar remainder): output widths 2, 7, 8, 9, 17, 24 cover no
+    full vector, a tail only, exactly one vector, vector + tail; the 7x7
+    stem-like kernel reads the last (odd) column of the padded rows."""
+    for conv in [torch.nn.Conv2d(3, 5, 3, stride=2, padding=1),
+                 torch.nn.Conv2d(3, 4, 7, stride=2, padding=3, bias=False)]:
+        x = torch.randn(batch, 3, 5, width)
+        compiled = tsmlir.compile_module(torch.jit.script(conv.eval()), [x], threads=threads)
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(x), conv(x), rtol=1e-4, atol=1e-5)
+
+
+def test_conv3d_stride2_gather():
+    """A rank-4 stride-2 gather (im2col of a 3-D convolution)."""
+    conv = torch.nn.Conv3d(2, 3, 3, stride=2, padding=1)
+    check_against_eager(torch.jit.script(conv), [torch.randn(1, 2, 5, 6, 19)])
+
+
 @pytest.mark.parametrize("name", ["plain", "groups2", "depthwise"])
 def test_conv2d_dynamic_batch(name):
     conv = torch.jit.script(torch.nn.Conv2d(**CONVS[name]))
