@@ -44,7 +44,8 @@ STAGES: dict[str, list[str]] = {
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-cpu-vectorize", "tsm-vectorize-reductions",
+        "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-cpu-vectorize",
+        "tsm-vectorize-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
