@@ -54,7 +54,9 @@ def _uses_openmp(compiled) -> bool:
                                    (97, 301, 270), (256, 64, 256), (1000, 40, 70),
                                    # packed kernel: pieces of columns, strips of rows
                                    (64, 784, 512), (257, 300, 33), (601, 256, 20),
-                                   (5001, 500, 1), (16, 4096, 100)])
+                                   (5001, 500, 1), (16, 4096, 100),
+                                   # more rows than columns: strips of rows
+                                   (301, 150, 70), (512, 288, 49)])
 def test_matmul_threads(m, k, n):
     x, y = torch.randn(m, k), torch.randn(k, n)
     compiled = _compile(Mm(), [x, y], threads=2)

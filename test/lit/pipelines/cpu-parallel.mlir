@@ -74,6 +74,20 @@ func.func @mm$small(%a: tensor<33x33xf32>, %b: tensor<33x65xf32>) -> tensor<33x6
   return %0 : tensor<33x65xf32>
 }
 
+// More rows in A than columns in B (a late ResNet convolution: weights
+// 512 x 4608 by 4608 x 49 image columns), even with 2 panels per thread (80
+// columns: 5 panels): strips of rows, so that each thread reads only its
+// rows of A (by columns, every thread would read all of A).
+// CHECK-LABEL: func.func private @tsm_matmul_packed_3_driver(
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
+// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
+// CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c512
+// CHECK: call @tsm_matmul_packed_3(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0, %c80)
+func.func @mm$tall(%a: tensor<512x288xf32>, %b: tensor<288x80xf32>) -> tensor<512x80xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<512x288xf32>, tensor<288x80xf32>) -> tensor<512x80xf32>
+  return %0 : tensor<512x80xf32>
+}
+
 // A flattened elementwise op: one chunk of whole vectors per thread
 // (90300 elements: 2 chunks of 45152), each a masked vector loop.
 // CHECK-LABEL: func.func @ew$flat
