@@ -33,6 +33,37 @@ func.func @copy$gather(%src: memref<4x8xf32, strided<[32, 3]>>, %dst: memref<4x8
   return
 }
 
+// The fill of a bufferized tensor.pad (a linalg.map without inputs yielding
+// the padding value, after unused linalg.index ops) becomes linalg.fill; a
+// map that computes from its indices stays.
+// CHECK-LABEL: func.func @pad$fill
+// CHECK-SAME: (%[[M:.*]]: memref<2x5x7xf32>, %[[V:.*]]: f32, %[[I:.*]]: memref<3xindex>)
+// CHECK: linalg.fill ins(%[[V]] : f32) outs(%[[M]] : memref<2x5x7xf32>)
+// CHECK: %[[C:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.fill ins(%[[C]] : f32) outs(%[[M]] : memref<2x5x7xf32>)
+// CHECK: linalg.map outs(%[[I]] : memref<3xindex>)
+// CHECK: linalg.index 0
+// CHECK-NOT: linalg.fill
+func.func @pad$fill(%m: memref<2x5x7xf32>, %v: f32, %i: memref<3xindex>) {
+  linalg.map outs(%m : memref<2x5x7xf32>)
+    (%init: f32) {
+      %0 = linalg.index 1 : index
+      %1 = linalg.index 2 : index
+      linalg.yield %v : f32
+    }
+  linalg.map outs(%m : memref<2x5x7xf32>)
+    (%init: f32) {
+      %ninf = arith.constant 0xFF800000 : f32
+      linalg.yield %ninf : f32
+    }
+  linalg.map outs(%i : memref<3xindex>)
+    (%init: index) {
+      %0 = linalg.index 0 : index
+      linalg.yield %0 : index
+    }
+  return
+}
+
 // f32 gathers of every other element into a row of unit stride (stride-2
 // im2col slices) call the vectorized function of their rank: the source rows
 // reinterpreted as contiguous runs of 2n-1 floats, 8 results from a load and
