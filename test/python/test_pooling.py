@@ -173,3 +173,15 @@ def test_pool_input_too_small_is_refused():
     pool = torch.jit.script(nn.MaxPool1d(4))
     with pytest.raises(tsmlir.TorchScriptImportError, match="output W would be 0"):
         tsmlir.compile_module(pool, [torch.randn(1, 2, 3)])
+
+
+@pytest.mark.parametrize("pool", [torch.nn.MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(2, ceil_mode=True),
+                                  torch.nn.AvgPool2d(3, 1, 1), torch.nn.AvgPool2d(2)],
+                         ids=["max_s2_pad", "max_ceil", "avg_s1_pad", "avg_2"])
+def test_pool2d_threads(pool):
+    """Big enough pools (>= 2^16 outputs) share their channels among the
+    threads (an odd count: the last thread's chunk is shorter)."""
+    x = torch.randn(1, 67, 151, 149)
+    compiled = tsmlir.compile_module(torch.jit.script(pool), [x], threads=2)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), pool(x))

@@ -155,6 +155,32 @@ def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool,
     return _ceil_div(out.shape[0], threads) if out.shape[0] >= threads else 0
 
 
+#: Window ops that stay scalar loops (convert-linalg-to-loops), but whose
+#: channels the threads share (ResNet's stem max pool: 64 x 56 x 56 windows).
+_POOLING_OPS = ("linalg.pooling_nchw_max", "linalg.pooling_nchw_sum")
+
+
+def _pooling_chunk(op: ir.Operation, threads: int) -> int:
+    """Channels per thread for an NCHW pooling op on static memrefs with
+    enough outputs; 0: one thread."""
+    if op.results or not isinstance(op.operands[-1].type, ir.MemRefType):
+        return 0
+    out = ir.MemRefType(op.operands[-1].type)
+    if threads <= 1 or not out.has_static_shape or out.shape[1] < threads:
+        return 0
+    if out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3] < MIN_PARALLEL_ELEMENTS:
+        return 0
+    return _ceil_div(out.shape[1], threads)
+
+
+def _pooling_script(group: str, chunk: int) -> str:
+    split, _ = _forall_text(f"%pool_{group}", f"0, {chunk}")
+    return f"""
+    %pool_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
+        : (!transform.any_op) -> !transform.any_op{split}
+"""
+
+
 _LOWER_VECTORS = """
     %funcs = transform.structured.match ops{["func.func"]} in %root
         : (!transform.any_op) -> !transform.any_op
@@ -437,6 +463,11 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
             widths.add(op_tiles.registers[1])
             matmuls.append(_matmul_tile_script(group, op_tiles, *_needs_peeling(op, op_tiles),
                                                parallel=parallel))
+            op.attributes[TAG] = ir.StringAttr.get(group)
+        elif op.name in _POOLING_OPS and _pooling_chunk(op, threads):
+            chunk = _pooling_chunk(op, threads)
+            group = f"pool_{chunk}"
+            groups[group] = _pooling_script(group, chunk)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
             width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH

@@ -88,6 +88,18 @@ func.func @mm$tall(%a: tensor<512x288xf32>, %b: tensor<288x80xf32>) -> tensor<51
   return %0 : tensor<512x80xf32>
 }
 
+// A max pool with enough outputs (64 x 56 x 56): the threads take chunks of
+// channels (32 each), each running the scalar window loops.
+// CHECK-LABEL: func.func @pool$channels
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK: %[[C0:.*]] = affine.apply {{.*}}(%[[P]])
+// CHECK: memref.subview %{{.*}}[0, %[[C0]], 0, 0] [1, 32, 113, 113]
+// CHECK: arith.maximumf
+func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32> {
+  %0 = "tsm.max_pool2d"(%a) {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, ceil_mode = 0 : i1} : (tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
+  return %0 : tensor<1x64x56x56xf32>
+}
+
 // A flattened elementwise op: one chunk of whole vectors per thread
 // (90300 elements: 2 chunks of 45152), each a masked vector loop.
 // CHECK-LABEL: func.func @ew$flat
