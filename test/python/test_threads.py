@@ -94,6 +94,18 @@ def test_elementwise_threads(shape):
         torch.testing.assert_close(compiled(x), Chain()(x), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(1, 67, 61, 59), (1, 1, 301, 299), (1, 3, 230, 230)])
+def test_pad_threads(shape):
+    """A padded batch-1 image: the pad's fill is one flat range per thread,
+    the copy of the interior (a strided view) is split on its first dim with
+    a row for each thread (channels; rows for a single channel)."""
+    x = torch.randn(shape)
+    pad = torch.nn.ZeroPad2d((1, 2, 3, 1))
+    compiled = _compile(pad, [x], threads=2)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), pad(x))
+
+
 def test_elementwise_rows_threads():
     """A broadcast operand: threads take rows (an odd row count)."""
     check_against_eager(BiasAdd(), [torch.randn(301, 257), torch.randn(257)])

@@ -119,11 +119,14 @@ def _flat_script(group: str, chunk: int = 0, width: int = VECTOR_WIDTH) -> str:
 """
 
 
-def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECTOR_WIDTH) -> str:
-    """`chunk` > 0: threads take chunks of that many rows (outermost dim)."""
+def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECTOR_WIDTH,
+                        dim: int = 0) -> str:
+    """`chunk` > 0: threads take chunks of that many rows of dim `dim`."""
     sizes = ", ".join(["1"] * (rank - 1) + [str(width)])
     loops = ", ".join(["!transform.any_op"] * rank)
-    split, tiled = _forall_text(f"%ew_{group}", ", ".join([str(chunk)] + ["0"] * (rank - 1))) \
+    forall = ["0"] * rank
+    forall[dim] = str(chunk)
+    split, tiled = _forall_text(f"%ew_{group}", ", ".join(forall)) \
         if chunk else ("", f"%ew_{group}")
     return f"""
     %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
@@ -152,7 +155,15 @@ def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool,
         return 0
     if flat or out.rank == 1:  # whole vectors per thread
         return _ceil_div(_ceil_div(count, threads), width) * width
-    return _ceil_div(out.shape[0], threads) if out.shape[0] >= threads else 0
+    dim = _split_dim(out, threads)
+    return _ceil_div(out.shape[dim], threads) if dim is not None else 0
+
+
+def _split_dim(out: ir.MemRefType, threads: int) -> int | None:
+    """The outermost dim (not the vectorized innermost) with a row for each
+    thread: a batch of 1 (the copy of an image into its padded buffer, a
+    strided view) splits its channels."""
+    return next((d for d in range(out.rank - 1) if out.shape[d] >= threads), None)
 
 
 #: Window ops that stay scalar loops (convert-linalg-to-loops), but whose
@@ -478,8 +489,9 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         elif rank is not None:
             width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH
             chunk = _elementwise_chunk(op, threads, flat=False, width=width)
-            group = (f"ew{rank}_{chunk}" if chunk else f"ew{rank}") + _width_suffix(width)
-            groups[group] = _elementwise_script(group, rank, chunk, width)
+            dim = (_split_dim(ir.MemRefType(op.operands[-1].type), threads) or 0) if chunk else 0
+            group = (f"ew{rank}_d{dim}_{chunk}" if chunk else f"ew{rank}") + _width_suffix(width)
+            groups[group] = _elementwise_script(group, rank, chunk, width, dim)
             op.attributes[TAG] = ir.StringAttr.get(group)
         return ir.WalkResult.ADVANCE
 

@@ -100,6 +100,26 @@ func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
   return %0 : tensor<1x64x56x56xf32>
 }
 
+// A padded image (batch 1): the fill left by the pad (a linalg.fill now, see
+// tsm-copies-to-linalg) is split as one flat range, the copy into the
+// strided interior view (not flattenable) by channels, its first dim with a
+// row for each thread.
+// CHECK-LABEL: func.func @pad$channels
+// CHECK: scf.parallel
+// CHECK: vector.store
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK: %[[C0:.*]] = affine.apply {{.*}}(%[[P]])
+// CHECK: memref.subview %{{.*}}[0, %[[C0]], 0, 0] [1, 32, 56, 56]
+// CHECK: vector.transfer_read
+func.func @pad$channels(%a: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
+  %cst = arith.constant 0.0 : f32
+  %p = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %cst : f32
+  } : tensor<1x64x56x56xf32> to tensor<1x64x58x58xf32>
+  return %p : tensor<1x64x58x58xf32>
+}
+
 // A flattened elementwise op: one chunk of whole vectors per thread
 // (90300 elements: 2 chunks of 45152), each a masked vector loop.
 // CHECK-LABEL: func.func @ew$flat
