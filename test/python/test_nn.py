@@ -274,6 +274,18 @@ def test_conv_output_padding_too_large_is_refused():
                               [torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)])
 
 
+@pytest.mark.parametrize("module, shape", [
+    (torch.nn.Conv2d(3, 4, 3), (1, 3, 7, 1)),     # the window is 2 wider than the input:
+    (torch.nn.MaxPool2d(3), (1, 3, 7, 1)),        # its size computes to -1, which must not
+    (torch.nn.AvgPool2d(3), (1, 3, 7, 2)),        # read as a dynamic dim (DYN = -1)
+    (torch.nn.Conv2d(3, 4, 3), (1, 3, 7, 2)),
+])
+def test_window_larger_than_input_is_refused(module, shape):
+    with pytest.raises(tsmlir.TorchScriptImportError,
+                       match=r"output W would be 0 for input .*: the input is too small"):
+        tsmlir.compile_module(module.eval(), [torch.randn(*shape)])
+
+
 def test_conv_of_wrong_rank_is_refused():
     class Bad(torch.nn.Module):
         def forward(self, x, w):

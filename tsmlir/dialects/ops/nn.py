@@ -24,10 +24,11 @@ _AXES = {2: "HW", 3: "DHW"}
 
 def window_output_size(size: int, kernel: int, stride: int, pad_low: int, pad_high: int,
                        dilation: int) -> int:
-    """Number of windows of a strided, dilated kernel over a padded dim (floor)."""
+    """Number of windows of a strided, dilated kernel over a padded dim
+    (floor); 0 when the kernel does not fit (never negative: -1 is DYN)."""
     if size == DYN:
         return DYN
-    return (size + pad_low + pad_high - dilation * (kernel - 1) - 1) // stride + 1
+    return max(0, (size + pad_low + pad_high - dilation * (kernel - 1) - 1) // stride + 1)
 
 
 def pool_output_size(size: int, kernel: int, stride: int, pad: int, dilation: int,
@@ -40,7 +41,7 @@ def pool_output_size(size: int, kernel: int, stride: int, pad: int, dilation: in
     out = -(-span // stride) + 1 if ceil_mode else span // stride + 1
     if ceil_mode and (out - 1) * stride >= size + pad:
         out -= 1
-    return out
+    return max(0, out)  # never negative: -1 is DYN
 
 
 def transposed_output_size(size: int, kernel: int, stride: int, pad: int, output_padding: int,
