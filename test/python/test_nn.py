@@ -274,6 +274,24 @@ def test_conv_output_padding_too_large_is_refused():
                               [torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)])
 
 
+@pytest.mark.parametrize("shape, stride, threads", [
+    ((1, 3, 9, 1), 2, 1), ((1, 3, 9, 1), 2, 2), ((2, 3, 9, 1), 2, 1), ((1, 3, 1, 9), 2, 1),
+    ((1, 3, 1, 1), 2, 1), ((1, 3, 9, 1), 1, 2),
+])
+def test_conv2d_output_dims_of_one(shape, stride, threads):
+    """Outputs 1 wide or high: the im2col slices must not be ambiguous
+    rank reductions (MLIR 22 aborted the process on their subviews)."""
+    m = torch.nn.Conv2d(3, 4, 3, padding=1, stride=stride).eval()
+    x = torch.randn(*shape)
+    torch.testing.assert_close(tsmlir.compile_module(m, [x], threads=threads)(x), m(x),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_conv3d_output_dims_of_one():
+    m = torch.nn.Conv3d(2, 3, 3, padding=1, stride=2).eval()
+    check_against_eager(m, [torch.randn(1, 2, 5, 1, 5)])
+
+
 @pytest.mark.parametrize("module, shape", [
     (torch.nn.Conv2d(3, 4, 3), (1, 3, 7, 1)),     # the window is 2 wider than the input:
     (torch.nn.MaxPool2d(3), (1, 3, 7, 1)),        # its size computes to -1, which must not

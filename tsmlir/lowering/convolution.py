@@ -114,10 +114,22 @@ def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
     elem = b.rtt(xp).element_type
     col = b.empty([c, *kernel, *outs], elem)
     window = ir.RankedTensorType.get([c, *outs], elem)
+    # Rank-reducing slices whose kept dims include a size 1 (an output width
+    # of 1) are ambiguous: MLIR 22 asserts (SubViewOp::getDroppedDims) on the
+    # subviews they bufferize to.  Those take full-rank slices and reshapes.
+    full_rank = 1 in outs
     for pos in itertools.product(*map(range, kernel)):
         start = [k * d for k, d in zip(pos, dilation)]
-        patch = tensor.extract_slice(window, xp, [], [], [], [0, 0, *start], [1, c, *outs],
-                                     [1, 1, *stride])
+        offsets, strides = [0, 0, *start], [1, 1, *stride]
+        if full_rank:
+            patch = tensor.extract_slice(ir.RankedTensorType.get([1, c, *outs], elem), xp, [],
+                                         [], [], offsets, [1, c, *outs], strides)
+            patch = collapse(patch, [[0, 1], *[[i] for i in range(2, nd + 2)]])
+            patch = expand(patch, [list(range(nd + 1)), *[[nd + 1 + i] for i in range(nd)]],
+                           [c, *[1] * nd, *outs])
+        else:
+            patch = tensor.extract_slice(window, xp, [], [], [], offsets, [1, c, *outs],
+                                         strides)
         col = tensor.insert_slice(patch, col, [], [], [], [0, *pos, *[0] * nd],
                                   [c, *[1] * nd, *outs], [1] * (1 + 2 * nd))
     col2 = collapse(col, [list(range(nd + 1)), list(range(nd + 1, 2 * nd + 1))])
