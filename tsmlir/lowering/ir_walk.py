@@ -34,3 +34,14 @@ def collect(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[ir
 
     root.walk(visit)
     return found
+
+
+def defined_inside(v: ir.Value, op: ir.Operation) -> bool:
+    """Whether `v` is defined in `op`'s regions (at any depth)."""
+    owner = v.owner.owner if isinstance(v.owner, ir.Block) else v.owner
+    owner = as_op(owner) if owner is not None else None
+    while owner is not None:
+        if owner == op:
+            return True
+        owner = owner.parent
+    return False

@@ -28,6 +28,7 @@ from mlir.dialects import linalg, scf, tensor
 
 from . import builders as b
 from .ir_walk import as_op as _op, collect, owner_op as _owner_op
+from .ir_walk import defined_inside as _inside
 from .passes import register
 
 _ROWS_GROUPS = [[0, 1], [2]]
@@ -38,17 +39,6 @@ def _const_index(v: ir.Value) -> int | None:
     if op is None or op.name != "arith.constant" or not isinstance(v.type, ir.IndexType):
         return None
     return ir.IntegerAttr(op.attributes["value"]).value
-
-
-def _inside(v: ir.Value, loop: ir.Operation) -> bool:
-    """v is defined in loop's body (at any depth)."""
-    op = v.owner.owner if isinstance(v.owner, ir.Block) else _op(v.owner)
-    op = _op(op) if op is not None else None
-    while op is not None:
-        if op == loop:
-            return True
-        op = op.parent
-    return False
 
 
 def _static(t: ir.Type, rank: int) -> bool:

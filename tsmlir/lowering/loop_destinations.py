@@ -27,6 +27,7 @@ from mlir.dialects import linalg, tensor
 
 from .accumulate import protect_arguments
 from .ir_walk import as_op as _op, collect, owner_op as _owner_op
+from .ir_walk import defined_inside as _inside
 from .passes import register
 
 
@@ -54,17 +55,6 @@ def _ancestor_in(op: ir.Operation, block: ir.Block) -> ir.Operation | None:
             return op
         op = op.parent
     return None
-
-
-def _inside(v: ir.Value, loop: ir.Operation) -> bool:
-    """v is defined in loop's body (at any depth)."""
-    op = v.owner.owner if isinstance(v.owner, ir.Block) else v.owner
-    op = _op(op) if op is not None else None
-    while op is not None:
-        if op == loop:
-            return True
-        op = op.parent
-    return False
 
 
 def _uses_before(arg: ir.Value, anchor: ir.Operation, block: ir.Block) -> bool:
