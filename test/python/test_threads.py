@@ -2,6 +2,8 @@
 enough work run on `threads=` threads; sizes that the thread chunks, cache
 tiles and vectors do not divide, 1-element dims and dynamic dims; the same
 module compiled serial and parallel agrees."""
+import contextlib
+
 import pytest
 import torch
 
@@ -136,12 +138,10 @@ def test_missing_openmp_runtime_is_a_clear_error(monkeypatch):
         native_libs.openmp_library()
 
 
-def _plan(m, k, n, tiles, threads):
-    """tsm-cpu-vectorize's plan for an m x k @ k x n matmul on memrefs: the
-    number of parallel cache tiles and the tiles (threads share them when
-    the count is > 0)."""
+@contextlib.contextmanager
+def _matmul_on_memrefs(m, k, n):
+    """(module, op): an m x k @ k x n linalg.matmul on memrefs, in a live context."""
     from mlir import ir
-    from tsmlir.lowering import cpu_codegen
     with ir.Context(), ir.Location.unknown():
         module = ir.Module.parse(f"""
 func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n}xf32>) {{
@@ -151,6 +151,15 @@ func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n
 }}""")
         op = module.body.operations[0].regions[0].blocks[0].operations[0].operation
         assert op.name == "linalg.matmul"
+        yield module, op
+
+
+def _plan(m, k, n, tiles, threads):
+    """tsm-cpu-vectorize's plan for an m x k @ k x n matmul on memrefs: the
+    number of parallel cache tiles and the tiles (threads share them when
+    the count is > 0)."""
+    from tsmlir.lowering import cpu_codegen
+    with _matmul_on_memrefs(m, k, n) as (_, op):
         plan, parallel = cpu_codegen._matmul_plan(op, tiles, threads)
     (m1, n1, _), _ = plan.cache, plan.registers
     count = -(-m // m1) * -(-n // n1)
@@ -186,17 +195,9 @@ def test_matmul_under_threshold_has_one_tile():
 
 
 def _packed_plan(m, k, n, registers, threads):
-    from mlir import ir
     from tsmlir.lowering import matmul_codegen
     from tsmlir.lowering.parallel import MIN_PARALLEL_FLOPS
-    with ir.Context(), ir.Location.unknown():
-        module = ir.Module.parse(f"""
-func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n}xf32>) {{
-  linalg.matmul ins(%a, %b : memref<{m}x{k}xf32>, memref<{k}x{n}xf32>)
-                outs(%c : memref<{m}x{n}xf32>)
-  return
-}}""")
-        op = module.body.operations[0].regions[0].blocks[0].operations[0].operation
+    with _matmul_on_memrefs(m, k, n) as (module, op):
         assert matmul_codegen.applies(module.operation, op)
         return matmul_codegen.plan(op, registers, threads, MIN_PARALLEL_FLOPS)
 
