@@ -55,7 +55,7 @@ def _is_identity(m: ir.AffineMap) -> bool:
     return m == ir.AffineMap.get_identity(m.n_dims)
 
 
-def _is_identity_layout(t: ir.Type) -> bool:
+def is_identity_layout(t: ir.Type) -> bool:
     if not isinstance(t, ir.MemRefType):
         return False
     layout = ir.MemRefType(t).layout
@@ -65,7 +65,7 @@ def _is_identity_layout(t: ir.Type) -> bool:
 def _is_flattenable(op: ir.Operation) -> bool:
     """Every operand is a contiguous memref read and written at the same
     index: the op is one loop over all elements."""
-    if not all(_is_identity_layout(v.type) for v in op.operands
+    if not all(is_identity_layout(v.type) for v in op.operands
                if isinstance(v.type, ir.ShapedType)):
         return False
     if op.name != "linalg.generic":
@@ -238,7 +238,7 @@ def _is_row_major(t: ir.Type) -> bool:
     with a static unit innermost stride (a slice such as x[t] of a stacked
     input, or a row block of a larger result).  The kernel reads its rows
     as vectors either way."""
-    if _is_identity_layout(t):
+    if is_identity_layout(t):
         return True
     if not isinstance(t, ir.MemRefType):
         return False
@@ -247,7 +247,7 @@ def _is_row_major(t: ir.Type) -> bool:
         ir.StridedLayoutAttr(layout).strides[-1:] == [1]
 
 
-def _is_plain_matmul(op: ir.Operation) -> bool:
+def is_plain_matmul(op: ir.Operation) -> bool:
     """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
     if op.name != "linalg.matmul" or op.results:
         return False
@@ -465,10 +465,10 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if _is_plain_matmul(op) and matmul_codegen.applies(module_op, op):
+        if is_plain_matmul(op) and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
                                                    MIN_PARALLEL_FLOPS)))
-        elif _is_plain_matmul(op):
+        elif is_plain_matmul(op):
             op_tiles, parallel = _matmul_plan(op, tiles, threads)
             group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"
             widths.add(op_tiles.registers[1])

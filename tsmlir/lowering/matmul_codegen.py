@@ -372,7 +372,7 @@ def constant_global(module_op: ir.Operation, value: ir.Value) -> str | None:
     return name if "constant" in glob.attributes else None
 
 
-class _Emitter:
+class Emitter:
     """Parses generated functions and globals into the module, each once
     (keyed by what it depends on), ahead of the function that first uses it."""
 
@@ -398,11 +398,11 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     """Replace each matmul by a call to its driver; kernels are shared by
     matmuls of the same types and plan, a constant B is packed once into a
     global of its own (shared by the matmuls that read it)."""
-    emit = _Emitter()
+    emit = Emitter()
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
         m, n, k = shape_of(op)
-        caller = _enclosing_function(op)
+        caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
             kernel = emit.get(("kernel", types, plan_), KERNEL_PREFIX + "_{}",
@@ -439,7 +439,7 @@ def _declare(name: str, types: list[str]) -> str:
     return f"func.func private @{name}({', '.join(types)})\n"
 
 
-def _enclosing_function(op: ir.Operation) -> ir.Operation:
+def enclosing_function(op: ir.Operation) -> ir.Operation:
     while op.name != "func.func":
         op = op.parent
     return op

@@ -26,7 +26,9 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func
 
-from .matmul_codegen import constant_global
+from . import cpu_codegen
+from .ir_walk import collect
+from .matmul_codegen import Emitter, constant_global, enclosing_function, shape_of
 from .parallel import num_threads
 from .passes import register
 
@@ -42,38 +44,16 @@ MIN_PARALLEL_WEIGHTS = 1 << 16
 PREFIX = "tsm_matvec"
 
 
-def _static_row_major(t: ir.Type) -> bool:
-    if not isinstance(t, ir.MemRefType):
-        return False
-    t = ir.MemRefType(t)
-    return t.has_static_shape and t.rank == 2 and str(t.element_type) == "f32" \
-        and str(t.layout) == "affine_map<(d0, d1) -> (d0, d1)>"
-
-
-def static_row_major_matmul(op: ir.Operation) -> tuple[int, int, int] | None:
-    """(m, n, k) of a plain linalg.matmul on static row-major f32 memrefs, else None."""
-    if op.name != "linalg.matmul" or len(op.operands) != 3 or "indexing_maps" in op.attributes \
-            and not _default_maps(op):
-        return None
-    if not all(_static_row_major(v.type) for v in op.operands):
-        return None
-    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
-    return c.shape[0], c.shape[1], a.shape[1]
-
-
 def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
-    sizes = static_row_major_matmul(op)
-    if sizes is None:
+    """A plain f32 matmul on static identity-layout memrefs, few rows, a
+    narrow constant B."""
+    if not cpu_codegen.is_plain_matmul(op) or not all(
+            cpu_codegen.is_identity_layout(v.type) and ir.MemRefType(v.type).has_static_shape
+            for v in op.operands):
         return False
-    m, n, k = sizes
+    m, n, k = shape_of(op)
     return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
         and constant_global(module_op, op.operands[1]) is not None
-
-
-def _default_maps(op: ir.Operation) -> bool:
-    maps = [str(m) for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
-    return maps == ["affine_map<(d0, d1, d2) -> (d0, d2)>", "affine_map<(d0, d1, d2) -> (d2, d1)>",
-                    "affine_map<(d0, d1, d2) -> (d0, d1)>"]
 
 
 def _unroll(m: int) -> int:
@@ -178,30 +158,14 @@ func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = 
 @register("tsm-vectorize-matvec",
           "Few-row matmuls by a narrow constant B: dot products against a transposed copy")
 def vectorize_matvec(module_op: ir.Operation) -> None:
-    ops: list[ir.Operation] = []
-
-    def visit(op):
-        if _applies(module_op, op.operation):
-            ops.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    module_op.walk(visit)
     threads = num_threads(module_op)
-    made: dict[tuple, str] = {}
-    for op in ops:
-        a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
-        m, n, k = c.shape[0], c.shape[1], a.shape[1]
-        glob = constant_global(module_op, op.operands[1])
-        key = (m, glob)  # one transposed copy per weight (and row count)
-        if key not in made:
-            name = made[key] = f"{PREFIX}_{len(made)}"
-            parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
-            parsed = ir.Module.parse(function_text(name, m, n, k, parallel))
-            caller = op
-            while caller.name != "func.func":
-                caller = caller.parent
-            for f in list(parsed.body.operations):
-                f.operation.move_before(caller)
+    emit = Emitter()
+    for op in collect(module_op, lambda op: _applies(module_op, op)):
+        m, n, k = shape_of(op)
+        parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
+        # one transposed copy per weight (and row count)
+        name = emit.get((m, constant_global(module_op, op.operands[1])), PREFIX + "_{}",
+                        lambda f: function_text(f, m, n, k, parallel), enclosing_function(op))
         with ir.InsertionPoint(op), op.location:
-            func.CallOp([], ir.FlatSymbolRefAttr.get(made[key]), list(op.operands))
+            func.CallOp([], ir.FlatSymbolRefAttr.get(name), list(op.operands))
         op.erase()
