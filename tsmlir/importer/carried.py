@@ -61,10 +61,6 @@ def join_tensor_types(a: ir.RankedTensorType, b: ir.RankedTensorType) -> ir.Rank
     return ir.RankedTensorType.get(shape, a.element_type)
 
 
-def _type_of(v) -> ir.Type:
-    return v.type if is_tensor(v) else scalars.mlir_type(scalars.kind_of(v))
-
-
 def join(a, b):
     """The description of a value that is `a` on one path and `b` on another."""
     if a is UNKNOWN or b is UNKNOWN:

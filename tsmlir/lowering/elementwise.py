@@ -342,10 +342,6 @@ def _rsqrt(t, x):
     return arith.divf(b.constant(1.0, t), mmath.sqrt(x))
 
 
-def _log_base(base, t, x):
-    return arith.divf(mmath.log(x), b.constant(math.log(base), t))
-
-
 def _silu(t, x):
     if isinstance(t, ir.F32Type):
         # x sigmoid(x) = h + h tanh(h), h = x / 2: as for sigmoid, the f32
