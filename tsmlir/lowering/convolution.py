@@ -122,9 +122,7 @@ def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
         start = [k * d for k, d in zip(pos, dilation)]
         offsets, strides = [0, 0, *start], [1, 1, *stride]
         if full_rank:
-            patch = tensor.extract_slice(ir.RankedTensorType.get([1, c, *outs], elem), xp, [],
-                                         [], [], offsets, [1, c, *outs], strides)
-            patch = collapse(patch, [[0, 1], *[[i] for i in range(2, nd + 2)]])
+            patch = b.extract_slice(xp, offsets, [1, c, *outs], strides, drop=[0])
             patch = expand(patch, [list(range(nd + 1)), *[[nd + 1 + i] for i in range(nd)]],
                            [c, *[1] * nd, *outs])
         else:
