@@ -24,6 +24,7 @@ from .diagnostics import DiagnosticCollector
 from .dialects.types import from_mlir
 from .errors import PipelineError, TsmlirError
 from .importer import import_module
+from .lowering import constant_data
 from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
 from .options import CompileOptions
@@ -161,7 +162,8 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
         _dump(mlir_module, options.dump_dir, "0-tsm", options.dump_weights)
     result_types = _result_types(ctx, mlir_module, method)
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
-    run_stages(ctx, mlir_module, options.stages, options, timings)
+    with constant_data.provide(imported.blobs):  # weights readable by folding passes
+        run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
                           timings, imported.params, imported.writebacks, imported.arg_names,
                           imported.blobs)

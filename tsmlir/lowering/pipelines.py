@@ -11,7 +11,7 @@ from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import matvec_codegen  # noqa: F401
+from . import fold_batch_norm, matvec_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -20,6 +20,8 @@ BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allo
 STAGES: dict[str, list[str]] = {
     # tsm -> linalg on tensors
     "tsm-to-linalg": ["tsm-verify",
+                      # conv + batch norm -> one conv (new constants) while both are tsm
+                      "tsm-fold-batch-norm",
                       *(p for p in FAMILY_PASSES if p not in ("tsm-lower-nn", "tsm-lower-matmul")),
                       "canonicalize", "cse",
                       # chains of pointwise ops become one linalg.generic (one loop nest)

@@ -1,0 +1,106 @@
+"""tsm-fold-batch-norm against eager: conv (+ bias) + batch norm (+ relu) with
+non-trivial running statistics, grouped and depthwise convs, conv3d, batch
+> 1 and dynamic batches, float64, parameters big enough to be resources (the
+JIT binds the folded weights at run time) and small enough to be inline; and
+the cases that must not fold (another user of the conv, run-time weights)."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+def _batch_norm(module):
+    with torch.no_grad():
+        module.running_mean.uniform_(-1, 1)
+        module.running_var.uniform_(0.2, 3)
+        module.weight.uniform_(0.5, 1.5)
+        module.bias.uniform_(-1, 1)
+    return module
+
+
+class ConvBN(torch.nn.Module):
+    def __init__(self, conv, relu=True):
+        super().__init__()
+        bn = torch.nn.BatchNorm3d if isinstance(conv, torch.nn.Conv3d) else torch.nn.BatchNorm2d
+        self.conv, self.bn = conv, _batch_norm(bn(conv.out_channels, eps=1e-3))
+        self.relu = relu
+
+    def forward(self, x):
+        y = self.bn(self.conv(x))
+        return torch.relu(y) if self.relu else y
+
+
+CONVS = {
+    # 20 channels: every parameter and the new bias are resources (> 16 elements)
+    "resources": lambda: torch.nn.Conv2d(5, 20, 3, padding=1, bias=False),
+    "inline_bias": lambda: torch.nn.Conv2d(3, 5, 3, stride=2),
+    "groups2": lambda: torch.nn.Conv2d(4, 6, 3, groups=2, padding=1),
+    "depthwise": lambda: torch.nn.Conv2d(18, 18, 3, groups=18, stride=2, bias=False),
+    "width1": lambda: torch.nn.Conv2d(3, 17, (3, 7), bias=False),
+    "conv3d": lambda: torch.nn.Conv3d(3, 4, 2, padding=1),
+}
+
+
+def _stage_text(tmp_path, module, inputs, stage="1-tsm-to-linalg"):
+    tsmlir.compile_module(module, inputs, dump_dir=str(tmp_path))
+    return (tmp_path / f"{stage}.mlir").read_text()
+
+
+@pytest.mark.parametrize("name", CONVS)
+@pytest.mark.parametrize("batch", [1, 3])
+def test_conv_batch_norm_folds(name, batch, tmp_path):
+    torch.manual_seed(0)
+    model = ConvBN(CONVS[name]()).eval()
+    size = (5, 6, 7) if name == "conv3d" else (9, 7)
+    x = torch.randn(batch, model.conv.in_channels, *size)
+    check_against_eager(torch.jit.script(model), [x])
+    # folded: no per-channel 1 / sqrt(var + eps) left to compute
+    assert "math.sqrt" not in _stage_text(tmp_path, torch.jit.script(model), [x])
+
+
+def test_dynamic_batch():
+    torch.manual_seed(0)
+    model = torch.jit.script(ConvBN(CONVS["resources"]()).eval())
+    check_against_eager(model, [torch.randn(2, 5, 8, 9)], input_specs=[TensorSpec((-1, 5, 8, 9))],
+                        runs=[[torch.randn(1, 5, 8, 9)], [torch.randn(4, 5, 8, 9)]])
+
+
+def test_float64():
+    torch.manual_seed(0)
+    model = ConvBN(CONVS["resources"](), relu=False).double().eval()
+    check_against_eager(torch.jit.script(model), [torch.randn(1, 5, 6, 7, dtype=torch.float64)])
+
+
+class ConvUsedTwice(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.bn = _batch_norm(torch.nn.BatchNorm2d(4))
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.bn(y) + y
+
+
+def test_conv_with_another_user_is_not_folded(tmp_path):
+    torch.manual_seed(0)
+    model = torch.jit.script(ConvUsedTwice().eval())
+    x = torch.randn(1, 3, 7, 8)
+    check_against_eager(model, [x])
+    assert "math.sqrt" in _stage_text(tmp_path, model, [x])
+
+
+def test_run_time_weights_are_not_folded():
+    """freeze=False: the parameters are arguments, nothing to fold; a new
+    state dict still takes effect."""
+    torch.manual_seed(0)
+    model = ConvBN(CONVS["inline_bias"]()).eval()
+    x = torch.randn(1, 3, 9, 7)
+    compiled = tsmlir.compile_module(model, [x], freeze=False)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x))
+        _batch_norm(model.bn)
+        compiled.load_state_dict(model.state_dict())
+        torch.testing.assert_close(compiled(x), model(x))

@@ -1,0 +1,76 @@
+"""The data behind tsm.constant values, for passes that compute new constants.
+
+In: a `tsm.constant` op: an inline dense value, or a `dense_resource` blob
+whose array the importer keeps (`blobs`: attribute text -> flat numpy array;
+MLIR 22's Python bindings cannot read a resource back).
+Out: its value as a numpy array of the op's shape (None where the data is
+not at hand: a resource read from a .mlir file), and new constants built the
+way the importer builds them (inline up to INLINE_LIMIT elements, else a
+resource registered in the same `blobs`, so that the JIT binds it at run time
+like any weight: see runtime/weights.py).
+
+The compiler makes the importer's blobs available for the duration of the
+pipeline (`provide`); passes run on the thread that runs the pipeline.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+from mlir import ir
+
+#: As the importer's: bigger constants are resources.
+INLINE_LIMIT = 16
+
+_active: list[dict[str, Any]] = []
+
+
+@contextmanager
+def provide(blobs: dict[str, Any]) -> Iterator[None]:
+    """Make `blobs` readable (and extensible) by passes run inside the block."""
+    _active.append(blobs)
+    try:
+        yield
+    finally:
+        _active.pop()
+
+
+def _blobs() -> dict[str, Any] | None:
+    return _active[-1] if _active else None
+
+
+def value_of(op: ir.Operation) -> np.ndarray | None:
+    """The value of a tsm.constant, shaped as its result; None if unknown."""
+    if op.name != "tsm.constant":
+        return None
+    attr = op.attributes["value"]
+    shape = tuple(ir.RankedTensorType(op.result.type).shape)
+    if isinstance(attr, ir.DenseElementsAttr):
+        flat = np.array(attr)
+        return np.broadcast_to(flat.reshape(-1)[:1], shape) if attr.is_splat \
+            else flat.reshape(shape)
+    blobs = _blobs()
+    data = blobs.get(str(attr)) if blobs is not None else None
+    return None if data is None else np.asarray(data).reshape(shape)
+
+
+def build(array: np.ndarray, like: ir.Operation, name: str) -> ir.Value:
+    """A tsm.constant of `array` (dtype and shape of `like`'s result), at the
+    current insertion point.  Big values become resources named `name`,
+    stored flat with a `shape` attribute (as the importer stores them)."""
+    t = ir.RankedTensorType(like.result.type)
+    array = np.ascontiguousarray(array.reshape(t.shape))
+    attrs = {}
+    blobs = _blobs()
+    if array.size <= INLINE_LIMIT or blobs is None:
+        value = ir.DenseElementsAttr.get(array, type=t)
+    else:
+        flat = array.reshape(-1)
+        flat_t = ir.RankedTensorType.get([flat.size], t.element_type)
+        value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
+        blobs[str(value)] = flat
+        if t.rank != 1:
+            attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
+    attrs["value"] = value
+    return ir.Operation.create("tsm.constant", results=[t], attributes=attrs).result
