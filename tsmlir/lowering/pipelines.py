@@ -12,6 +12,7 @@ from mlir import ir, passmanager
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from . import fold_batch_norm, matvec_codegen  # noqa: F401
+from . import matmul_narrow  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -46,7 +47,8 @@ STAGES: dict[str, list[str]] = {
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
-        "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-cpu-vectorize",
+        "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
+        "tsm-cpu-vectorize",
         "tsm-vectorize-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",

@@ -1,0 +1,120 @@
+"""tsm-vectorize-narrow-matmul against eager: a constant A (m x k) times a
+few columns (n <= 8), with m not a multiple of the 16-row panel (and a
+single panel), k not a multiple of the k unroll, n = 1 .. 8 (one and two
+column groups), 1 and 2 threads (the threads share the panels from
+MIN_PARALLEL_WEIGHTS weights); convolutions whose im2col product is
+narrow (2 x 2 and 1 x 1 outputs, bias, batch norm, ReLU); the products the
+pass leaves to the other kernels.  Each compiled module is checked to have
+(or not) the narrow kernel, and each is called twice (the second call reads
+the packed copy of A made by the first)."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import _assert_close
+from tsmlir.lowering import matmul_narrow
+
+
+class Wx(torch.nn.Module):
+    """w @ x with w an m x k parameter: a constant A."""
+
+    def __init__(self, m: int, k: int):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(m, k))
+
+    def forward(self, x):
+        return torch.mm(self.w, x)
+
+
+def _compile(module, inputs, threads, tmp_path):
+    options = tsmlir.CompileOptions(threads=threads, dump_dir=str(tmp_path), dump_weights=False)
+    compiled = tsmlir.compile_module(module.eval(), inputs, options=options)
+    loops = next(tmp_path.glob("2-*.mlir")).read_text()
+    return compiled, f"call @{matmul_narrow.PREFIX}_w" in loops
+
+
+def _check(module, inputs, threads, tmp_path, *, taken=True, tol=1e-4):
+    compiled, used = _compile(module, inputs, threads, tmp_path)
+    assert used == taken
+    with torch.no_grad():
+        for args in (inputs, [torch.randn_like(x) for x in inputs]):
+            _assert_close(compiled(*args), module(*args), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,k,n", [(16, 16, 1), (17, 99, 2), (37, 131, 3), (100, 700, 4),
+                                   (33, 257, 5), (48, 64, 6), (130, 1001, 7), (257, 333, 8)])
+def test_constant_a(m, k, n, threads, tmp_path):
+    _check(Wx(m, k), [torch.randn(k, n)], threads, tmp_path, tol=1e-3)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_many_panels(threads, tmp_path):
+    """512 x 4608 @ 4608 x 4 (ResNet-18's layer4 at 64 x 64 images): 32
+    panels shared by the threads."""
+    _check(Wx(512, 4608), [torch.randn(4608, 4)], threads, tmp_path, tol=1e-3)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("size,stride,bias", [(2, 1, True), (4, 2, False), (1, 1, False),
+                                              (3, 2, True)])
+def test_conv(size, stride, bias, threads, tmp_path):
+    """3x3 convs with outputs of 2 x 2 and 1 x 1 (the im2col product has
+    4 or 1 columns), then batch norm and ReLU."""
+    module = torch.nn.Sequential(torch.nn.Conv2d(40, 70, 3, stride, 1, bias=bias),
+                                 torch.nn.BatchNorm2d(70), torch.nn.ReLU())
+    with torch.no_grad():
+        module[1].running_mean.uniform_(-1, 1)
+        module[1].running_var.uniform_(0.5, 2)
+    _check(module, [torch.randn(1, 40, size, size)], threads, tmp_path)
+
+
+def test_conv_relu(tmp_path):
+    """conv -> ReLU directly (a candidate for a ReLU epilogue)."""
+    module = torch.nn.Sequential(torch.nn.Conv2d(64, 96, 3, 1, 1), torch.nn.ReLU())
+    _check(module, [torch.randn(1, 64, 2, 2)], 1, tmp_path)
+
+
+@pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 9), (64, 15, 4)])
+def test_not_taken(m, k, n, tmp_path):
+    """Fewer rows than a panel, 9 columns, a short k: the other kernels."""
+    _check(Wx(m, k), [torch.randn(k, n)], 1, tmp_path, taken=False)
+
+
+def test_a_not_constant(tmp_path):
+    class Mm(torch.nn.Module):
+        def forward(self, a, b):
+            return torch.mm(a, b)
+
+    _check(Mm(), [torch.randn(64, 100), torch.randn(100, 4)], 1, tmp_path, taken=False)
+
+
+def test_weight_shared_by_two_products(tmp_path):
+    """One weight times two inputs of the same shape: one driver, one
+    packed copy; and times a wider input: the packed kernel."""
+    class Two(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(40, 300))
+
+        def forward(self, x, y, z):
+            return torch.mm(self.w, x), torch.mm(self.w, y * 2), torch.mm(self.w, z)
+
+    module, inputs = Two().eval(), [torch.randn(300, 3), torch.randn(300, 3), torch.randn(300, 24)]
+    compiled, used = _compile(module, inputs, 1, tmp_path)
+    assert used
+    loops = next(tmp_path.glob("2-*.mlir")).read_text()
+    assert loops.count(f"memref.global \"private\" @{matmul_narrow.PREFIX}_w0_a") == 1
+    assert f"@{matmul_narrow.PREFIX}_w1" not in loops
+    with torch.no_grad():
+        _assert_close(compiled(*inputs), module(*inputs), rtol=1e-4, atol=1e-4)
+
+
+def test_groups():
+    """Column groups: as few as MAX_GROUP allows, balanced, covering n."""
+    for n in range(1, 20):
+        groups = matmul_narrow.groups(n)
+        assert sum(w for _, w in groups) == n
+        assert all(1 <= w <= matmul_narrow.MAX_GROUP for _, w in groups)
+        assert max(w for _, w in groups) - min(w for _, w in groups) <= 1
+        assert [j for j, _ in groups] == [sum(w for _, w in groups[:i]) for i in range(len(groups))]

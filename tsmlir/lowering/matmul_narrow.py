@@ -1,0 +1,337 @@
+"""tsm-vectorize-narrow-matmul: a constant matrix times a few columns.
+
+In: bufferized IR (linalg ops on memrefs), before `tsm-cpu-vectorize`.
+Out: each static f32 `linalg.matmul` C[m, n] += A[m, k] @ B[k, n] on
+row-major memrefs whose A is a constant global (a convolution's weight:
+ResNet's late im2col products, 512 x 4608 @ 4608 x 4 at 64 x 64 images),
+with few columns (n <= MAX_COLUMNS) and at least MIN_ROWS rows, becomes a
+call to a generated driver that
+- packs A once, on its first call, into a global of its own laid out
+  [m/PANEL][k][PANEL] (panel p, row kk = A[PANEL*p ..., kk], zero-padded at
+  the m edge): each panel is one contiguous run read front to back;
+- per panel, keeps a PANEL x g block of C^T in 2g vector accumulators (g
+  columns at a time, g <= MAX_GROUP) over the whole of k: per k, two
+  vector loads of the panel, g broadcasts of B[k, j] (a row of B is g
+  contiguous floats: no copy of B is needed) and 2g FMAs;
+- adds the block into C (transposed, through a small stack buffer: the
+  store is n x PANEL floats per panel, noise next to the k loop), applying
+  a ReLU epilogue (`tsm.epilogue = "relu"`, see `epilogue_of`) there: every
+  sum is complete when it is stored.
+With `tsm.num_threads` > 1 and at least MIN_PARALLEL_WEIGHTS elements of A,
+the threads share the panels (an scf.parallel over pieces of panels): the
+product is bound by the bandwidth of streaming A, which each thread reads
+only its part of.
+
+Why: `matmul_codegen`'s packed kernel packs B into panels of 16 columns,
+75% zero padding at n = 4, and reads A (the big operand) by scalar
+broadcasts, 1/4 of its FMA lanes useful; here every FMA lane is useful and
+A is read once, in full vectors.
+"""
+from __future__ import annotations
+
+from mlir import ir
+from mlir.dialects import func
+
+from . import cpu_codegen
+from .ir_walk import collect
+from .matmul_codegen import Emitter, constant_global, enclosing_function, shape_of
+from .parallel import num_threads
+from .passes import register
+
+#: f32 lanes of one AVX2 register; a panel is two of them.
+LANES = 8
+PANEL = 2 * LANES
+#: Columns from which `matmul_codegen`'s packed kernel wins (measured).
+MAX_COLUMNS = 8
+#: Columns of C held in registers at once: 2 x 6 accumulators, 2 panel
+#: vectors and a broadcast fill 15 of the 16 ymm registers.
+MAX_GROUP = 6
+MIN_ROWS = PANEL
+MIN_DEPTH = 16
+#: Elements of A from which the threads share the panels.
+MIN_PARALLEL_WEIGHTS = 1 << 16
+PIECES_PER_THREAD = 2
+PREFIX = "tsm_matmul_narrow"
+EPILOGUE_ATTR = "tsm.epilogue"
+EPILOGUES = (None, "relu")
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def epilogue_of(op: ir.Operation) -> str | None:
+    """The pointwise function to apply to the matmul's result as it is
+    stored (`tsm.epilogue`, a string attribute), or None."""
+    if EPILOGUE_ATTR not in op.attributes:
+        return None
+    return ir.StringAttr(op.attributes[EPILOGUE_ATTR]).value
+
+
+def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    """A plain f32 matmul on static row-major memrefs, a constant A, few
+    columns, and an epilogue this kernel knows."""
+    if not cpu_codegen.is_plain_matmul(op) or not all(
+            ir.MemRefType(v.type).has_static_shape for v in op.operands):
+        return False
+    m, n, k = shape_of(op)
+    return m >= MIN_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
+        and epilogue_of(op) in EPILOGUES \
+        and constant_global(module_op, op.operands[0]) is not None
+
+
+def groups(n: int) -> list[tuple[int, int]]:
+    """(first column, width) of each group of columns: as few groups as
+    MAX_GROUP allows, of balanced widths."""
+    count = _ceil_div(n, MAX_GROUP)
+    base, extra = divmod(n, count)
+    out, j0 = [], 0
+    for g in range(count):
+        width = base + (g < extra)
+        out.append((j0, width))
+        j0 += width
+    return out
+
+
+def pack_text(name: str, ta: str, tp: str, m: int, k: int) -> str:
+    """`@name(A, packed)`: A[m, k] -> packed[p][kk][i] = A[PANEL*p + i, kk],
+    zero past row m.  Once per weight: A is read row by row (contiguous),
+    the stores go PANEL floats apart within one panel (which fits L2)."""
+    panels = _ceil_div(m, PANEL)
+    return f"""
+func.func private @{name}(%A: {ta}, %ap: {tp}) attributes {{passthrough = ["noinline"]}} {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cm = arith.constant {m} : index
+  %ck = arith.constant {k} : index
+  %cpanel = arith.constant {PANEL} : index
+  %cpanels = arith.constant {panels} : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %p = %c0 to %cpanels step %c1 {{
+    %m0 = arith.muli %p, %cpanel : index
+    scf.for %i = %c0 to %cpanel step %c1 {{
+      %row = arith.addi %m0, %i : index
+      %in = arith.cmpi slt, %row, %cm : index
+      scf.if %in {{
+        scf.for %kk = %c0 to %ck step %c1 {{
+          %v = memref.load %A[%row, %kk] : {ta}
+          memref.store %v, %ap[%p, %kk, %i] : {tp}
+        }}
+      }} else {{
+        scf.for %kk = %c0 to %ck step %c1 {{
+          memref.store %zero, %ap[%p, %kk, %i] : {tp}
+        }}
+      }}
+    }}
+  }}
+  return
+}}
+"""
+
+
+def unroll(g: int) -> int:
+    """Sets of accumulators over interleaved k: the FMA chains of one set
+    (2g) must cover the FMA latency x throughput (4 cycles x 2 per cycle on
+    Zen3/Skylake: 8 chains), within 12 accumulators."""
+    return max(1, 4 // g)
+
+
+def _fmas(g: int, s: int, kk: str, tp: str, tb: str, accs: list[str]) -> tuple[list[str], list[str]]:
+    """One k step into the accumulators `accs` (j-major, two halves each):
+    the lines and the names of the results."""
+    vec = f"vector<{LANES}xf32>"
+    lines = [f"%a{s}_{h} = vector.load %ap[%p, {kk}, %c{LANES * h}] : {tp}, {vec}" for h in range(2)]
+    outs = []
+    for j in range(g):
+        lines += [f"%b{s}_{j} = memref.load %B[{kk}, %col{j}] : {tb}",
+                  f"%bb{s}_{j} = vector.broadcast %b{s}_{j} : f32 to {vec}"]
+        for h in range(2):
+            out = f"%f{s}_{j}_{h}"
+            lines.append(f"{out} = vector.fma %a{s}_{h}, %bb{s}_{j}, {accs[2 * j + h]} : {vec}")
+            outs.append(out)
+    return lines, outs
+
+
+def _k_loop(g: int, k: int, tp: str, tb: str) -> tuple[list[str], list[str]]:
+    """The accumulation over all of k for panel %p, columns %col0 ..: the
+    lines and the names of the 2g sums (C^T[j, panel] halves, j-major).
+    `unroll(g)` sets of accumulators take interleaved k steps; the sets are
+    added up after the loop, a tail of k % unroll steps goes into the sum."""
+    vec = f"vector<{LANES}xf32>"
+    u = unroll(g)
+    main = k // u * u
+    width = 2 * g
+    accs = [[f"%acc{s}_{i}" for i in range(width)] for s in range(u)]
+    types = ", ".join([vec] * (width * u))
+    inits = ", ".join(f"{a} = %vzero" for a_s in accs for a in a_s)
+    body, outs = [], []
+    for s in range(u):
+        kk = "%kk" if s == 0 else f"%kk{s}"
+        if s:
+            body.append(f"{kk} = arith.addi %kk, %c{s} : index")
+        lines, res = _fmas(g, s, kk, tp, tb, accs[s])
+        body += lines
+        outs += res
+    lines = [f"%cmain = arith.constant {main} : index",
+             f"%cstep = arith.constant {u} : index",
+             f"%r:{width * u} = scf.for %kk = %c0 to %cmain step %cstep iter_args({inits}) "
+             f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
+    sums = [f"%r#{i}" for i in range(width)]
+    for s in range(1, u):
+        for i in range(width):
+            lines.append(f"%sum{s}_{i} = arith.addf {sums[i]}, %r#{s * width + i} : {vec}")
+            sums[i] = f"%sum{s}_{i}"
+    if main < k:
+        tail_accs = [f"%tacc{i}" for i in range(width)]
+        tail, res = _fmas(g, u, "%kt", tp, tb, tail_accs)
+        one = ", ".join([vec] * width)
+        lines += [f"%rt:{width} = scf.for %kt = %cmain to %ck step %c1 iter_args("
+                  f"{', '.join(f'{a} = {x}' for a, x in zip(tail_accs, sums))}) -> ({one}) {{",
+                  *tail, f"scf.yield {', '.join(res)} : {one}", "}"]
+        sums = [f"%rt#{i}" for i in range(width)]
+    return lines, sums
+
+
+def _store(g: int, sums: list[str], tc: str, epilogue: str | None) -> list[str]:
+    """C[m0 + i, j0 + j] += %r (i < the panel's rows), through %buf [g][PANEL]:
+    the accumulators hold C transposed."""
+    vec = f"vector<{LANES}xf32>"
+    lines = [f"vector.store {sums[2 * j + h]}, %buf[%c{j}, %c{LANES * h}] : "
+             f"memref<{g}x{PANEL}xf32>, {vec}" for j in range(g) for h in range(2)]
+    lines += ["%m0 = arith.muli %p, %cpanel : index",
+              "%left = arith.subi %cm, %m0 : index",
+              "%rows = arith.minsi %left, %cpanel : index",
+              "scf.for %i = %c0 to %rows step %c1 {",
+              "  %row = arith.addi %m0, %i : index"]
+    for j in range(g):
+        lines += [f"  %s{j} = memref.load %buf[%c{j}, %i] : memref<{g}x{PANEL}xf32>",
+                  f"  %o{j} = memref.load %C[%row, %col{j}] : {tc}",
+                  f"  %t{j} = arith.addf %o{j}, %s{j} : f32"]
+        out = f"%t{j}"
+        if epilogue == "relu":
+            lines.append(f"  %u{j} = arith.maximumf %t{j}, %zero : f32")
+            out = f"%u{j}"
+        lines.append(f"  memref.store {out}, %C[%row, %col{j}] : {tc}")
+    lines.append("}")
+    return lines
+
+
+def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, g: int,
+                epilogue: str | None) -> str:
+    """`@name(packed, B, C, plo, phi, j0)`: C[panels plo..phi, j0..j0+g] +=
+    packed A @ B[:, j0..j0+g], then the epilogue."""
+    tp, tb, tc = types
+    consts = "\n  ".join(f"%c{v} = arith.constant {v} : index"
+                         for v in sorted({0, 1, LANES, *range(max(g, unroll(g)))}))
+    loop, sums = _k_loop(g, k, tp, tb)
+    body = "\n    ".join([*(f"%col{j} = arith.addi %j0, %c{j} : index" for j in range(g)),
+                           *loop, *_store(g, sums, tc, epilogue)])
+    return f"""
+func.func private @{name}(%ap: {tp}, %B: {tb}, %C: {tc}, %plo: index, %phi: index,
+                          %j0: index) attributes {{passthrough = ["noinline"]}} {{
+  {consts}
+  %cm = arith.constant {m} : index
+  %ck = arith.constant {k} : index
+  %cpanel = arith.constant {PANEL} : index
+  %zero = arith.constant 0.0 : f32
+  %vzero = arith.constant dense<0.0> : vector<{LANES}xf32>
+  %buf = memref.alloca() {{alignment = 64 : i64}} : memref<{g}x{PANEL}xf32>
+  scf.for %p = %plo to %phi step %c1 {{
+    {body}
+  }}
+  return
+}}
+"""
+
+
+def _pieces(panels: int, threads: int, weights: int) -> tuple[int, int]:
+    """(pieces, panels per piece) of the thread split; (1, panels) serial."""
+    if threads <= 1 or weights < MIN_PARALLEL_WEIGHTS or panels < 2:
+        return 1, panels
+    pieces = min(panels, PIECES_PER_THREAD * threads)
+    chunk = _ceil_div(panels, pieces)
+    return _ceil_div(panels, chunk), chunk
+
+
+def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, n: int, k: int,
+                kernels: list[tuple[int, str]], packer: str, threads: int) -> str:
+    """The packed-A global, its ready flag and `@name(A, B, C)`: pack A on
+    the first call, then run each column group's kernel (`kernels`: (first
+    column, kernel name)) over all panels, or over pieces of them in an
+    scf.parallel."""
+    ta, tb, tc = types
+    panels = _ceil_div(m, PANEL)
+    pieces, chunk = _pieces(panels, threads, m * k)
+    signature = f"({tp}, {tb}, {tc}, index, index, index) -> ()"
+    calls = "\n    ".join(f"func.call @{kernel}(%packed, %B, %C, %plo, %phi, %cj{j0}) : {signature}"
+                          for j0, kernel in kernels)
+    cols = "\n  ".join(f"%cj{j0} = arith.constant {j0} : index" for j0, _ in kernels)
+    if pieces == 1:
+        loop = f"""%plo = arith.constant 0 : index
+  %phi = arith.constant {panels} : index
+  {calls}"""
+    else:
+        loop = f"""%cpieces = arith.constant {pieces} : index
+  %cchunk = arith.constant {chunk} : index
+  %cpanels = arith.constant {panels} : index
+  scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
+    %plo = arith.muli %i, %cchunk : index
+    %pend = arith.addi %plo, %cchunk : index
+    %phi = arith.minsi %pend, %cpanels : index
+    {calls}
+    scf.reduce
+  }}"""
+    declarations = "".join(f"func.func private @{kernel}({tp}, {tb}, {tc}, index, index, index)\n"
+                           for kernel in sorted({kn for _, kn in kernels}))
+    declarations += f"func.func private @{packer}({ta}, {tp})\n"
+    return declarations + f"""
+memref.global "private" @{name}_a : {tp} = uninitialized {{alignment = 64 : i64}}
+memref.global "private" @{name}_ready : memref<i8> = dense<0>
+func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  {cols}
+  %packed = memref.get_global @{name}_a : {tp}
+  %ready = memref.get_global @{name}_ready : memref<i8>
+  %flag = memref.load %ready[] : memref<i8>
+  %no = arith.constant 0 : i8
+  %todo = arith.cmpi eq, %flag, %no : i8
+  scf.if %todo {{
+    // once: the weight never changes (two first calls at once would
+    // write the same values)
+    func.call @{packer}(%A, %packed) : ({ta}, {tp}) -> ()
+    %yes = arith.constant 1 : i8
+    memref.store %yes, %ready[] : memref<i8>
+  }}
+  {loop}
+  return
+}}
+"""
+
+
+@register("tsm-vectorize-narrow-matmul",
+          "Constant A times a few columns: A packed once into row panels, C^T in registers")
+def vectorize_narrow_matmul(module_op: ir.Operation) -> None:
+    threads = num_threads(module_op)
+    emit = Emitter()
+    for op in collect(module_op, lambda op: applies(module_op, op)):
+        m, n, k = shape_of(op)
+        ta, tb, tc = types = tuple(str(v.type) for v in op.operands)
+        tp = f"memref<{_ceil_div(m, PANEL)}x{k}x{PANEL}xf32>"
+        epilogue = epilogue_of(op)
+        caller = enclosing_function(op)
+        packer = emit.get(("pack", ta, tp), PREFIX + "_pack_{}",
+                          lambda f: pack_text(f, ta, tp, m, k), caller)
+        kernels = [(j0, emit.get(("kernel", tp, tb, tc, g, epilogue), PREFIX + "_{}",
+                                 lambda f, g=g: kernel_text(f, (tp, tb, tc), m, k, g, epilogue),
+                                 caller))
+                   for j0, g in groups(n)]
+        # the packed global parses with its driver (which refers to it): a
+        # weight read by matmuls of other shapes is packed again
+        driver = emit.get(("driver", types, epilogue, constant_global(module_op, op.operands[0])),
+                          PREFIX + "_w{}",
+                          lambda f: driver_text(f, types, tp, m, n, k, kernels, packer, threads),
+                          caller)
+        with ir.InsertionPoint(op), op.location:
+            func.CallOp([], ir.FlatSymbolRefAttr.get(driver), list(op.operands))
+        op.erase()
