@@ -1,0 +1,125 @@
+// RUN: tsmlir-opt %s --tsm-vectorize-narrow-matmul --split-input-file | filecheck %s
+
+// A constant A (40 x 70: 3 panels of 16 rows, the last one 8 rows short)
+// times 3 columns, with a ReLU epilogue: A is packed once into
+// [3][70][16]; per panel, 2 x 3 accumulators over all of k (two panel
+// vectors, a broadcast of B[k, j] per column), then C += the sums through a
+// [3][16] stack buffer, rows below m only, max(., 0) at the store.
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_pack_0(
+// CHECK-SAME: %[[A:[^:]*]]: memref<40x70xf32>, %[[AP:[^:]*]]: memref<3x70x16xf32>)
+// CHECK: %[[V:.*]] = memref.load %[[A]][%[[ROW:.*]], %[[KK:.*]]] : memref<40x70xf32>
+// CHECK: memref.store %[[V]], %[[AP]][%[[P:.*]], %[[KK]], %[[I:.*]]] : memref<3x70x16xf32>
+// CHECK: } else {
+// CHECK: memref.store %{{.*}}, %[[AP]]
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
+// CHECK-SAME: %[[PACKED:[^:]*]]: memref<3x70x16xf32>, %[[B:[^:]*]]: memref<70x3xf32>, %[[C:[^:]*]]: memref<40x3xf32>
+// CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3x16xf32>
+// CHECK: scf.for %[[PANEL:.*]] = %{{.*}} to %{{.*}} step %c1 {
+// CHECK: %[[R:.*]]:6 = scf.for %[[K:.*]] = %c0 to %{{.*}} step %{{.*}} iter_args(
+// CHECK: %[[A0:.*]] = vector.load %[[PACKED]][%[[PANEL]], %[[K]], %c0] : memref<3x70x16xf32>, vector<8xf32>
+// CHECK: %[[A1:.*]] = vector.load %[[PACKED]][%[[PANEL]], %[[K]], %c8] : memref<3x70x16xf32>, vector<8xf32>
+// CHECK: %[[X:.*]] = memref.load %[[B]][%[[K]], %{{.*}}] : memref<70x3xf32>
+// CHECK: %[[XB:.*]] = vector.broadcast %[[X]] : f32 to vector<8xf32>
+// CHECK: vector.fma %[[A0]], %[[XB]], %{{.*}} : vector<8xf32>
+// CHECK: vector.fma %[[A1]], %[[XB]], %{{.*}} : vector<8xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield
+// CHECK: vector.store %[[R]]#0, %[[BUF]][%c0, %c0]
+// CHECK: vector.store %[[R]]#1, %[[BUF]][%c0, %c8]
+// CHECK: %[[M0:.*]] = arith.muli %[[PANEL]], %c16
+// CHECK: %[[LEFT:.*]] = arith.subi %c40, %[[M0]]
+// CHECK: %[[ROWS:.*]] = arith.minsi %[[LEFT]], %c16
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %[[ROWS]] step %c1 {
+// CHECK: %[[S:.*]] = memref.load %[[BUF]][%c0, %[[ROW]]]
+// CHECK: %[[OLD:.*]] = memref.load %[[C]]
+// CHECK: %[[SUM:.*]] = arith.addf %[[OLD]], %[[S]] : f32
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : f32
+// CHECK: memref.store %[[RELU]], %[[C]]
+// CHECK: memref.global "private" @tsm_matmul_narrow_w0_a : memref<3x70x16xf32> = uninitialized
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_w0(
+// CHECK: %[[G:.*]] = memref.get_global @tsm_matmul_narrow_w0_a
+// CHECK: scf.if
+// CHECK: func.call @tsm_matmul_narrow_pack_0(%{{.*}}, %[[G]])
+// CHECK: call @tsm_matmul_narrow_0(%[[G]], %{{.*}}, %{{.*}}, %c0{{.*}}, %c3, %c0{{.*}})
+// CHECK-LABEL: func.func @narrow$relu(
+// CHECK: call @tsm_matmul_narrow_w0(
+// CHECK-NOT: linalg.matmul
+memref.global "private" constant @w : memref<40x70xf32> = dense<1.0>
+func.func @narrow$relu(%b: memref<70x3xf32>, %c: memref<40x3xf32>) {
+  %w = memref.get_global @w : memref<40x70xf32>
+  linalg.matmul {tsm.epilogue = "relu"} ins(%w, %b : memref<40x70xf32>, memref<70x3xf32>) outs(%c : memref<40x3xf32>)
+  return
+}
+
+// -----
+
+// One column: 4 sets of 2 accumulators take interleaved k steps (to 68),
+// are added up, and the 2 last k steps run in a tail loop; no epilogue.
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
+// CHECK-SAME: memref<2x70x16xf32>, %{{.*}}: memref<70x1xf32>, %{{.*}}: memref<32x1xf32>
+// CHECK: %[[R:.*]]:8 = scf.for %{{.*}} = %c0 to %c68 step %c4 iter_args(
+// CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-6: arith.addf %{{.*}} : vector<8xf32>
+// CHECK: scf.for %{{.*}} = %c68 to %c70 step %c1 iter_args(
+// CHECK-COUNT-2: vector.fma
+// CHECK: scf.yield
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+// CHECK-LABEL: func.func @narrow$one_column(
+// CHECK: call @tsm_matmul_narrow_w0(
+memref.global "private" constant @w : memref<32x70xf32> = dense<1.0>
+func.func @narrow$one_column(%b: memref<70x1xf32>, %c: memref<32x1xf32>) {
+  %w = memref.get_global @w : memref<32x70xf32>
+  linalg.matmul ins(%w, %b : memref<32x70xf32>, memref<70x1xf32>) outs(%c : memref<32x1xf32>)
+  return
+}
+
+// -----
+
+// 8 columns: two groups of 4 (one kernel, called at columns 0 and 4); with
+// 2 threads and 300 x 300 weights, each call runs in an scf.parallel over
+// pieces of the 19 panels (4 pieces of 5).
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
+// CHECK: scf.for %{{.*}} = %c0 to %c300{{.*}} step %c1{{.*}} iter_args(
+// CHECK-COUNT-8: vector.fma
+// CHECK-LABEL: func.func private @tsm_matmul_narrow_w0(
+// CHECK-DAG: %[[J4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[PIECES:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[CHUNK:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[PANELS:.*]] = arith.constant 19 : index
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[PIECES]])
+// CHECK: %[[LO:.*]] = arith.muli %[[I]], %[[CHUNK]]
+// CHECK: %[[END:.*]] = arith.addi %[[LO]], %[[CHUNK]]
+// CHECK: %[[HI:.*]] = arith.minsi %[[END]], %[[PANELS]]
+// CHECK: call @tsm_matmul_narrow_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0{{.*}})
+// CHECK: call @tsm_matmul_narrow_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %[[J4]])
+// CHECK: scf.reduce
+module attributes {tsm.num_threads = 2 : i64} {
+  memref.global "private" constant @big : memref<300x300xf32> = dense<1.0>
+  func.func @narrow$threads(%b: memref<300x8xf32>, %c: memref<300x8xf32>) {
+    %w = memref.get_global @big : memref<300x300xf32>
+    linalg.matmul ins(%w, %b : memref<300x300xf32>, memref<300x8xf32>) outs(%c : memref<300x8xf32>)
+    return
+  }
+}
+
+// -----
+
+// Not taken: A an argument (B constant), 15 rows, 9 columns, another epilogue.
+// CHECK-LABEL: func.func @narrow$others(
+// CHECK-NOT: call @tsm_matmul_narrow
+// CHECK-COUNT-4: linalg.matmul
+memref.global "private" constant @w : memref<64x70xf32> = dense<1.0>
+memref.global "private" constant @w15 : memref<15x70xf32> = dense<1.0>
+func.func @narrow$others(%a: memref<64x70xf32>, %b: memref<70x4xf32>, %b9: memref<70x9xf32>,
+                         %c: memref<64x4xf32>, %c15: memref<15x4xf32>, %c9: memref<64x9xf32>) {
+  %w = memref.get_global @w : memref<64x70xf32>
+  %w15 = memref.get_global @w15 : memref<15x70xf32>
+  %wb = memref.get_global @w : memref<64x70xf32>
+  linalg.matmul ins(%a, %b : memref<64x70xf32>, memref<70x4xf32>) outs(%c : memref<64x4xf32>)
+  linalg.matmul ins(%w15, %b : memref<15x70xf32>, memref<70x4xf32>) outs(%c15 : memref<15x4xf32>)
+  linalg.matmul ins(%w, %b9 : memref<64x70xf32>, memref<70x9xf32>) outs(%c9 : memref<64x9xf32>)
+  linalg.matmul {tsm.epilogue = "gelu"} ins(%wb, %b : memref<64x70xf32>, memref<70x4xf32>) outs(%c : memref<64x4xf32>)
+  return
+}
