@@ -512,3 +512,47 @@ def test_bmm_of_transposed_views_dynamic():
             for s, n in ((5, 6), (1, 2), (17, 1))]
     check_against_eager(torch.jit.script(TransposedBmm()), runs[0], input_specs=specs,
                         runs=runs[1:])
+
+
+class LinearRelu(torch.nn.Module):
+    """relu(linear(x)) twice (a constant weight: the prepacked kernel), and
+    relu(x @ y) of two inputs (B packed per call), whose ReLU the matmul
+    kernels apply as they store C; `keep`: the product is also returned
+    unclamped (another user: no fusion)."""
+
+    def __init__(self, k: int, n: int, keep: bool = False):
+        super().__init__()
+        self.fc1, self.fc2 = torch.nn.Linear(k, n), torch.nn.Linear(n, n)
+        self.keep = keep
+
+    def forward(self, x, y):
+        h = F.relu(self.fc1(x))
+        mm = x @ y
+        if self.keep:
+            return torch.relu(self.fc2(h)), torch.relu(mm), mm
+        return torch.relu(self.fc2(h)), torch.relu(mm), mm * 1.0
+
+
+# k = 300: two k blocks (only the last clamps); n = 65, 1: a masked last
+# panel; 37 / 5 rows: full strips and a tail strip; 3 rows: the few-row
+# paths (no epilogue); 64 x 784 -> 512: the MLP's first layer.
+@pytest.mark.parametrize("m,k,n", [(37, 300, 65), (5, 19, 1), (3, 70, 20), (64, 784, 512)],
+                         ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("keep", [False, True])
+def test_matmul_relu_epilogue(m, k, n, threads, keep):
+    x = torch.randn(m, k)
+    x[0, 0] = float("nan")  # relu keeps NaN: the whole first row stays NaN
+    inputs = [x, torch.randn(k, n)]
+    module = torch.jit.script(LinearRelu(k, n, keep).eval())
+    compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
+    with torch.no_grad():
+        for got, expected in zip(compiled(*inputs), module(*inputs)):
+            torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
+def test_matmul_relu_epilogue_dynamic():
+    # Dynamic rows: the fallback applies the ReLU as a loop after the product.
+    runs = [[torch.randn(m, 40), torch.randn(40, 33)] for m in (50, 1, 7)]
+    check_against_eager(torch.jit.script(LinearRelu(40, 33).eval()), runs[0],
+                        input_specs=[TensorSpec((-1, 40)), TensorSpec((40, 33))], runs=runs[1:])

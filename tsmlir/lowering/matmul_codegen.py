@@ -20,6 +20,10 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    broadcast of A and one FMA per row and k, stored back.  Only the C loads
    and stores of the last panel are masked (masked stores are slow on
    AMD); a last strip of fewer rows gets a micro-kernel of its own.
+A matmul marked with an epilogue (`EPILOGUE_ATTR`, see `epilogue_of`)
+gets it applied to the accumulators that the last k block stores: C leaves
+the kernel as relu(A @ B + C) in one pass (earlier k blocks store partial
+sums, which must stay unclamped).
 A constant B (a weight: a view of a constant memref.global) is packed
 once, by the first call, into a global of its own in the layout
 [n/lanes][k][lanes]; the kernel reads it in place of the stack block.
@@ -48,6 +52,12 @@ from mlir.dialects import func
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
+#: Discardable attribute on a `linalg.matmul`: the pointwise function that
+#: its kernel applies to the finished sums as it stores them (set by
+#: tsm-fuse-matmul-epilogue; read it with `epilogue_of`).
+EPILOGUE_ATTR = "tsm.epilogue"
+#: The epilogues a kernel knows: "relu" is max(x, 0) (NaN stays NaN).
+EPILOGUES = ("relu",)
 #: Pieces per thread when threads share a matmul: OpenMP hands them out
 #: dynamically, so a thread that loses its core to other work takes fewer.
 PIECES_PER_THREAD = 2
@@ -69,6 +79,18 @@ class PackedPlan:
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
+
+
+def epilogue_of(op: ir.Operation) -> str | None:
+    """The epilogue that lowering this `linalg.matmul` must apply to its
+    final C (one of `EPILOGUES`), or None.  Contract for every path that
+    lowers linalg.matmul after tsm-fuse-matmul-epilogue: apply it to the
+    finished sums only (never to a partial sum that later k steps add to),
+    or first call `matmul_epilogue.materialize(op)`, which emits it as a
+    loop over C after the matmul and drops the mark."""
+    if EPILOGUE_ATTR not in op.attributes:
+        return None
+    return ir.StringAttr(op.attributes[EPILOGUE_ATTR]).value
 
 
 def shape_of(op: ir.Operation) -> tuple[int, int, int]:
@@ -158,11 +180,13 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
-                  lanes: int, prepacked: bool) -> list[str]:
+                  lanes: int, prepacked: bool, epilogue: str | None = None) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
     the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
-    from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k)."""
+    from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k).
+    `epilogue` "relu": the tile is stored as max(tile, %floor), where the
+    k-block loop sets %floor to 0 for the last block, -inf for the others."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -201,21 +225,48 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     iter_args = ", ".join(f"{a} = {cin}#{r}" for r, a in enumerate(accs))
     lines += [f"{res}:{rows} = scf.for {k} = %c0 to %kb step %c1 iter_args({iter_args}) "
               f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
+    tile = [f"{res}#{r}" for r in range(rows)]
+    if epilogue is not None:
+        tile, applied = _epilogue(new, epilogue, tile, vec)
+        lines += applied
     lines += [f"scf.if {full} {{",
-              *(f"vector.store {res}#{r}, %C[{i}, {col}] : {tc}, {vec}" for r, i in enumerate(idx)),
+              *(f"vector.store {t}, %C[{i}, {col}] : {tc}, {vec}" for t, i in zip(tile, idx)),
               "} else {",
-              *(f"vector.maskedstore %C[{i}, {col}], {mask}, {res}#{r} : {tc}, "
-                f"vector<{lanes}xi1>, {vec}" for r, i in enumerate(idx)),
+              *(f"vector.maskedstore %C[{i}, {col}], {mask}, {t} : {tc}, "
+                f"vector<{lanes}xi1>, {vec}" for t, i in zip(tile, idx)),
               "}", "}"]
     return lines
 
 
+def _epilogue(new: _Names, epilogue: str, tile: list[str], vec: str
+              ) -> tuple[list[str], list[str]]:
+    """The names of the tile's vectors after `epilogue`, and the lines that
+    compute them.  relu: max with %floor (0 after the last k block, -inf,
+    which changes nothing, after the others); maximumf keeps NaN, as
+    torch.relu does."""
+    if epilogue != "relu":
+        raise ValueError(f"unknown matmul epilogue {epilogue!r}")
+    names = [new("e") for _ in tile]
+    return names, [f"{e} = arith.maximumf {t}, %floor : {vec}" for e, t in zip(names, tile)]
+
+
+def _floor(lanes: int) -> list[str]:
+    """%floor, in the k-block loop: what the epilogue clamps the stored
+    tile to (0 once the block ending at K has been added, else -inf)."""
+    vec = f"vector<{lanes}xf32>"
+    return ["%kend = arith.addi %k0, %kb : index",
+            "%klast = arith.cmpi eq, %kend, %cK : index",
+            f"%ninf = arith.constant dense<0xFF800000> : {vec}",
+            f"%floor = arith.select %klast, %zero, %ninf : {vec}"]
+
+
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False) -> str:
+                prepacked: bool = False, epilogue: str | None = None) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
-    the packed layout [n/lanes][k][lanes] (see `prepack_text`)."""
+    the packed layout [n/lanes][k][lanes] (see `prepack_text`).
+    `epilogue` (one of EPILOGUES): applied to C as the last k block stores it."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
@@ -223,14 +274,17 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     strip = new("m0")
     body = [] if prepacked else _pack(new, tb, bp, lanes)
     body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
+             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked, epilogue), "}"]
     if m % rows:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
-                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked), "}"]
+                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked,
+                                epilogue), "}"]
     stack = "" if prepacked else \
         f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
+    if epilogue is not None:
+        body = _floor(lanes) + body
     inner = "\n      ".join(body)
     return f"""
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index,
@@ -396,30 +450,33 @@ class Emitter:
 
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
     """Replace each matmul by a call to its driver; kernels are shared by
-    matmuls of the same types and plan, a constant B is packed once into a
-    global of its own (shared by the matmuls that read it)."""
+    matmuls of the same types, plan and epilogue, a constant B is packed
+    once into a global of its own (shared by the matmuls that read it)."""
     emit = Emitter()
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
+        epilogue = epilogue_of(op)
         m, n, k = shape_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_), caller)
-            driver = emit.get(("driver", types, plan_), f"{kernel}_driver",
+            kernel = emit.get(("kernel", types, plan_, epilogue), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_, epilogue=epilogue),
+                              caller)
+            driver = emit.get(("driver", kernel), f"{kernel}_driver",
                               lambda f: driver_text(f, kernel, types, m, n, plan_), caller)
         else:
             tp = f"memref<{_ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
-            kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),
+            kernel = emit.get(("kernel", ptypes, plan_, epilogue), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True,
+                                                    epilogue=epilogue),
                               caller)
             packer = emit.get(("prepack", types[1], tp), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes), caller)
             # the global and its driver parse together (the driver refers
             # to it); a weight read by matmuls of other shapes is packed again
-            driver = emit.get(("driver", types, plan_, glob), kernel + "_w{}",
+            driver = emit.get(("driver", kernel, types, glob), kernel + "_w{}",
                               lambda f: packed_weight_text(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
                                           (f"{f}_b", tp, packer)),

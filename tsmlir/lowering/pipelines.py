@@ -13,6 +13,7 @@ from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers the
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from . import fold_batch_norm, matvec_codegen  # noqa: F401
 from . import matmul_narrow  # noqa: F401
+from . import matmul_epilogue  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -41,6 +42,8 @@ STAGES: dict[str, list[str]] = {
                       "tsm-accumulate-in-place", "canonicalize"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
+        # relu(x @ W + b): the matmul kernel applies the relu as it stores C
+        "tsm-fuse-matmul-epilogue",
         # a value inserted into a bigger tensor (a loop's stacked outputs) is
         # computed in that tensor's slice instead of a buffer copied there
         "eliminate-empty-tensors", "tsm-loop-carried-in-place",
@@ -48,7 +51,7 @@ STAGES: dict[str, list[str]] = {
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
         "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
-        "tsm-cpu-vectorize",
+        "tsm-matmul-epilogue-fallback", "tsm-cpu-vectorize",
         "tsm-vectorize-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",
