@@ -185,3 +185,31 @@ def test_pool2d_threads(pool):
     compiled = tsmlir.compile_module(torch.jit.script(pool), [x], threads=2)
     with torch.no_grad():
         torch.testing.assert_close(compiled(x), pool(x))
+
+
+VECTOR_POOLS = {  # tsm-vectorize-max-pools: 8 outputs of a row per step, the rest scalar
+    "k3_s2_p1": dict(kernel_size=3, stride=2, padding=1),
+    "k2_s1": dict(kernel_size=2, stride=1),
+    "k3_s12_ceil": dict(kernel_size=3, stride=(1, 2), ceil_mode=True),
+    "k23_s21_d2": dict(kernel_size=(2, 3), stride=(2, 1), dilation=(1, 2), padding=1),
+}
+
+
+@pytest.mark.parametrize("name", VECTOR_POOLS)
+@pytest.mark.parametrize("size", [(9, 37), (5, 16), (4, 3)], ids=str)
+def test_max_pool2d_vectorized(name, size):
+    """Widths with whole 8-output vectors and a scalar tail, exactly whole
+    vectors, and only a tail; NaNs in a vector lane and in the tail."""
+    pool = torch.jit.script(torch.nn.MaxPool2d(**VECTOR_POOLS[name]))
+    x = torch.randn(2, 3, *size)
+    x[0, 1, 1, min(3, size[1] - 1)] = float("nan")
+    x[1, 2, -1, -1] = float("nan")
+    compiled = tsmlir.compile_module(pool, [x])
+    torch.testing.assert_close(compiled(x), pool(x), equal_nan=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_max_pool2d_vectorized_dynamic_batch(threads):
+    pool = torch.jit.script(torch.nn.MaxPool2d(3, 2, 1))
+    check_against_eager(pool, [torch.randn(2, 5, 11, 29)], input_specs=[TensorSpec((-1, 5, 11, 29))],
+                        runs=[[torch.randn(1, 5, 11, 29)], [torch.randn(3, 5, 11, 29)]])

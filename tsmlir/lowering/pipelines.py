@@ -11,7 +11,7 @@ from mlir import ir, passmanager
 
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import fold_batch_norm, matvec_codegen  # noqa: F401
+from . import fold_batch_norm, matvec_codegen, pool_codegen  # noqa: F401
 from . import matmul_narrow  # noqa: F401
 from . import matmul_epilogue  # noqa: F401
 from .passes import PASSES
@@ -50,6 +50,8 @@ STAGES: dict[str, list[str]] = {
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
+        # max pools: vector loops instead of scalar linalg-to-loops nests
+        "tsm-vectorize-max-pools",
         "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
         "tsm-matmul-epilogue-fallback", "tsm-cpu-vectorize",
         "tsm-vectorize-reductions",
