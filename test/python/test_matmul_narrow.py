@@ -1,6 +1,6 @@
 """tsm-vectorize-narrow-matmul against eager: a constant A (m x k) times a
-few columns (n <= 8), with m not a multiple of the 16-row panel (and a
-single panel), k not a multiple of the k unroll, n = 1 .. 8 (one and two
+few columns (n <= 12), with m not a multiple of the 16-row panel (and a
+single panel), k not a multiple of the k unroll, n = 1 .. 12 (one and two
 column groups), 1 and 2 threads (the threads share the panels from
 MIN_PARALLEL_WEIGHTS weights); convolutions whose im2col product is
 narrow (2 x 2 and 1 x 1 outputs, bias, batch norm, ReLU); the products the
@@ -43,7 +43,8 @@ def _check(module, inputs, threads, tmp_path, *, taken=True, tol=1e-4):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,k,n", [(16, 16, 1), (17, 99, 2), (37, 131, 3), (100, 700, 4),
-                                   (33, 257, 5), (48, 64, 6), (130, 1001, 7), (257, 333, 8)])
+                                   (33, 257, 5), (48, 64, 6), (130, 1001, 7), (257, 333, 8),
+                                   (20, 50, 9), (64, 300, 12)])
 def test_constant_a(m, k, n, threads, tmp_path):
     _check(Wx(m, k), [torch.randn(k, n)], threads, tmp_path, tol=1e-3)
 
@@ -75,9 +76,9 @@ def test_conv_relu(tmp_path):
     _check(module, [torch.randn(1, 64, 2, 2)], 1, tmp_path)
 
 
-@pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 9), (64, 15, 4)])
+@pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 13), (64, 15, 4)])
 def test_not_taken(m, k, n, tmp_path):
-    """Fewer rows than a panel, 9 columns, a short k: the other kernels."""
+    """Fewer rows than a panel, 13 columns, a short k: the other kernels."""
     _check(Wx(m, k), [torch.randn(k, n)], 1, tmp_path, taken=False)
 
 

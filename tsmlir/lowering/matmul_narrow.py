@@ -9,10 +9,13 @@ call to a generated driver that
 - packs A once, on its first call, into a global of its own laid out
   [m/PANEL][k][PANEL] (panel p, row kk = A[PANEL*p ..., kk], zero-padded at
   the m edge): each panel is one contiguous run read front to back;
-- per panel, keeps a PANEL x g block of C^T in 2g vector accumulators (g
-  columns at a time, g <= MAX_GROUP) over the whole of k: per k, two
-  vector loads of the panel, g broadcasts of B[k, j] (a row of B is g
-  contiguous floats: no copy of B is needed) and 2g FMAs;
+- per panel, for each group of g <= MAX_GROUP columns in turn, keeps a
+  PANEL x g block of C^T in 2g vector accumulators over the whole of k
+  (per k: two vector loads of the panel, g broadcasts of B[k, j] -- a row
+  of B is n contiguous floats: no copy of B is needed -- and 2g FMAs;
+  one or two columns interleave several sets of accumulators over k, to
+  keep enough FMAs in flight); the groups after the first find the panel
+  (k x PANEL floats, 288 KB at k = 4608) in L2;
 - adds the block into C (transposed, through a small stack buffer: the
   store is n x PANEL floats per panel, noise next to the k loop), applying
   a ReLU epilogue (`tsm.epilogue = "relu"`, see `epilogue_of`) there: every
@@ -25,7 +28,7 @@ only its part of.
 Why: `matmul_codegen`'s packed kernel packs B into panels of 16 columns,
 75% zero padding at n = 4, and reads A (the big operand) by scalar
 broadcasts, 1/4 of its FMA lanes useful; here every FMA lane is useful and
-A is read once, in full vectors.
+A is read once, in full vectors.  n = 4: ~80 GFLOP/s of Zen3's ~96 FMA peak.
 """
 from __future__ import annotations
 
@@ -41,8 +44,10 @@ from .passes import register
 #: f32 lanes of one AVX2 register; a panel is two of them.
 LANES = 8
 PANEL = 2 * LANES
-#: Columns from which `matmul_codegen`'s packed kernel wins (measured).
-MAX_COLUMNS = 8
+#: Columns up to which this kernel beats `matmul_codegen`'s packed kernel
+#: (512 x 4608 @ 4608 x n, 1 thread, L3-resident: n = 4 / 8 / 12: 238 / 463
+#: / 657 us against 941 / 936 / 947; n = 16 a tie, 877 us each).
+MAX_COLUMNS = 12
 #: Columns of C held in registers at once: 2 x 6 accumulators, 2 panel
 #: vectors and a broadcast fill 15 of the 16 ymm registers.
 MAX_GROUP = 6
@@ -93,37 +98,42 @@ def groups(n: int) -> list[tuple[int, int]]:
     return out
 
 
+def _pack_panel(s: str, panel: str, m0: str, rows: int, ta: str, tp: str) -> list[str]:
+    """Panel `panel` (rows `m0` .. + rows, zeros after them): per kk, the
+    column of the panel gathered from `rows` rows and stored as one
+    vector."""
+    names = [f"%x{s}_{i}" for i in range(rows)] + ["%zero"] * (PANEL - rows)
+    lines = [f"scf.for %kk{s} = %c0 to %ck step %c1 {{"]
+    for i in range(rows):
+        lines += [f"  %row{s}_{i} = arith.addi {m0}, %c{i} : index",
+                  f"  {names[i]} = memref.load %A[%row{s}_{i}, %kk{s}] : {ta}"]
+    lines += [f"  %v{s} = vector.from_elements {', '.join(names)} : vector<{PANEL}xf32>",
+              f"  vector.store %v{s}, %ap[{panel}, %kk{s}, %c0] : {tp}, vector<{PANEL}xf32>",
+              "}"]
+    return lines
+
+
 def pack_text(name: str, ta: str, tp: str, m: int, k: int) -> str:
     """`@name(A, packed)`: A[m, k] -> packed[p][kk][i] = A[PANEL*p + i, kk],
-    zero past row m.  Once per weight: A is read row by row (contiguous),
-    the stores go PANEL floats apart within one panel (which fits L2)."""
-    panels = _ceil_div(m, PANEL)
+    zero past row m.  Once per weight: PANEL streams down the rows of A,
+    one vector store per kk.  (A scalar copy loop, which LLVM's loop
+    vectorizer took on, cost ~0.5 s of JIT time per weight shape.)"""
+    full, rest = divmod(m, PANEL)
+    consts = "\n  ".join(f"%c{v} = arith.constant {v} : index"
+                         for v in sorted({0, 1, PANEL, full, *range(PANEL)}))
+    lines = [f"scf.for %pf = %c0 to %c{full} step %c1 {{",
+             f"  %m0f = arith.muli %pf, %c{PANEL} : index",
+             *_pack_panel("f", "%pf", "%m0f", PANEL, ta, tp), "}"]
+    if rest:
+        lines += [f"%m0e = arith.constant {full * PANEL} : index",
+                  *_pack_panel("e", f"%c{full}", "%m0e", rest, ta, tp)]
+    body = "\n  ".join(lines)
     return f"""
 func.func private @{name}(%A: {ta}, %ap: {tp}) attributes {{passthrough = ["noinline"]}} {{
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %cm = arith.constant {m} : index
+  {consts}
   %ck = arith.constant {k} : index
-  %cpanel = arith.constant {PANEL} : index
-  %cpanels = arith.constant {panels} : index
   %zero = arith.constant 0.0 : f32
-  scf.for %p = %c0 to %cpanels step %c1 {{
-    %m0 = arith.muli %p, %cpanel : index
-    scf.for %i = %c0 to %cpanel step %c1 {{
-      %row = arith.addi %m0, %i : index
-      %in = arith.cmpi slt, %row, %cm : index
-      scf.if %in {{
-        scf.for %kk = %c0 to %ck step %c1 {{
-          %v = memref.load %A[%row, %kk] : {ta}
-          memref.store %v, %ap[%p, %kk, %i] : {tp}
-        }}
-      }} else {{
-        scf.for %kk = %c0 to %ck step %c1 {{
-          memref.store %zero, %ap[%p, %kk, %i] : {tp}
-        }}
-      }}
-    }}
-  }}
+  {body}
   return
 }}
 """
@@ -136,106 +146,112 @@ def unroll(g: int) -> int:
     return max(1, 4 // g)
 
 
-def _fmas(g: int, s: int, kk: str, tp: str, tb: str, accs: list[str]) -> tuple[list[str], list[str]]:
-    """One k step into the accumulators `accs` (j-major, two halves each):
-    the lines and the names of the results."""
+def _fmas(cols: range, s: str, kk: str, tp: str, tb: str,
+          accs: list[str]) -> tuple[list[str], list[str]]:
+    """One k step of columns `cols` into the accumulators `accs` (column-
+    major, two halves each); `s` makes the names unique: the lines and
+    the names of the results."""
     vec = f"vector<{LANES}xf32>"
-    lines = [f"%a{s}_{h} = vector.load %ap[%p, {kk}, %c{LANES * h}] : {tp}, {vec}" for h in range(2)]
+    lines = [f"%a{s}_{h} = vector.load %ap[%p, {kk}, %c{LANES * h}] : {tp}, {vec}"
+             for h in range(2)]
     outs = []
-    for j in range(g):
-        lines += [f"%b{s}_{j} = memref.load %B[{kk}, %col{j}] : {tb}",
+    for i, j in enumerate(cols):
+        lines += [f"%b{s}_{j} = memref.load %B[{kk}, %c{j}] : {tb}",
                   f"%bb{s}_{j} = vector.broadcast %b{s}_{j} : f32 to {vec}"]
         for h in range(2):
             out = f"%f{s}_{j}_{h}"
-            lines.append(f"{out} = vector.fma %a{s}_{h}, %bb{s}_{j}, {accs[2 * j + h]} : {vec}")
+            lines.append(f"{out} = vector.fma %a{s}_{h}, %bb{s}_{j}, {accs[2 * i + h]} : {vec}")
             outs.append(out)
     return lines, outs
 
 
-def _k_loop(g: int, k: int, tp: str, tb: str) -> tuple[list[str], list[str]]:
-    """The accumulation over all of k for panel %p, columns %col0 ..: the
-    lines and the names of the 2g sums (C^T[j, panel] halves, j-major).
-    `unroll(g)` sets of accumulators take interleaved k steps; the sets are
-    added up after the loop, a tail of k % unroll steps goes into the sum."""
+def _k_loop(cols: range, q: int, k: int, tp: str, tb: str) -> list[str]:
+    """Group `q`: the accumulation over all of k for panel %p and columns
+    `cols`, stored into %buf[j][:] (C^T of the panel).  `unroll` sets of
+    accumulators take interleaved k steps; the sets are added up after the
+    loop, a tail of k % unroll steps goes into the sum."""
     vec = f"vector<{LANES}xf32>"
-    u = unroll(g)
+    u = unroll(len(cols))
     main = k // u * u
-    width = 2 * g
-    accs = [[f"%acc{s}_{i}" for i in range(width)] for s in range(u)]
+    width = 2 * len(cols)
+    accs = [[f"%acc{q}_{s}_{i}" for i in range(width)] for s in range(u)]
     types = ", ".join([vec] * (width * u))
     inits = ", ".join(f"{a} = %vzero" for a_s in accs for a in a_s)
     body, outs = [], []
     for s in range(u):
-        kk = "%kk" if s == 0 else f"%kk{s}"
+        kk = f"%kk{q}" if s == 0 else f"%kk{q}_{s}"
         if s:
-            body.append(f"{kk} = arith.addi %kk, %c{s} : index")
-        lines, res = _fmas(g, s, kk, tp, tb, accs[s])
+            body.append(f"{kk} = arith.addi %kk{q}, %c{s} : index")
+        lines, res = _fmas(cols, f"{q}_{s}", kk, tp, tb, accs[s])
         body += lines
         outs += res
-    lines = [f"%cmain = arith.constant {main} : index",
-             f"%cstep = arith.constant {u} : index",
-             f"%r:{width * u} = scf.for %kk = %c0 to %cmain step %cstep iter_args({inits}) "
-             f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
-    sums = [f"%r#{i}" for i in range(width)]
+    r = f"%r{q}"
+    lines = [f"%cmain{q} = arith.constant {main} : index",
+             f"%cstep{q} = arith.constant {u} : index",
+             f"{r}:{width * u} = scf.for %kk{q} = %c0 to %cmain{q} step %cstep{q} "
+             f"iter_args({inits}) -> ({types}) {{", *body,
+             f"scf.yield {', '.join(outs)} : {types}", "}"]
+    sums = [f"{r}#{i}" for i in range(width)]
     for s in range(1, u):
         for i in range(width):
-            lines.append(f"%sum{s}_{i} = arith.addf {sums[i]}, %r#{s * width + i} : {vec}")
-            sums[i] = f"%sum{s}_{i}"
+            lines.append(f"%sum{q}_{s}_{i} = arith.addf {sums[i]}, {r}#{s * width + i} : {vec}")
+            sums[i] = f"%sum{q}_{s}_{i}"
     if main < k:
-        tail_accs = [f"%tacc{i}" for i in range(width)]
-        tail, res = _fmas(g, u, "%kt", tp, tb, tail_accs)
+        tail_accs = [f"%tacc{q}_{i}" for i in range(width)]
+        tail, res = _fmas(cols, f"{q}_t", f"%kt{q}", tp, tb, tail_accs)
         one = ", ".join([vec] * width)
-        lines += [f"%rt:{width} = scf.for %kt = %cmain to %ck step %c1 iter_args("
+        lines += [f"%rt{q}:{width} = scf.for %kt{q} = %cmain{q} to %ck step %c1 iter_args("
                   f"{', '.join(f'{a} = {x}' for a, x in zip(tail_accs, sums))}) -> ({one}) {{",
                   *tail, f"scf.yield {', '.join(res)} : {one}", "}"]
-        sums = [f"%rt#{i}" for i in range(width)]
-    return lines, sums
+        sums = [f"%rt{q}#{i}" for i in range(width)]
+    return lines + [f"vector.store {sums[2 * i + h]}, %buf[%c{j}, %c{LANES * h}] : "
+                    f"!tbuf, {vec}" for i, j in enumerate(cols) for h in range(2)]
 
 
-def _store(g: int, sums: list[str], tc: str, epilogue: str | None) -> list[str]:
-    """C[m0 + i, j0 + j] += %r (i < the panel's rows), through %buf [g][PANEL]:
-    the accumulators hold C transposed."""
-    vec = f"vector<{LANES}xf32>"
-    lines = [f"vector.store {sums[2 * j + h]}, %buf[%c{j}, %c{LANES * h}] : "
-             f"memref<{g}x{PANEL}xf32>, {vec}" for j in range(g) for h in range(2)]
-    lines += ["%m0 = arith.muli %p, %cpanel : index",
-              "%left = arith.subi %cm, %m0 : index",
-              "%rows = arith.minsi %left, %cpanel : index",
-              "scf.for %i = %c0 to %rows step %c1 {",
-              "  %row = arith.addi %m0, %i : index"]
-    for j in range(g):
-        lines += [f"  %s{j} = memref.load %buf[%c{j}, %i] : memref<{g}x{PANEL}xf32>",
-                  f"  %o{j} = memref.load %C[%row, %col{j}] : {tc}",
+def _store(n: int, tc: str, epilogue: str | None) -> list[str]:
+    """C[m0 + i, j] += %buf[j][i] for the panel's rows i (fewer in the last
+    panel), then the epilogue: the accumulators hold C transposed."""
+    lines = ["%m0 = arith.muli %p, %cpanel : index",
+             "%left = arith.subi %cm, %m0 : index",
+             "%rows = arith.minsi %left, %cpanel : index",
+             "scf.for %i = %c0 to %rows step %c1 {",
+             "  %row = arith.addi %m0, %i : index"]
+    for j in range(n):
+        lines += [f"  %s{j} = memref.load %buf[%c{j}, %i] : !tbuf",
+                  f"  %o{j} = memref.load %C[%row, %c{j}] : {tc}",
                   f"  %t{j} = arith.addf %o{j}, %s{j} : f32"]
         out = f"%t{j}"
         if epilogue == "relu":
             lines.append(f"  %u{j} = arith.maximumf %t{j}, %zero : f32")
             out = f"%u{j}"
-        lines.append(f"  memref.store {out}, %C[%row, %col{j}] : {tc}")
+        lines.append(f"  memref.store {out}, %C[%row, %c{j}] : {tc}")
     lines.append("}")
     return lines
 
 
-def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, g: int,
+def kernel_text(name: str, types: tuple[str, str, str], m: int, n: int, k: int,
                 epilogue: str | None) -> str:
-    """`@name(packed, B, C, plo, phi, j0)`: C[panels plo..phi, j0..j0+g] +=
-    packed A @ B[:, j0..j0+g], then the epilogue."""
+    """`@name(packed, B, C, plo, phi)`: C[rows of panels plo..phi] +=
+    packed A @ B, then the epilogue.  The column groups run one after the
+    other on each panel: the panel (k x 16 floats: 288 KB at k = 4608)
+    comes from memory for the first and from L2 for the others."""
     tp, tb, tc = types
     consts = "\n  ".join(f"%c{v} = arith.constant {v} : index"
-                         for v in sorted({0, 1, LANES, *range(max(g, unroll(g)))}))
-    loop, sums = _k_loop(g, k, tp, tb)
-    body = "\n    ".join([*(f"%col{j} = arith.addi %j0, %c{j} : index" for j in range(g)),
-                           *loop, *_store(g, sums, tc, epilogue)])
+                         for v in sorted({0, 1, LANES, *range(max(n, MAX_GROUP, 4))}))
+    body = [line for q, (j0, g) in enumerate(groups(n))
+            for line in _k_loop(range(j0, j0 + g), q, k, tp, tb)]
+    body = "\n    ".join(body + _store(n, tc, epilogue))
     return f"""
-func.func private @{name}(%ap: {tp}, %B: {tb}, %C: {tc}, %plo: index, %phi: index,
-                          %j0: index) attributes {{passthrough = ["noinline"]}} {{
+!tbuf = memref<{n}x{PANEL}xf32>
+func.func private @{name}(%ap: {tp}, %B: {tb}, %C: {tc}, %plo: index, %phi: index)
+    attributes {{passthrough = ["noinline"]}} {{
   {consts}
   %cm = arith.constant {m} : index
   %ck = arith.constant {k} : index
   %cpanel = arith.constant {PANEL} : index
   %zero = arith.constant 0.0 : f32
   %vzero = arith.constant dense<0.0> : vector<{LANES}xf32>
-  %buf = memref.alloca() {{alignment = 64 : i64}} : memref<{g}x{PANEL}xf32>
+  %buf = memref.alloca() {{alignment = 64 : i64}} : !tbuf
   scf.for %p = %plo to %phi step %c1 {{
     {body}
   }}
@@ -253,23 +269,20 @@ def _pieces(panels: int, threads: int, weights: int) -> tuple[int, int]:
     return _ceil_div(panels, chunk), chunk
 
 
-def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, n: int, k: int,
-                kernels: list[tuple[int, str]], packer: str, threads: int) -> str:
+def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, k: int,
+                kernel: str, packer: str, threads: int) -> str:
     """The packed-A global, its ready flag and `@name(A, B, C)`: pack A on
-    the first call, then run each column group's kernel (`kernels`: (first
-    column, kernel name)) over all panels, or over pieces of them in an
-    scf.parallel."""
+    the first call, then run the kernel over all panels, or over pieces of
+    them in an scf.parallel."""
     ta, tb, tc = types
     panels = _ceil_div(m, PANEL)
     pieces, chunk = _pieces(panels, threads, m * k)
-    signature = f"({tp}, {tb}, {tc}, index, index, index) -> ()"
-    calls = "\n    ".join(f"func.call @{kernel}(%packed, %B, %C, %plo, %phi, %cj{j0}) : {signature}"
-                          for j0, kernel in kernels)
-    cols = "\n  ".join(f"%cj{j0} = arith.constant {j0} : index" for j0, _ in kernels)
+    call = (f"func.call @{kernel}(%packed, %B, %C, %plo, %phi) : "
+            f"({tp}, {tb}, {tc}, index, index) -> ()")
     if pieces == 1:
         loop = f"""%plo = arith.constant 0 : index
   %phi = arith.constant {panels} : index
-  {calls}"""
+  {call}"""
     else:
         loop = f"""%cpieces = arith.constant {pieces} : index
   %cchunk = arith.constant {chunk} : index
@@ -278,19 +291,17 @@ def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, n: int,
     %plo = arith.muli %i, %cchunk : index
     %pend = arith.addi %plo, %cchunk : index
     %phi = arith.minsi %pend, %cpanels : index
-    {calls}
+    {call}
     scf.reduce
   }}"""
-    declarations = "".join(f"func.func private @{kernel}({tp}, {tb}, {tc}, index, index, index)\n"
-                           for kernel in sorted({kn for _, kn in kernels}))
-    declarations += f"func.func private @{packer}({ta}, {tp})\n"
-    return declarations + f"""
+    return f"""
+func.func private @{kernel}({tp}, {tb}, {tc}, index, index)
+func.func private @{packer}({ta}, {tp})
 memref.global "private" @{name}_a : {tp} = uninitialized {{alignment = 64 : i64}}
 memref.global "private" @{name}_ready : memref<i8> = dense<0>
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  {cols}
   %packed = memref.get_global @{name}_a : {tp}
   %ready = memref.get_global @{name}_ready : memref<i8>
   %flag = memref.load %ready[] : memref<i8>
@@ -322,15 +333,13 @@ def vectorize_narrow_matmul(module_op: ir.Operation) -> None:
         caller = enclosing_function(op)
         packer = emit.get(("pack", ta, tp), PREFIX + "_pack_{}",
                           lambda f: pack_text(f, ta, tp, m, k), caller)
-        kernels = [(j0, emit.get(("kernel", tp, tb, tc, g, epilogue), PREFIX + "_{}",
-                                 lambda f, g=g: kernel_text(f, (tp, tb, tc), m, k, g, epilogue),
-                                 caller))
-                   for j0, g in groups(n)]
+        kernel = emit.get(("kernel", tp, tb, tc, epilogue), PREFIX + "_{}",
+                          lambda f: kernel_text(f, (tp, tb, tc), m, n, k, epilogue), caller)
         # the packed global parses with its driver (which refers to it): a
         # weight read by matmuls of other shapes is packed again
         driver = emit.get(("driver", types, epilogue, constant_global(module_op, op.operands[0])),
                           PREFIX + "_w{}",
-                          lambda f: driver_text(f, types, tp, m, n, k, kernels, packer, threads),
+                          lambda f: driver_text(f, types, tp, m, k, kernel, packer, threads),
                           caller)
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(driver), list(op.operands))

@@ -7,10 +7,17 @@
 // [3][16] stack buffer, rows below m only, max(., 0) at the store.
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_pack_0(
 // CHECK-SAME: %[[A:[^:]*]]: memref<40x70xf32>, %[[AP:[^:]*]]: memref<3x70x16xf32>)
-// CHECK: %[[V:.*]] = memref.load %[[A]][%[[ROW:.*]], %[[KK:.*]]] : memref<40x70xf32>
-// CHECK: memref.store %[[V]], %[[AP]][%[[P:.*]], %[[KK]], %[[I:.*]]] : memref<3x70x16xf32>
-// CHECK: } else {
-// CHECK: memref.store %{{.*}}, %[[AP]]
+// CHECK: %[[ZERO:.*]] = arith.constant 0.0{{.*}} : f32
+// CHECK: scf.for %[[P:.*]] = %c0 to %c2 step %c1 {
+// CHECK: scf.for %[[KK:.*]] = %c0 to %c70 step %c1 {
+// CHECK-COUNT-16: memref.load %[[A]][%{{.*}}, %[[KK]]] : memref<40x70xf32>
+// CHECK: %[[COL:.*]] = vector.from_elements {{.*}} : vector<16xf32>
+// CHECK: vector.store %[[COL]], %[[AP]][%[[P]], %[[KK]], %c0] : memref<3x70x16xf32>, vector<16xf32>
+// The last panel: 8 rows, 8 zeros.
+// CHECK: scf.for %[[KE:.*]] = %c0 to %c70 step %c1 {
+// CHECK-COUNT-8: memref.load %[[A]][%{{.*}}, %[[KE]]] : memref<40x70xf32>
+// CHECK: vector.from_elements {{.*}}, %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]] : vector<16xf32>
+// CHECK: vector.store %{{.*}}, %[[AP]][%c2, %[[KE]], %c0]
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
 // CHECK-SAME: %[[PACKED:[^:]*]]: memref<3x70x16xf32>, %[[B:[^:]*]]: memref<70x3xf32>, %[[C:[^:]*]]: memref<40x3xf32>
 // CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3x16xf32>
@@ -40,7 +47,7 @@
 // CHECK: %[[G:.*]] = memref.get_global @tsm_matmul_narrow_w0_a
 // CHECK: scf.if
 // CHECK: func.call @tsm_matmul_narrow_pack_0(%{{.*}}, %[[G]])
-// CHECK: call @tsm_matmul_narrow_0(%[[G]], %{{.*}}, %{{.*}}, %c0{{.*}}, %c3, %c0{{.*}})
+// CHECK: call @tsm_matmul_narrow_0(%[[G]], %{{.*}}, %{{.*}}, %c0{{.*}}, %c3)
 // CHECK-LABEL: func.func @narrow$relu(
 // CHECK: call @tsm_matmul_narrow_w0(
 // CHECK-NOT: linalg.matmul
@@ -57,7 +64,7 @@ func.func @narrow$relu(%b: memref<70x3xf32>, %c: memref<40x3xf32>) {
 // are added up, and the 2 last k steps run in a tail loop; no epilogue.
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
 // CHECK-SAME: memref<2x70x16xf32>, %{{.*}}: memref<70x1xf32>, %{{.*}}: memref<32x1xf32>
-// CHECK: %[[R:.*]]:8 = scf.for %{{.*}} = %c0 to %c68 step %c4 iter_args(
+// CHECK: %[[R:.*]]:8 = scf.for %{{.*}} = %c0 to %c68 step %c4{{.*}} iter_args(
 // CHECK-COUNT-8: vector.fma
 // CHECK: scf.yield
 // CHECK-COUNT-6: arith.addf %{{.*}} : vector<8xf32>
@@ -77,14 +84,23 @@ func.func @narrow$one_column(%b: memref<70x1xf32>, %c: memref<32x1xf32>) {
 
 // -----
 
-// 8 columns: two groups of 4 (one kernel, called at columns 0 and 4); with
-// 2 threads and 300 x 300 weights, each call runs in an scf.parallel over
-// pieces of the 19 panels (4 pieces of 5).
+// 8 columns: two groups of 4, one after the other on each panel (the
+// second reads the panel from L2), then one store of the 8 columns; with
+// 2 threads and 300 x 300 weights, the threads share the 19 panels in
+// an scf.parallel over 4 pieces of 5.
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_0(
+// CHECK-SAME: %{{.*}}: index, %{{.*}}: index)
+// CHECK: scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step %c1 {
 // CHECK: scf.for %{{.*}} = %c0 to %c300{{.*}} step %c1{{.*}} iter_args(
 // CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK: scf.for %{{.*}} = %c0 to %c300{{.*}} step %c1{{.*}} iter_args(
+// CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK: vector.store %{{.*}}, %{{.*}}[%c7, %c8]
+// CHECK: scf.for
+// CHECK-COUNT-8: memref.store
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_w0(
-// CHECK-DAG: %[[J4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[PIECES:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[CHUNK:.*]] = arith.constant 5 : index
 // CHECK-DAG: %[[PANELS:.*]] = arith.constant 19 : index
@@ -92,8 +108,7 @@ func.func @narrow$one_column(%b: memref<70x1xf32>, %c: memref<32x1xf32>) {
 // CHECK: %[[LO:.*]] = arith.muli %[[I]], %[[CHUNK]]
 // CHECK: %[[END:.*]] = arith.addi %[[LO]], %[[CHUNK]]
 // CHECK: %[[HI:.*]] = arith.minsi %[[END]], %[[PANELS]]
-// CHECK: call @tsm_matmul_narrow_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0{{.*}})
-// CHECK: call @tsm_matmul_narrow_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %[[J4]])
+// CHECK: call @tsm_matmul_narrow_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]])
 // CHECK: scf.reduce
 module attributes {tsm.num_threads = 2 : i64} {
   memref.global "private" constant @big : memref<300x300xf32> = dense<1.0>
@@ -106,20 +121,20 @@ module attributes {tsm.num_threads = 2 : i64} {
 
 // -----
 
-// Not taken: A an argument (B constant), 15 rows, 9 columns, another epilogue.
+// Not taken: A an argument (B constant), 15 rows, 17 columns, another epilogue.
 // CHECK-LABEL: func.func @narrow$others(
 // CHECK-NOT: call @tsm_matmul_narrow
 // CHECK-COUNT-4: linalg.matmul
 memref.global "private" constant @w : memref<64x70xf32> = dense<1.0>
 memref.global "private" constant @w15 : memref<15x70xf32> = dense<1.0>
-func.func @narrow$others(%a: memref<64x70xf32>, %b: memref<70x4xf32>, %b9: memref<70x9xf32>,
-                         %c: memref<64x4xf32>, %c15: memref<15x4xf32>, %c9: memref<64x9xf32>) {
+func.func @narrow$others(%a: memref<64x70xf32>, %b: memref<70x4xf32>, %b9: memref<70x17xf32>,
+                         %c: memref<64x4xf32>, %c15: memref<15x4xf32>, %c9: memref<64x17xf32>) {
   %w = memref.get_global @w : memref<64x70xf32>
   %w15 = memref.get_global @w15 : memref<15x70xf32>
   %wb = memref.get_global @w : memref<64x70xf32>
   linalg.matmul ins(%a, %b : memref<64x70xf32>, memref<70x4xf32>) outs(%c : memref<64x4xf32>)
   linalg.matmul ins(%w15, %b : memref<15x70xf32>, memref<70x4xf32>) outs(%c15 : memref<15x4xf32>)
-  linalg.matmul ins(%w, %b9 : memref<64x70xf32>, memref<70x9xf32>) outs(%c9 : memref<64x9xf32>)
+  linalg.matmul ins(%w, %b9 : memref<64x70xf32>, memref<70x17xf32>) outs(%c9 : memref<64x17xf32>)
   linalg.matmul {tsm.epilogue = "gelu"} ins(%wb, %b : memref<64x70xf32>, memref<70x4xf32>) outs(%c : memref<64x4xf32>)
   return
 }
