@@ -498,6 +498,51 @@ def test_repeat_interleave_dynamic():
                         runs=[[torch.randn(n, 4)] for n in (0, 1, 5)])
 
 
+# -- row copies (tsm-copies-to-linalg: the shared tsm_copy_<elem>_<rank>d functions) -------------
+class Copies(torch.nn.Module):
+    """Copies between views with unit inner stride: into a padded buffer's
+    interior (rows of a wider buffer), concatenations along each dim (dense
+    pieces that merge into one row, strided pieces), a slice of one column
+    (a trailing unit dim on strided rows)."""
+    def forward(self, x, y):
+        return (F.pad(x, (1, 2, 0, 1)), torch.cat([x, y], 0), torch.cat([x, y], 1),
+                torch.cat([x, y, x], -1), x[..., 1:2].contiguous(), x[:, 1:].clone())
+
+
+class Cats(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.cat([x, y], 0), torch.cat([x, y], 1), torch.cat([x, y, x], -1)
+
+
+ROW_DTYPES = [torch.float32, torch.float64, torch.int64, torch.int32, torch.int16, torch.int8,
+              torch.bool]
+
+
+@pytest.mark.parametrize("dtype", ROW_DTYPES, ids=str)
+def test_row_copies_dtypes(dtype):
+    """Vector loop + masked remainder (32/64-bit), + scalar remainder (8/16-bit);
+    bool memrefs keep linalg.copy."""
+    if dtype == torch.bool:  # F.pad's fill value is a number
+        check_against_eager(Cats(), [sample((2, 3, 13), dtype), sample((2, 3, 13), dtype)])
+        return
+    check_against_eager(Copies(), [sample((2, 3, 21), dtype), sample((2, 3, 21), dtype)])
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 5, 7), (3, 1, 8), (2, 4, 1), (1, 2, 33),
+                                   (4, 3, 16), (2, 2, 67)], ids=str)
+def test_row_copies_shapes(shape):
+    """Rows shorter than a vector, exactly a vector, a vector and a tail;
+    size-1 dims that are dropped or merged."""
+    check_against_eager(Copies(), [torch.randn(shape), torch.randn(shape)])
+
+
+def test_row_copies_dynamic():
+    specs = [TensorSpec((-1, 3, -1)), TensorSpec((-1, 3, -1))]
+    runs = [[torch.randn(s), torch.randn(s)] for s in [(1, 3, 1), (4, 3, 9), (2, 3, 30)]]
+    check_against_eager(Copies(), [torch.randn(2, 3, 17), torch.randn(2, 3, 17)],
+                        input_specs=specs, runs=runs)
+
+
 # -- errors at the user's line ---------------------------------------------------------------------
 class NegStep(torch.nn.Module):
     def forward(self, x):

@@ -108,6 +108,35 @@ def test_pad_threads(shape):
         torch.testing.assert_close(compiled(x), pad(x))
 
 
+class Cat(torch.nn.Module):
+    def forward(self, x, y):
+        return torch.cat([x, y], 0), torch.cat([y, x], -1)
+
+
+@pytest.mark.parametrize("shape", [(70001,), (3, 40001), (2, 97, 401), (1, 1, 65536)], ids=str)
+def test_row_copies_threads(shape):
+    """Copies with enough elements call the shared parallel row copy: the
+    threads take chunks of the outermost (collapsed) dim, whole vectors when
+    it is the only one (odd sizes, fewer rows than chunks for a thread)."""
+    x, y = torch.randn(shape), torch.randn(shape)
+    compiled = _compile(Cat(), [x, y], threads=2)
+    assert _uses_openmp(compiled)
+    with torch.no_grad():
+        for got, want in zip(compiled(x, y), Cat()(x, y)):
+            torch.testing.assert_close(got, want)
+
+
+def test_row_copies_threads_dynamic():
+    """Sizes known at run time: the parallel row copy decides then (serial
+    under the threshold)."""
+    compiled = tsmlir.compile_module(Cat(), input_specs=[TensorSpec((-1, 301))] * 2, threads=2)
+    assert _uses_openmp(compiled)
+    for n in (1, 3, 257):
+        x, y = torch.randn(n, 301), torch.randn(n, 301)
+        for got, want in zip(compiled(x, y), Cat()(x, y)):
+            torch.testing.assert_close(got, want)
+
+
 def test_elementwise_rows_threads():
     """A broadcast operand: threads take rows (an odd row count)."""
     check_against_eager(BiasAdd(), [torch.randn(301, 257), torch.randn(257)])

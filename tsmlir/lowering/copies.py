@@ -26,7 +26,9 @@ from mlir import ir
 from mlir.dialects import arith, func, linalg, memref, scf
 
 from . import builders as b
+from . import row_copy
 from .gather_s2 import applies as _stride2_applies, call as _call_stride2
+from .parallel import num_threads
 from .passes import register
 
 
@@ -46,6 +48,7 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
     for op in maps:
         _map_to_fill(op)
     helpers: dict[str, ir.Type] = {}
+    threads = num_threads(module_op)
     for op in copies:
         src, dst = op.operands
         gather = not (_unit_inner_stride(src.type) and _unit_inner_stride(dst.type))
@@ -54,6 +57,8 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
                 _call_stride2(module_op, helpers, src, dst)
             elif gather:
                 _call_copy(module_op, helpers, src, dst)
+            elif row_copy.applies(src.type, dst.type):
+                row_copy.call(module_op, helpers, src, dst, threads)
             else:
                 linalg.copy(src, outs=[dst])
         op.erase()

@@ -1,15 +1,4 @@
-// RUN: tsmlir-opt %s --tsm-copies-to-linalg | filecheck %s
-
-// Copies between views with unit innermost stride become linalg.copy (which
-// tsm-cpu-vectorize vectorizes).
-// CHECK-LABEL: func.func @copy$strided
-// CHECK-SAME: (%[[SRC:.*]]: memref<4x8xf32, strided<[32, 1]>>, %[[DST:.*]]: memref<4x8xf32>)
-// CHECK: linalg.copy {{.*}}ins(%[[SRC]] : memref<4x8xf32, strided<[32, 1]>>) outs(%[[DST]] : memref<4x8xf32>)
-// CHECK-NOT: memref.copy
-func.func @copy$strided(%src: memref<4x8xf32, strided<[32, 1]>>, %dst: memref<4x8xf32>) {
-  memref.copy %src, %dst : memref<4x8xf32, strided<[32, 1]>> to memref<4x8xf32>
-  return
-}
+// RUN: tsmlir-opt %s --tsm-copies-to-linalg --split-input-file | filecheck %s
 
 // Copies whose innermost dim is strided (gathers) call one loop-nest function
 // per element type and rank on fully dynamic views, never inlined (LLVM would
@@ -110,4 +99,103 @@ func.func @copy$stride2(%src: memref<3x5x9xf32, strided<[200, 20, 2], offset: 1>
   memref.copy %src, %dst : memref<3x5x9xf32, strided<[200, 20, 2], offset: 1>> to memref<3x5x9xf32, strided<[90, 18, 1]>>
   memref.copy %src64, %dst64 : memref<4x8xf64, strided<[32, 2]>> to memref<4x8xf64>
   return
+}
+
+// -----
+
+// Copies between views with unit innermost stride call one shared function
+// per element type and rank (on dynamic views with unit inner stride), after
+// their unit dims are dropped and the dims contiguous in both views merged:
+// a padded buffer's interior keeps its rows (4x8 of a 32-wide buffer), a
+// dense copy becomes one row, a size-1 batch dim goes.  A trailing unit dim
+// of strided rows cannot merge into them (the row would lose its unit
+// stride): that copy keeps its rank.  i1 memrefs (widened later) and rank-0
+// copies stay linalg.copy.
+// CHECK-LABEL: func.func @copy$rows
+// CHECK-SAME: (%[[SRC:.*]]: memref<4x8xf32, strided<[32, 1]>>, %[[DST:.*]]: memref<4x8xf32>, %[[DS:.*]]: memref<1x3x5x7xi32>, %[[DD:.*]]: memref<1x3x5x7xi32, strided<[210, 35, 7, 1], offset: 5>>, %[[PS:.*]]: memref<1x2x5x7xf32, strided<[280, 70, 10, 1], offset: 11>>, %[[PD:.*]]: memref<1x2x5x7xf32>, %[[TS:.*]]: memref<4x1xf64, strided<[8, 1]>>, %[[TD:.*]]: memref<4x1xf64>, %[[BS:.*]]: memref<6xi1>, %[[BD:.*]]: memref<6xi1>)
+// CHECK: %[[VS:.*]] = memref.cast %[[SRC]] : memref<4x8xf32, strided<[32, 1]>> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[VD:.*]] = memref.cast %[[DST]] : memref<4x8xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: call @tsm_copy_f32_2d(%[[VS]], %[[VD]])
+// CHECK: %[[FS:.*]] = memref.collapse_shape %[[DS]] {{\[}}[0, 1, 2, 3]] : memref<1x3x5x7xi32> into memref<105xi32>
+// CHECK: %[[FD:.*]] = memref.collapse_shape %[[DD]] {{\[}}[0, 1, 2, 3]] : {{.*}} into memref<105xi32, strided<[1], offset: 5>>
+// CHECK: %[[CFS:.*]] = memref.cast %[[FS]] : memref<105xi32> to memref<?xi32, strided<[1], offset: ?>>
+// CHECK: %[[CFD:.*]] = memref.cast %[[FD]]
+// CHECK: call @tsm_copy_i32_1d(%[[CFS]], %[[CFD]])
+// CHECK: %[[RS:.*]] = memref.collapse_shape %[[PS]] {{\[}}[0, 1], [2], [3]] : {{.*}} into memref<2x5x7xf32, strided<[70, 10, 1], offset: 11>>
+// CHECK: %[[RD:.*]] = memref.collapse_shape %[[PD]] {{\[}}[0, 1], [2], [3]] : memref<1x2x5x7xf32> into memref<2x5x7xf32>
+// CHECK: call @tsm_copy_f32_3d(
+// CHECK: %[[CTS:.*]] = memref.cast %[[TS]] : memref<4x1xf64, strided<[8, 1]>> to memref<?x?xf64, strided<[?, 1], offset: ?>>
+// CHECK: call @tsm_copy_f64_2d(%[[CTS]],
+// CHECK: linalg.copy {{.*}}ins(%[[BS]] : memref<6xi1>) outs(%[[BD]] : memref<6xi1>)
+// CHECK-NOT: memref.copy
+// CHECK-NOT: _par
+func.func @copy$rows(%src: memref<4x8xf32, strided<[32, 1]>>, %dst: memref<4x8xf32>,
+                     %ds: memref<1x3x5x7xi32>, %dd: memref<1x3x5x7xi32, strided<[210, 35, 7, 1], offset: 5>>,
+                     %ps: memref<1x2x5x7xf32, strided<[280, 70, 10, 1], offset: 11>>, %pd: memref<1x2x5x7xf32>,
+                     %ts: memref<4x1xf64, strided<[8, 1]>>, %td: memref<4x1xf64>,
+                     %bs: memref<6xi1>, %bd: memref<6xi1>) {
+  memref.copy %src, %dst : memref<4x8xf32, strided<[32, 1]>> to memref<4x8xf32>
+  memref.copy %ds, %dd : memref<1x3x5x7xi32> to memref<1x3x5x7xi32, strided<[210, 35, 7, 1], offset: 5>>
+  memref.copy %ps, %pd : memref<1x2x5x7xf32, strided<[280, 70, 10, 1], offset: 11>> to memref<1x2x5x7xf32>
+  memref.copy %ts, %td : memref<4x1xf64, strided<[8, 1]>> to memref<4x1xf64>
+  memref.copy %bs, %bd : memref<6xi1> to memref<6xi1>
+  return
+}
+
+// The shared row copies follow every other helper (first use last): a loop per outer dim, a 32-byte vector loop along
+// the row, a masked remainder for 32/64-bit types (a scalar one for 8/16).
+// CHECK-LABEL: func.func private @tsm_copy_f32_2d(
+// CHECK-SAME: %[[A:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[B:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>)
+// CHECK-SAME: passthrough = ["noinline"]
+// CHECK: %[[N1:.*]] = memref.dim %[[A]], %c1
+// CHECK: %[[REM:.*]] = arith.remui %[[N1]], %c8
+// CHECK: %[[NV:.*]] = arith.subi %[[N1]], %[[REM]]
+// CHECK: scf.for %[[I:.*]] = %c0 to %{{.*}} step %c1
+// CHECK: scf.for %[[J:.*]] = %c0 to %[[NV]] step %c8
+// CHECK: %[[V:.*]] = vector.load %[[A]][%[[I]], %[[J]]] {{.*}}, vector<8xf32>
+// CHECK: vector.store %[[V]], %[[B]][%[[I]], %[[J]]]
+// CHECK: scf.if
+// CHECK: %[[M:.*]] = vector.create_mask %[[REM]] : vector<8xi1>
+// CHECK: %[[T:.*]] = vector.maskedload %[[A]][%[[I]], %[[NV]]], %[[M]]
+// CHECK: vector.maskedstore %[[B]][%[[I]], %[[NV]]], %[[M]], %[[T]]
+// CHECK-LABEL: func.func private @tsm_copy_i32_1d(
+// CHECK: vector.load {{.*}} vector<8xi32>
+// CHECK-LABEL: func.func private @tsm_copy_f32_3d(
+// CHECK-LABEL: func.func private @tsm_copy_f64_2d(
+// CHECK: vector.load {{.*}} vector<4xf64>
+
+// -----
+
+// With threads, a copy of at least MIN_PARALLEL_ELEMENTS (65536) elements,
+// or of a size unknown until run time, calls the parallel variant; a small
+// one the serial function.  The parallel variant copies serially under the
+// threshold, else the threads take chunks of the outermost dim.
+module attributes {tsm.num_threads = 2 : i64} {
+// CHECK-LABEL: func.func @copy$threads
+// CHECK: call @tsm_copy_f32_3d_par(
+// CHECK: call @tsm_copy_f32_3d(
+// CHECK: call @tsm_copy_f32_3d_par(
+// CHECK-LABEL: func.func private @tsm_copy_f32_3d(
+// CHECK-LABEL: func.func private @tsm_copy_f32_3d_par(
+// CHECK-SAME: %[[S:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[D:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>)
+// CHECK: %[[N0:.*]] = memref.dim %[[S]], %c0
+// CHECK: %[[SMALL:.*]] = arith.cmpi ult, %{{.*}}, %c65536
+// CHECK: scf.if %[[SMALL]] {
+// CHECK-NEXT: call @tsm_copy_f32_3d(%[[S]], %[[D]])
+// CHECK: } else {
+// CHECK: %[[PER:.*]] = arith.ceildivui %{{.*}}, %c2{{(_[0-9]+)?}}
+// CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c2{{(_[0-9]+)?}}) step (%c1)
+// CHECK: %[[LO0:.*]] = arith.muli %[[T]], %{{.*}}
+// CHECK: %[[LO:.*]] = arith.minui %[[LO0]], %[[N0]]
+// CHECK: %[[SS:.*]] = memref.subview %[[S]][%[[LO]], 0, 0] [%[[LEN:.*]], %{{.*}}, %{{.*}}] [1, 1, 1]
+// CHECK: %[[DS:.*]] = memref.subview %[[D]][%[[LO]], 0, 0] [%[[LEN]], %{{.*}}, %{{.*}}] [1, 1, 1]
+// CHECK: call @tsm_copy_f32_3d(%[[SS]], %[[DS]])
+func.func @copy$threads(%big: memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>, %bigd: memref<64x56x56xf32>,
+                        %small: memref<4x5x6xf32, strided<[60, 10, 1]>>, %smalld: memref<4x5x6xf32>,
+                        %dyn: memref<?x5x6xf32, strided<[60, 10, 1]>>, %dynd: memref<?x5x6xf32>) {
+  memref.copy %big, %bigd : memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>> to memref<64x56x56xf32>
+  memref.copy %small, %smalld : memref<4x5x6xf32, strided<[60, 10, 1]>> to memref<4x5x6xf32>
+  memref.copy %dyn, %dynd : memref<?x5x6xf32, strided<[60, 10, 1]>> to memref<?x5x6xf32>
+  return
+}
 }

@@ -101,16 +101,14 @@ func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
 }
 
 // A padded image (batch 1): the fill left by the pad (a linalg.fill now, see
-// tsm-copies-to-linalg) is split as one flat range, the copy into the
-// strided interior view (not flattenable) by channels, its first dim with a
-// row for each thread.
+// tsm-copies-to-linalg) is split as one flat range; the copy into the
+// strided interior view (its batch dim dropped) calls the shared parallel
+// row copy, whose threads take chunks of channels.
 // CHECK-LABEL: func.func @pad$channels
 // CHECK: scf.parallel
 // CHECK: vector.store
-// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1)
-// CHECK: %[[C0:.*]] = affine.apply {{.*}}(%[[P]])
-// CHECK: memref.subview %{{.*}}[0, %[[C0]], 0, 0] [1, 32, 56, 56]
-// CHECK: vector.transfer_read
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : memref<1x64x56x56xf32, strided<[215296, 3364, 58, 1], offset: 59>> into memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>
+// CHECK: call @tsm_copy_f32_3d_par(
 func.func @pad$channels(%a: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
   %cst = arith.constant 0.0 : f32
   %p = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
