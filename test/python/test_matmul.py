@@ -556,3 +556,45 @@ def test_matmul_relu_epilogue_dynamic():
     runs = [[torch.randn(m, 40), torch.randn(40, 33)] for m in (50, 1, 7)]
     check_against_eager(torch.jit.script(LinearRelu(40, 33).eval()), runs[0],
                         input_specs=[TensorSpec((-1, 40)), TensorSpec((40, 33))], runs=runs[1:])
+
+
+class ConvBiasRelu(torch.nn.Module):
+    """A convolution's bias is per row of its im2col product: the packed
+    kernel starts row i's sums from bias[i]; with and without the ReLU."""
+
+    def __init__(self, cin: int, cout: int, kernel: int):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(cin, cout, kernel, padding=kernel // 2)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x)), self.conv(x) * 2.0
+
+
+# 33 / 40 channels: full row strips and a tail; 9 x 7 / 30 x 30 pixels: a
+# partial last panel; 16 x 9 = 144 / 5 x 49 = 245 (> 256 with 7 x 7 x 6: two k blocks)
+@pytest.mark.parametrize("cin,cout,kernel,size", [(3, 33, 3, (9, 7)), (16, 64, 3, (30, 30)),
+                                                  (6, 40, 7, (11, 5))], ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_bias_relu_packed(cin, cout, kernel, size, threads):
+    module = torch.jit.script(ConvBiasRelu(cin, cout, kernel).eval())
+    inputs = [torch.randn(1, cin, *size)]
+    compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
+    with torch.no_grad():
+        for got, expected in zip(compiled(*inputs), module(*inputs)):
+            torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+class AddmmRelu(torch.nn.Module):
+    def forward(self, b, x, y):
+        return torch.relu(torch.addmm(b, x, y)), torch.addmm(b, x, y)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_addmm_bias_input(threads):
+    # The bias is an input, B is not a constant: the per-call packed kernel
+    # starts from the bias along the columns.
+    inputs = [torch.randn(70), torch.randn(45, 300), torch.randn(300, 70)]
+    module = torch.jit.script(AddmmRelu())
+    compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
+    for got, expected in zip(compiled(*inputs), module(*inputs)):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
+from .matmul_bias import bias_init
+
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
 #: is packed once: from 2 rows (one row reads each weight once either way).
@@ -180,13 +182,16 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
-                  lanes: int, prepacked: bool, epilogue: str | None = None) -> list[str]:
+                  lanes: int, prepacked: bool, epilogue: str | None = None,
+                  bias: tuple[str, str] | None = None) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
     the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
     from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k).
     `epilogue` "relu": the tile is stored as max(tile, %floor), where the
-    k-block loop sets %floor to 0 for the last block, -inf for the others."""
+    k-block loop sets %floor to 0 for the last block, -inf for the others.
+    `bias` (along, type of %bias): the first k block (%kfirst) starts the
+    tile from the bias (C holds nothing yet), the others from C."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -203,8 +208,16 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
                 f"scf.yield {', '.join(names)} : {types}"]
     # C: plain loads and stores for a full panel, masked ones only for the last
     cin = new("cin")
-    lines += [f"{cin}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
+    from_c = [f"{cin}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
               "} else {", *loads(True), "}"]
+    if bias is None:
+        lines += from_c
+    else:
+        cc = new("cc")
+        lines += [f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{",
+                  *_bias_tile(new, bias, idx, col, mask, lanes),
+                  "} else {", *(line.replace(cin, cc, 1) for line in from_c[:1]), *from_c[1:],
+                  f"scf.yield {', '.join(f'{cc}#{r}' for r in range(rows))} : {types}", "}"]
     k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
     accs = [new("a") for _ in idx]
     if prepacked:
@@ -238,6 +251,28 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     return lines
 
 
+def _bias_tile(new: _Names, bias: tuple[str, str], idx: list[str], col: str, mask: str,
+               lanes: int) -> list[str]:
+    """Lines yielding the tile's start from %bias: the panel's columns of
+    it in every row ("col"; masked: the last panel may be partial), or
+    each row's element broadcast ("row")."""
+    along, tbias = bias
+    vec = f"vector<{lanes}xf32>"
+    types = ", ".join([vec] * len(idx))
+    if along == "col":
+        v = new("bv")
+        return [f"{v} = vector.maskedload %bias[{col}], {mask}, %zero : {tbias}, "
+                f"vector<{lanes}xi1>, {vec} into {vec}",
+                f"scf.yield {', '.join([v] * len(idx))} : {types}"]
+    lines, names = [], []
+    for i in idx:
+        x, v = new("bx"), new("bv")
+        lines += [f"{x} = memref.load %bias[{i}] : {tbias}",
+                  f"{v} = vector.broadcast {x} : f32 to {vec}"]
+        names.append(v)
+    return lines + [f"scf.yield {', '.join(names)} : {types}"]
+
+
 def _epilogue(new: _Names, epilogue: str, tile: list[str], vec: str
               ) -> tuple[list[str], list[str]]:
     """The names of the tile's vectors after `epilogue`, and the lines that
@@ -261,12 +296,15 @@ def _floor(lanes: int) -> list[str]:
 
 
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False, epilogue: str | None = None) -> str:
+                prepacked: bool = False, epilogue: str | None = None,
+                bias: tuple[str, str] | None = None) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
     the packed layout [n/lanes][k][lanes] (see `prepack_text`).
-    `epilogue` (one of EPILOGUES): applied to C as the last k block stores it."""
+    `epilogue` (one of EPILOGUES): applied to C as the last k block stores it.
+    `bias` (along "row" or "col", its memref type): the kernel takes a
+    4th argument %bias and starts the sums from it instead of from C."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
@@ -274,20 +312,24 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     strip = new("m0")
     body = [] if prepacked else _pack(new, tb, bp, lanes)
     body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked, epilogue), "}"]
+             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked, epilogue, bias),
+             "}"]
     if m % rows:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
                  *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked,
-                                epilogue), "}"]
+                                epilogue, bias), "}"]
     stack = "" if prepacked else \
         f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
     if epilogue is not None:
         body = _floor(lanes) + body
+    if bias is not None:
+        body = ["%kfirst = arith.cmpi eq, %k0, %c0 : index"] + body
     inner = "\n      ".join(body)
+    bias_arg = "" if bias is None else f" %bias: {bias[1]},"
     return f"""
-func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, %mlo: index, %mhi: index,
+func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc},{bias_arg} %mlo: index, %mhi: index,
                           %nlo: index, %nhi: index) attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -352,12 +394,17 @@ memref.global "private" @{name}_ready : memref<i8> = dense<0>
 
 
 def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
-                plan_: PackedPlan, weight: tuple[str, str, str] | None = None) -> str:
+                plan_: PackedPlan, weight: tuple[str, str, str] | None = None,
+                tbias: str | None = None) -> str:
     """The function that replaces the matmul: the kernel over all of C, or
     one kernel call per piece in an scf.parallel (OpenMP later).  `weight`
     (global, its packed type, the packing function): B is a constant,
-    packed into that global by the first call; the kernel reads the global."""
+    packed into that global by the first call; the kernel reads the global.
+    `tbias`: the driver and the kernel take a bias vector of that type
+    after C."""
     ta, tb, tc = types
+    bias_arg, bias_type = ("", "") if tbias is None else (f", %bias: {tbias}", f", {tbias}")
+    c_args = "%C" if tbias is None else "%C, %bias"
     kb, prologue = "%B", ""
     if weight is not None:
         glob, tp, packer = weight
@@ -376,13 +423,13 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     memref.store %yes, %ready[] : memref<i8>
   }}"""
         tb = tp
-    signature = f"({ta}, {tb}, {tc}, index, index, index, index) -> ()"
+    signature = f"({ta}, {tb}, {tc}{bias_type}, index, index, index, index) -> ()"
     if plan_.pieces <= 1:
         body = f"""
   %c0 = arith.constant 0 : index
   %cm = arith.constant {m} : index
   %cn = arith.constant {n} : index
-  func.call @{kernel}(%A, {kb}, %C, %c0, %cm, %c0, %cn) : {signature}"""
+  func.call @{kernel}(%A, {kb}, {c_args}, %c0, %cm, %c0, %cn) : {signature}"""
     else:
         extent = m if plan_.split == "m" else n
         ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
@@ -398,14 +445,14 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     %lo = arith.muli %i, %cchunk : index
     %lo_end = arith.addi %lo, %cchunk : index
     %hi = arith.minsi %lo_end, %cext : index
-    func.call @{kernel}(%A, {kb}, %C, {ranges}) : {signature}
+    func.call @{kernel}(%A, {kb}, {c_args}, {ranges}) : {signature}
     scf.reduce
   }}"""
-    declarations = _declare(kernel, [ta, tb, tc] + ["index"] * 4)
+    declarations = _declare(kernel, [ta, tb, tc] + ([tbias] if tbias else []) + ["index"] * 4)
     if weight is not None:
         declarations += _declare(weight[2], [types[1], weight[1]])
     return declarations + f"""
-func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}) {{{prologue}{body}
+func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}{bias_arg}) {{{prologue}{body}
   return
 }}
 """
@@ -450,27 +497,34 @@ class Emitter:
 
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
     """Replace each matmul by a call to its driver; kernels are shared by
-    matmuls of the same types, plan and epilogue, a constant B is packed
-    once into a global of its own (shared by the matmuls that read it)."""
+    matmuls of the same types, plan, epilogue and bias, a constant B is
+    packed once into a global of its own (shared by the matmuls that read
+    it).  A broadcast bias written into C right before the matmul (see
+    matmul_bias) is dropped: the kernel starts its sums from the vector."""
     emit = Emitter()
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
-        epilogue = epilogue_of(op)
+        init = bias_init(op)
+        bias = None if init is None else (init.along, str(init.bias.type))
+        tbias = None if bias is None else bias[1]
+        fused = dict(epilogue=epilogue_of(op), bias=bias)
         m, n, k = shape_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_, epilogue), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_, epilogue=epilogue),
-                              caller)
+            kernel = emit.get(("kernel", types, plan_, fused["epilogue"], bias),
+                              KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_, **fused), caller)
             driver = emit.get(("driver", kernel), f"{kernel}_driver",
-                              lambda f: driver_text(f, kernel, types, m, n, plan_), caller)
+                              lambda f: driver_text(f, kernel, types, m, n, plan_, tbias=tbias),
+                              caller)
         else:
             tp = f"memref<{_ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
-            kernel = emit.get(("kernel", ptypes, plan_, epilogue), KERNEL_PREFIX + "_{}",
+            kernel = emit.get(("kernel", ptypes, plan_, fused["epilogue"], bias),
+                              KERNEL_PREFIX + "_{}",
                               lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True,
-                                                    epilogue=epilogue),
+                                                    **fused),
                               caller)
             packer = emit.get(("prepack", types[1], tp), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes), caller)
@@ -479,11 +533,14 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
             driver = emit.get(("driver", kernel, types, glob), kernel + "_w{}",
                               lambda f: packed_weight_text(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
-                                          (f"{f}_b", tp, packer)),
+                                          (f"{f}_b", tp, packer), tbias),
                               caller)
+        operands = list(op.operands) + ([] if init is None else [init.bias])
         with ir.InsertionPoint(op), op.location:
-            func.CallOp([], ir.FlatSymbolRefAttr.get(driver), list(op.operands))
+            func.CallOp([], ir.FlatSymbolRefAttr.get(driver), operands)
         op.erase()
+        if init is not None:
+            init.fill.erase()
 
 
 def _is_declaration(op: ir.Operation) -> bool:

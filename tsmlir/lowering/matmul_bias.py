@@ -1,0 +1,76 @@
+"""Find the broadcast bias that a bufferized matmul accumulates into.
+
+In: a `linalg.matmul` on memrefs (C += A @ B) whose C buffer was just
+filled by a `linalg.generic` broadcasting a 1-D vector over it: a linear
+layer's bias along the columns (`x @ W.T + b`), a convolution's along the
+rows (its im2col product is C[out channel, pixel]); only ops without
+memory effects (views, constants) lie between the two.
+Out (`bias_init`): that generic, the vector and along which dim it
+broadcasts; the packed kernels (`matmul_codegen`) then start their
+accumulators from the vector and the generic goes: one write of C and one
+read of it fewer per matmul.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlir import ir
+
+from .ir_walk import as_op
+
+#: Ops that may lie between the broadcast and the matmul: no memory effects.
+_PURE = ("arith.constant", "memref.get_global", "memref.expand_shape",
+         "memref.collapse_shape", "memref.subview", "memref.cast")
+
+
+@dataclass(frozen=True)
+class BiasInit:
+    """C[i, j] = bias[j] ("col") or bias[i] ("row"), written by `fill`."""
+    fill: ir.Operation
+    bias: ir.Value
+    along: str
+
+
+def _maps(g: ir.Operation) -> list[ir.AffineMap]:
+    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(g.attributes["indexing_maps"])]
+
+
+def _broadcast_of(g: ir.Operation, c: ir.Value) -> BiasInit | None:
+    """g as a BiasInit of C: a generic on memrefs, one 1-D f32 input with
+    an identity layout, output C itself (identity map: every element
+    written), body a yield of the input."""
+    if g.name != "linalg.generic" or g.results or len(g.operands) != 2 or g.operands[1] != c:
+        return None
+    bias = g.operands[0]
+    if not isinstance(bias.type, ir.MemRefType):
+        return None
+    t = ir.MemRefType(bias.type)
+    layout = t.layout
+    if t.rank != 1 or str(t.element_type) != "f32" or not (
+            isinstance(layout, ir.AffineMapAttr) and layout.value == ir.AffineMap.get_identity(1)):
+        return None
+    if any("parallel" not in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"])):
+        return None
+    m_in, m_out = _maps(g)
+    if m_out != ir.AffineMap.get_identity(2):
+        return None
+    d = ir.AffineDimExpr.get
+    along = {str(ir.AffineMap.get(2, 0, [d(1)])): "col",
+             str(ir.AffineMap.get(2, 0, [d(0)])): "row"}.get(str(m_in))
+    block = g.regions[0].blocks[0]
+    body = [as_op(o) for o in block.operations]
+    if along is None or len(body) != 1 or body[0].operands[0] != block.arguments[0]:
+        return None
+    return BiasInit(g, bias, along)
+
+
+def bias_init(op: ir.Operation) -> BiasInit | None:
+    """The broadcast that fills matmul op's C right before it, else None."""
+    last = None  # the last op before op with memory effects
+    for other in op.block.operations:
+        other = as_op(other)
+        if other == op:
+            return _broadcast_of(last, op.operands[2]) if last is not None else None
+        if other.name not in _PURE:
+            last = other
+    return None
