@@ -70,10 +70,26 @@ def test_conv(size, stride, bias, threads, tmp_path):
     _check(module, [torch.randn(1, 40, size, size)], threads, tmp_path)
 
 
-def test_conv_relu(tmp_path):
-    """conv -> ReLU directly (a candidate for a ReLU epilogue)."""
-    module = torch.nn.Sequential(torch.nn.Conv2d(64, 96, 3, 1, 1), torch.nn.ReLU())
-    _check(module, [torch.randn(1, 64, 2, 2)], 1, tmp_path)
+def _relu_in_kernel(loops: str) -> bool:
+    """Whether a narrow kernel (not its packer or driver) applies a ReLU."""
+    kernels = [f for f in loops.split("func.func")
+               if f.startswith(f" private @{matmul_narrow.PREFIX}_")
+               and not f.startswith((f" private @{matmul_narrow.PREFIX}_w",
+                                     f" private @{matmul_narrow.PREFIX}_pack"))]
+    return any("arith.maximumf" in f for f in kernels)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_relu_epilogue(threads, tmp_path):
+    """conv (+ batch norm) -> ReLU: the ReLU is the matmul's epilogue,
+    applied by the narrow kernel as it stores C (biases that are negative
+    enough for the ReLU to clamp)."""
+    module = torch.nn.Sequential(torch.nn.Conv2d(64, 96, 3, 1, 1), torch.nn.BatchNorm2d(96),
+                                 torch.nn.ReLU())
+    with torch.no_grad():
+        module[0].bias.uniform_(-2, 2)
+    _check(module, [torch.randn(1, 64, 2, 2)], threads, tmp_path)
+    assert _relu_in_kernel(next(tmp_path.glob("2-*.mlir")).read_text())
 
 
 @pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 13), (64, 15, 4)])

@@ -18,8 +18,8 @@ call to a generated driver that
   (k x PANEL floats, 288 KB at k = 4608) in L2;
 - adds the block into C (transposed, through a small stack buffer: the
   store is n x PANEL floats per panel, noise next to the k loop), applying
-  a ReLU epilogue (`tsm.epilogue = "relu"`, see `epilogue_of`) there: every
-  sum is complete when it is stored.
+  the matmul's epilogue (`matmul_codegen.epilogue_of`: "relu") there:
+  every sum is complete when it is stored.
 With `tsm.num_threads` > 1 and at least MIN_PARALLEL_WEIGHTS elements of A,
 the threads share the panels (an scf.parallel over pieces of panels): the
 product is bound by the bandwidth of streaming A, which each thread reads
@@ -37,7 +37,8 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .matmul_codegen import Emitter, constant_global, enclosing_function, shape_of
+from .matmul_codegen import Emitter, constant_global, enclosing_function, epilogue_of, \
+    shape_of
 from .parallel import num_threads
 from .passes import register
 
@@ -57,20 +58,13 @@ MIN_DEPTH = 16
 MIN_PARALLEL_WEIGHTS = 1 << 16
 PIECES_PER_THREAD = 2
 PREFIX = "tsm_matmul_narrow"
-EPILOGUE_ATTR = "tsm.epilogue"
-EPILOGUES = (None, "relu")
+#: The epilogues `_store` applies (a matmul marked with another one is left
+#: to the other kernels and the fallback).
+EPILOGUES = ("relu",)
 
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
-
-
-def epilogue_of(op: ir.Operation) -> str | None:
-    """The pointwise function to apply to the matmul's result as it is
-    stored (`tsm.epilogue`, a string attribute), or None."""
-    if EPILOGUE_ATTR not in op.attributes:
-        return None
-    return ir.StringAttr(op.attributes[EPILOGUE_ATTR]).value
 
 
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
@@ -81,7 +75,7 @@ def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
         return False
     m, n, k = shape_of(op)
     return m >= MIN_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
-        and epilogue_of(op) in EPILOGUES \
+        and epilogue_of(op) in (None, *EPILOGUES) \
         and constant_global(module_op, op.operands[0]) is not None
 
 
