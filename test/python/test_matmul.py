@@ -598,3 +598,36 @@ def test_addmm_bias_input(threads):
     compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
     for got, expected in zip(compiled(*inputs), module(*inputs)):
         torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+class Residual(torch.nn.Module):
+    """relu(conv(x) + x), relu(conv(x) + conv_ds(x)) and relu(fc(h) + h):
+    the matmul starts from residual + bias (tsm-accumulate-in-place), which
+    the packed kernel adds in its first k block; the ReLU is its epilogue."""
+
+    def __init__(self, channels: int, width: int):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(channels, channels, 3, padding=1)
+        self.ds = torch.nn.Conv2d(channels, channels, 1)
+        self.fc = torch.nn.Linear(width, width)
+
+    def forward(self, x, h):
+        a = torch.relu(self.conv(x) + x)
+        b = torch.relu(self.conv(x) + self.ds(x))
+        return a, b, torch.relu(self.fc(h) + h), self.fc(h) + h
+
+
+@pytest.mark.parametrize("channels,size,rows,width", [(33, (5, 7), 37, 45), (64, (16, 16), 64, 300)],
+                         ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_residual_into_matmul(channels, size, rows, width, threads):
+    module = torch.jit.script(Residual(channels, width).eval())
+    inputs = [torch.randn(1, channels, *size), torch.randn(rows, width)]
+    originals = [t.clone() for t in inputs]
+    compiled = tsmlir.compile_module(module, inputs, options=tsmlir.CompileOptions(threads=threads))
+    with torch.no_grad():
+        for got, expected in zip(compiled(*inputs), module(*inputs)):
+            torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+    # the residuals x and h are inputs: accumulated into copies, never written
+    for t, original in zip(inputs, originals):
+        assert torch.equal(t, original)

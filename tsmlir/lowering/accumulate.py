@@ -13,6 +13,12 @@ Out:
 - a pointwise generic with an input that a linalg op produced for it alone
   takes that tensor as its destination (`outs`) instead of an empty one, so
   bufferization computes it in place rather than in a new buffer.
+- a residual added to a matmul that starts from a broadcast bias (or
+  zeros), directly or through the reshape of a convolution's im2col
+  product (`relu(conv(x) + identity)`): the matmul starts from
+  `residual + bias` instead (one pass writing it over the residual, which
+  the matmul kernel folds into its first k block: see matmul_bias), and the
+  pointwise op no longer reads the residual.
 Float element types only (the fold reassociates the additions, as
 PyTorch's addmm does).
 """
@@ -225,10 +231,121 @@ def write_in_place(g: ir.Operation) -> ir.Operation | None:
     return None
 
 
+def _bias_broadcast(v: ir.Value) -> ir.Operation | None:
+    """The generic that v is, if it broadcasts one input into a fresh
+    tensor (a matmul's bias init) and v has no other use."""
+    g = _owner_op(v)
+    if g is None or g.name != "linalg.generic" or len(g.operands) != 2 or _uses(v) != 1:
+        return None
+    dest = _owner_op(g.operands[1])
+    block = g.regions[0].blocks[0]
+    body = [_op(o) for o in block.operations]
+    if dest is None or dest.name != "tensor.empty" or len(body) != 1 \
+            or body[0].operands[0] != block.arguments[0]:
+        return None
+    return g
+
+
+def _residual_target(x: ir.Value, g: ir.Operation):
+    """(the matmuls accumulating into each other, root first; their
+    reshape or None) if x is the result of such a chain (or of its
+    expand_shape), each result used once, in g's block, whose root starts
+    from a bias broadcast or a zero fill."""
+    expand = _owner_op(x)
+    if expand is not None and expand.name == "tensor.expand_shape" and _uses(x) == 1:
+        x = expand.operands[0]
+    else:
+        expand = None
+    chain = []
+    while True:
+        mm = _owner_op(x)
+        if mm is None or mm.name != "linalg.matmul" or _uses(x) != 1 or mm.parent != g.parent:
+            return None
+        chain.insert(0, mm)
+        x = mm.operands[2]
+        if _bias_broadcast(x) is not None:
+            return chain, expand
+        if _zero_fill(x):  # (without a reshape: fold_addend's)
+            return (chain, expand) if expand is not None else None
+
+
+def _foldable_residual(g: ir.Operation):
+    """(matmul input i, residual input j, the addf, (chain, reshape)) for
+    the first `addf(arg_i, arg_j)` in g's body where input i is a matmul
+    (see _residual_target), input j a tensor of g's result type, both read
+    through identity maps and used only there."""
+    block = g.regions[0].blocks[0]
+    n_in = len(g.operands) - 1
+    maps = _maps(g)
+    for op in block.operations:
+        op = _op(op)
+        if op.name != "arith.addf":
+            continue
+        args = [ir.BlockArgument(a) for a in op.operands
+                if isinstance(a.owner, ir.Block) and a.owner == block]
+        if len(args) != 2 or args[0] == args[1]:
+            continue
+        for a, other in (args, args[::-1]):
+            i, j = a.arg_number, other.arg_number
+            if i >= n_in or j >= n_in or _uses(a) != 1 or _uses(other) != 1:
+                continue
+            x, y = g.operands[i], g.operands[j]
+            if not (_is_identity(maps[i]) and _is_identity(maps[j])
+                    and x.type == g.results[0].type == y.type):
+                continue
+            target = _residual_target(x, g)
+            if target is not None:
+                return i, j, op, target
+    return None
+
+
+def _add_into(bias_init: ir.Operation, dest: ir.Value) -> ir.Value:
+    """dest + the broadcast of bias_init's input (bias_init's maps)."""
+    new = linalg.GenericOp(result_tensors=[dest.type], inputs=[bias_init.operands[0]],
+                           outputs=[dest], indexing_maps=bias_init.attributes["indexing_maps"],
+                           iterator_types=bias_init.attributes["iterator_types"])
+    block = new.regions[0].blocks.append(ir.ShapedType(bias_init.operands[0].type).element_type,
+                                         ir.RankedTensorType(dest.type).element_type)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([arith.addf(block.arguments[1], block.arguments[0])])
+    return new.results[0]
+
+
+def fold_residual(g: ir.Operation) -> ir.Operation | None:
+    """g = f(..., mm + y, ...) -> f(..., mm', ...) with mm' starting from
+    y + its bias (y collapsed to mm's shape where mm is reshaped).  Returns
+    the rebuilt generic, None if nothing folds."""
+    found = _foldable_residual(g)
+    if found is None:
+        return None
+    i, j, add, (chain, expand) = found
+    y = g.operands[j]
+    old_init = _owner_op(chain[0].operands[2])
+    with ir.InsertionPoint(g), g.location:
+        y2 = y if expand is None else tensor.CollapseShapeOp(
+            chain[0].results[0].type, y, expand.attributes["reassociation"]).result
+        acc = y2 if old_init.name == "linalg.fill" else _add_into(old_init, y2)
+    for mm in chain:  # after y's definition: y must dominate the chain's root
+        mm.move_before(g)
+    if expand is not None:
+        expand.move_before(g)
+    chain[0].operands[2] = acc
+    if old_init.name == "linalg.generic":
+        old_init.erase()
+    if not _fresh(y):
+        protect_arguments(g)  # the matmul now writes into y itself
+    block = g.regions[0].blocks[0]
+    add.results[0].replace_all_uses_with(block.arguments[i])
+    add.erase()
+    return _rebuild(g, j, g.operands[-1])
+
+
 @register("tsm-accumulate-in-place",
           "Matmuls accumulate their addends; pointwise generics write over their producer")
 def accumulate_in_place(module_op: ir.Operation) -> None:
     for g in collect(module_op, _pointwise):
         while (folded := fold_addend(g)) is not None:
+            g = folded
+        while (folded := fold_residual(g)) is not None:
             g = folded
         write_in_place(g)

@@ -3,12 +3,14 @@
 In: a `linalg.matmul` on memrefs (C += A @ B) whose C buffer was just
 filled by a `linalg.generic` broadcasting a 1-D vector over it: a linear
 layer's bias along the columns (`x @ W.T + b`), a convolution's along the
-rows (its im2col product is C[out channel, pixel]); only ops without
-memory effects (views, constants) lie between the two.
-Out (`bias_init`): that generic, the vector and along which dim it
-broadcasts; the packed kernels (`matmul_codegen`) then start their
-accumulators from the vector and the generic goes: one write of C and one
-read of it fewer per matmul.
+rows (its im2col product is C[out channel, pixel]); or to which such a
+generic just added the vector (C holds a residual: see
+tsm-accumulate-in-place); only ops without memory effects (views,
+constants) lie between the two.
+Out (`bias_init`): that generic, the vector, along which dim it
+broadcasts and whether it adds to C; the packed kernels (`matmul_codegen`)
+then start their accumulators from the vector (plus C) and the generic
+goes: one pass over C fewer per matmul.
 """
 from __future__ import annotations
 
@@ -25,10 +27,12 @@ _PURE = ("arith.constant", "memref.get_global", "memref.expand_shape",
 
 @dataclass(frozen=True)
 class BiasInit:
-    """C[i, j] = bias[j] ("col") or bias[i] ("row"), written by `fill`."""
+    """C[i, j] = bias[j] ("col") or bias[i] ("row") (`adds`: C[i, j] +=),
+    written by `fill`."""
     fill: ir.Operation
     bias: ir.Value
     along: str
+    adds: bool = False
 
 
 def _maps(g: ir.Operation) -> list[ir.AffineMap]:
@@ -38,7 +42,7 @@ def _maps(g: ir.Operation) -> list[ir.AffineMap]:
 def _broadcast_of(g: ir.Operation, c: ir.Value) -> BiasInit | None:
     """g as a BiasInit of C: a generic on memrefs, one 1-D f32 input with
     an identity layout, output C itself (identity map: every element
-    written), body a yield of the input."""
+    written), body a yield of the input or of its sum with C's element."""
     if g.name != "linalg.generic" or g.results or len(g.operands) != 2 or g.operands[1] != c:
         return None
     bias = g.operands[0]
@@ -59,9 +63,19 @@ def _broadcast_of(g: ir.Operation, c: ir.Value) -> BiasInit | None:
              str(ir.AffineMap.get(2, 0, [d(0)])): "row"}.get(str(m_in))
     block = g.regions[0].blocks[0]
     body = [as_op(o) for o in block.operations]
-    if along is None or len(body) != 1 or body[0].operands[0] != block.arguments[0]:
+    if along is None:
         return None
-    return BiasInit(g, bias, along)
+    if len(body) == 1 and body[0].operands[0] == block.arguments[0]:
+        return BiasInit(g, bias, along)
+    if len(body) == 2 and body[0].name == "arith.addf" and \
+            set(map(_arg_number, body[0].operands)) == {0, 1} and \
+            body[1].operands[0] == body[0].results[0]:
+        return BiasInit(g, bias, along, adds=True)
+    return None
+
+
+def _arg_number(v: ir.Value) -> int:
+    return ir.BlockArgument(v).arg_number if isinstance(v.owner, ir.Block) else -1
 
 
 def bias_init(op: ir.Operation) -> BiasInit | None:

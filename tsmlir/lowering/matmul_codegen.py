@@ -183,15 +183,16 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
                   lanes: int, prepacked: bool, epilogue: str | None = None,
-                  bias: tuple[str, str] | None = None) -> list[str]:
+                  bias: tuple[str, str, bool] | None = None) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
     the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
     from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k).
     `epilogue` "relu": the tile is stored as max(tile, %floor), where the
     k-block loop sets %floor to 0 for the last block, -inf for the others.
-    `bias` (along, type of %bias): the first k block (%kfirst) starts the
-    tile from the bias (C holds nothing yet), the others from C."""
+    `bias` (along, type of %bias, adds): the first k block (%kfirst) starts
+    the tile from the bias (C holds nothing yet), or from C plus the bias
+    (`adds`: C holds a residual), the others from C."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -207,17 +208,26 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
                   f"{v} = vector.load %C[{i}, {col}] : {tc}, {vec}" for v, i in zip(names, idx)),
                 f"scf.yield {', '.join(names)} : {types}"]
     # C: plain loads and stores for a full panel, masked ones only for the last
-    cin = new("cin")
-    from_c = [f"{cin}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
+    cc = new("cc")
+    from_c = [f"{cc}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
               "} else {", *loads(True), "}"]
+    c_tile = [f"{cc}#{r}" for r in range(rows)]
+    cin = new("cin")
     if bias is None:
         lines += from_c
-    else:
-        cc = new("cc")
-        lines += [f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{",
-                  *_bias_tile(new, bias, idx, col, mask, lanes),
-                  "} else {", *(line.replace(cin, cc, 1) for line in from_c[:1]), *from_c[1:],
-                  f"scf.yield {', '.join(f'{cc}#{r}' for r in range(rows))} : {types}", "}"]
+        cin = cc
+    elif not bias[2]:  # C holds nothing yet in the first k block
+        b_lines, b_tile = _bias_tile(new, bias, idx, col, mask, lanes)
+        lines += [f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{", *b_lines,
+                  f"scf.yield {', '.join(b_tile)} : {types}", "} else {", *from_c,
+                  f"scf.yield {', '.join(c_tile)} : {types}", "}"]
+    else:  # C holds a residual: the first k block adds the bias to it
+        b_lines, b_tile = _bias_tile(new, bias, idx, col, mask, lanes)
+        sums = [new("bs") for _ in idx]
+        lines += [*from_c, f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{", *b_lines,
+                  *(f"{t} = arith.addf {c}, {b} : {vec}" for t, c, b in zip(sums, c_tile, b_tile)),
+                  f"scf.yield {', '.join(sums)} : {types}", "} else {",
+                  f"scf.yield {', '.join(c_tile)} : {types}", "}"]
     k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
     accs = [new("a") for _ in idx]
     if prepacked:
@@ -251,26 +261,24 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     return lines
 
 
-def _bias_tile(new: _Names, bias: tuple[str, str], idx: list[str], col: str, mask: str,
-               lanes: int) -> list[str]:
-    """Lines yielding the tile's start from %bias: the panel's columns of
-    it in every row ("col"; masked: the last panel may be partial), or
-    each row's element broadcast ("row")."""
-    along, tbias = bias
+def _bias_tile(new: _Names, bias: tuple[str, str, bool], idx: list[str], col: str, mask: str,
+               lanes: int) -> tuple[list[str], list[str]]:
+    """Lines loading the tile's share of %bias, and the tile's names: the
+    panel's columns of it in every row ("col"; masked: the last panel may
+    be partial), or each row's element broadcast ("row")."""
+    along, tbias, _ = bias
     vec = f"vector<{lanes}xf32>"
-    types = ", ".join([vec] * len(idx))
     if along == "col":
         v = new("bv")
         return [f"{v} = vector.maskedload %bias[{col}], {mask}, %zero : {tbias}, "
-                f"vector<{lanes}xi1>, {vec} into {vec}",
-                f"scf.yield {', '.join([v] * len(idx))} : {types}"]
+                f"vector<{lanes}xi1>, {vec} into {vec}"], [v] * len(idx)
     lines, names = [], []
     for i in idx:
         x, v = new("bx"), new("bv")
         lines += [f"{x} = memref.load %bias[{i}] : {tbias}",
                   f"{v} = vector.broadcast {x} : f32 to {vec}"]
         names.append(v)
-    return lines + [f"scf.yield {', '.join(names)} : {types}"]
+    return lines, names
 
 
 def _epilogue(new: _Names, epilogue: str, tile: list[str], vec: str
@@ -297,14 +305,15 @@ def _floor(lanes: int) -> list[str]:
 
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
                 prepacked: bool = False, epilogue: str | None = None,
-                bias: tuple[str, str] | None = None) -> str:
+                bias: tuple[str, str, bool] | None = None) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
     the packed layout [n/lanes][k][lanes] (see `prepack_text`).
     `epilogue` (one of EPILOGUES): applied to C as the last k block stores it.
-    `bias` (along "row" or "col", its memref type): the kernel takes a
-    4th argument %bias and starts the sums from it instead of from C."""
+    `bias` (along "row" or "col", its memref type, adds): the kernel takes
+    a 4th argument %bias and starts the sums from it (`adds`: from C plus
+    it) instead of from C."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
@@ -505,7 +514,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
         init = bias_init(op)
-        bias = None if init is None else (init.along, str(init.bias.type))
+        bias = None if init is None else (init.along, str(init.bias.type), init.adds)
         tbias = None if bias is None else bias[1]
         fused = dict(epilogue=epilogue_of(op), bias=bias)
         m, n, k = shape_of(op)

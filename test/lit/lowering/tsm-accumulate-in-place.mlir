@@ -129,3 +129,51 @@ func.func @matmul$integer(%a: tensor<4x8xi32>, %b: tensor<8x6xi32>, %y: tensor<4
   } -> tensor<4x6xi32>
   return %r : tensor<4x6xi32>
 }
+
+// -----
+
+// relu(conv(x) + bias + y): a convolution's chain of im2col matmuls (each
+// accumulating into the next) starting from the broadcast bias, reshaped
+// to NCHW.  The chain now starts from y (collapsed to the product's shape)
+// plus the bias, added over it in one pass; the pointwise op reads only
+// the product.
+// CHECK-LABEL: func.func @residual$conv
+// CHECK-SAME: %[[Y:[^:]*]]: tensor<1x8x4x4xf32>
+// CHECK: %[[Y2:.*]] = tensor.collapse_shape %[[Y]] {{\[}}[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf32>) outs(%[[Y2]] : tensor<8x16xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[OUT:.*]]: f32):
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[OUT]], %[[IN]]
+// CHECK-NEXT: linalg.yield %[[S]]
+// CHECK: %[[M1:.*]] = linalg.matmul {{.*}} outs(%[[INIT]] : tensor<8x16xf32>)
+// CHECK: %[[M2:.*]] = linalg.matmul {{.*}} outs(%[[M1]] : tensor<8x16xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[M2]]
+// CHECK: linalg.generic {{.*}} ins(%[[E]] : tensor<1x8x4x4xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[X]]
+// CHECK-NEXT: linalg.yield %[[R]]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#rows = affine_map<(d0, d1) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @residual$conv(%w1: tensor<8x9xf32>, %c1: tensor<9x16xf32>, %w2: tensor<8x9xf32>,
+                         %c2: tensor<9x16xf32>, %b: tensor<8xf32>, %y: tensor<1x8x4x4xf32>)
+    -> tensor<1x8x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %bias = linalg.generic {indexing_maps = [#rows, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<8xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x16xf32>
+  %m1 = linalg.matmul ins(%w1, %c1 : tensor<8x9xf32>, tensor<9x16xf32>) outs(%bias : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m2 = linalg.matmul ins(%w2, %c2 : tensor<8x9xf32>, tensor<9x16xf32>) outs(%m1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %x = tensor.expand_shape %m2 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %e4 = tensor.empty() : tensor<1x8x4x4xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %y : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e4 : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x4x4xf32>
+  return %r : tensor<1x8x4x4xf32>
+}

@@ -110,3 +110,31 @@ func.func @conv_bias(%x: tensor<1x3x8x8xf32>) -> tensor<1x34x6x6xf32> {
   %1 = "tsm.relu"(%0) : (tensor<1x34x6x6xf32>) -> tensor<1x34x6x6xf32>
   return %1 : tensor<1x34x6x6xf32>
 }
+
+// relu(x @ W + b + y): the matmul accumulates into a copy of y (an
+// argument: never written), no pass adds the bias to it; the kernel's first k block adds the bias to
+// the tile it loads from C; the ReLU is its epilogue.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_{{[0-9]+}}(
+// CHECK-SAME: %[[C:[^:]*]]: memref<40x33xf32>, %[[BIAS:[^:]*]]: memref<33xf32>, %{{[^:]*}}: index,
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// CHECK: %[[CC:.*]]:{{6|8}} = scf.if
+// CHECK: vector.load %[[C]]
+// CHECK: %[[CIN:.*]]:{{6|8}} = scf.if %[[FIRST]]
+// CHECK: %[[BV:.*]] = vector.maskedload %[[BIAS]]
+// CHECK: arith.addf %[[CC]]#0, %[[BV]]
+// CHECK: } else {
+// CHECK: scf.yield %[[CC]]#0,
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[CIN]]#0,
+// CHECK: arith.maximumf
+// CHECK-LABEL: func.func @relu_residual
+// CHECK: call @tsm_matmul_packed_{{[0-9]+}}_w0(
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+func.func @relu_residual(%x: tensor<40x300xf32>, %y: tensor<40x33xf32>) -> tensor<40x33xf32> {
+  %w = arith.constant dense<0.5> : tensor<300x33xf32>
+  %b = arith.constant dense<0.25> : tensor<33xf32>
+  %0 = "tsm.addmm"(%b, %x, %w) : (tensor<33xf32>, tensor<40x300xf32>, tensor<300x33xf32>) -> tensor<40x33xf32>
+  %1 = "tsm.add"(%0, %y) : (tensor<40x33xf32>, tensor<40x33xf32>) -> tensor<40x33xf32>
+  %2 = "tsm.relu"(%1) : (tensor<40x33xf32>) -> tensor<40x33xf32>
+  return %2 : tensor<40x33xf32>
+}
