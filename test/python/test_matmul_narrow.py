@@ -92,6 +92,28 @@ def test_conv_relu_epilogue(threads, tmp_path):
     assert _relu_in_kernel(next(tmp_path.glob("2-*.mlir")).read_text())
 
 
+class Block(torch.nn.Module):
+    """relu(bn(conv(x)) + x): the residual (and the folded bias) start C,
+    the ReLU is the epilogue."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(c, c, 3, 1, 1, bias=False)
+        self.bn = torch.nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)) + x)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_residual_block(threads, tmp_path):
+    module = Block(48)
+    with torch.no_grad():
+        module.bn.running_mean.uniform_(-1, 1)
+        module.bn.running_var.uniform_(0.5, 2)
+    _check(module, [torch.randn(1, 48, 2, 2)], threads, tmp_path)
+
+
 @pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 13), (64, 15, 4)])
 def test_not_taken(m, k, n, tmp_path):
     """Fewer rows than a panel, 13 columns, a short k: the other kernels."""
