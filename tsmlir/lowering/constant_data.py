@@ -1,13 +1,14 @@
 """The data behind tsm.constant values, for passes that compute new constants.
 
-In: a `tsm.constant` op: an inline dense value, or a `dense_resource` blob
-whose array the importer keeps (`blobs`: attribute text -> flat numpy array;
-MLIR 22's Python bindings cannot read a resource back).
+In: a `tsm.constant` op (or, after tsm-lower-constant, an `arith.constant`
+maybe expanded to its shape): an inline dense value, or a `dense_resource`
+blob whose array the importer keeps (`blobs`: attribute text -> flat numpy
+array; MLIR 22's Python bindings cannot read a resource back).
 Out: its value as a numpy array of the op's shape (None where the data is
-not at hand: a resource read from a .mlir file), and new constants built the
-way the importer builds them (inline up to INLINE_LIMIT elements, else a
-resource registered in the same `blobs`, so that the JIT binds it at run time
-like any weight: see runtime/weights.py).
+not at hand: a resource read from a .mlir file), and new constants (tsm or
+arith) built the way the importer builds them (inline up to INLINE_LIMIT
+elements, else a resource registered in the same `blobs`, so that the JIT
+binds it at run time like any weight: see runtime/weights.py).
 
 The compiler makes the importer's blobs available for the duration of the
 pipeline (`provide`); passes run on the thread that runs the pipeline.
@@ -19,6 +20,7 @@ from typing import Any, Iterator
 
 import numpy as np
 from mlir import ir
+from mlir.dialects import arith, tensor
 
 #: As the importer's: bigger constants are resources.
 INLINE_LIMIT = 16
@@ -74,3 +76,46 @@ def build(array: np.ndarray, like: ir.Operation, name: str) -> ir.Value:
             attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
     attrs["value"] = value
     return ir.Operation.create("tsm.constant", results=[t], attributes=attrs).result
+
+
+def array_of(v: ir.Value) -> np.ndarray | None:
+    """The value of a constant tensor after tsm-lower-constant (an
+    arith.constant, possibly a flat one expanded to its shape) or before it
+    (a tsm.constant); None for anything else or data not at hand."""
+    owner = v.owner
+    if isinstance(owner, ir.Block):
+        return None
+    op = owner.operation
+    if op.name == "tensor.expand_shape":
+        flat = array_of(op.operands[0])
+        return None if flat is None else flat.reshape(ir.RankedTensorType(v.type).shape)
+    if op.name == "tsm.constant":
+        return value_of(op)
+    if op.name != "arith.constant" or not isinstance(v.type, ir.RankedTensorType):
+        return None
+    attr, shape = op.attributes["value"], tuple(ir.RankedTensorType(v.type).shape)
+    if isinstance(attr, ir.DenseElementsAttr):
+        flat = np.array(attr).reshape(-1)
+        return np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)
+    blobs = _blobs()
+    data = blobs.get(str(attr)) if blobs is not None else None
+    return None if data is None else np.asarray(data).reshape(shape)
+
+
+def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
+    """An arith.constant of `array` as tsm-lower-constant makes them: inline
+    up to INLINE_LIMIT elements, else a flat resource (registered in the
+    blobs) expanded to the array's shape."""
+    array = np.ascontiguousarray(array)
+    t = ir.RankedTensorType.get(list(array.shape), elem)
+    blobs = _blobs()
+    if array.size <= INLINE_LIMIT or blobs is None:
+        return arith.constant(t, ir.DenseElementsAttr.get(array, type=t))
+    flat = array.reshape(-1)
+    flat_t = ir.RankedTensorType.get([flat.size], elem)
+    value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
+    blobs[str(value)] = flat
+    result = arith.constant(flat_t, value)
+    if array.ndim == 1:
+        return result
+    return tensor.expand_shape(t, result, [list(range(array.ndim))], [], list(array.shape))

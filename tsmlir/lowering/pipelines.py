@@ -52,6 +52,8 @@ STAGES: dict[str, list[str]] = {
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
+        # a convolution's kernel-row matmuls share their kernels (see conv_rows)
+        "tsm-conv-rows-erase-offsets",
         "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
         "tsm-matmul-epilogue-fallback", "tsm-cpu-vectorize",
         "tsm-vectorize-reductions",

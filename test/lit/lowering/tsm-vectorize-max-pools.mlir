@@ -55,3 +55,25 @@ func.func @pool$not_vectorized(%x: memref<1x2x9x10xf32>, %w: memref<3x3xf32>, %y
   %r = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<3> : tensor<2xi64>} ins(%t, %tw : tensor<1x2x9x10xf32>, tensor<3x3xf32>) outs(%ty : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   return %r : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// With threads, a pool of at least 2^16 outputs calls the parallel variant:
+// the channels are an scf.parallel loop; a small one stays serial.
+// CHECK-LABEL: func.func @pool$threads
+// CHECK: call @tsm_max_pool_f32_3x3_s2x2_d1x1_par(
+// CHECK: call @tsm_max_pool_f32_3x3_s2x2_d1x1(
+// CHECK-LABEL: func.func private @tsm_max_pool_f32_3x3_s2x2_d1x1_par(
+// CHECK: scf.for
+// CHECK-NEXT: scf.parallel
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: scf.reduce
+// CHECK-LABEL: func.func private @tsm_max_pool_f32_3x3_s2x2_d1x1(
+// CHECK-NOT: scf.parallel
+module attributes {tsm.num_threads = 2 : i64} {
+func.func @pool$threads(%x: memref<1x64x113x113xf32>, %w: memref<3x3xf32>, %y: memref<1x64x56x56xf32>, %x2: memref<1x2x9x9xf32>, %y2: memref<1x2x4x4xf32>) {
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : memref<1x64x113x113xf32>, memref<3x3xf32>) outs(%y : memref<1x64x56x56xf32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x2, %w : memref<1x2x9x9xf32>, memref<3x3xf32>) outs(%y2 : memref<1x2x4x4xf32>)
+  return
+}
+}

@@ -1,0 +1,78 @@
+"""Convolutions as one matmul per kernel row (conv_rows) against eager:
+constant filters of row stride 1, with padding, width strides and
+dilations, kernels of 2 to 7 rows, odd sizes, outputs of width or height
+1, one input channel, bias or none, batch > 1 (the per-image loop) and a
+dynamic batch, float64, and a ReLU (the last row's matmul applies it);
+the path is taken (fewer im2col slices) and refused where it does not
+apply (run-time filters, row stride 2)."""
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+CONVS = {
+    "k3_pad1": dict(in_channels=5, out_channels=7, kernel_size=3, padding=1),
+    "k3_no_bias": dict(in_channels=3, out_channels=20, kernel_size=3, padding=1, bias=False),
+    "k2x3_ws2_d2": dict(in_channels=4, out_channels=6, kernel_size=(2, 3), stride=(1, 2),
+                        dilation=(2, 1), padding=(1, 0)),
+    "k7_one_channel": dict(in_channels=1, out_channels=3, kernel_size=7, padding=3),
+    "k3x1": dict(in_channels=3, out_channels=4, kernel_size=(3, 1)),
+}
+
+
+@pytest.mark.parametrize("name", CONVS)
+@pytest.mark.parametrize("size", [(9, 11), (3, 5), (6, 3)], ids=str)
+def test_conv_rows(name, size):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(**CONVS[name])
+    if name == "k7_one_channel" and size != (9, 11):
+        pytest.skip("the input is smaller than the kernel")
+    check_against_eager(torch.jit.script(conv), [torch.randn(1, conv.in_channels, *size)])
+
+
+class ConvRelu(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(8, 16, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_rows_relu(threads):
+    torch.manual_seed(0)
+    model = torch.jit.script(ConvRelu().eval())
+    x = torch.randn(1, 8, 13, 17)
+    compiled = tsmlir.compile_module(model, [x], threads=threads)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x))
+
+
+def test_conv_rows_batches():
+    torch.manual_seed(0)
+    conv = torch.jit.script(torch.nn.Conv2d(**CONVS["k3_pad1"]))
+    check_against_eager(conv, [torch.randn(3, 5, 9, 11)])
+    check_against_eager(conv, [torch.randn(2, 5, 9, 11)], input_specs=[TensorSpec((-1, 5, 9, 11))],
+                        runs=[[torch.randn(1, 5, 9, 11)], [torch.randn(4, 5, 9, 11)]])
+
+
+def test_conv_rows_float64():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(**CONVS["k2x3_ws2_d2"]).double()
+    check_against_eager(torch.jit.script(conv), [torch.randn(1, 4, 9, 11, dtype=torch.float64)])
+
+
+def _slices(tmp_path, conv, x, freeze=True):
+    tsmlir.compile_module(torch.jit.script(conv), [x], dump_dir=str(tmp_path), freeze=freeze)
+    return (tmp_path / "1-tsm-to-linalg.mlir").read_text().count("tensor.insert_slice")
+
+
+def test_conv_rows_is_taken_only_where_it_applies(tmp_path):
+    x = torch.randn(1, 3, 8, 8)
+    rows = torch.nn.Conv2d(3, 4, 3, padding=1)
+    assert _slices(tmp_path / "rows", rows, x) == 3  # one per kernel column
+    assert _slices(tmp_path / "s2", torch.nn.Conv2d(3, 4, 3, stride=2), x) == 9
+    assert _slices(tmp_path / "args", rows, x, freeze=False) == 9  # filters known at run time
