@@ -4,7 +4,8 @@ dilations, kernels of 2 to 7 rows, odd sizes, outputs of width or height
 1, one input channel, bias or none, batch > 1 (the per-image loop) and a
 dynamic batch, float64, and a ReLU (the last row's matmul applies it);
 the path is taken (fewer im2col slices) and refused where it does not
-apply (run-time filters, row stride 2)."""
+apply (run-time filters, row stride 2) or would not pay (a 7x7 conv of 3
+channels)."""
 import pytest
 import torch
 
@@ -76,3 +77,6 @@ def test_conv_rows_is_taken_only_where_it_applies(tmp_path):
     assert _slices(tmp_path / "rows", rows, x) == 3  # one per kernel column
     assert _slices(tmp_path / "s2", torch.nn.Conv2d(3, 4, 3, stride=2), x) == 9
     assert _slices(tmp_path / "args", rows, x, freeze=False) == 9  # filters known at run time
+    # 7 matmuls of depth 21 would cost more than the 49-slice im2col saves
+    stem = torch.nn.Conv2d(3, 64, 7, padding=3)
+    assert _slices(tmp_path / "stem", stem, torch.randn(1, 3, 9, 9)) == 49

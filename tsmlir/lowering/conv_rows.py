@@ -2,7 +2,8 @@
 matmul per kernel row (part of tsm-lower-nn), and tsm-conv-rows-erase-offsets.
 
 conv_by_kernel_rows.  In: a padded (1, C, H, W) input, constant (F, C, KH,
-KW) filters (their data: see constant_data), row stride 1.
+KW) filters (their data: see constant_data), row stride 1, and shapes for
+which `kernel_rows_pay`.
 Out: an im2col over the kernel columns only, col[c, j, r, o] = xp[0, c, r,
 o*sw + j*dw] for every input row r that some output reads, viewed as (C*KW,
 rows*OW); kernel row i of every output position reads the contiguous column
@@ -21,6 +22,8 @@ differ only in their static offset, share the matmul kernel functions
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mlir import ir
 from mlir.dialects import linalg, memref, tensor
@@ -33,6 +36,19 @@ from .passes import register
 
 #: Marks the kernel-row matmuls for tsm-conv-rows-erase-offsets.
 ROWS_ATTR = "tsm.conv_rows"
+#: The k block of the packed matmul kernel (matmul_codegen): each block
+#: reads and writes the whole C tile once more.
+K_BLOCK = 256
+
+
+def kernel_rows_pay(c: int, f: int, kh: int, kw: int) -> bool:
+    """Whether KH matmuls of depth C*KW beat one of depth C*KH*KW: per
+    output position, the smaller im2col saves C*KW*(KH-1) floats (written,
+    then read by the packing), the extra k blocks cost F each (C read and
+    written again): ResNet's 3x3 convs of 64+ channels gain, a 7x7 stem
+    on 3 channels (7 blocks of depth 21 instead of one) would lose."""
+    extra_blocks = kh * math.ceil(c * kw / K_BLOCK) - math.ceil(c * kh * kw / K_BLOCK)
+    return kh > 1 and c * kw * (kh - 1) > extra_blocks * f
 
 
 def conv_by_kernel_rows(xp: ir.Value, w: np.ndarray, bias: ir.Value | None, sizes: list[int],

@@ -31,7 +31,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from . import constant_data
-from .conv_rows import conv_by_kernel_rows
+from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
 from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
                          insert_into, out_sizes, pad, slice_of, static_spatial)
 
@@ -114,7 +114,7 @@ def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
     f, c, *kernel = b.rtt(w).shape
     outs, nd = list(sizes[2:]), len(kernel)
     elem = b.rtt(xp).element_type
-    if nd == 2 and stride[0] == 1 and kernel[0] > 1:
+    if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
         if w_rows is not None:
             return conv_by_kernel_rows(xp, w_rows, bias, sizes, stride, dilation)
