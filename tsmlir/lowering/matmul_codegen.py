@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
-from .matmul_bias import bias_init
+from .matmul_bias import BiasInit, bias_init
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
@@ -60,6 +60,9 @@ KERNEL_PREFIX = "tsm_matmul_packed"
 EPILOGUE_ATTR = "tsm.epilogue"
 #: The epilogues a kernel knows: "relu" is max(x, 0) (NaN stays NaN).
 EPILOGUES = ("relu",)
+#: The kernels' arguments that choose their fused work (see kernel_text).
+FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
+FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
 #: Pieces per thread when threads share a matmul: OpenMP hands them out
 #: dynamically, so a thread that loses its core to other work takes fewer.
 PIECES_PER_THREAD = 2
@@ -182,17 +185,15 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
-                  lanes: int, prepacked: bool, epilogue: str | None = None,
-                  bias: tuple[str, str, bool] | None = None) -> list[str]:
+                  lanes: int, prepacked: bool) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
     the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
     from all of B packed once (%B, type bp: panel %pbase + p, row k0 + k).
-    `epilogue` "relu": the tile is stored as max(tile, %floor), where the
-    k-block loop sets %floor to 0 for the last block, -inf for the others.
-    `bias` (along, type of %bias, adds): the first k block (%kfirst) starts
-    the tile from the bias (C holds nothing yet), or from C plus the bias
-    (`adds`: C holds a residual), the others from C."""
+    The tile starts from C, except in the first k block where %init says
+    otherwise (see `_start_tile`); it is stored as max(tile, %floor), where
+    the k-block loop sets %floor to 0 after the last block of a ReLU matmul,
+    else to -inf (no change)."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -211,23 +212,9 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     cc = new("cc")
     from_c = [f"{cc}:{rows} = scf.if {full} -> ({types}) {{", *loads(False),
               "} else {", *loads(True), "}"]
-    c_tile = [f"{cc}#{r}" for r in range(rows)]
-    cin = new("cin")
-    if bias is None:
-        lines += from_c
-        cin = cc
-    elif not bias[2]:  # C holds nothing yet in the first k block
-        b_lines, b_tile = _bias_tile(new, bias, idx, col, mask, lanes)
-        lines += [f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{", *b_lines,
-                  f"scf.yield {', '.join(b_tile)} : {types}", "} else {", *from_c,
-                  f"scf.yield {', '.join(c_tile)} : {types}", "}"]
-    else:  # C holds a residual: the first k block adds the bias to it
-        b_lines, b_tile = _bias_tile(new, bias, idx, col, mask, lanes)
-        sums = [new("bs") for _ in idx]
-        lines += [*from_c, f"{cin}:{rows} = scf.if %kfirst -> ({types}) {{", *b_lines,
-                  *(f"{t} = arith.addf {c}, {b} : {vec}" for t, c, b in zip(sums, c_tile, b_tile)),
-                  f"scf.yield {', '.join(sums)} : {types}", "} else {",
-                  f"scf.yield {', '.join(c_tile)} : {types}", "}"]
+    cin, start = _start_tile(new, from_c, [f"{cc}#{r}" for r in range(rows)], idx, col, mask,
+                             lanes)
+    lines += start
     k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
     accs = [new("a") for _ in idx]
     if prepacked:
@@ -248,10 +235,8 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     iter_args = ", ".join(f"{a} = {cin}#{r}" for r, a in enumerate(accs))
     lines += [f"{res}:{rows} = scf.for {k} = %c0 to %kb step %c1 iter_args({iter_args}) "
               f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
-    tile = [f"{res}#{r}" for r in range(rows)]
-    if epilogue is not None:
-        tile, applied = _epilogue(new, epilogue, tile, vec)
-        lines += applied
+    tile = [new("e") for _ in range(rows)]
+    lines += [f"{t} = arith.maximumf {res}#{r}, %floor : {vec}" for r, t in enumerate(tile)]
     lines += [f"scf.if {full} {{",
               *(f"vector.store {t}, %C[{i}, {col}] : {tc}, {vec}" for t, i in zip(tile, idx)),
               "} else {",
@@ -261,59 +246,77 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     return lines
 
 
-def _bias_tile(new: _Names, bias: tuple[str, str, bool], idx: list[str], col: str, mask: str,
-               lanes: int) -> tuple[list[str], list[str]]:
-    """Lines loading the tile's share of %bias, and the tile's names: the
-    panel's columns of it in every row ("col"; masked: the last panel may
-    be partial), or each row's element broadcast ("row")."""
-    along, tbias, _ = bias
+def _bias_tile(new: _Names, idx: list[str], col: str, mask: str, lanes: int
+               ) -> tuple[list[str], list[str]]:
+    """Lines loading the tile's share of %bias (an scf.if on %bias_rows:
+    each row's element broadcast, else the panel's columns of it in every
+    row, masked: the last panel may be partial), and the tile's names."""
     vec = f"vector<{lanes}xf32>"
-    if along == "col":
-        v = new("bv")
-        return [f"{v} = vector.maskedload %bias[{col}], {mask}, %zero : {tbias}, "
-                f"vector<{lanes}xi1>, {vec} into {vec}"], [v] * len(idx)
-    lines, names = [], []
+    types = ", ".join([vec] * len(idx))
+    t, v = new("bt"), new("bv")
+    lines = [f"{t}:{len(idx)} = scf.if %bias_rows -> ({types}) {{"]
+    names = []
     for i in idx:
-        x, v = new("bx"), new("bv")
-        lines += [f"{x} = memref.load %bias[{i}] : {tbias}",
-                  f"{v} = vector.broadcast {x} : f32 to {vec}"]
-        names.append(v)
-    return lines, names
+        x, b = new("bx"), new("bb")
+        lines += [f"{x} = memref.load %bias[{i}] : memref<?xf32>",
+                  f"{b} = vector.broadcast {x} : f32 to {vec}"]
+        names.append(b)
+    lines += [f"scf.yield {', '.join(names)} : {types}", "} else {",
+              f"{v} = vector.maskedload %bias[{col}], {mask}, %zero : memref<?xf32>, "
+              f"vector<{lanes}xi1>, {vec} into {vec}",
+              f"scf.yield {', '.join([v] * len(idx))} : {types}", "}"]
+    return lines, [f"{t}#{r}" for r in range(len(idx))]
 
 
-def _epilogue(new: _Names, epilogue: str, tile: list[str], vec: str
-              ) -> tuple[list[str], list[str]]:
-    """The names of the tile's vectors after `epilogue`, and the lines that
-    compute them.  relu: max with %floor (0 after the last k block, -inf,
-    which changes nothing, after the others); maximumf keeps NaN, as
-    torch.relu does."""
-    if epilogue != "relu":
-        raise ValueError(f"unknown matmul epilogue {epilogue!r}")
-    names = [new("e") for _ in tile]
-    return names, [f"{e} = arith.maximumf {t}, %floor : {vec}" for e, t in zip(names, tile)]
+def _start_tile(new: _Names, from_c: list[str], c_tile: list[str], idx: list[str], col: str,
+                mask: str, lanes: int) -> tuple[str, list[str]]:
+    """The name of the tile the k loop starts from, and the lines computing
+    it: in the first k block (%kfirst), %init = 1 starts from the bias (C
+    holds nothing yet), %init = 2 from C plus the bias (C holds a residual);
+    otherwise from C (`from_c` loads it into `c_tile`)."""
+    vec = f"vector<{lanes}xf32>"
+    rows = len(idx)
+    types = ", ".join([vec] * rows)
+    cin, cadd = new("cin"), new("cadd")
+    b_set, set_tile = _bias_tile(new, idx, col, mask, lanes)
+    b_add, add_tile = _bias_tile(new, idx, col, mask, lanes)
+    sums = [new("bs") for _ in idx]
+    return cin, [
+        f"{cin}:{rows} = scf.if %from_bias -> ({types}) {{", *b_set,
+        f"scf.yield {', '.join(set_tile)} : {types}", "} else {", *from_c,
+        f"{cadd}:{rows} = scf.if %add_bias -> ({types}) {{", *b_add,
+        *(f"{t} = arith.addf {c}, {b} : {vec}" for t, c, b in zip(sums, c_tile, add_tile)),
+        f"scf.yield {', '.join(sums)} : {types}", "} else {",
+        f"scf.yield {', '.join(c_tile)} : {types}", "}",
+        f"scf.yield {', '.join(f'{cadd}#{r}' for r in range(rows))} : {types}", "}"]
 
 
-def _floor(lanes: int) -> list[str]:
-    """%floor, in the k-block loop: what the epilogue clamps the stored
-    tile to (0 once the block ending at K has been added, else -inf)."""
+def _block_flags(lanes: int) -> list[str]:
+    """In the k-block loop: %floor, what the stored tile is clamped to (0
+    once the block ending at K has been added to a ReLU matmul's sums, else
+    -inf), and whether the tile starts from the bias (%from_bias) or from C
+    plus the bias (%add_bias): only in the first block."""
     vec = f"vector<{lanes}xf32>"
     return ["%kend = arith.addi %k0, %kb : index",
             "%klast = arith.cmpi eq, %kend, %cK : index",
+            "%clamp = arith.andi %klast, %relu : i1",
             f"%ninf = arith.constant dense<0xFF800000> : {vec}",
-            f"%floor = arith.select %klast, %zero, %ninf : {vec}"]
+            f"%floor = arith.select %clamp, %zero, %ninf : {vec}",
+            "%kfirst = arith.cmpi eq, %k0, %c0 : index",
+            "%from_bias = arith.andi %kfirst, %init_bias : i1",
+            "%add_bias = arith.andi %kfirst, %init_sum : i1"]
 
 
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False, epilogue: str | None = None,
-                bias: tuple[str, str, bool] | None = None) -> str:
+                prepacked: bool = False) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
     the packed layout [n/lanes][k][lanes] (see `prepack_text`).
-    `epilogue` (one of EPILOGUES): applied to C as the last k block stores it.
-    `bias` (along "row" or "col", its memref type, adds): the kernel takes
-    a 4th argument %bias and starts the sums from it (`adds`: from C plus
-    it) instead of from C."""
+    Fused work, chosen by arguments (one kernel serves every matmul of a
+    shape): %init 0 starts the sums from C, 1 from %bias, 2 from C plus
+    %bias (broadcast along the rows if %bias_rows, else the columns);
+    %relu clamps the sums at 0 as the last k block stores them."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
@@ -321,27 +324,26 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     strip = new("m0")
     body = [] if prepacked else _pack(new, tb, bp, lanes)
     body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked, epilogue, bias),
-             "}"]
+             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
     if m % rows:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
-                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked,
-                                epilogue, bias), "}"]
+                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked),
+                 "}"]
     stack = "" if prepacked else \
         f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
-    if epilogue is not None:
-        body = _floor(lanes) + body
-    if bias is not None:
-        body = ["%kfirst = arith.cmpi eq, %k0, %c0 : index"] + body
+    body = _block_flags(lanes) + body
     inner = "\n      ".join(body)
-    bias_arg = "" if bias is None else f" %bias: {bias[1]},"
     return f"""
-func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc},{bias_arg} %mlo: index, %mhi: index,
-                          %nlo: index, %nhi: index) attributes {{passthrough = ["noinline"]}} {{
+func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: index,
+                          %mhi: index, %nlo: index, %nhi: index)
+    attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %init_bias = arith.cmpi eq, %init, %c1 : index
+  %init_sum = arith.cmpi eq, %init, %c2 : index
   %clanes = arith.constant {lanes} : index
   %clanes_1 = arith.constant {lanes - 1} : index
   %crows = arith.constant {rows} : index
@@ -402,25 +404,51 @@ memref.global "private" @{name}_ready : memref<i8> = dense<0>
 """
 
 
+@dataclass(frozen=True)
+class Fused:
+    """What a matmul's kernel call does besides C += A @ B (the kernel's
+    FUSED_ARGS): start from C (init 0), from the bias (1) or from C plus the
+    bias (2), the bias (of memref type `tbias`) along the rows or columns;
+    clamp the sums at 0 (`relu`)."""
+    tbias: str | None = None
+    init: int = 0
+    bias_rows: bool = False
+    relu: bool = False
+
+    def lines(self) -> str:
+        """Driver lines defining the kernel's fused arguments (%f_*)."""
+        if self.tbias is None:  # never read: init 0
+            bias = """
+  %f_none = memref.alloca() : memref<1xf32>
+  %f_bias = memref.cast %f_none : memref<1xf32> to memref<?xf32>"""
+        else:
+            bias = f"""
+  %f_bias = memref.cast %bias : {self.tbias} to memref<?xf32>"""
+        return bias + f"""
+  %f_init = arith.constant {self.init} : index
+  %f_rows = arith.constant {str(self.bias_rows).lower()}
+  %f_relu = arith.constant {str(self.relu).lower()}"""
+
+
 def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
                 plan_: PackedPlan, weight: tuple[str, str, str] | None = None,
-                tbias: str | None = None) -> str:
+                fused: Fused = Fused()) -> str:
     """The function that replaces the matmul: the kernel over all of C, or
     one kernel call per piece in an scf.parallel (OpenMP later).  `weight`
     (global, its packed type, the packing function): B is a constant,
     packed into that global by the first call; the kernel reads the global.
-    `tbias`: the driver and the kernel take a bias vector of that type
+    `fused`: the kernel's fused work; with a bias, the driver takes it
     after C."""
     ta, tb, tc = types
-    bias_arg, bias_type = ("", "") if tbias is None else (f", %bias: {tbias}", f", {tbias}")
-    c_args = "%C" if tbias is None else "%C, %bias"
-    kb, prologue = "%B", ""
+    bias_arg = "" if fused.tbias is None else f", %bias: {fused.tbias}"
+    c_args = "%C, %f_bias, %f_init, %f_rows, %f_relu"
+    kb, prologue = "%B", fused.lines()
     if weight is not None:
         glob, tp, packer = weight
         kb = "%packed"
         # Once: the weight never changes.  (Two first calls at the same time
         # from two threads would both write the same values.)
-        prologue = f"""
+        prologue += f"""
   %packed = memref.get_global @{glob} : {tp}
   %ready = memref.get_global @{glob}_ready : memref<i8>
   %flag = memref.load %ready[] : memref<i8>
@@ -432,7 +460,8 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     memref.store %yes, %ready[] : memref<i8>
   }}"""
         tb = tp
-    signature = f"({ta}, {tb}, {tc}{bias_type}, index, index, index, index) -> ()"
+    kernel_types = [ta, tb, tc] + FUSED_TYPES + ["index"] * 4
+    signature = f"({', '.join(kernel_types)}) -> ()"
     if plan_.pieces <= 1:
         body = f"""
   %c0 = arith.constant 0 : index
@@ -457,7 +486,7 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     func.call @{kernel}(%A, {kb}, {c_args}, {ranges}) : {signature}
     scf.reduce
   }}"""
-    declarations = _declare(kernel, [ta, tb, tc] + ([tbias] if tbias else []) + ["index"] * 4)
+    declarations = _declare(kernel, kernel_types)
     if weight is not None:
         declarations += _declare(weight[2], [types[1], weight[1]])
     return declarations + f"""
@@ -504,45 +533,53 @@ class Emitter:
         return self.made[key]
 
 
+def fused_of(op: ir.Operation) -> tuple[Fused, BiasInit | None]:
+    """The fused work of matmul op's kernel call: its epilogue, and the
+    broadcast bias written into (or added to) C right before it."""
+    init = bias_init(op)
+    relu = epilogue_of(op) == "relu"
+    if epilogue_of(op) not in (None, *EPILOGUES):
+        raise ValueError(f"unknown matmul epilogue {epilogue_of(op)!r}")
+    if init is None:
+        return Fused(relu=relu), None
+    return Fused(str(init.bias.type), 2 if init.adds else 1, init.along == "row", relu), init
+
+
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
     """Replace each matmul by a call to its driver; kernels are shared by
-    matmuls of the same types, plan, epilogue and bias, a constant B is
-    packed once into a global of its own (shared by the matmuls that read
-    it).  A broadcast bias written into C right before the matmul (see
-    matmul_bias) is dropped: the kernel starts its sums from the vector."""
+    matmuls of the same types and plan (whatever their fused work), a
+    constant B is packed once into a global of its own (shared by the
+    matmuls that read it).  A broadcast bias written into C right before
+    the matmul (see matmul_bias) is dropped: the kernel starts its sums
+    from the vector."""
     emit = Emitter()
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
-        init = bias_init(op)
-        bias = None if init is None else (init.along, str(init.bias.type), init.adds)
-        tbias = None if bias is None else bias[1]
-        fused = dict(epilogue=epilogue_of(op), bias=bias)
+        fused, init = fused_of(op)
         m, n, k = shape_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_, fused["epilogue"], bias),
-                              KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_, **fused), caller)
-            driver = emit.get(("driver", kernel), f"{kernel}_driver",
-                              lambda f: driver_text(f, kernel, types, m, n, plan_, tbias=tbias),
+            kernel = emit.get(("kernel", types, plan_), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_), caller)
+            name = f"{kernel}_driver" if fused == Fused() else f"{kernel}_driver_f{{}}"
+            driver = emit.get(("driver", kernel, fused), name,
+                              lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
                               caller)
         else:
             tp = f"memref<{_ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
-            kernel = emit.get(("kernel", ptypes, plan_, fused["epilogue"], bias),
-                              KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True,
-                                                    **fused),
+            kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),
                               caller)
             packer = emit.get(("prepack", types[1], tp), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes), caller)
             # the global and its driver parse together (the driver refers
             # to it); a weight read by matmuls of other shapes is packed again
-            driver = emit.get(("driver", kernel, types, glob), kernel + "_w{}",
+            driver = emit.get(("driver", kernel, types, glob, fused), kernel + "_w{}",
                               lambda f: packed_weight_text(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
-                                          (f"{f}_b", tp, packer), tbias),
+                                          (f"{f}_b", tp, packer), fused),
                               caller)
         operands = list(op.operands) + ([] if init is None else [init.bias])
         with ir.InsertionPoint(op), op.location:

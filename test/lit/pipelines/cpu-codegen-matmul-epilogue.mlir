@@ -1,19 +1,44 @@
 // RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
-// relu(a @ b) with two k blocks (300 = 256 + 44): the packed kernel clamps
-// the tile it stores at 0 only after the last block (the first block's
-// stores are partial sums: clamped at -inf, i.e. not at all); no ReLU pass
-// is left after the matmul.
+// One packed kernel per shape serves every matmul of it; its arguments
+// choose the fused work: %bias, %init (0: start from C, 1: from the bias,
+// 2: from C plus the bias), %bias_rows (the bias broadcast along the rows,
+// else the columns), %relu (clamp the stored sums at 0).
+// relu(a @ b) and a @ b, two k blocks (300 = 256 + 44): the kernel clamps
+// the tile it stores at %floor, 0 only after the last block of a ReLU
+// matmul (the first block's stores are partial sums), -inf otherwise (no
+// change); no ReLU pass is left after the matmul.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
-// CHECK-SAME: %[[C:[^:]*]]: memref<35x65xf32>
+// CHECK-SAME: %[[C:[^:]*]]: memref<35x65xf32>, %[[BIAS:[^:]*]]: memref<?xf32>, %[[INIT:[^:]*]]: index, %[[ROWS:[^:]*]]: i1, %[[RELU:[^:]*]]: i1, %{{[^:]*}}: index,
 // CHECK-DAG: %[[NINF:.*]] = arith.constant dense<0xFF800000> : vector<[[L:16|32]]xf32>
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<[[L]]xf32>
+// CHECK-DAG: %[[SET:.*]] = arith.cmpi eq, %[[INIT]], %c1
+// CHECK-DAG: %[[ADD:.*]] = arith.cmpi eq, %[[INIT]], %c2
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c300 step %c256
 // CHECK: %[[KB:.*]] = arith.minsi
 // CHECK: %[[KEND:.*]] = arith.addi %[[K0]], %[[KB]]
 // CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[KEND]], %c300
-// CHECK: %[[FLOOR:.*]] = arith.select %[[LAST]], %[[ZERO]], %[[NINF]] : vector<[[L]]xf32>
-// CHECK: %[[ACC:.*]]:{{6|8}} = scf.for
+// CHECK: %[[CLAMP:.*]] = arith.andi %[[LAST]], %[[RELU]]
+// CHECK: %[[FLOOR:.*]] = arith.select %[[CLAMP]], %[[ZERO]], %[[NINF]] : vector<[[L]]xf32>
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0
+// CHECK: %[[FROM_BIAS:.*]] = arith.andi %[[FIRST]], %[[SET]]
+// CHECK: %[[ADD_BIAS:.*]] = arith.andi %[[FIRST]], %[[ADD]]
+// The tile's start: the bias (per row: each row's element broadcast; per
+// column: the panel's columns, masked), or C, plus the bias for %init 2.
+// CHECK: %[[CIN:.*]]:{{6|8}} = scf.if %[[FROM_BIAS]]
+// CHECK: scf.if %[[ROWS]]
+// CHECK: %[[X:.*]] = memref.load %[[BIAS]][%{{.*}}] : memref<?xf32>
+// CHECK: vector.broadcast %[[X]]
+// CHECK: } else {
+// CHECK: vector.maskedload %[[BIAS]]
+// CHECK: } else {
+// CHECK: %[[CC:.*]]:{{6|8}} = scf.if
+// CHECK: vector.load %[[C]]
+// CHECK: scf.if %[[ADD_BIAS]]
+// CHECK: %[[BT:.*]]:{{6|8}} = scf.if %[[ROWS]]
+// CHECK: arith.addf %[[CC]]#0, %[[BT]]#0
+// CHECK: scf.yield %[[CC]]#0,
+// CHECK: %[[ACC:.*]]:{{6|8}} = scf.for {{.*}} iter_args(%{{.*}} = %[[CIN]]#0,
 // CHECK: vector.fma
 // CHECK: scf.yield
 // CHECK: %[[E:.*]] = arith.maximumf %[[ACC]]#0, %[[FLOOR]] : vector<[[L]]xf32>
@@ -22,8 +47,11 @@
 // The tail strip's tile too.
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: arith.maximumf %{{.*}}, %[[FLOOR]]
+// The ReLU matmul's driver: init 0, relu true.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver_f0(
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0, %false, %true, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @relu_mm
-// CHECK: call @tsm_matmul_packed_0_driver(
+// CHECK: call @tsm_matmul_packed_0_driver_f0(
 // CHECK-NOT: arith.maximumf
 // CHECK: return
 func.func @relu_mm(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x65xf32> {
@@ -32,40 +60,28 @@ func.func @relu_mm(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x
   return %1 : tensor<35x65xf32>
 }
 
-// Without a ReLU the kernel clamps nothing.
-// CHECK-LABEL: func.func private @tsm_matmul_packed_1(
-// CHECK-NOT: arith.maximumf
-// CHECK: return
+// The same kernel without a ReLU: relu false.
+// CHECK-NOT: func.func private @tsm_matmul_packed_0(
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0, %false, %false, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @plain_mm
+// CHECK: call @tsm_matmul_packed_0_driver(
 func.func @plain_mm(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x65xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<35x300xf32>, tensor<300x65xf32>) -> tensor<35x65xf32>
   return %0 : tensor<35x65xf32>
 }
 
 // relu(x @ W + b) (addmm; an nn.Linear's weight is imported as K x N):
-// the kernel takes the bias after C and starts the first k block's sums
-// from it (the panel's columns of it, masked: the last panel is partial),
-// later blocks from C; the bias is no longer broadcast into C by a loop of
-// its own.
-// CHECK-LABEL: func.func private @tsm_matmul_packed_2(
-// CHECK-SAME: %[[C:[^:]*]]: memref<40x33xf32>, %[[BIAS:[^:]*]]: memref<33xf32>, %{{[^:]*}}: index,
-// CHECK: scf.for %[[K0:.*]] = %c0 to %c300 step %c256
-// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0
-// CHECK: %[[MASK:.*]] = vector.create_mask
-// CHECK: %[[CIN:.*]]:{{6|8}} = scf.if %[[FIRST]]
-// CHECK: %[[BV:.*]] = vector.maskedload %[[BIAS]][%{{.*}}], %[[MASK]]
-// CHECK: scf.yield %[[BV]], %[[BV]],
-// CHECK: } else {
-// CHECK: vector.load %[[C]]
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[CIN]]#0,
-// CHECK: arith.maximumf
-// CHECK-LABEL: func.func private @tsm_matmul_packed_2_w0(
-// CHECK-SAME: %[[DC:[^:]*]]: memref<40x33xf32>, %[[DBIAS:[^:]*]]: memref<33xf32>)
-// CHECK: call @tsm_matmul_packed_2(%{{.*}}, %{{.*}}, %[[DC]], %[[DBIAS]], %c0, %c40, %c0, %c33)
+// the bias is no longer broadcast into C by a loop of its own; the driver
+// passes it: init 1, along the columns, relu.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_1_w0(
+// CHECK-SAME: %{{[^:]*}}: memref<40x33xf32>, %[[DBIAS:[^:]*]]: memref<33xf32>)
+// CHECK: %[[CAST:.*]] = memref.cast %[[DBIAS]] : memref<33xf32> to memref<?xf32>
+// CHECK: call @tsm_matmul_packed_1(%{{.*}}, %{{.*}}, %{{.*}}, %[[CAST]], %c1, %false, %true, %c0, %c40, %c0, %c33)
 // CHECK-LABEL: func.func @relu_addmm
 // CHECK: %[[B:.*]] = memref.get_global {{.*}} : memref<33xf32>
 // CHECK-NOT: vector.store
-// CHECK: call @tsm_matmul_packed_2_w0(%{{.*}}, %{{.*}}, %{{.*}}, %[[B]])
+// CHECK: call @tsm_matmul_packed_1_w0(%{{.*}}, %{{.*}}, %{{.*}}, %[[B]])
 // CHECK-NOT: arith.maximumf
 // CHECK: return
 func.func @relu_addmm(%x: tensor<40x300xf32>) -> tensor<40x33xf32> {
@@ -89,18 +105,14 @@ func.func @relu_linear_transposed(%x: tensor<40x300xf32>, %w: tensor<33x300xf32>
 }
 
 // A convolution's bias is per row of its product (C = channels x pixels):
-// each row's element, broadcast.  One k block (27): the kernel never reads C.
-// CHECK-LABEL: func.func private @tsm_matmul_packed_3(
-// CHECK-SAME: %[[C:[^:]*]]: memref<34x36xf32>, %[[BIAS:[^:]*]]: memref<34xf32>,
-// CHECK-NOT: vector.load %[[C]]
-// CHECK-NOT: vector.maskedload %[[C]]
-// CHECK: %[[X:.*]] = memref.load %[[BIAS]][%{{.*}}] : memref<34xf32>
-// CHECK: vector.broadcast %[[X]] : f32 to vector
-// CHECK-NOT: vector.load %[[C]]
-// CHECK-NOT: vector.maskedload %[[C]]
-// CHECK: func.func private @tsm_matmul_packed_3_
+// init 1, along the rows, for the first matmul of its chain (the others
+// start from C; the last one clamps).
+// CHECK: func.func private @[[CONV:tsm_matmul_packed_[0-9]+]]_driver_f0(
+// CHECK-SAME: %{{[^:]*}}: memref<34x36xf32>, %[[DBIAS:[^:]*]]: memref<34xf32>)
+// CHECK: %[[CAST:.*]] = memref.cast %[[DBIAS]] : memref<34xf32> to memref<?xf32>
+// CHECK: call @[[CONV]](%{{.*}}, %{{.*}}, %{{.*}}, %[[CAST]], %c1, %true, %{{true|false}},
 // CHECK-LABEL: func.func @conv_bias
-// CHECK: call @tsm_matmul_packed_3_
+// CHECK: call @[[CONV]]_driver_f0(
 // CHECK-NOT: arith.maximumf
 // CHECK: return
 func.func @conv_bias(%x: tensor<1x3x8x8xf32>) -> tensor<1x34x6x6xf32> {
@@ -112,22 +124,11 @@ func.func @conv_bias(%x: tensor<1x3x8x8xf32>) -> tensor<1x34x6x6xf32> {
 }
 
 // relu(x @ W + b + y): the matmul accumulates into a copy of y (an
-// argument: never written), no pass adds the bias to it; the kernel's first k block adds the bias to
-// the tile it loads from C; the ReLU is its epilogue.
-// CHECK-LABEL: func.func private @tsm_matmul_packed_{{[0-9]+}}(
-// CHECK-SAME: %[[C:[^:]*]]: memref<40x33xf32>, %[[BIAS:[^:]*]]: memref<33xf32>, %{{[^:]*}}: index,
-// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0
-// CHECK: %[[CC:.*]]:{{6|8}} = scf.if
-// CHECK: vector.load %[[C]]
-// CHECK: %[[CIN:.*]]:{{6|8}} = scf.if %[[FIRST]]
-// CHECK: %[[BV:.*]] = vector.maskedload %[[BIAS]]
-// CHECK: arith.addf %[[CC]]#0, %[[BV]]
-// CHECK: } else {
-// CHECK: scf.yield %[[CC]]#0,
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[CIN]]#0,
-// CHECK: arith.maximumf
+// argument: never written), no pass adds the bias to it: init 2.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_1_w1(
+// CHECK: call @tsm_matmul_packed_1(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2, %false, %true,
 // CHECK-LABEL: func.func @relu_residual
-// CHECK: call @tsm_matmul_packed_{{[0-9]+}}_w0(
+// CHECK: call @tsm_matmul_packed_1_w1(
 // CHECK-NOT: arith.maximumf
 // CHECK: return
 func.func @relu_residual(%x: tensor<40x300xf32>, %y: tensor<40x33xf32>) -> tensor<40x33xf32> {

@@ -5,7 +5,7 @@
 // 256 rows (a last one of 44), one block of 5 panels (65 columns, the last
 // panel 1 wide), 5 (or 4) full row strips and a tail strip.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
-// CHECK-SAME: %[[A:[^:]*]]: memref<35x300xf32>, %[[B:[^:]*]]: memref<300x65xf32>, %[[C:[^:]*]]: memref<35x65xf32>, %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %[[NLO:[^:]*]]: index, %[[NHI:[^:]*]]: index)
+// CHECK-SAME: %[[A:[^:]*]]: memref<35x300xf32>, %[[B:[^:]*]]: memref<300x65xf32>, %[[C:[^:]*]]: memref<35x65xf32>, %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: index, %{{[^:]*}}: i1, %{{[^:]*}}: i1, %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %[[NLO:[^:]*]]: index, %[[NHI:[^:]*]]: index)
 // CHECK-SAME: passthrough = ["noinline"]
 // The packed block: [panels][k1][lanes], on the stack.
 // CHECK: %[[BP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x256x[[L:16|32]]xf32>
@@ -36,8 +36,11 @@
 // CHECK: %[[XB:.*]] = vector.broadcast %[[X]] : f32 to vector<[[L]]xf32>
 // CHECK: vector.fma %[[XB]], %[[BV]], %{{.*}} : vector<[[L]]xf32>
 // CHECK: scf.yield
-// CHECK: vector.store %[[ACC]]#0, %[[C]][%[[M0]],
-// CHECK: vector.maskedstore %[[C]][%[[M0]], %{{.*}}], %{{.*}}, %[[ACC]]#0
+// The stored tile is clamped at %floor: -inf (no change) unless the
+// driver asks for a ReLU (see cpu-codegen-matmul-epilogue.mlir).
+// CHECK: %[[E:.*]] = arith.maximumf %[[ACC]]#0, %{{.*}} : vector<[[L]]xf32>
+// CHECK: vector.store %[[E]], %[[C]][%[[M0]],
+// CHECK: vector.maskedstore %[[C]][%[[M0]], %{{.*}}], %{{.*}}, %[[E]]
 // The last 35 mod 6 (or 8) rows: a kernel of that many rows.
 // CHECK: scf.if
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<[[L]]xf32>{{.*}})
@@ -47,7 +50,7 @@
 // On one thread the driver runs the kernel over all of C.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
 // CHECK-NOT: scf.parallel
-// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %c0, %c35, %c0, %c65)
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @mm$packed
 // CHECK: call @tsm_matmul_packed_0_driver(
 // CHECK-NOT: linalg.matmul
@@ -99,7 +102,7 @@ func.func @mm$shared(%a: tensor<40x30xf32>, %b: tensor<30x30xf32>) -> tensor<40x
 // CHECK: call @tsm_matmul_packed_prepack_0(%[[DB]], %[[PACKED]])
 // CHECK: memref.store %c1_i8, %[[READY]][]
 // CHECK: }
-// CHECK: call @tsm_matmul_packed_2(%[[DA]], %[[PACKED]], %[[DC]], %c0, %c17, %c0, %c20)
+// CHECK: call @tsm_matmul_packed_2(%[[DA]], %[[PACKED]], %[[DC]], %{{.*}}, %c0, %c17, %c0, %c20)
 // CHECK-LABEL: func.func @mm$weight
 // CHECK: %[[CW:.*]] = memref.get_global @__constant_30x20xf32
 // CHECK: call @tsm_matmul_packed_2_w0(%{{.*}}, %[[CW]], %{{.*}})

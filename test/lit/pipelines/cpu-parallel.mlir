@@ -18,7 +18,7 @@ module attributes {tsm.num_threads = 2 : i64} {
 // CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
 // CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
 // CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c256
-// CHECK: call @tsm_matmul_packed_0(%[[A]], %[[B]], %[[C]], %c0, %c256, %[[LO]], %[[HI]])
+// CHECK: call @tsm_matmul_packed_0(%[[A]], %[[B]], %[[C]], %{{.*}}, %c0, %c256, %[[LO]], %[[HI]])
 // CHECK-LABEL: func.func @mm$parallel
 // CHECK: call @tsm_matmul_packed_0_driver(
 // OMP-LABEL: llvm.func @tsm_matmul_packed_0_driver
@@ -36,7 +36,7 @@ func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tens
 // CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
 // CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
 // CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c600
-// CHECK: call @tsm_matmul_packed_1(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0, %c20)
+// CHECK: call @tsm_matmul_packed_1(%{{.*}}, %[[LO]], %[[HI]], %c0, %c20)
 func.func @mm$rows(%a: tensor<600x256xf32>, %b: tensor<256x20xf32>) -> tensor<600x20xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<600x256xf32>, tensor<256x20xf32>) -> tensor<600x20xf32>
   return %0 : tensor<600x20xf32>
@@ -82,17 +82,19 @@ func.func @mm$small(%a: tensor<33x33xf32>, %b: tensor<33x65xf32>) -> tensor<33x6
 // CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
 // CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
 // CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c512
-// CHECK: call @tsm_matmul_packed_3(%{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]], %c0, %c80)
+// CHECK: call @tsm_matmul_packed_3(%{{.*}}, %[[LO]], %[[HI]], %c0, %c80)
 func.func @mm$tall(%a: tensor<512x288xf32>, %b: tensor<288x80xf32>) -> tensor<512x80xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<512x288xf32>, tensor<288x80xf32>) -> tensor<512x80xf32>
   return %0 : tensor<512x80xf32>
 }
 
-// A max pool with enough outputs (64 x 56 x 56): tsm-vectorize-max-pools
-// calls the parallel variant of its function, whose threads take channels
-// (see tsm-vectorize-max-pools.mlir).
+// A max pool with enough outputs (64 x 56 x 56): the threads take chunks of
+// channels (32 each), each running the scalar window loops.
 // CHECK-LABEL: func.func @pool$channels
-// CHECK: call @tsm_max_pool_f32_3x3_s2x2_d1x1_par(
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK: %[[C0:.*]] = affine.apply {{.*}}(%[[P]])
+// CHECK: memref.subview %{{.*}}[0, %[[C0]], 0, 0] [1, 32, 113, 113]
+// CHECK: arith.maximumf
 func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32> {
   %0 = "tsm.max_pool2d"(%a) {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, ceil_mode = 0 : i1} : (tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
   return %0 : tensor<1x64x56x56xf32>
