@@ -543,6 +543,24 @@ def test_row_copies_dynamic():
                         input_specs=specs, runs=runs)
 
 
+class Fills(torch.nn.Module):
+    """Fills (the shared tsm_fill_<elem>_<rank>d functions): a pad's border,
+    full_like of the input's (dynamic) shape."""
+    def forward(self, x):
+        return F.pad(x, (2, 1, 1, 0), value=7.0), torch.full_like(x, 3), x.new_ones(x.shape)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64, torch.int32,
+                                   torch.int16, torch.int8], ids=str)
+def test_fills_dtypes(dtype):
+    check_against_eager(Fills(), [sample((3, 5, 19), dtype)])
+
+
+def test_fills_dynamic():
+    check_against_eager(Fills(), [torch.randn(2, 3, 9)], input_specs=[TensorSpec((-1, 3, -1))],
+                        runs=[[torch.randn(s)] for s in [(1, 3, 1), (4, 3, 8), (3, 3, 31)]])
+
+
 # -- errors at the user's line ---------------------------------------------------------------------
 class NegStep(torch.nn.Module):
     def forward(self, x):

@@ -1,4 +1,4 @@
-"""tsm-copies-to-linalg: memref.copy -> linalg.copy.
+"""tsm-copies-to-linalg: memref.copy and linalg.fill -> vectorizable forms.
 
 In: memrefs after bufferization, where tensor.insert_slice / extract_slice
 left `memref.copy` between (possibly strided) views.
@@ -15,12 +15,18 @@ An f32 gather of every other element into a contiguous row (the im2col
 slices of a stride-2 convolution: ResNet-18 224 copies 7 MB that way per
 call) calls `tsm_strided_copy_f32_<rank>d_s2` instead: 8 results per two
 vector loads and one shuffle (see `gather_s2`).
+Copies between views with unit inner stride call the shared vectorized
+(and, with threads, parallel) copy function of their element type and
+collapsed rank instead (see `row_copy`); those row_copy cannot take (i1,
+0-d) become `linalg.copy`.
 Also the fills that bufferized `tensor.pad`s leave: a `linalg.map` without
 inputs whose body yields the padding value (after unused `linalg.index`
-ops) becomes `linalg.fill`, which tsm-cpu-vectorize vectorizes and shares
-among the threads; convert-linalg-to-loops made the map a scalar loop of
-stores (ResNet-18 224 zero-fills 5 padded inputs per call, 2 MB for the
-largest, serially at 2 threads).
+ops) becomes a fill (convert-linalg-to-loops made the map a scalar loop of
+stores; ResNet-18 224 zero-fills 5 padded inputs per call, 2 MB for the
+largest); every `linalg.fill` on a view with unit inner stride then calls
+row_copy's shared fill function, except the zero fill of a matmul's
+accumulator (left to the matmul codegen) and i1 / 0-d fills, which
+tsm-cpu-vectorize or convert-linalg-to-loops lower.
 """
 from mlir import ir
 from mlir.dialects import arith, func, linalg, memref, scf
@@ -49,6 +55,11 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
         _map_to_fill(op)
     helpers: dict[str, ir.Type] = {}
     threads = num_threads(module_op)
+    for op in _fills(module_op):
+        value, dst = op.operands
+        with ir.InsertionPoint(op), op.location:
+            row_copy.call_fill(module_op, helpers, value, dst, threads)
+        op.erase()
     for op in copies:
         src, dst = op.operands
         gather = not (_unit_inner_stride(src.type) and _unit_inner_stride(dst.type))
@@ -62,6 +73,30 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
             else:
                 linalg.copy(src, outs=[dst])
         op.erase()
+
+
+def _fills(module_op: ir.Operation) -> list[ir.Operation]:
+    """The linalg.fills on memrefs that the shared fill function serves:
+    not those initialising a matmul's accumulator (its codegen may fold
+    them), not 0-d or i1 ones."""
+    fills = []
+    module_op.walk(lambda op: (fills.append(op.operation) if op.operation.name == "linalg.fill"
+                               else None) or ir.WalkResult.ADVANCE)
+    return [op for op in fills if isinstance(op.operands[1].type, ir.MemRefType) and
+            op.operands[0].type == ir.MemRefType(op.operands[1].type).element_type and
+            row_copy.fill_applies(op.operands[1].type) and not _inits_matmul(op)]
+
+
+def _inits_matmul(fill: ir.Operation) -> bool:
+    """Whether the next op using the filled buffer is a matmul."""
+    dst, seen = fill.operands[1], False
+    for op in fill.block.operations:
+        op = op.operation
+        if op == fill:
+            seen = True
+        elif seen and any(v == dst for v in op.operands):
+            return "matmul" in op.name
+    return False
 
 
 def _call_copy(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value) -> None:

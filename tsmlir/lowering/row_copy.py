@@ -1,22 +1,25 @@
-"""Copies between views with unit innermost stride, as calls of shared functions.
+"""Copies and fills of views with unit innermost stride, as calls of shared functions.
 
 In: a `memref.copy` (met by `copies_to_linalg`) whose source and destination
-both have a unit innermost stride and an element type of 8 to 64 bits (not
+both have a unit innermost stride, or a `linalg.fill` of such a view (a
+pad's border, a constructor), with an element type of 8 to 64 bits (not
 i1): the im2col slices of a stride-1 convolution (9 per 3x3 conv), the copy
 of an activation into its padded buffer, concatenations, slices.
 Out: the views lose their unit dims and have the dims that are contiguous in
-both merged (`memref.collapse_shape`: the copy into a padded buffer keeps
-its rows, a dense copy becomes one row), are cast to fully dynamic views
-and passed to `tsm_copy_<elem>_<rank>d`: one private, noinline function per
-element type and rank, whose rows are copied by a 32-byte vector loop and a
-masked (32/64-bit types) or scalar remainder.  With `tsm.num_threads` > 1 a
-copy of enough elements (or of unknown size) calls `..._par` instead: the
-threads take chunks of the outermost dim (`scf.parallel`, then OpenMP),
-each running the serial function; under `MIN_PARALLEL_ELEMENTS` it runs
-serially.
-Why: inlined as tiled vector loops with constant sizes, each copy cost LLVM
-its own code (and, with threads, its own outlined OpenMP region): ResNet-18
-has 60 such copies; one body per type and rank serves them all.
+all of them merged (`memref.collapse_shape`: the copy into a padded buffer
+keeps its rows, a dense copy or fill becomes one row), are cast to fully
+dynamic views and passed to `tsm_copy_<elem>_<rank>d(src, dst)` or
+`tsm_fill_<elem>_<rank>d(value, dst)`: one private, noinline function per
+kind, element type and rank, whose rows are written by a 32-byte vector
+loop and a masked (32/64-bit types) or scalar remainder.  With
+`tsm.num_threads` > 1 a call of enough elements (or of unknown size) goes to
+`..._par` instead: the threads take chunks of the outermost dim
+(`scf.parallel`, then OpenMP), each running the serial function; under
+`MIN_PARALLEL_ELEMENTS` it runs serially.
+Why: inlined as tiled vector loops with constant sizes, each copy or fill
+cost LLVM its own code (and, with threads, its own outlined OpenMP region):
+ResNet-18 has ~140 copies and ~20 fills; one body per kind, type and rank
+serves them all.
 """
 from __future__ import annotations
 
@@ -107,46 +110,58 @@ def view_type(rank: int, elem: str) -> str:
     return f"memref<{dims}x{elem}, strided<[{', '.join(['?'] * (rank - 1) + ['1'])}], offset: ?>>"
 
 
-def serial_text(name: str, rank: int, elem: str, bits: int) -> str:
-    """dst[i..., j] = src[i..., j]: a loop per outer dim, vectors along rows."""
-    view, lanes, last = view_type(rank, elem), VECTOR_BYTES * 8 // bits, rank - 1
+def _signature(rank: int, elem: str, fill: bool) -> tuple[str, str]:
+    """The first argument (the source view, or the fill value) and the view type."""
+    view = view_type(rank, elem)
+    return (f"%value: {elem}" if fill else f"%src: {view}"), view
+
+
+def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False) -> str:
+    """dst[i..., j] = src[i..., j] (or the value): a loop per outer dim,
+    vectors along rows."""
+    first, view = _signature(rank, elem, fill)
+    lanes, last = VECTOR_BYTES * 8 // bits, rank - 1
     vec = f"vector<{lanes}x{elem}>"
     outer = [f"%i{d}" for d in range(last)]
-    dims = "\n    ".join(f"%n{d} = memref.dim %src, %c{d} : {view}" for d in range(rank))
+    at = {k: f"[{', '.join(outer + [k])}]" for k in ("%j", "%nv", "%t")}
+    dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}" for d in range(rank))
     consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     loops = [f"scf.for %i{d} = %c0 to %n{d} step %c1 {{" for d in range(last)]
-    if bits in _MASKED_BITS:
-        tail = [
-            "%has_tail = arith.cmpi ne, %rem, %c0 : index",
-            "scf.if %has_tail {",
-            f"  %m = vector.create_mask %rem : vector<{lanes}xi1>",
-            f"  %t = vector.maskedload %src[{', '.join(outer + ['%nv'])}], %m, %pad : "
-            f"{view}, vector<{lanes}xi1>, {vec} into {vec}",
-            f"  vector.maskedstore %dst[{', '.join(outer + ['%nv'])}], %m, %t : "
-            f"{view}, vector<{lanes}xi1>, {vec}",
-            "}"]
-        zero = "0" if elem.startswith("i") else "0.0"
-        pad = f"%pad = arith.constant dense<{zero}> : {vec}"
+    mask = f"vector<{lanes}xi1>"
+    if fill:
+        setup = f"%v = vector.broadcast %value : {elem} to {vec}"
+        row, masked, scalar = [], [], "%value"
+        tail_value = "%v"
     else:
-        tail = [
-            f"scf.for %t = %nv to %n{last} step %c1 {{",
-            f"  %x = memref.load %src[{', '.join(outer + ['%t'])}] : {view}",
-            f"  memref.store %x, %dst[{', '.join(outer + ['%t'])}] : {view}",
-            "}"]
-        pad = ""
-    body = [
-        "scf.for %j = %c0 to %nv step %clanes {",
-        f"  %v = vector.load %src[{', '.join(outer + ['%j'])}] : {view}, {vec}",
-        f"  vector.store %v, %dst[{', '.join(outer + ['%j'])}] : {view}, {vec}",
-        "}", *tail]
+        zero = "0" if elem.startswith("i") else "0.0"
+        setup = f"%pad = arith.constant dense<{zero}> : {vec}" if bits in _MASKED_BITS else ""
+        row = [f"  %v = vector.load %src{at['%j']} : {view}, {vec}"]
+        masked = [f"  %tv = vector.maskedload %src{at['%nv']}, %m, %pad : "
+                  f"{view}, {mask}, {vec} into {vec}"]
+        scalar = "%x"
+        tail_value = "%tv"
+    if bits in _MASKED_BITS:
+        tail = ["%has_tail = arith.cmpi ne, %rem, %c0 : index",
+                "scf.if %has_tail {",
+                f"  %m = vector.create_mask %rem : {mask}", *masked,
+                f"  vector.maskedstore %dst{at['%nv']}, %m, {tail_value} : {view}, {mask}, {vec}",
+                "}"]
+    else:
+        tail = [f"scf.for %t = %nv to %n{last} step %c1 {{",
+                *([] if fill else [f"  %x = memref.load %src{at['%t']} : {view}"]),
+                f"  memref.store {scalar}, %dst{at['%t']} : {view}",
+                "}"]
+    body = ["scf.for %j = %c0 to %nv step %clanes {", *row,
+            f"  vector.store %v, %dst{at['%j']} : {view}, {vec}",
+            "}", *tail]
     nest = "\n    ".join(loops + body + ["}"] * last)
     return f"""
-func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
+func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     {consts}
     %clanes = arith.constant {lanes} : index
-    {pad}
+    {setup}
     {dims}
     %rem = arith.remui %n{last}, %clanes : index
     %nv = arith.subi %n{last}, %rem : index
@@ -156,11 +171,13 @@ func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough =
 """
 
 
-def parallel_text(name: str, serial: str, rank: int, elem: str, bits: int, threads: int) -> str:
+def parallel_text(name: str, serial: str, rank: int, elem: str, bits: int, threads: int,
+                  fill: bool = False) -> str:
     """The threads share the outermost dim in chunks (whole vectors when it
-    is the only dim); under MIN_PARALLEL_ELEMENTS one thread copies."""
-    view, lanes = view_type(rank, elem), VECTOR_BYTES * 8 // bits
-    dims = "\n    ".join(f"%n{d} = memref.dim %src, %c{d} : {view}" for d in range(rank))
+    is the only dim); under MIN_PARALLEL_ELEMENTS one thread does it all."""
+    first, view = _signature(rank, elem, fill)
+    lanes = VECTOR_BYTES * 8 // bits
+    dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}" for d in range(rank))
     consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     count = "%count0 = arith.addi %n0, %c0 : index\n    " + "\n    ".join(
         f"%count{d} = arith.muli %count{d - 1}, %n{d} : index" for d in range(1, rank))
@@ -168,9 +185,13 @@ def parallel_text(name: str, serial: str, rank: int, elem: str, bits: int, threa
     rest_sizes = "".join(f", %n{d}" for d in range(1, rank))
     zeros = "".join(", 0" for _ in range(1, rank))
     ones = ", ".join(["1"] * rank)
+    sub = f"[%lo{zeros}] [%len{rest_sizes}] [{ones}] : {view} to {view}"
+    arg, arg_type = ("%value", elem) if fill else ("%src", view)
+    piece = "%value" if fill else "%s"
+    src_piece = "" if fill else f"%s = memref.subview %src{sub}"
     return f"""
-func.func private @{serial}({view}, {view})
-func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
+func.func private @{serial}({arg_type}, {view})
+func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     {consts}
@@ -181,7 +202,7 @@ func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough =
     {count}
     %small = arith.cmpi ult, %count{rank - 1}, %cmin : index
     scf.if %small {{
-      func.call @{serial}(%src, %dst) : ({view}, {view}) -> ()
+      func.call @{serial}({arg}, %dst) : ({arg_type}, {view}) -> ()
     }} else {{
       %units = arith.ceildivui %n0, %cunit : index
       %per = arith.ceildivui %units, %cthreads : index
@@ -192,9 +213,9 @@ func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough =
         %hi0 = arith.addi %lo, %chunk : index
         %hi = arith.minui %hi0, %n0 : index
         %len = arith.subi %hi, %lo : index
-        %s = memref.subview %src[%lo{zeros}] [%len{rest_sizes}] [{ones}] : {view} to {view}
-        %d = memref.subview %dst[%lo{zeros}] [%len{rest_sizes}] [{ones}] : {view} to {view}
-        func.call @{serial}(%s, %d) : ({view}, {view}) -> ()
+        {src_piece}
+        %d = memref.subview %dst{sub}
+        func.call @{serial}({piece}, %d) : ({arg_type}, {view}) -> ()
         scf.reduce
       }}
     }}
@@ -222,25 +243,46 @@ def _static_count(t: ir.MemRefType) -> int | None:
     return n
 
 
-def call(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value,
-         threads: int) -> None:
-    """A call of the copy function of the (collapsed) views' element type and
-    rank, at the insertion point; the functions are parsed into the module's
-    end the first time."""
-    s, d = ir.MemRefType(src.type), ir.MemRefType(dst.type)
-    groups = _groups([s, d])
-    if any(_collapsed_type(t, groups).get_strides_and_offset()[0][-1] != 1 for t in (s, d)):
-        groups = [[i] for i in range(s.rank)]  # a trailing unit dim of a strided row
-    src, dst = _collapse(src, groups), _collapse(dst, groups)
-    rank, elem, bits = len(groups), str(s.element_type), _bits(s.element_type)
-    serial = f"tsm_copy_{elem}_{rank}d"
-    _add_function(module_op, helpers, serial, serial_text(serial, rank, elem, bits))
+def _call_rows(module_op: ir.Operation, helpers: dict, first: ir.Value | None, dst: ir.Value,
+               views: list[ir.Value], threads: int, kind: str) -> None:
+    """A call of the `kind` function ("copy" or "fill") of the collapsed
+    views' element type and rank, at the insertion point; the functions are
+    parsed into the module's end the first time."""
+    types = [ir.MemRefType(v.type) for v in views]
+    d = ir.MemRefType(dst.type)
+    groups = _groups(types)
+    if any(_collapsed_type(t, groups).get_strides_and_offset()[0][-1] != 1 for t in types):
+        groups = [[i] for i in range(d.rank)]  # a trailing unit dim of a strided row
+    rank, elem, bits = len(groups), str(d.element_type), _bits(d.element_type)
+    fill = kind == "fill"
+    serial = f"tsm_{kind}_{elem}_{rank}d"
+    _add_function(module_op, helpers, serial, serial_text(serial, rank, elem, bits, fill))
     name = serial
-    count = _static_count(s) if s.has_static_shape else _static_count(d)
+    count = next((_static_count(t) for t in types if t.has_static_shape), None)
     if threads > 1 and (count is None or count >= MIN_PARALLEL_ELEMENTS):
         name = f"{serial}_par"
         _add_function(module_op, helpers, name,
-                      parallel_text(name, serial, rank, elem, bits, threads))
+                      parallel_text(name, serial, rank, elem, bits, threads, fill))
     view = ir.Type.parse(view_type(rank, elem))
-    func.CallOp([], ir.FlatSymbolRefAttr.get(name), [memref.cast(view, src),
-                                                      memref.cast(view, dst)])
+    src = first if fill else _collapse(first, groups)
+    dst = _collapse(dst, groups)
+    args = [first if fill else memref.cast(view, src), memref.cast(view, dst)]
+    func.CallOp([], ir.FlatSymbolRefAttr.get(name), args)
+
+
+def call(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value,
+         threads: int) -> None:
+    """dst = src by the shared copy function (see the module docstring)."""
+    _call_rows(module_op, helpers, src, dst, [src, dst], threads, "copy")
+
+
+def fill_applies(dst: ir.Type) -> bool:
+    d = ir.MemRefType(dst)
+    return d.rank >= 1 and _bits(d.element_type) in _BITS and \
+        d.get_strides_and_offset()[0][-1] == 1
+
+
+def call_fill(module_op: ir.Operation, helpers: dict, value: ir.Value, dst: ir.Value,
+              threads: int) -> None:
+    """dst = value by the shared fill function."""
+    _call_rows(module_op, helpers, value, dst, [dst], threads, "fill")

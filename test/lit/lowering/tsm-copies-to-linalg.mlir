@@ -22,36 +22,6 @@ func.func @copy$gather(%src: memref<4x8xf32, strided<[32, 3]>>, %dst: memref<4x8
   return
 }
 
-// The fill of a bufferized tensor.pad (a linalg.map without inputs yielding
-// the padding value, after unused linalg.index ops) becomes linalg.fill; a
-// map that computes from its indices stays.
-// CHECK-LABEL: func.func @pad$fill
-// CHECK-SAME: (%[[M:.*]]: memref<2x5x7xf32>, %[[V:.*]]: f32, %[[I:.*]]: memref<3xindex>)
-// CHECK: linalg.fill ins(%[[V]] : f32) outs(%[[M]] : memref<2x5x7xf32>)
-// CHECK: %[[C:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: linalg.fill ins(%[[C]] : f32) outs(%[[M]] : memref<2x5x7xf32>)
-// CHECK: linalg.map outs(%[[I]] : memref<3xindex>)
-// CHECK: linalg.index 0
-// CHECK-NOT: linalg.fill
-func.func @pad$fill(%m: memref<2x5x7xf32>, %v: f32, %i: memref<3xindex>) {
-  linalg.map outs(%m : memref<2x5x7xf32>)
-    (%init: f32) {
-      %0 = linalg.index 1 : index
-      %1 = linalg.index 2 : index
-      linalg.yield %v : f32
-    }
-  linalg.map outs(%m : memref<2x5x7xf32>)
-    (%init: f32) {
-      %ninf = arith.constant 0xFF800000 : f32
-      linalg.yield %ninf : f32
-    }
-  linalg.map outs(%i : memref<3xindex>)
-    (%init: index) {
-      %0 = linalg.index 0 : index
-      linalg.yield %0 : index
-    }
-  return
-}
 
 // f32 gathers of every other element into a row of unit stride (stride-2
 // im2col slices) call the vectorized function of their rank: the source rows
@@ -147,7 +117,7 @@ func.func @copy$rows(%src: memref<4x8xf32, strided<[32, 1]>>, %dst: memref<4x8xf
 // CHECK-LABEL: func.func private @tsm_copy_f32_2d(
 // CHECK-SAME: %[[A:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[B:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>)
 // CHECK-SAME: passthrough = ["noinline"]
-// CHECK: %[[N1:.*]] = memref.dim %[[A]], %c1
+// CHECK: %[[N1:.*]] = memref.dim %[[B]], %c1
 // CHECK: %[[REM:.*]] = arith.remui %[[N1]], %c8
 // CHECK: %[[NV:.*]] = arith.subi %[[N1]], %[[REM]]
 // CHECK: scf.for %[[I:.*]] = %c0 to %{{.*}} step %c1
@@ -178,7 +148,7 @@ module attributes {tsm.num_threads = 2 : i64} {
 // CHECK-LABEL: func.func private @tsm_copy_f32_3d(
 // CHECK-LABEL: func.func private @tsm_copy_f32_3d_par(
 // CHECK-SAME: %[[S:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[D:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>)
-// CHECK: %[[N0:.*]] = memref.dim %[[S]], %c0
+// CHECK: %[[N0:.*]] = memref.dim %[[D]], %c0
 // CHECK: %[[SMALL:.*]] = arith.cmpi ult, %{{.*}}, %c65536
 // CHECK: scf.if %[[SMALL]] {
 // CHECK-NEXT: call @tsm_copy_f32_3d(%[[S]], %[[D]])
@@ -198,4 +168,56 @@ func.func @copy$threads(%big: memref<64x56x56xf32, strided<[3364, 58, 1], offset
   memref.copy %dyn, %dynd : memref<?x5x6xf32, strided<[60, 10, 1]>> to memref<?x5x6xf32>
   return
 }
+}
+
+// -----
+
+// The fill of a bufferized tensor.pad (a linalg.map without inputs yielding
+// the padding value, after unused linalg.index ops) becomes a fill, which
+// calls the shared fill function of its element type and (collapsed) rank
+// like the row copies below; a map that computes from its indices stays.
+// A fill of a matmul's accumulator stays linalg.fill (the matmul codegen's
+// to fold), and so does an i1 fill.
+// CHECK-LABEL: func.func @pad$fill
+// CHECK-SAME: (%[[M:.*]]: memref<2x5x7xf32>, %[[V:.*]]: f32, %[[I:.*]]: memref<3xindex>, %[[A:.*]]: memref<4x4xf32>, %[[C:.*]]: memref<4x4xf32>, %[[B:.*]]: memref<9xi1>)
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[M]] {{\[}}[0, 1, 2]] : memref<2x5x7xf32> into memref<70xf32>
+// CHECK: %[[VIEW:.*]] = memref.cast %[[FLAT]] : memref<70xf32> to memref<?xf32, strided<[1], offset: ?>>
+// CHECK: call @tsm_fill_f32_1d(%[[V]], %[[VIEW]])
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: call @tsm_fill_f32_1d(%[[NINF]],
+// CHECK: linalg.map outs(%[[I]] : memref<3xindex>)
+// CHECK: linalg.index 0
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[C]] : memref<4x4xf32>)
+// CHECK-NEXT: linalg.matmul
+// CHECK: linalg.fill ins(%{{.*}} : i1) outs(%[[B]] : memref<9xi1>)
+// CHECK-LABEL: func.func private @tsm_fill_f32_1d(
+// CHECK-SAME: %[[X:.*]]: f32, %[[D:.*]]: memref<?xf32, strided<[1], offset: ?>>)
+// CHECK: %[[XV:.*]] = vector.broadcast %[[X]] : f32 to vector<8xf32>
+// CHECK: scf.for %[[J:.*]] = %c0 to %{{.*}} step %c8
+// CHECK: vector.store %[[XV]], %[[D]][%[[J]]]
+// CHECK: vector.maskedstore %[[D]][%{{.*}}], %{{.*}}, %[[XV]]
+func.func @pad$fill(%m: memref<2x5x7xf32>, %v: f32, %i: memref<3xindex>,
+                    %a: memref<4x4xf32>, %c: memref<4x4xf32>, %b: memref<9xi1>) {
+  linalg.map outs(%m : memref<2x5x7xf32>)
+    (%init: f32) {
+      %0 = linalg.index 1 : index
+      %1 = linalg.index 2 : index
+      linalg.yield %v : f32
+    }
+  linalg.map outs(%m : memref<2x5x7xf32>)
+    (%init: f32) {
+      %ninf = arith.constant 0xFF800000 : f32
+      linalg.yield %ninf : f32
+    }
+  linalg.map outs(%i : memref<3xindex>)
+    (%init: index) {
+      %0 = linalg.index 0 : index
+      linalg.yield %0 : index
+    }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x4xf32>)
+  linalg.matmul ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  %true = arith.constant true
+  linalg.fill ins(%true : i1) outs(%b : memref<9xi1>)
+  return
 }

@@ -98,13 +98,13 @@ func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
   return %0 : tensor<1x64x56x56xf32>
 }
 
-// A padded image (batch 1): the fill left by the pad (a linalg.fill now, see
-// tsm-copies-to-linalg) is split as one flat range; the copy into the
-// strided interior view (its batch dim dropped) calls the shared parallel
-// row copy, whose threads take chunks of channels.
+// A padded image (batch 1): the fill left by the pad (a linalg.fill, see
+// tsm-copies-to-linalg) calls the shared parallel fill on one flat range;
+// the copy into the strided interior view (its batch dim dropped) calls the
+// shared parallel row copy, whose threads take chunks of channels.
 // CHECK-LABEL: func.func @pad$channels
-// CHECK: scf.parallel
-// CHECK: vector.store
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : memref<1x64x58x58xf32> into memref<215296xf32>
+// CHECK: call @tsm_fill_f32_1d_par(
 // CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : memref<1x64x56x56xf32, strided<[215296, 3364, 58, 1], offset: 59>> into memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>
 // CHECK: call @tsm_copy_f32_3d_par(
 func.func @pad$channels(%a: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
