@@ -167,36 +167,80 @@ def test_tanh_and_erf_saturate_at_exactly_one(vector):
     and 1 - tanh must not turn negative: gelu(-inf) and sigmoid(-inf))."""
     x = torch.cat([torch.linspace(0, 30, 30_001), torch.tensor([3e38, float("inf")])])
     x = torch.cat([x, -x])
-    for name, saturated in (("tanh", 7.9693), ("erf", 3.6116)):
+    for name, saturated in (("tanh", 7.8689), ("erf", 3.6174)):
         got = run(name, x, vector)
         assert got.abs().max().item() <= 1.0, name
         far = x.abs() >= saturated
         torch.testing.assert_close(got[far], x[far].sign(), rtol=0, atol=0)
 
 
+def _scaled(name: str, k: float) -> str:
+    """VECTOR_LOOP computing math.<name>(x * k)."""
+    loop = VECTOR_LOOP.replace("%y = OP %x", f"%h = arith.mulf %x, %k : vector<{LANES}xf32>\n"
+                               f"    %y = math.{name} %h")
+    return loop.replace("%n = memref.dim",
+                        f"%k = arith.constant dense<{k!r}> : vector<{LANES}xf32>\n  %n = memref.dim")
+
+
+def _multiplies_after_expansion(text: str) -> int:
+    module = ir.Module.parse(text)
+    pass_manager(["tsm-expand-math"]).run(module.operation)
+    return str(module).count("arith.mulf")
+
+
+def _run_text(text: str, x: torch.Tensor) -> torch.Tensor:
+    module = ir.Module.parse(text)
+    pass_manager(LOWERING).run(module.operation)
+    engine = ExecutionEngine(module, opt_level=3)
+    n = x.numel()
+    inp = np.ascontiguousarray(torch.cat([x, torch.ones((-n) % LANES)]).numpy())
+    out = np.empty_like(inp)
+    engine.invoke("f", *[ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(a)))
+                         for a in (inp, out)])
+    return torch.from_numpy(out[:n].copy())
+
+
 def test_power_of_two_scale_folds_into_tanh():
     """tanh(x * 0.5) (sigmoid's) takes the 0.5 into the coefficients, with the
-    same results as the multiply; a scale of 0.7 stays a multiply."""
+    same results as the multiply (but for denormal x, where the multiply
+    rounds x / 2 first: one denormal ulp); a scale of 0.7 stays a multiply."""
     x = _points()
     halved = run("tanh", x * 0.5, vector=True)
-    ctx = new_context()
-    with ctx, ir.Location.unknown():
-        loop = VECTOR_LOOP.replace("%y = OP %x", "%h = arith.mulf %x, %k : vector<16xf32>\n"
-                                   "    %y = math.tanh %h")
-        loop = loop.replace("%n = memref.dim", "%k = arith.constant dense<K> : vector<16xf32>\n"
-                            "  %n = memref.dim")
-        multiplies = {}
-        for k in (0.5, 0.7):
-            module = ir.Module.parse(loop.replace("K", str(k)))
-            pass_manager(["tsm-expand-math"]).run(module.operation)
-            multiplies[k] = str(module).count("arith.mulf")
+    with new_context(), ir.Location.unknown():
+        multiplies = {k: _multiplies_after_expansion(_scaled("tanh", k)) for k in (0.5, 0.7)}
         assert multiplies[0.7] == multiplies[0.5] + 1
-        module = ir.Module.parse(loop.replace("K", "0.5"))
-        pass_manager(LOWERING).run(module.operation)
-        engine = ExecutionEngine(module, opt_level=3)
-        n = x.numel()
-        inp = np.ascontiguousarray(torch.cat([x, torch.ones((-n) % LANES)]).numpy())
-        out = np.empty_like(inp)
-        engine.invoke("f", *[ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(a)))
-                             for a in (inp, out)])
-    torch.testing.assert_close(torch.from_numpy(out[:n]), halved, rtol=0, atol=0, equal_nan=True)
+        got = _run_text(_scaled("tanh", 0.5), x)
+    tiny = x.abs() < 2 * FLT_MIN
+    torch.testing.assert_close(got[~tiny], halved[~tiny], rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(got[tiny], halved[tiny], rtol=0, atol=1.5e-45)
+    assert torch.equal(got[tiny].signbit(), halved[tiny].signbit())
+
+
+#: gelu's erf(x / sqrt 2), the scale as f32: it folds through a rational of its own.
+SQRT_HALF = float(np.float32(2 ** -0.5))
+
+
+def test_gelu_scale_folds_into_erf():
+    """erf(x * f32(1/sqrt 2)) loses the multiply and keeps erf's accuracy
+    against erf(x k) in float64, its special values and its saturation at
+    exactly +-1 (gelu(-1e38) would otherwise be h + h (-1 - ulp) > 0)."""
+    x = _points()
+    far = torch.cat([torch.linspace(4.5, 40, 20_000), torch.tensor([1e38, 3.4e38, float("inf")])])
+    x = torch.cat([x, far, -far])
+    with new_context(), ir.Location.unknown():
+        scaled = {k: _multiplies_after_expansion(_scaled("erf", k)) for k in (SQRT_HALF, 0.7)}
+        assert scaled[0.7] == scaled[SQRT_HALF] + 1
+        got = _run_text(_scaled("erf", SQRT_HALF), x)
+    ref = torch.erf(x.double() * SQRT_HALF)
+    number = ~x.isnan()
+    assert (got.double() - ref)[number].abs().max().item() <= BOUNDS["erf"][0]
+    assert got[number].abs().max().item() <= 1.0
+    saturated = x.abs() >= 5.1087
+    torch.testing.assert_close(got[saturated], x[saturated].sign(), rtol=0, atol=0)
+    special = torch.tensor([0.0, -0.0, float("nan"), 1e-45, -1e-45])
+    with new_context(), ir.Location.unknown():
+        got = _run_text(_scaled("erf", SQRT_HALF), special)
+    want = torch.erf(special * SQRT_HALF)
+    torch.testing.assert_close(got[[0, 1, 2]], want[[0, 1, 2]], rtol=0, atol=0, equal_nan=True)
+    assert got[1].signbit() and not got[0].signbit()
+    assert got[3] >= 0 and got[4] <= 0  # denormal inputs keep their sign

@@ -7,7 +7,8 @@ Out: each such op is replaced by range reduction plus a polynomial or rational
 approximation built from `arith` ops, `math.fma`, `math.absf` and
 `math.copysign`, which LLVM lowers to vector instructions; nothing calls libm.
 Other element types (f64, f16, bf16) and other math ops are left untouched.
-tanh and erf of `x * 2^k` (a constant) take the scale into their coefficients.
+tanh and erf of `x * 2^k` (a constant), and gelu's erf(x * f32(1/sqrt 2)),
+take the scale into their coefficients.
 `has_expanded_math` tells tsm-cpu-vectorize which loops to run
 EXPANDED_MATH_WIDTH lanes wide.
 
@@ -17,8 +18,8 @@ scalar libm call per lane.
 
 Accuracy (max against float64; over every f32 input for tanh, erf and both
 ends of exp, sampled elsewhere): relative 8.7e-8 for exp (within 1 denormal
-ulp below FLT_MIN) and 8.5e-8 for log, 1.8e-7 for log1p and expm1; absolute 3.1e-7 for tanh and 3.3e-7 for erf
-(relative 2.3e-7 near 0; |result| <= 1): one rational with one division
+ulp below FLT_MIN) and 8.5e-8 for log, 1.8e-7 for log1p and expm1; absolute 3.1e-7 for tanh, 3.2e-7 for erf
+and 3.4e-7 for gelu's erf(x / sqrt 2) (relative 2.3e-7 near 0; |result| <= 1): one rational with one division
 there buys speed over selecting between two branches.  Special values (+-0,
 +-inf, NaN, overflow to inf, underflow through denormals to 0, log of
 x <= 0) behave as in torch.
@@ -31,7 +32,7 @@ formula that loses relative accuracy near 0.  So run this pass after a
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from mlir import ir
 from mlir.dialects import arith
@@ -93,8 +94,13 @@ class _Emitter:
         return self.at_most(x, hi)
 
     def poly(self, u, coefs: Sequence[float]):
-        """Horner with fused multiply-adds; coefficients highest degree first."""
-        y = self.c(coefs[0])
+        """Horner with fused multiply-adds; coefficients highest degree first.
+        A leading 1 (a monic polynomial) starts with an add."""
+        if coefs[0] == 1.0 and len(coefs) > 1:
+            y = self.add(u, self.c(coefs[1]))
+            coefs = coefs[1:]
+        else:
+            y = self.c(coefs[0])
         for k in coefs[1:]:
             y = self.fma(y, u, self.c(k))
         return y
@@ -150,43 +156,69 @@ def expand_exp(e: _Emitter, x: ir.Value) -> ir.Value:
 # tanh and erf are odd, so both are one clamped rational x P(x^2) / Q(x^2):
 # one division and no select or copysign (the clamp keeps NaN and the sign,
 # -0 stays -0, +-inf clamp to the ends).  Coefficients: relative-error
-# minimax fits in x^2 (ours, rational Remez in high precision) rounded to
-# f32 and nudged by a few ulps against the f32 evaluation, highest degree
-# first.  The fit error is 3e-8 (tanh) and 5e-8 (erf); the rest of the max
-# abs error (3.1e-7, 3.3e-7 over every f32) is the f32 rounding of
-# evaluating P and Q.  The clamp is where the rational first
-# rounds to exactly 1: beyond it, the f32 rounding would give 1 + 1 ulp
-# (and 1 - tanh, 1 + erf would turn negative), which no f32 input below
-# the clamp does (checked over all of them).
-# tanh: [7/10]; 1 - tanh(7.9693) = 2.4e-7.
-TANH_CLAMP = 7.969294548034668
-TANH_P = [1.6648911696393043e-05, 0.0033095674589276314, 0.13234135508537292, 1.0]
-TANH_Q = [-2.615263006155999e-10, 4.7612593334633857e-07, 0.0002952065842691809,
-          0.025201408192515373, 0.46567443013191223, 1.0]
-# erf: [13/8]; 1 - erf(3.6116) = 3.3e-7.
-ERF_CLAMP = 3.611581563949585
-ERF_P = [1.9924257799175393e-08, -1.9578460523916874e-06, 0.00014185231702867895,
-         0.0037016780115664005, 0.05057353526353836, 0.19992606341838837,
-         1.1283791065216064]
-ERF_Q = [0.0009560562903061509, 0.014353339560329914, 0.11499905586242676,
-         0.5105115175247192, 1.0]
+# minimax fits in x^2 (ours, rational Remez in high precision), P scaled to
+# be monic (its first Horner step is then an add, not a multiply-add with a
+# constant in a register: one FMA-pipe op less per rational), rounded to f32
+# and nudged by a few ulps against the f32 evaluation.  The fit error is
+# 3e-8 (tanh) and 5e-8 (erf); the rest of the max abs error (3.09e-7,
+# 3.19e-7 over every f32) is the f32 rounding of evaluating P and Q.  The
+# clamp is where the rational first rounds to exactly 1: beyond it, the f32
+# rounding could give 1 + 1 ulp (and 1 - tanh, 1 + erf would turn
+# negative), which no f32 input below the clamp does (checked over all).
+class OddRational(NamedTuple):
+    """y = a P(a^2) / Q(a^2), a = x clamped to [-clamp, clamp]; coefficients
+    highest degree first, those of P or of Q led by exactly 1."""
+    clamp: float
+    p: tuple[float, ...]
+    q: tuple[float, ...]
+
+    def scaled(self, k: float) -> OddRational:
+        """The rational of f(k x), divided through by the leading factor that
+        keeps the monic polynomial monic.  Exact for a power of two k."""
+        n, m = len(self.p) - 1, len(self.q) - 1
+        p = [c * k ** (2 * (n - i) + 1) for i, c in enumerate(self.p)]
+        q = [c * k ** (2 * (m - j)) for j, c in enumerate(self.q)]
+        lead = p[0] if self.p[0] == 1.0 else q[0]
+        return OddRational(self.clamp / k, tuple(c / lead for c in p), tuple(c / lead for c in q))
 
 
-def _odd_rational(e: _Emitter, x: ir.Value, clamp: float, p, q, k: float = 1.0) -> ir.Value:
-    """(k x) P((k x)^2) / Q((k x)^2): the scale k goes into the coefficients."""
-    a = e.clamp(x, -clamp / k, clamp / k)
+# tanh: [7/10]; 1 - tanh(7.8689) = 2.9e-7.
+TANH = OddRational(7.868872165679932,
+                   (1.0, 198.78582763671875, 7948.94873046875, 60063.984375),
+                   (-1.570831227581948e-05, 0.02859802171587944, 17.731285095214844,
+                    1513.697021484375, 27970.26171875, 60063.984375))
+# erf: [13/8], Q monic (P monic rounds worse here); 1 - erf(3.6174) = 3.1e-7.
+ERF = OddRational(3.6173975467681885,
+                  (2.0840047000092454e-05, -0.0020478360820561647, 0.1483723521232605,
+                   3.8718202114105225, 52.8980712890625, 209.11537170410156, 1180.243408203125),
+                  (1.0, 15.013069152832031, 120.28482055664062, 533.9764404296875,
+                   1045.96337890625))
+# erf(x k) for k = 1/sqrt 2 in f32 (exact gelu's erf(x / sqrt 2)): ERF.scaled(k)
+# would round the coefficients anew, so this set is nudged and checked on
+# its own against erf(x k) in float64 (max abs error 3.35e-7 over every f32).
+ERF_SQRT_HALF = OddRational(5.1086835861206055,
+                            (3.6840342545474414e-06, -0.0007240190752781928, 0.10491509735584259,
+                             5.47558069229126, 149.61834716796875, 1182.935302734375,
+                             13352.9296875),
+                            (1.0, 30.026140213012695, 481.1392822265625, 4271.81201171875,
+                             16735.41796875))
+RATIONALS = {"math.tanh": TANH, "math.erf": ERF}
+#: Non-power-of-two scales k with a rational of their own for f(x k).
+SCALED_RATIONALS = {("math.erf", 0.7071067690849304): ERF_SQRT_HALF}
+
+
+def expand_odd_rational(e: _Emitter, x: ir.Value, r: OddRational) -> ir.Value:
+    a = e.clamp(x, -r.clamp, r.clamp)
     s = e.mul(a, a)
-    p = [c * k ** (2 * i + 1) for i, c in enumerate(reversed(p))][::-1]
-    q = [c * k ** (2 * i) for i, c in enumerate(reversed(q))][::-1]
-    return e.div(e.mul(a, e.poly(s, p)), e.poly(s, q))
+    return e.div(e.mul(a, e.poly(s, r.p)), e.poly(s, r.q))
 
 
-def expand_tanh(e: _Emitter, x: ir.Value, k: float = 1.0) -> ir.Value:
-    return _odd_rational(e, x, TANH_CLAMP, TANH_P, TANH_Q, k)
+def expand_tanh(e: _Emitter, x: ir.Value) -> ir.Value:
+    return expand_odd_rational(e, x, TANH)
 
 
-def expand_erf(e: _Emitter, x: ir.Value, k: float = 1.0) -> ir.Value:
-    return _odd_rational(e, x, ERF_CLAMP, ERF_P, ERF_Q, k)
+def expand_erf(e: _Emitter, x: ir.Value) -> ir.Value:
+    return expand_odd_rational(e, x, ERF)
 
 
 # Cephes logf: log(1 + m) = m - m^2/2 + m^3 P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1.
@@ -255,12 +287,12 @@ def _is_f32(t: ir.Type) -> bool:
     return isinstance(t, ir.F32Type)
 
 
-# tanh(k x) and erf(k x) for a constant power of two k (sigmoid's tanh(x / 2))
-# fold k into their coefficients and clamp: one multiply less, and the same
-# f32 results, since scaling by 2^n is exact.  Other k would round the
-# coefficients anew and could push the rational past 1 at the clamp
-# (erf(-inf / sqrt 2) = -1 - 1 ulp turns gelu(-inf) into +inf).
-SCALABLE = {"math.tanh", "math.erf"}
+# tanh(k x) and erf(k x) for a constant k fold k into their coefficients and
+# clamp: one multiply less.  A power of two k (sigmoid's tanh(x / 2)) gives
+# the same f32 results, since scaling by 2^n is exact.  Other k would round
+# the coefficients anew and could push the rational past 1 at the clamp
+# (erf(-1e38 / sqrt 2) = -1 - 1 ulp turns gelu(-1e38) into +6e30): only
+# those in SCALED_RATIONALS, with coefficients checked on their own, fold.
 SCALE_RANGE = (1 / 16, 16.0)  # the scaled coefficients stay normal
 
 
@@ -281,26 +313,30 @@ def _splat_value(v: ir.Value) -> float | None:
     return None
 
 
-def _constant_scale(op: ir.Operation) -> tuple[ir.Operation, ir.Value, float] | None:
-    """(the mulf, x, k) when `op`'s operand is x * k for a constant k in
-    SCALE_RANGE and `op` is that product's only user."""
+def _scaled_rational(op: ir.Operation) -> tuple[ir.Operation, ir.Value, OddRational] | None:
+    """(the mulf, x, the rational of f(x k)) when `op` (tanh or erf) takes
+    x * k for a constant k that folds, and is that product's only user."""
     v = op.operands[0]
     mul = _defining_op(v)
     if mul is None or mul.name != "arith.mulf" or len(list(v.uses)) != 1:
         return None
     for i in (0, 1):
         k = _splat_value(mul.operands[i])
-        if k is not None and SCALE_RANGE[0] <= k <= SCALE_RANGE[1] and math.frexp(k)[0] == 0.5:
-            return mul, mul.operands[1 - i], k
+        if k is None:
+            continue
+        if (op.name, k) in SCALED_RATIONALS:
+            return mul, mul.operands[1 - i], SCALED_RATIONALS[op.name, k]
+        if SCALE_RANGE[0] <= k <= SCALE_RANGE[1] and math.frexp(k)[0] == 0.5:
+            return mul, mul.operands[1 - i], RATIONALS[op.name].scaled(k)
     return None
 
 
 def _expand(op: ir.Operation) -> None:
-    scaled = _constant_scale(op) if op.name in SCALABLE else None
+    scaled = _scaled_rational(op) if op.name in RATIONALS else None
     with ir.InsertionPoint(op), op.location:
         e = _Emitter(op.results[0].type)
         if scaled:
-            new = EXPANSIONS[op.name](e, scaled[1], scaled[2])
+            new = expand_odd_rational(e, scaled[1], scaled[2])
         else:
             new = EXPANSIONS[op.name](e, op.operands[0])
     op.results[0].replace_all_uses_with(new)
@@ -312,11 +348,11 @@ def _expand(op: ir.Operation) -> None:
 #: Vector width (f32 lanes) of elementwise loops whose body holds an op this
 #: pass expands (tsm-cpu-vectorize asks `has_expanded_math`).  Each expansion
 #: is a long dependency chain (clamp, polynomials, a division): with the
-#: usual 16 lanes (two AVX2 registers) the core waits on latency; 32 lanes
-#: give four independent chains per iteration.  Measured on the elementwise
-#: bench (gelu, tanh, sigmoid over 4M f32, 1 thread): 6.3 -> 5.0 ms; 64 lanes
-#: only 3% more, at more spills and compile time.
-EXPANDED_MATH_WIDTH = 32
+#: usual 16 lanes (two AVX2 registers) the core waits on latency.  Measured on
+#: the elementwise bench (gelu, tanh, sigmoid over 4M f32, 1 thread, Zen3
+#: AVX2): 16 lanes 5.9 ms, 32 lanes 4.4, 64 lanes 4.1 (eight chains; the
+#: spills they cost are cheaper than the waiting), 128 lanes no better.
+EXPANDED_MATH_WIDTH = 64
 
 
 def has_expanded_math(op: ir.Operation) -> bool:

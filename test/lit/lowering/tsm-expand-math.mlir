@@ -41,6 +41,7 @@ func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
 
 // tanh: the input clamped (x itself, not |x|: the rational is odd), then
 // one rational x P(x^2) / Q(x^2) with a single division and no select.
+// P is monic: its Horner chain starts with an add, not a multiply-add.
 // CHECK-LABEL: func.func @tanh$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.tanh
@@ -50,7 +51,8 @@ func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
 // CHECK: %[[HI:.*]] = arith.cmpf ogt, %[[A0]]
 // CHECK: %[[A:.*]] = arith.select %[[HI]], %{{.*}}, %[[A0]]
 // CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
-// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[P0:.*]] = arith.addf %[[S]], %{{.*}} : f32
+// CHECK: math.fma %[[P0]], %[[S]]
 // CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %{{.*}}
 // CHECK: math.fma {{.*}}, %[[S]]
 // CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %{{.*}} : f32
@@ -77,7 +79,8 @@ func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
 
 // -----
 
-// erf: the same odd-rational shape, one division, no branch to select.
+// erf: the same odd-rational shape, one division, no branch to select;
+// here Q is the monic one (its chain starts with an add).
 // CHECK-LABEL: func.func @erf$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.erf
@@ -86,7 +89,10 @@ func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
 // CHECK: %[[A:.*]] = arith.select
 // CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
 // CHECK: math.fma {{.*}}, %[[S]]
-// CHECK: %[[Y:.*]] = arith.divf
+// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %{{.*}} : f32
+// CHECK: %[[Q0:.*]] = arith.addf %[[S]], %{{.*}} : f32
+// CHECK: math.fma %[[Q0]], %[[S]]
+// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %{{.*}} : f32
 // CHECK-NEXT: return %[[Y]]
 func.func @erf$f32(%x: f32) -> f32 {
   %0 = math.erf %x : f32
@@ -187,5 +193,26 @@ func.func @tanh_scaled(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
   %1 = math.tanh %0 : vector<16xf32>
   %2 = arith.mulf %x, %other : vector<16xf32>
   %3 = math.tanh %2 : vector<16xf32>
+  return %1, %3 : vector<16xf32>, vector<16xf32>
+}
+
+// -----
+
+// gelu's erf(x * f32(1/sqrt 2)) has a rational of its own (not a power of
+// two: the scaled coefficients are rounded and checked anew), so that
+// multiply goes too; erf(x * 0.7) keeps it.
+// CHECK-LABEL: func.func @erf_scaled
+// CHECK-SAME: (%[[X:.*]]: vector<16xf32>)
+// CHECK-NOT: arith.mulf %[[X]]
+// CHECK: arith.cmpf olt, %[[X]]
+// CHECK: %[[Y:.*]] = arith.mulf %[[X]], %{{.*}} : vector<16xf32>
+// CHECK: arith.cmpf olt, %[[Y]]
+func.func @erf_scaled(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %k = arith.constant dense<0.707106769> : vector<16xf32>
+  %other = arith.constant dense<0.7> : vector<16xf32>
+  %0 = arith.mulf %x, %k : vector<16xf32>
+  %1 = math.erf %0 : vector<16xf32>
+  %2 = arith.mulf %x, %other : vector<16xf32>
+  %3 = math.erf %2 : vector<16xf32>
   return %1, %3 : vector<16xf32>, vector<16xf32>
 }

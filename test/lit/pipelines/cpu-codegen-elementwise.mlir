@@ -7,26 +7,26 @@
 // FUSED-NOT: linalg.generic
 // FUSED: return
 
-// ... then one loop over 32 x f32 vectors (tanh expands to a long
-// polynomial chain: math_approx.EXPANDED_MATH_WIDTH), masked for the 37 elements.
+// ... then one loop over 64 x f32 vectors (tanh expands to a long
+// polynomial chain: math_approx.EXPANDED_MATH_WIDTH), masked for the 101 elements.
 // CHECK-LABEL: func.func @chain$static
 // CHECK: scf.for
 // CHECK: vector.create_mask
-// CHECK: vector.maskedload {{.*}} into vector<32xf32>
-// CHECK: math.tanh {{.*}} : vector<32xf32>
+// CHECK: vector.maskedload {{.*}} into vector<64xf32>
+// CHECK: math.tanh {{.*}} : vector<64xf32>
 // CHECK: vector.maskedstore
 // CHECK-NOT: linalg.
-func.func @chain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
-  %0 = "tsm.tanh"(%x) : (tensor<37xf32>) -> tensor<37xf32>
-  %1 = "tsm.mul"(%0, %x) : (tensor<37xf32>, tensor<37xf32>) -> tensor<37xf32>
-  return %1 : tensor<37xf32>
+func.func @chain$static(%x: tensor<101xf32>) -> tensor<101xf32> {
+  %0 = "tsm.tanh"(%x) : (tensor<101xf32>) -> tensor<101xf32>
+  %1 = "tsm.mul"(%0, %x) : (tensor<101xf32>, tensor<101xf32>) -> tensor<101xf32>
+  return %1 : tensor<101xf32>
 }
 
 // Dynamic dims: the same loop with a run-time trip count and mask.
 // CHECK-LABEL: func.func @chain$dynamic
 // CHECK: memref.collapse_shape {{.*}} into memref<?xf32>
 // CHECK: scf.for
-// CHECK: vector.maskedload {{.*}} into vector<32xf32>
+// CHECK: vector.maskedload {{.*}} into vector<64xf32>
 // CHECK: vector.maskedstore
 func.func @chain$dynamic(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
   %0 = "tsm.tanh"(%x) : (tensor<?x5xf32>) -> tensor<?x5xf32>
