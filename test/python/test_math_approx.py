@@ -178,8 +178,8 @@ def _scaled(name: str, k: float) -> str:
     """VECTOR_LOOP computing math.<name>(x * k)."""
     loop = VECTOR_LOOP.replace("%y = OP %x", f"%h = arith.mulf %x, %k : vector<{LANES}xf32>\n"
                                f"    %y = math.{name} %h")
-    return loop.replace("%n = memref.dim",
-                        f"%k = arith.constant dense<{k!r}> : vector<{LANES}xf32>\n  %n = memref.dim")
+    constant = f"%k = arith.constant dense<{k!r}> : vector<{LANES}xf32>"
+    return loop.replace("%n = memref.dim", f"{constant}\n  %n = memref.dim")
 
 
 def _multiplies_after_expansion(text: str) -> int:

@@ -18,8 +18,9 @@ scalar libm call per lane.
 
 Accuracy (max against float64; over every f32 input for tanh, erf and both
 ends of exp, sampled elsewhere): relative 8.7e-8 for exp (within 1 denormal
-ulp below FLT_MIN) and 8.5e-8 for log, 1.8e-7 for log1p and expm1; absolute 3.1e-7 for tanh, 3.2e-7 for erf
-and 3.4e-7 for gelu's erf(x / sqrt 2) (relative 2.3e-7 near 0; |result| <= 1): one rational with one division
+ulp below FLT_MIN) and 8.5e-8 for log, 1.8e-7 for log1p and expm1; absolute
+3.1e-7 for tanh, 3.2e-7 for erf and 3.4e-7 for gelu's erf(x / sqrt 2)
+(relative 2.3e-7 near 0; |result| <= 1): one rational with one division
 there buys speed over selecting between two branches.  Special values (+-0,
 +-inf, NaN, overflow to inf, underflow through denormals to 0, log of
 x <= 0) behave as in torch.
