@@ -20,7 +20,7 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    broadcast of A and one FMA per row and k, stored back.  Only the C loads
    and stores of the last panel are masked (masked stores are slow on
    AMD); a last strip of fewer rows gets a micro-kernel of its own.
-A matmul marked with an epilogue (`EPILOGUE_ATTR`, see `epilogue_of`)
+A matmul marked with an epilogue (`kernel_emit.EPILOGUE_ATTR`, see `epilogue_of`)
 gets it applied to the accumulators that the last k block stores: C leaves
 the kernel as relu(A @ B + C) in one pass (earlier k blocks store partial
 sums, which must stay unclamped).
@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
+from .kernel_emit import (EPILOGUES, Emitter, constant_global, declare, enclosing_function,
+                          epilogue_of, shape_of)
 from .matmul_bias import BiasInit, bias_init
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
@@ -54,12 +56,6 @@ from .matmul_bias import BiasInit, bias_init
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
-#: Discardable attribute on a `linalg.matmul`: the pointwise function that
-#: its kernel applies to the finished sums as it stores them (set by
-#: tsm-fuse-matmul-epilogue; read it with `epilogue_of`).
-EPILOGUE_ATTR = "tsm.epilogue"
-#: The epilogues a kernel knows: "relu" is max(x, 0) (NaN stays NaN).
-EPILOGUES = ("relu",)
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
@@ -84,23 +80,6 @@ class PackedPlan:
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
-
-
-def epilogue_of(op: ir.Operation) -> str | None:
-    """The epilogue that lowering this `linalg.matmul` must apply to its
-    final C (one of `EPILOGUES`), or None.  Contract for every path that
-    lowers linalg.matmul after tsm-fuse-matmul-epilogue: apply it to the
-    finished sums only (never to a partial sum that later k steps add to),
-    or first call `matmul_epilogue.materialize(op)`, which emits it as a
-    loop over C after the matmul and drops the mark."""
-    if EPILOGUE_ATTR not in op.attributes:
-        return None
-    return ir.StringAttr(op.attributes[EPILOGUE_ATTR]).value
-
-
-def shape_of(op: ir.Operation) -> tuple[int, int, int]:
-    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
-    return c.shape[0], c.shape[1], a.shape[1]
 
 
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
@@ -486,51 +465,14 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     func.call @{kernel}(%A, {kb}, {c_args}, {ranges}) : {signature}
     scf.reduce
   }}"""
-    declarations = _declare(kernel, kernel_types)
+    declarations = declare(kernel, kernel_types)
     if weight is not None:
-        declarations += _declare(weight[2], [types[1], weight[1]])
+        declarations += declare(weight[2], [types[1], weight[1]])
     return declarations + f"""
 func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}{bias_arg}) {{{prologue}{body}
   return
 }}
 """
-
-
-def constant_global(module_op: ir.Operation, value: ir.Value) -> str | None:
-    """The name of the constant memref.global that `value` views (through
-    reshapes), else None."""
-    owner = value.owner
-    while isinstance(owner, (ir.Operation, ir.OpView)) and \
-            owner.operation.name in ("memref.expand_shape", "memref.collapse_shape", "memref.cast"):
-        owner = owner.operation.operands[0].owner
-    if not isinstance(owner, (ir.Operation, ir.OpView)) or \
-            owner.operation.name != "memref.get_global":
-        return None
-    name = ir.FlatSymbolRefAttr(owner.operation.attributes["name"]).value
-    glob = ir.SymbolTable(module_op)[name]
-    return name if "constant" in glob.attributes else None
-
-
-class Emitter:
-    """Parses generated functions and globals into the module, each once
-    (keyed by what it depends on), ahead of the function that first uses it."""
-
-    def __init__(self):
-        self.made: dict[tuple, str] = {}
-        self.counts: dict[str, int] = {}
-
-    def get(self, key: tuple, name: str, text, before: ir.Operation) -> str:
-        """`name` may hold "{}": a count of the names made from it."""
-        if key not in self.made:
-            if "{}" in name:
-                count = self.counts[name] = self.counts.get(name, -1) + 1
-                name = name.format(count)
-            self.made[key] = name
-            parsed = ir.Module.parse(text(name))  # alive while its ops move
-            for f in list(parsed.body.operations):
-                if not _is_declaration(f.operation):
-                    f.operation.move_before(before)
-        return self.made[key]
 
 
 def fused_of(op: ir.Operation) -> tuple[Fused, BiasInit | None]:
@@ -587,19 +529,3 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
         op.erase()
         if init is not None:
             init.fill.erase()
-
-
-def _is_declaration(op: ir.Operation) -> bool:
-    return op.name == "func.func" and not op.regions[0].blocks
-
-
-def _declare(name: str, types: list[str]) -> str:
-    """A declaration of a function emitted earlier (the text that calls it
-    must parse on its own; declarations are not moved into the module)."""
-    return f"func.func private @{name}({', '.join(types)})\n"
-
-
-def enclosing_function(op: ir.Operation) -> ir.Operation:
-    while op.name != "func.func":
-        op = op.parent
-    return op

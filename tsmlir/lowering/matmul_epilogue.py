@@ -6,7 +6,7 @@ where `relu(x @ W + b)` is a `linalg.matmul` (accumulating into the
 broadcast bias) whose result, directly or through tensor reshapes (a
 convolution's im2col product expanded back to NCHW), has one user: a
 pointwise `linalg.generic` computing max(x, 0) of it and nothing else.
-Out: the matmul carries `matmul_codegen.EPILOGUE_ATTR = "relu"` and the
+Out: the matmul carries `kernel_emit.EPILOGUE_ATTR = "relu"` and the
 generic is gone (its users read the matmul's result or the reshape): one
 pass over C fewer per layer.
 
@@ -19,7 +19,7 @@ not read) loses its mark and is followed by the ReLU as a pointwise
 `linalg.generic` over C (which tsm-cpu-vectorize vectorizes like any other):
 only the packed kernels honour the mark, every other path sees plain
 matmuls.  Other code that lowers a marked matmul reads the mark with
-`matmul_codegen.epilogue_of` and either applies it or calls `materialize`.
+`kernel_emit.epilogue_of` and either applies it or calls `materialize`.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import math
 from mlir import ir
 from mlir.dialects import arith, linalg
 
-from . import cpu_codegen, matmul_codegen, matvec_codegen
+from . import cpu_codegen, kernel_emit, matmul_codegen, matvec_codegen
 from .ir_walk import as_op, collect, owner_op
 from .passes import register
 
@@ -104,7 +104,7 @@ def _single_use_matmul(x: ir.Value) -> ir.Operation | None:
         if op.name in _RESHAPES:
             x = op.operands[0]
             continue
-        if op.name == "linalg.matmul" and matmul_codegen.EPILOGUE_ATTR not in op.attributes \
+        if op.name == "linalg.matmul" and kernel_emit.EPILOGUE_ATTR not in op.attributes \
                 and not _few_rows(op):
             return op
         return None
@@ -118,7 +118,7 @@ def fuse_relu(g: ir.Operation) -> bool:
     mm = _single_use_matmul(x) if x is not None else None
     if mm is None:
         return False
-    mm.attributes[matmul_codegen.EPILOGUE_ATTR] = ir.StringAttr.get("relu")
+    mm.attributes[kernel_emit.EPILOGUE_ATTR] = ir.StringAttr.get("relu")
     dest = owner_op(g.operands[-1]) if len(g.operands) == 2 else None
     g.results[0].replace_all_uses_with(x)
     g.erase()
@@ -138,12 +138,12 @@ def materialize(op: ir.Operation) -> None:
     """Drop op's epilogue mark and apply the epilogue as a pointwise
     linalg.generic over its C right after it (op is bufferized: C is a
     memref)."""
-    epilogue = matmul_codegen.epilogue_of(op)
+    epilogue = kernel_emit.epilogue_of(op)
     if epilogue is None:
         return
-    if epilogue not in matmul_codegen.EPILOGUES:
+    if epilogue not in kernel_emit.EPILOGUES:
         raise ValueError(f"unknown matmul epilogue {epilogue!r}")
-    del op.attributes[matmul_codegen.EPILOGUE_ATTR]
+    del op.attributes[kernel_emit.EPILOGUE_ATTR]
     c = op.operands[2]
     t = ir.MemRefType(c.type)
     identity = ir.AffineMapAttr.get(ir.AffineMap.get_identity(t.rank))
@@ -168,6 +168,6 @@ def packed_kernel_takes(module_op: ir.Operation, op: ir.Operation) -> bool:
           "Apply the epilogue of marked matmuls that no kernel will honour as a loop after them")
 def matmul_epilogue_fallback(module_op: ir.Operation) -> None:
     for op in collect(module_op, lambda op: op.name == "linalg.matmul"
-                      and matmul_codegen.epilogue_of(op) is not None):
+                      and kernel_emit.epilogue_of(op) is not None):
         if not packed_kernel_takes(module_op, op):
             materialize(op)

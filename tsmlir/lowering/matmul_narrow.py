@@ -18,7 +18,7 @@ call to a generated driver that
   (k x PANEL floats, 288 KB at k = 4608) in L2;
 - adds the block into C (transposed, through a small stack buffer: the
   store is n x PANEL floats per panel, noise next to the k loop), applying
-  the matmul's epilogue (`matmul_codegen.epilogue_of`: "relu") there:
+  the matmul's epilogue (`kernel_emit.epilogue_of`: "relu") there:
   every sum is complete when it is stored.
 With `tsm.num_threads` > 1 and at least MIN_PARALLEL_WEIGHTS elements of A,
 the threads share the panels (an scf.parallel over pieces of panels): the
@@ -37,8 +37,7 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .matmul_codegen import Emitter, constant_global, enclosing_function, epilogue_of, \
-    shape_of
+from .kernel_emit import Emitter, constant_global, enclosing_function, epilogue_of, shape_of
 from .parallel import num_threads
 from .passes import register
 

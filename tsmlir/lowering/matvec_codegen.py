@@ -28,7 +28,7 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .matmul_codegen import Emitter, constant_global, enclosing_function, shape_of
+from .kernel_emit import Emitter, constant_global, enclosing_function, shape_of
 from .parallel import num_threads
 from .passes import register
 

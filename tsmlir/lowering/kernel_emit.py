@@ -1,0 +1,88 @@
+"""What every generated matmul kernel shares (the packed kernel of
+matmul_codegen, the narrow kernel of matmul_narrow, the dot products of
+matvec_codegen): the epilogue contract on `linalg.matmul`, the operands'
+shape, the constant weight behind an operand, and the Emitter that parses
+generated functions and globals into the module once each.
+
+In/out: helpers on bufferized IR (linalg.matmul on memrefs); no pass here.
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+#: Discardable attribute on a `linalg.matmul`: the pointwise function that
+#: its kernel applies to the finished sums as it stores them (set by
+#: tsm-fuse-matmul-epilogue; read it with `epilogue_of`).
+EPILOGUE_ATTR = "tsm.epilogue"
+#: The epilogues a kernel knows: "relu" is max(x, 0) (NaN stays NaN).
+EPILOGUES = ("relu",)
+
+
+def epilogue_of(op: ir.Operation) -> str | None:
+    """The epilogue that lowering this `linalg.matmul` must apply to its
+    final C (one of `EPILOGUES`), or None.  Contract for every path that
+    lowers linalg.matmul after tsm-fuse-matmul-epilogue: apply it to the
+    finished sums only (never to a partial sum that later k steps add to),
+    or first call `matmul_epilogue.materialize(op)`, which emits it as a
+    loop over C after the matmul and drops the mark."""
+    if EPILOGUE_ATTR not in op.attributes:
+        return None
+    return ir.StringAttr(op.attributes[EPILOGUE_ATTR]).value
+
+
+def shape_of(op: ir.Operation) -> tuple[int, int, int]:
+    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+    return c.shape[0], c.shape[1], a.shape[1]
+
+
+def constant_global(module_op: ir.Operation, value: ir.Value) -> str | None:
+    """The name of the constant memref.global that `value` views (through
+    reshapes), else None."""
+    owner = value.owner
+    while isinstance(owner, (ir.Operation, ir.OpView)) and \
+            owner.operation.name in ("memref.expand_shape", "memref.collapse_shape", "memref.cast"):
+        owner = owner.operation.operands[0].owner
+    if not isinstance(owner, (ir.Operation, ir.OpView)) or \
+            owner.operation.name != "memref.get_global":
+        return None
+    name = ir.FlatSymbolRefAttr(owner.operation.attributes["name"]).value
+    glob = ir.SymbolTable(module_op)[name]
+    return name if "constant" in glob.attributes else None
+
+
+class Emitter:
+    """Parses generated functions and globals into the module, each once
+    (keyed by what it depends on), ahead of the function that first uses it."""
+
+    def __init__(self):
+        self.made: dict[tuple, str] = {}
+        self.counts: dict[str, int] = {}
+
+    def get(self, key: tuple, name: str, text, before: ir.Operation) -> str:
+        """`name` may hold "{}": a count of the names made from it."""
+        if key not in self.made:
+            if "{}" in name:
+                count = self.counts[name] = self.counts.get(name, -1) + 1
+                name = name.format(count)
+            self.made[key] = name
+            parsed = ir.Module.parse(text(name))  # alive while its ops move
+            for f in list(parsed.body.operations):
+                if not is_declaration(f.operation):
+                    f.operation.move_before(before)
+        return self.made[key]
+
+
+def is_declaration(op: ir.Operation) -> bool:
+    return op.name == "func.func" and not op.regions[0].blocks
+
+
+def declare(name: str, types: list[str]) -> str:
+    """A declaration of a function emitted earlier (the text that calls it
+    must parse on its own; declarations are not moved into the module)."""
+    return f"func.func private @{name}({', '.join(types)})\n"
+
+
+def enclosing_function(op: ir.Operation) -> ir.Operation:
+    while op.name != "func.func":
+        op = op.parent
+    return op
