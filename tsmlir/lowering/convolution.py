@@ -32,6 +32,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 from . import builders as b
 from . import constant_data
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
+from .conv_transposed import conv_transposed, transposed_pays
 from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
                          insert_into, out_sizes, pad, slice_of, static_spatial)
 
@@ -85,7 +86,7 @@ def _conv_per_image(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
     (one im2col chain in the code, whatever the batch; the generic
     linalg.conv ran ~40x slower than eager at batch 4)."""
     if sizes[0] == 1:
-        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation)
+        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation, transposable=True)
     t = b.rtt(xp)
     dyn, rank = ir.ShapedType.get_dynamic_size(), t.rank
     image = ir.RankedTensorType.get([1, *t.shape[1:]], t.element_type)
@@ -104,16 +105,23 @@ def _conv_per_image(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
 
 
 def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
-                    stride: list[int], dilation: list[int]) -> ir.Value:
+                    stride: list[int], dilation: list[int], transposable: bool = False
+                    ) -> ir.Value:
     """Batch-1 convolution (2-D or 3-D) as im2col + one matmul, so that it runs
     on the register-tiled matmul kernel: col[c, k..., o...] = xp[0, c,
     o*s + k*d ...] viewed as (C*prod(K), prod(O)); W viewed as (F, C*prod(K));
     out (F, prod(O)) = W @ col, starting from the bias.  col is built from one
     strided slice per kernel position (slices, not a linalg.generic, so that
-    elementwise fusion does not fold it back into a convolution)."""
+    elementwise fusion does not fold it back into a convolution).
+    `transposable` (a true batch of 1): constant filters and few output
+    positions take the transposed product (conv_transposed)."""
     f, c, *kernel = b.rtt(w).shape
     outs, nd = list(sizes[2:]), len(kernel)
     elem = b.rtt(xp).element_type
+    w_data = constant_data.array_of(w) if transposable and \
+        transposed_pays(math.prod(outs), f, elem) else None
+    if w_data is not None:
+        return conv_transposed(xp, w_data, bias, outs, stride, dilation)
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
         if w_rows is not None:
