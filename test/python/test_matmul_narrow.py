@@ -143,7 +143,7 @@ def test_weight_shared_by_two_products(tmp_path):
     compiled, used = _compile(module, inputs, 1, tmp_path)
     assert used
     loops = next(tmp_path.glob("2-*.mlir")).read_text()
-    assert loops.count(f"memref.global \"private\" @{matmul_narrow.PREFIX}_w0_a") == 1
+    assert loops.count(f"memref.global \"private\" @{matmul_narrow.PREFIX}_w0_a :") == 1
     assert f"@{matmul_narrow.PREFIX}_w1" not in loops
     with torch.no_grad():
         _assert_close(compiled(*inputs), module(*inputs), rtol=1e-4, atol=1e-4)

@@ -163,13 +163,12 @@ def _index(i: int) -> ir.Value:
     return arith.constant(ir.IndexType.get(), i)
 
 
-def _foldable_add(g: ir.Operation):
-    """(matmul input i, addend input j, the addf) for the first
-    `addf(arg_i, arg_j)` in g's body where input i is a zero-based matmul
-    chain of g's result type and neither argument has another use."""
+def _single_use_adds(g: ir.Operation):
+    """(i, j, the addf) for each `addf(arg_i, arg_j)` in g's body, in body
+    order and both ways round, where i and j are distinct inputs of g
+    used only there."""
     block = g.regions[0].blocks[0]
     n_in = len(g.operands) - 1
-    maps = _maps(g)
     for op in block.operations:
         op = _op(op)
         if op.name != "arith.addf":
@@ -180,12 +179,20 @@ def _foldable_add(g: ir.Operation):
             continue
         for a, other in (args, args[::-1]):
             i, j = a.arg_number, other.arg_number
-            if i >= n_in or j >= n_in or _uses(a) != 1 or _uses(other) != 1:
-                continue
-            x = g.operands[i]
-            if (x.type == g.results[0].type and _is_identity(maps[i])
-                    and _accumulation_chain(x) is not None):
-                return i, j, op
+            if i < n_in and j < n_in and _uses(a) == 1 and _uses(other) == 1:
+                yield i, j, op
+
+
+def _foldable_add(g: ir.Operation):
+    """(matmul input i, addend input j, the addf) for the first
+    `addf(arg_i, arg_j)` in g's body where input i is a zero-based matmul
+    chain of g's result type and neither argument has another use."""
+    maps = _maps(g)
+    for i, j, op in _single_use_adds(g):
+        x = g.operands[i]
+        if (x.type == g.results[0].type and _is_identity(maps[i])
+                and _accumulation_chain(x) is not None):
+            return i, j, op
     return None
 
 
@@ -274,28 +281,15 @@ def _foldable_residual(g: ir.Operation):
     the first `addf(arg_i, arg_j)` in g's body where input i is a matmul
     (see _residual_target), input j a tensor of g's result type, both read
     through identity maps and used only there."""
-    block = g.regions[0].blocks[0]
-    n_in = len(g.operands) - 1
     maps = _maps(g)
-    for op in block.operations:
-        op = _op(op)
-        if op.name != "arith.addf":
+    for i, j, op in _single_use_adds(g):
+        x, y = g.operands[i], g.operands[j]
+        if not (_is_identity(maps[i]) and _is_identity(maps[j])
+                and x.type == g.results[0].type == y.type):
             continue
-        args = [ir.BlockArgument(a) for a in op.operands
-                if isinstance(a.owner, ir.Block) and a.owner == block]
-        if len(args) != 2 or args[0] == args[1]:
-            continue
-        for a, other in (args, args[::-1]):
-            i, j = a.arg_number, other.arg_number
-            if i >= n_in or j >= n_in or _uses(a) != 1 or _uses(other) != 1:
-                continue
-            x, y = g.operands[i], g.operands[j]
-            if not (_is_identity(maps[i]) and _is_identity(maps[j])
-                    and x.type == g.results[0].type == y.type):
-                continue
-            target = _residual_target(x, g)
-            if target is not None:
-                return i, j, op, target
+        target = _residual_target(x, g)
+        if target is not None:
+            return i, j, op, target
     return None
 
 

@@ -86,3 +86,30 @@ def enclosing_function(op: ir.Operation) -> ir.Operation:
     while op.name != "func.func":
         op = op.parent
     return op
+
+
+def copy_globals(name: str, type_: str) -> str:
+    """Module text: the global `@name` for a copy of a constant weight that
+    the first call makes (packed, transposed), and its ready flag."""
+    return f"""
+memref.global "private" @{name} : {type_} = uninitialized {{alignment = 64 : i64}}
+memref.global "private" @{name}_ready : memref<i8> = dense<0>
+"""
+
+
+def filled_once(name: str, value: str, type_: str, fill: str) -> str:
+    """Function-body text: `%value` is the global `@name` (see copy_globals),
+    which the text `fill` writes on the first call only.  The weight never
+    changes; two first calls at once from two threads would both write the
+    same values."""
+    return f"""
+  %{value} = memref.get_global @{name} : {type_}
+  %ready = memref.get_global @{name}_ready : memref<i8>
+  %flag = memref.load %ready[] : memref<i8>
+  %no = arith.constant 0 : i8
+  %todo = arith.cmpi eq, %flag, %no : i8
+  scf.if %todo {{
+{fill}
+    %yes = arith.constant 1 : i8
+    memref.store %yes, %ready[] : memref<i8>
+  }}"""

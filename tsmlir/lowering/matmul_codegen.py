@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
-from .kernel_emit import (EPILOGUES, Emitter, constant_global, declare, enclosing_function,
-                          epilogue_of, shape_of)
+from .kernel_emit import (EPILOGUES, Emitter, constant_global, copy_globals, declare,
+                          enclosing_function, epilogue_of, filled_once, shape_of)
 from .matmul_bias import BiasInit, bias_init
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
@@ -375,13 +375,6 @@ func.func private @{name}(%B: {tb}, %bp: {tp}) attributes {{passthrough = ["noin
 """
 
 
-def packed_weight_text(name: str, tp: str) -> str:
-    """The global that holds a constant B packed, and its "packed" flag."""
-    return f"""
-memref.global "private" @{name} : {tp} = uninitialized {{alignment = 64 : i64}}
-memref.global "private" @{name}_ready : memref<i8> = dense<0>
-"""
-
 
 @dataclass(frozen=True)
 class Fused:
@@ -425,19 +418,8 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     if weight is not None:
         glob, tp, packer = weight
         kb = "%packed"
-        # Once: the weight never changes.  (Two first calls at the same time
-        # from two threads would both write the same values.)
-        prologue += f"""
-  %packed = memref.get_global @{glob} : {tp}
-  %ready = memref.get_global @{glob}_ready : memref<i8>
-  %flag = memref.load %ready[] : memref<i8>
-  %no = arith.constant 0 : i8
-  %todo = arith.cmpi eq, %flag, %no : i8
-  scf.if %todo {{
-    func.call @{packer}(%B, %packed) : ({tb}, {tp}) -> ()
-    %yes = arith.constant 1 : i8
-    memref.store %yes, %ready[] : memref<i8>
-  }}"""
+        prologue += filled_once(glob, "packed", tp,
+                                f"    func.call @{packer}(%B, %packed) : ({tb}, {tp}) -> ()")
         tb = tp
     kernel_types = [ta, tb, tc] + FUSED_TYPES + ["index"] * 4
     signature = f"({', '.join(kernel_types)}) -> ()"
@@ -519,7 +501,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
             # the global and its driver parse together (the driver refers
             # to it); a weight read by matmuls of other shapes is packed again
             driver = emit.get(("driver", kernel, types, glob, fused), kernel + "_w{}",
-                              lambda f: packed_weight_text(f"{f}_b", tp) +
+                              lambda f: copy_globals(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
                                           (f"{f}_b", tp, packer), fused),
                               caller)

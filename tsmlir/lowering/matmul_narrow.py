@@ -37,7 +37,8 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .kernel_emit import Emitter, constant_global, enclosing_function, epilogue_of, shape_of
+from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function, epilogue_of,
+                          filled_once, shape_of)
 from .parallel import num_threads
 from .passes import register
 
@@ -290,23 +291,11 @@ def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, k: int,
     return f"""
 func.func private @{kernel}({tp}, {tb}, {tc}, index, index)
 func.func private @{packer}({ta}, {tp})
-memref.global "private" @{name}_a : {tp} = uninitialized {{alignment = 64 : i64}}
-memref.global "private" @{name}_ready : memref<i8> = dense<0>
+{copy_globals(f"{name}_a", tp)}
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}) {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %packed = memref.get_global @{name}_a : {tp}
-  %ready = memref.get_global @{name}_ready : memref<i8>
-  %flag = memref.load %ready[] : memref<i8>
-  %no = arith.constant 0 : i8
-  %todo = arith.cmpi eq, %flag, %no : i8
-  scf.if %todo {{
-    // once: the weight never changes (two first calls at once would
-    // write the same values)
-    func.call @{packer}(%A, %packed) : ({ta}, {tp}) -> ()
-    %yes = arith.constant 1 : i8
-    memref.store %yes, %ready[] : memref<i8>
-  }}
+{filled_once(f"{name}_a", "packed", tp, f"    func.call @{packer}(%A, %packed) : ({ta}, {tp}) -> ()")}
   {loop}
   return
 }}

@@ -28,7 +28,8 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .kernel_emit import Emitter, constant_global, enclosing_function, shape_of
+from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
+                          filled_once, shape_of)
 from .parallel import num_threads
 from .passes import register
 
@@ -107,6 +108,15 @@ def _dot_body(m: int, k: int, unroll: int) -> str:
     return "\n".join(lines)
 
 
+#: The first call's copy of B, transposed (`filled_once` text).
+_TRANSPOSE = """    scf.for %kk = %c0 to %c{k} step %c1 {{
+      scf.for %nn = %c0 to %c{n} step %c1 {{
+        %v = memref.load %B[%kk, %nn] : !tb
+        memref.store %v, %bt[%nn, %kk] : !tbt
+      }}
+    }}"""
+
+
 def function_text(name: str, m: int, n: int, k: int, parallel: bool) -> str:
     """The transposed-weight global, its ready flag and the function
     `@name(A, B, C)` that fills the copy once and computes C += A @ B."""
@@ -122,30 +132,13 @@ def function_text(name: str, m: int, n: int, k: int, parallel: bool) -> str:
 !tb = memref<{k}x{n}xf32>
 !tc = memref<{m}x{n}xf32>
 !tbt = memref<{n}x{k}xf32>
-memref.global "private" @{name}_bt : !tbt = uninitialized {{alignment = 64 : i64}}
-memref.global "private" @{name}_ready : memref<i8> = dense<0>
+{copy_globals(f"{name}_bt", "!tbt")}
 func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = ["noinline"]}} {{
 {const_lines}
   %cmain = arith.constant {k // step * step} : index
   %cstep = arith.constant {step} : index
   %zero = arith.constant dense<0.0> : vector<{LANES}xf32>
-  %bt = memref.get_global @{name}_bt : !tbt
-  %ready = memref.get_global @{name}_ready : memref<i8>
-  %flag = memref.load %ready[] : memref<i8>
-  %no = arith.constant 0 : i8
-  %todo = arith.cmpi eq, %flag, %no : i8
-  scf.if %todo {{
-    // once: the weight never changes (two first calls at once would
-    // write the same values)
-    scf.for %kk = %c0 to %c{k} step %c1 {{
-      scf.for %nn = %c0 to %c{n} step %c1 {{
-        %v = memref.load %B[%kk, %nn] : !tb
-        memref.store %v, %bt[%nn, %kk] : !tbt
-      }}
-    }}
-    %yes = arith.constant 1 : i8
-    memref.store %yes, %ready[] : memref<i8>
-  }}
+{filled_once(f"{name}_bt", "bt", "!tbt", _TRANSPOSE.format(k=k, n=n))}
 {loop}
 {_dot_body(m, k, unroll)}
   {"scf.reduce" if parallel else "}"}
