@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from mlir import ir, passmanager
 
-from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401  (registers their passes)
+# imported for the passes they register
+from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import fold_batch_norm, matvec_codegen, pool_codegen  # noqa: F401
-from . import matmul_narrow  # noqa: F401
-from . import matmul_epilogue  # noqa: F401
+from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
+from . import pool_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
