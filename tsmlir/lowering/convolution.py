@@ -8,7 +8,9 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 `linalg.generic`) is the accumulator's initial value (zeros without bias).
 - conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
   (groups 1: runs on the tiled matmul kernel; a batch > 1 or dynamic batch
-  by an `scf.for` over the images), or `linalg.depthwise_conv_2d_nchw_chw`
+  by an `scf.for` over the images; batch 1 with constant filters: one
+  matmul per kernel row (conv_rows), or, for few output positions, the
+  transposed product (conv_transposed)), or `linalg.depthwise_conv_2d_nchw_chw`
   (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
   `tensor.expand_shape`/`collapse_shape` (other groups).
 - conv3d: the same im2col + matmul (groups 1, per image), or a grouped
