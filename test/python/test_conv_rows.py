@@ -23,13 +23,15 @@ CONVS = {
 }
 
 
-@pytest.mark.parametrize("name", CONVS)
-@pytest.mark.parametrize("size", [(9, 11), (3, 5), (6, 3)], ids=str)
+# every conv on every size, except the 7x7 one on inputs smaller than its kernel
+CASES = [(name, size) for size in [(9, 11), (3, 5), (6, 3)] for name in CONVS
+         if name != "k7_one_channel" or size == (9, 11)]
+
+
+@pytest.mark.parametrize("name, size", CASES, ids=str)
 def test_conv_rows(name, size):
     torch.manual_seed(0)
     conv = torch.nn.Conv2d(**CONVS[name])
-    if name == "k7_one_channel" and size != (9, 11):
-        pytest.skip("the input is smaller than the kernel")
     check_against_eager(torch.jit.script(conv), [torch.randn(1, conv.in_channels, *size)])
 
 
