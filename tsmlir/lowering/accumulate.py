@@ -27,24 +27,13 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, linalg, tensor
 
-from .ir_walk import as_op as _op, collect, owner_op as _owner_op
+from .ir_walk import as_op as _op, collect, indexing_maps, is_identity_map, use_count
+from .ir_walk import owner_op as _owner_op
 from .passes import register
 
 #: Producers whose result is their own destination buffer after bufferization
 #: (writing over it in place touches nothing else).
 _DPS_PRODUCERS = ("linalg.matmul", "linalg.generic", "linalg.fill")
-
-
-def _uses(v: ir.Value) -> int:
-    return len(list(v.uses))
-
-
-def _maps(g: ir.Operation) -> list[ir.AffineMap]:
-    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(g.attributes["indexing_maps"])]
-
-
-def _is_identity(m: ir.AffineMap) -> bool:
-    return m.n_symbols == 0 and m == ir.AffineMap.get_identity(m.n_dims)
 
 
 def _pointwise(g: ir.Operation) -> bool:
@@ -56,7 +45,7 @@ def _pointwise(g: ir.Operation) -> bool:
     if not isinstance(t, ir.RankedTensorType) or not isinstance(t.element_type, ir.FloatType):
         return False
     return (all("parallel" in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"]))
-            and _is_identity(_maps(g)[-1]))
+            and is_identity_map(indexing_maps(g)[-1]))
 
 
 def _zero_fill(v: ir.Value) -> bool:
@@ -76,7 +65,7 @@ def _accumulation_chain(v: ir.Value) -> list[ir.Operation] | None:
     chain = []
     while True:
         op = _owner_op(v)
-        if op is None or op.name != "linalg.matmul" or _uses(v) != 1:
+        if op is None or op.name != "linalg.matmul" or use_count(v) != 1:
             return None
         chain.insert(0, op)
         v = op.operands[2]
@@ -87,7 +76,7 @@ def _accumulation_chain(v: ir.Value) -> list[ir.Operation] | None:
 def _rebuild(g: ir.Operation, drop: int, init: ir.Value) -> ir.Operation:
     """g without input `drop` (whose block argument has no uses left), with
     `init` as its destination; the body block moves over unchanged."""
-    maps = _maps(g)
+    maps = indexing_maps(g)
     n_in = len(g.operands) - 1
     keep = [i for i in range(n_in) if i != drop]
     with ir.InsertionPoint(g), g.location:
@@ -141,7 +130,7 @@ def _broadcast_to(y: ir.Value, m: ir.AffineMap, like: ir.Value) -> ir.Value:
     map is the identity (bufferization copies it first if it is read later
     or is an argument: see protect_arguments), else a broadcast of y."""
     t = ir.RankedTensorType(like.type)
-    if _is_identity(m) and y.type == like.type:
+    if is_identity_map(m) and y.type == like.type:
         return y
     sizes = [tensor.dim(like, _index(i)) if t.is_dynamic_dim(i) else s
              for i, s in enumerate(t.shape)]
@@ -179,7 +168,7 @@ def _single_use_adds(g: ir.Operation):
             continue
         for a, other in (args, args[::-1]):
             i, j = a.arg_number, other.arg_number
-            if i < n_in and j < n_in and _uses(a) == 1 and _uses(other) == 1:
+            if i < n_in and j < n_in and use_count(a) == 1 and use_count(other) == 1:
                 yield i, j, op
 
 
@@ -187,10 +176,10 @@ def _foldable_add(g: ir.Operation):
     """(matmul input i, addend input j, the addf) for the first
     `addf(arg_i, arg_j)` in g's body where input i is a zero-based matmul
     chain of g's result type and neither argument has another use."""
-    maps = _maps(g)
+    maps = indexing_maps(g)
     for i, j, op in _single_use_adds(g):
         x = g.operands[i]
-        if (x.type == g.results[0].type and _is_identity(maps[i])
+        if (x.type == g.results[0].type and is_identity_map(maps[i])
                 and _accumulation_chain(x) is not None):
             return i, j, op
     return None
@@ -207,7 +196,7 @@ def fold_addend(g: ir.Operation) -> ir.Operation | None:
     for op in chain:  # after y's definition: y must dominate the chain's root
         op.move_before(g)
     with ir.InsertionPoint(chain[0]), g.location:  # the zero fill has g's shape
-        acc = _broadcast_to(g.operands[j], _maps(g)[j], chain[0].operands[2])
+        acc = _broadcast_to(g.operands[j], indexing_maps(g)[j], chain[0].operands[2])
     chain[0].operands[2] = acc
     if acc == g.operands[j] and not _fresh(acc):
         protect_arguments(g)  # the matmul now writes into y itself
@@ -224,13 +213,13 @@ def write_in_place(g: ir.Operation) -> ir.Operation | None:
     block = g.regions[0].blocks[0]
     out_arg = block.arguments[len(block.arguments) - 1]
     dest = _owner_op(g.operands[-1])
-    if _uses(out_arg) or dest is None or dest.name != "tensor.empty":
+    if use_count(out_arg) or dest is None or dest.name != "tensor.empty":
         return None
-    maps = _maps(g)
+    maps = indexing_maps(g)
     for i, x in enumerate(list(g.operands)[:-1]):
         producer = _owner_op(x)
-        if (producer is None or producer.name not in _DPS_PRODUCERS or _uses(x) != 1
-                or x.type != g.results[0].type or not _is_identity(maps[i])
+        if (producer is None or producer.name not in _DPS_PRODUCERS or use_count(x) != 1
+                or x.type != g.results[0].type or not is_identity_map(maps[i])
                 or producer.parent != g.parent):
             continue
         block.arguments[i].replace_all_uses_with(out_arg)
@@ -242,7 +231,7 @@ def _bias_broadcast(v: ir.Value) -> ir.Operation | None:
     """The generic that v is, if it broadcasts one input into a fresh
     tensor (a matmul's bias init) and v has no other use."""
     g = _owner_op(v)
-    if g is None or g.name != "linalg.generic" or len(g.operands) != 2 or _uses(v) != 1:
+    if g is None or g.name != "linalg.generic" or len(g.operands) != 2 or use_count(v) != 1:
         return None
     dest = _owner_op(g.operands[1])
     block = g.regions[0].blocks[0]
@@ -259,14 +248,14 @@ def _residual_target(x: ir.Value, g: ir.Operation):
     expand_shape), each result used once, in g's block, whose root starts
     from a bias broadcast or a zero fill."""
     expand = _owner_op(x)
-    if expand is not None and expand.name == "tensor.expand_shape" and _uses(x) == 1:
+    if expand is not None and expand.name == "tensor.expand_shape" and use_count(x) == 1:
         x = expand.operands[0]
     else:
         expand = None
     chain = []
     while True:
         mm = _owner_op(x)
-        if mm is None or mm.name != "linalg.matmul" or _uses(x) != 1 or mm.parent != g.parent:
+        if mm is None or mm.name != "linalg.matmul" or use_count(x) != 1 or mm.parent != g.parent:
             return None
         chain.insert(0, mm)
         x = mm.operands[2]
@@ -281,10 +270,10 @@ def _foldable_residual(g: ir.Operation):
     the first `addf(arg_i, arg_j)` in g's body where input i is a matmul
     (see _residual_target), input j a tensor of g's result type, both read
     through identity maps and used only there."""
-    maps = _maps(g)
+    maps = indexing_maps(g)
     for i, j, op in _single_use_adds(g):
         x, y = g.operands[i], g.operands[j]
-        if not (_is_identity(maps[i]) and _is_identity(maps[j])
+        if not (is_identity_map(maps[i]) and is_identity_map(maps[j])
                 and x.type == g.results[0].type == y.type):
             continue
         target = _residual_target(x, g)

@@ -30,6 +30,7 @@ from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen
+from .ir_walk import is_identity_map
 from .math_approx import EXPANDED_MATH_WIDTH, has_expanded_math
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
@@ -51,15 +52,11 @@ def _element_type_ok(t: ir.Type) -> bool:
     return str(t) in _VECTOR_TYPES
 
 
-def _is_identity(m: ir.AffineMap) -> bool:
-    return m == ir.AffineMap.get_identity(m.n_dims)
-
-
 def is_identity_layout(t: ir.Type) -> bool:
     if not isinstance(t, ir.MemRefType):
         return False
     layout = ir.MemRefType(t).layout
-    return isinstance(layout, ir.AffineMapAttr) and _is_identity(layout.value)
+    return isinstance(layout, ir.AffineMapAttr) and is_identity_map(layout.value)
 
 
 def _is_flattenable(op: ir.Operation) -> bool:
@@ -70,7 +67,7 @@ def _is_flattenable(op: ir.Operation) -> bool:
         return False
     if op.name != "linalg.generic":
         return op.name == "linalg.copy" or op.name == "linalg.fill"
-    return all(_is_identity(ir.AffineMapAttr(m).value)
+    return all(is_identity_map(ir.AffineMapAttr(m).value)
                for m in ir.ArrayAttr(op.attributes["indexing_maps"]))
 
 

@@ -45,3 +45,18 @@ def defined_inside(v: ir.Value, op: ir.Operation) -> bool:
             return True
         owner = owner.parent
     return False
+
+
+def use_count(v: ir.Value) -> int:
+    """How many operands read `v`."""
+    return len(list(v.uses))
+
+
+def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
+    """A linalg op's indexing maps, inputs then outputs."""
+    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+
+
+def is_identity_map(m: ir.AffineMap) -> bool:
+    """(d0, ..., dn) -> (d0, ..., dn), no symbols."""
+    return m == ir.AffineMap.get_identity(m.n_dims)

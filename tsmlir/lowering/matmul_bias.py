@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from mlir import ir
 
-from .ir_walk import as_op
+from .ir_walk import as_op, indexing_maps
 
 #: Ops that may lie between the broadcast and the matmul: no memory effects.
 _PURE = ("arith.constant", "memref.get_global", "memref.expand_shape",
@@ -33,10 +33,6 @@ class BiasInit:
     bias: ir.Value
     along: str
     adds: bool = False
-
-
-def _maps(g: ir.Operation) -> list[ir.AffineMap]:
-    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(g.attributes["indexing_maps"])]
 
 
 def _broadcast_of(g: ir.Operation, c: ir.Value) -> BiasInit | None:
@@ -55,7 +51,7 @@ def _broadcast_of(g: ir.Operation, c: ir.Value) -> BiasInit | None:
         return None
     if any("parallel" not in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"])):
         return None
-    m_in, m_out = _maps(g)
+    m_in, m_out = indexing_maps(g)
     if m_out != ir.AffineMap.get_identity(2):
         return None
     d = ir.AffineDimExpr.get

@@ -13,9 +13,9 @@ pass over C fewer per layer.
 tsm-matmul-epilogue-fallback.  In: bufferized IR, right before
 tsm-cpu-vectorize (the passes before it that lower matmuls honour the mark:
 tsm-vectorize-narrow-matmul; or never see a marked one:
-tsm-vectorize-matvec, whose few-row matmuls are not marked).  Out: a marked matmul that the packed kernels of
-`matmul_codegen` will not take (dynamic sizes, few rows, a layout they do
-not read) loses its mark and is followed by the ReLU as a pointwise
+tsm-vectorize-matvec, whose few-row matmuls are not marked).  Out: a
+marked matmul that the packed kernels of `matmul_codegen` will not take
+(dynamic sizes, few rows, a layout they do not read) loses its mark and is followed by the ReLU as a pointwise
 `linalg.generic` over C (which tsm-cpu-vectorize vectorizes like any other):
 only the packed kernels honour the mark, every other path sees plain
 matmuls.  Other code that lowers a marked matmul reads the mark with
@@ -29,18 +29,10 @@ from mlir import ir
 from mlir.dialects import arith, linalg
 
 from . import cpu_codegen, kernel_emit, matmul_codegen, matvec_codegen
-from .ir_walk import as_op, collect, owner_op
+from .ir_walk import as_op, collect, indexing_maps, is_identity_map, owner_op, use_count
 from .passes import register
 
 _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
-
-
-def _uses(v: ir.Value) -> int:
-    return len(list(v.uses))
-
-
-def _is_identity(m: ir.AffineMap) -> bool:
-    return m.n_symbols == 0 and m == ir.AffineMap.get_identity(m.n_dims)
 
 
 def _is_positive_zero(v: ir.Value) -> bool:
@@ -64,12 +56,11 @@ def _relu_input(g: ir.Operation) -> ir.Value | None:
         return None
     if any("parallel" not in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"])):
         return None
-    if not all(_is_identity(ir.AffineMapAttr(m).value)
-               for m in ir.ArrayAttr(g.attributes["indexing_maps"])):
+    if not all(map(is_identity_map, indexing_maps(g))):
         return None
     block = g.regions[0].blocks[0]
     args = list(block.arguments)
-    if len(args) == 2 and _uses(args[1]) == 0:
+    if len(args) == 2 and use_count(args[1]) == 0:
         x, arg = g.operands[0], args[0]  # ins(x) outs(fresh)
     elif len(args) == 1:
         x, arg = g.operands[0], args[0]  # outs(x), in place
@@ -97,7 +88,7 @@ def _few_rows(mm: ir.Operation) -> bool:
 def _single_use_matmul(x: ir.Value) -> ir.Operation | None:
     """The unmarked linalg.matmul (not a few-row one) whose result x is,
     directly or through reshapes, each value on the way used once."""
-    while _uses(x) == 1:
+    while use_count(x) == 1:
         op = owner_op(x)
         if op is None:
             return None
@@ -122,7 +113,7 @@ def fuse_relu(g: ir.Operation) -> bool:
     dest = owner_op(g.operands[-1]) if len(g.operands) == 2 else None
     g.results[0].replace_all_uses_with(x)
     g.erase()
-    if dest is not None and dest.name == "tensor.empty" and _uses(dest.results[0]) == 0:
+    if dest is not None and dest.name == "tensor.empty" and use_count(dest.results[0]) == 0:
         dest.erase()
     return True
 

@@ -32,6 +32,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
+from .ir_walk import indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 
@@ -64,10 +65,6 @@ _COMBINERS = {
 
 def lanes(elem: ir.Type) -> int:
     return _LANES_BITS // (64 if str(elem) in ("f64", "i64") else 32)
-
-
-def _maps(op: ir.Operation) -> list[ir.AffineMap]:
-    return [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
 
 
 def _unit_innermost_stride(t: ir.MemRefType) -> bool:
@@ -107,7 +104,7 @@ def _combiners(op: ir.Operation) -> list[tuple[ir.Operation, int] | None] | None
     ops = list(block.operations)
     yielded = ops[-1].operands
     found = []
-    for k, (value, m) in enumerate(zip(yielded, _maps(op)[n_in:])):
+    for k, (value, m) in enumerate(zip(yielded, indexing_maps(op)[n_in:])):
         acc_arg = block.arguments[n_in + k]
         if _reads_last(m):
             if list(acc_arg.uses):
@@ -145,7 +142,7 @@ def _is_row_reduction(op: ir.Operation) -> bool:
                and str(ir.MemRefType(v.type).element_type) in _TYPES for v in op.operands):
         return False
     last, n_out = len(iterators) - 1, _num_outputs(op)
-    maps = _maps(op)
+    maps = indexing_maps(op)
     n_in = len(maps) - n_out
     if not all(_input_ok(m, v.type, last) for m, v in zip(maps[:n_in], op.operands)):
         return False
@@ -183,7 +180,7 @@ def _splat(elem: ir.Type, value: float | int, n: int) -> ir.Value:
 def _split_rows(op: ir.Operation, threads: int) -> bool:
     """Whether threads share the outermost kept dim: enough static work."""
     t = ir.MemRefType(op.operands[0].type)
-    maps = _maps(op)
+    maps = indexing_maps(op)
     if threads <= 1 or maps[0].n_dims < 2 or not t.has_static_shape \
             or maps[0] != ir.AffineMap.get_identity(maps[0].n_dims):
         return False
@@ -195,7 +192,7 @@ def _vectorize(op: ir.Operation, parallel: bool) -> None:
     `parallel`: the outermost row loop is an scf.forall."""
     block = op.regions[0].blocks[0]
     operands = list(op.operands)
-    maps = _maps(op)
+    maps = indexing_maps(op)
     rank = maps[0].n_dims
     last = rank - 1
     combiners = _combiners(op)
