@@ -46,12 +46,16 @@ def value_of(op: ir.Operation) -> np.ndarray | None:
     """The value of a tsm.constant, shaped as its result; None if unknown."""
     if op.name != "tsm.constant":
         return None
-    attr = op.attributes["value"]
-    shape = tuple(ir.RankedTensorType(op.result.type).shape)
+    return _array(op.attributes["value"], tuple(ir.RankedTensorType(op.result.type).shape))
+
+
+def _array(attr: ir.Attribute, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A constant's value attribute as an array of `shape`: an inline dense
+    value (a splat broadcast), or a resource's data from the blobs (None
+    where it is not at hand)."""
     if isinstance(attr, ir.DenseElementsAttr):
-        flat = np.array(attr)
-        return np.broadcast_to(flat.reshape(-1)[:1], shape) if attr.is_splat \
-            else flat.reshape(shape)
+        flat = np.array(attr).reshape(-1)
+        return np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)
     blobs = _blobs()
     data = blobs.get(str(attr)) if blobs is not None else None
     return None if data is None else np.asarray(data).reshape(shape)
@@ -62,20 +66,25 @@ def build(array: np.ndarray, like: ir.Operation, name: str) -> ir.Value:
     current insertion point.  Big values become resources named `name`,
     stored flat with a `shape` attribute (as the importer stores them)."""
     t = ir.RankedTensorType(like.result.type)
-    array = np.ascontiguousarray(array.reshape(t.shape))
-    attrs = {}
+    value = _value_attr(np.ascontiguousarray(array.reshape(t.shape)), t, name)
+    attrs = {"value": value}
+    if isinstance(value, ir.DenseResourceElementsAttr) and t.rank != 1:
+        attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
+    return ir.Operation.create("tsm.constant", results=[t], attributes=attrs).result
+
+
+def _value_attr(array: np.ndarray, t: ir.RankedTensorType, name: str) -> ir.Attribute:
+    """`array` (contiguous, of type t) as a constant's value: inline up to
+    INLINE_LIMIT elements (or with no blobs to register in), else a flat
+    resource named `name` registered in the blobs."""
     blobs = _blobs()
     if array.size <= INLINE_LIMIT or blobs is None:
-        value = ir.DenseElementsAttr.get(array, type=t)
-    else:
-        flat = array.reshape(-1)
-        flat_t = ir.RankedTensorType.get([flat.size], t.element_type)
-        value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
-        blobs[str(value)] = flat
-        if t.rank != 1:
-            attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
-    attrs["value"] = value
-    return ir.Operation.create("tsm.constant", results=[t], attributes=attrs).result
+        return ir.DenseElementsAttr.get(array, type=t)
+    flat = array.reshape(-1)
+    flat_t = ir.RankedTensorType.get([flat.size], t.element_type)
+    value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
+    blobs[str(value)] = flat
+    return value
 
 
 def array_of(v: ir.Value) -> np.ndarray | None:
@@ -93,13 +102,7 @@ def array_of(v: ir.Value) -> np.ndarray | None:
         return value_of(op)
     if op.name != "arith.constant" or not isinstance(v.type, ir.RankedTensorType):
         return None
-    attr, shape = op.attributes["value"], tuple(ir.RankedTensorType(v.type).shape)
-    if isinstance(attr, ir.DenseElementsAttr):
-        flat = np.array(attr).reshape(-1)
-        return np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)
-    blobs = _blobs()
-    data = blobs.get(str(attr)) if blobs is not None else None
-    return None if data is None else np.asarray(data).reshape(shape)
+    return _array(op.attributes["value"], tuple(ir.RankedTensorType(v.type).shape))
 
 
 def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
@@ -108,14 +111,10 @@ def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
     blobs) expanded to the array's shape."""
     array = np.ascontiguousarray(array)
     t = ir.RankedTensorType.get(list(array.shape), elem)
-    blobs = _blobs()
-    if array.size <= INLINE_LIMIT or blobs is None:
-        return arith.constant(t, ir.DenseElementsAttr.get(array, type=t))
-    flat = array.reshape(-1)
-    flat_t = ir.RankedTensorType.get([flat.size], elem)
-    value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
-    blobs[str(value)] = flat
-    result = arith.constant(flat_t, value)
+    value = _value_attr(array, t, name)
+    if not isinstance(value, ir.DenseResourceElementsAttr):
+        return arith.constant(t, value)
+    result = arith.constant(ir.RankedTensorType.get([array.size], elem), value)
     if array.ndim == 1:
         return result
     return tensor.expand_shape(t, result, [list(range(array.ndim))], [], list(array.shape))

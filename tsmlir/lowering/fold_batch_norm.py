@@ -20,20 +20,15 @@ import numpy as np
 from mlir import ir
 
 from . import constant_data
+from .ir_walk import collect, owner_op, use_count
 from .passes import register
 
 _CONVS = ("tsm.conv2d", "tsm.conv3d")
 _DTYPES = (np.float32, np.float64)
 
 
-def _producer(v: ir.Value) -> ir.Operation | None:
-    """The op defining v (None for a block argument)."""
-    owner = v.owner
-    return None if isinstance(owner, ir.Block) else owner.operation
-
-
 def _constant(v: ir.Value) -> tuple[ir.Operation, np.ndarray] | None:
-    owner = _producer(v)
+    owner = owner_op(v)
     if owner is None or owner.name != "tsm.constant":
         return None
     data = constant_data.value_of(owner)
@@ -43,10 +38,10 @@ def _constant(v: ir.Value) -> tuple[ir.Operation, np.ndarray] | None:
 def _foldable(bn: ir.Operation):
     """(conv, [(op, data)] for W, b or None, gamma, beta, mean, var) or None."""
     x = bn.operands[0]
-    conv = _producer(x)
+    conv = owner_op(x)
     if conv is None or conv.name not in _CONVS:
         return None
-    if len(list(x.uses)) != 1:
+    if use_count(x) != 1:
         return None
     consts = [_constant(v) for v in (conv.operands[1], *bn.operands[1:])]
     bias = _constant(conv.operands[2]) if len(conv.operands) > 2 else None
@@ -96,15 +91,7 @@ def _name(op: ir.Operation, suffix: str) -> str:
 @register("tsm-fold-batch-norm",
           "Fold inference batch norms with constant parameters into the conv before them")
 def fold_batch_norm(module_op: ir.Operation) -> None:
-    found: list[ir.Operation] = []
-
-    def visit(op):
-        if op.name == "tsm.batch_norm":
-            found.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    module_op.walk(visit)
-    for bn in found:
+    for bn in collect(module_op, lambda op: op.name == "tsm.batch_norm"):
         parts = _foldable(bn)
         if parts is not None:
             _fold(bn, *parts)
