@@ -34,6 +34,7 @@ from mlir.dialects import arith, func, linalg, memref, scf
 from . import builders as b
 from . import row_copy
 from .gather_s2 import applies as _stride2_applies, call as _call_stride2
+from .ir_walk import collect
 from .parallel import num_threads
 from .passes import register
 
@@ -46,14 +47,10 @@ def _unit_inner_stride(t: ir.Type) -> bool:
 @register("tsm-copies-to-linalg",
           "Rewrite memref.copy as linalg.copy and pad fills as linalg.fill (vectorizable)")
 def copies_to_linalg(module_op: ir.Operation) -> None:
-    copies, maps = [], []
-    module_op.walk(lambda op: (copies.append(op.operation) if op.operation.name == "memref.copy"
-                               else maps.append(op.operation)
-                               if op.operation.name == "linalg.map" else None)
-                   or ir.WalkResult.ADVANCE)
-    for op in maps:
+    copies = collect(module_op, lambda op: op.name == "memref.copy")
+    for op in collect(module_op, lambda op: op.name == "linalg.map"):
         _map_to_fill(op)
-    helpers: dict[str, ir.Type] = {}
+    helpers: set[str] = set()
     threads = num_threads(module_op)
     for op in _fills(module_op):
         value, dst = op.operands
@@ -79,10 +76,7 @@ def _fills(module_op: ir.Operation) -> list[ir.Operation]:
     """The linalg.fills on memrefs that the shared fill function serves:
     not those initialising a matmul's accumulator (its codegen may fold
     them), not 0-d or i1 ones."""
-    fills = []
-    module_op.walk(lambda op: (fills.append(op.operation) if op.operation.name == "linalg.fill"
-                               else None) or ir.WalkResult.ADVANCE)
-    return [op for op in fills if isinstance(op.operands[1].type, ir.MemRefType) and
+    return [op for op in collect(module_op, lambda op: op.name == "linalg.fill") if isinstance(op.operands[1].type, ir.MemRefType) and
             op.operands[0].type == ir.MemRefType(op.operands[1].type).element_type and
             row_copy.fill_applies(op.operands[1].type) and not _inits_matmul(op)]
 
@@ -99,7 +93,7 @@ def _inits_matmul(fill: ir.Operation) -> bool:
     return False
 
 
-def _call_copy(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value) -> None:
+def _call_copy(module_op: ir.Operation, helpers: set[str], src: ir.Value, dst: ir.Value) -> None:
     """A call of the strided-copy function of src's element type and rank
     (created at the module's end the first time)."""
     t = ir.MemRefType(src.type)
@@ -116,7 +110,7 @@ def _call_copy(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Va
         with ir.InsertionPoint(entry):
             _copy_loops(*entry.arguments)
             func.ReturnOp([])
-        helpers[name] = view
+        helpers.add(name)
     func.CallOp([], ir.FlatSymbolRefAttr.get(name), [memref.cast(view, src),
                                                       memref.cast(view, dst)])
 

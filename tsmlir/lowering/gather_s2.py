@@ -20,6 +20,8 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func, memref
 
+from .kernel_emit import append_once
+
 LANES = 8
 STRIDE = 2
 
@@ -88,16 +90,12 @@ func.func private @{name}(%src: {anyv}, %dst: {unit}) attributes {{passthrough =
 """
 
 
-def call(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value) -> None:
+def call(module_op: ir.Operation, helpers: set[str], src: ir.Value, dst: ir.Value) -> None:
     """A call of the stride-2 gather function of src's rank (parsed into the
     module's end the first time), at the insertion point."""
     rank = ir.MemRefType(src.type).rank
     name = f"tsm_strided_copy_f32_{rank}d_s2"
-    if name not in helpers:
-        parsed = ir.Module.parse(function_text(name, rank))  # alive while its op moves
-        for f in list(parsed.body.operations):
-            module_op.regions[0].blocks[0].append(f.operation)
-        helpers[name] = True
+    append_once(module_op, helpers, name, lambda f: function_text(f, rank))
     anyv, unit = (ir.Type.parse(t) for t in view_types(rank))
     func.CallOp([], ir.FlatSymbolRefAttr.get(name), [memref.cast(anyv, src),
                                                       memref.cast(unit, dst)])

@@ -2,7 +2,9 @@
 matmul_codegen, the narrow kernel of matmul_narrow, the dot products of
 matvec_codegen): the epilogue contract on `linalg.matmul`, the operands'
 shape, the constant weight behind an operand, and the Emitter that parses
-generated functions and globals into the module once each.
+generated functions and globals into the module once each; and
+`append_once`, which does the same at the module's end for the shared loop
+functions of copies, fills, gathers and pools.
 
 In/out: helpers on bufferized IR (linalg.matmul on memrefs); no pass here.
 """
@@ -113,3 +115,16 @@ def filled_once(name: str, value: str, type_: str, fill: str) -> str:
     %yes = arith.constant 1 : i8
     memref.store %yes, %ready[] : memref<i8>
   }}"""
+
+
+def append_once(module_op: ir.Operation, made: set[str], name: str, text) -> None:
+    """Parse the functions of `text(name)` (declarations of callees left
+    out) into the end of the module, the first time `name` is asked for;
+    `made` holds the names parsed so far."""
+    if name in made:
+        return
+    parsed = ir.Module.parse(text(name))  # alive while its ops move
+    for f in list(parsed.body.operations):
+        if not is_declaration(f.operation):
+            module_op.regions[0].blocks[0].append(f.operation)
+    made.add(name)

@@ -23,6 +23,8 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func, memref
 
+from .ir_walk import collect
+from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 
@@ -127,16 +129,13 @@ func.func private @{name}(%x: {_VIEW}, %y: {_VIEW}) attributes {{passthrough = [
 """
 
 
-def _call(module_op: ir.Operation, helpers: set, op: ir.Operation, parallel: bool) -> None:
+def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel: bool) -> None:
     kernel = list(ir.MemRefType(op.operands[1].type).shape)
     stride, dilation = _ints(op.attributes["strides"]), _ints(op.attributes["dilations"])
     name = (f"tsm_max_pool_f32_{kernel[0]}x{kernel[1]}_s{stride[0]}x{stride[1]}"
             f"_d{dilation[0]}x{dilation[1]}{'_par' if parallel else ''}")
-    if name not in helpers:
-        parsed = ir.Module.parse(function_text(name, kernel, stride, dilation, parallel))
-        for f in list(parsed.body.operations):
-            module_op.regions[0].blocks[0].append(f.operation)
-        helpers.add(name)
+    append_once(module_op, helpers, name,
+                lambda f: function_text(f, kernel, stride, dilation, parallel))
     view = ir.Type.parse(_VIEW)
     func.CallOp([], ir.FlatSymbolRefAttr.get(name),
                 [memref.cast(view, op.operands[0]), memref.cast(view, op.operands[2])])
@@ -145,14 +144,7 @@ def _call(module_op: ir.Operation, helpers: set, op: ir.Operation, parallel: boo
 @register("tsm-vectorize-max-pools",
           "2-D f32 max pools (width stride 1 or 2) as calls of vectorized loop functions")
 def vectorize_max_pools(module_op: ir.Operation) -> None:
-    pools: list[ir.Operation] = []
-
-    def visit(op):
-        if op.operation.name == "linalg.pooling_nchw_max" and _applies(op.operation):
-            pools.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    module_op.walk(visit)
+    pools = collect(module_op, lambda op: op.name == "linalg.pooling_nchw_max" and _applies(op))
     threads = num_threads(module_op)
     helpers: set[str] = set()
     for op in pools:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func, memref
 
+from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
 
 VECTOR_BYTES = 32  # one AVX2 register; AVX-512 hosts split nothing
@@ -224,16 +225,6 @@ func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["no
 """
 
 
-def _add_function(module_op: ir.Operation, helpers: dict, name: str, text: str) -> None:
-    if name in helpers:
-        return
-    parsed = ir.Module.parse(text)  # alive while its op moves
-    for f in list(parsed.body.operations):
-        if f.regions[0].blocks:  # not the declaration of a callee
-            module_op.regions[0].blocks[0].append(f.operation)
-    helpers[name] = True
-
-
 def _static_count(t: ir.MemRefType) -> int | None:
     if not t.has_static_shape:
         return None
@@ -243,7 +234,7 @@ def _static_count(t: ir.MemRefType) -> int | None:
     return n
 
 
-def _call_rows(module_op: ir.Operation, helpers: dict, first: ir.Value | None, dst: ir.Value,
+def _call_rows(module_op: ir.Operation, helpers: set[str], first: ir.Value | None, dst: ir.Value,
                views: list[ir.Value], threads: int, kind: str) -> None:
     """A call of the `kind` function ("copy" or "fill") of the collapsed
     views' element type and rank, at the insertion point; the functions are
@@ -256,13 +247,13 @@ def _call_rows(module_op: ir.Operation, helpers: dict, first: ir.Value | None, d
     rank, elem, bits = len(groups), str(d.element_type), _bits(d.element_type)
     fill = kind == "fill"
     serial = f"tsm_{kind}_{elem}_{rank}d"
-    _add_function(module_op, helpers, serial, serial_text(serial, rank, elem, bits, fill))
+    append_once(module_op, helpers, serial, lambda f: serial_text(f, rank, elem, bits, fill))
     name = serial
     count = next((_static_count(t) for t in types if t.has_static_shape), None)
     if threads > 1 and (count is None or count >= MIN_PARALLEL_ELEMENTS):
         name = f"{serial}_par"
-        _add_function(module_op, helpers, name,
-                      parallel_text(name, serial, rank, elem, bits, threads, fill))
+        append_once(module_op, helpers, name,
+                    lambda f: parallel_text(f, serial, rank, elem, bits, threads, fill))
     view = ir.Type.parse(view_type(rank, elem))
     src = first if fill else _collapse(first, groups)
     dst = _collapse(dst, groups)
@@ -270,7 +261,7 @@ def _call_rows(module_op: ir.Operation, helpers: dict, first: ir.Value | None, d
     func.CallOp([], ir.FlatSymbolRefAttr.get(name), args)
 
 
-def call(module_op: ir.Operation, helpers: dict, src: ir.Value, dst: ir.Value,
+def call(module_op: ir.Operation, helpers: set[str], src: ir.Value, dst: ir.Value,
          threads: int) -> None:
     """dst = src by the shared copy function (see the module docstring)."""
     _call_rows(module_op, helpers, src, dst, [src, dst], threads, "copy")
@@ -282,7 +273,7 @@ def fill_applies(dst: ir.Type) -> bool:
         d.get_strides_and_offset()[0][-1] == 1
 
 
-def call_fill(module_op: ir.Operation, helpers: dict, value: ir.Value, dst: ir.Value,
+def call_fill(module_op: ir.Operation, helpers: set[str], value: ir.Value, dst: ir.Value,
               threads: int) -> None:
     """dst = value by the shared fill function."""
     _call_rows(module_op, helpers, value, dst, [dst], threads, "fill")
