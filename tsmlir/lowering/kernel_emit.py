@@ -20,6 +20,10 @@ EPILOGUE_ATTR = "tsm.epilogue"
 EPILOGUES = ("relu",)
 
 
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
 def epilogue_of(op: ir.Operation) -> str | None:
     """The epilogue that lowering this `linalg.matmul` must apply to its
     final C (one of `EPILOGUES`), or None.  Contract for every path that

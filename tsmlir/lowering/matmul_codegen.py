@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
-from .kernel_emit import (EPILOGUES, Emitter, constant_global, copy_globals, declare,
+from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global, copy_globals, declare,
                           enclosing_function, epilogue_of, filled_once, shape_of)
 from .matmul_bias import BiasInit, bias_init
 
@@ -78,10 +78,6 @@ class PackedPlan:
     chunk: int = 0
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     """A static matmul with enough rows (the caller has checked that it is a
     plain f32 row-major matmul)."""
@@ -105,19 +101,19 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     longer fall into pieces of 4, 4, 4 and 1 panels."""
     m, n, k = shape_of(op)
     rows, lanes = registers
-    panels = _ceil_div(n, lanes)
+    panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
     if threads <= 1 or 2 * m * n * k < min_flops:
         return PackedPlan(rows, lanes, k1, n1)
-    by_rows = m > n and _ceil_div(m, rows) >= 2 * threads
+    by_rows = m > n and ceil_div(m, rows) >= 2 * threads
     if panels >= 2 * threads and not by_rows:
         pieces = min(panels // 2, PIECES_PER_THREAD * threads)
-        chunk = _ceil_div(panels, pieces) * lanes
-        return PackedPlan(rows, lanes, k1, min(n1, chunk), "n", _ceil_div(n, chunk), chunk)
-    strips = _ceil_div(m, rows)
+        chunk = ceil_div(panels, pieces) * lanes
+        return PackedPlan(rows, lanes, k1, min(n1, chunk), "n", ceil_div(n, chunk), chunk)
+    strips = ceil_div(m, rows)
     pieces = min(strips, PIECES_PER_THREAD * threads)
-    chunk = _ceil_div(strips, pieces) * rows
-    return PackedPlan(rows, lanes, k1, n1, "m", _ceil_div(m, chunk), chunk)
+    chunk = ceil_div(strips, pieces) * rows
+    return PackedPlan(rows, lanes, k1, n1, "m", ceil_div(m, chunk), chunk)
 
 
 class _Names:
@@ -365,7 +361,7 @@ func.func private @{name}(%B: {tb}, %bp: {tp}) attributes {{passthrough = ["noin
   %clanes = arith.constant {lanes} : index
   %n0 = arith.constant 0 : index
   %nend = arith.constant {n} : index
-  %np = arith.constant {_ceil_div(n, lanes)} : index
+  %np = arith.constant {ceil_div(n, lanes)} : index
   %k0 = arith.constant 0 : index
   %kb = arith.constant {k} : index
   %zero = arith.constant dense<0.0> : vector<{lanes}xf32>
@@ -491,7 +487,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
                               lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
                               caller)
         else:
-            tp = f"memref<{_ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
+            tp = f"memref<{ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
             kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
                               lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),

@@ -37,8 +37,8 @@ from mlir.dialects import func
 
 from . import cpu_codegen
 from .ir_walk import collect
-from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function, epilogue_of,
-                          filled_once, shape_of)
+from .kernel_emit import (Emitter, ceil_div, constant_global, copy_globals, enclosing_function,
+                          epilogue_of, filled_once, shape_of)
 from .parallel import num_threads
 from .passes import register
 
@@ -63,10 +63,6 @@ PREFIX = "tsm_matmul_narrow"
 EPILOGUES = ("relu",)
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     """A plain f32 matmul on static row-major memrefs, a constant A, few
     columns, and an epilogue this kernel knows."""
@@ -82,7 +78,7 @@ def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
 def groups(n: int) -> list[tuple[int, int]]:
     """(first column, width) of each group of columns: as few groups as
     MAX_GROUP allows, of balanced widths."""
-    count = _ceil_div(n, MAX_GROUP)
+    count = ceil_div(n, MAX_GROUP)
     base, extra = divmod(n, count)
     out, j0 = [], 0
     for g in range(count):
@@ -259,8 +255,8 @@ def _pieces(panels: int, threads: int, weights: int) -> tuple[int, int]:
     if threads <= 1 or weights < MIN_PARALLEL_WEIGHTS or panels < 2:
         return 1, panels
     pieces = min(panels, PIECES_PER_THREAD * threads)
-    chunk = _ceil_div(panels, pieces)
-    return _ceil_div(panels, chunk), chunk
+    chunk = ceil_div(panels, pieces)
+    return ceil_div(panels, chunk), chunk
 
 
 def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, k: int,
@@ -269,7 +265,7 @@ def driver_text(name: str, types: tuple[str, str, str], tp: str, m: int, k: int,
     the first call, then run the kernel over all panels, or over pieces of
     them in an scf.parallel."""
     ta, tb, tc = types
-    panels = _ceil_div(m, PANEL)
+    panels = ceil_div(m, PANEL)
     pieces, chunk = _pieces(panels, threads, m * k)
     call = (f"func.call @{kernel}(%packed, %B, %C, %plo, %phi) : "
             f"({tp}, {tb}, {tc}, index, index) -> ()")
@@ -310,7 +306,7 @@ def vectorize_narrow_matmul(module_op: ir.Operation) -> None:
     for op in collect(module_op, lambda op: applies(module_op, op)):
         m, n, k = shape_of(op)
         ta, tb, tc = types = tuple(str(v.type) for v in op.operands)
-        tp = f"memref<{_ceil_div(m, PANEL)}x{k}x{PANEL}xf32>"
+        tp = f"memref<{ceil_div(m, PANEL)}x{k}x{PANEL}xf32>"
         epilogue = epilogue_of(op)
         caller = enclosing_function(op)
         packer = emit.get(("pack", ta, tp), PREFIX + "_pack_{}",
