@@ -1,0 +1,227 @@
+"""Audit of common layer patterns for performance cliffs (tsmlir vs eager).
+
+    python bench/cliffs.py [--patterns linear_rt2d,softmax_dim1] [--threads 1]
+                           [--min-time 0.2]
+
+Each pattern is one small module of a layer people write (realistic sizes,
+run-time operands where that is the point: a weight that is a forward
+argument, not a parameter).  Prints median ms of eager and tsmlir, their
+ratio (tsmlir / eager, lower is better; above ~2 is a cliff worth a look)
+and whether the outputs match.  A bench script, not a test: timings on a
+shared machine are noisy, so compare ratios from one run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tsmlir  # noqa: E402
+from tsmlir.runtime.native_libs import keep_freed_memory  # noqa: E402
+from run import first_tensor, timed  # noqa: E402
+
+
+# Scriptable forwards, one class per pattern (TorchScript needs real methods).
+class LinearRT(nn.Module):
+    def forward(self, x, w, b):
+        return F.linear(x, w, b)
+
+
+class LinearRTNoBias(nn.Module):
+    def forward(self, x, w):
+        return F.linear(x, w)
+
+
+class MatmulWT(nn.Module):
+    def forward(self, x, w):
+        return x @ w.t()
+
+
+class BmmBT(nn.Module):
+    def forward(self, q, k):
+        return torch.bmm(q, k.transpose(1, 2))
+
+
+class BmmAT(nn.Module):
+    def forward(self, a, b):
+        return torch.bmm(a.transpose(1, 2), b)
+
+
+class Matmul4dBT(nn.Module):
+    def forward(self, q, k):
+        return q @ k.transpose(-2, -1)
+
+
+class ConvRT(nn.Module):
+    def forward(self, x, w, b):
+        return F.conv2d(x, w, b, padding=1)
+
+
+class DepthwiseRT(nn.Module):
+    def forward(self, x, w):
+        return F.conv2d(x, w, padding=1, groups=x.shape[1])
+
+
+class AvgPool(nn.Module):
+    def forward(self, x):
+        return F.avg_pool2d(x, 2)
+
+
+class AvgPool3s1(nn.Module):
+    def forward(self, x):
+        return F.avg_pool2d(x, 3, 1, 1)
+
+
+class AdaptiveAvg(nn.Module):
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, 1)
+
+
+class AdaptiveAvg7(nn.Module):
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, 7)
+
+
+class LayerNormRT(nn.Module):
+    def forward(self, x, w, b):
+        return F.layer_norm(x, [x.shape[-1]], w, b)
+
+
+class Softmax(nn.Module):
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return torch.softmax(x, self.dim)
+
+
+class Sum0(nn.Module):
+    def forward(self, x):
+        return x.sum(0)
+
+
+class Mean1(nn.Module):
+    def forward(self, x):
+        return x.mean(1)
+
+
+class Transpose2d(nn.Module):
+    def forward(self, x):
+        return x.t().contiguous()
+
+
+class HeadsMerge(nn.Module):
+    def forward(self, x):
+        return x.transpose(1, 2).contiguous()
+
+
+class Cat(nn.Module):
+    def forward(self, a, b):
+        return torch.cat([a, b], 1)
+
+
+class Embedding(nn.Module):
+    def forward(self, idx, table):
+        return F.embedding(idx, table)
+
+
+class IndexSelect(nn.Module):
+    def forward(self, x, idx):
+        return torch.index_select(x, 0, idx)
+
+
+class BatchNormRT(nn.Module):
+    def forward(self, x, mean, var, w, b):
+        return F.batch_norm(x, mean, var, w, b, False, 0.1, 1e-5)
+
+
+def _r(*shape):
+    return torch.randn(*shape)
+
+
+#: name -> (module, inputs); sizes of real layers (BERT-base, ResNet, MobileNet).
+PATTERNS = {
+    "linear_rt2d": lambda: (LinearRT(), [_r(128, 768), _r(768, 768), _r(768)]),
+    "linear_rt3d": lambda: (LinearRT(), [_r(8, 64, 768), _r(768, 768), _r(768)]),
+    "linear_rt_nobias": lambda: (LinearRTNoBias(), [_r(128, 768), _r(3072, 768)]),
+    "linear_rt_b1": lambda: (LinearRT(), [_r(1, 1024), _r(1024, 1024), _r(1024)]),
+    "x_at_wt": lambda: (MatmulWT(), [_r(128, 768), _r(768, 768)]),
+    "bmm_bt": lambda: (BmmBT(), [_r(48, 128, 64), _r(48, 128, 64)]),
+    "bmm_at": lambda: (BmmAT(), [_r(16, 128, 64), _r(16, 128, 64)]),
+    "matmul4d_bt": lambda: (Matmul4dBT(), [_r(4, 12, 128, 64), _r(4, 12, 128, 64)]),
+    "conv2d_rt": lambda: (ConvRT(), [_r(1, 64, 56, 56), _r(64, 64, 3, 3), _r(64)]),
+    "depthwise_rt": lambda: (DepthwiseRT(), [_r(1, 144, 56, 56), _r(144, 1, 3, 3)]),
+    "depthwise": lambda: (nn.Conv2d(144, 144, 3, padding=1, groups=144).eval(),
+                          [_r(1, 144, 56, 56)]),
+    "avg_pool2d": lambda: (AvgPool(), [_r(8, 64, 56, 56)]),
+    "avg_pool3s1": lambda: (AvgPool3s1(), [_r(8, 64, 28, 28)]),
+    "adaptive_avg1": lambda: (AdaptiveAvg(), [_r(32, 512, 7, 7)]),
+    "adaptive_avg7": lambda: (AdaptiveAvg7(), [_r(8, 256, 14, 14)]),
+    "layer_norm": lambda: (LayerNormRT(), [_r(8, 128, 768), _r(768), _r(768)]),
+    "softmax_last": lambda: (Softmax(-1), [_r(8, 12, 128, 128)]),
+    "softmax_dim1": lambda: (Softmax(1), [_r(32, 1000, 49)]),
+    "sum_dim0": lambda: (Sum0(), [_r(2048, 1024)]),
+    "mean_dim1": lambda: (Mean1(), [_r(8, 1024, 256)]),
+    "transpose2d": lambda: (Transpose2d(), [_r(1024, 2048)]),
+    "heads_merge": lambda: (HeadsMerge(), [_r(8, 12, 128, 64)]),
+    "cat_dim1": lambda: (Cat(), [_r(8, 128, 28, 28), _r(8, 128, 28, 28)]),
+    "embedding": lambda: (Embedding(), [torch.randint(0, 30000, (8, 128)), _r(30000, 768)]),
+    "index_select": lambda: (IndexSelect(), [_r(30000, 768), torch.randint(0, 30000, (1024,))]),
+    "batch_norm_rt": lambda: (BatchNormRT(), [_r(8, 64, 56, 56), _r(64), _r(64).abs() + 0.5,
+                                              _r(64), _r(64)]),
+}
+
+
+def run_pattern(name: str, min_time: float) -> dict:
+    model, inputs = PATTERNS[name]()
+    row = {"name": name}
+    with torch.inference_mode():
+        expected = first_tensor(model(*inputs))
+        try:
+            start = time.perf_counter()
+            fn = tsmlir.compile_module(model, inputs)
+            row["compile_s"] = time.perf_counter() - start
+            got = first_tensor(fn(*inputs))
+            row["ok"] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-3))
+            # Interleave the peers twice; keep each one's best median.
+            eager, ours = [], []
+            for _ in range(2):
+                eager.append(timed(model, inputs, min_time))
+                ours.append(timed(fn, inputs, min_time))
+            row["eager"], row["tsmlir"] = min(eager), min(ours)
+        except Exception as e:  # a pattern the compiler refuses is reported, not fatal
+            row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:100]}"
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--patterns", default=",".join(PATTERNS))
+    ap.add_argument("--threads", default="1")
+    ap.add_argument("--min-time", type=float, default=0.2)
+    args = ap.parse_args(argv)
+    keep_freed_memory()
+    print(f"{'pattern':18s} thr {'eager ms':>9s} {'tsmlir ms':>10s} {'ratio':>7s}  compile")
+    for threads in (int(t) for t in args.threads.split(",")):
+        torch.set_num_threads(threads)
+        for name in args.patterns.split(","):
+            row = run_pattern(name, args.min_time)
+            if "error" in row:
+                print(f"{name:18s} t={threads} {row['error']}")
+                continue
+            mark = "" if row["ok"] else "  WRONG"
+            print(f"{name:18s} t={threads} {row['eager']:9.3f} {row['tsmlir']:10.3f} "
+                  f"{row['tsmlir'] / row['eager']:7.2f}  {row['compile_s']:.2f}s{mark}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
