@@ -3,6 +3,7 @@ object file, a C header and a small C runtime (and a shared library).
 
     tsmlir-compile model.pt --input 1x3x64x64xf32 -o out/
     tsmlir-compile model.pt --input ?x784xf32 --name mnist --shared -o out/
+    tsmlir-compile model.pt --input ?x784xf32 --target-cpu x86-64-v4 -o out/   # for an AVX-512 server
     tsmlir-compile model.pt --method forward --input 4xf32 --method encode --input ?x8xf32 -o out/
 
 An --input spec is `<dims>x<element type>` (`?` for a dynamic dim; `f32` alone
@@ -59,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="where <name>.o, <name>.h and <name>_runtime.c are written")
     parser.add_argument("--shared", action="store_true",
                         help="also link <name>.so with the system C compiler")
-    parser.add_argument("--portable", action="store_true",
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--portable", action="store_true",
                         help="generate code for any x86-64-v2 CPU instead of this host's CPU")
+    target.add_argument("--target-cpu", metavar="CPU",
+                        help="generate code for this CPU (an LLVM name: x86-64-v4, "
+                             "sapphirerapids, znver4, ...) instead of this host's CPU")
     parser.add_argument("-O", dest="opt_level", type=int, choices=range(4),
                         default=CompileOptions().opt_level, help="LLVM optimization level")
     parser.add_argument("--dump-dir", metavar="DIR",
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.dump_dir:
             options.dump_dir = args.dump_dir
         result = compile_aot(args.archive, entries, args.output_dir, name=args.name,
-                             shared=args.shared, portable=args.portable, options=options,
+                             shared=args.shared, portable=args.portable,
+                             target_cpu=args.target_cpu, options=options,
                              cc=args.cc)
     except TsmlirError as e:
         print(f"tsmlir-compile: {e}", file=sys.stderr)  # `e` renders as "[loc: ]error: ..."

@@ -25,10 +25,12 @@ from .dialects.types import from_mlir
 from .errors import PipelineError, TsmlirError
 from .importer import import_module
 from .lowering import constant_data
+from .lowering.cpu_codegen import set_target_avx512
 from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
 from .options import CompileOptions
 from .runtime.jit import CompiledModule, JitFunction
+from .runtime.llvm_tools import cpu_has_avx512
 from .specs import ScalarSpec, Static, TensorSpec, spec_of_example
 
 
@@ -162,6 +164,8 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
         _dump(mlir_module, options.dump_dir, "0-tsm", options.dump_weights)
     result_types = _result_types(ctx, mlir_module, method)
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
+    if options.target_cpu:
+        set_target_avx512(mlir_module.operation, cpu_has_avx512(options.target_cpu))
     with constant_data.provide(imported.blobs):  # weights readable by folding passes
         run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,
@@ -211,6 +215,10 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
     """
     options = _apply_overrides(options, overrides)
+    if options.target_cpu:
+        raise TsmlirError(f"target_cpu='{options.target_cpu}': the JIT generates code for this "
+                          "host's CPU; compile for another CPU ahead of time "
+                          "(tsmlir-compile --target-cpu)")
     sm = script(module)
     entries = dict(methods or {})
     if example_inputs is not None or input_specs is not None or not entries:

@@ -18,6 +18,11 @@ class CompileOptions:
     #: Threads the compiled code runs on (OpenMP, for loops with enough work);
     #: None: torch.get_num_threads() at compile time; 1: serial code.
     threads: int | None = None
+    #: LLVM name of the CPU that ahead-of-time code is generated for (`x86-64-v4`,
+    #: `sapphirerapids`, `znver4`...: `tsmlir-compile --target-cpu`); the matmul
+    #: register tiles follow its vector registers.  None: this host's CPU (the
+    #: only choice of the JIT, which runs the code here).
+    target_cpu: str | None = None
     #: Print per-stage compile times to stderr.
     timing: bool = False
     #: Pipeline stages run after import (names from tsmlir.lowering.pipelines).

@@ -471,3 +471,61 @@ def test_large_fills_call_the_c_library(tmp_path):
     undefined = subprocess.run(["nm", "-u", art.object_file], text=True,
                                capture_output=True).stdout.split()
     assert "memset" in undefined, undefined
+
+
+# --- code for another CPU (--target-cpu)
+
+
+class MatMulOnly(torch.nn.Module):
+    def forward(self, a, b):
+        return a @ b
+
+
+def _fma_registers(obj: str) -> set[str]:
+    """The vector registers (xmm3, ymm0, zmm17...) the FMAs of an object use."""
+    from tsmlir.runtime.llvm_tools import tool
+    code = subprocess.run([tool("llvm", "llvm-objdump"), "-d", "--no-show-raw-insn", obj], capture_output=True,
+                          text=True, check=True).stdout
+    return {r for line in code.splitlines() if "vfmadd" in line
+            for r in re.findall(r"%([xyz]mm\d+)", line)}
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86-64 CPU names")
+@pytest.mark.parametrize("cpu", ["x86-64-v4", "x86-64-v3"])
+def test_target_cpu_sets_the_register_tile(tmp_path, cpu):
+    """Code for another CPU takes that CPU's register tile, whatever this host
+    has: AVX-512 (x86-64-v4) the 8 x 32 tile in zmm registers, whose 16
+    accumulators and B rows need the registers AVX2 lacks (zmm16 and up);
+    AVX2 (x86-64-v3) the 6 x 16 tile in ymm registers."""
+    archive = _save(MatMulOnly(), tmp_path / "mm.pt")
+    entry = EntryPoint("forward", [TensorSpec((96, 64)), TensorSpec((64, 64))])
+    art = compile_aot(archive, [entry], tmp_path / "out", name="mm", target_cpu=cpu)
+    registers = _fma_registers(art.object_file)
+    assert f"compiled by tsmlir-compile for {cpu}." in open(art.header).read()
+    if cpu == "x86-64-v4":
+        assert registers and all(r.startswith("zmm") for r in registers), registers
+        assert max(int(r[3:]) for r in registers) >= 16, registers
+    else:
+        assert registers and all(r.startswith("ymm") for r in registers), registers
+
+
+def test_target_cpu_errors(tmp_path, capsys):
+    archive = _save(MatMulOnly(), tmp_path / "mm.pt")
+    err = _cli_error(capsys, archive, "--input", "4x4xf32", "--input", "4x4xf32",
+                     "--target-cpu", "pentium9", "-o", tmp_path / "out")
+    assert "'pentium9' is not a CPU LLVM knows" in err
+    with pytest.raises(SystemExit):  # argparse: the two flags exclude each other
+        compile_main([archive, "--input", "4x4xf32", "--input", "4x4xf32", "--portable",
+                      "--target-cpu", "x86-64-v4", "-o", str(tmp_path / "out")])
+    assert "not allowed with argument" in capsys.readouterr().err
+    from tsmlir.runtime.aot import AotError
+    with pytest.raises(AotError, match="either portable or a target CPU"):
+        compile_aot(archive, [EntryPoint("forward", [TensorSpec((4, 4))] * 2)], tmp_path / "o",
+                    portable=True, target_cpu="x86-64-v4")
+
+
+def test_the_jit_runs_on_this_host_only():
+    import tsmlir
+    with pytest.raises(tsmlir.TsmlirError, match="the JIT generates code for this host"):
+        tsmlir.compile_module(MatMulOnly(), [torch.ones(2, 2), torch.ones(2, 2)],
+                              target_cpu="x86-64-v4")

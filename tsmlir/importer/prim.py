@@ -104,7 +104,10 @@ def _prim_callmethod(imp: Importer, node, args, env, frames):
             raise TorchScriptImportError(f"cannot find the method '{name}' of class "
                                          f"{owner.qualified_name}", user_frame(frames))
         return _call(imp, node, fn.graph, args, env, frames)
-    if name == "__len__":  # ModuleList / Sequential length: known at compile time
+    if name == "__len__" and not owner.obj._c._has_method(name):
+        # ModuleList / Sequential length, known at compile time; scripted
+        # containers (and those of a loaded archive, whose Python objects
+        # have no len()) carry it as a compiled method returning a constant
         return [len(owner.obj)]
     # _get_method: the compiled method even where the Python attribute is a
     # plain function (traced submodules).

@@ -215,6 +215,23 @@ def _host_has_avx512() -> bool:
         return False
 
 
+#: Module attribute (bool) saying whether the target CPU has AVX-512, set for
+#: code compiled for another CPU (`CompileOptions.target_cpu`); absent: the host.
+TARGET_AVX512_ATTR = "tsm.target_avx512"
+
+
+def set_target_avx512(module_op: ir.Operation, avx512: bool) -> None:
+    with module_op.context:
+        module_op.attributes[TARGET_AVX512_ATTR] = ir.BoolAttr.get(avx512)
+
+
+def target_has_avx512(module_op: ir.Operation) -> bool:
+    attrs = module_op.attributes
+    if TARGET_AVX512_ATTR in attrs:
+        return ir.BoolAttr(attrs[TARGET_AVX512_ATTR]).value
+    return _host_has_avx512()
+
+
 @dataclass(frozen=True)
 class MatmulTiles:
     """Cache-level tile (m, n, k) and register-level tile (m, n) of a matmul."""
@@ -222,10 +239,10 @@ class MatmulTiles:
     registers: tuple[int, int]
 
 
-def matmul_tiles() -> MatmulTiles:
+def matmul_tiles(module_op: ir.Operation) -> MatmulTiles:
     """8 x 32 accumulators fill 16 of AVX-512's 32 zmm registers; with AVX2's
     16 ymm registers, 6 x 16 leaves room for the B row and the A broadcast."""
-    if _host_has_avx512():
+    if target_has_avx512(module_op):
         return MatmulTiles((128, 256, 128), (8, 32))
     return MatmulTiles((96, 256, 128), (6, 16))
 
@@ -455,7 +472,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     groups: dict[str, str] = {}
     matmuls: list[str] = []
     widths: set[int] = set()
-    tiles = matmul_tiles()
+    tiles = matmul_tiles(module_op)
     threads = num_threads(module_op)
     packed: list[tuple[ir.Operation, matmul_codegen.PackedPlan]] = []
 

