@@ -1,14 +1,17 @@
-"""The elementwise bench's chain through the whole pipeline: 64-lane loops
-(math_approx.EXPANDED_MATH_WIDTH), folded scales (gelu's erf(x / sqrt 2),
-sigmoid's tanh(x / 2)) and the saturating rationals, against eager."""
+"""The elementwise bench's chain through the whole pipeline: loops split into
+one stage loop per expanded op over strips (math_chain_split), folded scales
+(gelu's erf(x / sqrt 2), sigmoid's tanh(x / 2)) and the saturating
+rationals, against eager."""
 from __future__ import annotations
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+import tsmlir
 from conftest import check_against_eager
-from tsmlir import TensorSpec
+from tsmlir import CompileOptions, TensorSpec
+from tsmlir.lowering.math_chain_split import CHAIN_WIDTH, STRIP_ELEMENTS
 
 
 class Chain(torch.nn.Module):
@@ -47,3 +50,75 @@ def test_special_values():
         exact = ~w.isfinite() | (w.abs() == 1) | (w == 0)
         torch.testing.assert_close(g[exact], w[exact], rtol=0, atol=0, equal_nan=True)
     assert (got[0][x == -1e38] == 0).all() and (got[1][x == -float("inf")] == 0).all()
+
+
+STRIP = STRIP_ELEMENTS // CHAIN_WIDTH * CHAIN_WIDTH
+
+
+@pytest.mark.parametrize("n", [STRIP - 1, STRIP, STRIP + 1, 2 * STRIP + CHAIN_WIDTH + 3, 5000],
+                         ids=str)
+def test_chain_around_strips(n):
+    """Sizes around the strips that the split stage loops walk: a last strip
+    of one vector, of one element, of a partial vector."""
+    x = torch.randn(n) * 4
+    check_against_eager(torch.jit.trace(Chain(), x), [x])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_chain_threads(threads):
+    """Enough elements for threads: each thread's chunk is split on its own
+    (its own stack buffers), chunks not a multiple of the strip."""
+    x = torch.randn(3 * 65536 + 77) * 4
+    compiled = tsmlir.compile_module(torch.jit.trace(Chain(), x), [x],
+                                     options=CompileOptions(threads=threads))
+    torch.testing.assert_close(compiled(x), Chain()(x), rtol=1e-4, atol=1e-5)
+
+
+def test_chain_dynamic_1d():
+    specs = [TensorSpec((-1,))]
+    runs = [[torch.randn(n) * 4] for n in (1, 31, 700, 1500)]
+    check_against_eager(torch.jit.trace(Chain(), runs[0][0]), runs[0], input_specs=specs,
+                        runs=runs[1:])
+
+
+class Broadcast(torch.nn.Module):
+    def forward(self, x, b):
+        return F.gelu(x * b).tanh() * torch.sigmoid(x)
+
+
+@pytest.mark.parametrize("shape", [(3, 100), (2, 1), (4, 1100)], ids=str)
+def test_chain_broadcast_rows(shape):
+    """A broadcast operand: the loop over each row is split (rows of one
+    element, rows of two strips and a bit)."""
+    x, b = torch.randn(shape) * 4, torch.randn(shape[1])
+    check_against_eager(torch.jit.trace(Broadcast(), (x, b)), [x, b])
+
+
+class Reuse(torch.nn.Module):
+    """t feeds three later stages; five expanded ops share four stages."""
+
+    def forward(self, x):
+        t = torch.tanh(x)
+        return torch.exp(t) * t + torch.erf(t) * torch.tanh(t * 3) - torch.sigmoid(t + x)
+
+
+class Select(torch.nn.Module):
+    """A compare and a select on three expanded ops (in the last stage,
+    masks recomputed there)."""
+
+    def forward(self, x):
+        return torch.where(torch.tanh(x) > 0.2, torch.erf(x), torch.exp(x * 0.5))
+
+
+@pytest.mark.parametrize("model", [Reuse, Select])
+def test_other_chains(model):
+    x = torch.randn(1234) * 3
+    check_against_eager(torch.jit.trace(model(), x), [x])
+
+
+def test_chain_special_values():
+    """inf, NaN, signed zeros, huge and denormal inputs through the split
+    stages (over more than one strip) as eager has them."""
+    x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e38, -1e38, 3.4e38,
+                      -3.4e38, 1e-45, -1e-45, 1e-40, 5.0, -5.0, 20.0, -20.0] * 50)
+    check_against_eager(torch.jit.trace(Chain(), x), [x], equal_nan=True)

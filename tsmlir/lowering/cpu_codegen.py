@@ -31,7 +31,7 @@ from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen
 from .ir_walk import is_identity_map
-from .math_approx import EXPANDED_MATH_WIDTH, has_expanded_math
+from .math_chain_split import loop_width, split_math_chains
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
 
@@ -495,13 +495,13 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
             groups[group] = _pooling_script(group, chunk)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
-            width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH
+            width = loop_width(op, VECTOR_WIDTH)
             chunk = _elementwise_chunk(op, threads, flat=True, width=width)
             group = (f"flat_{chunk}" if chunk else "flat") + _width_suffix(width)
             groups[group] = _flat_script(group, chunk, width)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None:
-            width = EXPANDED_MATH_WIDTH if has_expanded_math(op) else VECTOR_WIDTH
+            width = loop_width(op, VECTOR_WIDTH)
             chunk = _elementwise_chunk(op, threads, flat=False, width=width)
             dim = (_split_dim(ir.MemRefType(op.operands[-1].type), threads) or 0) if chunk else 0
             group = (f"ew{rank}_d{dim}_{chunk}" if chunk else f"ew{rank}") + _width_suffix(width)
@@ -530,6 +530,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         _apply(module_op, [_matmul_hoist_script()], lower=False)
     if groups:
         _apply(module_op, list(groups.values()), lower=True)
+        split_math_chains(module_op)
     module_op.walk(_untag)
     _share_kernels(module_op, kernels)
 

@@ -9,8 +9,8 @@ approximation built from `arith` ops, `math.fma`, `math.absf` and
 Other element types (f64, f16, bf16) and other math ops are left untouched.
 tanh and erf of `x * 2^k` (a constant), and gelu's erf(x * f32(1/sqrt 2)),
 take the scale into their coefficients.
-`has_expanded_math` tells tsm-cpu-vectorize which loops to run
-EXPANDED_MATH_WIDTH lanes wide.
+`expanded_math_count` tells tsm-cpu-vectorize (math_chain_split.loop_width)
+how wide to vectorize a loop.
 
 Why: this MLIR build has no polynomial-approximation pass and the JIT sets no
 vector math library, so an f32 `math.exp` inside vector code becomes one
@@ -346,21 +346,23 @@ def _expand(op: ir.Operation) -> None:
         scaled[0].erase()  # its only user is gone
 
 
-#: Vector width (f32 lanes) of elementwise loops whose body holds an op this
-#: pass expands (tsm-cpu-vectorize asks `has_expanded_math`).  Each expansion
-#: is a long dependency chain (clamp, polynomials, a division): with the
-#: usual 16 lanes (two AVX2 registers) the core waits on latency.  Measured on
-#: the elementwise bench (gelu, tanh, sigmoid over 4M f32, 1 thread, Zen3
-#: AVX2): 16 lanes 5.9 ms, 32 lanes 4.4, 64 lanes 4.1 (eight chains; the
-#: spills they cost are cheaper than the waiting), 128 lanes no better.
+#: Vector width (f32 lanes) of elementwise loops whose body holds one op that
+#: this pass expands (math_chain_split.loop_width; a loop with several is
+#: split, one loop per op).  Each expansion is a long dependency chain (clamp,
+#: polynomials, a division): with the usual 16 lanes (two AVX2 registers) the
+#: core waits on latency.  Measured on the elementwise bench before it was
+#: split (gelu, tanh, sigmoid in one loop over 4M f32, 1 thread, Zen3 AVX2):
+#: 16 lanes 5.9 ms, 32 lanes 4.4, 64 lanes 4.1 (eight chains; the spills they
+#: cost are cheaper than the waiting), 128 lanes no better.
 EXPANDED_MATH_WIDTH = 64
 
 
-def has_expanded_math(op: ir.Operation) -> bool:
-    """Whether a (linalg) op's body computes an f32 op that this pass expands."""
-    return any(inner.operation.name in EXPANSIONS and _is_f32(inner.operation.results[0].type)
+def expanded_math_count(op: ir.Operation) -> int:
+    """How many f32 ops that this pass expands a (linalg) op's body computes."""
+    return sum(inner.operation.name in EXPANSIONS and _is_f32(inner.operation.results[0].type)
                for region in op.regions for block in region.blocks
                for inner in block.operations)
+
 
 
 @register("tsm-expand-math",

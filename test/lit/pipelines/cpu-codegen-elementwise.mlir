@@ -45,3 +45,24 @@ func.func @plain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
   %1 = "tsm.add"(%0, %x) : (tensor<37xf32>, tensor<37xf32>) -> tensor<37xf32>
   return %1 : tensor<37xf32>
 }
+
+// Two ops that expand to polynomials in one loop: 32 x f32 vectors, and the
+// loop is split into one stage loop per op over strips (math_chain_split):
+// the first stage buffers tanh, the second reads it back for erf.
+// CHECK-LABEL: func.func @chain2$static
+// CHECK: call @tsm_math_chain_{{[0-9]+}}(
+// CHECK: func.func private @tsm_math_chain_
+// CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: math.tanh {{.*}} : vector<32xf32>
+// CHECK: vector.store {{.*}}, %[[BUF]]
+// CHECK: scf.for
+// CHECK: vector.load %[[BUF]]
+// CHECK: math.erf {{.*}} : vector<32xf32>
+// CHECK: vector.maskedstore
+func.func @chain2$static(%x: tensor<1001xf32>) -> tensor<1001xf32> {
+  %0 = "tsm.tanh"(%x) : (tensor<1001xf32>) -> tensor<1001xf32>
+  %1 = "tsm.erf"(%0) : (tensor<1001xf32>) -> tensor<1001xf32>
+  return %1 : tensor<1001xf32>
+}

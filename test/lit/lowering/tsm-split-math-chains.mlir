@@ -1,0 +1,148 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-split-math-chains | filecheck %s
+
+// Three expanded ops (sigmoid's tanh, gelu's erf, tanh) in one masked loop
+// over a dynamic size: the loop is outlined into a function that walks
+// strips of 512 elements, one stage loop per expanded op.  Stage 1 stores
+// the sigmoid, stage 2 recomputes x * 1.7 + 0.3 from the input and stores
+// gelu, stage 3 reads both back; only it stores to the output, masked.
+// CHECK-LABEL: func.func @chain(
+// CHECK-SAME: %[[X:.*]]: memref<?xf32>, %[[Y:.*]]: memref<?xf32>)
+// CHECK: %[[N:.*]] = memref.dim %[[X]]
+// CHECK-NOT: scf.for
+// CHECK: call @tsm_math_chain_0(%[[N]], %[[X]], %[[Y]])
+// CHECK-NEXT: return
+
+// CHECK: func.func private @tsm_math_chain_0(%[[UB:.*]]: index, %[[IN:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?xf32>)
+// CHECK-DAG: %[[C512:.*]] = arith.constant 512 : index
+// CHECK-DAG: %[[SIG:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
+// CHECK-DAG: %[[GELU:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
+// CHECK: scf.for %[[S:.*]] = %{{.*}} to %[[UB]] step %[[C512]] {
+// CHECK: %[[END0:.*]] = arith.addi %[[S]], %[[C512]]
+// CHECK: %[[END:.*]] = arith.minsi %[[END0]], %[[UB]]
+// Stage 1: sigmoid.
+// CHECK: scf.for %[[I1:.*]] = %[[S]] to %[[END]] step %{{.*}} {
+// CHECK: %[[O1:.*]] = arith.subi %[[I1]], %[[S]]
+// CHECK: vector.maskedload %{{.*}} into vector<32xf32>
+// CHECK: math.tanh
+// CHECK-NOT: math.erf
+// CHECK: %[[SV:.*]] = math.fma
+// CHECK-NEXT: vector.store %[[SV]], %[[SIG]][%[[O1]]] : memref<512xf32>, vector<32xf32>
+// CHECK-NEXT: }
+// Stage 2: gelu, from the input again.
+// CHECK: scf.for %[[I2:.*]] = %[[S]] to %[[END]]
+// CHECK: %[[O2:.*]] = arith.subi %[[I2]], %[[S]]
+// CHECK: vector.maskedload
+// CHECK-NOT: math.tanh
+// CHECK: math.erf
+// CHECK: %[[GV:.*]] = math.fma
+// CHECK-NEXT: vector.store %[[GV]], %[[GELU]][%[[O2]]]
+// CHECK-NEXT: }
+// Stage 3: tanh of gelu times sigmoid, stored to the output.
+// CHECK: scf.for %[[I3:.*]] = %[[S]] to %[[END]]
+// CHECK: %[[O3:.*]] = arith.subi %[[I3]], %[[S]]
+// CHECK-DAG: %[[SL:.*]] = vector.load %[[SIG]][%[[O3]]]
+// CHECK-DAG: %[[GL:.*]] = vector.load %[[GELU]][%[[O3]]]
+// CHECK-NOT: vector.maskedload
+// CHECK: %[[T:.*]] = math.tanh %[[GL]]
+// CHECK: %[[R:.*]] = arith.mulf %[[T]], %[[SL]]
+// CHECK: vector.maskedstore %{{.*}}, %{{.*}}, %[[R]]
+#map = affine_map<(d0)[s0] -> (-d0 + s0, 32)>
+func.func @chain(%arg0: memref<?xf32>, %alloc: memref<?xf32>) {
+  %0 = ub.poison : vector<32xf32>
+  %cst = arith.constant dense<0.707106769> : vector<32xf32>
+  %cst_0 = arith.constant dense<3.000000e-01> : vector<32xf32>
+  %cst_1 = arith.constant dense<1.700000e+00> : vector<32xf32>
+  %cst_2 = arith.constant dense<5.000000e-01> : vector<32xf32>
+  %c32 = arith.constant 32 : index
+  %c0 = arith.constant 0 : index
+  %dim = memref.dim %arg0, %c0 : memref<?xf32>
+  scf.for %arg1 = %c0 to %dim step %c32 {
+    %1 = affine.min #map(%arg1)[%dim]
+    %subview = memref.subview %arg0[%arg1] [%1] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
+    %subview_3 = memref.subview %alloc[%arg1] [%1] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
+    %2 = vector.create_mask %1 : vector<32xi1>
+    %3 = vector.maskedload %subview[%c0], %2, %0 : memref<?xf32, strided<[1], offset: ?>>, vector<32xi1>, vector<32xf32> into vector<32xf32>
+    %4 = arith.mulf %3, %cst_2 : vector<32xf32>
+    %5 = math.tanh %4 : vector<32xf32>
+    %6 = math.fma %5, %cst_2, %cst_2 : vector<32xf32>
+    %7 = arith.mulf %3, %cst_1 : vector<32xf32>
+    %8 = arith.addf %7, %cst_0 : vector<32xf32>
+    %9 = arith.mulf %8, %cst_2 : vector<32xf32>
+    %10 = arith.mulf %8, %cst : vector<32xf32>
+    %11 = math.erf %10 : vector<32xf32>
+    %12 = math.fma %9, %11, %9 : vector<32xf32>
+    %13 = math.tanh %12 : vector<32xf32>
+    %14 = arith.mulf %13, %6 : vector<32xf32>
+    vector.maskedstore %subview_3[%c0], %2, %14 : memref<?xf32, strided<[1], offset: ?>>, vector<32xi1>, vector<32xf32>
+  }
+  return
+}
+
+// -----
+
+// One expanded op: nothing to split.
+// CHECK-LABEL: func.func @single(
+// CHECK: scf.for
+// CHECK: math.tanh
+// CHECK-NOT: call
+// CHECK-NOT: @tsm_math_chain
+func.func @single(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %t = math.tanh %v : vector<32xf32>
+    %m = arith.mulf %t, %v : vector<32xf32>
+    vector.store %m, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
+
+// -----
+
+// A mask computed from the first op's result and used after the second
+// would cross stages as an i1 vector, which gets no buffer: not split.
+// CHECK-LABEL: func.func @mask_across(
+// CHECK: scf.for
+// CHECK: math.tanh
+// CHECK: math.erf
+// CHECK-NOT: call
+// CHECK-NOT: @tsm_math_chain
+func.func @mask_across(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  %half = arith.constant dense<0.5> : vector<32xf32>
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %t = math.tanh %v : vector<32xf32>
+    %pos = arith.cmpf ogt, %t, %half : vector<32xf32>
+    %e = math.erf %t : vector<32xf32>
+    %r = arith.select %pos, %e, %v : vector<32xi1>, vector<32xf32>
+    vector.store %r, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
+
+// -----
+
+// Side effects other than the stores (a call) keep the loop whole.
+// CHECK-LABEL: func.func @call_inside(
+// CHECK: scf.for
+// CHECK: call @g
+// CHECK-NOT: @tsm_math_chain
+func.func private @g()
+func.func @call_inside(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %t = math.tanh %v : vector<32xf32>
+    func.call @g() : () -> ()
+    %e = math.erf %t : vector<32xf32>
+    vector.store %e, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
