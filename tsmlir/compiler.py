@@ -25,9 +25,9 @@ from .dialects.types import from_mlir
 from .errors import PipelineError, TsmlirError
 from .importer import import_module
 from .lowering import constant_data
-from .lowering.cpu_codegen import set_target_avx512
 from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
+from .lowering.target import set_target_avx512
 from .options import CompileOptions
 from .runtime.jit import CompiledModule, JitFunction
 from .runtime.llvm_tools import cpu_has_avx512

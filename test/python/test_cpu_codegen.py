@@ -139,8 +139,8 @@ def _uses_packed_kernel(compiled) -> bool:
 def test_packed_matmul(m, k, n, avx512, monkeypatch):
     """On AVX2 hosts and with the AVX-512 register tile (8 x 32, forced:
     the kernel is the same code with other sizes)."""
-    from tsmlir.lowering import cpu_codegen
-    monkeypatch.setattr(cpu_codegen, "_host_has_avx512", lambda: avx512)
+    from tsmlir.lowering import target
+    monkeypatch.setattr(target, "_host_has_avx512", lambda: avx512)
     compiled = check_against_eager(Mm(), [torch.randn(m, k), torch.randn(k, n)],
                                    rtol=1e-4, atol=1e-4)
     assert _uses_packed_kernel(compiled)

@@ -34,6 +34,7 @@ from .ir_walk import is_identity_map
 from .math_chain_split import loop_width, split_math_chains
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
+from .target import target_has_avx512
 
 #: f32 lanes of one AVX-512 register; the vector width for every element type.
 VECTOR_WIDTH = 16
@@ -205,31 +206,6 @@ _LOWER_VECTORS = """
       transform.apply_patterns.vector.lower_shape_cast
     } : !transform.any_op
 """
-
-
-def _host_has_avx512() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " avx512f" in line for line in f)
-    except OSError:
-        return False
-
-
-#: Module attribute (bool) saying whether the target CPU has AVX-512, set for
-#: code compiled for another CPU (`CompileOptions.target_cpu`); absent: the host.
-TARGET_AVX512_ATTR = "tsm.target_avx512"
-
-
-def set_target_avx512(module_op: ir.Operation, avx512: bool) -> None:
-    with module_op.context:
-        module_op.attributes[TARGET_AVX512_ATTR] = ir.BoolAttr.get(avx512)
-
-
-def target_has_avx512(module_op: ir.Operation) -> bool:
-    attrs = module_op.attributes
-    if TARGET_AVX512_ATTR in attrs:
-        return ir.BoolAttr(attrs[TARGET_AVX512_ATTR]).value
-    return _host_has_avx512()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,41 @@
+"""What the lowering knows of the CPU the code will run on.
+
+The code runs on this host (the JIT, and ahead-of-time code by default) or
+on the CPU named by `CompileOptions.target_cpu` (`tsmlir-compile
+--target-cpu`); for the latter the compiler records whether that CPU has
+AVX-512 in the module attribute `tsm.target_avx512` (a bool).  The passes
+ask `target_has_avx512(module_op)`: tsm-cpu-vectorize picks the matmul
+register tile by it (8 x 32 in 32 zmm registers, or 6 x 16 in AVX2's 16
+ymm registers).
+
+Measured and left out (Sapphire Rapids, elementwise bench, 1 thread): a
+reciprocal estimate (vrcp14ps + one Newton step, the arcp and ninf flags on
+the divisions of tsm-expand-math's rationals) kept the accuracy (tanh max
+abs 3.04e-7 vs 2.93e-7) but ran slower (5.10 vs 4.36 ms) and turned
+tanh(-0) into +0.
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+TARGET_AVX512_ATTR = "tsm.target_avx512"
+
+
+def _host_has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512f" in line for line in f)
+    except OSError:
+        return False
+
+
+def set_target_avx512(module_op: ir.Operation, avx512: bool) -> None:
+    with module_op.context:
+        module_op.attributes[TARGET_AVX512_ATTR] = ir.BoolAttr.get(avx512)
+
+
+def target_has_avx512(module_op: ir.Operation) -> bool:
+    attrs = module_op.attributes
+    if TARGET_AVX512_ATTR in attrs:
+        return ir.BoolAttr(attrs[TARGET_AVX512_ATTR]).value
+    return _host_has_avx512()
