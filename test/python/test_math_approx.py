@@ -244,3 +244,36 @@ def test_gelu_scale_folds_into_erf():
     torch.testing.assert_close(got[[0, 1, 2]], want[[0, 1, 2]], rtol=0, atol=0, equal_nan=True)
     assert got[1].signbit() and not got[0].signbit()
     assert got[3] >= 0 and got[4] <= 0  # denormal inputs keep their sign
+
+
+def _sigmoid_text(k: float) -> str:
+    """VECTOR_LOOP computing fma(tanh(x * 0.5), k, 0.5) (sigmoid for k = 0.5)."""
+    text = _scaled("tanh", 0.5).replace(
+        "vector.store %y", f"%z = math.fma %y, %k2, %half : vector<{LANES}xf32>\n"
+        "    vector.store %z")
+    constants = (f"%k2 = arith.constant dense<{k!r}> : vector<{LANES}xf32>\n"
+                 f"  %half = arith.constant dense<0.5> : vector<{LANES}xf32>")
+    return text.replace("%n = memref.dim", f"{constants}\n  %n = memref.dim")
+
+
+def test_power_of_two_fma_folds_into_tanh():
+    """sigmoid's fma(tanh(x / 2), 0.5, 0.5): the 0.5 goes into the rational
+    and the fma becomes an add, bit for bit the fma of the unfolded tanh
+    (0.5 t + 0.5 is exact in float64), saturating at exactly 0 and 1; a
+    factor of 0.7 keeps its fma."""
+    x = _points()
+    t = run("tanh", x * 0.5, vector=True).double()
+    want = (0.5 * t + 0.5).float()
+    with new_context(), ir.Location.unknown():
+        got = _run_text(_sigmoid_text(0.5), x)
+        fmas = {}
+        for k in (0.5, 0.7):
+            module = ir.Module.parse(_sigmoid_text(k))
+            pass_manager(["tsm-expand-math"]).run(module.operation)
+            fmas[k] = str(module).count("math.fma")
+        assert fmas[0.7] == fmas[0.5] + 1
+    normal = ~(x.abs() < 2 * FLT_MIN)  # x * 0.5 rounds denormal x (result 0.5 either way)
+    torch.testing.assert_close(got[normal], want[normal], rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(got[~normal], torch.full_like(got[~normal], 0.5))
+    far = x.abs() >= 16
+    torch.testing.assert_close(got[far], (x[far] > 0).float(), rtol=0, atol=0)

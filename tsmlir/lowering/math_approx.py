@@ -182,6 +182,14 @@ class OddRational(NamedTuple):
         lead = p[0] if self.p[0] == 1.0 else q[0]
         return OddRational(self.clamp / k, tuple(c / lead for c in p), tuple(c / lead for c in q))
 
+    def times(self, k: float) -> OddRational:
+        """The rational of k f(x): k goes into the polynomial that is not
+        monic (P times k, or Q divided by k), so no op is added.  Exact for
+        a power of two k: every step of the evaluation is scaled by k."""
+        if self.p[0] != 1.0:
+            return self._replace(p=tuple(c * k for c in self.p))
+        return self._replace(q=tuple(c / k for c in self.q))
+
 
 # tanh: [7/10]; 1 - tanh(7.8689) = 2.9e-7.
 TANH = OddRational(7.868872165679932,
@@ -332,15 +340,45 @@ def _scaled_rational(op: ir.Operation) -> tuple[ir.Operation, ir.Value, OddRatio
     return None
 
 
+def _is_power_of_two_scale(k: float | None) -> bool:
+    return k is not None and SCALE_RANGE[0] <= abs(k) <= SCALE_RANGE[1] and \
+        abs(math.frexp(k)[0]) == 0.5
+
+
+def _affine_user(op: ir.Operation) -> tuple[ir.Operation, float, ir.Value] | None:
+    """(the fma, k, d) when the only user of `op`'s result f is fma(f, k, d)
+    (or fma(k, f, d)) for a constant power of two k (sigmoid's
+    0.5 tanh(x / 2) + 0.5).  The rational of k f then feeds one add of d:
+    bit for bit the fma's result, and one multiply-add less on the FMA
+    ports."""
+    uses = list(op.results[0].uses)
+    if len(uses) != 1:
+        return None
+    fma, i = uses[0].owner, uses[0].operand_number
+    fma = fma if isinstance(fma, ir.Operation) else fma.operation
+    if fma.name != "math.fma" or i == 2 or fma.operands[2] == op.results[0]:
+        return None
+    k = _splat_value(fma.operands[1 - i])
+    return (fma, k, fma.operands[2]) if _is_power_of_two_scale(k) else None
+
+
 def _expand(op: ir.Operation) -> None:
     scaled = _scaled_rational(op) if op.name in RATIONALS else None
+    affine = _affine_user(op) if op.name in RATIONALS else None
     with ir.InsertionPoint(op), op.location:
         e = _Emitter(op.results[0].type)
-        if scaled:
-            new = expand_odd_rational(e, scaled[1], scaled[2])
+        if scaled or affine:
+            x, r = (scaled[1], scaled[2]) if scaled else (op.operands[0], RATIONALS[op.name])
+            new = expand_odd_rational(e, x, r.times(affine[1]) if affine else r)
         else:
             new = EXPANSIONS[op.name](e, op.operands[0])
-    op.results[0].replace_all_uses_with(new)
+    if affine:
+        fma, _, d = affine
+        with ir.InsertionPoint(fma), fma.location:
+            fma.results[0].replace_all_uses_with(arith.addf(new, d))
+        fma.erase()
+    else:
+        op.results[0].replace_all_uses_with(new)
     op.erase()
     if scaled:
         scaled[0].erase()  # its only user is gone

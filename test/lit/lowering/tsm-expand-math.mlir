@@ -216,3 +216,27 @@ func.func @erf_scaled(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
   %3 = math.erf %2 : vector<16xf32>
   return %1, %3 : vector<16xf32>, vector<16xf32>
 }
+
+// -----
+
+// sigmoid's 0.5 tanh(x / 2) + 0.5 (an fma by a power-of-two constant): the
+// 0.5 goes into the rational's coefficients and the fma becomes an add of
+// the rational and its third operand (bit for bit the same, one FMA-port op
+// less).  An fma by another constant stays.
+// CHECK-LABEL: func.func @tanh_affine
+// CHECK-SAME: (%[[X:.*]]: vector<8xf32>, %[[D:.*]]: vector<8xf32>)
+// CHECK: %[[T:.*]] = arith.divf
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[T]], %[[D]] : vector<8xf32>
+// CHECK: %[[U:.*]] = arith.divf
+// CHECK-NEXT: %[[F:.*]] = math.fma %[[U]], %{{.*}}, %[[D]] : vector<8xf32>
+// CHECK: return %[[S]], %[[F]]
+func.func @tanh_affine(%x: vector<8xf32>, %d: vector<8xf32>) -> (vector<8xf32>, vector<8xf32>) {
+  %half = arith.constant dense<0.5> : vector<8xf32>
+  %other = arith.constant dense<0.7> : vector<8xf32>
+  %0 = arith.mulf %x, %half : vector<8xf32>
+  %1 = math.tanh %0 : vector<8xf32>
+  %2 = math.fma %1, %half, %d : vector<8xf32>
+  %3 = math.tanh %x : vector<8xf32>
+  %4 = math.fma %3, %other, %d : vector<8xf32>
+  return %2, %4 : vector<8xf32>, vector<8xf32>
+}
