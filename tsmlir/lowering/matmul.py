@@ -21,6 +21,7 @@ separate elementwise linalg.generic.  Sizes that must agree at run time
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Callable, Sequence
 
 from mlir import ir
@@ -29,7 +30,9 @@ from mlir.dialects import arith, linalg
 from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
 from . import builders as b
+from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls
+from .matvec_codegen import MAX_ROWS as DOT_ROWS
 from .nn_support import collapse, expand
 from .passes import pattern_pass
 
@@ -112,6 +115,9 @@ def _named(lhs: ir.Value, rhs: ir.Value, c: _Contraction,
     """The named linalg op computing the contraction, if there is one."""
     ranks = (b.rtt(lhs).rank, b.rtt(rhs).rank)
     if transpose_rhs:
+        if ranks == (1, 2) and str(b.rtt(lhs).element_type) == "f32":
+            # one row of dot products (tsm-vectorize-matvec), as a few-row linear
+            return lambda init: _row_matmul(lhs, rhs, init)
         if ranks == (1, 2):  # x @ W.T == W @ x
             return lambda init: linalg.matvec(rhs, lhs, outs=[init])
         if ranks == (2, 2):
@@ -122,6 +128,15 @@ def _named(lhs: ir.Value, rhs: ir.Value, c: _Contraction,
     if ranks == (3, 3) and not c.broadcasts:
         named = linalg.batch_matmul
     return None if named is None else lambda init: named(lhs, rhs, outs=[init])
+
+
+def _row_matmul(x: ir.Value, w: ir.Value, init: ir.Value) -> ir.Value:
+    """x (K) @ W (N, K).T as a one-row matmul reading W transposed."""
+    row = [[0, 1]]
+    product = linalg.matmul(expand(x, row, [1, b.dim(x, 0)]), w,
+                            outs=[expand(init, row, [1, b.dim(init, 0)])],
+                            indexing_maps=_transposed_rhs_maps())
+    return collapse(product, row)
 
 
 def _multiply_add(acc: ir.Value, x: ir.Value, y: ir.Value) -> ir.Value:
@@ -144,13 +159,18 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
         init = b.filled(c.sizes, elem, 0)
     else:
         init = _broadcast(op, addend, c.sizes, out_shape, lambda x: _scale(x, beta))
-    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and not transpose_rhs \
-            and _shape(lhs)[:-1].count(DYN) <= 1:
+        if beta == 1 and _shape(addend) == list(out_shape):
+            # canonicalize folds the identity copy: the product then
+            # accumulates into the addend itself, which may be an argument
+            protect_arguments(op)
+    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and _shape(lhs)[:-1].count(DYN) <= 1:
         # (..., M, K) @ (K, N) is one 2-D matmul over the rows of every batch:
         # collapsing contiguous dims is free and the 2-D op has the fast kernel.
         # (Not with two dynamic row dims: memref.expand_shape allows one per group.)
         rows = [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]]
-        flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)])
+        maps = _transposed_rhs_maps() if transpose_rhs else None
+        flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)],
+                             indexing_maps=maps)
         return expand(flat, rows, c.sizes)
     named = _named(lhs, rhs, c, transpose_rhs)
     if named is not None:
@@ -158,6 +178,13 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     iterators = ["parallel"] * (c.maps[0].n_dims - 1) + ["reduction"]
     return b.generic([lhs, rhs], init, c.maps, iterators,
                      lambda x, y, acc: _multiply_add(acc, x, y))
+
+
+def _transposed_rhs_maps() -> list[ir.AffineMap]:
+    """linalg.matmul's maps reading B as (N, K): C[m, n] += A[m, k] * B[n, k]."""
+    d = ir.AffineDimExpr.get
+    return [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(1), d(2)]),
+            ir.AffineMap.get(3, 0, [d(0), d(1)])]
 
 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
@@ -208,7 +235,24 @@ def lower_matmul(op: ir.Operation) -> ir.Value:
 
 def lower_linear(op: ir.Operation) -> ir.Value:
     x, weight, *bias = op.operands
-    return _contract(op, x, weight, transpose_rhs=True, addend=bias[0] if bias else None)
+    addend = bias[0] if bias else None
+    rows = _shape(x)[:-1]
+    if b.rtt(x).rank >= 2 and str(b.rtt(weight).element_type) == "f32" \
+            and (DYN in rows or math.prod(rows) > DOT_ROWS):
+        # A run-time weight (a constant one was transposed at import): one
+        # transposed copy (N*K moves, tsm-vectorize-transposes' block kernel)
+        # makes the product a plain matmul, which has the fast kernels; the
+        # transposed-weight contraction would be scalar loops (~30x eager).
+        return _contract(op, x, _transposed(weight), addend=addend)
+    # Few rows: each output is a dot product of two contiguous rows
+    # (tsm-vectorize-matvec), cheaper than copying the weight.
+    return _contract(op, x, weight, transpose_rhs=True, addend=addend)
+
+
+def _transposed(w: ir.Value) -> ir.Value:
+    """W (N, K) copied to W^T (K, N)."""
+    init = b.empty([b.dim(w, 1), b.dim(w, 0)], b.rtt(w).element_type)
+    return linalg.transpose(w, outs=[init], permutation=[1, 0]).results[0]
 
 
 def lower_addmm(op: ir.Operation) -> ir.Value:

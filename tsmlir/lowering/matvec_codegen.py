@@ -12,6 +12,9 @@ generated function that
   copy: a loop over k in vectors of LANES floats (several accumulators per
   row of A, the A vectors shared by them), the tail masked, then one
   horizontal sum added into C.
+Also a few-row `linalg.matmul` whose indexing maps read B as N x K (a
+linear layer with a run-time weight, see matmul.lower_linear): the same
+dot products read that B in place (no copy), on views of any row stride.
 With `tsm.num_threads` > 1 and a B of at least MIN_PARALLEL_WEIGHTS
 elements, the threads share the n loop (an scf.parallel): the product is
 bound by the memory bandwidth of streaming B, which two cores raise.
@@ -24,10 +27,10 @@ transposed copy is read once, front to back, in full vectors.
 from __future__ import annotations
 
 from mlir import ir
-from mlir.dialects import func
+from mlir.dialects import func, memref
 
 from . import cpu_codegen
-from .ir_walk import collect
+from .ir_walk import collect, indexing_maps
 from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
                           filled_once, shape_of)
 from .parallel import num_threads
@@ -55,6 +58,22 @@ def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     m, n, k = shape_of(op)
     return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
         and constant_global(module_op, op.operands[1]) is not None
+
+
+def _reads_b_transposed(op: ir.Operation) -> bool:
+    """C[m, n] += A[m, k] * B[n, k] on static f32 row-major memrefs with few rows."""
+    if op.name != "linalg.matmul" or op.results or "indexing_maps" not in op.attributes:
+        return False
+    d = ir.AffineDimExpr.get
+    maps = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(1), d(2)]),
+            ir.AffineMap.get(3, 0, [d(0), d(1)])]
+    types = [ir.MemRefType(v.type) for v in op.operands]
+    if indexing_maps(op) != maps or not all(
+            str(t.element_type) == "f32" and t.has_static_shape and
+            t.get_strides_and_offset()[0][-1] == 1 for t in types):
+        return False
+    (m, k), (n, _) = types[0].shape, types[1].shape
+    return 1 <= m <= MAX_ROWS and n >= 1 and k >= 1
 
 
 def _unroll(m: int) -> int:
@@ -117,9 +136,12 @@ _TRANSPOSE = """    scf.for %kk = %c0 to %c{k} step %c1 {{
     }}"""
 
 
-def function_text(name: str, m: int, n: int, k: int, parallel: bool) -> str:
+def function_text(name: str, m: int, n: int, k: int, parallel: bool,
+                  b_transposed: bool = False) -> str:
     """The transposed-weight global, its ready flag and the function
-    `@name(A, B, C)` that fills the copy once and computes C += A @ B."""
+    `@name(A, B, C)` that fills the copy once and computes C += A @ B; or,
+    `b_transposed`, `@name(A, Bt, C)` (views of any row stride) computing
+    C += A @ Bt^T from Bt itself."""
     unroll = _unroll(m)
     step = LANES * unroll
     consts = {0, 1, m, n, k, step, k // step * step, *(LANES * u for u in range(unroll)),
@@ -127,18 +149,23 @@ def function_text(name: str, m: int, n: int, k: int, parallel: bool) -> str:
     const_lines = "\n".join(f"  %c{v} = arith.constant {v} : index" for v in sorted(consts))
     loop = (f"  scf.parallel (%n) = (%c0) to (%c{n}) step (%c1) {{" if parallel else
             f"  scf.for %n = %c0 to %c{n} step %c1 {{")
+    if b_transposed:
+        layout, copy, args = ", strided<[?, 1], offset: ?>", "", "%A: !ta, %bt: !tbt, %C: !tc"
+    else:
+        layout, copy = "", filled_once(f"{name}_bt", "bt", "!tbt", _TRANSPOSE.format(k=k, n=n))
+        args = "%A: !ta, %B: !tb, %C: !tc"
     return f"""
-!ta = memref<{m}x{k}xf32>
+!ta = memref<{m}x{k}xf32{layout}>
 !tb = memref<{k}x{n}xf32>
-!tc = memref<{m}x{n}xf32>
-!tbt = memref<{n}x{k}xf32>
-{copy_globals(f"{name}_bt", "!tbt")}
-func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = ["noinline"]}} {{
+!tc = memref<{m}x{n}xf32{layout}>
+!tbt = memref<{n}x{k}xf32{layout}>
+{"" if b_transposed else copy_globals(f"{name}_bt", "!tbt")}
+func.func private @{name}({args}) attributes {{passthrough = ["noinline"]}} {{
 {const_lines}
   %cmain = arith.constant {k // step * step} : index
   %cstep = arith.constant {step} : index
   %zero = arith.constant dense<0.0> : vector<{LANES}xf32>
-{filled_once(f"{name}_bt", "bt", "!tbt", _TRANSPOSE.format(k=k, n=n))}
+{copy}
 {loop}
 {_dot_body(m, k, unroll)}
   {"scf.reduce" if parallel else "}"}
@@ -149,7 +176,8 @@ func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = 
 
 
 @register("tsm-vectorize-matvec",
-          "Few-row matmuls by a narrow constant B: dot products against a transposed copy")
+          "Few-row matmuls by a narrow constant B (dot products against a transposed "
+          "copy) or by a B read transposed (dot products in place)")
 def vectorize_matvec(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     emit = Emitter()
@@ -162,3 +190,23 @@ def vectorize_matvec(module_op: ir.Operation) -> None:
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(name), list(op.operands))
         op.erase()
+    for op in collect(module_op, _reads_b_transposed):
+        _call_transposed(module_op, emit, op, threads)
+
+
+def _call_transposed(module_op: ir.Operation, emit: Emitter, op: ir.Operation,
+                     threads: int) -> None:
+    """C += A @ Bt^T by the dot-product function of its shape (one per shape)."""
+    (m, k), (n, _) = (ir.MemRefType(v.type).shape for v in op.operands[:2])
+    parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
+    name = emit.get(("bt", m, n, k, parallel), PREFIX + "_bt_{}",
+                    lambda f: function_text(f, m, n, k, parallel, b_transposed=True),
+                    enclosing_function(op))
+    with ir.InsertionPoint(op), op.location:
+        views = [memref.cast(ir.MemRefType.get(
+            list(ir.MemRefType(v.type).shape), ir.F32Type.get(),
+            ir.StridedLayoutAttr.get(ir.ShapedType.get_dynamic_stride_or_offset(),
+                                     [ir.ShapedType.get_dynamic_stride_or_offset(), 1])), v)
+            for v in op.operands]
+        func.CallOp([], ir.FlatSymbolRefAttr.get(name), views)
+    op.erase()

@@ -194,22 +194,22 @@ func.func @matmul$nd_by_vector_int(%a: tensor<2x3x4xi64>, %b: tensor<4xi64>) -> 
 
 // -----
 
-// A 2-D linear is linalg.matmul reading the weight transposed; the broadcast
-// bias is the init the product accumulates into.
+// A 2-D f32 linear with a run-time weight and rows that are not few: W is
+// copied transposed once (linalg.transpose, which tsm-vectorize-transposes
+// makes block transposes), then a plain linalg.matmul (the fast kernels);
+// the broadcast bias is the init the product accumulates into.
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @linear$bias
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<5x4xf32>, %[[BIAS:.*]]: tensor<5xf32>)
+// CHECK: %[[WT0:.*]] = tensor.empty() : tensor<4x5xf32>
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<5x4xf32>) outs(%[[WT0]] : tensor<4x5xf32>) permutation = [1, 0]
 // CHECK: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
 // CHECK: %[[EMPTY:.*]] = tensor.empty(%[[M]]) : tensor<?x5xf32>
 // CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
 // CHECK-SAME: ins(%[[BIAS]] : tensor<5xf32>) outs(%[[EMPTY]] : tensor<?x5xf32>)
 // CHECK-NOT: linalg.fill
-// CHECK: linalg.matmul indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]]
-// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x4xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
+// CHECK: linalg.matmul ins(%[[X]], %[[WT]] : tensor<?x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
 func.func @linear$bias(%x: tensor<?x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<5xf32>) -> tensor<?x5xf32> {
   %0 = "tsm.linear"(%x, %w, %bias) : (tensor<?x4xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<?x5xf32>
   return %0 : tensor<?x5xf32>
@@ -217,10 +217,20 @@ func.func @linear$bias(%x: tensor<?x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<5
 
 // -----
 
-// A 1-D input: x @ W.T is W @ x.
+// A 1-D f32 input: one row of dot products, a 1-row linalg.matmul reading
+// the weight transposed (tsm-vectorize-matvec takes it), no copy of W.
+// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @linear$vector
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>, %[[W:.*]]: tensor<5x4xf32>)
-// CHECK: linalg.matvec ins(%[[W]], %[[X]] : tensor<5x4xf32>, tensor<4xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill
+// CHECK: %[[X1:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0, 1]] output_shape [1, 4] : tensor<4xf32> into tensor<1x4xf32>
+// CHECK: %[[INIT1:.*]] = tensor.expand_shape %[[INIT]] {{\[\[}}0, 1]] output_shape [1, 5]
+// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]]
+// CHECK-SAME: ins(%[[X1]], %[[W]] : tensor<1x4xf32>, tensor<5x4xf32>) outs(%[[INIT1]] : tensor<1x5xf32>)
+// CHECK: tensor.collapse_shape %[[P]] {{\[\[}}0, 1]] : tensor<1x5xf32> into tensor<5xf32>
+// CHECK-NOT: linalg.transpose
 func.func @linear$vector(%x: tensor<4xf32>, %w: tensor<5x4xf32>) -> tensor<5xf32> {
   %0 = "tsm.linear"(%x, %w) : (tensor<4xf32>, tensor<5x4xf32>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
@@ -228,20 +238,61 @@ func.func @linear$vector(%x: tensor<4xf32>, %w: tensor<5x4xf32>) -> tensor<5xf32
 
 // -----
 
-// An N-D input keeps its leading dims as parallel loops of one linalg.generic.
-// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
-// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// A 1-D f64 input: x @ W.T is W @ x.
+// CHECK-LABEL: func.func @linear$vector_f64
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf64>, %[[W:.*]]: tensor<5x4xf64>)
+// CHECK: linalg.matvec ins(%[[W]], %[[X]] : tensor<5x4xf64>, tensor<4xf64>)
+func.func @linear$vector_f64(%x: tensor<4xf64>, %w: tensor<5x4xf64>) -> tensor<5xf64> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<4xf64>, tensor<5x4xf64>) -> tensor<5xf64>
+  return %0 : tensor<5xf64>
+}
+
+// -----
+
+// An N-D input: the transposed copy of W, then one 2-D matmul over the
+// collapsed rows (one dynamic dim among them).
 // CHECK-LABEL: func.func @linear$3d_dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<2x?x4xf32>, %[[W:.*]]: tensor<5x4xf32>)
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<5x4xf32>)
 // CHECK: %[[S:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?x4xf32>
 // CHECK: tensor.empty(%[[S]]) : tensor<2x?x5xf32>
 // CHECK: %[[INIT:.*]] = linalg.fill
-// CHECK: linalg.generic {indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x?x4xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x?x5xf32>)
+// CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x?x4xf32> into tensor<?x4xf32>
+// CHECK: %[[INIT2:.*]] = tensor.collapse_shape %[[INIT]]
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[X2]], %[[WT]] : tensor<?x4xf32>, tensor<4x5xf32>) outs(%[[INIT2]] : tensor<?x5xf32>)
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [2, %[[S]], 5]
 func.func @linear$3d_dynamic(%x: tensor<2x?x4xf32>, %w: tensor<5x4xf32>) -> tensor<2x?x5xf32> {
   %0 = "tsm.linear"(%x, %w) : (tensor<2x?x4xf32>, tensor<5x4xf32>) -> tensor<2x?x5xf32>
   return %0 : tensor<2x?x5xf32>
+}
+
+// -----
+
+// Few rows (2 x 2 <= tsm-vectorize-matvec's MAX_ROWS): no copy of W; the
+// collapsed rows' 2-D matmul reads it transposed.
+// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @linear$3d_few_rows
+// CHECK-SAME: (%[[X:.*]]: tensor<2x2x4xf32>, %[[W:.*]]: tensor<5x4xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x2x4xf32> into tensor<4x4xf32>
+// CHECK: linalg.matmul indexing_maps = [#[[X_MAP]], #[[W_MAP]], #[[OUT_MAP]]]
+// CHECK-SAME: ins(%[[X2]], %[[W]] : tensor<4x4xf32>, tensor<5x4xf32>)
+func.func @linear$3d_few_rows(%x: tensor<2x2x4xf32>, %w: tensor<5x4xf32>) -> tensor<2x2x5xf32> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<2x2x4xf32>, tensor<5x4xf32>) -> tensor<2x2x5xf32>
+  return %0 : tensor<2x2x5xf32>
+}
+
+// -----
+
+// Other element types read the weight transposed in place (no copy).
+// CHECK-LABEL: func.func @linear$f64
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xf64>, tensor<5x4xf64>)
+func.func @linear$f64(%x: tensor<?x4xf64>, %w: tensor<5x4xf64>) -> tensor<?x5xf64> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<?x4xf64>, tensor<5x4xf64>) -> tensor<?x5xf64>
+  return %0 : tensor<?x5xf64>
 }
 
 // -----
@@ -348,8 +399,11 @@ func.func @addmm$baddbmm(%s: tensor<1x5xf32>, %a: tensor<2x3x4xf32>, %b: tensor<
 // -----
 
 // addmv: a matrix and a vector accumulate into self with linalg.matvec.
+// Self has the result's shape: its copy folds away and the product writes
+// into it, so the arguments are marked read-only (bufferization copies one
+// before writing into it, never the caller's tensor).
 // CHECK-LABEL: func.func @addmm$addmv
-// CHECK-SAME: (%[[SELF:.*]]: tensor<3xf32>, %[[MAT:.*]]: tensor<3x4xf32>, %[[VEC:.*]]: tensor<4xf32>)
+// CHECK-SAME: (%[[SELF:[^:]*]]: tensor<3xf32> {bufferization.writable = false}, %[[MAT:[^:]*]]: tensor<3x4xf32> {bufferization.writable = false}, %[[VEC:[^:]*]]: tensor<4xf32> {bufferization.writable = false})
 // CHECK: %[[INIT:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[SELF]] : tensor<3xf32>)
 // CHECK: linalg.matvec ins(%[[MAT]], %[[VEC]] : tensor<3x4xf32>, tensor<4xf32>) outs(%[[INIT]] : tensor<3xf32>)

@@ -1,0 +1,47 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-vectorize-matvec | filecheck %s
+
+// A few-row matmul reading B as (N, K) (a linear layer's run-time weight):
+// a call of a dot-product function on views of any row stride that reads B
+// in place (no transposed global, no first-call copy); per n, the rows of
+// A share each loaded vector of B's row n, the tail is masked, and one
+// horizontal sum per row is added into C.
+// CHECK-LABEL: func.func private @tsm_matvec_bt_0
+// CHECK-SAME: (%[[A:.*]]: memref<3x20xf32, strided<[?, 1], offset: ?>>, %[[B:.*]]: memref<5x20xf32, strided<[?, 1], offset: ?>>, %[[C:.*]]: memref<3x5xf32, strided<[?, 1], offset: ?>>)
+// CHECK-NOT: memref.get_global
+// CHECK: scf.for %[[N:.*]] = %{{.*}} to %c5 step %c1
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: %[[W:.*]] = vector.load %[[B]][%[[N]], %{{.*}}]
+// CHECK: vector.load %[[A]][%c0,
+// CHECK: vector.fma %{{.*}}, %[[W]]
+// CHECK: vector.maskedload %[[B]]
+// CHECK: vector.reduction <add>
+// CHECK: memref.store %{{.*}}, %[[C]][%c0, %[[N]]]
+// CHECK-LABEL: func.func @bt
+// CHECK: %[[AV:.*]] = memref.cast %arg0 : memref<3x20xf32> to memref<3x20xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[BV:.*]] = memref.cast %arg1
+// CHECK: %[[CV:.*]] = memref.cast %arg2
+// CHECK: call @tsm_matvec_bt_0(%[[AV]], %[[BV]], %[[CV]])
+// CHECK-NOT: linalg.matmul
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @bt(%x: memref<3x20xf32>, %w: memref<5x20xf32>, %y: memref<3x5xf32>) {
+  linalg.matmul indexing_maps = [#a, #b, #c] ins(%x, %w : memref<3x20xf32>, memref<5x20xf32>) outs(%y : memref<3x5xf32>)
+  return
+}
+
+// -----
+
+// More rows than MAX_ROWS, or a dynamic shape, stay linalg.matmul.
+// CHECK-LABEL: func.func @kept
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+// CHECK-NOT: call
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @kept(%x: memref<5x20xf32>, %w: memref<5x20xf32>, %y: memref<5x5xf32>, %xd: memref<?x20xf32>, %yd: memref<?x5xf32>) {
+  linalg.matmul indexing_maps = [#a, #b, #c] ins(%x, %w : memref<5x20xf32>, memref<5x20xf32>) outs(%y : memref<5x5xf32>)
+  linalg.matmul indexing_maps = [#a, #b, #c] ins(%xd, %w : memref<?x20xf32>, memref<5x20xf32>) outs(%yd : memref<?x5xf32>)
+  return
+}
