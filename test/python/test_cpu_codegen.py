@@ -131,10 +131,11 @@ def _uses_packed_kernel(compiled) -> bool:
 
 # The packed-B kernel (static sizes, >= 32 rows): rows around the 6 (or 8)
 # row strips, k around the 256-deep blocks, n around the 16-wide panels and
-# the 128-wide blocks, size-1 dims.
+# the 128-wide blocks, size-1 dims; rows that end in strips one row short
+# (49 = 4 x 6 + 5 x 5, 7 x 7 on AVX-512; 38 = 3 x 6 + 4 x 5).
 @pytest.mark.parametrize("m,k,n", [(32, 1, 1), (35, 5, 17), (33, 300, 1), (100, 257, 100),
                                    (257, 100, 257), (37, 1024, 48), (300, 513, 129),
-                                   (64, 784, 512), (97, 16, 15)])
+                                   (64, 784, 512), (97, 16, 15), (49, 300, 40), (38, 33, 17)])
 @pytest.mark.parametrize("avx512", [False, True])
 def test_packed_matmul(m, k, n, avx512, monkeypatch):
     """On AVX2 hosts and with the AVX-512 register tile (8 x 32, forced:
@@ -165,7 +166,7 @@ class Linear(torch.nn.Module):
 
 
 @pytest.mark.parametrize("m,k,n", [(64, 784, 100), (33, 17, 10), (16, 300, 1), (2, 50, 33),
-                                   (5, 512, 512)])
+                                   (5, 512, 512), (49, 600, 64)])
 def test_packed_matmul_constant_weight(m, k, n):
     """The weight is packed by the first call; later calls reuse it.  From 2
     rows: the pack is paid once."""

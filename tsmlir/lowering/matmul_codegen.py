@@ -19,7 +19,9 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    ymm registers; AVX-512: 8 x 32 = 16 zmm) loaded from C, updated by a
    broadcast of A and one FMA per row and k, stored back.  Only the C loads
    and stores of the last panel are masked (masked stores are slow on
-   AMD); a last strip of fewer rows gets a micro-kernel of its own.
+   AMD); a last strip of fewer rows gets a micro-kernel of its own, or,
+   where that strip would be short (49 rows: 8 x 6 + 1), the rows end in
+   strips one row shorter (4 x 6 + 5 x 5; `narrow_strips`).
 A matmul marked with an epilogue (`kernel_emit.EPILOGUE_ATTR`, see `epilogue_of`)
 gets it applied to the accumulators that the last k block stores: C leaves
 the kernel as relu(A @ B + C) in one pass (earlier k blocks store partial
@@ -282,6 +284,19 @@ def _block_flags(lanes: int) -> list[str]:
             "%add_bias = arith.andi %kfirst, %init_sum : i1"]
 
 
+def narrow_strips(m: int, rows: int, split: str) -> int:
+    """How many strips of rows - 1 rows cover the end of C's m rows (the
+    rest in strips of `rows`), where m % rows would leave a last strip of
+    fewer than rows - 1 rows; 0 to keep that strip (m too small to spread
+    it, or the threads' pieces split the rows, whose bounds are multiples
+    of `rows`).  49 rows (ResNet's layer4 at 224, transposed): 4 x 6 + 5 x 5
+    instead of 8 x 6 + 1."""
+    strips = ceil_div(m, rows)
+    if split == "m" or m % rows in (0, rows - 1) or strips * (rows - 1) > m:
+        return 0
+    return strips - (m - strips * (rows - 1))
+
+
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
                 prepacked: bool = False) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
@@ -298,9 +313,23 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     strip = new("m0")
     body = [] if prepacked else _pack(new, tb, bp, lanes)
-    body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-             *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
-    if m % rows:
+    narrow = narrow_strips(m, rows, plan_.split)
+    if narrow:
+        # a small remainder spread over strips one row shorter: no strip of
+        # 1-2 rows, which would run at a fraction of the FMA rate
+        short = new("m0")
+        body += [f"%split = arith.constant {m - narrow * (rows - 1)} : index",
+                 "%wide_end = arith.minsi %split, %mhi : index",
+                 "%short_lo = arith.maxsi %split, %mlo : index",
+                 "%cshort = arith.constant " + str(rows - 1) + " : index",
+                 f"scf.for {strip} = %mlo to %wide_end step %crows {{",
+                 *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}",
+                 f"scf.for {short} = %short_lo to %mhi step %cshort {{",
+                 *_micro_kernel(new, rows - 1, short, tc, ta, bp, lanes, prepacked), "}"]
+    else:
+        body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
+                 *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
+    if m % rows and not narrow:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
                  *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked),

@@ -112,6 +112,24 @@ func.func @mm$weight(%a: tensor<17x30xf32>) -> tensor<17x20xf32> {
   return %0 : tensor<17x20xf32>
 }
 
+// 49 rows (49 mod 6 = 1): no strip of 1 row at a fraction of the FMA rate;
+// the rows after the full strips of 6 (8) go in strips of 5 (7): 4 x 6 + 5
+// x 5 (7 x 7), and no tail kernel follows.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_3(
+// CHECK-SAME: %{{[^:]*}}: memref<49x40xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c{{6|8}}
+// CHECK: vector.fma
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c{{5|7}}
+// CHECK: %{{.*}}:{{5|7}} = scf.for
+// CHECK: vector.fma
+// CHECK-NOT: iter_args
+// CHECK: return
+// CHECK-LABEL: func.func @mm$short_strips
+func.func @mm$short_strips(%a: tensor<49x40xf32>, %b: tensor<40x20xf32>) -> tensor<49x20xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<49x40xf32>, tensor<40x20xf32>) -> tensor<49x20xf32>
+  return %0 : tensor<49x20xf32>
+}
+
 {-#
   dialect_resources: {
     builtin: {
