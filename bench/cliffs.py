@@ -142,6 +142,26 @@ class BatchNormRT(nn.Module):
         return F.batch_norm(x, mean, var, w, b, False, 0.1, 1e-5)
 
 
+class GroupNorm(nn.Module):
+    def forward(self, x, w, b):
+        return F.group_norm(x, 8, w, b)
+
+
+class MaxDim(nn.Module):
+    def forward(self, x):
+        return x.amax(1)
+
+
+class Conv1dRT(nn.Module):
+    def forward(self, x, w):
+        return F.conv1d(x, w, padding=1)
+
+
+class Gelu(nn.Module):
+    def forward(self, x):
+        return F.gelu(x)
+
+
 def _r(*shape):
     return torch.randn(*shape)
 
@@ -177,6 +197,10 @@ PATTERNS = {
     "cat_dim1": lambda: (Cat(), [_r(8, 128, 28, 28), _r(8, 128, 28, 28)]),
     "embedding": lambda: (Embedding(), [torch.randint(0, 30000, (8, 128)), _r(30000, 768)]),
     "index_select": lambda: (IndexSelect(), [_r(30000, 768), torch.randint(0, 30000, (1024,))]),
+    "group_norm": lambda: (GroupNorm(), [_r(8, 64, 28, 28), _r(64), _r(64)]),
+    "amax_dim1": lambda: (MaxDim(), [_r(8, 512, 196)]),
+    "conv1d_rt": lambda: (Conv1dRT(), [_r(8, 128, 256), _r(128, 128, 3)]),
+    "gelu": lambda: (Gelu(), [_r(8, 128, 3072)]),
     "batch_norm_rt": lambda: (BatchNormRT(), [_r(8, 64, 56, 56), _r(64), _r(64).abs() + 0.5,
                                               _r(64), _r(64)]),
 }
