@@ -122,3 +122,16 @@ def test_chain_special_values():
     x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e38, -1e38, 3.4e38,
                       -3.4e38, 1e-45, -1e-45, 1e-40, 5.0, -5.0, 20.0, -20.0] * 50)
     check_against_eager(torch.jit.trace(Chain(), x), [x], equal_nan=True)
+
+
+class InPlace(torch.nn.Module):
+    def forward(self, x, w):
+        t = x @ w
+        return F.gelu(t * 1.7 + 0.3).tanh() * torch.sigmoid(t)
+
+
+def test_chain_in_place():
+    """The chain writes over the matmul's result, which its stages read:
+    each strip's later stages read t before the last one overwrites it."""
+    x, w = torch.randn(33, 70), torch.randn(70, 650)
+    check_against_eager(torch.jit.trace(InPlace(), (x, w)), [x, w], rtol=1e-4, atol=1e-4)
