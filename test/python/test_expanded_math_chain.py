@@ -11,7 +11,8 @@ import torch.nn.functional as F
 import tsmlir
 from conftest import check_against_eager
 from tsmlir import CompileOptions, TensorSpec
-from tsmlir.lowering.math_chain_split import CHAIN_WIDTH, STRIP_ELEMENTS
+from tsmlir.lowering.math_approx import EXPANDED_MATH_WIDTH as LANES
+from tsmlir.lowering.math_chain_split import STRIP_ELEMENTS
 
 
 class Chain(torch.nn.Module):
@@ -24,9 +25,10 @@ class Parts(torch.nn.Module):
         return F.gelu(x), torch.sigmoid(x), torch.tanh(x), torch.erf(x)
 
 
-@pytest.mark.parametrize("shape", [(63,), (64,), (65,), (129,), (2, 1, 97), (1, 1)], ids=str)
-def test_chain_around_64_lanes(shape):
-    """Sizes around and between multiples of 64 lanes, size-1 dims."""
+@pytest.mark.parametrize("shape", [(LANES - 1,), (LANES,), (LANES + 1,), (2 * LANES + 1,), (63,),
+                                   (129,), (2, 1, 97), (1, 1)], ids=str)
+def test_chain_around_vector_widths(shape):
+    """Sizes around and between multiples of the vector width, size-1 dims."""
     x = torch.randn(shape) * 4
     check_against_eager(torch.jit.trace(Chain(), x), [x])
 
@@ -52,10 +54,10 @@ def test_special_values():
     assert (got[0][x == -1e38] == 0).all() and (got[1][x == -float("inf")] == 0).all()
 
 
-STRIP = STRIP_ELEMENTS // CHAIN_WIDTH * CHAIN_WIDTH
+STRIP = STRIP_ELEMENTS // LANES * LANES
 
 
-@pytest.mark.parametrize("n", [STRIP - 1, STRIP, STRIP + 1, 2 * STRIP + CHAIN_WIDTH + 3, 5000],
+@pytest.mark.parametrize("n", [STRIP - 1, STRIP, STRIP + 1, 2 * STRIP + LANES + 3, 5000],
                          ids=str)
 def test_chain_around_strips(n):
     """Sizes around the strips that the split stage loops walk: a last strip

@@ -384,15 +384,17 @@ def _expand(op: ir.Operation) -> None:
         scaled[0].erase()  # its only user is gone
 
 
-#: Vector width (f32 lanes) of elementwise loops whose body holds one op that
+#: Vector width (f32 lanes) of elementwise loops whose body holds an op that
 #: this pass expands (math_chain_split.loop_width; a loop with several is
-#: split, one loop per op).  Each expansion is a long dependency chain (clamp,
-#: polynomials, a division): with the usual 16 lanes (two AVX2 registers) the
-#: core waits on latency.  Measured on the elementwise bench before it was
-#: split (gelu, tanh, sigmoid in one loop over 4M f32, 1 thread, Zen3 AVX2):
-#: 16 lanes 5.9 ms, 32 lanes 4.4, 64 lanes 4.1 (eight chains; the spills they
-#: cost are cheaper than the waiting), 128 lanes no better.
-EXPANDED_MATH_WIDTH = 64
+#: then split, one loop per op).  Each expansion is a long dependency chain
+#: (clamp, polynomials, a division): with the usual 16 lanes (two AVX2
+#: registers) the core waits on latency; four chains keep the FMA ports busy
+#: without spills.  Measured on Zen3 (AVX2, 1 thread): gelu alone over 1M f32
+#: 0.42 ns/element at 32 lanes, 0.44-0.45 at 64 (tanh, sigmoid: 32 as fast
+#: or faster); the elementwise bench's chain, split: 4.15 ms at 32 lanes,
+#: 4.35 at 16, 4.38 at 64 (spills); unsplit it was best at 64 (4.1-4.4 ms:
+#: eight chains in one loop body, the spills cheaper than the waiting).
+EXPANDED_MATH_WIDTH = 32
 
 
 def expanded_math_count(op: ir.Operation) -> int:

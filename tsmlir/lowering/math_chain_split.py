@@ -40,20 +40,14 @@ STRIP_ELEMENTS = 512
 #: a long chain does not become as many loops and buffers.
 MAX_STAGES = 4
 FUNC_PREFIX = "tsm_math_chain"
-#: Vector width (f32 lanes) of a loop that is split: each stage loop's body is
-#: four AVX2 chains of one op.  Measured on the elementwise bench (4M f32,
-#: 1 thread, Zen3): split at 16 lanes 4.35 ms, 32 lanes 4.15, 64 lanes 4.38
-#: (spills again); unsplit at 64 lanes 4.39.
-CHAIN_WIDTH = 32
 
 
 def loop_width(op: ir.Operation, default: int) -> int:
     """The vector width tsm-cpu-vectorize gives the elementwise (linalg) op
-    `op`: `default` without expanded math, wider with it."""
-    count = expanded_math_count(op)
-    if count == 0:
-        return default
-    return EXPANDED_MATH_WIDTH if count == 1 else CHAIN_WIDTH
+    `op`: `default` without expanded math, math_approx.EXPANDED_MATH_WIDTH
+    with it (split or not)."""
+    return EXPANDED_MATH_WIDTH if expanded_math_count(op) else default
+
 
 #: Ops a stage may compute again (no side effects).
 _PURE_PREFIXES = ("arith.", "math.", "affine.", "index.", "ub.")

@@ -7,13 +7,13 @@
 // FUSED-NOT: linalg.generic
 // FUSED: return
 
-// ... then one loop over 64 x f32 vectors (tanh expands to a long
+// ... then one loop over 32 x f32 vectors (tanh expands to a long
 // polynomial chain: math_approx.EXPANDED_MATH_WIDTH), masked for the 101 elements.
 // CHECK-LABEL: func.func @chain$static
 // CHECK: scf.for
 // CHECK: vector.create_mask
-// CHECK: vector.maskedload {{.*}} into vector<64xf32>
-// CHECK: math.tanh {{.*}} : vector<64xf32>
+// CHECK: vector.maskedload {{.*}} into vector<32xf32>
+// CHECK: math.tanh {{.*}} : vector<32xf32>
 // CHECK: vector.maskedstore
 // CHECK-NOT: linalg.
 func.func @chain$static(%x: tensor<101xf32>) -> tensor<101xf32> {
@@ -26,7 +26,7 @@ func.func @chain$static(%x: tensor<101xf32>) -> tensor<101xf32> {
 // CHECK-LABEL: func.func @chain$dynamic
 // CHECK: memref.collapse_shape {{.*}} into memref<?xf32>
 // CHECK: scf.for
-// CHECK: vector.maskedload {{.*}} into vector<64xf32>
+// CHECK: vector.maskedload {{.*}} into vector<32xf32>
 // CHECK: vector.maskedstore
 func.func @chain$dynamic(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
   %0 = "tsm.tanh"(%x) : (tensor<?x5xf32>) -> tensor<?x5xf32>
@@ -46,8 +46,7 @@ func.func @plain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
   return %1 : tensor<37xf32>
 }
 
-// Two ops that expand to polynomials in one loop: 32 x f32 vectors, and the
-// loop is split into one stage loop per op over strips (math_chain_split):
+// Two ops that expand to polynomials in one loop: the loop is split into one stage loop per op over strips (math_chain_split):
 // the first stage buffers tanh, the second reads it back for erf.
 // CHECK-LABEL: func.func @chain2$static
 // CHECK: call @tsm_math_chain_{{[0-9]+}}(
