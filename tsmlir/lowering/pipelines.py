@@ -13,7 +13,7 @@ from mlir import ir, passmanager
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
-from . import pool_codegen, transpose_codegen  # noqa: F401
+from . import depthwise_codegen, pool_codegen, transpose_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -52,6 +52,8 @@ STAGES: dict[str, list[str]] = {
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
+        # depthwise convolutions: the same vector loops, a weighted sum for the max
+        "tsm-vectorize-depthwise",
         # a convolution's kernel-row matmuls share their kernels (see conv_rows)
         "tsm-conv-rows-erase-offsets",
         # transposes: 8x8 vector blocks or row copies (before the copies become calls)

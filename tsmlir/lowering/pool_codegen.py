@@ -67,12 +67,22 @@ def _tap(kh: int, kw: int, sw: int, n: int) -> list[str]:
         f"%v{n} = vector.shuffle %lo{n}, %hi{n} [{evens}] : {vec}, {vec}"]
 
 
+#: A depthwise convolution's filters (C, KH, KW), any strides.
+WEIGHTS_VIEW = "memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>"
+
+
 def function_text(name: str, kernel: list[int], stride: list[int], dilation: list[int],
-                  parallel: bool) -> str:
-    """y[n, c, i, j] = max(y[n, c, i, j], x[n, c, i*sh + kh*dh, j*sw + kw*dw] over the taps)."""
+                  parallel: bool, weighted: bool = False) -> str:
+    """y[n, c, i, j] = max(y[n, c, i, j], x[n, c, i*sh + kh*dh, j*sw + kw*dw] over the taps);
+    `weighted` (a depthwise convolution, see depthwise_codegen): `@name(x, w, y)`
+    and y[n, c, i, j] += x[...] * w[c, kh, kw] over the taps instead."""
     (kh_n, kw_n), (sh, sw), (dh, dw) = kernel, stride, dilation
     vec = f"vector<{LANES}xf32>"
     taps = [(kh, kw) for kh in range(kh_n) for kw in range(kw_n)]
+    # per channel: each tap's weight, as a scalar and broadcast
+    weights = [line for n, (kh, kw) in enumerate(taps) for line in (
+        f"%ws{n} = memref.load %w[%i1, %k{kh}, %k{kw}] : {WEIGHTS_VIEW}",
+        f"%wb{n} = vector.broadcast %ws{n} : f32 to {vec}")] if weighted else []
     consts = [f"%cw{kw} = arith.constant {kw * dw} : index" for kw in range(kw_n)]
     rows = [f"%row{kh} = arith.addi %r0, %ch{kh} : index" for kh in range(kh_n)]
     consts += [f"%ch{kh} = arith.constant {kh * dh} : index" for kh in range(kh_n)]
@@ -82,17 +92,21 @@ def function_text(name: str, kernel: list[int], stride: list[int], dilation: lis
                    "%ts = arith.muli %t, %csw : index"]
     for n, (kh, kw) in enumerate(taps):
         vector_body += _tap(kh, kw, sw, n)
-        vector_body.append(f"%acc{n + 1} = arith.maximumf %acc{n}, %v{n} : {vec}")
+        vector_body.append(f"%acc{n + 1} = vector.fma %v{n}, %wb{n}, %acc{n} : {vec}" if weighted
+                           else f"%acc{n + 1} = arith.maximumf %acc{n}, %v{n} : {vec}")
         scalar_body += [f"%tc{n} = arith.addi %ts, %cw{kw} : index",
                         f"%e{n} = memref.load %x[%i0, %i1, %row{kh}, %tc{n}] : {_VIEW}",
-                        f"%s{n + 1} = arith.maximumf %s{n}, %e{n} : f32"]
+                        f"%s{n + 1} = math.fma %e{n}, %ws{n}, %s{n} : f32" if weighted
+                        else f"%s{n + 1} = arith.maximumf %s{n}, %e{n} : f32"]
+    consts += [f"%k{i} = arith.constant {i} : index" for i in range(max(kernel))] \
+        if weighted else []
     vector_body.append(f"vector.store %acc{len(taps)}, %y[%i0, %i1, %i2, %j] : {_VIEW}, {vec}")
     scalar_body.append(f"memref.store %s{len(taps)}, %y[%i0, %i1, %i2, %t] : {_VIEW}")
     channels = ("scf.parallel (%i1) = (%c0) to (%nc) step (%c1) {" if parallel
                 else "scf.for %i1 = %c0 to %nc step %c1 {")
     nl = "\n      "
     return f"""
-func.func private @{name}(%x: {_VIEW}, %y: {_VIEW}) attributes {{passthrough = ["noinline"]}} {{
+func.func private @{name}(%x: {_VIEW}, {f"%w: {WEIGHTS_VIEW}, " if weighted else ""}%y: {_VIEW}) attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
@@ -111,6 +125,7 @@ func.func private @{name}(%x: {_VIEW}, %y: {_VIEW}) attributes {{passthrough = [
   %nv = arith.subi %ow, %rem : index
   scf.for %i0 = %c0 to %nb step %c1 {{
     {channels}
+      {nl.join(weights)}
       scf.for %i2 = %c0 to %oh step %c1 {{
         %r0 = arith.muli %i2, %csh : index
         {(nl + "  ").join(rows)}
