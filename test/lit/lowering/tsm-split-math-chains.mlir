@@ -2,7 +2,7 @@
 
 // Three expanded ops (sigmoid's tanh, gelu's erf, tanh) in one masked loop
 // over a dynamic size: the loop is outlined into a function that walks
-// strips of 512 elements, one stage loop per expanded op.  Stage 1 stores
+// strips of 256 elements, one stage loop per expanded op.  Stage 1 stores
 // the sigmoid, stage 2 recomputes x * 1.7 + 0.3 from the input and stores
 // gelu, stage 3 reads both back; only it stores to the output, masked.
 // CHECK-LABEL: func.func @chain(
@@ -13,11 +13,11 @@
 // CHECK-NEXT: return
 
 // CHECK: func.func private @tsm_math_chain_0(%[[UB:.*]]: index, %[[IN:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?xf32>)
-// CHECK-DAG: %[[C512:.*]] = arith.constant 512 : index
-// CHECK-DAG: %[[SIG:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
-// CHECK-DAG: %[[GELU:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
-// CHECK: scf.for %[[S:.*]] = %{{.*}} to %[[UB]] step %[[C512]] {
-// CHECK: %[[END0:.*]] = arith.addi %[[S]], %[[C512]]
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[SIG:.*]] = memref.alloca() {alignment = 64 : i64} : memref<256xf32>
+// CHECK-DAG: %[[GELU:.*]] = memref.alloca() {alignment = 64 : i64} : memref<256xf32>
+// CHECK: scf.for %[[S:.*]] = %{{.*}} to %[[UB]] step %[[C256]] {
+// CHECK: %[[END0:.*]] = arith.addi %[[S]], %[[C256]]
 // CHECK: %[[END:.*]] = arith.minsi %[[END0]], %[[UB]]
 // Stage 1: sigmoid.
 // CHECK: scf.for %[[I1:.*]] = %[[S]] to %[[END]] step %{{.*}} {
@@ -26,7 +26,7 @@
 // CHECK: math.tanh
 // CHECK-NOT: math.erf
 // CHECK: %[[SV:.*]] = math.fma
-// CHECK-NEXT: vector.store %[[SV]], %[[SIG]][%[[O1]]] : memref<512xf32>, vector<32xf32>
+// CHECK-NEXT: vector.store %[[SV]], %[[SIG]][%[[O1]]] : memref<256xf32>, vector<32xf32>
 // CHECK-NEXT: }
 // Stage 2: gelu, from the input again.
 // CHECK: scf.for %[[I2:.*]] = %[[S]] to %[[END]]

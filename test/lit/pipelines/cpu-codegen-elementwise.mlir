@@ -51,7 +51,7 @@ func.func @plain$static(%x: tensor<37xf32>) -> tensor<37xf32> {
 // CHECK-LABEL: func.func @chain2$static
 // CHECK: call @tsm_math_chain_{{[0-9]+}}(
 // CHECK: func.func private @tsm_math_chain_
-// CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<512xf32>
+// CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<256xf32>
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: math.tanh {{.*}} : vector<32xf32>
