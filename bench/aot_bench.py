@@ -30,6 +30,7 @@ import ctypes
 import glob
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -107,8 +108,7 @@ def build(out_dir: str, models: list[str], threads: list[int], target_cpu: str |
         os.remove(archive)
     omp = native_libs.openmp_library()
     if max(threads) > 1:
-        with open(omp, "rb") as src, open(os.path.join(out_dir, os.path.basename(omp)), "wb") as dst:
-            dst.write(src.read())
+        shutil.copyfile(omp, os.path.join(out_dir, os.path.basename(omp)))
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
@@ -231,7 +231,7 @@ def run(out_dir: str, cpus: list[int] | None, json_path: str | None) -> None:
         ctypes.CDLL(omp, mode=ctypes.RTLD_GLOBAL)  # the libraries' OpenMP runtime
     import torch
     registry = _bench_models()
-    avx512 = " avx512f" in open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else False
+    avx512 = os.path.exists("/proc/cpuinfo") and " avx512f" in open("/proc/cpuinfo").read()
     print(f"{_cpu_name()}, avx512f: {avx512}, torch {torch.__version__}, "
           f"libraries built for {manifest['target_cpu']}")
     print(f"{'model':12s} thr  {'eager':>10s} {'aot':>10s}  ratio  checks")

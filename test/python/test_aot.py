@@ -484,8 +484,8 @@ class MatMulOnly(torch.nn.Module):
 def _fma_registers(obj: str) -> set[str]:
     """The vector registers (xmm3, ymm0, zmm17...) the FMAs of an object use."""
     from tsmlir.runtime.llvm_tools import tool
-    code = subprocess.run([tool("llvm", "llvm-objdump"), "-d", "--no-show-raw-insn", obj], capture_output=True,
-                          text=True, check=True).stdout
+    code = subprocess.run([tool("llvm", "llvm-objdump"), "-d", "--no-show-raw-insn", obj],
+                          capture_output=True, text=True, check=True).stdout
     return {r for line in code.splitlines() if "vfmadd" in line
             for r in re.findall(r"%([xyz]mm\d+)", line)}
 
@@ -529,3 +529,79 @@ def test_the_jit_runs_on_this_host_only():
     with pytest.raises(tsmlir.TsmlirError, match="the JIT generates code for this host"):
         tsmlir.compile_module(MatMulOnly(), [torch.ones(2, 2), torch.ones(2, 2)],
                               target_cpu="x86-64-v4")
+
+
+# --- weights: raw data in the object, not constants of the LLVM IR
+
+
+class Scaled(torch.nn.Module):
+    """A weight of the same shape in every instance (the same constant name
+    before renaming) and a second method that reads it too."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.w = torch.nn.Parameter(torch.randn(64, 48))
+
+    def forward(self, x):
+        return torch.mm(x, self.w)
+
+    @torch.jit.export
+    def shifted(self, x):
+        return torch.mm(x, self.w) + 1.0
+
+
+def test_weights_are_object_data_of_each_model(tmp_path):
+    """Two models whose weights had the same constant name, each with two
+    entry points, linked into one program: every call reads its own model's
+    weights, which lie in the object as local symbols of their exact size
+    (the LLVM IR only declares them)."""
+    models = {"a": Scaled(1).eval(), "b": Scaled(2).eval()}
+    arts = {}
+    for name, model in models.items():
+        entries = [EntryPoint(m, [TensorSpec((3, 64))]) for m in ("forward", "shifted")]
+        arts[name] = compile_aot(_save(model, tmp_path / f"{name}.pt"), entries, tmp_path / "out",
+                                 name=name, options=_dump_options(tmp_path / f"dump_{name}"))
+        symbols = subprocess.run(["nm", "-S", arts[name].object_file], text=True,
+                                 capture_output=True, check=True).stdout
+        data = [line.split() for line in symbols.splitlines() if f"_tsmlir_{name}_" in line
+                and "_w" in line.split()[-1]]
+        assert {d[-1] for d in data} == {f"_tsmlir_{name}_forward_w0", f"_tsmlir_{name}_shifted_w0"}
+        assert all(d[2] == "r" and int(d[1], 16) == 64 * 48 * 4 for d in data), data  # local
+        ll = open(tmp_path / f"dump_{name}" / "forward.ll").read()
+        assert f"@_tsmlir_{name}_forward_w0 = external hidden constant [3072 x float]" in ll
+    src = tmp_path / "main.c"
+    src.write_text('#include "a.h"\n#include "b.h"\n' + C_HELPERS + r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  tsmlir_memref_f32_2d x = {0}, out[4];
+  x.allocated = x.aligned = load(argv[1], 3 * 64);
+  x.sizes[0] = 3, x.sizes[1] = 64, x.strides[0] = 64, x.strides[1] = 1;
+  if (a_forward(&x, &out[0]) || a_shifted(&x, &out[1]) || b_forward(&x, &out[2]) ||
+      b_shifted(&x, &out[3]))
+    return 1;
+  PRINT("a", out[0], 2);
+  PRINT("a_shifted", out[1], 2);
+  PRINT("b", out[2], 2);
+  PRINT("b_shifted", out[3], 2);
+  return 0;
+}
+""")
+    exe = str(tmp_path / "main")
+    subprocess.run([CC, *CFLAGS, "-I", str(tmp_path / "out"), str(src),
+                    *(p for a in arts.values() for p in (a.runtime_source, a.object_file)),
+                    "-lm", "-o", exe], check=True, capture_output=True, text=True)
+    x = torch.randn(3, 64)
+    run = _run(exe, _write_input(tmp_path, "x", x))
+    assert run.returncode == 0, run.stdout + run.stderr
+    got = _outputs(run.stdout)
+    with torch.no_grad():
+        for name, model in models.items():
+            torch.testing.assert_close(got[name], model(x), rtol=1e-4, atol=1e-4)
+            torch.testing.assert_close(got[f"{name}_shifted"], model.shifted(x), rtol=1e-4,
+                                       atol=1e-4)
+
+
+def _dump_options(path):
+    from tsmlir.options import CompileOptions
+    return CompileOptions(dump_dir=str(path))

@@ -61,7 +61,7 @@ from ..errors import TsmlirError
 from ..lowering.runtime_errors import CALLBACK, LOCATIONS_ATTR, MESSAGES_ATTR
 from ..options import CompileOptions
 from ..specs import TensorSpec, tensor_only
-from . import llvm_tools, native_libs
+from . import llvm_tools, native_libs, weights
 from .callbacks import SYMBOLS as PRINT_SYMBOLS
 from .callbacks import aot_symbol
 from .c_api import (_BY_DTYPE, _C_KEYWORDS, _HELPERS, ELEMENT_TYPES, LoweredEntry, header_source,
@@ -141,7 +141,8 @@ def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | 
     for m in set(methods) & _HELPERS:
         raise AotError(f"a method named '{m}' would clash with the helper {name}_{m}()")
     if portable and target_cpu:
-        raise AotError(f"portable code targets {PORTABLE_CPU}: name either portable or a target CPU")
+        raise AotError(f"portable code targets {PORTABLE_CPU}: "
+                       "name either portable or a target CPU")
     if portable and platform.machine() not in ("x86_64", "AMD64"):
         raise AotError(f"portable code targets {PORTABLE_CPU}; this host is {platform.machine()}")
     options = dataclasses.replace(options or CompileOptions(),
@@ -246,14 +247,18 @@ def _lower(path: str, entry: EntryPoint, arg_names: list[str], name: str,
         messages = [f"{loc}: {m}" if loc else m for m, loc in zip(messages, locations)] + \
             messages[len(locations):]  # the user's file:line first
         _rename_symbols(p.module, name, entry.method)
+        if dump_dir:
+            os.makedirs(dump_dir, exist_ok=True)
+        data = weights.as_object_data(p.module, p.blobs, f"_tsmlir_{name}_{entry.method}_w",
+                                      dump_dir or work)
         bytecode = os.path.join(work, f"{entry.method}.mlirbc")
         with open(bytecode, "wb") as f:
             p.module.operation.write_bytecode(f)
     ll = os.path.join(dump_dir or work, f"{entry.method}.ll")
-    if dump_dir:
-        os.makedirs(dump_dir, exist_ok=True)
     _run([llvm_tools.tool("mlir", "mlir-translate"), "--mlir-to-llvmir", bytecode, "-o", ll],
          f"translating {entry.method} to LLVM IR")
+    with open(ll, "a") as f:  # the weights' bytes, as data of the object (weights.py)
+        f.write(weights.module_asm(data))
     return LoweredEntry(entry, arg_names, list(p.result_types), p.structure, messages, ll)
 
 
@@ -294,7 +299,8 @@ def _codegen(llvm_ir: list[str], obj: str, name: str, options: CompileOptions,
     linked = llvm_ir[0]
     if len(llvm_ir) > 1:
         linked = os.path.join(work, "linked.bc")
-        _run([llvm_tools.tool("llvm", "llvm-link"), *llvm_ir, "-o", linked], "linking the entry points")
+        _run([llvm_tools.tool("llvm", "llvm-link"), *llvm_ir, "-o", linked],
+             "linking the entry points")
     optimized = os.path.join(options.dump_dir, f"{name}.opt.ll") if options.dump_dir \
         else os.path.join(work, "optimized.bc")
     _run([llvm_tools.tool("llvm", "opt"), level, *target, linked, "-o", optimized]
