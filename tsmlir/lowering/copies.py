@@ -32,7 +32,7 @@ from mlir import ir
 from mlir.dialects import arith, func, linalg, memref, scf
 
 from . import builders as b
-from . import row_copy
+from . import pad_copy, row_copy
 from .gather_s2 import applies as _stride2_applies, call as _call_stride2
 from .ir_walk import collect
 from .parallel import num_threads
@@ -47,11 +47,15 @@ def _unit_inner_stride(t: ir.Type) -> bool:
 @register("tsm-copies-to-linalg",
           "Rewrite memref.copy as linalg.copy and pad fills as linalg.fill (vectorizable)")
 def copies_to_linalg(module_op: ir.Operation) -> None:
-    copies = collect(module_op, lambda op: op.name == "memref.copy")
     for op in collect(module_op, lambda op: op.name == "linalg.map"):
         _map_to_fill(op)
     helpers: set[str] = set()
     threads = num_threads(module_op)
+    for op in collect(module_op, lambda op: op.name == "linalg.fill"):
+        pad = pad_copy.match(op)
+        if pad is not None:
+            pad_copy.call(module_op, helpers, op, *pad, threads)
+    copies = collect(module_op, lambda op: op.name == "memref.copy")
     for op in _fills(module_op):
         value, dst = op.operands
         with ir.InsertionPoint(op), op.location:

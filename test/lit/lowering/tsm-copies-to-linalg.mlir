@@ -221,3 +221,79 @@ func.func @pad$fill(%m: memref<2x5x7xf32>, %v: f32, %i: memref<3xindex>,
   linalg.fill ins(%true : i1) outs(%b : memref<9xi1>)
   return
 }
+
+// -----
+
+// A fill, then the copy into a unit-stride view of the filled buffer at
+// static offsets (a bufferized tensor.pad): one pass over the buffer, a call
+// of the pad function of its element type and rank (unit dims dropped; with
+// threads the parallel variant) with the fill value, the source, the buffer,
+// the first row (0) and the offsets.  A small buffer (under 65536 elements)
+// or rows narrower than a vector (masked stores) keep the fill and the copy.
+// The serial function: per outer index inside the interior, the rows above
+// it, in it and below it as three loops; unmasked vectors (the last moved
+// back inside the row) for the value, then the source row over it.
+module attributes {tsm.num_threads = 2 : i64} {
+// CHECK-LABEL: func.func @pad$one_pass
+// CHECK-SAME: (%[[X:.*]]: memref<1x64x56x56xf32>, %[[V:.*]]: f32, %[[Y:.*]]: memref<2x3x4xf32>, %[[Z:.*]]: memref<4096x5x5xf32>)
+// CHECK: %[[BUF:.*]] = memref.alloc() : memref<1x64x58x58xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[S:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2], [3]] : memref<1x64x56x56xf32> into memref<64x56x56xf32>
+// CHECK: %[[SV:.*]] = memref.cast %[[S]]
+// CHECK: %[[D:.*]] = memref.collapse_shape %[[BUF]] {{\[}}[0, 1], [2], [3]] : memref<1x64x58x58xf32> into memref<64x58x58xf32>
+// CHECK: %[[DV:.*]] = memref.cast %[[D]]
+// CHECK: call @tsm_pad_f32_3d_par(%[[V]], %[[SV]], %[[DV]], %c0{{.*}}, %c0{{.*}}, %c1, %c2)
+// CHECK-NOT: memref.copy
+// CHECK: call @tsm_fill_f32_1d(%[[V]],
+// CHECK: call @tsm_copy_f32_3d(
+// CHECK: call @tsm_fill_f32_1d_par(%[[V]],
+// CHECK: call @tsm_copy_f32_3d_par(
+// CHECK-LABEL: func.func private @tsm_pad_f32_3d(
+// CHECK-SAME: %[[VAL:[^:]*]]: f32, %[[SRC:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[DST:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[BASE:[^:]*]]: index, %[[O0:[^:]*]]: index, %[[O1:[^:]*]]: index, %[[O2:[^:]*]]: index)
+// CHECK: %[[VEC:.*]] = vector.broadcast %[[VAL]] : f32 to vector<8xf32>
+// CHECK: %[[LASTV:.*]] = arith.subi %{{.*}}, %c8
+// CHECK: scf.for %[[C:.*]] = %c0 to
+// CHECK: %[[G:.*]] = arith.addi %[[C]], %[[BASE]]
+// CHECK: %[[SC:.*]] = arith.subi %[[G]], %[[O0]]
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[SC]]
+// CHECK: scf.if %[[IN]] {
+// CHECK: scf.for %[[R:.*]] = %c0 to %[[RLO:.*]] step %c1 {
+// CHECK: scf.for %[[J:.*]] = %c0 to
+// CHECK: %[[JJ:.*]] = arith.minsi %[[J]], %[[LASTV]]
+// CHECK: vector.store %[[VEC]], %[[DST]][%[[C]], %[[R]], %[[JJ]]]
+// CHECK: scf.for %[[R2:.*]] = %[[RLO]] to %[[RHI:.*]] step %c1 {
+// CHECK: %[[SR:.*]] = arith.subi %{{.*}}, %[[O1]]
+// CHECK: vector.store %[[VEC]], %[[DST]]
+// CHECK: vector.store %[[VEC]], %[[DST]]
+// CHECK: %[[ROW:.*]] = vector.load %[[SRC]][%[[SC]], %[[SR]], %{{.*}}]
+// CHECK: vector.store %[[ROW]], %[[DST]][%[[C]], %[[R2]], %{{.*}}]
+// CHECK: vector.maskedstore
+// CHECK: scf.for %{{.*}} = %[[RHI]] to
+// CHECK: } else {
+// CHECK: vector.store %[[VEC]], %[[DST]]
+// CHECK-LABEL: func.func private @tsm_pad_f32_3d_par(
+// CHECK: scf.parallel (%[[T:.*]]) =
+// CHECK: %[[LO:.*]] = arith.minui
+// CHECK: %[[CHUNK:.*]] = memref.subview %{{.*}}{{\[}}%[[LO]], 0, 0]
+// CHECK: %[[FIRST:.*]] = arith.addi %{{.*}}, %[[LO]]
+// CHECK: call @tsm_pad_f32_3d(%{{.*}}, %{{.*}}, %[[CHUNK]], %[[FIRST]],
+func.func @pad$one_pass(%x: memref<1x64x56x56xf32>, %v: f32, %y: memref<2x3x4xf32>,
+                        %z: memref<4096x5x5xf32>) {
+  %buf = memref.alloc() : memref<1x64x58x58xf32>
+  linalg.fill ins(%v : f32) outs(%buf : memref<1x64x58x58xf32>)
+  %in = memref.subview %buf[0, 0, 1, 2] [1, 64, 56, 56] [1, 1, 1, 1]
+      : memref<1x64x58x58xf32> to memref<1x64x56x56xf32, strided<[215296, 3364, 58, 1], offset: 60>>
+  memref.copy %x, %in : memref<1x64x56x56xf32> to memref<1x64x56x56xf32, strided<[215296, 3364, 58, 1], offset: 60>>
+  %small = memref.alloc() : memref<2x5x6xf32>
+  linalg.fill ins(%v : f32) outs(%small : memref<2x5x6xf32>)
+  %sin = memref.subview %small[0, 1, 1] [2, 3, 4] [1, 1, 1]
+      : memref<2x5x6xf32> to memref<2x3x4xf32, strided<[30, 6, 1], offset: 7>>
+  memref.copy %y, %sin : memref<2x3x4xf32> to memref<2x3x4xf32, strided<[30, 6, 1], offset: 7>>
+  %narrow = memref.alloc() : memref<4096x7x7xf32>
+  linalg.fill ins(%v : f32) outs(%narrow : memref<4096x7x7xf32>)
+  %nin = memref.subview %narrow[0, 1, 1] [4096, 5, 5] [1, 1, 1]
+      : memref<4096x7x7xf32> to memref<4096x5x5xf32, strided<[49, 7, 1], offset: 8>>
+  memref.copy %z, %nin : memref<4096x5x5xf32> to memref<4096x5x5xf32, strided<[49, 7, 1], offset: 8>>
+  return
+}
+}

@@ -98,15 +98,16 @@ func.func @pool$channels(%a: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
   return %0 : tensor<1x64x56x56xf32>
 }
 
-// A padded image (batch 1): the fill left by the pad (a linalg.fill, see
-// tsm-copies-to-linalg) calls the shared parallel fill on one flat range;
-// the copy into the strided interior view (its batch dim dropped) calls the
-// shared parallel row copy, whose threads take chunks of channels.
+// A padded image (batch 1): the fill left by the pad and the copy into its
+// interior are one pass (tsm-copies-to-linalg, lowering/pad_copy.py), the
+// shared parallel pad function on the image and the buffer (batch dims
+// dropped), whose threads take chunks of channels (see
+// tsm-copies-to-linalg.mlir).
 // CHECK-LABEL: func.func @pad$channels
-// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : memref<1x64x58x58xf32> into memref<215296xf32>
-// CHECK: call @tsm_fill_f32_1d_par(
-// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : memref<1x64x56x56xf32, strided<[215296, 3364, 58, 1], offset: 59>> into memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>
-// CHECK: call @tsm_copy_f32_3d_par(
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : memref<1x64x56x56xf32> into memref<64x56x56xf32>
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : memref<1x64x58x58xf32> into memref<64x58x58xf32>
+// CHECK: call @tsm_pad_f32_3d_par(%{{.*}}, %{{.*}}, %{{.*}}, %c0, %c0, %c1, %c1)
+// CHECK-NOT: call @tsm_fill
 func.func @pad$channels(%a: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
   %cst = arith.constant 0.0 : f32
   %p = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
