@@ -213,3 +213,26 @@ def test_max_pool2d_vectorized_dynamic_batch(threads):
     pool = torch.jit.script(torch.nn.MaxPool2d(3, 2, 1))
     check_against_eager(pool, [torch.randn(2, 5, 11, 29)], input_specs=[TensorSpec((-1, 5, 11, 29))],
                         runs=[[torch.randn(1, 5, 11, 29)], [torch.randn(3, 5, 11, 29)]])
+
+
+class GlobalAvg(nn.Module):
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, 1), F.adaptive_avg_pool2d(x, (1, 1)).flatten(1)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7, 7), (1, 512, 7, 7), (3, 1, 1, 1), (2, 5, 1, 13),
+                                   (4, 6, 33, 9), (5, 7, 3)], ids=str)
+def test_global_avg_pool(shape):
+    """Output 1 x 1: the mean of each row of the (N, C, H*W) view (rows of
+    1 to 297 floats; an unbatched input)."""
+    check_against_eager(GlobalAvg(), [torch.randn(shape)])
+
+
+def test_global_avg_pool_dynamic_half_and_threads():
+    check_against_eager(GlobalAvg(), [torch.randn(2, 3, 5, 6)],
+                        input_specs=[TensorSpec((-1, 3, 5, 6))], runs=[[torch.randn(1, 3, 5, 6)]])
+    check_against_eager(GlobalAvg(), [torch.randn(2, 8, 7, 7, dtype=torch.float16)])
+    x = torch.randn(8, 512, 7, 7)
+    compiled = tsmlir.compile_module(GlobalAvg(), [x], threads=2)
+    for got, want in zip(compiled(x), GlobalAvg()(x)):
+        torch.testing.assert_close(got, want)

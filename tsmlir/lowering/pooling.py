@@ -13,7 +13,9 @@ Out:
 - avg_pool2d/3d: zero `tensor.pad` + `linalg.pooling_nchw_sum` (2-D) or a
   window-reduction `linalg.generic` (3-D), then a division by a constant
   table of PyTorch's per-window divisors.
-- adaptive_avg_pool2d/3d: divisible sizes are fixed-window sums then a
+- adaptive_avg_pool2d/3d: an output of ones (global average pooling) is a
+  mean over the last dim of the (N, C, prod(spatial)) view; other
+  divisible sizes are fixed-window sums then a
   division; other sizes sum each dim with a constant window-membership mask
   (one reduction per dim), then divide by the per-output window volume.
 - adaptive_max_pool2d: one `linalg.generic` with two results (max, flat
@@ -29,8 +31,10 @@ from mlir import ir
 from mlir.dialects import arith, linalg
 
 from . import builders as b
-from .nn_support import (affine, attrs, ceil_extra, dense, dim_expr, half_in_f32, linalg_index,
-                         lowest, maximum, out_sizes, pad, static_spatial, window_reduce)
+from .nn_support import (affine, attrs, ceil_extra, collapse, dense, dim_expr, expand,
+                         half_in_f32, linalg_index, lowest, maximum, out_sizes, pad,
+                         static_spatial, window_reduce)
+from .reduction import sum_dims
 
 
 def _max_pool_input(op: ir.Operation) -> tuple[ir.Value, dict, list]:
@@ -169,6 +173,8 @@ def lower_adaptive_avg_pool(op: ir.Operation) -> ir.Value:
     spatial = static_spatial(x)[1:]
     outs = attrs(op)["output_size"]
     elem = b.rtt(x).element_type
+    if all(o == 1 for o in outs) and b.is_float(elem):
+        return _global_mean(op, x, int(np.prod(spatial)))
     if all(n % o == 0 for n, o in zip(spatial, outs)):
         kernel = [n // o for n, o in zip(spatial, outs)]
         sums = _window_sums(x, out_sizes(op), kernel, kernel)
@@ -178,6 +184,22 @@ def lower_adaptive_avg_pool(op: ir.Operation) -> ir.Value:
     for d in reversed(range(len(masks))):
         sums = _masked_sum(sums, masks[d], 2 + d, elem)
     return _divide_by_area(sums, _outer([m.sum(1) for m in masks]))
+
+
+def _global_mean(op: ir.Operation, x: ir.Value, count: int) -> ir.Value:
+    """One window over the whole input (global average pooling): the mean
+    of each row of the (N, C, prod(spatial)) view, a last-dim reduction
+    that tsm-vectorize-reductions vectorizes (the window form was a scalar
+    loop nest per (n, c))."""
+    rank = b.rtt(x).rank
+    groups = [[0], [1], list(range(2, rank))]
+    flat = collapse(x, groups)
+    sums = sum_dims(flat, [b.dim(flat, i) for i in range(3)], [2], b.rtt(x).element_type)
+    divisor = b.constant(float(count), b.rtt(x).element_type)
+    mean = b.generic([sums], b.empty([b.dim(sums, 0), b.dim(sums, 1)], b.rtt(x).element_type),
+                     [b.identity_map(2)] * 2, ["parallel"] * 2,
+                     lambda v, _out: arith.divf(v, divisor))
+    return expand(mean, [[0], list(range(1, rank))], out_sizes(op))
 
 
 def _adaptive_bounds(size: int, out: int) -> tuple[int, int]:

@@ -178,7 +178,8 @@ def _count(sizes, dims, elem: ir.Type) -> ir.Value:
     return arith.uitofp(elem, arith.index_cast(ir.IntegerType.get_signless(64), dynamic))
 
 
-def _sum(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
+def sum_dims(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
+    """The sum of x over `dims` (sizes: x's), accumulated in `acc`, the kept dims left."""
     return _reduce([x], sizes, dims, acc, 0, lambda v, a: _ADD(b.convert(v, acc), a))
 
 
@@ -188,7 +189,7 @@ def lower_mean(op: ir.Operation) -> ir.Value:
     sizes = sizes_of(x)
     acc = acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
-    return _finish(op, _sum(x, sizes, dims, acc), sizes, dims, keepdim,
+    return _finish(op, sum_dims(x, sizes, dims, acc), sizes, dims, keepdim,
                    lambda s: arith.divf(s, count))
 
 
@@ -200,7 +201,7 @@ def lower_var(op: ir.Operation, root: bool) -> ir.Value:
     sizes = sizes_of(x)
     acc = acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
-    mean = _map([_sum(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
+    mean = _map([sum_dims(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
 
     def squared_deviation(v, m, s):
         d = arith.subf(b.convert(v, acc), m)

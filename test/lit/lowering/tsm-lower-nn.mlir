@@ -160,6 +160,29 @@ func.func @adaptive_avg_pool2d$divisible(%x: tensor<?x2x8x6xf32>) -> tensor<?x2x
 
 // -----
 
+// Global average pooling (an output of ones): a sum over the last dim of
+// the (N, C, H*W) view, then one division by the window's size.
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @adaptive_avg_pool2d$global
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x7x5xf32>)
+// CHECK-DAG: %[[AREA:.*]] = arith.constant 3.500000e+01 : f32
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<?x3x7x5xf32> into tensor<?x3x35xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ROWS]], #[[KEPT]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[FLAT]] : tensor<?x3x35xf32>) outs(%[[ZERO]] : tensor<?x3xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SUM]] : tensor<?x3xf32>)
+// CHECK: arith.divf %{{.*}}, %[[AREA]] : f32
+// CHECK: tensor.expand_shape %[[MEAN]] {{\[\[}}0], [1, 2, 3]] output_shape [%{{.*}}, 3, 1, 1] : tensor<?x3xf32> into tensor<?x3x1x1xf32>
+// CHECK-NOT: linalg.pooling_nchw_sum
+func.func @adaptive_avg_pool2d$global(%x: tensor<?x3x7x5xf32>) -> tensor<?x3x1x1xf32> {
+  %0 = "tsm.adaptive_avg_pool2d"(%x) {output_size = array<i64: 1, 1>} : (tensor<?x3x7x5xf32>) -> tensor<?x3x1x1xf32>
+  return %0 : tensor<?x3x1x1xf32>
+}
+
+// -----
+
 // Other sizes: each dim is summed through a constant window mask (overlapping
 // windows of 5 -> 3: [0, 2), [1, 4), [3, 5)), then divided by each window's area.
 // CHECK-DAG: #[[READ_W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
