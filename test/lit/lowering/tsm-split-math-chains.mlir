@@ -146,3 +146,26 @@ func.func @call_inside(%x: memref<1024xf32>, %y: memref<1024xf32>) {
   }
   return
 }
+
+// -----
+
+// An op this pass does not know (here an affine.store, a write it would
+// not keep in order) keeps the loop whole.
+// CHECK-LABEL: func.func @unknown_op(
+// CHECK: scf.for
+// CHECK: affine.store
+// CHECK-NOT: @tsm_math_chain
+func.func @unknown_op(%x: memref<1024xf32>, %y: memref<1024xf32>, %z: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %t = math.tanh %v : vector<32xf32>
+    affine.store %one, %z[0] : memref<1xf32>
+    %e = math.erf %t : vector<32xf32>
+    vector.store %e, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
