@@ -2,7 +2,7 @@
 folded into a convolution) against eager: the input is normalized as an
 (N, C, prod(spatial)) view when it has several spatial dims.  Odd sizes,
 size-1 dims, 1 to 3 spatial dims, dynamic batch and spatial dims, float16,
-1 and 2 threads."""
+1 and 2 threads.  Group norm's weight and bias, applied on the same view."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -47,3 +47,26 @@ def test_batch_norm_threads():
     x, stats = torch.randn(4, 16, 35, 37), _stats(16)
     compiled = tsmlir.compile_module(BatchNorm(), [x, *stats], threads=2)
     torch.testing.assert_close(compiled(x, *stats), BatchNorm()(x, *stats), **TOL)
+
+
+class GroupNorm(torch.nn.Module):
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x, w, b):
+        return F.group_norm(x, self.groups, w, b, 1e-3), F.group_norm(x, self.groups, w)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 5, 7), 3), ((1, 4, 1, 1), 2), ((3, 8, 9), 4),
+                                          ((2, 6, 3, 4, 5), 6), ((2, 4), 1)], ids=str)
+def test_group_norm_affine(shape, groups):
+    c = shape[1]
+    check_against_eager(GroupNorm(groups), [torch.randn(shape), torch.randn(c), torch.randn(c)],
+                        **TOL)
+
+
+def test_group_norm_dynamic_batch():
+    specs = [TensorSpec((-1, 6, 5, 7)), TensorSpec((6,)), TensorSpec((6,))]
+    runs = [[torch.randn(n, 6, 5, 7), torch.randn(6), torch.randn(6)] for n in (1, 3)]
+    check_against_eager(GroupNorm(2), runs[0], input_specs=specs, runs=runs[1:], **TOL)

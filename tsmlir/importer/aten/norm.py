@@ -140,9 +140,14 @@ def _group_norm(cx: NodeContext, x, num_groups, weight=None, bias=None, eps=1e-5
     n = _size(x, t.shape[0], 0)
     per_group = (c // num_groups) * math.prod(t.shape[2:])
     grouped = reshape_to(cx, x, [n, num_groups, per_group])
-    y = reshape_to(cx, _normalize(cx, grouped, [2], _number(cx, eps, "eps")),
-                   [_size(x, d, i) for i, d in enumerate(t.shape)])
-    return _scale_shift(cx, y, _channels(cx, weight, t.rank), _channels(cx, bias, t.rank))
+    y = _normalize(cx, grouped, [2], _number(cx, eps, "eps"))
+    if weight is None and bias is None:
+        return reshape_to(cx, y, [_size(x, d, i) for i, d in enumerate(t.shape)])
+    # weight and bias on the (N, C, prod(spatial)) view: long rows of whole
+    # vectors (per-row spatial tails, e.g. 28 wide, would be masked and slow)
+    rows = reshape_to(cx, y, [n, c, math.prod(t.shape[2:])])
+    y = _scale_shift(cx, rows, _channels(cx, weight, 3), _channels(cx, bias, 3))
+    return reshape_to(cx, y, [_size(x, d, i) for i, d in enumerate(t.shape)])
 
 
 def _instance_norm(cx: NodeContext, x, weight, bias, running_mean, running_var, use_input_stats,
