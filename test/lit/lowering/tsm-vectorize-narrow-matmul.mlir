@@ -23,6 +23,11 @@
 // CHECK: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3x16xf32>
 // CHECK: scf.for %[[PANEL:.*]] = %{{.*}} to %{{.*}} step %c1 {
 // CHECK: %[[R:.*]]:6 = scf.for %[[K:.*]] = %c0 to %{{.*}} step %{{.*}} iter_args(
+// The panel's row 32 ahead (at most its last row) is prefetched: the
+// weights stream from memory.
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %c32
+// CHECK: %[[PF:.*]] = arith.minsi %[[AHEAD]], %c69
+// CHECK: memref.prefetch %[[PACKED]][%[[PANEL]], %[[PF]], %c0], read, locality<3>, data : memref<3x70x16xf32>
 // CHECK: %[[A0:.*]] = vector.load %[[PACKED]][%[[PANEL]], %[[K]], %c0] : memref<3x70x16xf32>, vector<8xf32>
 // CHECK: %[[A1:.*]] = vector.load %[[PACKED]][%[[PANEL]], %[[K]], %c8] : memref<3x70x16xf32>, vector<8xf32>
 // CHECK: %[[X:.*]] = memref.load %[[B]][%[[K]], %{{.*}}] : memref<70x3xf32>
