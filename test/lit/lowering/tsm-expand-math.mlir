@@ -42,6 +42,8 @@ func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
 // tanh: the input clamped (x itself, not |x|: the rational is odd), then
 // one rational x P(x^2) / Q(x^2) with a single division and no select.
 // P is monic: its Horner chain starts with an add, not a multiply-add.
+// The Horner steps of P and Q take turns, the shorter P starting later so
+// that both end together (LLVM then keeps the FMA ports busier).
 // CHECK-LABEL: func.func @tanh$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.tanh
@@ -51,11 +53,16 @@ func.func @exp$vector(%x: vector<16xf32>) -> vector<16xf32> {
 // CHECK: %[[HI:.*]] = arith.cmpf ogt, %[[A0]]
 // CHECK: %[[A:.*]] = arith.select %[[HI]], %{{.*}}, %[[A0]]
 // CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
+// CHECK: %[[Q1:.*]] = math.fma %{{.*}}, %[[S]]
+// CHECK: %[[Q2:.*]] = math.fma %[[Q1]], %[[S]]
 // CHECK: %[[P0:.*]] = arith.addf %[[S]], %{{.*}} : f32
-// CHECK: math.fma %[[P0]], %[[S]]
-// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %{{.*}}
-// CHECK: math.fma {{.*}}, %[[S]]
-// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %{{.*}} : f32
+// CHECK: %[[Q3:.*]] = math.fma %[[Q2]], %[[S]]
+// CHECK: %[[P1:.*]] = math.fma %[[P0]], %[[S]]
+// CHECK: %[[Q4:.*]] = math.fma %[[Q3]], %[[S]]
+// CHECK: %[[P2:.*]] = math.fma %[[P1]], %[[S]]
+// CHECK: %[[Q5:.*]] = math.fma %[[Q4]], %[[S]]
+// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %[[P2]]
+// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %[[Q5]] : f32
 // CHECK-NEXT: return %[[Y]]
 func.func @tanh$f32(%x: f32) -> f32 {
   %0 = math.tanh %x : f32
@@ -89,10 +96,17 @@ func.func @tanh$vector(%x: vector<16xf32>) -> vector<16xf32> {
 // CHECK: %[[A:.*]] = arith.select
 // CHECK: %[[S:.*]] = arith.mulf %[[A]], %[[A]]
 // CHECK: math.fma {{.*}}, %[[S]]
-// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %{{.*}} : f32
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: math.fma {{.*}}, %[[S]]
 // CHECK: %[[Q0:.*]] = arith.addf %[[S]], %{{.*}} : f32
-// CHECK: math.fma %[[Q0]], %[[S]]
-// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %{{.*}} : f32
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[Q1:.*]] = math.fma %[[Q0]], %[[S]]
+// CHECK: math.fma {{.*}}, %[[S]]
+// CHECK: %[[Q2:.*]] = math.fma %[[Q1]], %[[S]]
+// CHECK: %[[P6:.*]] = math.fma {{.*}}, %[[S]]
+// CHECK: %[[Q3:.*]] = math.fma %[[Q2]], %[[S]]
+// CHECK: %[[NUM:.*]] = arith.mulf %[[A]], %[[P6]] : f32
+// CHECK: %[[Y:.*]] = arith.divf %[[NUM]], %[[Q3]] : f32
 // CHECK-NEXT: return %[[Y]]
 func.func @erf$f32(%x: f32) -> f32 {
   %0 = math.erf %x : f32
