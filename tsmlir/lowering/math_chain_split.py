@@ -199,6 +199,10 @@ def _emit_stage(plan: dict[ir.Operation, int], s: int, last: bool, cuts: list[ir
 
 def _outline(loop: ir.Operation, plan: dict[ir.Operation, int], cuts: list[ir.Value],
              name: str, module_op: ir.Operation) -> None:
+    """Replace `loop` by a call of a new function `name` that holds the
+    strips and their stage loops; values from outside the loop are its
+    arguments, but for constants, which are cloned in (the expansions fold
+    constant scales)."""
     body = _body(loop)
     captured = _captured(loop, body)
     args = [v for v in captured if not _is_clonable_constant(v)]
