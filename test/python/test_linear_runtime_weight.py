@@ -17,7 +17,7 @@ TOL = dict(rtol=1e-4, atol=1e-4)
 
 class Linear(torch.nn.Module):
     def forward(self, x, w, b):
-        return F.linear(x, w, b), F.linear(torch.relu(x), w)
+        return F.linear(x, w, b), F.linear(torch.relu(x), w), torch.relu(F.linear(x, w, b))
 
 
 def _ir(compiled) -> str:
@@ -25,7 +25,8 @@ def _ir(compiled) -> str:
 
 
 @pytest.mark.parametrize("x_shape,n", [
-    ((1, 70), 45), ((3, 70), 45), ((4, 9), 130), ((5, 70), 45), ((33, 300), 129),
+    ((1, 70), 45), ((3, 70), 45), ((4, 9), 130), ((5, 70), 45), ((16, 33), 20),
+    ((17, 40), 9), ((33, 300), 129),
     ((97, 64), 8), ((40, 1), 17), ((40, 17), 1), ((1, 1), 1),
     ((2, 3, 70), 45), ((1, 2, 70), 45), ((2, 1, 17, 33), 9), ((70,), 45), ((1,), 3)], ids=str)
 def test_linear_runtime_weight(x_shape, n):
@@ -36,11 +37,14 @@ def test_linear_runtime_weight(x_shape, n):
 
 @pytest.mark.parametrize("x_shape,kernel", [((64, 96), "tsm_transpose_f32_2d"),
                                             ((2, 16, 96), "tsm_transpose_f32_2d"),
+                                            ((17, 96), "tsm_transpose_f32_2d"),
                                             ((3, 96), "tsm_matvec_bt"),
+                                            ((2, 7, 96), "tsm_matvec_bt"),
                                             ((96,), "tsm_matvec_bt")], ids=str)
 def test_linear_runtime_weight_path(x_shape, kernel):
-    """Many rows copy W transposed (the block kernel); few rows and 1-D
-    inputs read it in place (the dot-product kernel): no scalar fallback."""
+    """Many rows copy W transposed (the block kernel); up to 16 rows and 1-D
+    inputs read it in place (the dot products, in blocks of 4 rows): no
+    scalar fallback."""
     x, w, b = torch.randn(x_shape), torch.randn(50, 96), torch.randn(50)
     compiled = check_against_eager(Linear(), [x, w, b], **TOL)
     assert kernel in _ir(compiled)
@@ -60,7 +64,8 @@ def test_linear_runtime_weight_dynamic_weight():
     check_against_eager(Linear(), runs[0], input_specs=specs, runs=runs[1:], **TOL)
 
 
-@pytest.mark.parametrize("x_shape,n", [((300, 260), 257), ((2, 260), 513), ((260,), 1031)],
+@pytest.mark.parametrize("x_shape,n", [((300, 260), 257), ((2, 260), 513), ((260,), 1031),
+                                       ((13, 260), 300)],
                          ids=str)
 def test_linear_runtime_weight_threads(x_shape, n):
     """2 threads: the transpose and the matmul, or the dot products, split."""
@@ -99,3 +104,17 @@ def test_addend_argument_is_not_written(module, shapes, dtype):
     with torch.no_grad():
         want = module(*before)
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+class LinearRelu(torch.nn.Module):
+    def forward(self, x, w, b):
+        return torch.relu(F.linear(x, w, b))
+
+
+@pytest.mark.parametrize("rows", [1, 4, 5, 16, 17, 40], ids=str)
+def test_linear_runtime_weight_relu(rows):
+    """A ReLU fused into the product as its epilogue: the dot products (up
+    to 16 rows) apply it as a loop after them, the packed kernel as it
+    stores C."""
+    x, w, b = torch.randn(rows, 40), torch.randn(33, 40), torch.randn(33)
+    check_against_eager(LinearRelu(), [x, w, b], **TOL)

@@ -32,7 +32,7 @@ from ..dialects.types import DYN, from_mlir
 from . import builders as b
 from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls
-from .matvec_codegen import MAX_ROWS as DOT_ROWS
+from .matvec_codegen import MAX_ROWS_B_TRANSPOSED as DOT_ROWS
 from .nn_support import collapse, expand
 from .passes import pattern_pass
 

@@ -12,9 +12,10 @@ generated function that
   copy: a loop over k in vectors of LANES floats (several accumulators per
   row of A, the A vectors shared by them), the tail masked, then one
   horizontal sum added into C.
-Also a few-row `linalg.matmul` whose indexing maps read B as N x K (a
-linear layer with a run-time weight, see matmul.lower_linear): the same
-dot products read that B in place (no copy), on views of any row stride.
+Also a `linalg.matmul` of at most MAX_ROWS_B_TRANSPOSED rows whose
+indexing maps read B as N x K (a linear layer with a run-time weight, see
+matmul.lower_linear): the same dot products read that B in place (no
+copy), on views of any row stride, one call per block of MAX_ROWS rows.
 With `tsm.num_threads` > 1 and a B of at least MIN_PARALLEL_WEIGHTS
 elements, the threads share the n loop (an scf.parallel): the product is
 bound by the memory bandwidth of streaming B, which two cores raise.
@@ -39,6 +40,10 @@ from .passes import register
 #: f32 lanes of one AVX2 register.
 LANES = 8
 MAX_ROWS = 4
+#: Rows of a B read transposed: dot products on groups of MAX_ROWS rows, B
+#: streamed once per group (beyond this, copying B transposed for the
+#: packed kernel costs less).
+MAX_ROWS_B_TRANSPOSED = 16
 #: Wider B have full vectors along n: the broadcast-and-FMA kernels win there.
 MAX_COLUMNS = 32
 MIN_DEPTH = 64
@@ -73,7 +78,7 @@ def _reads_b_transposed(op: ir.Operation) -> bool:
             t.get_strides_and_offset()[0][-1] == 1 for t in types):
         return False
     (m, k), (n, _) = types[0].shape, types[1].shape
-    return 1 <= m <= MAX_ROWS and n >= 1 and k >= 1
+    return 1 <= m <= MAX_ROWS_B_TRANSPOSED and n >= 1 and k >= 1
 
 
 def _unroll(m: int) -> int:
@@ -194,19 +199,35 @@ def vectorize_matvec(module_op: ir.Operation) -> None:
         _call_transposed(module_op, emit, op, threads)
 
 
+def _rows_view(shape: list[int]) -> ir.MemRefType:
+    dyn = ir.ShapedType.get_dynamic_stride_or_offset()
+    return ir.MemRefType.get(shape, ir.F32Type.get(), ir.StridedLayoutAttr.get(dyn, [dyn, 1]))
+
+
+def _row_block(v: ir.Value, first: int, rows: int) -> ir.Value:
+    """Rows [first, first + rows) of the 2-D view v."""
+    cols = ir.MemRefType(v.type).shape[1]
+    return memref.SubViewOp(_rows_view([rows, cols]), v, [], [], [], [first, 0], [rows, cols],
+                            [1, 1]).result
+
+
 def _call_transposed(module_op: ir.Operation, emit: Emitter, op: ir.Operation,
                      threads: int) -> None:
-    """C += A @ Bt^T by the dot-product function of its shape (one per shape)."""
+    """C += A @ Bt^T by the dot-product function of each block of at most
+    MAX_ROWS rows (one function per block shape)."""
+    from .matmul_epilogue import materialize  # (that module imports this one)
+    materialize(op)  # the dot products know no epilogue: a loop after them
     (m, k), (n, _) = (ir.MemRefType(v.type).shape for v in op.operands[:2])
     parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
-    name = emit.get(("bt", m, n, k, parallel), PREFIX + "_bt_{}",
-                    lambda f: function_text(f, m, n, k, parallel, b_transposed=True),
-                    enclosing_function(op))
     with ir.InsertionPoint(op), op.location:
-        views = [memref.cast(ir.MemRefType.get(
-            list(ir.MemRefType(v.type).shape), ir.F32Type.get(),
-            ir.StridedLayoutAttr.get(ir.ShapedType.get_dynamic_stride_or_offset(),
-                                     [ir.ShapedType.get_dynamic_stride_or_offset(), 1])), v)
-            for v in op.operands]
-        func.CallOp([], ir.FlatSymbolRefAttr.get(name), views)
+        a, bt, c = (memref.cast(_rows_view(list(ir.MemRefType(v.type).shape)), v)
+                    for v in op.operands)
+        for first in range(0, m, MAX_ROWS):
+            rows = min(MAX_ROWS, m - first)
+            name = emit.get(("bt", rows, n, k, parallel), PREFIX + "_bt_{}",
+                            lambda f: function_text(f, rows, n, k, parallel, b_transposed=True),
+                            enclosing_function(op))
+            blocks = (a, c) if rows == m else (_row_block(a, first, rows),
+                                               _row_block(c, first, rows))
+            func.CallOp([], ir.FlatSymbolRefAttr.get(name), [blocks[0], bt, blocks[1]])
     op.erase()

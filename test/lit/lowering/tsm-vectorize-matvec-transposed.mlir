@@ -32,7 +32,32 @@ func.func @bt(%x: memref<3x20xf32>, %w: memref<5x20xf32>, %y: memref<3x5xf32>) {
 
 // -----
 
-// More rows than MAX_ROWS, or a dynamic shape, stay linalg.matmul.
+// 6 rows: blocks of 4 and 2 rows (row views of A and C), one function per
+// block shape, B shared; the ReLU epilogue becomes a loop after them.
+// CHECK-LABEL: func.func @blocks
+// CHECK-SAME: (%[[X:.*]]: memref<6x20xf32>, %[[W:.*]]: memref<5x20xf32>, %[[Y:.*]]: memref<6x5xf32>)
+// CHECK: %[[AV:.*]] = memref.cast %[[X]]
+// CHECK: %[[BV:.*]] = memref.cast %[[W]]
+// CHECK: %[[CV:.*]] = memref.cast %[[Y]]
+// CHECK: %[[A0:.*]] = memref.subview %[[AV]][0, 0] [4, 20] [1, 1]
+// CHECK: %[[C0:.*]] = memref.subview %[[CV]][0, 0] [4, 5] [1, 1]
+// CHECK: call @[[F4:tsm_matvec_bt_[0-9]+]](%[[A0]], %[[BV]], %[[C0]])
+// CHECK: %[[A1:.*]] = memref.subview %[[AV]][4, 0] [2, 20] [1, 1]
+// CHECK: %[[C1:.*]] = memref.subview %[[CV]][4, 0] [2, 5] [1, 1]
+// CHECK: call @[[F2:tsm_matvec_bt_[0-9]+]](%[[A1]], %[[BV]], %[[C1]])
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.matmul
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @blocks(%x: memref<6x20xf32>, %w: memref<5x20xf32>, %y: memref<6x5xf32>) {
+  linalg.matmul indexing_maps = [#a, #b, #c] {tsm.epilogue = "relu"} ins(%x, %w : memref<6x20xf32>, memref<5x20xf32>) outs(%y : memref<6x5xf32>)
+  return
+}
+
+// -----
+
+// More rows than MAX_ROWS_B_TRANSPOSED, or a dynamic shape, stay linalg.matmul.
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.matmul
 // CHECK: linalg.matmul
@@ -40,8 +65,8 @@ func.func @bt(%x: memref<3x20xf32>, %w: memref<5x20xf32>, %y: memref<3x5xf32>) {
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d1, d2)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @kept(%x: memref<5x20xf32>, %w: memref<5x20xf32>, %y: memref<5x5xf32>, %xd: memref<?x20xf32>, %yd: memref<?x5xf32>) {
-  linalg.matmul indexing_maps = [#a, #b, #c] ins(%x, %w : memref<5x20xf32>, memref<5x20xf32>) outs(%y : memref<5x5xf32>)
+func.func @kept(%x: memref<17x20xf32>, %w: memref<5x20xf32>, %y: memref<17x5xf32>, %xd: memref<?x20xf32>, %yd: memref<?x5xf32>) {
+  linalg.matmul indexing_maps = [#a, #b, #c] ins(%x, %w : memref<17x20xf32>, memref<5x20xf32>) outs(%y : memref<17x5xf32>)
   linalg.matmul indexing_maps = [#a, #b, #c] ins(%xd, %w : memref<?x20xf32>, memref<5x20xf32>) outs(%yd : memref<?x5xf32>)
   return
 }
