@@ -162,6 +162,41 @@ class Gelu(nn.Module):
         return F.gelu(x)
 
 
+class EinsumAttn(nn.Module):
+    def forward(self, q, k):
+        return torch.einsum("bhqd,bhkd->bhqk", q, k)
+
+
+class Matmul3d2d(nn.Module):
+    def forward(self, x, w):
+        return x @ w
+
+
+class MaxPool(nn.Module):
+    def forward(self, x):
+        return F.max_pool2d(x, 3, 2, 1)
+
+
+class Upsample(nn.Module):
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2.0, mode="nearest")
+
+
+class PadReflect(nn.Module):
+    def forward(self, x):
+        return F.pad(x, [1, 1, 1, 1], mode="reflect")
+
+
+class Cumsum(nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, -1)
+
+
+class Argmax(nn.Module):
+    def forward(self, x):
+        return torch.argmax(x, -1)
+
+
 def _r(*shape):
     return torch.randn(*shape)
 
@@ -203,6 +238,13 @@ PATTERNS = {
     "amax_dim1": lambda: (MaxDim(), [_r(8, 512, 196)]),
     "conv1d_rt": lambda: (Conv1dRT(), [_r(8, 128, 256), _r(128, 128, 3)]),
     "gelu": lambda: (Gelu(), [_r(8, 128, 3072)]),
+    "einsum_attn": lambda: (EinsumAttn(), [_r(4, 12, 128, 64), _r(4, 12, 128, 64)]),
+    "matmul3d2d_rt": lambda: (Matmul3d2d(), [_r(8, 128, 768), _r(768, 768)]),
+    "max_pool2d": lambda: (MaxPool(), [_r(8, 64, 112, 112)]),
+    "upsample2x": lambda: (Upsample(), [_r(8, 64, 56, 56)]),
+    "pad_reflect": lambda: (PadReflect(), [_r(8, 64, 56, 56)]),
+    "cumsum_last": lambda: (Cumsum(), [_r(64, 4096)]),
+    "argmax_last": lambda: (Argmax(), [_r(256, 1000)]),
     "batch_norm_rt": lambda: (BatchNormRT(), [_r(8, 64, 56, 56), _r(64), _r(64).abs() + 0.5,
                                               _r(64), _r(64)]),
 }

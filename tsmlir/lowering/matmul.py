@@ -290,6 +290,18 @@ def _einsum_named(terms: list[str], output: str) -> Callable | None:
     return None
 
 
+def _einsum_b_transposed(terms: list[str], output: str) -> bool:
+    """An einsum that is a (batch) matmul reading rhs transposed:
+    "...mk,...nk->...mn" (attention's q @ k^T as "bhqd,bhkd->bhqk")."""
+    if len(terms) != 2 or not len(terms[0]) == len(terms[1]) == len(output) >= 2:
+        return False
+    lhs, rhs = terms
+    batch = output[:-2]
+    return lhs[:-2] == rhs[:-2] == batch and lhs[-1] == rhs[-1] \
+        and (lhs[-2], rhs[-2]) == (output[-2], output[-1]) \
+        and len(set(lhs + rhs)) == len(lhs) + 1
+
+
 def lower_einsum(op: ir.Operation) -> ir.Value:
     terms, output = parse_einsum(ir.StringAttr(op.attributes["equation"]).value)
     operands = list(op.operands)
@@ -317,6 +329,21 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
     if named is linalg.batch_matmul and str(elem) == "f32" \
             and 0 not in _shape(operands[0]) + _shape(operands[1]):
         return batch_of_matmuls(op, *operands, [sizes[c] for c in output], elem)
+    if not broadcast and str(elem) == "f32" and _einsum_b_transposed(terms, output) \
+            and 0 not in _shape(operands[0]) + _shape(operands[1]):
+        # rhs^T as a linalg.transpose: the batch loop reads each batch of it
+        # as a transposed block of rhs (never the whole transpose), a 2-D
+        # product takes one transposed copy and the plain matmul kernels
+        rank = len(output)
+        rhs = operands[1]
+        rhs_t = linalg.transpose(
+            rhs, outs=[b.empty([sizes[c] for c in terms[1][:-2] + terms[1][-1] + terms[1][-2]],
+                               elem)],
+            permutation=[*range(rank - 2), rank - 1, rank - 2]).results[0]
+        if rank >= 3:
+            return batch_of_matmuls(op, operands[0], rhs_t, [sizes[c] for c in output], elem)
+        return linalg.matmul(operands[0], rhs_t,
+                             outs=[b.filled([sizes[c] for c in output], elem, 0)])
     init = b.filled([sizes[c] for c in output], elem, 0)
     if named is not None:
         return named(*operands, outs=[init])

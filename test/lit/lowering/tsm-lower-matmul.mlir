@@ -450,21 +450,41 @@ func.func @einsum$diagonal(%a: tensor<3x3xi64>) -> tensor<3xi64> {
 // CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
 // CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-LABEL: func.func @einsum$attention_scores
-// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xf32>, %[[RHS:.*]]: tensor<?x2x?x8xf32>)
-// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x?x8xf32>
-// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x2x?x8xf32>
+// CHECK-LABEL: func.func @einsum$attention_scores_f64
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xf64>, %[[RHS:.*]]: tensor<?x2x?x8xf64>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x?x8xf64>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x2x?x8xf64>
 // CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
 // CHECK: cf.assert %[[EQ]], "{{.*}}tsm.einsum: sizes of subscript 'b' of the operands must match"
 // CHECK: %[[LQ:.*]] = tensor.dim %[[LHS]]
 // CHECK: %[[LK:.*]] = tensor.dim %[[RHS]]
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]], %[[LQ]], %[[LK]]) : tensor<?x2x?x?xf32>
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?x2x?x?xf32>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]], %[[LQ]], %[[LK]]) : tensor<?x2x?x?xf64>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f64) outs(%[[EMPTY]] : tensor<?x2x?x?xf64>)
 // CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : {{.*}}) outs(%[[INIT]] : tensor<?x2x?x?xf32>)
-// CHECK: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f32
-// CHECK: arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : {{.*}}) outs(%[[INIT]] : tensor<?x2x?x?xf64>)
+// CHECK: ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
+// CHECK: arith.addf %[[ACC]], %[[P]] : f64
+func.func @einsum$attention_scores_f64(%q: tensor<?x2x?x8xf64>, %k: tensor<?x2x?x8xf64>) -> tensor<?x2x?x?xf64> {
+  %0 = "tsm.einsum"(%q, %k) {equation = "bhqd,bhkd->bhqk"} : (tensor<?x2x?x8xf64>, tensor<?x2x?x8xf64>) -> tensor<?x2x?x?xf64>
+  return %0 : tensor<?x2x?x?xf64>
+}
+
+// -----
+
+// f32 q @ k^T as an einsum: a loop over the batches of 2-D matmuls, each
+// reading its block of k transposed (8-row blocks of linalg.transpose), not
+// a scalar contraction.
+// CHECK-LABEL: func.func @einsum$attention_scores
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xf32>, %[[RHS:.*]]: tensor<?x2x?x8xf32>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.einsum: sizes of subscript 'b' of the operands must match"
+// CHECK: scf.for
+// CHECK: %[[QB:.*]] = tensor.extract_slice %[[LHS]]
+// CHECK: %[[KB:.*]] = tensor.extract_slice %[[RHS]]
+// CHECK: %[[KT:.*]] = scf.for
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x8xf32>) outs(%{{.*}} : tensor<8x?xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%[[QB]], %[[KT]] : tensor<?x8xf32>, tensor<8x?xf32>)
+// CHECK-NOT: linalg.generic
 func.func @einsum$attention_scores(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32> {
   %0 = "tsm.einsum"(%q, %k) {equation = "bhqd,bhkd->bhqk"} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32>
   return %0 : tensor<?x2x?x?xf32>
