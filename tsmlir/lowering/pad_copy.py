@@ -29,7 +29,7 @@ from mlir.dialects import arith, func, memref
 from .ir_walk import as_op, owner_op
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
-from .row_copy import VECTOR_BYTES, _bits, _collapse, view_type
+from .row_copy import VECTOR_BYTES, _bits, _collapse, chunked_text, view_type
 
 _VIEW_OPS = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast")
 _DYN = ir.ShapedType.get_dynamic_stride_or_offset()
@@ -342,40 +342,8 @@ def parallel_text(name: str, serial: str, rank: int, elem: str, threads: int) ->
     view = view_type(rank, elem)
     offsets = "".join(f", %o{d}" for d in range(rank))
     types = f"{elem}, {view}, {view}, index" + ", index" * rank
-    dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}" for d in range(rank))
-    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
-    count = "%count0 = arith.addi %n0, %c0 : index\n    " + "\n    ".join(
-        f"%count{d} = arith.muli %count{d - 1}, %n{d} : index" for d in range(1, rank))
-    rest = "".join(f", %n{d}" for d in range(1, rank))
-    zeros = "".join(", 0" for _ in range(1, rank))
-    ones = ", ".join(["1"] * rank)
-    return f"""
-func.func private @{serial}({types})
-func.func private @{name}({_signature(rank, elem)}) attributes {{passthrough = ["noinline"]}} {{
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    {consts}
-    %cthreads = arith.constant {threads} : index
-    %cmin = arith.constant {MIN_PARALLEL_ELEMENTS} : index
-    {dims}
-    {count}
-    %small = arith.cmpi ult, %count{rank - 1}, %cmin : index
-    scf.if %small {{
-      func.call @{serial}(%value, %src, %dst, %base{offsets}) : ({types}) -> ()
-    }} else {{
-      %chunk = arith.ceildivui %n0, %cthreads : index
-      scf.parallel (%t) = (%c0) to (%cthreads) step (%c1) {{
-        %lo0 = arith.muli %t, %chunk : index
-        %lo = arith.minui %lo0, %n0 : index
-        %hi0 = arith.addi %lo, %chunk : index
-        %hi = arith.minui %hi0, %n0 : index
-        %len = arith.subi %hi, %lo : index
-        %d = memref.subview %dst[%lo{zeros}] [%len{rest}] [{ones}] : {view} to {view}
-        %b = arith.addi %base, %lo : index
-        func.call @{serial}(%value, %src, %d, %b{offsets}) : ({types}) -> ()
-        scf.reduce
-      }}
-    }}
-    return
-}}
-"""
+    call = f"func.call @{serial}(%value, %src, {{}}{offsets}) : ({types}) -> ()"
+    return chunked_text(f"@{name}({_signature(rank, elem)})",
+                        f"func.func private @{serial}({types})", view, rank, threads, 1,
+                        call.format("%dst, %base"),
+                        ["%b = arith.addi %base, %lo : index", call.format("%dchunk, %b")])

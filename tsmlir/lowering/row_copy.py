@@ -240,27 +240,23 @@ def _narrow_row(outer: list[str], elem: str, view: str, vec: str, mask: str,
         "}"]
 
 
-def parallel_text(name: str, serial: str, rank: int, elem: str, bits: int, threads: int,
-                  fill: bool = False) -> str:
-    """The threads share the outermost dim in chunks (whole vectors when it
-    is the only dim); under MIN_PARALLEL_ELEMENTS one thread does it all."""
-    first, view = _signature(rank, elem, fill)
-    lanes = VECTOR_BYTES * 8 // bits
+def chunked_text(header: str, serial_decl: str, view: str, rank: int, threads: int, unit: int,
+                 whole: str, piece: list[str]) -> str:
+    """A function (`header`: `@name(args)`, with a %dst of type `view`)
+    that runs the call `whole` when %dst has fewer than
+    MIN_PARALLEL_ELEMENTS elements, else lets the threads take chunks of
+    %dst's outermost dim (whole `unit`s of it) and run `piece` on each:
+    lines that may use %lo, %len (the chunk), %dchunk (%dst's chunk, a
+    view of the same type) and the dims %n<d>."""
     dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}" for d in range(rank))
     consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     count = "%count0 = arith.addi %n0, %c0 : index\n    " + "\n    ".join(
         f"%count{d} = arith.muli %count{d - 1}, %n{d} : index" for d in range(1, rank))
-    unit = lanes if rank == 1 else 1
-    rest_sizes = "".join(f", %n{d}" for d in range(1, rank))
-    zeros = "".join(", 0" for _ in range(1, rank))
-    ones = ", ".join(["1"] * rank)
-    sub = f"[%lo{zeros}] [%len{rest_sizes}] [{ones}] : {view} to {view}"
-    arg, arg_type = ("%value", elem) if fill else ("%src", view)
-    piece = "%value" if fill else "%s"
-    src_piece = "" if fill else f"%s = memref.subview %src{sub}"
+    body = "\n        ".join([f"%dchunk = memref.subview %dst{chunk_subview(rank, view)}",
+                               *piece])
     return f"""
-func.func private @{serial}({arg_type}, {view})
-func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
+{serial_decl}
+func.func private {header} attributes {{passthrough = ["noinline"]}} {{
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     {consts}
@@ -271,7 +267,7 @@ func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["no
     {count}
     %small = arith.cmpi ult, %count{rank - 1}, %cmin : index
     scf.if %small {{
-      func.call @{serial}({arg}, %dst) : ({arg_type}, {view}) -> ()
+      {whole}
     }} else {{
       %units = arith.ceildivui %n0, %cunit : index
       %per = arith.ceildivui %units, %cthreads : index
@@ -282,15 +278,38 @@ func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["no
         %hi0 = arith.addi %lo, %chunk : index
         %hi = arith.minui %hi0, %n0 : index
         %len = arith.subi %hi, %lo : index
-        {src_piece}
-        %d = memref.subview %dst{sub}
-        func.call @{serial}({piece}, %d) : ({arg_type}, {view}) -> ()
+        {body}
         scf.reduce
       }}
     }}
     return
 }}
 """
+
+
+def chunk_subview(rank: int, view: str) -> str:
+    """The offsets, sizes, strides and types of a view's chunk %lo..%lo+%len
+    of its outermost dim."""
+    rest_sizes = "".join(f", %n{d}" for d in range(1, rank))
+    zeros = "".join(", 0" for _ in range(1, rank))
+    ones = ", ".join(["1"] * rank)
+    return f"[%lo{zeros}] [%len{rest_sizes}] [{ones}] : {view} to {view}"
+
+
+def parallel_text(name: str, serial: str, rank: int, elem: str, bits: int, threads: int,
+                  fill: bool = False) -> str:
+    """The threads share the outermost dim in chunks (whole vectors when it
+    is the only dim); under MIN_PARALLEL_ELEMENTS one thread does it all."""
+    first, view = _signature(rank, elem, fill)
+    lanes = VECTOR_BYTES * 8 // bits
+    arg, arg_type = ("%value", elem) if fill else ("%src", view)
+    piece = [] if fill else [f"%s = memref.subview %src{chunk_subview(rank, view)}"]
+    piece.append(f"func.call @{serial}({'%value' if fill else '%s'}, %dchunk) : "
+                 f"({arg_type}, {view}) -> ()")
+    return chunked_text(f"@{name}({first}, %dst: {view})",
+                        f"func.func private @{serial}({arg_type}, {view})", view, rank, threads,
+                        lanes if rank == 1 else 1,
+                        f"func.call @{serial}({arg}, %dst) : ({arg_type}, {view}) -> ()", piece)
 
 
 def _static_count(t: ir.MemRefType) -> int | None:

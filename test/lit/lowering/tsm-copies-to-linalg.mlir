@@ -174,8 +174,8 @@ module attributes {tsm.num_threads = 2 : i64} {
 // CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c2{{(_[0-9]+)?}}) step (%c1)
 // CHECK: %[[LO0:.*]] = arith.muli %[[T]], %{{.*}}
 // CHECK: %[[LO:.*]] = arith.minui %[[LO0]], %[[N0]]
-// CHECK: %[[SS:.*]] = memref.subview %[[S]][%[[LO]], 0, 0] [%[[LEN:.*]], %{{.*}}, %{{.*}}] [1, 1, 1]
-// CHECK: %[[DS:.*]] = memref.subview %[[D]][%[[LO]], 0, 0] [%[[LEN]], %{{.*}}, %{{.*}}] [1, 1, 1]
+// CHECK: %[[DS:.*]] = memref.subview %[[D]][%[[LO]], 0, 0] [%[[LEN:.*]], %{{.*}}, %{{.*}}] [1, 1, 1]
+// CHECK: %[[SS:.*]] = memref.subview %[[S]][%[[LO]], 0, 0] [%[[LEN]], %{{.*}}, %{{.*}}] [1, 1, 1]
 // CHECK: call @tsm_copy_f32_3d(%[[SS]], %[[DS]])
 func.func @copy$threads(%big: memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>, %bigd: memref<64x56x56xf32>,
                         %small: memref<4x5x6xf32, strided<[60, 10, 1]>>, %smalld: memref<4x5x6xf32>,
