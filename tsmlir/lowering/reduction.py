@@ -309,10 +309,20 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
         x = as_1d(x)
     t = b.rtt(x)
     d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
+    out_elems = [b.rtt(r).element_type for r in op.results]
+    if 0 in t.shape:  # nothing to scan (and no slice of it would verify)
+        return [b.empty(sizes_of(x), elem) for elem in out_elems]
+    perm = None
+    if d == t.rank - 1 and t.rank >= 2 and all(
+            str(e) == "f32" for e in [t.element_type, *out_elems]):
+        # Along the innermost dim each step would read a strided column: scan
+        # the transposed input along its outermost dim instead (each step a
+        # contiguous vector pass; the transposes are block kernels).
+        perm = [d, *range(d)]
+        x, d = _permute(x, perm), 0
     sizes = sizes_of(x)
     outer = [s for i, s in enumerate(sizes) if i != d]
     identity = [b.identity_map(len(outer))] * (1 + len(state))
-    out_elems = [b.rtt(r).element_type for r in op.results]
     loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
                      [b.filled(outer, elem, init) for elem, init in state]
                      + [b.empty(sizes, elem) for elem in out_elems])
@@ -332,7 +342,16 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
             inserted.append(tensor.insert_slice(value, result, *slice_at(result, d, k, sizes)))
         scf.YieldOp([*running, *inserted])
     out = list(loop.results)[len(state):]
+    if perm is not None:
+        out = [_permute(r, [perm.index(i) for i in range(len(perm))]) for r in out]
     return [as_0d(r) for r in out] if zero_d else out
+
+
+def _permute(x: ir.Value, perm: list[int]) -> ir.Value:
+    """x with dim i of the result being x's dim perm[i]."""
+    sizes = sizes_of(x)
+    init = b.empty([sizes[p] for p in perm], b.rtt(x).element_type)
+    return linalg.transpose(x, outs=[init], permutation=perm).results[0]
 
 
 def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:

@@ -266,6 +266,24 @@ func.func @logsumexp$all(%x: tensor<2x3xf32>) -> tensor<f32> {
 
 // -----
 
+// An f32 scan along the innermost dim runs on the transposed input along
+// its outermost dim (each step one contiguous row, not a strided column),
+// and the result is transposed back.
+// CHECK-LABEL: func.func @cumsum$innermost
+// CHECK-SAME: (%[[X:.*]]: tensor<3x?xf32>)
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%[[X]] : tensor<3x?xf32>) outs(%{{.*}} : tensor<?x3xf32>) permutation = [1, 0]
+// CHECK: %[[LOOP:.*]]:2 = scf.for
+// CHECK: tensor.extract_slice %[[XT]][%{{.*}}, 0] [1, 3] [1, 1] : tensor<?x3xf32> to tensor<1x3xf32>
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, 0] [1, 3] [1, 1] : tensor<3xf32> into tensor<?x3xf32>
+// CHECK: linalg.transpose ins(%[[LOOP]]#1 : tensor<?x3xf32>) outs(%{{.*}} : tensor<3x?xf32>) permutation = [1, 0]
+func.func @cumsum$innermost(%x: tensor<3x?xf32>) -> tensor<3x?xf32> {
+  %0 = "tsm.cumsum"(%x) {dim = -1 : i64} : (tensor<3x?xf32>) -> tensor<3x?xf32>
+  return %0 : tensor<3x?xf32>
+}
+
+// -----
+
 // cumsum: an scf.for along the scanned dim carries the running sum (a tensor
 // over the other dims, int64 for integers) and the result; each step adds
 // the input's slice with a parallel generic and inserts the sum.
