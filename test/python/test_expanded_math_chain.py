@@ -137,3 +137,21 @@ def test_chain_in_place():
     each strip's later stages read t before the last one overwrites it."""
     x, w = torch.randn(33, 70), torch.randn(70, 650)
     check_against_eager(torch.jit.trace(InPlace(), (x, w)), [x, w], rtol=1e-4, atol=1e-4)
+
+
+class Pow(torch.nn.Module):
+    """pow(x, y) = exp(y log|x|) (signs and integers aside): two expanded ops."""
+
+    def forward(self, x, y):
+        return torch.pow(x, y)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (5, 7), (40, 3), (3, 40)], ids=str)
+def test_chain_loop_over_rows(shape):
+    """A loop that steps by 1 over rows, one vector (masked) per row: each
+    iteration's vector has a slot of its own in the strip buffers (they
+    once shared slots and mixed rows), strips of several rows."""
+    x, y = torch.rand(shape) * 3 + 0.1, torch.randn(())
+    check_against_eager(torch.jit.trace(Pow(), (x, y)), [x, y])
+    b = torch.randn(shape[1])
+    check_against_eager(torch.jit.trace(Broadcast(), (x, b)), [x, b])

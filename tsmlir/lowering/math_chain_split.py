@@ -173,8 +173,12 @@ def _clone(op: ir.Operation, mapping: dict[ir.Value, ir.Value]) -> ir.Operation:
 
 def _emit_stage(plan: dict[ir.Operation, int], s: int, last: bool, cuts: list[ir.Value],
                 buffers: dict[ir.Value, ir.Value], mapping: dict[ir.Value, ir.Value],
-                strip: ir.Value, end: ir.Value, step: ir.Value, iv: ir.Value) -> None:
-    """One stage loop over the strip [strip, end)."""
+                strip: ir.Value, end: ir.Value, step: ir.Value, iv: ir.Value,
+                step_size: int) -> None:
+    """One stage loop over the strip [strip, end).  Iteration i of the strip
+    keeps each buffered vector of n lanes at [i * n, (i + 1) * n): where the
+    loop steps by its vectors' lanes (a flattened loop) that is iv - strip;
+    where it steps by 1 (an outer dim, one vector per row) it is not."""
     cut_set = set(cuts)
     mine = [v for v in cuts if plan[owner_op(v)] == s]
     roots = [owner_op(v) for v in mine]
@@ -185,16 +189,26 @@ def _emit_stage(plan: dict[ir.Operation, int], s: int, last: bool, cuts: list[ir
     with ir.InsertionPoint(loop.body):
         local = dict(mapping)
         local[iv] = loop.induction_variable
-        offset = arith.subi(loop.induction_variable, strip)
+        delta = arith.subi(loop.induction_variable, strip)
+        offsets = {v: _offset(delta, step_size, ir.VectorType(v.type).shape[0]) for v in cuts}
         for v in cuts:  # earlier stages' values this stage reads
             if plan[owner_op(v)] < s and any(as_op(u.owner) in needed for u in v.uses):
-                local[v] = vector.load(v.type, buffers[v], [offset])
+                local[v] = vector.load(v.type, buffers[v], [offsets[v]])
         for op in plan:  # body order
             if op in needed:
                 _clone(op, local)
         for v in mine:
-            vector.store(local[v], buffers[v], [offset])
+            vector.store(local[v], buffers[v], [offsets[v]])
         scf.YieldOp([])
+
+
+def _offset(delta: ir.Value, step: int, lanes: int) -> ir.Value:
+    """The buffer index of the iteration `delta` (iv - strip) past the strip's start."""
+    if step == lanes:
+        return delta
+    index = ir.IndexType.get()
+    iteration = arith.divui(delta, arith.constant(index, step)) if step != 1 else delta
+    return arith.muli(iteration, arith.constant(index, lanes))
 
 
 def _outline(loop: ir.Operation, plan: dict[ir.Operation, int], cuts: list[ir.Value],
@@ -216,11 +230,13 @@ def _outline(loop: ir.Operation, plan: dict[ir.Operation, int], cuts: list[ir.Va
             if v not in mapping:
                 mapping[v] = _clone(owner_op(v), {}).results[0]
         step = _constant_step(loop)
-        strip_len = max(1, STRIP_ELEMENTS // step) * step
+        # a strip is STRIP_ELEMENTS worth of vectors, whatever the loop steps by
+        iterations = max(1, STRIP_ELEMENTS // max(ir.VectorType(v.type).shape[0] for v in cuts))
+        strip_len = iterations * step
         buffers = {}
         for v in cuts:
             t = ir.VectorType(v.type)
-            mt = ir.MemRefType.get([strip_len], t.element_type)
+            mt = ir.MemRefType.get([iterations * t.shape[0]], t.element_type)
             buffers[v] = memref.alloca(mt, [], [], alignment=64)
         lb, ub, st = (mapping[v] for v in loop.operands[:3])
         strip_step = arith.constant(ir.IndexType.get(), strip_len)
@@ -231,7 +247,8 @@ def _outline(loop: ir.Operation, plan: dict[ir.Operation, int], cuts: list[ir.Va
             stages = max(plan.values())
             iv = loop.regions[0].blocks[0].arguments[0]
             for s in range(1, stages + 1):
-                _emit_stage(plan, s, s == stages, cuts, buffers, mapping, strip, end, st, iv)
+                _emit_stage(plan, s, s == stages, cuts, buffers, mapping, strip, end, st, iv,
+                            step)
             scf.YieldOp([])
         func.ReturnOp([])
     with ir.InsertionPoint(loop), loop.location:
