@@ -468,3 +468,33 @@ func.func @softmax$scaled_input(%x: tensor<4x9xf32>) -> tensor<4x9xf32> {
   %0 = "tsm.softmax"(%s) {dim = -1} : (tensor<4x9xf32>) -> tensor<4x9xf32>
   return %0 : tensor<4x9xf32>
 }
+
+// -----
+
+// argmax along the innermost f32 dim (static): the row max by one fold
+// (maximumf: a NaN wins), then the first position holding it (or the first
+// NaN) by a min-fold over an i32 iota read along the row; both are plain
+// row folds for tsm-vectorize-reductions.  Then widened to i64.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[ALONG:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @argmax$rows
+// CHECK-SAME: (%[[X:.*]]: tensor<?x5xf32>)
+// CHECK-DAG: %[[NEVER:.*]] = arith.constant 2147483647 : i32
+// CHECK-DAG: %[[IOTA:.*]] = arith.constant dense<[0, 1, 2, 3, 4]> : tensor<5xi32>
+// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[KEPT]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x5xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[POS:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[KEPT]], #[[ALONG]], #[[KEPT]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]], %[[IOTA]] : tensor<?x5xf32>, tensor<?xf32>, tensor<5xi32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[I:.*]]: i32, %[[ACC:.*]]: i32):
+// CHECK: %[[VNAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: %[[MNAN:.*]] = arith.cmpf uno, %[[M]], %[[M]] : f32
+// CHECK: %[[BOTH:.*]] = arith.andi %[[VNAN]], %[[MNAN]] : i1
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq, %[[V]], %[[M]] : f32
+// CHECK: %[[HIT:.*]] = arith.ori %[[EQ]], %[[BOTH]] : i1
+// CHECK: %[[CAND:.*]] = arith.select %[[HIT]], %[[I]], %[[NEVER]] : i32
+// CHECK: arith.minsi %[[CAND]], %[[ACC]] : i32
+// CHECK: arith.extsi %{{.*}} : i32 to i64
+func.func @argmax$rows(%x: tensor<?x5xf32>) -> tensor<?xi64> {
+  %0 = "tsm.argmax"(%x) {dim = 1 : i64} : (tensor<?x5xf32>) -> tensor<?xi64>
+  return %0 : tensor<?xi64>
+}
