@@ -169,3 +169,42 @@ func.func @unknown_op(%x: memref<1024xf32>, %y: memref<1024xf32>, %z: memref<1xf
   }
   return
 }
+
+// -----
+
+// A loop over rows that steps by 1, one masked vector per row (rows shorter
+// than the vector): a strip is 256 / 32 = 8 rows, and row i of the strip
+// keeps its vector at [32 i, 32 i + 32) of the buffer (not at i: the rows'
+// vectors would overlap).
+// CHECK-LABEL: func.func @rows(
+// CHECK: call @tsm_math_chain_0(
+// CHECK: func.func private @tsm_math_chain_0(
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<256xf32>
+// CHECK: scf.for %[[S:.*]] = %{{.*}} to %{{.*}} step %[[C8]]
+// CHECK: scf.for %[[I:.*]] = %[[S]] to
+// CHECK: %[[D:.*]] = arith.subi %[[I]], %[[S]]
+// CHECK: %[[O:.*]] = arith.muli %[[D]], %{{.*}} : index
+// CHECK: math.tanh
+// CHECK: vector.store %{{.*}}, %[[BUF]][%[[O]]] : memref<256xf32>, vector<32xf32>
+// CHECK: scf.for %[[J:.*]] = %[[S]] to
+// CHECK: %[[D2:.*]] = arith.subi %[[J]], %[[S]]
+// CHECK: %[[O2:.*]] = arith.muli %[[D2]], %{{.*}} : index
+// CHECK: vector.load %[[BUF]][%[[O2]]] : memref<256xf32>, vector<32xf32>
+// CHECK: math.erf
+#rowmap = affine_map<(d0) -> (d0 * 3)>
+func.func @rows(%x: memref<?xf32>, %y: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %r = %c0 to %n step %c1 {
+    %base = affine.apply #rowmap(%r)
+    %m = vector.create_mask %c3 : vector<32xi1>
+    %v = vector.transfer_read %x[%base], %pad, %m {in_bounds = [true]} : memref<?xf32>, vector<32xf32>
+    %t = math.tanh %v : vector<32xf32>
+    %e = math.erf %t : vector<32xf32>
+    vector.transfer_write %e, %y[%base], %m {in_bounds = [true]} : vector<32xf32>, memref<?xf32>
+  }
+  return
+}
