@@ -154,6 +154,12 @@ def generic(inputs: Sequence[ir.Value], init: ir.Value, maps: Sequence[ir.Affine
     return op.result
 
 
+def permuted(x: ir.Value, perm: Sequence[int]) -> ir.Value:
+    """x copied with its dims permuted (linalg.transpose): result dim i is x's dim perm[i]."""
+    init = empty([dim(x, p) for p in perm], rtt(x).element_type)
+    return linalg.transpose(x, outs=[init], permutation=list(perm)).results[0]
+
+
 def broadcast_map(operand_shape: Sequence[int], out_shape: Sequence[int]) -> ir.AffineMap:
     """Indexing map reading a right-aligned, broadcast operand in an iteration
     space of the output's rank (size-1 dims read index 0)."""

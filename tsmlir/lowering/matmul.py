@@ -243,16 +243,10 @@ def lower_linear(op: ir.Operation) -> ir.Value:
         # transposed copy (N*K moves, tsm-vectorize-transposes' block kernel)
         # makes the product a plain matmul, which has the fast kernels; the
         # transposed-weight contraction would be scalar loops (~30x eager).
-        return _contract(op, x, _transposed(weight), addend=addend)
+        return _contract(op, x, b.permuted(weight, [1, 0]), addend=addend)
     # Few rows: each output is a dot product of two contiguous rows
     # (tsm-vectorize-matvec), cheaper than copying the weight.
     return _contract(op, x, weight, transpose_rhs=True, addend=addend)
-
-
-def _transposed(w: ir.Value) -> ir.Value:
-    """W (N, K) copied to W^T (K, N)."""
-    init = b.empty([b.dim(w, 1), b.dim(w, 0)], b.rtt(w).element_type)
-    return linalg.transpose(w, outs=[init], permutation=[1, 0]).results[0]
 
 
 def lower_addmm(op: ir.Operation) -> ir.Value:
@@ -335,11 +329,7 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
         # as a transposed block of rhs (never the whole transpose), a 2-D
         # product takes one transposed copy and the plain matmul kernels
         rank = len(output)
-        rhs = operands[1]
-        rhs_t = linalg.transpose(
-            rhs, outs=[b.empty([sizes[c] for c in terms[1][:-2] + terms[1][-1] + terms[1][-2]],
-                               elem)],
-            permutation=[*range(rank - 2), rank - 1, rank - 2]).results[0]
+        rhs_t = b.permuted(operands[1], [*range(rank - 2), rank - 1, rank - 2])
         if rank >= 3:
             return batch_of_matmuls(op, operands[0], rhs_t, [sizes[c] for c in output], elem)
         return linalg.matmul(operands[0], rhs_t,

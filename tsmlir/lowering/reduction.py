@@ -321,7 +321,7 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
         # the transposed input along its outermost dim instead (each step a
         # contiguous vector pass; the transposes are block kernels).
         perm = [d, *range(d)]
-        x, d = _permute(x, perm), 0
+        x, d = b.permuted(x, perm), 0
     sizes = sizes_of(x)
     outer = [s for i, s in enumerate(sizes) if i != d]
     identity = [b.identity_map(len(outer))] * (1 + len(state))
@@ -345,15 +345,8 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
         scf.YieldOp([*running, *inserted])
     out = list(loop.results)[len(state):]
     if perm is not None:
-        out = [_permute(r, [perm.index(i) for i in range(len(perm))]) for r in out]
+        out = [b.permuted(r, [perm.index(i) for i in range(len(perm))]) for r in out]
     return [as_0d(r) for r in out] if zero_d else out
-
-
-def _permute(x: ir.Value, perm: list[int]) -> ir.Value:
-    """x with dim i of the result being x's dim perm[i]."""
-    sizes = sizes_of(x)
-    init = b.empty([sizes[p] for p in perm], b.rtt(x).element_type)
-    return linalg.transpose(x, outs=[init], permutation=perm).results[0]
 
 
 def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:
