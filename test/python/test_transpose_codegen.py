@@ -79,3 +79,14 @@ def test_transpose_ir():
 def test_transpose_other_types(dtype):
     x = torch.randn(19, 33).to(dtype)
     check_against_eager(T(), [x], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("shape,perm", [((4, 70, 300), (0, 2, 1)), ((3, 40, 9, 70), (1, 3, 2, 0)),
+                                        ((1, 300, 257), (0, 2, 1))], ids=str)
+def test_permute_threads(shape, perm):
+    """Batched transposes with threads: the threads take chunks of batches
+    (one batch: a single chunk)."""
+    x = torch.randn(shape)
+    compiled = tsmlir.compile_module(Permute(perm), [x], threads=2)
+    assert native_libs.uses_openmp(compiled.forward._module.operation)
+    torch.testing.assert_close(compiled(x), x.permute(perm).contiguous(), rtol=0, atol=0)

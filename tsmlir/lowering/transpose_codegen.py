@@ -18,7 +18,8 @@ Out:
   `TILE` source columns so that the half-written destination lines stay in
   L1; the edges that are not whole blocks are scalar loops.  With
   `tsm.num_threads` > 1 and enough elements, `..._par` hands the threads
-  slices of the source's columns.
+  chunks of the destination's outermost dim (row_copy's chunked driver):
+  the source's columns for a 2-D transpose, else batches.
 Other element types and strided innermost views keep the linalg op.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .ir_walk import collect
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
+from .row_copy import chunked_text
 
 LANES = 8
 #: Source columns per cache tile: the tile's destination rows (TILE lines of
@@ -130,50 +132,24 @@ func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough =
 
 
 def parallel_text(name: str, serial: str, rank: int, threads: int) -> str:
-    """The threads share the source's columns (the destination's rows) in
-    chunks of whole blocks, each running the serial function on its slice."""
+    """The threads take chunks of the destination's outermost dim (whole
+    blocks of rows: the source's columns for a 2-D transpose, else batches)
+    and run the serial function on the matching slices (row_copy's chunked
+    driver); under MIN_PARALLEL_ELEMENTS one thread does it all."""
     view = view_type(rank)
-    dims = "\n    ".join(f"%n{d} = memref.dim %src, %c{d} : {view}" for d in range(rank))
-    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
-    zeros = "".join("0, " for _ in range(rank - 1))
-    lead = "".join(f"%n{d}, " for d in range(rank - 1))
-    src_sub = f"[{zeros}%lo] [{lead}%len] [{', '.join(['1'] * rank)}]"
-    dlead = "".join(f"%n{d}, " for d in range(rank - 2))
-    dst_sub = (f"[{''.join('0, ' for _ in range(rank - 2))}%lo, 0] "
-               f"[{dlead}%len, %n{rank - 2}] [{', '.join(['1'] * rank)}]")
-    return f"""
-func.func private @{serial}({view}, {view})
-func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    {consts}
-    %c8 = arith.constant {LANES} : index
-    %cthreads = arith.constant {threads} : index
-    %cmin = arith.constant {MIN_PARALLEL_ELEMENTS} : index
-    {dims}
-    %rows = arith.muli %n{rank - 2}, %n{rank - 1} : index
-    %small = arith.cmpi ult, %rows, %cmin : index
-    scf.if %small {{
-      func.call @{serial}(%src, %dst) : ({view}, {view}) -> ()
-    }} else {{
-      %blocks = arith.ceildivui %n{rank - 1}, %c8 : index
-      %per = arith.ceildivui %blocks, %cthreads : index
-      %chunk = arith.muli %per, %c8 : index
-      scf.parallel (%t) = (%c0) to (%cthreads) step (%c1) {{
-        %lo0 = arith.muli %t, %chunk : index
-        %lo = arith.minui %lo0, %n{rank - 1} : index
-        %hi0 = arith.addi %lo, %chunk : index
-        %hi = arith.minui %hi0, %n{rank - 1} : index
-        %len = arith.subi %hi, %lo : index
-        %s = memref.subview %src{src_sub} : {view} to {view}
-        %d = memref.subview %dst{dst_sub} : {view} to {view}
-        func.call @{serial}(%s, %d) : ({view}, {view}) -> ()
-        scf.reduce
-      }}
-    }}
-    return
-}}
-"""
+    ones = ", ".join(["1"] * rank)
+    if rank == 2:  # dst rows lo.. are src columns lo..
+        src_chunk = f"[0, %lo] [%n1, %len] [{ones}]"
+    else:  # the batch dims lead in both, in the same order
+        batch = "".join(f", %n{d}" for d in range(1, rank - 2))
+        zeros = "".join(", 0" for _ in range(1, rank))
+        src_chunk = f"[%lo{zeros}] [%len{batch}, %n{rank - 1}, %n{rank - 2}] [{ones}]"
+    call = f"func.call @{serial}(%{{}}, %{{}}) : ({view}, {view}) -> ()"
+    return chunked_text(f"@{name}(%src: {view}, %dst: {view})",
+                        f"func.func private @{serial}({view}, {view})", view, rank, threads,
+                        LANES if rank == 2 else 1, call.format("src", "dst"),
+                        [f"%schunk = memref.subview %src{src_chunk} : {view} to {view}",
+                         call.format("schunk", "dchunk")])
 
 
 def _unit_inner(t: ir.MemRefType) -> bool:
