@@ -104,3 +104,29 @@ def test_run_time_weights_are_not_folded():
         _batch_norm(model.bn)
         compiled.load_state_dict(model.state_dict())
         torch.testing.assert_close(compiled(x), model(x))
+
+
+def test_folded_weights_are_bound_without_copies(monkeypatch):
+    """New blobs (the folded filters, re-laid per kernel row) are 64-byte
+    aligned when registered, so the JIT binds their own memory instead of an
+    aligned copy of each."""
+    import numpy as np
+    from tsmlir.lowering.constant_data import ALIGNMENT, aligned
+    from tsmlir.runtime import weights
+    copied = []
+
+    def spy(array):
+        out = aligned(array)
+        copied.append(out is not array)
+        return out
+    monkeypatch.setattr(weights, "aligned", spy)
+    torch.manual_seed(0)
+    m = ConvBN(torch.nn.Conv2d(64, 64, 3, padding=1, bias=False)).eval()  # 147 KB of filters
+    compiled = check_against_eager(m, [torch.randn(1, 64, 8, 8)])
+    bound = compiled.functions["forward"]._weights.arrays
+    assert sum(a.size for a in bound.values()) == 64 * 64 * 9
+    assert copied == [False] * len(bound)
+    unaligned = np.zeros(4097, dtype=np.float32)[1:]  # 4 bytes past a 16-byte boundary
+    copy = aligned(unaligned)
+    assert copy.ctypes.data % ALIGNMENT == 0 and np.array_equal(copy, unaligned)
+    assert aligned(copy) is copy

@@ -24,6 +24,9 @@ from mlir.dialects import arith, tensor
 
 #: As the importer's: bigger constants are resources.
 INLINE_LIMIT = 16
+#: Byte alignment of every registered blob: the JIT binds a blob's own memory
+#: as its weight (runtime/weights.py), which the code reads as 64-byte aligned.
+ALIGNMENT = 64
 
 _active: list[dict[str, Any]] = []
 
@@ -80,11 +83,23 @@ def _value_attr(array: np.ndarray, t: ir.RankedTensorType, name: str) -> ir.Attr
     blobs = _blobs()
     if array.size <= INLINE_LIMIT or blobs is None:
         return ir.DenseElementsAttr.get(array, type=t)
-    flat = array.reshape(-1)
+    flat = aligned(array.reshape(-1))
     flat_t = ir.RankedTensorType.get([flat.size], t.element_type)
     value = ir.DenseResourceElementsAttr.get_from_buffer(flat, name, flat_t)
     blobs[str(value)] = flat
     return value
+
+
+def aligned(array: np.ndarray) -> np.ndarray:
+    """`array` itself where it is contiguous and ALIGNMENT-aligned, else an
+    aligned copy (numpy aligns new arrays to 16 bytes only)."""
+    if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+        return array
+    raw = np.empty(array.nbytes + ALIGNMENT, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    out = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    return out
 
 
 def array_of(v: ir.Value) -> np.ndarray | None:

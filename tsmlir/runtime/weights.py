@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 from mlir import ir
 
+from ..lowering.constant_data import ALIGNMENT, aligned
+
 #: Smaller blobs stay in the code: their emission costs nothing worth a load.
 MIN_BYTES = 4096
-ALIGNMENT = 64
 _PREFIX = "_mlir_"
 
 
@@ -81,7 +82,7 @@ def externalize(module: ir.Module, blobs: dict[str, Any]) -> WeightBinding:
     arrays = {}
     for name, (op, blob) in targets.items():
         op.erase()
-        arrays[_pointer_name(name)] = _aligned(blob)
+        arrays[_pointer_name(name)] = aligned(blob)  # a copy only where it is not
     _declare_pointers(module, list(arrays))
     return WeightBinding(arrays)
 
@@ -154,18 +155,6 @@ def _declare_pointers(module: ir.Module, names: list[str]) -> None:
 
 def _pointer_name(global_name: str) -> str:
     return f"{_PREFIX}{global_name}__ptr"
-
-
-def _aligned(blob: np.ndarray) -> np.ndarray:
-    """The array itself where it is 64-byte aligned (the globals were), else
-    an aligned copy."""
-    if blob.ctypes.data % ALIGNMENT == 0:
-        return blob
-    raw = np.empty(blob.nbytes + ALIGNMENT, dtype=np.uint8)
-    start = -raw.ctypes.data % ALIGNMENT
-    out = raw[start:start + blob.nbytes].view(blob.dtype).reshape(blob.shape)
-    out[...] = blob
-    return out
 
 
 def _i64(v: int) -> ir.Attribute:
