@@ -1,9 +1,10 @@
-"""tsm reduction ops -> linalg.generic with reduction iterators, and scans.
+"""tsm reduction ops -> linalg.generic with reduction iterators.
 
 In: tsm.sum/mean/prod/amax/amin/any/all/var/std/logsumexp/vector_norm
 {dims, keepdim}, tsm.max/min/argmax/argmin {dim, keepdim},
-tsm.softmax/log_softmax and the scans tsm.cumsum/cumprod/logcumsumexp/
-cummax/cummin {dim} on ranked tensors, static or dynamic dims.
+tsm.softmax/log_softmax {dim} on ranked tensors, static or dynamic dims
+(the scans tsm.cumsum/cumprod/logcumsumexp/cummax/cummin are scans.py's
+patterns, run by this pass too).
 Out: each reduction is a linalg.generic over the input's iteration space
 whose output (a linalg.fill'ed init) drops the reduced dims; `keepdim`
 re-inserts them with tensor.expand_shape.  Accumulation happens in the
@@ -19,9 +20,6 @@ for dynamic dims.  softmax is max-subtracted: max, sum of exp, per row 1/sum
 (log_softmax: max + log(sum)) as named ops that elementwise fusion leaves per
 row, then one elementwise generic; logsumexp is max + log(sum(exp(x - max))).
 vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
-The scans are an scf.for along the scanned dim carrying the running state
-(tensors over the other dims, updated by one parallel generic per step) and
-the results, into which each step's state is inserted.
 """
 from __future__ import annotations
 
@@ -30,11 +28,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, linalg, scf, tensor
+from mlir.dialects import arith, linalg, tensor
 from mlir.dialects import math as mmath
 
 from ..dialects.ops.reduction import reduced_dims
-from ..dialects.types import normalize_dim
 from . import builders as b
 from .nn_support import dense
 from .passes import pattern_pass
@@ -55,12 +52,12 @@ def widen_unsigned(x: ir.Value) -> ir.Value:
     takes signless integers); other tensors unchanged."""
     if not b.is_unsigned(b.rtt(x).element_type):
         return x
-    return _map([x], ir.IntegerType.get_signless(32), lambda v: v)
+    return map_reduced([x], ir.IntegerType.get_signless(32), lambda v: v)
 
 
 def narrow_to(v: ir.Value, elem: ir.Type) -> ir.Value:
     """`v` converted back to `elem` (undoes widen_unsigned)."""
-    return v if b.rtt(v).element_type == elem else _map([v], elem, lambda e: e)
+    return v if b.rtt(v).element_type == elem else map_reduced([v], elem, lambda e: e)
 
 
 def kept_map(rank: int, dims: Sequence[int]) -> ir.AffineMap:
@@ -104,7 +101,7 @@ def _attrs(op: ir.Operation) -> tuple[tuple[int, ...], bool]:
     return dims, keepdim
 
 
-def _map(inputs: Sequence[ir.Value], elem: ir.Type, fn: Callable[..., ir.Value]) -> ir.Value:
+def map_reduced(inputs: Sequence[ir.Value], elem: ir.Type, fn: Callable[..., ir.Value]) -> ir.Value:
     """Elementwise generic over same-shaped reduced tensors into `elem`."""
     first = inputs[0]
     rank = b.rtt(first).rank
@@ -119,20 +116,20 @@ def _finish(op: ir.Operation, reduced: ir.Value, sizes, dims, keepdim,
     element first), then restore kept dims."""
     out_t = b.rtt(op.result)
     if body is not None or b.rtt(reduced).element_type != out_t.element_type:
-        reduced = _map([reduced], out_t.element_type, body or (lambda v: v))
+        reduced = map_reduced([reduced], out_t.element_type, body or (lambda v: v))
     return restore_dims(reduced, out_t, sizes, dims) if keepdim and dims else reduced
 
 
 # Per-op folds: (accumulator type from the result's element type, init value
 # from the accumulator type, combiner(element converted to acc, acc)).
-def _lowest(t: ir.Type) -> float | int:
+def lowest(t: ir.Type) -> float | int:
     if b.is_float(t):
         return float("-inf")
     w = ir.IntegerType(t).width
     return 0 if w == 1 else -(2 ** (w - 1))
 
 
-def _highest(t: ir.Type) -> float | int:
+def highest(t: ir.Type) -> float | int:
     if b.is_float(t):
         return float("inf")
     w = ir.IntegerType(t).width
@@ -182,7 +179,7 @@ def _count(sizes, dims, elem: ir.Type) -> ir.Value:
 
 def sum_dims(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
     """The sum of x over `dims` (sizes: x's), accumulated in `acc`, the kept dims left."""
-    return _reduce([x], sizes, dims, acc, 0, lambda v, a: _ADD(b.convert(v, acc), a))
+    return _reduce([x], sizes, dims, acc, 0, lambda v, a: ADD(b.convert(v, acc), a))
 
 
 def lower_mean(op: ir.Operation) -> ir.Value:
@@ -203,7 +200,7 @@ def lower_var(op: ir.Operation, root: bool) -> ir.Value:
     sizes = sizes_of(x)
     acc = acc_type(b.rtt(op.result).element_type)
     count = _count(sizes, dims, acc)
-    mean = _map([sum_dims(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
+    mean = map_reduced([sum_dims(x, sizes, dims, acc)], acc, lambda s: arith.divf(s, count))
 
     def squared_deviation(v, m, s):
         d = arith.subf(b.convert(v, acc), m)
@@ -220,7 +217,7 @@ def lower_var(op: ir.Operation, root: bool) -> ir.Value:
     return _finish(op, squares, sizes, dims, keepdim, finish)
 
 
-def _finite_or_zero(m: ir.Value) -> ir.Value:
+def finite_or_zero(m: ir.Value) -> ir.Value:
     """The shift for exp: an infinite max would make x - max NaN."""
     inf = arith.cmpf(arith.CmpFPredicate.OEQ, mmath.absf(m), b.constant(float("inf"), m.type))
     return arith.select(inf, b.constant(0, m.type), m)
@@ -234,10 +231,10 @@ def lower_logsumexp(op: ir.Operation) -> ir.Value:
     row_max = _reduce([x], sizes, dims, acc, float("-inf"),
                       lambda v, m: arith.maximumf(b.convert(v, acc), m))
     exp_sum = _reduce([x, row_max], sizes, dims, acc, 0, lambda v, m, s: arith.addf(
-        mmath.exp(arith.subf(b.convert(v, acc), _finite_or_zero(m))), s))
+        mmath.exp(arith.subf(b.convert(v, acc), finite_or_zero(m))), s))
     out_t = b.rtt(op.result)
-    result = _map([exp_sum, row_max], out_t.element_type,
-                  lambda s, m: arith.addf(mmath.log(s), _finite_or_zero(m)))
+    result = map_reduced([exp_sum, row_max], out_t.element_type,
+                  lambda s, m: arith.addf(mmath.log(s), finite_or_zero(m)))
     return restore_dims(result, out_t, sizes, dims) if keepdim and dims else result
 
 
@@ -295,94 +292,6 @@ def as_1d(x: ir.Value) -> ir.Value:
 def as_0d(v: ir.Value) -> ir.Value:
     return tensor.collapse_shape(ir.RankedTensorType.get([], b.rtt(v).element_type), v,
                                  ir.ArrayAttr.get([]))
-
-
-def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
-          step: Callable[..., list[ir.Value]], x: ir.Value | None = None) -> list[ir.Value]:
-    """Sequential along the op's `dim`, parallel across the others: the running
-    `state` (tensors over the other dims, filled with the given inits) is
-    updated by one generic per step, `step(v, k, *state) -> new state` with k
-    the int64 position; the first state tensors, converted to the op's result
-    types, are inserted into the results at k.  `x` replaces the operand
-    (e.g. widened)."""
-    x = op.operands[0] if x is None else x
-    zero_d = b.rtt(x).rank == 0
-    if zero_d:
-        x = as_1d(x)
-    t = b.rtt(x)
-    d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
-    out_elems = [b.rtt(r).element_type for r in op.results]
-    if 0 in t.shape:  # nothing to scan (and no slice of it would verify)
-        return [b.empty(sizes_of(x), elem) for elem in out_elems]
-    perm = None
-    if d == t.rank - 1 and t.rank >= 2 and all(
-            str(e) == "f32" for e in [t.element_type, *out_elems]):
-        # Along the innermost dim each step would read a strided column: scan
-        # the transposed input along its outermost dim instead (each step a
-        # contiguous vector pass; the transposes are block kernels).
-        perm = [d, *range(d)]
-        x, d = b.permuted(x, perm), 0
-    sizes = sizes_of(x)
-    outer = [s for i, s in enumerate(sizes) if i != d]
-    identity = [b.identity_map(len(outer))] * (1 + len(state))
-    loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
-                     [b.filled(outer, elem, init) for elem, init in state]
-                     + [b.empty(sizes, elem) for elem in out_elems])
-    with ir.InsertionPoint(loop.body):
-        k = loop.induction_variable
-        running, results = loop.inner_iter_args[:len(state)], loop.inner_iter_args[len(state):]
-        row = b.extract_slice(x, [k if i == d else 0 for i in range(len(sizes))],
-                              [1 if i == d else s for i, s in enumerate(sizes)],
-                              [1] * len(sizes), drop=[d])
-        position = arith.index_cast(ir.IntegerType.get_signless(64), k)
-        running = multi_generic([row], running, identity, ["parallel"] * len(outer),
-                                lambda v, *acc: step(v, position, *acc))
-        inserted = []
-        for value, result, elem in zip(running, results, out_elems):
-            if b.rtt(value).element_type != elem:
-                value = _map([value], elem, lambda v: v)
-            inserted.append(tensor.insert_slice(value, result, *slice_at(result, d, k, sizes)))
-        scf.YieldOp([*running, *inserted])
-    out = list(loop.results)[len(state):]
-    if perm is not None:
-        out = [b.permuted(r, [perm.index(i) for i in range(len(perm))]) for r in out]
-    return [as_0d(r) for r in out] if zero_d else out
-
-
-def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:
-    """cumsum / cumprod / logcumsumexp: one accumulator (f32 for half floats)."""
-    acc = acc_type(b.rtt(op.result).element_type)
-    (result,) = _scan(op, [(acc, init)], lambda v, _, a: [combine(b.convert(v, acc), a)])
-    return result
-
-
-def _log_add_exp(v: ir.Value, a: ir.Value) -> ir.Value:
-    """log(exp(a) + exp(v)), shifted by the larger when it is finite."""
-    shift = _finite_or_zero(arith.maximumf(v, a))
-    total = arith.addf(mmath.exp(arith.subf(v, shift)), mmath.exp(arith.subf(a, shift)))
-    return arith.addf(mmath.log(total), shift)
-
-
-def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
-    """cummax / cummin: the running extreme and the position of its last
-    occurrence; a NaN takes over (and a later NaN moves the index)."""
-    x = widen_unsigned(op.operands[0])
-    elem = b.rtt(x).element_type
-    start = _lowest(elem) if greater else _highest(elem)
-
-    def step(v, k, best, where):
-        if b.is_float(v.type):
-            p = arith.CmpFPredicate
-            take = arith.ori(arith.cmpf(p.OGE if greater else p.OLE, v, best),
-                             arith.cmpf(p.UNO, v, v))
-        else:
-            p = arith.CmpIPredicate
-            unsigned = ir.IntegerType(v.type).width == 1
-            pred = (p.uge if unsigned else p.sge) if greater else (p.ule if unsigned else p.sle)
-            take = arith.cmpi(pred, v, best)
-        return [arith.select(take, v, best), arith.select(take, k, where)]
-
-    return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step, x)
 
 
 def multi_generic(inputs: Sequence[ir.Value], inits: Sequence[ir.Value],
@@ -503,8 +412,8 @@ def _first_extreme_in_rows(x: ir.Value, sizes, greater: bool) -> list[ir.Value]:
     and stays scalar (argmax over 1000 classes ~2.8x eager)."""
     rank, n = len(sizes), sizes[-1]
     f32, i32 = b.rtt(x).element_type, ir.IntegerType.get_signless(32)
-    extreme = _reduce([x], sizes, [rank - 1], f32, _lowest(f32) if greater else _highest(f32),
-                      lambda v, a: (_MAX if greater else _MIN)(v, a))
+    extreme = _reduce([x], sizes, [rank - 1], f32, lowest(f32) if greater else highest(f32),
+                      lambda v, a: (MAX if greater else MIN)(v, a))
     iota = dense(np.arange(n, dtype=np.int64), i32)
     p = arith.CmpFPredicate
     never = b.constant(2 ** 31 - 1, i32)
@@ -520,7 +429,7 @@ def _first_extreme_in_rows(x: ir.Value, sizes, greater: bool) -> list[ir.Value]:
                          [b.identity_map(rank), kept, ir.AffineMap.get(rank, 0, [
                              ir.AffineDimExpr.get(rank - 1)]), kept],
                          ["parallel"] * (rank - 1) + ["reduction"], first)
-    return [extreme, _map([position], ir.IntegerType.get_signless(64), lambda v: v)]
+    return [extreme, map_reduced([position], ir.IntegerType.get_signless(64), lambda v: v)]
 
 
 def _index_fold(x: ir.Value, sizes, dims, kept_sizes, greater: bool) -> list[ir.Value]:
@@ -528,7 +437,7 @@ def _index_fold(x: ir.Value, sizes, dims, kept_sizes, greater: bool) -> list[ir.
     t = b.rtt(x)
     i64 = ir.IntegerType.get_signless(64)
     elem = t.element_type
-    values = b.filled(kept_sizes, elem, _lowest(elem) if greater else _highest(elem))
+    values = b.filled(kept_sizes, elem, lowest(elem) if greater else highest(elem))
     indices = b.filled(kept_sizes, i64, 0)
     strides, stride = {}, b.index(1)
     for d in reversed(dims):
@@ -594,16 +503,16 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
                      lambda v, r, _: b.convert(arith.subf(b.convert(v, acc), r), elem))
 
 
-_ADD = _by_kind(arith.addf, arith.addi, arith.ori)
-_MUL = _by_kind(arith.mulf, arith.muli, arith.andi)
-_MAX = _by_kind(arith.maximumf, arith.maxsi, arith.ori)  # maximumf propagates NaN
-_MIN = _by_kind(arith.minimumf, arith.minsi, arith.andi)
+ADD = _by_kind(arith.addf, arith.addi, arith.ori)
+MUL = _by_kind(arith.mulf, arith.muli, arith.andi)
+MAX = _by_kind(arith.maximumf, arith.maxsi, arith.ori)  # maximumf propagates NaN
+MIN = _by_kind(arith.minimumf, arith.minsi, arith.andi)
 
 LOWERINGS = {
-    "tsm.sum": partial(lower_fold, init=lambda _: 0, combine=_ADD),
-    "tsm.prod": partial(lower_fold, init=lambda _: 1, combine=_MUL),
-    "tsm.amax": partial(lower_fold, init=_lowest, combine=_MAX),
-    "tsm.amin": partial(lower_fold, init=_highest, combine=_MIN),
+    "tsm.sum": partial(lower_fold, init=lambda _: 0, combine=ADD),
+    "tsm.prod": partial(lower_fold, init=lambda _: 1, combine=MUL),
+    "tsm.amax": partial(lower_fold, init=lowest, combine=MAX),
+    "tsm.amin": partial(lower_fold, init=highest, combine=MIN),
     "tsm.any": partial(lower_fold, init=lambda _: 0, combine=arith.ori, acc_type=_bool),
     "tsm.all": partial(lower_fold, init=lambda _: 1, combine=arith.andi, acc_type=_bool),
     "tsm.max": partial(lower_index_reduction, greater=True),
@@ -615,14 +524,13 @@ LOWERINGS = {
     "tsm.logsumexp": lower_logsumexp,
     "tsm.mean": lower_mean,
     "tsm.vector_norm": lower_vector_norm,
-    "tsm.cumsum": partial(lower_scan, init=0, combine=_ADD),
-    "tsm.cumprod": partial(lower_scan, init=1, combine=_MUL),
-    "tsm.logcumsumexp": partial(lower_scan, init=float("-inf"), combine=_log_add_exp),
-    "tsm.cummax": partial(lower_cumulative_extreme, greater=True),
-    "tsm.cummin": partial(lower_cumulative_extreme, greater=False),
     "tsm.softmax": partial(lower_softmax, log=False),
     "tsm.log_softmax": partial(lower_softmax, log=True),
 }
 
+# The scans (scans.py) build on the helpers above and run in this pass too.
+from .scans import LOWERINGS as SCANS  # noqa: E402
+
 lower_reduction_pass = pattern_pass(
-    "tsm-lower-reduction", "Lower tsm reduction ops to linalg.generic reductions", LOWERINGS)
+    "tsm-lower-reduction", "Lower tsm reduction ops to linalg.generic reductions",
+    {**LOWERINGS, **SCANS})

@@ -1,0 +1,127 @@
+"""tsm scans -> an scf.for along the scanned dim over linalg generics.
+
+In: tsm.cumsum/cumprod/logcumsumexp {dim} (one running accumulator, f32
+for f16/bf16, i64 for integer and bool sums and products) and
+tsm.cummax/cummin {dim} (the running extreme and the int64 position of its
+last occurrence; uint8 compared zero-extended) on ranked tensors, static or
+dynamic dims, 0-d included.
+Out: an scf.for along the scanned dim carrying the running state (tensors
+over the other dims, updated by one parallel generic per step) and the
+results, into which each step's state is inserted.  An f32 scan along the
+innermost dim (rank >= 2) runs on the transposed input along its outermost
+dim instead, so that each step reads a contiguous row, and transposes the
+results back.
+The patterns run in tsm-lower-reduction (reduction.py adds `LOWERINGS`
+to its table); the folds' helpers (accumulator types, combiners, slices)
+come from reduction.py.
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable, Sequence
+
+from mlir import ir
+from mlir.dialects import arith, scf, tensor
+from mlir.dialects import math as mmath
+
+from ..dialects.types import normalize_dim
+from . import builders as b
+from .reduction import (ADD, MUL, acc_type, as_0d, as_1d, finite_or_zero, highest, lowest,
+                        map_reduced, multi_generic, sizes_of, slice_at, widen_unsigned)
+
+
+def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
+          step: Callable[..., list[ir.Value]], x: ir.Value | None = None) -> list[ir.Value]:
+    """Sequential along the op's `dim`, parallel across the others: the running
+    `state` (tensors over the other dims, filled with the given inits) is
+    updated by one generic per step, `step(v, k, *state) -> new state` with k
+    the int64 position; the first state tensors, converted to the op's result
+    types, are inserted into the results at k.  `x` replaces the operand
+    (e.g. widened)."""
+    x = op.operands[0] if x is None else x
+    zero_d = b.rtt(x).rank == 0
+    if zero_d:
+        x = as_1d(x)
+    t = b.rtt(x)
+    d = normalize_dim(ir.IntegerAttr(op.attributes["dim"]).value, t.rank)
+    out_elems = [b.rtt(r).element_type for r in op.results]
+    if 0 in t.shape:  # nothing to scan (and no slice of it would verify)
+        return [b.empty(sizes_of(x), elem) for elem in out_elems]
+    perm = None
+    if d == t.rank - 1 and t.rank >= 2 and all(
+            str(e) == "f32" for e in [t.element_type, *out_elems]):
+        # Along the innermost dim each step would read a strided column: scan
+        # the transposed input along its outermost dim instead (each step a
+        # contiguous vector pass; the transposes are block kernels).
+        perm = [d, *range(d)]
+        x, d = b.permuted(x, perm), 0
+    sizes = sizes_of(x)
+    outer = [s for i, s in enumerate(sizes) if i != d]
+    identity = [b.identity_map(len(outer))] * (1 + len(state))
+    loop = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1),
+                     [b.filled(outer, elem, init) for elem, init in state]
+                     + [b.empty(sizes, elem) for elem in out_elems])
+    with ir.InsertionPoint(loop.body):
+        k = loop.induction_variable
+        running, results = loop.inner_iter_args[:len(state)], loop.inner_iter_args[len(state):]
+        row = b.extract_slice(x, [k if i == d else 0 for i in range(len(sizes))],
+                              [1 if i == d else s for i, s in enumerate(sizes)],
+                              [1] * len(sizes), drop=[d])
+        position = arith.index_cast(ir.IntegerType.get_signless(64), k)
+        running = multi_generic([row], running, identity, ["parallel"] * len(outer),
+                                lambda v, *acc: step(v, position, *acc))
+        inserted = []
+        for value, result, elem in zip(running, results, out_elems):
+            if b.rtt(value).element_type != elem:
+                value = map_reduced([value], elem, lambda v: v)
+            inserted.append(tensor.insert_slice(value, result, *slice_at(result, d, k, sizes)))
+        scf.YieldOp([*running, *inserted])
+    out = list(loop.results)[len(state):]
+    if perm is not None:
+        out = [b.permuted(r, [perm.index(i) for i in range(len(perm))]) for r in out]
+    return [as_0d(r) for r in out] if zero_d else out
+
+
+def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:
+    """cumsum / cumprod / logcumsumexp: one accumulator (f32 for half floats)."""
+    acc = acc_type(b.rtt(op.result).element_type)
+    (result,) = _scan(op, [(acc, init)], lambda v, _, a: [combine(b.convert(v, acc), a)])
+    return result
+
+
+def _log_add_exp(v: ir.Value, a: ir.Value) -> ir.Value:
+    """log(exp(a) + exp(v)), shifted by the larger when it is finite."""
+    shift = finite_or_zero(arith.maximumf(v, a))
+    total = arith.addf(mmath.exp(arith.subf(v, shift)), mmath.exp(arith.subf(a, shift)))
+    return arith.addf(mmath.log(total), shift)
+
+
+def lower_cumulative_extreme(op: ir.Operation, *, greater: bool) -> list[ir.Value]:
+    """cummax / cummin: the running extreme and the position of its last
+    occurrence; a NaN takes over (and a later NaN moves the index)."""
+    x = widen_unsigned(op.operands[0])
+    elem = b.rtt(x).element_type
+    start = lowest(elem) if greater else highest(elem)
+
+    def step(v, k, best, where):
+        if b.is_float(v.type):
+            p = arith.CmpFPredicate
+            take = arith.ori(arith.cmpf(p.OGE if greater else p.OLE, v, best),
+                             arith.cmpf(p.UNO, v, v))
+        else:
+            p = arith.CmpIPredicate
+            unsigned = ir.IntegerType(v.type).width == 1
+            pred = (p.uge if unsigned else p.sge) if greater else (p.ule if unsigned else p.sle)
+            take = arith.cmpi(pred, v, best)
+        return [arith.select(take, v, best), arith.select(take, k, where)]
+
+    return _scan(op, [(elem, start), (ir.IntegerType.get_signless(64), 0)], step, x)
+
+
+LOWERINGS = {
+    "tsm.cumsum": partial(lower_scan, init=0, combine=ADD),
+    "tsm.cumprod": partial(lower_scan, init=1, combine=MUL),
+    "tsm.logcumsumexp": partial(lower_scan, init=float("-inf"), combine=_log_add_exp),
+    "tsm.cummax": partial(lower_cumulative_extreme, greater=True),
+    "tsm.cummin": partial(lower_cumulative_extreme, greater=False),
+}
