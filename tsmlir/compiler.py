@@ -29,6 +29,7 @@ from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
 from .lowering.target import set_target_avx512
 from .options import CompileOptions
+from .runtime import native_libs
 from .runtime.jit import CompiledModule, JitFunction
 from .runtime.llvm_tools import cpu_has_avx512
 from .specs import ScalarSpec, Static, TensorSpec, spec_of_example
@@ -243,6 +244,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     if options.timing:
         for k, v in timings.items():
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
+    p = None  # the last compiling context: its weight arrays go before the trim
+    native_libs.return_free_memory()
     return CompiledModule(functions, timings, state=state, main=method)
 
 

@@ -24,6 +24,7 @@ buffer freed, instead of adopting the buffer through numpy.
 from __future__ import annotations
 
 import ctypes
+import io
 import threading
 from functools import partial
 from math import prod
@@ -35,6 +36,7 @@ import torch
 from mlir import ir
 from mlir.execution_engine import ExecutionEngine
 
+from ..context import new_context
 from ..dialects.types import DYN, TensorT
 from ..errors import InputError, TsmlirError
 from ..specs import (Literal, NamedTupleResult, RowsResult, ScalarResult, ScalarSpec, Static,
@@ -75,6 +77,8 @@ class JitFunction:
             native_libs.keep_freed_memory()
             # big constants: bound at run time, not compiled (see weights.py)
             self._weights = weights.externalize(module, blobs or {})
+        ctx, module = _fresh_copy(module)
+        with ctx:
             self.engine = ExecutionEngine(module, opt_level=opt_level,
                                           shared_libs=native_libs.jit_libs(module.operation),
                                           enable_object_dump=False)
@@ -307,6 +311,21 @@ class JitFunction:
             if alloc not in keep:
                 _LIBC.free(alloc)
                 keep.add(alloc)
+
+
+def _fresh_copy(module: ir.Module) -> tuple[ir.Context, ir.Module]:
+    """`module` moved into a context of its own (through bytecode).  The
+    compiling context holds every weight array that lowering made or
+    replaced (the importer's copies of the parameters, filters before
+    batch-norm folding, before transposing...) until it dies: MLIR keeps
+    resource blobs for the context's lifetime.  The JIT keeps only this copy,
+    whose code reads just the weights bound at run time; ResNet-18 224 holds
+    about 90 MB less."""
+    buffer = io.BytesIO()
+    module.operation.write_bytecode(buffer)
+    ctx = new_context()
+    with ctx:
+        return ctx, ir.Module.parse(buffer.getvalue())
 
 
 _MISSING = object()
