@@ -44,9 +44,9 @@ class GroupNorm(torch.nn.Module):
 # CHECK-SAME: (%[[X:.*]]: tensor<?x6x5xf32>)
 # CHECK: %[[G:.*]] = "tsm.reshape"(%[[X]]) {from_dims = array<i64: 0, -1, -1>, shape = array<i64: -1, 2, 15>} : (tensor<?x6x5xf32>) -> tensor<?x2x15xf32>
 # CHECK: %[[NORM:.*]] = "tsm.layer_norm"(%[[G]]) {eps = {{.*}}, ndim = 1 : i64} : (tensor<?x2x15xf32>) -> tensor<?x2x15xf32>
-# CHECK: %[[BACK:.*]] = "tsm.reshape"(%[[NORM]], %[[X]]) {{.*}} : (tensor<?x2x15xf32>, tensor<?x6x5xf32>) -> tensor<?x6x5xf32>
-# CHECK: %[[W:.*]] = "tsm.reshape"(%{{.*}}) {{.*}} : (tensor<6xf32>) -> tensor<6x1xf32>
-# CHECK: "tsm.mul"(%[[BACK]], %[[W]]) : (tensor<?x6x5xf32>, tensor<6x1xf32>) -> tensor<?x6x5xf32>
+# CHECK: %[[ROWS:.*]] = "tsm.reshape"(%[[NORM]]) {{.*}} : (tensor<?x2x15xf32>) -> tensor<?x2x3x5xf32>
+# CHECK: %[[W:.*]] = "tsm.reshape"(%{{.*}}) {{.*}} : (tensor<6xf32>) -> tensor<2x3x1xf32>
+# CHECK: "tsm.mul"(%[[ROWS]], %[[W]]) : (tensor<?x2x3x5xf32>, tensor<2x3x1xf32>) -> tensor<?x2x3x5xf32>
 x = torch.randn(2, 6, 5)
 print_tsm(torch.jit.trace(GroupNorm(), [x]), input_specs=[TensorSpec((-1, 6, 5))])
 

@@ -6,7 +6,8 @@ feature_dropout live with the shape ops).
 Out: tsm.layer_norm (the normalization over trailing dims: per-row
 statistics, see lowering/norm.py) followed by the affine weight/bias as
 tsm.mul/add, which fuse into its per-element loop; group_norm views the
-input as (N, G, rest) with tsm.reshape and normalizes the last dim;
+input as (N, G, rest) with tsm.reshape, normalizes the last dim and applies
+weight and bias on the (N, G, C/G, spatial) view (one fused pass);
 instance_norm normalizes the spatial dims.  rms_norm is mean(x * x),
 rsqrt and mul.  Statistics follow PyTorch: biased variance, computed in two
 passes (mean, then the mean of squared deviations); `eps` is added before
@@ -141,13 +142,25 @@ def _group_norm(cx: NodeContext, x, num_groups, weight=None, bias=None, eps=1e-5
     per_group = (c // num_groups) * math.prod(t.shape[2:])
     grouped = reshape_to(cx, x, [n, num_groups, per_group])
     y = _normalize(cx, grouped, [2], _number(cx, eps, "eps"))
-    if weight is None and bias is None:
-        return reshape_to(cx, y, [_size(x, d, i) for i, d in enumerate(t.shape)])
-    # weight and bias on the (N, C, prod(spatial)) view: long rows of whole
-    # vectors (per-row spatial tails, e.g. 28 wide, would be masked and slow)
-    rows = reshape_to(cx, y, [n, c, math.prod(t.shape[2:])])
-    y = _scale_shift(cx, rows, _channels(cx, weight, 3), _channels(cx, bias, 3))
-    return reshape_to(cx, y, [_size(x, d, i) for i, d in enumerate(t.shape)])
+    if weight is not None or bias is not None:
+        # weight and bias (G, C/G, 1) on the (N, G, C/G, prod(spatial)) view:
+        # an expand_shape of the normalized rows, which elementwise fusion
+        # folds through, so that normalization, scale and shift are one pass;
+        # its rows are the whole spatial extent (per-row tails, e.g. 28 wide,
+        # would be masked).  Sizes read from the tensor reshaped: plain views.
+        y = reshape_to(cx, y, [_size(y, t.shape[0], 0), num_groups, c // num_groups,
+                               math.prod(t.shape[2:])])
+        y = _scale_shift(cx, y, _per_group(cx, weight, num_groups),
+                         _per_group(cx, bias, num_groups))
+    return reshape_to(cx, y, [_size(y, d, i) for i, d in enumerate(t.shape)])
+
+
+def _per_group(cx: NodeContext, v, groups: int) -> ir.Value | None:
+    """A per-channel (C,) tensor viewed as (G, C/G, 1) against (N, G, C/G, S)."""
+    if v is None:
+        return v
+    c = cx.type(v).shape[0]
+    return reshape_to(cx, v, [groups, c // groups, 1])
 
 
 def _instance_norm(cx: NodeContext, x, weight, bias, running_mean, running_var, use_input_stats,
