@@ -6,10 +6,12 @@ tsm.upsample2d on (N, C, H, W) with static C, H, W.
 Out:
 - pad, constant: `tensor.extract_slice` for negative amounts (cropping),
   then `tensor.pad` with the value converted to the element type.
-- pad, reflect/replicate/circular, static padded dims: per padded dim, the
-  input inserted in the middle (`tensor.insert_slice`) and each border a
-  `linalg.generic` reading it through a reversed (reflect) or constant
-  (replicate) affine index, or (circular) a slice from the other end.  A dynamic padded dim: one
+- pad, reflect/replicate/circular, static padded dims: the input inserted in
+  the middle of the result (`tensor.insert_slice`) and each border region
+  (left/middle/right per padded dim, corners included) a `linalg.generic`
+  reading the input through a reversed (reflect), constant (replicate) or
+  shifted (circular) affine index into its slice of the result: one pass
+  writing each element once.  A dynamic padded dim: one
   `linalg.generic` whose body computes each source coordinate from
   `linalg.index` (reflect: min(|j|, 2(n-1) - |j|); replicate: clamp(j, 0,
   n-1); circular: (j + n) mod n; j = i - low) and reads it with `tensor.extract`.
@@ -19,6 +21,8 @@ Out:
   inputs are resized in float32, as PyTorch does).
 """
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from mlir import ir
@@ -74,45 +78,66 @@ def _edge_pad(x: ir.Value, low: list[int], high: list[int], mode: str,
               result: ir.RankedTensorType) -> ir.Value:
     t = b.rtt(x)
     if all(not t.is_dynamic_dim(i) for i, (lo, hi) in enumerate(zip(low, high)) if lo or hi):
-        for d, (lo, hi) in enumerate(zip(low, high)):
-            if lo or hi:
-                x = _edge_pad_dim(x, d, lo, hi, mode)
-        return x
+        return _edge_pad_regions(x, low, high, mode)
     return _edge_pad_gather(x, low, high, mode, result)
 
 
-def _edge_pad_dim(x: ir.Value, d: int, lo: int, hi: int, mode: str) -> ir.Value:
-    """Pad static dim d: the input copied into the middle (insert_slice), each
-    border a `linalg.generic` reading x through a reversed (reflect) or
-    constant (replicate) index along d, or (circular) a slice of x's other
-    end: no gathers."""
+def _edge_pad_regions(x: ir.Value, low: list[int], high: list[int], mode: str) -> ir.Value:
+    """All padded dims static: x inserted in the middle of the result, then
+    each border region (per padded dim left, middle or right, less the all-
+    middle one: 3^k - 1 regions for k padded dims, corners included) one
+    `linalg.generic` reading x through an affine index and writing its slice
+    of the result in place.  Every element of the result is written once,
+    from x: no copy of a partly padded tensor per dim, no gathers."""
     t = b.rtt(x)
-    rank, n = t.rank, t.shape[d]
+    rank = t.rank
     sizes = [b.dim(x, i) for i in range(rank)]
-    out = b.empty([s + lo + hi if i == d else s for i, s in enumerate(sizes)], t.element_type)
-    out = insert_into(x, out, [lo if i == d else 0 for i in range(rank)], [1] * rank)
-    j = dim_expr(d)
-    c = ir.AffineConstantExpr.get
-    # Border position j (0-based within the border) reads input row (circular:
-    # a plain slice from the other end, copied):
-    left, right = {"reflect": (c(lo) - j, c(n - 2) - j),
-                   "replicate": (c(0), c(n - 1)),
-                   "circular": (n - lo, 0)}[mode]
-    for width, start, source in ((lo, 0, left), (hi, lo + n, right)):
-        if not width:
-            continue
-        offsets = [start if i == d else 0 for i in range(rank)]
-        border_sizes = [width if i == d else s for i, s in enumerate(sizes)]
-        if mode == "circular":
-            border = slice_of(x, [source if i == d else 0 for i in range(rank)], border_sizes)
+    out = b.empty([s + lo + hi if lo or hi else s for s, lo, hi in zip(sizes, low, high)],
+                  t.element_type)
+    out = insert_into(x, out, low, [1] * rank)
+    parts = [_edge_parts(d, s, lo, hi, mode) for d, (s, lo, hi) in
+             enumerate(zip(sizes, low, high))]
+    for region in itertools.product(*parts):
+        if all(part is dim_parts[0] for part, dim_parts in zip(region, parts)):
+            continue  # the middle: x itself, inserted above
+        offsets = [part[0] for part in region]
+        region_sizes = [part[1] for part in region]
+        source = x
+        if any(part[2] is not None for part in region):  # circular: the slice it repeats
+            source = slice_of(x, [part[2] or 0 for part in region],
+                              [part[1] if part[2] is not None else s
+                               for part, s in zip(region, sizes)])
+        x_map = affine(rank, *[part[3] for part in region])
+        if x_map == b.identity_map(rank):
+            border = source  # (circular) the slice as it is: a plain copy
         else:
-            # Written into its slice of the result: bufferizes in place.
-            region = slice_of(out, offsets, border_sizes)
-            x_map = affine(rank, *[source if i == d else i for i in range(rank)])
-            border = b.generic([x], region, [x_map, b.identity_map(rank)],
-                               ["parallel"] * rank, lambda v, _out: v)
+            border = b.generic([source], slice_of(out, offsets, region_sizes),
+                               [x_map, b.identity_map(rank)], ["parallel"] * rank,
+                               lambda v, _out: v)
         out = insert_into(border, out, offsets, [1] * rank)
     return out
+
+
+def _edge_parts(d: int, n: b.IntOrValue, lo: int, hi: int, mode: str) -> list[tuple]:
+    """Dim d's middle, then its borders, each as (offset in the result, size,
+    start of the slice of x it copies (circular; else None: all of x along
+    d), x's index along d as an affine expr of the region's index j)."""
+    j = dim_expr(d)
+    parts = [(lo, n, None, j)]
+    if not (lo or hi):
+        return parts  # (n may be dynamic)
+    c = ir.AffineConstantExpr.get
+    if mode == "circular":
+        # a plain copy of the other end (a slice of x: its size is the region's)
+        left, right = (n - lo, j), (0, j)
+    else:
+        left = (None, c(lo) - j if mode == "reflect" else c(0))
+        right = (None, c(n - 2) - j if mode == "reflect" else c(n - 1))
+    if lo:
+        parts.append((0, lo, *left))
+    if hi:
+        parts.append((lo + n, hi, *right))
+    return parts
 
 
 def _edge_pad_gather(x: ir.Value, low: list[int], high: list[int], mode: str,

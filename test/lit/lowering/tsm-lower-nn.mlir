@@ -406,23 +406,30 @@ func.func @pad$reflect(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
 
 // -----
 
-// Static dims pad one dim at a time without gathers: the input is inserted
-// in the middle, each border is a generic (writing into its slice of the
-// result) reading it through a constant (replicate: row 0, column 3) or
-// reversed (reflect: 2 - j) index.
+// Static padded dims: one pass into the result without gathers.  The input
+// is inserted in the middle, then each border region (per padded dim left,
+// middle or right; corners included) is a generic reading the input itself
+// (never a partly padded copy) through a constant (replicate: row 0,
+// column 3) or reversed (reflect: 2 - j) index, written into its slice of
+// the result.
 // CHECK-DAG: #[[FIRST_ROW:.*]] = affine_map<(d0, d1) -> (0, d1)>
 // CHECK-DAG: #[[LAST_COL:.*]] = affine_map<(d0, d1) -> (d0, 3)>
+// CHECK-DAG: #[[CORNER:.*]] = affine_map<(d0, d1) -> (0, 3)>
 // CHECK-DAG: #[[MIRROR:.*]] = affine_map<(d0, d1) -> (d0, -d1 + 2)>
+// CHECK-DAG: #[[BOTH:.*]] = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, -d2 + 2)>
 // CHECK-LABEL: func.func @pad$replicate
 // CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
-// CHECK: %[[ROWS:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[2, 0] [3, 4] [1, 1] : tensor<3x4xf32> into tensor<5x4xf32>
-// CHECK: %[[TOP_SLOT:.*]] = tensor.extract_slice %[[ROWS]][0, 0] [2, 4] [1, 1]
+// CHECK: %[[MIDDLE:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[2, 0] [3, 4] [1, 1] : tensor<3x4xf32> into tensor<5x7xf32>
+// CHECK: %[[RIGHT_SLOT:.*]] = tensor.extract_slice %[[MIDDLE]][2, 4] [3, 3] [1, 1]
+// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[LAST_COL]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%[[RIGHT_SLOT]] : tensor<3x3xf32>)
+// CHECK: %[[WITH_RIGHT:.*]] = tensor.insert_slice %[[RIGHT]] into %[[MIDDLE]][2, 4] [3, 3] [1, 1]
+// CHECK: %[[TOP_SLOT:.*]] = tensor.extract_slice %[[WITH_RIGHT]][0, 0] [2, 4] [1, 1]
 // CHECK: %[[TOP:.*]] = linalg.generic {indexing_maps = [#[[FIRST_ROW]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%[[TOP_SLOT]] : tensor<2x4xf32>)
-// CHECK: %[[PADDED_ROWS:.*]] = tensor.insert_slice %[[TOP]] into %[[ROWS]][0, 0] [2, 4] [1, 1]
-// CHECK: %[[COLS:.*]] = tensor.insert_slice %[[PADDED_ROWS]] into %{{.*}}[0, 0] [5, 4] [1, 1] : tensor<5x4xf32> into tensor<5x7xf32>
-// CHECK: %[[RIGHT_SLOT:.*]] = tensor.extract_slice %[[COLS]][0, 4] [5, 3] [1, 1]
-// CHECK: %[[RIGHT:.*]] = linalg.generic {indexing_maps = [#[[LAST_COL]], {{.*}}]{{.*}} ins(%[[PADDED_ROWS]] : tensor<5x4xf32>) outs(%[[RIGHT_SLOT]] : tensor<5x3xf32>)
-// CHECK: %[[OUT:.*]] = tensor.insert_slice %[[RIGHT]] into %[[COLS]][0, 4] [5, 3] [1, 1]
+// CHECK: %[[WITH_TOP:.*]] = tensor.insert_slice %[[TOP]] into %[[WITH_RIGHT]][0, 0] [2, 4] [1, 1]
+// CHECK: %[[CORNER_SLOT:.*]] = tensor.extract_slice %[[WITH_TOP]][0, 4] [2, 3] [1, 1]
+// CHECK: %[[TOP_RIGHT:.*]] = linalg.generic {indexing_maps = [#[[CORNER]], {{.*}}]{{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%[[CORNER_SLOT]] : tensor<2x3xf32>)
+// CHECK: %[[OUT:.*]] = tensor.insert_slice %[[TOP_RIGHT]] into %[[WITH_TOP]][0, 4] [2, 3] [1, 1]
+// CHECK-NOT: linalg.generic
 // CHECK: return %[[OUT]]
 func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x7xf32> {
   %0 = "tsm.pad"(%x) {low = array<i64: 2, 0>, high = array<i64: 0, 3>, mode = "replicate"} : (tensor<3x4xf32>) -> tensor<5x7xf32>
@@ -439,6 +446,21 @@ func.func @pad$replicate(%x: tensor<3x4xf32>) -> tensor<5x7xf32> {
 func.func @pad$reflect_static(%x: tensor<2x4xf32>) -> tensor<2x7xf32> {
   %0 = "tsm.pad"(%x) {low = array<i64: 0, 2>, high = array<i64: 0, 1>, mode = "reflect"} : (tensor<2x4xf32>) -> tensor<2x7xf32>
   return %0 : tensor<2x7xf32>
+}
+
+// Reflect over two dims: 8 border regions, each read from the input; the
+// top-left corner mirrors both dims (#BOTH above).
+// CHECK-LABEL: func.func @pad$reflect_2d
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: tensor.insert_slice %[[X]] into %{{.*}}[0, 1, 2] [2, 3, 4] [1, 1, 1]
+// CHECK-COUNT-3: linalg.generic {{.*}} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[BOTH]], {{.*}}]{{.*}} ins(%[[X]] : tensor<2x3x4xf32>) outs(%{{.*}} : tensor<2x1x2xf32>)
+// CHECK-COUNT-4: linalg.generic {{.*}} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @pad$reflect_2d(%x: tensor<2x3x4xf32>) -> tensor<2x6x7xf32> {
+  %0 = "tsm.pad"(%x) {low = array<i64: 0, 1, 2>, high = array<i64: 0, 2, 1>, mode = "reflect"} : (tensor<2x3x4xf32>) -> tensor<2x6x7xf32>
+  return %0 : tensor<2x6x7xf32>
 }
 
 // -----
