@@ -31,6 +31,7 @@ from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen
 from .ir_walk import is_identity_map
+from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
 from .passes import register
@@ -152,9 +153,9 @@ def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool,
     if count < MIN_PARALLEL_ELEMENTS:
         return 0
     if flat or out.rank == 1:  # whole vectors per thread
-        return _ceil_div(_ceil_div(count, threads), width) * width
+        return ceil_div(ceil_div(count, threads), width) * width
     dim = _split_dim(out, threads)
-    return _ceil_div(out.shape[dim], threads) if dim is not None else 0
+    return ceil_div(out.shape[dim], threads) if dim is not None else 0
 
 
 def _split_dim(out: ir.MemRefType, threads: int) -> int | None:
@@ -179,7 +180,7 @@ def _pooling_chunk(op: ir.Operation, threads: int) -> int:
         return 0
     if out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3] < MIN_PARALLEL_ELEMENTS:
         return 0
-    return _ceil_div(out.shape[1], threads)
+    return ceil_div(out.shape[1], threads)
 
 
 def _pooling_script(group: str, chunk: int) -> str:
@@ -313,10 +314,6 @@ _TILING_CLEANUP = """
 """
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
     """A tile size near `tile` (a multiple of `multiple`) that cuts `extent`
     into a number of tiles that `threads` divides, of near-equal sizes.
@@ -324,9 +321,9 @@ def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
     multiples in `extent`), tiles of fewer multiples, so that every thread
     gets one (the busiest thread has no more work than with the bigger
     tiles)."""
-    count = _ceil_div(_ceil_div(extent, tile), threads) * threads
-    balanced = max(multiple, _ceil_div(_ceil_div(extent, count), multiple) * multiple)
-    if _ceil_div(extent, balanced) < threads:
+    count = ceil_div(ceil_div(extent, tile), threads) * threads
+    balanced = max(multiple, ceil_div(ceil_div(extent, count), multiple) * multiple)
+    if ceil_div(extent, balanced) < threads:
         return max(multiple, extent // threads // multiple * multiple)
     return balanced
 
@@ -339,11 +336,11 @@ def _split_rows(m: int, n: int, cache: tuple[int, int], registers: tuple[int, in
     tiles (a matrix that fits one tile), the dim with more register tiles,
     so that tiles as small as one register tile still give every thread
     work."""
-    if _ceil_div(m, cache[0]) >= threads:
+    if ceil_div(m, cache[0]) >= threads:
         return True
-    if _ceil_div(n, cache[1]) >= threads:
+    if ceil_div(n, cache[1]) >= threads:
         return False
-    return _ceil_div(m, registers[0]) >= _ceil_div(n, registers[1])
+    return ceil_div(m, registers[0]) >= ceil_div(n, registers[1])
 
 
 def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[MatmulTiles, bool]:
@@ -366,7 +363,7 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
             m1 = _balanced_tile(m, m1, mr, threads)
         else:
             n1 = _balanced_tile(n, n1, nr, threads)
-    elif not ir.ShapedType.is_dynamic_size(m) and _ceil_div(m, m1) < threads \
+    elif not ir.ShapedType.is_dynamic_size(m) and ceil_div(m, m1) < threads \
             and not ir.ShapedType.is_dynamic_size(n):
         n1 = _balanced_tile(n, n1, nr, threads)
     return MatmulTiles((m1, n1, k1), (mr, nr)), True
