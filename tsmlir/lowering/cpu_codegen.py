@@ -30,7 +30,7 @@ from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen
-from .ir_walk import is_identity_map
+from .ir_walk import indexing_maps, is_identity_map, matmul_maps
 from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
 from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
@@ -252,13 +252,7 @@ def is_plain_matmul(op: ir.Operation) -> bool:
     if not all(_is_row_major(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
                for v in op.operands):
         return False
-    if "indexing_maps" not in op.attributes:
-        return True
-    d = ir.AffineDimExpr.get
-    default = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(2), d(1)]),
-               ir.AffineMap.get(3, 0, [d(0), d(1)])]
-    return [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])] \
-        == default
+    return "indexing_maps" not in op.attributes or indexing_maps(op) == matmul_maps()
 
 
 def _matmul_tile_script(group: str, tiles: MatmulTiles, peel_m: bool, peel_n: bool,

@@ -60,3 +60,17 @@ def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
 def is_identity_map(m: ir.AffineMap) -> bool:
     """(d0, ..., dn) -> (d0, ..., dn), no symbols."""
     return m == ir.AffineMap.get_identity(m.n_dims)
+
+
+def matmul_maps(b_transposed: bool = False) -> list[ir.AffineMap]:
+    """linalg.matmul's indexing maps: C[m, n] += A[m, k] * B[k, n], or with
+    `b_transposed` B read as (N, K): C[m, n] += A[m, k] * B[n, k]."""
+    d = ir.AffineDimExpr.get
+    b = [d(1), d(2)] if b_transposed else [d(2), d(1)]
+    return [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, b),
+            ir.AffineMap.get(3, 0, [d(0), d(1)])]
+
+
+def has_unit_inner_stride(t: ir.MemRefType) -> bool:
+    """A memref of rank >= 1 whose innermost stride is 1 (rows read as vectors)."""
+    return t.rank >= 1 and t.get_strides_and_offset()[0][-1] == 1

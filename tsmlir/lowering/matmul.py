@@ -32,6 +32,7 @@ from ..dialects.types import DYN, from_mlir
 from . import builders as b
 from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls
+from .ir_walk import matmul_maps
 from .matvec_codegen import MAX_ROWS_B_TRANSPOSED as DOT_ROWS
 from .nn_support import collapse, expand
 from .passes import pattern_pass
@@ -135,7 +136,7 @@ def _row_matmul(x: ir.Value, w: ir.Value, init: ir.Value) -> ir.Value:
     row = [[0, 1]]
     product = linalg.matmul(expand(x, row, [1, b.dim(x, 0)]), w,
                             outs=[expand(init, row, [1, b.dim(init, 0)])],
-                            indexing_maps=_transposed_rhs_maps())
+                            indexing_maps=matmul_maps(b_transposed=True))
     return collapse(product, row)
 
 
@@ -168,7 +169,7 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
         # collapsing contiguous dims is free and the 2-D op has the fast kernel.
         # (Not with two dynamic row dims: memref.expand_shape allows one per group.)
         rows = [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]]
-        maps = _transposed_rhs_maps() if transpose_rhs else None
+        maps = matmul_maps(b_transposed=True) if transpose_rhs else None
         flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)],
                              indexing_maps=maps)
         return expand(flat, rows, c.sizes)
@@ -178,13 +179,6 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
     iterators = ["parallel"] * (c.maps[0].n_dims - 1) + ["reduction"]
     return b.generic([lhs, rhs], init, c.maps, iterators,
                      lambda x, y, acc: _multiply_add(acc, x, y))
-
-
-def _transposed_rhs_maps() -> list[ir.AffineMap]:
-    """linalg.matmul's maps reading B as (N, K): C[m, n] += A[m, k] * B[n, k]."""
-    d = ir.AffineDimExpr.get
-    return [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(1), d(2)]),
-            ir.AffineMap.get(3, 0, [d(0), d(1)])]
 
 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:

@@ -31,7 +31,7 @@ from mlir import ir
 from mlir.dialects import func, memref
 
 from . import cpu_codegen
-from .ir_walk import collect, indexing_maps
+from .ir_walk import collect, has_unit_inner_stride, indexing_maps, matmul_maps
 from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
                           filled_once, shape_of)
 from .parallel import num_threads
@@ -69,13 +69,10 @@ def _reads_b_transposed(op: ir.Operation) -> bool:
     """C[m, n] += A[m, k] * B[n, k] on static f32 row-major memrefs with few rows."""
     if op.name != "linalg.matmul" or op.results or "indexing_maps" not in op.attributes:
         return False
-    d = ir.AffineDimExpr.get
-    maps = [ir.AffineMap.get(3, 0, [d(0), d(2)]), ir.AffineMap.get(3, 0, [d(1), d(2)]),
-            ir.AffineMap.get(3, 0, [d(0), d(1)])]
     types = [ir.MemRefType(v.type) for v in op.operands]
-    if indexing_maps(op) != maps or not all(
-            str(t.element_type) == "f32" and t.has_static_shape and
-            t.get_strides_and_offset()[0][-1] == 1 for t in types):
+    if indexing_maps(op) != matmul_maps(b_transposed=True) or not all(
+            str(t.element_type) == "f32" and t.has_static_shape and has_unit_inner_stride(t)
+            for t in types):
         return False
     (m, k), (n, _) = types[0].shape, types[1].shape
     return 1 <= m <= MAX_ROWS_B_TRANSPOSED and n >= 1 and k >= 1

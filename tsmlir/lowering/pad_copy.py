@@ -23,10 +23,12 @@ each line of D leaves the core once.
 """
 from __future__ import annotations
 
+import math
+
 from mlir import ir
 from mlir.dialects import arith, func, memref
 
-from .ir_walk import as_op, owner_op
+from .ir_walk import as_op, has_unit_inner_stride, owner_op
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
 from .row_copy import VECTOR_BYTES, _bits, _collapse, chunked_text, view_type
@@ -46,16 +48,12 @@ def _root(v: ir.Value) -> ir.Value:
     return v
 
 
-def _unit_inner(t: ir.MemRefType) -> bool:
-    return t.rank >= 1 and t.get_strides_and_offset()[0][-1] == 1
-
-
 def match(fill: ir.Operation) -> tuple[ir.Operation, ir.Operation] | None:
     """(subview, copy) when `fill` (a linalg.fill on a memref) is followed
     by the copy into its interior that a bufferized tensor.pad makes."""
     value, dst = fill.operands
     t = dst.type
-    if not isinstance(t, ir.MemRefType) or not _unit_inner(ir.MemRefType(t)):
+    if not isinstance(t, ir.MemRefType) or not has_unit_inner_stride(ir.MemRefType(t)):
         return None
     t = ir.MemRefType(t)
     if value.type != t.element_type or _bits(t.element_type) not in (32, 64):
@@ -66,7 +64,7 @@ def match(fill: ir.Operation) -> tuple[ir.Operation, ir.Operation] | None:
     src, view = copy.operands
     sub = owner_op(view)
     if sub is None or sub.name != "memref.subview" or sub.operands[0] != dst or \
-            _root(src) == _root(dst) or not _unit_inner(ir.MemRefType(src.type)):
+            _root(src) == _root(dst) or not has_unit_inner_stride(ir.MemRefType(src.type)):
         return None
     offsets = list(ir.DenseI64ArrayAttr(sub.attributes["static_offsets"]))
     strides = list(ir.DenseI64ArrayAttr(sub.attributes["static_strides"]))
@@ -84,7 +82,7 @@ def _pays(dst: ir.MemRefType, src: ir.MemRefType) -> bool:
     at least one vector wide (narrower ones need masked stores, which are
     slow on AMD: 512 x 9 x 9 ran 2x slower)."""
     lanes = VECTOR_BYTES * 8 // _bits(dst.element_type)
-    count = _product(dst.shape) if dst.has_static_shape else None
+    count = math.prod(dst.shape) if dst.has_static_shape else None
     return src.shape[-1] != ir.ShapedType.get_dynamic_size() and src.shape[-1] >= lanes and \
         (count is None or count >= MIN_ELEMENTS)
 
@@ -129,7 +127,7 @@ def call(module_op: ir.Operation, helpers: set[str], fill: ir.Operation, sub: ir
     serial = f"tsm_pad_{elem}_{rank}d"
     append_once(module_op, helpers, serial, lambda f: serial_text(f, rank, elem, bits))
     name = serial
-    count = None if not t.has_static_shape else _product(t.shape)
+    count = None if not t.has_static_shape else math.prod(t.shape)
     if threads > 1 and rank > 1 and (count is None or count >= MIN_PARALLEL_ELEMENTS):
         name = f"{serial}_par"
         append_once(module_op, helpers, name,
@@ -144,13 +142,6 @@ def call(module_op: ir.Operation, helpers: set[str], fill: ir.Operation, sub: ir
     copy.erase()
     fill.erase()
     return True
-
-
-def _product(shape: list[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _signature(rank: int, elem: str) -> str:

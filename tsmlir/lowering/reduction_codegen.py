@@ -32,7 +32,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
-from .ir_walk import indexing_maps
+from .ir_walk import has_unit_inner_stride, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 
@@ -67,13 +67,6 @@ def lanes(elem: ir.Type) -> int:
     return _LANES_BITS // (64 if str(elem) in ("f64", "i64") else 32)
 
 
-def _unit_innermost_stride(t: ir.MemRefType) -> bool:
-    if t.rank == 0:
-        return False
-    strides, _ = t.get_strides_and_offset()
-    return strides[-1] == 1
-
-
 def _input_ok(m: ir.AffineMap, t: ir.Type, last: int) -> bool:
     """Read along the reduced dim as its unit-stride innermost index, or not
     along it; other indices are dims or constants."""
@@ -86,7 +79,7 @@ def _input_ok(m: ir.AffineMap, t: ir.Type, last: int) -> bool:
         return True
     return isinstance(exprs[-1], ir.AffineDimExpr) \
         and exprs[-1].position == last and dims.count(last) == 1 \
-        and _unit_innermost_stride(ir.MemRefType(t))
+        and has_unit_inner_stride(ir.MemRefType(t))
 
 
 def _reads_last(m: ir.AffineMap) -> bool:

@@ -24,14 +24,16 @@ Other element types and strided innermost views keep the linalg op.
 """
 from __future__ import annotations
 
+import math
+
 from mlir import ir
 from mlir.dialects import func, memref
 
-from .ir_walk import collect
+from .ir_walk import collect, has_unit_inner_stride
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
-from .row_copy import chunked_text
+from .row_copy import chunked_text, view_type as row_view_type
 
 LANES = 8
 #: Source columns per cache tile: the tile's destination rows (TILE lines of
@@ -46,8 +48,7 @@ _HALVES = ([0, 1, 2, 3, 8, 9, 10, 11], [4, 5, 6, 7, 12, 13, 14, 15])
 
 def view_type(rank: int) -> str:
     """Any sizes and strides, a unit innermost stride."""
-    return (f"memref<{'x'.join(['?'] * rank)}xf32, "
-            f"strided<[{', '.join(['?'] * (rank - 1) + ['1'])}], offset: ?>>")
+    return row_view_type(rank, "f32")
 
 
 def _shuffles() -> list[str]:
@@ -152,10 +153,6 @@ def parallel_text(name: str, serial: str, rank: int, threads: int) -> str:
                          call.format("schunk", "dchunk")])
 
 
-def _unit_inner(t: ir.MemRefType) -> bool:
-    return t.rank >= 1 and t.get_strides_and_offset()[0][-1] == 1
-
-
 def _permuted(v: ir.Value, perm: list[int]) -> ir.Value:
     """The view of `v` whose dim k is v's dim perm[k] (v itself for the identity)."""
     if perm == sorted(perm):
@@ -178,7 +175,7 @@ def _applies(op: ir.Operation) -> bool:
             isinstance(v.type, ir.MemRefType) for v in op.operands):
         return False
     src, dst = (ir.MemRefType(v.type) for v in op.operands)
-    if not (_unit_inner(src) and _unit_inner(dst)) or 0 in src.shape:
+    if not (has_unit_inner_stride(src) and has_unit_inner_stride(dst)) or 0 in src.shape:
         return False
     return _permutation(op)[-1] == src.rank - 1 or isinstance(src.element_type, ir.F32Type)
 
@@ -191,10 +188,7 @@ def _call(module_op: ir.Operation, helpers: set[str], src: ir.Value, dst: ir.Val
     serial = f"tsm_transpose_f32_{rank}d"
     append_once(module_op, helpers, serial, lambda f: serial_text(f, rank))
     name = serial
-    count = 1
-    for s in t.shape:
-        count *= s
-    if threads > 1 and (not t.has_static_shape or count >= MIN_PARALLEL_ELEMENTS):
+    if threads > 1 and (not t.has_static_shape or math.prod(t.shape) >= MIN_PARALLEL_ELEMENTS):
         name = f"{serial}_par"
         append_once(module_op, helpers, name, lambda f: parallel_text(f, serial, rank, threads))
     view = ir.Type.parse(view_type(rank))
