@@ -47,6 +47,19 @@ def defined_inside(v: ir.Value, op: ir.Operation) -> bool:
     return False
 
 
+def constant_index(v: ir.Value) -> int | None:
+    """The value of an index `arith.constant` (a static bound or step), else None."""
+    op = owner_op(v)
+    if op is None or op.name != "arith.constant" or not isinstance(v.type, ir.IndexType):
+        return None
+    return ir.IntegerAttr(op.attributes["value"]).value
+
+
+def dense_ints(attr: ir.Attribute) -> list[int]:
+    """The integers of a dense integer elements attribute (strides, dilations...)."""
+    return [int(v) for v in ir.DenseIntElementsAttr(attr)]
+
+
 def use_count(v: ir.Value) -> int:
     """How many operands read `v`."""
     return len(list(v.uses))

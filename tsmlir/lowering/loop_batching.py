@@ -27,18 +27,11 @@ from mlir import ir
 from mlir.dialects import linalg, scf, tensor
 
 from . import builders as b
-from .ir_walk import as_op as _op, collect, owner_op as _owner_op
+from .ir_walk import as_op as _op, collect, constant_index, owner_op as _owner_op
 from .ir_walk import defined_inside as _inside
 from .passes import register
 
 _ROWS_GROUPS = [[0, 1], [2]]
-
-
-def _const_index(v: ir.Value) -> int | None:
-    op = _owner_op(v)
-    if op is None or op.name != "arith.constant" or not isinstance(v.type, ir.IndexType):
-        return None
-    return ir.IntegerAttr(op.attributes["value"]).value
 
 
 def _static(t: ir.Type, rank: int) -> bool:
@@ -47,7 +40,7 @@ def _static(t: ir.Type, rank: int) -> bool:
 
 
 def _steps(loop: ir.Operation) -> int | None:
-    lb, ub, step = (_const_index(loop.operands[i]) for i in range(3))
+    lb, ub, step = (constant_index(loop.operands[i]) for i in range(3))
     return ub if lb == 0 and step == 1 and ub is not None and ub > 0 else None
 
 

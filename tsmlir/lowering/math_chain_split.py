@@ -33,7 +33,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf, vector
 
-from .ir_walk import as_op, collect, owner_op
+from .ir_walk import as_op, collect, constant_index, owner_op
 from .math_approx import EXPANDED_MATH_WIDTH, EXPANSIONS, expanded_math_count
 from .passes import register
 
@@ -73,10 +73,7 @@ def _is_expanded(op: ir.Operation) -> bool:
 
 
 def _constant_step(loop: ir.Operation) -> int | None:
-    step = owner_op(loop.operands[2])
-    if step is None or step.name != "arith.constant":
-        return None
-    return ir.IntegerAttr(step.attributes["value"]).value
+    return constant_index(loop.operands[2])
 
 
 def _body(loop: ir.Operation) -> list[ir.Operation]:

@@ -23,17 +23,13 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func, memref
 
-from .ir_walk import collect
+from .ir_walk import collect, dense_ints
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 
 LANES = 8
 _VIEW = "memref<?x?x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>"
-
-
-def _ints(attr: ir.Attribute) -> list[int]:
-    return [int(v) for v in ir.DenseIntElementsAttr(attr)]
 
 
 def _applies(op: ir.Operation) -> bool:
@@ -48,7 +44,7 @@ def _applies(op: ir.Operation) -> bool:
     if not window.has_static_shape or x.rank != 4 or out.rank != 4:
         return False
     inner = [t.get_strides_and_offset()[0][-1] for t in (x, out)]
-    return inner == [1, 1] and _ints(op.attributes["strides"])[1] in (1, 2)
+    return inner == [1, 1] and dense_ints(op.attributes["strides"])[1] in (1, 2)
 
 
 def _tap(kh: int, kw: int, sw: int, n: int) -> list[str]:
@@ -146,7 +142,7 @@ func.func private @{name}(%x: {_VIEW}, {f"%w: {WEIGHTS_VIEW}, " if weighted else
 
 def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel: bool) -> None:
     kernel = list(ir.MemRefType(op.operands[1].type).shape)
-    stride, dilation = _ints(op.attributes["strides"]), _ints(op.attributes["dilations"])
+    stride, dilation = dense_ints(op.attributes["strides"]), dense_ints(op.attributes["dilations"])
     name = (f"tsm_max_pool_f32_{kernel[0]}x{kernel[1]}_s{stride[0]}x{stride[1]}"
             f"_d{dilation[0]}x{dilation[1]}{'_par' if parallel else ''}")
     append_once(module_op, helpers, name,
