@@ -161,27 +161,14 @@ def test_runtime_weights_of_a_small_cnn_with_batchnorm_buffers():
         _same(compiled(x), m(x))
 
 
-class Stack(torch.nn.Module):
-    """Iterates a ModuleList and asks its length (a compiled `__len__`)."""
-
-    def __init__(self):
-        super().__init__()
-        self.layers = torch.nn.ModuleList([torch.nn.Linear(5, 5) for _ in range(3)])
-
-    def forward(self, x):
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < len(self.layers) - 1:
-                x = torch.relu(x)
-        return x
-
-
 @pytest.mark.parametrize("saved", [False, True])
 def test_len_of_a_module_list(saved, tmp_path):
     """A loaded archive's ModuleList has no Python len(): its length comes
-    from the compiled __len__ method (the bundled MLP's pattern)."""
+    from the compiled __len__ method (the bundled MLP iterates its layers
+    and asks their number)."""
+    from tsmlir.examples.models import MLP
     torch.manual_seed(0)
-    m = Stack().eval()
+    m = MLP((5, 5, 5, 5)).eval()
     module = m
     if saved:
         path = tmp_path / "stack.pt"
