@@ -25,6 +25,10 @@ STAGES: dict[str, list[str]] = {
                       # conv + batch norm -> one conv (new constants) while both are tsm
                       "tsm-fold-batch-norm",
                       *(p for p in FAMILY_PASSES if p not in ("tsm-lower-nn", "tsm-lower-matmul")),
+                      # a dynamic dim read off a producer (an init sized by tensor.dim of
+                      # a reshaped generic) becomes one read off the inputs: that second
+                      # use of the producer would stop fusion (group_norm, dynamic batch)
+                      "resolve-ranked-shaped-type-result-dims",
                       "canonicalize", "cse",
                       # chains of pointwise ops become one linalg.generic (one loop nest)
                       "linalg-fuse-elementwise-ops", "canonicalize", "cse",
