@@ -453,7 +453,8 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if is_plain_matmul(op) and matmul_codegen.applies(module_op, op):
+        if (is_plain_matmul(op) or matmul_codegen.reads_b_transposed(op)) \
+                and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
                                                    MIN_PARALLEL_FLOPS, *tiles.packed_block)))
         elif is_plain_matmul(op):

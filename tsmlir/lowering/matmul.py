@@ -233,10 +233,15 @@ def lower_linear(op: ir.Operation) -> ir.Value:
     rows = _shape(x)[:-1]
     if b.rtt(x).rank >= 2 and str(b.rtt(weight).element_type) == "f32" \
             and (DYN in rows or math.prod(rows) > DOT_ROWS):
-        # A run-time weight (a constant one was transposed at import): one
-        # transposed copy (N*K moves, tsm-vectorize-transposes' block kernel)
-        # makes the product a plain matmul, which has the fast kernels; the
-        # transposed-weight contraction would be scalar loops (~30x eager).
+        # A run-time weight (a constant one was transposed at import).
+        # Static sizes: the packed kernel packs its blocks of B straight
+        # from W (matmul_codegen, `reads_b_transposed`): no copy of W.
+        if DYN not in _shape(x) + _shape(weight):
+            return _contract(op, x, weight, transpose_rhs=True, addend=addend)
+        # Dynamic ones: one transposed copy (N*K moves, tsm-vectorize-transposes'
+        # block kernel) makes the product a plain matmul, which has the
+        # tiled kernels; the transposed-weight contraction would be scalar
+        # loops (~30x eager).
         return _contract(op, x, b.permuted(weight, [1, 0]), addend=addend)
     # Few rows: each output is a dot product of two contiguous rows
     # (tsm-vectorize-matvec), cheaper than copying the weight.

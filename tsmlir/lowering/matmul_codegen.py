@@ -2,7 +2,9 @@
 
 In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
 static shape (identity layout or a strided view with unit inner stride),
-with at least `MIN_ROWS` rows (`MIN_ROWS_CONSTANT_B` for a constant B).  Out: the op is replaced by a call to a
+with at least `MIN_ROWS` rows (`MIN_ROWS_CONSTANT_B` for a constant B); or one
+whose indexing maps read B as (N, K) (`reads_b_transposed`: a linear layer's
+run-time weight, attention's k^T), any rows.  Out: the op is replaced by a call to a
 driver function that runs a kernel function (on one thread, or on pieces
 of C handed to the threads by an `scf.parallel`); kernels are private,
 noinline and shared by every matmul of the same operand types and plan.
@@ -12,7 +14,8 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    panel of `lanes` columns is one contiguous run, so the micro-kernel
    reads B with unit stride (unpacked rows of a 1024-wide B lie 4 KB apart:
    they fall into the same L1 sets and evict each other), and the last
-   panel is zero-padded, so edge columns need no scalar path;
+   panel is zero-padded, so edge columns need no scalar path (a B read
+   transposed is packed by 8 x 8 block transposes, `_pack_transposed`);
 2. walks all its rows `rows` at a time (the A strip stays in L1 while it
    meets every panel of the block, which stays in L2) and runs the
    micro-kernel: rows x lanes accumulators (AVX2: 6 x 16 = 12 of the 16
@@ -48,9 +51,12 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
-from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global, copy_globals, declare,
-                          enclosing_function, epilogue_of, filled_once, shape_of)
+from .ir_walk import has_unit_inner_stride, indexing_maps, matmul_maps
+from .kernel_emit import (EPILOGUES, Emitter, append_once, ceil_div, constant_global,
+                          copy_globals, declare, enclosing_function, epilogue_of, filled_once,
+                          shape_of)
 from .matmul_bias import BiasInit, bias_init
+from .transpose_codegen import serial_text as transpose_text, view_type as transpose_view
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
@@ -58,6 +64,9 @@ from .matmul_bias import BiasInit, bias_init
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
+#: The shared 2-D block-transpose function (transpose_codegen's name for it),
+#: which packs the blocks of a B read transposed.
+TRANSPOSE = "tsm_transpose_f32_2d"
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
@@ -80,12 +89,32 @@ class PackedPlan:
     chunk: int = 0
 
 
+def reads_b_transposed(op: ir.Operation) -> bool:
+    """A bufferized f32 linalg.matmul whose indexing maps read B as (N, K)
+    (C[m, n] += A[m, k] * B[n, k]), every operand with rows of unit stride."""
+    if op.name != "linalg.matmul" or op.results or "indexing_maps" not in op.attributes \
+            or indexing_maps(op) != matmul_maps(b_transposed=True):
+        return False
+    return all(isinstance(v.type, ir.MemRefType) and has_unit_inner_stride(ir.MemRefType(v.type))
+               and str(ir.MemRefType(v.type).element_type) == "f32" for v in op.operands)
+
+
+def _transpose_declaration(needed: bool) -> str:
+    """Text declaring the shared block-transpose function, for a kernel or
+    packer that calls it (`rewrite` puts its body into the module)."""
+    return declare(TRANSPOSE, [transpose_view(2)] * 2) if needed else ""
+
+
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     """A static matmul with enough rows (the caller has checked that it is a
-    plain f32 row-major matmul)."""
+    plain f32 row-major matmul or `reads_b_transposed`)."""
     if not all(ir.ShapedType(v.type).has_static_shape for v in op.operands):
         return False
     m, n, k = shape_of(op)
+    if reads_b_transposed(op):
+        # no other kernel here reads B transposed (tsm-vectorize-matvec took
+        # those of few rows), and packing from it costs what the plain pack does
+        return m >= 1 and n >= 1 and k >= 1
     rows = MIN_ROWS if constant_global(module_op, op.operands[1]) is None else MIN_ROWS_CONSTANT_B
     return m >= rows and n >= 1 and k >= 1
 
@@ -141,9 +170,12 @@ def _panel(new: _Names, p: str, lanes: int) -> tuple[str, list[str]]:
         f"{mask} = vector.create_mask {w} : vector<{lanes}xi1>"]
 
 
-def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
+def _pack(new: _Names, tb: str, bp: str, lanes: int, transposed: bool = False) -> list[str]:
     """B[k0:k0+kb, n0:nend] -> %bp[panel][k][lane]; the last panel is
-    zero-padded by masked loads (the other panels load plainly)."""
+    zero-padded by masked loads (the other panels load plainly).
+    `transposed`: B is (N, K), see `_pack_transposed`."""
+    if transposed:
+        return _pack_transposed(new, tb, bp, lanes)
     vec = f"vector<{lanes}xf32>"
     p = new("pp")
     (col, _, full, mask), header = _panel(new, p, lanes)
@@ -159,6 +191,35 @@ def _pack(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
                 f"vector.store {v}, %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}", "}"]
     return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
             f"scf.if {full} {{", *copy(False), "} else {", *copy(True), "}", "}"]
+
+
+def _pack_transposed(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
+    """Bt[n0:nend, k0:k0+kb] (B read as (N, K): a linear layer's run-time
+    weight, k^T of attention) -> %bp[panel][k][lane]: each panel is the
+    transpose of `lanes` rows of Bt, written by the shared 8 x 8
+    block-transpose function (transpose_codegen) on a view of those rows
+    and a view of the panel; a last panel of fewer rows is zeroed first.
+    The pack reads B once per block either way: reading it as rows costs
+    no more than the plain pack, and no transposed copy of B is made."""
+    p = new("pp")
+    (col, w, full, _), header = _panel(new, p, lanes)
+    wc, src, dst, srcv, dstv, z = (new(s) for s in ("wc", "tsrc", "tdst", "tsv", "tdv", "zk"))
+    view = transpose_view(2)
+    b_stride = ir.MemRefType(ir.Type.parse(tb)).get_strides_and_offset()[0][0]
+    src_t = f"memref<?x?xf32, strided<[{b_stride}, 1], offset: ?>>"
+    dst_t = f"memref<?x?xf32, strided<[{lanes}, 1], offset: ?>>"
+    return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
+            f"{wc} = arith.minsi {w}, %clanes : index",
+            f"scf.if {full} {{", "} else {",
+            f"scf.for {z} = %c0 to %kb step %c1 {{",
+            f"vector.store %zero, %bp[{p}, {z}, %c0] : memref<{bp}>, vector<{lanes}xf32>",
+            "}", "}",
+            f"{src} = memref.subview %B[{col}, %k0] [{wc}, %kb] [1, 1] : {tb} to {src_t}",
+            f"{dst} = memref.subview %bp[{p}, 0, 0] [1, %kb, {wc}] [1, 1, 1] : "
+            f"memref<{bp}> to {dst_t}",
+            f"{srcv} = memref.cast {src} : {src_t} to {view}",
+            f"{dstv} = memref.cast {dst} : {dst_t} to {view}",
+            f"func.call @{TRANSPOSE}({srcv}, {dstv}) : ({view}, {view}) -> ()", "}"]
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
@@ -298,11 +359,12 @@ def narrow_strips(m: int, rows: int, split: str) -> int:
 
 
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False) -> str:
+                prepacked: bool = False, transposed: bool = False) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
-    the packed layout [n/lanes][k][lanes] (see `prepack_text`).
+    the packed layout [n/lanes][k][lanes] (see `prepack_text`); else
+    `transposed`: B is read as (N, K) (`reads_b_transposed`).
     Fused work, chosen by arguments (one kernel serves every matmul of a
     shape): %init 0 starts the sums from C, 1 from %bias, 2 from C plus
     %bias (broadcast along the rows if %bias_rows, else the columns);
@@ -312,7 +374,7 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     new = _Names()
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     strip = new("m0")
-    body = [] if prepacked else _pack(new, tb, bp, lanes)
+    body = [] if prepacked else _pack(new, tb, bp, lanes, transposed)
     narrow = narrow_strips(m, rows, plan_.split)
     if narrow:
         # a small remainder spread over strips one row shorter: no strip of
@@ -339,7 +401,7 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
     body = _block_flags(lanes) + body
     inner = "\n      ".join(body)
-    return f"""
+    return _transpose_declaration(transposed and not prepacked) + f"""
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: index,
                           %mhi: index, %nlo: index, %nhi: index)
     attributes {{passthrough = ["noinline"]}} {{
@@ -379,11 +441,12 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
 """
 
 
-def prepack_text(name: str, tb: str, tp: str, k: int, n: int, lanes: int) -> str:
-    """A function that packs all of B (type tb) into %bp (type tp:
-    [n/lanes][k][lanes], the last panel zero-padded)."""
-    pack = "\n  ".join(_pack(_Names(), tb, tp[len("memref<"):-1], lanes))
-    return f"""
+def prepack_text(name: str, tb: str, tp: str, k: int, n: int, lanes: int,
+                 transposed: bool = False) -> str:
+    """A function that packs all of B (type tb; (N, K) if `transposed`)
+    into %bp (type tp: [n/lanes][k][lanes], the last panel zero-padded)."""
+    pack = "\n  ".join(_pack(_Names(), tb, tp[len("memref<"):-1], lanes, transposed))
+    return _transpose_declaration(transposed) + f"""
 func.func private @{name}(%B: {tb}, %bp: {tp}) attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -502,15 +565,19 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
     from the vector."""
     emit = Emitter()
+    if any(reads_b_transposed(op) for op, _ in ops) and TRANSPOSE not in ir.SymbolTable(module_op):
+        append_once(module_op, set(), TRANSPOSE, lambda f: transpose_text(f, 2))
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
+        transposed = reads_b_transposed(op)
         fused, init = fused_of(op)
         m, n, k = shape_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_), caller)
+            kernel = emit.get(("kernel", types, plan_, transposed), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_,
+                                                    transposed=transposed), caller)
             name = f"{kernel}_driver" if fused == Fused() else f"{kernel}_driver_f{{}}"
             driver = emit.get(("driver", kernel, fused), name,
                               lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
@@ -521,11 +588,13 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
             kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
                               lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),
                               caller)
-            packer = emit.get(("prepack", types[1], tp), KERNEL_PREFIX + "_prepack_{}",
-                              lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes), caller)
+            packer = emit.get(("prepack", types[1], tp, transposed), KERNEL_PREFIX + "_prepack_{}",
+                              lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes,
+                                                     transposed), caller)
             # the global and its driver parse together (the driver refers
             # to it); a weight read by matmuls of other shapes is packed again
-            driver = emit.get(("driver", kernel, types, glob, fused), kernel + "_w{}",
+            driver = emit.get(("driver", kernel, types, glob, fused, transposed),
+                              kernel + "_w{}",
                               lambda f: copy_globals(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
                                           (f"{f}_b", tp, packer), fused),
