@@ -463,3 +463,21 @@ def test_warnings_are_python_warnings_at_the_users_line():
         assert [(w.category, str(w.message), w.filename, w.lineno) for w in got] == \
             [(w.category, str(w.message), w.filename, w.lineno) for w in want]
         assert len(got) == (2 if x.sum() > 0 else 1)
+
+
+class SizeListCheck(torch.nn.Module):
+    """nn.LSTM's form of check: a size list compared with a list holding a
+    size known only at run time."""
+    def forward(self, x, h):
+        if list(h.size()) != [2, x.size(0), 3]:
+            raise RuntimeError("hidden size mismatch")
+        return x.sum(1, keepdim=True) + h[0]
+
+
+def test_size_list_compared_at_run_time():
+    specs = [tsmlir.TensorSpec((-1, 3)), tsmlir.TensorSpec((2, -1, 3))]
+    compiled = tsmlir.compile_module(SizeListCheck(), input_specs=specs)
+    x, h = torch.randn(4, 3), torch.randn(2, 4, 3)
+    torch.testing.assert_close(compiled(x, h), SizeListCheck()(x, h))
+    with pytest.raises(RuntimeError, match="hidden size mismatch"):
+        compiled(x, torch.randn(2, 5, 3))

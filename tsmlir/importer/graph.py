@@ -113,11 +113,8 @@ class Importer:
     # -- entry ---------------------------------------------------------------
     def import_method(self, name: str, specs: list) -> ImportedMethod:
         """Build `func.func @<name>` for arguments described by `specs`."""
-        if not signature.is_script_method(self.root, name):
-            raise TorchScriptImportError(f"the module has no TorchScript method '{name}' "
-                                         "(exported methods need @torch.jit.export)")
-        method = getattr(self.root, name)
-        specs = signature.bind(method, name, list(specs))
+        compiled, specs = signature.resolve(self.root, name, list(specs))
+        method = getattr(self.root, compiled)
         module = ir.Module.create()
         arg_types = [to_mlir(s.tensor_type()) for spec in specs for s in runtime_leaves(spec)]
         with ir.InsertionPoint(module.body):
@@ -286,6 +283,10 @@ class Importer:
                 return _as_outputs(result, n)
         if scalars.applies(kind, args):
             return _as_outputs(scalars.build(kind, args), n)
+        if kind in ("aten::eq", "aten::ne") and len(args) == 2:
+            same = scalars.compare_sequences(*args, equal=kind == "aten::eq")
+            if same is not None:
+                return _as_outputs(same, n)
         fold = _FOLDABLE.get(kind) or scalars.SCALAR_OPS.get(kind, (None,))[0]
         if fold is not None and not any(isinstance(a, ir.Value) or is_runtime_scalar(a)
                                         for a in args):

@@ -163,6 +163,32 @@ def _compare(ipred, fpred):
     return build
 
 
+def compare_sequences(a, b, equal: bool):
+    """`a == b` (or `!=`) of two int lists holding sizes known only at run
+    time (`h.size() != [layers, batch, hidden]` in nn.LSTM's checks): an i1
+    value that ANDs the item comparisons, or a bool where the lengths or a
+    compile-time pair already decide it.  None when neither list holds a
+    run-time item (an ordinary compile-time comparison)."""
+    if not (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))) \
+            or not any(is_runtime_scalar(v) for v in (*a, *b)):
+        return None
+    if len(a) != len(b):
+        return not equal
+    same = None
+    for x, y in zip(a, b):
+        if not (is_runtime_scalar(x) or is_runtime_scalar(y)):
+            if x != y:
+                return not equal
+            continue
+        if kind_of(x) is None or kind_of(y) is None:
+            return None
+        item = _compare("eq", "OEQ")(x, y)
+        same = item if same is None else arith.andi(same, item)
+    if same is None:
+        return equal
+    return same if equal else _not(same)
+
+
 def _logical(fn):
     return lambda a, b: fn(value(a, BOOL), value(b, BOOL))
 

@@ -7,6 +7,10 @@ Out: one spec per argument, each matching its declared type: an int example
 for a `float` argument becomes `ScalarSpec(float)`, an omitted defaulted
 argument becomes `Static(default)`, None is accepted only for `Optional`
 arguments.  A mismatch raises TorchScriptImportError naming the argument.
+
+An overloaded method (`@torch.jit._overload_method`, as nn.LSTM/GRU/RNN's
+forward for a Tensor or a PackedSequence) exists only as `name__0`,
+`name__1`, ...: `resolve` picks the first overload the specs bind to.
 """
 from __future__ import annotations
 
@@ -90,3 +94,30 @@ def _expected(kind: str) -> str:
 
 def is_script_method(module: torch.jit.ScriptModule, name: str) -> bool:
     return hasattr(module, name) and hasattr(getattr(module, name), "schema")
+
+
+def overloads(module: torch.jit.ScriptModule, name: str) -> list[str]:
+    """The compiled overloads of `name` (`name__0`, `name__1`, ...), in order."""
+    found, i = [], 0
+    while is_script_method(module, f"{name}__{i}"):
+        found.append(f"{name}__{i}")
+        i += 1
+    return found
+
+
+def resolve(module: torch.jit.ScriptModule, name: str, specs: list) -> tuple[str, list]:
+    """(the compiled method to import for `name`, its bound specs): `name`
+    itself, or the first of its overloads whose signature takes `specs`
+    (the error of the first overload when none does)."""
+    if is_script_method(module, name):
+        return name, bind(getattr(module, name), name, specs)
+    first = None
+    for candidate in overloads(module, name):
+        try:
+            return candidate, bind(getattr(module, candidate), name, specs)
+        except TorchScriptImportError as e:
+            first = first or e
+    if first is not None:
+        raise first
+    raise TorchScriptImportError(f"the module has no TorchScript method '{name}' "
+                                 "(exported methods need @torch.jit.export)")

@@ -264,7 +264,8 @@ class _Chain:
             # from outside: a matmul's weights or a broadcast row
             return (op.name == "linalg.matmul" and i == 1) or (
                 op.name == "linalg.generic" and not last and v.type.rank == 1)
-        if _owner_op(v) in self.ops:
+        owner = _owner_op(v)
+        if owner is not None and owner in self.ops:  # (None `in` a list of ops raises)
             return True
         if last and self._regenerable(v):
             self.regen.append(_owner_op(v))
