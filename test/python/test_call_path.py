@@ -215,3 +215,72 @@ def test_calls_reuse_freed_memory_without_page_faults():
         compiled(x)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
     assert faults < 200, f"{faults} page faults in 5 calls"
+
+
+class SharedResult(torch.nn.Module):
+    """One buffer returned twice, and a result that keeps a size-1 dim."""
+
+    def forward(self, x):
+        y = x * 3.0
+        return y, y, (x - 1.0).sum(1, keepdim=True)
+
+
+@pytest.fixture(scope="module")
+def affine_static():
+    return tsmlir.compile_module(Affine(), [torch.zeros(3, 5)])
+
+
+def test_static_tensor_functions_take_the_fast_call(affine_static, affine_dyn):
+    """runtime/fast_call.py serves static tensor signatures only."""
+    assert affine_static.functions["forward"]._fast is not None
+    assert affine_dyn.functions["forward"]._fast is None
+    scaled = tsmlir.compile_module(Scaled(), input_specs=[TensorSpec((2,)), ScalarSpec(int)])
+    assert scaled.functions["forward"]._fast is None
+
+
+def test_fast_call_results_are_fresh(affine_static):
+    x = torch.randn(3, 5)
+    first, total = affine_static(x)
+    second, _ = affine_static(x + 1.0)
+    assert first.data_ptr() != second.data_ptr() and first.data_ptr() != x.data_ptr()
+    torch.testing.assert_close(first, x * 2.0 + 1.0)
+    torch.testing.assert_close(total, (x * 2.0 + 1.0).sum())
+    torch.testing.assert_close(second, (x + 1.0) * 2.0 + 1.0)
+    assert first.is_contiguous() and first.shape == (3, 5) and total.shape == ()
+    first.zero_()  # the next call's result is not this buffer
+    torch.testing.assert_close(affine_static(x)[0], x * 2.0 + 1.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 1), (1, 9), (5, 13)])
+def test_fast_call_one_buffer_returned_twice(shape):
+    """The second result repeats the first's buffer: the general path takes
+    both (not two copies and two frees of one buffer)."""
+    compiled = tsmlir.compile_module(SharedResult(), [torch.zeros(*shape)])
+    assert compiled.functions["forward"]._fast is not None
+    for _ in range(3):
+        x = torch.randn(*shape)
+        a, b, s = compiled(x)
+        torch.testing.assert_close(a, x * 3.0)
+        torch.testing.assert_close(b, x * 3.0)
+        torch.testing.assert_close(s, (x - 1.0).sum(1, keepdim=True))
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), r"forward\(\) takes 1 argument\(s\), got 0"),
+    ((torch.zeros(3, 5), torch.zeros(3, 5)), r"takes 1 argument\(s\), got 2"),
+    ((3.0,), r"argument 0: expected a torch.Tensor, got float"),
+    ((torch.zeros(3, 5, dtype=torch.float64),), r"expected dtype torch.float32, got torch.float64"),
+    ((torch.zeros(3, 6),), r"argument 0: dim 1 must be 5"),
+    ((torch.zeros(5, 3).t(),), r"expected a contiguous tensor"),
+    ((torch.zeros(3, 5, device="meta"),), r"expected a CPU tensor, got device meta"),
+    ((torch.zeros(3, 5, requires_grad=True),), r"requiring grad"),
+])
+def test_fast_call_bad_arguments_keep_their_messages(affine_static, args, message):
+    with pytest.raises(tsmlir.InputError, match=message):
+        affine_static(*args)
+    torch.testing.assert_close(affine_static(torch.ones(3, 5))[0], torch.full((3, 5), 3.0))
+
+
+def test_fast_call_keyword_argument(affine_static):
+    x = torch.randn(3, 5)
+    torch.testing.assert_close(affine_static(x=x)[0], x * 2.0 + 1.0)

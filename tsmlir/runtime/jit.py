@@ -42,7 +42,7 @@ from ..errors import InputError, TsmlirError
 from ..specs import (Literal, NamedTupleResult, RowsResult, ScalarResult, ScalarSpec, Static,
                      TensorSpec, describe, runtime_leaves)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
-from . import callbacks, memref, native_libs, weights
+from . import callbacks, fast_call, memref, native_libs, weights
 
 SHARED_LIBS = [mlir.__path__[0] + "/lib/libmlir_c_runner_utils.so"]
 
@@ -117,6 +117,7 @@ class JitFunction:
         self._packed_ptr = ctypes.c_void_p(ctypes.addressof(self._packed))
         self._plan_calls(runtime)
         self._rebuild = _rebuilder(structure)
+        self._fast = fast_call.plan(self)  # None where the general path below is needed
 
     def _plan_calls(self, runtime: list) -> None:
         """Per-call work decided once: how each argument is checked and written
@@ -165,6 +166,10 @@ class JitFunction:
             _check_arg(a, s, f"{self.name}() argument {i}")
 
     def __call__(self, *args, **kwargs):
+        if self._fast is not None and not kwargs:
+            out = self._fast(args)
+            if out is not fast_call.SLOW:
+                return out
         if kwargs:
             args = self._positional(args, kwargs)
         if self._flat and len(args) == len(self.specs) and self._quick_check(args):
@@ -469,7 +474,11 @@ class CompiledModule:
             raise InputError(f"'{self.main}' was not compiled (compiled: "
                              f"{', '.join(self.functions)})")
         fn = self.functions[self.main]
-        return fn(*args, **kwargs) if kwargs else fn(*args)
+        if fn._fast is not None and not kwargs:  # one Python call less on the fast path
+            out = fn._fast(args)
+            if out is not fast_call.SLOW:
+                return out
+        return fn(*args, **kwargs)
 
     def __repr__(self) -> str:
         lines = [f"CompiledModule({'run-time' if self._state else 'frozen'} weights)"]
