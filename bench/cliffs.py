@@ -247,6 +247,11 @@ PATTERNS = {
     "argmax_last": lambda: (Argmax(), [_r(256, 1000)]),
     "batch_norm_rt": lambda: (BatchNormRT(), [_r(8, 64, 56, 56), _r(64), _r(64).abs() + 0.5,
                                               _r(64), _r(64)]),
+    # nn.LSTM / nn.GRU modules (eager runs its own fused C++ loop, not op by op)
+    "lstm_module": lambda: (nn.LSTM(256, 256, batch_first=True).eval(), [_r(1, 50, 256)]),
+    "lstm2_b16": lambda: (nn.LSTM(128, 256, num_layers=2).eval(), [_r(50, 16, 128)]),
+    "gru_bidir": lambda: (nn.GRU(128, 128, bidirectional=True, batch_first=True).eval(),
+                          [_r(8, 40, 128)]),
 }
 
 
