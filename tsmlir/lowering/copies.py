@@ -18,7 +18,9 @@ vector loads and one shuffle (see `gather_s2`).
 Copies between views with unit inner stride call the shared vectorized
 (and, with threads, parallel) copy function of their element type and
 collapsed rank instead (see `row_copy`); those row_copy cannot take (i1,
-0-d) become `linalg.copy`.
+0-d) become `linalg.copy`.  A reflect or replicate pad's copy into its
+interior calls one function with the generics of its left and right columns
+(see `pad_edges`).
 Also the fills that bufferized `tensor.pad`s leave: a `linalg.map` without
 inputs whose body yields the padding value (after unused `linalg.index`
 ops) becomes a fill (convert-linalg-to-loops made the map a scalar loop of
@@ -32,7 +34,7 @@ from mlir import ir
 from mlir.dialects import arith, func, linalg, memref, scf
 
 from . import builders as b
-from . import pad_copy, row_copy
+from . import pad_copy, pad_edges, row_copy
 from .gather_s2 import applies as _stride2_applies, call as _call_stride2
 from .ir_walk import collect
 from .parallel import num_threads
@@ -55,6 +57,10 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
         pad = pad_copy.match(op)
         if pad is not None:
             pad_copy.call(module_op, helpers, op, *pad, threads)
+    for op in collect(module_op, lambda op: op.name == "memref.copy"):
+        edges = pad_edges.match(op)
+        if edges is not None:
+            pad_edges.call(module_op, helpers, edges, threads)
     copies = collect(module_op, lambda op: op.name == "memref.copy")
     for op in _fills(module_op):
         value, dst = op.operands

@@ -314,3 +314,98 @@ func.func @pad$one_pass(%x: memref<1x64x56x56xf32>, %v: f32, %y: memref<2x3x4xf3
   return
 }
 }
+
+// -----
+
+// A reflect pad's interior copy and its left and right column generics (the
+// columns beside the interior rows, read through lo - j and (W - 2) - j):
+// one call on the rows of D beside the interior, full width, with each
+// column's source as base + step * k; the top row keeps its generic.  The
+// function writes per row the left columns, the row by whole vectors at lo
+// (the last one moved back), the right columns.
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#left = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 2)>
+#right = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 18)>
+#top = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, d2)>
+// CHECK-LABEL: func.func @pad$edges
+// CHECK-SAME: (%[[X:.*]]: memref<4x6x20xf32>)
+// CHECK: %[[D:.*]] = memref.alloc()
+// CHECK: %[[ROWS:.*]] = memref.subview %[[D]][0, 1, 0] [4, 6, 23] [1, 1, 1]
+// CHECK: %[[VX:.*]] = memref.cast %[[X]]
+// CHECK: %[[VR:.*]] = memref.cast %[[ROWS]]
+// CHECK-DAG: %[[LO:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[BACK:.*]] = arith.constant -1 : index
+// CHECK-DAG: %[[RBASE:.*]] = arith.constant 18 : index
+// CHECK: call @tsm_pad_edges_f32_3d(%[[VX]], %[[VR]], %[[LO]], %{{.*}}, %[[BACK]], %[[RBASE]], %{{.*}})
+// CHECK-NOT: memref.copy
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : memref<4x1x20xf32
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[D]]
+// CHECK-LABEL: func.func private @tsm_pad_edges_f32_3d(
+// CHECK-SAME: %[[SRC:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[DST:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[NL:[^:]*]]: index, %[[LB:[^:]*]]: index, %[[LS:[^:]*]]: index, %[[RB:[^:]*]]: index, %[[RS:[^:]*]]: index)
+// CHECK: scf.for %[[I:.*]] = %c0 to
+// CHECK: scf.for %[[J:.*]] = %c0 to
+// CHECK: scf.for %[[K:.*]] = %c0 to %[[NL]] step %c1
+// CHECK: %[[LOFF:.*]] = arith.muli %[[K]], %[[LS]]
+// CHECK: %[[LCOL:.*]] = arith.addi %[[LB]], %[[LOFF]]
+// CHECK: memref.load %[[SRC]][%[[I]], %[[J]], %[[LCOL]]]
+// CHECK: memref.store
+// CHECK: scf.for
+// CHECK: vector.load %[[SRC]]
+// CHECK: vector.store {{.*}}, %[[DST]]
+// CHECK: scf.for
+// CHECK: arith.muli %{{.*}}, %[[RS]]
+// CHECK: arith.addi %[[RB]]
+// CHECK: memref.load %[[SRC]]
+// CHECK: memref.store {{.*}}, %[[DST]]
+func.func @pad$edges(%x: memref<4x6x20xf32>) -> memref<4x8x23xf32> {
+  %d = memref.alloc() {alignment = 64 : i64} : memref<4x8x23xf32>
+  %in = memref.subview %d[0, 1, 2] [4, 6, 20] [1, 1, 1] : memref<4x8x23xf32> to memref<4x6x20xf32, strided<[184, 23, 1], offset: 25>>
+  memref.copy %x, %in : memref<4x6x20xf32> to memref<4x6x20xf32, strided<[184, 23, 1], offset: 25>>
+  %l = memref.subview %d[0, 1, 0] [4, 6, 2] [1, 1, 1] : memref<4x8x23xf32> to memref<4x6x2xf32, strided<[184, 23, 1], offset: 23>>
+  linalg.generic {indexing_maps = [#left, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%l : memref<4x6x2xf32, strided<[184, 23, 1], offset: 23>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %r = memref.subview %d[0, 1, 22] [4, 6, 1] [1, 1, 1] : memref<4x8x23xf32> to memref<4x6x1xf32, strided<[184, 23, 1], offset: 45>>
+  linalg.generic {indexing_maps = [#right, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%r : memref<4x6x1xf32, strided<[184, 23, 1], offset: 45>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %t = memref.subview %d[0, 0, 2] [4, 1, 20] [1, 1, 1] : memref<4x8x23xf32> to memref<4x1x20xf32, strided<[184, 23, 1], offset: 2>>
+  linalg.generic {indexing_maps = [#top, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%t : memref<4x1x20xf32, strided<[184, 23, 1], offset: 2>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return %d : memref<4x8x23xf32>
+}
+
+// -----
+
+// A right column read from a column that is neither the reflected nor the
+// edge one (not what a pad makes): the copy and both generics stay apart.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#left = affine_map<(d0, d1) -> (d0, -d1 + 1)>
+#other = affine_map<(d0, d1) -> (d0, 5)>
+// CHECK-LABEL: func.func @pad$edges_other_column
+// CHECK-NOT: tsm_pad_edges
+// CHECK: call @tsm_copy_f32_2d
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+func.func @pad$edges_other_column(%x: memref<6x16xf32>) -> memref<6x18xf32> {
+  %d = memref.alloc() : memref<6x18xf32>
+  %in = memref.subview %d[0, 1] [6, 16] [1, 1] : memref<6x18xf32> to memref<6x16xf32, strided<[18, 1], offset: 1>>
+  memref.copy %x, %in : memref<6x16xf32> to memref<6x16xf32, strided<[18, 1], offset: 1>>
+  %l = memref.subview %d[0, 0] [6, 1] [1, 1] : memref<6x18xf32> to memref<6x1xf32, strided<[18, 1]>>
+  linalg.generic {indexing_maps = [#left, #id], iterator_types = ["parallel", "parallel"]} ins(%x : memref<6x16xf32>) outs(%l : memref<6x1xf32, strided<[18, 1]>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %r = memref.subview %d[0, 17] [6, 1] [1, 1] : memref<6x18xf32> to memref<6x1xf32, strided<[18, 1], offset: 17>>
+  linalg.generic {indexing_maps = [#other, #id], iterator_types = ["parallel", "parallel"]} ins(%x : memref<6x16xf32>) outs(%r : memref<6x1xf32, strided<[18, 1], offset: 17>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return %d : memref<6x18xf32>
+}
