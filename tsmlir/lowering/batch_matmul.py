@@ -11,8 +11,11 @@ stride).  Each operand's batch is
  - when the operand is a linalg.transpose (attention's head split
    (S, H, D) -> (H, S, D) or (B, S, H, D) -> (B, H, S, D), and k^T), a slice
    of the transpose's input instead: a view when the batch keeps the
-   input's row order (q, v), a transposed copy per batch when it swaps it
-   (k^T: 2-D linalg.transposes of blocks of 8 source rows, cache-friendly on
+   input's row order (q, v); when it swaps it (k^T) and the sizes are
+   static, the (N, K) view itself, which the batch's matmul reads
+   transposed (its indexing maps; the packed kernel packs from it, few rows
+   take dot products), else a transposed copy per batch (2-D
+   linalg.transposes of blocks of 8 source rows, cache-friendly on
    row-strided views), so that the whole tensor is never transposed (and
    then copied again per batch);
  - a linalg.copy into a contiguous tensor when its rows may be strided.
@@ -37,6 +40,7 @@ from mlir import ir
 from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
+from .ir_walk import matmul_maps
 from .parallel import MIN_PARALLEL_FLOPS, num_threads
 
 _DYN = ir.ShapedType.get_dynamic_size()
@@ -71,7 +75,7 @@ def _place(part: ir.Value, into: ir.Value, fixed: dict[int, ir.Value], args, *,
     return tensor.insert_slice(part, into, *args)
 
 
-def _transpose_of(v: ir.Value) -> tuple[ir.Value, list[int]] | None:
+def transpose_of(v: ir.Value) -> tuple[ir.Value, list[int]] | None:
     """(input, permutation) when v is a linalg.transpose's result."""
     owner = v.owner
     if isinstance(owner, ir.Block):
@@ -145,21 +149,28 @@ def _transpose_2d(v: ir.Value, sizes: list[b.IntOrValue]) -> ir.Value:
                             permutation=[1, 0]).results[0]
 
 
-def _batch_operand(v: ir.Value, idx: list[ir.Value]) -> ir.Value:
+def _batch_operand(v: ir.Value, idx: list[ir.Value], *, flipped_ok: bool = False
+                   ) -> tuple[ir.Value, bool]:
     """Batch `idx` of the (*B, R, C) operand v as an (R, C) tensor with
-    row-major rows: a view where it can be one."""
+    row-major rows (a view where it can be one), and False; or, where
+    `flipped_ok` and the batch of v is the transpose of a static row-major
+    slice of v's source (k^T), that slice itself, (C, R), and True: the
+    packed matmul kernel packs its blocks straight from it (no copy)."""
     rank = b.rtt(v).rank
-    transposed = _transpose_of(v)
+    transposed = transpose_of(v)
     if transposed is None:
         part = _slice(v, dict(enumerate(idx)))
-        return part if _unit_rows(v) else _contiguous(part)
+        return (part if _unit_rows(v) else _contiguous(part)), False
     source, perm = transposed
     # the batch dims of v are the source's perm[j]; the rest keep its order
     part = _slice(source, {perm[j]: i for j, i in enumerate(idx)})
     rows, cols = perm[rank - 2], perm[rank - 1]
     if rows > cols:  # the batch's rows are the source's columns (k^T)
-        return _transposed(part)
-    return part if cols == rank - 1 and _unit_rows(source) else _contiguous(part)
+        if flipped_ok and rows == rank - 1 and _unit_rows(source) \
+                and b.rtt(part).has_static_shape:
+            return part, True
+        return _transposed(part), False
+    return (part if cols == rank - 1 and _unit_rows(source) else _contiguous(part)), False
 
 
 def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | None:
@@ -277,11 +288,15 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         lhs = scaled[0]
     with ir.InsertionPoint(loop.body):
         idx = _delinearize(i, sizes[:-2])
-        a, w = _batch_operand(lhs, idx), _batch_operand(rhs, idx)
+        a, _ = _batch_operand(lhs, idx)
+        # B read transposed in place only where every size is static: the
+        # kernels that read it so (matmul_codegen, matvec_codegen) need them
+        w, flipped = _batch_operand(rhs, idx, flipped_ok=b.rtt(a).has_static_shape)
         # batch dim j of the product is dim perm.index(j) of the layout written
         fixed = {perm.index(j): v for j, v in enumerate(idx)}
         dest = linalg.fill(b.zero(elem), outs=[_slice(acc, fixed)])
-        prod = linalg.matmul(a, w, outs=[dest])
+        prod = linalg.matmul(a, w, outs=[dest],
+                             indexing_maps=matmul_maps(b_transposed=True) if flipped else None)
         if scaled is not None:
             prod = _scale_rows(prod, scaled[1], idx)
         args = _slice_args(acc, fixed)[1]  # not in the in_parallel block

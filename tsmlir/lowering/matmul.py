@@ -31,7 +31,7 @@ from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
 from . import builders as b
 from .accumulate import protect_arguments
-from .batch_matmul import batch_of_matmuls
+from .batch_matmul import batch_of_matmuls, transpose_of
 from .ir_walk import matmul_maps
 from .matvec_codegen import MAX_ROWS_B_TRANSPOSED as DOT_ROWS
 from .nn_support import collapse, expand
@@ -222,8 +222,23 @@ def _attr(op: ir.Operation, name: str) -> float:
     return ir.FloatAttr(op.attributes[name]).value if name in op.attributes else 1.0
 
 
+def _static_transposed(lhs: ir.Value, rhs: ir.Value) -> ir.Value | None:
+    """The (N, K) tensor that the 2-D f32 rhs is the transpose of (x @ w.t()),
+    where every size is static: the product then reads it in place
+    (matmul_codegen packs its blocks from it, few rows take dot products)
+    instead of a transposed copy."""
+    flipped = transpose_of(rhs)
+    if flipped is None or flipped[1] != [1, 0] or str(b.rtt(rhs).element_type) != "f32" \
+            or DYN in _shape(lhs) + _shape(rhs):
+        return None
+    return flipped[0]
+
+
 def lower_matmul(op: ir.Operation) -> ir.Value:
     lhs, rhs = op.operands
+    source = _static_transposed(lhs, rhs)
+    if source is not None:
+        return _contract(op, lhs, source, transpose_rhs=True)
     return _contract(op, lhs, rhs)
 
 

@@ -97,19 +97,21 @@ func.func @matmul$batch_f32(%a: tensor<?x3x4xf32>, %b: tensor<?x4x5xf32>) -> ten
 
 // Attention's heads: operands that are transposes are sliced from the
 // transposes' inputs: q (S, H, D) -> (H, S, D) keeps each head's row order
-// (a view of q's rows), k's (S, H, D) -> (H, D, S) swaps it (one 2-D
-// transpose per head); the head merge (H, S, E) -> (S, H, E) of the product
-// is the layout the loop writes, and the transpose's users read the loop.
+// (a view of q's rows); k's (S, H, D) -> (H, D, S) swaps it: with static
+// sizes each head's matmul reads k's slice (S, D) itself through indexing
+// maps that read B as (N, K) (no transposed copy); the head merge (H, S, E)
+// -> (S, H, E) of the product is the layout the loop writes, and the
+// transpose's users read the loop.
+// CHECK: #[[BT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @matmul$attention_heads
 // CHECK-SAME: (%[[Q:.*]]: tensor<6x2x4xf32>, %[[K:.*]]: tensor<6x2x4xf32>)
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<6x2x6xf32>
 // CHECK: %[[RES:.*]] = scf.for %[[I:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %[[EMPTY]]) -> (tensor<6x2x6xf32>)
 // CHECK: %[[A:.*]] = tensor.extract_slice %[[Q]][0, %[[I]], 0] [6, 1, 4] [1, 1, 1] : tensor<6x2x4xf32> to tensor<6x4xf32>
 // CHECK: %[[K_I:.*]] = tensor.extract_slice %[[K]][0, %[[I]], 0] [6, 1, 4] [1, 1, 1] : tensor<6x2x4xf32> to tensor<6x4xf32>
-// CHECK: %[[W:.*]] = linalg.transpose ins(%[[K_I]] : tensor<6x4xf32>) outs(%{{.*}} : tensor<4x6xf32>) permutation = [1, 0]
 // CHECK: %[[C:.*]] = tensor.extract_slice %[[ACC]][0, %[[I]], 0] [6, 1, 6] [1, 1, 1] : tensor<6x2x6xf32> to tensor<6x6xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[C]] : tensor<6x6xf32>)
-// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<6x4xf32>, tensor<4x6xf32>) outs(%[[ZERO]] : tensor<6x6xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = [#{{.*}}, #[[BT]], #{{.*}}] ins(%[[A]], %[[K_I]] : tensor<6x4xf32>, tensor<6x4xf32>) outs(%[[ZERO]] : tensor<6x6xf32>)
 // CHECK: tensor.insert_slice %[[P]] into %[[ACC]][0, %[[I]], 0] [6, 1, 6] [1, 1, 1]
 // CHECK-NOT: linalg.transpose
 // CHECK: return %[[RES]]
@@ -122,6 +124,32 @@ func.func @matmul$attention_heads(%q: tensor<6x2x4xf32>, %k: tensor<6x2x4xf32>) 
   %2 = tensor.empty() : tensor<6x2x6xf32>
   %merged = linalg.transpose ins(%s : tensor<2x6x6xf32>) outs(%2 : tensor<6x2x6xf32>) permutation = [1, 0, 2]
   return %merged : tensor<6x2x6xf32>
+}
+
+// -----
+
+// The same heads with a dynamic sequence length: each head's k^T is a
+// transposed copy (blocks of 8 source rows), the product a plain matmul.
+// CHECK-LABEL: func.func @matmul$attention_heads_dynamic
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x2x4xf32>, %[[K:.*]]: tensor<?x2x4xf32>)
+// CHECK: scf.for
+// CHECK: %[[A:.*]] = tensor.extract_slice %[[Q]]
+// CHECK: %[[K_I:.*]] = tensor.extract_slice %[[K]]
+// CHECK: %[[W:.*]] = scf.for
+// CHECK: linalg.transpose
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<?x4xf32>, tensor<4x?xf32>)
+func.func @matmul$attention_heads_dynamic(%q: tensor<?x2x4xf32>, %k: tensor<?x2x4xf32>) -> tensor<?x2x?xf32> {
+  %c0 = arith.constant 0 : index
+  %s0 = tensor.dim %q, %c0 : tensor<?x2x4xf32>
+  %s1 = tensor.dim %k, %c0 : tensor<?x2x4xf32>
+  %0 = tensor.empty(%s0) : tensor<2x?x4xf32>
+  %qh = linalg.transpose ins(%q : tensor<?x2x4xf32>) outs(%0 : tensor<2x?x4xf32>) permutation = [1, 0, 2]
+  %1 = tensor.empty(%s1) : tensor<2x4x?xf32>
+  %kt = linalg.transpose ins(%k : tensor<?x2x4xf32>) outs(%1 : tensor<2x4x?xf32>) permutation = [1, 2, 0]
+  %s = "tsm.matmul"(%qh, %kt) : (tensor<2x?x4xf32>, tensor<2x4x?xf32>) -> tensor<2x?x?xf32>
+  %2 = tensor.empty(%s0, %s1) : tensor<?x2x?xf32>
+  %merged = linalg.transpose ins(%s : tensor<2x?x?xf32>) outs(%2 : tensor<?x2x?xf32>) permutation = [1, 0, 2]
+  return %merged : tensor<?x2x?xf32>
 }
 
 // -----
@@ -561,28 +589,29 @@ func.func @matmul$batch_4d(%a: tensor<?x2x3x4xf32>, %b: tensor<?x2x4x5xf32>) -> 
 // A batch whose rows are its source's columns (k^T of a (B, S, D) k) is
 // copied 8 source rows at a time (each block's rows stay in cache for all
 // its columns); static blocks where 8 divides the rows, else the last block
-// is shorter.
+// is shorter.  (Here the lhs has a dynamic row count: with static sizes the
+// matmul reads k's slice in place instead, see @matmul$attention_heads.)
 // CHECK-LABEL: func.func @matmul$transposed_rhs_blocks
-// CHECK-SAME: (%{{.*}}: tensor<2x3x4xf32>, %[[K:.*]]: tensor<2x16x4xf32>, %[[K2:.*]]: tensor<2x20x4xf32>)
+// CHECK-SAME: (%{{.*}}: tensor<2x?x4xf32>, %[[K:.*]]: tensor<2x16x4xf32>, %[[K2:.*]]: tensor<2x20x4xf32>)
 // CHECK: %[[K_I:.*]] = tensor.extract_slice %[[K]][%{{.*}}, 0, 0] [1, 16, 4] [1, 1, 1] : tensor<2x16x4xf32> to tensor<16x4xf32>
 // CHECK: %[[KT:.*]] = scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %[[C8:.*]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x16xf32>)
 // CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[K_I]][%[[R]], 0] [8, 4] [1, 1] : tensor<16x4xf32> to tensor<8x4xf32>
 // CHECK: %[[T:.*]] = linalg.transpose ins(%[[BLOCK]] : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
 // CHECK: tensor.insert_slice %[[T]] into %[[ACC]][0, %[[R]]] [4, 8] [1, 1]
-// CHECK: linalg.matmul ins(%{{.*}}, %[[KT]] : tensor<3x4xf32>, tensor<4x16xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %[[KT]] : tensor<?x4xf32>, tensor<4x16xf32>)
 // CHECK: scf.for %[[R2:[^ ]*]] = {{.*}} -> (tensor<4x20xf32>)
 // CHECK: %[[LEFT:.*]] = arith.subi %{{.*}}, %[[R2]]
 // CHECK: %[[N:.*]] = arith.minsi %[[LEFT]], %{{.*}}
 // CHECK: tensor.extract_slice %{{.*}}[%[[R2]], 0] [%[[N]], 4] [1, 1] : tensor<20x4xf32> to tensor<?x4xf32>
 // CHECK: linalg.transpose {{.*}} outs(%{{.*}} : tensor<4x?xf32>) permutation = [1, 0]
-func.func @matmul$transposed_rhs_blocks(%a: tensor<2x3x4xf32>, %k: tensor<2x16x4xf32>, %k2: tensor<2x20x4xf32>) -> (tensor<2x3x16xf32>, tensor<2x3x20xf32>) {
+func.func @matmul$transposed_rhs_blocks(%a: tensor<2x?x4xf32>, %k: tensor<2x16x4xf32>, %k2: tensor<2x20x4xf32>) -> (tensor<2x?x16xf32>, tensor<2x?x20xf32>) {
   %0 = tensor.empty() : tensor<2x4x16xf32>
   %kt = linalg.transpose ins(%k : tensor<2x16x4xf32>) outs(%0 : tensor<2x4x16xf32>) permutation = [0, 2, 1]
-  %s = "tsm.matmul"(%a, %kt) : (tensor<2x3x4xf32>, tensor<2x4x16xf32>) -> tensor<2x3x16xf32>
+  %s = "tsm.matmul"(%a, %kt) : (tensor<2x?x4xf32>, tensor<2x4x16xf32>) -> tensor<2x?x16xf32>
   %1 = tensor.empty() : tensor<2x4x20xf32>
   %kt2 = linalg.transpose ins(%k2 : tensor<2x20x4xf32>) outs(%1 : tensor<2x4x20xf32>) permutation = [0, 2, 1]
-  %s2 = "tsm.matmul"(%a, %kt2) : (tensor<2x3x4xf32>, tensor<2x4x20xf32>) -> tensor<2x3x20xf32>
-  return %s, %s2 : tensor<2x3x16xf32>, tensor<2x3x20xf32>
+  %s2 = "tsm.matmul"(%a, %kt2) : (tensor<2x?x4xf32>, tensor<2x4x20xf32>) -> tensor<2x?x20xf32>
+  return %s, %s2 : tensor<2x?x16xf32>, tensor<2x?x20xf32>
 }
 
 // -----
