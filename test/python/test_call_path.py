@@ -284,3 +284,26 @@ def test_fast_call_bad_arguments_keep_their_messages(affine_static, args, messag
 def test_fast_call_keyword_argument(affine_static):
     x = torch.randn(3, 5)
     torch.testing.assert_close(affine_static(x=x)[0], x * 2.0 + 1.0)
+
+
+class RaiseWhenBig(torch.nn.Module):
+    def forward(self, x):
+        y = x * 2.0
+        if x.sum() > 100.0:
+            raise ValueError("too big")
+        return y
+
+
+def test_fast_call_copies_in_compiled_code_without_run_time_checks(affine_static):
+    """Without run-time checks the results are copied by `_tsm_fast_forward`;
+    with them (poison results on failure) the copy stays in Python."""
+    from tsmlir.runtime.fast_call import WRAPPER_PREFIX
+    assert affine_static.functions["forward"].engine.raw_lookup(WRAPPER_PREFIX + "forward")
+    checked = tsmlir.compile_module(RaiseWhenBig(), [torch.zeros(2, 3)])
+    fn = checked.functions["forward"]
+    assert fn._fast is not None and not fn.engine.raw_lookup(WRAPPER_PREFIX + "forward")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="too big"):
+            checked(torch.full((2, 3), 50.0))
+        x = torch.randn(2, 3)
+        torch.testing.assert_close(checked(x), x * 2.0)

@@ -77,7 +77,12 @@ class JitFunction:
             native_libs.keep_freed_memory()
             # big constants: bound at run time, not compiled (see weights.py)
             self._weights = weights.externalize(module, blobs or {})
+        self._scalar_results = _scalar_results(structure)
         ctx, module = _fresh_copy(module)
+        if not self.messages and fast_call.serves(self.specs, result_types, self.params,
+                                                  self.writebacks, self._scalar_results):
+            with ctx:  # results copied by compiled code (no poison results to guard against)
+                fast_call.add_copy_wrapper(module, name, len(self.specs), result_types)
         with ctx:
             self.engine = ExecutionEngine(module, opt_level=opt_level,
                                           shared_libs=native_libs.jit_libs(module.operation),
@@ -97,7 +102,6 @@ class JitFunction:
         self._lock = threading.Lock()
         self._results = memref.results_type([t.rank for t in result_types])()
         self._result_descs = [getattr(self._results, f"r{i}") for i in range(len(result_types))]
-        self._scalar_results = _scalar_results(structure)
         runtime = [leaf for s in self.specs for leaf in runtime_leaves(s)]
         self._args = [memref.descriptor_type(len(s.shape))() for s in runtime]
         self._params = [memref.descriptor_type(self._state[p].dim())() for p in self.params]
