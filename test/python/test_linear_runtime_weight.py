@@ -1,8 +1,12 @@
 """F.linear with a run-time weight (a forward argument, not a parameter)
-against eager: many rows take a transposed copy of W and the plain matmul
-kernels, few rows (and a 1-D input) the in-place dot products of
-tsm-vectorize-matvec.  Odd sizes around the vector width and the kernels'
-tiles, size-1 dims, a dynamic batch, 1 and 2 threads."""
+against eager: with static sizes the product reads W as it lies, (N, K):
+few rows (and a 1-D input) by the in-place dot products of
+tsm-vectorize-matvec, more by the packed kernel, which packs its blocks
+straight from W; dynamic sizes take a transposed copy of W and the plain
+matmul kernels.  Odd sizes around the vector width and the kernels' tiles,
+size-1 dims, a dynamic batch, 1 and 2 threads."""
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -35,25 +39,44 @@ def test_linear_runtime_weight(x_shape, n):
                         **TOL)
 
 
-@pytest.mark.parametrize("x_shape,kernel", [((64, 96), "tsm_transpose_f32_2d"),
-                                            ((2, 16, 96), "tsm_transpose_f32_2d"),
-                                            ((17, 96), "tsm_transpose_f32_2d"),
-                                            ((3, 96), "tsm_matvec_bt"),
-                                            ((2, 7, 96), "tsm_matvec_bt"),
-                                            ((96,), "tsm_matvec_bt")], ids=str)
-def test_linear_runtime_weight_path(x_shape, kernel):
-    """Many rows copy W transposed (the block kernel); up to 16 rows and 1-D
-    inputs read it in place (the dot products, in blocks of 4 rows): no
-    scalar fallback."""
+def _callers(text: str, callee: str) -> set[str]:
+    """The functions of the final (LLVM dialect) module text that call `callee`."""
+    found = set()
+    for chunk in text.split("llvm.func ")[1:]:
+        name = re.match(r"(?:\w+ )*@(\w+)", chunk).group(1)
+        if f"llvm.call @{callee}(" in chunk:
+            found.add(name)
+    return found
+
+
+@pytest.mark.parametrize("x_shape,path", [((64, 96), "packed"), ((2, 16, 96), "packed"),
+                                          ((17, 96), "packed"), ((9, 96), "packed"),
+                                          ((2, 7, 96), "packed"), ((8, 96), "dots"),
+                                          ((3, 96), "dots"), ((2, 4, 96), "dots"),
+                                          ((96,), "dots")], ids=str)
+def test_linear_runtime_weight_path(x_shape, path):
+    """More than 8 rows: the packed kernel packs its blocks from W by the
+    block transpose (no transposed copy of W in forward); up to 8 rows and
+    1-D inputs: the dot products read it in place (in blocks of 4 rows);
+    no scalar fallback."""
     x, w, b = torch.randn(x_shape), torch.randn(50, 96), torch.randn(50)
     compiled = check_against_eager(Linear(), [x, w, b], **TOL)
-    assert kernel in _ir(compiled)
+    text = _ir(compiled)
+    transposers = _callers(text, "tsm_transpose_f32_2d")
+    if path == "packed":
+        assert transposers and all(f.startswith("tsm_matmul_packed") for f in transposers)
+        assert "tsm_matvec_bt" not in text
+    else:
+        assert "tsm_matvec_bt" in text and not transposers
 
 
 def test_linear_runtime_weight_dynamic_batch():
+    """A dynamic row count: forward copies W transposed (the plain matmul
+    kernels for dynamic sizes read it)."""
     specs = [TensorSpec((-1, 37)), TensorSpec((21, 37)), TensorSpec((21,))]
     runs = [[torch.randn(m, 37), torch.randn(21, 37), torch.randn(21)] for m in (1, 4, 5, 70)]
-    check_against_eager(Linear(), runs[0], input_specs=specs, runs=runs[1:], **TOL)
+    compiled = check_against_eager(Linear(), runs[0], input_specs=specs, runs=runs[1:], **TOL)
+    assert "forward" in _callers(_ir(compiled), "tsm_transpose_f32_2d")
 
 
 def test_linear_runtime_weight_dynamic_weight():
@@ -111,10 +134,10 @@ class LinearRelu(torch.nn.Module):
         return torch.relu(F.linear(x, w, b))
 
 
-@pytest.mark.parametrize("rows", [1, 4, 5, 16, 17, 40], ids=str)
+@pytest.mark.parametrize("rows", [1, 4, 5, 8, 9, 16, 17, 40], ids=str)
 def test_linear_runtime_weight_relu(rows):
     """A ReLU fused into the product as its epilogue: the dot products (up
-    to 16 rows) apply it as a loop after them, the packed kernel as it
+    to 8 rows) apply it as a loop after them, the packed kernel as it
     stores C."""
     x, w, b = torch.randn(rows, 40), torch.randn(33, 40), torch.randn(33)
     check_against_eager(LinearRelu(), [x, w, b], **TOL)

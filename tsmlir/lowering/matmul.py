@@ -21,7 +21,6 @@ separate elementwise linalg.generic.  Sizes that must agree at run time
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 from typing import Callable, Sequence
 
 from mlir import ir
@@ -33,7 +32,6 @@ from . import builders as b
 from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls, transpose_of
 from .ir_walk import matmul_maps
-from .matvec_codegen import MAX_ROWS_B_TRANSPOSED as DOT_ROWS
 from .nn_support import collapse, expand
 from .passes import pattern_pass
 
@@ -245,21 +243,18 @@ def lower_matmul(op: ir.Operation) -> ir.Value:
 def lower_linear(op: ir.Operation) -> ir.Value:
     x, weight, *bias = op.operands
     addend = bias[0] if bias else None
-    rows = _shape(x)[:-1]
     if b.rtt(x).rank >= 2 and str(b.rtt(weight).element_type) == "f32" \
-            and (DYN in rows or math.prod(rows) > DOT_ROWS):
-        # A run-time weight (a constant one was transposed at import).
-        # Static sizes: the packed kernel packs its blocks of B straight
-        # from W (matmul_codegen, `reads_b_transposed`): no copy of W.
-        if DYN not in _shape(x) + _shape(weight):
-            return _contract(op, x, weight, transpose_rhs=True, addend=addend)
-        # Dynamic ones: one transposed copy (N*K moves, tsm-vectorize-transposes'
+            and DYN in _shape(x) + _shape(weight):
+        # A run-time weight (a constant one was transposed at import) of
+        # dynamic sizes: one transposed copy (N*K moves, tsm-vectorize-transposes'
         # block kernel) makes the product a plain matmul, which has the
         # tiled kernels; the transposed-weight contraction would be scalar
         # loops (~30x eager).
         return _contract(op, x, b.permuted(weight, [1, 0]), addend=addend)
-    # Few rows: each output is a dot product of two contiguous rows
-    # (tsm-vectorize-matvec), cheaper than copying the weight.
+    # Static sizes: the product reads W as it lies, (N, K): few rows
+    # (matvec_codegen.MAX_ROWS_B_TRANSPOSED) as dot products of contiguous
+    # rows (tsm-vectorize-matvec), more by the packed kernel, which packs
+    # its blocks of B straight from W (matmul_codegen): no copy of W.
     return _contract(op, x, weight, transpose_rhs=True, addend=addend)
 
 

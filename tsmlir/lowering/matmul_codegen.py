@@ -70,6 +70,10 @@ TRANSPOSE = "tsm_transpose_f32_2d"
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
+#: Elements of a B read transposed from which threads share the matmul
+#: whatever its flops: with few rows, packing B (bandwidth-bound) is most
+#: of the work, and split by columns each thread packs only its own.
+MIN_PARALLEL_B_TRANSPOSED = 1 << 16
 #: Pieces per thread when threads share a matmul: OpenMP hands them out
 #: dynamically, so a thread that loses its core to other work takes fewer.
 PIECES_PER_THREAD = 2
@@ -134,7 +138,8 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     rows, lanes = registers
     panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
-    if threads <= 1 or 2 * m * n * k < min_flops:
+    packing_bound = reads_b_transposed(op) and n * k >= MIN_PARALLEL_B_TRANSPOSED
+    if threads <= 1 or 2 * m * n * k < min_flops and not packing_bound:
         return PackedPlan(rows, lanes, k1, n1)
     by_rows = m > n and ceil_div(m, rows) >= 2 * threads
     if panels >= 2 * threads and not by_rows:

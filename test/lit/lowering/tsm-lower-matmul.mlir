@@ -296,8 +296,9 @@ func.func @linear$3d_dynamic(%x: tensor<2x?x4xf32>, %w: tensor<5x4xf32>) -> tens
 
 // -----
 
-// Few rows (2 x 2 <= tsm-vectorize-matvec's MAX_ROWS_B_TRANSPOSED): no copy of W; the
-// collapsed rows' 2-D matmul reads it transposed.
+// Static sizes: no copy of W; the collapsed rows' 2-D matmul reads it
+// transposed (dot products for few rows, else the packed kernel packing
+// from W).
 // CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
