@@ -31,8 +31,11 @@ GLOBAL_MARKER = 0xDEADBEEF
 # as_strided: ~10 us of Python, and garbage-collector work) for small
 # tensors; larger ones are adopted without a copy.  Measured on `x + 1`, one
 # thread: 128 KB results 28.8 -> 23.5 us per call copied; at ~340 KB both
-# ways cost the same.
-COPY_LIMIT = 1 << 18
+# ways cost the same.  Since static results are copied by compiled code
+# (runtime/fast_call.py), thread CPU time per call, adopted -> copied:
+# 257 KB 34.4 -> 20.8 us, 384 KB 41.4 -> 34.5, 512 KB 46.6 -> 44.5,
+# 1 MB 57.7 -> 64.5 (eager: 15.4, 21.6, 25.3, 37.3).
+COPY_LIMIT = 1 << 19
 
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
           torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
