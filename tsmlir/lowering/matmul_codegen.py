@@ -203,7 +203,9 @@ def _pack_transposed(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
     weight, k^T of attention) -> %bp[panel][k][lane]: each panel is the
     transpose of `lanes` rows of Bt, written by the shared 8 x 8
     block-transpose function (transpose_codegen) on a view of those rows
-    and a view of the panel; a last panel of fewer rows is zeroed first.
+    and a view of the panel; a last panel of fewer rows is zeroed first
+    (its padding lanes' sums are never stored, but stale stack data there
+    could be denormals, which slow the FMAs).
     The pack reads B once per block either way: reading it as rows costs
     no more than the plain pack, and no transposed copy of B is made."""
     p = new("pp")
