@@ -221,6 +221,30 @@ def test_matmul_under_threshold_has_one_tile():
     tiles = MatmulTiles((96, 256, 128), (6, 16))
     assert _plan(64, 64, 64, tiles, 2)[0] == 0  # 2^19 flops: serial
     assert _plan(256, 256, 256, tiles, 1)[0] == 0
+    assert _plan(1, 256, 256, tiles, 2)[0] == 0  # 256 KB of B: serial
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 512, 1000), (1, 784, 512), (3, 500, 333)])
+def test_memory_bound_matmul_is_shared(m, k, n):
+    """Few rows, under the flop threshold, but B is over MIN_PARALLEL_BYTES:
+    the threads share its column tiles (the product runs at memory speed,
+    and two cores read more of it per second than one)."""
+    from tsmlir.lowering.cpu_codegen import MatmulTiles
+    from tsmlir.lowering.parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS
+    assert 2 * m * n * k < MIN_PARALLEL_FLOPS and 4 * (m * k + k * n) >= MIN_PARALLEL_BYTES
+    count, _ = _plan(m, k, n, MatmulTiles((96, 256, 128), (6, 16)), 2)
+    assert count >= 2
+
+
+# a classifier layer on one sample (ResNet's), odd sizes around the column
+# tiles and vectors, a few rows
+@pytest.mark.parametrize("m,k,n", [(1, 512, 1000), (1, 777, 1001), (3, 500, 333), (2, 1300, 129)])
+def test_memory_bound_linear_threads(m, k, n):
+    model, x = Linear(k, n).eval(), torch.randn(m, k)
+    compiled = _compile(model, [x], threads=2)
+    assert _uses_openmp(compiled)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), **TOL)
 
 
 def _packed_plan(m, k, n, registers, threads):

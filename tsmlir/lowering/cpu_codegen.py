@@ -33,7 +33,7 @@ from . import matmul_codegen
 from .ir_walk import indexing_maps, is_identity_map, matmul_maps
 from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
-from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads
+from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads, pays_to_share
 from .passes import register
 from .target import target_has_avx512
 
@@ -337,9 +337,23 @@ def _split_rows(m: int, n: int, cache: tuple[int, int], registers: tuple[int, in
     return ceil_div(m, registers[0]) >= ceil_div(n, registers[1])
 
 
+def _bytes_read(op: ir.Operation) -> int:
+    """Bytes of a static f32 matmul's A and B (what it reads from memory)."""
+    a, b = (ir.MemRefType(v.type) for v in op.operands[:2])
+    return 4 * (a.shape[0] * a.shape[1] + b.shape[0] * b.shape[1])
+
+
+def _min_parallel_flops(op: ir.Operation) -> int:
+    """The flop threshold for the packed kernel's thread split: none for a
+    product that reads enough memory to be worth sharing on its own (a few
+    rows times a big weight), else parallel.MIN_PARALLEL_FLOPS."""
+    return 0 if pays_to_share(0, _bytes_read(op)) else MIN_PARALLEL_FLOPS
+
+
 def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[MatmulTiles, bool]:
     """The cache tiles for this matmul and whether threads share them: only
-    for enough work, with the m (else n) tiles balanced over the threads."""
+    for enough work (flops, or bytes read: see parallel.pays_to_share), with
+    the m (else n) tiles balanced over the threads."""
     a, out = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
     (m1, n1, k1), (mr, nr) = tiles.cache, tiles.registers
     m, n, k = out.shape[0], out.shape[1], a.shape[1]
@@ -351,7 +365,7 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
     if threads <= 1:
         return tiles, False
     if not any(ir.ShapedType.is_dynamic_size(d) for d in (m, n, k)):
-        if 2 * m * n * k < MIN_PARALLEL_FLOPS:
+        if not pays_to_share(2 * m * n * k, _bytes_read(op)):
             return tiles, False
         if _split_rows(m, n, (m1, n1), (mr, nr), threads):
             m1 = _balanced_tile(m, m1, mr, threads)
@@ -456,7 +470,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         if (is_plain_matmul(op) or matmul_codegen.reads_b_transposed(op)) \
                 and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
-                                                   MIN_PARALLEL_FLOPS, *tiles.packed_block)))
+                                                   _min_parallel_flops(op), *tiles.packed_block)))
         elif is_plain_matmul(op):
             op_tiles, parallel = _matmul_plan(op, tiles, threads)
             group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"

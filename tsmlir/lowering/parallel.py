@@ -20,9 +20,22 @@ from .passes import register
 THREADS_ATTR = "tsm.num_threads"
 
 #: Work below this many flops (or elementwise results) stays on one thread:
-#: waking the OpenMP workers costs a few microseconds.
+#: a parallel loop costs about 2 us (fork and join of the OpenMP workers,
+#: measured on the 2-core Zen3), 4 MFLOP about 45 us of one core.
 MIN_PARALLEL_FLOPS = 1 << 22
 MIN_PARALLEL_ELEMENTS = 1 << 16
+#: ... unless it reads this many bytes: a product with a row or a few (a
+#: classifier layer, an MLP on one sample) does few flops per weight and
+#: runs at memory speed, about 15 GB/s for one Zen3 core (ResNet-18's
+#: 512 x 1000 fc: 2 MB, 0.13 ms on one thread).
+MIN_PARALLEL_BYTES = 1 << 19
+
+
+def pays_to_share(flops: int, bytes_read: int) -> bool:
+    """Whether work of this size is worth a parallel loop: enough
+    arithmetic, or enough memory traffic (which the cores' bandwidth
+    shares as well)."""
+    return flops >= MIN_PARALLEL_FLOPS or bytes_read >= MIN_PARALLEL_BYTES
 
 
 def num_threads(module_op: ir.Operation) -> int:

@@ -149,4 +149,30 @@ func.func @ew$dynamic(%a: tensor<?x301xf32>) -> tensor<?x301xf32> {
   %0 = "tsm.neg"(%a) : (tensor<?x301xf32>) -> tensor<?x301xf32>
   return %0 : tensor<?x301xf32>
 }
+// A single row with little arithmetic but 2 MB of B to read (ResNet-18's
+// classifier, 512 -> 1000): memory traffic, not flops, makes it worth a
+// parallel loop (parallel.pays_to_share); the threads take column tiles.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm1_
+// CHECK-SAME: memref<1x512xf32>
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c{{[2-9]}}) step
+// CHECK: vector.fma
+// CHECK-LABEL: func.func @mm$row_bytes
+// CHECK: call @tsm_matmul_kernel_mm1_
+func.func @mm$row_bytes(%a: tensor<1x512xf32>, %b: tensor<512x1000xf32>) -> tensor<1x1000xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<1x512xf32>, tensor<512x1000xf32>) -> tensor<1x1000xf32>
+  return %0 : tensor<1x1000xf32>
+}
+
+// A single row reading 256 KB: under both thresholds, serial.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm2_
+// CHECK-NOT: scf.parallel
+// CHECK: return
+// CHECK-LABEL: func.func @mm$row_small
+// OMP-LABEL: llvm.func @tsm_matmul_kernel_mm2_
+// OMP-NOT: omp.parallel
+// OMP: llvm.return
+func.func @mm$row_small(%a: tensor<1x256xf32>, %b: tensor<256x256xf32>) -> tensor<1x256xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
+  return %0 : tensor<1x256xf32>
+}
 }
