@@ -1,9 +1,10 @@
-"""Reflect and replicate pads whose left and right columns are written with
-their rows (lowering/pad_edges.py) against eager: 1-D, 2-D and 3-D padding,
-uneven and one-sided borders, widths that are not multiples of a vector,
-size-1 dims, float64, a dynamic batch, 1 and 2 threads (a size big enough for
-the threads' chunks); rows narrower than a vector keep their column
-generics.  Also: the call is made (it replaced both column generics)."""
+"""Reflect and replicate pads whose borders are written with their rows in
+one pass (lowering/pad_edges.py) against eager: 1-D, 2-D and 3-D padding,
+uneven and one-sided borders, several rows above and below, widths that are
+not multiples of a vector, size-1 dims, float64, a dynamic batch, 1 and 2
+threads (a size big enough for the threads' chunks); rows narrower than a
+vector and pads without columns keep their generics.  Also: the call is
+made."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -49,10 +50,13 @@ def test_pad_edges(mode, threads, shape, pads):
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate"])
-def test_pad_edges_narrow_rows(mode):
-    """Rows narrower than a vector keep the column generics."""
-    x = torch.randn(2, 3, 6, 7)
-    model = Pad((2, 1, 1, 1), mode)
+@pytest.mark.parametrize("shape,pads", [
+    ((2, 3, 6, 7), (2, 1, 1, 1)),   # rows narrower than a vector
+    ((2, 3, 6, 17), (0, 0, 2, 1)),  # no columns: rows alone are contiguous copies
+], ids=str)
+def test_pad_edges_not_taken(mode, shape, pads):
+    x = torch.randn(shape)
+    model = Pad(pads, mode)
     compiled = _compile(model, [x])
     _assert_close(compiled(x), model(x))
     assert not _rows_with_columns(compiled)

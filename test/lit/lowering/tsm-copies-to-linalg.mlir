@@ -317,48 +317,98 @@ func.func @pad$one_pass(%x: memref<1x64x56x56xf32>, %v: f32, %y: memref<2x3x4xf3
 
 // -----
 
-// A reflect pad's interior copy and its left and right column generics (the
-// columns beside the interior rows, read through lo - j and (W - 2) - j):
-// one call on the rows of D beside the interior, full width, with each
-// column's source as base + step * k; the top row keeps its generic.  The
-// function writes per row the left columns, the row by whole vectors at lo
-// (the last one moved back), the right columns.
+// A reflect pad's interior copy and its border generics (columns beside
+// the interior rows read through lo - j and (W - 2) - j, the top row and its
+// corners through 1 - i): one call on the planes of D (all rows, full
+// width), its border sizes and sources constants of the function (in its
+// name), which writes D's rows in order, each from a row of S with its
+// columns: the top row from S's row 1, then S's rows.
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#left = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 2)>
+#right = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 18)>
+#top = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, d2)>
+#top_left = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, -d2 + 2)>
+#top_right = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, -d2 + 18)>
+// CHECK-LABEL: func.func @pad$edges_rows
+// CHECK-SAME: (%[[X:.*]]: memref<4x6x20xf32>)
+// CHECK: %[[D:.*]] = memref.alloc()
+// CHECK: %[[PLANES:.*]] = memref.subview %[[D]][0, 0, 0] [4, 7, 23] [1, 1, 1]
+// CHECK: %[[VX:.*]] = memref.cast %[[X]]
+// CHECK: %[[VP:.*]] = memref.cast %[[PLANES]]
+// CHECK: call @tsm_pad_edges_f32_3d_1_1_m1_0_0_2_2_m1_18_m1(%[[VX]], %[[VP]])
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[D]]
+// CHECK-LABEL: func.func private @tsm_pad_edges_f32_3d_1_1_m1_0_0_2_2_m1_18_m1(
+// CHECK-SAME: %[[SRC:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[DST:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>)
+// CHECK-DAG: %[[BACK:.*]] = arith.constant -1 : index
+// CHECK-DAG: %[[RBASE:.*]] = arith.constant 18 : index
+// CHECK: scf.for %[[P:.*]] = %c0 to
+// the rows above: S's row 1 - k, its columns 2 - k, 18 - k
+// CHECK: scf.for %[[K:.*]] = %c0 to
+// CHECK: arith.muli %[[K]], %[[BACK]]
+// CHECK: scf.for
+// CHECK: memref.load %[[SRC]]
+// CHECK: memref.store {{.*}}, %[[DST]]
+// CHECK: vector.load %[[SRC]]
+// CHECK: vector.store {{.*}}, %[[DST]]
+// CHECK: arith.addi %[[RBASE]]
+// CHECK: memref.load %[[SRC]]
+// CHECK: memref.store {{.*}}, %[[DST]]
+// S's rows, at row 1 of D
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK: vector.load %[[SRC]]
+// CHECK: vector.store {{.*}}, %[[DST]]
+func.func @pad$edges_rows(%x: memref<4x6x20xf32>) -> memref<4x7x23xf32> {
+  %d = memref.alloc() {alignment = 64 : i64} : memref<4x7x23xf32>
+  %in = memref.subview %d[0, 1, 2] [4, 6, 20] [1, 1, 1] : memref<4x7x23xf32> to memref<4x6x20xf32, strided<[161, 23, 1], offset: 25>>
+  memref.copy %x, %in : memref<4x6x20xf32> to memref<4x6x20xf32, strided<[161, 23, 1], offset: 25>>
+  %l = memref.subview %d[0, 1, 0] [4, 6, 2] [1, 1, 1] : memref<4x7x23xf32> to memref<4x6x2xf32, strided<[161, 23, 1], offset: 23>>
+  linalg.generic {indexing_maps = [#left, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%l : memref<4x6x2xf32, strided<[161, 23, 1], offset: 23>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %r = memref.subview %d[0, 1, 22] [4, 6, 1] [1, 1, 1] : memref<4x7x23xf32> to memref<4x6x1xf32, strided<[161, 23, 1], offset: 45>>
+  linalg.generic {indexing_maps = [#right, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%r : memref<4x6x1xf32, strided<[161, 23, 1], offset: 45>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %t = memref.subview %d[0, 0, 2] [4, 1, 20] [1, 1, 1] : memref<4x7x23xf32> to memref<4x1x20xf32, strided<[161, 23, 1], offset: 2>>
+  linalg.generic {indexing_maps = [#top, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%t : memref<4x1x20xf32, strided<[161, 23, 1], offset: 2>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %tl = memref.subview %d[0, 0, 0] [4, 1, 2] [1, 1, 1] : memref<4x7x23xf32> to memref<4x1x2xf32, strided<[161, 23, 1]>>
+  linalg.generic {indexing_maps = [#top_left, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%tl : memref<4x1x2xf32, strided<[161, 23, 1]>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  %tr = memref.subview %d[0, 0, 22] [4, 1, 1] [1, 1, 1] : memref<4x7x23xf32> to memref<4x1x1xf32, strided<[161, 23, 1], offset: 22>>
+  linalg.generic {indexing_maps = [#top_right, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<4x6x20xf32>) outs(%tr : memref<4x1x1xf32, strided<[161, 23, 1], offset: 22>>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return %d : memref<4x7x23xf32>
+}
+
+// -----
+
+// The same without the top row's corners (not what a pad makes): the top
+// row keeps its generic, the call takes the interior rows alone.
 #id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #left = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 2)>
 #right = affine_map<(d0, d1, d2) -> (d0, d1, -d2 + 18)>
 #top = affine_map<(d0, d1, d2) -> (d0, -d1 + 1, d2)>
 // CHECK-LABEL: func.func @pad$edges
-// CHECK-SAME: (%[[X:.*]]: memref<4x6x20xf32>)
 // CHECK: %[[D:.*]] = memref.alloc()
 // CHECK: %[[ROWS:.*]] = memref.subview %[[D]][0, 1, 0] [4, 6, 23] [1, 1, 1]
-// CHECK: %[[VX:.*]] = memref.cast %[[X]]
 // CHECK: %[[VR:.*]] = memref.cast %[[ROWS]]
-// CHECK-DAG: %[[LO:.*]] = arith.constant 2 : index
-// CHECK-DAG: %[[BACK:.*]] = arith.constant -1 : index
-// CHECK-DAG: %[[RBASE:.*]] = arith.constant 18 : index
-// CHECK: call @tsm_pad_edges_f32_3d(%[[VX]], %[[VR]], %[[LO]], %{{.*}}, %[[BACK]], %[[RBASE]], %{{.*}})
+// CHECK: call @tsm_pad_edges_f32_3d_0_0_0_0_0_2_2_m1_18_m1(%{{.*}}, %[[VR]])
 // CHECK-NOT: memref.copy
 // CHECK: linalg.generic
 // CHECK-SAME: outs(%{{.*}} : memref<4x1x20xf32
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[D]]
-// CHECK-LABEL: func.func private @tsm_pad_edges_f32_3d(
-// CHECK-SAME: %[[SRC:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[DST:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[NL:[^:]*]]: index, %[[LB:[^:]*]]: index, %[[LS:[^:]*]]: index, %[[RB:[^:]*]]: index, %[[RS:[^:]*]]: index)
-// CHECK: scf.for %[[I:.*]] = %c0 to
-// CHECK: scf.for %[[J:.*]] = %c0 to
-// CHECK: scf.for %[[K:.*]] = %c0 to %[[NL]] step %c1
-// CHECK: %[[LOFF:.*]] = arith.muli %[[K]], %[[LS]]
-// CHECK: %[[LCOL:.*]] = arith.addi %[[LB]], %[[LOFF]]
-// CHECK: memref.load %[[SRC]][%[[I]], %[[J]], %[[LCOL]]]
-// CHECK: memref.store
-// CHECK: scf.for
-// CHECK: vector.load %[[SRC]]
-// CHECK: vector.store {{.*}}, %[[DST]]
-// CHECK: scf.for
-// CHECK: arith.muli %{{.*}}, %[[RS]]
-// CHECK: arith.addi %[[RB]]
-// CHECK: memref.load %[[SRC]]
-// CHECK: memref.store {{.*}}, %[[DST]]
 func.func @pad$edges(%x: memref<4x6x20xf32>) -> memref<4x8x23xf32> {
   %d = memref.alloc() {alignment = 64 : i64} : memref<4x8x23xf32>
   %in = memref.subview %d[0, 1, 2] [4, 6, 20] [1, 1, 1] : memref<4x8x23xf32> to memref<4x6x20xf32, strided<[184, 23, 1], offset: 25>>
