@@ -230,10 +230,14 @@ def affine_static():
     return tsmlir.compile_module(Affine(), [torch.zeros(3, 5)])
 
 
-def test_static_tensor_functions_take_the_fast_call(affine_static, affine_dyn):
-    """runtime/fast_call.py serves static tensor signatures only."""
-    assert affine_static.functions["forward"]._fast is not None
-    assert affine_dyn.functions["forward"]._fast is None
+def test_tensor_functions_take_the_fast_call(affine_static, affine_dyn):
+    """runtime/fast_call.py serves tensor signatures; results are copied by
+    compiled code where their shapes are static."""
+    from tsmlir.runtime.fast_call import WRAPPER_PREFIX
+    for compiled, wrapped in ((affine_static, True), (affine_dyn, False)):
+        fn = compiled.functions["forward"]
+        assert fn._fast is not None
+        assert bool(fn.engine.raw_lookup(WRAPPER_PREFIX + "forward")) == wrapped
     scaled = tsmlir.compile_module(Scaled(), input_specs=[TensorSpec((2,)), ScalarSpec(int)])
     assert scaled.functions["forward"]._fast is None
 
@@ -307,3 +311,25 @@ def test_fast_call_copies_in_compiled_code_without_run_time_checks(affine_static
             checked(torch.full((2, 3), 50.0))
         x = torch.randn(2, 3)
         torch.testing.assert_close(checked(x), x * 2.0)
+
+
+class RowScale(torch.nn.Module):
+    """A dynamic result and a static one from one dynamic argument."""
+
+    def forward(self, x):
+        return x * 2.0 - 1.0, x.sum()
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (5, 3), (1, 1)])
+def test_fast_call_dynamic_dims(shape):
+    compiled = tsmlir.compile_module(RowScale(), input_specs=[TensorSpec((-1, -1))])
+    assert compiled.functions["forward"]._fast is not None
+    for _ in range(2):
+        x = torch.randn(*shape)
+        y, total = compiled(x)
+        assert y.shape == shape and y.is_contiguous()
+        assert x.numel() == 0 or y.data_ptr() != x.data_ptr()
+        torch.testing.assert_close(y, x * 2.0 - 1.0)
+        torch.testing.assert_close(total, x.sum())
+    with pytest.raises(tsmlir.InputError, match=r"expected rank 2"):
+        compiled(torch.zeros(3))

@@ -1,36 +1,38 @@
-"""The shortest call of a compiled function: static tensors in, small dense
+"""The shortest call of a compiled function: tensors in, small dense
 tensors out.
 
 In: a `JitFunction` (runtime/jit.py) after its `_plan_calls`.
 Out: `plan(fn)`, a function of the positional arguments that runs the call
 and returns its results rebuilt in the eager structure, or `SLOW` without
 running anything when an argument is not a plain match (wrong type, dtype,
-shape, device, layout, requires grad) and, after the native call, when a
-result is not a fresh dense buffer of the compiled code (a constant, an
-argument's buffer, one buffer returned twice, an unexpected layout): those
-results are then taken by `JitFunction._take_results`, as before.  `plan`
-returns None for a function it does not serve: run-time scalars, dynamic
-dims, parameters, in-place write-backs, scalar results or results over
-`memref.COPY_LIMIT`.
+shape, device, layout, requires grad).  After the native call, when a
+result is not a fresh dense buffer of the compiled code of at most
+`memref.COPY_LIMIT` bytes (a constant, an argument's buffer, one buffer
+returned twice, an unexpected layout, a big dynamic result), the results
+are taken by `JitFunction._take_results`, as before.  `plan` returns None
+for a function it does not serve: run-time scalars, parameters, in-place
+write-backs, scalar results or static results over the limit.
 
-Why: a call of `x + 1` on a 1x4 tensor cost ~8 us against eager's ~5.7,
-most of it Python around three native calls (the function, memmove,
-free).  Here everything a call needs is bound once in the closure's locals,
-each argument is checked by a few identity and tuple comparisons, written
-by one `pack_into` (the static sizes and strides were written once by
-`_plan_calls`), and the results are read by one `unpack_from`.  The checks
-that decide `SLOW` are the same as `JitFunction._quick_check`'s, so every
-error message still comes from the full `check`.
+Why: a call of `x + 1` on a 1x4 tensor cost ~8.6 us (thread CPU time)
+against eager's ~5.3, most of it Python around three native calls (the
+function, memmove, free).  Here everything a call needs is bound once in
+the closure's locals, each argument is checked by a few identity and tuple
+comparisons and written by one `pack_into` (only the pointers where the
+shape is static: `_plan_calls` wrote its sizes and strides once), and the
+results are read by one `unpack_from`.  The checks that decide `SLOW` are
+`JitFunction._quick_check`'s, so every error message still comes from the
+full `check`.
 
-Where the module has no run-time checks (no error callback can fire),
-`add_copy_wrapper` also compiles `_tsm_fast_<name>(results, args...,
-destinations...) -> i64` into it: it calls the C interface, then, if every
-result is a fresh dense buffer (the same tests as above), copies each into
-its destination and frees it, and returns 1; else it returns 0 and touches
-nothing.  One native call instead of three (the entry, memmove, free) and
-no Python over the results: ~0.6 us less per call of a tiny model.  With
-run-time checks the results of a failed call are poison, which only the
-Python side knows about (the callback), so those functions copy in Python.
+Where the results are static and the module has no run-time checks (no
+error callback can fire), `add_copy_wrapper` also compiles
+`_tsm_fast_<name>(results, args..., destinations...) -> i64` into it: it
+calls the C interface, then, if every result is a fresh dense buffer (the
+tests above), copies each into its destination (a tensor made before the
+call) and frees it, and returns 1; else it returns 0 and touches nothing.
+One native call instead of three and no Python over the results: x + 1 on
+1x4 takes ~4.9 us.  With run-time checks the results of a failed call are
+poison, which only the Python side knows (through the callback), so those
+functions copy in Python.
 """
 from __future__ import annotations
 
@@ -53,25 +55,23 @@ WRAPPER_PREFIX = "_tsm_fast_"
 
 def serves(specs: Sequence, result_types: Sequence, params: Sequence, writebacks: Sequence,
            scalar_results: dict) -> bool:
-    """Whether a function of this signature gets a fast call: static tensor
-    arguments only, static results of at most COPY_LIMIT bytes each, no
-    parameters, write-backs or scalar results."""
+    """Whether a function of this signature gets a fast call: tensor
+    arguments only (dynamic dims too), tensor results each of at most
+    COPY_LIMIT bytes where static, no parameters, write-backs or scalar
+    results."""
     return (not params and not writebacks and not scalar_results
-            and all(isinstance(s, TensorSpec) and DYN not in s.shape for s in specs)
-            and all(DYN not in t.shape and _nbytes(t) <= memref.COPY_LIMIT for t in result_types))
+            and all(isinstance(s, TensorSpec) for s in specs)
+            and all(DYN in t.shape or _nbytes(t) <= memref.COPY_LIMIT for t in result_types))
 
 
 def plan(fn) -> Callable[[tuple], Any] | None:
     """The fast call of `fn` (a JitFunction), or None if it does not apply."""
     if not serves(fn.specs, fn.result_types, fn.params, fn.writebacks, fn._scalar_results):
         return None
-    guards = [(s.dtype, torch.Size(s.shape)) for s in fn.specs]
-    descs = list(fn._args)
     wrapper = fn.engine.raw_lookup(WRAPPER_PREFIX + fn.name) if fn.result_types else 0
     if wrapper:
-        return _make_native_copy_call(fn, guards, descs, wrapper)
-    results = [_result_plan(p) for p in fn._result_plan]
-    return _make_call(fn, guards, descs, results)
+        return _make_native_copy_call(fn, wrapper)
+    return _make_call(fn)
 
 
 def _nbytes(t) -> int:
@@ -81,27 +81,25 @@ def _nbytes(t) -> int:
     return n
 
 
-def _result_plan(p: tuple) -> tuple:
-    """(index of its allocated pointer, of its aligned one, end of its
-    sizes and strides in the unpacked results, the dense layout they must
-    equal, the template to copy into, bytes, item size)."""
-    start, rank, _dtype, itemsize, layout, template, nbytes = p
-    return start, start + 1, start + 3 + 2 * rank, layout, template, nbytes, itemsize
-
-
-def _pointer_reader(guards: list) -> Callable[[tuple], list | None]:
+def _argument_reader(fn) -> Callable[[tuple], list | None]:
     """The arguments' data pointers, or None unless each is a plain CPU
-    tensor of its guard's dtype and shape, contiguous, not requiring grad."""
-    count = len(guards)
+    tensor of its spec's dtype and shape (static dims, rank), contiguous,
+    not requiring grad: `JitFunction._quick_check`'s tests."""
+    guards, count = fn._guards, len(fn._guards)
     tensor, grad_enabled = torch.Tensor, torch.is_grad_enabled
 
     def data_pointers(args: tuple) -> list | None:
         if len(args) != count:
             return None
         ptrs = []
-        for a, (dtype, size) in zip(args, guards):
-            if a.__class__ is not tensor or a.dtype is not dtype or a.shape != size or \
-                    not a.is_cpu or not a.is_contiguous() or (a.requires_grad and grad_enabled()):
+        for a, (dtype, size, rank, statics) in zip(args, guards):
+            if a.__class__ is not tensor or a.dtype is not dtype or not a.is_cpu or \
+                    not a.is_contiguous() or (a.requires_grad and grad_enabled()):
+                return None
+            if size is not None:
+                if a.shape != size:
+                    return None
+            elif a.dim() != rank or statics and any(a.shape[d] != n for d, n in statics):
                 return None
             ptrs.append(a.data_ptr())
         return ptrs
@@ -109,21 +107,34 @@ def _pointer_reader(guards: list) -> Callable[[tuple], list | None]:
     return data_pointers
 
 
-def _make_call(fn, guards: list, descs: list, results: list) -> Callable[[tuple], Any]:
-    data_pointers = _pointer_reader(guards)
+def _write_descriptors(writers: list, args: tuple, ptrs: list) -> None:
+    """Each argument into its descriptor: the pointers, and for dynamic dims
+    the offset, sizes and strides (`JitFunction._plan_calls`'s writers)."""
+    for (desc, pack, static), a, p in zip(writers, args, ptrs):
+        if static:
+            pack(desc, 0, p, p)
+        else:
+            pack(desc, 0, p, p, 0, *a.shape, *a.stride())
+
+
+def _make_call(fn) -> Callable[[tuple], Any]:
+    """The call that copies the results in Python (`memmove`, `free`)."""
+    data_pointers, writers = _argument_reader(fn), fn._writers
+    results = fn._result_plan  # (start, rank, dtype, itemsize, layout, template, nbytes)
     lock, errors, native, packed = fn._lock, fn._errors, fn._fn, fn._packed_ptr
-    pack, unpack, struct = memref.POINTERS.pack_into, fn._results_struct.unpack_from, fn._results
+    unpack, struct = fn._results_struct.unpack_from, fn._results
     effects, rebuild, take_results = fn._effects, fn._rebuild, fn._take_results
-    empty_like = torch.empty_like
-    memmove, free, marker = memref.memmove, memref.free, memref.GLOBAL_MARKER
+    empty_like, empty_strided, is_contiguous = torch.empty_like, torch.empty_strided, \
+        memref.is_contiguous
+    memmove, free, marker, limit = memref.memmove, memref.free, memref.GLOBAL_MARKER, \
+        memref.COPY_LIMIT
 
     def call(args: tuple) -> Any:
         ptrs = data_pointers(args)
         if ptrs is None:
             return SLOW
         with lock:
-            for p, desc in zip(ptrs, descs):
-                pack(desc, 0, p, p)
+            _write_descriptors(writers, args, ptrs)
             errors.clear()
             native(packed)
             if errors:
@@ -131,27 +142,37 @@ def _make_call(fn, guards: list, descs: list, results: list) -> Callable[[tuple]
             raw = unpack(struct)
             seen = set(ptrs)
             seen.add(marker)
-            for alloc_at, _, end, layout, _, _, _ in results:
-                alloc = raw[alloc_at]
-                if alloc in seen or raw[alloc_at + 3:end] != layout:
+            copies = []
+            for start, rank, dtype, itemsize, layout, template, nbytes in results:
+                alloc, got = raw[start], raw[start + 3:start + 3 + 2 * rank]
+                if layout is None:  # dynamic: dense and small enough this time?
+                    nbytes = itemsize
+                    for n in got[:rank]:
+                        nbytes *= n
+                    dense = nbytes <= limit and is_contiguous(got[:rank], got[rank:])
+                else:
+                    dense = got == layout
+                if alloc in seen or not dense:  # then the general path takes them all
                     return rebuild(take_results(args, [], ptrs))
                 seen.add(alloc)
+                copies.append((alloc, (raw[start + 1] or 0) + raw[start + 2] * itemsize,
+                               template, got, rank, dtype, nbytes))
             flat = []
-            for alloc_at, aligned_at, _, _, template, nbytes, itemsize in results:
-                out = empty_like(template)
+            for alloc, src, template, got, rank, dtype, nbytes in copies:
+                out = empty_like(template) if template is not None else \
+                    empty_strided(got[:rank], got[rank:], dtype=dtype)
                 if nbytes:
-                    memmove(out.data_ptr(), raw[aligned_at] + raw[aligned_at + 1] * itemsize,
-                            nbytes)
-                free(raw[alloc_at])
+                    memmove(out.data_ptr(), src, nbytes)
+                free(alloc)
                 flat.append(out)
         return rebuild(flat)
 
     return call
 
 
-def _make_native_copy_call(fn, guards: list, descs: list, wrapper: int) -> Callable[[tuple], Any]:
+def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
     """The call through `_tsm_fast_<name>` (see `add_copy_wrapper`)."""
-    data_pointers = _pointer_reader(guards)
+    data_pointers, writers = _argument_reader(fn), fn._writers
     templates = [p[5] for p in fn._result_plan]
     destinations = [ctypes.c_void_p() for _ in templates]
     ok = ctypes.c_int64()
@@ -160,8 +181,7 @@ def _make_native_copy_call(fn, guards: list, descs: list, wrapper: int) -> Calla
     packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
     native = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(wrapper)
     outs_of = list(zip(templates, destinations))
-    lock, pack, rebuild, take_results = fn._lock, memref.POINTERS.pack_into, fn._rebuild, \
-        fn._take_results
+    lock, rebuild, take_results = fn._lock, fn._rebuild, fn._take_results
     empty_like = torch.empty_like
 
     def call(args: tuple) -> Any:
@@ -170,8 +190,7 @@ def _make_native_copy_call(fn, guards: list, descs: list, wrapper: int) -> Calla
             return SLOW
         flat = []
         with lock:
-            for p, desc in zip(ptrs, descs):
-                pack(desc, 0, p, p)
+            _write_descriptors(writers, args, ptrs)
             for template, destination in outs_of:
                 out = empty_like(template)
                 destination.value = out.data_ptr()
@@ -194,7 +213,8 @@ def add_copy_wrapper(module: ir.Module, name: str, arg_count: int, result_types:
            if op.operation.name == "llvm.func"}
     entry = ops.get("_mlir_ciface_" + name)
     if entry is None or not result_types or \
-            len(entry.regions[0].blocks[0].arguments) != 1 + arg_count:
+            len(entry.regions[0].blocks[0].arguments) != 1 + arg_count or \
+            any(DYN in t.shape or _nbytes(t) > memref.COPY_LIMIT for t in result_types):
         return False
     snippet = ir.Module.parse(_wrapper_source(name, arg_count, result_types))
     with ir.InsertionPoint(body):
