@@ -80,3 +80,39 @@ def test_pixel_shuffle_refusals():
         tsmlir.compile_module(nn.PixelShuffle(2), input_specs=[TensorSpec((1, 8, -1, -1))])
     with pytest.raises(TsmlirError, match=r"width \(5\) to be divisible"):
         tsmlir.compile_module(nn.PixelUnshuffle(2), [torch.randn(1, 1, 4, 5)])
+
+
+class Rot(nn.Module):
+    def forward(self, x):
+        return (torch.rot90(x, 1, [1, 2]), torch.rot90(x, 2, [1, 2]), torch.rot90(x, -1, [2, 1]),
+                torch.rot90(x, 4, [0, 1]))
+
+
+def test_rot90():
+    check_against_eager(Rot(), [torch.randn(2, 3, 5)])
+
+
+class Unfold(nn.Module):
+    def __init__(self, **kw):
+        super().__init__()
+        self.kw = kw
+
+    def forward(self, x):
+        return nn.functional.unfold(x, **self.kw)
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 8, 7), dict(kernel_size=3, padding=1, stride=2)),
+    ((1, 2, 6, 6), dict(kernel_size=(2, 3), dilation=(2, 1))),
+    ((3, 5, 4), dict(kernel_size=2, stride=2)),            # unbatched
+    ((1, 1, 1, 1), dict(kernel_size=1)),
+])
+def test_unfold(shape, kw):
+    check_against_eager(torch.jit.trace(Unfold(**kw), torch.randn(*shape)), [torch.randn(*shape)])
+
+
+def test_unfold_dynamic_batch():
+    x = torch.randn(2, 3, 6, 6)
+    m = torch.jit.trace(Unfold(kernel_size=3, stride=3), x)
+    check_against_eager(m, [x], input_specs=[TensorSpec((-1, 3, 6, 6))],
+                        runs=[(torch.randn(5, 3, 6, 6),)])

@@ -20,6 +20,7 @@ from .. import scalars
 from ..context import NodeContext
 from ..values import is_tensor
 from .reduction import _dtype as scalar_type
+from .shape import reshape_to
 
 
 def _category(t: TensorT) -> int:
@@ -188,6 +189,44 @@ def _hardtanh(cx: NodeContext, x, lo=-1, hi=1):
     return _clamp(cx, x, _number(cx, lo, "min_val"), _number(cx, hi, "max_val"))
 
 
+def _selu(cx: NodeContext, x):
+    """scale * elu(x, alpha) with SELU's fixed constants (as PyTorch)."""
+    return cx.build("elu", x, alpha=1.6732632423543772848170429916717,
+                    scale=1.0507009873554804934193349852946, input_scale=1.0)
+
+
+def _prelu(cx: NodeContext, x, weight):
+    """x where x > 0, else weight * x; a weight of C > 1 values scales dim 1
+    (the channels), one value scales every element."""
+    if not is_tensor(x) or not is_tensor(weight) or cx.type(weight).rank > 1:
+        cx.fail("prelu expects a tensor input and a 0-d or 1-d weight tensor")
+    t, w = cx.type(x), cx.type(weight)
+    n = w.shape[0] if w.rank else 1
+    if n != 1:
+        channels = t.shape[1] if t.rank >= 2 else 1  # PyTorch's: dim 1, else one channel
+        if channels != n:
+            cx.fail(f"prelu: the weight has {n} values but the input {t} has {channels} "
+                    "channel(s)")
+        if t.rank >= 2:
+            weight = reshape_to(cx, weight, [n] + [1] * (t.rank - 2))
+    scaled = _binary(cx, x, weight, op="mul")
+    return cx.build("where", _binary(cx, x, 0, op="gt"), x, scaled)
+
+
+def _glu(cx: NodeContext, x, dim=-1):
+    """a * sigmoid(b), a and b the halves of x along dim."""
+    t = cx.type(x)
+    d = dim + t.rank if isinstance(dim, int) and dim < 0 else dim
+    if not isinstance(d, int) or not 0 <= d < t.rank:
+        cx.fail(f"glu: dimension {dim!r} out of range for {t}")
+    size = t.shape[d]
+    if size < 0 or size % 2:
+        cx.fail(f"glu: halving dimension {dim} needs a static, even size, got {t}")
+    a, b = (cx.build("slice", x, dim=d, start=lo, end=lo + size // 2, step=1)
+            for lo in (0, size // 2))
+    return cx.build("mul", a, cx.build("sigmoid", b))
+
+
 # -- selection -------------------------------------------------------------------------
 def _constant(cx: NodeContext, value) -> ir.Value:
     """A Python number alone (no tensor beside it): PyTorch's default dtypes."""
@@ -258,6 +297,10 @@ HANDLERS = {
     "aten::elu": _with_scalars("elu", "alpha", "scale", "input_scale"),
     "aten::softplus": _with_scalars("softplus", "beta", "threshold"),
     "aten::hardtanh": _hardtanh,
+    "aten::selu": _selu,
+    "aten::prelu": _prelu,
+    "aten::_prelu_kernel": _prelu,
+    "aten::glu": _glu,
     "aten::relu6": lambda cx, x: _clamp(cx, x, 0, 6),
     "aten::square": lambda cx, x: cx.build("mul", x, x),
     "aten::add.Tensor": _add("add"),

@@ -400,7 +400,23 @@ def _scatter_add(cx: NodeContext, x, dim, index, src):
 
 
 
+def _one_hot(cx: NodeContext, x, num_classes=-1):
+    """(..., C) int64: x[..., None] == arange(C).  The class count must be
+    given: its default (-1, the largest value + 1) would make the shape depend
+    on the data."""
+    x = _tensor(cx, x, "one_hot")
+    if cx.type(x).dtype != torch.int64:
+        cx.fail(f"one_hot is only applicable to index tensors (int64), got {cx.type(x)}")
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 0:
+        cx.fail("one_hot needs num_classes as a compile-time int (with -1, the default, the "
+                "result's shape depends on the values); pass F.one_hot(x, num_classes)")
+    classes = cx.constant(torch.arange(num_classes, dtype=torch.int64))
+    column = reshape_to(cx, x, _sizes_of(x, cx.type(x).shape) + [1])
+    return cx.build("cast", cx.build("eq", column, classes), dtype="int64")
+
+
 HANDLERS = {
+    "aten::one_hot": _one_hot,
     "aten::index_fill.int_Scalar": _index_fill,
     "aten::index_fill.int_Tensor": _index_fill,
     "aten::index_copy": _index_copy,

@@ -3,7 +3,8 @@
 Compiled code sees contiguous CPU tensors in strided layout, never nested,
 never under autocast or autograd: `x.dtype`, `x.device`, `x.layout`,
 `device.type`, `x.is_nested`, `torch.is_autocast_enabled()` and
-`torch.is_grad_enabled()` fold to compile-time values, which lets the
+`torch.is_grad_enabled()` fold to compile-time values (and `x.numel()`
+where the shape is static; a run-time product of the sizes otherwise), which lets the
 checks in scripted library code (torch.norm, nn.MultiheadAttention's fast
 path, `x[i] = 2.0`) fold away with them.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import torch
 
+from ...dialects.types import DYN
+from .. import scalars
 from ..context import NodeContext
-from ..values import is_tensor
+from ..values import DynSize, is_tensor
 from .reduction import _SCALAR_TYPES
 
 _SCALAR_TYPE_CODES = {dtype: code for code, dtype in _SCALAR_TYPES.items()}
@@ -54,6 +57,17 @@ def _is_nested(cx: NodeContext, x) -> bool:
     return False
 
 
+def _numel(cx: NodeContext, x):
+    """The element count: an int for static shapes, else the run-time
+    product of the sizes (LocalResponseNorm's and EmbeddingBag's checks)."""
+    count = 1
+    for i, d in enumerate(cx.type(_tensor(cx, x, "x.numel()")).shape):
+        size = DynSize(x, i) if d == DYN else d
+        count = size * count if isinstance(size, int) and isinstance(count, int) \
+            else scalars.build("aten::mul", [count, size])
+    return count
+
+
 def _never(cx: NodeContext, *device_type) -> bool:
     return False
 
@@ -66,4 +80,5 @@ HANDLERS = {
     "prim::is_nested": _is_nested,
     "aten::is_autocast_enabled": _never,
     "aten::is_grad_enabled": _never,
+    "aten::numel": _numel,
 }

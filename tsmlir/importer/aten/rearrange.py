@@ -1,12 +1,14 @@
 """Rearrangements built from views: pixel_shuffle / pixel_unshuffle,
-channel_shuffle and meshgrid.
+channel_shuffle, meshgrid, rot90 and unfold (im2col).
 
 In: the aten ops (nn.PixelShuffle / PixelUnshuffle / ChannelShuffle,
 torch.meshgrid with `indexing="ij"` or `"xy"`).
 Out: `tsm.reshape` + `tsm.permute` (+ reshape back) for the shuffles, the
 same sequence eager PyTorch runs; meshgrid's outputs are each input viewed
 with size 1 in the other dims and expanded (`tsm.expand`: no copy until
-a consumer reads it).
+a consumer reads it); rot90 is flips and a transpose (as eager); unfold
+(`F.unfold`, im2col) pads, takes one strided slice per kernel offset and
+stacks them: (N, C, H, W) -> (N, C*kh*kw, L), static H and W.
 Leading (batch) dims may be dynamic; of the two spatial dims of a shuffle,
 at most one may be dynamic (a view leaves one size to run time).
 """
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
-from .data_movement import expand_to
-from .shape import _sizes_of, reshape_to
+from .data_movement import _flip, expand_to
+from .nn import _constant_pad
+from .sequence import _stack
+from .shape import _sizes_of, _transpose, reshape_to
 
 
 def _spatial(cx: NodeContext, x, name: str, factor) -> list:
@@ -109,7 +113,60 @@ def _meshgrid(cx: NodeContext, tensors, indexing="ij"):
     return out
 
 
+def _rot90(cx: NodeContext, x, k=1, dims=(0, 1)):
+    if not is_tensor(x) or not isinstance(k, int) or not isinstance(dims, (list, tuple)) \
+            or len(dims) != 2:
+        cx.fail(f"rot90 expects a tensor, a compile-time k and two dims, got k={k!r}, "
+                f"dims={dims!r}")
+    a, b = dims
+    k %= 4
+    if k == 0:
+        return x
+    if k == 2:
+        return _flip(cx, x, [a, b])
+    return _transpose(cx, _flip(cx, x, [b] if k == 1 else [a]), a, b)
+
+
+def _pairs(cx: NodeContext, name: str, *values) -> list[tuple[int, int]]:
+    out = []
+    for v in values:
+        v = list(v) if isinstance(v, (list, tuple)) else [v, v]
+        if len(v) != 2 or not all(isinstance(i, int) and not isinstance(i, bool) for i in v):
+            cx.fail(f"{name} expects pairs of compile-time ints, got {v!r}")
+        out.append(tuple(v))
+    return out
+
+
+def _im2col(cx: NodeContext, x, kernel_size, dilation, padding, stride):
+    """F.unfold: column l of row (c, i, j) is x_padded[c, i*d + s*oh, j*d + s*ow]."""
+    if not is_tensor(x) or cx.type(x).rank not in (3, 4):
+        cx.fail(f"unfold expects a 3-D or 4-D input, got {x!r}")
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _pairs(cx, "unfold", kernel_size, dilation,
+                                                    padding, stride)
+    t = cx.type(x)
+    *lead, c, h, w = _sizes_of(x, t.shape)
+    if isinstance(h, DynSize) or isinstance(w, DynSize) or isinstance(c, DynSize):
+        cx.fail(f"unfold needs static channels, height and width, got {t}")
+    oh, ow = ((n + 2 * p - d * (k - 1) - 1) // s + 1
+              for n, p, d, k, s in ((h, ph, dh, kh, sh), (w, pw, dw, kw, sw)))
+    if oh <= 0 or ow <= 0:
+        cx.fail(f"unfold: the kernel ({kh}, {kw}) does not fit the padded input {t}")
+    padded = _constant_pad(cx, x, [pw, pw, ph, ph]) if ph or pw else x
+    r = t.rank
+    cols = []
+    for i in range(kh):
+        rows = cx.build("slice", padded, dim=r - 2, start=i * dh, end=i * dh + sh * (oh - 1) + 1,
+                        step=sh)
+        for j in range(kw):
+            cols.append(cx.build("slice", rows, dim=r - 1, start=j * dw,
+                                 end=j * dw + sw * (ow - 1) + 1, step=sw))
+    stacked = _stack(cx, cols, r - 2)  # (..., C, kh*kw, oh, ow)
+    return reshape_to(cx, stacked, [*lead, c * kh * kw, oh * ow])
+
+
 HANDLERS = {
+    "aten::rot90": _rot90,
+    "aten::im2col": _im2col,
     "aten::pixel_shuffle": _pixel_shuffle,
     "aten::pixel_unshuffle": _pixel_unshuffle,
     "aten::channel_shuffle": _channel_shuffle,
