@@ -101,6 +101,8 @@ def match(copy: ir.Operation) -> EdgePad | None:
     if ir.ShapedType.get_dynamic_stride_or_offset() in offsets or \
             _static(sub, "static_strides") != [1] * s.rank:
         return None
+    if not _border_read(src, dst):
+        return None
     dims = [_dim_parts(s, d, offsets, -2), _dim_parts(s, d, offsets, -1)]
     regions = _regions(copy, sub, src, dims)
     if regions is None:
@@ -114,6 +116,19 @@ def match(copy: ir.Operation) -> EdgePad | None:
     left, right = (columns[k][1][-1] if k in columns else (0, 0) for k in ("low", "high"))
     rows = _rows(regions, dims, columns, erased)
     return EdgePad(copy, erased, offsets[-1], left, right, rows)
+
+
+def _border_read(src: ir.Value, dst: ir.Value) -> bool:
+    """Whether a generic reading S writes a subview of D (a cheap test
+    before the walk over the ops after the copy)."""
+    for use in dst.uses:
+        view = as_op(use.owner)
+        if view.name == "memref.subview":
+            for inner in view.results[0].uses:
+                user = as_op(inner.owner)
+                if user.name == "linalg.generic" and src in list(user.operands):
+                    return True
+    return False
 
 
 def _dim_parts(s: ir.MemRefType, d: ir.MemRefType, offsets: list[int], dim: int) -> list[Part]:
