@@ -20,8 +20,8 @@ the closure's locals, each argument is checked by a few identity and tuple
 comparisons and written by one `pack_into` (only the pointers where the
 shape is static: `_plan_calls` wrote its sizes and strides once), and the
 results are read by one `unpack_from`.  The checks that decide `SLOW` are
-`JitFunction._quick_check`'s, so every error message still comes from the
-full `check`.
+`JitFunction._quick_check`'s (`argument_reader`), so every error message
+still comes from the full `check`.
 
 Where the results are static and the module has no run-time checks (no
 error callback can fire), `add_copy_wrapper` also compiles
@@ -81,18 +81,26 @@ def _nbytes(t) -> int:
     return n
 
 
-def _argument_reader(fn) -> Callable[[tuple], list | None]:
-    """The arguments' data pointers, or None unless each is a plain CPU
-    tensor of its spec's dtype and shape (static dims, rank), contiguous,
-    not requiring grad: `JitFunction._quick_check`'s tests."""
-    guards, count = fn._guards, len(fn._guards)
+def argument_reader(guards: list) -> Callable[[tuple], list | None]:
+    """For `JitFunction._guards` (per spec: (dtype, torch.Size or None,
+    rank, [(dim, size)] of static dims), or the ScalarSpec): a function of
+    the arguments that gives their data pointers (None for a scalar), or
+    None unless each tensor is a plain CPU tensor of its spec's dtype and
+    shape, contiguous, not requiring grad, and each scalar of its type."""
+    count = len(guards)
     tensor, grad_enabled = torch.Tensor, torch.is_grad_enabled
 
-    def data_pointers(args: tuple) -> list | None:
+    def read(args: tuple) -> list | None:
         if len(args) != count:
             return None
         ptrs = []
-        for a, (dtype, size, rank, statics) in zip(args, guards):
+        for a, g in zip(args, guards):
+            if g.__class__ is not tuple:  # a ScalarSpec
+                if not g.accepts(a):
+                    return None
+                ptrs.append(None)
+                continue
+            dtype, size, rank, statics = g
             if a.__class__ is not tensor or a.dtype is not dtype or not a.is_cpu or \
                     not a.is_contiguous() or (a.requires_grad and grad_enabled()):
                 return None
@@ -104,7 +112,7 @@ def _argument_reader(fn) -> Callable[[tuple], list | None]:
             ptrs.append(a.data_ptr())
         return ptrs
 
-    return data_pointers
+    return read
 
 
 def _write_descriptors(writers: list, args: tuple, ptrs: list) -> None:
@@ -119,7 +127,7 @@ def _write_descriptors(writers: list, args: tuple, ptrs: list) -> None:
 
 def _make_call(fn) -> Callable[[tuple], Any]:
     """The call that copies the results in Python (`memmove`, `free`)."""
-    data_pointers, writers = _argument_reader(fn), fn._writers
+    data_pointers, writers = fn._read_arguments, fn._writers
     results = fn._result_plan  # (start, rank, dtype, itemsize, layout, template, nbytes)
     lock, errors, native, packed = fn._lock, fn._errors, fn._fn, fn._packed_ptr
     unpack, struct = fn._results_struct.unpack_from, fn._results
@@ -172,7 +180,7 @@ def _make_call(fn) -> Callable[[tuple], Any]:
 
 def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
     """The call through `_tsm_fast_<name>` (see `add_copy_wrapper`)."""
-    data_pointers, writers = _argument_reader(fn), fn._writers
+    data_pointers, writers = fn._read_arguments, fn._writers
     templates = [p[5] for p in fn._result_plan]
     destinations = [ctypes.c_void_p() for _ in templates]
     ok = ctypes.c_int64()

@@ -132,6 +132,7 @@ class JitFunction:
         self._guards = [(s.dtype, torch.Size(s.shape) if DYN not in s.shape else None,
                          len(s.shape), [(d, n) for d, n in enumerate(s.shape) if n != DYN])
                         if isinstance(s, TensorSpec) else s for s in self.specs]
+        self._read_arguments = fast_call.argument_reader(self._guards)
         # Writers: (scalar buffer, None) or (descriptor, packer, static).
         self._writers: list[tuple] = []
         for i, (s, d) in enumerate(zip(runtime, self._args)):
@@ -203,21 +204,7 @@ class JitFunction:
         """Whether every argument plainly matches its spec (a plain CPU tensor
         of the spec's dtype and shape, contiguous, or a scalar of its type).
         False sends the call through `check`, which names what is wrong."""
-        for a, g in zip(args, self._guards):
-            if isinstance(g, ScalarSpec):
-                if not g.accepts(a):
-                    return False
-                continue
-            dtype, size, rank, statics = g
-            if a.__class__ is not torch.Tensor or a.dtype is not dtype or not a.is_cpu or \
-                    not a.is_contiguous() or (a.requires_grad and torch.is_grad_enabled()):
-                return False
-            if size is not None:
-                if a.shape != size:
-                    return False
-            elif a.dim() != rank or statics and any(a.shape[d] != n for d, n in statics):
-                return False
-        return True
+        return self._read_arguments(args) is not None
 
     @staticmethod
     def _write_args(writers: list[tuple], values: Sequence[Any]) -> list[int]:
