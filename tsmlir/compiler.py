@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Sequence
 
 import torch
@@ -22,15 +23,17 @@ from . import lowering  # noqa: F401  (registers the passes)
 from .context import new_context
 from .diagnostics import DiagnosticCollector
 from .dialects.types import from_mlir
-from .errors import PipelineError, TsmlirError
-from .importer import import_module
+from .errors import PipelineError, StaticSizeRequired, TsmlirError
+from .importer import import_module, signature
 from .lowering import constant_data
+from .lowering.nn_support import STATIC_SPATIAL
 from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
 from .lowering.target import set_target_avx512
 from .options import CompileOptions
 from .runtime import native_libs
 from .runtime.jit import CompiledModule, JitFunction
+from .runtime.specialize import SpecializingFunction
 from .runtime.llvm_tools import cpu_has_avx512
 from .specs import ScalarSpec, Static, TensorSpec, spec_of_example
 
@@ -115,11 +118,15 @@ def _dump(module: ir.Module, dump_dir: str, name: str, weights: bool = True) -> 
 
 
 def _pipeline_error(stage: str, module: ir.Module, messages: list[str], exc: Exception):
+    messages = messages or [str(exc)]
+    if all(STATIC_SPATIAL in m for m in messages):
+        # a refusal the JIT answers by compiling per size: no IR to keep
+        return PipelineError(f"stage '{stage}' failed", diagnostics=messages)
     where = tempfile.mkdtemp(prefix="tsmlir-failure-")
     path = _dump(module, where, "at-failure")
     return PipelineError(
         f"stage '{stage}' failed (IR at the failure saved to {path})",
-        diagnostics=messages or [str(exc)],
+        diagnostics=messages,
         reproducer=f"tsmlir-opt --{stage} {path}")
 
 
@@ -213,6 +220,10 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     copy of the state dict: `compiled.load_state_dict(sd)` then swaps weights
     without recompiling (shapes and dtypes are checked).
 
+    Dynamic dims that some op needs static (the image size of a convolution,
+    pooling or resize) are compiled per size: the first call with new sizes
+    compiles the method for them (see tsmlir.runtime.specialize).
+
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
     """
     options = _apply_overrides(options, overrides)
@@ -230,23 +241,49 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     state = {} if freeze else {k: v.detach().clone().contiguous()
                                for k, v in sm.state_dict().items()}
     functions, timings = {}, {}
-    for name, (examples, specs) in entries.items():
+
+    def jit(name: str, examples, specs) -> JitFunction:
         p = lower_module(sm, examples, input_specs=specs, options=options, method=name,
                          freeze=freeze)
         start = time.perf_counter()
-        functions[name] = JitFunction(p.context, p.module, name, p.specs, p.result_types,
-                                      p.structure, options.opt_level, params=p.params,
-                                      state=state, writebacks=p.writebacks,
-                                      arg_names=p.arg_names, blobs=p.blobs)
+        fn = JitFunction(p.context, p.module, name, p.specs, p.result_types, p.structure,
+                         options.opt_level, params=p.params, state=state,
+                         writebacks=p.writebacks, arg_names=p.arg_names, blobs=p.blobs)
         p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
             timings[k if len(entries) == 1 else f"{name}:{k}"] = v
+        return fn
+
+    for name, (examples, specs) in entries.items():
+        try:
+            functions[name] = jit(name, examples, specs)
+        except (PipelineError, StaticSizeRequired) as e:
+            if isinstance(e, PipelineError) and not any(STATIC_SPATIAL in d
+                                                        for d in e.diagnostics):
+                raise
+            # some op needs these dynamic dims static: compile per size at call time
+            generic = resolve_specs(examples, specs)
+            functions[name] = SpecializingFunction(
+                name, generic, method_arg_names(sm, name, generic), partial(_trimmed, jit, name))
     if options.timing:
         for k, v in timings.items():
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
-    p = None  # the last compiling context: its weight arrays go before the trim
-    native_libs.return_free_memory()
+    native_libs.return_free_memory()  # the compiling contexts are gone with jit()'s frames
     return CompiledModule(functions, timings, state=state, main=method)
+
+
+def _trimmed(jit, name: str, specs: list) -> JitFunction:
+    """jit(name, specs) for a specialization compiled at call time, then the
+    compiling context's memory handed back as at the end of compile_module."""
+    fn = jit(name, None, specs)
+    native_libs.return_free_memory()
+    return fn
+
+
+def method_arg_names(sm, method: str, specs: list) -> list[str]:
+    """The argument names of the compiled method (or overload) `specs` bind to."""
+    compiled, _ = signature.resolve(sm, method, list(specs))
+    return [a.name for a in getattr(sm, compiled).schema.arguments[1:]]
 
 
 def load(path, example_inputs=None, *, input_specs=None, **kwargs) -> CompiledModule:

@@ -59,6 +59,12 @@ class TorchScriptImportError(TsmlirError):
     """The TorchScript program could not be translated into tsm."""
 
 
+class StaticSizeRequired(TorchScriptImportError):
+    """An op needs at compile time a size the program knows only at run time
+    (a dynamic dim's).  The JIT answers it by compiling per size
+    (tsmlir.runtime.specialize); ahead of time it is the error."""
+
+
 class UnsupportedOpError(TorchScriptImportError):
     """One or more ops of the program are outside the supported set.
 

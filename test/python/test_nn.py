@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
+from tsmlir.compiler import lower_module
 from conftest import check_against_eager
 from tsmlir import TensorSpec
 
@@ -108,12 +109,16 @@ def test_conv1d_unbatched_and_traced():
     check_against_eager(torch.jit.trace(conv, x), [x])
 
 
-def test_conv1d_dynamic_batch_and_length_refused():
+def test_conv1d_dynamic_batch_and_length():
+    """A dynamic batch stays dynamic in the code; a dynamic length is compiled
+    per length at call time by the JIT, and refused ahead of time."""
     conv = torch.jit.script(torch.nn.Conv1d(3, 4, 3))
     check_against_eager(conv, [torch.randn(2, 3, 8)], input_specs=[TensorSpec((-1, 3, 8))],
                         runs=[[torch.randn(1, 3, 8)], [torch.randn(3, 3, 8)]])
+    check_against_eager(conv, [torch.randn(1, 3, 8)], input_specs=[TensorSpec((1, 3, -1))],
+                        runs=[[torch.randn(1, 3, 5)], [torch.randn(1, 3, 8)]])
     with pytest.raises(tsmlir.TsmlirError, match="only the batch dim may be dynamic"):
-        tsmlir.compile_module(conv, input_specs=[TensorSpec((1, 3, -1))])
+        lower_module(conv, input_specs=[TensorSpec((1, 3, -1))])
 
 
 CONV3D = {
@@ -348,10 +353,10 @@ def test_max_pool2d_int64():
     check_against_eager(pool, [torch.randint(-100, 100, (1, 2, 7, 8))])
 
 
-def test_max_pool2d_dynamic_spatial_dims_are_refused():
+def test_max_pool2d_dynamic_spatial_dims_are_refused_ahead_of_time():
     pool = torch.jit.script(torch.nn.MaxPool2d(2))
     with pytest.raises(tsmlir.TsmlirError, match="only the batch dim may be dynamic"):
-        tsmlir.compile_module(pool, input_specs=[TensorSpec((1, 3, -1, -1))])
+        lower_module(pool, input_specs=[TensorSpec((1, 3, -1, -1))])
 
 
 ADAPTIVE = [((8, 8), (2, 4)), ((8, 6), (1, 1)), ((7, 11), (3, 4)), ((9, 5), (2, 3)),

@@ -31,7 +31,7 @@ from mlir.dialects import func
 
 from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
-from ..errors import SourceLoc, TorchScriptImportError, UnsupportedOpError
+from ..errors import SourceLoc, StaticSizeRequired, TorchScriptImportError, UnsupportedOpError
 from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, RowsResult, ScalarResult,
                      ScalarSpec, Static, TensorSpec, runtime_leaves)
 from . import containers, prim, scalars, side_effects, signature
@@ -39,7 +39,7 @@ from .aten import ATEN
 from .aten.data_movement import write_back
 from .context import NodeContext
 from .locations import mlir_location, node_frame, user_frame
-from .values import (UNKNOWN, ModuleRef, ObjectValue, RowBuffer,
+from .values import (UNKNOWN, DynSize, ModuleRef, ObjectValue, RowBuffer,
                      is_runtime_scalar, is_tensor)
 
 # Small constants print inline; bigger ones become dense_resource blobs.
@@ -251,9 +251,10 @@ class Importer:
                 try:
                     results = self.dispatch(node, kind, args, env, here)
                 except TorchScriptImportError as e:
-                    if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args):
+                    if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args) \
+                            or _HINTED in e.message:  # (hinted at an inner call already)
                         raise
-                    raise _static_hint(e) from None
+                    raise _static_hint(e, args) from None
         for v, r in zip(outputs, results):
             env[v.unique()] = r
 
@@ -389,12 +390,24 @@ _VALUE_REPR = re.compile(r"<mlir\._mlir_libs\._mlir\.ir\.\w+ object at 0x[0-9a-f
                          r"|OpResult\(%\S+ = .*? -> [^)]*\)")
 
 
-def _static_hint(e: TorchScriptImportError) -> TorchScriptImportError:
+_HINTED = "hint: a number known only at run time reaches this op"
+
+
+def _has_dynamic_size(args) -> bool:
+    return any(isinstance(a, DynSize) or isinstance(a, (list, tuple)) and _has_dynamic_size(a)
+               for a in args)
+
+
+def _static_hint(e: TorchScriptImportError, args) -> TorchScriptImportError:
     """An op refused a number known only at run time: say so, and how to fix
-    it at compile time."""
+    it at compile time.  A dynamic dim's size: StaticSizeRequired."""
     message = _VALUE_REPR.sub("<a number known only at run time>", e.message)
+    if _has_dynamic_size(args):
+        return StaticSizeRequired(
+            f"{message}\n  hint: the size of a dynamic dim reaches this op, which needs it at "
+            "compile time; give that dim a static size", e.loc)
     return TorchScriptImportError(
-        f"{message}\n  hint: a number known only at run time reaches this op; if it comes from "
+        f"{message}\n  {_HINTED}; if it comes from "
         "an argument, compile that argument as tsmlir.Static(value)", e.loc)
 
 

@@ -19,11 +19,16 @@ def attrs(op: ir.Operation) -> dict:
     return REGISTRY[op.name].attr_values(op)
 
 
+#: The refusal of a dynamic channel or spatial dim; the JIT answers it by
+#: compiling per size (tsmlir.runtime.specialize).
+STATIC_SPATIAL = "only the batch dim may be dynamic"
+
+
 def static_spatial(v: ir.Value) -> list[int]:
     """C and the spatial sizes of an (N, C, ...) value; only N may be dynamic."""
     t = b.rtt(v)
     if any(t.is_dynamic_dim(i) for i in range(1, t.rank)):
-        b.refuse(f"only the batch dim may be dynamic, got {t}")
+        b.refuse(f"{STATIC_SPATIAL}, got {t}")
     return list(t.shape[1:])
 
 
