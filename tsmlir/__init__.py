@@ -5,8 +5,8 @@
 """
 from .compiler import compile_module, load
 from .coverage import UnsupportedOp, check_support
-from .errors import (InputError, LoweringError, PipelineError, TorchScriptImportError, TsmlirError,
-                     UnsupportedOpError, VerificationError)
+from .errors import (InputError, LoweringError, PipelineError, StaticSizeRequired,
+                     TorchScriptImportError, TsmlirError, UnsupportedOpError, VerificationError)
 from .options import CompileOptions
 from .runtime import CompiledModule, RuntimeCheckError
 from .specs import ScalarSpec, Static, TensorSpec
@@ -14,4 +14,4 @@ from .specs import ScalarSpec, Static, TensorSpec
 __all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "ScalarSpec", "Static",
            "TsmlirError",
            "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
-           "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]
+           "StaticSizeRequired", "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]
