@@ -156,8 +156,11 @@ class JitFunction:
         for t in self.result_types:
             static = DYN not in t.shape
             layout = tuple(t.shape) + memref.contiguous_strides(t.shape) if static else None
-            template = torch.empty(t.shape, dtype=t.dtype) if static else None
             nbytes = prod(t.shape) * t.dtype.itemsize if static else None
+            # no template for a result that is adopted, not copied (a 16 MB
+            # tensor held for nothing): such results take the dynamic branch
+            template = torch.empty(t.shape, dtype=t.dtype) \
+                if static and nbytes <= memref.COPY_LIMIT else None
             self._result_plan.append((start, t.rank, t.dtype, t.dtype.itemsize, layout, template,
                                       nbytes))
             start += 3 + 2 * t.rank
