@@ -191,11 +191,11 @@ def lower_upsample2d(op: ir.Operation) -> ir.Value:
     dims = list(zip((h, w), a["size"], (a["scale_h"], a["scale_w"])))
     if a["mode"] == "bilinear":
         dt = np.float64 if isinstance(elem, ir.F64Type) else np.float32
-        tables = [_linear(n, o, s, a["align_corners"], dt) for n, o, s in dims]
+        tables = [linear_taps(n, o, s, a["align_corners"], dt) for n, o, s in dims]
         kinds = [i64, i64, elem, elem]
     else:
         exact = a["mode"] == "nearest-exact"
-        tables = [(_nearest(n, o, s, exact),) for n, o, s in dims]
+        tables = [(nearest_taps(n, o, s, exact),) for n, o, s in dims]
         kinds = [i64]
     inputs, maps = [], []
     for d, table in enumerate(tables):
@@ -223,7 +223,7 @@ def lower_upsample2d(op: ir.Operation) -> ir.Value:
                      ["parallel"] * 4, body)
 
 
-def _nearest(size: int, out: int, scale: float | None, exact: bool) -> np.ndarray:
+def nearest_taps(size: int, out: int, scale: float | None, exact: bool) -> np.ndarray:
     """PyTorch's nearest_idx / nearest_exact_idx (float arithmetic)."""
     o = np.arange(out)
     if not exact and out == size:
@@ -238,7 +238,7 @@ def _nearest(size: int, out: int, scale: float | None, exact: bool) -> np.ndarra
     return np.minimum(src.astype(np.int64), size - 1)
 
 
-def _linear(size: int, out: int, scale: float | None, align_corners: bool, dt) -> tuple:
+def linear_taps(size: int, out: int, scale: float | None, align_corners: bool, dt) -> tuple:
     """PyTorch's linear source indices and weights along one dim, in its
     accumulate type: (i0, i1, lambda0, lambda1)."""
     o = np.arange(out).astype(dt)
@@ -252,6 +252,31 @@ def _linear(size: int, out: int, scale: float | None, align_corners: bool, dt) -
     l1 = np.clip(src - i0.astype(dt), dt(0), dt(1)).astype(dt)
     i1 = i0 + (i0 < size - 1)
     return i0, i1, (dt(1) - l1).astype(dt), l1
+
+
+def cubic_taps(size: int, out: int, scale: float | None, align_corners: bool, dt) -> tuple:
+    """PyTorch's bicubic source indices (4 per output, clamped to the input)
+    and weights (the cubic convolution with A = -0.75) along one dim, in its
+    accumulate type: (i0, i1, i2, i3, w0, w1, w2, w3).  Unlike linear, the
+    source coordinate is not clamped at 0."""
+    o = np.arange(out).astype(dt)
+    if align_corners:
+        src = (dt(size - 1) / dt(out - 1) if out > 1 else dt(0)) * o
+    else:
+        s = dt(1.0 / scale) if scale else dt(size) / dt(out)
+        src = s * (o + dt(0.5)) - dt(0.5)
+    base = np.floor(src)
+    t = (src - base).astype(dt)
+    a = dt(-0.75)
+
+    def near(x):  # |x| <= 1
+        return ((a + dt(2)) * x - (a + dt(3))) * x * x + dt(1)
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - dt(5) * a) * x + dt(8) * a) * x - dt(4) * a
+    weights = [far(t + dt(1)), near(t), near(dt(1) - t), far(dt(2) - t)]
+    index = [np.clip(base.astype(np.int64) + k, 0, size - 1) for k in (-1, 0, 1, 2)]
+    return (*index, *(w.astype(dt) for w in weights))
 
 
 LOWERINGS = {

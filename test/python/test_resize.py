@@ -1,0 +1,68 @@
+"""Bicubic (2-D), trilinear and nearest / nearest-exact (3-D) resizing against
+eager: sizes and scale factors, align_corners, downscaling, f64 and f16,
+dynamic batch and (JIT) dynamic spatial dims."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from conftest import check_against_eager
+from tsmlir import TensorSpec
+
+
+class Resize(nn.Module):
+    def __init__(self, **kw):
+        super().__init__()
+        self.kw = kw
+
+    def forward(self, x):
+        return F.interpolate(x, **self.kw)
+
+
+def _check(shape, dtype=torch.float32, **kw):
+    x = torch.randn(*shape).to(dtype)
+    check_against_eager(torch.jit.trace(Resize(**kw), x), [x])
+
+
+@pytest.mark.parametrize("kw", [
+    dict(scale_factor=2.0, mode="bicubic"),
+    dict(size=(7, 11), mode="bicubic", align_corners=True),
+    dict(size=(3, 4), mode="bicubic"),                      # downscale
+    dict(scale_factor=(1.5, 0.75), mode="bicubic"),
+    dict(size=(1, 9), mode="bicubic", align_corners=True),  # one output row
+])
+def test_bicubic(kw):
+    _check((2, 3, 5, 6), **kw)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(scale_factor=2.0, mode="trilinear"),
+    dict(size=(3, 7, 5), mode="trilinear", align_corners=True),
+    dict(size=(2, 2, 3), mode="trilinear"),
+    dict(scale_factor=2.0, mode="nearest"),
+    dict(size=(5, 3, 7), mode="nearest"),
+    dict(size=(5, 3, 7), mode="nearest-exact"),
+])
+def test_3d_modes(kw):
+    _check((1, 2, 3, 4, 5), **kw)
+
+
+def test_dtypes():
+    _check((1, 2, 5, 6), torch.float64, mode="bicubic", size=(8, 9))
+    _check((1, 2, 3, 4, 5), torch.float16, mode="trilinear", scale_factor=2.0)
+
+
+def test_dynamic_batch_and_spatial():
+    x = torch.randn(2, 3, 5, 6)
+    m = torch.jit.trace(Resize(scale_factor=2.0, mode="bicubic"), x)
+    check_against_eager(m, [x], input_specs=[TensorSpec((-1, 3, 5, 6))],
+                        runs=[(torch.randn(4, 3, 5, 6),)])
+    check_against_eager(ToNine(), [x[:1]], input_specs=[TensorSpec((1, 3, -1, -1))],
+                        runs=[(torch.randn(1, 3, 4, 7),)])
+
+
+class ToNine(nn.Module):
+    def forward(self, x):
+        return F.interpolate(x, size=(9, 9), mode="bicubic", align_corners=False)
