@@ -18,6 +18,7 @@ import torch
 
 from ... import dialects
 from ...dialects.types import DYN
+from ...errors import StaticSizeRequired
 from ..context import NodeContext
 
 
@@ -275,8 +276,9 @@ def _upsample_size(cx: NodeContext, x, nd: int, output_size, scales) -> tuple[li
     if not isinstance(scales, (list, tuple)) or len(scales) != nd \
             or not all(isinstance(s, (int, float)) for s in scales):
         cx.fail(f"scale_factors must be {nd} compile-time numbers, got {scales!r}")
-    if DYN in spatial:
-        cx.fail(f"upsampling by a scale factor needs static spatial dims, got {cx.type(x)}")
+    if DYN in spatial:  # (the JIT compiles per size)
+        raise StaticSizeRequired(f"{cx.node.kind()}: upsampling by a scale factor needs static "
+                                 f"spatial dims, got {cx.type(x)}", cx.loc)
     return [math.floor(n * float(s)) for n, s in zip(spatial, scales)], [float(s) for s in scales]
 
 
