@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager
+from conftest import _assert_close, check_against_eager
 from tsmlir import TensorSpec
 
 DTYPES = [torch.float32, torch.int64, torch.int32, torch.bool, torch.float64]
@@ -255,6 +255,21 @@ def test_row_gathers_dynamic():
                                    input_specs=specs, runs=runs)
     with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
         compiled(torch.randn(3, 16), torch.tensor([[3, 0]], dtype=torch.int32))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_row_gathers_many_rows(threads):
+    """Many rows (each copy a call LLVM may inline) and a range check over a
+    vector loop with a tail: 37 indices, negative ones, the bad index in the
+    loop's body or its tail, past either end."""
+    w, i = torch.randn(40, 20), torch.randint(-39, 40, (37,))
+    compiled = tsmlir.compile_module(Rows(), [w, i.view(-1, 1)], threads=threads)
+    _assert_close(compiled(w, i.view(-1, 1)), Rows()(w, i.view(-1, 1)))
+    for at, bad in ((3, 40), (36, 40), (36, -41), (16, -41)):
+        j = i.clone()
+        j[at] = bad
+        with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+            compiled(w, j.view(-1, 1))
 
 
 class Gather(torch.nn.Module):

@@ -76,7 +76,10 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
             elif gather:
                 _call_copy(module_op, helpers, src, dst)
             elif row_copy.applies(src.type, dst.type):
-                row_copy.call(module_op, helpers, src, dst, threads)
+                # a row per step of a loop (a gather's rows): the call costs
+                # as much as a short row's vectors, so LLVM may inline it
+                row_copy.call(module_op, helpers, src, dst, threads,
+                              inline=op.parent.name == "scf.for")
             else:
                 linalg.copy(src, outs=[dst])
         op.erase()

@@ -15,7 +15,10 @@ loop and a masked (32/64-bit types) or scalar remainder.  With
 `tsm.num_threads` > 1 a call of enough elements (or of unknown size) goes to
 `..._par` instead: the threads take chunks of the outermost dim
 (`scf.parallel`, then OpenMP), each running the serial function; under
-`MIN_PARALLEL_ELEMENTS` it runs serially.
+`MIN_PARALLEL_ELEMENTS` it runs serially.  A copy of one row per step of a
+loop (a gather's rows: embedding, index_select) calls `..._1d_inline`
+instead, the same function without noinline, serial: LLVM inlines it (a
+call cost about as much as a 64-float row's vectors).
 Why: inlined as tiled vector loops with constant sizes, each copy or fill
 cost LLVM its own code (and, with threads, its own outlined OpenMP region):
 ResNet-18 has ~140 copies and ~20 fills; one body per kind, type and rank
@@ -32,6 +35,7 @@ from .parallel import MIN_PARALLEL_ELEMENTS
 VECTOR_BYTES = 32  # one AVX2 register; AVX-512 hosts split nothing
 _BITS = (8, 16, 32, 64)
 _MASKED_BITS = (32, 64)  # masked loads/stores without a scalar expansion on x86
+_NOINLINE = ' attributes {passthrough = ["noinline"]}'
 
 
 def _bits(t: ir.Type) -> int | None:
@@ -117,9 +121,10 @@ def _signature(rank: int, elem: str, fill: bool) -> tuple[str, str]:
     return (f"%value: {elem}" if fill else f"%src: {view}"), view
 
 
-def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False) -> str:
+def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False,
+                inline: bool = False) -> str:
     """dst[i..., j] = src[i..., j] (or the value): a loop per outer dim,
-    vectors along rows."""
+    vectors along rows; noinline unless `inline`."""
     first, view = _signature(rank, elem, fill)
     lanes, last = VECTOR_BYTES * 8 // bits, rank - 1
     vec = f"vector<{lanes}x{elem}>"
@@ -165,7 +170,7 @@ def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False) 
             "}", *tail]
     nest = "\n    ".join(loops + body + ["}"] * last)
     return f"""
-func.func private @{name}({first}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
+func.func private @{name}({first}, %dst: {view}){"" if inline else _NOINLINE} {{
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     {consts}
@@ -322,10 +327,12 @@ def _static_count(t: ir.MemRefType) -> int | None:
 
 
 def _call_rows(module_op: ir.Operation, helpers: set[str], first: ir.Value | None, dst: ir.Value,
-               views: list[ir.Value], threads: int, kind: str) -> None:
+               views: list[ir.Value], threads: int, kind: str, inline: bool = False) -> None:
     """A call of the `kind` function ("copy" or "fill") of the collapsed
     views' element type and rank, at the insertion point; the functions are
-    parsed into the module's end the first time."""
+    parsed into the module's end the first time.  `inline`: a one-row call
+    (the collapsed views 1-D) goes to a copy of the function that LLVM may
+    inline, serial."""
     types = [ir.MemRefType(v.type) for v in views]
     d = ir.MemRefType(dst.type)
     groups = _groups(types)
@@ -333,11 +340,13 @@ def _call_rows(module_op: ir.Operation, helpers: set[str], first: ir.Value | Non
         groups = [[i] for i in range(d.rank)]  # a trailing unit dim of a strided row
     rank, elem, bits = len(groups), str(d.element_type), _bits(d.element_type)
     fill = kind == "fill"
-    serial = f"tsm_{kind}_{elem}_{rank}d"
-    append_once(module_op, helpers, serial, lambda f: serial_text(f, rank, elem, bits, fill))
+    inline = inline and rank == 1
+    serial = f"tsm_{kind}_{elem}_{rank}d{'_inline' if inline else ''}"
+    append_once(module_op, helpers, serial,
+                lambda f: serial_text(f, rank, elem, bits, fill, inline))
     name = serial
     count = next((_static_count(t) for t in types if t.has_static_shape), None)
-    if threads > 1 and (count is None or count >= MIN_PARALLEL_ELEMENTS):
+    if threads > 1 and not inline and (count is None or count >= MIN_PARALLEL_ELEMENTS):
         name = f"{serial}_par"
         append_once(module_op, helpers, name,
                     lambda f: parallel_text(f, serial, rank, elem, bits, threads, fill))
@@ -349,9 +358,10 @@ def _call_rows(module_op: ir.Operation, helpers: set[str], first: ir.Value | Non
 
 
 def call(module_op: ir.Operation, helpers: set[str], src: ir.Value, dst: ir.Value,
-         threads: int) -> None:
-    """dst = src by the shared copy function (see the module docstring)."""
-    _call_rows(module_op, helpers, src, dst, [src, dst], threads, "copy")
+         threads: int, inline: bool = False) -> None:
+    """dst = src by the shared copy function (see the module docstring;
+    `inline`: see _call_rows)."""
+    _call_rows(module_op, helpers, src, dst, [src, dst], threads, "copy", inline)
 
 
 def fill_applies(dst: ir.Type) -> bool:

@@ -132,15 +132,22 @@ func.func @tril$below(%x: tensor<2x3x3xi32>) -> tensor<2x3x3xi32> {
 // -----
 
 // Rows of x picked by an index column (index_select / embedding): the indices
-// are range-checked by one reduction first, then read through an indexing map.
-// CHECK: #[[ALL:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK: #[[SCALAR:.*]] = affine_map<(d0, d1) -> ()>
-// CHECK: #[[COL0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// are range-checked first by one reduction of the index column as one row
+// into an i32 flag (a row reduction of 32-bit ints: vectorized later), then
+// read through an indexing map.
+// CHECK-DAG: #[[ALL:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[SCALAR:.*]] = affine_map<(d0) -> ()>
+// CHECK-DAG: #[[COL0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-LABEL: func.func @index$rows
 // CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32>, %[[I:.*]]: tensor<2x1xi64>)
-// CHECK: %[[OK:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[SCALAR]]], iterator_types = ["reduction", "reduction"]} ins(%[[I]] : tensor<2x1xi64>)
-// CHECK: %[[FLAG:.*]] = tensor.extract %[[OK]][] : tensor<i1>
-// CHECK: cf.assert %[[FLAG]], "{{.*}}tsm.index: index out of range"
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[I]] {{\[}}[0, 1]] : tensor<2x1xi64> into tensor<2xi64>
+// CHECK: %[[OK:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[SCALAR]]], iterator_types = ["reduction"]} ins(%[[FLAT]] : tensor<2xi64>) outs(%{{.*}} : tensor<i32>)
+// CHECK: arith.extui %{{.*}} : i1 to i32
+// CHECK: arith.andi
+// CHECK: %[[FLAG:.*]] = tensor.extract %[[OK]][] : tensor<i32>
+// CHECK: %[[GOOD:.*]] = arith.cmpi ne, %[[FLAG]]
+// CHECK: cf.assert %[[GOOD]], "{{.*}}tsm.index: index out of range"
 // CHECK: linalg.generic {indexing_maps = [#[[COL0]], #[[ALL]]], iterator_types = ["parallel", "parallel"]} ins(%[[I]] : tensor<2x1xi64>)
 // CHECK: ^bb0(%[[IDX:.*]]: i64, %{{.*}}: f32):
 // CHECK: %[[J:.*]] = linalg.index 1 : index
