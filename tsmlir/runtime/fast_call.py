@@ -203,33 +203,46 @@ def _make_call(fn) -> Callable[[tuple], Any]:
 def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
     """The call through `_tsm_fast_<name>` (see `add_copy_wrapper`)."""
     data_pointers, writers = fn._read_arguments, fn._writers
-    templates = [p[5] for p in fn._result_plan]
-    destinations = [ctypes.c_void_p() for _ in templates]
+    copied, adopted, destinations = [], [], []
+    for i, (_, rank, dtype, _, layout, template, nbytes) in enumerate(fn._result_plan):
+        destination = ctypes.c_void_p()
+        if template is not None:  # its tensor's data pointer, each call
+            copied.append((i, template, destination))
+        else:  # where the wrapper writes the data and allocated pointers
+            slots = (ctypes.c_int64 * 2)()
+            destination.value = ctypes.addressof(slots)
+            adopted.append((i, _owning_buffer(nbytes), slots, dtype, layout[:rank]))
+        destinations.append(destination)
     ok = ctypes.c_int64()
     holders = fn._holders + destinations + [ok]  # the packed interface: a pointer to each
-    # `packed` holds addresses only: the closure keeps it alive, the JitFunction its holders
     packed = (ctypes.c_void_p * len(holders))(*[ctypes.addressof(h) for h in holders])
     native = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(wrapper)
-    outs_of = list(zip(templates, destinations))
+    count = len(destinations)
     lock, rebuild, take_results = fn._lock, fn._rebuild, fn._take_results
-    empty_like = torch.empty_like
+    empty_like, frombuffer = torch.empty_like, torch.frombuffer
 
     def call(args: tuple) -> Any:
         ptrs = data_pointers(args)
         if ptrs is None:
             return SLOW
-        flat = []
+        flat = [None] * count
         with lock:
             _write_descriptors(writers, args, ptrs)
-            for template, destination in outs_of:
+            for i, template, destination in copied:
                 out = empty_like(template)
                 destination.value = out.data_ptr()
-                flat.append(out)
+                flat[i] = out
             native(packed)
             if not ok.value:
                 flat = take_results(args, [], ptrs)
+            else:
+                for i, owned, slots, dtype, shape in adopted:
+                    buffer = owned.from_address(slots[0])
+                    buffer.allocated = slots[1]
+                    flat[i] = frombuffer(buffer, dtype=dtype).view(shape)
         return rebuild(flat)
 
+    call.holders = holders  # `packed` holds only their addresses
     return call
 
 
@@ -244,7 +257,7 @@ def add_copy_wrapper(module: ir.Module, name: str, arg_count: int, result_types:
     entry = ops.get("_mlir_ciface_" + name)
     if entry is None or not result_types or \
             len(entry.regions[0].blocks[0].arguments) != 1 + arg_count or \
-            any(DYN in t.shape or _nbytes(t) > memref.COPY_LIMIT for t in result_types):
+            any(DYN in t.shape for t in result_types):
         return False
     snippet = ir.Module.parse(_wrapper_source(name, arg_count, result_types))
     with ir.InsertionPoint(body):
@@ -301,8 +314,13 @@ def _wrapper_source(name: str, arg_count: int, result_types: Sequence) -> str:
         lines += [f"  %s{i}e = llvm.mlir.constant({size} : i64) : i64",
                   f"  %s{i}o = llvm.mul {field(2)}, %s{i}e : i64",
                   f"  %s{i} = llvm.getelementptr {field(1)}[%s{i}o] : (!llvm.ptr, i64) -> "
-                  "!llvm.ptr, i8",
-                  f"  %n{i} = llvm.mlir.constant({_nbytes(t)} : i64) : i64",
+                  "!llvm.ptr, i8"]
+        if _nbytes(t) > memref.COPY_LIMIT:  # adopted: its data and allocated pointers out
+            lines += [f"  llvm.store %s{i}, %d{i} : !llvm.ptr, !llvm.ptr",
+                      f"  %d{i}a = llvm.getelementptr %d{i}[8] : (!llvm.ptr) -> !llvm.ptr, i8",
+                      f"  llvm.store {field(0)}, %d{i}a : i64, !llvm.ptr"]
+            continue
+        lines += [f"  %n{i} = llvm.mlir.constant({_nbytes(t)} : i64) : i64",
                   f"  \"llvm.intr.memcpy\"(%d{i}, %s{i}, %n{i}) <{{isVolatile = false}}> : "
                   "(!llvm.ptr, !llvm.ptr, i64) -> ()",
                   f"  %f{i} = llvm.inttoptr {field(0)} : i64 to !llvm.ptr",
