@@ -373,3 +373,35 @@ def test_fast_call_frees_adopted_results():
     del y
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 60, f"max RSS grew by {grown_mb:.0f} MB"
+
+
+class BigMixed(torch.nn.Module):
+    """A big result returned twice, a small one, and the argument itself."""
+
+    def forward(self, x):
+        y = x * 0.5
+        return y, x[0] + 1.0, y, x
+
+
+def test_fast_call_big_results_shared_or_aliased():
+    shape = (2, memref.COPY_LIMIT // 4 // 2 + 5)
+    compiled = tsmlir.compile_module(BigMixed(), [torch.zeros(shape)])
+    for _ in range(3):
+        x = torch.randn(shape)
+        y, row, y2, same = compiled(x)
+        torch.testing.assert_close(y, x * 0.5)
+        torch.testing.assert_close(y2, x * 0.5)
+        torch.testing.assert_close(row, x[0] + 1.0)
+        torch.testing.assert_close(same, x)
+        assert same.data_ptr() != x.data_ptr()
+
+
+def test_fast_call_big_and_small_results():
+    """One result adopted and one copied by the same compiled wrapper."""
+    shape = (memref.COPY_LIMIT // 4 // 5 + 3, 5)
+    compiled = tsmlir.compile_module(Affine(), [torch.zeros(shape)])
+    for _ in range(3):
+        x = torch.randn(shape)
+        y, total = compiled(x)
+        torch.testing.assert_close(y, x * 2.0 + 1.0)
+        torch.testing.assert_close(total, (x * 2.0 + 1.0).sum(), rtol=1e-4, atol=1e-2)
