@@ -19,7 +19,11 @@ to the full `check`, which words the errors), each descriptor is written
 by one `struct.pack_into` (only the pointers for static shapes), all results
 are read by one `unpack_from`, and a small dense result is copied into a
 fresh tensor (`empty_like` of a planned template for static shapes) and its
-buffer freed, instead of adopting the buffer through numpy.
+buffer freed, instead of adopting the buffer through numpy.  Functions of
+tensors only (no parameters, write-backs or scalar results) take the
+shorter `fast_call` path first; where their results are static and the
+module has no run-time checks, the copies are made by a wrapper compiled
+into the module (`fast_call.add_copy_wrapper`).
 """
 from __future__ import annotations
 
