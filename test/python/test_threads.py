@@ -137,6 +137,30 @@ def test_row_copies_threads_dynamic():
             torch.testing.assert_close(got, want)
 
 
+class Upsample(torch.nn.Module):
+    def __init__(self, scale: float):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, x):
+        return torch.nn.functional.interpolate(x, scale_factor=self.scale, mode="nearest")
+
+
+# a batch (images split), one image (channels), one channel (rows); odd
+# sizes the thread count does not divide; a scale of 3
+@pytest.mark.parametrize("shape,scale", [((3, 5, 64, 64), 2.0), ((1, 3, 101, 99), 2.0),
+                                         ((1, 1, 257, 255), 2.0), ((1, 7, 45, 33), 3.0)], ids=str)
+def test_gather_threads(shape, scale):
+    """Nearest upsampling is an all-parallel generic that loads its source
+    element through an index table: not vectorized, but with enough results
+    the threads share its outer dim (a chunk each, scalar loops)."""
+    x = torch.randn(shape)
+    compiled = _compile(Upsample(scale), [x], threads=2)
+    assert _uses_openmp(compiled)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), Upsample(scale)(x))
+
+
 def test_elementwise_rows_threads():
     """A broadcast operand: threads take rows (an odd row count)."""
     check_against_eager(BiasAdd(), [torch.randn(301, 257), torch.randn(257)])
@@ -146,6 +170,7 @@ def test_small_work_stays_serial():
     x, y = torch.randn(8, 8), torch.randn(8, 8)
     assert not _uses_openmp(_compile(Mm(), [x, y], threads=2))
     assert not _uses_openmp(_compile(Chain(), [torch.randn(100)], threads=2))
+    assert not _uses_openmp(_compile(Upsample(2.0), [torch.randn(1, 2, 20, 20)], threads=2))
 
 
 def test_threads_default_follows_torch():
