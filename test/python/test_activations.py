@@ -97,3 +97,15 @@ def test_numel_static_and_dynamic():
 def test_local_response_norm():
     """nn.LocalResponseNorm (AlexNet): numel check, padding, 3-D average pool."""
     check_against_eager(nn.LocalResponseNorm(3), [torch.randn(2, 6, 5, 5)])
+
+
+class MinMaxNan(nn.Module):
+    def forward(self, x, y):
+        return (torch.min(x, y), torch.max(x, 0.5 * y), torch.nan_to_num(x.log()),
+                torch.nan_to_num(x / y, nan=1.0, posinf=9.0, neginf=-9.0))
+
+
+def test_binary_min_max_and_nan_to_num():
+    x = torch.tensor([[0.0, -1.0, 2.0, float("nan")], [3.0, 0.0, -0.0, 1e-3]])
+    y = torch.tensor([[0.0, 0.0, 1.0, 2.0], [float("nan"), -2.0, 0.0, 0.0]])
+    check_against_eager(MinMaxNan(), [x, y], equal_nan=True)

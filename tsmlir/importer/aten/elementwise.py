@@ -227,6 +227,25 @@ def _glu(cx: NodeContext, x, dim=-1):
     return cx.build("mul", a, cx.build("sigmoid", b))
 
 
+def _nan_to_num(cx: NodeContext, x, nan=None, posinf=None, neginf=None):
+    """NaN -> nan (0), +inf -> posinf, -inf -> neginf (the dtype's largest /
+    lowest finite value by default); other values and integer tensors unchanged."""
+    t = cx.type(x)
+    if not t.dtype.is_floating_point:
+        return x
+    info = torch.finfo(t.dtype)
+    for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if v is not None:
+            _number(cx, v, name)
+    big, small = (cx.constant(torch.tensor(v, dtype=t.dtype))
+                  for v in (info.max if posinf is None else posinf,
+                            info.min if neginf is None else neginf))
+    y = cx.build("where", cx.build("isinf", x),
+                 cx.build("where", _binary(cx, x, 0, op="gt"), big, small), x)
+    return cx.build("where", cx.build("isnan", x),
+                    cx.constant(torch.tensor(0.0 if nan is None else nan, dtype=t.dtype)), y)
+
+
 # -- selection -------------------------------------------------------------------------
 def _constant(cx: NodeContext, value) -> ir.Value:
     """A Python number alone (no tensor beside it): PyTorch's default dtypes."""
@@ -329,6 +348,9 @@ HANDLERS = {
     "aten::pow.Scalar": _pow,
     "aten::maximum": partial(_binary, op="maximum"),
     "aten::minimum": partial(_binary, op="minimum"),
+    "aten::max.other": partial(_binary, op="maximum"),  # torch.max(a, b)
+    "aten::min.other": partial(_binary, op="minimum"),
+    "aten::nan_to_num": _nan_to_num,
     "aten::atan2": partial(_binary, op="atan2"),
     **{f"aten::logical_{n}": partial(_binary, op=f"logical_{n}") for n in ("and", "or", "xor")},
     **{f"aten::{prefix}{n}{suffix}.{overload}": partial(_binary, op=f"bitwise_{n}")
