@@ -1,8 +1,9 @@
 """Matmuls whose B is a run-time tensor read transposed (x @ w.t(),
-bmm(q, k^T), q @ k^T, heads permuted from (B, S, H, D)) against eager:
-with static per-product sizes the packed kernel packs its blocks straight
-from the (N, K) source (few rows: dot products in place), with no
-transposed copy; odd sizes around the 6 x 16 tile and the 256 x 128 block,
+bmm(q, k^T), q @ k^T, heads permuted from (B, S, H, D)), or whose A is
+(bmm(a^T, b)), against eager: with static per-product sizes the packed
+kernel packs its blocks straight from the (N, K) source (few rows: dot
+products in place) and broadcasts A's elements from the (K, M) source
+(from 32 rows), with no transposed copy; odd sizes around the 6 x 16 tile and the 256 x 128 block,
 N < 16, K = 1, size-1 dims, a dynamic batch, 1 and 2 threads.  (F.linear's
 run-time weight: test_linear_runtime_weight.py.)"""
 import re
@@ -72,6 +73,32 @@ def test_bmm_k_transposed(q_shape, k_shape):
 def test_4d_k_transposed(module, q_shape, k_shape):
     compiled = check_against_eager(module, [torch.randn(q_shape), torch.randn(k_shape)], **TOL)
     assert "forward" not in _transposers(compiled)
+
+
+class BmmAt(torch.nn.Module):
+    def forward(self, a, b):
+        return torch.bmm(a.transpose(1, 2), b)
+
+
+class BmmAtBt(torch.nn.Module):
+    def forward(self, a, b):
+        return torch.bmm(a.transpose(1, 2), b.transpose(1, 2))
+
+
+@pytest.mark.parametrize("module,a_shape,b_shape,copies", [
+    (BmmAt(), (16, 128, 64), (16, 128, 64), False), (BmmAt(), (3, 37, 40), (3, 37, 19), False),
+    (BmmAt(), (2, 1, 33), (2, 1, 70), False), (BmmAt(), (2, 300, 35), (2, 300, 17), False),
+    (BmmAt(), (2, 5, 20), (2, 5, 7), True), (BmmAtBt(), (2, 29, 40), (2, 21, 29), False),
+    (BmmAtBt(), (2, 290, 33), (2, 21, 290), False)], ids=str)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_bmm_a_transposed(module, a_shape, b_shape, copies, threads):
+    """A (K, M) read in place from 32 rows (20 rows: a transposed copy of
+    each batch of a, for the tiled kernel)."""
+    args = [torch.randn(a_shape), torch.randn(b_shape)]
+    compiled = tsmlir.compile_module(module, args, threads=threads)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(*args), module(*args), **TOL)
+    assert ("forward" in _transposers(compiled)) == copies
 
 
 def test_bmm_k_transposed_dynamic_batch():

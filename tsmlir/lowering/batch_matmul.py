@@ -11,10 +11,11 @@ stride).  Each operand's batch is
  - when the operand is a linalg.transpose (attention's head split
    (S, H, D) -> (H, S, D) or (B, S, H, D) -> (B, H, S, D), and k^T), a slice
    of the transpose's input instead: a view when the batch keeps the
-   input's row order (q, v); when it swaps it (k^T) and the sizes are
-   static, the (N, K) view itself, which the batch's matmul reads
-   transposed (its indexing maps; the packed kernel packs from it, few rows
-   take dot products), else a transposed copy per batch (2-D
+   input's row order (q, v); when it swaps it (k^T, a^T) and the sizes are
+   static, the (N, K) (or, with at least matmul_codegen.MIN_ROWS rows, the
+   (K, M)) view itself, which the batch's matmul reads transposed (its
+   indexing maps; the packed kernel packs B from it / broadcasts A from
+   it, a B of few rows takes dot products), else a transposed copy per batch (2-D
    linalg.transposes of blocks of 8 source rows, cache-friendly on
    row-strided views), so that the whole tensor is never transposed (and
    then copied again per batch);
@@ -40,7 +41,7 @@ from mlir import ir
 from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
-from .ir_walk import matmul_maps
+from . import matmul_codegen
 from .parallel import MIN_PARALLEL_FLOPS, num_threads
 
 _DYN = ir.ShapedType.get_dynamic_size()
@@ -154,8 +155,9 @@ def _batch_operand(v: ir.Value, idx: list[ir.Value], *, flipped_ok: bool = False
     """Batch `idx` of the (*B, R, C) operand v as an (R, C) tensor with
     row-major rows (a view where it can be one), and False; or, where
     `flipped_ok` and the batch of v is the transpose of a static row-major
-    slice of v's source (k^T), that slice itself, (C, R), and True: the
-    packed matmul kernel packs its blocks straight from it (no copy)."""
+    slice of v's source (k^T, or a^T in bmm(a^T, b)), that slice itself,
+    (C, R), and True: the matmul reads it through transposed indexing maps
+    (no copy)."""
     rank = b.rtt(v).rank
     transposed = transpose_of(v)
     if transposed is None:
@@ -288,15 +290,20 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         lhs = scaled[0]
     with ir.InsertionPoint(loop.body):
         idx = _delinearize(i, sizes[:-2])
-        a, _ = _batch_operand(lhs, idx)
-        # B read transposed in place only where every size is static: the
-        # kernels that read it so (matmul_codegen, matvec_codegen) need them
-        w, flipped = _batch_operand(rhs, idx, flipped_ok=b.rtt(a).has_static_shape)
+        # Operands read transposed in place only where every size is static:
+        # the kernels that read them so (matmul_codegen; matvec_codegen for
+        # a B of few rows) need them; an A (K, M) only with the packed
+        # kernel's rows (fewer: the tiled kernel on a copy).
+        static = all(isinstance(s, int) for s in (*sizes[-2:], k))
+        a, a_flipped = _batch_operand(
+            lhs, idx, flipped_ok=static and sizes[-2] >= matmul_codegen.MIN_ROWS)
+        w, b_flipped = _batch_operand(rhs, idx, flipped_ok=static)
         # batch dim j of the product is dim perm.index(j) of the layout written
         fixed = {perm.index(j): v for j, v in enumerate(idx)}
         dest = linalg.fill(b.zero(elem), outs=[_slice(acc, fixed)])
-        prod = linalg.matmul(a, w, outs=[dest],
-                             indexing_maps=matmul_maps(b_transposed=True) if flipped else None)
+        maps = matmul_codegen.transposed_maps(a_flipped, b_flipped) \
+            if a_flipped or b_flipped else None
+        prod = linalg.matmul(a, w, outs=[dest], indexing_maps=maps)
         if scaled is not None:
             prod = _scale_rows(prod, scaled[1], idx)
         args = _slice_args(acc, fixed)[1]  # not in the in_parallel block

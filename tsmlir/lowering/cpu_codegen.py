@@ -512,7 +512,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
     def visit(op):
         op = op.operation
         rank = _is_elementwise(op)
-        if (is_plain_matmul(op) or matmul_codegen.reads_b_transposed(op)) \
+        if (is_plain_matmul(op) or matmul_codegen.reads_transposed(op)) \
                 and matmul_codegen.applies(module_op, op):
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
                                                    _min_parallel_flops(op), *tiles.packed_block)))

@@ -3,7 +3,7 @@
 In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
 static shape (identity layout or a strided view with unit inner stride),
 with at least `MIN_ROWS` rows (`MIN_ROWS_CONSTANT_B` for a constant B); or one
-whose indexing maps read B as (N, K) (`reads_b_transposed`: a linear layer's
+whose indexing maps read B as (N, K) (`reads_transposed`: a linear layer's
 run-time weight, attention's k^T), any rows.  Out: the op is replaced by a call to a
 driver function that runs a kernel function (on one thread, or on pieces
 of C handed to the threads by an `scf.parallel`); kernels are private,
@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import func
 
-from .ir_walk import has_unit_inner_stride, indexing_maps, matmul_maps
+from .ir_walk import has_unit_inner_stride, indexing_maps
 from .kernel_emit import (EPILOGUES, Emitter, append_once, ceil_div, constant_global,
                           copy_globals, declare, enclosing_function, epilogue_of, filled_once,
                           shape_of)
@@ -93,14 +93,43 @@ class PackedPlan:
     chunk: int = 0
 
 
-def reads_b_transposed(op: ir.Operation) -> bool:
-    """A bufferized f32 linalg.matmul whose indexing maps read B as (N, K)
-    (C[m, n] += A[m, k] * B[n, k]), every operand with rows of unit stride."""
-    if op.name != "linalg.matmul" or op.results or "indexing_maps" not in op.attributes \
-            or indexing_maps(op) != matmul_maps(b_transposed=True):
+def transposed_maps(a_transposed: bool, b_transposed: bool) -> list[ir.AffineMap]:
+    """linalg.matmul's indexing maps with A read as (K, M) (`a_transposed`:
+    C[m, n] += A[k, m] * ...) and/or B as (N, K) (`b_transposed`)."""
+    d = ir.AffineDimExpr.get
+    a = [d(2), d(0)] if a_transposed else [d(0), d(2)]
+    b = [d(1), d(2)] if b_transposed else [d(2), d(1)]
+    return [ir.AffineMap.get(3, 0, a), ir.AffineMap.get(3, 0, b),
+            ir.AffineMap.get(3, 0, [d(0), d(1)])]
+
+
+def transposes(op: ir.Operation) -> tuple[bool, bool]:
+    """Whether a linalg.matmul reads A as (K, M), B as (N, K) (its indexing
+    maps; (False, False) for other maps too)."""
+    if op.name != "linalg.matmul" or "indexing_maps" not in op.attributes:
+        return False, False
+    maps = indexing_maps(op)
+    for flags in ((False, True), (True, False), (True, True)):
+        if maps == transposed_maps(*flags):
+            return flags
+    return False, False
+
+
+def reads_transposed(op: ir.Operation) -> bool:
+    """A bufferized f32 linalg.matmul whose indexing maps read A as (K, M)
+    and/or B as (N, K) (`transposes`), every operand with rows of unit
+    stride."""
+    if op.name != "linalg.matmul" or op.results or not any(transposes(op)):
         return False
     return all(isinstance(v.type, ir.MemRefType) and has_unit_inner_stride(ir.MemRefType(v.type))
                and str(ir.MemRefType(v.type).element_type) == "f32" for v in op.operands)
+
+
+def sizes_of(op: ir.Operation) -> tuple[int, int, int]:
+    """M, N, K of a bufferized matmul (kernel_emit.shape_of, with A read as
+    (K, M) where `transposes` says so)."""
+    m, n, k = shape_of(op)
+    return (m, n, ir.MemRefType(op.operands[0].type).shape[0]) if transposes(op)[0] else (m, n, k)
 
 
 def _transpose_declaration(needed: bool) -> str:
@@ -111,13 +140,14 @@ def _transpose_declaration(needed: bool) -> str:
 
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     """A static matmul with enough rows (the caller has checked that it is a
-    plain f32 row-major matmul or `reads_b_transposed`)."""
+    plain f32 row-major matmul or `reads_transposed`)."""
     if not all(ir.ShapedType(v.type).has_static_shape for v in op.operands):
         return False
-    m, n, k = shape_of(op)
-    if reads_b_transposed(op):
-        # no other kernel here reads B transposed (tsm-vectorize-matvec took
-        # those of few rows), and packing from it costs what the plain pack does
+    m, n, k = sizes_of(op)
+    if reads_transposed(op):
+        # no other kernel here reads operands transposed (tsm-vectorize-matvec
+        # took B's of few rows); packing from a B (N, K) costs what the plain
+        # pack does, and an A (K, M) is read by broadcasts either way
         return m >= 1 and n >= 1 and k >= 1
     rows = MIN_ROWS if constant_global(module_op, op.operands[1]) is None else MIN_ROWS_CONSTANT_B
     return m >= rows and n >= 1 and k >= 1
@@ -134,11 +164,11 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     ResNet (A = 512 x 4608 weights, B 4608 x 49) read the weights once
     instead of once per thread, and 13 panels (256 x 2304 @ 2304 x 196) no
     longer fall into pieces of 4, 4, 4 and 1 panels."""
-    m, n, k = shape_of(op)
+    m, n, k = sizes_of(op)
     rows, lanes = registers
     panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
-    packing_bound = reads_b_transposed(op) and n * k >= MIN_PARALLEL_B_TRANSPOSED
+    packing_bound = transposes(op)[1] and n * k >= MIN_PARALLEL_B_TRANSPOSED
     if threads <= 1 or 2 * m * n * k < min_flops and not packing_bound:
         return PackedPlan(rows, lanes, k1, n1)
     by_rows = m > n and ceil_div(m, rows) >= 2 * threads
@@ -230,7 +260,7 @@ def _pack_transposed(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
 
 
 def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
-                  lanes: int, prepacked: bool) -> list[str]:
+                  lanes: int, prepacked: bool, a_transposed: bool = False) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
     the block packed on the stack (%bp, type memref<bp>) or, `prepacked`,
@@ -238,7 +268,8 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     The tile starts from C, except in the first k block where %init says
     otherwise (see `_start_tile`); it is stored as max(tile, %floor), where
     the k-block loop sets %floor to 0 after the last block of a ReLU matmul,
-    else to -inf (no change)."""
+    else to -inf (no change).  `a_transposed`: A is (K, M), its rows' k-th
+    elements are A[k, m0..] (adjacent: one cache line per k)."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
@@ -273,7 +304,8 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     outs = []
     for i, acc in zip(idx, accs):
         x, xb, f = new("x"), new("xb"), new("f")
-        body += [f"{x} = memref.load %A[{i}, {kk}] : {ta}",
+        at = f"{kk}, {i}" if a_transposed else f"{i}, {kk}"
+        body += [f"{x} = memref.load %A[{at}] : {ta}",
                  f"{xb} = vector.broadcast {x} : f32 to {vec}",
                  f"{f} = vector.fma {xb}, {b}, {acc} : {vec}"]
         outs.append(f)
@@ -366,12 +398,12 @@ def narrow_strips(m: int, rows: int, split: str) -> int:
 
 
 def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False, transposed: bool = False) -> str:
+                prepacked: bool = False, flags: tuple[bool, bool] = (False, False)) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
-    the packed layout [n/lanes][k][lanes] (see `prepack_text`); else
-    `transposed`: B is read as (N, K) (`reads_b_transposed`).
+    the packed layout [n/lanes][k][lanes] (see `prepack_text`).  `flags`:
+    A is read as (K, M), B (unless prepacked) as (N, K) (`transposes`).
     Fused work, chosen by arguments (one kernel serves every matmul of a
     shape): %init 0 starts the sums from C, 1 from %bias, 2 from C plus
     %bias (broadcast along the rows if %bias_rows, else the columns);
@@ -380,8 +412,12 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     rows, lanes = plan_.rows, plan_.lanes
     new = _Names()
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
+    b_transposed = flags[1] and not prepacked
+
+    def tile(tile_rows: int, m0: str) -> list[str]:
+        return _micro_kernel(new, tile_rows, m0, tc, ta, bp, lanes, prepacked, flags[0])
     strip = new("m0")
-    body = [] if prepacked else _pack(new, tb, bp, lanes, transposed)
+    body = [] if prepacked else _pack(new, tb, bp, lanes, b_transposed)
     narrow = narrow_strips(m, rows, plan_.split)
     if narrow:
         # a small remainder spread over strips one row shorter: no strip of
@@ -392,23 +428,22 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
                  "%short_lo = arith.maxsi %split, %mlo : index",
                  "%cshort = arith.constant " + str(rows - 1) + " : index",
                  f"scf.for {strip} = %mlo to %wide_end step %crows {{",
-                 *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}",
+                 *tile(rows, strip), "}",
                  f"scf.for {short} = %short_lo to %mhi step %cshort {{",
-                 *_micro_kernel(new, rows - 1, short, tc, ta, bp, lanes, prepacked), "}"]
+                 *tile(rows - 1, short), "}"]
     else:
         body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-                 *_micro_kernel(new, rows, strip, tc, ta, bp, lanes, prepacked), "}"]
+                 *tile(rows, strip), "}"]
     if m % rows and not narrow:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
-                 *_micro_kernel(new, m % rows, "%full_end", tc, ta, bp, lanes, prepacked),
-                 "}"]
+                 *tile(m % rows, "%full_end"), "}"]
     stack = "" if prepacked else \
         f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
     body = _block_flags(lanes) + body
     inner = "\n      ".join(body)
-    return _transpose_declaration(transposed and not prepacked) + f"""
+    return _transpose_declaration(b_transposed) + f"""
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: index,
                           %mhi: index, %nlo: index, %nhi: index)
     attributes {{passthrough = ["noinline"]}} {{
@@ -572,19 +607,19 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
     from the vector."""
     emit = Emitter()
-    if any(reads_b_transposed(op) for op, _ in ops) and TRANSPOSE not in ir.SymbolTable(module_op):
+    if any(transposes(op)[1] for op, _ in ops) and TRANSPOSE not in ir.SymbolTable(module_op):
         append_once(module_op, set(), TRANSPOSE, lambda f: transpose_text(f, 2))
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
-        transposed = reads_b_transposed(op)
+        flags = transposes(op)
+        transposed = flags[1]
         fused, init = fused_of(op)
-        m, n, k = shape_of(op)
+        m, n, k = sizes_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_, transposed), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_,
-                                                    transposed=transposed), caller)
+            kernel = emit.get(("kernel", types, plan_, flags), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, types, m, k, plan_, flags=flags), caller)
             name = f"{kernel}_driver" if fused == Fused() else f"{kernel}_driver_f{{}}"
             driver = emit.get(("driver", kernel, fused), name,
                               lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
@@ -592,9 +627,9 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
         else:
             tp = f"memref<{ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
-            kernel = emit.get(("kernel", ptypes, plan_), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True),
-                              caller)
+            kernel = emit.get(("kernel", ptypes, plan_, flags[0]), KERNEL_PREFIX + "_{}",
+                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True,
+                                                    flags=flags), caller)
             packer = emit.get(("prepack", types[1], tp, transposed), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes,
                                                      transposed), caller)

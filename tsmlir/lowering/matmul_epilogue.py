@@ -152,7 +152,7 @@ def materialize(op: ir.Operation) -> None:
 
 def packed_kernel_takes(module_op: ir.Operation, op: ir.Operation) -> bool:
     """Whether tsm-cpu-vectorize will hand op to the packed kernels."""
-    return (cpu_codegen.is_plain_matmul(op) or matmul_codegen.reads_b_transposed(op)) \
+    return (cpu_codegen.is_plain_matmul(op) or matmul_codegen.reads_transposed(op)) \
         and matmul_codegen.applies(module_op, op)
 
 

@@ -69,3 +69,29 @@ func.func @bmm$k_transposed(%q: tensor<2x40x24xf32>, %k: tensor<2x36x24xf32>) ->
   %s = "tsm.matmul"(%q, %kt) : (tensor<2x40x24xf32>, tensor<2x24x36xf32>) -> tensor<2x40x36xf32>
   return %s : tensor<2x40x36xf32>
 }
+
+// -----
+
+// bmm(a^T, b) with static sizes and 40 rows: each batch's matmul reads a's
+// slice (24 x 40, (K, M)) as its A; the micro-kernel broadcasts A[k, m]
+// (a strip's rows are adjacent floats of row k), no transposed copy.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0(
+// CHECK-SAME: %[[A:[^:]*]]: memref<24x40xf32, strided<[40, 1], offset: ?>>, %{{[^:]*}}: memref<24x36xf32, strided<[36, 1], offset: ?>>,
+// CHECK: scf.for %[[M0:.*]] = %{{.*}} to %{{.*}} step %c{{6|8}}
+// CHECK: scf.for %[[K:[^ ]*]] = %c0 to %c24 step %c1 iter_args(
+// CHECK: %[[X:.*]] = memref.load %[[A]][%[[K]], %[[M0]]] : memref<24x40xf32, strided<[40, 1], offset: ?>>
+// CHECK: vector.broadcast %[[X]]
+// CHECK-LABEL: func.func @bmm$a_transposed
+// CHECK-SAME: (%[[AA:.*]]: memref<2x24x40xf32>, %[[B:.*]]: memref<2x24x36xf32>)
+// CHECK-NOT: tsm_transpose_f32_2d
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: %[[AI:.*]] = memref.subview %[[AA]][%[[I]], 0, 0] [1, 24, 40]
+// CHECK: call @tsm_matmul_packed_0_driver(%[[AI]],
+// CHECK-NOT: tsm_transpose_f32_2d
+// CHECK: return
+func.func @bmm$a_transposed(%a: tensor<2x24x40xf32>, %b: tensor<2x24x36xf32>) -> tensor<2x40x36xf32> {
+  %0 = tensor.empty() : tensor<2x40x24xf32>
+  %at = linalg.transpose ins(%a : tensor<2x24x40xf32>) outs(%0 : tensor<2x40x24xf32>) permutation = [0, 2, 1]
+  %s = "tsm.matmul"(%at, %b) : (tensor<2x40x24xf32>, tensor<2x24x36xf32>) -> tensor<2x40x36xf32>
+  return %s : tensor<2x40x36xf32>
+}
