@@ -31,7 +31,7 @@ from mlir.dialects import arith, func, memref
 from .ir_walk import as_op, has_unit_inner_stride, owner_op
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
-from .row_copy import VECTOR_BYTES, _bits, _collapse, chunked_text, view_type
+from .row_copy import VECTOR_BYTES, _bits, _collapse, chunked_text, kernel_head, view_type
 
 _VIEW_OPS = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast")
 _DYN = ir.ShapedType.get_dynamic_stride_or_offset()
@@ -302,15 +302,10 @@ def serial_text(name: str, rank: int, elem: str, bits: int) -> str:
     %rhi = arith.minsi %rhi1, %n{row_dim} : index"""
     dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}\n    "
                          f"%s{d} = memref.dim %src, %c{d} : {view}" for d in range(rank))
-    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     zero = "0" if elem.startswith("i") else "0.0"
     body = "\n    ".join(lines)
     return f"""
-func.func private @{name}({_signature(rank, elem)}) attributes {{passthrough = ["noinline"]}} {{
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    {consts}
-    %clanes = arith.constant {lanes} : index
+{kernel_head(name, _signature(rank, elem), rank, lanes)}
     %v = vector.broadcast %value : {elem} to {text.vec}
     %pad = arith.constant dense<{zero}> : {text.vec}
     {dims}

@@ -39,8 +39,8 @@ from .ir_walk import as_op, has_unit_inner_stride, indexing_maps, is_identity_ma
 from .kernel_emit import append_once
 from .pad_copy import _root, _Text
 from .parallel import MIN_PARALLEL_ELEMENTS
-from .row_copy import VECTOR_BYTES, _bits, _collapse, _collapsed_type, _groups, chunked_text, \
-    view_type
+from .row_copy import VECTOR_BYTES, _bits, _collapse, _collapsed_type, _groups, \
+    _static_count, chunked_text, kernel_head, view_type
 
 
 #: (side of the dim, offset and size in D, the source index as base + step
@@ -254,7 +254,7 @@ def call(module_op: ir.Operation, helpers: set[str], pad: EdgePad, threads: int)
         append_once(module_op, helpers, serial,
                     lambda f: serial_text(f, rank, elem, bits, numbers))
         name = serial
-        count = _count(types[1])
+        count = _static_count(types[1])
         if threads > 1 and (rank > 2 or pad.rows is None) and \
                 (count is None or count >= MIN_PARALLEL_ELEMENTS):
             name = f"{serial}_par"
@@ -264,15 +264,6 @@ def call(module_op: ir.Operation, helpers: set[str], pad: EdgePad, threads: int)
     for op in pad.erased:
         op.erase()
     pad.copy.erase()
-
-
-def _count(t: ir.MemRefType) -> int | None:
-    if not t.has_static_shape:
-        return None
-    n = 1
-    for s in t.shape:
-        n *= s
-    return n
 
 
 def _planes_view(sub: ir.Operation, d: ir.MemRefType, rows: bool) -> ir.Value:
@@ -352,15 +343,10 @@ def serial_text(name: str, rank: int, elem: str, bits: int, numbers: dict[str, i
     lines += _rows_loop(text, outer, "%nbottom", "%bat", "%bbase", "%bstep", view, "b")
     lines += ["}"] * (last - 1)
     dims = "\n    ".join(f"%n{d} = memref.dim %src, %c{d} : {view}" for d in range(rank))
-    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     constants = "\n    ".join(f"%{a} = arith.constant {numbers[a]} : index" for a in _ARGS)
     body = "\n    ".join(lines)
     return f"""
-func.func private @{name}({_signature(rank, elem)}) attributes {{passthrough = ["noinline"]}} {{
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    {consts}
-    %clanes = arith.constant {lanes} : index
+{kernel_head(name, _signature(rank, elem), rank, lanes)}
     {constants}
     {dims}
     %w = arith.addi %n{last}, %c0 : index

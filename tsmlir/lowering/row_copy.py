@@ -121,6 +121,16 @@ def _signature(rank: int, elem: str, fill: bool) -> tuple[str, str]:
     return (f"%value: {elem}" if fill else f"%src: {view}"), view
 
 
+def kernel_head(name: str, args: str, rank: int, lanes: int, noinline: bool = True) -> str:
+    """The first lines of a private kernel function: its signature, then
+    the index constants %c0 ... %c<max(rank, 2) - 1> and %clanes (the body
+    and the closing brace follow)."""
+    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(max(rank, 2)))
+    return f"""func.func private @{name}({args}){_NOINLINE if noinline else ""} {{
+    {consts}
+    %clanes = arith.constant {lanes} : index"""
+
+
 def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False,
                 inline: bool = False) -> str:
     """dst[i..., j] = src[i..., j] (or the value): a loop per outer dim,
@@ -131,7 +141,6 @@ def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False,
     outer = [f"%i{d}" for d in range(last)]
     at = {k: f"[{', '.join(outer + [k])}]" for k in ("%j", "%nv", "%t", "%last")}
     dims = "\n    ".join(f"%n{d} = memref.dim %dst, %c{d} : {view}" for d in range(rank))
-    consts = "\n    ".join(f"%c{d} = arith.constant {d} : index" for d in range(2, rank))
     loops = [f"scf.for %i{d} = %c0 to %n{d} step %c1 {{" for d in range(last)]
     mask = f"vector<{lanes}xi1>"
     if fill:
@@ -170,11 +179,7 @@ def serial_text(name: str, rank: int, elem: str, bits: int, fill: bool = False,
             "}", *tail]
     nest = "\n    ".join(loops + body + ["}"] * last)
     return f"""
-func.func private @{name}({first}, %dst: {view}){"" if inline else _NOINLINE} {{
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    {consts}
-    %clanes = arith.constant {lanes} : index
+{kernel_head(name, f"{first}, %dst: {view}", rank, lanes, not inline)}
     {setup}
     {dims}
     %rem = arith.remui %n{last}, %clanes : index
