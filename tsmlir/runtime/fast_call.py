@@ -38,6 +38,7 @@ functions copy in Python.
 from __future__ import annotations
 
 import ctypes
+from math import prod
 from typing import Any, Callable, Sequence
 
 import torch
@@ -74,10 +75,7 @@ def plan(fn) -> Callable[[tuple], Any] | None:
 
 
 def _nbytes(t) -> int:
-    n = t.dtype.itemsize
-    for d in t.shape:
-        n *= d
-    return n
+    return prod(t.shape) * t.dtype.itemsize
 
 
 def argument_reader(guards: list) -> Callable[[tuple], list | None]:
