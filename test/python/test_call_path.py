@@ -405,3 +405,31 @@ def test_fast_call_big_and_small_results():
         y, total = compiled(x)
         torch.testing.assert_close(y, x * 2.0 + 1.0)
         torch.testing.assert_close(total, (x * 2.0 + 1.0).sum(), rtol=1e-4, atol=1e-2)
+
+
+class ParamOut(torch.nn.Module):
+    """A result computed from a run-time parameter and the parameter itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x):
+        return x @ self.weight.t() + 1.0, self.weight
+
+
+@pytest.mark.parametrize("specs", [None, [TensorSpec((-1, 3))]], ids=["static", "dynamic"])
+def test_fast_call_run_time_parameters(specs):
+    module = ParamOut().eval()
+    compiled = tsmlir.compile_module(module, [torch.zeros(2, 3)], freeze=False) \
+        if specs is None else tsmlir.compile_module(module, input_specs=specs, freeze=False)
+    assert compiled.functions["forward"]._fast is not None
+    x = torch.randn(2, 3)
+    for weight in (module.weight.detach().clone(), torch.ones(4, 3)):
+        compiled.load_state_dict({"weight": weight})
+        y, w = compiled(x)
+        torch.testing.assert_close(y, x @ weight.t() + 1.0)
+        torch.testing.assert_close(w, weight)
+        assert w.data_ptr() != compiled.state_dict()["weight"].data_ptr()
+        w.zero_()  # the caller's copy, not the module's parameter
+        torch.testing.assert_close(compiled.state_dict()["weight"], weight)

@@ -12,7 +12,7 @@ dynamic result over `memref.COPY_LIMIT`), the results are taken by
 `JitFunction._take_results`, as before.  Results up to the limit are
 copied into new tensors, larger static ones adopted (`_owning_buffer`).
 `plan` returns None for a function it does not serve: run-time scalars,
-parameters, in-place write-backs or scalar results.
+in-place write-backs or scalar results.
 
 Why: a call of `x + 1` on a 1x4 tensor cost ~8.6 us (thread CPU time)
 against eager's ~5.3, most of it Python around three native calls (the
@@ -58,9 +58,9 @@ WRAPPER_PREFIX = "_tsm_fast_"
 def serves(specs: Sequence, result_types: Sequence, params: Sequence, writebacks: Sequence,
            scalar_results: dict) -> bool:
     """Whether a function of this signature gets a fast call: tensor
-    arguments only (dynamic dims too), no parameters, write-backs or scalar
-    results."""
-    return (not params and not writebacks and not scalar_results
+    arguments only (dynamic dims too; run-time parameters after them), no
+    write-backs or scalar results."""
+    return (not writebacks and not scalar_results
             and all(isinstance(s, TensorSpec) for s in specs))
 
 
@@ -122,6 +122,19 @@ def _write_descriptors(writers: list, args: tuple, ptrs: list) -> None:
             pack(desc, 0, p, p, 0, *a.shape, *a.stride())
 
 
+def _parameter_writer(fn) -> Callable[[], tuple[list, list]]:
+    """For run-time parameters (freeze=False): a function that writes their
+    descriptors (the state dict's current tensors, sizes and strides) and
+    gives the tensors and their data pointers."""
+    names, state, writers, write = fn.params, fn._state, fn._param_writers, fn._write_args
+
+    def write_parameters() -> tuple[list, list]:
+        params = [state[p] for p in names]
+        return params, write(writers, params)
+
+    return write_parameters
+
+
 def _owning_buffer(nbytes: int) -> type:
     """A ctypes array type over a result's `nbytes` that frees the buffer
     (its `allocated` pointer) when it dies: `torch.frombuffer` keeps it
@@ -151,13 +164,18 @@ def _make_call(fn) -> Callable[[tuple], Any]:
         torch.empty_strided, torch.frombuffer, memref.is_contiguous
     memmove, free, marker, limit = memref.memmove, memref.free, memref.GLOBAL_MARKER, \
         memref.COPY_LIMIT
+    write_parameters = _parameter_writer(fn) if fn.params else None
 
     def call(args: tuple) -> Any:
         ptrs = data_pointers(args)
         if ptrs is None:
             return SLOW
+        params = []
         with lock:
             _write_descriptors(writers, args, ptrs)
+            if write_parameters is not None:  # results must not alias them either
+                params, param_ptrs = write_parameters()
+                ptrs = ptrs + param_ptrs
             errors.clear()
             native(packed)
             if errors:
@@ -176,7 +194,7 @@ def _make_call(fn) -> Callable[[tuple], Any]:
                 else:
                     dense = got == layout
                 if alloc in seen or not dense:  # then the general path takes them all
-                    return rebuild(take_results(args, [], ptrs))
+                    return rebuild(take_results(args, params, ptrs))
                 seen.add(alloc)
                 copies.append((alloc, (raw[start + 1] or 0) + raw[start + 2] * itemsize,
                                template, got, rank, dtype, nbytes, owned))
@@ -218,21 +236,26 @@ def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
     count = len(destinations)
     lock, rebuild, take_results = fn._lock, fn._rebuild, fn._take_results
     empty_like, frombuffer = torch.empty_like, torch.frombuffer
+    write_parameters = _parameter_writer(fn) if fn.params else None
 
     def call(args: tuple) -> Any:
         ptrs = data_pointers(args)
         if ptrs is None:
             return SLOW
         flat = [None] * count
+        params = []
         with lock:
             _write_descriptors(writers, args, ptrs)
+            if write_parameters is not None:
+                params, param_ptrs = write_parameters()
+                ptrs = ptrs + param_ptrs
             for i, template, destination in copied:
                 out = empty_like(template)
                 destination.value = out.data_ptr()
                 flat[i] = out
             native(packed)
             if not ok.value:
-                flat = take_results(args, [], ptrs)
+                flat = take_results(args, params, ptrs)
             else:
                 for i, owned, slots, dtype, shape in adopted:
                     buffer = owned.from_address(slots[0])
@@ -247,7 +270,7 @@ def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
 def add_copy_wrapper(module: ir.Module, name: str, arg_count: int, result_types: Sequence) -> bool:
     """Add `_tsm_fast_<name>` (see the module doc) to `module`, an LLVM-dialect
     module whose `_mlir_ciface_<name>` takes the results' pointer and
-    `arg_count` descriptor pointers.  False (nothing added) where the entry
+    `arg_count` descriptor pointers (the arguments', then the parameters').  False (nothing added) where the entry
     does not have that form."""
     body = module.body
     ops = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in body.operations

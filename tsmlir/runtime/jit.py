@@ -20,10 +20,10 @@ by one `struct.pack_into` (only the pointers for static shapes), all results
 are read by one `unpack_from`, and a small dense result is copied into a
 fresh tensor (`empty_like` of a planned template for static shapes) and its
 buffer freed, instead of adopting the buffer through numpy.  Functions of
-tensors only (no parameters, write-backs or scalar results) take the
-shorter `fast_call` path first; where their results are static and the
-module has no run-time checks, the copies are made by a wrapper compiled
-into the module (`fast_call.add_copy_wrapper`).
+tensors only (no write-backs or scalar results) take the shorter
+`fast_call` path first; where their results are static and the module has
+no run-time checks, the copies are made by a wrapper compiled into the
+module (`fast_call.add_copy_wrapper`).
 """
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ class JitFunction:
         if not self.messages and fast_call.serves(self.specs, result_types, self.params,
                                                   self.writebacks, self._scalar_results):
             with ctx:  # results copied by compiled code (no poison results to guard against)
-                fast_call.add_copy_wrapper(module, name, len(self.specs), result_types)
+                fast_call.add_copy_wrapper(module, name, len(self.specs) + len(self.params),
+                                           result_types)
         # The engine's code uses the large code model (constants addressed by
         # movabs, so LLVM hoists and spills them where the small model would
         # reload them RIP-relative).  Measured on the elementwise bench, the
