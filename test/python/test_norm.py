@@ -250,3 +250,58 @@ def test_instance_norm_two_dynamic_spatial_dims():
     runs = [[torch.randn(n, 3, h, w) * 2 + 1] for n, h, w in ((2, 5, 7), (1, 1, 3), (3, 4, 1))]
     check_against_eager(torch.jit.script(InstanceNorm()), runs[0],
                         input_specs=[TensorSpec((-1, 3, -1, -1))], runs=runs[1:])
+
+
+# -- statistics row by row (norm._stats_by_row) -----------------------------------------
+@pytest.fixture
+def row_by_row(monkeypatch):
+    """Take the row-by-row statistics whatever the sizes (its thresholds keep
+    small tensors on the two whole passes)."""
+    from tsmlir.lowering import norm
+    monkeypatch.setattr(norm, "MIN_ROW_BYTES", 0)
+    monkeypatch.setattr(norm, "MIN_TENSOR_BYTES", 0)
+
+
+def _by_row(module, inputs, tmp_path, **kw) -> bool:
+    tsmlir.compile_module(module, inputs, dump_dir=str(tmp_path), **kw)
+    return "scf.forall" in (tmp_path / "1-tsm-to-linalg.mlir").read_text()
+
+
+class GroupNormAffine(nn.Module):
+    def forward(self, x, w, b):
+        return F.group_norm(x, 3, w, b)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("rows,d", [(37, 45), (1, 9), (64, 300), (3, 1)], ids=str)
+def test_layer_norm_row_by_row(row_by_row, rows, d, threads, tmp_path):
+    # a large offset: the two passes' centered sum of squares keeps it
+    module = torch.jit.script(RowNorm(d).eval())
+    x = torch.randn(rows, d) * 4 + 100
+    compiled = tsmlir.compile_module(module, [x], threads=threads)
+    torch.testing.assert_close(compiled(x), module(x), rtol=1e-4, atol=1e-4)
+    # (a loop of one row is folded away by canonicalization)
+    assert _by_row(module, [x], tmp_path, threads=threads) == (rows > 1)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_group_norm_row_by_row_dynamic_batch(row_by_row, threads):
+    specs = [TensorSpec((-1, 9, 5, 11)), TensorSpec((9,)), TensorSpec((9,))]
+    runs = [[torch.randn(n, 9, 5, 11) * 3 + 1, torch.randn(9), torch.randn(9)] for n in (2, 1, 6)]
+    module = torch.jit.script(GroupNormAffine())
+    compiled = tsmlir.compile_module(module, input_specs=specs, threads=threads)
+    for args in runs:
+        torch.testing.assert_close(compiled(*args), module(*args), rtol=1e-4, atol=1e-4)
+
+
+def test_row_by_row_thresholds(tmp_path):
+    """Rows of 8 KB or more in a tensor over 512 KB go row by row; narrower
+    rows, or a tensor the L2 holds, keep the two whole passes."""
+    module = torch.jit.script(GroupNormAffine())
+    w, b = torch.randn(6), torch.randn(6)
+    for shape, by_row in (((16, 6, 64, 64), True), ((2, 6, 64, 64), False),
+                          ((512, 6, 8, 8), False)):
+        x = torch.randn(shape)
+        assert _by_row(module, [x, w, b], tmp_path / str(shape[0]), threads=1) == by_row
+        compiled = tsmlir.compile_module(module, [x, w, b], threads=1)
+        torch.testing.assert_close(compiled(x, w, b), module(x, w, b), rtol=1e-4, atol=1e-4)
