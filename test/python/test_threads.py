@@ -184,6 +184,34 @@ def test_threads_default_follows_torch():
         torch.set_num_threads(before)
 
 
+_SETTINGS_PROBE = """
+import ctypes, torch, tsmlir
+from tsmlir.runtime import native_libs
+x = torch.randn(300, 301)
+compiled = tsmlir.compile_module(torch.nn.Tanh(), [x], threads=2)
+assert native_libs.uses_openmp(compiled.forward._module.operation)
+compiled(x)
+lib = ctypes.CDLL(native_libs.openmp_library())
+print(lib.omp_get_dynamic(), lib.kmp_get_blocktime())
+"""
+
+
+@pytest.mark.parametrize("env,expected", [({}, "1 1"),
+                                          ({"OMP_DYNAMIC": "false", "KMP_BLOCKTIME": "7"}, "0 7")])
+def test_openmp_settings(env, expected):
+    """Compiled code runs under native_libs.OPENMP_SETTINGS (1 ms of spinning,
+    threads only for idle cores), unless the environment says otherwise; a
+    fresh process each, as the runtime reads them once."""
+    import os
+    import subprocess
+    import sys
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("OMP_DYNAMIC", "KMP_BLOCKTIME", "KMP_DYNAMIC_MODE")}
+    out = subprocess.run([sys.executable, "-c", _SETTINGS_PROBE], env={**clean, **env},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split()[-2:] == expected.split()
+
+
 def test_missing_openmp_runtime_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(native_libs.sys, "prefix", "/nonexistent")
     monkeypatch.setattr(native_libs.sys, "base_prefix", "/nonexistent")

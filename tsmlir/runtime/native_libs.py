@@ -6,8 +6,9 @@ shared object: always the MLIR C runner utils; with OpenMP ops (multithreaded
 loops, see `tsmlir.lowering.parallel`) also the LLVM/Intel OpenMP runtime
 `libiomp5.so` from the `intel-openmp` wheel.  GNU libgomp (system, torch)
 lacks the `__kmpc_*` entry points that MLIR's OpenMP lowering calls.
-Also `keep_freed_memory`: the C allocator tuned for code that mallocs and
-frees its buffers on every call.
+The OpenMP runtime is loaded with OPENMP_SETTINGS (short spinning, threads
+only for idle cores).  Also `keep_freed_memory`: the C allocator tuned for
+code that mallocs and frees its buffers on every call.
 """
 from __future__ import annotations
 
@@ -53,15 +54,42 @@ def uses_openmp(module_op: ir.Operation) -> bool:
     return bool(found)
 
 
+#: The OpenMP runtime's settings for compiled code, each unless the
+#: environment sets it (measured on the 2-core Zen3, ResNet-18 64x64 at 2
+#: threads, 45 parallel loops a call):
+#: - KMP_BLOCKTIME=1: workers spin 1 ms after a parallel loop, then sleep.
+#:   The default, 200 ms, takes the cores from torch's threads and serial
+#:   code (tsmlir right after an eager call: 9.0 ms at 1 ms, 11.4 at 200);
+#:   0 puts them to sleep after every loop (8.7 ms instead of 4.0).
+#: - OMP_DYNAMIC + KMP_DYNAMIC_MODE=load_balance: a parallel loop gets no
+#:   more threads than there are idle cores (the runtime counts running
+#:   threads in /proc, at most once a second).  On a machine whose cores
+#:   other work holds, every loop waited at its join for a worker that the
+#:   OS had not scheduled: with one other busy process 24-36 ms a call at 2
+#:   threads (13 ms on one thread), 13-14 ms with it; under a load of 8,
+#:   213 ms against 27.  On an idle machine it keeps every thread.  The
+#:   cost: torch's OpenMP workers spin a few ms after each parallel op and
+#:   count as running, so a count taken right after a multithreaded torch
+#:   op gives tsmlir one thread for the next second (alternating blocks of
+#:   eager and tsmlir calls: 6.0 ms instead of 3.6-4.1; calls alternating
+#:   one by one: 6.1 instead of 9.0, where both pools fought for the cores).
+OPENMP_SETTINGS = (("KMP_BLOCKTIME", "1"), ("OMP_DYNAMIC", "true"),
+                   ("KMP_DYNAMIC_MODE", "load_balance"))
+
+
 def load_global(path: str) -> str:
     """dlopen `path` once with RTLD_GLOBAL, so that JIT-compiled code and
-    later libraries resolve its symbols."""
+    later libraries resolve its symbols; for the OpenMP runtime, apply
+    OPENMP_SETTINGS (before its first parallel loop, without touching the
+    environment that torch's OpenMP and child processes read)."""
     if path not in _loaded:
-        # OpenMP workers spin 200 ms after a parallel region by default,
-        # taking the cores from torch's own threads and from serial code; 1 ms
-        # still keeps them awake between the parallel loops of one call.
-        os.environ.setdefault("KMP_BLOCKTIME", "1")
-        _loaded[path] = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        set_defaults = getattr(lib, "kmp_set_defaults", None)
+        if set_defaults is not None:
+            for name, value in OPENMP_SETTINGS:
+                if name not in os.environ:
+                    set_defaults(f"{name}={value}".encode())
+        _loaded[path] = lib
     return path
 
 
