@@ -9,9 +9,11 @@ sub-byte element types, so this runs before it.
 """
 from __future__ import annotations
 
+import numpy as np
 from mlir import ir
 from mlir.dialects import arith
 
+from . import constant_data
 from .passes import FailedAt, register
 
 
@@ -24,9 +26,23 @@ def _widened(t: ir.Type) -> ir.Type | None:
 
 
 def _widen_dense(attr: ir.Attribute) -> ir.Attribute:
+    """An i1 initial value as i8: an inline one element by element; a
+    resource (a bool weight or mask of more than INLINE_LIMIT elements) as a
+    new i8 resource of the same bytes, read from the importer's blobs."""
+    i8 = ir.IntegerType.get_signless(8)
+    try:  # dense_resource attributes come back undowncast: cast to tell
+        resource = ir.DenseResourceElementsAttr(attr)
+    except ValueError:
+        resource = None
+    if resource is not None:
+        t = ir.RankedTensorType(resource.type)
+        data = constant_data.attr_array(resource, tuple(t.shape))
+        if data is None:
+            raise ValueError("the resource's data is not at hand")
+        return constant_data.value_attr(np.ascontiguousarray(data).astype(np.int8),
+                                        ir.RankedTensorType.get(t.shape, i8), "bool_as_bytes")
     dense = ir.DenseIntElementsAttr(attr)
     t = ir.RankedTensorType(dense.type)
-    i8 = ir.IntegerType.get_signless(8)
     values = [ir.IntegerAttr.get(i8, int(bool(v))) for v in dense]
     return ir.DenseElementsAttr.get(values, type=ir.RankedTensorType.get(t.shape, i8))
 
@@ -57,8 +73,9 @@ def widen_bool_memrefs(module_op: ir.Operation) -> None:
                     try:
                         op.attributes["initial_value"] = _widen_dense(init)
                     except ValueError:
-                        raise FailedAt(op.location, "boolean constant that is not a dense "
-                                       "integer attribute cannot be widened") from None
+                        raise FailedAt(op.location, "boolean constant whose values are not "
+                                       "at hand (a resource read from a file) cannot be "
+                                       "widened") from None
         for r in op.results:
             if (w := _widened(r.type)) is not None:
                 r.set_type(w)

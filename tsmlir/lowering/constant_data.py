@@ -49,10 +49,10 @@ def value_of(op: ir.Operation) -> np.ndarray | None:
     """The value of a tsm.constant, shaped as its result; None if unknown."""
     if op.name != "tsm.constant":
         return None
-    return _array(op.attributes["value"], tuple(ir.RankedTensorType(op.result.type).shape))
+    return attr_array(op.attributes["value"], tuple(ir.RankedTensorType(op.result.type).shape))
 
 
-def _array(attr: ir.Attribute, shape: tuple[int, ...]) -> np.ndarray | None:
+def attr_array(attr: ir.Attribute, shape: tuple[int, ...]) -> np.ndarray | None:
     """A constant's value attribute as an array of `shape`: an inline dense
     value (a splat broadcast), or a resource's data from the blobs (None
     where it is not at hand)."""
@@ -69,14 +69,14 @@ def build(array: np.ndarray, like: ir.Operation, name: str) -> ir.Value:
     current insertion point.  Big values become resources named `name`,
     stored flat with a `shape` attribute (as the importer stores them)."""
     t = ir.RankedTensorType(like.result.type)
-    value = _value_attr(np.ascontiguousarray(array.reshape(t.shape)), t, name)
+    value = value_attr(np.ascontiguousarray(array.reshape(t.shape)), t, name)
     attrs = {"value": value}
     if isinstance(value, ir.DenseResourceElementsAttr) and t.rank != 1:
         attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
     return ir.Operation.create("tsm.constant", results=[t], attributes=attrs).result
 
 
-def _value_attr(array: np.ndarray, t: ir.RankedTensorType, name: str) -> ir.Attribute:
+def value_attr(array: np.ndarray, t: ir.RankedTensorType, name: str) -> ir.Attribute:
     """`array` (contiguous, of type t) as a constant's value: inline up to
     INLINE_LIMIT elements (or with no blobs to register in), else a flat
     resource named `name` registered in the blobs."""
@@ -117,7 +117,7 @@ def array_of(v: ir.Value) -> np.ndarray | None:
         return value_of(op)
     if op.name != "arith.constant" or not isinstance(v.type, ir.RankedTensorType):
         return None
-    return _array(op.attributes["value"], tuple(ir.RankedTensorType(v.type).shape))
+    return attr_array(op.attributes["value"], tuple(ir.RankedTensorType(v.type).shape))
 
 
 def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
@@ -126,7 +126,7 @@ def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
     blobs) expanded to the array's shape."""
     array = np.ascontiguousarray(array)
     t = ir.RankedTensorType.get(list(array.shape), elem)
-    value = _value_attr(array, t, name)
+    value = value_attr(array, t, name)
     if not isinstance(value, ir.DenseResourceElementsAttr):
         return arith.constant(t, value)
     result = arith.constant(ir.RankedTensorType.get([array.size], elem), value)
