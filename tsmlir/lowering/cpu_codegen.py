@@ -26,17 +26,16 @@ with the transform interpreter; the tags are removed afterwards.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
-from . import matmul_codegen
+from . import matmul_codegen, thread_split
 from .ir_walk import indexing_maps, is_identity_map, matmul_maps
 from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
-from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, num_threads, pays_to_share
+from .parallel import num_threads, pays_to_share
 from .passes import register
 from .target import target_has_avx512
 
@@ -141,80 +140,6 @@ def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECT
 
 def _width_suffix(width: int) -> str:
     return "" if width == VECTOR_WIDTH else f"_w{width}"
-
-
-def _elementwise_chunk(op: ir.Operation, threads: int, flat: bool,
-                       width: int = VECTOR_WIDTH) -> int:
-    """Elements (flat) or rows per thread; 0: one thread (too little work,
-    or dynamic sizes: unknown work)."""
-    out = ir.MemRefType(op.operands[-1].type)
-    if threads <= 1 or not out.has_static_shape:
-        return 0
-    count = 1
-    for d in out.shape:
-        count *= d
-    if count < MIN_PARALLEL_ELEMENTS:
-        return 0
-    if flat or out.rank == 1:  # whole vectors per thread
-        return ceil_div(ceil_div(count, threads), width) * width
-    dim = _split_dim(out, threads)
-    return ceil_div(out.shape[dim], threads) if dim is not None else 0
-
-
-def _split_dim(out: ir.MemRefType, threads: int) -> int | None:
-    """The outermost dim (not the vectorized innermost) with a row for each
-    thread: a batch of 1 (the copy of an image into its padded buffer, a
-    strided view) splits its channels."""
-    return next((d for d in range(out.rank - 1) if out.shape[d] >= threads), None)
-
-
-#: Window ops that stay scalar loops (convert-linalg-to-loops), but whose
-#: channels the threads share (ResNet's stem max pool: 64 x 56 x 56 windows).
-_POOLING_OPS = ("linalg.pooling_nchw_max", "linalg.pooling_nchw_sum")
-
-
-def _pooling_chunk(op: ir.Operation, threads: int) -> int:
-    """Channels per thread for an NCHW pooling op on static memrefs with
-    enough outputs; 0: one thread."""
-    if op.results or not isinstance(op.operands[-1].type, ir.MemRefType):
-        return 0
-    out = ir.MemRefType(op.operands[-1].type)
-    if threads <= 1 or not out.has_static_shape or out.shape[1] < threads:
-        return 0
-    if out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3] < MIN_PARALLEL_ELEMENTS:
-        return 0
-    return ceil_div(out.shape[1], threads)
-
-
-#: Body ops of an all-parallel generic that the threads may share without
-#: vectorizing it: pure arithmetic, index math and loads (a gather).
-_SHARED_BODY_OPS = ("arith.", "math.", "index.", "linalg.index", "linalg.yield", "memref.load")
-
-
-def _gather_split(op: ir.Operation, threads: int) -> tuple[int, int] | None:
-    """(dim, rows per thread) for an all-parallel linalg.generic on static
-    memrefs that this pass does not vectorize (its body loads from memory:
-    nearest-neighbour upsampling, index lookups), with enough results; None:
-    one thread.  The chunks stay linalg ops for convert-linalg-to-loops:
-    scalar loops, but on every thread (upsample 8x64x56x56 by 2 at 2
-    threads: 2.8 -> 1.25 ms)."""
-    if op.name != "linalg.generic" or op.results or _is_elementwise(op) is not None:
-        return None
-    if any("parallel" not in str(it) for it in ir.ArrayAttr(op.attributes["iterator_types"])):
-        return None
-    if not all(isinstance(v.type, ir.MemRefType) for v in op.operands):
-        return None
-    if not all(body_op.operation.name.startswith(_SHARED_BODY_OPS)
-               for body_op in op.regions[0].blocks[0].operations):
-        return None
-    out = ir.MemRefType(op.operands[-1].type)
-    if threads <= 1 or out.rank == 0 or not out.has_static_shape \
-            or math.prod(out.shape) < MIN_PARALLEL_ELEMENTS:
-        return None
-    dim = _split_dim(out, threads) if out.rank > 1 else 0
-    if dim is None or out.shape[dim] < threads:
-        return None
-    return dim, ceil_div(out.shape[dim], threads)
 
 
 def _gather_script(group: str, rank: int, dim: int, chunk: int) -> str:
@@ -353,48 +278,6 @@ _TILING_CLEANUP = """
 """
 
 
-def _balanced_tile(extent: int, tile: int, multiple: int, threads: int) -> int:
-    """A tile size near `tile` (a multiple of `multiple`) that cuts `extent`
-    into a number of tiles that `threads` divides, of near-equal sizes.
-    Where rounding up to `multiple` leaves fewer tiles than threads (few
-    multiples in `extent`), tiles of fewer multiples, so that every thread
-    gets one (the busiest thread has no more work than with the bigger
-    tiles)."""
-    count = ceil_div(ceil_div(extent, tile), threads) * threads
-    balanced = max(multiple, ceil_div(ceil_div(extent, count), multiple) * multiple)
-    if ceil_div(extent, balanced) < threads:
-        return max(multiple, extent // threads // multiple * multiple)
-    return balanced
-
-
-def _split_rows(m: int, n: int, cache: tuple[int, int], registers: tuple[int, int],
-                threads: int) -> bool:
-    """Whether the threads share the matmul's rows (else its columns): rows
-    when there are enough row tiles for every thread, else columns when
-    there are enough of those; when neither dim fills the threads with cache
-    tiles (a matrix that fits one tile), the dim with more register tiles,
-    so that tiles as small as one register tile still give every thread
-    work."""
-    if ceil_div(m, cache[0]) >= threads:
-        return True
-    if ceil_div(n, cache[1]) >= threads:
-        return False
-    return ceil_div(m, registers[0]) >= ceil_div(n, registers[1])
-
-
-def _bytes_read(op: ir.Operation) -> int:
-    """Bytes of a static f32 matmul's A and B (what it reads from memory)."""
-    a, b = (ir.MemRefType(v.type) for v in op.operands[:2])
-    return 4 * (a.shape[0] * a.shape[1] + b.shape[0] * b.shape[1])
-
-
-def _min_parallel_flops(op: ir.Operation) -> int:
-    """The flop threshold for the packed kernel's thread split: none for a
-    product that reads enough memory to be worth sharing on its own (a few
-    rows times a big weight), else parallel.MIN_PARALLEL_FLOPS."""
-    return 0 if pays_to_share(0, _bytes_read(op)) else MIN_PARALLEL_FLOPS
-
-
 def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[MatmulTiles, bool]:
     """The cache tiles for this matmul and whether threads share them: only
     for enough work (flops, or bytes read: see parallel.pays_to_share), with
@@ -410,15 +293,15 @@ def _matmul_plan(op: ir.Operation, tiles: MatmulTiles, threads: int) -> tuple[Ma
     if threads <= 1:
         return tiles, False
     if not any(ir.ShapedType.is_dynamic_size(d) for d in (m, n, k)):
-        if not pays_to_share(2 * m * n * k, _bytes_read(op)):
+        if not pays_to_share(2 * m * n * k, thread_split.bytes_read(op)):
             return tiles, False
-        if _split_rows(m, n, (m1, n1), (mr, nr), threads):
-            m1 = _balanced_tile(m, m1, mr, threads)
+        if thread_split.split_rows(m, n, (m1, n1), (mr, nr), threads):
+            m1 = thread_split.balanced_tile(m, m1, mr, threads)
         else:
-            n1 = _balanced_tile(n, n1, nr, threads)
+            n1 = thread_split.balanced_tile(n, n1, nr, threads)
     elif not ir.ShapedType.is_dynamic_size(m) and ceil_div(m, m1) < threads \
             and not ir.ShapedType.is_dynamic_size(n):
-        n1 = _balanced_tile(n, n1, nr, threads)
+        n1 = thread_split.balanced_tile(n, n1, nr, threads)
     return MatmulTiles((m1, n1, k1), (mr, nr)), True
 
 
@@ -514,8 +397,9 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         rank = _is_elementwise(op)
         if (is_plain_matmul(op) or matmul_codegen.reads_transposed(op)) \
                 and matmul_codegen.applies(module_op, op):
-            packed.append((op, matmul_codegen.plan(op, tiles.registers, threads,
-                                                   _min_parallel_flops(op), *tiles.packed_block)))
+            min_flops = thread_split.min_parallel_flops(op)
+            packed.append((op, matmul_codegen.plan(op, tiles.registers, threads, min_flops,
+                                                   *tiles.packed_block)))
         elif is_plain_matmul(op):
             op_tiles, parallel = _matmul_plan(op, tiles, threads)
             group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"
@@ -523,26 +407,27 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
             matmuls.append(_matmul_tile_script(group, op_tiles, *_needs_peeling(op, op_tiles),
                                                parallel=parallel))
             op.attributes[TAG] = ir.StringAttr.get(group)
-        elif op.name in _POOLING_OPS and _pooling_chunk(op, threads):
-            chunk = _pooling_chunk(op, threads)
+        elif op.name in thread_split.POOLING_OPS and thread_split.pooling_chunk(op, threads):
+            chunk = thread_split.pooling_chunk(op, threads)
             group = f"pool_{chunk}"
             groups[group] = _pooling_script(group, chunk)
             op.attributes[TAG] = ir.StringAttr.get(group)
-        elif (split := _gather_split(op, threads)) is not None:
+        elif rank is None and (split := thread_split.gather_split(op, threads)) is not None:
             rank_out = ir.MemRefType(op.operands[-1].type).rank
             group = f"gather{rank_out}_d{split[0]}_{split[1]}"
             groups[group] = _gather_script(group, rank_out, *split)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
             width = loop_width(op, VECTOR_WIDTH)
-            chunk = _elementwise_chunk(op, threads, flat=True, width=width)
+            chunk = thread_split.elementwise_chunk(op, threads, flat=True, width=width)
             group = (f"flat_{chunk}" if chunk else "flat") + _width_suffix(width)
             groups[group] = _flat_script(group, chunk, width)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None:
             width = loop_width(op, VECTOR_WIDTH)
-            chunk = _elementwise_chunk(op, threads, flat=False, width=width)
-            dim = (_split_dim(ir.MemRefType(op.operands[-1].type), threads) or 0) if chunk else 0
+            chunk = thread_split.elementwise_chunk(op, threads, flat=False, width=width)
+            out = ir.MemRefType(op.operands[-1].type)
+            dim = (thread_split.split_dim(out, threads) or 0) if chunk else 0
             group = (f"ew{rank}_d{dim}_{chunk}" if chunk else f"ew{rank}") + _width_suffix(width)
             groups[group] = _elementwise_script(group, rank, chunk, width, dim)
             op.attributes[TAG] = ir.StringAttr.get(group)
