@@ -126,8 +126,11 @@ def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
-        if w_rows is not None:
-            return conv_by_kernel_rows(xp, w_rows, bias, sizes, stride, dilation)
+        if w_rows is not None or str(elem) == "f32":
+            # constant filters as new constants, run-time f32 ones as one
+            # permuted copy of w (the packed kernel takes the rows' matmuls)
+            return conv_by_kernel_rows(xp, w if w_rows is None else w_rows, bias, sizes,
+                                       stride, dilation)
     col = b.empty([c, *kernel, *outs], elem)
     window = ir.RankedTensorType.get([c, *outs], elem)
     # Rank-reducing slices whose kept dims include a size 1 (an output width

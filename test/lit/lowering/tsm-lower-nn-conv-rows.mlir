@@ -30,16 +30,40 @@ func.func @conv2d$kernel_rows(%x: tensor<1x1x4x5xf32>) -> tensor<1x2x4x5xf32> {
 
 // -----
 
-// Filters known only at run time, or a row stride of 2: the full im2col.
+// f32 filters known only at run time: the same kernel rows; row i's filters
+// are slices of one copy of w permuted to (KH, F, C, KW).
+// CHECK-LABEL: func.func @conv2d$kernel_rows_runtime
+// CHECK-SAME: (%{{.*}}: tensor<1x1x4x5xf32>, %[[W:.*]]: tensor<2x1x3x3xf32>)
+// CHECK-COUNT-3: tensor.insert_slice {{.*}} into {{.*}} [1, 1, 6, 5] [1, 1, 1, 1] : tensor<1x1x6x5xf32> into tensor<1x3x6x5xf32>
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[COL2:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<1x3x6x5xf32> into tensor<3x30xf32>
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<2x1x3x3xf32>) outs(%{{.*}} : tensor<3x2x1x3xf32>) permutation = [2, 0, 1, 3]
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[WT]] {{\[}}[0], [1], [2, 3]] : tensor<3x2x1x3xf32> into tensor<3x2x3xf32>
+// CHECK: %[[R0:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0] [1, 2, 3]
+// CHECK: %[[W0:.*]] = tensor.collapse_shape %[[R0]]
+// CHECK: tensor.extract_slice %[[ROWS]][1, 0, 0] [1, 2, 3]
+// CHECK: tensor.extract_slice %[[ROWS]][2, 0, 0] [1, 2, 3]
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[T0:.*]] = tensor.extract_slice %[[COL2]][0, 0] [3, 20] [1, 1]
+// CHECK: linalg.matmul {tsm.conv_rows} ins(%[[W0]], %[[T0]] : tensor<2x3xf32>, tensor<3x20xf32>)
+// CHECK-COUNT-2: linalg.matmul {tsm.conv_rows}
+func.func @conv2d$kernel_rows_runtime(%x: tensor<1x1x4x5xf32>, %w: tensor<2x1x3x3xf32>) -> tensor<1x2x4x5xf32> {
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x1x4x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x5xf32>
+  return %0 : tensor<1x2x4x5xf32>
+}
+
+// -----
+
+// float64 filters known only at run time, or a row stride of 2: the full im2col.
 // CHECK-LABEL: func.func @conv2d$full_im2col
 // CHECK-COUNT-9: tensor.insert_slice
 // CHECK: linalg.matmul ins
 // CHECK-COUNT-9: tensor.insert_slice
 // CHECK: linalg.matmul ins
 // CHECK-NOT: tsm.conv_rows
-func.func @conv2d$full_im2col(%x: tensor<1x1x5x5xf32>, %w: tensor<2x1x3x3xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x2x3xf32>) {
-  %wc = arith.constant dense<1.0> : tensor<2x1x3x3xf32>
-  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x1x5x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x3x3xf32>
-  %1 = "tsm.conv2d"(%x, %wc) {stride = array<i64: 2, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x1x5x5xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x2x3xf32>
-  return %0, %1 : tensor<1x2x3x3xf32>, tensor<1x2x2x3xf32>
+func.func @conv2d$full_im2col(%x: tensor<1x1x5x5xf64>, %w: tensor<2x1x3x3xf64>) -> (tensor<1x2x3x3xf64>, tensor<1x2x2x3xf64>) {
+  %wc = arith.constant dense<1.0> : tensor<2x1x3x3xf64>
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x1x5x5xf64>, tensor<2x1x3x3xf64>) -> tensor<1x2x3x3xf64>
+  %1 = "tsm.conv2d"(%x, %wc) {stride = array<i64: 2, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x1x5x5xf64>, tensor<2x1x3x3xf64>) -> tensor<1x2x2x3xf64>
+  return %0, %1 : tensor<1x2x3x3xf64>, tensor<1x2x2x3xf64>
 }

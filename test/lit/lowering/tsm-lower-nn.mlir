@@ -34,12 +34,13 @@ func.func @conv2d$bias_padding(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>,
 
 // padding='same' with an even kernel pads one more row/column at the bottom/right;
 // dilation passes through. Without bias the accumulator starts at zero.
+// (Row stride 1: one matmul per kernel row, see tsm-lower-nn-conv-rows.mlir.)
 // CHECK-LABEL: func.func @conv2d$same_even_kernel
 // CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
 // CHECK: scf.for
 // CHECK: tensor.extract_slice %[[XP]]
 // CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x36xf32>)
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x32xf32>, tensor<32x36xf32>) outs(%[[ACC]]
+// CHECK: linalg.matmul {tsm.conv_rows} ins(%{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<8x36xf32>) outs(%[[ACC]]
 func.func @conv2d$same_even_kernel(%x: tensor<2x2x6x6xf32>, %w: tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32> {
   %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 2, 2>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<2x2x6x6xf32>, tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32>
   return %0 : tensor<2x2x6x6xf32>
@@ -287,7 +288,7 @@ func.func @conv3d$plain(%x: tensor<2x3x4x4x4xf32>, %w: tensor<2x3x3x3x3xf32>) ->
 // Transposed: stride 3 spreads the 3 inputs of a row to 0, 3, 6; padding 2 >
 // dilation * (k - 1) = 1 crops: only input 1 lands inside the 5-long row (at 2).
 // The filters are flipped (1 - kh, 1 - kw) with in/out channels swapped, and a
-// stride-1 convolution follows.
+// stride-1 convolution follows (one matmul per kernel row).
 // CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, -d3 + 1, -d4 + 1)>
 // CHECK-LABEL: func.func @conv_transpose2d$stride_crop
 // CHECK-SAME: (%[[X:.*]]: tensor<?x2x3x3xf32>, %[[W:.*]]: tensor<2x3x2x2xf32>)
@@ -300,8 +301,9 @@ func.func @conv3d$plain(%x: tensor<2x3x4x4x4xf32>, %w: tensor<2x3x3x3x3xf32>) ->
 // CHECK: %[[FILTERS:.*]] = tensor.collapse_shape %[[FLIPPED]] {{.*}} into tensor<3x2x2x2xf32>
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[N]]
 // CHECK: tensor.extract_slice %[[SPREAD]][%[[I]], 0, 0, 0] [1, 2, 5, 5]
-// CHECK: tensor.collapse_shape %[[FILTERS]] {{.*}} into tensor<3x8xf32>
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x8xf32>, tensor<8x16xf32>)
+// CHECK: linalg.transpose ins(%[[FILTERS]] : tensor<3x2x2x2xf32>) {{.*}} permutation = [2, 0, 1, 3]
+// CHECK: linalg.matmul {tsm.conv_rows} ins(%{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x16xf32>)
+// CHECK: linalg.matmul {tsm.conv_rows} ins(%{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x16xf32>)
 func.func @conv_transpose2d$stride_crop(%x: tensor<?x2x3x3xf32>, %w: tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32> {
   %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 3, 3>, padding = array<i64: 2, 2>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<?x2x3x3xf32>, tensor<2x3x2x2xf32>) -> tensor<?x3x4x4xf32>
   return %0 : tensor<?x3x4x4xf32>
