@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Sequence
@@ -262,6 +263,9 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
                                                         for d in e.diagnostics):
                 raise
             # some op needs these dynamic dims static: compile per size at call time
+            reason = (e.diagnostics[0] if isinstance(e, PipelineError) else e.message)
+            warnings.warn(f"{name}(): {reason.splitlines()[-1].strip()}; the method is compiled "
+                          "per size, at the first call with each", stacklevel=2)
             generic = resolve_specs(examples, specs)
             functions[name] = SpecializingFunction(
                 name, generic, method_arg_names(sm, name, generic), partial(_trimmed, jit, name))

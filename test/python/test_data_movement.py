@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
+from tsmlir.compiler import lower_module
 from conftest import _assert_close, check_against_eager
 from tsmlir import TensorSpec
 
@@ -771,7 +772,6 @@ class RepeatNegative(torch.nn.Module):
     (RepeatNegative(), [(4, 3)], "Trying to create tensor with negative dimension"),
     (ExpandInPlace(), [(3, 4)], "in-place modification of a view made by aten::expand"),
     (ChunkInPlace(), [(4, 3)], "in-place modification of a view made by aten::chunk"),
-    (LoopIndexWrite(), [(-1, 4)], "an in-place update of a value defined outside the loop"),
     (NegStep(), [(4, 3)], "slice step must be positive"),
     (SplitDyn(), [(-1, 3)], "cannot split dynamic dim 0"),
     (BadExpand(), [(3, 4)], r"The expanded size of the tensor \(5\) must match the existing size \(4\)"),
@@ -789,3 +789,17 @@ def test_errors_name_the_user_line(module, specs, match):
         tsmlir.compile_module(torch.jit.script(module), input_specs=specs)
     assert "test_data_movement.py:" in str(info.value)
 
+
+def test_loop_writing_rows_over_a_dynamic_count():
+    """Writing y[t] over range(x.size(0)) needs the count at compile time: ahead
+    of time an error at the user's line; the JIT unrolls it per size."""
+    spec = [TensorSpec((-1, 4))]
+    with pytest.raises(tsmlir.StaticSizeRequired,
+                       match="an in-place update of a value defined outside the loop") as info:
+        lower_module(torch.jit.script(LoopIndexWrite()), input_specs=spec)
+    assert "test_data_movement.py:" in str(info.value)
+    with pytest.warns(UserWarning, match="compiled per size"):
+        compiled = tsmlir.compile_module(torch.jit.script(LoopIndexWrite()), input_specs=spec)
+    for n in (3, 1):
+        x = torch.randn(n, 4)
+        torch.testing.assert_close(compiled(x), LoopIndexWrite()(x))

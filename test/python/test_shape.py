@@ -6,19 +6,9 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager
+from tsmlir.compiler import lower_module
+from conftest import Fn, check_against_eager
 from tsmlir import TensorSpec
-
-
-class Fn(torch.nn.Module):
-    """Traced per case: list arguments (shapes, dims) become constants."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *xs):
-        return self.fn(*xs)
 
 
 def traced(fn, *inputs):
@@ -304,12 +294,24 @@ class T3(torch.nn.Module):
         return x.t()
 
 
+def test_view_with_sizes_of_two_other_tensors():
+    """Two run-time sizes from two tensors cannot be one view ahead of time;
+    the JIT compiles it per size (a warning says so)."""
+    specs = [TensorSpec((-1, 4)), TensorSpec((-1,)), TensorSpec((-1,))]
+    with pytest.raises(tsmlir.StaticSizeRequired, match="at most one is supported"):
+        lower_module(Others(), input_specs=specs)
+    with pytest.warns(UserWarning, match="compiled per size"):
+        compiled = tsmlir.compile_module(Others(), input_specs=specs)
+    for n, m in ((2, 3), (1, 8)):
+        args = [torch.randn(n * m, 4), torch.randn(n), torch.randn(m)]
+        torch.testing.assert_close(compiled(*args), Others()(*args))
+
+
 @pytest.mark.parametrize("module,specs,message", [
-    (Others(), [TensorSpec((-1, 4)), TensorSpec((-1,)), TensorSpec((-1,))], "at most one is supported"),
     (BadView(), [TensorSpec((2, 3, 4))], r"shape '\[5, -1\]' is invalid for input of size 24"),
     (SqueezeDyn(), [TensorSpec((-1, 4))], "cannot squeeze dynamic dim 0"),
     (T3(), [TensorSpec((2, 3, 4))], "t\\(\\) expects a tensor with <= 2 dimensions"),
-], ids=["two_unknown_sizes", "bad_view", "squeeze_dynamic", "t_3d"])
+], ids=["bad_view", "squeeze_dynamic", "t_3d"])
 def test_import_errors(module, specs, message):
     with pytest.raises(tsmlir.TorchScriptImportError, match=message):
         tsmlir.compile_module(module, input_specs=specs)

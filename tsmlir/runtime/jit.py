@@ -287,23 +287,7 @@ class JitFunction:
         return flat
 
     def _positional(self, args: tuple, kwargs: dict) -> tuple:
-        """Keyword arguments put in place by the method's argument names."""
-        out = list(args)
-        for name, value in kwargs.items():
-            if name not in self.arg_names:
-                raise InputError(f"{self.name}() got an unexpected keyword argument '{name}'")
-            i = self.arg_names.index(name)
-            if i < len(args):
-                raise InputError(f"{self.name}() got multiple values for argument '{name}'")
-            out += [_MISSING] * (i + 1 - len(out))
-            out[i] = value
-        for i, a in enumerate(out):  # a gap at an argument fixed at compile time: its value
-            if a is _MISSING and _is_fixed(self.specs[i]):
-                out[i] = _with_defaults((), self.specs[i:i + 1])[0]
-        if any(a is _MISSING for a in out):
-            missing = [self.arg_names[i] for i, a in enumerate(out) if a is _MISSING]
-            raise InputError(f"{self.name}() missing argument(s): {', '.join(missing)}")
-        return tuple(out)
+        return positional(self.name, self.arg_names, self.specs, args, kwargs)
 
     def _read_scalars(self, flat: list, inputs: list[torch.Tensor], owners: dict) -> None:
         """Scalar results: read from their 0-d buffer, which is freed unless it
@@ -339,6 +323,28 @@ def _fresh_copy(module: ir.Module) -> tuple[ir.Context, ir.Module]:
 
 
 _MISSING = object()
+
+
+def positional(name: str, arg_names: Sequence[str], specs: Sequence[Any], args: tuple,
+               kwargs: dict) -> tuple:
+    """Keyword arguments put in place by the method's argument names; a gap
+    at an argument fixed at compile time (its spec) gets that value."""
+    out = list(args)
+    for key, value in kwargs.items():
+        if key not in arg_names:
+            raise InputError(f"{name}() got an unexpected keyword argument '{key}'")
+        i = arg_names.index(key)
+        if i < len(args):
+            raise InputError(f"{name}() got multiple values for argument '{key}'")
+        out += [_MISSING] * (i + 1 - len(out))
+        out[i] = value
+    for i, a in enumerate(out):
+        if a is _MISSING and i < len(specs) and _is_fixed(specs[i]):
+            out[i] = _with_defaults((), specs[i:i + 1])[0]
+    if any(a is _MISSING for a in out):
+        missing = [arg_names[i] for i, a in enumerate(out) if a is _MISSING]
+        raise InputError(f"{name}() missing argument(s): {', '.join(missing)}")
+    return tuple(out)
 _LIBC = ctypes.CDLL(None)
 _LIBC.free.argtypes = [ctypes.c_void_p]
 _CTYPES = {int: ctypes.c_int64, float: ctypes.c_double, bool: ctypes.c_bool}

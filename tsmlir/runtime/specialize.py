@@ -29,6 +29,7 @@ import torch
 
 from ..errors import InputError
 from ..specs import DYN, TensorSpec, describe
+from .jit import positional
 
 #: Specialized sizes kept per method (the least recently used beyond are dropped).
 DEFAULT_LIMIT = 8
@@ -50,18 +51,6 @@ class SpecializingFunction:
     def specializations(self) -> list[tuple]:
         """The sizes compiled so far, one tuple of shapes (of the dynamic arguments) each."""
         return list(self._compiled)
-
-    def _positional(self, args: tuple, kwargs: dict) -> tuple:
-        out = list(args)
-        for key, value in kwargs.items():
-            if key not in self.arg_names:
-                raise InputError(f"{self.name}() got an unexpected keyword argument '{key}'")
-            i = self.arg_names.index(key)
-            if i < len(out):
-                raise InputError(f"{self.name}() got multiple values for argument '{key}'")
-            out += [None] * (i + 1 - len(out))
-            out[i] = value
-        return tuple(out)
 
     def _concrete(self, args: tuple) -> tuple[tuple, list]:
         """(the cache key: shapes of the dynamic arguments, the static specs)."""
@@ -89,7 +78,7 @@ class SpecializingFunction:
     def function_for(self, *args, **kwargs):
         """The JitFunction for these arguments' sizes (compiled on first use)."""
         if kwargs:
-            args = self._positional(args, kwargs)
+            args = positional(self.name, self.arg_names, self.specs, args, kwargs)
         key, specs = self._concrete(args)
         with self._lock:
             fn = self._compiled.get(key)
