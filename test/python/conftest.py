@@ -43,3 +43,21 @@ def _assert_close(got, expected, **tol):
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+class Fn(torch.nn.Module):
+    """A module whose forward is `fn` (for tracing torch functions)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs):
+        return self.fn(*xs)
+
+
+def check_traced(fn, *inputs, **tol):
+    """Trace `fn(*inputs)` (a lambda over torch functions) into a module,
+    compile it and assert it matches eager (NaNs compare equal)."""
+    module = torch.jit.trace(Fn(fn), inputs)
+    return check_against_eager(module, list(inputs), equal_nan=True, **tol)

@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn as nn
 
-from conftest import check_against_eager
-
-
-class Fn(nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *xs):
-        return self.fn(*xs)
-
-
-def _traced(fn, *xs):
-    check_against_eager(torch.jit.trace(Fn(fn), xs), list(xs))
+from conftest import check_traced
 
 
 r = torch.randn
@@ -58,4 +44,4 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_assemble(name):
     fn, *xs = CASES[name]
-    _traced(fn, *xs)
+    check_traced(fn, *xs)

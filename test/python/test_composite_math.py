@@ -5,24 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from conftest import check_against_eager
-
-
-class Fn(nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *xs):
-        return self.fn(*xs)
-
-
-def _traced(fn, *xs, **tol):
-    m = torch.jit.trace(Fn(fn), xs)
-    check_against_eager(m, list(xs), equal_nan=True, **tol)
+from conftest import check_traced
 
 
 SPECIAL = torch.tensor([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -3.75, 1e-8, -1e-8, 30.0, -30.0,
@@ -42,15 +27,15 @@ UNARY = {
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary(name):
-    _traced(UNARY[name], SPECIAL.clone())
+    check_traced(UNARY[name], SPECIAL.clone())
 
 
 @pytest.mark.parametrize("name", ["atanh", "logit"])
 def test_unit_interval(name):
     fn = {"atanh": torch.atanh, "logit": lambda x: torch.logit(x * 0.5 + 0.5, eps=1e-3)}[name]
-    _traced(fn, UNIT.clone())
+    check_traced(fn, UNIT.clone())
     if name == "logit":
-        _traced(torch.logit, UNIT.abs().clone())
+        check_traced(torch.logit, UNIT.abs().clone())
 
 
 BINARY = {
@@ -66,23 +51,23 @@ def test_binary(name):
     b = SPECIAL.flip(0).clone()
     if name == "float_power":
         a = a.abs()
-    _traced(BINARY[name], a, b)
-    _traced(BINARY[name], torch.randn(3, 1), torch.randn(4))  # broadcast
+    check_traced(BINARY[name], a, b)
+    check_traced(BINARY[name], torch.randn(3, 1), torch.randn(4))  # broadcast
 
 
 def test_integer_inputs():
     x = torch.tensor([[-3, 0, 2], [5, -1, 7]])
-    _traced(lambda v: (torch.isfinite(v), torch.isposinf(v), torch.signbit(v), torch.sinc(v),
+    check_traced(lambda v: (torch.isfinite(v), torch.isposinf(v), torch.signbit(v), torch.sinc(v),
                        torch.asinh(v), torch.fmax(v, v.flip(1))), x)
 
 
 def test_distances():
     a, b = torch.randn(4, 30, 6), torch.randn(4, 27, 6)
     a5, b5, b7 = a[:, :5].contiguous(), b[:, :5].contiguous(), b[:, :7].contiguous()
-    _traced(lambda x, y: torch.cdist(x, y), a, b, rtol=1e-4, atol=1e-4)  # matmul form
-    _traced(lambda x, y: torch.cdist(x, y), a5, b7)           # difference form
-    _traced(lambda x, y: torch.cdist(x, y, p=1.0), a5, b7)
-    _traced(lambda x, y: torch.cdist(x, y, p=float("inf")), a[0], b[0])
-    _traced(lambda x, y: (F.cosine_similarity(x, y, dim=-1), F.pairwise_distance(x, y),
+    check_traced(lambda x, y: torch.cdist(x, y), a, b, rtol=1e-4, atol=1e-4)  # matmul form
+    check_traced(lambda x, y: torch.cdist(x, y), a5, b7)           # difference form
+    check_traced(lambda x, y: torch.cdist(x, y, p=1.0), a5, b7)
+    check_traced(lambda x, y: torch.cdist(x, y, p=float("inf")), a[0], b[0])
+    check_traced(lambda x, y: (F.cosine_similarity(x, y, dim=-1), F.pairwise_distance(x, y),
                           torch.dist(x, y, 3.0)), a5, b5)
-    _traced(lambda x, y: F.cosine_similarity(x, y), torch.randn(3, 8, 2), torch.randn(1, 8, 2))
+    check_traced(lambda x, y: F.cosine_similarity(x, y), torch.randn(3, 8, 2), torch.randn(1, 8, 2))
