@@ -15,7 +15,7 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    reads B with unit stride (unpacked rows of a 1024-wide B lie 4 KB apart:
    they fall into the same L1 sets and evict each other), and the last
    panel is zero-padded, so edge columns need no scalar path (a B read
-   transposed is packed by 8 x 8 block transposes, `_pack_transposed`);
+   transposed is packed by 8 x 8 block transposes: matmul_pack);
 2. walks all its rows `rows` at a time (the A strip stays in L1 while it
    meets every panel of the block, which stays in L2) and runs the
    micro-kernel: rows x lanes accumulators (AVX2: 6 x 16 = 12 of the 16
@@ -39,7 +39,8 @@ loop-carried accumulators are spelled out directly; the transform-dialect
 tiling of `linalg.matmul` (kept in `cpu_codegen` for dynamic sizes and few
 rows) reaches the same register tile but reads B unpacked, and
 `linalg.pack` + `mmt4d` would also pack A and add copies we do not need.
-Each function is built from small text builders and parsed on its own.
+Each function is built from small text builders (the packing ones in
+matmul_pack) and parsed on its own.
 Few rows (a matrix-vector-like product) stay with `cpu_codegen` unless B is
 a constant: packing B on every call would cost more than the few reads of
 it that it speeds up.
@@ -52,11 +53,12 @@ from mlir import ir
 from mlir.dialects import func
 
 from .ir_walk import has_unit_inner_stride, indexing_maps
-from .kernel_emit import (EPILOGUES, Emitter, append_once, ceil_div, constant_global,
+from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
                           copy_globals, declare, enclosing_function, epilogue_of, filled_once,
                           shape_of)
 from .matmul_bias import BiasInit, bias_init
-from .transpose_codegen import serial_text as transpose_text, view_type as transpose_view
+from .matmul_pack import (Names, ensure_transpose, pack_block, panel_of, prepack_text,
+                          transpose_declaration)
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
@@ -64,9 +66,6 @@ from .transpose_codegen import serial_text as transpose_text, view_type as trans
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
-#: The shared 2-D block-transpose function (transpose_codegen's name for it),
-#: which packs the blocks of a B read transposed.
-TRANSPOSE = "tsm_transpose_f32_2d"
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
@@ -132,12 +131,6 @@ def sizes_of(op: ir.Operation) -> tuple[int, int, int]:
     return (m, n, ir.MemRefType(op.operands[0].type).shape[0]) if transposes(op)[0] else (m, n, k)
 
 
-def _transpose_declaration(needed: bool) -> str:
-    """Text declaring the shared block-transpose function, for a kernel or
-    packer that calls it (`rewrite` puts its body into the module)."""
-    return declare(TRANSPOSE, [transpose_view(2)] * 2) if needed else ""
-
-
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     """A static matmul with enough rows (the caller has checked that it is a
     plain f32 row-major matmul or `reads_transposed`)."""
@@ -182,84 +175,7 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     return PackedPlan(rows, lanes, k1, n1, "m", ceil_div(m, chunk), chunk)
 
 
-class _Names:
-    """Unique SSA names (MLIR forbids shadowing names of enclosing regions)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, stem: str) -> str:
-        self.count += 1
-        return f"%{stem}{self.count}"
-
-
-def _panel(new: _Names, p: str, lanes: int) -> tuple[str, list[str]]:
-    """Column, width, "full width" flag and lane mask of panel `p` of the
-    block %n0..%nend: the names and the lines that compute them."""
-    off, col, w, full, mask = (new(s) for s in ("off", "col", "w", "full", "mask"))
-    return (col, w, full, mask), [
-        f"{off} = arith.muli {p}, %clanes : index",
-        f"{col} = arith.addi %n0, {off} : index",
-        f"{w} = arith.subi %nend, {col} : index",
-        f"{full} = arith.cmpi sge, {w}, %clanes : index",
-        f"{mask} = vector.create_mask {w} : vector<{lanes}xi1>"]
-
-
-def _pack(new: _Names, tb: str, bp: str, lanes: int, transposed: bool = False) -> list[str]:
-    """B[k0:k0+kb, n0:nend] -> %bp[panel][k][lane]; the last panel is
-    zero-padded by masked loads (the other panels load plainly).
-    `transposed`: B is (N, K), see `_pack_transposed`."""
-    if transposed:
-        return _pack_transposed(new, tb, bp, lanes)
-    vec = f"vector<{lanes}xf32>"
-    p = new("pp")
-    (col, _, full, mask), header = _panel(new, p, lanes)
-
-    def copy(masked: bool) -> list[str]:
-        k, row, v = new("pk"), new("prow"), new("pv")
-        load = (f"vector.maskedload %B[{row}, {col}], {mask}, %zero : {tb}, "
-                f"vector<{lanes}xi1>, {vec} into {vec}") if masked else \
-            f"vector.load %B[{row}, {col}] : {tb}, {vec}"
-        return [f"scf.for {k} = %c0 to %kb step %c1 {{",
-                f"{row} = arith.addi %k0, {k} : index",
-                f"{v} = {load}",
-                f"vector.store {v}, %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}", "}"]
-    return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
-            f"scf.if {full} {{", *copy(False), "} else {", *copy(True), "}", "}"]
-
-
-def _pack_transposed(new: _Names, tb: str, bp: str, lanes: int) -> list[str]:
-    """Bt[n0:nend, k0:k0+kb] (B read as (N, K): a linear layer's run-time
-    weight, k^T of attention) -> %bp[panel][k][lane]: each panel is the
-    transpose of `lanes` rows of Bt, written by the shared 8 x 8
-    block-transpose function (transpose_codegen) on a view of those rows
-    and a view of the panel; a last panel of fewer rows is zeroed first
-    (its padding lanes' sums are never stored, but stale stack data there
-    could be denormals, which slow the FMAs).
-    The pack reads B once per block either way: reading it as rows costs
-    no more than the plain pack, and no transposed copy of B is made."""
-    p = new("pp")
-    (col, w, full, _), header = _panel(new, p, lanes)
-    wc, src, dst, srcv, dstv, z = (new(s) for s in ("wc", "tsrc", "tdst", "tsv", "tdv", "zk"))
-    view = transpose_view(2)
-    b_stride = ir.MemRefType(ir.Type.parse(tb)).get_strides_and_offset()[0][0]
-    src_t = f"memref<?x?xf32, strided<[{b_stride}, 1], offset: ?>>"
-    dst_t = f"memref<?x?xf32, strided<[{lanes}, 1], offset: ?>>"
-    return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
-            f"{wc} = arith.minsi {w}, %clanes : index",
-            f"scf.if {full} {{", "} else {",
-            f"scf.for {z} = %c0 to %kb step %c1 {{",
-            f"vector.store %zero, %bp[{p}, {z}, %c0] : memref<{bp}>, vector<{lanes}xf32>",
-            "}", "}",
-            f"{src} = memref.subview %B[{col}, %k0] [{wc}, %kb] [1, 1] : {tb} to {src_t}",
-            f"{dst} = memref.subview %bp[{p}, 0, 0] [1, %kb, {wc}] [1, 1, 1] : "
-            f"memref<{bp}> to {dst_t}",
-            f"{srcv} = memref.cast {src} : {src_t} to {view}",
-            f"{dstv} = memref.cast {dst} : {dst_t} to {view}",
-            f"func.call @{TRANSPOSE}({srcv}, {dstv}) : ({view}, {view}) -> ()", "}"]
-
-
-def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
+def _micro_kernel(new: Names, rows: int, m0: str, tc: str, ta: str, bp: str,
                   lanes: int, prepacked: bool, a_transposed: bool = False) -> list[str]:
     """rows x lanes register tiles at rows m0.., one per panel of the block:
     the C tile stays in registers across the block's k loop.  B comes from
@@ -273,7 +189,7 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     p = new("p")
-    (col, _, full, mask), header = _panel(new, p, lanes)
+    (col, _, full, mask), header = panel_of(new, p, lanes)
     idx = [new("i") for _ in range(rows)]
     lines = [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
              *(f"{i} = arith.addi {m0}, %c{r}_idx : index" for r, i in enumerate(idx))]
@@ -323,7 +239,7 @@ def _micro_kernel(new: _Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     return lines
 
 
-def _bias_tile(new: _Names, idx: list[str], col: str, mask: str, lanes: int
+def _bias_tile(new: Names, idx: list[str], col: str, mask: str, lanes: int
                ) -> tuple[list[str], list[str]]:
     """Lines loading the tile's share of %bias (an scf.if on %bias_rows:
     each row's element broadcast, else the panel's columns of it in every
@@ -345,7 +261,7 @@ def _bias_tile(new: _Names, idx: list[str], col: str, mask: str, lanes: int
     return lines, [f"{t}#{r}" for r in range(len(idx))]
 
 
-def _start_tile(new: _Names, from_c: list[str], c_tile: list[str], idx: list[str], col: str,
+def _start_tile(new: Names, from_c: list[str], c_tile: list[str], idx: list[str], col: str,
                 mask: str, lanes: int) -> tuple[str, list[str]]:
     """The name of the tile the k loop starts from, and the lines computing
     it: in the first k block (%kfirst), %init = 1 starts from the bias (C
@@ -410,14 +326,14 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     %relu clamps the sums at 0 as the last k block stores them."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
-    new = _Names()
+    new = Names()
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     b_transposed = flags[1] and not prepacked
 
     def tile(tile_rows: int, m0: str) -> list[str]:
         return _micro_kernel(new, tile_rows, m0, tc, ta, bp, lanes, prepacked, flags[0])
     strip = new("m0")
-    body = [] if prepacked else _pack(new, tb, bp, lanes, b_transposed)
+    body = [] if prepacked else pack_block(new, tb, bp, lanes, b_transposed)
     narrow = narrow_strips(m, rows, plan_.split)
     if narrow:
         # a small remainder spread over strips one row shorter: no strip of
@@ -443,7 +359,7 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))
     body = _block_flags(lanes) + body
     inner = "\n      ".join(body)
-    return _transpose_declaration(b_transposed) + f"""
+    return transpose_declaration(b_transposed) + f"""
 func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: index,
                           %mhi: index, %nlo: index, %nhi: index)
     attributes {{passthrough = ["noinline"]}} {{
@@ -481,29 +397,6 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
   return
 }}
 """
-
-
-def prepack_text(name: str, tb: str, tp: str, k: int, n: int, lanes: int,
-                 transposed: bool = False) -> str:
-    """A function that packs all of B (type tb; (N, K) if `transposed`)
-    into %bp (type tp: [n/lanes][k][lanes], the last panel zero-padded)."""
-    pack = "\n  ".join(_pack(_Names(), tb, tp[len("memref<"):-1], lanes, transposed))
-    return _transpose_declaration(transposed) + f"""
-func.func private @{name}(%B: {tb}, %bp: {tp}) attributes {{passthrough = ["noinline"]}} {{
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %clanes = arith.constant {lanes} : index
-  %n0 = arith.constant 0 : index
-  %nend = arith.constant {n} : index
-  %np = arith.constant {ceil_div(n, lanes)} : index
-  %k0 = arith.constant 0 : index
-  %kb = arith.constant {k} : index
-  %zero = arith.constant dense<0.0> : vector<{lanes}xf32>
-  {pack}
-  return
-}}
-"""
-
 
 
 @dataclass(frozen=True)
@@ -607,8 +500,8 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
     from the vector."""
     emit = Emitter()
-    if any(transposes(op)[1] for op, _ in ops) and TRANSPOSE not in ir.SymbolTable(module_op):
-        append_once(module_op, set(), TRANSPOSE, lambda f: transpose_text(f, 2))
+    if any(transposes(op)[1] for op, _ in ops):
+        ensure_transpose(module_op)
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
         flags = transposes(op)
