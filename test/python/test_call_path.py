@@ -433,3 +433,28 @@ def test_fast_call_run_time_parameters(specs):
         assert w.data_ptr() != compiled.state_dict()["weight"].data_ptr()
         w.zero_()  # the caller's copy, not the module's parameter
         torch.testing.assert_close(compiled.state_dict()["weight"], weight)
+
+
+class ManyResults(torch.nn.Module):
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def forward(self, a, b):
+        return [a + b * float(i) for i in range(self.n)]
+
+
+def test_many_results_take_no_compiled_wrapper():
+    """The wrapper's checks grow with the square of the result count (LLVM
+    took minutes on 56 results): beyond MAX_WRAPPED_RESULTS the results
+    are taken by Python."""
+    from tsmlir.runtime import fast_call
+    a, b = torch.randn(2, 3), torch.randn(2, 3)
+    for n, wrapped in ((fast_call.MAX_WRAPPED_RESULTS, True),
+                       (fast_call.MAX_WRAPPED_RESULTS + 1, False)):
+        m = torch.jit.trace(ManyResults(n), (a, b), check_trace=False)
+        compiled = tsmlir.compile_module(m, [a, b])
+        fn = compiled.functions["forward"]
+        assert bool(fn.engine.raw_lookup(fast_call.WRAPPER_PREFIX + "forward")) == wrapped
+        for got, want in zip(compiled(a, b), m(a, b)):
+            torch.testing.assert_close(got, want)

@@ -267,6 +267,12 @@ def _make_native_copy_call(fn, wrapper: int) -> Callable[[tuple], Any]:
     return call
 
 
+#: Results a compiled wrapper checks and copies at most: its checks grow with
+#: the square of the count (each result against the arguments and the earlier
+#: results), and LLVM spent minutes on 56 results (a type-promotion table).
+MAX_WRAPPED_RESULTS = 16
+
+
 def add_copy_wrapper(module: ir.Module, name: str, arg_count: int, result_types: Sequence) -> bool:
     """Add `_tsm_fast_<name>` (see the module doc) to `module`, an LLVM-dialect
     module whose `_mlir_ciface_<name>` takes the results' pointer and
@@ -276,7 +282,7 @@ def add_copy_wrapper(module: ir.Module, name: str, arg_count: int, result_types:
     ops = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in body.operations
            if op.operation.name == "llvm.func"}
     entry = ops.get("_mlir_ciface_" + name)
-    if entry is None or not result_types or \
+    if entry is None or not result_types or len(result_types) > MAX_WRAPPED_RESULTS or \
             len(entry.regions[0].blocks[0].arguments) != 1 + arg_count or \
             any(DYN in t.shape for t in result_types):
         return False
