@@ -196,12 +196,13 @@ print(lib.omp_get_dynamic(), lib.kmp_get_blocktime())
 """
 
 
-@pytest.mark.parametrize("env,expected", [({}, "1 1"),
-                                          ({"OMP_DYNAMIC": "false", "KMP_BLOCKTIME": "7"}, "0 7")])
+@pytest.mark.parametrize("env,expected", [({}, "0 1"),
+                                          ({"OMP_DYNAMIC": "true", "KMP_BLOCKTIME": "7"}, "1 7")])
 def test_openmp_settings(env, expected):
     """Compiled code runs under native_libs.OPENMP_SETTINGS (1 ms of spinning,
-    threads only for idle cores), unless the environment says otherwise; a
-    fresh process each, as the runtime reads them once."""
+    a fixed team), unless the environment says otherwise (OMP_DYNAMIC=true:
+    threads only for idle cores); a fresh process each, as the runtime reads
+    them once."""
     import os
     import subprocess
     import sys

@@ -61,8 +61,9 @@ def uses_openmp(module_op: ir.Operation) -> bool:
 #:   The default, 200 ms, takes the cores from torch's threads and serial
 #:   code (tsmlir right after an eager call: 9.0 ms at 1 ms, 11.4 at 200);
 #:   0 puts them to sleep after every loop (8.7 ms instead of 4.0).
-#: - OMP_DYNAMIC + KMP_DYNAMIC_MODE=load_balance: a parallel loop gets no
-#:   more threads than there are idle cores (the runtime counts running
+#: - OMP_DYNAMIC is left off (a fixed team).  OMP_DYNAMIC=true with
+#:   KMP_DYNAMIC_MODE=load_balance (set them in the environment on a shared
+#:   machine) gives a parallel loop no more threads than there are idle cores (the runtime counts running
 #:   threads in /proc, at most once a second).  On a machine whose cores
 #:   other work holds, every loop waited at its join for a worker that the
 #:   OS had not scheduled: with one other busy process 24-36 ms a call at 2
@@ -73,8 +74,9 @@ def uses_openmp(module_op: ir.Operation) -> bool:
 #:   op gives tsmlir one thread for the next second (alternating blocks of
 #:   eager and tsmlir calls: 6.0 ms instead of 3.6-4.1; calls alternating
 #:   one by one: 6.1 instead of 9.0, where both pools fought for the cores).
-OPENMP_SETTINGS = (("KMP_BLOCKTIME", "1"), ("OMP_DYNAMIC", "true"),
-                   ("KMP_DYNAMIC_MODE", "load_balance"))
+#:   That cost made it no default: the bundled demo, which times eager and
+#:   then tsmlir, ran tsmlir on one thread (ratio 0.55 instead of ~0.3).
+OPENMP_SETTINGS = (("KMP_BLOCKTIME", "1"),)
 
 
 def load_global(path: str) -> str:
