@@ -133,17 +133,16 @@ def _diff(cx: NodeContext, x, n=1, dim=-1, prepend=None, append=None):
 
 def _cross(cx: NodeContext, a, b, dim=None):
     """a x b along the dim of size 3 (the first such dim when dim is None)."""
-    total = cx.build("add", a, b)
-    shape = cx.type(total).shape
+    a, b = _broadcast_tensors(cx, [a, b])
+    shape = cx.type(a).shape
     if dim is None:
         if 3 not in shape:
-            cx.fail(f"cross: no dimension of size 3 in {cx.type(total)}")
+            cx.fail(f"cross: no dimension of size 3 in {cx.type(a)}")
         d = list(shape).index(3)
     else:
         d = _dim(cx, dim, len(shape))
     if shape[d] != 3:
-        cx.fail(f"cross: dimension {d} does not have size 3, got {cx.type(total)}")
-    a, b = (expand_to(cx, v, _sizes(cx, total)) for v in (a, b))
+        cx.fail(f"cross: dimension {d} does not have size 3, got {cx.type(a)}")
 
     def c(v, k):
         return cx.build("slice", v, dim=d, start=k, end=k + 1, step=1)

@@ -19,10 +19,10 @@ import torch
 
 from ..context import NodeContext
 from ..values import is_tensor
-from .data_movement import expand_to
+from .assemble import _broadcast_tensors
 from .elementwise import _binary, _clamp, binary_operands, cast
 from .reduction import _vector_norm
-from .shape import _cat, _sizes_of, reshape_to
+from .shape import _cat, _unsqueeze
 
 
 def _u(cx: NodeContext, op: str, x):
@@ -243,15 +243,8 @@ def _float_power(cx: NodeContext, a, b):
 
 
 # -- distances -----------------------------------------------------------------------
-def _common(cx: NodeContext, a, b):
-    """a and b expanded to their broadcast shape."""
-    total = cx.build("add", a, b)  # (its type carries the broadcast shape)
-    sizes = _sizes_of(total, cx.type(total).shape)
-    return expand_to(cx, a, sizes), expand_to(cx, b, sizes)
-
-
 def _cosine_similarity(cx: NodeContext, x1, x2, dim=1, eps=1e-8):
-    x1, x2 = _common(cx, x1, x2)
+    x1, x2 = _broadcast_tensors(cx, [x1, x2])
     unit = [cx.build("div", x, _clamp(cx, _vector_norm(cx, x, 2, [dim], True), float(eps)))
             for x in (x1, x2)]
     return cx.build("sum", cx.build("mul", *unit), dims=[dim + cx.type(x1).rank if dim < 0
@@ -272,10 +265,9 @@ def _cdist(cx: NodeContext, x1, x2, p=2.0, compute_mode=None):
     if t1.rank < 2 or t2.rank < 2 or t1.shape[-1] != t2.shape[-1]:
         cx.fail(f"cdist expects (..., P, M) and (..., R, M) inputs, got {t1} and {t2}")
     rows = (t1.shape[-2], t2.shape[-2])
+    # compute_mode 0 / None: the matmul form above 25 rows; 1: always; 2: never
     mm = compute_mode in (None, 0, 1) and p == 2 and (compute_mode == 1 or any(
         r < 0 or r > 25 for r in rows))
-    if compute_mode == 2:
-        mm = False
     if mm:  # ATen's _euclidean_dist
         n1, n2 = (_vector_norm(cx, x, 2, [-1], True) for x in (x1, x2))
         n1, n2 = (cx.build("mul", n, n) for n in (n1, n2))
@@ -287,15 +279,9 @@ def _cdist(cx: NodeContext, x1, x2, p=2.0, compute_mode=None):
         perm = list(range(rank - 2)) + [rank - 1, rank - 2]
         product = cx.build("matmul", a, cx.build("permute", b, perm=perm))
         return _u(cx, "sqrt", cx.build("maximum", product, _zero(cx, product)))
-    left = _reshape_insert(cx, x1, t1.rank - 1)    # (..., P, 1, M)
-    right = _reshape_insert(cx, x2, t2.rank - 2)   # (..., 1, R, M)
+    left = _unsqueeze(cx, x1, t1.rank - 1)    # (..., P, 1, M)
+    right = _unsqueeze(cx, x2, t2.rank - 2)   # (..., 1, R, M)
     return _vector_norm(cx, cx.build("sub", left, right), p, [-1], False)
-
-
-def _reshape_insert(cx: NodeContext, x, at: int):
-    """x with a unit dim inserted before dim `at`."""
-    sizes = _sizes_of(x, cx.type(x).shape)
-    return reshape_to(cx, x, sizes[:at] + [1] + sizes[at:])
 
 
 HANDLERS = {

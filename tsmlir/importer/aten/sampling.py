@@ -23,7 +23,7 @@ from ...dialects.types import DYN
 from ..context import NodeContext
 from ..values import is_tensor
 from .data_movement import expand_to
-from .elementwise import cast
+from .elementwise import _clamp, cast
 from .shape import _sizes_of, reshape_to
 
 _MODES = {0: "bilinear", 1: "nearest", 2: "bicubic"}
@@ -62,10 +62,6 @@ def _unnormalize(cx: NodeContext, coord, size: int, align_corners: bool):
                         cx.scalar((size - 1) / 2, coord))
     scaled = cx.build("mul", cx.build("add", coord, cx.scalar(1.0, coord)), cx.scalar(size, coord))
     return cx.build("div", cx.build("sub", scaled, cx.scalar(1.0, coord)), cx.scalar(2.0, coord))
-
-
-def _clamp(cx: NodeContext, v, lo, hi):
-    return cx.build("minimum", cx.build("maximum", v, cx.scalar(lo, v)), cx.scalar(hi, v))
 
 
 class _Corners:
