@@ -66,3 +66,14 @@ def test_dynamic_batch_and_spatial():
 class ToNine(nn.Module):
     def forward(self, x):
         return F.interpolate(x, size=(9, 9), mode="bicubic", align_corners=False)
+
+
+class AreaHalf(nn.Module):
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=0.5, mode="area")
+
+
+def test_scripted_scale_factor_sizes():
+    # Scripted, interpolate computes the output size in a list comprehension
+    # over the dims, reading x.size(i + 2) with the loop's i: the loop unrolls.
+    check_against_eager(torch.jit.script(AreaHalf()), [torch.randn(1, 2, 6, 8)])

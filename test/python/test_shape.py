@@ -327,3 +327,21 @@ def test_select_next_to_unit_dims(shape):
     """A constant index beside other unit dims (MLIR 22's canonicalizer once
     rewrote such rank-reducing slices to read the wrong elements)."""
     check_against_eager(SelectThenUnsqueeze(), [torch.randn(shape)])
+
+
+class SizeOutOfRange(torch.nn.Module):
+    def forward(self, x):
+        return x.size(2)
+
+
+class SizeAtRunTime(torch.nn.Module):
+    def forward(self, x, d: int):
+        return x.size(d)
+
+
+def test_size_dim_errors_point_at_the_line():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="dimension 2 out of range") as e:
+        tsmlir.compile_module(torch.jit.script(SizeOutOfRange()), [torch.randn(2, 3)])
+    assert "test_shape.py" in str(e.value)
+    with pytest.raises(tsmlir.UnsupportedOpError, match="a dim known only at run time"):
+        tsmlir.compile_module(torch.jit.script(SizeAtRunTime()), [torch.randn(2, 3), 1])

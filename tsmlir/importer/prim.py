@@ -189,9 +189,19 @@ def _aten_size(imp, node, args, env, frames):
     x, *dim = args
     t = ir.RankedTensorType(x.type)
     sizes = [DynSize(x, i) if t.is_dynamic_dim(i) else t.shape[i] for i in range(t.rank)]
-    if dim:
-        return sizes[dim[0]]
-    return sizes
+    if not dim:
+        return sizes
+    (d,) = dim
+    if not isinstance(d, int):
+        # x.size(i) with i known only at run time: reported with the unsupported
+        # ops, which makes a loop over compile-time dims unroll (`i` then known).
+        imp.unsupported.append(("aten::size.int (a dim known only at run time)",
+                                user_frame(frames)))
+        return UNKNOWN
+    if not -t.rank <= d < t.rank:
+        raise TorchScriptImportError(
+            f"dimension {d} out of range for a tensor of rank {t.rank}", user_frame(frames))
+    return sizes[d]
 
 
 def _num_to_tensor(imp, node, args, env, frames):
