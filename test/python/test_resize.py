@@ -9,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from conftest import check_against_eager
+import tsmlir
 from tsmlir import TensorSpec
 
 
@@ -77,3 +78,39 @@ def test_scripted_scale_factor_sizes():
     # Scripted, interpolate computes the output size in a list comprehension
     # over the dims, reading x.size(i + 2) with the loop's i: the loop unrolls.
     check_against_eager(torch.jit.script(AreaHalf()), [torch.randn(1, 2, 6, 8)])
+
+
+@pytest.mark.parametrize("shape, kw", [
+    ((1, 3, 64, 48), dict(size=(20, 17), mode="bilinear")),
+    ((1, 3, 64, 48), dict(size=(20, 17), mode="bicubic")),
+    ((2, 3, 50, 60), dict(scale_factor=0.3, mode="bilinear")),
+    ((1, 2, 10, 12), dict(size=(25, 5), mode="bicubic")),       # up one dim, down the other
+    ((1, 2, 9, 11), dict(size=(4, 3), mode="bilinear", align_corners=True)),
+    ((1, 2, 10, 12), dict(scale_factor=1.05, mode="bilinear")),  # sizes unchanged: identity
+    ((3, 40, 30), dict(size=(7, 3), mode="bilinear")),           # (C, H, W)
+])
+def test_antialias(shape, kw):
+    x = torch.randn(*shape)
+    if len(shape) == 3:
+        class Unbatched(nn.Module):
+            def forward(self, x):
+                return F.interpolate(x[None], antialias=True, **kw)[0]
+        check_against_eager(torch.jit.trace(Unbatched(), x), [x])
+    else:
+        _check(shape, antialias=True, **kw)
+
+
+def test_antialias_dtypes_and_dynamic_batch():
+    _check((2, 3, 50, 60), torch.float64, size=(11, 13), mode="bicubic", antialias=True,
+           align_corners=True)
+    x = torch.randn(2, 3, 32, 32)
+    m = torch.jit.trace(Resize(size=(10, 10), mode="bilinear", antialias=True), x)
+    check_against_eager(m, [x], input_specs=[TensorSpec((-1, 3, 32, 32))],
+                        runs=[(torch.randn(5, 3, 32, 32),)])
+
+
+def test_antialias_refuses_integers():
+    x = torch.randint(0, 255, (1, 3, 16, 16), dtype=torch.uint8)
+    m = torch.jit.trace(Resize(size=(8, 8), mode="bilinear", antialias=True), x)
+    with pytest.raises(tsmlir.TorchScriptImportError, match="expects a floating-point input"):
+        tsmlir.compile_module(m, [x])
