@@ -1,0 +1,235 @@
+"""aten ops whose result size depends on the data: unique, unique_consecutive,
+bincount; and quantile.
+
+In: `aten::_unique2` (torch.unique without dim), `unique_consecutive`
+(without dim), `bincount`, `quantile` / `quantile.scalar`, `mT`.
+Out: compositions of tsm ops, no op of their own:
+- unique: sort the flattened input (unique_consecutive: keep its order), mark
+  each element that differs from the one before it (`first`), read the marked
+  elements (`tsm.nonzero` + `tsm.index`: the run-time count).  The inverse is
+  the running count of marks minus one, scattered back through the sort's
+  permutation; the counts are a scatter-add of ones into each element's group.
+  NaNs differ from everything, themselves included, so each NaN is its own
+  value (as in PyTorch).  sorted=False returns sorted values, as PyTorch's CPU
+  kernel does.
+- bincount: max(x) + 1 bins (at least minlength) filled by a scatter-add of
+  ones (or the weights); a negative input is a run-time error.
+- quantile: sort along the dim (moved last; the whole tensor flattened when
+  dim is None), ranks q * (n - 1) interpolated as ATen does (linear through
+  its lerp, lower, higher, nearest, midpoint); a row holding a NaN gives NaN.
+"""
+from __future__ import annotations
+
+import torch
+from mlir.dialects import arith, cf
+
+from ...dialects.types import DYN, normalize_dim
+from .. import scalars
+from ..context import NodeContext
+from ..values import DynSize, is_tensor
+from .shape import reshape_to
+
+
+def _aten(cx: NodeContext, schema: str, *args):
+    """Another aten op's handler (its checks and type rules included)."""
+    from . import ATEN
+    return ATEN[schema](cx, *args)
+
+
+def _sizes(cx: NodeContext, x) -> list:
+    return [DynSize(x, i) if n == DYN else n for i, n in enumerate(cx.type(x).shape)]
+
+
+def _numel(cx: NodeContext, x):
+    """x's element count: an int, or a run-time scalar."""
+    n = 1
+    for s in _sizes(cx, x):
+        n = scalars.build("aten::mul", [n, s]) if isinstance(s, DynSize) or not isinstance(
+            n, int) else n * s
+    return n
+
+
+def _flat(cx: NodeContext, x):
+    return reshape_to(cx, x, [-1])
+
+
+def _groups(cx: NodeContext, s):
+    """(first, group) for a 1-D s: first[i] = i == 0 or s[i] != s[i - 1];
+    group[i] = (number of firsts up to i) - 1."""
+    shifted = _aten(cx, "aten::roll", s, [1], [0])
+    position = _aten(cx, "aten::arange", _numel(cx, s), torch.int64, None, None, None)
+    first = _aten(cx, "aten::logical_or", _aten(cx, "aten::eq.Scalar", position, 0),
+                  _aten(cx, "aten::ne.Tensor", s, shifted))
+    group = _aten(cx, "aten::sub.Scalar",
+                  _aten(cx, "aten::cumsum", first, 0, torch.int64), 1, 1)
+    return first, group
+
+
+def _unique_parts(cx: NodeContext, x, sort: bool, return_inverse: bool, return_counts: bool):
+    if not is_tensor(x):
+        cx.fail("unique: expected a tensor input")
+    flat = _flat(cx, x)
+    if sort:
+        s, perm = _aten(cx, "aten::sort", flat, 0, False)
+    else:
+        s, perm = flat, None
+    first, group = _groups(cx, s)
+    values = _aten(cx, "aten::masked_select", s, first)
+    inverse = counts = None
+    if return_inverse:
+        if perm is None:
+            inverse = group
+        else:
+            inverse = _aten(cx, "aten::scatter.src", _aten(cx, "aten::zeros_like", perm),
+                            0, perm, group)
+        inverse = reshape_to(cx, inverse, _sizes(cx, x))
+    if return_counts:
+        zeros = _aten(cx, "aten::zeros_like", values, torch.int64)
+        counts = _aten(cx, "aten::scatter_add", zeros, 0, group,
+                       _aten(cx, "aten::ones_like", group))
+    return values, inverse, counts
+
+
+def _empty_long(cx: NodeContext):
+    return _aten(cx, "aten::zeros", [0], torch.int64)
+
+
+def _unique2(cx: NodeContext, x, sorted=True, return_inverse=False, return_counts=False):
+    values, inverse, counts = _unique_parts(cx, x, True, bool(return_inverse),
+                                            bool(return_counts))
+    return (values, inverse if inverse is not None else _empty_long(cx),
+            counts if counts is not None else _empty_long(cx))
+
+
+def _unique_consecutive(cx: NodeContext, x, return_inverse=False, return_counts=False,
+                        dim=None):
+    if dim is not None:
+        cx.fail("unique_consecutive with a dim is not supported (only dim=None)")
+    values, inverse, counts = _unique_parts(cx, x, False, bool(return_inverse),
+                                            bool(return_counts))
+    return (values, inverse if inverse is not None else _empty_long(cx),
+            counts if counts is not None else _empty_long(cx))
+
+
+def _bincount(cx: NodeContext, x, weights=None, minlength=0):
+    if not is_tensor(x) or cx.type(x).rank != 1 or cx.type(x).dtype.is_floating_point \
+            or cx.type(x).dtype == torch.bool:
+        cx.fail("bincount only supports 1-d non-negative integral inputs.")
+    if not isinstance(minlength, int) or minlength < 0:
+        cx.fail(f"minlength should be >= 0, got {minlength!r}")
+    x = _aten(cx, "aten::to.dtype", x, torch.int64, False, False, None)
+    smallest = scalars.item(_aten(cx, "aten::min", x))  # int64 max when x is empty
+    cf.AssertOp(arith.cmpi(arith.CmpIPredicate.sge, smallest, scalars.value(0)),
+                "bincount only supports 1-d non-negative integral inputs.")
+    largest = scalars.item(_aten(cx, "aten::max", x))  # int64 min when x is empty
+    length = scalars.build("prim::max", [scalars.build("aten::add", [largest, 1]), minlength])
+    if weights is None:
+        dtype, src = torch.int64, _aten(cx, "aten::ones_like", x)
+    else:
+        if not is_tensor(weights) or cx.type(weights).shape != cx.type(x).shape:
+            cx.fail("weights should be 1-d and have the same length as input")
+        dtype = torch.float32 if cx.type(weights).dtype == torch.float32 else torch.float64
+        src = _aten(cx, "aten::to.dtype", weights, dtype, False, False, None)
+    bins = _aten(cx, "aten::zeros", [length], dtype)
+    return _aten(cx, "aten::scatter_add", bins, 0, x, src)
+
+
+_MODES = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="linear"):
+    """ATen's quantile (aten/src/ATen/native/Sorting.cpp: quantile_compute)."""
+    if not is_tensor(x) or not cx.type(x).dtype in (torch.float32, torch.float64):
+        cx.fail("quantile() input tensor must be either float or double dtype")
+    if interpolation not in _MODES:
+        cx.fail("quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                f"nearest. Got {interpolation}")
+    dtype = cx.type(x).dtype
+    scalar_q = not is_tensor(q)
+    if scalar_q:
+        if not isinstance(q, (int, float)) or not 0 <= q <= 1:
+            cx.fail(f"quantile() q must be in the range [0, 1] but got {q!r}")
+        q = cx.constant(torch.tensor([float(q)], dtype=dtype))
+    else:
+        qt = cx.type(q)
+        if qt.rank > 1:
+            cx.fail("quantile() q must be a scalar or 1D tensor")
+        if qt.dtype != dtype:
+            cx.fail("quantile() q tensor must be same dtype as the input tensor")
+        ok = _aten(cx, "aten::all", _aten(cx, "aten::logical_and",
+                                          _aten(cx, "aten::ge.Scalar", q, 0),
+                                          _aten(cx, "aten::le.Scalar", q, 1)))
+        cf.AssertOp(scalars.item(ok), "quantile() q values must be in the range [0, 1]")
+    rank = cx.type(x).rank
+    if dim is None:
+        rows = _flat(cx, x)
+    else:
+        try:
+            dim = normalize_dim(dim, max(rank, 1))
+        except (ValueError, TypeError):
+            cx.fail(f"dimension {dim!r} out of range for rank {rank}")
+        rows = x if rank else reshape_to(cx, x, [1])
+        rows = _aten(cx, "aten::movedim.int", rows, dim, -1)
+    s, _ = _aten(cx, "aten::sort", rows, -1, False)
+    batch = _sizes(cx, s)[:-1]
+    n = _sizes(cx, s)[-1]
+    last = scalars.build("aten::sub", [n, 1])
+    q_rank = cx.type(q).rank
+    q_flat = reshape_to(cx, q, [-1]) if q_rank == 0 else q
+    # ranks: (*batch, Q) — q * (n - 1) for every row
+    ranks = _aten(cx, "aten::mul.Tensor", q_flat, scalars.to_tensor(last, dtype)
+                  if not isinstance(last, int) else cx.scalar(float(last), q_flat))
+    ranks = _aten(cx, "aten::expand", reshape_to(cx, ranks, [1] * len(batch) + [-1]),
+                  batch + [-1], False)
+    if interpolation == "lower":
+        ranks = _aten(cx, "aten::floor", ranks)
+    elif interpolation == "higher":
+        ranks = _aten(cx, "aten::ceil", ranks)
+    elif interpolation == "nearest":
+        ranks = _aten(cx, "aten::round", ranks)
+    below_i = _aten(cx, "aten::to.dtype", ranks, torch.int64, False, False, None)
+    below = _aten(cx, "aten::gather", s, -1, below_i, False)
+    if interpolation in ("linear", "midpoint"):
+        above_i = _aten(cx, "aten::to.dtype", _aten(cx, "aten::ceil", ranks), torch.int64,
+                        False, False, None)
+        above = _aten(cx, "aten::gather", s, -1, above_i, False)
+        weights = _aten(cx, "aten::sub.Tensor", ranks, _aten(
+            cx, "aten::to.dtype", below_i, dtype, False, False, None), 1)
+        if interpolation == "midpoint":
+            weights = _aten(cx, "aten::mul.Scalar", _aten(
+                cx, "aten::ne.Tensor", below_i, above_i), 0.5)
+            weights = _aten(cx, "aten::to.dtype", weights, dtype, False, False, None)
+        result = _aten(cx, "aten::lerp.Tensor", below, above, weights)
+    else:
+        result = below
+    # a row holding a NaN (sorted last): NaN, as ATen's rank = last index gives
+    has_nan = _aten(cx, "aten::any.dim", _aten(cx, "aten::isnan", s), -1, True)
+    result = _aten(cx, "aten::where.ScalarSelf", has_nan, float("nan"), result)
+    # (*batch, Q) -> (Q, *batch) [keepdim: 1s where the reduced dims were]
+    if keepdim:
+        kept = [1] * rank if dim is None else _sizes(cx, x)[:dim] + [1] + _sizes(cx, x)[dim + 1:]
+        if rank == 0:
+            kept = []
+    else:
+        kept = [] if dim is None else _sizes(cx, x)[:dim] + _sizes(cx, x)[dim + 1:]
+    result = _aten(cx, "aten::movedim.int", result, -1, 0)
+    if scalar_q or q_rank == 0:
+        return reshape_to(cx, result, kept)
+    return reshape_to(cx, result, [-1] + kept)
+
+
+def _mT(cx: NodeContext, x):
+    if cx.type(x).rank < 2:
+        cx.fail(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{cx.type(x).rank}-D tensor.")
+    return _aten(cx, "aten::transpose.int", x, -2, -1)
+
+
+HANDLERS = {
+    "aten::_unique2": _unique2,
+    "aten::unique_consecutive": _unique_consecutive,
+    "aten::bincount": _bincount,
+    "aten::quantile": _quantile,
+    "aten::quantile.scalar": _quantile,
+    "aten::mT": _mT,
+}
