@@ -5,14 +5,14 @@ Each family module exports `HANDLERS = {"aten::name.overload": fn}` where
 resolved: tensors as MLIR values, compile-time numbers/lists/None as Python.
 In-place variants (`aten::relu_`) reuse the out-of-place handler.
 """
-from . import (assemble, composite_math, constructors, counting, data_movement, elementwise, indexing, losses,
-               matmul, metadata, nn, norm, rearrange, recurrent, reduction, resize, sampling,
-               sequence, shape, sort)
+from . import (assemble, composite_math, constructors, counting, data_movement, elementwise,
+               indexing, losses, matmul, metadata, nn, norm, rearrange, recurrent, reduction,
+               resize, sampling, sequence, shape, sort, special)
 
 ATEN: dict = {}
 for _family in (elementwise, matmul, reduction, shape, nn, sequence, data_movement, norm,
                 indexing, constructors, sort, metadata, recurrent, rearrange, resize, sampling,
-                composite_math, assemble, losses, counting):
+                composite_math, assemble, losses, counting, special):
     for _name, _fn in _family.HANDLERS.items():
         assert _name not in ATEN, f"{_name} handled twice"
         ATEN[_name] = _fn

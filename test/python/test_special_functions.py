@@ -1,0 +1,117 @@
+"""torch.special and the gamma / error-function family against eager, in
+float32 and float64: the special values (0, -0.0, +-inf, NaN, poles, the
+edges of each domain and of each approximation's branches), dense grids,
+integer inputs, a dynamic batch, and the errors PyTorch raises."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import tsmlir
+from conftest import check_against_eager, check_traced
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -3.75, 1e-8, -1e-8, 30.0, -30.0, 1e30, -1e30,
+         float("inf"), float("-inf"), float("nan"), 1.4616321, 2.0, 3.0, -2.0, 7.3, 0.1, 9.9999,
+         10.0, 100.0, 1e5, 8.0, 7.99, 8.01, -0.3, -8.5, 0.999, -0.999, 0.7, 0.71, 1.5, -5.5]
+UNIT = [0.0, -0.0, 0.5, -0.5, 0.7, -0.7, 0.7000001, 0.999, -0.999, 0.9999999, 1.0, -1.0, 1.5,
+        -2.0, 1e-30, float("inf"), float("nan"), 0.135, 0.1353353, 0.8646647, 0.865, 1e-20,
+        1e-300, 0.25, 0.75]
+
+UNARY = {
+    "lgamma": torch.lgamma, "digamma": torch.digamma, "erfinv": torch.erfinv,
+    "erfcx": torch.special.erfcx, "ndtr": torch.special.ndtr, "log_ndtr": torch.special.log_ndtr,
+    "ndtri": torch.special.ndtri, "i0": torch.i0, "i0e": torch.special.i0e,
+    "i1": torch.special.i1, "i1e": torch.special.i1e, "entr": torch.special.entr,
+    "polygamma0": lambda x: torch.polygamma(0, x),
+}
+DOMAIN = {"erfinv": (-1, 1), "ndtri": (0, 1)}
+
+
+def _grid(name, dtype):
+    lo, hi = DOMAIN.get(name, (-12, 40))
+    return torch.linspace(lo, hi, 1003, dtype=dtype)[1:-1]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary(name, dtype):
+    edges = torch.tensor(UNIT if name in DOMAIN else EDGES, dtype=dtype)
+    check_traced(UNARY[name], edges)
+    check_traced(UNARY[name], _grid(name, dtype).reshape(7, 11, 13))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_trigamma(dtype):
+    """polygamma(1, x); at the poles (0, negative integers) ATen's value is
+    1 / sin(pi x)^2 of a rounded sin, not pinned here."""
+    poles = [v for v in EDGES if math.isfinite(v) and v <= 0 and v == int(v)]
+    x = torch.tensor([v for v in EDGES if v not in poles], dtype=dtype)
+    check_traced(lambda v: torch.polygamma(1, v), x)
+    grid = torch.linspace(-7.7, 30, 997, dtype=dtype)
+    check_traced(lambda v: torch.special.polygamma(1, v), grid)
+
+
+def test_integer_and_broadcast_inputs():
+    n = torch.tensor([[-3, 0, 2], [5, 1, 7]])
+    check_traced(lambda v: (torch.lgamma(v), torch.digamma(v), torch.i0(v), torch.special.i1e(v),
+                            torch.special.ndtr(v), torch.special.entr(v)), n)
+    x = torch.tensor([0.0, -0.0, 1.0, -1.0, 2.5, float("inf"), float("nan"), -0.5])
+    y = torch.tensor([[0.0], [-1.0], [float("nan")], [3.0], [float("inf")]])
+    check_traced(torch.special.xlog1py, x, y)
+    check_traced(torch.special.xlog1py, x.double(), y)
+
+
+def test_aliases_and_multigammaln():
+    """torch.special's aliases (gammaln, psi, softmax, log_softmax, ...) are
+    recorded as their canonical aten ops."""
+    x = torch.rand(4, 6) * 5 + 2.0
+    check_traced(lambda v: (torch.special.gammaln(v), torch.special.psi(v),
+                            torch.special.softmax(v, 1), torch.special.log_softmax(v, 0),
+                            torch.special.multigammaln(v, 3), torch.mvlgamma(v.double(), 1),
+                            torch.special.erfinv(v / 8), torch.special.i0(v)), x)
+
+
+def test_dynamic_batch_scripted():
+    class M(torch.nn.Module):
+        def forward(self, x):
+            return torch.lgamma(x), torch.special.ndtri(x.sigmoid()), torch.special.i1(x)
+    specs = [tsmlir.TensorSpec((-1, 3))]
+    check_against_eager(torch.jit.script(M()), [torch.randn(2, 3)], input_specs=specs,
+                        runs=[[torch.randn(7, 3) * 5]])
+
+
+def test_multigammaln_below_its_domain():
+    """PyTorch no longer checks x > (p - 1) / 2: lgamma's values there."""
+    check_traced(lambda v: torch.mvlgamma(v, 3), torch.tensor([4.0, 0.9, 3.0, -0.5, 1.0]))
+
+
+class _Polygamma2(torch.nn.Module):
+    def forward(self, x):
+        return torch.polygamma(2, x)
+
+
+class _PolygammaNegative(torch.nn.Module):
+    def forward(self, x):
+        return torch.polygamma(-1, x)
+
+
+class _MultigammalnP0(torch.nn.Module):
+    def forward(self, x):
+        return torch.mvlgamma(x, 0)
+
+
+@pytest.mark.parametrize("module, message, eager_raises", [
+    (_Polygamma2, "order n = 2 is not supported", False),
+    (_PolygammaNegative, "does not support negative n", True),
+    (_MultigammalnP0, "p has to be greater than or equal to 1", True),
+])
+def test_bad_arguments(module, message, eager_raises):
+    x = torch.rand(3) + 2
+    if eager_raises:
+        with pytest.raises(RuntimeError):
+            module()(x)
+    with pytest.raises(tsmlir.TsmlirError, match=message) as info:
+        tsmlir.compile_module(torch.jit.script(module()), [x])
+    assert "test_special_functions.py" in str(info.value)
