@@ -8,11 +8,15 @@ same sequence eager PyTorch runs; meshgrid's outputs are each input viewed
 with size 1 in the other dims and expanded (`tsm.expand`: no copy until
 a consumer reads it); rot90 is flips and a transpose (as eager); unfold
 (`F.unfold`, im2col) pads, takes one strided slice per kernel offset and
-stacks them: (N, C, H, W) -> (N, C*kh*kw, L), static H and W.
+stacks them: (N, C, H, W) -> (N, C*kh*kw, L), static H and W; fold
+(col2im), its adjoint, gathers each output pixel's columns through a
+compile-time table and sums them.
 Leading (batch) dims may be dynamic; of the two spatial dims of a shuffle,
 at most one may be dynamic (a view leaves one size to run time).
 """
 from __future__ import annotations
+
+import torch
 
 from ..context import NodeContext
 from ..values import DynSize, is_tensor
@@ -164,9 +168,59 @@ def _im2col(cx: NodeContext, x, kernel_size, dilation, padding, stride):
     return reshape_to(cx, stacked, [*lead, c * kh * kw, oh * ow])
 
 
+def _col2im(cx: NodeContext, x, output_size, kernel_size, dilation, padding, stride):
+    """F.fold, the adjoint of unfold: out[c, y, x] sums the columns of every
+    block covering (y, x).  A gather, not a scatter-add: for each kernel
+    offset k and output pixel, the block l that put its value there (a table
+    known at compile time) or, if none, a zero column appended at l = L; then
+    a sum over the kh*kw offsets."""
+    if not is_tensor(x) or cx.type(x).rank not in (2, 3):
+        cx.fail(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                f"non-zero dimensions for input, but got: {x!r}")
+    (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _pairs(
+        cx, "fold", output_size, kernel_size, dilation, padding, stride)
+    if min(kh, kw, sh, sw, dh, dw) <= 0 or min(ph, pw) < 0:
+        cx.fail(f"fold expects positive kernel_size, dilation and stride and non-negative padding, "
+                f"got kernel_size=({kh}, {kw}), dilation=({dh}, {dw}), padding=({ph}, {pw}), "
+                f"stride=({sh}, {sw})")
+    *lead, ck, length = _sizes_of(x, cx.type(x).shape)
+    if isinstance(ck, DynSize) or isinstance(length, DynSize):
+        cx.fail(f"fold needs a static channel and block count, got {cx.type(x)}")
+    if ck % (kh * kw):
+        cx.fail(f"Expected size of input's dimension {len(lead)} to be divisible by the product of "
+                f"kernel_size, but got input.size({len(lead)})={ck} and kernel_size=({kh}, {kw})")
+    bh, bw = ((n + 2 * p - d * (k - 1) - 1) // s + 1
+              for n, p, d, k, s in ((h, ph, dh, kh, sh), (w, pw, dw, kw, sw)))
+    if bh < 1 or bw < 1:
+        cx.fail(f"Given output_size=({h}, {w}), kernel_size=({kh}, {kw}), dilation=({dh}, {dw}), "
+                f"padding=({ph}, {pw}), stride=({sh}, {sw}), calculated shape of the array of "
+                f"sliding blocks as ({bh}, {bw}), which is too small (non-positive)")
+    if bh * bw != length:
+        cx.fail(f"Given output_size=({h}, {w}), kernel_size=({kh}, {kw}), dilation=({dh}, {dw}), "
+                f"padding=({ph}, {pw}), stride=({sh}, {sw}), expected size of input's dimension "
+                f"{len(lead) + 1} to match the calculated number of sliding blocks {bh} * {bw} = "
+                f"{bh * bw}, but got input.size({len(lead) + 1})={length}.")
+    table = torch.full((kh * kw, h * w, 1), 0, dtype=torch.int64)
+    for i in range(kh):
+        for j in range(kw):
+            row = (torch.arange(h) + ph - i * dh).view(-1, 1)
+            col = (torch.arange(w) + pw - j * dw).view(1, -1)
+            ok = (row % sh == 0) & (row // sh < bh) & (row >= 0) \
+                & (col % sw == 0) & (col // sw < bw) & (col >= 0)
+            block = torch.where(ok, (row // sh) * bw + col // sw, torch.tensor(length))
+            table[i * kw + j, :, 0] = (block + (i * kw + j) * (length + 1)).flatten()
+    c = ck // (kh * kw)
+    cols = _constant_pad(cx, reshape_to(cx, x, [*lead, c, kh * kw, length]), [0, 1])
+    cols = reshape_to(cx, cols, [*lead, c, kh * kw * (length + 1)])
+    picked = cx.build("index", cols, cx.constant(table), dim=len(lead) + 1)  # (.., C, K, H*W)
+    summed = cx.build("sum", picked, dims=[len(lead) + 1], keepdim=False)
+    return reshape_to(cx, summed, [*lead, c, h, w])
+
+
 HANDLERS = {
     "aten::rot90": _rot90,
     "aten::im2col": _im2col,
+    "aten::col2im": _col2im,
     "aten::pixel_shuffle": _pixel_shuffle,
     "aten::pixel_unshuffle": _pixel_unshuffle,
     "aten::channel_shuffle": _channel_shuffle,
