@@ -377,6 +377,16 @@ def _combine(kind: str, old: ir.Value, new: ir.Value) -> ir.Value:
     if kind == "none":
         return new
     elem = old.type
+    if kind in ("amax", "amin"):
+        if b.is_float(elem):
+            return (arith.maximumf if kind == "amax" else arith.minimumf)(old, new)
+        if ir.IntegerType(elem).width == 1:
+            return (arith.ori if kind == "amax" else arith.andi)(old, new)
+        if b.is_unsigned(elem):  # arith computes on signless integers only
+            signless = ir.IntegerType.get_signless(ir.IntegerType(elem).width)
+            both = (b.retag(old, signless), b.retag(new, signless))
+            return b.retag((arith.maxui if kind == "amax" else arith.minui)(*both), elem)
+        return (arith.maxsi if kind == "amax" else arith.minsi)(old, new)
     if b.is_float(elem):
         return arith.addf(old, new) if kind == "add" else arith.mulf(old, new)
     if ir.IntegerType(elem).width == 1:  # bool: add is or, multiply is and

@@ -212,6 +212,30 @@ func.func @scatter$add(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>, %s: tensor<3x2x
 
 // -----
 
+// reduce = amax / amin combine with NaN-propagating maximumf / minimumf (signed
+// integers: maxsi / minsi; unsigned ones: maxui on their signless bits).
+// CHECK-LABEL: func.func @scatter$amax
+// CHECK: %[[OLD:.*]] = tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<3x4xf32>
+// CHECK: arith.maximumf %[[OLD]], %{{.*}} : f32
+// CHECK-LABEL: func.func @scatter$amin_int
+// CHECK: arith.minsi %{{.*}}, %{{.*}} : i32
+// CHECK-LABEL: func.func @scatter$amax_uint8
+// CHECK: arith.maxui %{{.*}}, %{{.*}} : i8
+func.func @scatter$amax(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>, %s: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %0 = "tsm.scatter"(%x, %i, %s) {dim = 0 : i64, reduce = "amax"} : (tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+func.func @scatter$amin_int(%x: tensor<3x4xi32>, %i: tensor<3x2xi64>, %s: tensor<3x2xi32>) -> tensor<3x4xi32> {
+  %0 = "tsm.scatter"(%x, %i, %s) {dim = 0 : i64, reduce = "amin"} : (tensor<3x4xi32>, tensor<3x2xi64>, tensor<3x2xi32>) -> tensor<3x4xi32>
+  return %0 : tensor<3x4xi32>
+}
+func.func @scatter$amax_uint8(%x: tensor<3x4xui8>, %i: tensor<3x2xi64>, %s: tensor<3x2xui8>) -> tensor<3x4xui8> {
+  %0 = "tsm.scatter"(%x, %i, %s) {dim = 0 : i64, reduce = "amax"} : (tensor<3x4xui8>, tensor<3x2xi64>, tensor<3x2xui8>) -> tensor<3x4xui8>
+  return %0 : tensor<3x4xui8>
+}
+
+// -----
+
 // x[i] += v with v broadcast over the selected rows.
 // CHECK-LABEL: func.func @index_put$accumulate
 // CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32> {{.*}}, %[[I:.*]]: tensor<2x1xi64> {{.*}}, %[[V:.*]]: tensor<3xf32> {{.*}})

@@ -156,7 +156,7 @@ def _nonzero(x: TensorT) -> list[TensorT]:
     return [TensorT((DYN, x.rank), torch.int64)]
 
 
-_REDUCE = ("none", "add", "multiply")
+_REDUCE = ("none", "add", "multiply", "amax", "amin")
 
 
 def _scatter(x: TensorT, index: TensorT, src: TensorT, *, dim, reduce) -> list[TensorT]:
@@ -247,8 +247,9 @@ OPS = define("data_movement", [
                 "aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
                 "aten::scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
                 "aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor"),
-          doc="x with x[p with dim replaced by index[p]] set to (reduce add/multiply: "
-              "combined with) src[p] (src 0-d: a value) for each p of index."),
+          doc="x with x[p with dim replaced by index[p]] set to (reduce add/multiply/amax/amin: "
+              "combined with) src[p] (src 0-d: a value) for each p of index; amax/amin "
+              "propagate NaN (embedding_bag's max mode)."),
     OpDef("nonzero", ("x",), _nonzero,
           aten=("aten::nonzero(Tensor self) -> Tensor",
                 "aten::argwhere(Tensor self) -> Tensor",
