@@ -229,3 +229,19 @@ def test_bad_inputs(module, args, message):
     with pytest.raises(tsmlir.TsmlirError, match=message) as info:
         tsmlir.compile_module(torch.jit.script(module()), list(args))
     assert "test_losses.py" in str(info.value)
+
+
+class _DirectNll(torch.nn.Module):
+    """The aten schemas themselves (F.nll_loss records nll_loss_nd)."""
+
+    def forward(self, x, t, x4, t4, w):
+        return (torch.ops.aten.nll_loss(x, t, w, 1, 2),
+                torch.ops.aten.nll_loss(x, t, None, 0, -100),
+                torch.ops.aten.nll_loss2d(x4, t4, w, 2, 1),
+                torch.ops.aten.nll_loss2d(x4, t4, None, 1, -100))
+
+
+def test_nll_loss_schemas():
+    args = [torch.randn(5, 4).log_softmax(1), torch.tensor([0, 3, 2, 2, 1]),
+            torch.randn(2, 4, 3, 5), torch.randint(0, 4, (2, 3, 5)), torch.rand(4)]
+    check_against_eager(torch.jit.script(_DirectNll()), args)
