@@ -104,3 +104,16 @@ def test_bad_arguments():
     with pytest.raises(tsmlir.TsmlirError, match="bag_size result") as info:
         tsmlir.compile_module(torch.jit.script(_BagSize()), args[:3])
     assert "test_embedding_bag.py" in str(info.value)
+
+
+class _BaseSchema(torch.nn.Module):
+    """aten::embedding_bag without padding_idx (F.embedding_bag records the other)."""
+
+    def forward(self, w, i, o, p):
+        return (torch.ops.aten.embedding_bag(w, i, o, False, 2, False, None, False)[0],
+                torch.ops.aten.embedding_bag(w, i, o, False, 0, False, p, True)[0])
+
+
+def test_base_schema():
+    args = [torch.randn(6, 3), torch.tensor([5, 0, 2, 2, 1]), torch.tensor([0, 3, 5]), torch.rand(5)]
+    check_against_eager(torch.jit.script(_BaseSchema()), args)
