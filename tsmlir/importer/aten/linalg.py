@@ -53,11 +53,6 @@ def _sl(cx: NodeContext, x, dim: int, start: int, end: int):
     return _aten(cx, "aten::slice.Tensor", x, dim, start, end, 1)
 
 
-def _cat(cx: NodeContext, parts: list, dim: int):
-    parts = [p for p in parts if p is not None]
-    return parts[0] if len(parts) == 1 else _aten(cx, "aten::cat", parts, dim)
-
-
 def _square(cx: NodeContext, a, what: str) -> int:
     """n of a (*batch, n, n) float matrix, after the checks PyTorch makes."""
     if not is_tensor(a):
