@@ -167,7 +167,7 @@ def compile_aot(archive, entries: Sequence[EntryPoint], out_dir, *, name: str | 
     with open(header, "w") as f:
         f.write(header_source(name, lowered, os.path.basename(path), target))
     with open(runtime, "w") as f:
-        f.write(runtime_source(name, lowered))
+        f.write(runtime_source(name, lowered, openmp=_threads(options) > 1))
     so = None
     if shared:
         start = time.perf_counter()

@@ -256,8 +256,24 @@ static inline int NAME_take_outputs_(const NAME_view_ *v, int n, void *const *in
 """
 
 
-def runtime_source(name: str, lowered: Sequence[LoweredEntry]) -> str:
-    """The text of `<name>_runtime.c`."""
+def _openmp_defaults(name: str) -> list[str]:
+    """A load-time constructor applying native_libs.OPENMP_SETTINGS through
+    kmp_set_defaults (libiomp5; a weak reference, a no-op with another OpenMP
+    runtime), each unless the environment sets it, as the JIT does."""
+    from .native_libs import OPENMP_SETTINGS
+    out = ["/* The OpenMP runtime's settings for this code (see tsmlir.runtime.native_libs),",
+           "   each unless the environment sets it; applied when the program or library",
+           "   loads, before the first parallel loop. */",
+           "extern void kmp_set_defaults(const char *) __attribute__((weak));",
+           f"__attribute__((constructor)) static void {name}_openmp_defaults_(void) {{",
+           "  if (!kmp_set_defaults) return;"]
+    out += [f'  if (!getenv("{key}")) kmp_set_defaults("{key}={value}");'
+            for key, value in OPENMP_SETTINGS]
+    return out + ["}", ""]
+
+
+def runtime_source(name: str, lowered: Sequence[LoweredEntry], *, openmp: bool = False) -> str:
+    """The text of `<name>_runtime.c` (`openmp`: the code has parallel loops)."""
     messages = list(_STATUS_MESSAGES)
     wrappers = []
     for lw in lowered:
@@ -269,6 +285,8 @@ def runtime_source(name: str, lowered: Sequence[LoweredEntry]) -> str:
            f"static const char *const {name}_messages_[] = {{"]
     out += [f"    {_c_string(m)}," for m in messages]
     out += ["};", _RUNTIME_HELPERS.replace("NAME", name), print_callbacks_source(f"_tsmlir_{name}_")]
+    if openmp:
+        out += _openmp_defaults(name)
     for w in wrappers:
         out += w
     return "\n".join(out)
