@@ -115,5 +115,6 @@ class _BaseSchema(torch.nn.Module):
 
 
 def test_base_schema():
-    args = [torch.randn(6, 3), torch.tensor([5, 0, 2, 2, 1]), torch.tensor([0, 3, 5]), torch.rand(5)]
+    args = [torch.randn(6, 3), torch.tensor([5, 0, 2, 2, 1]), torch.tensor([0, 3, 5]),
+            torch.rand(5)]
     check_against_eager(torch.jit.script(_BaseSchema()), args)

@@ -53,6 +53,24 @@ def test_trigamma(dtype):
     check_traced(lambda v: torch.special.polygamma(1, v), grid)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_polygamma_higher_orders_and_zeta(dtype):
+    """n >= 2 through Hurwitz zeta(n + 1, x); zeta's poles, its NaN domain
+    (x < 1; q <= 0 with x not an integer) and q down to -15.5."""
+    x = torch.tensor([v for v in EDGES if abs(v) < 1e20 and v > -16], dtype=dtype)
+    for n in (2, 3, 6):
+        check_traced(lambda v: torch.polygamma(n, v), x)
+    grid = torch.linspace(-7.7, 30, 997, dtype=dtype)
+    check_traced(lambda v: torch.special.polygamma(3, v), grid)
+    s = torch.tensor([[1.0], [0.5], [2.0], [3.0], [2.5], [7.0], [40.0], [float("inf")],
+                      [float("nan")]], dtype=dtype)
+    q = torch.tensor([0.5, 1.0, 2.0, 1e-3, 9.5, 100.0, 0.0, -1.0, -2.5, -15.5, 1e6],
+                     dtype=dtype)
+    check_traced(torch.special.zeta, s, q)
+    check_traced(lambda v: (torch.special.zeta(v, 2.0), torch.special.zeta(3.0, v)),
+                 torch.tensor([1.5, 2.0, 0.25, 5.0, -3.5], dtype=dtype))
+
+
 def test_integer_and_broadcast_inputs():
     n = torch.tensor([[-3, 0, 2], [5, 1, 7]])
     check_traced(lambda v: (torch.lgamma(v), torch.digamma(v), torch.i0(v), torch.special.i1e(v),
@@ -87,11 +105,6 @@ def test_multigammaln_below_its_domain():
     check_traced(lambda v: torch.mvlgamma(v, 3), torch.tensor([4.0, 0.9, 3.0, -0.5, 1.0]))
 
 
-class _Polygamma2(torch.nn.Module):
-    def forward(self, x):
-        return torch.polygamma(2, x)
-
-
 class _PolygammaNegative(torch.nn.Module):
     def forward(self, x):
         return torch.polygamma(-1, x)
@@ -103,7 +116,6 @@ class _MultigammalnP0(torch.nn.Module):
 
 
 @pytest.mark.parametrize("module, message, eager_raises", [
-    (_Polygamma2, "order n = 2 is not supported", False),
     (_PolygammaNegative, "does not support negative n", True),
     (_MultigammalnP0, "p has to be greater than or equal to 1", True),
 ])

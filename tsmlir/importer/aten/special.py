@@ -23,6 +23,7 @@ import torch
 
 from ..context import NodeContext
 from . import special_tables as T
+from .assemble import _broadcast_tensors
 from .elementwise import _binary, binary_operands
 
 _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
@@ -147,13 +148,74 @@ def _trigamma(f: _F64, x):
     return f.where(small, f("neg", result), result)
 
 
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+           -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+           1.8152105401943546773e17, -7.1661652561756670113e18)
+_MACHEP = 1.11022302462515654042E-16
+#: Terms summed before the Euler-Maclaurin tail: Cephes sums until q + i > 9,
+#: 9 terms for q > 0; the extra ones serve q down to -_ZETA_NEGATIVE (below
+#: that the result is NaN, not a wrong number).
+_ZETA_NEGATIVE = 16
+
+
+def _zeta(f: _F64, x, q):
+    """Hurwitz zeta(x, q), Cephes' algorithm (ATen's zeta) with its loops
+    unrolled: each step masked once the sum has converged."""
+    s = f("pow", q, f("neg", x))
+    a, b = q, f.k(0.0, s)
+    done = f.cx.build("ne", s, s)  # all false (true at NaN: nothing to add)
+    for i in range(9 + _ZETA_NEGATIVE):
+        active = done if i < 9 else f.cx.build("logical_or", done, f.cmp(a, "gt", 9.0))
+        active = f.cx.build("logical_not", active)
+        a = f.where(active, f("add", a, 1.0), a)
+        b = f.where(active, f("pow", a, f("neg", x)), b)
+        s = f.where(active, f("add", s, b), s)
+        small = f.cmp(f("sub", f("abs", b), f("mul", s, _MACHEP)), "lt", 0.0)
+        done = f.cx.build("logical_or", done, f.cx.build("logical_and", active, small))
+    w = a
+    tail = f("sub", f("add", s, f("div", f("mul", b, w), f("sub", x, 1.0))), f("mul", b, 0.5))
+    s = f.where(done, s, tail)
+    a, k = f.k(1.0, s), 0.0
+    for c in _ZETA_A:
+        a = f("mul", a, f("add", x, k))
+        b = f("div", b, w)
+        t = f("div", f("mul", a, b), c)
+        s = f.where(done, s, f("add", s, t))
+        done = f.cx.build("logical_or", done, f.cmp(f("abs", f("div", t, s)), "lt", _MACHEP))
+        a = f("mul", a, f("add", x, k + 1.0))
+        b = f("div", b, w)
+        k += 2.0
+    unreached = f.cmp(q, "le", -float(_ZETA_NEGATIVE))
+    s = f.where(unreached, _NAN, s)
+    q_int = f.cx.build("eq", q, f("floor", q))
+    x_int = f.cx.build("eq", x, f("floor", x))
+    nonpos = f.cmp(q, "le", 0.0)
+    s = f.where(f.cx.build("logical_and", nonpos, f.cx.build("logical_not", x_int)), _NAN, s)
+    s = f.where(f.cx.build("logical_and", nonpos, q_int), _INF, s)
+    s = f.where(f.cmp(x, "lt", 1.0), _NAN, s)
+    return f.where(f.cmp(x, "eq", 1.0), _INF, s)
+
+
+def _special_zeta(cx: NodeContext, x, q):
+    x, q = binary_operands(cx, x, q)
+    dtype = torch.promote_types(cx.type(x).dtype, cx.type(q).dtype)
+    out = dtype if dtype.is_floating_point else torch.get_default_dtype()
+    x, q = _broadcast_tensors(cx, [cx.build("cast", v, dtype="float64") for v in (x, q)])
+    result = _zeta(_F64(cx), x, q)
+    return result if out == torch.float64 else cx.build("cast", result,
+                                                         dtype=str(out).split(".")[1])
+
+
 def _polygamma(cx: NodeContext, n, x):
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         cx.fail(f"polygamma(n, x) does not support negative n (n must be a compile-time "
                 f"int >= 0), got {n!r}")
-    if n > 1:
-        cx.fail(f"polygamma of order n = {n} is not supported (n = 0 and 1 are)")
-    return _unary(_digamma)(cx, x) if n == 0 else _unary(_trigamma, widen=False)(cx, x)
+    if n == 0:
+        return _unary(_digamma)(cx, x)
+    if n == 1:
+        return _unary(_trigamma, widen=False)(cx, x)
+    scale = (1.0 if n % 2 else -1.0) * math.exp(math.lgamma(n + 1.0))
+    return _unary(lambda f, v: f("mul", _zeta(f, f.k(n + 1.0, v), v), scale))(cx, x)
 
 
 def _mvlgamma(cx: NodeContext, x, p):
@@ -290,6 +352,9 @@ HANDLERS = {
     "aten::digamma": _unary(_digamma),
     "aten::polygamma": _polygamma,
     "aten::mvlgamma": _mvlgamma,
+    "aten::special_zeta": _special_zeta,
+    "aten::special_zeta.self_scalar": _special_zeta,
+    "aten::special_zeta.other_scalar": _special_zeta,
     "aten::erfinv": _unary(_erfinv),
     "aten::special_erfcx": _unary(_erfcx),
     "aten::special_ndtr": _unary(_ndtr),
