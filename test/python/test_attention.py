@@ -183,6 +183,50 @@ def test_transformer_encoder_layer(activation, norm_first):
                         runs=[[torch.randn(3, 1, 16)], [torch.randn(1, 9, 16)]])
 
 
+class DecoderWithMask(torch.nn.Module):
+    """nn.TransformerDecoder with a target mask, given or built in forward:
+    TorchScript's _detect_is_causal_mask compares it with the causal mask at
+    run time, which would make the attention mask None on one path only."""
+
+    def __init__(self, build_mask: bool):
+        super().__init__()
+        layer = torch.nn.TransformerDecoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
+        self.decoder = torch.nn.TransformerDecoder(layer, 2)
+        self.build_mask = build_mask
+
+    def forward(self, tgt, memory, mask):
+        if self.build_mask:
+            t = tgt.size(1)
+            mask = torch.triu(torch.full((t, t), float("-inf")), 1)
+        return self.decoder(tgt, memory, tgt_mask=mask)
+
+
+@pytest.mark.parametrize("build_mask", [False, True])
+def test_transformer_decoder_with_a_mask(build_mask):
+    causal = torch.triu(torch.full((5, 5), float("-inf")), 1)
+    other = torch.zeros(5, 5)
+    other[:, 3] = float("-inf")
+    module = torch.jit.script(DecoderWithMask(build_mask).eval())
+    check_against_eager(module, [torch.randn(2, 5, 16), torch.randn(2, 7, 16), causal],
+                        runs=[[torch.randn(2, 5, 16), torch.randn(2, 7, 16), other]])
+
+
+class EncoderWithMask(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+
+    def forward(self, x, mask):
+        return self.encoder(x, mask=mask)
+
+
+def test_transformer_encoder_with_a_mask():
+    causal = torch.nn.Transformer.generate_square_subsequent_mask(6)
+    check_against_eager(torch.jit.script(EncoderWithMask().eval()), [torch.randn(2, 6, 16), causal],
+                        runs=[[torch.randn(2, 6, 16), torch.zeros(6, 6)]])
+
+
 class HeadsByHand(torch.nn.Module):
     """Attention written with reshapes, transposes and matmuls (bench's
     encoder block): head split of a fused qkv, k^T, softmax, head merge."""

@@ -124,8 +124,26 @@ def has_unresolvable_calls(graph) -> bool:
                for n in graph.findAllNodes("prim::CallFunction", True))
 
 
+def _causal_hint(mask, is_causal=None, size=None):
+    """nn.Transformer*'s `_detect_is_causal_mask`: whether `mask` is the causal
+    mask, by comparing it with one at run time.  The answer is only a hint
+    (is_causal lets attention skip reading the mask; with the mask itself
+    the result is the same), so it is False unless the caller says True: a
+    run-time answer would make the attention mask None on one path and a
+    tensor on the other, which has no single type."""
+    return is_causal if is_causal is not None else False
+
+
+#: TorchScript library functions replaced by their value at import.
+_KNOWN_FUNCTIONS = {
+    "__torch__.torch.nn.modules.transformer._detect_is_causal_mask": _causal_hint,
+}
+
+
 def _prim_callfunction(imp: Importer, node, args, env, frames):
     qualified = args[0].qualified_name
+    if qualified in _KNOWN_FUNCTIONS:
+        return [_KNOWN_FUNCTIONS[qualified](*args[1:])]
     fn = _find_function(qualified)
     if fn is None:
         raise TorchScriptImportError(f"cannot find the TorchScript function '{qualified}'",
