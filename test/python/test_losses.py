@@ -215,7 +215,13 @@ class _CosEmb(torch.nn.Module):
         return F.cosine_embedding_loss(a, a, b)
 
 
+class _MultiMarginP3(torch.nn.Module):
+    def forward(self, a, b):
+        return F.multi_margin_loss(a, b, p=3)
+
+
 @pytest.mark.parametrize("module, args, message", [
+    (_MultiMarginP3, (torch.randn(3, 4), torch.tensor([0, 1, 2])), "only p == 1 and p == 2"),
     (_Nll, (torch.randn(3, 4), torch.tensor([0, 1])), "Expected target size"),
     (_Nll, (torch.randn(3, 4), torch.tensor([0.0, 1.0, 2.0])), "expected scalar type Long"),
     (_WeightedCE, (torch.randn(3, 4), torch.tensor([0, 1, 2])), "weight tensor should be defined"),
@@ -245,3 +251,19 @@ def test_nll_loss_schemas():
     args = [torch.randn(5, 4).log_softmax(1), torch.tensor([0, 3, 2, 2, 1]),
             torch.randn(2, 4, 3, 5), torch.randint(0, 4, (2, 3, 5)), torch.rand(4)]
     check_against_eager(torch.jit.script(_DirectNll()), args)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_losses_over_classes(reduction):
+    x = torch.randn(5, 4)
+    y = torch.tensor([0, 3, 2, 2, 1])
+    w = torch.rand(4)
+    check_traced(lambda a, b, c: (
+        F.multi_margin_loss(a, b, reduction=reduction),
+        F.multi_margin_loss(a, b, p=2, margin=0.5, weight=c, reduction=reduction),
+        F.multi_margin_loss(a[0], b[0], reduction=reduction)), x, y, w)
+    labels = torch.tensor([[3, 0, -1, 1], [0, 1, 2, 3], [-1, 0, 0, 0], [2, 2, -1, -1],
+                           [1, -1, 3, 3]])
+    check_traced(lambda a, b: (F.multilabel_margin_loss(a, b, reduction=reduction),
+                               F.multilabel_margin_loss(a[0], b[0], reduction=reduction)),
+                 x, labels)

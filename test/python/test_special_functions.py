@@ -91,6 +91,18 @@ def test_aliases_and_multigammaln():
                             torch.special.erfinv(v / 8), torch.special.i0(v)), x)
 
 
+class _Xlog1pyScalars(torch.nn.Module):
+    def forward(self, v):
+        return torch.special.xlog1py(v, 2.0), torch.special.xlog1py(0.0, v), \
+            torch.special.xlog1py(3, v)
+
+
+def test_xlog1py_scalar_overloads():
+    x = torch.tensor([0.0, -0.0, 1.0, -1.0, 2.5, float("inf"), float("nan"), -0.5, -2.0])
+    check_against_eager(torch.jit.script(_Xlog1pyScalars()), [x], equal_nan=True)
+    check_against_eager(torch.jit.script(_Xlog1pyScalars()), [x.double()], equal_nan=True)
+
+
 def test_dynamic_batch_scripted():
     class M(torch.nn.Module):
         def forward(self, x):

@@ -328,6 +328,79 @@ def _cross_entropy_probs(cx: NodeContext, logp, target, weight, reduction, label
     return _reduce(cx, loss, reduction)
 
 
+def _margin_target(cx: NodeContext, x, target, what: str):
+    """(x as (N, C), target as int64 (N, ...), whether x was 1-D)."""
+    x = _float_tensor(cx, x, "input")
+    t, tt = cx.type(x), cx.type(target)
+    if t.rank not in (1, 2) or tt.dtype != torch.int64:
+        cx.fail(f"{what}: expected a 1-D or 2-D input and an int64 target, got {t} and {tt}")
+    flat = t.rank == 1
+    if flat:
+        x = reshape_to(cx, x, [1, -1])
+    return x, flat
+
+
+def _multi_margin_loss(cx: NodeContext, x, target, p=1, margin=1.0, weight=None,
+                       reduction=_MEAN):
+    """sum over classes d != y of max(0, margin - x[y] + x[d])^p (times
+    weight[y]), divided by the class count."""
+    if p not in (1, 2):
+        cx.fail("only p == 1 and p == 2 supported")
+    x, flat = _margin_target(cx, x, target, "multi_margin_loss")
+    n, c = _sizes_of(x, cx.type(x).shape)
+    if cx.type(target).rank != (0 if flat else 1):
+        cx.fail(f"inconsistent target size: {list(cx.type(target).shape)} for input of size: "
+                f"{list(cx.type(x).shape)}")
+    col = reshape_to(cx, target, [n, 1])
+    picked = cx.build("gather", x, col, dim=1)
+    z = cx.build("add", cx.build("sub", x, picked), _k(cx, float(margin), x))
+    z = cx.build("maximum", z, _k(cx, 0.0, z))
+    if p == 2:
+        z = cx.build("mul", z, z)
+    classes = cx.constant(torch.arange(c, dtype=torch.int64)) if isinstance(c, int) else None
+    if classes is None:
+        cx.fail("multi_margin_loss needs a static class count")
+    z = cx.build("where", cx.build("eq", col, classes), _k(cx, 0.0, z), z)
+    if weight is not None:
+        z = cx.build("mul", z, reshape_to(cx, cx.build("index", weight, col, dim=0), [n, 1]))
+    loss = cx.build("div", cx.build("sum", z, dims=[1], keepdim=False), _k(cx, float(c), z))
+    if flat:
+        loss = reshape_to(cx, loss, [])
+    return _reduce(cx, loss, reduction)
+
+
+def _multilabel_margin_loss(cx: NodeContext, x, target, reduction=_MEAN):
+    """For the target classes before the first -1 (j) and every class k not
+    among them: max(0, 1 - (x[y_j] - x[k])), summed and divided by C."""
+    x, flat = _margin_target(cx, x, target, "multilabel_margin_loss")
+    if flat:
+        target = reshape_to(cx, target, [1, -1])
+    if cx.type(target).shape != cx.type(x).shape:
+        cx.fail(f"inconsistent target size: {list(cx.type(target).shape)} for input of size: "
+                f"{list(cx.type(x).shape)}")
+    n, c = _sizes_of(x, cx.type(x).shape)
+    if not isinstance(c, int):
+        cx.fail("multilabel_margin_loss needs a static class count")
+    ended = cx.build("cumsum", cx.build("cast", _binary(cx, target, -1, op="eq"), dtype="int64"),
+                     dim=1)
+    listed = _binary(cx, ended, 0, op="eq")                             # (N, J)
+    safe = cx.build("where", listed, target, _k(cx, 0, target))
+    classes = cx.constant(torch.arange(c, dtype=torch.int64).view(1, 1, c))
+    hits = cx.build("logical_and", reshape_to(cx, listed, [n, c, 1]),
+                    cx.build("eq", reshape_to(cx, safe, [n, c, 1]), classes))  # (N, J, K)
+    is_target = cx.build("any", hits, dims=[1], keepdim=True)           # (N, 1, K)
+    picked = reshape_to(cx, cx.build("gather", x, safe, dim=1), [n, c, 1])
+    z = cx.build("add", cx.build("sub", reshape_to(cx, x, [n, 1, c]), picked), _k(cx, 1.0, x))
+    z = cx.build("maximum", z, _k(cx, 0.0, z))
+    keep = cx.build("logical_and", reshape_to(cx, listed, [n, c, 1]),
+                    cx.build("logical_not", is_target))
+    z = cx.build("where", keep, z, _k(cx, 0.0, z))
+    loss = cx.build("div", cx.build("sum", z, dims=[1, 2], keepdim=False), _k(cx, float(c), z))
+    if flat:
+        loss = reshape_to(cx, loss, [])
+    return _reduce(cx, loss, reduction)
+
+
 HANDLERS = {
     "aten::mse_loss": _mse_loss,
     "aten::l1_loss": _l1_loss,
@@ -346,4 +419,6 @@ HANDLERS = {
     "aten::nll_loss_nd": _nll_loss,
     "aten::nll_loss2d": _nll_loss,
     "aten::cross_entropy_loss": _cross_entropy,
+    "aten::multi_margin_loss": _multi_margin_loss,
+    "aten::multilabel_margin_loss": _multilabel_margin_loss,
 }

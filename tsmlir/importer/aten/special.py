@@ -366,4 +366,6 @@ HANDLERS = {
     "aten::special_i1e": _unary(_bessel(T.I1E_A, T.I1E_B, True, True)),
     "aten::special_entr": _unary(_entr),
     "aten::special_xlog1py": _xlog1py,
+    "aten::special_xlog1py.other_scalar": _xlog1py,
+    "aten::special_xlog1py.self_scalar": _xlog1py,
 }
