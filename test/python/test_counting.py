@@ -119,3 +119,27 @@ def test_mT():
     check_against_eager(Transposes(), [torch.randn(2, 3, 4)])
     with pytest.raises(tsmlir.TorchScriptImportError, match="matrices or batches"):
         tsmlir.compile_module(Transposes(), [torch.randn(3)])
+
+
+class Histograms(nn.Module):
+    def forward(self, x):
+        return (torch.histc(x, 5, -1.0, 1.0), torch.histc(x, bins=7), torch.histc(x, 3, 0, 2),
+                torch.histc(x.double(), 4, -2.0, 2.0))
+
+
+def test_histc():
+    x = torch.randn(4, 9)
+    x[0, :5] = torch.tensor([-1.0, 1.0, 0.2, 0.6, -0.6])  # bin edges and both ends
+    check_against_eager(Histograms(), [x], input_specs=[TensorSpec((-1, 9))],
+                        runs=[(torch.full((2, 9), 0.5),), (torch.randn(1, 9) * 3,)])
+
+
+class Windows(nn.Module):
+    def forward(self, x):
+        return (x * torch.hann_window(8), torch.hann_window(8, False), torch.hamming_window(6),
+                torch.hamming_window(6, True, 0.5, 0.5), torch.blackman_window(5, dtype=torch.float64),
+                torch.bartlett_window(7), torch.kaiser_window(9, True, 8.0))
+
+
+def test_windows():
+    check_against_eager(Windows(), [torch.randn(8)])

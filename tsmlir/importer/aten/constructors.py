@@ -321,6 +321,29 @@ def _as_tensor(cx: NodeContext, x, dtype=None, device=None):
     return x if dtype is None else cast(cx, x, dtype)
 
 
+def _window(name: str, n_params: int):
+    """torch.<name>_window(window_length, [periodic, parameters], *, dtype, ...):
+    a constant computed by torch itself (its arguments are compile-time values)."""
+    def handler(cx: NodeContext, *args):
+        params, (dtype, *options) = args[:n_params], args[n_params:]
+        _check_options(cx, *options)
+        if any(not isinstance(p, (bool, int, float)) for p in params):
+            cx.fail(f"{name}_window: the window length and parameters must be known at "
+                    f"compile time, got {list(params)!r}")
+        try:
+            window = getattr(torch, f"{name}_window")(*params, dtype=scalar_type(cx, dtype))
+        except (RuntimeError, ValueError) as e:
+            cx.fail(str(e))
+        return cx.constant(window)
+    return handler
+
+
+_WINDOWS = {"hann_window": 1, "hann_window.periodic": 2, "hamming_window": 1,
+            "hamming_window.periodic": 2, "hamming_window.periodic_alpha": 3,
+            "hamming_window.periodic_alpha_beta": 4, "blackman_window": 1,
+            "blackman_window.periodic": 2, "bartlett_window": 1, "bartlett_window.periodic": 2,
+            "kaiser_window": 1, "kaiser_window.periodic": 2, "kaiser_window.beta": 3}
+
 _ZERO_LIKE = {"zeros": 0, "ones": 1, "empty": 0}
 
 HANDLERS = {
@@ -350,4 +373,5 @@ HANDLERS = {
     "aten::as_tensor.int": _tensor,
     "aten::as_tensor.float": _tensor,
     "aten::as_tensor.bool": _tensor,
+    **{f"aten::{n}": _window(n.split("_")[0], k) for n, k in _WINDOWS.items()},
 }

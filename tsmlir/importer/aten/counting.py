@@ -1,8 +1,8 @@
 """aten ops whose result size depends on the data: unique, unique_consecutive,
-bincount; and quantile.
+bincount; and histc, quantile.
 
 In: `aten::_unique2` (torch.unique without dim), `unique_consecutive`
-(without dim), `bincount`, `quantile` / `quantile.scalar`, `mT`.
+(without dim), `bincount`, `histc`, `quantile` / `quantile.scalar`, `mT`.
 Out: compositions of tsm ops, no op of their own:
 - unique: sort the flattened input (unique_consecutive: keep its order), mark
   each element that differs from the one before it (`first`), read the marked
@@ -14,6 +14,8 @@ Out: compositions of tsm ops, no op of their own:
   kernel does.
 - bincount: max(x) + 1 bins (at least minlength) filled by a scatter-add of
   ones (or the weights); a negative input is a run-time error.
+- histc: each element's bin computed as ATen does (float arithmetic), ones
+  scatter-added into the bins; the range is the data's min / max when not given.
 - quantile: sort along the dim (moved last; the whole tensor flattened when
   dim is None), ranks q * (n - 1) interpolated as ATen does (linear through
   its lerp, lower, higher, nearest, midpoint); a row holding a NaN gives NaN.
@@ -134,6 +136,42 @@ def _bincount(cx: NodeContext, x, weights=None, minlength=0):
     return _aten(cx, "aten::scatter_add", bins, 0, x, src)
 
 
+def _histc(cx: NodeContext, x, bins=100, min=0, max=0):
+    """ATen's histc: bins equal bins over [min, max] (the data's range when
+    both are 0; widened by 1 each side when it is one value), an element in
+    bin int((x - min) * bins / (max - min)) in x's dtype, max in the last bin,
+    elements outside the range dropped."""
+    if not is_tensor(x) or not cx.type(x).dtype.is_floating_point:
+        cx.fail(f"histc: expected a floating-point tensor, got {cx.type(x) if is_tensor(x) else x}")
+    if not isinstance(bins, int) or bins <= 0:
+        cx.fail(f"histc(): bins must be > 0, but got {bins} for bins")
+    if not all(isinstance(v, (int, float)) for v in (min, max)):
+        cx.fail("histc: min and max must be numbers known at compile time")
+    dtype = cx.type(x).dtype
+    flat = _flat(cx, x)
+    if min == max:
+        lo = _aten(cx, "aten::min", flat)
+        hi = _aten(cx, "aten::max", flat)
+        same = _aten(cx, "aten::eq.Tensor", lo, hi)
+        lo = _aten(cx, "aten::where.ScalarOther", same, _aten(cx, "aten::sub.Scalar", lo, 1, 1), lo)
+        hi = _aten(cx, "aten::where.ScalarOther", same, _aten(cx, "aten::add.Scalar", hi, 1, 1), hi)
+    else:
+        if min > max:
+            cx.fail(f"histc: max must be larger than min, got min={min} and max={max}")
+        lo, hi = (cx.constant(torch.tensor(float(v), dtype=dtype)) for v in (min, max))
+    inside = _aten(cx, "aten::logical_and", _aten(cx, "aten::ge.Tensor", flat, lo),
+                   _aten(cx, "aten::le.Tensor", flat, hi))
+    scaled = _aten(cx, "aten::div.Tensor", _aten(
+        cx, "aten::mul.Scalar", _aten(cx, "aten::sub.Tensor", flat, lo, 1), bins),
+        _aten(cx, "aten::sub.Tensor", hi, lo, 1))
+    position = _aten(cx, "aten::to.dtype", _aten(
+        cx, "aten::where.ScalarOther", inside, scaled, 0.0), torch.int64, False, False, None)
+    position = _aten(cx, "aten::clamp", position, 0, bins - 1)
+    counts = _aten(cx, "aten::to.dtype", inside, dtype, False, False, None)
+    return _aten(cx, "aten::scatter_add", _aten(cx, "aten::zeros", [bins], dtype), 0, position,
+                 counts)
+
+
 _MODES = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
@@ -229,6 +267,7 @@ HANDLERS = {
     "aten::_unique2": _unique2,
     "aten::unique_consecutive": _unique_consecutive,
     "aten::bincount": _bincount,
+    "aten::histc": _histc,
     "aten::quantile": _quantile,
     "aten::quantile.scalar": _quantile,
     "aten::mT": _mT,
