@@ -71,6 +71,12 @@ def test_polygamma_higher_orders_and_zeta(dtype):
                  torch.tensor([1.5, 2.0, 0.25, 5.0, -3.5], dtype=dtype))
 
 
+def test_half_inputs_compute_in_float32():
+    grid = torch.linspace(-0.999, 0.999, 201).half()
+    check_traced(lambda v: (torch.erfinv(v), torch.polygamma(1, v + 2), torch.lgamma(v * 9)), grid)
+    check_traced(torch.erfinv, grid.bfloat16())
+
+
 def test_integer_and_broadcast_inputs():
     n = torch.tensor([[-3, 0, 2], [5, 1, 7]])
     check_traced(lambda v: (torch.lgamma(v), torch.digamma(v), torch.i0(v), torch.special.i1e(v),

@@ -6,7 +6,11 @@ Horner form, Chebyshev series (chbevl), their branches all computed and picked
 with tsm.where, fixed-count loops unrolled (digamma's shift to x >= 10).  Every
 function computes in float64 and rounds once to the result dtype (float32
 inputs get float64 accuracy, integers the default float dtype), so the series
-keep their full accuracy; lgamma uses Lanczos' g = 7 series (about 1e-15
+keep their full accuracy; two compute in float32 instead: erfinv of float32
+and narrower types (Giles' polynomials, 2.6e-7 relative at most against
+ATen's 6e-8, vectorized where float64 erf/exp would be scalar libm calls: 24x
+eager before, 1.0x after on 1M elements) and trigamma (ATen's own float
+rounding near the poles); lgamma uses Lanczos' g = 7 series (about 1e-15
 relative) with the reflection formula below 1/2 on the argument reduced to
 [-1/2, 1/2] (std::lgamma's values, not a table of ATen's).
 TorchScript records torch.special's aliases (gammaln, psi, multigammaln,
@@ -80,7 +84,7 @@ def _unary(fn, widen: bool = True):
     def handler(cx: NodeContext, x, *args):
         dtype = cx.type(x).dtype
         out = dtype if dtype.is_floating_point else torch.get_default_dtype()
-        work = torch.float64 if widen else out
+        work = torch.float64 if widen else torch.promote_types(out, torch.float32)
         wide = x if dtype == work else cx.build("cast", x, dtype=str(work).split(".")[1])
         result = fn(_F64(cx), wide, *args)
         return result if out == work else cx.build("cast", result, dtype=str(out).split(".")[1])
@@ -253,6 +257,33 @@ def _erfinv(f: _F64, y):
     return f.where(f.cmp(ya, "gt", 1.0), _NAN, x)
 
 
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _erfinv_single(f: _F64, y):
+    """Giles' single-precision erfinv ("Approximating the erfinv function",
+    GPU Computing Gems, 2011): two polynomials in w = -log(1 - y^2), within a
+    few float32 ulps of ATen's Newton-refined value, in float32 math that
+    vectorizes (the float64 form's erf/exp are scalar libm calls)."""
+    w = f("neg", f("log", f("mul", f("sub", 1.0, y), f("add", y, 1.0))))
+    central = f.poly(f("sub", w, 2.5), _GILES_CENTRAL)
+    tail = f.poly(f("sub", f("sqrt", w), 3.0), _GILES_TAIL)
+    x = f("mul", f.where(f.cmp(w, "lt", 5.0), central, tail), y)
+    ya = f("abs", y)
+    sign = f.where(f.cmp(y, "lt", 0.0), f.k(-1.0, y), f.k(1.0, y))
+    x = f.where(f.cmp(ya, "eq", 1.0), f("mul", sign, _INF), x)
+    return f.where(f.cmp(ya, "gt", 1.0), _NAN, x)
+
+
+def _erfinv_handler(cx: NodeContext, x):
+    if cx.type(x).dtype == torch.float64:
+        return _unary(_erfinv)(cx, x)
+    return _unary(_erfinv_single, widen=False)(cx, x)
+
+
 def _erfcx_nonneg(f: _F64, x):
     """erfcx(x) = exp(x^2) erfc(x) for x >= 0 (Cephes erfc's rational forms above 1)."""
     low = f("mul", f("exp", f("mul", x, x)), f("sub", 1.0, f("erf", x)))
@@ -355,7 +386,7 @@ HANDLERS = {
     "aten::special_zeta": _special_zeta,
     "aten::special_zeta.self_scalar": _special_zeta,
     "aten::special_zeta.other_scalar": _special_zeta,
-    "aten::erfinv": _unary(_erfinv),
+    "aten::erfinv": _erfinv_handler,
     "aten::special_erfcx": _unary(_erfcx),
     "aten::special_ndtr": _unary(_ndtr),
     "aten::special_log_ndtr": _unary(_log_ndtr),
