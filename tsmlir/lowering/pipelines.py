@@ -13,7 +13,7 @@ from mlir import ir, passmanager
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
-from . import depthwise_codegen, pool_codegen, transpose_codegen  # noqa: F401
+from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -68,6 +68,8 @@ STAGES: dict[str, list[str]] = {
         "scf-forall-to-parallel",
         "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",
+        # repeated layers: LLVM optimizes each shared run of loop nests once
+        "tsm-outline-repeated-loops",
     ],
     # loops on memrefs -> LLVM dialect
     "tsm-loops-to-llvm": [

@@ -1,0 +1,323 @@
+"""tsm-outline-repeated-loops: identical runs of loop nests become one shared function.
+
+A model with repeated layers (a transformer's encoder layers, a ResNet's
+blocks) emits each layer's elementwise, softmax, norm, gather and copy loop
+nests again in its function; LLVM then optimizes and generates code for the
+same loops once per layer (~0.5 s a BERT-base layer).  The matmul kernels are
+already shared functions: this pass shares the loops around them.
+
+In: functions on memrefs with structured loops (the end of
+`tsm-linalg-to-loops`: scf/affine loops, vector ops, calls of the shared
+kernels; one block per function).
+Out: each class of structurally identical *runs* (>= 2 members) in a
+function's block is one private `noinline` function
+`@<function>_outlined_<n>`, and each member a `func.call` of it.
+
+A run is a maximal sequence of consecutive ops of the function's block that
+holds at least one loop (an op with regions), cut at the ops that cannot
+move into another function (below).  Two runs are identical when their
+printed IR is, with SSA names renamed in order of first appearance: same
+ops, attributes and types, the same use-def structure inside, and the same
+values from outside (captures) in the same positions (equal captures stay
+equal, distinct ones distinct).  Captured constants are part of the
+structure (their value must match; they are cloned into the function so
+that LLVM still sees constant trip counts); other captures (memrefs, index
+values, scalars) become arguments.  Values a run defines and later ops use
+are returned.
+
+Allocations and deallocations inside a run's span do not cut it: a
+`memref.alloc` whose sizes come from before the run moves above the call, a
+`memref.dealloc` below it (a temporary lives until the end of the run, at
+most until the next cut).
+
+Left inline (cuts a run):
+- `cf.assert` at any depth, and calls of functions that hold one: after
+  tsm-asserts-to-errors a failed check returns early from the function that
+  holds it, and the caller would go on (tsm-free-on-error also only frees
+  the buffers of the function that fails);
+- calls of a function called from one place only (a per-weight matmul
+  driver, `@..._w0`, `@..._w1`: they differ per layer, so runs holding them
+  would never match) and of public functions;
+- `memref.alloca` (its memory would die with the outlined function), an
+  alloc sized by a value the run computes, terminators.
+`scf.parallel` loops move into the outlined function as they are;
+tsm-scf-to-openmp lowers them there (it walks every function).  Runs with
+dynamic sizes are outlined like static ones: the sizes are captured index
+values.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from mlir import ir
+from mlir.dialects import func
+
+from .ir_walk import as_op
+from .passes import register
+
+#: An SSA name (`%alloc_3`, `%arg2`, `%12`); a result number (`#1`) follows
+#: as text of its own, so renaming keeps which results come from one op.
+_SSA = re.compile(r"%[\w$.\-]+")
+_CALL = re.compile(r"call @([\w$.\-]+)")
+_PASSTHROUGH = '["noinline"]'
+#: Ops without operands that stay in the caller, above the call; those of
+#: `_CLONED` are cloned into an outlined function that uses them.
+_CLONED = ("arith.constant", "ub.poison")
+_HOISTABLE = (*_CLONED, "memref.get_global")
+
+
+@register("tsm-outline-repeated-loops",
+          "Share structurally identical runs of loop nests in one private function each")
+def outline_repeated_loops(module_op: ir.Operation) -> None:
+    body = module_op.regions[0].blocks[0]
+    funcs = [as_op(op) for op in body.operations
+             if op.operation.name == "func.func" and len(op.regions[0].blocks) == 1]
+    calls: dict[str, int] = {}
+    callees: dict[str, set[str]] = {}
+    unsafe: set[str] = set()
+    for fn in funcs:
+        name = _sym(fn)
+        callees[name] = set()
+
+        def visit(op, name=name):
+            if op.name == "func.call":
+                callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
+                calls[callee] = calls.get(callee, 0) + 1
+                callees[name].add(callee)
+            elif op.name == "cf.assert":
+                unsafe.add(name)
+            return ir.WalkResult.ADVANCE
+        fn.walk(visit)
+    while True:  # a function that calls one with a check holds one too
+        more = {n for n, cs in callees.items() if n not in unsafe and cs & unsafe}
+        if not more:
+            break
+        unsafe |= more
+    public = {_sym(fn) for fn in funcs if "sym_visibility" not in fn.attributes}
+    stay = unsafe | public | {name for name, n in calls.items() if n < 2}
+    # the models' functions: the private ones are kernels and helpers
+    taken = {_sym(as_op(op)) for op in body.operations if "sym_name" in op.attributes}
+    for fn in funcs:
+        if _sym(fn) in public:
+            _outline_function(fn, stay, taken)
+
+
+def _sym(fn: ir.Operation) -> str:
+    return ir.StringAttr(fn.attributes["sym_name"]).value
+
+
+class _Run:
+    """Consecutive ops of a block (`ops`), with the allocs, deallocs and
+    constants between them (`floating`)."""
+
+    def __init__(self, floating: list[ir.Operation] | None = None):
+        self.ops: list[ir.Operation] = []
+        self.floating: list[ir.Operation] = [] if floating is None else floating
+        self.defined: set = set()  # results of `ops`
+        self.loops = 0
+
+    def add(self, op: ir.Operation) -> None:
+        self.ops.append(op)
+        self.defined.update(op.results)
+        self.loops += len(op.regions) > 0
+
+
+def _text(op: ir.Operation, state: ir.AsmState) -> str:
+    out = io.StringIO()
+    op.print(state, file=out)
+    return out.getvalue()
+
+
+def _runs(block: ir.Block, state: ir.AsmState, stay: set[str]) -> list[_Run]:
+    runs, run = [], _Run()
+
+    def cut():
+        nonlocal run
+        _trim(run)
+        if run.loops:
+            runs.append(run)
+        run = _Run()
+
+    for op in block.operations:
+        op = as_op(op)
+        name = op.name
+        if name == "memref.dealloc" or name in _HOISTABLE:
+            run.floating.append(op)
+            continue
+        if name == "memref.alloc" and not any(v in run.defined for v in op.operands):
+            run.floating.append(op)
+            continue
+        text = _text(op, state)
+        if (name in ("memref.alloca", "memref.alloc", "func.return")
+                or "cf.assert" in text or any(c in stay for c in _CALL.findall(text))):
+            cut()
+            continue
+        run.add(op)
+    cut()
+    return runs
+
+
+def _trim(run: _Run) -> None:
+    """Drop the ops after the run's last loop (views for the op that cut
+    it): left in the caller, they need not be returned."""
+    while run.ops and not run.ops[-1].regions:
+        op = run.ops.pop()
+        run.defined.difference_update(op.results)
+
+
+def _outline_function(fn: ir.Operation, stay: set[str], taken: set[str]) -> None:
+    block = fn.regions[0].blocks[0]
+    runs = _runs(block, ir.AsmState(fn), stay)
+    count = 0
+    # Whole runs first; a run like no other (the first and last layers:
+    # their runs hold the embedding or the head) then nest by nest.
+    for level in range(2):
+        if not runs:
+            return
+        state = ir.AsmState(fn)  # numbered anew: outlining erased values
+        names = {v.get_name(state): v for v in block.arguments}
+        for op in block.operations:
+            for v in op.results:
+                names[v.get_name(state)] = v
+        classes: dict[tuple, list[tuple[_Run, list[ir.Value], list[ir.Value]]]] = {}
+        for run in runs:
+            key, captures, escapes = _signature(run, names, state)
+            classes.setdefault(key, []).append((run, captures, escapes))
+        runs = []
+        # A value that a member returns now comes from its call: later
+        # members (of this class or others) capture the call's result.
+        replaced: dict = {}
+        for key, members in classes.items():
+            if len(members) < 2:
+                runs += _split(members[0][0]) if level == 0 else []
+                continue
+            while f"{_sym(fn)}_outlined_{count}" in taken:
+                count += 1
+            callee = f"{_sym(fn)}_outlined_{count}"
+            taken.add(callee)
+            _outline(fn, callee, key[1], members, replaced)
+
+
+def _split(run: _Run) -> list[_Run]:
+    """The run's nests as runs of their own, each with the ops before it."""
+    if run.loops < 2:
+        return []
+    parts, part = [], _Run(run.floating)
+    for op in run.ops:
+        part.add(op)
+        if op.regions:
+            parts.append(part)
+            part = _Run(run.floating)
+    return parts
+
+
+def _signature(run: _Run, names: dict[str, ir.Value], state: ir.AsmState):
+    """The run's structure key, its captures (first use first) and the
+    values it defines that ops after it use."""
+    own = {v.get_name(state) for op in run.ops for v in op.results}
+    order: dict[str, str] = {}
+    captures: list[ir.Value] = []
+
+    def rename(m):
+        token = m.group(0)
+        if token not in order:
+            order[token] = f"%{len(order)}"
+            if token in names and token not in own:
+                captures.append(names[token])
+        return order[token]
+
+    text = _SSA.sub(rename, "\n".join(_text(op, state) for op in run.ops))
+    consts = tuple((i, c) for i, c in enumerate(map(_constant, captures)) if c is not None)
+    inside = set(run.ops)
+    escapes, where = [], []
+    for i, op in enumerate(run.ops):
+        for j, v in enumerate(op.results):
+            if any(_top(as_op(u.owner), run.ops[0].parent) not in inside for u in v.uses):
+                escapes.append(v)
+                where.append((i, j))
+    return (text, consts, tuple(where)), captures, escapes
+
+
+def _constant(v: ir.Value) -> str | None:
+    """What a captured constant is (None: not a constant)."""
+    owner = v.owner
+    if isinstance(owner, ir.Block) or owner.name not in _CLONED:
+        return None
+    attrs = owner.attributes
+    return f"{owner.name} {attrs['value'] if 'value' in attrs else ''} : {v.type}"
+
+
+def _top(op: ir.Operation, fn: ir.Operation) -> ir.Operation:
+    while op.parent != fn:
+        op = op.parent
+    return op
+
+
+def _outline(fn, callee, consts, members, replaced: dict) -> None:
+    first, captures, escapes = members[0]
+    captures = [replaced.get(v, v) for v in captures]
+    constant = {i for i, _ in consts}
+    arg_types = [v.type for i, v in enumerate(captures) if i not in constant]
+    result_types = [v.type for v in escapes]
+    with ir.InsertionPoint.after(fn), fn.location:
+        new = func.FuncOp(callee, ir.FunctionType.get(arg_types, result_types))
+    new.sym_visibility = ir.StringAttr.get("private")
+    new.attributes["passthrough"] = ir.Attribute.parse(_PASSTHROUGH)
+    entry = new.add_entry_block()
+    mapping, args = {}, iter(entry.arguments)
+    with ir.InsertionPoint(entry):
+        for i, v in enumerate(captures):
+            if i in constant:
+                clone = v.owner.clone()
+                mapping[v] = clone.results[0]
+            else:
+                mapping[v] = next(args)
+    for k, (run, caps, outs) in enumerate(members):
+        call = _call_site(run, callee, [replaced.get(v, v) for i, v in enumerate(caps)
+                                        if i not in constant], result_types)
+        inside = set(run.ops)
+        for v, r in zip(outs, call.results):
+            replaced[v] = r
+            for use in list(v.uses):
+                owner = as_op(use.owner)
+                if _top(owner, fn) not in inside:
+                    owner.operands[use.operand_number] = r
+        if k == 0:
+            with ir.InsertionPoint(entry), fn.location:
+                ret = as_op(func.ReturnOp(outs))
+            for op in run.ops:
+                op.move_before(ret)
+        else:
+            for op in reversed(run.ops):
+                op.erase()
+    _remap(new, mapping)
+
+
+def _call_site(run: _Run, callee: str, args: list[ir.Value], result_types) -> ir.Operation:
+    """The call replacing `run`: allocs of the span above it, deallocs below."""
+    start, end = run.ops[0], run.ops[-1]
+    for op in run.floating:
+        if (op.name != "memref.dealloc" and start.is_before_in_block(op)
+                and op.is_before_in_block(end)):
+            op.move_before(start)
+    with ir.InsertionPoint(start), start.location:
+        call = func.CallOp(result_types, ir.FlatSymbolRefAttr.get(callee), args)
+    after = end
+    for op in run.floating:
+        if op.name == "memref.dealloc" and op.is_before_in_block(end):
+            if start.is_before_in_block(op):
+                op.move_after(after)
+                after = op
+    return as_op(call)
+
+
+def _remap(new: ir.Operation, mapping: dict) -> None:
+    """Point the moved ops at the function's arguments and constants."""
+    def visit(op):
+        op = as_op(op)
+        for i, v in enumerate(op.operands):
+            if v in mapping:
+                op.operands[i] = mapping[v]
+        return ir.WalkResult.ADVANCE
+    new.walk(visit)
