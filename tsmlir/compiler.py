@@ -219,7 +219,12 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     `freeze`: True (default) folds parameters and buffers into the code as
     constants.  False passes them at run time from the compiled module's own
     copy of the state dict: `compiled.load_state_dict(sd)` then swaps weights
-    without recompiling (shapes and dtypes are checked).
+    without recompiling (shapes and dtypes are checked).  A parameter or
+    buffer that a call changes after reading it (`self.n += 1`, a running
+    average) is state: with freeze=False the compiled copy is updated after
+    each call, as eager updates the module; with freeze=True it is an error
+    at that line (shape-changing state and plain-number attributes are
+    refused either way).
 
     Dynamic dims that some op needs static (the image size of a convolution,
     pooling or resize) are compiled per size: the first call with new sizes

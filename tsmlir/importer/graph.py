@@ -85,7 +85,9 @@ class ImportedMethod:
     structure: Any     # see tsmlir.specs (result indices, ScalarResult, Literal, ...)
     specs: list        # one per user argument (TensorSpec, ScalarSpec, Static, None)
     params: list[str]  # state-dict names of the trailing parameter arguments (freeze=False)
-    writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument, result) pairs
+    # (argument, result) pairs: an argument's index, or the state-dict name of a
+    # parameter or buffer the call changes for the next one (freeze=False)
+    writebacks: list[tuple[int | str, int]] = field(default_factory=list)
     arg_names: list[str] = field(default_factory=list)
     # The data of each dense_resource constant, by the attribute's text (the
     # JIT binds them at run time instead of compiling them into the code).
@@ -101,6 +103,10 @@ class Importer:
         self._param_names: dict[int, set[str]] = {}
         # Module attributes assigned by the program so far: (id(module), name) -> value.
         self.attribute_writes: dict[tuple[int, str], Any] = {}
+        # Attributes read before any write, and those of them written after
+        # (state the next call reads): key -> (ModuleRef, name, where written).
+        self.attribute_reads: set[tuple[int, str]] = set()
+        self.state_writes: dict[tuple[int, str], tuple] = {}
         self._objects: dict[int, ObjectValue] = {}
         self._return_loc: SourceLoc | None = None
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
@@ -138,6 +144,11 @@ class Importer:
             for i, new in rebinds:
                 flat.append(new)
                 writebacks.append((i - 1, len(flat) - 1))
+            # Module state changed for the next call: copied into the
+            # compiled module's state after the call.
+            for key, new in self._state_results():
+                flat.append(new)
+                writebacks.append((key, len(flat) - 1))
             func.ReturnOp(flat)
             for op in list(entry.operations):  # e.g. weights only read pre-packed
                 if op.name == "tsm.constant" and not list(op.result.uses):
@@ -147,6 +158,46 @@ class Importer:
         names = [a.name for a in list(method.schema.arguments)[1:]]
         return ImportedMethod(module, structure, specs, list(self.params), writebacks, names,
                               self.blobs)
+
+    def write_attribute(self, owner: ModuleRef, name: str, value, where: SourceLoc | None):
+        """`self.<name> = value` (or an in-place change of it): seen by later
+        reads of this call; if this call read the old value first, the next
+        call reads the new one (state, see _state_results)."""
+        key = (id(owner.obj), name)
+        self.attribute_writes[key] = (value, ir.InsertionPoint.current.block, where)
+        if key in self.attribute_reads:
+            self.state_writes.setdefault(key, (owner, name, where))
+
+    def _state_results(self) -> list[tuple[str, ir.Value]]:
+        """(state-dict name, new value) of each parameter or buffer the call
+        changes after reading it; anything else kept between calls is refused
+        (with freeze=True such values are folded into the code)."""
+        out = []
+        for key, (owner, name, where) in self.state_writes.items():
+            value, block, _ = self.attribute_writes[key]
+            current = getattr(owner.obj, name)
+            what = f"self.{name} is changed here and the next call reads the new value"
+            if not isinstance(current, torch.Tensor):
+                raise TorchScriptImportError(
+                    f"{what}: only parameters and buffers can be kept between calls "
+                    "(as state with freeze=False)", where)
+            param = self.parameter(owner, name, current)
+            if param is None:
+                raise TorchScriptImportError(
+                    f"{what}: " + ("compile with freeze=False to keep it as the compiled "
+                                   "module's state (freeze=True folds it into the code)"
+                                   if self.freeze else "only parameters and buffers can be "
+                                   "kept between calls (register it as a buffer)"), where)
+            if block != self._entry:
+                raise TorchScriptImportError(
+                    f"{what}, but it is assigned inside a run-time branch or loop: not "
+                    "supported", where)
+            if not is_tensor(value) or value.type != param.type:
+                raise TorchScriptImportError(
+                    f"{what}, with another shape or dtype ({value.type if is_tensor(value) else value}"
+                    f" instead of {param.type}): not supported", where)
+            out.append((owner.child(name), value))
+        return out
 
     def parameter(self, owner: ModuleRef, name: str, value: torch.Tensor) -> ir.Value | None:
         """With freeze=False, a parameter or buffer of `owner` as a run-time

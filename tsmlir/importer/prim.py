@@ -63,6 +63,7 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
     value = getattr(owner.obj, name)
     if isinstance(value, torch.jit.ScriptModule):
         return ModuleRef(value, owner.child(name))
+    imp.attribute_reads.add((id(owner.obj), name))
     if isinstance(value, torch.Tensor):
         param = imp.parameter(owner, name, value)
         return param if param is not None else \
@@ -81,14 +82,14 @@ def _first_use_frame(node) -> SourceLoc | None:
 def _prim_setattr(imp: Importer, node, args, env, frames):
     """Fields of TorchScript objects.  A module attribute written by the
     program is seen by later reads of the same call where the value is
-    visible (see _prim_getattr); the module itself keeps its attributes (no
-    state across calls)."""
+    visible (see _prim_getattr); one the call read first is state for the
+    next call (Importer.write_attribute)."""
     owner, value = args
     if isinstance(owner, ObjectValue):
         owner.fields[node.s("name")] = value
     elif isinstance(owner, ModuleRef):
-        imp.attribute_writes[(id(owner.obj), node.s("name"))] = \
-            (value, ir.InsertionPoint.current.block, user_frame(frames))
+        imp.write_attribute(owner, node.s("name"), value,
+                            user_frame(frames) or node_frame(node.inputsAt(1).node()))
     return None
 
 

@@ -64,12 +64,14 @@ class JitFunction:
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
                  list[TensorT], structure: Any, opt_level: int = 3, *,
                  params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
-                 writebacks: Sequence[tuple[int, int]] = (), arg_names: Sequence[str] = (),
+                 writebacks: Sequence[tuple[int | str, int]] = (), arg_names: Sequence[str] = (),
                  blobs: dict[str, Any] | None = None):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
         self.params, self._state = list(params), state if state is not None else {}
-        self.writebacks = list(writebacks)  # (argument, result): in-place updates of arguments
+        # (argument, result): in-place updates of arguments (an index) and of
+        # the module's state (a state-dict name)
+        self.writebacks = list(writebacks)
         self.arg_names = list(arg_names)
         missing = [p for p in self.params if p not in self._state]
         if missing:
@@ -210,8 +212,9 @@ class JitFunction:
             flat = self._take_results(runtime, params, input_ptrs)
             if self.writebacks:
                 with torch.no_grad():
-                    for arg, result in self.writebacks:
-                        args[arg].copy_(flat[result])
+                    for arg, result in self.writebacks:  # an argument, or state
+                        (self._state[arg] if isinstance(arg, str) else args[arg]).copy_(
+                            flat[result])
         return self._rebuild(flat)
 
     def _quick_check(self, args: Sequence[Any]) -> bool:

@@ -27,7 +27,7 @@ from ...dialects.ops.data_movement import slice_length
 from ...dialects.types import DYN
 from .. import scalars
 from ..context import NodeContext
-from ..values import DynSize, is_tensor
+from ..values import DynSize, ModuleRef, is_tensor
 from .sequence import _index_tensor as sequence_index
 from .shape import _dim, _permute, _sizes_of, _transpose, reshape_to
 
@@ -273,6 +273,11 @@ def write_back(cx: NodeContext, env: dict, view: "torch._C.Value", new: ir.Value
     kind of view (expand, split pieces, ...) is refused: its base would
     silently keep the old values."""
     producer = view.node()
+    if producer.kind() == "prim::GetAttr":  # a module's parameter or buffer: state
+        owner = env.get(producer.inputsAt(0).unique())
+        if isinstance(owner, ModuleRef):
+            cx.importer.write_attribute(owner, producer.s("name"), new, cx.loc)
+        return
     name = _schema_of(producer).split("(")[0]
     if name == "prim::ListUnpack":
         producer = producer.inputsAt(0).node()
@@ -281,6 +286,9 @@ def write_back(cx: NodeContext, env: dict, view: "torch._C.Value", new: ir.Value
             _refuse_view(cx, name)
         return
     fn = _WRITE_BACK.get(name)
+    if fn is None and "-> Tensor(a!)" in _schema_of(producer):
+        # the result of an in-place op is its `self`: x.mul_(a).add_(b)
+        fn = _in_place_result
     if fn is None:
         if "-> Tensor(a" in _schema_of(producer):
             _refuse_view(cx, name)
@@ -292,6 +300,10 @@ def write_back(cx: NodeContext, env: dict, view: "torch._C.Value", new: ir.Value
     new_base = fn(cx, args[0], new, *args[1:])
     env[base.unique()] = new_base
     write_back(cx, env, base, new_base)
+
+
+def _in_place_result(cx: NodeContext, base, new, *args):
+    return new
 
 
 def _schema_of(node) -> str:
