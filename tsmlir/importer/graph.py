@@ -185,7 +185,8 @@ class Importer:
             if param is None:
                 raise TorchScriptImportError(
                     f"{what}: " + ("compile with freeze=False to keep it as the compiled "
-                                   "module's state (freeze=True folds it into the code)"
+                                   "module's state (freeze=True folds it into the code; "
+                                   "ahead-of-time code keeps no state)"
                                    if self.freeze else "only parameters and buffers can be "
                                    "kept between calls (register it as a buffer)"), where)
             if block != self._entry:
