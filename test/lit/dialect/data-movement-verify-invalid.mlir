@@ -122,7 +122,7 @@ func.func @gather$larger_index(%x: tensor<4x3xf32>, %i: tensor<2x5xi64>) -> tens
 // -----
 
 func.func @scatter$reduce(%x: tensor<4x3xf32>, %i: tensor<2x3xi64>, %s: tensor<2x3xf32>) -> tensor<4x3xf32> {
-  // expected-error @+1 {{reduce must be one of none, add, multiply, got 'max'}}
+  // expected-error @+1 {{reduce must be one of none, add, multiply, amax, amin, got 'max'}}
   %0 = "tsm.scatter"(%x, %i, %s) {dim = 0 : i64, reduce = "max"} : (tensor<4x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
 }
