@@ -267,3 +267,32 @@ def test_margin_losses_over_classes(reduction):
     check_traced(lambda a, b: (F.multilabel_margin_loss(a, b, reduction=reduction),
                                F.multilabel_margin_loss(a[0], b[0], reduction=reduction)),
                  x, labels)
+
+
+class _LossModules(torch.nn.Module):
+    """nn loss modules, scripted: reduction strings become ATen's ints in the graph."""
+
+    def __init__(self):
+        super().__init__()
+        self.mse, self.l1 = torch.nn.MSELoss(), torch.nn.L1Loss(reduction="sum")
+        self.huber, self.smooth = torch.nn.HuberLoss(delta=0.5), torch.nn.SmoothL1Loss(beta=2.0)
+        self.bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.rand(3) + 0.5)
+        self.kl = torch.nn.KLDivLoss(reduction="batchmean", log_target=True)
+        self.nll = torch.nn.NLLLoss(weight=torch.rand(3), ignore_index=0)
+        self.margin = torch.nn.MultiMarginLoss(margin=0.7)
+        self.soft = torch.nn.SoftMarginLoss(reduction="none")
+
+    def forward(self, x, y, t):
+        p = y.sigmoid()
+        return (self.mse(x, y), self.l1(x, y), self.huber(x, y), self.smooth(x, y),
+                self.bce(x, p), self.kl(x.log_softmax(1), y.log_softmax(1)),
+                self.nll(x.log_softmax(1), t), self.margin(x, t), self.soft(x, y.sign()))
+
+
+def test_scripted_loss_modules_dynamic_batch():
+    specs = [tsmlir.TensorSpec((-1, 3)), tsmlir.TensorSpec((-1, 3)),
+             tsmlir.TensorSpec((-1,), torch.int64)]
+    args = [torch.randn(4, 3), torch.randn(4, 3), torch.tensor([0, 2, 1, 1])]
+    check_against_eager(torch.jit.script(_LossModules()), args, input_specs=specs,
+                        runs=[[torch.randn(7, 3), torch.randn(7, 3), torch.randint(0, 3, (7,))],
+                              [torch.randn(1, 3), torch.randn(1, 3), torch.tensor([2])]])
