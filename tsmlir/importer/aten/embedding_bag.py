@@ -20,21 +20,15 @@ import math
 
 import torch
 
-from ...lowering.builders import assert_true
-from .. import scalars
 from ..context import NodeContext
 from ..values import UNKNOWN, is_tensor
 from .constructors import _arange_end, _full
 from .data_movement import _slice, expand_to
 from .elementwise import _binary
+from .losses import _check_all
 from .shape import _sizes_of, reshape_to
 
 _MODES = {0: "sum", 1: "mean", 2: "max"}
-
-
-def _check(cx: NodeContext, cond, message: str) -> None:
-    every = cx.build("all", cond, dims=list(range(cx.type(cond).rank)), keepdim=False)
-    assert_true(scalars.item(every), f"aten::embedding_bag: {message}")
 
 
 def _inputs(cx: NodeContext, weight, indices, offsets):
@@ -81,9 +75,9 @@ def _embedding_bag(cx: NodeContext, weight, indices, offsets, scale_grad_by_freq
     # the first offset of each bag; with include_last_offset the last one ends the bags
     used = _slice(cx, offsets, 0, 0, -1, 1) if include_last_offset else offsets
     first = _slice(cx, used, 0, 0, 1, 1)
-    _check(cx, _binary(cx, first, 0, op="eq"), "offsets[0] has to be 0, i.e., the first sequence "
-           "in the mini-batch has to start from position 0")
-    _check(cx, _binary(cx, indices, 0, op="ge"), "index out of range in self")
+    _check_all(cx, _binary(cx, first, 0, op="eq"), "offsets[0] has to be 0, i.e., the first "
+               "sequence in the mini-batch has to start from position 0")
+    _check_all(cx, _binary(cx, indices, 0, op="ge"), "index out of range in self")
     n = _sizes_of(indices, cx.type(indices).shape)[0]
     positions = _arange_end(cx, n, 4)  # int64
     bag = _binary(cx, cx.build("searchsorted", used, positions, right=True), 1, op="sub")
