@@ -21,7 +21,9 @@ Out:
   Index tensors are range-checked first by one reduction `linalg.generic`
   (then `cf.assert`), so no element is read out of bounds.
 - tsm.index_put of whole rows (`cache[i] = rows`): an `scf.for` nest over
-  the indices inserting one row each.
+  the indices inserting one row each; accumulated float rows (index_add,
+  embedding_bag's sum) add each row with one `linalg.add` (index_add of
+  4096 rows of 64 floats: 185 -> 36-40 us, 0.5x eager).
 - tsm.scatter/index_put: an `scf.for` nest over the written elements,
   `tensor.insert` into the loop-carried result (in place after
   bufferization), after the same range check.
@@ -418,9 +420,11 @@ def lower_scatter(op: ir.Operation) -> ir.Value:
 
 
 def _put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.Value],
-              at_values: Callable[[list[ir.Value]], list[ir.Value]]) -> ir.Value:
+              at_values: Callable[[list[ir.Value]], list[ir.Value]],
+              accumulate: bool = False) -> ir.Value:
     """x[coords[b]] = values[b] for whole rows (`cache[i] = rows`): one row
-    copy per index into the loop-carried result."""
+    copy per index into the loop-carried result; with accumulate (floats),
+    one linalg.add of the row into the result's row (index_add, embedding_bag)."""
     t, ct, vt = b.rtt(x), b.rtt(coords), b.rtt(values)
     k, nb = ct.shape[-1], ct.rank - 1
     row = _sizes(x)[k:]
@@ -432,6 +436,10 @@ def _put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.V
         src = at_values(ivs)
         piece = tensor.extract_slice(row_t, values, src, dyn_row, [], [DYNAMIC] * nb + [0] * len(row),
                                      [1] * nb + static_row, [1] * vt.rank)
+        if accumulate:
+            old = tensor.extract_slice(row_t, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
+                                       [1] * k + static_row, [1] * t.rank)
+            piece = linalg.add(piece, old, outs=[old])
         return tensor.insert_slice(piece, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
                                    [1] * k + static_row, [1] * t.rank)
     return _loops(_sizes(coords)[:-1], x, body)
@@ -476,10 +484,10 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
 
     x_t = b.rtt(x)
     rows = x_t.rank - k  # trailing dims written whole
-    if dim == 0 and not accumulate and rows and lead == 0 and not x_t.is_dynamic_dim(x_t.rank - 1) \
-            and x_t.shape[-1] >= _MIN_ROW and not any(
+    if dim == 0 and (not accumulate or b.is_float(x_t.element_type)) and rows and lead == 0 \
+            and not x_t.is_dynamic_dim(x_t.rank - 1) and x_t.shape[-1] >= _MIN_ROW and not any(
                 one is not False for one in ones[nb:]):  # rows are read whole
-        return _put_rows(x, coords, values, bounds, at_values)
+        return _put_rows(x, coords, values, bounds, at_values, accumulate)
 
     def body(ivs, acc):
         batch = ivs[dim:dim + nb]

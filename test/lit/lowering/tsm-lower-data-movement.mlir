@@ -236,6 +236,21 @@ func.func @scatter$amax_uint8(%x: tensor<3x4xui8>, %i: tensor<3x2xi64>, %s: tens
 
 // -----
 
+// Accumulated whole rows (float, static width >= 8): each index adds its row
+// with one linalg.add into the result's row, not an element loop.
+// CHECK-LABEL: func.func @index_put$accumulate_rows
+// CHECK: scf.for %[[R:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<5x16xf32>)
+// CHECK: %[[NEW:.*]] = tensor.extract_slice %{{.*}}[%[[R]], 0] [1, 16] [1, 1] : tensor<3x16xf32> to tensor<16xf32>
+// CHECK: %[[OLD:.*]] = tensor.extract_slice %[[ACC]][%{{.*}}, 0] [1, 16] [1, 1] : tensor<5x16xf32> to tensor<16xf32>
+// CHECK: %[[SUM:.*]] = linalg.add ins(%[[NEW]], %[[OLD]] : tensor<16xf32>, tensor<16xf32>) outs(%[[OLD]] : tensor<16xf32>)
+// CHECK: tensor.insert_slice %[[SUM]] into %[[ACC]]
+func.func @index_put$accumulate_rows(%x: tensor<5x16xf32>, %i: tensor<3x1xi64>, %v: tensor<3x16xf32>) -> tensor<5x16xf32> {
+  %0 = "tsm.index_put"(%x, %i, %v) {dim = 0 : i64, accumulate = true} : (tensor<5x16xf32>, tensor<3x1xi64>, tensor<3x16xf32>) -> tensor<5x16xf32>
+  return %0 : tensor<5x16xf32>
+}
+
+// -----
+
 // x[i] += v with v broadcast over the selected rows.
 // CHECK-LABEL: func.func @index_put$accumulate
 // CHECK-SAME: (%[[X:.*]]: tensor<5x3xf32> {{.*}}, %[[I:.*]]: tensor<2x1xi64> {{.*}}, %[[V:.*]]: tensor<3xf32> {{.*}})
