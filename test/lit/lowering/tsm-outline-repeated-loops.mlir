@@ -228,3 +228,62 @@ func.func @chained(%a: memref<16xf32>, %b: memref<16xf32>) {
 func.func private @cut0()
 func.func private @cut1()
 func.func private @cut2()
+
+// -----
+
+// Per-weight drivers alike but for the globals they read become one function
+// taking the globals; each call site reads its own.  Their calls then no
+// longer cut runs: the nests around them are shared.
+// CHECK-LABEL: func.func private @driver0_any
+// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[P:.*]]: memref<4xf32>, %[[F:.*]]: memref<i8>)
+// CHECK-NOT: get_global
+// CHECK: memref.load %[[F]][]
+// CHECK: memref.copy %[[A]], %[[P]]
+// CHECK-NOT: @driver1
+// CHECK-LABEL: func.func @drivers
+// CHECK: %[[G0:.*]] = memref.get_global @packed0 : memref<4xf32>
+// CHECK: %[[F0:.*]] = memref.get_global @flag0 : memref<i8>
+// CHECK: call @drivers_outlined_0(%arg0, %[[G0]], %[[F0]], %arg1)
+// CHECK: %[[G1:.*]] = memref.get_global @packed1 : memref<4xf32>
+// CHECK: %[[F1:.*]] = memref.get_global @flag1 : memref<i8>
+// CHECK: call @drivers_outlined_0(%arg1, %[[G1]], %[[F1]], %arg0)
+// CHECK: func.func private @drivers_outlined_0(
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: call @driver0_any(
+// CHECK-NEXT: scf.for
+memref.global "private" @packed0 : memref<4xf32> = uninitialized
+memref.global "private" @flag0 : memref<i8> = dense<0>
+memref.global "private" @packed1 : memref<4xf32> = uninitialized
+memref.global "private" @flag1 : memref<i8> = dense<0>
+func.func private @driver0(%a: memref<4xf32>) {
+  %p = memref.get_global @packed0 : memref<4xf32>
+  %f = memref.get_global @flag0 : memref<i8>
+  %x = memref.load %f[] : memref<i8>
+  memref.copy %a, %p : memref<4xf32> to memref<4xf32>
+  return
+}
+func.func private @driver1(%a: memref<4xf32>) {
+  %p = memref.get_global @packed1 : memref<4xf32>
+  %f = memref.get_global @flag1 : memref<i8>
+  %x = memref.load %f[] : memref<i8>
+  memref.copy %a, %p : memref<4xf32> to memref<4xf32>
+  return
+}
+func.func @drivers(%a: memref<4xf32>, %b: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  func.call @driver0(%a) : (memref<4xf32>) -> ()
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %a[%i] : memref<4xf32>
+    memref.store %x, %b[%i] : memref<4xf32>
+  }
+  func.call @driver1(%b) : (memref<4xf32>) -> ()
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %b[%i] : memref<4xf32>
+    memref.store %x, %a[%i] : memref<4xf32>
+  }
+  return
+}
