@@ -1,11 +1,11 @@
 """Batch-1 2-D convolutions of row stride 1 with constant filters as one
 matmul per kernel row (part of tsm-lower-nn), and tsm-conv-rows-erase-offsets.
 
-conv_by_kernel_rows.  In: a padded (1, C, H, W) input, constant (F, C, KH,
-KW) filters (their data: see constant_data), row stride 1, and shapes for
+conv_by_kernel_rows.  In: a (C, H, W) input and its low padding, constant
+(F, C, KH, KW) filters (their data: see constant_data), row stride 1, and shapes for
 which `kernel_rows_pay`.
-Out: an im2col over the kernel columns only, col[c, j, r, o] = xp[0, c, r,
-o*sw + j*dw] for every input row r that some output reads, viewed as (C*KW,
+Out: an im2col over the kernel columns only, col[c, j, r, o] = xp[c, r,
+o*sw + j*dw] (xp: the padded input, never built) for every input row r that some output reads, viewed as (C*KW,
 rows*OW); kernel row i of every output position reads the contiguous column
 range [i*dh*OW, i*dh*OW + OH*OW) of that view, so each kernel row is one
 `linalg.matmul` (tagged ROWS_ATTR) of new (F, C*KW) filters W_i[f, (c, j)] =
@@ -26,10 +26,11 @@ import math
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import linalg, memref, tensor
+from mlir.dialects import linalg, memref
 
 from . import builders as b
 from . import constant_data
+from .im2col import im2col
 from .ir_walk import collect
 from .nn_support import accumulator, affine, collapse, expand
 from .passes import register
@@ -51,29 +52,27 @@ def kernel_rows_pay(c: int, f: int, kh: int, kw: int) -> bool:
     return kh > 1 and c * kw * (kh - 1) > extra_blocks * f
 
 
-def conv_by_kernel_rows(xp: ir.Value, w: np.ndarray | ir.Value, bias: ir.Value | None,
-                        sizes: list[int], stride: list[int], dilation: list[int]) -> ir.Value:
-    """Batch-1 2-D convolution of row stride 1 with constant filters, as one
-    matmul per kernel row on a 3x smaller im2col: col[c, j, r, o] = xp[0, c,
-    r, o*sw + j*dw] for every input row r the output reads (R = OH + (KH-1)
-    * dh rows), viewed as (C*KW, R*OW); kernel row i reads the output
-    positions' inputs at rows o_h + i*dh, which is the contiguous column
-    range [i*dh*OW, i*dh*OW + OH*OW) of that view (a strided view, no copy).
-    out (F, OH*OW) = sum_i W_i @ col[:, i*dh*OW:][:, :OH*OW], starting from
-    the bias, with W_i[f, (c, j)] = w[f, c, i, j] (a new constant; for
-    run-time filters, row i of one (KH, F, C*KW) copy of w permuted)."""
+def conv_by_kernel_rows(x: ir.Value, w: np.ndarray | ir.Value, bias: ir.Value | None,
+                        sizes: list[int], stride: list[int], dilation: list[int],
+                        low: list[int]) -> ir.Value:
+    """Batch-1 2-D convolution of row stride 1 of x (C, H, W) padded by
+    `low` (top, left; zeros), as one matmul per kernel row on a 3x smaller
+    im2col: col[c, j, r, o] = xp[c, r, o*sw + j*dw] for every padded input
+    row r the output reads (R = OH + (KH-1) * dh rows), viewed as (C*KW,
+    R*OW), read from x itself (see im2col: a kernel of height 1 over R
+    rows); kernel row i reads the output positions' inputs at rows o_h +
+    i*dh, which is the contiguous column range [i*dh*OW, i*dh*OW + OH*OW) of
+    that view (a strided view, no copy).  out (F, OH*OW) = sum_i W_i @
+    col[:, i*dh*OW:][:, :OH*OW], starting from the bias, with W_i[f, (c, j)]
+    = w[f, c, i, j] (a new constant; for run-time filters, row i of one
+    (KH, F, C*KW) copy of w permuted)."""
     f, c, kh, kw = w.shape if isinstance(w, np.ndarray) else b.rtt(w).shape
     oh, ow = sizes[2:]
     (_, sw), (dh, dw) = stride, dilation
-    elem = b.rtt(xp).element_type
+    elem = b.rtt(x).element_type
     rows = oh + (kh - 1) * dh
-    col = b.empty([c, kw, rows, ow], elem)
-    for j in range(kw):
-        patch = b.extract_slice(xp, [0, 0, 0, j * dw], [1, c, rows, ow], [1, 1, 1, sw], drop=[0])
-        patch = expand(patch, [[0, 1], [2], [3]], [c, 1, rows, ow])
-        col = tensor.insert_slice(patch, col, [], [], [], [0, j, 0, 0], [c, 1, rows, ow],
-                                  [1] * 4)
-    col2 = collapse(col, [[0, 1], [2, 3]])
+    col = im2col(x, low, [1, kw], [rows, ow], [1, sw], [1, dw])  # (C, 1, KW, R, OW)
+    col2 = collapse(col, [[0, 1, 2], [3, 4]])
     out = accumulator(bias, [f, oh * ow], elem, affine(2, 0))
     for i, w_i in enumerate(_kernel_rows(w, elem)):
         taps = b.extract_slice(col2, [0, i * dh * ow], [c * kw, oh * ow], [1, 1])

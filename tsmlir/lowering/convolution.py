@@ -25,7 +25,6 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 """
 from __future__ import annotations
 
-import itertools
 import math
 
 from mlir import ir
@@ -35,6 +34,7 @@ from . import builders as b
 from . import constant_data
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
 from .conv_transposed import conv_transposed, transposed_pays
+from .im2col import im2col
 from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
                          insert_into, out_sizes, pad, slice_of, static_spatial)
 
@@ -52,6 +52,9 @@ def lower_conv2d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
     top, left, bottom, right = a["padding"]
+    if a["groups"] == 1:  # the im2col reads x itself: no padded copy
+        return _conv_per_image(x, w, bias, out_sizes(op), a["stride"], a["dilation"],
+                               [top, left], [bottom, right])
     xp = pad(x, [0, 0, top, left], [0, 0, bottom, right], b.zero(b.rtt(x).element_type))
     return conv2d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
 
@@ -64,7 +67,7 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
     elem = b.rtt(xp).element_type
     conv_attrs = dict(strides=stride, dilations=dilation)
     if groups == 1:
-        return _conv_per_image(xp, w, bias, sizes, stride, dilation)
+        return _conv_per_image(xp, w, bias, sizes, stride, dilation, [0, 0], [0, 0])
     if groups == c == f:
         init = accumulator(bias, sizes, elem, affine(4, 1))
         wd = collapse(w, [[0, 1], [2], [3]])  # (C, 1, KH, KW) -> (C, KH, KW)
@@ -80,16 +83,19 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
     return collapse(out, [[0], [1, 2], [3], [4]])
 
 
-def _conv_per_image(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
-                    stride: list[int], dilation: list[int]) -> ir.Value:
-    """A float convolution (groups 1) as im2col + matmul, image by image: batch
-    1 directly, a larger or dynamic batch by an scf.for over the images whose
-    body is the batch-1 convolution of xp[n] inserted into the output at n
-    (one im2col chain in the code, whatever the batch; the generic
-    linalg.conv ran ~40x slower than eager at batch 4)."""
+def _conv_per_image(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                    stride: list[int], dilation: list[int], low: list[int],
+                    high: list[int]) -> ir.Value:
+    """A float convolution (groups 1) of x padded by `low` / `high` (zeros)
+    as im2col + matmul, image by image: batch 1 directly, a larger or
+    dynamic batch by an scf.for over the images whose body is the batch-1
+    convolution of x[n] inserted into the output at n (one im2col chain in
+    the code, whatever the batch; the generic linalg.conv ran ~40x slower
+    than eager at batch 4)."""
     if sizes[0] == 1:
-        return _conv_as_matmul(xp, w, bias, sizes, stride, dilation, transposable=True)
-    t = b.rtt(xp)
+        return _conv_as_matmul(x, w, bias, sizes, stride, dilation, low, high,
+                               transposable=True)
+    t = b.rtt(x)
     dyn, rank = ir.ShapedType.get_dynamic_size(), t.rank
     image = ir.RankedTensorType.get([1, *t.shape[1:]], t.element_type)
     one = [1, *sizes[1:]]
@@ -97,58 +103,42 @@ def _conv_per_image(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: lis
                      [b.empty(sizes, t.element_type)])
     with ir.InsertionPoint(loop.body):
         n = loop.induction_variable
-        x_n = tensor.extract_slice(image, xp, [n], [], [], [dyn] + [0] * (rank - 1),
+        x_n = tensor.extract_slice(image, x, [n], [], [], [dyn] + [0] * (rank - 1),
                                    image.shape, [1] * rank)
-        y_n = _conv_as_matmul(x_n, w, bias, one, stride, dilation)
+        y_n = _conv_as_matmul(x_n, w, bias, one, stride, dilation, low, high)
         out = tensor.insert_slice(y_n, loop.inner_iter_args[0], [n], [], [],
                                   [dyn] + [0] * (rank - 1), one, [1] * rank)
         scf.YieldOp([out])
     return loop.results[0]
 
 
-def _conv_as_matmul(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
-                    stride: list[int], dilation: list[int], transposable: bool = False
-                    ) -> ir.Value:
-    """Batch-1 convolution (2-D or 3-D) as im2col + one matmul, so that it runs
-    on the register-tiled matmul kernel: col[c, k..., o...] = xp[0, c,
-    o*s + k*d ...] viewed as (C*prod(K), prod(O)); W viewed as (F, C*prod(K));
-    out (F, prod(O)) = W @ col, starting from the bias.  col is built from one
-    strided slice per kernel position (slices, not a linalg.generic, so that
-    elementwise fusion does not fold it back into a convolution).
+def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
+                    stride: list[int], dilation: list[int], low: list[int], high: list[int],
+                    transposable: bool = False) -> ir.Value:
+    """Batch-1 convolution (2-D or 3-D) of x padded by `low` / `high` as
+    im2col + one matmul, so that it runs on the register-tiled matmul
+    kernel: col[c, k..., o...] = xp[0, c, o*s + k*d ...] viewed as
+    (C*prod(K), prod(O)), read from x itself (see im2col); W viewed as (F,
+    C*prod(K)); out (F, prod(O)) = W @ col, starting from the bias.
     `transposable` (a true batch of 1): constant filters and few output
     positions take the transposed product (conv_transposed)."""
     f, c, *kernel = b.rtt(w).shape
     outs, nd = list(sizes[2:]), len(kernel)
-    elem = b.rtt(xp).element_type
+    elem = b.rtt(x).element_type
     w_data = constant_data.array_of(w) if transposable and \
         transposed_pays(math.prod(outs), f, elem) else None
     if w_data is not None:
+        xp = pad(x, [0, 0, *low], [0, 0, *high], b.zero(elem))
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
+    image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
         if w_rows is not None or str(elem) == "f32":
             # constant filters as new constants, run-time f32 ones as one
             # permuted copy of w (the packed kernel takes the rows' matmuls)
-            return conv_by_kernel_rows(xp, w if w_rows is None else w_rows, bias, sizes,
-                                       stride, dilation)
-    col = b.empty([c, *kernel, *outs], elem)
-    window = ir.RankedTensorType.get([c, *outs], elem)
-    # Rank-reducing slices whose kept dims include a size 1 (an output width
-    # of 1) are ambiguous: MLIR 22 asserts (SubViewOp::getDroppedDims) on the
-    # subviews they bufferize to.  Those take full-rank slices and reshapes.
-    full_rank = 1 in outs
-    for pos in itertools.product(*map(range, kernel)):
-        start = [k * d for k, d in zip(pos, dilation)]
-        offsets, strides = [0, 0, *start], [1, 1, *stride]
-        if full_rank:
-            patch = b.extract_slice(xp, offsets, [1, c, *outs], strides, drop=[0])
-            patch = expand(patch, [list(range(nd + 1)), *[[nd + 1 + i] for i in range(nd)]],
-                           [c, *[1] * nd, *outs])
-        else:
-            patch = tensor.extract_slice(window, xp, [], [], [], offsets, [1, c, *outs],
-                                         strides)
-        col = tensor.insert_slice(patch, col, [], [], [], [0, *pos, *[0] * nd],
-                                  [c, *[1] * nd, *outs], [1] * (1 + 2 * nd))
+            return conv_by_kernel_rows(image, w if w_rows is None else w_rows, bias, sizes,
+                                       stride, dilation, low)
+    col = im2col(image, low, kernel, outs, stride, dilation)
     col2 = collapse(col, [list(range(nd + 1)), list(range(nd + 1, 2 * nd + 1))])
     w2 = collapse(w, [[0], list(range(1, nd + 2))])
     init = accumulator(bias, [f, math.prod(outs)], elem, affine(2, 0))
@@ -160,6 +150,9 @@ def lower_conv3d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
     pads = a["padding"]
+    if a["groups"] == 1:
+        return _conv_per_image(x, w, bias, out_sizes(op), a["stride"], a["dilation"],
+                               pads[:3], pads[3:])
     xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(b.rtt(x).element_type))
     return conv3d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
 
@@ -168,7 +161,7 @@ def conv3d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
                   stride: list[int], dilation: list[int], groups: int) -> ir.Value:
     """Grouped conv3d of an already padded input into an output of `sizes`."""
     if groups == 1:
-        return _conv_per_image(xp, w, bias, sizes, stride, dilation)
+        return _conv_per_image(xp, w, bias, sizes, stride, dilation, [0] * 3, [0] * 3)
     return _grouped_conv3d(xp, w, bias, sizes, stride, dilation, groups)
 
 

@@ -16,7 +16,7 @@ slices of a stride-2 convolution: ResNet-18 224 copies 7 MB that way per
 call) calls `tsm_strided_copy_f32_<rank>d_s2` instead: 8 results per two
 vector loads and one shuffle (see `gather_s2`).
 Copies between views with unit inner stride call the shared vectorized
-(and, with threads, parallel) copy function of their element type and
+(and, with threads, parallel, unless inside a parallel loop already) copy function of their element type and
 collapsed rank instead (see `row_copy`); those row_copy cannot take (i1,
 0-d) become `linalg.copy`.  A reflect or replicate pad's copy into its
 interior calls one function with the generics of its left and right columns
@@ -65,12 +65,14 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
     for op in _fills(module_op):
         value, dst = op.operands
         with ir.InsertionPoint(op), op.location:
-            row_copy.call_fill(module_op, helpers, value, dst, threads)
+            row_copy.call_fill(module_op, helpers, value, dst, _threads_at(op, threads))
         op.erase()
     for op in copies:
         src, dst = op.operands
         gather = not (_unit_inner_stride(src.type) and _unit_inner_stride(dst.type))
         with ir.InsertionPoint(op), op.location:
+            if gather:
+                src, dst = _without_unit_dims(src, dst)
             if gather and _stride2_applies(src.type, dst.type):
                 _call_stride2(module_op, helpers, src, dst)
             elif gather:
@@ -78,11 +80,35 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
             elif row_copy.applies(src.type, dst.type):
                 # a row per step of a loop (a gather's rows): the call costs
                 # as much as a short row's vectors, so LLVM may inline it
-                row_copy.call(module_op, helpers, src, dst, threads,
+                row_copy.call(module_op, helpers, src, dst, _threads_at(op, threads),
                               inline=op.parent.name == "scf.for")
             else:
                 linalg.copy(src, outs=[dst])
         op.erase()
+
+
+def _without_unit_dims(src: ir.Value, dst: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """A gather's views with their unit dims (an im2col slice's kernel
+    position) and the dims contiguous in both merged: fewer loops in the
+    gather functions."""
+    types = [ir.MemRefType(v.type) for v in (src, dst)]
+    groups = row_copy._groups(types)
+    if len(groups) == types[0].rank or \
+            row_copy._collapsed_type(types[0], groups).get_strides_and_offset()[0][-1] != \
+            types[0].get_strides_and_offset()[0][-1]:
+        return src, dst  # nothing to merge, or a merge that changes the inner stride
+    return row_copy._collapse(src, groups), row_copy._collapse(dst, groups)
+
+
+def _threads_at(op: ir.Operation, threads: int) -> int:
+    """1 inside a parallel loop (an im2col's channel chunk: the thread
+    copies its own share), else the module's thread count."""
+    parent = op.parent
+    while parent is not None and parent.name != "func.func":
+        if parent.name in ("scf.forall", "scf.parallel"):
+            return 1
+        parent = parent.parent
+    return threads
 
 
 def _fills(module_op: ir.Operation) -> list[ir.Operation]:

@@ -1,20 +1,23 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-lower-nn | filecheck %s
 
-// Batch > 1 (float): zero padding is a tensor.pad; then an scf.for over the
-// images whose body is the batch-1 im2col + matmul of image n (starting from
-// the broadcast bias), inserted into the output at n.
+// Batch > 1 (float): an scf.for over the images whose body is the batch-1
+// im2col + matmul of image n (starting from the broadcast bias), inserted
+// into the output at n.  The image is padded inside the loop, as much as
+// the output reads (clipped slices of 8x8 planes would cost more, see
+// tsm-lower-nn-im2col.mlir).
 // CHECK-DAG: #[[CHANNEL:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @conv2d$bias_padding
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[XP:.*]] = tensor.pad %[[X]] low[0, 0, 1, 2] high[0, 0, 1, 2]
-// CHECK: tensor.yield %[[ZERO]] : f32
-// CHECK: } : tensor<2x3x8x8xf32> to tensor<2x3x10x12xf32>
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<2x4x4x5xf32>
 // CHECK: %[[OUT:.*]] = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%[[ACC_OUT:[a-z0-9_]+]] = %[[EMPTY]]) -> (tensor<2x4x4x5xf32>)
-// CHECK: %[[IMAGE:.*]] = tensor.extract_slice %[[XP]][%[[I]], 0, 0, 0] [1, 3, 10, 12] [1, 1, 1, 1] : tensor<2x3x10x12xf32> to tensor<1x3x10x12xf32>
-// CHECK: tensor.extract_slice %[[IMAGE]][0, 0, 0, 0] [1, 3, 4, 5] [1, 1, 2, 2]
+// CHECK: %[[IMAGE:.*]] = tensor.extract_slice %[[X]][%[[I]], 0, 0, 0] [1, 3, 8, 8] [1, 1, 1, 1] : tensor<2x3x8x8xf32> to tensor<1x3x8x8xf32>
+// CHECK: %[[PLANES:.*]] = tensor.collapse_shape %[[IMAGE]] {{\[}}[0, 1], [2], [3]]
+// CHECK: %[[XP:.*]] = tensor.pad %[[PLANES]] low[0, 1, 2] high[0, 0, 1]
+// CHECK: tensor.yield %[[ZERO]] : f32
+// CHECK: } : tensor<3x8x8xf32> to tensor<3x9x11xf32>
+// CHECK: tensor.extract_slice %[[XP]][0, 0, 0] [3, 4, 5] [1, 2, 2]
 // CHECK-COUNT-9: tensor.insert_slice
 // CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[CHANNEL]], {{.*}}]
 // CHECK-SAME: ins(%[[B]] : tensor<4xf32>) outs(%{{.*}} : tensor<4x20xf32>)
@@ -34,11 +37,14 @@ func.func @conv2d$bias_padding(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>,
 
 // padding='same' with an even kernel pads one more row/column at the bottom/right;
 // dilation passes through. Without bias the accumulator starts at zero.
-// (Row stride 1: one matmul per kernel row, see tsm-lower-nn-conv-rows.mlir.)
+// (Row stride 1: one matmul per kernel row, see tsm-lower-nn-conv-rows.mlir:
+// 4 kernel columns, each slice clipped by the 1 + 2 padding columns.)
 // CHECK-LABEL: func.func @conv2d$same_even_kernel
-// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
+// CHECK-NOT: tensor.pad
 // CHECK: scf.for
-// CHECK: tensor.extract_slice %[[XP]]
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x1x4x9x6xf32>)
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 1, 1] [2, 1, 1, 6, 5]
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 3, 1, 0] [2, 1, 1, 6, 4]
 // CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x36xf32>)
 // CHECK: linalg.matmul {tsm.conv_rows} ins(%{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<8x36xf32>) outs(%[[ACC]]
 func.func @conv2d$same_even_kernel(%x: tensor<2x2x6x6xf32>, %w: tensor<2x2x4x4xf32>) -> tensor<2x2x6x6xf32> {
@@ -48,15 +54,19 @@ func.func @conv2d$same_even_kernel(%x: tensor<2x2x6x6xf32>, %w: tensor<2x2x4x4xf
 
 // -----
 
-// Batch 1 (float): im2col from one strided slice per kernel position, then one
-// linalg.matmul of the (F, C*KH*KW) filter view by the (C*KH*KW, OH*OW) columns,
-// starting from the broadcast bias.
+// Batch 1 (float): im2col from one strided slice of the unpadded input per
+// kernel position (into the output positions that read inside it, zeros
+// round it), then one linalg.matmul of the (F, C*KH*KW) filter view by the
+// (C*KH*KW, OH*OW) columns, starting from the broadcast bias.
 // CHECK-LABEL: func.func @conv2d$batch1_im2col
 // CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
-// CHECK: %[[XP:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK-NOT: tensor.pad
+// CHECK: %[[PLANES:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2], [3]]
 // CHECK: %[[COL0:.*]] = tensor.empty() : tensor<3x3x3x4x4xf32>
-// CHECK: %[[P00:.*]] = tensor.extract_slice %[[XP]][0, 0, 0, 0] [1, 3, 4, 4] [1, 1, 2, 2] : tensor<1x3x10x10xf32> to tensor<3x4x4xf32>
-// CHECK: %[[COL1:.*]] = tensor.insert_slice %[[P00]] into %[[COL0]][0, 0, 0, 0, 0] [3, 1, 1, 4, 4] [1, 1, 1, 1, 1]
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[COL0]] : tensor<3x3x3x4x4xf32>)
+// CHECK: %[[P00:.*]] = tensor.extract_slice %[[PLANES]][0, 1, 1] [3, 3, 3] [1, 2, 2] : tensor<3x8x8xf32> to tensor<3x3x3xf32>
+// CHECK: %[[E00:.*]] = tensor.expand_shape %[[P00]] {{\[}}[0, 1, 2], [3], [4]] output_shape [3, 1, 1, 3, 3]
+// CHECK: %[[COL1:.*]] = tensor.insert_slice %[[E00]] into %[[ZEROS]][0, 0, 0, 1, 1] [3, 1, 1, 3, 3] [1, 1, 1, 1, 1]
 // CHECK-COUNT-8: tensor.insert_slice
 // CHECK: %[[COLS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4]] : tensor<3x3x3x4x4xf32> into tensor<27x16xf32>
 // CHECK: %[[FILTER:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<4x27xf32>
@@ -267,12 +277,14 @@ func.func @conv3d$grouped(%x: tensor<?x4x5x5x5xf32>, %w: tensor<6x2x2x2x2xf32>, 
 
 // -----
 
-// conv3d without groups, batch 2 (float): zero padding, then im2col + matmul
-// per image in an scf.for.
+// conv3d without groups, batch 2 (float): im2col + matmul per image in an
+// scf.for; the im2col reads the unpadded image (zeros, then 27 clipped
+// slices).
 // CHECK-LABEL: func.func @conv3d$plain
-// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1, 1] high[0, 0, 1, 1, 1]
+// CHECK-NOT: tensor.pad
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = {{.*}} -> (tensor<2x2x4x4x4xf32>)
-// CHECK: tensor.extract_slice %[[XP]][%[[I]], 0, 0, 0, 0] [1, 3, 6, 6, 6]
+// CHECK: tensor.extract_slice %{{.*}}[%[[I]], 0, 0, 0, 0] [1, 3, 4, 4, 4]
+// CHECK: linalg.fill {{.*}} -> tensor<3x3x3x3x4x4x4xf32>
 // CHECK-COUNT-27: tensor.insert_slice
 // CHECK: %[[ACC:.*]] = linalg.fill
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x81xf32>, tensor<81x64xf32>) outs(%[[ACC]] : tensor<2x64xf32>)
@@ -501,9 +513,12 @@ func.func @upsample2d$bilinear(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
 // slices) and one matmul of the (F, C*8) filter view by the (C*8, OD*OH*OW) columns.
 // CHECK-LABEL: func.func @conv3d$batch1_im2col
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x5x5xf32>, %[[W:.*]]: tensor<3x2x2x2x2xf32>)
+// CHECK: %[[PLANES:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2], [3], [4]]
 // CHECK: %[[COL0:.*]] = tensor.empty() : tensor<2x2x2x2x3x2x2xf32>
-// CHECK: %[[P000:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0, 0] [1, 2, 3, 2, 2] [1, 1, 1, 2, 2] : tensor<1x2x4x5x5xf32> to tensor<2x3x2x2xf32>
-// CHECK: tensor.insert_slice %[[P000]] into %[[COL0]][0, 0, 0, 0, 0, 0, 0] [2, 1, 1, 1, 3, 2, 2] [1, 1, 1, 1, 1, 1, 1]
+// CHECK-NOT: linalg.fill
+// CHECK: %[[P000:.*]] = tensor.extract_slice %[[PLANES]][0, 0, 0, 0] [2, 3, 2, 2] [1, 1, 2, 2] : tensor<2x4x5x5xf32> to tensor<2x3x2x2xf32>
+// CHECK: %[[E000:.*]] = tensor.expand_shape %[[P000]]
+// CHECK: tensor.insert_slice %[[E000]] into %[[COL0]][0, 0, 0, 0, 0, 0, 0] [2, 1, 1, 1, 3, 2, 2] [1, 1, 1, 1, 1, 1, 1]
 // CHECK-COUNT-7: tensor.insert_slice
 // CHECK: %[[COLS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3], [4, 5, 6]] : tensor<2x2x2x2x3x2x2xf32> into tensor<16x12xf32>
 // CHECK: %[[FILTER:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3, 4]] : tensor<3x2x2x2x2xf32> into tensor<3x16xf32>
