@@ -62,9 +62,10 @@ from mlir.dialects import func, memref
 from .ir_walk import as_op
 from .passes import register
 
-#: An SSA name (`%alloc_3`, `%arg2`, `%12`); a result number (`#1`) follows
-#: as text of its own, so renaming keeps which results come from one op.
-_SSA = re.compile(r"%[\w$.\-]+")
+#: An SSA name (`%alloc_3`, `%arg2`, `%12`), with its result number (`%7#1`)
+#: where the op has several: the whole is the value's name, the name before
+#: `#` is renamed (so renaming keeps which results come from one op).
+_SSA = re.compile(r"%[\w$.\-]+(?:#\d+)?")
 _CALL = re.compile(r"call @([\w$.\-]+)")
 _GLOBAL = re.compile(r"memref\.get_global @([\w$.\-]+)")
 _PASSTHROUGH = '["noinline"]'
@@ -316,14 +317,17 @@ def _signature(run: _Run, names: dict[str, ir.Value], state: ir.AsmState):
     own = {v.get_name(state) for op in run.ops for v in op.results}
     order: dict[str, str] = {}
     captures: list[ir.Value] = []
+    captured: set[str] = set()
 
     def rename(m):
         token = m.group(0)
-        if token not in order:
-            order[token] = f"%{len(order)}"
-            if token in names and token not in own:
-                captures.append(names[token])
-        return order[token]
+        base, sep, number = token.partition("#")
+        if token in names and token not in own and token not in captured:
+            captured.add(token)
+            captures.append(names[token])
+        if base not in order:
+            order[base] = f"%{len(order)}"
+        return order[base] + sep + number
 
     text = _SSA.sub(rename, "\n".join(_text(op, state) for op in run.ops))
     consts = tuple((i, c) for i, c in enumerate(map(_constant, captures)) if c is not None)

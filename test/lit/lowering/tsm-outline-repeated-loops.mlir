@@ -287,3 +287,33 @@ func.func @drivers(%a: memref<4xf32>, %b: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// A capture that is one result of an op with several (%r#1): an argument
+// like any other (it was left inside the function, defined outside it).
+// CHECK-LABEL: func.func @result_of_several
+// CHECK: %[[R:.*]]:2 = call @pair()
+// CHECK: call @result_of_several_outlined_0(%[[R]]#1, %{{.*}})
+// CHECK-NEXT: call @result_of_several_outlined_0(%[[R]]#1, %{{.*}})
+// CHECK: func.func private @result_of_several_outlined_0(%[[X:.*]]: memref<16xf32>, %[[Y:.*]]: memref<16xf32>)
+// CHECK: memref.load %[[X]]
+func.func private @pair() -> (memref<16xf32>, memref<16xf32>)
+func.func @result_of_several(%b: memref<16xf32>, %c: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %two = arith.constant 2.0 : f32
+  %r:2 = func.call @pair() : () -> (memref<16xf32>, memref<16xf32>)
+  scf.for %i = %c0 to %c16 step %c1 {
+    %x = memref.load %r#1[%i] : memref<16xf32>
+    %y = arith.mulf %x, %two : f32
+    memref.store %y, %b[%i] : memref<16xf32>
+  }
+  scf.for %i = %c0 to %c16 step %c1 {
+    %x = memref.load %r#1[%i] : memref<16xf32>
+    %y = arith.mulf %x, %two : f32
+    memref.store %y, %c[%i] : memref<16xf32>
+  }
+  return
+}
