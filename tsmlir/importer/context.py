@@ -28,6 +28,12 @@ class NodeContext:
     def fail(self, message: str):
         raise TorchScriptImportError(f"{self.node.kind()}: {message}", self.loc)
 
+    def aten(self, schema: str, *args):
+        """Another aten op's handler on these arguments (its checks and type
+        rules included): for ops composed of others."""
+        from .aten import ATEN
+        return ATEN[schema](self, *args)
+
     def build(self, name: str, *operands: ir.Value | None, **attrs) -> ir.Value:
         """Build a single-result tsm op; a type-rule error becomes an import error."""
         try:

@@ -32,11 +32,6 @@ from ..values import DynSize, is_tensor
 from .shape import reshape_to
 
 
-def _aten(cx: NodeContext, schema: str, *args):
-    """Another aten op's handler (its checks and type rules included)."""
-    from . import ATEN
-    return ATEN[schema](cx, *args)
-
 
 def _sizes(cx: NodeContext, x) -> list:
     return [DynSize(x, i) if n == DYN else n for i, n in enumerate(cx.type(x).shape)]
@@ -58,12 +53,12 @@ def _flat(cx: NodeContext, x):
 def _groups(cx: NodeContext, s):
     """(first, group) for a 1-D s: first[i] = i == 0 or s[i] != s[i - 1];
     group[i] = (number of firsts up to i) - 1."""
-    shifted = _aten(cx, "aten::roll", s, [1], [0])
-    position = _aten(cx, "aten::arange", _numel(cx, s), torch.int64, None, None, None)
-    first = _aten(cx, "aten::logical_or", _aten(cx, "aten::eq.Scalar", position, 0),
-                  _aten(cx, "aten::ne.Tensor", s, shifted))
-    group = _aten(cx, "aten::sub.Scalar",
-                  _aten(cx, "aten::cumsum", first, 0, torch.int64), 1, 1)
+    shifted = cx.aten("aten::roll", s, [1], [0])
+    position = cx.aten("aten::arange", _numel(cx, s), torch.int64, None, None, None)
+    first = cx.aten("aten::logical_or", cx.aten("aten::eq.Scalar", position, 0),
+                  cx.aten("aten::ne.Tensor", s, shifted))
+    group = cx.aten("aten::sub.Scalar",
+                  cx.aten("aten::cumsum", first, 0, torch.int64), 1, 1)
     return first, group
 
 
@@ -72,28 +67,28 @@ def _unique_parts(cx: NodeContext, x, sort: bool, return_inverse: bool, return_c
         cx.fail("unique: expected a tensor input")
     flat = _flat(cx, x)
     if sort:
-        s, perm = _aten(cx, "aten::sort", flat, 0, False)
+        s, perm = cx.aten("aten::sort", flat, 0, False)
     else:
         s, perm = flat, None
     first, group = _groups(cx, s)
-    values = _aten(cx, "aten::masked_select", s, first)
+    values = cx.aten("aten::masked_select", s, first)
     inverse = counts = None
     if return_inverse:
         if perm is None:
             inverse = group
         else:
-            inverse = _aten(cx, "aten::scatter.src", _aten(cx, "aten::zeros_like", perm),
+            inverse = cx.aten("aten::scatter.src", cx.aten("aten::zeros_like", perm),
                             0, perm, group)
         inverse = reshape_to(cx, inverse, _sizes(cx, x))
     if return_counts:
-        zeros = _aten(cx, "aten::zeros_like", values, torch.int64)
-        counts = _aten(cx, "aten::scatter_add", zeros, 0, group,
-                       _aten(cx, "aten::ones_like", group))
+        zeros = cx.aten("aten::zeros_like", values, torch.int64)
+        counts = cx.aten("aten::scatter_add", zeros, 0, group,
+                       cx.aten("aten::ones_like", group))
     return values, inverse, counts
 
 
 def _empty_long(cx: NodeContext):
-    return _aten(cx, "aten::zeros", [0], torch.int64)
+    return cx.aten("aten::zeros", [0], torch.int64)
 
 
 def _unique2(cx: NodeContext, x, sorted=True, return_inverse=False, return_counts=False):
@@ -119,21 +114,21 @@ def _bincount(cx: NodeContext, x, weights=None, minlength=0):
         cx.fail("bincount only supports 1-d non-negative integral inputs.")
     if not isinstance(minlength, int) or minlength < 0:
         cx.fail(f"minlength should be >= 0, got {minlength!r}")
-    x = _aten(cx, "aten::to.dtype", x, torch.int64, False, False, None)
-    smallest = scalars.item(_aten(cx, "aten::min", x))  # int64 max when x is empty
+    x = cx.aten("aten::to.dtype", x, torch.int64, False, False, None)
+    smallest = scalars.item(cx.aten("aten::min", x))  # int64 max when x is empty
     cf.AssertOp(arith.cmpi(arith.CmpIPredicate.sge, smallest, scalars.value(0)),
                 "bincount only supports 1-d non-negative integral inputs.")
-    largest = scalars.item(_aten(cx, "aten::max", x))  # int64 min when x is empty
+    largest = scalars.item(cx.aten("aten::max", x))  # int64 min when x is empty
     length = scalars.build("prim::max", [scalars.build("aten::add", [largest, 1]), minlength])
     if weights is None:
-        dtype, src = torch.int64, _aten(cx, "aten::ones_like", x)
+        dtype, src = torch.int64, cx.aten("aten::ones_like", x)
     else:
         if not is_tensor(weights) or cx.type(weights).shape != cx.type(x).shape:
             cx.fail("weights should be 1-d and have the same length as input")
         dtype = torch.float32 if cx.type(weights).dtype == torch.float32 else torch.float64
-        src = _aten(cx, "aten::to.dtype", weights, dtype, False, False, None)
-    bins = _aten(cx, "aten::zeros", [length], dtype)
-    return _aten(cx, "aten::scatter_add", bins, 0, x, src)
+        src = cx.aten("aten::to.dtype", weights, dtype, False, False, None)
+    bins = cx.aten("aten::zeros", [length], dtype)
+    return cx.aten("aten::scatter_add", bins, 0, x, src)
 
 
 def _histc(cx: NodeContext, x, bins=100, min=0, max=0):
@@ -150,25 +145,25 @@ def _histc(cx: NodeContext, x, bins=100, min=0, max=0):
     dtype = cx.type(x).dtype
     flat = _flat(cx, x)
     if min == max:
-        lo = _aten(cx, "aten::min", flat)
-        hi = _aten(cx, "aten::max", flat)
-        same = _aten(cx, "aten::eq.Tensor", lo, hi)
-        lo = _aten(cx, "aten::where.ScalarOther", same, _aten(cx, "aten::sub.Scalar", lo, 1, 1), lo)
-        hi = _aten(cx, "aten::where.ScalarOther", same, _aten(cx, "aten::add.Scalar", hi, 1, 1), hi)
+        lo = cx.aten("aten::min", flat)
+        hi = cx.aten("aten::max", flat)
+        same = cx.aten("aten::eq.Tensor", lo, hi)
+        lo = cx.aten("aten::where.ScalarOther", same, cx.aten("aten::sub.Scalar", lo, 1, 1), lo)
+        hi = cx.aten("aten::where.ScalarOther", same, cx.aten("aten::add.Scalar", hi, 1, 1), hi)
     else:
         if min > max:
             cx.fail(f"histc: max must be larger than min, got min={min} and max={max}")
         lo, hi = (cx.constant(torch.tensor(float(v), dtype=dtype)) for v in (min, max))
-    inside = _aten(cx, "aten::logical_and", _aten(cx, "aten::ge.Tensor", flat, lo),
-                   _aten(cx, "aten::le.Tensor", flat, hi))
-    scaled = _aten(cx, "aten::div.Tensor", _aten(
-        cx, "aten::mul.Scalar", _aten(cx, "aten::sub.Tensor", flat, lo, 1), bins),
-        _aten(cx, "aten::sub.Tensor", hi, lo, 1))
-    position = _aten(cx, "aten::to.dtype", _aten(
-        cx, "aten::where.ScalarOther", inside, scaled, 0.0), torch.int64, False, False, None)
-    position = _aten(cx, "aten::clamp", position, 0, bins - 1)
-    counts = _aten(cx, "aten::to.dtype", inside, dtype, False, False, None)
-    return _aten(cx, "aten::scatter_add", _aten(cx, "aten::zeros", [bins], dtype), 0, position,
+    inside = cx.aten("aten::logical_and", cx.aten("aten::ge.Tensor", flat, lo),
+                   cx.aten("aten::le.Tensor", flat, hi))
+    scaled = cx.aten("aten::div.Tensor", cx.aten(
+        "aten::mul.Scalar", cx.aten("aten::sub.Tensor", flat, lo, 1), bins),
+        cx.aten("aten::sub.Tensor", hi, lo, 1))
+    position = cx.aten("aten::to.dtype", cx.aten(
+        "aten::where.ScalarOther", inside, scaled, 0.0), torch.int64, False, False, None)
+    position = cx.aten("aten::clamp", position, 0, bins - 1)
+    counts = cx.aten("aten::to.dtype", inside, dtype, False, False, None)
+    return cx.aten("aten::scatter_add", cx.aten("aten::zeros", [bins], dtype), 0, position,
                  counts)
 
 
@@ -194,9 +189,9 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
             cx.fail("quantile() q must be a scalar or 1D tensor")
         if qt.dtype != dtype:
             cx.fail("quantile() q tensor must be same dtype as the input tensor")
-        ok = _aten(cx, "aten::all", _aten(cx, "aten::logical_and",
-                                          _aten(cx, "aten::ge.Scalar", q, 0),
-                                          _aten(cx, "aten::le.Scalar", q, 1)))
+        ok = cx.aten("aten::all", cx.aten("aten::logical_and",
+                                          cx.aten("aten::ge.Scalar", q, 0),
+                                          cx.aten("aten::le.Scalar", q, 1)))
         cf.AssertOp(scalars.item(ok), "quantile() q values must be in the range [0, 1]")
     rank = cx.type(x).rank
     if dim is None:
@@ -207,42 +202,42 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
         except (ValueError, TypeError):
             cx.fail(f"dimension {dim!r} out of range for rank {rank}")
         rows = x if rank else reshape_to(cx, x, [1])
-        rows = _aten(cx, "aten::movedim.int", rows, dim, -1)
-    s, _ = _aten(cx, "aten::sort", rows, -1, False)
+        rows = cx.aten("aten::movedim.int", rows, dim, -1)
+    s, _ = cx.aten("aten::sort", rows, -1, False)
     batch = _sizes(cx, s)[:-1]
     n = _sizes(cx, s)[-1]
     last = scalars.build("aten::sub", [n, 1])
     q_rank = cx.type(q).rank
     q_flat = reshape_to(cx, q, [-1]) if q_rank == 0 else q
     # ranks: (*batch, Q) — q * (n - 1) for every row
-    ranks = _aten(cx, "aten::mul.Tensor", q_flat, scalars.to_tensor(last, dtype)
+    ranks = cx.aten("aten::mul.Tensor", q_flat, scalars.to_tensor(last, dtype)
                   if not isinstance(last, int) else cx.scalar(float(last), q_flat))
-    ranks = _aten(cx, "aten::expand", reshape_to(cx, ranks, [1] * len(batch) + [-1]),
+    ranks = cx.aten("aten::expand", reshape_to(cx, ranks, [1] * len(batch) + [-1]),
                   batch + [-1], False)
     if interpolation == "lower":
-        ranks = _aten(cx, "aten::floor", ranks)
+        ranks = cx.aten("aten::floor", ranks)
     elif interpolation == "higher":
-        ranks = _aten(cx, "aten::ceil", ranks)
+        ranks = cx.aten("aten::ceil", ranks)
     elif interpolation == "nearest":
-        ranks = _aten(cx, "aten::round", ranks)
-    below_i = _aten(cx, "aten::to.dtype", ranks, torch.int64, False, False, None)
-    below = _aten(cx, "aten::gather", s, -1, below_i, False)
+        ranks = cx.aten("aten::round", ranks)
+    below_i = cx.aten("aten::to.dtype", ranks, torch.int64, False, False, None)
+    below = cx.aten("aten::gather", s, -1, below_i, False)
     if interpolation in ("linear", "midpoint"):
-        above_i = _aten(cx, "aten::to.dtype", _aten(cx, "aten::ceil", ranks), torch.int64,
+        above_i = cx.aten("aten::to.dtype", cx.aten("aten::ceil", ranks), torch.int64,
                         False, False, None)
-        above = _aten(cx, "aten::gather", s, -1, above_i, False)
-        weights = _aten(cx, "aten::sub.Tensor", ranks, _aten(
-            cx, "aten::to.dtype", below_i, dtype, False, False, None), 1)
+        above = cx.aten("aten::gather", s, -1, above_i, False)
+        weights = cx.aten("aten::sub.Tensor", ranks, cx.aten(
+            "aten::to.dtype", below_i, dtype, False, False, None), 1)
         if interpolation == "midpoint":
-            weights = _aten(cx, "aten::mul.Scalar", _aten(
-                cx, "aten::ne.Tensor", below_i, above_i), 0.5)
-            weights = _aten(cx, "aten::to.dtype", weights, dtype, False, False, None)
-        result = _aten(cx, "aten::lerp.Tensor", below, above, weights)
+            weights = cx.aten("aten::mul.Scalar", cx.aten(
+                "aten::ne.Tensor", below_i, above_i), 0.5)
+            weights = cx.aten("aten::to.dtype", weights, dtype, False, False, None)
+        result = cx.aten("aten::lerp.Tensor", below, above, weights)
     else:
         result = below
     # a row holding a NaN (sorted last): NaN, as ATen's rank = last index gives
-    has_nan = _aten(cx, "aten::any.dim", _aten(cx, "aten::isnan", s), -1, True)
-    result = _aten(cx, "aten::where.ScalarSelf", has_nan, float("nan"), result)
+    has_nan = cx.aten("aten::any.dim", cx.aten("aten::isnan", s), -1, True)
+    result = cx.aten("aten::where.ScalarSelf", has_nan, float("nan"), result)
     # (*batch, Q) -> (Q, *batch) [keepdim: 1s where the reduced dims were]
     if keepdim:
         kept = [1] * rank if dim is None else _sizes(cx, x)[:dim] + [1] + _sizes(cx, x)[dim + 1:]
@@ -250,7 +245,7 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
             kept = []
     else:
         kept = [] if dim is None else _sizes(cx, x)[:dim] + _sizes(cx, x)[dim + 1:]
-    result = _aten(cx, "aten::movedim.int", result, -1, 0)
+    result = cx.aten("aten::movedim.int", result, -1, 0)
     if scalar_q or q_rank == 0:
         return reshape_to(cx, result, kept)
     return reshape_to(cx, result, [-1] + kept)
@@ -260,7 +255,7 @@ def _mT(cx: NodeContext, x):
     if cx.type(x).rank < 2:
         cx.fail(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                 f"{cx.type(x).rank}-D tensor.")
-    return _aten(cx, "aten::transpose.int", x, -2, -1)
+    return cx.aten("aten::transpose.int", x, -2, -1)
 
 
 HANDLERS = {

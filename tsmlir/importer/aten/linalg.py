@@ -43,14 +43,9 @@ from ..values import DynSize, is_tensor
 MAX_N = 256
 
 
-def _aten(cx: NodeContext, schema: str, *args):
-    """Another aten op's handler (its checks and type rules included)."""
-    from . import ATEN
-    return ATEN[schema](cx, *args)
-
 
 def _sl(cx: NodeContext, x, dim: int, start: int, end: int):
-    return _aten(cx, "aten::slice.Tensor", x, dim, start, end, 1)
+    return cx.aten("aten::slice.Tensor", x, dim, start, end, 1)
 
 
 def _square(cx: NodeContext, a, what: str) -> int:
@@ -77,11 +72,11 @@ def _square(cx: NodeContext, a, what: str) -> int:
 
 def _check(cx: NodeContext, ok, message: str) -> None:
     """A run-time error unless every element of the bool tensor ok holds."""
-    cf.AssertOp(scalars.item(_aten(cx, "aten::all", ok)), message)
+    cf.AssertOp(scalars.item(cx.aten("aten::all", ok)), message)
 
 
 def _nonzero_flag(cx: NodeContext, v):
-    return _aten(cx, "aten::ne.Scalar", v, 0)
+    return cx.aten("aten::ne.Scalar", v, 0)
 
 
 def _like(v: ir.Value, t: ir.Type) -> ir.Value:
@@ -111,19 +106,19 @@ class _Grid:
         self.cols = cx.constant(torch.arange(n))
 
     def cmp(self, op: str, which, k):
-        return _aten(self.cx, f"aten::{op}.Tensor", which, k)
+        return self.cx.aten(f"aten::{op}.Tensor", which, k)
 
     def row(self, x, k):
         """x[..., k:k+1, :] for a run-time k."""
         cx = self.cx
-        return _aten(cx, "aten::sum.dim_IntList", _aten(
-            cx, "aten::where.ScalarOther", self.cmp("eq", self.rows, k), x, 0.0), [-2], True, None)
+        return cx.aten("aten::sum.dim_IntList", cx.aten(
+            "aten::where.ScalarOther", self.cmp("eq", self.rows, k), x, 0.0), [-2], True, None)
 
     def col(self, x, k):
         """x[..., :, k:k+1] for a run-time k."""
         cx = self.cx
-        return _aten(cx, "aten::sum.dim_IntList", _aten(
-            cx, "aten::where.ScalarOther", self.cmp("eq", self.cols, k), x, 0.0), [-1], True, None)
+        return cx.aten("aten::sum.dim_IntList", cx.aten(
+            "aten::where.ScalarOther", self.cmp("eq", self.cols, k), x, 0.0), [-1], True, None)
 
 
 class _LU:
@@ -137,32 +132,32 @@ class _LU:
         self.cx, self.n = cx, n
         g = self.grid = _Grid(cx, n)
         batch = _batch_sizes(cx, a)
-        odd = _aten(cx, "aten::zeros", batch + [1, 1], torch.bool)
-        pivots = _aten(cx, "aten::zeros", batch + [n], torch.int64)
+        odd = cx.aten("aten::zeros", batch + [1, 1], torch.bool)
+        pivots = cx.aten("aten::zeros", batch + [n], torch.int64)
 
         def step(k, a, odd, pivots, *rhs):
             column = g.col(a, k)                                           # (*batch, n, 1)
-            candidates = _aten(cx, "aten::where.ScalarOther", g.cmp("ge", g.rows, k),
-                               _aten(cx, "aten::abs", column), -1.0)
-            p = _aten(cx, "aten::argmax", candidates, -2, True)             # (*batch, 1, 1)
-            p_row = _aten(cx, "aten::squeeze.dim", p, -1)                   # (*batch, 1)
-            perm = _aten(cx, "aten::where.self", g.cmp("eq", g.cols, k), p_row,
-                         _aten(cx, "aten::where.self", g.cmp("eq", g.cols, p_row), k, g.cols))
+            candidates = cx.aten("aten::where.ScalarOther", g.cmp("ge", g.rows, k),
+                               cx.aten("aten::abs", column), -1.0)
+            p = cx.aten("aten::argmax", candidates, -2, True)             # (*batch, 1, 1)
+            p_row = cx.aten("aten::squeeze.dim", p, -1)                   # (*batch, 1)
+            perm = cx.aten("aten::where.self", g.cmp("eq", g.cols, k), p_row,
+                         cx.aten("aten::where.self", g.cmp("eq", g.cols, p_row), k, g.cols))
             a = self._permute_rows(a, perm, n)
             rhs = [self._permute_rows(r, perm, cx.type(r).shape[-1]) for r in rhs]
-            odd = _aten(cx, "aten::logical_xor", odd, _aten(cx, "aten::ne.Tensor", p, k))
-            pivots = _aten(cx, "aten::where.self", g.cmp("eq", g.cols, k), p_row, pivots)
+            odd = cx.aten("aten::logical_xor", odd, cx.aten("aten::ne.Tensor", p, k))
+            pivots = cx.aten("aten::where.self", g.cmp("eq", g.cols, k), p_row, pivots)
             pivot_row = g.row(a, k)                                        # (*batch, 1, n)
             pivot = g.col(pivot_row, k)                                    # (*batch, 1, 1)
-            below = _aten(cx, "aten::logical_and", g.cmp("gt", g.rows, k),
-                          _aten(cx, "aten::ne.Scalar", pivot, 0))
-            factors = _aten(cx, "aten::where.ScalarOther", below, _aten(
-                cx, "aten::div.Tensor", g.col(a, k), pivot), 0.0)          # (*batch, n, 1)
-            right = _aten(cx, "aten::where.ScalarOther", g.cmp("gt", g.cols, k), pivot_row, 0.0)
-            a = _aten(cx, "aten::sub.Tensor", a, _aten(cx, "aten::mul.Tensor", factors, right), 1)
-            store = _aten(cx, "aten::logical_and", g.cmp("gt", g.rows, k), g.cmp("eq", g.cols, k))
-            a = _aten(cx, "aten::where.self", store, factors, a)
-            rhs = [_aten(cx, "aten::sub.Tensor", r, _aten(cx, "aten::mul.Tensor", factors,
+            below = cx.aten("aten::logical_and", g.cmp("gt", g.rows, k),
+                          cx.aten("aten::ne.Scalar", pivot, 0))
+            factors = cx.aten("aten::where.ScalarOther", below, cx.aten(
+                "aten::div.Tensor", g.col(a, k), pivot), 0.0)          # (*batch, n, 1)
+            right = cx.aten("aten::where.ScalarOther", g.cmp("gt", g.cols, k), pivot_row, 0.0)
+            a = cx.aten("aten::sub.Tensor", a, cx.aten("aten::mul.Tensor", factors, right), 1)
+            store = cx.aten("aten::logical_and", g.cmp("gt", g.rows, k), g.cmp("eq", g.cols, k))
+            a = cx.aten("aten::where.self", store, factors, a)
+            rhs = [cx.aten("aten::sub.Tensor", r, cx.aten("aten::mul.Tensor", factors,
                                                            g.row(r, k)), 1) for r in rhs]
             return [a, odd, pivots, *rhs]
 
@@ -172,19 +167,19 @@ class _LU:
 
     def _permute_rows(self, x, perm, width: int):
         cx = self.cx
-        index = _aten(cx, "aten::unsqueeze", perm, -1)
+        index = cx.aten("aten::unsqueeze", perm, -1)
         if width != 1:
-            index = _aten(cx, "aten::expand", index, [-1] * (cx.type(index).rank - 1) + [width],
+            index = cx.aten("aten::expand", index, [-1] * (cx.type(index).rank - 1) + [width],
                           False)
-        return _aten(cx, "aten::gather", x, -2, index, False)
+        return cx.aten("aten::gather", x, -2, index, False)
 
     def diagonal(self):
-        return _aten(self.cx, "aten::diagonal", self.lu, 0, -2, -1)
+        return self.cx.aten("aten::diagonal", self.lu, 0, -2, -1)
 
     def sign(self):
         """Whether the row swaps are an odd permutation, (*batch)."""
         cx = self.cx
-        return _aten(cx, "aten::squeeze.dim", _aten(cx, "aten::squeeze.dim", self.odd, -1), -1)
+        return cx.aten("aten::squeeze.dim", cx.aten("aten::squeeze.dim", self.odd, -1), -1)
 
 
 def _det_parts(cx: NodeContext, a, what: str):
@@ -194,26 +189,26 @@ def _det_parts(cx: NodeContext, a, what: str):
 
 
 def _with_sign(cx: NodeContext, value, lu: _LU):
-    return _aten(cx, "aten::where.self", lu.sign(), _aten(cx, "aten::neg", value), value)
+    return cx.aten("aten::where.self", lu.sign(), cx.aten("aten::neg", value), value)
 
 
 def _det(cx: NodeContext, a):
     lu, diag = _det_parts(cx, a, "linalg.det")
-    return _with_sign(cx, _aten(cx, "aten::prod.dim_int", diag, -1, False, None), lu)
+    return _with_sign(cx, cx.aten("aten::prod.dim_int", diag, -1, False, None), lu)
 
 
 def _slogdet(cx: NodeContext, a):
     lu, diag = _det_parts(cx, a, "linalg.slogdet")
-    sign = _with_sign(cx, _aten(cx, "aten::prod.dim_int", _aten(cx, "aten::sign", diag), -1,
+    sign = _with_sign(cx, cx.aten("aten::prod.dim_int", cx.aten("aten::sign", diag), -1,
                                 False, None), lu)
-    logabs = _aten(cx, "aten::sum.dim_IntList", _aten(cx, "aten::log", _aten(cx, "aten::abs", diag)),
+    logabs = cx.aten("aten::sum.dim_IntList", cx.aten("aten::log", cx.aten("aten::abs", diag)),
                    [-1], False, None)
     return sign, logabs
 
 
 def _logdet(cx: NodeContext, a):
     sign, logabs = _slogdet(cx, a)
-    return _aten(cx, "aten::where.ScalarSelf", _aten(cx, "aten::lt.Scalar", sign, 0),
+    return cx.aten("aten::where.ScalarSelf", cx.aten("aten::lt.Scalar", sign, 0),
                  float("nan"), logabs)
 
 
@@ -224,13 +219,13 @@ def _back_substitute(cx: NodeContext, u, b, n: int, *, upper: bool = True, unit:
     later = "gt" if upper else "lt"
 
     def step(k, x):
-        coeffs = _aten(cx, "aten::where.ScalarOther", g.cmp(later, g.cols, k), g.row(u, k), 0.0)
-        r = _aten(cx, "aten::sub.Tensor", g.row(b, k), _aten(cx, "aten::matmul", coeffs, x), 1)
+        coeffs = cx.aten("aten::where.ScalarOther", g.cmp(later, g.cols, k), g.row(u, k), 0.0)
+        r = cx.aten("aten::sub.Tensor", g.row(b, k), cx.aten("aten::matmul", coeffs, x), 1)
         if not unit:
-            r = _aten(cx, "aten::div.Tensor", r, g.col(g.row(u, k), k))
-        return [_aten(cx, "aten::where.self", g.cmp("eq", g.rows, k), r, x)]
+            r = cx.aten("aten::div.Tensor", r, g.col(g.row(u, k), k))
+        return [cx.aten("aten::where.self", g.cmp("eq", g.rows, k), r, x)]
 
-    return _loop(cx, n, [_aten(cx, "aten::zeros_like", b)], step, reverse=upper)[0]
+    return _loop(cx, n, [cx.aten("aten::zeros_like", b)], step, reverse=upper)[0]
 
 
 def _solve_lu(cx: NodeContext, a, b, n: int, what: str, message: str):
@@ -244,11 +239,11 @@ def _broadcast_batch(cx: NodeContext, a, b):
     ta, tb = cx.type(a), cx.type(b)
     if ta.shape[:-2] == tb.shape[:-2]:
         return a, b
-    a_b = _aten(cx, "aten::broadcast_tensors", [_sl(cx, _sl(cx, a, -1, 0, 1), -2, 0, 1),
+    a_b = cx.aten("aten::broadcast_tensors", [_sl(cx, _sl(cx, a, -1, 0, 1), -2, 0, 1),
                                                 _sl(cx, _sl(cx, b, -1, 0, 1), -2, 0, 1)])
     shape = a_b[0]
-    a = _aten(cx, "aten::expand", a, _batch_sizes(cx, shape) + list(ta.shape[-2:]), False)
-    b = _aten(cx, "aten::expand", b, _batch_sizes(cx, shape) + list(tb.shape[-2:]), False)
+    a = cx.aten("aten::expand", a, _batch_sizes(cx, shape) + list(ta.shape[-2:]), False)
+    b = cx.aten("aten::expand", b, _batch_sizes(cx, shape) + list(tb.shape[-2:]), False)
     return a, b
 
 
@@ -265,19 +260,19 @@ def _solve(cx: NodeContext, a, b, left=True):
     ta, tb = cx.type(a), cx.type(b)
     vector = tb.rank == 1 or (tb.rank == ta.rank - 1 and tb.shape == ta.shape[:-1])
     if vector:
-        b = _aten(cx, "aten::unsqueeze", b, -1)
+        b = cx.aten("aten::unsqueeze", b, -1)
     if cx.type(b).shape[-2] != n:
         cx.fail(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                 f"({list(ta.shape[-2:])} and {list(cx.type(b).shape[-2:])})")
     a, b = _broadcast_batch(cx, a, b)
     x = _solve_lu(cx, a, b, n, "linalg.solve",
                   "torch.linalg.solve: The solver failed because the input matrix is singular.")
-    return _aten(cx, "aten::squeeze.dim", x, -1) if vector else x
+    return cx.aten("aten::squeeze.dim", x, -1) if vector else x
 
 
 def _identity_like(cx: NodeContext, a, n: int):
     eye = cx.constant(torch.eye(n, dtype=cx.type(a).dtype))
-    return _aten(cx, "aten::expand_as", eye, a)
+    return cx.aten("aten::expand_as", eye, a)
 
 
 def _inv(cx: NodeContext, a):
@@ -291,10 +286,10 @@ def _first_zero(cx: NodeContext, diag):
     """LAPACK's info: 1 + the first k with diag[..., k] == 0, else 0 (int32, (*batch))."""
     n = cx.type(diag).shape[-1]
     position = cx.constant(torch.arange(1, n + 1, dtype=torch.int32))
-    marked = _aten(cx, "aten::where.ScalarOther", _aten(cx, "aten::eq.Scalar", diag, 0),
+    marked = cx.aten("aten::where.ScalarOther", cx.aten("aten::eq.Scalar", diag, 0),
                    position, n + 1)
-    first = _aten(cx, "aten::amin", marked, [-1], False)
-    return _aten(cx, "aten::where.ScalarOther", _aten(cx, "aten::le.Scalar", first, n), first, 0)
+    first = cx.aten("aten::amin", marked, [-1], False)
+    return cx.aten("aten::where.ScalarOther", cx.aten("aten::le.Scalar", first, n), first, 0)
 
 
 def _inv_ex(cx: NodeContext, a, check_errors=False):
@@ -312,8 +307,8 @@ def _lu_factor(cx: NodeContext, a, pivot=True):
     if not pivot:
         cx.fail("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     lu = _LU(cx, a, n)
-    pivots = _aten(cx, "aten::add.Scalar", lu.pivots, 1, 1)
-    return lu.lu, _aten(cx, "aten::to.dtype", pivots, torch.int32, False, False, None)
+    pivots = cx.aten("aten::add.Scalar", lu.pivots, 1, 1)
+    return lu.lu, cx.aten("aten::to.dtype", pivots, torch.int32, False, False, None)
 
 
 def _cholesky_lower(cx: NodeContext, a, n: int):
@@ -324,26 +319,26 @@ def _cholesky_lower(cx: NodeContext, a, n: int):
     batch = _batch_sizes(cx, a)
 
     def step(j, lower, info):
-        l_row = _aten(cx, "aten::transpose.int", g.row(lower, j), -2, -1)      # (*batch, n, 1)
-        s = _aten(cx, "aten::sub.Tensor", g.col(a, j), _aten(cx, "aten::matmul", lower, l_row), 1)
+        l_row = cx.aten("aten::transpose.int", g.row(lower, j), -2, -1)      # (*batch, n, 1)
+        s = cx.aten("aten::sub.Tensor", g.col(a, j), cx.aten("aten::matmul", lower, l_row), 1)
         d = g.row(s, j)                                                        # (*batch, 1, 1)
-        positive = _aten(cx, "aten::gt.Scalar", d, 0)
-        root = _aten(cx, "aten::where.ScalarOther", positive, _aten(cx, "aten::sqrt", d),
+        positive = cx.aten("aten::gt.Scalar", d, 0)
+        root = cx.aten("aten::where.ScalarOther", positive, cx.aten("aten::sqrt", d),
                      float("nan"))
-        column = _aten(cx, "aten::where.self", g.cmp("eq", g.rows, j), root, _aten(
-            cx, "aten::where.ScalarOther", g.cmp("gt", g.rows, j),
-            _aten(cx, "aten::div.Tensor", s, root), 0.0))
-        lower = _aten(cx, "aten::where.self", g.cmp("eq", g.cols, j), column, lower)
-        failed = _aten(cx, "aten::logical_and", _aten(cx, "aten::eq.Scalar", info, 0),
-                       _aten(cx, "aten::logical_not", positive))
-        number = _aten(cx, "aten::to.dtype", _aten(cx, "aten::add.Scalar", j, 1, 1), torch.int32,
+        column = cx.aten("aten::where.self", g.cmp("eq", g.rows, j), root, cx.aten(
+            "aten::where.ScalarOther", g.cmp("gt", g.rows, j),
+            cx.aten("aten::div.Tensor", s, root), 0.0))
+        lower = cx.aten("aten::where.self", g.cmp("eq", g.cols, j), column, lower)
+        failed = cx.aten("aten::logical_and", cx.aten("aten::eq.Scalar", info, 0),
+                       cx.aten("aten::logical_not", positive))
+        number = cx.aten("aten::to.dtype", cx.aten("aten::add.Scalar", j, 1, 1), torch.int32,
                        False, False, None)
-        return [lower, _aten(cx, "aten::where.self", failed, number, info)]
+        return [lower, cx.aten("aten::where.self", failed, number, info)]
 
-    zeros = _aten(cx, "aten::zeros_like", a)
-    lower, info = _loop(cx, n, [zeros, _aten(cx, "aten::zeros", batch + [1, 1], torch.int32)],
+    zeros = cx.aten("aten::zeros_like", a)
+    lower, info = _loop(cx, n, [zeros, cx.aten("aten::zeros", batch + [1, 1], torch.int32)],
                         step)
-    return lower, _aten(cx, "aten::squeeze.dim", _aten(cx, "aten::squeeze.dim", info, -1), -1)
+    return lower, cx.aten("aten::squeeze.dim", cx.aten("aten::squeeze.dim", info, -1), -1)
 
 
 _NOT_PD = ("linalg.cholesky: The factorization could not be completed because the input is "
@@ -354,8 +349,8 @@ def _cholesky_ex(cx: NodeContext, a, upper=False, check_errors=False, what="lina
     n = _square(cx, a, what)
     lower, info = _cholesky_lower(cx, a, n)
     if check_errors:
-        _check(cx, _aten(cx, "aten::eq.Scalar", info, 0), _NOT_PD)
-    return (_aten(cx, "aten::transpose.int", lower, -2, -1) if upper else lower), info
+        _check(cx, cx.aten("aten::eq.Scalar", info, 0), _NOT_PD)
+    return (cx.aten("aten::transpose.int", lower, -2, -1) if upper else lower), info
 
 
 def _cholesky(cx: NodeContext, a, upper=False):
@@ -367,10 +362,10 @@ def _solve_triangular(cx: NodeContext, a, b, upper, left=True, unitriangular=Fal
     if not is_tensor(b) or cx.type(b).rank < 2:
         cx.fail("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
     if not left:  # X A = B  <=>  A^T X^T = B^T
-        at = _aten(cx, "aten::transpose.int", a, -2, -1)
-        bt = _aten(cx, "aten::transpose.int", b, -2, -1)
+        at = cx.aten("aten::transpose.int", a, -2, -1)
+        bt = cx.aten("aten::transpose.int", b, -2, -1)
         x = _solve_triangular(cx, at, bt, not upper, True, unitriangular)
-        return _aten(cx, "aten::transpose.int", x, -2, -1)
+        return cx.aten("aten::transpose.int", x, -2, -1)
     if cx.type(b).shape[-2] != n:
         cx.fail("linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B")
     a, b = _broadcast_batch(cx, a, b)
@@ -379,8 +374,8 @@ def _solve_triangular(cx: NodeContext, a, b, upper, left=True, unitriangular=Fal
 
 def _cholesky_solve(cx: NodeContext, b, factor, upper=False):
     n = _square(cx, factor, "cholesky_solve")
-    lower = _aten(cx, "aten::transpose.int", factor, -2, -1) if upper else factor
-    factor_t = _aten(cx, "aten::transpose.int", lower, -2, -1)
+    lower = cx.aten("aten::transpose.int", factor, -2, -1) if upper else factor
+    factor_t = cx.aten("aten::transpose.int", lower, -2, -1)
     lower, b = _broadcast_batch(cx, lower, b)
     factor_t, _ = _broadcast_batch(cx, factor_t, b)
     y = _back_substitute(cx, lower, b, n, upper=False)
@@ -398,10 +393,10 @@ def _matrix_power(cx: NodeContext, a, k):
     result, square = None, a
     while k:
         if k & 1:
-            result = square if result is None else _aten(cx, "aten::matmul", result, square)
+            result = square if result is None else cx.aten("aten::matmul", result, square)
         k >>= 1
         if k:
-            square = _aten(cx, "aten::matmul", square, square)
+            square = cx.aten("aten::matmul", square, square)
     return result
 
 
