@@ -9,6 +9,7 @@ from mlir import ir
 from .. import dialects
 from ..dialects.types import TensorT, from_mlir
 from ..errors import SourceLoc, TorchScriptImportError
+from ..lowering.builders import assert_true
 from . import scalars
 from .locations import user_frame
 from .values import is_tensor
@@ -33,6 +34,12 @@ class NodeContext:
         rules included): for ops composed of others."""
         from .aten import ATEN
         return ATEN[schema](self, *args)
+
+    def check_all(self, cond: ir.Value, message: str) -> None:
+        """A run-time error with `message` unless every element of the bool
+        tensor `cond` holds."""
+        every = self.build("all", cond, dims=list(range(self.type(cond).rank)), keepdim=False)
+        assert_true(scalars.item(every), message)
 
     def build(self, name: str, *operands: ir.Value | None, **attrs) -> ir.Value:
         """Build a single-result tsm op; a type-rule error becomes an import error."""

@@ -23,27 +23,12 @@ Out: compositions of tsm ops, no op of their own:
 from __future__ import annotations
 
 import torch
-from mlir.dialects import arith, cf
 
-from ...dialects.types import DYN, normalize_dim
+from ...dialects.types import normalize_dim
 from .. import scalars
 from ..context import NodeContext
-from ..values import DynSize, is_tensor
-from .shape import reshape_to
-
-
-
-def _sizes(cx: NodeContext, x) -> list:
-    return [DynSize(x, i) if n == DYN else n for i, n in enumerate(cx.type(x).shape)]
-
-
-def _numel(cx: NodeContext, x):
-    """x's element count: an int, or a run-time scalar."""
-    n = 1
-    for s in _sizes(cx, x):
-        n = scalars.build("aten::mul", [n, s]) if isinstance(s, DynSize) or not isinstance(
-            n, int) else n * s
-    return n
+from ..values import is_tensor
+from .shape import _sizes_of, reshape_to
 
 
 def _flat(cx: NodeContext, x):
@@ -54,11 +39,11 @@ def _groups(cx: NodeContext, s):
     """(first, group) for a 1-D s: first[i] = i == 0 or s[i] != s[i - 1];
     group[i] = (number of firsts up to i) - 1."""
     shifted = cx.aten("aten::roll", s, [1], [0])
-    position = cx.aten("aten::arange", _numel(cx, s), torch.int64, None, None, None)
+    position = cx.aten("aten::arange", cx.aten("aten::numel", s), torch.int64, None, None, None)
     first = cx.aten("aten::logical_or", cx.aten("aten::eq.Scalar", position, 0),
-                  cx.aten("aten::ne.Tensor", s, shifted))
+                    cx.aten("aten::ne.Tensor", s, shifted))
     group = cx.aten("aten::sub.Scalar",
-                  cx.aten("aten::cumsum", first, 0, torch.int64), 1, 1)
+                    cx.aten("aten::cumsum", first, 0, torch.int64), 1, 1)
     return first, group
 
 
@@ -72,40 +57,30 @@ def _unique_parts(cx: NodeContext, x, sort: bool, return_inverse: bool, return_c
         s, perm = flat, None
     first, group = _groups(cx, s)
     values = cx.aten("aten::masked_select", s, first)
-    inverse = counts = None
+    inverse = counts = cx.aten("aten::zeros", [0], torch.int64)  # not asked for
     if return_inverse:
         if perm is None:
             inverse = group
         else:
             inverse = cx.aten("aten::scatter.src", cx.aten("aten::zeros_like", perm),
-                            0, perm, group)
-        inverse = reshape_to(cx, inverse, _sizes(cx, x))
+                              0, perm, group)
+        inverse = reshape_to(cx, inverse, _sizes_of(x, cx.type(x).shape))
     if return_counts:
         zeros = cx.aten("aten::zeros_like", values, torch.int64)
         counts = cx.aten("aten::scatter_add", zeros, 0, group,
-                       cx.aten("aten::ones_like", group))
+                         cx.aten("aten::ones_like", group))
     return values, inverse, counts
 
 
-def _empty_long(cx: NodeContext):
-    return cx.aten("aten::zeros", [0], torch.int64)
-
-
 def _unique2(cx: NodeContext, x, sorted=True, return_inverse=False, return_counts=False):
-    values, inverse, counts = _unique_parts(cx, x, True, bool(return_inverse),
-                                            bool(return_counts))
-    return (values, inverse if inverse is not None else _empty_long(cx),
-            counts if counts is not None else _empty_long(cx))
+    return _unique_parts(cx, x, True, bool(return_inverse), bool(return_counts))
 
 
 def _unique_consecutive(cx: NodeContext, x, return_inverse=False, return_counts=False,
                         dim=None):
     if dim is not None:
         cx.fail("unique_consecutive with a dim is not supported (only dim=None)")
-    values, inverse, counts = _unique_parts(cx, x, False, bool(return_inverse),
-                                            bool(return_counts))
-    return (values, inverse if inverse is not None else _empty_long(cx),
-            counts if counts is not None else _empty_long(cx))
+    return _unique_parts(cx, x, False, bool(return_inverse), bool(return_counts))
 
 
 def _bincount(cx: NodeContext, x, weights=None, minlength=0):
@@ -115,9 +90,8 @@ def _bincount(cx: NodeContext, x, weights=None, minlength=0):
     if not isinstance(minlength, int) or minlength < 0:
         cx.fail(f"minlength should be >= 0, got {minlength!r}")
     x = cx.aten("aten::to.dtype", x, torch.int64, False, False, None)
-    smallest = scalars.item(cx.aten("aten::min", x))  # int64 max when x is empty
-    cf.AssertOp(arith.cmpi(arith.CmpIPredicate.sge, smallest, scalars.value(0)),
-                "bincount only supports 1-d non-negative integral inputs.")
+    cx.check_all(cx.aten("aten::ge.Scalar", x, 0),
+                 "bincount only supports 1-d non-negative integral inputs.")
     largest = scalars.item(cx.aten("aten::max", x))  # int64 min when x is empty
     length = scalars.build("prim::max", [scalars.build("aten::add", [largest, 1]), minlength])
     if weights is None:
@@ -155,7 +129,7 @@ def _histc(cx: NodeContext, x, bins=100, min=0, max=0):
             cx.fail(f"histc: max must be larger than min, got min={min} and max={max}")
         lo, hi = (cx.constant(torch.tensor(float(v), dtype=dtype)) for v in (min, max))
     inside = cx.aten("aten::logical_and", cx.aten("aten::ge.Tensor", flat, lo),
-                   cx.aten("aten::le.Tensor", flat, hi))
+                     cx.aten("aten::le.Tensor", flat, hi))
     scaled = cx.aten("aten::div.Tensor", cx.aten(
         "aten::mul.Scalar", cx.aten("aten::sub.Tensor", flat, lo, 1), bins),
         cx.aten("aten::sub.Tensor", hi, lo, 1))
@@ -164,7 +138,7 @@ def _histc(cx: NodeContext, x, bins=100, min=0, max=0):
     position = cx.aten("aten::clamp", position, 0, bins - 1)
     counts = cx.aten("aten::to.dtype", inside, dtype, False, False, None)
     return cx.aten("aten::scatter_add", cx.aten("aten::zeros", [bins], dtype), 0, position,
-                 counts)
+                   counts)
 
 
 _MODES = ("linear", "lower", "higher", "nearest", "midpoint")
@@ -189,10 +163,9 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
             cx.fail("quantile() q must be a scalar or 1D tensor")
         if qt.dtype != dtype:
             cx.fail("quantile() q tensor must be same dtype as the input tensor")
-        ok = cx.aten("aten::all", cx.aten("aten::logical_and",
-                                          cx.aten("aten::ge.Scalar", q, 0),
-                                          cx.aten("aten::le.Scalar", q, 1)))
-        cf.AssertOp(scalars.item(ok), "quantile() q values must be in the range [0, 1]")
+        cx.check_all(cx.aten("aten::logical_and", cx.aten("aten::ge.Scalar", q, 0),
+                             cx.aten("aten::le.Scalar", q, 1)),
+                     "quantile() q values must be in the range [0, 1]")
     rank = cx.type(x).rank
     if dim is None:
         rows = _flat(cx, x)
@@ -204,16 +177,16 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
         rows = x if rank else reshape_to(cx, x, [1])
         rows = cx.aten("aten::movedim.int", rows, dim, -1)
     s, _ = cx.aten("aten::sort", rows, -1, False)
-    batch = _sizes(cx, s)[:-1]
-    n = _sizes(cx, s)[-1]
+    batch = _sizes_of(s, cx.type(s).shape)[:-1]
+    n = _sizes_of(s, cx.type(s).shape)[-1]
     last = scalars.build("aten::sub", [n, 1])
     q_rank = cx.type(q).rank
     q_flat = reshape_to(cx, q, [-1]) if q_rank == 0 else q
     # ranks: (*batch, Q) — q * (n - 1) for every row
     ranks = cx.aten("aten::mul.Tensor", q_flat, scalars.to_tensor(last, dtype)
-                  if not isinstance(last, int) else cx.scalar(float(last), q_flat))
+                    if not isinstance(last, int) else cx.scalar(float(last), q_flat))
     ranks = cx.aten("aten::expand", reshape_to(cx, ranks, [1] * len(batch) + [-1]),
-                  batch + [-1], False)
+                    batch + [-1], False)
     if interpolation == "lower":
         ranks = cx.aten("aten::floor", ranks)
     elif interpolation == "higher":
@@ -224,7 +197,7 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
     below = cx.aten("aten::gather", s, -1, below_i, False)
     if interpolation in ("linear", "midpoint"):
         above_i = cx.aten("aten::to.dtype", cx.aten("aten::ceil", ranks), torch.int64,
-                        False, False, None)
+                          False, False, None)
         above = cx.aten("aten::gather", s, -1, above_i, False)
         weights = cx.aten("aten::sub.Tensor", ranks, cx.aten(
             "aten::to.dtype", below_i, dtype, False, False, None), 1)
@@ -239,12 +212,13 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
     has_nan = cx.aten("aten::any.dim", cx.aten("aten::isnan", s), -1, True)
     result = cx.aten("aten::where.ScalarSelf", has_nan, float("nan"), result)
     # (*batch, Q) -> (Q, *batch) [keepdim: 1s where the reduced dims were]
+    sizes = _sizes_of(x, cx.type(x).shape)
     if keepdim:
-        kept = [1] * rank if dim is None else _sizes(cx, x)[:dim] + [1] + _sizes(cx, x)[dim + 1:]
+        kept = [1] * rank if dim is None else sizes[:dim] + [1] + sizes[dim + 1:]
         if rank == 0:
             kept = []
     else:
-        kept = [] if dim is None else _sizes(cx, x)[:dim] + _sizes(cx, x)[dim + 1:]
+        kept = [] if dim is None else sizes[:dim] + sizes[dim + 1:]
     result = cx.aten("aten::movedim.int", result, -1, 0)
     if scalar_q or q_rank == 0:
         return reshape_to(cx, result, kept)

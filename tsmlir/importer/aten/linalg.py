@@ -31,17 +31,17 @@ from __future__ import annotations
 
 import torch
 from mlir import ir
-from mlir.dialects import arith, cf, scf, tensor
+from mlir.dialects import arith, scf, tensor
 
 from ...dialects.types import DYN
 from ...errors import StaticSizeRequired
 from .. import scalars
 from ..context import NodeContext
-from ..values import DynSize, is_tensor
+from ..values import is_tensor
+from .shape import _sizes_of
 
 #: Largest n (every step reads the whole n x n matrix).
 MAX_N = 256
-
 
 
 def _sl(cx: NodeContext, x, dim: int, start: int, end: int):
@@ -68,11 +68,6 @@ def _square(cx: NodeContext, a, what: str) -> int:
         cx.fail(f"{what}: {rows}x{rows} matrices are beyond what tsmlir decomposes "
                 f"(at most {MAX_N}x{MAX_N})")
     return rows
-
-
-def _check(cx: NodeContext, ok, message: str) -> None:
-    """A run-time error unless every element of the bool tensor ok holds."""
-    cf.AssertOp(scalars.item(cx.aten("aten::all", ok)), message)
 
 
 def _nonzero_flag(cx: NodeContext, v):
@@ -129,8 +124,8 @@ class _LU:
     on the whole matrix under masks (rows > k, columns > k)."""
 
     def __init__(self, cx: NodeContext, a, n: int, rhs=None):
-        self.cx, self.n = cx, n
-        g = self.grid = _Grid(cx, n)
+        self.cx = cx
+        g = _Grid(cx, n)
         batch = _batch_sizes(cx, a)
         odd = cx.aten("aten::zeros", batch + [1, 1], torch.bool)
         pivots = cx.aten("aten::zeros", batch + [n], torch.int64)
@@ -138,11 +133,11 @@ class _LU:
         def step(k, a, odd, pivots, *rhs):
             column = g.col(a, k)                                           # (*batch, n, 1)
             candidates = cx.aten("aten::where.ScalarOther", g.cmp("ge", g.rows, k),
-                               cx.aten("aten::abs", column), -1.0)
+                                 cx.aten("aten::abs", column), -1.0)
             p = cx.aten("aten::argmax", candidates, -2, True)             # (*batch, 1, 1)
             p_row = cx.aten("aten::squeeze.dim", p, -1)                   # (*batch, 1)
             perm = cx.aten("aten::where.self", g.cmp("eq", g.cols, k), p_row,
-                         cx.aten("aten::where.self", g.cmp("eq", g.cols, p_row), k, g.cols))
+                           cx.aten("aten::where.self", g.cmp("eq", g.cols, p_row), k, g.cols))
             a = self._permute_rows(a, perm, n)
             rhs = [self._permute_rows(r, perm, cx.type(r).shape[-1]) for r in rhs]
             odd = cx.aten("aten::logical_xor", odd, cx.aten("aten::ne.Tensor", p, k))
@@ -150,15 +145,15 @@ class _LU:
             pivot_row = g.row(a, k)                                        # (*batch, 1, n)
             pivot = g.col(pivot_row, k)                                    # (*batch, 1, 1)
             below = cx.aten("aten::logical_and", g.cmp("gt", g.rows, k),
-                          cx.aten("aten::ne.Scalar", pivot, 0))
+                            cx.aten("aten::ne.Scalar", pivot, 0))
             factors = cx.aten("aten::where.ScalarOther", below, cx.aten(
                 "aten::div.Tensor", g.col(a, k), pivot), 0.0)          # (*batch, n, 1)
             right = cx.aten("aten::where.ScalarOther", g.cmp("gt", g.cols, k), pivot_row, 0.0)
             a = cx.aten("aten::sub.Tensor", a, cx.aten("aten::mul.Tensor", factors, right), 1)
             store = cx.aten("aten::logical_and", g.cmp("gt", g.rows, k), g.cmp("eq", g.cols, k))
             a = cx.aten("aten::where.self", store, factors, a)
-            rhs = [cx.aten("aten::sub.Tensor", r, cx.aten("aten::mul.Tensor", factors,
-                                                           g.row(r, k)), 1) for r in rhs]
+            rhs = [cx.aten("aten::sub.Tensor", r,
+                           cx.aten("aten::mul.Tensor", factors, g.row(r, k)), 1) for r in rhs]
             return [a, odd, pivots, *rhs]
 
         out = _loop(cx, n, [a, odd, pivots] + ([rhs] if rhs is not None else []), step)
@@ -170,7 +165,7 @@ class _LU:
         index = cx.aten("aten::unsqueeze", perm, -1)
         if width != 1:
             index = cx.aten("aten::expand", index, [-1] * (cx.type(index).rank - 1) + [width],
-                          False)
+                            False)
         return cx.aten("aten::gather", x, -2, index, False)
 
     def diagonal(self):
@@ -200,16 +195,16 @@ def _det(cx: NodeContext, a):
 def _slogdet(cx: NodeContext, a):
     lu, diag = _det_parts(cx, a, "linalg.slogdet")
     sign = _with_sign(cx, cx.aten("aten::prod.dim_int", cx.aten("aten::sign", diag), -1,
-                                False, None), lu)
+                                  False, None), lu)
     logabs = cx.aten("aten::sum.dim_IntList", cx.aten("aten::log", cx.aten("aten::abs", diag)),
-                   [-1], False, None)
+                     [-1], False, None)
     return sign, logabs
 
 
 def _logdet(cx: NodeContext, a):
     sign, logabs = _slogdet(cx, a)
     return cx.aten("aten::where.ScalarSelf", cx.aten("aten::lt.Scalar", sign, 0),
-                 float("nan"), logabs)
+                   float("nan"), logabs)
 
 
 def _back_substitute(cx: NodeContext, u, b, n: int, *, upper: bool = True, unit: bool = False):
@@ -228,9 +223,9 @@ def _back_substitute(cx: NodeContext, u, b, n: int, *, upper: bool = True, unit:
     return _loop(cx, n, [cx.aten("aten::zeros_like", b)], step, reverse=upper)[0]
 
 
-def _solve_lu(cx: NodeContext, a, b, n: int, what: str, message: str):
+def _solve_lu(cx: NodeContext, a, b, n: int, message: str):
     lu = _LU(cx, a, n, b)
-    _check(cx, _nonzero_flag(cx, lu.diagonal()), message)
+    cx.check_all(_nonzero_flag(cx, lu.diagonal()), message)
     return _back_substitute(cx, lu.lu, lu.rhs, n)
 
 
@@ -240,7 +235,7 @@ def _broadcast_batch(cx: NodeContext, a, b):
     if ta.shape[:-2] == tb.shape[:-2]:
         return a, b
     a_b = cx.aten("aten::broadcast_tensors", [_sl(cx, _sl(cx, a, -1, 0, 1), -2, 0, 1),
-                                                _sl(cx, _sl(cx, b, -1, 0, 1), -2, 0, 1)])
+                                              _sl(cx, _sl(cx, b, -1, 0, 1), -2, 0, 1)])
     shape = a_b[0]
     a = cx.aten("aten::expand", a, _batch_sizes(cx, shape) + list(ta.shape[-2:]), False)
     b = cx.aten("aten::expand", b, _batch_sizes(cx, shape) + list(tb.shape[-2:]), False)
@@ -248,7 +243,7 @@ def _broadcast_batch(cx: NodeContext, a, b):
 
 
 def _batch_sizes(cx: NodeContext, x) -> list:
-    return [DynSize(x, i) if s == DYN else s for i, s in enumerate(cx.type(x).shape[:-2])]
+    return _sizes_of(x, cx.type(x).shape[:-2])
 
 
 def _solve(cx: NodeContext, a, b, left=True):
@@ -265,7 +260,7 @@ def _solve(cx: NodeContext, a, b, left=True):
         cx.fail(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                 f"({list(ta.shape[-2:])} and {list(cx.type(b).shape[-2:])})")
     a, b = _broadcast_batch(cx, a, b)
-    x = _solve_lu(cx, a, b, n, "linalg.solve",
+    x = _solve_lu(cx, a, b, n,
                   "torch.linalg.solve: The solver failed because the input matrix is singular.")
     return cx.aten("aten::squeeze.dim", x, -1) if vector else x
 
@@ -277,7 +272,7 @@ def _identity_like(cx: NodeContext, a, n: int):
 
 def _inv(cx: NodeContext, a):
     n = _square(cx, a, "linalg.inv")
-    return _solve_lu(cx, a, _identity_like(cx, a, n), n, "linalg.inv",
+    return _solve_lu(cx, a, _identity_like(cx, a, n), n,
                      "linalg.inv: The inversion could not be completed because the input "
                      "matrix is singular.")
 
@@ -287,7 +282,7 @@ def _first_zero(cx: NodeContext, diag):
     n = cx.type(diag).shape[-1]
     position = cx.constant(torch.arange(1, n + 1, dtype=torch.int32))
     marked = cx.aten("aten::where.ScalarOther", cx.aten("aten::eq.Scalar", diag, 0),
-                   position, n + 1)
+                     position, n + 1)
     first = cx.aten("aten::amin", marked, [-1], False)
     return cx.aten("aten::where.ScalarOther", cx.aten("aten::le.Scalar", first, n), first, 0)
 
@@ -297,8 +292,8 @@ def _inv_ex(cx: NodeContext, a, check_errors=False):
     lu = _LU(cx, a, n, _identity_like(cx, a, n))
     diag = lu.diagonal()
     if check_errors:
-        _check(cx, _nonzero_flag(cx, diag), "linalg.inv_ex: The inversion could not be "
-               "completed because the input matrix is singular.")
+        cx.check_all(_nonzero_flag(cx, diag), "linalg.inv_ex: The inversion could not be "
+                     "completed because the input matrix is singular.")
     return _back_substitute(cx, lu.lu, lu.rhs, n), _first_zero(cx, diag)
 
 
@@ -324,15 +319,15 @@ def _cholesky_lower(cx: NodeContext, a, n: int):
         d = g.row(s, j)                                                        # (*batch, 1, 1)
         positive = cx.aten("aten::gt.Scalar", d, 0)
         root = cx.aten("aten::where.ScalarOther", positive, cx.aten("aten::sqrt", d),
-                     float("nan"))
+                       float("nan"))
         column = cx.aten("aten::where.self", g.cmp("eq", g.rows, j), root, cx.aten(
             "aten::where.ScalarOther", g.cmp("gt", g.rows, j),
             cx.aten("aten::div.Tensor", s, root), 0.0))
         lower = cx.aten("aten::where.self", g.cmp("eq", g.cols, j), column, lower)
         failed = cx.aten("aten::logical_and", cx.aten("aten::eq.Scalar", info, 0),
-                       cx.aten("aten::logical_not", positive))
+                         cx.aten("aten::logical_not", positive))
         number = cx.aten("aten::to.dtype", cx.aten("aten::add.Scalar", j, 1, 1), torch.int32,
-                       False, False, None)
+                         False, False, None)
         return [lower, cx.aten("aten::where.self", failed, number, info)]
 
     zeros = cx.aten("aten::zeros_like", a)
@@ -349,7 +344,7 @@ def _cholesky_ex(cx: NodeContext, a, upper=False, check_errors=False, what="lina
     n = _square(cx, a, what)
     lower, info = _cholesky_lower(cx, a, n)
     if check_errors:
-        _check(cx, cx.aten("aten::eq.Scalar", info, 0), _NOT_PD)
+        cx.check_all(cx.aten("aten::eq.Scalar", info, 0), _NOT_PD)
     return (cx.aten("aten::transpose.int", lower, -2, -1) if upper else lower), info
 
 

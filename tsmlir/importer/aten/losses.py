@@ -19,8 +19,6 @@ import math
 
 import torch
 
-from ...lowering.builders import assert_true
-from .. import scalars
 from ..context import NodeContext
 from ..values import is_tensor
 from .composite_math import _log_sigmoid, _pairwise_distance, _xlogy
@@ -54,8 +52,7 @@ def _float_tensor(cx: NodeContext, x, what: str):
 
 def _check_all(cx: NodeContext, cond, message: str) -> None:
     """A run-time check that every element of the bool tensor `cond` holds."""
-    every = cx.build("all", cond, dims=list(range(cx.type(cond).rank)), keepdim=False)
-    assert_true(scalars.item(every), f"{cx.node.kind()}: {message}")
+    cx.check_all(cond, f"{cx.node.kind()}: {message}")
 
 
 # -- regression losses --------------------------------------------------------------
