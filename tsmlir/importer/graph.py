@@ -101,12 +101,12 @@ class Importer:
         # Run-time parameters by state-dict name (freeze=False), in argument order.
         self.params: dict[str, ir.Value] = {}
         self._param_names: dict[int, set[str]] = {}
-        # Module attributes assigned by the program so far: (id(module), name) -> value.
+        # Module attributes assigned by the program so far: (id(module), name) ->
+        # (value, block, where, owner ModuleRef).
         self.attribute_writes: dict[tuple[int, str], Any] = {}
-        # Attributes read before any write, and those of them written after
-        # (state the next call reads): key -> (ModuleRef, name, where written).
+        # Attributes whose value before any write was read (a read after a
+        # write sees the written value): those also written are state.
         self.attribute_reads: set[tuple[int, str]] = set()
-        self.state_writes: dict[tuple[int, str], tuple] = {}
         self._objects: dict[int, ObjectValue] = {}
         self._return_loc: SourceLoc | None = None
         self.unsupported: list[tuple[str, SourceLoc | None]] = []
@@ -163,18 +163,17 @@ class Importer:
         """`self.<name> = value` (or an in-place change of it): seen by later
         reads of this call; if this call read the old value first, the next
         call reads the new one (state, see _state_results)."""
-        key = (id(owner.obj), name)
-        self.attribute_writes[key] = (value, ir.InsertionPoint.current.block, where)
-        if key in self.attribute_reads:
-            self.state_writes.setdefault(key, (owner, name, where))
+        self.attribute_writes[(id(owner.obj), name)] = \
+            (value, ir.InsertionPoint.current.block, where, owner)
 
     def _state_results(self) -> list[tuple[str, ir.Value]]:
         """(state-dict name, new value) of each parameter or buffer the call
         changes after reading it; anything else kept between calls is refused
         (with freeze=True such values are folded into the code)."""
         out = []
-        for key, (owner, name, where) in self.state_writes.items():
-            value, block, _ = self.attribute_writes[key]
+        for (_, name), (value, block, where, owner) in self.attribute_writes.items():
+            if (id(owner.obj), name) not in self.attribute_reads:
+                continue
             current = getattr(owner.obj, name)
             what = f"self.{name} is changed here and the next call reads the new value"
             if not isinstance(current, torch.Tensor):
@@ -194,9 +193,10 @@ class Importer:
                     f"{what}, but it is assigned inside a run-time branch or loop: not "
                     "supported", where)
             if not is_tensor(value) or value.type != param.type:
+                got = value.type if is_tensor(value) else value
                 raise TorchScriptImportError(
-                    f"{what}, with another shape or dtype ({value.type if is_tensor(value) else value}"
-                    f" instead of {param.type}): not supported", where)
+                    f"{what}, with another shape or dtype ({got} instead of {param.type}): "
+                    "not supported", where)
             out.append((owner.child(name), value))
         return out
 

@@ -53,7 +53,7 @@ def _prim_getattr(imp: Importer, node, args, env, frames):
                                      user_frame(frames))
     written = imp.attribute_writes.get((id(owner.obj), name), NOT_WRITTEN)
     if written is not NOT_WRITTEN:
-        value, block, where = written
+        value, block, where, _ = written
         if block == imp._entry or block == ir.InsertionPoint.current.block:
             return value
         raise TorchScriptImportError(
