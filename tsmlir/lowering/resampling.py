@@ -238,16 +238,19 @@ def nearest_taps(size: int, out: int, scale: float | None, exact: bool) -> np.nd
     return np.minimum(src.astype(np.int64), size - 1)
 
 
+def area_scale(size: int, out: int, scale: float | None, align_corners: bool, dt):
+    """ATen's area_pixel_compute_scale in type dt: input pixels per output pixel."""
+    if align_corners:
+        return dt(size - 1) / dt(out - 1) if out > 1 else dt(0)
+    return dt(1.0 / scale) if scale and scale > 0 else dt(size) / dt(out)
+
+
 def linear_taps(size: int, out: int, scale: float | None, align_corners: bool, dt) -> tuple:
     """PyTorch's linear source indices and weights along one dim, in its
     accumulate type: (i0, i1, lambda0, lambda1)."""
     o = np.arange(out).astype(dt)
-    if align_corners:
-        s = dt(size - 1) / dt(out - 1) if out > 1 else dt(0)
-        src = s * o
-    else:
-        s = dt(1.0 / scale) if scale else dt(size) / dt(out)
-        src = np.maximum(s * (o + dt(0.5)) - dt(0.5), dt(0))
+    s = area_scale(size, out, scale, align_corners, dt)
+    src = s * o if align_corners else np.maximum(s * (o + dt(0.5)) - dt(0.5), dt(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
     l1 = np.clip(src - i0.astype(dt), dt(0), dt(1)).astype(dt)
     i1 = i0 + (i0 < size - 1)
@@ -260,11 +263,8 @@ def cubic_taps(size: int, out: int, scale: float | None, align_corners: bool, dt
     accumulate type: (i0, i1, i2, i3, w0, w1, w2, w3).  Unlike linear, the
     source coordinate is not clamped at 0."""
     o = np.arange(out).astype(dt)
-    if align_corners:
-        src = (dt(size - 1) / dt(out - 1) if out > 1 else dt(0)) * o
-    else:
-        s = dt(1.0 / scale) if scale else dt(size) / dt(out)
-        src = s * (o + dt(0.5)) - dt(0.5)
+    s = area_scale(size, out, scale, align_corners, dt)
+    src = s * o if align_corners else s * (o + dt(0.5)) - dt(0.5)
     base = np.floor(src)
     t = (src - base).astype(dt)
     a = dt(-0.75)

@@ -26,17 +26,10 @@ import torch
 
 from ...dialects.types import DYN
 from ...errors import StaticSizeRequired
-from ...lowering.resampling import cubic_taps, linear_taps, nearest_taps
+from ...lowering.resampling import area_scale, cubic_taps, linear_taps, nearest_taps
 from ..context import NodeContext
 from .elementwise import cast
 from .nn import _ints, _upsample_size
-
-
-def _area_scale(size: int, out: int, scale, align_corners: bool, f):
-    """ATen's area_pixel_compute_scale in type f."""
-    if align_corners:
-        return f(size - 1) / f(out - 1) if out > 1 else f(0)
-    return f(1.0 / scale) if scale and scale > 0 else f(size) / f(out)
 
 
 def _aa_bilinear(x):
@@ -61,7 +54,7 @@ def aa_taps(size: int, out: int, scale, align_corners: bool, interp_size: int,
     Padded to the widest window with weight 0 (index clamped).  Computed in
     dt (ATen's opmath type), with its double-precision intermediate steps."""
     f = dt
-    s = _area_scale(size, out, scale, align_corners, f)
+    s = area_scale(size, out, scale, align_corners, f)
     support = f(interp_size * 0.5 * float(s)) if s >= 1 else f(interp_size * 0.5)
     width = int(np.ceil(support)) * 2 + 1
     invscale = f(1.0 / float(s)) if s >= 1 else f(1.0)
