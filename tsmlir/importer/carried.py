@@ -138,13 +138,19 @@ def slot_types(desc) -> list[ir.Type]:
     return []
 
 
+def cast_to(v: ir.Value, t: ir.Type) -> ir.Value:
+    """Tensor v as type t (a loop yields its carried types exactly): v itself,
+    or a tensor.cast where the two differ in what they know of the shape."""
+    return v if v.type == t else tensor.cast(t, v)
+
+
 def coerce(desc, v) -> list[ir.Value]:
     """The SSA values yielded for `v` under `desc` (cast / converted / placeholder)."""
     if isinstance(desc, Slot):
         if v is UNINIT or v is UNKNOWN:
             return [placeholder(desc.type)]
         if isinstance(desc.type, ir.RankedTensorType):
-            return [v if v.type == desc.type else tensor.cast(desc.type, v)]
+            return [cast_to(v, desc.type)]
         return [scalars.value(v, _kind_of_type(desc.type))]
     if isinstance(desc, Seq):
         if v is UNINIT or v is UNKNOWN:

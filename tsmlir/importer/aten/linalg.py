@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import torch
 from mlir import ir
-from mlir.dialects import arith, scf, tensor
+from mlir.dialects import arith, scf
 
 from ...dialects.types import DYN
 from ...errors import StaticSizeRequired
 from .. import scalars
+from ..carried import cast_to
 from ..context import NodeContext
 from ..values import is_tensor
 from .shape import _sizes_of
@@ -74,10 +75,6 @@ def _nonzero_flag(cx: NodeContext, v):
     return cx.aten("aten::ne.Scalar", v, 0)
 
 
-def _like(v: ir.Value, t: ir.Type) -> ir.Value:
-    return v if v.type == t else tensor.cast(t, v)
-
-
 def _loop(cx: NodeContext, n: int, carried: list, body, reverse: bool = False) -> list:
     """scf.for over k = 0 .. n-1 (n-1 .. 0 when reverse); body(k as a 0-d int64
     tensor, *carried) returns the new carried values."""
@@ -88,7 +85,7 @@ def _loop(cx: NodeContext, n: int, carried: list, body, reverse: bool = False) -
             k = arith.subi(scalars.index(n - 1), k)
         kt = scalars.to_tensor(arith.index_cast(ir.IntegerType.get_signless(64), k), torch.int64)
         new = body(kt, *loop.inner_iter_args)
-        scf.YieldOp([_like(v, c.type) for v, c in zip(new, carried)])
+        scf.YieldOp([cast_to(v, c.type) for v, c in zip(new, carried)])
     return list(loop.results)
 
 

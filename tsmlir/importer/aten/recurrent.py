@@ -32,6 +32,7 @@ from mlir.dialects import arith, scf, tensor
 
 from ...dialects.types import DYN
 from .. import scalars
+from ..carried import cast_to
 from ..context import NodeContext
 from ..values import is_tensor
 from .matmul import _linear
@@ -109,10 +110,6 @@ def _cell(cx: NodeContext, kind: str, hidden: int, gx, gh, h, c):
     return cx.build("tanh" if kind == "rnn_tanh" else "relu", gh), None
 
 
-def _like(v: ir.Value, t: ir.Type) -> ir.Value:
-    return v if v.type == t else tensor.cast(t, v)
-
-
 def _run(cx: NodeContext, kind: str, d: _Direction, x, h0, c0, reverse: bool):
     """One layer in one direction over the whole sequence: (output (T, B, H), h_T, c_T)."""
     gx_all = d.sequence(x)
@@ -133,12 +130,12 @@ def _run(cx: NodeContext, kind: str, d: _Direction, x, h0, c0, reverse: bool):
                                 torch.int64)
         gx = cx.build("select", gx_all, row, dim=0)
         h_new, c_new = _cell(cx, kind, d.hidden, gx, d.step(h, gx), h, c)
-        h_new = _like(h_new, h.type)
+        h_new = cast_to(h_new, h.type)
         dyn = ir.ShapedType.get_dynamic_size()
         out = tensor.insert_slice(h_new, out, [t], [] if isinstance(batch, int) else [batch], [],
                                   [dyn, 0, 0], [1, batch if isinstance(batch, int) else dyn,
                                                 d.hidden], [1, 1, 1])
-        scf.YieldOp([h_new] + ([_like(c_new, c.type)] if c is not None else []) + [out])
+        scf.YieldOp([h_new] + ([cast_to(c_new, c.type)] if c is not None else []) + [out])
     results = list(loop.results)
     return results[-1], results[0], (results[1] if c0 is not None else None)
 
