@@ -37,7 +37,7 @@ from . import builders as b
 from . import pad_copy, pad_edges, row_copy
 from .gather_s2 import applies as _stride2_applies, call as _call_stride2
 from .ir_walk import collect
-from .parallel import num_threads
+from .parallel import num_threads, threads_at
 from .passes import register
 
 
@@ -65,7 +65,7 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
     for op in _fills(module_op):
         value, dst = op.operands
         with ir.InsertionPoint(op), op.location:
-            row_copy.call_fill(module_op, helpers, value, dst, _threads_at(op, threads))
+            row_copy.call_fill(module_op, helpers, value, dst, threads_at(op, threads))
         op.erase()
     for op in copies:
         src, dst = op.operands
@@ -80,7 +80,7 @@ def copies_to_linalg(module_op: ir.Operation) -> None:
             elif row_copy.applies(src.type, dst.type):
                 # a row per step of a loop (a gather's rows): the call costs
                 # as much as a short row's vectors, so LLVM may inline it
-                row_copy.call(module_op, helpers, src, dst, _threads_at(op, threads),
+                row_copy.call(module_op, helpers, src, dst, threads_at(op, threads),
                               inline=op.parent.name == "scf.for")
             else:
                 linalg.copy(src, outs=[dst])
@@ -98,17 +98,6 @@ def _without_unit_dims(src: ir.Value, dst: ir.Value) -> tuple[ir.Value, ir.Value
             types[0].get_strides_and_offset()[0][-1]:
         return src, dst  # nothing to merge, or a merge that changes the inner stride
     return row_copy._collapse(src, groups), row_copy._collapse(dst, groups)
-
-
-def _threads_at(op: ir.Operation, threads: int) -> int:
-    """1 inside a parallel loop (an im2col's channel chunk: the thread
-    copies its own share), else the module's thread count."""
-    parent = op.parent
-    while parent is not None and parent.name != "func.func":
-        if parent.name in ("scf.forall", "scf.parallel"):
-            return 1
-        parent = parent.parent
-    return threads
 
 
 def _fills(module_op: ir.Operation) -> list[ir.Operation]:

@@ -37,6 +37,7 @@ caller's tensor.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 from mlir import ir
@@ -44,9 +45,11 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from ..dialects.ops.data_movement import slice_length
 from . import builders as b
-from .nn_support import collapse
+from .chunk_loops import forall_chunks, module_threads
+from .nn_support import collapse, expand
 from .passes import pattern_pass
 from .shape import _ints, _mixed
+from .thread_split import gather_rows_chunk
 
 DYNAMIC = ir.ShapedType.get_dynamic_size()
 # Rows at least this long are gathered by row copies rather than element by element.
@@ -307,21 +310,41 @@ def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, 
 # -- gathers -----------------------------------------------------------------------
 def _copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value:
     """result[b] = x[coords[b]] (the indexed dims lead x): one row copy per
-    index, which bufferizes to a memref.copy of contiguous rows (embedding)."""
+    index, which bufferizes to a memref.copy of contiguous rows (embedding).
+    With threads and enough bytes (thread_split.gather_rows_chunk), the
+    indices, flattened, are shared among the threads in chunks."""
     t, ct = b.rtt(x), b.rtt(coords)
     k, nb = ct.shape[-1], ct.rank - 1
     row = _sizes(x)[k:]
     dyn_row, static_row = _mixed(row)
     row_t = ir.RankedTensorType.get(static_row, t.element_type)
-    init = b.empty(_sizes(coords)[:-1] + row, t.element_type)
 
-    def body(ivs, acc):
-        at = [_wrapped(tensor.extract(coords, ivs + [b.index(c)]), bounds[c]) for c in range(k)]
+    def copy(index: ir.Value, at_index: list[ir.Value], at_out: list[ir.Value],
+             acc: ir.Value) -> ir.Value:
+        at = [_wrapped(tensor.extract(index, at_index + [b.index(c)]), bounds[c])
+              for c in range(k)]
         piece = tensor.extract_slice(row_t, x, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
                                      [1] * k + static_row, [1] * t.rank)
-        return tensor.insert_slice(piece, acc, ivs, dyn_row, [], [DYNAMIC] * nb + [0] * len(row),
-                                   [1] * nb + static_row, [1] * (nb + len(row)))
-    return _loops(_sizes(coords)[:-1], init, body)
+        n = len(at_out)
+        return tensor.insert_slice(piece, acc, at_out, dyn_row, [], [DYNAMIC] * n + [0] * len(row),
+                                   [1] * n + static_row, [1] * (n + len(row)))
+    batch = _sizes(coords)[:-1]
+    count = math.prod(batch) if nb and all(isinstance(s, int) for s in batch) else None
+    row_bytes = math.prod(static_row) * b.bitwidth(t.element_type) // 8 \
+        if all(isinstance(s, int) for s in row) else None
+    chunk = gather_rows_chunk(count, row_bytes, module_threads())
+    if not chunk:
+        return _loops(batch, b.empty(batch + row, t.element_type),
+                      lambda ivs, acc: copy(coords, ivs, ivs, acc))
+    flat = coords if nb == 1 else collapse(coords, [list(range(nb)), [nb]])
+
+    def fill(lo: ir.Value, length: b.IntOrValue, pieces: list[ir.Value]) -> list[ir.Value]:
+        return [_loops([length], pieces[0],
+                       lambda ivs, acc: copy(flat, [arith.addi(lo, ivs[0])], ivs, acc))]
+    (out,) = forall_chunks(count, chunk, 0, [b.empty([count] + row, t.element_type)], fill)
+    if nb == 1:
+        return out
+    return expand(out, [list(range(nb))] + [[nb + i] for i in range(len(row))], batch + row)
 
 
 def lower_index(op: ir.Operation) -> ir.Value:

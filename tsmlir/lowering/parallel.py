@@ -51,6 +51,17 @@ def set_num_threads(module_op: ir.Operation, threads: int) -> None:
             ir.IntegerType.get_signless(64), threads)
 
 
+def threads_at(op: ir.Operation, threads: int) -> int:
+    """1 inside a parallel loop (an im2col's channel chunk, a scan's or a
+    gather's chunk: the thread does its own share), else `threads`."""
+    parent = op.parent
+    while parent is not None and parent.name != "func.func":
+        if parent.name in ("scf.forall", "scf.parallel"):
+            return 1
+        parent = parent.parent
+    return threads
+
+
 def _has_parallel_loops(module_op: ir.Operation) -> bool:
     found = []
 

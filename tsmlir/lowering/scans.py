@@ -26,8 +26,10 @@ from mlir.dialects import math as mmath
 
 from ..dialects.types import normalize_dim
 from . import builders as b
+from .chunk_loops import chunk_of, forall_chunks, module_threads
 from .reduction import (ADD, MUL, acc_type, as_0d, as_1d, finite_or_zero, highest, lowest,
                         map_reduced, multi_generic, sizes_of, slice_at, widen_unsigned)
+from .thread_split import scan_split
 
 
 def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
@@ -47,6 +49,24 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
     out_elems = [b.rtt(r).element_type for r in op.results]
     if 0 in t.shape:  # nothing to scan (and no slice of it would verify)
         return [b.empty(sizes_of(x), elem) for elem in out_elems]
+    shape = [None if t.is_dynamic_dim(i) else t.shape[i] for i in range(t.rank)]
+    split = scan_split(shape, d, module_threads())
+    if split is None:
+        return _wrap(_scan_lines(x, d, state, step, out_elems), zero_d)
+    at, chunk = split
+    inits = [b.empty(sizes_of(x), elem) for elem in out_elems]
+    return forall_chunks(t.shape[at], chunk, at, inits, lambda lo, length, _: _scan_lines(
+        chunk_of(x, at, lo, length), d, state, step, out_elems))
+
+
+def _wrap(out: list[ir.Value], zero_d: bool) -> list[ir.Value]:
+    return [as_0d(r) for r in out] if zero_d else out
+
+
+def _scan_lines(x: ir.Value, d: int, state: Sequence[tuple[ir.Type, float | int]],
+                step: Callable[..., list[ir.Value]], out_elems: list[ir.Type]) -> list[ir.Value]:
+    """The scan of x along d (see _scan), on one thread."""
+    t = b.rtt(x)
     perm = None
     if d == t.rank - 1 and t.rank >= 2 and all(
             str(e) == "f32" for e in [t.element_type, *out_elems]):
@@ -79,7 +99,7 @@ def _scan(op: ir.Operation, state: Sequence[tuple[ir.Type, float | int]],
     out = list(loop.results)[len(state):]
     if perm is not None:
         out = [b.permuted(r, [perm.index(i) for i in range(len(perm))]) for r in out]
-    return [as_0d(r) for r in out] if zero_d else out
+    return out
 
 
 def lower_scan(op: ir.Operation, *, init: float, combine) -> ir.Value:

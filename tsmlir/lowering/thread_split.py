@@ -129,3 +129,30 @@ def min_parallel_flops(op: ir.Operation) -> int:
     product that reads enough memory to be worth sharing on its own (a few
     rows times a big weight), else parallel.MIN_PARALLEL_FLOPS."""
     return 0 if pays_to_share(0, bytes_read(op)) else MIN_PARALLEL_FLOPS
+
+
+def gather_rows_chunk(count: int | None, row_bytes: int | None, threads: int) -> int:
+    """Indices per thread for a gather of `count` whole rows of `row_bytes`
+    each (embedding, index_select): each row is read once and written once,
+    so the copy moves 2 * count * row_bytes bytes.  0: one thread (sizes
+    known only at run time, fewer rows than threads, or too few bytes for a
+    parallel loop to pay: 128 tokens of BERT's 768-float embedding, 768 KB,
+    are shared; 64 tokens are not)."""
+    if threads <= 1 or count is None or row_bytes is None or count < threads:
+        return 0
+    if not pays_to_share(0, 2 * count * row_bytes):
+        return 0
+    return ceil_div(count, threads)
+
+
+def scan_split(shape: list[int | None], dim: int, threads: int) -> tuple[int, int] | None:
+    """(dim, rows per thread) for a scan along `dim` of a tensor of `shape`
+    (None: a dynamic size): the threads take chunks of the outermost other
+    dim that gives each thread a share, each scanning its own lines.  None:
+    one thread (dynamic sizes, too few elements, no dim to split)."""
+    if threads <= 1 or None in shape or math.prod(shape) < MIN_PARALLEL_ELEMENTS:
+        return None
+    split = next((d for d in range(len(shape)) if d != dim and shape[d] >= threads), None)
+    if split is None:
+        return None
+    return split, ceil_div(shape[split], threads)

@@ -19,7 +19,8 @@ Out:
   L1; the edges that are not whole blocks are scalar loops.  With
   `tsm.num_threads` > 1 and enough elements, `..._par` hands the threads
   chunks of the destination's outermost dim (row_copy's chunked driver):
-  the source's columns for a 2-D transpose, else batches.
+  the source's columns for a 2-D transpose, else batches (not inside a
+  parallel loop: a scan's chunk transposes its own lines).
 Other element types and strided innermost views keep the linalg op.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from mlir.dialects import func, memref
 
 from .ir_walk import collect, has_unit_inner_stride
 from .kernel_emit import append_once
-from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
+from .parallel import MIN_PARALLEL_ELEMENTS, num_threads, threads_at
 from .passes import register
 from .row_copy import chunked_text, view_type as row_view_type
 
@@ -218,5 +219,5 @@ def vectorize_transposes(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     for op in collect(module_op, _applies):
         with ir.InsertionPoint(op), op.location:
-            _rewrite(module_op, helpers, op, threads)
+            _rewrite(module_op, helpers, op, threads_at(op, threads))
         op.erase()

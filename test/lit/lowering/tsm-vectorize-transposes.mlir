@@ -75,3 +75,31 @@ func.func @kept(%x: memref<5x9xf64>, %y: memref<9x5xf64>, %s: memref<5x9xf32, st
   linalg.transpose ins(%s : memref<5x9xf32, strided<[18, 2]>>) outs(%t : memref<9x5xf32>) permutation = [1, 0]
   return
 }
+
+// -----
+
+// With 2 threads a big transpose calls the parallel driver, but one inside a
+// parallel loop (a scan's chunk of rows) calls the serial function: the
+// thread transposes its own share.
+// CHECK-LABEL: func.func @threads
+// CHECK: call @tsm_transpose_f32_2d_par(
+// CHECK: scf.parallel
+// CHECK: call @tsm_transpose_f32_2d(
+// CHECK-NOT: call @tsm_transpose_f32_2d_par(
+// CHECK: scf.reduce
+module attributes {tsm.num_threads = 2 : i64} {
+func.func @threads(%x: memref<512x256xf32>, %y: memref<256x512xf32>, %p: memref<2x32x4096xf32>,
+                   %q: memref<2x4096x32xf32>) {
+  linalg.transpose ins(%x : memref<512x256xf32>) outs(%y : memref<256x512xf32>) permutation = [1, 0]
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.parallel (%t) = (%c0) to (%c2) step (%c1) {
+    %a = memref.subview %p[%t, 0, 0] [1, 32, 4096] [1, 1, 1] : memref<2x32x4096xf32> to memref<32x4096xf32, strided<[4096, 1], offset: ?>>
+    %b = memref.subview %q[%t, 0, 0] [1, 4096, 32] [1, 1, 1] : memref<2x4096x32xf32> to memref<4096x32xf32, strided<[32, 1], offset: ?>>
+    linalg.transpose ins(%a : memref<32x4096xf32, strided<[4096, 1], offset: ?>>) outs(%b : memref<4096x32xf32, strided<[32, 1], offset: ?>>) permutation = [1, 0]
+    scf.reduce
+  }
+  return
+}
+}
