@@ -82,14 +82,27 @@ PIECES_PER_THREAD = 2
 class PackedPlan:
     """Register tile (rows x lanes accumulators, lanes = the panel width),
     cache blocks (k1 rows x n1 columns of B) and how threads share the
-    work: `pieces` pieces of `chunk` columns (split "n") or rows ("m")."""
+    work: `pieces` pieces of whole panels (split "n") or row strips ("m"),
+    `units` of them in all; piece i takes units [i*units/pieces,
+    (i+1)*units/pieces) (`piece_bounds`), so piece sizes differ by at most
+    one unit."""
     rows: int
     lanes: int
     k1: int
     n1: int
     split: str = "n"
     pieces: int = 1
-    chunk: int = 0
+    units: int = 0
+
+    @property
+    def unit(self) -> int:
+        """Columns (a panel) or rows (a strip) of one unit."""
+        return self.lanes if self.split == "n" else self.rows
+
+    def piece_bounds(self, i: int, extent: int) -> tuple[int, int]:
+        """Piece i's first and end column (or row), as the driver computes them."""
+        lo = i * self.units // self.pieces * self.unit
+        return lo, min((i + 1) * self.units // self.pieces * self.unit, extent)
 
 
 def transposed_maps(a_transposed: bool, b_transposed: bool) -> list[ir.AffineMap]:
@@ -148,15 +161,15 @@ def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
 
 def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: int,
          k1: int = 256, n1: int = 128) -> PackedPlan:
-    """Blocks of B that fit L2 (256 x 128 floats: 128 KB of AVX2 Zen's
-    512 KB) and a thread split: by columns (each piece packs only its own
-    columns of B, but reads all of A) when every piece gets at least two
-    panels and A has no more rows than B columns, else by strips of rows
-    (each piece reads only its rows of A, but packs all of B).  Splitting
-    the longer side moves the least memory: the late convolutions of a
-    ResNet (A = 512 x 4608 weights, B 4608 x 49) read the weights once
-    instead of once per thread, and 13 panels (256 x 2304 @ 2304 x 196) no
-    longer fall into pieces of 4, 4, 4 and 1 panels."""
+    """Blocks of B that fit L2 (k1 x n1 floats; 256 x 128, 128 KB of AVX2
+    Zen's 512 KB, by default) and a thread split: by columns (each piece
+    packs only its own columns of B, but reads all of A) when every thread
+    gets at least two panels and A has no more rows than B columns, else by
+    strips of rows (each piece reads only its rows of A, but packs all of
+    B).  Splitting the longer side moves the least memory: the late
+    convolutions of a ResNet (A = 512 x 4608 weights, B 4608 x 49) read the
+    weights once instead of once per thread.  `pieces_for` sizes the
+    pieces."""
     m, n, k = sizes_of(op)
     rows, lanes = registers
     panels = ceil_div(n, lanes)
@@ -164,15 +177,27 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     packing_bound = transposes(op)[1] and n * k >= MIN_PARALLEL_B_TRANSPOSED
     if threads <= 1 or 2 * m * n * k < min_flops and not packing_bound:
         return PackedPlan(rows, lanes, k1, n1)
-    by_rows = m > n and ceil_div(m, rows) >= 2 * threads
-    if panels >= 2 * threads and not by_rows:
-        pieces = min(panels // 2, PIECES_PER_THREAD * threads)
-        chunk = ceil_div(panels, pieces) * lanes
-        return PackedPlan(rows, lanes, k1, min(n1, chunk), "n", ceil_div(n, chunk), chunk)
     strips = ceil_div(m, rows)
-    pieces = min(strips, PIECES_PER_THREAD * threads)
-    chunk = ceil_div(strips, pieces) * rows
-    return PackedPlan(rows, lanes, k1, n1, "m", ceil_div(m, chunk), chunk)
+    by_rows = m > n and strips >= 2 * threads
+    if panels >= 2 * threads and not by_rows:
+        pieces = pieces_for(panels, threads, max(2, n1 // lanes))
+        # a piece of fewer panels than a block makes the block that narrow
+        n1 = min(n1, ceil_div(panels, pieces) * lanes)
+        return PackedPlan(rows, lanes, k1, n1, "n", pieces, panels)
+    return PackedPlan(rows, lanes, k1, n1, "m", pieces_for(strips, threads), strips)
+
+
+def pieces_for(units: int, threads: int, per_piece: int = 1) -> int:
+    """How many pieces `threads` threads share `units` panels or strips in:
+    PIECES_PER_THREAD each where every piece still gets `per_piece` units
+    (a whole block of B's panels: a narrower piece narrows the block, and
+    each strip of A is then read from L2 for fewer panels; on the AVX-512
+    server 4 pieces of 2 panels ran 256 x 256 matmuls at 180 GFLOP/s, 2
+    pieces of 4 at 250), else one each; a multiple of `threads`, so that
+    dynamic scheduling hands every thread the same share when none is slowed
+    (22 strips in 4 pieces of 6, 6, 6 and 4 left one thread 12 strips)."""
+    pieces = min(units // per_piece, PIECES_PER_THREAD * threads) // threads * threads
+    return min(units, max(threads, pieces))
 
 
 def _micro_kernel(new: Names, rows: int, m0: str, tc: str, ta: str, bp: str,
@@ -455,18 +480,25 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     else:
         extent = m if plan_.split == "m" else n
         ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
+        # piece i: units [i * units / pieces, (i + 1) * units / pieces)
         body = f"""
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %cm = arith.constant {m} : index
   %cn = arith.constant {n} : index
   %cext = arith.constant {extent} : index
-  %cchunk = arith.constant {plan_.chunk} : index
+  %cunits = arith.constant {plan_.units} : index
+  %cunit = arith.constant {plan_.unit} : index
   %cpieces = arith.constant {plan_.pieces} : index
   scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
-    %lo = arith.muli %i, %cchunk : index
-    %lo_end = arith.addi %lo, %cchunk : index
-    %hi = arith.minsi %lo_end, %cext : index
+    %i1 = arith.addi %i, %c1 : index
+    %u_lo = arith.muli %i, %cunits : index
+    %u_hi = arith.muli %i1, %cunits : index
+    %first = arith.divui %u_lo, %cpieces : index
+    %end = arith.divui %u_hi, %cpieces : index
+    %lo = arith.muli %first, %cunit : index
+    %hi_units = arith.muli %end, %cunit : index
+    %hi = arith.minsi %hi_units, %cext : index
     func.call @{kernel}(%A, {kb}, {c_args}, {ranges}) : {signature}
     scf.reduce
   }}"""

@@ -7,17 +7,25 @@
 module attributes {tsm.num_threads = 2 : i64} {
 
 // A static matmul with enough rows: the packed kernel runs serially on each
-// piece of columns; the driver hands the pieces (2 per thread, whole
-// 16-wide panels: here 4 of 64 columns with AVX2) to the threads.
+// piece of columns; the driver hands the pieces (whole 16-wide panels, as
+// many as a block of B holds where the matrix has enough of them: here 2
+// pieces of 8 panels with AVX2) to the threads.  Piece i takes panels
+// [i * 16 / 2, (i + 1) * 16 / 2).
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
 // CHECK-NOT: scf.parallel
 // CHECK: vector.fma
 // CHECK: return
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
 // CHECK-SAME: %[[A:[^:]*]]: memref<256x256xf32>, %[[B:[^:]*]]: memref<256x256xf32>, %[[C:[^:]*]]: memref<256x256xf32>)
-// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
-// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
-// CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c256
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK: %[[I1:.*]] = arith.addi %[[I]], %c1
+// CHECK: %[[U:.*]] = arith.muli %[[I]], %c16
+// CHECK: %[[U1:.*]] = arith.muli %[[I1]], %c16
+// CHECK: %[[P:.*]] = arith.divui %[[U]], %c2
+// CHECK: %[[P1:.*]] = arith.divui %[[U1]], %c2
+// CHECK: %[[LO:.*]] = arith.muli %[[P]], %c16
+// CHECK: %[[END:.*]] = arith.muli %[[P1]], %c16
+// CHECK: %[[HI:.*]] = arith.minsi %[[END]], %c256
 // CHECK: call @tsm_matmul_packed_0(%[[A]], %[[B]], %[[C]], %{{.*}}, %c0, %c256, %[[LO]], %[[HI]])
 // CHECK-LABEL: func.func @mm$parallel
 // CHECK: call @tsm_matmul_packed_0_driver(
@@ -31,10 +39,12 @@ func.func @mm$parallel(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tens
 }
 
 // A narrow B (20 columns: fewer panels than 2 per thread): the pieces are
-// strips of rows, each packing all of B.
+// strips of rows, each packing all of B: 100 strips of 6 in 4 pieces.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_1_driver(
-// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
-// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c4) step (%c1)
+// CHECK: %[[U:.*]] = arith.muli %[[I]], %c100
+// CHECK: %[[P:.*]] = arith.divui %[[U]], %c4
+// CHECK: %[[LO:.*]] = arith.muli %[[P]], %c6
 // CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c600
 // CHECK: call @tsm_matmul_packed_1(%{{.*}}, %[[LO]], %[[HI]], %c0, %c20)
 func.func @mm$rows(%a: tensor<600x256xf32>, %b: tensor<256x20xf32>) -> tensor<600x20xf32> {
@@ -79,8 +89,9 @@ func.func @mm$small(%a: tensor<33x33xf32>, %b: tensor<33x65xf32>) -> tensor<33x6
 // columns: 5 panels): strips of rows, so that each thread reads only its
 // rows of A (by columns, every thread would read all of A).
 // CHECK-LABEL: func.func private @tsm_matmul_packed_3_driver(
-// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c{{[2-9]}}) step (%c1)
-// CHECK: %[[LO:.*]] = arith.muli %[[I]], %c{{[0-9]+}}
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c4) step (%c1)
+// CHECK: %[[P:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: %[[LO:.*]] = arith.muli %[[P]], %c6
 // CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %c512
 // CHECK: call @tsm_matmul_packed_3(%{{.*}}, %[[LO]], %[[HI]], %c0, %c80)
 func.func @mm$tall(%a: tensor<512x288xf32>, %b: tensor<288x80xf32>) -> tensor<512x80xf32> {
