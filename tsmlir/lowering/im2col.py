@@ -29,7 +29,8 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from .nn_support import expand, pad
-from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
+from .chunk_loops import module_threads
+from .parallel import MIN_PARALLEL_ELEMENTS
 
 #: What one row costs in the shared copy functions, in elements copied (a
 #: row of 2 floats: ~4 ns, the time of ~16 floats of a long row).
@@ -98,14 +99,6 @@ def _pays(c: int, kernel: list[int], outs: list[int], threads: int) -> bool:
     rows = elements // outs[-1]
     return threads > 1 and c >= threads and elements + ROW_ELEMENTS * rows >= \
         MIN_PARALLEL_ELEMENTS
-
-
-def module_threads() -> int:
-    """tsm.num_threads of the module the insertion point is in."""
-    op = ir.InsertionPoint.current.block.owner
-    while op is not None and op.name != "builtin.module":
-        op = op.parent
-    return num_threads(op) if op is not None else 1
 
 
 def im2col(x: ir.Value, low: list[int], kernel: list[int], outs: list[int],
