@@ -6,7 +6,8 @@
 from .compiler import compile_module, load
 from .coverage import UnsupportedOp, check_support
 from .errors import (InputError, LoweringError, PipelineError, StaticSizeRequired,
-                     TorchScriptImportError, TsmlirError, UnsupportedOpError, VerificationError)
+                     StaticValueRequired, TorchScriptImportError, TsmlirError, UnsupportedOpError,
+                     VerificationError)
 from .options import CompileOptions
 from .runtime import CompiledModule, RuntimeCheckError
 from .specs import ScalarSpec, Static, TensorSpec
@@ -14,4 +15,4 @@ from .specs import ScalarSpec, Static, TensorSpec
 __all__ = ["compile_module", "load", "CompiledModule", "CompileOptions", "TensorSpec", "ScalarSpec", "Static",
            "TsmlirError",
            "InputError", "LoweringError", "PipelineError", "RuntimeCheckError",
-           "StaticSizeRequired", "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]
+           "StaticSizeRequired", "StaticValueRequired", "TorchScriptImportError", "UnsupportedOpError", "VerificationError", "check_support", "UnsupportedOp"]

@@ -24,7 +24,7 @@ from . import lowering  # noqa: F401  (registers the passes)
 from .context import new_context
 from .diagnostics import DiagnosticCollector
 from .dialects.types import from_mlir
-from .errors import PipelineError, StaticSizeRequired, TsmlirError
+from .errors import PipelineError, StaticSizeRequired, StaticValueRequired, TsmlirError
 from .importer import import_module, signature
 from .lowering import constant_data
 from .lowering.nn_support import STATIC_SPATIAL
@@ -228,7 +228,9 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
 
     Dynamic dims that some op needs static (the image size of a convolution,
     pooling or resize) are compiled per size: the first call with new sizes
-    compiles the method for them (see tsmlir.runtime.specialize).
+    compiles the method for them (see tsmlir.runtime.specialize).  Number
+    arguments that an op needs at compile time (`torch.topk(x, k)`) are
+    compiled per value the same way (the example's value at once).
 
     Keyword overrides set fields of `CompileOptions` (e.g. dump_dir=, timing=).
     """
@@ -263,6 +265,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
     for name, (examples, specs) in entries.items():
         try:
             functions[name] = jit(name, examples, specs)
+        except StaticValueRequired as e:
+            functions[name] = _per_value(sm, jit, name, examples, specs, e)
         except (PipelineError, StaticSizeRequired) as e:
             if isinstance(e, PipelineError) and not any(STATIC_SPATIAL in d
                                                         for d in e.diagnostics):
@@ -279,6 +283,31 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
             print(f"[tsmlir] {k:24s} {v * 1000:9.1f} ms", file=sys.stderr)
     native_libs.return_free_memory()  # the compiling contexts are gone with jit()'s frames
     return CompiledModule(functions, timings, state=state, main=method)
+
+
+def _per_value(sm, jit, name: str, examples, specs, error: StaticValueRequired):
+    """The method compiled per value of its number arguments, where an op
+    needs one at compile time (`error`); the example values are compiled at
+    once, so that an error that per-value compilation does not cure (the
+    number comes from a tensor, not an argument) is raised here."""
+    generic = resolve_specs(examples, specs)
+    values = [i for i, s in enumerate(generic) if isinstance(s, ScalarSpec)]
+    if not values:
+        raise error
+    arg_names = method_arg_names(sm, name, generic)
+    fn = SpecializingFunction(name, generic, arg_names, partial(_trimmed, jit, name),
+                              values=values)
+    if examples is not None:
+        args = [examples] if isinstance(examples, torch.Tensor) else list(examples)
+        if all(not isinstance(args[i], ScalarSpec) for i in values):
+            try:
+                fn.function_for(*args)
+            except StaticValueRequired:
+                raise error from None
+    names = ", ".join(arg_names[i] for i in values)
+    warnings.warn(f"{name}(): {error.message.splitlines()[0]}; the method is compiled per "
+                  f"value of {names}, at the first call with each", stacklevel=3)
+    return fn
 
 
 def _trimmed(jit, name: str, specs: list) -> JitFunction:

@@ -65,6 +65,13 @@ class StaticSizeRequired(TorchScriptImportError):
     (tsmlir.runtime.specialize); ahead of time it is the error."""
 
 
+class StaticValueRequired(TorchScriptImportError):
+    """An op needs at compile time a number the program knows only at run
+    time (`torch.topk(x, k)` with k an argument).  The JIT answers it by
+    compiling per value of the number arguments (tsmlir.runtime.specialize);
+    ahead of time it is the error (compile the argument as tsmlir.Static)."""
+
+
 class UnsupportedOpError(TorchScriptImportError):
     """One or more ops of the program are outside the supported set.
 

@@ -1,5 +1,6 @@
 """Dynamic spatial dims: the JIT compiles a convolutional program once per
-input size it is called with (tsmlir.runtime.specialize)."""
+input size it is called with; number arguments that an op needs at compile
+time, once per value (tsmlir.runtime.specialize)."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 import tsmlir
 from tsmlir import TensorSpec
 from tsmlir.compiler import lower_module
-from tsmlir.errors import InputError, PipelineError, StaticSizeRequired
+from tsmlir.errors import InputError, PipelineError, StaticSizeRequired, StaticValueRequired
 
 
 class FullyConv(nn.Module):
@@ -101,3 +102,53 @@ def test_dynamic_size_needed_at_import():
     (StaticSizeRequired) is answered the same way."""
     with pytest.raises(StaticSizeRequired, match="the size of a dynamic dim reaches this op"):
         lower_module(FullyConv().eval(), input_specs=[TensorSpec((1, 3, -1, 8))])
+
+
+class TopK(nn.Module):
+    def forward(self, x, k: int, largest: bool):
+        return torch.topk(x, k, largest=largest)
+
+
+class Repeat(nn.Module):
+    def forward(self, x, times: int, scale: float):
+        return x.repeat(times, 1) * scale
+
+
+def test_number_argument_compiled_per_value():
+    """topk's k must be known at compile time: the JIT compiles the method
+    once per value of the number arguments (the example's at once)."""
+    x = torch.randn(4, 9)
+    with pytest.warns(UserWarning, match="compiled per value of k, largest"):
+        compiled = tsmlir.compile_module(TopK(), [x, 3, True])
+    fn = compiled.functions["forward"]
+    assert fn.specializations == [(3, True)]
+    for args in [(x, 3, True), (x, 5, False), (torch.randn(4, 9), 3, True), (x, 1, True)]:
+        (values, indices), want = compiled(*args), TopK()(*args)  # TorchScript: a tuple
+        torch.testing.assert_close(values, want.values)
+        torch.testing.assert_close(indices, want.indices)
+    assert fn.specializations == [(5, False), (3, True), (1, True)]  # least recently used first
+    torch.testing.assert_close(compiled(x, k=2, largest=True)[0], TopK()(x, 2, True).values)
+
+
+def test_number_arguments_per_value_checks_and_conversions():
+    x = torch.randn(2, 3)
+    with pytest.warns(UserWarning, match="compiled per value of times, scale"):
+        compiled = tsmlir.compile_module(Repeat(), [x, 2, 0.5])
+    torch.testing.assert_close(compiled(x, 3, 2), Repeat()(x, 3, 2.0))  # an int for a float
+    with pytest.raises(InputError, match="argument 1: expected a Python int, got float"):
+        compiled(x, 2.0, 0.5)
+    with pytest.raises(InputError, match="argument 2: expected a Python float, got str"):
+        compiled(x, 2, "0.5")
+    assert compiled.functions["forward"].specializations == [(2, 0.5), (3, 2.0)]
+
+
+class TopKOfItem(nn.Module):
+    def forward(self, x, k: int):
+        return torch.topk(x, int(x.argmax()) + 1).values * k
+
+
+def test_number_from_a_tensor_is_still_an_error():
+    """A number that comes from a tensor, not an argument, is not cured by
+    compiling per argument value: the import error stands, at compile time."""
+    with pytest.raises(StaticValueRequired, match="tsmlir.Static"):
+        tsmlir.compile_module(TopKOfItem(), [torch.randn(5), 2])

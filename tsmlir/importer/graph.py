@@ -31,7 +31,8 @@ from mlir.dialects import func
 
 from ..dialects import build as build_op
 from ..dialects.types import DYN, TensorT, element_type, to_mlir
-from ..errors import SourceLoc, StaticSizeRequired, TorchScriptImportError, UnsupportedOpError
+from ..errors import (SourceLoc, StaticSizeRequired, StaticValueRequired, TorchScriptImportError,
+                      UnsupportedOpError)
 from ..specs import (SCALAR_DTYPES, Literal, NamedTupleResult, RowsResult, ScalarResult,
                      ScalarSpec, Static, TensorSpec, runtime_leaves)
 from . import containers, prim, scalars, side_effects, signature
@@ -458,7 +459,7 @@ def _static_hint(e: TorchScriptImportError, args) -> TorchScriptImportError:
         return StaticSizeRequired(
             f"{message}\n  hint: the size of a dynamic dim reaches this op, which needs it at "
             "compile time; give that dim a static size", e.loc)
-    return TorchScriptImportError(
+    return StaticValueRequired(
         f"{message}\n  {_HINTED}; if it comes from "
         "an argument, compile that argument as tsmlir.Static(value)", e.loc)
 
