@@ -12,6 +12,7 @@ from mlir import ir, passmanager
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
+from . import column_reduction  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
 from .passes import PASSES
@@ -64,7 +65,7 @@ STAGES: dict[str, list[str]] = {
         "tsm-vectorize-transposes",
         "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
         "tsm-matmul-epilogue-fallback", "tsm-cpu-vectorize",
-        "tsm-vectorize-reductions",
+        "tsm-vectorize-reductions", "tsm-vectorize-column-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",
         "convert-linalg-to-loops", "canonicalize", "tsm-widen-bool-memrefs",

@@ -156,3 +156,21 @@ def scan_split(shape: list[int | None], dim: int, threads: int) -> tuple[int, in
     if split is None:
         return None
     return split, ceil_div(shape[split], threads)
+
+
+def column_split(kept: list[int], inner: int, elements: int, threads: int,
+                 width: int) -> tuple[str, int] | None:
+    """How the threads share a column reduction (tsm-vectorize-column-
+    reductions) of static extents: `kept` the kept dims' but the innermost's,
+    outermost first, `inner` the innermost (columns, in chunks of `width`),
+    `elements` the elements it reads.  ("kept", i): the outermost kept dim i
+    with a row for each thread; else ("columns", groups): the columns cut in
+    `groups` runs of whole chunks, one a thread (x.sum(0) on (2048, 1024), 2
+    threads: 2 x 512); None: one thread (too little work, or too few rows
+    and chunks)."""
+    if threads <= 1 or elements < MIN_PARALLEL_ELEMENTS:
+        return None
+    dim = next((i for i, extent in enumerate(kept) if extent >= threads), None)
+    if dim is not None:
+        return "kept", dim
+    return ("columns", threads) if ceil_div(inner, width) >= threads else None

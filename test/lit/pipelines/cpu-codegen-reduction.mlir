@@ -77,10 +77,13 @@ func.func @sum$i64(%x: tensor<6x21xi64>) -> tensor<6xi64> {
 }
 
 // A reduction over an outer dim is not contiguous along the reduced dim:
-// it stays scalar loops (convert-linalg-to-loops).
+// tsm-vectorize-column-reductions folds whole columns, one per lane, with
+// no horizontal reduction (7 columns: one masked chunk).
 // CHECK-LABEL: func.func @sum$outer_dim
 // CHECK-NOT: vector.reduction
-// CHECK: arith.addf {{.*}} : f32
+// CHECK: vector.maskedload {{.*}} : memref<7xf32>, vector<64xi1>, vector<64xf32>
+// CHECK: scf.for
+// CHECK: arith.addf {{.*}} : vector<64xf32>
 // CHECK-NOT: vector.reduction
 // CHECK: return
 func.func @sum$outer_dim(%x: tensor<5x7xf32>) -> tensor<7xf32> {
