@@ -84,11 +84,6 @@ def _scaled(factor: float):
     return handler
 
 
-def _erfc(cx: NodeContext, x):
-    x = _float(cx, x)
-    return cx.build("sub", _k(cx, 1.0, x), _u(cx, "erf", x))
-
-
 def _frac(cx: NodeContext, x):
     return cx.build("sub", x, _u(cx, "trunc", x))
 
@@ -296,7 +291,6 @@ HANDLERS = {
     "aten::arctanh": _atanh,
     "aten::deg2rad": _scaled(math.pi / 180.0),
     "aten::rad2deg": _scaled(180.0 / math.pi),
-    "aten::erfc": _erfc,
     "aten::frac": _frac,
     "aten::celu": _celu,
     "aten::hardshrink": _hardshrink,

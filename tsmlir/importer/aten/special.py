@@ -303,10 +303,26 @@ def _erfcx(f: _F64, x):
     return f.where(f.cmp(x, "lt", 0.0), neg, pos)
 
 
-def _erfc(f: _F64, t):
-    """erfc(t), accurate in the upper tail (exp(-t^2) erfcx(t) for t >= 1)."""
-    tail = f("mul", f("exp", f("neg", f("mul", t, t))), _erfcx_nonneg(f, f("maximum", t, 1.0)))
+def _erfc(f: _F64, t, limit: float = 27.5):
+    """erfc(t), accurate in the upper tail: exp(-t^2) erfcx(t) for t >= 1,
+    with exp(-t^2) = exp(-h^2) exp(-(t - h)(t + h)) for h = t rounded down to
+    sixteenths (h^2 exact: t^2's rounding would cost t^2 ulps); 0 above
+    `limit`, where erfc underflows (float64: 27.3; float32: 10.06), which
+    also keeps erfcx's polynomials from overflowing in float32."""
+    at = f("minimum", f("maximum", t, 1.0), limit)
+    h = f("mul", f("floor", f("mul", at, 16.0)), 1.0 / 16.0)
+    tail = f("mul", f("mul", f("exp", f("neg", f("mul", h, h))),
+                      f("exp", f("neg", f("mul", f("sub", at, h), f("add", at, h))))),
+             _erfcx_nonneg(f, at))
+    tail = f.where(f.cmp(t, "gt", limit), 0.0, tail)
     return f.where(f.cmp(t, "lt", 1.0), f("sub", 1.0, f("erf", t)), tail)
+
+
+def _erfc_handler(cx: NodeContext, x):
+    """erfc in x's float dtype (float32 for narrower ones and integers), as
+    ATen computes it."""
+    limit = 27.5 if cx.type(x).dtype == torch.float64 else 10.5
+    return _unary(lambda f, t: _erfc(f, t, limit), widen=False)(cx, x)
 
 
 def _ndtr(f: _F64, x):
@@ -388,6 +404,7 @@ HANDLERS = {
     "aten::special_zeta.other_scalar": _special_zeta,
     "aten::erfinv": _erfinv_handler,
     "aten::special_erfcx": _unary(_erfcx),
+    "aten::erfc": _erfc_handler,
     "aten::special_ndtr": _unary(_ndtr),
     "aten::special_log_ndtr": _unary(_log_ndtr),
     "aten::special_ndtri": _unary(_ndtri),
