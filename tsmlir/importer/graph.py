@@ -305,8 +305,8 @@ class Importer:
                     results = self.dispatch(node, kind, args, env, here)
                 except TorchScriptImportError as e:
                     if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args) \
-                            or _HINTED in e.message:  # (hinted at an inner call already)
-                        raise
+                            or _HINTED in e.message or kind in _CONTROL_FLOW:
+                        raise  # hinted at an inner call already; a region's own refusal
                     raise _static_hint(e, args) from None
         for v, r in zip(outputs, results):
             env[v.unique()] = r
@@ -444,6 +444,9 @@ _VALUE_REPR = re.compile(r"<mlir\._mlir_libs\._mlir\.ir\.\w+ object at 0x[0-9a-f
 
 
 _HINTED = "hint: a number known only at run time reaches this op"
+#: Nodes whose run-time condition or trip count is not what their errors are
+#: about (a list appended to in a branch): no hint to make the number static.
+_CONTROL_FLOW = ("prim::If", "prim::Loop")
 
 
 def _has_dynamic_size(args) -> bool:
