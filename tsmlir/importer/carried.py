@@ -18,7 +18,7 @@ from mlir import ir
 from mlir.dialects import arith, tensor
 
 from . import scalars
-from .values import UNINIT, UNKNOWN, is_tensor
+from .values import UNINIT, UNKNOWN, RowBuffer, is_tensor
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,18 @@ class Slot:
 
 @dataclass(frozen=True)
 class Rows:
-    """A list filled with one row of this type per loop iteration."""
+    """A list filled with one row of this type per loop iteration or, where
+    `conditional`, at most one (appended inside an `if`): then the loop
+    carries the count of rows too."""
     row: ir.RankedTensorType
+    conditional: bool = False
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A list built in a loop that one branch of an `if` appended to: its
+    stacked rows (a tensor of this type) and their count (an i64)."""
+    buffer: ir.RankedTensorType
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,9 @@ def join(a, b):
         return Const(UNINIT) if a is UNINIT else join(a, a)
     if is_tensor(a) and is_tensor(b):
         return Slot(join_tensor_types(ir.RankedTensorType(a.type), ir.RankedTensorType(b.type)))
+    if isinstance(a, RowBuffer) and isinstance(b, RowBuffer):
+        return Appended(join_tensor_types(ir.RankedTensorType(a.buffer.type),
+                                          ir.RankedTensorType(b.buffer.type)))
     ka, kb = scalars.kind_of(a), scalars.kind_of(b)
     if ka and kb:
         if not isinstance(a, ir.Value) and not isinstance(b, ir.Value) and type(a) is type(b) \
@@ -116,11 +129,13 @@ def widen(desc, v):
         if not isinstance(v, (tuple, list)) or len(v) != len(desc.items):
             raise Mismatch(f"a {desc.kind.__name__} of {len(desc.items)} item(s) and "
                             f"{_describe(v)} (a list that grows in a loop with a run-time trip "
-                            "count must start empty and get one tensor appended in every "
-                            "iteration)")
+                            "count must start empty and get one tensor or number appended per "
+                            "iteration, at most one inside an `if`)")
         return Seq(desc.kind, tuple(widen(d, x) for d, x in zip(desc.items, v)))
     if isinstance(desc, Const):
         return join(desc.value, v)
+    if isinstance(desc, Appended) and isinstance(v, RowBuffer):
+        return Appended(join_tensor_types(desc.buffer, ir.RankedTensorType(v.buffer.type)))
     raise Mismatch(str(desc))
 
 
@@ -133,6 +148,8 @@ def _kind_of_type(t: ir.Type) -> str:
 def slot_types(desc) -> list[ir.Type]:
     if isinstance(desc, Slot):
         return [desc.type]
+    if isinstance(desc, Appended):
+        return [desc.buffer, scalars.mlir_type(scalars.INT)]
     if isinstance(desc, Seq):
         return [t for d in desc.items for t in slot_types(d)]
     return []
@@ -156,6 +173,8 @@ def coerce(desc, v) -> list[ir.Value]:
         if v is UNINIT or v is UNKNOWN:
             return [placeholder(t) for t in slot_types(desc)]
         return [x for d, item in zip(desc.items, v) for x in coerce(d, item)]
+    if isinstance(desc, Appended):
+        return [cast_to(v.buffer, desc.buffer), scalars.value(v.length, scalars.INT)]
     return []
 
 
@@ -165,6 +184,9 @@ def rebuild(desc, values):
         return next(values)
     if isinstance(desc, Seq):
         return make_sequence(desc.kind, [rebuild(d, values) for d in desc.items])
+    if isinstance(desc, Appended):
+        # no second append in this iteration: the buffer has one row per iteration
+        return RowBuffer(next(values), next(values), None)
     return desc.value
 
 

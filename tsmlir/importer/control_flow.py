@@ -33,8 +33,16 @@ count after the loop.  Such a loop is two nested scf.while: the inner one
 runs the body while the buffers have room (rows written in place), the
 outer one grows them, so that bufferization copies a buffer once per
 doubling rather than once per iteration.  An `ys.append(x)` on an empty
-list defined before the loop (unconditional, in the body itself) makes ys
-carried the same way.
+list defined before the loop makes ys carried the same way; appended inside
+an `if` (or after a `continue`), at most once per iteration, the loop also
+carries the count of rows (`Rows.conditional`; an `if` joins the two paths'
+buffers and counts, `carried.Appended`), and the list after the loop is the
+buffer cut to that count.  Numbers appended to a list (`keep.append(i)`)
+are stored as 0-d rows (int64 / float64 / bool), in loops whose trip count
+is known only at run time or where an `if` appends them (a compile-time
+loop that appends numbers every iteration is unrolled: they often fold).
+A list appended to in an inner loop is refused (its rows per iteration of
+the outer loop are not bounded).
 
 A loop whose trip count and condition are compile-time values is imported
 as scf when its body allows; when it does not (it grows or indexes
@@ -47,9 +55,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import torch
 from mlir import ir
 from mlir.dialects import arith, scf, tensor
 
+from ..dialects.types import element_type
 from ..errors import TorchScriptImportError
 from . import scalars
 from .carried import (Const, Mismatch, Rows, Seq, Slot, coerce, join, join_tensor_types,
@@ -75,6 +85,8 @@ def _list_lengths(env: dict) -> dict[int, Any]:
     fields of TorchScript objects."""
     state: dict[int, Any] = {}
     for v in env.values():
+        if isinstance(v, _Probe):
+            continue  # a loop's first look at a list appended to in a branch
         if isinstance(v, list):
             state[id(v)] = len(v)
         elif isinstance(v, ObjectValue):
@@ -90,8 +102,9 @@ def _check_lists_unchanged(env: dict, before: dict[int, Any], what: str, frames)
             continue
         if isinstance(v, list) and len(v) != before[id(v)]:
             _fail(frames, f"{what}: a list defined outside is modified inside (`.append`); "
-                          "a list built in a loop must start empty and get one tensor appended "
-                          "in every iteration, outside any `if`")
+                          "a list built in a loop must start empty before it and get one "
+                          "tensor or number appended per iteration (at most one, inside an "
+                          "`if`), not in an inner loop")
         if isinstance(v, ObjectValue) and (v.fields.keys() != before[id(v)].keys() or any(
                 v.fields[k] is not before[id(v)][k] for k in v.fields)):
             _fail(frames, f"{what}: a field of {v!r} defined outside is assigned inside; "
@@ -158,7 +171,9 @@ def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
     ops = block.operations
     last = ops[len(ops) - 1] if len(ops) else None
     try:
-        values = _import_scf_loop(imp, node, body, args, env, frames)
+        # lists of numbers appended in every iteration: better unrolled (the
+        # numbers often fold), unless an `if` appends them
+        values = _import_scf_loop(imp, node, body, args, env, frames, numbers=False)
         if len(imp.unsupported) == n_unsupported:
             return values
         error = None
@@ -249,29 +264,60 @@ class _Snapshot:
                 obj.fields = dict(content)
 
 
-def _appended_lists(body, env: dict) -> list[tuple[int, int]]:
-    """(list, append result) value ids of the empty lists defined outside the
-    loop that its body appends to once, unconditionally (`ys.append(x)`):
-    carried by the loop as row buffers, as if written `ys += [x]`."""
-    found, seen = [], set()
-    for n in body.nodes():
-        if n.kind() != "aten::append":
-            continue
+def _appends(block, nested: bool = False):
+    """(append node, inside an `if` of the block) for every `aten::append` of
+    the block and of the `if`s nested in it (not of inner loops: those
+    append a run-time number of rows per iteration of this one)."""
+    for n in block.nodes():
+        if n.kind() == "aten::append":
+            yield n, nested
+        if n.kind() == "prim::If":
+            for inner in n.blocks():
+                yield from _appends(inner, True)
+
+
+def _appended_lists(body, env: dict) -> list[tuple[int, int, bool]]:
+    """(list, append result, conditional) for the empty lists defined outside
+    the loop that its body appends to (`ys.append(x)`): carried by the loop
+    as row buffers, as if written `ys += [x]`; `conditional`: appended
+    inside an `if` (at most once per iteration), so the loop carries the
+    count of rows too."""
+    found: dict[int, tuple[int, int, bool]] = {}
+    for n, nested in _appends(body):
         lst = n.inputsAt(0).unique()
         outer = env.get(lst)
-        if isinstance(outer, list) and not outer and lst not in seen:
-            found.append((lst, n.output().unique()))
-        seen.add(lst)
-    return found
+        if not (isinstance(outer, list) and not outer):
+            continue
+        if lst in found:  # appended twice: a row per iteration no more
+            found[lst] = (lst, found[lst][1], True)
+        else:
+            found[lst] = (lst, n.output().unique(), nested)
+    return list(found.values())
 
 
-def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames) -> list:
+def _scalar_row_type(v) -> ir.Type:
+    """The 0-d tensor type a number appended to a list is stored as."""
+    return ir.RankedTensorType.get([], element_type(
+        {scalars.INT: torch.int64, scalars.FLOAT: torch.float64,
+         scalars.BOOL: torch.bool}[scalars.kind_of(v)]))
+
+
+class _Probe(list):
+    """A conditional list's stand-in in a loop's first import: the branches
+    that append to it show the row type (control flow lets it change)."""
+
+
+def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames,
+                     numbers: bool = True) -> list:
+    """The loop as scf; `numbers`: lists of numbers may be built in it (as
+    0-d rows), else only lists appended to inside an `if` may hold numbers."""
     max_trip, cond, *inits = args
     n_out = len(inits)
     hidden = _appended_lists(body, env)
-    inits = inits + [env[lst] for lst, _ in hidden]
+    inits = inits + [env[lst] for lst, _, _ in hidden]
     counted = cond is True and _is_constant_true(list(body.outputs())[0])
-    descs = [_initial(v, counted, frames) for v in inits]
+    descs = [_initial(v, counted, frames) for v in inits[:n_out]] + \
+        [Rows(None, conditional) for _, _, conditional in hidden]
     n_unsupported = len(imp.unsupported)
     block = ir.InsertionPoint.current.block
     ops = block.operations
@@ -282,11 +328,12 @@ def _import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames)
         # changes: such loops use scf.while.
         as_for = counted and (any(isinstance(d, Rows) for d in descs) or not any(
             _generalizes(d, v) for d, v in zip(descs, inits)))
-        loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames, hidden)
+        loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames, hidden,
+                     numbers)
         new = loop.widened()
         if new == descs and loop.complete():
             values = loop.finish()
-            for (lst, _), v in zip(hidden, values[n_out:]):
+            for (lst, _, _), v in zip(hidden, values[n_out:]):
                 env[lst] = v  # the outer list, now filled
             return values[:n_out]
         _erase_after(block, last, [v.owner for v in imp._constants.values()])
@@ -326,8 +373,9 @@ class _Loop:
     """One import of a loop with the given carried-value descriptions."""
 
     def __init__(self, imp, node, body, max_trip, cond, counted, descs, inits, env, frames,
-                 hidden=()):
+                 hidden=(), numbers=True):
         self.imp, self.frames, self.descs, self.counted = imp, frames, descs, counted
+        self.numbers = numbers
         self.max_trip = max_trip
         # Values computed before the loop.
         if counted:
@@ -337,6 +385,8 @@ class _Loop:
         for d, v in zip(descs, inits):
             if isinstance(d, Rows) and d.row is not None:
                 init_values.append(self._new_buffer(d.row))
+                if d.conditional:  # the rows so far
+                    init_values.append(scalars.value(0))
             else:
                 init_values += coerce(d, v)
         types = [v.type for v in init_values]
@@ -365,24 +415,29 @@ class _Loop:
         bound = [iv]
         it = iter(carried)
         for d, v in zip(descs, inits):
-            if isinstance(d, Rows):
+            if isinstance(d, Rows) and d.row is None:
+                bound.append(_Probe() if d.conditional else [])
+            elif isinstance(d, Rows) and d.conditional:
+                buf, count = next(it), next(it)
+                with ir.InsertionPoint(block):
+                    bound.append(RowBuffer(buf, count, scalars.index(count)))
+            elif isinstance(d, Rows):
                 # len() in the body: the rows before this iteration's append
-                bound.append(RowBuffer(next(it), iv, self.row_index) if d.row is not None
-                             else [])
+                bound.append(RowBuffer(next(it), iv, self.row_index))
             else:
                 bound.append(rebuild(d, it))
         benv = dict(env)
         n_inputs = len(list(body.inputs()))
         for inp, v in zip(body.inputs(), bound):
             benv[inp.unique()] = v
-        for (lst, _), v in zip(hidden, bound[n_inputs:]):
+        for (lst, _, _), v in zip(hidden, bound[n_inputs:]):
             benv[lst] = v
         lengths = _list_lengths(env)
         with ir.InsertionPoint(block):
-            self.outs = self._run_body(body, benv, dict((out, lst) for lst, out in hidden))
-        self.outs += [benv[out] for _, out in hidden]
+            self.outs = self._run_body(body, benv, dict((out, lst) for lst, out, _ in hidden))
+        self.outs += [benv[lst] for lst, _, _ in hidden]
         _check_lists_unchanged(env, lengths, "prim::Loop", frames)
-        carried = {lst for lst, _ in hidden}
+        carried = {lst for lst, _, _ in hidden}
         if any(benv[k] is not v for k, v in env.items() if k not in carried):
             _fail(frames, "prim::Loop: an in-place update of a value defined outside the loop "
                           "is not supported")
@@ -446,7 +501,7 @@ class _Loop:
         out = []
         for d in descs:
             if isinstance(d, Rows):
-                out += [d] if d.row is not None else []
+                out += ([d] + [None] * d.conditional) if d.row is not None else []
             else:
                 out += [None] * len(slot_types(d))
         return out
@@ -486,16 +541,23 @@ class _Loop:
 
     def _rows(self, d: Rows, v) -> Rows:
         if isinstance(v, RowBuffer):
-            if v.index is not None:
+            if v.index is not None and not d.conditional:
                 _fail(self.frames, "prim::Loop: a list must be appended to once in every iteration")
             return d
         if isinstance(v, list) and not v and d.row is None:  # carried empty, never appended to
             return join(v, v)
-        if not (isinstance(v, list) and len(v) == 1 and is_tensor(v[0])):
-            _fail(self.frames, "prim::Loop: a list of tensors built in a loop must get exactly one "
-                               "tensor appended per iteration (unconditionally)")
-        row = ir.RankedTensorType(v[0].type)
-        return Rows(row if d.row is None else join_tensor_types(d.row, row))
+        if not (isinstance(v, list) and (len(v) == 1 or isinstance(v, _Probe))
+                and all(is_tensor(x) or scalars.is_scalar(x) for x in v)):
+            _fail(self.frames, "prim::Loop: a list built in a loop must get one tensor or "
+                               "number appended per iteration (or at most one, inside an `if`)")
+        if not (self.numbers or d.conditional) and not all(is_tensor(x) for x in v):
+            _fail(self.frames, "prim::Loop: numbers appended in every iteration of a loop with "
+                               "a compile-time trip count are kept as a compile-time list")
+        row = d.row
+        for x in v:
+            t = ir.RankedTensorType(x.type) if is_tensor(x) else _scalar_row_type(x)
+            row = t if row is None else join_tensor_types(row, t)
+        return Rows(row, d.conditional)
 
     def complete(self) -> bool:
         return all(not isinstance(d, Rows) or d.row is not None for d in self.descs)
@@ -504,7 +566,11 @@ class _Loop:
         with ir.InsertionPoint(self.block):
             yields = []
             for d, v in zip(self.descs, self.outs[1:]):
-                yields += [v.buffer] if isinstance(d, Rows) else coerce(d, v)
+                if isinstance(d, Rows):
+                    yields += [v.buffer]
+                    yields += [scalars.value(v.length, scalars.INT)] if d.conditional else []
+                else:
+                    yields += coerce(d, v)
             if not self.counted:
                 nxt = arith.addi(self.iv, scalars.value(1))
                 go = True if self.outs[0] is UNKNOWN else self.outs[0]
@@ -515,18 +581,21 @@ class _Loop:
         values = []
         for d in self.descs:
             if isinstance(d, Rows):
-                values.append(self._filled(next(it)))
+                buf = next(it)
+                values.append(self._filled(buf, next(it) if d.conditional else None))
             else:
                 values.append(rebuild(d, it))
         return values
 
-    def _filled(self, buf: ir.Value) -> RowBuffer:
-        """The list after the loop: a growable buffer cut to the iteration count."""
-        if self.counted:
-            return RowBuffer(buf, self.length)
-        count = self.op.results[0]
+    def _filled(self, buf: ir.Value, rows: ir.Value | None = None) -> RowBuffer:
+        """The list after the loop: a growable buffer cut to the iteration
+        count, a conditional list's buffer to its count of `rows`."""
+        if self.counted and rows is None:
+            return RowBuffer(buf, self.length, None, True)
+        count = self.op.results[0] if rows is None else rows
         bt = ir.RankedTensorType(buf.type)
         dyn = ir.ShapedType.get_dynamic_size()
-        rows = tensor.extract_slice(bt, buf, [], [scalars.index(count)], [], [0] * bt.rank,
+        cut = ir.RankedTensorType.get([dyn, *bt.shape[1:]], bt.element_type)
+        rows = tensor.extract_slice(cut, buf, [], [scalars.index(count)], [], [0] * bt.rank,
                                     [dyn, *bt.shape[1:]], [1] * bt.rank)
-        return RowBuffer(rows, count)
+        return RowBuffer(rows, count, None, True)

@@ -305,11 +305,15 @@ class Importer:
                     results = self.dispatch(node, kind, args, env, here)
                 except TorchScriptImportError as e:
                     if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args) \
-                            or _HINTED in e.message or kind in _CONTROL_FLOW:
+                            or _HINTED in e.message or kind in _NO_STATIC_HINT:
                         raise  # hinted at an inner call already; a region's own refusal
                     raise _static_hint(e, args) from None
         for v, r in zip(outputs, results):
             env[v.unique()] = r
+        if kind == "aten::append" and isinstance(args[0], RowBuffer):
+            # a list built in a loop is a value: later reads of the list (after
+            # the if that appended, at the loop's yield) see the new rows
+            env[node.inputsAt(0).unique()] = results[0]
 
     def dispatch(self, node, kind: str, args: list, env, frames) -> list:
         """Translate one node; returns the list of its outputs' values."""
@@ -444,9 +448,10 @@ _VALUE_REPR = re.compile(r"<mlir\._mlir_libs\._mlir\.ir\.\w+ object at 0x[0-9a-f
 
 
 _HINTED = "hint: a number known only at run time reaches this op"
-#: Nodes whose run-time condition or trip count is not what their errors are
-#: about (a list appended to in a branch): no hint to make the number static.
-_CONTROL_FLOW = ("prim::If", "prim::Loop")
+#: Nodes whose run-time condition, trip count or items are not what their
+#: errors are about (a list appended to in a branch, or twice): no hint to
+#: make the number static.
+_NO_STATIC_HINT = ("prim::If", "prim::Loop", "aten::append", "aten::add_.t", "aten::add.t")
 
 
 def _has_dynamic_size(args) -> bool:

@@ -58,11 +58,13 @@ class RowBuffer:
     the stacked tensor (`buffer`, rows along dim 0; in a loop with a
     data-dependent trip count, a growable buffer with spare rows).  Inside the
     loop `index` (an index value) is the row the next append writes; after
-    the loop it is None and every row is filled (`length` rows, an int or an
-    index value)."""
+    the loop (`filled`) it is None and every row is filled (`length` rows,
+    an int or an index value).  A list of numbers stores them as 0-d rows
+    (int64, float64, bool)."""
     buffer: ir.Value
     length: object
     index: ir.Value | None = None
+    filled: bool = False
 
 
 class _Marker:

@@ -25,7 +25,7 @@ from ...dialects.types import element_type
 from ...lowering.builders import assert_true, convert
 from .. import scalars
 from ..context import NodeContext
-from ..values import DynSize, is_tensor
+from ..values import DynSize, RowBuffer, is_tensor
 from .elementwise import cast
 from .reduction import _dtype as scalar_type
 
@@ -294,6 +294,12 @@ def _tensor(cx: NodeContext, data, dtype=None, device=None, requires_grad=False)
     if requires_grad:
         cx.fail("requires_grad=True is not supported")
     dtype = scalar_type(cx, dtype)
+    if isinstance(data, RowBuffer):  # numbers appended in a loop: their 0-d rows
+        if not data.filled or cx.type(data.buffer).rank != 1:
+            cx.fail("torch.tensor of a list built in a loop takes its numbers after the loop")
+        default = {torch.float64: torch.get_default_dtype()}
+        want = dtype or default.get(cx.type(data.buffer).dtype, cx.type(data.buffer).dtype)
+        return data.buffer if want == cx.type(data.buffer).dtype else cast(cx, data.buffer, want)
     flat: list = []
     try:
         shape = _flatten(data, flat)

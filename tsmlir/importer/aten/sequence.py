@@ -6,6 +6,9 @@ TorchScript).  A list filled in a loop is a `RowBuffer` (see
 (`tensor.insert_slice` at the loop's row), `torch.stack` along dim 0 is
 that tensor (another dim permutes it), `len` is the number of rows (in
 the loop: so far) and `y[i]` a `tsm.select`.  `torch.stack` of a Python list is unsqueeze + `tsm.cat`.
+A list of numbers built in a loop holds 0-d rows: `y[i]` reads the number
+back, `torch.tensor(y)` is the buffer, `y + [a, b]` after the loop a new
+buffer with the items' rows after the loop's.
 """
 from __future__ import annotations
 
@@ -45,9 +48,22 @@ def _select(cx: NodeContext, x, dim, index):
     return cx.build("select", x, _index_tensor(cx, index), dim=dim)
 
 
-def _append_row(cx: NodeContext, buf: RowBuffer, row: ir.Value) -> RowBuffer:
+def as_row(v) -> ir.Value:
+    """A list item as the row stored for it: a tensor itself, a number (a
+    list of ints built in a loop: `keep.append(i)`) as a 0-d tensor of
+    its kind (int64, float64, bool), as `prim::NumToTensor` makes it."""
+    return v if is_tensor(v) else scalars.num_to_tensor(v)
+
+
+def _append_row(cx: NodeContext, buf: RowBuffer, row) -> RowBuffer:
+    if buf.filled:
+        cx.fail("appending to a list after the loop that built it is not supported (a list "
+                "built in a loop gets its rows in that loop; nested loops cannot both append)")
     if buf.index is None:
         cx.fail("a list built in a loop can only get one append per iteration")
+    if not is_tensor(row) and not scalars.is_scalar(row):
+        cx.fail(f"a list built in a loop holds tensors or numbers, got {row!r}")
+    row = as_row(row)
     bt = ir.RankedTensorType(buf.buffer.type)
     row_t = ir.RankedTensorType.get(bt.shape[1:], bt.element_type)
     if row.type != row_t:
@@ -68,6 +84,8 @@ def _append(cx: NodeContext, lst, item):
 
 def _extend(cx: NodeContext, lst, items):
     """`lst += items` (in place)."""
+    if isinstance(lst, RowBuffer) and lst.filled and isinstance(items, list):
+        return _joined(cx, lst, items)
     if isinstance(lst, RowBuffer):
         if not isinstance(items, list) or len(items) != 1:
             cx.fail("a list built in a loop can only get one tensor appended per iteration")
@@ -76,6 +94,24 @@ def _extend(cx: NodeContext, lst, items):
         cx.fail("extending a list by a list built in a loop is not supported")
     lst.extend(items)
     return lst
+
+
+def _joined(cx: NodeContext, lst: RowBuffer, items: list) -> RowBuffer:
+    """A list built by a loop, then extended by compile-time-length `items`
+    (`out + [-1]`): the rows, then the items', in one new buffer."""
+    if not items:
+        return lst
+    bt = ir.RankedTensorType(lst.buffer.type)
+    rows = []
+    for item in items:
+        if not is_tensor(item) and not scalars.is_scalar(item):
+            cx.fail(f"a list built in a loop holds tensors or numbers, got {item!r}")
+        row = as_row(item)
+        if ir.RankedTensorType(row.type).element_type != bt.element_type:
+            cx.fail(f"appending {row.type} to a list of {bt.element_type}")
+        rows.append(reshape_to(cx, row, [1, *bt.shape[1:]]))
+    new = cx.build("cat", lst.buffer, *rows, dim=0)
+    return RowBuffer(new, scalars.build("aten::add", [lst.length, len(items)]), None, True)
 
 
 def _concat(cx: NodeContext, a, b):
@@ -97,7 +133,8 @@ def _getitem(cx: NodeContext, lst, i):
     if isinstance(lst, RowBuffer):
         if lst.index is not None:
             cx.fail("reading a list while it is being built in a loop is not supported")
-        return _select(cx, lst.buffer, 0, i)
+        row = _select(cx, lst.buffer, 0, i)
+        return row if cx.type(lst.buffer).rank > 1 or _holds_tensors(cx) else scalars.item(row)
     if not isinstance(i, int):
         # Reported with the other unsupported ops (import goes on).
         cx.importer.unsupported.append(("aten::__getitem__.t (a list indexed at run time)",
@@ -107,6 +144,11 @@ def _getitem(cx: NodeContext, lst, i):
         return lst[i]
     except IndexError:
         cx.fail(f"list index {i} out of range (length {len(lst)})")
+
+
+def _holds_tensors(cx: NodeContext) -> bool:
+    """Whether the node's list argument is a List[Tensor] (not of numbers)."""
+    return isinstance(cx.node.inputsAt(0).type().getElementType(), torch._C.TensorType)
 
 
 def _stack(cx: NodeContext, tensors, dim=0):
