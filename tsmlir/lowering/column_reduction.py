@@ -37,7 +37,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
-from .ir_walk import indexing_maps
+from .ir_walk import collect, indexing_maps
 from .kernel_emit import ceil_div
 from .parallel import num_threads
 from .passes import register
@@ -50,8 +50,12 @@ from .thread_split import column_split
 #: independent add chains to hide the adder's latency on two pipes.
 _LANES_BITS = 2048
 #: ... and for bodies with math ops (exp: a polynomial with temporaries of
-#: its own per register), half as many.
+#: its own per register) or NaN-propagating max/min (AVX2: a blend, max,
+#: compare and blend, two temporaries each), half as many: 8 ymm
+#: accumulators left too few registers and spilled (amax over dim 1 of
+#: (8, 512, 196), 1 thread: 0.106 -> 0.089 ms; scalar loops 0.080).
 _MATH_LANES_BITS = 1024
+_WIDE_OPS = ("math.", "arith.maximumf", "arith.minimumf")
 #: Rows of the outermost reduced dim per band: each chunk's accumulators
 #: are loaded and stored once a band, and a band's rows are read as a few
 #: streams, not one row per page across the whole dim (x.sum(0) on
@@ -130,9 +134,9 @@ class _Generic:
 
 def _lanes(op: ir.Operation, elem_of: Sequence[ir.Type]) -> int:
     """Lanes of the widest element type in the chunk's registers."""
-    has_math = any(o.operation.name.startswith("math.")
-                   for o in op.regions[0].blocks[0].operations)
-    bits = _MATH_LANES_BITS if has_math else _LANES_BITS
+    wide = any(o.operation.name.startswith(_WIDE_OPS)
+               for o in op.regions[0].blocks[0].operations)
+    bits = _MATH_LANES_BITS if wide else _LANES_BITS
     return min(lanes(t, bits) for t in elem_of)
 
 
@@ -209,44 +213,65 @@ def _columns(g: _Generic, ivs: list, groups: tuple[int, int] | None) -> None:
 
 def _bands(g: _Generic, ivs: list, lo: ir.Value, hi: ir.Value) -> None:
     """Columns [lo, hi) in bands of the outermost reduced dim: per band,
-    each chunk of whole vectors, then the masked rest of the row (if `hi`
-    ends the row), so that a band's rows are read in a few streams."""
+    each chunk of whole vectors, then (if `hi` ends the row) the masked rest
+    of the row, so that a band's rows are read in a few streams.  The rest
+    goes with the row's last whole chunk where this group holds one: one
+    pass reads the cache lines the two share (softmax over dim 1 of
+    (32, 1000, 49): columns 0-31 and 32-48) once, and the rest's one or two
+    registers' folds do not wait on each other's latency alone."""
     last = len(ivs) - 1
     inner = g.sizes[last]
-    full = arith.muli(arith.divui(inner, index(g.n)), index(g.n))
+    n = index(g.n)
+    full = arith.muli(arith.divui(inner, n), n)
     extent = g.sizes[g.reduced[0]]
     bands = scf.ForOp(index(0), extent, index(g.band))
     with ir.InsertionPoint(bands.body):
         band = (bands.induction_variable,
                 arith.minui(arith.addi(bands.induction_variable, index(g.band)), extent))
-        loop = scf.ForOp(lo, arith.minui(hi, full), index(g.n))
+        stop = arith.minui(hi, full)
+        if not g.whole:
+            ends = arith.andi(arith.cmpi(arith.CmpIPredicate.eq, hi, inner),
+                              arith.cmpi(arith.CmpIPredicate.ult, full, inner))
+            pair = arith.andi(ends, arith.cmpi(arith.CmpIPredicate.uge, full, arith.addi(lo, n)))
+            stop = arith.select(pair, arith.subi(full, n), stop)
+        loop = scf.ForOp(lo, stop, n)
         with ir.InsertionPoint(loop.body):
-            _chunk(g, ivs[:last] + [loop.induction_variable], None, band)
+            _chunk(g, ivs[:last], [(loop.induction_variable, None)], band)
             scf.yield_([])
-        if g.whole:
-            scf.yield_([])
-            return
-        rest = arith.andi(arith.cmpi(arith.CmpIPredicate.eq, hi, inner),
-                          arith.cmpi(arith.CmpIPredicate.ult, full, inner))
-        branch = scf.IfOp(rest)
-        with ir.InsertionPoint(branch.then_block):
-            mask = vector.create_mask(ir.VectorType.get([g.n], ir.IntegerType.get_signless(1)),
-                                      [arith.subi(inner, full)])
-            _chunk(g, ivs[:last] + [full], mask, band)
-            scf.yield_([])
+        if not g.whole:
+            with ir.InsertionPoint(_if(ends)):
+                mask = vector.create_mask(ir.VectorType.get([g.n], ir.IntegerType.get_signless(1)),
+                                          [arith.subi(inner, full)])
+                branch = scf.IfOp(pair, has_else=True)
+                with ir.InsertionPoint(branch.then_block):
+                    _chunk(g, ivs[:last], [(arith.subi(full, n), None), (full, mask)], band)
+                    scf.yield_([])
+                with ir.InsertionPoint(branch.else_block):
+                    _chunk(g, ivs[:last], [(full, mask)], band)
+                    scf.yield_([])
+                scf.yield_([])
         scf.yield_([])
 
 
-def _chunk(g: _Generic, ivs: list, mask: ir.Value | None, band) -> None:
-    """One chunk of `n` columns at ivs[-1]: accumulators loaded, folded over
-    the band of reduced rows in registers, stored."""
-    accs = [g.load(k, ivs, mask) for k, _, _ in g.folds]
-    # inputs that depend on no reduced dim: loaded once per chunk
-    hoisted = {k: _input(g, k, ivs, mask) for k in range(g.n_in)
-               if not reads_along(g.maps[k], g.reduced)}
-    results = _reduced_loops(g, 0, list(ivs), accs, mask, hoisted, band)
-    for (k, _, _), value in zip(g.folds, results):
-        g.store(k, value, ivs, mask)
+def _if(cond: ir.Value) -> ir.Block:
+    return scf.IfOp(cond).then_block
+
+
+def _chunk(g: _Generic, prefix: list, parts: list, band) -> None:
+    """Chunks of `n` columns, one per part (column, mask or None), folded
+    together: accumulators loaded, folded over the band of reduced rows in
+    registers, stored."""
+    accs, hoisted = [], []
+    for col, mask in parts:
+        ivs = prefix + [col]
+        accs += [g.load(k, ivs, mask) for k, _, _ in g.folds]
+        # inputs that depend on no reduced dim: loaded once per chunk
+        hoisted.append({k: _input(g, k, ivs, mask) for k in range(g.n_in)
+                        if not reads_along(g.maps[k], g.reduced)})
+    results = _reduced_loops(g, 0, prefix + [None], accs, parts, hoisted, band)
+    for i, (col, mask) in enumerate(parts):
+        for (k, _, _), value in zip(g.folds, results[i * len(g.folds):]):
+            g.store(k, value, prefix + [col], mask)
 
 
 def _input(g: _Generic, k: int, ivs: Sequence[ir.Value], mask: ir.Value | None) -> ir.Value:
@@ -258,17 +283,20 @@ def _input(g: _Generic, k: int, ivs: Sequence[ir.Value], mask: ir.Value | None) 
 
 
 def _reduced_loops(g: _Generic, level: int, ivs: list, accs: list[ir.Value],
-                   mask: ir.Value | None, hoisted: dict, band) -> list[ir.Value]:
+                   parts: list, hoisted: list[dict], band) -> list[ir.Value]:
     """The reduced dims' loops (the outermost over `band`), in order."""
     if level == len(g.reduced):
-        return _step(g, ivs, accs, mask, hoisted)
+        folds = len(g.folds)
+        return [acc for i, (col, mask) in enumerate(parts)
+                for acc in _step(g, ivs[:-1] + [col], accs[i * folds:(i + 1) * folds], mask,
+                                 hoisted[i])]
     d = g.reduced[level]
     lo, hi = band if level == 0 else (index(0), g.sizes[d])
     loop = scf.ForOp(lo, hi, index(1), accs)
     with ir.InsertionPoint(loop.body):
         inner_ivs = list(ivs)
         inner_ivs[d] = loop.induction_variable
-        scf.yield_(_reduced_loops(g, level + 1, inner_ivs, list(loop.inner_iter_args), mask,
+        scf.yield_(_reduced_loops(g, level + 1, inner_ivs, list(loop.inner_iter_args), parts,
                                   hoisted, band))
     return list(loop.results)
 
@@ -291,14 +319,6 @@ def _step(g: _Generic, ivs: list, accs: list[ir.Value], mask: ir.Value | None,
           "Vectorize linalg reductions over outer dims (register accumulators per column "
           "chunk, masked tail)")
 def vectorize_column_reductions(module_op: ir.Operation) -> None:
-    found = []
-
-    def visit(op):
-        if _is_column_reduction(op.operation):
-            found.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    module_op.walk(visit)
     threads = num_threads(module_op)
-    for op in found:
+    for op in collect(module_op, _is_column_reduction):
         _vectorize(op, threads)

@@ -32,7 +32,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
-from .ir_walk import indexing_maps
+from .ir_walk import collect, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
 from .reduction_body import (COMBINERS, broadcasts, clone_body, combine, combiners,
@@ -170,14 +170,6 @@ def _row(block, maps, operands, elem_of, folds_of, size, ivs, n, outside) -> Non
 @register("tsm-vectorize-reductions",
           "Vectorize linalg reductions over the innermost dim (vector accumulator, masked tail)")
 def vectorize_reductions(module_op: ir.Operation) -> None:
-    found = []
-
-    def visit(op):
-        if _is_row_reduction(op.operation):
-            found.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    module_op.walk(visit)
     threads = num_threads(module_op)
-    for op in found:
+    for op in collect(module_op, _is_row_reduction):
         _vectorize(op, _split_rows(op, threads))
