@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 import tsmlir
 from tsmlir import TensorSpec
-from tsmlir.lowering import thread_split
+from tsmlir.lowering import scans, thread_split, transpose_codegen
 from tsmlir.lowering.parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_ELEMENTS
 from tsmlir.runtime import native_libs
 
@@ -170,3 +170,34 @@ def test_scan_split():
     assert thread_split.scan_split([64, 4096], 1, 1) is None
     assert thread_split.scan_split([None, 4096], 1, 2) is None
     assert thread_split.scan_split([2, MIN_PARALLEL_ELEMENTS // 2 - 1], 1, 2) is None
+
+
+class Transpose(torch.nn.Module):
+    def forward(self, x):
+        return x.t().contiguous()
+
+
+# Destination rows a multiple of 1024 floats apart and short source rows
+# (tiles of 8 columns), odd edges, and the usual tiles of 64.
+@pytest.mark.parametrize("shape", [(4096, 64), (1024, 203), (2048, 256), (1027, 257), (64, 4096)])
+def test_transpose_tiles(shape):
+    x = torch.randn(shape)
+    compiled = _compile(Transpose(), [x], 1)
+    torch.testing.assert_close(compiled(x), x.t().contiguous(), rtol=0, atol=0)
+
+
+def test_tile_columns():
+    assert transpose_codegen.tile_columns(64, 4096) == transpose_codegen.LANES
+    assert transpose_codegen.tile_columns(256, 1024) == transpose_codegen.LANES
+    assert transpose_codegen.tile_columns(257, 1024) == transpose_codegen.TILE  # long rows
+    assert transpose_codegen.tile_columns(64, 4000) == transpose_codegen.TILE  # no conflict
+
+
+def test_block_columns():
+    assert scans.block_columns(64, 4096) == 256
+    assert scans.block_columns(32, 4096) == 512
+    assert scans.block_columns(64, 256) == 0  # one block
+    assert scans.block_columns(1, 70000) == scans.BLOCK_ELEMENTS
+    assert scans.block_columns(5000, 100) == 8  # at least one vector of columns
+    assert scans.block_columns(None, 4096) == 0
+    assert scans.block_columns(64, None) == 0

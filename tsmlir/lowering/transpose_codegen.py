@@ -16,7 +16,7 @@ Out:
   blocks of 8 vector loads, 24 `vector.shuffle`s (the AVX2 unpack /
   shuffle / 128-bit permute network) and 8 vector stores, in tiles of
   `TILE` source columns so that the half-written destination lines stay in
-  L1; the edges that are not whole blocks are scalar loops.  With
+  L1 (8 where the destination's rows would share L1 sets: tile_columns); the edges that are not whole blocks are scalar loops.  With
   `tsm.num_threads` > 1 and enough elements, `..._par` hands the threads
   chunks of the destination's outermost dim (row_copy's chunked driver):
   the source's columns for a 2-D transpose, else batches (not inside a
@@ -40,6 +40,14 @@ LANES = 8
 #: Source columns per cache tile: the tile's destination rows (TILE lines of
 #: 64 bytes, each written half by one block and half by the next) stay in L1.
 TILE = 64
+#: ... unless the destination's rows lie a multiple of 4 KB apart (the L1
+#: set period: all TILE rows would share one 8-way set) and the source's
+#: rows are short: then tiles of one block of columns, each destination row
+#: written front to back.  (4096, 64) -> (64, 4096): 0.140 -> 0.074 ms,
+#: (4096, 256): 0.60 -> 0.38 ms; long source rows ((1024, 2048): 1.29 ->
+#: 1.50 ms) keep TILE.
+CONFLICT_STRIDE = 1024
+SHORT_ROW = 256
 #: Pairs of (lhs, rhs, indices) of the 8 x 8 transpose: unpack lo/hi of row
 #: pairs, 64-bit shuffles of those, then 128-bit halves.
 _UNPACK = ([0, 8, 1, 9, 4, 12, 5, 13], [2, 10, 3, 11, 6, 14, 7, 15])
@@ -119,10 +127,10 @@ def serial_text(name: str, rank: int) -> str:
     return f"""
 func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough = ["noinline"]}} {{
     {consts}
-    %ctile = arith.constant {TILE} : index
     {dims}
     %na = memref.dim %src, %c{rank - 2} : {view}
     %nb = memref.dim %src, %c{rank - 1} : {view}
+    {_tile_text(rank, view)}
     %ra = arith.remui %na, %c8 : index
     %na8 = arith.subi %na, %ra : index
     %rb = arith.remui %nb, %c8 : index
@@ -131,6 +139,28 @@ func.func private @{name}(%src: {view}, %dst: {view}) attributes {{passthrough =
     return
 }}
 """
+
+
+def tile_columns(nb: int, dst_stride: int) -> int:
+    """Source columns per cache tile (see TILE, CONFLICT_STRIDE): the rule
+    that _tile_text computes at run time."""
+    return LANES if dst_stride % CONFLICT_STRIDE == 0 and nb <= SHORT_ROW else TILE
+
+
+def _tile_text(rank: int, view: str) -> str:
+    """Lines defining %ctile as tile_columns(%nb, dst's row stride)."""
+    sizes = ", ".join(["index"] * rank)
+    return "\n    ".join([
+        f"%dbase, %doff, %dsizes:{rank}, %dstrides:{rank} = memref.extract_strided_metadata "
+        f"%dst : {view} -> memref<f32>, index, {sizes}, {sizes}",
+        f"%cconflict = arith.constant {CONFLICT_STRIDE} : index",
+        f"%cshort = arith.constant {SHORT_ROW} : index",
+        f"%cwide = arith.constant {TILE} : index",
+        f"%dphase = arith.remui %dstrides#{rank - 2}, %cconflict : index",
+        "%aligned = arith.cmpi eq, %dphase, %c0 : index",
+        "%short = arith.cmpi ule, %nb, %cshort : index",
+        "%narrow = arith.andi %aligned, %short : i1",
+        f"%ctile = arith.select %narrow, %c{LANES}, %cwide : index"])
 
 
 def parallel_text(name: str, serial: str, rank: int, threads: int) -> str:

@@ -12,8 +12,19 @@
 // CHECK-NOT: linalg.transpose
 // CHECK-LABEL: func.func private @tsm_transpose_f32_2d
 // CHECK-SAME: attributes {passthrough = ["noinline"]}
+// Tiles of 64 source columns, or 8 where dst's rows lie a multiple of 1024
+// floats (4 KB) apart and src's rows have at most 256 elements.
+// CHECK: %[[NB:.*]] = memref.dim %arg0, %c1
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}}:2, %[[DSTRIDES:.*]]:2 = memref.extract_strided_metadata %arg1
+// CHECK: %[[C1024:.*]] = arith.constant 1024 : index
+// CHECK: %[[C256:.*]] = arith.constant 256 : index
 // CHECK: %[[C64:.*]] = arith.constant 64 : index
-// CHECK: scf.for %[[BT:.*]] = %{{.*}} to %{{.*}} step %[[C64]]
+// CHECK: %[[PHASE:.*]] = arith.remui %[[DSTRIDES]]#0, %[[C1024]] : index
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[PHASE]], %{{.*}} : index
+// CHECK: %[[SHORT:.*]] = arith.cmpi ule, %[[NB]], %[[C256]] : index
+// CHECK: %[[NARROW:.*]] = arith.andi %[[ALIGNED]], %[[SHORT]] : i1
+// CHECK: %[[TILE:.*]] = arith.select %[[NARROW]], %{{.*}}, %[[C64]] : index
+// CHECK: scf.for %[[BT:.*]] = %{{.*}} to %{{.*}} step %[[TILE]]
 // CHECK: scf.for %[[A0:.*]] = %{{.*}} to %{{.*}} step %[[C8:.*]] {
 // CHECK: scf.for %[[B0:.*]] = %[[BT]] to %{{.*}} step %[[C8]]
 // CHECK: vector.load %arg0[%[[A0]], %[[B0]]] {{.*}} vector<8xf32>
