@@ -18,7 +18,10 @@ import torch
 import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
+from mlir import ir
+
 from tsmlir.lowering import pipelines
+from tsmlir.lowering.column_reduction import _band_rows
 from tsmlir.lowering.parallel import MIN_PARALLEL_ELEMENTS
 from tsmlir.lowering.thread_split import column_split
 
@@ -127,3 +130,16 @@ def test_column_split():
     assert column_split([], 64, many, 2, 64) is None  # one chunk
     assert column_split([8], 256, many - 1, 2, 64) is None  # too little work
     assert column_split([8], 256, 8 * 1024 * 256, 1, 64) is None
+
+
+def test_band_rows():
+    """About 16 KB of the input per band, 4 to 32 rows, a power of two."""
+    with ir.Context():
+        f32, f64 = ir.F32Type.get(), ir.F64Type.get()
+        assert _band_rows([2048, 1024], 0, f32) == 4  # 4 KB rows
+        assert _band_rows([8, 1024, 256], 1, f32) == 16
+        assert _band_rows([8, 512, 196], 1, f32) == 16  # 20 rows -> 16
+        assert _band_rows([8, 512, 196], 1, f64) == 8
+        assert _band_rows([32, 1000, 49], 1, f32) == 32
+        assert _band_rows([4, 3, 100000], 0, f32) == 4
+        assert _band_rows(None, 0, f32) == 16  # dynamic sizes

@@ -4,7 +4,7 @@
 // takes, and which it leaves.
 
 // x.sum(1) on (2, 100, 70): per kept row, chunks of 64 columns; each
-// chunk's accumulator is loaded once a band of 16 reduced rows, carried by
+// chunk's accumulator is loaded once a band of reduced rows, carried by
 // the scf.for over the reduced dim, stored once; the 6 columns past 64 are
 // one masked chunk, folded beside the last whole chunk (two accumulators)
 // where the columns hold one.
