@@ -143,3 +143,52 @@ class Windows(nn.Module):
 
 def test_windows():
     check_against_eager(Windows(), [torch.randn(8)])
+
+
+class Mode(nn.Module):
+    def __init__(self, dim: int = -1, keepdim: bool = False):
+        super().__init__()
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        return torch.mode(x, self.dim, self.keepdim)
+
+
+def _check_mode(compiled, module, x):
+    (values, indices), want = compiled(x), module(x)
+    torch.testing.assert_close(values, want.values, equal_nan=True)
+    torch.testing.assert_close(indices, want.indices)
+
+
+@pytest.mark.parametrize("x,dim,keepdim", [
+    (torch.tensor([1., 2, 2, 1, 3]), 0, False),          # a tie: the smaller value, its last index
+    (torch.tensor([3., 2, 2, 3, 1]), -1, True),
+    (torch.tensor([2., 1, 1, 2, 2, 1]), 0, False),
+    (torch.tensor([float("nan"), 2, 2, float("nan")]), 0, False),  # NaNs: runs of one
+    (torch.tensor(3.5), 0, False),                       # 0-d
+    (torch.tensor([[7.]]), 1, True),                     # 1-element dim
+    (torch.randint(0, 4, (3, 10)).float(), 1, False),
+    (torch.randint(0, 4, (3, 10)), 0, True),             # int64, along dim 0
+    (torch.randint(-2, 3, (2, 5, 7)).double(), -1, False),
+    (torch.tensor([True, False, True]), 0, False),
+])
+def test_mode(x, dim, keepdim):
+    module = Mode(dim, keepdim)
+    _check_mode(tsmlir.compile_module(module, [x]), module, x)
+
+
+def test_mode_long_rows_and_dynamic():
+    """Long rows: eager's index among equal values depends on its sort, so the
+    index is checked to hold the mode (and the values against eager)."""
+    module = Mode(1)
+    compiled = tsmlir.compile_module(module, input_specs=[TensorSpec((-1, -1))])
+    for shape in [(4, 1000), (1, 17), (6, 1)]:
+        x = torch.randint(0, 9, shape).float()
+        values, indices = compiled(x)
+        torch.testing.assert_close(values, module(x).values)
+        torch.testing.assert_close(x.gather(1, indices[:, None])[:, 0], values)
+
+
+def test_mode_errors():
+    with pytest.raises(tsmlir.TorchScriptImportError, match="out of range"):
+        tsmlir.compile_module(Mode(2), [torch.randn(3, 4)])

@@ -1,8 +1,9 @@
 """aten ops whose result size depends on the data: unique, unique_consecutive,
-bincount; and histc, quantile.
+bincount; and histc, quantile, mode.
 
 In: `aten::_unique2` (torch.unique without dim), `unique_consecutive`
-(without dim), `bincount`, `histc`, `quantile` / `quantile.scalar`, `mT`.
+(without dim), `bincount`, `histc`, `quantile` / `quantile.scalar`, `mode`,
+`mT`.
 Out: compositions of tsm ops, no op of their own:
 - unique: sort the flattened input (unique_consecutive: keep its order), mark
   each element that differs from the one before it (`first`), read the marked
@@ -19,6 +20,7 @@ Out: compositions of tsm ops, no op of their own:
 - quantile: sort along the dim (moved last; the whole tensor flattened when
   dim is None), ranks q * (n - 1) interpolated as ATen does (linear through
   its lerp, lower, higher, nearest, midpoint); a row holding a NaN gives NaN.
+- mode: each row sorted, its runs of equal values counted (see `_mode`).
 """
 from __future__ import annotations
 
@@ -225,6 +227,53 @@ def _quantile(cx: NodeContext, x, q, dim=None, keepdim=False, interpolation="lin
     return reshape_to(cx, result, [-1] + kept)
 
 
+def _mode(cx: NodeContext, x, dim=-1, keepdim=False):
+    """torch.mode along `dim`: the most frequent value of each row (the
+    smallest of those tied), and the index of its last occurrence.  The
+    row (dim moved last) is sorted; each element's run of equal values is
+    numbered (`_groups`' marks, per row) and counted by a scatter-add; the
+    first sorted element whose run is longest is the mode.  NaNs differ
+    from everything (their own runs of 1); a row's mode is NaN only when
+    the row is all NaN."""
+    if not is_tensor(x):
+        cx.fail("mode: expected a tensor input")
+    rank = cx.type(x).rank
+    try:
+        dim = normalize_dim(dim, max(rank, 1))
+    except (ValueError, TypeError):
+        cx.fail(f"dimension {dim!r} out of range for rank {rank}")
+    rows = cx.aten("aten::movedim.int", x if rank else reshape_to(cx, x, [1]), dim, -1)
+    sizes = _sizes_of(rows, cx.type(rows).shape)
+    if sizes[-1] == 0:
+        cx.fail("mode(): expected a non-empty dimension")
+    s, _ = cx.aten("aten::sort", rows, -1, False)
+    position = cx.aten("aten::arange", sizes[-1], torch.int64, None, None, None)
+    first = cx.aten("aten::logical_or", cx.aten("aten::eq.Scalar", position, 0),
+                    cx.aten("aten::ne.Tensor", s, cx.aten("aten::roll", s, [1], [-1])))
+    group = cx.aten("aten::sub.Scalar", cx.aten("aten::cumsum", first, -1, torch.int64), 1, 1)
+    counts = cx.aten("aten::scatter_add", cx.aten("aten::zeros_like", group), -1, group,
+                     cx.aten("aten::ones_like", group))
+    run = cx.aten("aten::gather", counts, -1, group, False)
+    longest = cx.aten("aten::eq.Tensor", run, cx.aten("aten::amax", run, [-1], True))
+    at = cx.aten("aten::argmax", cx.aten("aten::to.dtype", longest, torch.int64, False, False,
+                                         None), -1, True)
+    values = cx.aten("aten::gather", s, -1, at, False)
+    same = cx.aten("aten::eq.Tensor", rows, values)
+    if cx.type(x).dtype.is_floating_point:  # an all-NaN row: its last NaN
+        same = cx.aten("aten::logical_or", same, cx.aten(
+            "aten::logical_and", cx.aten("aten::isnan", rows), cx.aten("aten::isnan", values)))
+    last = cx.aten("aten::amax", cx.aten("aten::where.ScalarOther", same, position, -1), [-1],
+                   True)
+    kept = _sizes_of(x, cx.type(x).shape)
+    if rank == 0:
+        kept = []
+    elif keepdim:
+        kept = kept[:dim] + [1] + kept[dim + 1:]
+    else:
+        kept = kept[:dim] + kept[dim + 1:]
+    return reshape_to(cx, values, kept), reshape_to(cx, last, kept)
+
+
 def _mT(cx: NodeContext, x):
     if cx.type(x).rank < 2:
         cx.fail(f"tensor.mT is only supported on matrices or batches of matrices. Got "
@@ -240,4 +289,5 @@ HANDLERS = {
     "aten::quantile": _quantile,
     "aten::quantile.scalar": _quantile,
     "aten::mT": _mT,
+    "aten::mode": _mode,
 }
