@@ -99,14 +99,22 @@ def test_index_select_threads(threads):
     assert _uses_openmp(compiled) == (threads > 1)
 
 
-def test_gather_dynamic_count_threads():
-    """A run-time number of indices: one thread, any count (1 included)."""
-    compiled = tsmlir.compile_module(torch.jit.script(IndexSelect()), threads=2, input_specs=[
-        TensorSpec((3000, 768)), TensorSpec((-1,), dtype=torch.int64)])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("spec,shapes", [((-1,), [(1,), (85,), (86,), (2048,), (0,)]),
+                                         ((2, -1), [(2, 1), (2, 43), (2, 44), (2, 701)]),
+                                         ((-1, -1), [(1, 1), (3, 701)])])
+def test_gather_dynamic_count_threads(threads, spec, shapes):
+    """A run-time number of indices: the threads share them from 86 rows of
+    768 floats on (decided when it runs), one thread below, any count (1
+    and 0 included).  Two run-time batch sizes stay on one thread."""
+    compiled = tsmlir.compile_module(torch.jit.script(Rows()), threads=threads, input_specs=[
+        TensorSpec((3000, 768)), TensorSpec(spec, dtype=torch.int64)])
+    assert _uses_openmp(compiled) == (threads > 1 and spec.count(-1) == 1)
+    assert thread_split.gather_rows_min_count(768 * 4, 2) == 86
     x = torch.randn(3000, 768)
-    for n in (1, 3, 2048):
-        idx = torch.randint(0, 3000, (n,))
-        torch.testing.assert_close(compiled(x, idx), torch.index_select(x, 0, idx), rtol=0, atol=0)
+    for shape in shapes:
+        idx = torch.randint(-3000, 3000, shape)
+        torch.testing.assert_close(compiled(x, idx), x[idx], rtol=0, atol=0)
 
 
 def test_gather_out_of_range_threads():
@@ -160,6 +168,10 @@ def test_gather_rows_chunk():
     small = MIN_PARALLEL_BYTES // (2 * row)  # rows moving just under the threshold
     assert thread_split.gather_rows_chunk(small, row - 4, 2) == 0
     assert thread_split.gather_rows_chunk(small + 1, row, 2) == -(-(small + 1) // 2)
+    assert thread_split.gather_rows_min_count(row, 2) == small + 1
+    assert thread_split.gather_rows_min_count(1 << 20, 2) == 2  # one row pays: one each
+    assert thread_split.gather_rows_min_count(row, 1) is None
+    assert thread_split.gather_rows_min_count(None, 2) is None
 
 
 def test_scan_split():

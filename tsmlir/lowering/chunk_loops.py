@@ -1,7 +1,7 @@
 """The threads' chunks of a tensor op, on tensors: an scf.forall whose
 iterations each write one chunk of the results along one dim.
 
-In: results of static size `extent` along `dim`, a chunk size, and a body
+In: results of size `extent` along `dim`, a chunk size, and a body
 that fills one chunk (its offset, its length and the results' chunks; it
 may read whatever it needs).
 Out: `scf.forall` over the chunks, the results as its shared outputs, each
@@ -45,18 +45,23 @@ def _insert(piece: ir.Value, into: ir.Value, dim: int, lo: ir.Value,
                                  [1] * t.rank)
 
 
-def forall_chunks(extent: int, chunk: int, dim: int, inits: Sequence[ir.Value],
-                  body: Callable[[ir.Value, b.IntOrValue, list[ir.Value]], list[ir.Value]]
-                  ) -> list[ir.Value]:
-    """inits (static along `dim`, of size `extent`) filled chunk by chunk:
-    body(offset, length, chunks of inits) -> the filled chunks.  The length
-    is the static `chunk` where it divides `extent`, else a run-time
-    min(chunk, extent - offset)."""
-    loop = scf.ForallOp([0], [-(-extent // chunk)], [1], list(inits))
+def forall_chunks(extent: b.IntOrValue, chunk: b.IntOrValue, dim: int, inits: Sequence[ir.Value],
+                  body: Callable[[ir.Value, b.IntOrValue, list[ir.Value]], list[ir.Value]],
+                  pieces: int | None = None) -> list[ir.Value]:
+    """inits (of size `extent` along `dim`) filled chunk by chunk:
+    body(offset, length, chunks of inits) -> the filled chunks.  Static
+    sizes: ceil(extent / chunk) chunks, the length the static `chunk` where
+    it divides `extent`, else a run-time min(chunk, extent - offset).  A
+    run-time extent or chunk: `pieces` chunks, offsets clamped to the
+    extent (an empty chunk where there are fewer rows than pieces)."""
+    static = isinstance(extent, int) and isinstance(chunk, int)
+    loop = scf.ForallOp([0], [-(-extent // chunk) if static else pieces], [1], list(inits))
     with ir.InsertionPoint(loop.body):
-        lo = arith.muli(loop.induction_variables[0], b.index(chunk))
-        length = chunk if extent % chunk == 0 else \
-            arith.minui(b.index(chunk), arith.subi(b.index(extent), lo))
+        lo = arith.muli(loop.induction_variables[0], b.as_index(chunk))
+        if not static:
+            lo = arith.minui(lo, b.as_index(extent))
+        length = chunk if static and extent % chunk == 0 else \
+            arith.minui(b.as_index(chunk), arith.subi(b.as_index(extent), lo))
         outs = list(loop.inner_iter_args)
         filled = body(lo, length, [chunk_of(out, dim, lo, length) for out in outs])
         with ir.InsertionPoint(loop.terminator().block):

@@ -14,14 +14,15 @@ Out:
 - tsm.triu/tril: a `linalg.generic` selecting x or 0 by `linalg.index`.
 - tsm.index of whole rows (the indexed dims lead x, rows of >= 8 elements:
   embedding, index_select(0, i), x[i]): an `scf.for` nest over the indices
-  copying one row each (`tensor.extract_slice` + `tensor.insert_slice`).
+  copying one row each (`tensor.extract_slice` + `tensor.insert_slice`),
+  shared among the threads when it moves enough bytes (row_gathers).
 - tsm.flip/roll/index/gather: a `linalg.generic` over the result that
   computes the source coordinates from `linalg.index` (and the index
   tensors, read through indexing maps) and `tensor.extract`s the element.
   Index tensors are range-checked first by one reduction `linalg.generic`
   (then `cf.assert`), so no element is read out of bounds.
-- tsm.index_put of whole rows (`cache[i] = rows`): an `scf.for` nest over
-  the indices inserting one row each; accumulated float rows (index_add,
+- tsm.index_put of whole rows (`cache[i] = rows`, row_gathers): an
+  `scf.for` nest over the indices inserting one row each; accumulated float rows (index_add,
   embedding_bag's sum) add each row with one `linalg.add` (index_add of
   4096 rows of 64 floats: 185 -> 36-40 us, 0.5x eager).
 - tsm.scatter/index_put: an `scf.for` nest over the written elements,
@@ -37,7 +38,6 @@ caller's tensor.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 from mlir import ir
@@ -45,11 +45,10 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from ..dialects.ops.data_movement import slice_length
 from . import builders as b
-from .chunk_loops import forall_chunks, module_threads
-from .nn_support import collapse, expand
+from .nn_support import collapse
 from .passes import pattern_pass
+from .row_gathers import copy_rows, loops as _loops, put_rows, wrapped as _wrapped
 from .shape import _ints, _mixed
-from .thread_split import gather_rows_chunk
 
 DYNAMIC = ir.ShapedType.get_dynamic_size()
 # Rows at least this long are gathered by row copies rather than element by element.
@@ -291,12 +290,6 @@ def _check_indices(indices: ir.Value, bounds: Sequence[ir.Value], negative: bool
                   message)
 
 
-def _wrapped(v: ir.Value, n: ir.Value) -> ir.Value:
-    """An integer index as an index value, negative counting from the end."""
-    i = arith.index_cast(ir.IndexType.get(), v)
-    return arith.select(arith.cmpi(arith.CmpIPredicate.slt, i, b.index(0)), arith.addi(i, n), i)
-
-
 def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, what: str):
     """small.size(d) <= large.size(d) for each d != skip where one is dynamic."""
     st, lt = b.rtt(small), b.rtt(large)
@@ -308,45 +301,6 @@ def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, 
 
 
 # -- gathers -----------------------------------------------------------------------
-def _copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value:
-    """result[b] = x[coords[b]] (the indexed dims lead x): one row copy per
-    index, which bufferizes to a memref.copy of contiguous rows (embedding).
-    With threads and enough bytes (thread_split.gather_rows_chunk), the
-    indices, flattened, are shared among the threads in chunks."""
-    t, ct = b.rtt(x), b.rtt(coords)
-    k, nb = ct.shape[-1], ct.rank - 1
-    row = _sizes(x)[k:]
-    dyn_row, static_row = _mixed(row)
-    row_t = ir.RankedTensorType.get(static_row, t.element_type)
-
-    def copy(index: ir.Value, at_index: list[ir.Value], at_out: list[ir.Value],
-             acc: ir.Value) -> ir.Value:
-        at = [_wrapped(tensor.extract(index, at_index + [b.index(c)]), bounds[c])
-              for c in range(k)]
-        piece = tensor.extract_slice(row_t, x, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
-                                     [1] * k + static_row, [1] * t.rank)
-        n = len(at_out)
-        return tensor.insert_slice(piece, acc, at_out, dyn_row, [], [DYNAMIC] * n + [0] * len(row),
-                                   [1] * n + static_row, [1] * (n + len(row)))
-    batch = _sizes(coords)[:-1]
-    count = math.prod(batch) if nb and all(isinstance(s, int) for s in batch) else None
-    row_bytes = math.prod(static_row) * b.bitwidth(t.element_type) // 8 \
-        if all(isinstance(s, int) for s in row) else None
-    chunk = gather_rows_chunk(count, row_bytes, module_threads())
-    if not chunk:
-        return _loops(batch, b.empty(batch + row, t.element_type),
-                      lambda ivs, acc: copy(coords, ivs, ivs, acc))
-    flat = coords if nb == 1 else collapse(coords, [list(range(nb)), [nb]])
-
-    def fill(lo: ir.Value, length: b.IntOrValue, pieces: list[ir.Value]) -> list[ir.Value]:
-        return [_loops([length], pieces[0],
-                       lambda ivs, acc: copy(flat, [arith.addi(lo, ivs[0])], ivs, acc))]
-    (out,) = forall_chunks(count, chunk, 0, [b.empty([count] + row, t.element_type)], fill)
-    if nb == 1:
-        return out
-    return expand(out, [list(range(nb))] + [[nb + i] for i in range(len(row))], batch + row)
-
-
 def lower_index(op: ir.Operation) -> ir.Value:
     x, coords = op.operands
     dim = _int(op, "dim")
@@ -356,7 +310,7 @@ def lower_index(op: ir.Operation) -> ir.Value:
     _check_indices(coords, bounds, True, f"{op.name}: index out of range")
     if dim == 0 and k < t.rank and not t.is_dynamic_dim(t.rank - 1) \
             and t.shape[-1] >= _MIN_ROW:
-        return _copy_rows(x, coords, bounds)
+        return copy_rows(x, coords, bounds)
     rank = b.rtt(op.result).rank
     sizes = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
     batch = [ir.AffineDimExpr.get(dim + j) for j in range(nb)]
@@ -386,18 +340,6 @@ def lower_gather(op: ir.Operation) -> ir.Value:
 
 
 # -- scatters ----------------------------------------------------------------------
-def _loops(sizes: Sequence[b.IntOrValue], init: ir.Value,
-           body: Callable[[list[ir.Value], ir.Value], ir.Value], ivs=()) -> ir.Value:
-    """scf.for nest over sizes carrying one tensor; body(ivs, acc) -> new acc."""
-    if not sizes:
-        return body(list(ivs), init)
-    loop = scf.ForOp(b.index(0), b.as_index(sizes[0]), b.index(1), [init])
-    with ir.InsertionPoint(loop.body):
-        inner = _loops(sizes[1:], loop.inner_iter_args[0], body, (*ivs, loop.induction_variable))
-        scf.YieldOp([inner])
-    return loop.results[0]
-
-
 def _combine(kind: str, old: ir.Value, new: ir.Value) -> ir.Value:
     if kind == "none":
         return new
@@ -442,32 +384,6 @@ def lower_scatter(op: ir.Operation) -> ir.Value:
     return _loops(_sizes(index), x, body)
 
 
-def _put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.Value],
-              at_values: Callable[[list[ir.Value]], list[ir.Value]],
-              accumulate: bool = False) -> ir.Value:
-    """x[coords[b]] = values[b] for whole rows (`cache[i] = rows`): one row
-    copy per index into the loop-carried result; with accumulate (floats),
-    one linalg.add of the row into the result's row (index_add, embedding_bag)."""
-    t, ct, vt = b.rtt(x), b.rtt(coords), b.rtt(values)
-    k, nb = ct.shape[-1], ct.rank - 1
-    row = _sizes(x)[k:]
-    dyn_row, static_row = _mixed(row)
-    row_t = ir.RankedTensorType.get(static_row, t.element_type)
-
-    def body(ivs, acc):
-        at = [_wrapped(tensor.extract(coords, ivs + [b.index(c)]), bounds[c]) for c in range(k)]
-        src = at_values(ivs)
-        piece = tensor.extract_slice(row_t, values, src, dyn_row, [], [DYNAMIC] * nb + [0] * len(row),
-                                     [1] * nb + static_row, [1] * vt.rank)
-        if accumulate:
-            old = tensor.extract_slice(row_t, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
-                                       [1] * k + static_row, [1] * t.rank)
-            piece = linalg.add(piece, old, outs=[old])
-        return tensor.insert_slice(piece, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
-                                   [1] * k + static_row, [1] * t.rank)
-    return _loops(_sizes(coords)[:-1], x, body)
-
-
 def lower_index_put(op: ir.Operation) -> ir.Value:
     x, coords, values = op.operands
     _protect_arguments(op)
@@ -510,7 +426,7 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     if dim == 0 and (not accumulate or b.is_float(x_t.element_type)) and rows and lead == 0 \
             and not x_t.is_dynamic_dim(x_t.rank - 1) and x_t.shape[-1] >= _MIN_ROW and not any(
                 one is not False for one in ones[nb:]):  # rows are read whole
-        return _put_rows(x, coords, values, bounds, at_values, accumulate)
+        return put_rows(x, coords, values, bounds, at_values, accumulate)
 
     def body(ivs, acc):
         batch = ivs[dim:dim + nb]

@@ -15,7 +15,8 @@ import math
 from mlir import ir
 
 from .kernel_emit import ceil_div
-from .parallel import MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS, pays_to_share
+from .parallel import (MIN_PARALLEL_BYTES, MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_FLOPS,
+                       pays_to_share)
 
 
 def elementwise_chunk(op: ir.Operation, threads: int, flat: bool, width: int) -> int:
@@ -138,11 +139,21 @@ def gather_rows_chunk(count: int | None, row_bytes: int | None, threads: int) ->
     known only at run time, fewer rows than threads, or too few bytes for a
     parallel loop to pay: 128 tokens of BERT's 768-float embedding, 768 KB,
     are shared; 64 tokens are not)."""
-    if threads <= 1 or count is None or row_bytes is None or count < threads:
-        return 0
-    if not pays_to_share(0, 2 * count * row_bytes):
+    least = gather_rows_min_count(row_bytes, threads)
+    if count is None or least is None or count < least:
         return 0
     return ceil_div(count, threads)
+
+
+def gather_rows_min_count(row_bytes: int | None, threads: int) -> int | None:
+    """The fewest rows of `row_bytes` that a gather shares among the
+    threads (see gather_rows_chunk; a gather of a run-time count compares
+    the count with it when it runs); None: never (one thread, or rows of a
+    run-time size)."""
+    if threads <= 1 or row_bytes is None:
+        return None
+    least = ceil_div(MIN_PARALLEL_BYTES, 2 * row_bytes)
+    return max(threads, least)
 
 
 def scan_split(shape: list[int | None], dim: int, threads: int) -> tuple[int, int] | None:

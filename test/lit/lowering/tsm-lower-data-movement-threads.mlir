@@ -77,13 +77,59 @@ func.func @embedding$one_thread(%w: tensor<30000x768xf32>, %i: tensor<8x128x1xi6
 
 // -----
 
-// A run-time number of indices: unknown work, one loop.
+// A run-time number of indices (one run-time batch size): the count
+// decides when the gather runs.  768-float rows pay from 86 rows on (2 x 86 x 3 KB >= 512 KB): an scf.if
+// on the flattened count, the threads' scf.forall (two chunks of
+// ceil(n / 2) rows, the offsets clamped to n) or one loop.
 // CHECK-LABEL: func.func @embedding$dynamic
+// CHECK: cf.assert
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x?x1xi64> into tensor<?x1xi64>
+// CHECK: %[[N:.*]] = tensor.dim %[[FLAT]], %{{.*}} : tensor<?x1xi64>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x768xf32>
+// CHECK: %[[BIG:.*]] = arith.cmpi uge, %[[N]], %[[C86:.*]] : index
+// CHECK: %[[OUT:.*]] = scf.if %[[BIG]] -> (tensor<?x768xf32>) {
+// CHECK: %[[PER:.*]] = arith.ceildivui %[[N]], %{{.*}} : index
+// CHECK: scf.forall (%[[T:.*]]) in (2) shared_outs(%{{.*}} = %[[INIT]])
+// CHECK: %[[LO0:.*]] = arith.muli %[[T]], %[[PER]] : index
+// CHECK: %[[LO:.*]] = arith.minui %[[LO0]], %[[N]] : index
+// CHECK: %[[LEFT:.*]] = arith.subi %[[N]], %[[LO]] : index
+// CHECK: %[[LEN:.*]] = arith.minui %[[PER]], %[[LEFT]] : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[LEN]]
+// CHECK: tensor.parallel_insert_slice
+// CHECK: } else {
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK: tensor.expand_shape %[[OUT]] {{\[}}[0, 1], [2]] output_shape [4, %{{.*}}, 768]
+module attributes {tsm.num_threads = 2 : i64} {
+func.func @embedding$dynamic(%w: tensor<30000x768xf32>, %i: tensor<4x?x1xi64>) -> tensor<4x?x768xf32> {
+  %0 = "tsm.index"(%w, %i) {dim = 0 : i64} : (tensor<30000x768xf32>, tensor<4x?x1xi64>) -> tensor<4x?x768xf32>
+  return %0 : tensor<4x?x768xf32>
+}
+}
+
+// -----
+
+// One thread with a run-time count, or two run-time batch sizes (the
+// flattened result could not be expanded back): one loop nest, no test of
+// the count.
+// CHECK-LABEL: func.func @embedding$two_dynamic
+// CHECK-NOT: scf.if
+// CHECK-NOT: scf.forall
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-LABEL: func.func @embedding$dynamic_one_thread
+// CHECK-NOT: scf.if
 // CHECK-NOT: scf.forall
 // CHECK: scf.for
 // CHECK-NOT: scf.forall
 module attributes {tsm.num_threads = 2 : i64} {
-func.func @embedding$dynamic(%w: tensor<30000x768xf32>, %i: tensor<?x1xi64>) -> tensor<?x768xf32> {
+func.func @embedding$two_dynamic(%w: tensor<30000x768xf32>, %i: tensor<?x?x1xi64>) -> tensor<?x?x768xf32> {
+  %0 = "tsm.index"(%w, %i) {dim = 0 : i64} : (tensor<30000x768xf32>, tensor<?x?x1xi64>) -> tensor<?x?x768xf32>
+  return %0 : tensor<?x?x768xf32>
+}
+}
+module attributes {tsm.num_threads = 1 : i64} {
+func.func @embedding$dynamic_one_thread(%w: tensor<30000x768xf32>, %i: tensor<?x1xi64>) -> tensor<?x768xf32> {
   %0 = "tsm.index"(%w, %i) {dim = 0 : i64} : (tensor<30000x768xf32>, tensor<?x1xi64>) -> tensor<?x768xf32>
   return %0 : tensor<?x768xf32>
 }
