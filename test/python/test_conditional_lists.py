@@ -174,6 +174,9 @@ class NestedLoops(torch.nn.Module):
     (NestedLoops(), "after the loop that built it"),
 ], ids=["two-appends", "nested-loops"])
 def test_unsupported_appends_are_errors(module, message):
+    """(An append refused by the list itself carries no hint to make a number
+    static; one refused by its `if` does, which the JIT tries: a static
+    condition would fold the `if`.)"""
     with pytest.raises(tsmlir.TorchScriptImportError, match=message) as err:
         tsmlir.compile_module(torch.jit.script(module), [torch.randn(4, 3)])
-    assert err.value.loc.file == __file__ and "tsmlir.Static" not in str(err.value)
+    assert err.value.loc.file == __file__

@@ -448,10 +448,11 @@ _VALUE_REPR = re.compile(r"<mlir\._mlir_libs\._mlir\.ir\.\w+ object at 0x[0-9a-f
 
 
 _HINTED = "hint: a number known only at run time reaches this op"
-#: Nodes whose run-time condition, trip count or items are not what their
-#: errors are about (a list appended to in a branch, or twice): no hint to
-#: make the number static.
-_NO_STATIC_HINT = ("prim::If", "prim::Loop", "aten::append", "aten::add_.t", "aten::add.t")
+#: List ops whose refusals (two appends in an iteration, an append after the
+#: loop that built the list) a static number cannot cure: no hint.  An `if`
+#: or a loop keeps it: a static condition or trip count folds or unrolls it
+#: (a loop over a dynamic dim is compiled per size that way).
+_NO_STATIC_HINT = ("aten::append", "aten::add_.t", "aten::add.t")
 
 
 def _has_dynamic_size(args) -> bool:
