@@ -304,9 +304,11 @@ class Importer:
                 try:
                     results = self.dispatch(node, kind, args, env, here)
                 except TorchScriptImportError as e:
+                    if type(e) is TorchScriptImportError and kind in _NO_STATIC_HINT:
+                        raise UnsupportedListUse(e.message, e.loc) from None
                     if type(e) is not TorchScriptImportError or not _has_runtime_scalar(args) \
-                            or _HINTED in e.message or kind in _NO_STATIC_HINT:
-                        raise  # hinted at an inner call already; a region's own refusal
+                            or _HINTED in e.message:  # (hinted at an inner call already)
+                        raise
                     raise _static_hint(e, args) from None
         for v, r in zip(outputs, results):
             env[v.unique()] = r
@@ -453,6 +455,12 @@ _HINTED = "hint: a number known only at run time reaches this op"
 #: or a loop keeps it: a static condition or trip count folds or unrolls it
 #: (a loop over a dynamic dim is compiled per size that way).
 _NO_STATIC_HINT = ("aten::append", "aten::add_.t", "aten::add.t")
+
+
+class UnsupportedListUse(TorchScriptImportError):
+    """A list op's refusal (two appends in an iteration, an append after the
+    loop that built the list): no static number cures it, so it passes up
+    through the enclosing loops and ifs without the hint."""
 
 
 def _has_dynamic_size(args) -> bool:
