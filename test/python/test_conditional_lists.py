@@ -182,3 +182,26 @@ def test_unsupported_appends_are_errors(module, message):
     assert err.value.loc.file == __file__
     if isinstance(module, NestedLoops):  # refused by the list op, through two loops
         assert "tsmlir.Static" not in str(err.value)
+
+
+class EvenSteps(torch.nn.Module):
+    """A compile-time `if` in a compile-time loop: unrolled, not carried."""
+
+    def forward(self, x):
+        ys: List[torch.Tensor] = []
+        sizes: List[int] = []
+        for i in range(5):
+            if i % 2 == 0:
+                ys.append(x * i)
+                sizes.append(i)
+        return torch.stack(ys), torch.tensor(sizes)
+
+
+def test_compile_time_conditions_keep_static_counts():
+    from tsmlir.compiler import to_tsm
+    x = torch.randn(3)
+    module = torch.jit.script(EvenSteps())
+    check_against_eager(module, [x])
+    _, imported, _ = to_tsm(module, [TensorSpec((3,))])
+    text = str(imported)
+    assert "tensor<3x3xf32>" in text and "scf.for" not in text and "scf.while" not in text

@@ -23,7 +23,10 @@ as scf when its body allows; when it does not (it grows or indexes
 compile-time lists, carries tuples of tensors, iterates over a list of
 tuples...), the attempt is undone (ops erased, containers restored) and the
 loop is unrolled: its body runs once per iteration at import, up to
-`_UNROLL_LIMIT` iterations.
+`_UNROLL_LIMIT` iterations.  The first attempt builds no list of numbers and
+no list appended to inside an `if` (unrolled, their counts stay static);
+where unrolling fails too (a run-time `if` appends: a greedy NMS over a
+static number of boxes), a last scf attempt builds them.
 """
 from __future__ import annotations
 
@@ -96,30 +99,45 @@ def import_loop(imp: "Importer", node, args: list, env: dict, frames) -> list:
     block = ir.InsertionPoint.current.block
     ops = block.operations
     last = ops[len(ops) - 1] if len(ops) else None
+    bindings = dict(env)
+
+    def undo():
+        erase_after(block, last, [v.owner for v in imp._constants.values()])
+        lost = imp.unsupported[n_unsupported:]
+        del imp.unsupported[n_unsupported:]
+        saved.restore()
+        env.clear()  # (an unrolled body binds its values in env itself)
+        env.update(bindings)
+        return lost
+
     try:
-        # lists of numbers appended in every iteration: better unrolled (the
-        # numbers often fold), unless an `if` appends them
-        values = import_scf_loop(imp, node, body, args, env, frames, numbers=False)
+        # lists of numbers, or appended inside an `if`: better unrolled (the
+        # numbers often fold, the rows keep a static count) where they can be
+        values = import_scf_loop(imp, node, body, args, env, frames, all_lists=False)
         if len(imp.unsupported) == n_unsupported:
             return values
         error = None
     except TorchScriptImportError as e:
         error = e
-    erase_after(block, last, [v.owner for v in imp._constants.values()])
-    lost = imp.unsupported[n_unsupported:]
-    del imp.unsupported[n_unsupported:]
-    saved.restore()
+    lost = undo()
     try:
         values = _unroll(imp, body, max_trip, inits, env, frames)
         # An unsupported op in the body is reported once, not once per iteration.
         new = imp.unsupported[n_unsupported:]
         imp.unsupported[n_unsupported:] = [u for i, u in enumerate(new) if u not in new[:i]]
         return values
-    except _CannotUnroll:
-        if error is not None:
-            raise error from None
-        imp.unsupported.extend(lost)
-        return [UNKNOWN] * len(inits)
+    except (_CannotUnroll, TorchScriptImportError) as e:
+        if error is None and isinstance(e, _CannotUnroll):
+            imp.unsupported.extend(lost)
+            return [UNKNOWN] * len(inits)
+        first = error if isinstance(e, _CannotUnroll) else e
+    # neither: a list appended to under a run-time `if` (a greedy NMS over a
+    # static number of boxes), or numbers past the unroll limit
+    undo()
+    try:
+        return import_scf_loop(imp, node, body, args, env, frames)
+    except TorchScriptImportError:
+        raise first from None
 
 
 _UNROLL_LIMIT = 256

@@ -30,9 +30,10 @@ an `if` (or after a `continue`), at most once per iteration, the loop also
 carries the count of rows (`Rows.conditional`; an `if` joins the two paths'
 buffers and counts, `carried.Appended`), and the list after the loop is the
 buffer cut to that count.  Numbers appended to a list (`keep.append(i)`)
-are stored as 0-d rows (int64 / float64 / bool), in loops whose trip count
-is known only at run time or where an `if` appends them (a compile-time
-loop that appends numbers every iteration is unrolled: they often fold).
+are stored as 0-d rows (int64 / float64 / bool).  A loop whose trip count
+is known at compile time builds neither kind of list unless unrolling it
+fails (`control_flow.import_loop`): unrolled, the numbers often fold and
+the rows keep a static count.
 A list appended to in an inner loop is refused (its rows per iteration of
 the outer loop are not bounded).
 """
@@ -146,12 +147,13 @@ class _Probe(list):
 
 
 def import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames,
-                    numbers: bool = True) -> list:
-    """The loop as scf; `numbers`: lists of numbers may be built in it (as
-    0-d rows), else only lists appended to inside an `if` may hold numbers."""
+                    all_lists: bool = True) -> list:
+    """The loop as scf; `all_lists`: lists of numbers (as 0-d rows) and lists
+    appended to inside an `if` may be built in it, else only lists of
+    tensors appended to once in every iteration."""
     max_trip, cond, *inits = args
     n_out = len(inits)
-    hidden = _appended_lists(body, env)
+    hidden = [h for h in _appended_lists(body, env) if all_lists or not h[2]]
     inits = inits + [env[lst] for lst, _, _ in hidden]
     counted = cond is True and _is_constant_true(list(body.outputs())[0])
     descs = [_initial(v, counted, frames) for v in inits[:n_out]] + \
@@ -167,7 +169,7 @@ def import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames,
         as_for = counted and (any(isinstance(d, Rows) for d in descs) or not any(
             _generalizes(d, v) for d, v in zip(descs, inits)))
         loop = _Loop(imp, node, body, max_trip, cond, as_for, descs, inits, env, frames, hidden,
-                     numbers)
+                     all_lists)
         new = loop.widened()
         if new == descs and loop.complete():
             values = loop.finish()
@@ -388,7 +390,7 @@ class _Loop:
                 and all(is_tensor(x) or scalars.is_scalar(x) for x in v)):
             fail(self.frames, "prim::Loop: a list built in a loop must get one tensor or "
                               "number appended per iteration (or at most one, inside an `if`)")
-        if not (self.numbers or d.conditional) and not all(is_tensor(x) for x in v):
+        if not self.numbers and not all(is_tensor(x) for x in v):
             fail(self.frames, "prim::Loop: numbers appended in every iteration of a loop with "
                               "a compile-time trip count are kept as a compile-time list")
         row = d.row
