@@ -174,6 +174,24 @@ def broadcast_map(operand_shape: Sequence[int], out_shape: Sequence[int]) -> ir.
     return ir.AffineMap.get(rank, 0, exprs)
 
 
+def sizes_of(x: ir.Value) -> list[IntOrValue]:
+    """x's sizes: ints where static, index values where dynamic."""
+    return [dim(x, i) for i in range(rtt(x).rank)]
+
+
+def insert_slice(src: ir.Value, dest: ir.Value, offsets: Sequence[IntOrValue],
+                 sizes: Sequence[IntOrValue], parallel: bool = False) -> ir.Value | None:
+    """tensor.insert_slice (or, `parallel`, the terminator's
+    tensor.parallel_insert_slice, which has no result) of src into dest at
+    `offsets`, unit strides, offsets and sizes static or dynamic."""
+    dyn = ir.ShapedType.get_dynamic_size()
+    build = tensor.parallel_insert_slice if parallel else tensor.insert_slice
+    return build(src, dest, [o for o in offsets if not isinstance(o, int)],
+                 [s for s in sizes if not isinstance(s, int)], [],
+                 [o if isinstance(o, int) else dyn for o in offsets],
+                 [s if isinstance(s, int) else dyn for s in sizes], [1] * len(sizes))
+
+
 def extract_slice(x: ir.Value, offsets: Sequence[IntOrValue], sizes: Sequence[IntOrValue],
                   strides: Sequence[int], drop: Sequence[int] = ()) -> ir.Value:
     """x[offsets : offsets + sizes * strides], without the unit dims `drop`.

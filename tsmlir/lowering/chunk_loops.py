@@ -16,12 +16,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import arith, scf, tensor
+from mlir.dialects import arith, scf
 
 from . import builders as b
 from .parallel import num_threads
-
-_DYN = ir.ShapedType.get_dynamic_size()
 
 
 def module_threads() -> int:
@@ -30,19 +28,6 @@ def module_threads() -> int:
     while op is not None and op.name != "builtin.module":
         op = op.parent
     return num_threads(op) if op is not None else 1
-
-
-def _insert(piece: ir.Value, into: ir.Value, dim: int, lo: ir.Value,
-            length: b.IntOrValue) -> None:
-    """tensor.parallel_insert_slice of piece at lo along `dim` of into."""
-    t = b.rtt(into)
-    offsets = [lo if d == dim else 0 for d in range(t.rank)]
-    sizes = [length if d == dim else t.shape[d] for d in range(t.rank)]
-    tensor.parallel_insert_slice(piece, into, [o for o in offsets if not isinstance(o, int)],
-                                 [s for s in sizes if not isinstance(s, int)], [],
-                                 [o if isinstance(o, int) else _DYN for o in offsets],
-                                 [s if isinstance(s, int) else _DYN for s in sizes],
-                                 [1] * t.rank)
 
 
 def forall_chunks(extent: b.IntOrValue, chunk: b.IntOrValue, dim: int, inits: Sequence[ir.Value],
@@ -66,13 +51,17 @@ def forall_chunks(extent: b.IntOrValue, chunk: b.IntOrValue, dim: int, inits: Se
         filled = body(lo, length, [chunk_of(out, dim, lo, length) for out in outs])
         with ir.InsertionPoint(loop.terminator().block):
             for piece, out in zip(filled, outs):
-                _insert(piece, out, dim, lo, length)
+                b.insert_slice(piece, out, *_chunk_box(out, dim, lo, length), parallel=True)
     return list(loop.results)
+
+
+def _chunk_box(x: ir.Value, dim: int, lo: ir.Value, length: b.IntOrValue) -> tuple[list, list]:
+    """The offsets and sizes of x[lo : lo + length] along `dim`."""
+    t = b.rtt(x)
+    return ([lo if d == dim else 0 for d in range(t.rank)],
+            [length if d == dim else t.shape[d] for d in range(t.rank)])
 
 
 def chunk_of(x: ir.Value, dim: int, lo: ir.Value, length: b.IntOrValue) -> ir.Value:
     """x[lo : lo + length] along `dim` (x's other sizes static)."""
-    t = b.rtt(x)
-    offsets = [lo if d == dim else 0 for d in range(t.rank)]
-    sizes = [length if d == dim else t.shape[d] for d in range(t.rank)]
-    return b.extract_slice(x, offsets, sizes, [1] * t.rank)
+    return b.extract_slice(x, *_chunk_box(x, dim, lo, length), [1] * b.rtt(x).rank)

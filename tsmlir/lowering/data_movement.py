@@ -59,10 +59,6 @@ def _int(op: ir.Operation, name: str) -> int:
     return ir.IntegerAttr(op.attributes[name]).value
 
 
-def _sizes(v: ir.Value) -> list[b.IntOrValue]:
-    return [b.dim(v, d) for d in range(b.rtt(v).rank)]
-
-
 def _ivs(rank: int) -> list[ir.Value]:
     return [linalg.IndexOp(d).result for d in range(rank)]
 
@@ -208,7 +204,7 @@ def _remapped(x: ir.Value, coord: Callable[[int, ir.Value], ir.Value]) -> ir.Val
     def body():
         ivs = _ivs(t.rank)
         return tensor.extract(x, [coord(d, iv) for d, iv in enumerate(ivs)])
-    return _parallel(_sizes(x), t.element_type, [], [], body)
+    return _parallel(b.sizes_of(x), t.element_type, [], [], body)
 
 
 def lower_flip(op: ir.Operation) -> ir.Value:
@@ -248,7 +244,7 @@ def _triangle(upper: bool):
             offset = arith.subi(col, row)
             pred = arith.CmpIPredicate.sge if upper else arith.CmpIPredicate.sle
             return arith.select(arith.cmpi(pred, offset, diagonal), v, zero)
-        return _parallel(_sizes(x), t.element_type, [x], [b.identity_map(t.rank)], body)
+        return _parallel(b.sizes_of(x), t.element_type, [x], [b.identity_map(t.rank)], body)
     return lower
 
 
@@ -312,7 +308,7 @@ def lower_index(op: ir.Operation) -> ir.Value:
             and t.shape[-1] >= _MIN_ROW:
         return copy_rows(x, coords, bounds)
     rank = b.rtt(op.result).rank
-    sizes = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
+    sizes = b.sizes_of(x)[:dim] + b.sizes_of(coords)[:-1] + b.sizes_of(x)[dim + k:]
     batch = [ir.AffineDimExpr.get(dim + j) for j in range(nb)]
     maps = [ir.AffineMap.get(rank, 0, batch + [ir.AffineConstantExpr.get(c)]) for c in range(k)]
 
@@ -336,7 +332,7 @@ def lower_gather(op: ir.Operation) -> ir.Value:
         if t.rank:
             ivs[dim] = arith.index_cast(ir.IndexType.get(), v)
         return tensor.extract(x, ivs)
-    return _parallel(_sizes(index), t.element_type, [index], [b.identity_map(it.rank)], body)
+    return _parallel(b.sizes_of(index), t.element_type, [index], [b.identity_map(it.rank)], body)
 
 
 # -- scatters ----------------------------------------------------------------------
@@ -381,7 +377,7 @@ def lower_scatter(op: ir.Operation) -> ir.Value:
         if kind != "none":
             value = _combine(kind, tensor.extract(acc, at), value)
         return tensor.insert(value, acc, at)
-    return _loops(_sizes(index), x, body)
+    return _loops(b.sizes_of(index), x, body)
 
 
 def lower_index_put(op: ir.Operation) -> ir.Value:
@@ -393,7 +389,7 @@ def lower_index_put(op: ir.Operation) -> ir.Value:
     k, nb = ct.shape[-1], ct.rank - 1
     bounds = [b.as_index(b.dim(x, dim + c)) for c in range(k)]
     _check_indices(coords, bounds, True, f"{op.name}: index out of range")
-    read = _sizes(x)[:dim] + _sizes(coords)[:-1] + _sizes(x)[dim + k:]
+    read = b.sizes_of(x)[:dim] + b.sizes_of(coords)[:-1] + b.sizes_of(x)[dim + k:]
     lead = len(read) - vt.rank
     # Per dim of values: None (read at the element's index), or an i1 value
     # true when it broadcasts (a size 1, static or found at run time).

@@ -25,11 +25,11 @@ import itertools
 import math
 
 from mlir import ir
-from mlir.dialects import arith, linalg, scf, tensor
+from mlir.dialects import linalg
 
 from . import builders as b
 from .nn_support import expand, pad
-from .chunk_loops import module_threads
+from .chunk_loops import forall_chunks, module_threads
 from .parallel import MIN_PARALLEL_ELEMENTS
 
 #: What one row costs in the shared copy functions, in elements copied (a
@@ -39,8 +39,6 @@ ROW_ELEMENTS = 16
 #: Rows narrower than this many elements (a vector of f32 on AVX2) are
 #: written with masked stores.
 NARROW_ROW = 8
-
-_DYN = ir.ShapedType.get_dynamic_size()
 
 
 def region(n: int, k: int, o: int, s: int, d: int, lo: int) -> tuple[int, int, int]:
@@ -133,7 +131,7 @@ def im2col(x: ir.Value, low: list[int], kernel: list[int], outs: list[int],
                     [length, *[1] * nd, *(n for _, n in box)]
                 zeros = linalg.fill(b.zero(elem), outs=[b.extract_slice(
                     dest, offsets, sizes, [1] * len(sizes))])
-                dest = _insert(zeros, dest, offsets, sizes)
+                dest = b.insert_slice(zeros, dest, offsets, sizes)
         for pos, reg in regions.items():
             counts = [count for _, count, _ in reg]
             if 0 in counts:
@@ -142,34 +140,13 @@ def im2col(x: ir.Value, low: list[int], kernel: list[int], outs: list[int],
                                   [1, *stride])
             src = expand(src, [list(range(nd + 1)), *[[nd + 1 + i] for i in range(nd)]],
                          [length, *[1] * nd, *counts])
-            dest = _insert(src, dest, [0, *pos, *(first for first, _, _ in reg)],
-                           [length, *[1] * nd, *counts])
+            dest = b.insert_slice(src, dest, [0, *pos, *(first for first, _, _ in reg)],
+                                  [length, *[1] * nd, *counts])
         return dest
 
     threads = module_threads()
     if not _pays(c, kernel, outs, threads):
         return fill_and_copy(0, c, col)
-    chunk = -(-c // threads)
-    loop = scf.ForallOp([0], [-(-c // chunk)], [1], [col])
-    with ir.InsertionPoint(loop.body):
-        c0 = arith.muli(loop.induction_variables[0], b.index(chunk))
-        length = chunk if c % chunk == 0 else \
-            arith.minui(b.index(chunk), arith.subi(b.index(c), c0))
-        sizes = [length, *kernel, *outs]
-        out = loop.inner_iter_args[0]
-        piece = fill_and_copy(c0, length, b.extract_slice(out, [c0] + [0] * (len(sizes) - 1),
-                                                          sizes, [1] * len(sizes)))
-        with ir.InsertionPoint(loop.terminator().block):
-            _insert(piece, out, [c0] + [0] * (len(sizes) - 1), sizes, parallel=True)
-    return loop.results[0]
-
-
-def _insert(src: ir.Value, dest: ir.Value, offsets: list[b.IntOrValue],
-            sizes: list[b.IntOrValue], parallel: bool = False) -> ir.Value | None:
-    """tensor.insert_slice (or parallel_insert_slice) of unit strides with
-    static or dynamic offsets and sizes."""
-    build = tensor.parallel_insert_slice if parallel else tensor.insert_slice
-    return build(src, dest, [o for o in offsets if not isinstance(o, int)],
-                 [s for s in sizes if not isinstance(s, int)], [],
-                 [o if isinstance(o, int) else _DYN for o in offsets],
-                 [s if isinstance(s, int) else _DYN for s in sizes], [1] * len(sizes))
+    (out,) = forall_chunks(c, -(-c // threads), 0, [col],
+                           lambda c0, length, pieces: [fill_and_copy(c0, length, pieces[0])])
+    return out

@@ -33,6 +33,7 @@ from mlir.dialects import math as mmath
 
 from ..dialects.ops.reduction import reduced_dims
 from . import builders as b
+from .builders import sizes_of
 from .nn_support import dense
 from .passes import pattern_pass
 
@@ -88,10 +89,6 @@ def restore_dims(v: ir.Value, result_type: ir.RankedTensorType, sizes: Sequence[
     return tensor.expand_shape(result_type, v,
                                b.reassociation(b.unit_dim_groups(len(sizes), dims)),
                                dynamic, static)
-
-
-def sizes_of(x: ir.Value) -> list[b.IntOrValue]:
-    return [b.dim(x, i) for i in range(b.rtt(x).rank)]
 
 
 def _attrs(op: ir.Operation) -> tuple[tuple[int, ...], bool]:

@@ -30,10 +30,6 @@ from .thread_split import gather_rows_chunk, gather_rows_min_count
 DYNAMIC = ir.ShapedType.get_dynamic_size()
 
 
-def _sizes(v: ir.Value) -> list[b.IntOrValue]:
-    return [b.dim(v, d) for d in range(b.rtt(v).rank)]
-
-
 def wrapped(v: ir.Value, n: ir.Value) -> ir.Value:
     """An integer index as an index value, negative counting from the end."""
     i = arith.index_cast(ir.IndexType.get(), v)
@@ -41,7 +37,7 @@ def wrapped(v: ir.Value, n: ir.Value) -> ir.Value:
 
 
 def loops(sizes: Sequence[b.IntOrValue], init: ir.Value,
-           body: Callable[[list[ir.Value], ir.Value], ir.Value], ivs=()) -> ir.Value:
+          body: Callable[[list[ir.Value], ir.Value], ir.Value], ivs=()) -> ir.Value:
     """scf.for nest over sizes carrying one tensor; body(ivs, acc) -> new acc."""
     if not sizes:
         return body(list(ivs), init)
@@ -59,7 +55,7 @@ def copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value
     indices, flattened, are shared among the threads in chunks."""
     t, ct = b.rtt(x), b.rtt(coords)
     k, nb = ct.shape[-1], ct.rank - 1
-    row = _sizes(x)[k:]
+    row = b.sizes_of(x)[k:]
     dyn_row, static_row = _mixed(row)
     row_t = ir.RankedTensorType.get(static_row, t.element_type)
 
@@ -72,7 +68,7 @@ def copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value
         n = len(at_out)
         return tensor.insert_slice(piece, acc, at_out, dyn_row, [], [DYNAMIC] * n + [0] * len(row),
                                    [1] * n + static_row, [1] * (n + len(row)))
-    batch = _sizes(coords)[:-1]
+    batch = b.sizes_of(coords)[:-1]
     static = all(isinstance(s, int) for s in batch)
     count = math.prod(batch) if nb and static else None
     row_bytes = math.prod(static_row) * b.bitwidth(t.element_type) // 8 \
@@ -110,14 +106,14 @@ def copy_rows(x: ir.Value, coords: ir.Value, bounds: list[ir.Value]) -> ir.Value
 
 
 def put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.Value],
-              at_values: Callable[[list[ir.Value]], list[ir.Value]],
-              accumulate: bool = False) -> ir.Value:
+             at_values: Callable[[list[ir.Value]], list[ir.Value]],
+             accumulate: bool = False) -> ir.Value:
     """x[coords[b]] = values[b] for whole rows (`cache[i] = rows`): one row
     copy per index into the loop-carried result; with accumulate (floats),
     one linalg.add of the row into the result's row (index_add, embedding_bag)."""
     t, ct, vt = b.rtt(x), b.rtt(coords), b.rtt(values)
     k, nb = ct.shape[-1], ct.rank - 1
-    row = _sizes(x)[k:]
+    row = b.sizes_of(x)[k:]
     dyn_row, static_row = _mixed(row)
     row_t = ir.RankedTensorType.get(static_row, t.element_type)
 
@@ -132,4 +128,4 @@ def put_rows(x: ir.Value, coords: ir.Value, values: ir.Value, bounds: list[ir.Va
             piece = linalg.add(piece, old, outs=[old])
         return tensor.insert_slice(piece, acc, at, dyn_row, [], [DYNAMIC] * k + [0] * len(row),
                                    [1] * k + static_row, [1] * t.rank)
-    return loops(_sizes(coords)[:-1], x, body)
+    return loops(b.sizes_of(coords)[:-1], x, body)

@@ -119,20 +119,10 @@ def _scan_lines(x: ir.Value, d: int, state: Sequence[tuple[ir.Type, float | int]
         piece = b.extract_slice(x, at, piece_sizes, [1] * t.rank)
         running, out = _scan_loop(b.permuted(piece, perm), 0, carried[:len(state)], step,
                                   out_elems)
-        placed = [_insert(b.permuted(r, back), into, at, piece_sizes)
+        placed = [b.insert_slice(b.permuted(r, back), into, at, piece_sizes)
                   for r, into in zip(out, carried[len(state):])]
         scf.YieldOp([*running, *placed])
     return list(loop.results)[len(state):]
-
-
-def _insert(piece: ir.Value, into: ir.Value, offsets: list[b.IntOrValue],
-            sizes: list[b.IntOrValue]) -> ir.Value:
-    dyn = ir.ShapedType.get_dynamic_size()
-    return tensor.insert_slice(piece, into, [o for o in offsets if not isinstance(o, int)],
-                               [s for s in sizes if not isinstance(s, int)], [],
-                               [o if isinstance(o, int) else dyn for o in offsets],
-                               [s if isinstance(s, int) else dyn for s in sizes],
-                               [1] * len(sizes))
 
 
 def _scan_loop(x: ir.Value, d: int, inits: Sequence, step: Callable[..., list[ir.Value]],
