@@ -104,9 +104,15 @@ def to_tensor(v, dtype: torch.dtype) -> ir.Value:
     return tensor.from_elements(ir.RankedTensorType.get([], elem), [convert(value(v), elem)])
 
 
+def num_dtype(v) -> torch.dtype:
+    """The dtype of a number as a tensor (`prim::NumToTensor`): int -> int64,
+    float -> float64, bool -> bool."""
+    return {INT: torch.int64, FLOAT: torch.float64, BOOL: torch.bool}[kind_of(v)]
+
+
 def num_to_tensor(v) -> ir.Value:
-    """`prim::NumToTensor`: int -> int64, float -> float64, bool -> bool."""
-    return to_tensor(v, {INT: torch.int64, FLOAT: torch.float64, BOOL: torch.bool}[kind_of(v)])
+    """`prim::NumToTensor`: the number as a 0-d tensor of num_dtype(v)."""
+    return to_tensor(v, num_dtype(v))
 
 
 # -- operations ----------------------------------------------------------------

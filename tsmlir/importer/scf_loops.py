@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import torch
 from mlir import ir
 from mlir.dialects import arith, scf, tensor
 
@@ -115,30 +114,25 @@ def _appends(block, nested: bool = False):
                 yield from _appends(inner, True)
 
 
-def _appended_lists(body, env: dict) -> list[tuple[int, int, bool]]:
-    """(list, append result, conditional) for the empty lists defined outside
-    the loop that its body appends to (`ys.append(x)`): carried by the loop
-    as row buffers, as if written `ys += [x]`; `conditional`: appended
-    inside an `if` (at most once per iteration), so the loop carries the
-    count of rows too."""
-    found: dict[int, tuple[int, int, bool]] = {}
+def _appended_lists(body, env: dict) -> list[tuple[int, bool]]:
+    """(list, conditional) for the empty lists defined outside the loop that
+    its body appends to (`ys.append(x)`): carried by the loop as row
+    buffers, as if written `ys += [x]` (each append rebinds the list's
+    value: Importer.visit); `conditional`: appended inside an `if` (at most
+    once per iteration), so the loop carries the count of rows too."""
+    found: dict[int, bool] = {}
     for n, nested in _appends(body):
         lst = n.inputsAt(0).unique()
         outer = env.get(lst)
-        if not (isinstance(outer, list) and not outer):
-            continue
-        if lst in found:  # appended twice: a row per iteration no more
-            found[lst] = (lst, found[lst][1], True)
-        else:
-            found[lst] = (lst, n.output().unique(), nested)
-    return list(found.values())
+        if isinstance(outer, list) and not outer:
+            # appended twice: a row per iteration no more
+            found[lst] = nested or lst in found
+    return list(found.items())
 
 
 def _scalar_row_type(v) -> ir.Type:
     """The 0-d tensor type a number appended to a list is stored as."""
-    return ir.RankedTensorType.get([], element_type(
-        {scalars.INT: torch.int64, scalars.FLOAT: torch.float64,
-         scalars.BOOL: torch.bool}[scalars.kind_of(v)]))
+    return ir.RankedTensorType.get([], element_type(scalars.num_dtype(v)))
 
 
 class _Probe(list):
@@ -153,11 +147,11 @@ def import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames,
     tensors appended to once in every iteration."""
     max_trip, cond, *inits = args
     n_out = len(inits)
-    hidden = [h for h in _appended_lists(body, env) if all_lists or not h[2]]
-    inits = inits + [env[lst] for lst, _, _ in hidden]
+    hidden = [h for h in _appended_lists(body, env) if all_lists or not h[1]]
+    inits = inits + [env[lst] for lst, _ in hidden]
     counted = cond is True and _is_constant_true(list(body.outputs())[0])
     descs = [_initial(v, counted, frames) for v in inits[:n_out]] + \
-        [Rows(None, conditional) for _, _, conditional in hidden]
+        [Rows(None, conditional) for _, conditional in hidden]
     n_unsupported = len(imp.unsupported)
     block = ir.InsertionPoint.current.block
     ops = block.operations
@@ -173,7 +167,7 @@ def import_scf_loop(imp: "Importer", node, body, args: list, env: dict, frames,
         new = loop.widened()
         if new == descs and loop.complete():
             values = loop.finish()
-            for (lst, _, _), v in zip(hidden, values[n_out:]):
+            for (lst, _), v in zip(hidden, values[n_out:]):
                 env[lst] = v  # the outer list, now filled
             return values[:n_out]
         erase_after(block, last, [v.owner for v in imp._constants.values()])
@@ -270,27 +264,18 @@ class _Loop:
         n_inputs = len(list(body.inputs()))
         for inp, v in zip(body.inputs(), bound):
             benv[inp.unique()] = v
-        for (lst, _, _), v in zip(hidden, bound[n_inputs:]):
+        for (lst, _), v in zip(hidden, bound[n_inputs:]):
             benv[lst] = v
         lengths = list_lengths(env)
         with ir.InsertionPoint(block):
-            self.outs = self._run_body(body, benv, dict((out, lst) for lst, out, _ in hidden))
-        self.outs += [benv[lst] for lst, _, _ in hidden]
+            self.outs = self.imp.run_block(body, benv, frames)
+        self.outs += [benv[lst] for lst, _ in hidden]
         check_lists_unchanged(env, lengths, "prim::Loop", frames)
-        carried = {lst for lst, _, _ in hidden}
+        carried = {lst for lst, _ in hidden}
         if any(benv[k] is not v for k, v in env.items() if k not in carried):
             fail(frames, "prim::Loop: an in-place update of a value defined outside the loop "
                          "is not supported")
         self.block, self.iv = block, iv
-
-    def _run_body(self, body, benv: dict, appended: dict[int, int]) -> list:
-        """The body's outputs; after `ys.append(x)` on a carried outer list,
-        later reads of ys (`len(ys)` in the loop condition) see the append."""
-        for n in body.nodes():
-            self.imp.visit(n, benv, self.frames)
-            if n.kind() == "aten::append" and n.output().unique() in appended:
-                benv[appended[n.output().unique()]] = benv[n.output().unique()]
-        return [benv[v.unique()] for v in body.outputs()]
 
     def _new_buffer(self, row: ir.RankedTensorType) -> ir.Value:
         if any(row.is_dynamic_dim(i) for i in range(row.rank)):

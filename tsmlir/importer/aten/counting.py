@@ -38,14 +38,15 @@ def _flat(cx: NodeContext, x):
 
 
 def _groups(cx: NodeContext, s):
-    """(first, group) for a 1-D s: first[i] = i == 0 or s[i] != s[i - 1];
-    group[i] = (number of firsts up to i) - 1."""
-    shifted = cx.aten("aten::roll", s, [1], [0])
-    position = cx.aten("aten::arange", cx.aten("aten::numel", s), torch.int64, None, None, None)
+    """(first, group) along s's last dim: first[..., i] = i == 0 or
+    s[..., i] != s[..., i - 1]; group[..., i] = (number of firsts up to i) - 1."""
+    shifted = cx.aten("aten::roll", s, [1], [-1])
+    n = _sizes_of(s, cx.type(s).shape)[-1]
+    position = cx.aten("aten::arange", n, torch.int64, None, None, None)
     first = cx.aten("aten::logical_or", cx.aten("aten::eq.Scalar", position, 0),
                     cx.aten("aten::ne.Tensor", s, shifted))
     group = cx.aten("aten::sub.Scalar",
-                    cx.aten("aten::cumsum", first, 0, torch.int64), 1, 1)
+                    cx.aten("aten::cumsum", first, -1, torch.int64), 1, 1)
     return first, group
 
 
@@ -247,10 +248,7 @@ def _mode(cx: NodeContext, x, dim=-1, keepdim=False):
     if sizes[-1] == 0:
         cx.fail("mode(): expected a non-empty dimension")
     s, _ = cx.aten("aten::sort", rows, -1, False)
-    position = cx.aten("aten::arange", sizes[-1], torch.int64, None, None, None)
-    first = cx.aten("aten::logical_or", cx.aten("aten::eq.Scalar", position, 0),
-                    cx.aten("aten::ne.Tensor", s, cx.aten("aten::roll", s, [1], [-1])))
-    group = cx.aten("aten::sub.Scalar", cx.aten("aten::cumsum", first, -1, torch.int64), 1, 1)
+    _, group = _groups(cx, s)
     counts = cx.aten("aten::scatter_add", cx.aten("aten::zeros_like", group), -1, group,
                      cx.aten("aten::ones_like", group))
     run = cx.aten("aten::gather", counts, -1, group, False)
@@ -258,6 +256,7 @@ def _mode(cx: NodeContext, x, dim=-1, keepdim=False):
     at = cx.aten("aten::argmax", cx.aten("aten::to.dtype", longest, torch.int64, False, False,
                                          None), -1, True)
     values = cx.aten("aten::gather", s, -1, at, False)
+    position = cx.aten("aten::arange", sizes[-1], torch.int64, None, None, None)
     same = cx.aten("aten::eq.Tensor", rows, values)
     if cx.type(x).dtype.is_floating_point:  # an all-NaN row: its last NaN
         same = cx.aten("aten::logical_or", same, cx.aten(

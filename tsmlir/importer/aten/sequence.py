@@ -48,10 +48,12 @@ def _select(cx: NodeContext, x, dim, index):
     return cx.build("select", x, _index_tensor(cx, index), dim=dim)
 
 
-def as_row(v) -> ir.Value:
+def as_row(cx: NodeContext, v) -> ir.Value:
     """A list item as the row stored for it: a tensor itself, a number (a
     list of ints built in a loop: `keep.append(i)`) as a 0-d tensor of
     its kind (int64, float64, bool), as `prim::NumToTensor` makes it."""
+    if not is_tensor(v) and not scalars.is_scalar(v):
+        cx.fail(f"a list built in a loop holds tensors or numbers, got {v!r}")
     return v if is_tensor(v) else scalars.num_to_tensor(v)
 
 
@@ -61,9 +63,7 @@ def _append_row(cx: NodeContext, buf: RowBuffer, row) -> RowBuffer:
                 "built in a loop gets its rows in that loop; nested loops cannot both append)")
     if buf.index is None:
         cx.fail("a list built in a loop can only get one append per iteration")
-    if not is_tensor(row) and not scalars.is_scalar(row):
-        cx.fail(f"a list built in a loop holds tensors or numbers, got {row!r}")
-    row = as_row(row)
+    row = as_row(cx, row)
     bt = ir.RankedTensorType(buf.buffer.type)
     row_t = ir.RankedTensorType.get(bt.shape[1:], bt.element_type)
     if row.type != row_t:
@@ -104,9 +104,7 @@ def _joined(cx: NodeContext, lst: RowBuffer, items: list) -> RowBuffer:
     bt = ir.RankedTensorType(lst.buffer.type)
     rows = []
     for item in items:
-        if not is_tensor(item) and not scalars.is_scalar(item):
-            cx.fail(f"a list built in a loop holds tensors or numbers, got {item!r}")
-        row = as_row(item)
+        row = as_row(cx, item)
         if ir.RankedTensorType(row.type).element_type != bt.element_type:
             cx.fail(f"appending {row.type} to a list of {bt.element_type}")
         rows.append(reshape_to(cx, row, [1, *bt.shape[1:]]))
