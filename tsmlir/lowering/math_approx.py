@@ -33,104 +33,15 @@ formula that loses relative accuracy near 0.  So run this pass after a
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple
 
 from mlir import ir
 from mlir.dialects import arith
-from mlir.dialects import math as math_d
 
+from .math_emitter import INF, NAN, Emitter, Pred, float_bits
 from .passes import register
 
-Pred = arith.CmpFPredicate
 
-
-class _Emitter:
-    """Builds f32 arithmetic on scalars or vectors of one shape, at the
-    current insertion point and location."""
-
-    def __init__(self, ftype: ir.Type):
-        self.f = ftype
-        f32, i32 = ir.F32Type.get(), ir.IntegerType.get_signless(32)
-        self.vector = isinstance(ftype, ir.VectorType)
-        self.i = ir.VectorType.get(ir.VectorType(ftype).shape, i32) if self.vector else i32
-        self.i1 = (ir.VectorType.get(ir.VectorType(ftype).shape, ir.IntegerType.get_signless(1))
-                   if self.vector else ir.IntegerType.get_signless(1))
-        self._scalar = {"f": f32, "i": i32}
-        self._cache: dict[tuple[str, float | int], ir.Value] = {}
-
-    def _const(self, kind: str, value: float | int) -> ir.Value:
-        key = (kind, value)
-        if key not in self._cache:
-            elem = self._scalar[kind]
-            attr = ir.FloatAttr.get(elem, value) if kind == "f" else ir.IntegerAttr.get(elem, value)
-            ty = self.f if kind == "f" else self.i
-            if self.vector:
-                attr = ir.DenseElementsAttr.get_splat(ty, attr)
-            self._cache[key] = arith.ConstantOp(ty, attr).result
-        return self._cache[key]
-
-    def c(self, value: float) -> ir.Value:
-        return self._const("f", float(value))
-
-    def ci(self, value: int) -> ir.Value:
-        return self._const("i", int(value))
-
-    # Floating point.
-    def add(self, a, b): return arith.addf(a, b)
-    def sub(self, a, b): return arith.subf(a, b)
-    def mul(self, a, b): return arith.mulf(a, b)
-    def div(self, a, b): return arith.divf(a, b)
-    def fma(self, a, b, c): return math_d.fma(a, b, c)
-    def abs(self, a): return math_d.absf(a)
-    def copysign(self, mag, sign): return math_d.copysign(mag, sign)
-    def cmp(self, pred, a, b): return arith.cmpf(pred, a, b)
-    def select(self, cond, a, b): return arith.select(cond, a, b)
-
-    def at_most(self, x, hi: float):
-        """min(x, hi) by compare and select: a NaN stays NaN."""
-        return self.select(self.cmp(Pred.OGT, x, self.c(hi)), self.c(hi), x)
-
-    def clamp(self, x, lo: float, hi: float):
-        x = self.select(self.cmp(Pred.OLT, x, self.c(lo)), self.c(lo), x)
-        return self.at_most(x, hi)
-
-    def poly(self, u, coefs: Sequence[float]):
-        """Horner with fused multiply-adds; coefficients highest degree first.
-        A leading 1 (a monic polynomial) starts with an add."""
-        return self.polys(u, coefs)[0]
-
-    def polys(self, u, *polys: Sequence[float]) -> list:
-        """Several polynomials in `u` (as `poly`), their Horner steps emitted
-        in turn, the shorter ones starting later so that all end together.
-        The same arithmetic as one after the other; in this order LLVM's
-        schedule keeps the FMA ports busier: a rational's P and Q, 6% faster
-        on the elementwise bench (Zen3, AVX2) than P then Q."""
-        steps = [[("add", c[1])] + [("fma", k) for k in c[2:]] if c[0] == 1.0 and len(c) > 1
-                 else [("fma", k) for k in c[1:]] for c in polys]
-        ys = [None if c[0] == 1.0 and len(c) > 1 else self.c(c[0]) for c in polys]
-        longest = max(len(s) for s in steps)
-        for t in range(longest):
-            for i, s in enumerate(steps):
-                step = t - (longest - len(s))
-                if step < 0:
-                    continue
-                kind, k = s[step]
-                ys[i] = self.add(u, self.c(k)) if kind == "add" else self.fma(ys[i], u, self.c(k))
-        return ys
-
-    # Bit manipulation on the i32 view.
-    def to_int(self, x): return arith.bitcast(self.i, x)
-    def to_float(self, n): return arith.bitcast(self.f, n)
-    def iadd(self, a, b): return arith.addi(a, b)
-    def isub(self, a, b): return arith.subi(a, b)
-    def iand(self, a, b): return arith.andi(a, b)
-    def ior(self, a, b): return arith.ori(a, b)
-    def shl(self, a, k: int): return arith.shli(a, self.ci(k))
-    def ashr(self, a, k: int): return arith.shrsi(a, self.ci(k))
-    def itof(self, n): return arith.sitofp(self.f, n)
-
-
-INF, NAN = float("inf"), float("nan")
 LOG2E = 1.44269504088896341
 # ln 2 = LN2_HI + LN2_LO; LN2_HI has few mantissa bits so n * LN2_HI is exact.
 LN2_HI, LN2_LO = 0.693359375, -2.12194440e-4
@@ -148,7 +59,7 @@ EXP_HI, EXP_LO, EXP_TINY = 89.0, -104.0, -86.5
 TINY_BIAS = 64
 
 
-def expand_exp(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_exp(e: Emitter, x: ir.Value) -> ir.Value:
     """exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 (Cody-Waite)."""
     x = e.clamp(x, EXP_LO, EXP_HI)
     # n is rounded through the magic constant, not fptosi, so a NaN x gives
@@ -228,18 +139,18 @@ RATIONALS = {"math.tanh": TANH, "math.erf": ERF}
 SCALED_RATIONALS = {("math.erf", 0.7071067690849304): ERF_SQRT_HALF}
 
 
-def expand_odd_rational(e: _Emitter, x: ir.Value, r: OddRational) -> ir.Value:
+def expand_odd_rational(e: Emitter, x: ir.Value, r: OddRational) -> ir.Value:
     a = e.clamp(x, -r.clamp, r.clamp)
     s = e.mul(a, a)
     p, q = e.polys(s, r.p, r.q)
     return e.div(e.mul(a, p), q)
 
 
-def expand_tanh(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_tanh(e: Emitter, x: ir.Value) -> ir.Value:
     return expand_odd_rational(e, x, TANH)
 
 
-def expand_erf(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_erf(e: Emitter, x: ir.Value) -> ir.Value:
     return expand_odd_rational(e, x, ERF)
 
 
@@ -251,7 +162,7 @@ FLT_MIN = 1.17549435e-38
 SQRT_HALF = 0.707106781186547524
 
 
-def expand_log(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_log(e: Emitter, x: ir.Value) -> ir.Value:
     """log(x) = k ln2 + log(m), x = m 2^k with m in [sqrt(1/2), sqrt(2))."""
     # Denormals get scaled into the normal range first (exponent fixed below).
     tiny = e.cmp(Pred.OLT, x, e.c(FLT_MIN))
@@ -273,7 +184,7 @@ def expand_log(e: _Emitter, x: ir.Value) -> ir.Value:
     return e.select(e.cmp(Pred.ULT, x, e.c(0.0)), e.c(NAN), y)  # x < 0 or NaN
 
 
-def expand_log1p(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_log1p(e: Emitter, x: ir.Value) -> ir.Value:
     """log1p(x) = log(u) * x / (u - 1), u = 1 + x (the rounding of u cancels)."""
     u = e.add(x, e.c(1.0))
     d = e.sub(u, e.c(1.0))
@@ -282,7 +193,7 @@ def expand_log1p(e: _Emitter, x: ir.Value) -> ir.Value:
     return e.select(e.cmp(Pred.OEQ, d, e.c(0.0)), x, y)  # |x| below half an ulp of 1
 
 
-def expand_expm1(e: _Emitter, x: ir.Value) -> ir.Value:
+def expand_expm1(e: Emitter, x: ir.Value) -> ir.Value:
     """expm1(x) = (u - 1) * x / log(u), u = exp(x) (Kahan; the rounding of u cancels)."""
     u = expand_exp(e, x)
     d = e.sub(u, e.c(1.0))
@@ -292,21 +203,24 @@ def expand_expm1(e: _Emitter, x: ir.Value) -> ir.Value:
     return e.select(e.cmp(Pred.OEQ, u, e.c(1.0)), x, y)
 
 
-EXPANSIONS: dict[str, Callable[[_Emitter, ir.Value], ir.Value]] = {
-    "math.exp": expand_exp,
-    "math.tanh": expand_tanh,
-    "math.erf": expand_erf,
-    "math.log": expand_log,
-    "math.log1p": expand_log1p,
-    "math.expm1": expand_expm1,
+Expansion = Callable[[Emitter, ir.Value], ir.Value]
+#: (op name, float width) -> its expansion.  Other modules add theirs here
+#: (f64, trigonometry) by merging their own tables below.
+EXPANSIONS: dict[tuple[str, int], Expansion] = {
+    ("math.exp", 32): expand_exp,
+    ("math.tanh", 32): expand_tanh,
+    ("math.erf", 32): expand_erf,
+    ("math.log", 32): expand_log,
+    ("math.log1p", 32): expand_log1p,
+    ("math.expm1", 32): expand_expm1,
 }
 
 
-def _is_f32(t: ir.Type) -> bool:
-    if isinstance(t, ir.VectorType):
-        v = ir.VectorType(t)
-        return isinstance(v.element_type, ir.F32Type) and not any(v.scalable_dims)
-    return isinstance(t, ir.F32Type)
+def expansion_of(op: ir.Operation) -> Expansion | None:
+    """The expansion this pass gives `op`, or None when it leaves it."""
+    if len(op.results) != 1:
+        return None
+    return EXPANSIONS.get((op.name, float_bits(op.results[0].type)))
 
 
 # tanh(k x) and erf(k x) for a constant k fold k into their coefficients and
@@ -376,15 +290,16 @@ def _affine_user(op: ir.Operation) -> tuple[ir.Operation, float, ir.Value] | Non
 
 
 def _expand(op: ir.Operation) -> None:
-    scaled = _scaled_rational(op) if op.name in RATIONALS else None
-    affine = _affine_user(op) if op.name in RATIONALS else None
+    e = Emitter(op.results[0].type)
+    folds = op.name in RATIONALS and e.bits == 32
+    scaled = _scaled_rational(op) if folds else None
+    affine = _affine_user(op) if folds else None
     with ir.InsertionPoint(op), op.location:
-        e = _Emitter(op.results[0].type)
         if scaled or affine:
             x, r = (scaled[1], scaled[2]) if scaled else (op.operands[0], RATIONALS[op.name])
             new = expand_odd_rational(e, x, r.times(affine[1]) if affine else r)
         else:
-            new = EXPANSIONS[op.name](e, op.operands[0])
+            new = expansion_of(op)(e, op.operands[0])
     if affine:
         fma, _, d = affine
         with ir.InsertionPoint(fma), fma.location:
@@ -411,11 +326,10 @@ EXPANDED_MATH_WIDTH = 32
 
 
 def expanded_math_count(op: ir.Operation) -> int:
-    """How many f32 ops that this pass expands a (linalg) op's body computes."""
-    return sum(inner.operation.name in EXPANSIONS and _is_f32(inner.operation.results[0].type)
+    """How many ops that this pass expands a (linalg) op's body computes."""
+    return sum(expansion_of(inner.operation) is not None
                for region in op.regions for block in region.blocks
                for inner in block.operations)
-
 
 
 @register("tsm-expand-math",
@@ -425,7 +339,7 @@ def expand_math(module_op: ir.Operation) -> None:
 
     def visit(op):
         op = op.operation
-        if op.name in EXPANSIONS and _is_f32(op.results[0].type):
+        if expansion_of(op) is not None:
             found.append(op)
         return ir.WalkResult.ADVANCE
 

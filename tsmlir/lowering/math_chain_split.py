@@ -34,7 +34,7 @@ from mlir import ir
 from mlir.dialects import arith, func, memref, scf, vector
 
 from .ir_walk import as_op, collect, constant_index, owner_op
-from .math_approx import EXPANDED_MATH_WIDTH, EXPANSIONS, expanded_math_count
+from .math_approx import EXPANDED_MATH_WIDTH, expanded_math_count, expansion_of
 from .passes import register
 
 #: Elements per strip: one buffer of 256 f32 is 1 KB, so a few buffers and
@@ -66,10 +66,7 @@ _STORES = ("vector.store", "vector.maskedstore", "vector.transfer_write", "memre
 
 
 def _is_expanded(op: ir.Operation) -> bool:
-    if op.name not in EXPANSIONS or len(op.results) != 1:
-        return False
-    t = op.results[0].type
-    return isinstance(t, ir.VectorType) and isinstance(ir.VectorType(t).element_type, ir.F32Type)
+    return expansion_of(op) is not None and isinstance(op.results[0].type, ir.VectorType)
 
 
 def _constant_step(loop: ir.Operation) -> int | None:
