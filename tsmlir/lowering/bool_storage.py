@@ -3,8 +3,9 @@
 In: memref IR after linalg has become loops (memref.load/store, allocs,
 globals, views) where some memrefs have element type i1.
 Out: every such memref holds i8 instead (the layout PyTorch uses for
-torch.bool); loads are followed by `arith.trunci` to i1 and stores are
-preceded by `arith.extui`.  MLIR's memref-to-LLVM conversion refuses
+torch.bool); loads (`memref.load`, and the `vector.load` /
+`vector.maskedload` of boolean masks that vectorized reductions read) are
+followed by `arith.trunci` to i1, and stores are preceded by `arith.extui`.  MLIR's memref-to-LLVM conversion refuses
 sub-byte element types, so this runs before it.
 """
 from __future__ import annotations
@@ -83,11 +84,29 @@ def widen_bool_memrefs(module_op: ir.Operation) -> None:
             if op.result.type == i1:
                 op.result.set_type(ir.IntegerType.get_signless(8))
                 _truncate_after(op)
+        elif op.name in _VECTOR_LOADS and _is_byte_bool(op.operands[0]):
+            t = op.result.type
+            if ir.VectorType(t).element_type == i1:
+                if op.name == "vector.maskedload":  # the pass-through lanes, as bytes
+                    with ir.InsertionPoint(op), op.location:
+                        op.operands[-1] = arith.extui(_bytes_of(t), op.operands[-1])
+                op.result.set_type(_bytes_of(t))
+                _truncate_after(op)
         elif op.name == "memref.store" and _is_byte_bool(op.operands[1]):
             value = op.operands[0]
             if value.type == i1:
                 with ir.InsertionPoint(op), op.location:
                     op.operands[0] = arith.extui(ir.IntegerType.get_signless(8), value)
+
+
+#: Vector loads (result, then memref and indices first) that reductions over
+#: boolean masks emit (reduction_codegen, column_reduction).
+_VECTOR_LOADS = ("vector.load", "vector.maskedload")
+
+
+def _bytes_of(t: ir.Type) -> ir.Type:
+    """vector<... x i1> -> vector<... x i8>."""
+    return ir.VectorType.get(ir.VectorType(t).shape, ir.IntegerType.get_signless(8))
 
 
 def _is_byte_bool(memref: ir.Value) -> bool:
@@ -101,6 +120,9 @@ def _truncate_after(load: ir.Operation) -> None:
     block = load.block
     ops = [o.operation for o in block.operations]
     nxt = ops[ops.index(load) + 1]
+    t = load.result.type
+    i1 = ir.IntegerType.get_signless(1)
+    narrow_type = ir.VectorType.get(ir.VectorType(t).shape, i1) if isinstance(t, ir.VectorType) else i1
     with ir.InsertionPoint(nxt), load.location:
-        narrow = arith.trunci(ir.IntegerType.get_signless(1), load.result)
+        narrow = arith.trunci(narrow_type, load.result)
     load.result.replace_all_uses_except(narrow, narrow.owner.operation)

@@ -23,6 +23,9 @@ from mlir.dialects import arith, memref, scf, vector
 from .ir_walk import has_unit_inner_stride
 
 TYPES = ("f32", "f64", "i32", "i64")
+#: Inputs may be i1 too: vector<N x i1> loads, which tsm-widen-bool-memrefs
+#: turns into byte loads and a truncation once booleans are stored as bytes.
+INPUT_TYPES = TYPES + ("i1",)
 TRAPPING = ("arith.divsi", "arith.divui", "arith.remsi", "arith.remui",
             "arith.ceildivsi", "arith.ceildivui", "arith.floordivsi")
 
@@ -60,12 +63,15 @@ def num_outputs(op: ir.Operation) -> int:
 
 
 def vectorizable(op: ir.Operation) -> bool:
-    """A linalg.generic on memrefs of TYPES whose body holds only arith/math
-    ops with one result each and no integer division."""
+    """A linalg.generic on memrefs of TYPES (inputs may also be booleans:
+    masks) whose body holds only arith/math ops with one result each and no
+    integer division."""
     if op.name != "linalg.generic" or op.results:
         return False
+    n_in = len(op.operands) - num_outputs(op)
     if not all(isinstance(v.type, ir.MemRefType)
-               and str(ir.MemRefType(v.type).element_type) in TYPES for v in op.operands):
+               and str(ir.MemRefType(v.type).element_type) in (INPUT_TYPES if k < n_in else TYPES)
+               for k, v in enumerate(op.operands)):
         return False
     for body_op in list(op.regions[0].blocks[0].operations)[:-1]:
         name = body_op.operation.name

@@ -30,3 +30,29 @@ func.func @copy$bool(%in: memref<4xi1>) -> memref<4xi1> {
 // CHECK: memref.global "private" constant @bytes : memref<2xi8> = dense<[7, 9]>
 memref.global "private" constant @mask : memref<3xi1> = dense<[true, false, true]>
 memref.global "private" constant @bytes : memref<2xi8> = dense<[7, 9]>
+
+// -----
+
+// Vector loads of a boolean mask (a vectorized reduction's) read bytes and
+// truncate them; a masked load's pass-through lanes become bytes too.
+// CHECK-LABEL: func.func @mask$vector_loads
+// CHECK-SAME: (%[[M:.*]]: memref<40xi8>
+// CHECK: %[[B:.*]] = vector.load %[[M]][%{{.*}}] : memref<40xi8>, vector<16xi8>
+// CHECK: %[[BIT:.*]] = arith.trunci %[[B]] : vector<16xi8> to vector<16xi1>
+// CHECK: arith.select %[[BIT]]
+// CHECK: %[[PAD:.*]] = arith.extui %{{.*}} : vector<16xi1> to vector<16xi8>
+// CHECK: %[[T:.*]] = vector.maskedload %[[M]][%{{.*}}], %{{.*}}, %[[PAD]] : memref<40xi8>, vector<16xi1>, vector<16xi8> into vector<16xi8>
+// CHECK: %[[TBIT:.*]] = arith.trunci %[[T]] : vector<16xi8> to vector<16xi1>
+// CHECK: arith.select %[[TBIT]]
+func.func @mask$vector_loads(%m: memref<40xi1>, %x: vector<16xf32>, %y: vector<16xf32>, %n: index)
+    -> (vector<16xf32>, vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %pad = arith.constant dense<false> : vector<16xi1>
+  %v = vector.load %m[%c0] : memref<40xi1>, vector<16xi1>
+  %a = arith.select %v, %x, %y : vector<16xi1>, vector<16xf32>
+  %mask = vector.create_mask %n : vector<16xi1>
+  %t = vector.maskedload %m[%c32], %mask, %pad : memref<40xi1>, vector<16xi1>, vector<16xi1> into vector<16xi1>
+  %b = arith.select %t, %x, %y : vector<16xi1>, vector<16xf32>
+  return %a, %b : vector<16xf32>, vector<16xf32>
+}

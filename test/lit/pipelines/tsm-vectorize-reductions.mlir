@@ -106,3 +106,51 @@ func.func @argmax$index(%x: memref<4x40xi64>, %out: memref<4xi64>) {
   }
   return
 }
+
+// -----
+
+// A boolean mask as an input (masked_fill before softmax's max): loaded as
+// vector<32xi1> lanes beside the f32 row (tsm-widen-bool-memrefs makes them
+// byte loads later), the mask broadcast over the rows it does not index.
+// CHECK-LABEL: func.func @max$masked
+// CHECK: scf.for
+// CHECK: %[[M:.*]] = vector.load %{{.*}} : memref<8x1x40xi1>, vector<32xi1>
+// CHECK: %[[X:.*]] = vector.load %{{.*}} : memref<8x4x40xf32>, vector<32xf32>
+// CHECK: arith.select %[[M]], %{{.*}}, %[[X]] : vector<32xi1>, vector<32xf32>
+// CHECK: arith.maximumf {{.*}} : vector<32xf32>
+// CHECK: vector.maskedload %{{.*}} : memref<8x1x40xi1>, vector<32xi1>, vector<32xi1> into vector<32xi1>
+// CHECK: vector.reduction <maximumf>
+// CHECK-NOT: linalg.generic
+#mask = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rows = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @max$masked(%m: memref<8x1x40xi1>, %x: memref<8x4x40xf32>, %out: memref<8x4xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.generic {indexing_maps = [#mask, #id3, #rows],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%m, %x : memref<8x1x40xi1>, memref<8x4x40xf32>) outs(%out : memref<8x4xf32>) {
+  ^bb0(%b: i1, %in: f32, %acc: f32):
+    %v = arith.select %b, %ninf, %in : f32
+    %r = arith.maximumf %v, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A boolean output is not vectorized (only inputs may be masks).
+// CHECK-LABEL: func.func @any$bool_output
+// CHECK-NOT: vector
+// CHECK: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @any$bool_output(%x: memref<4x40xi1>, %out: memref<4xi1>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x40xi1>) outs(%out : memref<4xi1>) {
+  ^bb0(%in: i1, %acc: i1):
+    %r = arith.ori %in, %acc : i1
+    linalg.yield %r : i1
+  }
+  return
+}
