@@ -261,13 +261,17 @@ def _delinearize(i: ir.Value, sizes: Sequence[b.IntOrValue]) -> list[ir.Value]:
 
 
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
-                     sizes: list[b.IntOrValue], elem: ir.Type) -> ir.Value:
+                     sizes: list[b.IntOrValue], elem: ir.Type,
+                     layout: Sequence[int] | None = None) -> ir.Value:
     """`lhs @ rhs` (both (*B, ., .), no broadcasting) as one loop over the
-    batches (flattened) of 2-D matmuls; sizes: the result's (*B, M, N)."""
+    batches (flattened) of 2-D matmuls; sizes: the result's (*B, M, N).
+    `layout`: return the product transposed so (linalg.transpose's
+    permutation, N kept last: each batch a 2-D slice of it), written in
+    place; else a transpose that is op's result's only user may be."""
     rank = len(sizes)
     k = b.dim(lhs, rank - 1)
-    merge = _merging_transpose(op.result)
-    perm = merge[1] if merge else list(range(rank))
+    merge = _merging_transpose(op.result) if layout is None else None
+    perm = list(layout) if layout is not None else merge[1] if merge else list(range(rank))
     result = b.empty([sizes[d] for d in perm], elem)
     if all(isinstance(size, int) for size in sizes[:-2]):
         count = math.prod(sizes[:-2])

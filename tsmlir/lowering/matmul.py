@@ -11,9 +11,10 @@ f32 batch matmul is one loop over its batches of 2-D linalg.matmuls on
 views of each batch, the form the CPU backend's tiled kernel takes: see
 batch_matmul),
 otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
-An einsum is one linalg.generic (output letters parallel, the others
-reductions; a static size-1 dim broadcasts), or linalg.matmul /
-batch_matmul when it is one.  The init is linalg.fill of zero, or the broadcast bias / beta * self, which
+An einsum is linalg.matmul / batch_matmul when it is one, an f32 one that
+rearranges into (batch) matmuls is those (einsum_matmul), others one
+linalg.generic (output letters parallel, the others reductions; a static
+size-1 dim broadcasts).  The init is linalg.fill of zero, or the broadcast bias / beta * self, which
 the contraction then accumulates into.  addmm with alpha != 1 scales in a
 separate elementwise linalg.generic.  Sizes that must agree at run time
 (contraction sizes, batch dims, addend dims) get a `cf.assert` naming the op.
@@ -31,6 +32,7 @@ from ..dialects.types import DYN, from_mlir
 from . import builders as b
 from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls, transpose_of
+from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .nn_support import collapse, expand
 from .passes import pattern_pass
@@ -343,6 +345,10 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
             return batch_of_matmuls(op, operands[0], rhs_t, [sizes[c] for c in output], elem)
         return linalg.matmul(operands[0], rhs_t,
                              outs=[b.filled([sizes[c] for c in output], elem, 0)])
+    if named is None and not broadcast and 0 not in _shape(operands[0]) + _shape(operands[-1]):
+        product = as_matmul(op, terms, output, operands, sizes, elem)
+        if product is not None:
+            return product
     init = b.filled([sizes[c] for c in output], elem, 0)
     if named is not None:
         return named(*operands, outs=[init])

@@ -660,3 +660,52 @@ func.func @matmul$row_scaled_lhs_shared(%x: tensor<2x3x8xf32>, %s: tensor<2x3xf3
   %0 = "tsm.matmul"(%a, %w) : (tensor<2x3x8xf32>, tensor<2x8x5xf32>) -> tensor<2x3x5xf32>
   return %0, %a : tensor<2x3x5xf32>, tensor<2x3x8xf32>
 }
+
+// -----
+
+// f32 einsums that are matmuls after grouping their letters (einsum_matmul):
+// rows from two letters are one collapsed dim of linalg.matmul, expanded back.
+// CHECK-LABEL: func.func @einsum$rows
+// CHECK-SAME: (%[[X:.*]]: tensor<3x17x20xf32>, %[[W:.*]]: tensor<20x9xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<3x17x20xf32> into tensor<51x20xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[ROWS]], %[[W]] : tensor<51x20xf32>, tensor<20x9xf32>)
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [3, 17, 9]
+// CHECK-NOT: linalg.generic
+func.func @einsum$rows(%x: tensor<3x17x20xf32>, %w: tensor<20x9xf32>) -> tensor<3x17x9xf32> {
+  %0 = "tsm.einsum"(%x, %w) {equation = "bnd,dk->bnk"} : (tensor<3x17x20xf32>, tensor<20x9xf32>) -> tensor<3x17x9xf32>
+  return %0 : tensor<3x17x9xf32>
+}
+
+// -----
+
+// The weight gives the rows when that saves copies: W (o, c) @ X (c, h*w),
+// only reshapes around it (b is 1).
+// CHECK-LABEL: func.func @einsum$weight_rows
+// CHECK-SAME: (%[[X:.*]]: tensor<1x16x7x9xf32>, %[[W:.*]]: tensor<12x16xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul ins(%[[W]], %{{.*}} : tensor<12x16xf32>, tensor<16x63xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: linalg.generic
+func.func @einsum$weight_rows(%x: tensor<1x16x7x9xf32>, %w: tensor<12x16xf32>) -> tensor<1x12x7x9xf32> {
+  %0 = "tsm.einsum"(%x, %w) {equation = "bchw,oc->bohw"} : (tensor<1x16x7x9xf32>, tensor<12x16xf32>) -> tensor<1x12x7x9xf32>
+  return %0 : tensor<1x12x7x9xf32>
+}
+
+// -----
+
+// Batch letters not leading in an operand or the result: each batch's 2-D
+// slices are read and written in place, no transposed copy.
+// CHECK-LABEL: func.func @einsum$heads_merged
+// CHECK-SAME: (%[[P:.*]]: tensor<2x3x17x19xf32>, %[[V:.*]]: tensor<2x19x3x8xf32>)
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<2x17x3x8xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[OUT]])
+// CHECK: %[[PB:.*]] = tensor.extract_slice %[[P]]{{.*}} : tensor<2x3x17x19xf32> to tensor<17x19xf32>
+// CHECK: %[[VB:.*]] = tensor.extract_slice %[[V]]{{.*}} : tensor<2x19x3x8xf32> to tensor<19x8xf32>
+// CHECK: %[[OB:.*]] = tensor.extract_slice %[[ACC]]{{.*}} : tensor<2x17x3x8xf32> to tensor<17x8xf32>
+// CHECK: linalg.matmul ins(%[[PB]], %[[VB]] : tensor<17x19xf32>, tensor<19x8xf32>)
+// CHECK: tensor.insert_slice {{.*}} into %[[ACC]]
+// CHECK-NOT: linalg.transpose
+func.func @einsum$heads_merged(%p: tensor<2x3x17x19xf32>, %v: tensor<2x19x3x8xf32>) -> tensor<2x17x3x8xf32> {
+  %0 = "tsm.einsum"(%p, %v) {equation = "bhqk,bkhd->bqhd"} : (tensor<2x3x17x19xf32>, tensor<2x19x3x8xf32>) -> tensor<2x17x3x8xf32>
+  return %0 : tensor<2x17x3x8xf32>
+}
