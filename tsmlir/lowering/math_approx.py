@@ -6,7 +6,8 @@ In: any IR holding `math.exp`, `math.tanh`, `math.erf`, `math.log`,
 Out: each such op is replaced by range reduction plus a polynomial or rational
 approximation built from `arith` ops, `math.fma`, `math.absf` and
 `math.copysign`, which LLVM lowers to vector instructions; nothing calls libm.
-Other element types (f64, f16, bf16) and other math ops are left untouched.
+f64 ops have theirs in math_f64 (merged into EXPANSIONS).  Other element
+types (f16, bf16) and other math ops are left untouched.
 tanh and erf of `x * 2^k` (a constant), and gelu's erf(x * f32(1/sqrt 2)),
 take the scale into their coefficients.
 `expanded_math_count` tells tsm-cpu-vectorize (math_chain_split.loop_width)
@@ -38,6 +39,7 @@ from typing import Callable, NamedTuple
 from mlir import ir
 from mlir.dialects import arith
 
+from . import math_f64
 from .math_emitter import INF, NAN, Emitter, Pred, float_bits
 from .passes import register
 
@@ -214,6 +216,7 @@ EXPANSIONS: dict[tuple[str, int], Expansion] = {
     ("math.log1p", 32): expand_log1p,
     ("math.expm1", 32): expand_expm1,
 }
+EXPANSIONS.update(math_f64.EXPANSIONS)
 
 
 def expansion_of(op: ir.Operation) -> Expansion | None:
