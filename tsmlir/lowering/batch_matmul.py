@@ -175,6 +175,19 @@ def _batch_operand(v: ir.Value, idx: list[ir.Value], *, flipped_ok: bool = False
     return (part if cols == rank - 1 and _unit_rows(source) else _contiguous(part)), False
 
 
+def _operand_index(v: ir.Value, idx: list[ir.Value], sizes: Sequence[b.IntOrValue]
+                   ) -> list[ir.Value]:
+    """The batch index of operand v (its dims but the last two, aligned to
+    the result's last batch dims) for the result's batch index `idx`: 0 in
+    a static size-1 dim that the result's batch dim broadcasts."""
+    t = b.rtt(v)
+    lead = len(idx) - (t.rank - 2)
+    def broadcast(j: int) -> bool:
+        out = sizes[lead + j]
+        return not t.is_dynamic_dim(j) and t.shape[j] == 1 and not (isinstance(out, int) and out == 1)
+    return [b.index(0) if broadcast(j) else idx[lead + j] for j in range(t.rank - 2)]
+
+
 def _merging_transpose(result: ir.Value) -> tuple[ir.Operation, list[int]] | None:
     """The result's only user when it is a linalg.transpose under which each
     batch stays a row-major 2-D slice: (B, M, N) -> (M, B, N), (B, H, M, N)
@@ -263,13 +276,15 @@ def _delinearize(i: ir.Value, sizes: Sequence[b.IntOrValue]) -> list[ir.Value]:
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
                      sizes: list[b.IntOrValue], elem: ir.Type,
                      layout: Sequence[int] | None = None) -> ir.Value:
-    """`lhs @ rhs` (both (*B, ., .), no broadcasting) as one loop over the
-    batches (flattened) of 2-D matmuls; sizes: the result's (*B, M, N).
+    """`lhs @ rhs` (each (*B, ., .), or (., .)) as one loop over the batches
+    (flattened) of 2-D matmuls; sizes: the result's (*B, M, N).  An operand
+    with fewer batch dims, or a static 1 where B is larger, is broadcast
+    (matmul's rules): each batch reads its one slice.
     `layout`: return the product transposed so (linalg.transpose's
     permutation, N kept last: each batch a 2-D slice of it), written in
     place; else a transpose that is op's result's only user may be."""
     rank = len(sizes)
-    k = b.dim(lhs, rank - 1)
+    k = b.dim(lhs, b.rtt(lhs).rank - 1)
     merge = _merging_transpose(op.result) if layout is None else None
     perm = list(layout) if layout is not None else merge[1] if merge else list(range(rank))
     result = b.empty([sizes[d] for d in perm], elem)
@@ -299,9 +314,10 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         # a B of few rows) need them; an A (K, M) only with the packed
         # kernel's rows (fewer: the tiled kernel on a copy).
         static = all(isinstance(s, int) for s in (*sizes[-2:], k))
+        a_idx, w_idx = _operand_index(lhs, idx, sizes), _operand_index(rhs, idx, sizes)
         a, a_flipped = _batch_operand(
-            lhs, idx, flipped_ok=static and sizes[-2] >= matmul_codegen.MIN_ROWS)
-        w, b_flipped = _batch_operand(rhs, idx, flipped_ok=static)
+            lhs, a_idx, flipped_ok=static and sizes[-2] >= matmul_codegen.MIN_ROWS)
+        w, b_flipped = _batch_operand(rhs, w_idx, flipped_ok=static)
         # batch dim j of the product is dim perm.index(j) of the layout written
         fixed = {perm.index(j): v for j, v in enumerate(idx)}
         dest = linalg.fill(b.zero(elem), outs=[_slice(acc, fixed)])
@@ -309,7 +325,7 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
             if a_flipped or b_flipped else None
         prod = linalg.matmul(a, w, outs=[dest], indexing_maps=maps)
         if scaled is not None:
-            prod = _scale_rows(prod, scaled[1], idx)
+            prod = _scale_rows(prod, scaled[1], a_idx)
         args = _slice_args(acc, fixed)[1]  # not in the in_parallel block
         if parallel:
             with ir.InsertionPoint(loop.terminator().block):

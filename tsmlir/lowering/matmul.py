@@ -7,17 +7,18 @@ Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
 batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
-f32 batch matmul is one loop over its batches of 2-D linalg.matmuls on
-views of each batch, the form the CPU backend's tiled kernel takes: see
-batch_matmul),
-otherwise a linalg.generic whose indexing maps carry the batch broadcasting.
-An einsum is linalg.matmul / batch_matmul when it is one, an f32 one that
-rearranges into (batch) matmuls is those (einsum_matmul), others one
-linalg.generic (output letters parallel, the others reductions; a static
-size-1 dim broadcasts).  The init is linalg.fill of zero, or the broadcast bias / beta * self, which
-the contraction then accumulates into.  addmm with alpha != 1 scales in a
-separate elementwise linalg.generic.  Sizes that must agree at run time
-(contraction sizes, batch dims, addend dims) get a `cf.assert` naming the op.
+f32 batch matmul, broadcast batch dims included, is one loop over its
+batches of 2-D linalg.matmuls on views of each batch, the form the CPU
+backend's tiled kernel takes: see batch_matmul), otherwise a linalg.generic
+whose indexing maps carry the batch broadcasting.  An einsum is
+linalg.matmul / batch_matmul when it is one, an f32 one that rearranges
+into (batch) matmuls is those (einsum_matmul), others one linalg.generic
+(output letters parallel, the others reductions; a static size-1 dim
+broadcasts).  The init is linalg.fill of zero, or the broadcast bias /
+beta * self, which the contraction then accumulates into.  addmm with
+alpha != 1 scales in a separate elementwise linalg.generic.  Sizes that
+must agree at run time (contraction sizes, batch dims, addend dims) get a
+`cf.assert` naming the op.
 """
 from __future__ import annotations
 
@@ -182,11 +183,14 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
 
 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
-    """An f32 product of two operands of one rank >= 3 without broadcasting:
-    one 2-D matmul per batch (not for static empty operands, whose slices
+    """An f32 product with batch dims and both operands at least 2-D: one
+    2-D matmul per batch, an operand's batch dims broadcast where it has
+    fewer or size 1 (not a batched lhs times a 2-D rhs: one matmul over its
+    collapsed rows is better; not for static empty operands, whose slices
     could not be taken)."""
-    rank = b.rtt(lhs).rank
-    return rank >= 3 and b.rtt(rhs).rank == rank and not c.broadcasts \
+    l_rank, r_rank = b.rtt(lhs).rank, b.rtt(rhs).rank
+    return min(l_rank, r_rank) >= 2 and max(l_rank, r_rank) >= 3 \
+        and not (r_rank == 2 and not c.broadcasts) \
         and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
         and 0 not in _shape(lhs) + _shape(rhs)
 

@@ -186,23 +186,24 @@ module attributes {tsm.num_threads = 2 : i64} {
 
 // -----
 
-// Batch broadcasting lives in the indexing maps: a size-1 batch dim reads index 0,
+// Batch broadcasting of a non-f32 product lives in the indexing maps (f32 is one
+// matmul per batch: @matmul$broadcast_batches): a size-1 batch dim reads index 0,
 // a missing one is not read at all.  Iteration space: (batch0, batch1, m, n, k).
 // CHECK-DAG: #[[LHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, d2, d4)>
 // CHECK-DAG: #[[RHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
 // CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @matmul$broadcast_batch
-// CHECK-SAME: (%[[LHS:.*]]: tensor<2x1x3x4xf32>, %[[RHS:.*]]: tensor<5x4x6xf32>)
+// CHECK-SAME: (%[[LHS:.*]]: tensor<2x1x3x4xf64>, %[[RHS:.*]]: tensor<5x4x6xf64>)
 // CHECK: %[[INIT:.*]] = linalg.fill
 // CHECK: linalg.generic {indexing_maps = [#[[LHS_MAP]], #[[RHS_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : tensor<2x1x3x4xf32>, tensor<5x4x6xf32>) outs(%[[INIT]] : tensor<2x5x3x6xf32>)
-// CHECK: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK: %[[PROD:.*]] = arith.mulf %[[X]], %[[Y]] : f32
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PROD]] : f32
-// CHECK: linalg.yield %[[SUM]] : f32
-func.func @matmul$broadcast_batch(%a: tensor<2x1x3x4xf32>, %b: tensor<5x4x6xf32>) -> tensor<2x5x3x6xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<2x1x3x4xf32>, tensor<5x4x6xf32>) -> tensor<2x5x3x6xf32>
-  return %0 : tensor<2x5x3x6xf32>
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : tensor<2x1x3x4xf64>, tensor<5x4x6xf64>) outs(%[[INIT]] : tensor<2x5x3x6xf64>)
+// CHECK: ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK: %[[PROD:.*]] = arith.mulf %[[X]], %[[Y]] : f64
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PROD]] : f64
+// CHECK: linalg.yield %[[SUM]] : f64
+func.func @matmul$broadcast_batch(%a: tensor<2x1x3x4xf64>, %b: tensor<5x4x6xf64>) -> tensor<2x5x3x6xf64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<2x1x3x4xf64>, tensor<5x4x6xf64>) -> tensor<2x5x3x6xf64>
+  return %0 : tensor<2x5x3x6xf64>
 }
 
 // -----
@@ -708,4 +709,23 @@ func.func @einsum$weight_rows(%x: tensor<1x16x7x9xf32>, %w: tensor<12x16xf32>) -
 func.func @einsum$heads_merged(%p: tensor<2x3x17x19xf32>, %v: tensor<2x19x3x8xf32>) -> tensor<2x17x3x8xf32> {
   %0 = "tsm.einsum"(%p, %v) {equation = "bhqk,bkhd->bqhd"} : (tensor<2x3x17x19xf32>, tensor<2x19x3x8xf32>) -> tensor<2x17x3x8xf32>
   return %0 : tensor<2x17x3x8xf32>
+}
+
+// -----
+
+// Broadcast batch dims: one 2-D matmul per batch of the result; lhs's
+// size-1 dim reads index 0, rhs (fewer batch dims) its trailing batch index.
+// CHECK-LABEL: func.func @matmul$broadcast_batches
+// CHECK-SAME: (%[[A:.*]]: tensor<3x1x4x5xf32>, %[[B:.*]]: tensor<2x5x6xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: scf.for
+// CHECK: %[[J:.*]] = arith.remui
+// CHECK: %[[I:.*]] = arith.divui
+// CHECK: %[[AB:.*]] = tensor.extract_slice %[[A]][%[[I]], %[[C0]], 0, 0] [1, 1, 4, 5]
+// CHECK: %[[BB:.*]] = tensor.extract_slice %[[B]][%[[J]], 0, 0] [1, 5, 6]
+// CHECK: linalg.matmul ins(%[[AB]], %[[BB]] : tensor<4x5xf32>, tensor<5x6xf32>)
+// CHECK-NOT: linalg.generic
+func.func @matmul$broadcast_batches(%a: tensor<3x1x4x5xf32>, %b: tensor<2x5x6xf32>) -> tensor<3x2x4x6xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<3x1x4x5xf32>, tensor<2x5x6xf32>) -> tensor<3x2x4x6xf32>
+  return %0 : tensor<3x2x4x6xf32>
 }
