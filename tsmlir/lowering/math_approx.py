@@ -6,8 +6,10 @@ In: any IR holding `math.exp`, `math.tanh`, `math.erf`, `math.log`,
 Out: each such op is replaced by range reduction plus a polynomial or rational
 approximation built from `arith` ops, `math.fma`, `math.absf` and
 `math.copysign`, which LLVM lowers to vector instructions; nothing calls libm.
-f64 ops have theirs in math_f64 (merged into EXPANSIONS).  Other element
-types (f16, bf16) and other math ops are left untouched.
+f64 ops have theirs in math_f64, f32 sin, cos, tan, atan, atan2, asin and
+acos theirs in math_trig (both merged into EXPANSIONS; sin, cos and tan keep
+an `scf.if` to libm for huge arguments, so convert-scf-to-cf runs after this
+pass).  Other element types (f16, bf16) and other math ops are left untouched.
 tanh and erf of `x * 2^k` (a constant), and gelu's erf(x * f32(1/sqrt 2)),
 take the scale into their coefficients.
 `expanded_math_count` tells tsm-cpu-vectorize (math_chain_split.loop_width)
@@ -39,6 +41,7 @@ from typing import Callable, NamedTuple
 from mlir import ir
 from mlir.dialects import arith
 
+from . import math_trig
 from . import math_f64
 from .math_emitter import INF, NAN, Emitter, Pred, float_bits
 from .passes import register
@@ -205,7 +208,7 @@ def expand_expm1(e: Emitter, x: ir.Value) -> ir.Value:
     return e.select(e.cmp(Pred.OEQ, u, e.c(1.0)), x, y)
 
 
-Expansion = Callable[[Emitter, ir.Value], ir.Value]
+Expansion = Callable[..., ir.Value]  # (Emitter, the op's operands) -> result
 #: (op name, float width) -> its expansion.  Other modules add theirs here
 #: (f64, trigonometry) by merging their own tables below.
 EXPANSIONS: dict[tuple[str, int], Expansion] = {
@@ -217,6 +220,7 @@ EXPANSIONS: dict[tuple[str, int], Expansion] = {
     ("math.expm1", 32): expand_expm1,
 }
 EXPANSIONS.update(math_f64.EXPANSIONS)
+EXPANSIONS.update(math_trig.EXPANSIONS)
 
 
 def expansion_of(op: ir.Operation) -> Expansion | None:
@@ -302,7 +306,7 @@ def _expand(op: ir.Operation) -> None:
             x, r = (scaled[1], scaled[2]) if scaled else (op.operands[0], RATIONALS[op.name])
             new = expand_odd_rational(e, x, r.times(affine[1]) if affine else r)
         else:
-            new = expansion_of(op)(e, op.operands[0])
+            new = expansion_of(op)(e, *op.operands)
     if affine:
         fma, _, d = affine
         with ir.InsertionPoint(fma), fma.location:

@@ -78,11 +78,15 @@ STAGES: dict[str, list[str]] = {
         # parallel loops (tsm.num_threads > 1) -> OpenMP, before scf becomes cf
         "tsm-scf-to-openmp",
         "expand-strided-metadata", "lower-affine", "convert-scf-to-cf", "tsm-asserts-to-errors",
-        # Expand what has no polynomial of ours (not fma, not tanh: see math_approx;
-        # not ceil/round/roundeven: LLVM's intrinsics are one vroundps each),
-        # then our polynomials replace exp/log/tanh/erf libm calls.
-        "math-expand-ops{ops=ctlz,sinh,cosh,tan,asinh,acosh,atanh,exp2,powf,fpowi,rsqrt}",
-        "tsm-expand-math", "convert-math-to-llvm", "convert-math-to-libm",
+        # Our polynomials first where math-expand-ops would make a formula of
+        # exp that loses accuracy (f64 sinh, cosh, exp2: math_f64),
+        "tsm-expand-math",
+        # expand what has no polynomial of ours (not fma, not tanh: see math_approx;
+        # not ceil/round/roundeven: LLVM's intrinsics are one vroundps each;
+        # not tan: math_trig has it), then our polynomials replace the libm
+        # calls (sin/cos/tan keep an scf.if to libm for huge |x|: cf once more).
+        "math-expand-ops{ops=ctlz,sinh,cosh,asinh,acosh,atanh,exp2,powf,fpowi,rsqrt}",
+        "tsm-expand-math", "convert-scf-to-cf", "convert-math-to-llvm", "convert-math-to-libm",
         "convert-vector-to-llvm", "finalize-memref-to-llvm", "convert-arith-to-llvm",
         "convert-cf-to-llvm",
         "convert-func-to-llvm", "convert-openmp-to-llvm", "convert-ub-to-llvm",

@@ -179,13 +179,13 @@ func.func @log1p_expm1$f32(%x: f32) -> (f32, f32) {
 // CHECK: math.sqrt %{{.*}} : vector<4xf64>
 // CHECK: math.erf %{{.*}} : f16
 // CHECK: math.cbrt %{{.*}} : f64
-// CHECK: math.sin %{{.*}} : f32
+// CHECK: math.cbrt %{{.*}} : f32
 func.func @untouched(%d: f64, %v: vector<4xf64>, %h: f16, %s: f32) -> (f64, vector<4xf64>, f16, f64, f32) {
   %0 = math.cbrt %d : f64
   %1 = math.sqrt %v : vector<4xf64>
   %2 = math.erf %h : f16
   %3 = math.cbrt %d : f64
-  %4 = math.sin %s : f32
+  %4 = math.cbrt %s : f32
   return %0, %1, %2, %3, %4 : f64, vector<4xf64>, f16, f64, f32
 }
 
