@@ -197,6 +197,80 @@ class Argmax(nn.Module):
         return torch.argmax(x, -1)
 
 
+class Einsum(nn.Module):
+    def __init__(self, equation: str):
+        super().__init__()
+        self.equation = equation
+
+    def forward(self, a, b):
+        return torch.einsum(self.equation, a, b)
+
+
+class MatmulRT(nn.Module):
+    def forward(self, a, b):
+        return a @ b
+
+
+class MaskedSoftmax(nn.Module):
+    def forward(self, s, lengths):
+        keep = torch.arange(s.size(-1)).unsqueeze(0) < lengths.unsqueeze(1)
+        return torch.softmax(s.masked_fill(~keep.unsqueeze(1), float("-inf")), -1)
+
+
+class WhereMask(nn.Module):
+    def forward(self, mask, x, y):
+        return torch.where(mask, x.exp(), y)
+
+
+class GatherDim(nn.Module):
+    def forward(self, x, idx):
+        return torch.gather(x, 1, idx)
+
+
+class ScatterAdd(nn.Module):
+    def forward(self, src, idx):
+        return torch.zeros(1024, src.shape[1]).index_add_(0, idx, src)
+
+
+class TopK(nn.Module):
+    def forward(self, x):
+        return torch.topk(x, 10, -1)[0]
+
+
+class Sort(nn.Module):
+    def forward(self, x):
+        return torch.sort(x, -1)[0]
+
+
+class CausalSDPA(nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+class Rope(nn.Module):
+    def forward(self, x, inv_freq):
+        t = torch.arange(x.shape[-2], dtype=torch.float32)
+        freqs = torch.outer(t, inv_freq)
+        emb = torch.cat((freqs, freqs), -1)
+        x1, x2 = x.chunk(2, -1)
+        return x * emb.cos() + torch.cat((-x2, x1), -1) * emb.sin()
+
+
+class FakeQuant(nn.Module):
+    def forward(self, x):
+        return torch.clamp(torch.round(x / 0.05), -128, 127) * 0.05
+
+
+class Cdist(nn.Module):
+    def forward(self, x, c):
+        return torch.cdist(x, c)
+
+
+class Unfold(nn.Module):
+    def forward(self, x):
+        return F.unfold(x, 3, padding=1)
+
+
 def _r(*shape):
     return torch.randn(*shape)
 
@@ -252,6 +326,24 @@ PATTERNS = {
     "lstm2_b16": lambda: (nn.LSTM(128, 256, num_layers=2).eval(), [_r(50, 16, 128)]),
     "gru_bidir": lambda: (nn.GRU(128, 128, bidirectional=True, batch_first=True).eval(),
                           [_r(8, 40, 128)]),
+    "einsum_bnd_dk": lambda: (Einsum("bnd,dk->bnk"), [_r(8, 128, 256), _r(256, 512)]),
+    "einsum_moe": lambda: (Einsum("nd,edf->nef"), [_r(256, 128), _r(4, 128, 32)]),
+    "einsum_pv": lambda: (Einsum("bhqk,bkhd->bqhd"), [_r(2, 8, 128, 128), _r(2, 128, 8, 64)]),
+    "mqa_scores": lambda: (MatmulRT(), [_r(4, 12, 128, 64), _r(4, 1, 64, 128)]),
+    "masked_softmax": lambda: (MaskedSoftmax(), [_r(8, 128, 128), torch.randint(1, 129, (8,))]),
+    "where_mask": lambda: (WhereMask(), [torch.rand(8, 128, 768) > 0.5, _r(8, 128, 768),
+                                         _r(8, 128, 768)]),
+    "gather_dim1": lambda: (GatherDim(), [_r(256, 1000), torch.randint(0, 1000, (256, 100))]),
+    "index_add": lambda: (ScatterAdd(), [_r(8192, 64), torch.randint(0, 1024, (8192,))]),
+    "topk": lambda: (TopK(), [_r(256, 1000)]),
+    "sort": lambda: (Sort(), [_r(64, 1024)]),
+    "sdpa_causal": lambda: (CausalSDPA(), [_r(1, 8, 256, 64), _r(1, 8, 256, 64),
+                                           _r(1, 8, 256, 64)]),
+    "rope": lambda: (Rope(), [_r(1, 8, 512, 64), 1.0 / (10000 ** (torch.arange(0, 64, 2) / 64.0))]),
+    "softmax_nchw": lambda: (Softmax(1), [_r(1, 21, 128, 128)]),
+    "fake_quant": lambda: (FakeQuant(), [_r(8, 128, 768)]),
+    "cdist": lambda: (Cdist(), [_r(4096, 16), _r(64, 16)]),
+    "unfold": lambda: (Unfold(), [_r(1, 64, 56, 56)]),
 }
 
 

@@ -256,15 +256,54 @@ def test_long_dims_select_from_the_merge_sort(dtype):
 
 class LargeK(torch.nn.Module):
     def forward(self, x):
-        return torch.topk(x, 40, 1), torch.topk(x, 17, 0, largest=False)
+        return torch.topk(x, 70, 1), torch.topk(x, 17, 0, largest=False)
 
 
 def test_topk_with_a_large_k_takes_the_first_k_of_the_merge_sort():
-    x = torch.randperm(30 * 50).float().reshape(30, 50)
+    x = torch.randperm(30 * 80).float().reshape(30, 80)
     x[2, 5] = NAN
     check_against_eager(LargeK(), [x], equal_nan=True)
     check_against_eager(LargeK(), [x], input_specs=[TensorSpec((-1, -1))],
-                        runs=[[x[:17, :40].contiguous()]], equal_nan=True)
+                        runs=[[x[:17, :75].contiguous()]], equal_nan=True)
+
+
+class TopKs(torch.nn.Module):
+    def forward(self, x):
+        return (torch.topk(x, 10, -1), torch.topk(x, 5, -1, largest=False), torch.topk(x, 1, -1),
+                torch.topk(x, 3, 0))
+
+
+@pytest.mark.parametrize("order", ["random", "ascending", "descending", "nans", "ties"])
+def test_topk_by_insertion(order):
+    """One pass per slice keeping the best k: typical, worst-case (every
+    element taken and shifted) and best-case orders, NaNs (greatest) and
+    ties (equal values in any order: each index must hold its value)."""
+    x = torch.randn(37, 300)
+    if order == "ascending":
+        x = x.sort(-1).values
+    elif order == "descending":
+        x = x.sort(-1, descending=True).values
+    elif order == "nans":
+        x[::3, ::7] = NAN
+    elif order == "ties":
+        x = torch.randint(-3, 4, (37, 300)).float()
+    model = TopKs()
+    got, want = tsmlir.compile_module(model, [x])(x), model(x)
+    for (gv, gi), (wv, wi) in zip(got, want):
+        torch.testing.assert_close(gv, wv, equal_nan=True)
+        torch.testing.assert_close(x.gather(-1 if gi.shape[0] == 37 else 0, gi), gv, equal_nan=True)
+        if order not in ("ties", "nans"):  # the order of equal values (NaNs) is unspecified
+            torch.testing.assert_close(gi, wi)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8])
+def test_topk_by_insertion_other_dtypes(dtype):
+    x = torch.randint(0, 200, (9, 50)).to(dtype)
+    compiled = tsmlir.compile_module(TopK(7, 1), [x])
+    got = compiled(x)
+    torch.testing.assert_close(got[0], torch.topk(x, 7, 1)[0])
+    torch.testing.assert_close(x.gather(1, got[1]), got[0])
+    torch.testing.assert_close(got[2][0], torch.topk(x, 7, 1, largest=False)[0])
 
 
 class Searches(torch.nn.Module):

@@ -16,9 +16,10 @@ Out: the order everywhere is the stable one: NaN greatest, ties by position.
 - Merge sort (longer or dynamic sort dims): bottom-up stable merge of keys
   and original positions, scf.while passes of doubling width into a fresh
   tensor, tensor.extract/insert in scalar loops; O(n log n) per slice.
-- topk: k selection passes in an scf.for, each reducing every slice to the
-  first element after the previous pass's pick, O(k n) per slice; for k
-  above TOPK_PASSES_MAX, the first k of the merge sort.
+- topk: one scalar pass per slice keeping its best k in order (an element
+  that beats the last kept one is inserted, the later ones shift down):
+  O(n) per slice on typical data, O(k n) at worst; for k above
+  TOPK_INSERT_MAX, the first k of the merge sort.
 - searchsorted: PyTorch's binary search, one per value in scalar loops
   (O(log m) per value; the same answer for unsorted rows or NaNs).
 A 0-d input is expanded to one element along dim 0; uint8 is ordered as
@@ -38,7 +39,7 @@ from ..dialects.types import normalize_dim
 from . import builders as b
 from .passes import pattern_pass
 from .reduction import (as_0d, as_1d, kept_map, multi_generic, narrow_to, restore_dims, sizes_of,
-                        slice_at, widen_unsigned)
+                        widen_unsigned)
 
 I64 = ir.IntegerType.get_signless
 
@@ -52,6 +53,13 @@ def _attr(op: ir.Operation, name: str, default=None):
 def _before(a: ir.Value, ia: ir.Value, c: ir.Value, ic: ir.Value, descending: bool) -> ir.Value:
     """Whether element `a` at position `ia` precedes `c` at `ic` in the stable
     order: NaN is greater than any number, bool false < true, ties by position."""
+    strict, equal = _compare(a, c, descending)
+    earlier = arith.cmpi(arith.CmpIPredicate.slt, ia, ic)
+    return arith.ori(strict, arith.andi(equal, earlier))
+
+
+def _compare(a: ir.Value, c: ir.Value, descending: bool) -> tuple[ir.Value, ir.Value]:
+    """(a strictly precedes c, a and c tie) in the order of `_before`."""
     if b.is_float(a.type):
         p = arith.CmpFPredicate
         a_nan, c_nan = arith.cmpf(p.UNO, a, a), arith.cmpf(p.UNO, c, c)
@@ -60,17 +68,14 @@ def _before(a: ir.Value, ia: ir.Value, c: ir.Value, ic: ir.Value, descending: bo
             strict = arith.ori(arith.cmpf(p.OGT, a, c), arith.andi(a_nan, c_num))
         else:
             strict = arith.ori(arith.cmpf(p.OLT, a, c), arith.andi(c_nan, a_num))
-        equal = arith.ori(arith.cmpf(p.OEQ, a, c), arith.andi(a_nan, c_nan))
+        return strict, arith.ori(arith.cmpf(p.OEQ, a, c), arith.andi(a_nan, c_nan))
+    p = arith.CmpIPredicate
+    unsigned = ir.IntegerType(a.type).width == 1
+    if descending:
+        strict = arith.cmpi(p.ugt if unsigned else p.sgt, a, c)
     else:
-        p = arith.CmpIPredicate
-        unsigned = ir.IntegerType(a.type).width == 1
-        if descending:
-            strict = arith.cmpi(p.ugt if unsigned else p.sgt, a, c)
-        else:
-            strict = arith.cmpi(p.ult if unsigned else p.slt, a, c)
-        equal = arith.cmpi(p.eq, a, c)
-    earlier = arith.cmpi(arith.CmpIPredicate.slt, ia, ic)
-    return arith.ori(strict, arith.andi(equal, earlier))
+        strict = arith.cmpi(p.ult if unsigned else p.slt, a, c)
+    return strict, arith.cmpi(p.eq, a, c)
 
 
 def _map_with(rank: int, d: int, to: int) -> ir.AffineMap:
@@ -246,29 +251,9 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     return _finish(op, results, zero_d)
 
 
-def _next_in_order(x: ir.Value, d: int, descending: bool, prev: list[ir.Value]) -> list[ir.Value]:
-    """Per slice, the first element (value, int64 index) in the stable order
-    that comes after `prev` (index -1: no previous pick)."""
-    t = b.rtt(x)
-    kept_sizes = [s for i, s in enumerate(sizes_of(x)) if i != d]
-    none = b.constant(-1, I64(64))
-
-    def body(v, prev_v, prev_i, best_v, best_i):
-        i = arith.index_cast(I64(64), linalg.IndexOp(d).result)
-        p = arith.CmpIPredicate
-        after = arith.ori(arith.cmpi(p.eq, prev_i, none), _before(prev_v, prev_i, v, i, descending))
-        first = arith.ori(arith.cmpi(p.eq, best_i, none), _before(v, i, best_v, best_i, descending))
-        take = arith.andi(after, first)
-        return [arith.select(take, v, best_v), arith.select(take, i, best_i)]
-
-    kept = kept_map(t.rank, (d,))
-    inits = [b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), -1)]
-    iterators = ["reduction" if i == d else "parallel" for i in range(t.rank)]
-    return multi_generic([x, *prev], inits, [b.identity_map(t.rank)] + [kept] * 4, iterators, body)
-
-
-# Up to this k, topk is k selection passes; above, the first k of a merge sort.
-TOPK_PASSES_MAX = 16
+# Up to this k, topk keeps each slice's best k by insertion; above, the
+# first k of a merge sort.
+TOPK_INSERT_MAX = 64
 
 
 def _first_k(v: ir.Value, d: int, k: int) -> ir.Value:
@@ -281,10 +266,55 @@ def _first_k(v: ir.Value, d: int, k: int) -> ir.Value:
                                 [], [0] * t.rank, shape, [1] * t.rank)
 
 
+def _insert_in_order(x: ir.Value, state: list[ir.Value], at, k: int, i: ir.Value,
+                     descending: bool) -> list[ir.Value]:
+    """Element i of a slice of x into the slice's best k so far: `state` is
+    (values, int64 positions, in the stable order, position -1 for an empty
+    place; the last place's value, whether it is filled), carried so that an
+    element that does not make the cut costs one comparison.  A taken one
+    goes after every kept one it does not precede (the kept ones come from
+    earlier positions: a tie keeps them first), the later ones shift down."""
+    p = arith.CmpIPredicate
+    v = tensor.extract(x, at(i))
+    values, positions, last_v, last_full = state
+    take = arith.ori(_not(last_full), _compare(v, last_v, descending)[0])
+    if_op = scf.IfOp(take, [r.type for r in state], has_else=True)
+    with ir.InsertionPoint(if_op.then_block):
+        none = b.constant(-1, I64(64))
+        idx = ir.IndexType.get()
+        best = [values, positions]
+        loop = scf.WhileOp([idx, *[r.type for r in best]], [b.index(k - 1), *best])
+        before = loop.before.blocks.append(idx, *[r.type for r in best])
+        with ir.InsertionPoint(before):
+            j, held_v, held_p = before.arguments
+            inside = arith.cmpi(p.ugt, j, b.index(0))
+            prev = arith.select(inside, arith.subi(j, b.index(1)), b.index(0))
+            empty = arith.cmpi(p.eq, tensor.extract(held_p, at(prev)), none)
+            beats = _compare(v, tensor.extract(held_v, at(prev)), descending)[0]
+            scf.ConditionOp(arith.andi(inside, arith.ori(empty, beats)), list(before.arguments))
+        after = loop.after.blocks.append(idx, *[r.type for r in best])
+        with ir.InsertionPoint(after):
+            j, held_v, held_p = after.arguments
+            prev = arith.subi(j, b.index(1))
+            held_v = tensor.insert(tensor.extract(held_v, at(prev)), held_v, at(j))
+            held_p = tensor.insert(tensor.extract(held_p, at(prev)), held_p, at(j))
+            scf.YieldOp([prev, held_v, held_p])
+        j, held_v, held_p = loop.results
+        held_v = tensor.insert(v, held_v, at(j))
+        held_p = tensor.insert(arith.index_cast(I64(64), i), held_p, at(j))
+        last = b.index(k - 1)
+        full = arith.cmpi(p.ne, tensor.extract(held_p, at(last)), none)
+        scf.YieldOp([held_v, held_p, tensor.extract(held_v, at(last)), full])
+    with ir.InsertionPoint(if_op.else_block):
+        scf.YieldOp(list(state))
+    return list(if_op.results)
+
+
 def lower_topk(op: ir.Operation) -> list[ir.Value]:
-    """k selection passes (O(k n) per slice): pass r finds the element that
-    follows pass r - 1's pick in the stable order and inserts it at r; a
-    larger k takes the first k of the merge sort (the same order)."""
+    """Each slice's best k kept in order while its elements are read once
+    (_insert_in_order: one comparison for an element that does not make the
+    cut, O(n) per slice on typical data, O(k n) at worst); a larger k takes
+    the first k of the merge sort (the same order)."""
     x = op.operands[0]
     zero_d = b.rtt(x).rank == 0
     x = widen_unsigned(as_1d(x) if zero_d else x)
@@ -294,21 +324,26 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     descending = bool(_attr(op, "largest", True))
     sizes = sizes_of(x)
     _check_k(op, k, sizes[d])
-    if k > TOPK_PASSES_MAX:
+    if k > TOPK_INSERT_MAX:
         return _finish(op, [_first_k(v, d, k) for v in _merge_sort(x, d, descending)], zero_d)
     out_sizes = [k if i == d else s for i, s in enumerate(sizes)]
-    kept_sizes = [s for i, s in enumerate(sizes) if i != d]
-    loop = scf.ForOp(b.index(0), b.index(k), b.index(1), [
-        b.empty(out_sizes, t.element_type), b.empty(out_sizes, I64(64)),
-        b.filled(kept_sizes, t.element_type, 0), b.filled(kept_sizes, I64(64), -1)])
-    with ir.InsertionPoint(loop.body):
-        r = loop.induction_variable
-        values, indices, *prev = loop.inner_iter_args
-        picked = _next_in_order(x, d, descending, prev)
-        values = tensor.insert_slice(picked[0], values, *slice_at(values, d, r, out_sizes))
-        indices = tensor.insert_slice(picked[1], indices, *slice_at(indices, d, r, out_sizes))
-        scf.YieldOp([values, indices, *picked])
-    return _finish(op, list(loop.results)[:2], zero_d)
+    outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
+    best = [b.filled(out_sizes, t.element_type, 0), b.filled(out_sizes, I64(64), -1)]
+    if k == 0:
+        return _finish(op, best, zero_d)
+
+    def per_slice(ivs, *best):
+        def at(i):
+            return [*ivs[:d], i, *ivs[d:]]
+
+        empty = [b.constant(0, t.element_type), b.constant(0, ir.IntegerType.get_signless(1))]
+        scan = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1), [*best, *empty])
+        with ir.InsertionPoint(scan.body):
+            scf.YieldOp(_insert_in_order(x, list(scan.inner_iter_args), at, k,
+                                         scan.induction_variable, descending))
+        return list(scan.results)[:2]
+
+    return _finish(op, _loop_nest(outer, best, per_slice), zero_d)
 
 
 def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:

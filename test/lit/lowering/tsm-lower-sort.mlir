@@ -37,12 +37,12 @@ func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi
 
 // -----
 
-// topk: k selection passes in an scf.for (O(k n), not a full sort); k is
-// checked against a dynamic dim at run time.  Pass R reduces each slice to
-// the first element (in the order, here descending: sgt) after the previous
-// pass's pick (index -1: none yet) and inserts it at position R.
-// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1) -> (d1)>
+// topk: one pass per slice (scf.for over the kept dims, then along dim)
+// keeping the best k in order; k is checked against a dynamic dim at run
+// time.  The last kept value and whether it is set are loop-carried, so an
+// element that does not make the cut costs one comparison (here descending:
+// sgt); a taken one shifts the later kept ones down (scf.while, an empty
+// place has index -1) and goes in their place.
 // CHECK-LABEL: func.func @topk$dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<?x5xi32>)
 // CHECK-DAG: %[[NONE:.*]] = arith.constant -1 : i64
@@ -50,19 +50,19 @@ func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5xi32>
 // CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[N]], %[[K]] : index
 // CHECK: cf.assert %[[FITS]], "{{.*}}tsm.topk: k=2 is out of range for the size of the dim"
-// CHECK: %[[PASSES:.*]]:4 = scf.for %[[R:.*]] = %{{.*}} to %[[K]] step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}}, %[[PREV_V:.*]] = %{{.*}}, %[[PREV_I:.*]] = %{{.*}}) -> (tensor<2x5xi32>, tensor<2x5xi64>, tensor<5xi32>, tensor<5xi64>)
-// CHECK: %[[BEST:.*]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]], #[[KEPT]], #[[KEPT]]], iterator_types = ["reduction", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[PREV_V]], %[[PREV_I]] : tensor<?x5xi32>, tensor<5xi32>, tensor<5xi64>)
-// CHECK: ^bb0(%[[V:.*]]: i32, %[[PV:.*]]: i32, %[[PI:.*]]: i64, %[[BV:.*]]: i32, %[[BI:.*]]: i64):
-// CHECK: %[[FIRST_PASS:.*]] = arith.cmpi eq, %[[PI]], %[[NONE]] : i64
-// CHECK: arith.cmpi sgt, %[[PV]], %[[V]] : i32
-// CHECK: %[[NO_BEST:.*]] = arith.cmpi eq, %[[BI]], %[[NONE]] : i64
-// CHECK: arith.cmpi sgt, %[[V]], %[[BV]] : i32
-// CHECK: arith.select %{{.*}}, %[[V]], %[[BV]] : i32
-// CHECK: %[[V_ROW:.*]] = tensor.insert_slice %[[BEST]]#0 into %[[VALUES]][%[[R]], 0] [1, 5] [1, 1] : tensor<5xi32> into tensor<2x5xi32>
-// CHECK: %[[I_ROW:.*]] = tensor.insert_slice %[[BEST]]#1 into %[[INDICES]][%[[R]], 0] [1, 5] [1, 1] : tensor<5xi64> into tensor<2x5xi64>
-// CHECK: scf.yield %[[V_ROW]], %[[I_ROW]], %[[BEST]]#0, %[[BEST]]#1
-// CHECK: return %[[PASSES]]#0, %[[PASSES]]#1
+// CHECK: %[[SLICES:.*]]:2 = scf.for %[[COL:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}}, %[[LAST:.*]] = %{{.*}}, %[[FULL:.*]] = %{{.*}}) -> (tensor<2x5xi32>, tensor<2x5xi64>, i32, i1)
+// CHECK: %[[V:.*]] = tensor.extract %[[X]][%[[I]], %[[COL]]] : tensor<?x5xi32>
+// CHECK: %[[BEATS:.*]] = arith.cmpi sgt, %[[V]], %[[LAST]] : i32
+// CHECK: %[[TAKE:.*]] = arith.ori %{{.*}}, %[[BEATS]] : i1
+// CHECK: scf.if %[[TAKE]]
+// CHECK: scf.while
+// CHECK: arith.cmpi eq, %{{.*}}, %[[NONE]] : i64
+// CHECK: arith.cmpi sgt, %[[V]], %{{.*}} : i32
+// CHECK: tensor.insert %[[V]] into
+// CHECK: } else {
+// CHECK: scf.yield %[[VALUES]], %[[INDICES]], %[[LAST]], %[[FULL]]
+// CHECK: return %[[SLICES]]#0, %[[SLICES]]#1
 func.func @topk$dynamic(%x: tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>) {
   %v, %i = "tsm.topk"(%x) {k = 2 : i64, dim = 0 : i64} : (tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64>)
   return %v, %i : tensor<2x5xi32>, tensor<2x5xi64>
@@ -220,14 +220,14 @@ func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
 
 // -----
 
-// topk with k above 16 keeps the first k of the merge sort (same order).
+// topk with k above 64 keeps the first k of the merge sort (same order).
 // CHECK-LABEL: func.func @topk$large_k
 // CHECK: %[[SORTED:.*]]:3 = scf.while
-// CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 20] [1, 1] : tensor<4x64xf32> to tensor<4x20xf32>
-// CHECK: tensor.extract_slice %[[SORTED]]#2[0, 0] [4, 20] [1, 1] : tensor<4x64xi64> to tensor<4x20xi64>
-func.func @topk$large_k(%x: tensor<4x64xf32>) -> (tensor<4x20xf32>, tensor<4x20xi64>) {
-  %v, %i = "tsm.topk"(%x) {k = 20 : i64, dim = 1 : i64} : (tensor<4x64xf32>) -> (tensor<4x20xf32>, tensor<4x20xi64>)
-  return %v, %i : tensor<4x20xf32>, tensor<4x20xi64>
+// CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 70] [1, 1] : tensor<4x100xf32> to tensor<4x70xf32>
+// CHECK: tensor.extract_slice %[[SORTED]]#2[0, 0] [4, 70] [1, 1] : tensor<4x100xi64> to tensor<4x70xi64>
+func.func @topk$large_k(%x: tensor<4x100xf32>) -> (tensor<4x70xf32>, tensor<4x70xi64>) {
+  %v, %i = "tsm.topk"(%x) {k = 70 : i64, dim = 1 : i64} : (tensor<4x100xf32>) -> (tensor<4x70xf32>, tensor<4x70xi64>)
+  return %v, %i : tensor<4x70xf32>, tensor<4x70xi64>
 }
 
 // -----
