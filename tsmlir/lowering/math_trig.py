@@ -179,11 +179,12 @@ def expand_atan(e: Emitter, x):
 def expand_atan2(e: Emitter, y, x):
     """atan2(y, x) = +-(off +- atan(min / max)), by the quadrant."""
     ax, ay = e.abs(x), e.abs(y)
-    swap = e.cmp(Pred.OGT, ay, ax)
+    # A NaN |x| or |y| ends up in num or den (swap is true when unordered).
+    swap = e.cmp(Pred.UGT, ay, ax)
     num, den = e.select(swap, ax, ay), e.select(swap, ay, ax)
+    den = e.select(e.cmp(Pred.OEQ, den, e.c(0.0)), e.c(1.0), den)  # 0 / 0 -> 0
     t = e.div(num, den)
-    t = e.select(e.cmp(Pred.OEQ, num, den), e.c(1.0), t)  # inf / inf
-    t = e.select(e.cmp(Pred.OEQ, den, e.c(0.0)), e.c(0.0), t)  # 0 / 0
+    t = e.select(e.cmp(Pred.OEQ, num, den), e.c(1.0), t)  # inf / inf -> 1
     p = _atan_poly(e, t)
     neg = _is_negative(e, x)
     # off: pi/2 if swapped, pi for x < 0 not swapped, else 0; p subtracted

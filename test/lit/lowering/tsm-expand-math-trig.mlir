@@ -100,14 +100,14 @@ func.func @atan$vector(%x: vector<4xf32>) -> vector<4xf32> {
 
 // -----
 
-// atan2(y, x): min / max of |x| and |y| (0 / 0 and inf / inf picked by
+// atan2(y, x): min / max of |x| and |y| (a NaN lands in either; 0 / 0 and inf / inf by
 // selects), the offset by quadrant from x's sign bit, the sign from y.
 // CHECK-LABEL: func.func @atan2$f32
 // CHECK-SAME: (%[[Y:.*]]: f32, %[[X:.*]]: f32)
 // CHECK-NOT: math.atan2
 // CHECK: %[[AX:.*]] = math.absf %[[X]]
 // CHECK: %[[AY:.*]] = math.absf %[[Y]]
-// CHECK: %[[SWAP:.*]] = arith.cmpf ogt, %[[AY]], %[[AX]]
+// CHECK: %[[SWAP:.*]] = arith.cmpf ugt, %[[AY]], %[[AX]]
 // CHECK: arith.divf
 // CHECK-NOT: arith.divf
 // CHECK: %[[XBITS:.*]] = arith.bitcast %[[X]] : f32 to i32
