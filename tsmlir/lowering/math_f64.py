@@ -1,12 +1,14 @@
 """f64 transcendental math ops as inline polynomials (part of tsm-expand-math).
 
 In: `math.exp`, `math.exp2`, `math.expm1`, `math.log`, `math.log1p`,
-`math.log2`, `math.log10`, `math.tanh` and `math.erf` on `f64` or a
-fixed-size `vector<...xf64>`, as tsm-expand-math finds them.
+`math.log2`, `math.log10`, `math.tanh`, `math.erf`, `math.sinh` and
+`math.cosh` on `f64` or a fixed-size `vector<...xf64>`, as tsm-expand-math
+finds them (it runs once before math-expand-ops, whose exp formulas for
+sinh, cosh and exp2 lose accuracy, and once after).
 Out: range reduction plus polynomials built from `arith` ops, `math.fma`,
 `math.absf` and `math.copysign` (one `arith.divf` in log, log1p, log2,
-log10, tanh and erf); nothing calls libm.  Every branch is computed and
-one select picks the result.  `EXPANSIONS` is merged into
+log10, tanh, erf, sinh and cosh); nothing calls libm.  Every branch is
+computed and one select picks the result.  `EXPANSIONS` is merged into
 math_approx.EXPANSIONS, keyed (op name, 64).
 
 Why: without them every f64 op is one scalar libm call per element inside
@@ -21,6 +23,8 @@ tables below):
   s = f / (2 + f), R = s^2 P(s^2) (the atanh series, refitted).
 - tanh: x + x^3 P(x^2) below 0.55; 1 - 2v / (1 + v), v = e^(-2|x|),
   above.
+- sinh: x + x^3 P(x^2) below 1, (E + E / (E + 1)) / 2 with E = expm1(|x|)
+  below 22, e^|x| / 2 above; cosh: e^|x| / 2 + 1 / (4 e^|x| / 2).
 - erf: x + x P(x^2) below 0.9; above, 1 - e^(-x^2) F(t), F a polynomial in
   t = (|x| - 3) / (|x| + 3) fitted to erfc(x) e^(x^2) on [0.9, 6].
 
@@ -28,9 +32,11 @@ Accuracy, measured against numpy's 80-bit long double (mpmath for erf):
 max error in ulp of the result over dense samples of each domain, every
 magnitude, special values and the branch points (test_math_f64.py keeps
 a sample): exp 0.96, exp2 1.03, expm1 1.24, log 0.85, log1p 1.12, log2 1.08,
-log10 0.88, tanh 1.49, erf 1.0.  Denormal results of exp and exp2 are within
-one denormal ulp.  Special values (+-0, +-inf, NaN, overflow, underflow
-through the denormals, log of x <= 0) behave as in torch.
+log10 0.88, tanh 1.49, erf 1.0, sinh 1.61, cosh 1.52 (torch's sinh and
+cosh overflow early, past 709.78; these at 710.48 as they should).
+Denormal results of exp and exp2 are within one denormal ulp.  Special
+values (+-0, +-inf, NaN, overflow, underflow through the denormals, log of
+x <= 0) behave as in torch.
 """
 from __future__ import annotations
 
@@ -118,20 +124,73 @@ def expand_exp2(e: Emitter, x: ir.Value) -> ir.Value:
     return _scale_exp(e, e.cmp(Pred.OLT, x, e.c(EXP2_TINY)), t, em)
 
 
-def expand_expm1(e: Emitter, x: ir.Value) -> ir.Value:
-    """expm1(x) = 2 (s (r + h) + (s - 1/2)), s = 2^(n-1), e^r - 1 = r + h.
-    s - 1/2 is exact for |n| <= 53, and r's rounding error c goes into h: at
-    n = 1, where the sum cancels, each would cost 0.5-0.7 ulp."""
-    xc = e.clamp(x, EXPM1_LO, EXP_HI)
-    t = e.fma(xc, e.c(LOG2E), e.c(ROUND_MAGIC))
+def _expm1_parts(e: Emitter, x: ir.Value, k: int = 1) -> tuple[ir.Value, ir.Value, ir.Value]:
+    """(s, r, h) with x = n ln2 + r, s = 2^(n-k) and e^r - 1 = r + h, for x
+    in [EXPM1_LO, EXP_HI] (k = 1: s is normal, also at n = 1024).  r's rounding
+    error goes into h: at n = 1, where expm1's sum cancels, it would cost
+    0.5-0.7 ulp."""
+    t = e.fma(x, e.c(LOG2E), e.c(ROUND_MAGIC))
     nf = e.sub(t, e.c(ROUND_MAGIC))
-    rh = e.fma(nf, e.c(-LN2_HI), xc)  # exact
+    rh = e.fma(nf, e.c(-LN2_HI), x)  # exact
     r = e.fma(nf, e.c(-LN2_LO), rh)
     c = e.fma(nf, e.c(-LN2_LO), e.sub(rh, r))  # rh - n LN2_LO - r, to first order
     h = e.add(e.mul(e.mul(r, r), e.poly(r, EXPM1_Q)), e.fma(c, r, c))
-    s = _pow2(e, t, BIAS - 1)  # 2^(n-1): no overflow at n = 1024
-    y = e.fma(h, s, e.fma(r, s, e.sub(s, e.c(0.5))))
+    return _pow2(e, t, BIAS - k), r, h
+
+
+def _scaled_sum(e: Emitter, s, r, h, d) -> ir.Value:
+    """s (r + h) + d, rounded twice."""
+    return e.fma(h, s, e.fma(r, s, d))
+
+
+def expand_expm1(e: Emitter, x: ir.Value) -> ir.Value:
+    """expm1(x) = 2 (s (r + h) + (s - 1/2)): s - 1/2 is exact for |n| <= 53;
+    e^r - 1 itself for n = 0."""
+    s, r, h = _expm1_parts(e, e.clamp(x, EXPM1_LO, EXP_HI))
+    y = _scaled_sum(e, s, r, h, e.sub(s, e.c(0.5)))
     return _tiny_is_x(e, x, e.add(y, y))
+
+
+#: sinh(x) and cosh(x) are e^|x| / 2 (to the last bit) from here on.
+HYPERBOLIC_LARGE = 22.0
+#: ... and overflow past this (sinh(710.4758) = 1.797e308); n <= 1025.
+HYPERBOLIC_HI = 710.5
+
+
+def _hyperbolic(e: Emitter, x: ir.Value):
+    """(a, E, half): a = |x|, E = expm1(a) for a < HYPERBOLIC_LARGE (else
+    garbage), half = e^a / 2 = 2 (2^(n-2) e^r) (inf past overflow)."""
+    a = e.abs(x)
+    quarter, r, h = _expm1_parts(e, e.at_most(a, HYPERBOLIC_HI), k=2)
+    s = e.add(quarter, quarter)
+    big = _scaled_sum(e, s, r, h, e.sub(s, e.c(0.5)))
+    half = _scaled_sum(e, quarter, r, h, quarter)
+    return a, e.add(big, big), e.add(half, half)
+
+
+# sinh(x) = x + x z P(z), z = x^2, below 1 (fit error 3.5e-19).
+SINH_P = (7.746188556142327e-13, 1.605767934982023e-10, 2.5052117698709824e-08,
+          2.755731919136874e-06, 0.00019841269841324225, 0.008333333333333299,
+          0.16666666666666666)
+
+
+def expand_sinh(e: Emitter, x: ir.Value) -> ir.Value:
+    """A polynomial below 1; (E + E / (E + 1)) / 2, E = expm1(|x|), up to
+    HYPERBOLIC_LARGE; e^|x| / 2 beyond.  math-expand-ops' (e^x - e^-x) / 2
+    would lose all relative accuracy near 0."""
+    a, big_e, half = _hyperbolic(e, x)
+    z = e.mul(a, a)
+    small = e.fma(a, e.mul(z, e.poly(z, SINH_P)), a)
+    mid = e.mul(e.add(big_e, e.div(big_e, e.add(big_e, e.c(1.0)))), e.c(0.5))
+    y = e.select(e.cmp(Pred.OLT, a, e.c(HYPERBOLIC_LARGE)), mid, half)
+    return e.copysign(e.select(e.cmp(Pred.OLT, a, e.c(1.0)), small, y), x)
+
+
+def expand_cosh(e: Emitter, x: ir.Value) -> ir.Value:
+    """cosh(x) = e^|x| / 2 + 1 / (4 e^|x| / 2)  (the second part rounds away
+    past HYPERBOLIC_LARGE, and 1/inf = 0)."""
+    _, _, half = _hyperbolic(e, x)
+    return e.add(half, e.div(e.c(0.25), half))
 
 
 # log(1 + f) = f - f^2/2 + s (f^2/2 + s^2 P(s^2)), s = f / (2 + f), on
@@ -279,5 +338,7 @@ EXPANSIONS = {
     ("math.log2", 64): expand_log2,
     ("math.log10", 64): expand_log10,
     ("math.tanh", 64): expand_tanh,
+    ("math.sinh", 64): expand_sinh,
+    ("math.cosh", 64): expand_cosh,
     ("math.erf", 64): expand_erf,
 }

@@ -53,10 +53,12 @@ func.func @log$f64(%x: f64) -> f64 {
 // CHECK-NOT: math.log10
 // CHECK-NOT: math.tanh
 // CHECK-NOT: math.erf
+// CHECK-NOT: math.sinh
+// CHECK-NOT: math.cosh
 // CHECK-NOT: call
 // CHECK: math.fma %{{.*}} : vector<8xf64>
 // CHECK: return
-func.func @family(%x: f64, %v: vector<8xf64>) -> (f64, f64, f64, f64, f64, vector<8xf64>, vector<8xf64>) {
+func.func @family(%x: f64, %v: vector<8xf64>) -> (f64, f64, f64, f64, f64, vector<8xf64>, vector<8xf64>, f64, vector<8xf64>) {
   %0 = math.exp2 %x : f64
   %1 = math.expm1 %x : f64
   %2 = math.log1p %x : f64
@@ -64,7 +66,9 @@ func.func @family(%x: f64, %v: vector<8xf64>) -> (f64, f64, f64, f64, f64, vecto
   %4 = math.log10 %x : f64
   %5 = math.tanh %v : vector<8xf64>
   %6 = math.erf %v : vector<8xf64>
-  return %0, %1, %2, %3, %4, %5, %6 : f64, f64, f64, f64, f64, vector<8xf64>, vector<8xf64>
+  %7 = math.sinh %x : f64
+  %8 = math.cosh %v : vector<8xf64>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : f64, f64, f64, f64, f64, vector<8xf64>, vector<8xf64>, f64, vector<8xf64>
 }
 
 // -----
