@@ -89,7 +89,17 @@ def run(name: str, x: np.ndarray, vector: bool = True) -> np.ndarray:
 
 LD = np.longdouble
 LONG_DOUBLE = np.finfo(LD).nmant >= 63
-_mp_erf = np.frompyfunc(lambda v: LD(mpmath.nstr(mpmath.erf(mpmath.mpf(v)), 25)), 1, 1)
+def _mp_to_long_double(y) -> np.longdouble:
+    hi = float(y)
+    return LD(hi) + LD(float(y - hi)) if np.isfinite(hi) else LD(hi)
+
+
+def _mp_erf_one(v: float) -> np.longdouble:
+    with mpmath.workdps(30):
+        return _mp_to_long_double(mpmath.erf(mpmath.mpf(v)))
+
+
+_mp_erf = np.frompyfunc(_mp_erf_one, 1, 1)
 REFERENCE = {"sinh": np.sinh, "cosh": np.cosh, "exp": np.exp, "exp2": np.exp2,
              "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "log2": np.log2,
              "log10": np.log10, "tanh": np.tanh,
