@@ -394,3 +394,41 @@ def test_uint8_orders_unsigned():
     x = torch.tensor([[200, 3, 255, 0, 128, 7], [1, 129, 2, 250, 0, 5]], dtype=torch.uint8)
     compiled = check_against_eager(Uint8(), [x])
     assert compiled(x)[0][0].dtype == torch.uint8
+
+
+class SortAndKeep(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("table", torch.randperm(300).float())
+
+    def forward(self, x):
+        return torch.sort(x, -1)[0], torch.sort(self.table, descending=True)[0], x
+
+
+def test_merge_sort_leaves_its_input_and_constants_alone():
+    """The insertion-sorted runs are sorted in a copy, not in the caller's
+    tensor or a constant (their buffers were written in place)."""
+    x = torch.randn(3, 500)
+    before = x.clone()
+    model = SortAndKeep()
+    compiled = tsmlir.compile_module(model, [x])
+    for _ in range(2):  # a constant sorted in place would differ on the second call
+        got = compiled(x)
+        torch.testing.assert_close(got[0], torch.sort(before, -1)[0])
+        torch.testing.assert_close(got[1], torch.sort(model.table, descending=True)[0])
+        torch.testing.assert_close(x, before)
+        torch.testing.assert_close(got[2], before)
+
+
+class SortInts(torch.nn.Module):
+    def forward(self, x):
+        return (torch.sort(x, stable=True, dim=-1),
+                torch.sort(x, stable=True, dim=-1, descending=True))
+
+
+@pytest.mark.parametrize("n", [33, 64, 65, 257, 1025, 4100])
+def test_merge_sort_lengths_around_runs_and_pass_pairs(n):
+    """Integer keys (keys and positions both int64) and float keys, lengths
+    just past a run of 64, one and two pairs of merge passes, an odd pass."""
+    for x in (torch.randint(-50, 50, (2, n)), torch.randn(2, n)):
+        check_against_eager(SortInts(), [x])

@@ -128,8 +128,8 @@ func.func @median$static(%x: tensor<5xf32>) -> (tensor<f32>, tensor<i64>) {
 // CHECK: %[[ANY:.*]] = arith.cmpi sgt, %[[COUNT]], %{{.*}} : i64
 // CHECK: %[[FIRST_NAN:.*]] = arith.subi %[[N64]], %[[COUNT]] : i64
 // CHECK: arith.select %[[ANY]], %[[FIRST_NAN]], %[[MIDDLE]] : i64
-// CHECK: %[[SORTED:.*]]:3 = scf.while
-// CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#1, %[[SORTED]]#2, %[[WANTED]] : tensor<?xf32>, tensor<?xi64>, tensor<i64>)
+// CHECK: %[[SORTED:.*]]:4 = scf.for
+// CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#0, %[[SORTED]]#1, %[[WANTED]] : tensor<?xf32>, tensor<?xi64>, tensor<i64>)
 // CHECK: ^bb0(%[[KEY:.*]]: f32, %[[FROM:.*]]: i64, %[[TARGET:.*]]: i64, %[[ACC:.*]]: f32, %[[ACC_I:.*]]: i64):
 // CHECK: %[[HERE:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[HERE]], %[[TARGET]] : i64
@@ -184,22 +184,28 @@ func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
 
 // -----
 
-// A dynamic (or longer than 32) dim merge sorts: passes of doubling width
-// (scf.while) over a fresh tensor each, a loop over the other dims, one over
-// the run pairs, and a stable merge reading keys and original positions (the
-// right element goes first only if it strictly precedes: ties keep the left).
+// A dynamic (or longer than 32) dim merge sorts: runs of 64 sorted first by
+// insertion in a copy of x (a taken element shifts the earlier ones it
+// strictly precedes), then passes of doubling width in pairs, between the
+// keys/positions and a spare pair of buffers (bufferization.alloc_tensor:
+// never one buffer), a loop over the other dims, one over the run pairs,
+// and a stable merge reading keys and original positions (the right element
+// goes first only if it strictly precedes: ties keep the left).
 // CHECK-LABEL: func.func @sort$merge
 // CHECK-SAME: (%[[X:.*]]: tensor<2x?xf32>)
-// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?xf32>
+// CHECK: %[[COPY:.*]] = linalg.copy {{.*}} ins(%[[X]] : tensor<2x?xf32>)
 // CHECK: %[[IOTA:.*]] = linalg.generic
 // CHECK: linalg.index 1 : index
-// CHECK: %[[PASSES:.*]]:3 = scf.while (%[[W0:.*]] = %{{.*}}, %[[K0:.*]] = %[[X]], %[[P0:.*]] = %[[IOTA]])
-// CHECK: %[[MORE:.*]] = arith.cmpi ult, %[[W0]], %[[N]] : index
-// CHECK: scf.condition(%[[MORE]])
-// CHECK: ^bb0(%[[WIDTH:.*]]: index, %[[KEYS:.*]]: tensor<2x?xf32>, %[[POS:.*]]: tensor<2x?xi64>):
-// CHECK: %[[NEW_KEYS:.*]] = tensor.empty(%[[N]]) : tensor<2x?xf32>
+// CHECK: %[[RUNS:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[COPY]], %{{.*}} = %[[IOTA]])
+// CHECK: scf.while
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.insert
+// CHECK-DAG: %[[SPARE_K:.*]] = bufferization.alloc_tensor(%{{.*}}) : tensor<2x?xf32>
+// CHECK-DAG: %[[SPARE_P:.*]] = bufferization.alloc_tensor(%{{.*}}) : tensor<2x?xi64>
+// CHECK: %[[COUNT:.*]]:2 = scf.while
+// CHECK: %[[PAIRS:.*]]:4 = scf.for %{{.*}} = %{{.*}} to %[[COUNT]]#0 step %{{.*}} iter_args(%[[KEYS:.*]] = %[[RUNS]]#0, %[[POS:.*]] = %[[RUNS]]#1, %{{.*}} = %[[SPARE_K]], %{{.*}} = %[[SPARE_P]])
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step
-// CHECK: scf.for %[[START:.*]] = %{{.*}} to %[[N]] step
+// CHECK: scf.for %[[START:.*]] = %{{.*}} to %{{.*}} step
 // CHECK: scf.while
 // CHECK: %[[LEFT:.*]] = tensor.extract %[[KEYS]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
 // CHECK: %[[LEFT_POS:.*]] = tensor.extract %[[POS]][%[[ROW]], %{{.*}}] : tensor<2x?xi64>
@@ -209,10 +215,7 @@ func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
 // CHECK-NEXT: tensor.insert %[[KEY]] into
 // CHECK-NEXT: %[[FROM:.*]] = arith.select %[[TAKE_LEFT]], %[[LEFT_POS]], %{{.*}} : i64
 // CHECK-NEXT: tensor.insert %[[FROM]] into
-// CHECK: scf.yield
-// CHECK: %[[DOUBLE:.*]] = arith.muli %[[WIDTH]], %{{.*}} : index
-// CHECK: scf.yield %[[DOUBLE]]
-// CHECK: return %[[PASSES]]#1, %[[PASSES]]#2
+// CHECK: return %[[PAIRS]]#0, %[[PAIRS]]#1
 func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>) {
   %v, %i = "tsm.sort"(%x) {dim = 1 : i64, descending = true} : (tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
   return %v, %i : tensor<2x?xf32>, tensor<2x?xi64>
@@ -222,9 +225,9 @@ func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
 
 // topk with k above 64 keeps the first k of the merge sort (same order).
 // CHECK-LABEL: func.func @topk$large_k
-// CHECK: %[[SORTED:.*]]:3 = scf.while
-// CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 70] [1, 1] : tensor<4x100xf32> to tensor<4x70xf32>
-// CHECK: tensor.extract_slice %[[SORTED]]#2[0, 0] [4, 70] [1, 1] : tensor<4x100xi64> to tensor<4x70xi64>
+// CHECK: %[[SORTED:.*]]:4 = scf.for
+// CHECK: tensor.extract_slice %[[SORTED]]#0[0, 0] [4, 70] [1, 1] : tensor<4x100xf32> to tensor<4x70xf32>
+// CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 70] [1, 1] : tensor<4x100xi64> to tensor<4x70xi64>
 func.func @topk$large_k(%x: tensor<4x100xf32>) -> (tensor<4x70xf32>, tensor<4x70xi64>) {
   %v, %i = "tsm.topk"(%x) {k = 70 : i64, dim = 1 : i64} : (tensor<4x100xf32>) -> (tensor<4x70xf32>, tensor<4x70xi64>)
   return %v, %i : tensor<4x70xf32>, tensor<4x70xi64>
