@@ -3,7 +3,7 @@ one short loop per op over an L1-sized strip.
 
 In: vectorized elementwise loops (tsm-cpu-vectorize's output, before
 tsm-expand-math): an `scf.for` with a constant step whose single-block body
-holds two or more f32 vector ops that tsm-expand-math expands (tanh, erf,
+holds two or more f32 or f64 vector ops that tsm-expand-math expands (tanh, erf,
 exp, ...), reads, pure arith/math/vector/affine ops and stores.
 Out: the loop is outlined into a private function `tsm_math_chain_<i>` (its
 call replaces it) that walks the same range in strips of `STRIP_ELEMENTS`:
@@ -105,7 +105,7 @@ def _plan(loop: ir.Operation) -> dict[ir.Operation, int] | None:
 
 def _cut_values(stage: dict[ir.Operation, int]) -> list[ir.Value] | None:
     """The values a later stage reads (each gets a buffer); None if one of
-    them cannot have one (not a 1-D vector of 32-bit elements)."""
+    them cannot have one (not a 1-D vector of 32- or 64-bit elements)."""
     cuts = []
     for op, s in stage.items():
         if s == 0:
@@ -115,7 +115,7 @@ def _cut_values(stage: dict[ir.Operation, int]) -> list[ir.Value] | None:
                 continue
             t = v.type
             if not isinstance(t, ir.VectorType) or ir.VectorType(t).rank != 1 or \
-                    str(ir.VectorType(t).element_type) not in ("f32", "i32"):
+                    str(ir.VectorType(t).element_type) not in ("f32", "i32", "f64", "i64"):
                 return None
             cuts.append(v)
     return cuts

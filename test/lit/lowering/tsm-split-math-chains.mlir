@@ -80,6 +80,34 @@ func.func @chain(%arg0: memref<?xf32>, %alloc: memref<?xf32>) {
 
 // -----
 
+// f64 splits the same way, with f64 buffers (2 KB a strip): tanh(x) * erf(x).
+// CHECK-LABEL: func.func @chain_f64(
+// CHECK: call @tsm_math_chain_0(
+// CHECK: func.func private @tsm_math_chain_0(
+// CHECK: %[[T:.*]] = memref.alloca() {alignment = 64 : i64} : memref<256xf64>
+// CHECK: scf.for
+// CHECK: math.tanh
+// CHECK: vector.store %{{.*}}, %[[T]][%{{.*}}] : memref<256xf64>, vector<32xf64>
+// CHECK: scf.for
+// CHECK: %[[TL:.*]] = vector.load %[[T]]
+// CHECK: %[[E:.*]] = math.erf
+// CHECK: arith.mulf %[[TL]], %[[E]]
+func.func @chain_f64(%x: memref<1024xf64>, %y: memref<1024xf64>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf64>, vector<32xf64>
+    %t = math.tanh %v : vector<32xf64>
+    %e = math.erf %v : vector<32xf64>
+    %m = arith.mulf %t, %e : vector<32xf64>
+    vector.store %m, %y[%i] : memref<1024xf64>, vector<32xf64>
+  }
+  return
+}
+
+// -----
+
 // One expanded op: nothing to split.
 // CHECK-LABEL: func.func @single(
 // CHECK: scf.for
