@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+import mpmath
 import torch
 from mlir import ir
 from mlir.execution_engine import ExecutionEngine
@@ -22,7 +23,7 @@ import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
 from tsmlir.context import new_context
-from tsmlir.lowering.math_trig import REDUCE_BOUND
+from tsmlir.lowering.math_trig import REDUCE_BOUND, REDUCE_BOUND_F64
 from tsmlir.lowering.pipelines import pass_manager
 
 LANES = 16
@@ -34,23 +35,23 @@ LOWERING = [
 UNARY = {"sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "atan": torch.atan,
          "asin": torch.asin, "acos": torch.acos}
 #: Max error in ulps of the f32 result (over every f32 input: see math_trig).
-ULPS = {"sin": 1.6, "cos": 1.6, "tan": 3.5, "atan": 1.6, "asin": 2.5, "acos": 1.6, "atan2": 2.0}
+ULPS = {"sin": 1.6, "cos": 1.8, "tan": 3.5, "atan": 1.6, "asin": 2.5, "acos": 1.6, "atan2": 2.0}
 
 
-def _loop(name: str, arity: int, vector: bool) -> str:
-    t = f"vector<{LANES}xf32>" if vector else "f32"
+def _loop(name: str, arity: int, vector: bool, ty: str) -> str:
+    t = f"vector<{LANES}x{ty}>" if vector else ty
     step = LANES if vector else 1
     load = "vector.load" if vector else "memref.load"
     store = "vector.store" if vector else "memref.store"
-    suffix = f" : memref<?xf32>, {t}" if vector else " : memref<?xf32>"
-    args = ", ".join(f"%in{i}: memref<?xf32>" for i in range(arity))
+    suffix = f" : memref<?x{ty}>, {t}" if vector else f" : memref<?x{ty}>"
+    args = ", ".join(f"%in{i}: memref<?x{ty}>" for i in range(arity))
     loads = "\n".join(f"    %x{i} = {load} %in{i}[%i]{suffix}" for i in range(arity))
     operands = ", ".join(f"%x{i}" for i in range(arity))
     return f"""
-func.func @f({args}, %out: memref<?xf32>) attributes {{llvm.emit_c_interface}} {{
+func.func @f({args}, %out: memref<?x{ty}>) attributes {{llvm.emit_c_interface}} {{
   %c0 = arith.constant 0 : index
   %step = arith.constant {step} : index
-  %n = memref.dim %in0, %c0 : memref<?xf32>
+  %n = memref.dim %in0, %c0 : memref<?x{ty}>
   scf.for %i = %c0 to %n step %step {{
 {loads}
     %y = math.{name} {operands} : {t}
@@ -61,20 +62,22 @@ func.func @f({args}, %out: memref<?xf32>) attributes {{llvm.emit_c_interface}} {
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled(name: str, arity: int, vector: bool):
+def _compiled(name: str, arity: int, vector: bool, ty: str):
     ctx = new_context()
     with ctx, ir.Location.unknown():
-        module = ir.Module.parse(_loop(name, arity, vector))
+        module = ir.Module.parse(_loop(name, arity, vector, ty))
         pass_manager(LOWERING).run(module.operation)
         engine = ExecutionEngine(module, opt_level=3)
     return ctx, module, engine
 
 
 def run(name: str, *xs: torch.Tensor, vector: bool = False) -> torch.Tensor:
-    _, _, engine = _compiled(name, len(xs), vector)
+    dtype = xs[0].dtype
+    _, _, engine = _compiled(name, len(xs), vector, "f64" if dtype == torch.float64 else "f32")
     n = xs[0].numel()
     pad = (-n) % LANES if vector else 0
-    arrays = [np.ascontiguousarray(torch.cat([x.float(), torch.ones(pad)]).numpy()) for x in xs]
+    arrays = [np.ascontiguousarray(torch.cat([x.to(dtype), torch.ones(pad, dtype=dtype)]).numpy())
+              for x in xs]
     out = np.empty_like(arrays[0])
     engine.invoke("f", *[ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(a)))
                          for a in (*arrays, out)])
@@ -244,3 +247,59 @@ def test_inside_a_loop():
     m = torch.jit.script(LoopOfScalars())
     runs = [[torch.randn(n) * 3] for n in (1, 7)]
     check_against_eager(m, runs[0], input_specs=[TensorSpec((-1,))], runs=runs[1:])
+
+
+#: f64: max error in ulps against mpmath (sampled).
+ULPS_F64 = {"sin": 1.5, "cos": 1.5, "tan": 3.0}
+MPMATH = {"sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan}
+
+
+def _f64_points() -> torch.Tensor:
+    g = torch.Generator().manual_seed(3)
+    k = torch.randint(1, int(REDUCE_BOUND_F64 * 2 / math.pi), (300,), generator=g)
+    near = (k.double() * (math.pi / 2)).numpy()
+    parts = [torch.rand(1500, generator=g, dtype=torch.float64) * 20 - 10,
+             (torch.rand(500, generator=g, dtype=torch.float64) * 2 - 1) * REDUCE_BOUND_F64,
+             torch.from_numpy(np.concatenate([near, np.nextafter(near, np.inf),
+                                              np.nextafter(near, -np.inf)])),
+             torch.logspace(-300, 9, 500, dtype=torch.float64),
+             -torch.logspace(-300, 9, 300, dtype=torch.float64)]
+    return torch.cat(parts)
+
+
+@pytest.mark.parametrize("vector", [False, True], ids=["f64", "vector16"])
+@pytest.mark.parametrize("name", list(ULPS_F64))
+def test_f64_accuracy(name, vector):
+    """f64 sin, cos, tan within a few ulp of mpmath (50 digits), also next
+    to multiples of pi/2 up to REDUCE_BOUND_F64."""
+    x = _f64_points()
+    got = run(name, x, vector=vector)
+    worst = 0.0
+    with mpmath.workdps(50):
+        for g, v in zip(got.tolist(), x.tolist()):
+            want = MPMATH[name](mpmath.mpf(v))
+            if float(want) != 0:
+                worst = max(worst, float(abs(mpmath.mpf(g) - want)) / math.ulp(abs(float(want))))
+    assert worst <= ULPS_F64[name], f"{name}: {worst:.3f} ulp"
+
+
+@pytest.mark.parametrize("name", list(ULPS_F64))
+def test_f64_special_values(name):
+    x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 5e-324, -5e-324, 1e-310,
+                      1e300, -1e300, REDUCE_BOUND_F64, -REDUCE_BOUND_F64, 3e9, 1.0, 0.5],
+                     dtype=torch.float64).repeat(3)
+    for vector in (False, True):
+        got, want = run(name, x, vector=vector), UNARY[name](x)
+        special = ~want.isfinite() | (want == 0) | (x.abs() < 1e-300)
+        torch.testing.assert_close(got[special], want[special], rtol=0, atol=0, equal_nan=True)
+        assert torch.equal(got[want == 0].signbit(), want[want == 0].signbit())
+        torch.testing.assert_close(got, want, rtol=5e-16, atol=0, equal_nan=True)
+
+
+def test_f64_models():
+    x = torch.rand(3, 1, 65, dtype=torch.float64) * 200 - 100
+    check_against_eager(torch.jit.trace(Unary(), x), [x], equal_nan=True)
+    specs = [TensorSpec((-1,), torch.float64)]
+    runs = [[torch.rand(n, dtype=torch.float64) * 20 - 10] for n in (1, 17)]
+    check_against_eager(torch.jit.trace(Unary(), runs[0][0]), runs[0], input_specs=specs,
+                        runs=runs[1:], equal_nan=True)

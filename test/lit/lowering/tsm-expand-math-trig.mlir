@@ -139,11 +139,23 @@ func.func @asin_acos$f32(%x: f32) -> (f32, f32) {
 
 // -----
 
-// f64 is left to libm.
+// f64 sin, cos and tan: the same arithmetic on f64 (i64 view: bit 1 of n
+// moves to bit 63), libm beyond their own bound (2^30).  f64 atan, atan2,
+// asin and acos are left to libm.
 // CHECK-LABEL: func.func @sin$f64
-// CHECK-NEXT: math.sin %{{.*}} : f64
-// CHECK-NOT: math.fma
-func.func @sin$f64(%x: f64) -> f64 {
+// CHECK-SAME: (%[[X:.*]]: f64, %[[A:.*]]: f64)
+// CHECK-NOT: math.sin
+// CHECK: math.fma %[[X]], %{{.*}}, %{{.*}} : f64
+// CHECK: arith.bitcast {{.*}} : f64 to i64
+// CHECK: %[[SIXTY_TWO:.*]] = arith.constant 62 : i64
+// CHECK: arith.shli %{{.*}}, %[[SIXTY_TWO]] : i64
+// CHECK: %[[BOUND:.*]] = arith.constant 0x41D0000000000000 : f64
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[BOUND]] : f64
+// CHECK: scf.if
+// CHECK-NEXT: math.sin %[[X]] : f64
+// CHECK: math.atan %[[A]] : f64
+func.func @sin$f64(%x: f64, %a: f64) -> (f64, f64) {
   %0 = math.sin %x : f64
-  return %0 : f64
+  %1 = math.atan %a : f64
+  return %0, %1 : f64, f64
 }
