@@ -56,10 +56,11 @@ LOWERING = [
 ]
 
 TORCH = {"exp": torch.exp, "tanh": torch.tanh, "erf": torch.erf, "log": torch.log,
-         "log1p": torch.log1p, "expm1": torch.expm1}
+         "log1p": torch.log1p, "expm1": torch.expm1, "exp2": torch.exp2}
 # (max abs error, max relative error) against float64, over normal outputs.
 BOUNDS = {"exp": (None, 3e-7), "log": (None, 3e-7), "tanh": (3.2e-7, None),
-          "erf": (3.4e-7, None), "log1p": (None, 4e-7), "expm1": (None, 4e-7)}
+          "erf": (3.4e-7, None), "log1p": (None, 4e-7), "expm1": (None, 4e-7),
+          "exp2": (None, 3e-7)}
 FLT_MIN = torch.finfo(torch.float32).tiny
 SPECIALS = torch.tensor(
     [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-45, -1e-45, 1e-40, 1e-38, -1e-38,

@@ -254,3 +254,23 @@ func.func @tanh_affine(%x: vector<8xf32>, %d: vector<8xf32>) -> (vector<8xf32>, 
   %4 = math.fma %3, %other, %d : vector<8xf32>
   return %2, %4 : vector<8xf32>, vector<8xf32>
 }
+
+// -----
+
+// exp2: n = round(x) by the magic constant and r = x - n exactly (no
+// Cody-Waite), then exp's polynomial of r ln2 and its 2^(n-1) scale.
+// CHECK-LABEL: func.func @exp2$vector
+// CHECK-SAME: (%[[X:.*]]: vector<8xf32>)
+// CHECK-NOT: math.exp2
+// CHECK: %[[T:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[N:.*]] = arith.subf %[[T]], %{{.*}} : vector<8xf32>
+// CHECK: %[[R:.*]] = arith.subf %{{.*}}, %[[N]] : vector<8xf32>
+// CHECK: arith.mulf %[[R]], %{{.*}} : vector<8xf32>
+// CHECK: math.fma
+// CHECK: arith.shli
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @exp2$vector(%x: vector<8xf32>) -> vector<8xf32> {
+  %0 = math.exp2 %x : vector<8xf32>
+  return %0 : vector<8xf32>
+}
