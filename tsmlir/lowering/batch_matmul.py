@@ -313,7 +313,8 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         # the kernels that read them so (matmul_codegen; matvec_codegen for
         # a B of few rows) need them; an A (K, M) only with the packed
         # kernel's rows (fewer: the tiled kernel on a copy).
-        static = all(isinstance(s, int) for s in (*sizes[-2:], k))
+        # (the kernels that read transposed operands are f32 ones)
+        static = all(isinstance(s, int) for s in (*sizes[-2:], k)) and str(elem) == "f32"
         a_idx, w_idx = _operand_index(lhs, idx, sizes), _operand_index(rhs, idx, sizes)
         a, a_flipped = _batch_operand(
             lhs, a_idx, flipped_ok=static and sizes[-2] >= matmul_codegen.MIN_ROWS)

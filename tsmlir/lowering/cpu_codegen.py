@@ -11,7 +11,8 @@ loop nests over `vector` ops (16 x f32 wide: one AVX-512 register):
 - `linalg.matmul` (plain row-major operands, f32): static ones with enough
   rows (32; 2 for a constant B) become calls to the packed-B kernels of
   `matmul_codegen`;
-  the others (dynamic sizes, a few rows) are tiled here with the transform
+  the others (dynamic sizes, a few rows), and f64 ones (register tiles of
+  half the columns: as many vectors), are tiled here with the transform
   dialect (cache tiles, register tiles with the C tile hoisted into
   vectors, partial tiles masked) and outlined into kernel functions;
 - with threads, all-parallel generics whose bodies load from memory
@@ -244,6 +245,14 @@ def matmul_tiles(module_op: ir.Operation) -> MatmulTiles:
     return MatmulTiles((96, 256, 128), (6, 16), (256, 128))
 
 
+def _halved(tiles: MatmulTiles) -> MatmulTiles:
+    """The tiles of an f64 matmul: the f32 tiles' registers hold half the
+    columns (the same number of vectors)."""
+    m, n, k = tiles.cache
+    return MatmulTiles((m, n // 2, k), (tiles.registers[0], tiles.registers[1] // 2),
+                       tiles.packed_block)
+
+
 def _is_row_major(t: ir.Type) -> bool:
     """A memref whose rows are contiguous: identity layout, or a strided view
     with a static unit innermost stride (a slice such as x[t] of a stacked
@@ -258,11 +267,11 @@ def _is_row_major(t: ir.Type) -> bool:
         ir.StridedLayoutAttr(layout).strides[-1:] == [1]
 
 
-def is_plain_matmul(op: ir.Operation) -> bool:
-    """linalg.matmul on f32 row-major memrefs with the default indexing maps."""
+def is_plain_matmul(op: ir.Operation, elem: str = "f32") -> bool:
+    """linalg.matmul on `elem` row-major memrefs with the default indexing maps."""
     if op.name != "linalg.matmul" or op.results:
         return False
-    if not all(_is_row_major(v.type) and str(ir.MemRefType(v.type).element_type) == "f32"
+    if not all(_is_row_major(v.type) and str(ir.MemRefType(v.type).element_type) == elem
                for v in op.operands):
         return False
     return "indexing_maps" not in op.attributes or indexing_maps(op) == matmul_maps()
@@ -443,8 +452,9 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
             min_flops = thread_split.min_parallel_flops(op)
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads, min_flops,
                                                    *tiles.packed_block)))
-        elif is_plain_matmul(op):
-            op_tiles, parallel = _matmul_plan(op, tiles, threads)
+        elif is_plain_matmul(op) or is_plain_matmul(op, "f64"):
+            op_tiles, parallel = _matmul_plan(op, tiles if is_plain_matmul(op) else
+                                              _halved(tiles), threads)
             group = f"mm{len(matmuls)}_{op_tiles.registers[1]}"
             widths.add(op_tiles.registers[1])
             matmuls.append(_matmul_tile_script(group, op_tiles, *_needs_peeling(op, op_tiles),

@@ -1,4 +1,4 @@
-"""A two-operand f32 einsum as one matmul or batch of matmuls.
+"""A two-operand f32 or f64 einsum as one matmul or batch of matmuls.
 
 tsm.einsum's general lowering is one linalg.generic: scalar loops with the
 reduction innermost, 10-80x slower than eager on einsums people write
@@ -21,7 +21,7 @@ slice per batch; elsewhere it is a copy.  Either operand can give the rows;
 the assignment with fewer copies is taken ("bchw,oc->bohw" at batch 1 is
 then W (o, c) @ X (c, h*w): no copy at all).
 
-Taken when: f32, two operands, no letter twice in a term, every letter in at
+Taken when: f32 or f64, two operands, no letter twice in a term, every letter in at
 least two of the three terms, M, N and K each non-empty, no broadcasting
 (size-1 dims against larger ones) and no empty operand.  Other einsums keep
 the linalg.generic.
@@ -127,7 +127,8 @@ def as_matmul(op: ir.Operation, terms: Sequence[str], output: str,
               operands: Sequence[ir.Value], sizes: dict, elem: ir.Type) -> ir.Value | None:
     """The einsum as (batch) matmuls (see module doc), or None when it is not
     one of them.  sizes: each letter's size (int or index value)."""
-    if len(terms) != 2 or str(elem) != "f32" or any(len(set(t)) != len(t) for t in terms):
+    if len(terms) != 2 or str(elem) not in ("f32", "f64") \
+            or any(len(set(t)) != len(t) for t in terms):
         return None
     plans = [p for p in (_plan(terms, output, r, sizes) for r in (0, 1)) if p is not None]
     if not plans:

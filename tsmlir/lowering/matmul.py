@@ -7,12 +7,13 @@ Out: one contraction accumulating into an init tensor: linalg.dot / matvec /
 vecmat / matmul / batch_matmul when the operand ranks are exactly theirs
 (linalg.matmul with a transposed-weight indexing map for a 2-D linear; a
 batched lhs times a 2-D rhs is one linalg.matmul over the collapsed rows; an
-f32 batch matmul, broadcast batch dims included, is one loop over its
-batches of 2-D linalg.matmuls on views of each batch, the form the CPU
-backend's tiled kernel takes: see batch_matmul), otherwise a linalg.generic
+f32 or f64 batch matmul, broadcast batch dims included, is one loop over
+its batches of 2-D linalg.matmuls on views of each batch, the form the CPU
+backend's kernels take: see batch_matmul), otherwise a linalg.generic
 whose indexing maps carry the batch broadcasting.  An einsum is
-linalg.matmul / batch_matmul when it is one, an f32 one that rearranges
-into (batch) matmuls is those (einsum_matmul), others one linalg.generic
+linalg.matmul / batch_matmul when it is one, an f32 or f64 one that
+rearranges into (batch) matmuls is those (einsum_matmul), others one
+linalg.generic
 (output letters parallel, the others reductions; a static size-1 dim
 broadcasts).  The init is linalg.fill of zero, or the broadcast bias /
 beta * self, which the contraction then accumulates into.  addmm with
@@ -37,6 +38,12 @@ from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .nn_support import collapse, expand
 from .passes import pattern_pass
+
+
+#: Element types whose 2-D matmuls have vector kernels (tsm-cpu-vectorize:
+#: packed and tiled for f32, tiled for f64): batches and einsums become
+#: loops of them.
+KERNEL_TYPES = ("f32", "f64")
 
 
 def _shape(v: ir.Value) -> list[int]:
@@ -183,7 +190,7 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
 
 
 def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: bool) -> bool:
-    """An f32 product with batch dims and both operands at least 2-D: one
+    """An f32 or f64 product with batch dims and both operands at least 2-D: one
     2-D matmul per batch, an operand's batch dims broadcast where it has
     fewer or size 1 (not a batched lhs times a 2-D rhs: one matmul over its
     collapsed rows is better; not for static empty operands, whose slices
@@ -191,7 +198,7 @@ def _per_batch(lhs: ir.Value, rhs: ir.Value, c: _Contraction, transpose_rhs: boo
     l_rank, r_rank = b.rtt(lhs).rank, b.rtt(rhs).rank
     return min(l_rank, r_rank) >= 2 and max(l_rank, r_rank) >= 3 \
         and not (r_rank == 2 and not c.broadcasts) \
-        and not transpose_rhs and str(b.rtt(lhs).element_type) == "f32" \
+        and not transpose_rhs and str(b.rtt(lhs).element_type) in KERNEL_TYPES \
         and 0 not in _shape(lhs) + _shape(rhs)
 
 
@@ -249,13 +256,13 @@ def lower_matmul(op: ir.Operation) -> ir.Value:
 def lower_linear(op: ir.Operation) -> ir.Value:
     x, weight, *bias = op.operands
     addend = bias[0] if bias else None
-    if b.rtt(x).rank >= 2 and str(b.rtt(weight).element_type) == "f32" \
-            and DYN in _shape(x) + _shape(weight):
+    elem = str(b.rtt(weight).element_type)
+    if b.rtt(x).rank >= 2 and (elem == "f64" or elem == "f32" and DYN in _shape(x) + _shape(weight)):
         # A run-time weight (a constant one was transposed at import) of
-        # dynamic sizes: one transposed copy (N*K moves, tsm-vectorize-transposes'
-        # block kernel) makes the product a plain matmul, which has the
-        # tiled kernels; the transposed-weight contraction would be scalar
-        # loops (~30x eager).
+        # dynamic sizes, or f64: one transposed copy (N*K moves,
+        # tsm-vectorize-transposes' block kernel) makes the product a plain
+        # matmul, which has the tiled kernels; the transposed-weight
+        # contraction would be scalar loops (~30x eager).
         return _contract(op, x, b.permuted(weight, [1, 0]), addend=addend)
     # Static sizes: the product reads W as it lies, (N, K): few rows
     # (matvec_codegen.MAX_ROWS_B_TRANSPOSED) as dot products of contiguous
@@ -335,7 +342,7 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
     maps.append(ir.AffineMap.get(len(letters), 0, [d(i) for i in range(len(output))]))
     elem = b.rtt(op.result).element_type
     named = None if broadcast else _einsum_named(terms, output)
-    if named is linalg.batch_matmul and str(elem) == "f32" \
+    if named is linalg.batch_matmul and str(elem) in KERNEL_TYPES \
             and 0 not in _shape(operands[0]) + _shape(operands[1]):
         return batch_of_matmuls(op, *operands, [sizes[c] for c in output], elem)
     if not broadcast and str(elem) == "f32" and _einsum_b_transposed(terms, output) \

@@ -54,24 +54,26 @@ func.func @matmul$vecmat(%a: tensor<4xf32>, %b: tensor<4x3xf32>) -> tensor<3xf32
 
 // -----
 
-// Two dynamic batch sizes must agree (dynamic dims do not broadcast).
+// Two dynamic batch sizes must agree (dynamic dims do not broadcast).  An
+// integer batch matmul stays linalg.batch_matmul (f32 and f64: loops of 2-D
+// matmuls, below).
 // CHECK-LABEL: func.func @matmul$batch_dynamic
-// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xf64>, %[[RHS:.*]]: tensor<?x4x5xf64>)
-// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xf64>
-// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x4x5xf64>
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x3x4xi64>, %[[RHS:.*]]: tensor<?x4x5xi64>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x3x4xi64>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x4x5xi64>
 // CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
 // CHECK: cf.assert %[[EQ]], "{{.*}}tsm.matmul: batch dimension 0 of the operands must match
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]]) : tensor<?x3x5xf64>
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f64) outs(%[[EMPTY]] : tensor<?x3x5xf64>)
-// CHECK: linalg.batch_matmul ins(%[[LHS]], %[[RHS]] : tensor<?x3x4xf64>, tensor<?x4x5xf64>) outs(%[[INIT]] : tensor<?x3x5xf64>)
-func.func @matmul$batch_dynamic(%a: tensor<?x3x4xf64>, %b: tensor<?x4x5xf64>) -> tensor<?x3x5xf64> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xf64>, tensor<?x4x5xf64>) -> tensor<?x3x5xf64>
-  return %0 : tensor<?x3x5xf64>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]]) : tensor<?x3x5xi64>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%[[EMPTY]] : tensor<?x3x5xi64>)
+// CHECK: linalg.batch_matmul ins(%[[LHS]], %[[RHS]] : tensor<?x3x4xi64>, tensor<?x4x5xi64>) outs(%[[INIT]] : tensor<?x3x5xi64>)
+func.func @matmul$batch_dynamic(%a: tensor<?x3x4xi64>, %b: tensor<?x4x5xi64>) -> tensor<?x3x5xi64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x3x4xi64>, tensor<?x4x5xi64>) -> tensor<?x3x5xi64>
+  return %0 : tensor<?x3x5xi64>
 }
 
 // -----
 
-// An f32 batch matmul is a loop of 2-D matmuls on views of each batch's
+// An f32 (or f64) batch matmul is a loop of 2-D matmuls on views of each batch's
 // matrices (the CPU backend's tiled kernel reads row-major views), each
 // accumulating into its batch's slice of the result, zero-filled in place.
 // CHECK-LABEL: func.func @matmul$batch_f32

@@ -58,3 +58,18 @@ func.func @mm$shared(%a: tensor<10x30xf32>, %b: tensor<30x30xf32>) -> tensor<10x
   %1 = "tsm.matmul"(%0, %b) : (tensor<10x30xf32>, tensor<30x30xf32>) -> tensor<10x30xf32>
   return %1 : tensor<10x30xf32>
 }
+
+// f64 takes the same tiled kernel with register tiles of half the columns
+// (as many vectors: 8 f64 or 16 with AVX-512): vector FMAs, no scalar loops.
+// CHECK-LABEL: func.func private @tsm_matmul_kernel_mm{{[0-9]+}}_{{[0-9]+}}(%{{.*}}: memref<40x33xf64>, %{{.*}}: memref<33x65xf64>, %{{.*}}: memref<40x65xf64>
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{8|16}}xf64>)
+// CHECK: vector.fma {{.*}} : vector<{{8|16}}xf64>
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+// CHECK-LABEL: func.func @mm$f64
+// CHECK: call @tsm_matmul_kernel_mm{{[0-9]+}}_
+// CHECK-NOT: linalg.matmul
+func.func @mm$f64(%a: tensor<40x33xf64>, %b: tensor<33x65xf64>) -> tensor<40x65xf64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<40x33xf64>, tensor<33x65xf64>) -> tensor<40x65xf64>
+  return %0 : tensor<40x65xf64>
+}
