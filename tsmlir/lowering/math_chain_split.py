@@ -35,6 +35,7 @@ from mlir.dialects import arith, func, memref, scf, vector
 
 from .ir_walk import as_op, collect, constant_index, owner_op
 from .math_approx import EXPANDED_MATH_WIDTH, expanded_math_count, expansion_of
+from .math_trig import SHARED_REDUCTION
 from .passes import register
 
 #: Elements per strip: one buffer of 256 f32 is 1 KB, so a few buffers and
@@ -85,10 +86,14 @@ def _plan(loop: ir.Operation) -> dict[ir.Operation, int] | None:
         return None
     body = _body(loop)
     heavy = [op for op in body if _is_expanded(op)]
-    if len(heavy) < 2:
+    # sin, cos and tan of one value share a stage: in one loop body LLVM
+    # computes their reduction and polynomials once.
+    keys = [op.operands[0] if op.name in SHARED_REDUCTION else op for op in heavy]
+    group = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    if len(group) < 2:
         return None
-    stages = min(len(heavy), MAX_STAGES)
-    rank = {op: -(-(i + 1) * stages // len(heavy)) for i, op in enumerate(heavy)}
+    stages = min(len(group), MAX_STAGES)
+    rank = {op: -(-(group[key] + 1) * stages // len(group)) for op, key in zip(heavy, keys)}
     stage: dict[ir.Operation, int] = {}
     for op in body:
         if op.regions and any(r.blocks for r in op.regions):

@@ -83,6 +83,9 @@ class CodyWaite(NamedTuple):
 # f32 hi + lo pairs for the offsets of atan, atan2, asin and acos.
 PIO2_HI, PIO2_LO = 1.5707963705062866, -4.371138828673793e-08
 PI_HI, PI_LO = 3.1415927410125732, -8.742277657347586e-08
+#: Ops whose expansions of one value share all but their last selects
+#: (tsm-split-math-chains keeps them in one stage).
+SHARED_REDUCTION = ("math.sin", "math.cos", "math.tan")
 #: |x| up to which f32 (f64) sin, cos and tan stay on the Cody-Waite path.
 REDUCE_BOUND = 262144.0
 REDUCE_BOUND_F64 = 2.0 ** 30

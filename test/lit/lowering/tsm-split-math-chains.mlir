@@ -129,6 +129,55 @@ func.func @single(%x: memref<1024xf32>, %y: memref<1024xf32>) {
 
 // -----
 
+// sin and cos of one value (a rotary embedding's) share their reduction:
+// one stage, so nothing to split; a tanh beside them is a stage of its own.
+// CHECK-LABEL: func.func @sin_cos(
+// CHECK: scf.for
+// CHECK: math.sin
+// CHECK: math.cos
+// CHECK-NOT: @tsm_math_chain
+// CHECK-LABEL: func.func @sin_cos_tanh(
+// CHECK: call @tsm_math_chain_0
+// CHECK: func.func private @tsm_math_chain_0
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: math.sin
+// CHECK-NEXT: math.cos
+// CHECK-NOT: math.tanh
+// CHECK: vector.store
+// CHECK: scf.for
+// CHECK-NOT: math.sin
+// CHECK: math.tanh
+func.func @sin_cos(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %s = math.sin %v : vector<32xf32>
+    %c = math.cos %v : vector<32xf32>
+    %m = arith.mulf %s, %c : vector<32xf32>
+    vector.store %m, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
+func.func @sin_cos_tanh(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  scf.for %i = %c0 to %c1024 step %c32 {
+    %v = vector.load %x[%i] : memref<1024xf32>, vector<32xf32>
+    %s = math.sin %v : vector<32xf32>
+    %c = math.cos %v : vector<32xf32>
+    %m = arith.mulf %s, %c : vector<32xf32>
+    %t = math.tanh %m : vector<32xf32>
+    vector.store %t, %y[%i] : memref<1024xf32>, vector<32xf32>
+  }
+  return
+}
+
+// -----
+
 // A mask computed from the first op's result and used after the second
 // would cross stages as an i1 vector, which gets no buffer: not split.
 // CHECK-LABEL: func.func @mask_across(
