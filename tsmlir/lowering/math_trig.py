@@ -29,8 +29,8 @@ Beyond the bound, and for +-inf, the libm branch.  Polynomials on
 -1/2); n's low two bits pick sin or cos and the sign (an xor of the sign
 bit); cos is sin of quadrant n + 1; tan is s / c or -c / s by n's parity.
 sin and cos of the same x emit the same reduction and polynomials (one
-copy after LLVM's CSE when they share a loop body; tsm-split-math-chains
-puts them in separate stage loops, each computing its own).
+copy after LLVM's CSE in one loop body: tsm-split-math-chains keeps them
+in one stage, `SHARED_REDUCTION`).
 
 atan: t = min(|x|, 1) / max(|x|, 1), atan(t) = t + t^3 A(t^2), and for
 |x| > 1 pi/2 - atan(t), as (lo - p) + hi with pi/2 = hi + lo (one rounding
@@ -50,9 +50,9 @@ to f32; fit errors (relative) sin 3.9e-9, cos 1.2e-10, atan 1.7e-8, asin
 
 Accuracy, max error in ulps of the result.  f32 over every f32 input
 against float64 (specials, signed zeros and NaN exactly as torch): sin
-1.57, cos 1.74, tan 3.44 (s / c: two polynomials' errors and a division);
-sampled (dense, every magnitude, near the branch points): atan 1.37, asin
-2.31 (pi/2 - 2 p doubles p's error), acos 1.08; atan2 (a grid of specials,
+1.57, cos 1.74, tan 3.44 (s / c: two polynomials' errors and a division),
+atan 1.57, asin 2.36 (pi/2 - 2 p doubles p's error); sampled (dense, every
+magnitude, near the branch points): acos 1.08; atan2 (a grid of specials,
 16M random pairs over 60 decades) 1.62.  f64 against mpmath on samples (dense, next to multiples of
 pi/2 up to 2^30, tiny): sin 1.41, cos 1.43, tan 2.83.
 """
