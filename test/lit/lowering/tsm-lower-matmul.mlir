@@ -188,24 +188,24 @@ module attributes {tsm.num_threads = 2 : i64} {
 
 // -----
 
-// Batch broadcasting of a non-f32 product lives in the indexing maps (f32 is one
-// matmul per batch: @matmul$broadcast_batches): a size-1 batch dim reads index 0,
+// Batch broadcasting of an integer product lives in the indexing maps (f32 and
+// f64: one matmul per batch, @matmul$broadcast_batches): a size-1 batch dim reads index 0,
 // a missing one is not read at all.  Iteration space: (batch0, batch1, m, n, k).
 // CHECK-DAG: #[[LHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, d2, d4)>
 // CHECK-DAG: #[[RHS_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
 // CHECK-DAG: #[[OUT_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @matmul$broadcast_batch
-// CHECK-SAME: (%[[LHS:.*]]: tensor<2x1x3x4xf64>, %[[RHS:.*]]: tensor<5x4x6xf64>)
+// CHECK-SAME: (%[[LHS:.*]]: tensor<2x1x3x4xi64>, %[[RHS:.*]]: tensor<5x4x6xi64>)
 // CHECK: %[[INIT:.*]] = linalg.fill
 // CHECK: linalg.generic {indexing_maps = [#[[LHS_MAP]], #[[RHS_MAP]], #[[OUT_MAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : tensor<2x1x3x4xf64>, tensor<5x4x6xf64>) outs(%[[INIT]] : tensor<2x5x3x6xf64>)
-// CHECK: ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK: %[[PROD:.*]] = arith.mulf %[[X]], %[[Y]] : f64
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PROD]] : f64
-// CHECK: linalg.yield %[[SUM]] : f64
-func.func @matmul$broadcast_batch(%a: tensor<2x1x3x4xf64>, %b: tensor<5x4x6xf64>) -> tensor<2x5x3x6xf64> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<2x1x3x4xf64>, tensor<5x4x6xf64>) -> tensor<2x5x3x6xf64>
-  return %0 : tensor<2x5x3x6xf64>
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : tensor<2x1x3x4xi64>, tensor<5x4x6xi64>) outs(%[[INIT]] : tensor<2x5x3x6xi64>)
+// CHECK: ^bb0(%[[X:.*]]: i64, %[[Y:.*]]: i64, %[[ACC:.*]]: i64):
+// CHECK: %[[PROD:.*]] = arith.muli %[[X]], %[[Y]] : i64
+// CHECK: %[[SUM:.*]] = arith.addi %[[ACC]], %[[PROD]] : i64
+// CHECK: linalg.yield %[[SUM]] : i64
+func.func @matmul$broadcast_batch(%a: tensor<2x1x3x4xi64>, %b: tensor<5x4x6xi64>) -> tensor<2x5x3x6xi64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<2x1x3x4xi64>, tensor<5x4x6xi64>) -> tensor<2x5x3x6xi64>
+  return %0 : tensor<2x5x3x6xi64>
 }
 
 // -----
@@ -318,13 +318,24 @@ func.func @linear$3d_few_rows(%x: tensor<2x2x4xf32>, %w: tensor<5x4xf32>) -> ten
 
 // -----
 
-// Other element types read the weight transposed in place (no copy).
+// An f64 weight is transposed once: the plain matmul has the tiled kernel.
 // CHECK-LABEL: func.func @linear$f64
-// CHECK-NOT: linalg.transpose
-// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xf64>, tensor<5x4xf64>)
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<5x4xf64>) outs(%{{.*}} : tensor<4x5xf64>) permutation = [1, 0]
+// CHECK: linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<?x4xf64>, tensor<4x5xf64>)
 func.func @linear$f64(%x: tensor<?x4xf64>, %w: tensor<5x4xf64>) -> tensor<?x5xf64> {
   %0 = "tsm.linear"(%x, %w) : (tensor<?x4xf64>, tensor<5x4xf64>) -> tensor<?x5xf64>
   return %0 : tensor<?x5xf64>
+}
+
+// -----
+
+// Other element types read the weight transposed in place (no copy).
+// CHECK-LABEL: func.func @linear$i64
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xi64>, tensor<5x4xi64>)
+func.func @linear$i64(%x: tensor<?x4xi64>, %w: tensor<5x4xi64>) -> tensor<?x5xi64> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<?x4xi64>, tensor<5x4xi64>) -> tensor<?x5xi64>
+  return %0 : tensor<?x5xi64>
 }
 
 // -----
@@ -477,29 +488,30 @@ func.func @einsum$diagonal(%a: tensor<3x3xi64>) -> tensor<3xi64> {
 
 // -----
 
-// Output letters are the parallel loops, the others reductions; dynamic
+// An integer einsum (f32 and f64 ones are matmuls: einsum_matmul) is one
+// generic: output letters are the parallel loops, the others reductions; dynamic
 // sizes of one letter are checked equal at run time and size the result.
 // CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
 // CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-LABEL: func.func @einsum$attention_scores_f64
-// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xf64>, %[[RHS:.*]]: tensor<?x2x?x8xf64>)
-// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x?x8xf64>
-// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x2x?x8xf64>
+// CHECK-LABEL: func.func @einsum$attention_scores_i64
+// CHECK-SAME: (%[[LHS:.*]]: tensor<?x2x?x8xi64>, %[[RHS:.*]]: tensor<?x2x?x8xi64>)
+// CHECK-DAG: %[[B0:.*]] = tensor.dim %[[LHS]], %{{.*}} : tensor<?x2x?x8xi64>
+// CHECK-DAG: %[[B1:.*]] = tensor.dim %[[RHS]], %{{.*}} : tensor<?x2x?x8xi64>
 // CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[B1]], %[[B0]] : index
 // CHECK: cf.assert %[[EQ]], "{{.*}}tsm.einsum: sizes of subscript 'b' of the operands must match"
 // CHECK: %[[LQ:.*]] = tensor.dim %[[LHS]]
 // CHECK: %[[LK:.*]] = tensor.dim %[[RHS]]
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]], %[[LQ]], %[[LK]]) : tensor<?x2x?x?xf64>
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f64) outs(%[[EMPTY]] : tensor<?x2x?x?xf64>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[B0]], %[[LQ]], %[[LK]]) : tensor<?x2x?x?xi64>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%[[EMPTY]] : tensor<?x2x?x?xi64>)
 // CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], #[[S]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : {{.*}}) outs(%[[INIT]] : tensor<?x2x?x?xf64>)
-// CHECK: ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
-// CHECK: arith.addf %[[ACC]], %[[P]] : f64
-func.func @einsum$attention_scores_f64(%q: tensor<?x2x?x8xf64>, %k: tensor<?x2x?x8xf64>) -> tensor<?x2x?x?xf64> {
-  %0 = "tsm.einsum"(%q, %k) {equation = "bhqd,bhkd->bhqk"} : (tensor<?x2x?x8xf64>, tensor<?x2x?x8xf64>) -> tensor<?x2x?x?xf64>
-  return %0 : tensor<?x2x?x?xf64>
+// CHECK-SAME: ins(%[[LHS]], %[[RHS]] : {{.*}}) outs(%[[INIT]] : tensor<?x2x?x?xi64>)
+// CHECK: ^bb0(%[[X:.*]]: i64, %[[Y:.*]]: i64, %[[ACC:.*]]: i64):
+// CHECK: %[[P:.*]] = arith.muli %[[X]], %[[Y]] : i64
+// CHECK: arith.addi %[[ACC]], %[[P]] : i64
+func.func @einsum$attention_scores_i64(%q: tensor<?x2x?x8xi64>, %k: tensor<?x2x?x8xi64>) -> tensor<?x2x?x?xi64> {
+  %0 = "tsm.einsum"(%q, %k) {equation = "bhqd,bhkd->bhqk"} : (tensor<?x2x?x8xi64>, tensor<?x2x?x8xi64>) -> tensor<?x2x?x?xi64>
+  return %0 : tensor<?x2x?x?xi64>
 }
 
 // -----
