@@ -1,25 +1,15 @@
-"""Two-operand f32 einsums as (batch) matmuls (lowering/einsum_matmul.py)
+"""Two-operand f32 (and f64) einsums as (batch) matmuls (lowering/einsum_matmul.py)
 against eager: letters grouped into batch / rows / columns / summed, the
 operands rearranged (nothing, a reshape, or a transpose), either operand
 giving the rows.  Several letters per group, size-1 letters, odd sizes,
-dynamic sizes, 2 threads; einsums that stay one linalg.generic (other
+dynamic sizes, 2 threads; einsums that stay one linalg.generic (integer
 dtypes, a letter summed in one operand, a repeated letter) still match."""
 import pytest
 import torch
 
 import tsmlir
+from test_einsum_transposed import TOL, Einsum
 from tsmlir import TensorSpec
-
-TOL = dict(rtol=1e-4, atol=1e-4)
-
-
-class Einsum(torch.nn.Module):
-    def __init__(self, equation: str):
-        super().__init__()
-        self.equation = equation
-
-    def forward(self, a, b):
-        return torch.einsum(self.equation, a, b)
 
 
 def _linalg_ir(tmp_path) -> str:
@@ -85,8 +75,8 @@ def test_einsum_as_matmuls_dynamic_sizes(equation, lhs, rhs):
 
 
 @pytest.mark.parametrize("equation,lhs,rhs,dtype", [
-    ("bnd,dk->bnk", (3, 5, 4), (4, 6), torch.float64),   # not f32: one generic
-    ("bnd,dk->bnk", (3, 5, 4), (4, 6), torch.int64),
+    ("bnd,dk->bnk", (3, 5, 4), (4, 6), torch.float64),   # f64: matmuls too
+    ("bnd,dk->bnk", (3, 5, 4), (4, 6), torch.int64),     # integers: one generic
     ("bij,jk->bk", (2, 3, 4), (4, 5), torch.float32),    # i summed in lhs alone
     ("ii,ij->j", (4, 4), (4, 3), torch.float32),         # a diagonal
     ("bi,bi->b", (6, 7), (6, 7), torch.float32),         # no rows or columns
