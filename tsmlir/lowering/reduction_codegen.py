@@ -70,13 +70,16 @@ def _is_row_reduction(op: ir.Operation) -> bool:
 
 
 def _split_rows(op: ir.Operation, threads: int) -> bool:
-    """Whether threads share the outermost kept dim: enough static work."""
-    t = ir.MemRefType(op.operands[0].type)
+    """Whether threads share the outermost kept dim: enough static work in
+    the first input read along every dim (a broadcast mask may come first)."""
     maps = indexing_maps(op)
-    if threads <= 1 or maps[0].n_dims < 2 or not t.has_static_shape \
-            or maps[0] != ir.AffineMap.get_identity(maps[0].n_dims):
+    n_dims = maps[0].n_dims
+    full = [v for m, v in zip(maps, op.operands) if m == ir.AffineMap.get_identity(n_dims)]
+    if threads <= 1 or n_dims < 2 or not full:
         return False
-    return math.prod(t.shape) >= MIN_PARALLEL_ELEMENTS and t.shape[0] >= threads
+    t = ir.MemRefType(full[0].type)
+    return t.has_static_shape and math.prod(t.shape) >= MIN_PARALLEL_ELEMENTS \
+        and t.shape[0] >= threads
 
 
 def _vectorize(op: ir.Operation, parallel: bool) -> None:

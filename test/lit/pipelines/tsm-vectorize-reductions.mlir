@@ -154,3 +154,28 @@ func.func @any$bool_output(%x: memref<4x40xi1>, %out: memref<4xi1>) {
   }
   return
 }
+
+// -----
+
+// With threads, the rows are shared when the first input read along every
+// dim (here the scores, after a broadcast mask) holds enough work.
+// CHECK-LABEL: func.func @max$masked_threads
+// CHECK: scf.forall
+// CHECK: vector.load %{{.*}} : memref<8x1x128xi1>, vector<32xi1>
+// CHECK: vector.reduction <maximumf>
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @max$masked_threads(%m: memref<8x1x128xi1>, %x: memref<8x128x128xf32>, %out: memref<8x128xf32>) {
+    %ninf = arith.constant 0xFF800000 : f32
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, 0, d2)>,
+                                     affine_map<(d0, d1, d2) -> (d0, d1, d2)>,
+                                     affine_map<(d0, d1, d2) -> (d0, d1)>],
+                    iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%m, %x : memref<8x1x128xi1>, memref<8x128x128xf32>) outs(%out : memref<8x128xf32>) {
+    ^bb0(%b: i1, %in: f32, %acc: f32):
+      %v = arith.select %b, %ninf, %in : f32
+      %r = arith.maximumf %v, %acc : f32
+      linalg.yield %r : f32
+    }
+    return
+  }
+}
