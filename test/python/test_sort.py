@@ -432,3 +432,18 @@ def test_merge_sort_lengths_around_runs_and_pass_pairs(n):
     just past a run of 64, one and two pairs of merge passes, an odd pass."""
     for x in (torch.randint(-50, 50, (2, n)), torch.randn(2, n)):
         check_against_eager(SortInts(), [x])
+
+
+@pytest.mark.parametrize("dim", [1, 0])
+def test_topk_chunks_shared_among_threads(dim, tmp_path):
+    """With 2 threads each takes a chunk of the first other dim (an
+    scf.forall); the results are those of one thread."""
+    x = torch.randn(300, 280)
+    x[::5, ::3] = NAN
+    model = TopK(9, dim)
+    compiled = tsmlir.compile_module(model, [x], threads=2, dump_dir=str(tmp_path))
+    got, want = compiled(x), model(x)
+    torch.testing.assert_close(got[0], want[0], equal_nan=True)
+    torch.testing.assert_close(x.gather(dim, got[1]), got[0], equal_nan=True)
+    torch.testing.assert_close(got[2][0], want[2][0], equal_nan=True)
+    assert "scf.forall" in next(tmp_path.glob("1-*.mlir")).read_text()

@@ -30,6 +30,7 @@ searchsorted's matching leading dims.
 """
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Callable
 
@@ -38,6 +39,8 @@ from mlir.dialects import arith, bufferization, linalg, scf, tensor
 
 from ..dialects.types import normalize_dim
 from . import builders as b
+from .chunk_loops import chunk_of, forall_chunks, module_threads
+from .parallel import MIN_PARALLEL_ELEMENTS
 from .passes import pattern_pass
 from .reduction import (as_0d, as_1d, kept_map, multi_generic, narrow_to, restore_dims, sizes_of,
                         widen_unsigned)
@@ -421,23 +424,41 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     if k > TOPK_INSERT_MAX:
         return _finish(op, [_first_k(v, d, k) for v in _merge_sort(x, d, descending)], zero_d)
     out_sizes = [k if i == d else s for i, s in enumerate(sizes)]
-    outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
     best = [b.filled(out_sizes, t.element_type, 0), b.filled(out_sizes, I64(64), -1)]
     if k == 0:
         return _finish(op, best, zero_d)
 
-    def per_slice(ivs, *best):
-        def at(i):
-            return [*ivs[:d], i, *ivs[d:]]
+    def scan(x: ir.Value, best: list[ir.Value]) -> list[ir.Value]:
+        """The passes over every slice of x into best (all of them, or one
+        thread's chunk of each)."""
+        sizes = sizes_of(x)
+        outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
 
-        empty = [b.constant(0, t.element_type), b.constant(0, ir.IntegerType.get_signless(1))]
-        scan = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1), [*best, *empty])
-        with ir.InsertionPoint(scan.body):
-            scf.YieldOp(_insert_in_order(x, list(scan.inner_iter_args), at, k,
-                                         scan.induction_variable, descending))
-        return list(scan.results)[:2]
+        def per_slice(ivs, *best):
+            def at(i):
+                return [*ivs[:d], i, *ivs[d:]]
 
-    return _finish(op, _loop_nest(outer, best, per_slice), zero_d)
+            empty = [b.constant(0, t.element_type), b.constant(0, ir.IntegerType.get_signless(1))]
+            scan = scf.ForOp(b.index(0), b.as_index(sizes[d]), b.index(1), [*best, *empty])
+            with ir.InsertionPoint(scan.body):
+                scf.YieldOp(_insert_in_order(x, list(scan.inner_iter_args), at, k,
+                                             scan.induction_variable, descending))
+            return list(scan.results)[:2]
+
+        return _loop_nest(outer, best, per_slice)
+
+    # With threads, each takes a chunk of the first other dim (static sizes,
+    # enough elements: the parallel loops' threshold)
+    split = next((i for i in range(t.rank) if i != d), None)
+    threads = module_threads()
+    if threads > 1 and split is not None and t.has_static_shape \
+            and sizes[split] >= threads and math.prod(sizes) >= MIN_PARALLEL_ELEMENTS:
+        results = forall_chunks(sizes[split], -(-sizes[split] // threads), split, best,
+                                lambda lo, length, chunks: scan(chunk_of(x, split, lo, length),
+                                                                chunks))
+    else:
+        results = scan(x, best)
+    return _finish(op, results, zero_d)
 
 
 def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:

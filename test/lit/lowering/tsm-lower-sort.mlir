@@ -51,7 +51,7 @@ func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi
 // CHECK: %[[FITS:.*]] = arith.cmpi sge, %[[N]], %[[K]] : index
 // CHECK: cf.assert %[[FITS]], "{{.*}}tsm.topk: k=2 is out of range for the size of the dim"
 // CHECK: %[[SLICES:.*]]:2 = scf.for %[[COL:.*]] = %{{.*}} to %{{.*}} step
-// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}}, %[[LAST:.*]] = %{{.*}}, %[[FULL:.*]] = %{{.*}}) -> (tensor<2x5xi32>, tensor<2x5xi64>, i32, i1)
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[INDICES:.*]] = %{{.*}}, %[[LAST:.*]] = %{{.*}}, %[[FULL:.*]] = %{{.*}}) -> (tensor<2x5xi32>, tensor<2x5xi64>, i32, i1)
 // CHECK: %[[V:.*]] = tensor.extract %[[X]][%[[I]], %[[COL]]] : tensor<?x5xi32>
 // CHECK: %[[BEATS:.*]] = arith.cmpi sgt, %[[V]], %[[LAST]] : i32
 // CHECK: %[[TAKE:.*]] = arith.ori %{{.*}}, %[[BEATS]] : i1
