@@ -354,7 +354,7 @@ def expanded_math_count(op: ir.Operation) -> int:
 
 
 @register("tsm-expand-math",
-          "Expand f32 math.exp/tanh/erf/log/log1p/expm1 (scalar or vector) into polynomials")
+          "Expand f32/f64 transcendental math ops (scalar or vector) into inline polynomials")
 def expand_math(module_op: ir.Operation) -> None:
     found: list[ir.Operation] = []
 

@@ -199,15 +199,42 @@ def _merge(src: list[ir.Value], dst: list[ir.Value], at, start, mid, end,
 SORTED_RUN = 64
 
 
+def _insert_sorted(v: ir.Value, pos: ir.Value, held: list[ir.Value], at, j: ir.Value,
+                   lowest: ir.Value, goes_before) -> list[ir.Value]:
+    """Insertion into sorted places: from place j down to `lowest`, each
+    place whose predecessor v goes before (goes_before(prev, values,
+    positions) -> i1) takes that predecessor; v and its position `pos` go
+    into the place where that stops.  held: (values, positions)."""
+    p = arith.CmpIPredicate
+    one = b.index(1)
+    idx = ir.IndexType.get()
+    types = [r.type for r in held]
+    loop = scf.WhileOp([idx, *types], [j, *held])
+    before = loop.before.blocks.append(idx, *types)
+    with ir.InsertionPoint(before):
+        j, held_v, held_p = before.arguments
+        inside = arith.cmpi(p.ugt, j, lowest)
+        prev = arith.select(inside, arith.subi(j, one), lowest)
+        scf.ConditionOp(arith.andi(inside, goes_before(prev, held_v, held_p)),
+                        list(before.arguments))
+    after = loop.after.blocks.append(idx, *types)
+    with ir.InsertionPoint(after):
+        j, held_v, held_p = after.arguments
+        prev = arith.subi(j, one)
+        held_v = tensor.insert(tensor.extract(held_v, at(prev)), held_v, at(j))
+        held_p = tensor.insert(tensor.extract(held_p, at(prev)), held_p, at(j))
+        scf.YieldOp([prev, held_v, held_p])
+    j, held_v, held_p = loop.results
+    return [tensor.insert(v, held_v, at(j)), tensor.insert(pos, held_p, at(j))]
+
+
 def _sorted_runs(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
     """(keys, int64 positions) of x with each run of SORTED_RUN along `d`
     sorted, stably, by insertion."""
     sizes = sizes_of(x)
     n = b.as_index(sizes[d])
     outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
-    p = arith.CmpIPredicate
     one = b.index(1)
-    idx = ir.IndexType.get()
 
     def per_slice(ivs, keys, positions):
         def at(i):
@@ -224,23 +251,10 @@ def _sorted_runs(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
                 v, pos = tensor.extract(keys, at(i)), tensor.extract(positions, at(i))
                 # v comes from a later position than every element before it in
                 # the run: it goes after those it does not strictly precede
-                shift = scf.WhileOp([idx, keys.type, positions.type], [i, keys, positions])
-                before = shift.before.blocks.append(idx, keys.type, positions.type)
-                with ir.InsertionPoint(before):
-                    j, held_k, held_p = before.arguments
-                    inside = arith.cmpi(p.ugt, j, start)
-                    prev = arith.select(inside, arith.subi(j, one), start)
-                    beats = _compare(v, tensor.extract(held_k, at(prev)), descending)[0]
-                    scf.ConditionOp(arith.andi(inside, beats), list(before.arguments))
-                after = shift.after.blocks.append(idx, keys.type, positions.type)
-                with ir.InsertionPoint(after):
-                    j, held_k, held_p = after.arguments
-                    prev = arith.subi(j, one)
-                    held_k = tensor.insert(tensor.extract(held_k, at(prev)), held_k, at(j))
-                    held_p = tensor.insert(tensor.extract(held_p, at(prev)), held_p, at(j))
-                    scf.YieldOp([prev, held_k, held_p])
-                j, keys, positions = shift.results
-                scf.YieldOp([tensor.insert(v, keys, at(j)), tensor.insert(pos, positions, at(j))])
+                scf.YieldOp(_insert_sorted(
+                    v, pos, [keys, positions], at, i, start,
+                    lambda prev, held_k, _: _compare(v, tensor.extract(held_k, at(prev)),
+                                                     descending)[0]))
             scf.YieldOp(list(step.results))
         return list(runs.results)
 
@@ -378,27 +392,13 @@ def _insert_in_order(x: ir.Value, state: list[ir.Value], at, k: int, i: ir.Value
     if_op = scf.IfOp(take, [r.type for r in state], has_else=True)
     with ir.InsertionPoint(if_op.then_block):
         none = b.constant(-1, I64(64))
-        idx = ir.IndexType.get()
-        best = [values, positions]
-        loop = scf.WhileOp([idx, *[r.type for r in best]], [b.index(k - 1), *best])
-        before = loop.before.blocks.append(idx, *[r.type for r in best])
-        with ir.InsertionPoint(before):
-            j, held_v, held_p = before.arguments
-            inside = arith.cmpi(p.ugt, j, b.index(0))
-            prev = arith.select(inside, arith.subi(j, b.index(1)), b.index(0))
+
+        def goes_before(prev, held_v, held_p):
             empty = arith.cmpi(p.eq, tensor.extract(held_p, at(prev)), none)
-            beats = _compare(v, tensor.extract(held_v, at(prev)), descending)[0]
-            scf.ConditionOp(arith.andi(inside, arith.ori(empty, beats)), list(before.arguments))
-        after = loop.after.blocks.append(idx, *[r.type for r in best])
-        with ir.InsertionPoint(after):
-            j, held_v, held_p = after.arguments
-            prev = arith.subi(j, b.index(1))
-            held_v = tensor.insert(tensor.extract(held_v, at(prev)), held_v, at(j))
-            held_p = tensor.insert(tensor.extract(held_p, at(prev)), held_p, at(j))
-            scf.YieldOp([prev, held_v, held_p])
-        j, held_v, held_p = loop.results
-        held_v = tensor.insert(v, held_v, at(j))
-        held_p = tensor.insert(arith.index_cast(I64(64), i), held_p, at(j))
+            return arith.ori(empty, _compare(v, tensor.extract(held_v, at(prev)), descending)[0])
+
+        held_v, held_p = _insert_sorted(v, arith.index_cast(I64(64), i), [values, positions], at,
+                                        b.index(k - 1), b.index(0), goes_before)
         last = b.index(k - 1)
         full = arith.cmpi(p.ne, tensor.extract(held_p, at(last)), none)
         scf.YieldOp([held_v, held_p, tensor.extract(held_v, at(last)), full])
