@@ -2,11 +2,17 @@
 
     python bench/run.py [--models mlp_b1,resnet18_64] [--threads 1,2]
                         [--peers eager,torchscript,inductor,tsmlir] [--json out.json]
-                        [--timing]
+                        [--timing] [--rounds N] [--min]
 
 Prints median milliseconds per model and peer, the ratio of each peer to
 eager (lower is better), compile times separately, GFLOP/s for matmuls, and
-whether each output matches eager.  All peers run in this one process.
+whether each output matches eager.  All peers run in this one process, timed
+in `--rounds` rounds (default 5): each round runs every peer for a block of
+calls in turn, and a peer's median is over all its calls.  On a shared host
+whose speed drifts for seconds at a time (the lent AVX-512 VMs: the same
+matmul ran at 140 and at 260 GFLOP/s minutes apart) a slow period then
+falls on every peer instead of on one; `--min` also prints each peer's
+fastest call (noise only adds time).
 `--timing` adds tsmlir's per-stage compile times (import, each lowering
 stage, LLVM JIT) under each model.
 """
@@ -29,10 +35,8 @@ from models import MODELS  # noqa: E402
 PEERS = ("eager", "torchscript", "inductor", "tsmlir")
 
 
-def timed(fn, args, min_time: float = 0.5, max_runs: int = 200) -> float:
-    """Median ms over repeated runs after a warm-up."""
-    for _ in range(3):
-        fn(*args)
+def timed(fn, args, min_time: float = 0.5, max_runs: int = 200) -> list[float]:
+    """Seconds of each of repeated calls (at least 5, about min_time in all)."""
     times, total = [], 0.0
     while (total < min_time or len(times) < 5) and len(times) < max_runs:
         start = time.perf_counter()
@@ -40,7 +44,7 @@ def timed(fn, args, min_time: float = 0.5, max_runs: int = 200) -> float:
         dt = time.perf_counter() - start
         times.append(dt)
         total += dt
-    return statistics.median(times) * 1000
+    return times
 
 
 def build_peer(peer: str, model, inputs):
@@ -60,10 +64,14 @@ def first_tensor(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
-def run_model(name: str, peers, threads: int) -> dict:
+def run_model(name: str, peers, threads: int, rounds: int = 5) -> dict:
+    """Build every peer, check its output against eager, then time the
+    peers in `rounds` interleaved rounds (see the module docstring)."""
     torch.set_num_threads(threads)
     model, inputs, flops = MODELS[name]()
-    row = {"model": name, "threads": threads, "ms": {}, "compile_s": {}, "ok": {}, "error": {}}
+    row = {"model": name, "threads": threads, "ms": {}, "min_ms": {}, "compile_s": {},
+           "ok": {}, "error": {}}
+    built = {}
     with torch.inference_mode():
         expected = first_tensor(model(*inputs))
         for peer in peers:
@@ -76,15 +84,24 @@ def run_model(name: str, peers, threads: int) -> dict:
                     row["stages_s"] = dict(fn.compile_times)
                 got = first_tensor(fn(*inputs))
                 row["ok"][peer] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-4))
-                row["ms"][peer] = timed(fn, inputs)
+                for _ in range(3):  # warm-up
+                    fn(*inputs)
+                built[peer] = fn
             except Exception as e:  # a peer that cannot run the model is reported, not fatal
                 row["error"][peer] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        times: dict[str, list[float]] = {p: [] for p in built}
+        for _ in range(rounds):
+            for peer, fn in built.items():
+                times[peer] += timed(fn, inputs, 0.5 / rounds, max(5, 200 // rounds))
+    for peer, ts in times.items():
+        row["ms"][peer] = statistics.median(ts) * 1000
+        row["min_ms"][peer] = min(ts) * 1000
     if flops:
         row["gflops"] = {p: flops / (ms * 1e6) for p, ms in row["ms"].items()}
     return row
 
 
-def print_row(row: dict, peers, timing: bool = False) -> None:
+def print_row(row: dict, peers, timing: bool = False, fastest: bool = False) -> None:
     eager = row["ms"].get("eager")
     cells = []
     for p in peers:
@@ -96,6 +113,11 @@ def print_row(row: dict, peers, timing: bool = False) -> None:
         else:
             cells.append("   n/a")
     print(f"{row['model']:14s} t={row['threads']}  " + " | ".join(f"{c:28s}" for c in cells))
+    if fastest and row["min_ms"]:
+        base = row["min_ms"].get("eager")
+        print(f"{'':18s}fastest call: " + ", ".join(
+            f"{p} {ms:.3f}ms" + (f" x{ms / base:.2f}" if base else "")
+            for p, ms in row["min_ms"].items()))
     comp = ", ".join(f"{p} {s:.2f}s" for p, s in row["compile_s"].items() if p != "eager")
     if comp:
         print(f"{'':18s}compile: {comp}")
@@ -113,6 +135,8 @@ def main(argv=None) -> int:
     ap.add_argument("--peers", default=",".join(PEERS))
     ap.add_argument("--json")
     ap.add_argument("--timing", action="store_true", help="tsmlir's per-stage compile times")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    ap.add_argument("--min", action="store_true", help="also print each peer's fastest call")
     args = ap.parse_args(argv)
     # tsmlir's runtime tunes glibc's allocator at its first compile (freed
     # buffers kept for reuse: see tsmlir.runtime.native_libs); set it before
@@ -123,8 +147,8 @@ def main(argv=None) -> int:
     print(f"{'model':14s} thr  " + " | ".join(f"{p:28s}" for p in peers))
     for threads in (int(t) for t in args.threads.split(",")):
         for name in args.models.split(","):
-            row = run_model(name, peers, threads)
-            print_row(row, peers, args.timing)
+            row = run_model(name, peers, threads, args.rounds)
+            print_row(row, peers, args.timing, args.min)
             rows.append(row)
     if args.json:
         with open(args.json, "w") as f:
