@@ -3,6 +3,13 @@
     tsmlir-opt input.mlir --tsm-lower-elementwise --canonicalize -o out.mlir
     tsmlir-opt --pass-pipeline='builtin.module(tsm-to-linalg,cse)' input.mlir
     tsmlir-opt --list-passes | --list-supported-ops
+    tsmlir-opt input.mlir --target-cpu x86-64-v3 --tsm-cpu-pipeline
+
+Passes that pick code by the CPU (the matmul register tiles: 8 x 32 with
+AVX-512, 6 x 16 with AVX2) target this host, unless the module sets
+`tsm.target_avx512` or `--target-cpu` names the CPU (an LLVM name, as for
+tsmlir-compile); tests that pin such code name one, so that they pass on
+any host.
 
 Pass flags run in command-line order.  A user error (bad IR, failing pass,
 unknown pass) prints diagnostics on stderr and exits 1, never a traceback.
@@ -22,6 +29,8 @@ from tsmlir.context import new_context
 from tsmlir.diagnostics import format_diagnostic
 from tsmlir.lowering.passes import PASSES
 from tsmlir.lowering.pipelines import DESCRIPTIONS, PIPELINES, STAGES, pass_manager
+from tsmlir.lowering.target import TARGET_AVX512_ATTR, set_target_avx512
+from tsmlir.runtime.llvm_tools import ToolError, cpu_has_avx512
 
 SPLIT_MARKER = "// -----"
 _EXPECTED = re.compile(r"//\s*expected-(error|warning|remark|note)\s*(@[+-]?\d+)?\s*\{\{(.*?)\}\}")
@@ -127,6 +136,9 @@ def run_chunk(text: str, passes: list[str], args):
         handler = ctx.attach_diagnostic_handler(on_diag)
         try:
             module = ir.Module.parse(text)
+            if args.target_avx512 is not None and \
+                    TARGET_AVX512_ATTR not in module.operation.attributes:
+                set_target_avx512(module.operation, args.target_avx512)
             # Like MLIR's verifier after parsing: tsm ops must follow their type rules.
             if not args.no_tsm_verify and not PASSES["tsm-verify"].run(module.operation):
                 return False, "", raw, rendered
@@ -160,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mlir-print-debuginfo", action="store_true")
     parser.add_argument("--no-tsm-verify", action="store_true",
                         help="do not check tsm type rules after parsing")
+    parser.add_argument("--target-cpu", metavar="CPU",
+                        help="the CPU that CPU-specific passes generate code for (an LLVM name: "
+                             "x86-64-v3, x86-64-v4, znver3, ...); default: this host")
     parser.add_argument("--list-passes", action="store_true")
     parser.add_argument("--list-supported-ops", action="store_true")
     args, rest = parser.parse_known_args(argv)
@@ -170,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_supported_ops:
         print(list_supported_ops())
         return 0
+    args.target_avx512 = None
+    if args.target_cpu:
+        try:
+            args.target_avx512 = cpu_has_avx512(args.target_cpu)
+        except ToolError as e:  # its message starts with "error: "
+            print(f"tsmlir-opt: {e}", file=sys.stderr)
+            return 1
     passes = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else []
     for flag in rest:
         if not flag.startswith("-"):

@@ -1,4 +1,4 @@
-// RUN: tsmlir-opt %s --split-input-file --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --split-input-file --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
 // F.linear with a run-time weight W (65 x 300, read as (N, K)) and 35 rows:
 // no transposed copy of W; the packed kernel takes W itself and packs each

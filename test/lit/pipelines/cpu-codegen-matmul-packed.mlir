@@ -1,9 +1,16 @@
-// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v4 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=V4
 
 // A static matmul with >= 32 rows gets the packed-B kernel (register tile
 // 6 x 16 with AVX2, 8 x 32 with AVX-512).  35 x 300 @ 300 x 65: k blocks of
 // 256 rows (a last one of 44), one block of 5 panels (65 columns, the last
 // panel 1 wide), 5 (or 4) full row strips and a tail strip.
+// With AVX-512 (x86-64-v4): 32-wide panels, 8 x 32 register tiles.
+// V4-LABEL: func.func private @tsm_matmul_packed_0(
+// V4: memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x256x32xf32>
+// V4: scf.for %{{.*}} step %c8
+// V4: %{{.*}}:8 = scf.for
+// V4: vector.fma %{{.*}} : vector<32xf32>
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
 // CHECK-SAME: %[[A:[^:]*]]: memref<35x300xf32>, %[[B:[^:]*]]: memref<300x65xf32>, %[[C:[^:]*]]: memref<35x65xf32>, %{{[^:]*}}: memref<?xf32>, %{{[^:]*}}: index, %{{[^:]*}}: i1, %{{[^:]*}}: i1, %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %[[NLO:[^:]*]]: index, %[[NHI:[^:]*]]: index)
 // CHECK-SAME: passthrough = ["noinline"]

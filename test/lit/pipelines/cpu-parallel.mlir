@@ -1,5 +1,5 @@
-// RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
-// RUN: tsmlir-opt %s --tsm-cpu-pipeline | filecheck %s --check-prefix=OMP
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --tsm-cpu-pipeline | filecheck %s --check-prefix=OMP
 
 // With tsm.num_threads = 2, loops with enough work become scf.parallel over
 // one chunk per thread; tsm-scf-to-openmp then makes them OpenMP loops

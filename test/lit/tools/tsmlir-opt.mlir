@@ -33,6 +33,16 @@
 // MISSING: tsmlir-opt: error: cannot read
 // MISSING-NOT: Traceback
 
+// --target-cpu names the CPU that CPU-specific passes generate code for (in
+// the module attribute tsm.target_avx512); an unknown name is an error.
+// RUN: tsmlir-opt %s --target-cpu x86-64-v4 | filecheck %s --check-prefix=V4
+// V4: module attributes {tsm.target_avx512 = true}
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 | filecheck %s --check-prefix=V3
+// V3: module attributes {tsm.target_avx512 = false}
+// RUN: not tsmlir-opt %s --target-cpu no-such-cpu 2>&1 | filecheck %s --check-prefix=BADCPU
+// BADCPU: tsmlir-opt: error: 'no-such-cpu' is not a CPU LLVM knows
+// BADCPU-NOT: Traceback
+
 func.func @forward(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "tsm.add"(%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
