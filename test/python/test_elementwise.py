@@ -94,7 +94,10 @@ def test_f32_activations_match_float64(name):
     scale = (x.double().abs().clamp(min=1) if name.startswith(("gelu", "silu"))
              else torch.ones_like(want))[finite]
     assert ((got.double()[finite] - want[finite]).abs() / scale).max() <= 4e-7
-    torch.testing.assert_close(got[~finite], fn(x)[~finite], rtol=0, atol=0, equal_nan=True)
+    # the float64 truth, not eager float32: eager's gelu(inf) is inf with its
+    # AVX2 kernels and NaN with its AVX-512 ones (torch 2.13)
+    torch.testing.assert_close(got[~finite], want[~finite].float(), rtol=0, atol=0,
+                               equal_nan=True)
     if name in ("sigmoid", "tanh"):  # torch's gelu(-0) is -0 in float64, +0 in float32
         zero = want == 0
         assert torch.equal(got[zero].signbit(), want[zero].signbit())
