@@ -1,7 +1,9 @@
 """tsm-vectorize-narrow-matmul against eager: a constant A (m x k) times a
-few columns (n <= 12), with m not a multiple of the 16-row panel (and a
-single panel), k not a multiple of the k unroll, n = 1 .. 12 (one and two
-column groups), 1 and 2 threads (the threads share the panels from
+few columns (n <= 12 with AVX2, <= 24 with AVX-512), with m not a multiple
+of the panel (16 rows with AVX2, 32 with AVX-512; both tiles are tried on
+any host: the tile is a shape of the code, LLVM lowers its vectors to the
+host's registers) and a single panel, k not a multiple of the k unroll,
+n = 1 .. 24 (one and two column groups), 1 and 2 threads (the threads share the panels from
 MIN_PARALLEL_WEIGHTS weights); convolutions whose im2col product is
 narrow (2 x 2 and 1 x 1 outputs, bias, batch norm, ReLU); the products the
 pass leaves to the other kernels.  Each compiled module is checked to have
@@ -12,7 +14,7 @@ import torch
 
 import tsmlir
 from conftest import _assert_close
-from tsmlir.lowering import matmul_narrow
+from tsmlir.lowering import matmul_narrow, target
 
 
 class Wx(torch.nn.Module):
@@ -33,6 +35,14 @@ def _compile(module, inputs, threads, tmp_path):
     return compiled, f"call @{matmul_narrow.PREFIX}_w" in loops
 
 
+@pytest.fixture(params=["avx2", "avx512"])
+def tile(request, monkeypatch):
+    """The kernel's tile for a target, that target forced."""
+    avx512 = request.param == "avx512"
+    monkeypatch.setattr(target, "_host_has_avx512", lambda: avx512)
+    return matmul_narrow.AVX512 if avx512 else matmul_narrow.AVX2
+
+
 def _check(module, inputs, threads, tmp_path, *, taken=True, tol=1e-4):
     compiled, used = _compile(module, inputs, threads, tmp_path)
     assert used == taken
@@ -44,16 +54,21 @@ def _check(module, inputs, threads, tmp_path, *, taken=True, tol=1e-4):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,k,n", [(16, 16, 1), (17, 99, 2), (37, 131, 3), (100, 700, 4),
                                    (33, 257, 5), (48, 64, 6), (130, 1001, 7), (257, 333, 8),
-                                   (20, 50, 9), (64, 300, 12)])
-def test_constant_a(m, k, n, threads, tmp_path):
-    _check(Wx(m, k), [torch.randn(k, n)], threads, tmp_path, tol=1e-3)
+                                   (20, 50, 9), (64, 300, 12), (33, 70, 13), (70, 90, 16), (64, 100, 24)])
+def test_constant_a(m, k, n, threads, tile, tmp_path):
+    """Taken from a panel of rows and up to the tile's columns."""
+    taken = m >= tile.panel and n <= tile.max_columns
+    _check(Wx(m, k), [torch.randn(k, n)], threads, tmp_path, taken=taken, tol=1e-3)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_many_panels(threads, tmp_path):
-    """512 x 4608 @ 4608 x 4 (ResNet-18's layer4 at 64 x 64 images): 32
-    panels shared by the threads."""
-    _check(Wx(512, 4608), [torch.randn(4608, 4)], threads, tmp_path, tol=1e-3)
+@pytest.mark.parametrize("n", [4, 16])
+def test_many_panels(threads, n, tile, tmp_path):
+    """512 x 4608 @ 4608 x 4 (ResNet-18's layer4 at 64 x 64 images; x 16:
+    layer3's 256 x 2304 @ 2304 x 16, AVX-512 only): the panels shared by
+    the threads."""
+    _check(Wx(512, 4608), [torch.randn(4608, n)], threads, tmp_path,
+           taken=n <= tile.max_columns, tol=1e-3)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -114,9 +129,11 @@ def test_residual_block(threads, tmp_path):
     _check(module, [torch.randn(1, 48, 2, 2)], threads, tmp_path)
 
 
-@pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, 13), (64, 15, 4)])
-def test_not_taken(m, k, n, tmp_path):
-    """Fewer rows than a panel, 13 columns, a short k: the other kernels."""
+@pytest.mark.parametrize("m,k,n", [(15, 100, 4), (64, 100, None), (64, 15, 4)])
+def test_not_taken(m, k, n, tile, tmp_path):
+    """Fewer rows than a panel, a column more than the tile takes, a short
+    k: the other kernels."""
+    n = n or tile.max_columns + 1
     _check(Wx(m, k), [torch.randn(k, n)], 1, tmp_path, taken=False)
 
 
@@ -139,7 +156,7 @@ def test_weight_shared_by_two_products(tmp_path):
         def forward(self, x, y, z):
             return torch.mm(self.w, x), torch.mm(self.w, y * 2), torch.mm(self.w, z)
 
-    module, inputs = Two().eval(), [torch.randn(300, 3), torch.randn(300, 3), torch.randn(300, 24)]
+    module, inputs = Two().eval(), [torch.randn(300, 3), torch.randn(300, 3), torch.randn(300, 40)]
     compiled, used = _compile(module, inputs, 1, tmp_path)
     assert used
     loops = next(tmp_path.glob("2-*.mlir")).read_text()
@@ -149,11 +166,14 @@ def test_weight_shared_by_two_products(tmp_path):
         _assert_close(compiled(*inputs), module(*inputs), rtol=1e-4, atol=1e-4)
 
 
-def test_groups():
-    """Column groups: as few as MAX_GROUP allows, balanced, covering n."""
-    for n in range(1, 20):
-        groups = matmul_narrow.groups(n)
+@pytest.mark.parametrize("max_group", [matmul_narrow.AVX2.max_group,
+                                       matmul_narrow.AVX512.max_group])
+def test_groups(max_group):
+    """Column groups: as few as max_group allows, balanced, covering n."""
+    for n in range(1, 30):
+        groups = matmul_narrow.groups(n, max_group)
+        assert len(groups) == -(-n // max_group)
         assert sum(w for _, w in groups) == n
-        assert all(1 <= w <= matmul_narrow.MAX_GROUP for _, w in groups)
+        assert all(1 <= w <= max_group for _, w in groups)
         assert max(w for _, w in groups) - min(w for _, w in groups) <= 1
         assert [j for j, _ in groups] == [sum(w for _, w in groups[:i]) for i in range(len(groups))]

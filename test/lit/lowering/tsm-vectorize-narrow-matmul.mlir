@@ -1,10 +1,22 @@
-// RUN: tsmlir-opt %s --tsm-vectorize-narrow-matmul --split-input-file | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --tsm-vectorize-narrow-matmul --split-input-file | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v4 --tsm-vectorize-narrow-matmul --split-input-file | filecheck %s --check-prefix=V4
 
 // A constant A (40 x 70: 3 panels of 16 rows, the last one 8 rows short)
 // times 3 columns, with a ReLU epilogue: A is packed once into
 // [3][70][16]; per panel, 2 x 3 accumulators over all of k (two panel
 // vectors, a broadcast of B[k, j] per column), then C += the sums through a
 // [3][16] stack buffer, rows below m only, max(., 0) at the store.
+// With AVX-512 (x86-64-v4) a panel is 32 rows, two 16-lane vectors; its
+// rows are 128 bytes, two cache lines, each prefetched.
+// V4-LABEL: func.func private @tsm_matmul_narrow_pack_0(
+// V4-SAME: memref<40x70xf32>, %{{[^:]*}}: memref<2x70x32xf32>)
+// V4: vector.from_elements {{.*}} : vector<32xf32>
+// V4-LABEL: func.func private @tsm_matmul_narrow_0(
+// V4: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %c0], read
+// V4: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %c16], read
+// V4: vector.load %{{.*}}[%{{.*}}, %{{.*}}, %c0] : memref<2x70x32xf32>, vector<16xf32>
+// V4: vector.load %{{.*}}[%{{.*}}, %{{.*}}, %c16] : memref<2x70x32xf32>, vector<16xf32>
+// V4-COUNT-6: vector.fma {{.*}} : vector<16xf32>
 // CHECK-LABEL: func.func private @tsm_matmul_narrow_pack_0(
 // CHECK-SAME: %[[A:[^:]*]]: memref<40x70xf32>, %[[AP:[^:]*]]: memref<3x70x16xf32>)
 // CHECK: %[[ZERO:.*]] = arith.constant 0.0{{.*}} : f32
@@ -126,7 +138,11 @@ module attributes {tsm.num_threads = 2 : i64} {
 
 // -----
 
-// Not taken: A an argument (B constant), 15 rows, 17 columns, another epilogue.
+// Not taken: A an argument (B constant), 15 rows, 17 columns, another
+// epilogue (with AVX2 or AVX-512).
+// V4-LABEL: func.func @narrow$others(
+// V4-NOT: call @tsm_matmul_narrow
+// V4-COUNT-4: linalg.matmul
 // CHECK-LABEL: func.func @narrow$others(
 // CHECK-NOT: call @tsm_matmul_narrow
 // CHECK-COUNT-4: linalg.matmul
