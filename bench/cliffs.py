@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -360,9 +361,12 @@ def run_pattern(name: str, min_time: float) -> dict:
             row["ok"] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-3))
             # Interleave the peers twice; keep each one's best median.
             eager, ours = [], []
+            for _ in range(3):  # warm-up
+                model(*inputs)
+                fn(*inputs)
             for _ in range(2):
-                eager.append(timed(model, inputs, min_time))
-                ours.append(timed(fn, inputs, min_time))
+                eager.append(statistics.median(timed(model, inputs, min_time)) * 1000)
+                ours.append(statistics.median(timed(fn, inputs, min_time)) * 1000)
             row["eager"], row["tsmlir"] = min(eager), min(ours)
         except Exception as e:  # a pattern the compiler refuses is reported, not fatal
             row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:100]}"
