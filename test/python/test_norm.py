@@ -295,12 +295,12 @@ def test_group_norm_row_by_row_dynamic_batch(row_by_row, threads):
 
 
 def test_row_by_row_thresholds(tmp_path):
-    """Rows of 8 KB or more in a tensor over 512 KB go row by row; narrower
+    """Rows of 1 KB or more in a tensor over 512 KB go row by row; narrower
     rows, or a tensor the L2 holds, keep the two whole passes."""
     module = torch.jit.script(GroupNormAffine())
     w, b = torch.randn(6), torch.randn(6)
     for shape, by_row in (((16, 6, 64, 64), True), ((2, 6, 64, 64), False),
-                          ((512, 6, 8, 8), False)):
+                          ((512, 6, 8, 8), False), ((512, 6, 8, 16), True)):
         x = torch.randn(shape)
         assert _by_row(module, [x, w, b], tmp_path / str(shape[0]), threads=1) == by_row
         compiled = tsmlir.compile_module(module, [x, w, b], threads=1)
