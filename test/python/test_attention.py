@@ -11,6 +11,7 @@ import torch.nn.functional as F
 import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
+from tsmlir.importer.aten.matmul import CAUSAL_BLOCKS, causal_blocks
 
 
 class Attention(torch.nn.Module):
@@ -65,6 +66,43 @@ def test_sdpa_dynamic_batch_and_sequence():
 def test_sdpa_broadcasts_batch_dims():
     q, k, v = torch.randn(2, 3, 4, 8), torch.randn(1, 3, 6, 8), torch.randn(1, 3, 6, 8)
     check_against_eager(torch.jit.script(Plain()), [q, k, v])
+
+
+class Causal(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+@pytest.mark.parametrize("lead,lq,lk,dtype", [
+    ((1, 4), 256, 256, torch.float32),  # 8 blocks of 32 query rows
+    ((2, 3), 100, 300, torch.float32),  # fewer queries than keys: blocks of 48 and 52
+    ((2, 3), 300, 100, torch.float32),  # more queries than keys: later blocks see them all
+    ((3,), 130, 130, torch.float64),  # 3-D, float64: blocks of 48, 48 and 34
+], ids=str)
+def test_causal_blocks(lead, lq, lk, dtype, tmp_path):
+    """Causal attention runs by blocks of query rows against the keys up to
+    the block's last row (two products per block in the tsm IR)."""
+    q = torch.randn(*lead, lq, 16, dtype=dtype)
+    k, v = torch.randn(*lead, lk, 16, dtype=dtype), torch.randn(*lead, lk, 8, dtype=dtype)
+    options = tsmlir.CompileOptions(dump_dir=str(tmp_path))
+    compiled = tsmlir.compile_module(torch.jit.script(Causal()), [q, k, v], options=options)
+    torch.testing.assert_close(compiled(q, k, v), Causal()(q, k, v), rtol=1e-4, atol=1e-4)
+    blocks = causal_blocks(lq)
+    assert len(blocks) > 1
+    assert (tmp_path / "0-tsm.mlir").read_text().count('"tsm.matmul"') == 2 * len(blocks)
+
+
+def test_causal_block_bounds():
+    """Blocks cover the rows in order, multiples of 16 but the last, at
+    most CAUSAL_BLOCKS, none shorter than 16 rows; one block below 64 rows."""
+    assert causal_blocks(63) == [(0, 63)]
+    assert causal_blocks(100) == [(0, 48), (48, 100)]
+    for rows in range(64, 3000, 37):
+        blocks = causal_blocks(rows)
+        assert blocks[0][0] == 0 and blocks[-1][1] == rows
+        assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+        assert all((r1 - r0) % 16 == 0 for r0, r1 in blocks[:-1])
+        assert 1 < len(blocks) <= CAUSAL_BLOCKS and all(r1 - r0 >= 16 for r0, r1 in blocks)
 
 
 class Dropout(torch.nn.Module):

@@ -10,7 +10,8 @@ einsum is written in tsm.einsum's explicit form (ellipses as fresh letters)
 and contracted pairwise, left to right.
 
 Composite ops decompose: scaled_dot_product_attention (matmul, softmax,
-matmul, PyTorch's masking rules), lstm_cell / gru_cell (one addmm per gate
+matmul, PyTorch's masking rules; causal attention by blocks of query rows,
+each against the keys up to its last row: `causal_blocks`), lstm_cell / gru_cell (one addmm per gate
 from constant weights split at compile time, else linear + slices), and the
 inference fast paths of nn.MultiheadAttention / nn.TransformerEncoderLayer.
 
@@ -204,10 +205,6 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         scale = 1 / math.sqrt(tq.shape[-1])
     elif isinstance(scale, bool) or not isinstance(scale, (int, float)):
         cx.fail(f"scale must be a compile-time number or None, got {scale!r}")
-    perm = list(range(tk.rank))
-    perm[-2:] = perm[-1], perm[-2]
-    scores = cx.build("matmul", q, cx.build("permute", k, perm=perm))
-    scores = cx.build("mul", scores, cx.scalar(float(scale), scores))
     if is_causal is not False:
         if attn_mask is not None:
             cx.fail("an explicit attn_mask must not be set when is_causal=True")
@@ -217,8 +214,55 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         # An additive mask: 0 on and below the diagonal, -inf above.
         above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
         causal = torch.zeros(rows, cols, dtype=tq.dtype).masked_fill(above, float("-inf"))
-        return _attend(cx, scores, cx.constant(causal), v, fully_masked=False)
+        outs = []
+        for r0, r1 in causal_blocks(rows):
+            end = min(cols, r1)  # query i sees keys 0..i
+            part = [cx.build("slice", x, dim=cx.type(x).rank - 2, start=start, end=stop, step=1)
+                    for x, start, stop in ((q, r0, r1), (k, 0, end), (v, 0, end))]
+            scores = _scores(cx, part[0], part[1], scale)
+            outs.append(_attend(cx, scores, cx.constant(causal[r0:r1, :end].contiguous()),
+                                part[2], fully_masked=False))
+        out = outs[0]
+        for o in outs[1:]:
+            out = cx.build("cat", out, o, dim=cx.type(o).rank - 2)
+        return out
+    scores = _scores(cx, q, k, scale)
     return _attend(cx, scores, attn_mask, v, fully_masked=attn_mask is not None)
+
+
+#: Causal attention runs by blocks of query rows, each against the keys up
+#: to its last row only (PyTorch's flash kernel skips the masked blocks
+#: too): with n blocks, (n + 1) / 2n of the products and softmax of the
+#: whole square.  At most CAUSAL_BLOCKS blocks (ops per block: slices, two
+#: products, the softmax), of at least CAUSAL_MIN_ROWS rows.
+CAUSAL_BLOCKS = 8
+CAUSAL_MIN_ROWS = 32
+
+
+def causal_blocks(rows: int) -> list[tuple[int, int]]:
+    """[start, end) of each block of query rows: as many as CAUSAL_BLOCKS
+    allows with CAUSAL_MIN_ROWS each, multiples of 16 rows; a last block
+    shorter than 16 rows joins the one before."""
+    count = max(1, min(CAUSAL_BLOCKS, rows // CAUSAL_MIN_ROWS))
+    if count == 1:
+        return [(0, rows)]
+    size = _ceil_div(_ceil_div(rows, count), 16) * 16
+    blocks = [(r0, min(rows, r0 + size)) for r0 in range(0, rows, size)]
+    if blocks[-1][1] - blocks[-1][0] < 16:
+        blocks[-2:] = [(blocks[-2][0], rows)]
+    return blocks
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _scores(cx: NodeContext, q, k, scale: float):
+    """q @ k^T * scale."""
+    perm = list(range(cx.type(k).rank))
+    perm[-2:] = perm[-1], perm[-2]
+    scores = cx.build("matmul", q, cx.build("permute", k, perm=perm))
+    return cx.build("mul", scores, cx.scalar(float(scale), scores))
 
 
 def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool):
