@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
-from tsmlir.importer.aten.matmul import CAUSAL_BLOCKS, causal_blocks
+from tsmlir.importer.aten.matmul import MAX_BLOCKS, causal_blocks
 
 
 class Attention(torch.nn.Module):
@@ -94,7 +94,7 @@ def test_causal_blocks(lead, lq, lk, dtype, tmp_path):
 
 def test_causal_block_bounds():
     """Blocks cover the rows in order, multiples of 16 but the last, at
-    most CAUSAL_BLOCKS, none shorter than 16 rows; one block below 64 rows."""
+    most MAX_BLOCKS, none shorter than 16 rows; one block below 64 rows."""
     assert causal_blocks(63) == [(0, 63)]
     assert causal_blocks(100) == [(0, 48), (48, 100)]
     for rows in range(64, 3000, 37):
@@ -102,7 +102,7 @@ def test_causal_block_bounds():
         assert blocks[0][0] == 0 and blocks[-1][1] == rows
         assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
         assert all((r1 - r0) % 16 == 0 for r0, r1 in blocks[:-1])
-        assert 1 < len(blocks) <= CAUSAL_BLOCKS and all(r1 - r0 >= 16 for r0, r1 in blocks)
+        assert 1 < len(blocks) <= MAX_BLOCKS and all(r1 - r0 >= 16 for r0, r1 in blocks)
 
 
 class Dropout(torch.nn.Module):

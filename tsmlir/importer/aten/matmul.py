@@ -205,27 +205,16 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         scale = 1 / math.sqrt(tq.shape[-1])
     elif isinstance(scale, bool) or not isinstance(scale, (int, float)):
         cx.fail(f"scale must be a compile-time number or None, got {scale!r}")
+    rows, cols = tq.shape[-2], tk.shape[-2]
     if is_causal is not False:
         if attn_mask is not None:
             cx.fail("an explicit attn_mask must not be set when is_causal=True")
-        rows, cols = tq.shape[-2], tk.shape[-2]
         if DYN in (rows, cols):
             cx.fail(f"is_causal needs static sequence lengths, got {tq} and {tk}")
         # An additive mask: 0 on and below the diagonal, -inf above.
         above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
         causal = torch.zeros(rows, cols, dtype=tq.dtype).masked_fill(above, float("-inf"))
-        outs = []
-        for r0, r1 in causal_blocks(rows):
-            end = min(cols, r1)  # query i sees keys 0..i
-            part = [cx.build("slice", x, dim=cx.type(x).rank - 2, start=start, end=stop, step=1)
-                    for x, start, stop in ((q, r0, r1), (k, 0, end), (v, 0, end))]
-            scores = _scores(cx, part[0], part[1], scale)
-            outs.append(_attend(cx, scores, cx.constant(causal[r0:r1, :end].contiguous()),
-                                part[2], fully_masked=False))
-        out = outs[0]
-        for o in outs[1:]:
-            out = cx.build("cat", out, o, dim=cx.type(o).rank - 2)
-        return out
+        return _by_row_blocks(cx, q, k, v, scale, causal_blocks(rows), causal)
     scores = _scores(cx, q, k, scale)
     return _attend(cx, scores, attn_mask, v, fully_masked=attn_mask is not None)
 
@@ -233,18 +222,22 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
 #: Causal attention runs by blocks of query rows, each against the keys up
 #: to its last row only (PyTorch's flash kernel skips the masked blocks
 #: too): with n blocks, (n + 1) / 2n of the products and softmax of the
-#: whole square.  At most CAUSAL_BLOCKS blocks (ops per block: slices, two
-#: products, the softmax), of at least CAUSAL_MIN_ROWS rows.
-CAUSAL_BLOCKS = 8
-CAUSAL_MIN_ROWS = 32
+#: whole square.  At most MAX_BLOCKS blocks (ops per block: slices, two
+#: products, the softmax), of at least MIN_BLOCK_ROWS rows.
+MAX_BLOCKS = 8
+MIN_BLOCK_ROWS = 32
 
 
 def causal_blocks(rows: int) -> list[tuple[int, int]]:
-    """[start, end) of each block of query rows: as many as CAUSAL_BLOCKS
-    allows with CAUSAL_MIN_ROWS each, multiples of 16 rows; a last block
-    shorter than 16 rows joins the one before."""
-    count = max(1, min(CAUSAL_BLOCKS, rows // CAUSAL_MIN_ROWS))
-    if count == 1:
+    """The blocks of query rows of causal attention: as many as MAX_BLOCKS
+    allows with MIN_BLOCK_ROWS each (`row_blocks`)."""
+    return row_blocks(rows, min(MAX_BLOCKS, rows // MIN_BLOCK_ROWS))
+
+
+def row_blocks(rows: int, count: int) -> list[tuple[int, int]]:
+    """[start, end) of `count` (or fewer) blocks of rows, multiples of 16
+    rows; a last block shorter than 16 rows joins the one before."""
+    if count <= 1:
         return [(0, rows)]
     size = _ceil_div(_ceil_div(rows, count), 16) * 16
     blocks = [(r0, min(rows, r0 + size)) for r0 in range(0, rows, size)]
@@ -257,8 +250,30 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, blocks, causal: torch.Tensor):
+    """Causal attention by blocks of query rows, concatenated: each block
+    against the keys up to its last row (query i sees keys 0..i), with its
+    part of the additive mask `causal` (rows x cols).  Blocking unmasked
+    attention so that each block's scores stay in L2 measured no faster
+    (4 heads x 1024 x 1024, 1 thread: 19.4 vs 18.6 ms)."""
+    cols = cx.type(k).shape[-2]
+    outs = []
+    for r0, r1 in blocks:
+        end = min(cols, r1)
+        qb = cx.build("slice", q, dim=cx.type(q).rank - 2, start=r0, end=r1, step=1)
+        kb, vb = (k, v) if end == cols else (
+            cx.build("slice", x, dim=cx.type(x).rank - 2, start=0, end=end, step=1)
+            for x in (k, v))
+        mask = cx.constant(causal[r0:r1, :end].contiguous())
+        outs.append(_attend(cx, _scores(cx, qb, kb, scale), mask, vb, fully_masked=False))
+    out = outs[0]
+    for o in outs[1:]:
+        out = cx.build("cat", out, o, dim=cx.type(o).rank - 2)
+    return out
+
+
 def _scores(cx: NodeContext, q, k, scale: float):
-    """q @ k^T * scale."""
+    """q @ k^T * scale (the multiply fuses into the softmax's first pass)."""
     perm = list(range(cx.type(k).rank))
     perm[-2:] = perm[-1], perm[-2]
     scores = cx.build("matmul", q, cx.build("permute", k, perm=perm))
