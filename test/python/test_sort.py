@@ -447,3 +447,18 @@ def test_topk_chunks_shared_among_threads(dim, tmp_path):
     torch.testing.assert_close(x.gather(dim, got[1]), got[0], equal_nan=True)
     torch.testing.assert_close(got[2][0], want[2][0], equal_nan=True)
     assert "scf.forall" in next(tmp_path.glob("1-*.mlir")).read_text()
+
+
+@pytest.mark.parametrize("shape", [(301, 280), (3, 4000), (2, 5, 500)], ids=str)
+def test_merge_sort_chunks_shared_among_threads(shape, tmp_path):
+    """With 2 threads each merge-sorts a chunk of the slices (along the
+    first other dim: chunks of 151 and 150 rows, of 2 and 1), with its own
+    spare buffers; stable order, NaN last, as on one thread."""
+    x = torch.randint(-40, 40, shape).float()
+    x[..., ::7] = NAN
+    model = SortInts()
+    compiled = tsmlir.compile_module(model, [x], threads=2, dump_dir=str(tmp_path))
+    for got, want in zip(compiled(x), model(x)):
+        torch.testing.assert_close(got[0], want[0], equal_nan=True)
+        assert torch.equal(got[1], want[1])
+    assert "scf.forall" in next(tmp_path.glob("1-*.mlir")).read_text()

@@ -349,7 +349,9 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     sizes = sizes_of(x)
     descending = bool(_attr(op, "descending", False))
     if not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX:
-        return _finish(op, _merge_sort(x, d, descending), zero_d)
+        outs = [_fresh(sizes, t.element_type), _fresh(sizes, I64(64))]
+        return _finish(op, _by_slices(x, d, outs, lambda x, _: _merge_sort(x, d, descending),
+                                      MIN_PARALLEL_SORT), zero_d)
     ranks = _ranks(x, d, descending)
     inits = [b.filled(sizes, t.element_type, 0), b.filled(sizes, I64(64), 0)]
     maps = [_map_with(t.rank, d, t.rank)] * 2 + [_map_with(t.rank, d, d)] * 2
@@ -447,18 +449,32 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
 
         return _loop_nest(outer, best, per_slice)
 
-    # With threads, each takes a chunk of the first other dim (static sizes,
-    # enough elements: the parallel loops' threshold)
+    return _finish(op, _by_slices(x, d, best, scan, MIN_PARALLEL_ELEMENTS), zero_d)
+
+
+#: Elements from which threads share a merge sort's slices: sorting costs
+#: tens of nanoseconds an element, so far fewer than an elementwise loop's
+#: MIN_PARALLEL_ELEMENTS pay for the threads' start.
+MIN_PARALLEL_SORT = 1 << 12
+
+
+def _by_slices(x: ir.Value, d: int, outs: list[ir.Value],
+               fn: Callable[[ir.Value, list[ir.Value]], list[ir.Value]],
+               min_elements: int) -> list[ir.Value]:
+    """fn(x, outs) -> outs filled, for an op whose slices along `d` are
+    independent; with threads, each takes a chunk of the first other dim
+    and runs fn on its chunks of x and outs (static sizes, at least
+    `min_elements`)."""
+    t = b.rtt(x)
+    sizes = sizes_of(x)
     split = next((i for i in range(t.rank) if i != d), None)
     threads = module_threads()
     if threads > 1 and split is not None and t.has_static_shape \
-            and sizes[split] >= threads and math.prod(sizes) >= MIN_PARALLEL_ELEMENTS:
-        results = forall_chunks(sizes[split], -(-sizes[split] // threads), split, best,
-                                lambda lo, length, chunks: scan(chunk_of(x, split, lo, length),
-                                                                chunks))
-    else:
-        results = scan(x, best)
-    return _finish(op, results, zero_d)
+            and sizes[split] >= threads and math.prod(sizes) >= min_elements:
+        return forall_chunks(sizes[split], -(-sizes[split] // threads), split, outs,
+                             lambda lo, length, chunks: fn(chunk_of(x, split, lo, length),
+                                                           chunks))
+    return fn(x, outs)
 
 
 def _median_rank(op: ir.Operation, n: b.IntOrValue) -> ir.Value:
