@@ -74,7 +74,7 @@ class Causal(torch.nn.Module):
 
 
 @pytest.mark.parametrize("lead,lq,lk,dtype", [
-    ((1, 4), 256, 256, torch.float32),  # 8 blocks of 32 query rows
+    ((1, 4), 256, 256, torch.float32),  # 4 blocks of 64 query rows
     ((2, 3), 100, 300, torch.float32),  # fewer queries than keys: blocks of 48 and 52
     ((2, 3), 300, 100, torch.float32),  # more queries than keys: later blocks see them all
     ((3,), 130, 130, torch.float64),  # 3-D, float64: blocks of 48, 48 and 34
