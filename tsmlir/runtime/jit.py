@@ -62,7 +62,7 @@ class JitFunction:
     """One compiled entry point and its calling convention."""
 
     def __init__(self, ctx: ir.Context, module: ir.Module, name: str, specs, result_types:
-                 list[TensorT], structure: Any, opt_level: int = 3, *,
+                 list[TensorT], structure: Any, opt_level: int = 2, *,
                  params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
                  writebacks: Sequence[tuple[int | str, int]] = (), arg_names: Sequence[str] = (),
                  blobs: dict[str, Any] | None = None):
