@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 class CompileOptions:
     #: LLVM optimization level for the JIT / object code (0-3).  2: the kernels
     #: arrive vectorized and tiled, and -O3 ran no faster on any benchmark model
-    #: (Sapphire Rapids, best calls equal within 2%) but took twice the JIT time
-    #: (ResNet-18 224, 2 threads: 4.2 -> 2.2 s of a 7.0 -> 5.1 s compile).
+    #: (Sapphire Rapids, best calls equal within 2%) but took longer to JIT
+    #: (ResNet-18 224, 2 threads, compiles alternated in one process: 3.3-3.9 s
+    #: against 2.7-3.5 s).
     opt_level: int = 2
     #: Directory where every stage's IR is written (`<n>-<stage>.mlir`); None: no dumps.
     dump_dir: str | None = field(default_factory=lambda: os.environ.get("TSMLIR_DUMP_DIR"))
