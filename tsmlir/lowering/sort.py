@@ -134,10 +134,12 @@ def _check_k(op: ir.Operation, k: int, n: b.IntOrValue) -> None:
         b.assert_true(fits, f"{op.name}: k={k} is out of range for the size of the dim")
 
 
-def _positions(sizes: list[b.IntOrValue], d: int) -> ir.Value:
-    """int64 tensor of each element's position along `d`."""
+def _positions(sizes: list[b.IntOrValue], d: int, into: ir.Value | None = None) -> ir.Value:
+    """int64 tensor of each element's position along `d` (written into
+    `into` where given)."""
     rank = len(sizes)
-    return b.generic([], b.empty(sizes, I64(64)), [b.identity_map(rank)], ["parallel"] * rank,
+    out = b.empty(sizes, I64(64)) if into is None else into
+    return b.generic([], out, [b.identity_map(rank)], ["parallel"] * rank,
                      lambda _: arith.index_cast(I64(64), linalg.IndexOp(d).result))
 
 
@@ -228,9 +230,10 @@ def _insert_sorted(v: ir.Value, pos: ir.Value, held: list[ir.Value], at, j: ir.V
     return [tensor.insert(v, held_v, at(j)), tensor.insert(pos, held_p, at(j))]
 
 
-def _sorted_runs(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
+def _sorted_runs(x: ir.Value, d: int, descending: bool,
+                 into: list[ir.Value] | None) -> list[ir.Value]:
     """(keys, int64 positions) of x with each run of SORTED_RUN along `d`
-    sorted, stably, by insertion."""
+    sorted, stably, by insertion; in the tensors `into` where given."""
     sizes = sizes_of(x)
     n = b.as_index(sizes[d])
     outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
@@ -259,18 +262,22 @@ def _sorted_runs(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
         return list(runs.results)
 
     # sorted in a copy: x may be the caller's tensor or a constant
-    keys = linalg.copy(x, outs=[_fresh(sizes, b.rtt(x).element_type)])
-    return _loop_nest(outer, [keys, _positions(sizes, d)], per_slice)
+    keys = linalg.copy(x, outs=[_fresh(sizes, b.rtt(x).element_type) if into is None
+                                else into[0]])
+    return _loop_nest(outer, [keys, _positions(sizes, d, None if into is None else into[1])],
+                      per_slice)
 
 
-def _merge_sort(x: ir.Value, d: int, descending: bool) -> list[ir.Value]:
+def _merge_sort(x: ir.Value, d: int, descending: bool,
+                into: list[ir.Value] | None = None) -> list[ir.Value]:
     """Bottom-up stable merge sort along `d` (O(n log n) per slice, scalar
     loops): runs of SORTED_RUN sorted by insertion, then passes of doubling
-    run width between two buffers."""
+    run width between two buffers, the first of them `into` (keys, int64
+    positions) where given: the results are those tensors."""
     sizes = sizes_of(x)
     n = b.as_index(sizes[d])
     outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
-    src0 = _sorted_runs(x, d, descending)
+    src0 = _sorted_runs(x, d, descending, into)
 
     def merge_pass(src: list[ir.Value], dst: list[ir.Value], width: ir.Value) -> list[ir.Value]:
         """Runs of `width` of src merged pairwise into dst (a width of n or
@@ -350,7 +357,9 @@ def lower_sort(op: ir.Operation) -> list[ir.Value]:
     descending = bool(_attr(op, "descending", False))
     if not isinstance(sizes[d], int) or sizes[d] > RANK_SORT_MAX:
         outs = [_fresh(sizes, t.element_type), _fresh(sizes, I64(64))]
-        return _finish(op, _by_slices(x, d, outs, lambda x, _: _merge_sort(x, d, descending),
+        # sorted into outs (each thread into its chunks of them)
+        return _finish(op, _by_slices(x, d, outs,
+                                      lambda x, into: _merge_sort(x, d, descending, into),
                                       MIN_PARALLEL_SORT), zero_d)
     ranks = _ranks(x, d, descending)
     inits = [b.filled(sizes, t.element_type, 0), b.filled(sizes, I64(64), 0)]
