@@ -52,8 +52,9 @@ Accuracy, max error in ulps of the result.  f32 over every f32 input
 against float64 (specials, signed zeros and NaN exactly as torch): sin
 1.57, cos 1.74, tan 3.44 (s / c: two polynomials' errors and a division),
 atan 1.57, asin 2.36 (pi/2 - 2 p doubles p's error), acos 1.13; atan2
-(sampled: a grid of specials, 16M random pairs over 60 decades) 1.62.  f64 against mpmath on samples (dense, next to multiples of
-pi/2 up to 2^30, tiny): sin 1.41, cos 1.43, tan 2.83.
+(sampled: a grid of specials, 16M random pairs over 60 decades) 1.62.  f64
+against mpmath on samples (dense, next to multiples of pi/2 up to 2^30,
+tiny): sin 1.41, cos 1.43, tan 2.83.
 """
 from __future__ import annotations
 
@@ -112,6 +113,7 @@ ATAN_A = [0.002920688595622778, -0.016367914155125618, 0.043211836367845535,
 # asin s = s + s^3 B(s^2) on [0, 1/2].
 ASIN_B = [0.04216630756855011, 0.02417951636016369, 0.04547037556767464,
           0.07495297491550446, 0.16666752099990845]
+
 
 def _xor_sign(e: Emitter, y, bit):
     """y with its sign bit flipped where `bit` (an integer, 0 or 1 << 31) is set."""

@@ -257,7 +257,8 @@ def lower_linear(op: ir.Operation) -> ir.Value:
     x, weight, *bias = op.operands
     addend = bias[0] if bias else None
     elem = str(b.rtt(weight).element_type)
-    if b.rtt(x).rank >= 2 and (elem == "f64" or elem == "f32" and DYN in _shape(x) + _shape(weight)):
+    dynamic = DYN in _shape(x) + _shape(weight)
+    if b.rtt(x).rank >= 2 and (elem == "f64" or elem == "f32" and dynamic):
         # A run-time weight (a constant one was transposed at import) of
         # dynamic sizes, or f64: one transposed copy (N*K moves,
         # tsm-vectorize-transposes' block kernel) makes the product a plain

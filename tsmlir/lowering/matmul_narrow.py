@@ -4,22 +4,23 @@ In: bufferized IR (linalg ops on memrefs), before `tsm-cpu-vectorize`.
 Out: each static f32 `linalg.matmul` C[m, n] += A[m, k] @ B[k, n] on
 row-major memrefs whose A is a constant global (a convolution's weight:
 ResNet's late im2col products, 512 x 4608 @ 4608 x 4 at 64 x 64 images),
-with few columns (n <= `Tile.max_columns`) and at least a panel of rows, becomes a
-call to a generated driver that
+with few columns (n <= `Tile.max_columns`) and at least a panel of rows
+(P = `Tile.panel` rows: 16 with AVX2, 32 with AVX-512), becomes a call to
+a generated driver that
 - packs A once, on its first call, into a global of its own laid out
-  [m/PANEL][k][PANEL] (panel p, row kk = A[PANEL*p ..., kk], zero-padded at
-  the m edge): each panel is one contiguous run read front to back;
-- per panel, for each group of g <= `Tile.max_group` columns in turn, keeps a
-  PANEL x g block of C^T in 2g vector accumulators over the whole of k
+  [m/P][k][P] (panel p, row kk = A[P*p ..., kk], zero-padded at the m
+  edge): each panel is one contiguous run read front to back;
+- per panel, for each group of g <= `Tile.max_group` columns in turn, keeps
+  a P x g block of C^T in 2g vector accumulators over the whole of k
   (per k: two vector loads of the panel, g broadcasts of B[k, j] -- a row
   of B is n contiguous floats: no copy of B is needed -- and 2g FMAs;
   one or two columns interleave several sets of accumulators over k, to
   keep enough FMAs in flight); the first group prefetches the panel
   PREFETCH_ROWS rows ahead (software prefetch: the weights come from
-  memory), the groups after it find the panel (k x PANEL floats, 288 KB at
-  k = 4608) in L2;
+  memory), the groups after it find the panel (k x P floats, 288 KB at
+  k = 4608 with AVX2) in L2;
 - adds the block into C (transposed, through a small stack buffer: the
-  store is n x PANEL floats per panel, noise next to the k loop), applying
+  store is n x P floats per panel, noise next to the k loop), applying
   the matmul's epilogue (`kernel_emit.epilogue_of`: "relu") there:
   every sum is complete when it is stored.
 With `tsm.num_threads` > 1 and at least MIN_PARALLEL_WEIGHTS elements of A,

@@ -11,9 +11,10 @@ and contracted pairwise, left to right.
 
 Composite ops decompose: scaled_dot_product_attention (matmul, softmax,
 matmul, PyTorch's masking rules; causal attention by blocks of query rows,
-each against the keys up to its last row: `causal_blocks`), lstm_cell / gru_cell (one addmm per gate
-from constant weights split at compile time, else linear + slices), and the
-inference fast paths of nn.MultiheadAttention / nn.TransformerEncoderLayer.
+each against the keys up to its last row: `causal_blocks`), lstm_cell /
+gru_cell (one addmm per gate from constant weights split at compile time,
+else linear + slices), and the inference fast paths of
+nn.MultiheadAttention / nn.TransformerEncoderLayer.
 
 aten::linear with a constant weight (a parameter) is pre-packed at import:
 the weight becomes a transposed constant, so the product is a plain matmul
@@ -31,6 +32,7 @@ from mlir import ir
 
 from ...dialects import REGISTRY
 from ...dialects.types import DYN
+from ...lowering.kernel_emit import ceil_div
 from ..context import NodeContext
 from ..values import DynSize
 from .shape import reshape_to
@@ -214,7 +216,7 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         # An additive mask: 0 on and below the diagonal, -inf above.
         above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
         causal = torch.zeros(rows, cols, dtype=tq.dtype).masked_fill(above, float("-inf"))
-        return _by_row_blocks(cx, q, k, v, scale, causal_blocks(rows), causal)
+        return _by_row_blocks(cx, q, k, v, scale, causal)
     scores = _scores(cx, q, k, scale)
     return _attend(cx, scores, attn_mask, v, fully_masked=attn_mask is not None)
 
@@ -232,36 +234,29 @@ MIN_BLOCK_ROWS = 32
 
 
 def causal_blocks(rows: int) -> list[tuple[int, int]]:
-    """The blocks of query rows of causal attention: as many as MAX_BLOCKS
-    allows with MIN_BLOCK_ROWS each (`row_blocks`)."""
-    return row_blocks(rows, min(MAX_BLOCKS, rows // MIN_BLOCK_ROWS))
-
-
-def row_blocks(rows: int, count: int) -> list[tuple[int, int]]:
-    """[start, end) of `count` (or fewer) blocks of rows, multiples of 16
-    rows; a last block shorter than 16 rows joins the one before."""
+    """[start, end) of the blocks of query rows of causal attention: as many
+    as MAX_BLOCKS allows with MIN_BLOCK_ROWS each, multiples of 16 rows; a
+    last block shorter than 16 rows joins the one before."""
+    count = min(MAX_BLOCKS, rows // MIN_BLOCK_ROWS)
     if count <= 1:
         return [(0, rows)]
-    size = _ceil_div(_ceil_div(rows, count), 16) * 16
+    size = ceil_div(ceil_div(rows, count), 16) * 16
     blocks = [(r0, min(rows, r0 + size)) for r0 in range(0, rows, size)]
     if blocks[-1][1] - blocks[-1][0] < 16:
         blocks[-2:] = [(blocks[-2][0], rows)]
     return blocks
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, blocks, causal: torch.Tensor):
-    """Causal attention by blocks of query rows, concatenated: each block
-    against the keys up to its last row (query i sees keys 0..i), with its
-    part of the additive mask `causal` (rows x cols).  Blocking unmasked
+def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, causal: torch.Tensor):
+    """Causal attention by blocks of query rows (`causal_blocks`),
+    concatenated: each block against the keys up to its last row (query i
+    sees keys 0..i), with its part of the additive mask `causal` (rows x
+    cols).  Blocking unmasked
     attention so that each block's scores stay in L2 measured no faster
     (4 heads x 1024 x 1024, 1 thread: 19.4 vs 18.6 ms)."""
     cols = cx.type(k).shape[-2]
     outs = []
-    for r0, r1 in blocks:
+    for r0, r1 in causal_blocks(causal.shape[0]):
         end = min(cols, r1)
         qb = cx.build("slice", q, dim=cx.type(q).rank - 2, start=r0, end=r1, step=1)
         kb, vb = (k, v) if end == cols else (
