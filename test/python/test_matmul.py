@@ -631,3 +631,25 @@ def test_residual_into_matmul(channels, size, rows, width, threads):
     # the residuals x and h are inputs: accumulated into copies, never written
     for t, original in zip(inputs, originals):
         assert torch.equal(t, original)
+
+
+class TwoProducts(torch.nn.Module):
+    """Two products of one shape without a bias, and two row sums: each pair
+    shares the fill of zero that CSE leaves (tsm-unshare-fills gives each a
+    fill of its own; the packed kernels then start from zero in registers)."""
+    def forward(self, x, w, y):
+        h = x @ w
+        z = h @ w
+        return z, h.sum(1), y.sum(1)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,k", [(37, 300), (64, 64), (5, 520)])
+def test_products_started_from_zero(threads, m, k):
+    # k > 256 takes several k blocks: only the first starts from zero, the
+    # others add to the C that the first stored
+    x, w, y = torch.randn(m, k), torch.randn(k, k) / k ** 0.5, torch.randn(m, k)
+    x[0, 0] = float("inf")  # a row of inf and NaN sums stays so
+    compiled = tsmlir.compile_module(TwoProducts().eval(), [x, w, y], threads=threads)
+    for got, want in zip(compiled(x, w, y), TwoProducts()(x, w, y)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4, equal_nan=True)

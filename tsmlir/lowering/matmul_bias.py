@@ -10,10 +10,13 @@ constants) lie between the two.
 Out (`bias_init`): that generic, the vector, along which dim it
 broadcasts and whether it adds to C; the packed kernels (`matmul_codegen`)
 then start their accumulators from the vector (plus C) and the generic
-goes: one pass over C fewer per matmul.
+goes: one pass over C fewer per matmul.  Likewise a `linalg.fill` of zero
+right before the matmul (`zero_init`: a product with no addend): the
+kernels start from zero, and neither write C before nor read it.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from mlir import ir
@@ -74,13 +77,36 @@ def _arg_number(v: ir.Value) -> int:
     return ir.BlockArgument(v).arg_number if isinstance(v.owner, ir.Block) else -1
 
 
-def bias_init(op: ir.Operation) -> BiasInit | None:
-    """The broadcast that fills matmul op's C right before it, else None."""
-    last = None  # the last op before op with memory effects
+def _last_write_before(op: ir.Operation) -> ir.Operation | None:
+    """The last op before op in its block that has memory effects."""
+    last = None
     for other in op.block.operations:
         other = as_op(other)
         if other == op:
-            return _broadcast_of(last, op.operands[2]) if last is not None else None
+            return last
         if other.name not in _PURE:
             last = other
     return None
+
+
+def bias_init(op: ir.Operation) -> BiasInit | None:
+    """The broadcast that fills matmul op's C right before it, else None."""
+    last = _last_write_before(op)
+    return _broadcast_of(last, op.operands[2]) if last is not None else None
+
+
+def zero_init(op: ir.Operation) -> ir.Operation | None:
+    """The `linalg.fill` of +0.0 that fills matmul op's C right before it,
+    else None: the kernel can start its sums from zero instead of loading
+    that C (+0.0 only: a sum started from -0.0 can end as -0.0)."""
+    last = _last_write_before(op)
+    if last is None or last.name != "linalg.fill" or last.results or \
+            last.operands[1] != op.operands[2]:
+        return None
+    value = last.operands[0].owner
+    if isinstance(value, ir.Block) or as_op(value).name != "arith.constant":
+        return None
+    attr = as_op(value).attributes["value"]
+    if not isinstance(attr, ir.FloatAttr) or str(attr.type) != "f32":
+        return None
+    return last if math.copysign(1.0, attr.value) > 0 and attr.value == 0.0 else None

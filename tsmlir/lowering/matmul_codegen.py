@@ -56,7 +56,7 @@ from .ir_walk import has_unit_inner_stride, indexing_maps
 from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
                           copy_globals, declare, enclosing_function, epilogue_of, filled_once,
                           shape_of)
-from .matmul_bias import BiasInit, bias_init
+from .matmul_bias import bias_init, zero_init
 from .matmul_pack import (Names, ensure_transpose, pack_block, panel_of, prepack_text,
                           transpose_declaration)
 
@@ -290,8 +290,9 @@ def _start_tile(new: Names, from_c: list[str], c_tile: list[str], idx: list[str]
                 mask: str, lanes: int) -> tuple[str, list[str]]:
     """The name of the tile the k loop starts from, and the lines computing
     it: in the first k block (%kfirst), %init = 1 starts from the bias (C
-    holds nothing yet), %init = 2 from C plus the bias (C holds a residual);
-    otherwise from C (`from_c` loads it into `c_tile`)."""
+    holds nothing yet), %init = 2 from C plus the bias (C holds a residual),
+    %init = 3 from zero (C holds nothing); otherwise from C (`from_c` loads
+    it into `c_tile`)."""
     vec = f"vector<{lanes}xf32>"
     rows = len(idx)
     types = ", ".join([vec] * rows)
@@ -299,21 +300,26 @@ def _start_tile(new: Names, from_c: list[str], c_tile: list[str], idx: list[str]
     b_set, set_tile = _bias_tile(new, idx, col, mask, lanes)
     b_add, add_tile = _bias_tile(new, idx, col, mask, lanes)
     sums = [new("bs") for _ in idx]
-    return cin, [
+    start = new("start")
+    return start, [
+        f"{start}:{rows} = scf.if %from_zero -> ({types}) {{",
+        f"scf.yield {', '.join(['%zero'] * rows)} : {types}", "} else {",
         f"{cin}:{rows} = scf.if %from_bias -> ({types}) {{", *b_set,
         f"scf.yield {', '.join(set_tile)} : {types}", "} else {", *from_c,
         f"{cadd}:{rows} = scf.if %add_bias -> ({types}) {{", *b_add,
         *(f"{t} = arith.addf {c}, {b} : {vec}" for t, c, b in zip(sums, c_tile, add_tile)),
         f"scf.yield {', '.join(sums)} : {types}", "} else {",
         f"scf.yield {', '.join(c_tile)} : {types}", "}",
-        f"scf.yield {', '.join(f'{cadd}#{r}' for r in range(rows))} : {types}", "}"]
+        f"scf.yield {', '.join(f'{cadd}#{r}' for r in range(rows))} : {types}", "}",
+        f"scf.yield {', '.join(f'{cin}#{r}' for r in range(rows))} : {types}", "}"]
 
 
 def _block_flags(lanes: int) -> list[str]:
     """In the k-block loop: %floor, what the stored tile is clamped to (0
     once the block ending at K has been added to a ReLU matmul's sums, else
-    -inf), and whether the tile starts from the bias (%from_bias) or from C
-    plus the bias (%add_bias): only in the first block."""
+    -inf), and whether the tile starts from the bias (%from_bias), from C
+    plus the bias (%add_bias) or from zero (%from_zero): only in the first
+    block."""
     vec = f"vector<{lanes}xf32>"
     return ["%kend = arith.addi %k0, %kb : index",
             "%klast = arith.cmpi eq, %kend, %cK : index",
@@ -322,7 +328,8 @@ def _block_flags(lanes: int) -> list[str]:
             f"%floor = arith.select %clamp, %zero, %ninf : {vec}",
             "%kfirst = arith.cmpi eq, %k0, %c0 : index",
             "%from_bias = arith.andi %kfirst, %init_bias : i1",
-            "%add_bias = arith.andi %kfirst, %init_sum : i1"]
+            "%add_bias = arith.andi %kfirst, %init_sum : i1",
+            "%from_zero = arith.andi %kfirst, %init_zero : i1"]
 
 
 def narrow_strips(m: int, rows: int, split: str) -> int:
@@ -347,7 +354,8 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     A is read as (K, M), B (unless prepacked) as (N, K) (`transposes`).
     Fused work, chosen by arguments (one kernel serves every matmul of a
     shape): %init 0 starts the sums from C, 1 from %bias, 2 from C plus
-    %bias (broadcast along the rows if %bias_rows, else the columns);
+    %bias (broadcast along the rows if %bias_rows, else the columns), 3
+    from zero;
     %relu clamps the sums at 0 as the last k block stores them."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
@@ -393,6 +401,8 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
   %c2 = arith.constant 2 : index
   %init_bias = arith.cmpi eq, %init, %c1 : index
   %init_sum = arith.cmpi eq, %init, %c2 : index
+  %c3 = arith.constant 3 : index
+  %init_zero = arith.cmpi eq, %init, %c3 : index
   %clanes = arith.constant {lanes} : index
   %clanes_1 = arith.constant {lanes - 1} : index
   %crows = arith.constant {rows} : index
@@ -427,9 +437,9 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
 @dataclass(frozen=True)
 class Fused:
     """What a matmul's kernel call does besides C += A @ B (the kernel's
-    FUSED_ARGS): start from C (init 0), from the bias (1) or from C plus the
-    bias (2), the bias (of memref type `tbias`) along the rows or columns;
-    clamp the sums at 0 (`relu`)."""
+    FUSED_ARGS): start from C (init 0), from the bias (1), from C plus the
+    bias (2) or from zero (3), the bias (of memref type `tbias`) along the
+    rows or columns; clamp the sums at 0 (`relu`)."""
     tbias: str | None = None
     init: int = 0
     bias_rows: bool = False
@@ -448,6 +458,11 @@ class Fused:
   %f_init = arith.constant {self.init} : index
   %f_rows = arith.constant {str(self.bias_rows).lower()}
   %f_relu = arith.constant {str(self.relu).lower()}"""
+
+
+#: The fused work of a plain product C = A @ B (C filled with zero before
+#: it): its driver is `<kernel>_driver`, others `<kernel>_driver_f<n>`.
+PLAIN = Fused(init=3)
 
 
 def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
@@ -512,16 +527,20 @@ func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}{bias_arg}) {{{prolo
 """
 
 
-def fused_of(op: ir.Operation) -> tuple[Fused, BiasInit | None]:
-    """The fused work of matmul op's kernel call: its epilogue, and the
-    broadcast bias written into (or added to) C right before it."""
+def fused_of(op: ir.Operation) -> tuple[Fused, ir.Operation | None, list[ir.Value]]:
+    """The fused work of matmul op's kernel call (its epilogue, and the
+    broadcast bias written into or added to C right before it, or the fill
+    of zero before it), the op that fills C which the kernel does instead
+    (None if none), and the driver's extra operands (the bias)."""
     init = bias_init(op)
     relu = epilogue_of(op) == "relu"
     if epilogue_of(op) not in (None, *EPILOGUES):
         raise ValueError(f"unknown matmul epilogue {epilogue_of(op)!r}")
-    if init is None:
-        return Fused(relu=relu), None
-    return Fused(str(init.bias.type), 2 if init.adds else 1, init.along == "row", relu), init
+    if init is not None:
+        return Fused(str(init.bias.type), 2 if init.adds else 1, init.along == "row",
+                     relu), init.fill, [init.bias]
+    fill = zero_init(op)
+    return Fused(init=0 if fill is None else 3, relu=relu), fill, []
 
 
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
@@ -530,7 +549,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
     constant B is packed once into a global of its own (shared by the
     matmuls that read it).  A broadcast bias written into C right before
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
-    from the vector."""
+    from the vector; so is a fill of zero (the kernel starts from zero)."""
     emit = Emitter()
     if any(transposes(op)[1] for op, _ in ops):
         ensure_transpose(module_op)
@@ -538,14 +557,14 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
         types = tuple(str(v.type) for v in op.operands)
         flags = transposes(op)
         transposed = flags[1]
-        fused, init = fused_of(op)
+        fused, fill, extra = fused_of(op)
         m, n, k = sizes_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
             kernel = emit.get(("kernel", types, plan_, flags), KERNEL_PREFIX + "_{}",
                               lambda f: kernel_text(f, types, m, k, plan_, flags=flags), caller)
-            name = f"{kernel}_driver" if fused == Fused() else f"{kernel}_driver_f{{}}"
+            name = f"{kernel}_driver" if fused == PLAIN else f"{kernel}_driver_f{{}}"
             driver = emit.get(("driver", kernel, fused), name,
                               lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
                               caller)
@@ -566,9 +585,9 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
                               driver_text(f, kernel, types, m, n, plan_,
                                           (f"{f}_b", tp, packer), fused),
                               caller)
-        operands = list(op.operands) + ([] if init is None else [init.bias])
+        operands = list(op.operands) + extra
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(driver), operands)
         op.erase()
-        if init is not None:
-            init.fill.erase()
+        if fill is not None:
+            fill.erase()

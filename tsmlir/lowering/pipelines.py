@@ -15,6 +15,7 @@ from . import accumulate, loop_batching, loop_destinations, reduction_codegen  #
 from . import column_reduction  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
+from . import unshare_fills  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -52,6 +53,8 @@ STAGES: dict[str, list[str]] = {
         # a value inserted into a bigger tensor (a loop's stacked outputs) is
         # computed in that tensor's slice instead of a buffer copied there
         "eliminate-empty-tensors", "tsm-loop-carried-in-place",
+        # ops writing into one (CSE-merged) fill get fills of their own, not copies
+        "tsm-unshare-fills",
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",

@@ -2,7 +2,7 @@
 
 // One packed kernel per shape serves every matmul of it; its arguments
 // choose the fused work: %bias, %init (0: start from C, 1: from the bias,
-// 2: from C plus the bias), %bias_rows (the bias broadcast along the rows,
+// 2: from C plus the bias, 3: from zero), %bias_rows (the bias broadcast along the rows,
 // else the columns), %relu (clamp the stored sums at 0).
 // relu(a @ b) and a @ b, two k blocks (300 = 256 + 44): the kernel clamps
 // the tile it stores at %floor, 0 only after the last block of a ReLU
@@ -14,6 +14,7 @@
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<[[L]]xf32>
 // CHECK-DAG: %[[SET:.*]] = arith.cmpi eq, %[[INIT]], %c1
 // CHECK-DAG: %[[ADD:.*]] = arith.cmpi eq, %[[INIT]], %c2
+// CHECK-DAG: %[[ZINIT:.*]] = arith.cmpi eq, %[[INIT]], %c3
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c300 step %c256
 // CHECK: %[[KB:.*]] = arith.minsi
 // CHECK: %[[KEND:.*]] = arith.addi %[[K0]], %[[KB]]
@@ -23,9 +24,14 @@
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0
 // CHECK: %[[FROM_BIAS:.*]] = arith.andi %[[FIRST]], %[[SET]]
 // CHECK: %[[ADD_BIAS:.*]] = arith.andi %[[FIRST]], %[[ADD]]
-// The tile's start: the bias (per row: each row's element broadcast; per
-// column: the panel's columns, masked), or C, plus the bias for %init 2.
-// CHECK: %[[CIN:.*]]:{{6|8}} = scf.if %[[FROM_BIAS]]
+// CHECK: %[[FROM_ZERO:.*]] = arith.andi %[[FIRST]], %[[ZINIT]]
+// The tile's start: zero (C is not read), the bias (per row: each row's
+// element broadcast; per column: the panel's columns, masked), or C, plus
+// the bias for %init 2.
+// CHECK: %[[START:.*]]:{{6|8}} = scf.if %[[FROM_ZERO]]
+// CHECK-NEXT: scf.yield %[[ZERO]], %[[ZERO]],
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[CIN:.*]]:{{6|8}} = scf.if %[[FROM_BIAS]]
 // CHECK: scf.if %[[ROWS]]
 // CHECK: %[[X:.*]] = memref.load %[[BIAS]][%{{.*}}] : memref<?xf32>
 // CHECK: vector.broadcast %[[X]]
@@ -38,7 +44,8 @@
 // CHECK: %[[BT:.*]]:{{6|8}} = scf.if %[[ROWS]]
 // CHECK: arith.addf %[[CC]]#0, %[[BT]]#0
 // CHECK: scf.yield %[[CC]]#0,
-// CHECK: %[[ACC:.*]]:{{6|8}} = scf.for {{.*}} iter_args(%{{.*}} = %[[CIN]]#0,
+// CHECK: scf.yield %[[CIN]]#0,
+// CHECK: %[[ACC:.*]]:{{6|8}} = scf.for {{.*}} iter_args(%{{.*}} = %[[START]]#0,
 // CHECK: vector.fma
 // CHECK: scf.yield
 // CHECK: %[[E:.*]] = arith.maximumf %[[ACC]]#0, %[[FLOOR]] : vector<[[L]]xf32>
@@ -47,9 +54,10 @@
 // The tail strip's tile too.
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: arith.maximumf %{{.*}}, %[[FLOOR]]
-// The ReLU matmul's driver: init 0, relu true.
+// The ReLU matmul's driver: init 3 (C was filled with zero: that fill
+// is gone), relu true.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver_f0(
-// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0, %false, %true, %c0, %c35, %c0, %c65)
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c3, %false, %true, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @relu_mm
 // CHECK: call @tsm_matmul_packed_0_driver_f0(
 // CHECK-NOT: arith.maximumf
@@ -60,11 +68,12 @@ func.func @relu_mm(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x
   return %1 : tensor<35x65xf32>
 }
 
-// The same kernel without a ReLU: relu false.
+// The same kernel without a ReLU: init 3, relu false.
 // CHECK-NOT: func.func private @tsm_matmul_packed_0(
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
-// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0, %false, %false, %c0, %c35, %c0, %c65)
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c3, %false, %false, %c0, %c35, %c0, %c65)
 // CHECK-LABEL: func.func @plain_mm
+// CHECK-NOT: tsm_fill
 // CHECK: call @tsm_matmul_packed_0_driver(
 func.func @plain_mm(%a: tensor<35x300xf32>, %b: tensor<300x65xf32>) -> tensor<35x65xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<35x300xf32>, tensor<300x65xf32>) -> tensor<35x65xf32>
