@@ -653,3 +653,32 @@ def test_products_started_from_zero(threads, m, k):
     compiled = tsmlir.compile_module(TwoProducts().eval(), [x, w, y], threads=threads)
     for got, want in zip(compiled(x, w, y), TwoProducts()(x, w, y)):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
+class SharedKernels(torch.nn.Module):
+    """Products of several shapes whose rows are a multiple of the register
+    tile's (48: of 6 and of 8), which share one packed kernel per operand
+    layout: run-time B, B read transposed (a run-time linear weight), A
+    read transposed, and constant weights (B packed once); K under and
+    over one 256-row block, columns that are no multiple of the panels."""
+    def __init__(self):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(40, 70) / 7)
+        self.w2 = torch.nn.Parameter(torch.randn(70, 300) / 9)
+
+    def forward(self, x, y, wt, a):
+        p = x @ y                          # 48x300 @ 300x33
+        q = torch.nn.functional.linear(x, wt)  # 48x300 @ (20x300)^T
+        r = a.t() @ x                      # (48x96)^T @ 48x300: A read transposed
+        s = torch.relu(x[:, :40] @ self.w1) @ self.w2
+        return p, q, r, s
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_shared_packed_kernels(threads):
+    x, y = torch.randn(48, 300), torch.randn(300, 33)
+    wt, a = torch.randn(20, 300), torch.randn(48, 96)
+    model = SharedKernels().eval()
+    compiled = tsmlir.compile_module(model, [x, y, wt, a], threads=threads)
+    for got, want in zip(compiled(x, y, wt, a), model(x, y, wt, a)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=2e-4)

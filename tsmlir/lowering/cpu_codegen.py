@@ -492,7 +492,7 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         return ir.WalkResult.ADVANCE
 
     module_op.walk(visit)
-    matmul_codegen.rewrite(module_op, packed)
+    matmul_codegen.rewrite(module_op, packed, tiles.packed_block)
     if matmuls:
         _apply(module_op, matmuls + [_TILING_CLEANUP], lower=False)
     kernels = _kernel_calls(module_op)

@@ -64,12 +64,14 @@ class Emitter:
         self.made: dict[tuple, str] = {}
         self.counts: dict[str, int] = {}
 
-    def get(self, key: tuple, name: str, text, before: ir.Operation) -> str:
-        """`name` may hold "{}": a count of the names made from it."""
+    def get(self, key: tuple, name: str, text, before: ir.Operation,
+            bare_first: bool = False) -> str:
+        """`name` may hold "{}": a count of the names made from it (nothing
+        for the first one if `bare_first`)."""
         if key not in self.made:
             if "{}" in name:
                 count = self.counts[name] = self.counts.get(name, -1) + 1
-                name = name.format(count)
+                name = name.format("" if bare_first and count == 0 else count)
             self.made[key] = name
             parsed = ir.Module.parse(text(name))  # alive while its ops move
             for f in list(parsed.body.operations):

@@ -66,6 +66,8 @@ from .matmul_pack import (Names, ensure_transpose, pack_block, panel_of, prepack
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
+#: Whether matmuls of different shapes share kernels (see `shared_types`).
+SHARE_KERNELS = True
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
@@ -345,8 +347,9 @@ def narrow_strips(m: int, rows: int, split: str) -> int:
     return strips - (m - strips * (rows - 1))
 
 
-def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-                prepacked: bool = False, flags: tuple[bool, bool] = (False, False)) -> str:
+def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int | None,
+                plan_: PackedPlan, prepacked: bool = False,
+                flags: tuple[bool, bool] = (False, False)) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
     mlo is a multiple of the tile's rows: a strip of fewer rows (m % rows)
     exists only where mhi = m.  `prepacked`: B (types[1]) is all of B in
@@ -356,7 +359,8 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int, plan_: P
     shape): %init 0 starts the sums from C, 1 from %bias, 2 from C plus
     %bias (broadcast along the rows if %bias_rows, else the columns), 3
     from zero;
-    %relu clamps the sums at 0 as the last k block stores them."""
+    %relu clamps the sums at 0 as the last k block stores them.
+    k None: K is A's size (a shared kernel, see `shared_types`)."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = Names()
@@ -406,7 +410,8 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
   %clanes = arith.constant {lanes} : index
   %clanes_1 = arith.constant {lanes - 1} : index
   %crows = arith.constant {rows} : index
-  %cK = arith.constant {k} : index
+  {f"%cK = arith.constant {k} : index" if k is not None else
+     f"%cK = memref.dim %A, %c{0 if flags[0] else 1} : {ta}"}
   %ck1 = arith.constant {plan_.k1} : index
   %cn1 = arith.constant {plan_.n1} : index
   {consts}
@@ -461,37 +466,45 @@ class Fused:
 
 
 #: The fused work of a plain product C = A @ B (C filled with zero before
-#: it): its driver is `<kernel>_driver`, others `<kernel>_driver_f<n>`.
+#: it): its drivers are `<kernel>_driver`, `<kernel>_driver1`, ... (one
+#: per shape of a shared kernel), others `<kernel>_driver_f<n>`.
 PLAIN = Fused(init=3)
 
 
 def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
                 plan_: PackedPlan, weight: tuple[str, str, str] | None = None,
-                fused: Fused = Fused()) -> str:
+                fused: Fused = Fused(), kernel_types: tuple[str, str, str] | None = None
+                ) -> str:
     """The function that replaces the matmul: the kernel over all of C, or
     one kernel call per piece in an scf.parallel (OpenMP later).  `weight`
     (global, its packed type, the packing function): B is a constant,
     packed into that global by the first call; the kernel reads the global.
     `fused`: the kernel's fused work; with a bias, the driver takes it
-    after C."""
+    after C.  `kernel_types`: the kernel's operand types where they are
+    not the matmul's (a shared kernel: the operands are cast to them)."""
     ta, tb, tc = types
     bias_arg = "" if fused.tbias is None else f", %bias: {fused.tbias}"
-    c_args = "%C, %f_bias, %f_init, %f_rows, %f_relu"
-    kb, prologue = "%B", fused.lines()
+    ka, kb, kc, prologue = "%A", "%B", "%C", fused.lines()
     if weight is not None:
         glob, tp, packer = weight
         kb = "%packed"
         prologue += filled_once(glob, "packed", tp,
                                 f"    func.call @{packer}(%B, %packed) : ({tb}, {tp}) -> ()")
         tb = tp
-    kernel_types = [ta, tb, tc] + FUSED_TYPES + ["index"] * 4
+    kernel_types = list(kernel_types or (ta, tb, tc))
+    for i, (v, t) in enumerate(zip((ka, kb, kc), (ta, tb, tc))):
+        if kernel_types[i] != t:
+            prologue += f"\n  {v}_k = memref.cast {v} : {t} to {kernel_types[i]}"
+            ka, kb, kc = (f"{v}_k" if j == i else x for j, x in enumerate((ka, kb, kc)))
+    c_args = f"{kc}, %f_bias, %f_init, %f_rows, %f_relu"
+    kernel_types += FUSED_TYPES + ["index"] * 4
     signature = f"({', '.join(kernel_types)}) -> ()"
     if plan_.pieces <= 1:
         body = f"""
   %c0 = arith.constant 0 : index
   %cm = arith.constant {m} : index
   %cn = arith.constant {n} : index
-  func.call @{kernel}(%A, {kb}, {c_args}, %c0, %cm, %c0, %cn) : {signature}"""
+  func.call @{kernel}({ka}, {kb}, {c_args}, %c0, %cm, %c0, %cn) : {signature}"""
     else:
         extent = m if plan_.split == "m" else n
         ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
@@ -514,7 +527,7 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     %lo = arith.muli %first, %cunit : index
     %hi_units = arith.muli %end, %cunit : index
     %hi = arith.minsi %hi_units, %cext : index
-    func.call @{kernel}(%A, {kb}, {c_args}, {ranges}) : {signature}
+    func.call @{kernel}({ka}, {kb}, {c_args}, {ranges}) : {signature}
     scf.reduce
   }}"""
     declarations = declare(kernel, kernel_types)
@@ -543,13 +556,50 @@ def fused_of(op: ir.Operation) -> tuple[Fused, ir.Operation | None, list[ir.Valu
     return Fused(init=0 if fill is None else 3, relu=relu), fill, []
 
 
-def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]) -> None:
+#: Any sizes and row stride: the operand type of a shared kernel.
+ANY_MATRIX = "memref<?x?xf32, strided<[?, 1], offset: ?>>"
+
+
+def shared_types(m: int, plan_: PackedPlan, block: tuple[int, int], prepacked: bool
+                 ) -> tuple[tuple[str, str, str], PackedPlan] | None:
+    """The operand types and plan of the kernel that serves every matmul
+    whose C has a multiple of the tile's rows, or None.  Its code then
+    depends on the register tile only: no tail strip, no narrow strips (so
+    no thread split either), and blocks of B of the target's full size
+    `block` (k1, n1), which the kernel clamps to K and to its columns just
+    as a plan's smaller blocks are (the stack block is then partly unused).
+    One kernel for a network's convolutions instead of one per layer
+    shape: ResNet-18's 11 packed kernels were a third of its LLVM time."""
+    if not SHARE_KERNELS or m % plan_.rows:
+        return None
+    tb = f"memref<?x?x{plan_.lanes}xf32>" if prepacked else ANY_MATRIX
+    return (ANY_MATRIX, tb, ANY_MATRIX), PackedPlan(plan_.rows, plan_.lanes, *block)
+
+
+def _kernel(emit: Emitter, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
+            block: tuple[int, int], flags: tuple[bool, bool], caller: ir.Operation,
+            prepacked: bool = False) -> tuple[str, tuple[str, str, str]]:
+    """The kernel for a matmul of these operand types (B packed: `prepacked`)
+    and the types it takes: shared by every shape (`shared_types`) or
+    made for this one."""
+    shared = shared_types(m, plan_, block, prepacked)
+    ktypes, kplan, km, kk = (types, plan_, m, k) if shared is None else (*shared, 0, None)
+    kflags = flags[0] if prepacked else flags
+    kernel = emit.get(("kernel", ktypes, kplan, kflags), KERNEL_PREFIX + "_{}",
+                      lambda f: kernel_text(f, ktypes, km, kk, kplan, prepacked=prepacked,
+                                            flags=flags), caller)
+    return kernel, ktypes
+
+
+def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
+            block: tuple[int, int] = (256, 128)) -> None:
     """Replace each matmul by a call to its driver; kernels are shared by
     matmuls of the same types and plan (whatever their fused work), a
     constant B is packed once into a global of its own (shared by the
     matmuls that read it).  A broadcast bias written into C right before
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
-    from the vector; so is a fill of zero (the kernel starts from zero)."""
+    from the vector; so is a fill of zero (the kernel starts from zero).
+    `block`: the target's (k1, n1), the blocks of shared kernels."""
     emit = Emitter()
     if any(transposes(op)[1] for op, _ in ops):
         ensure_transpose(module_op)
@@ -562,18 +612,18 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
         if glob is None:
-            kernel = emit.get(("kernel", types, plan_, flags), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, types, m, k, plan_, flags=flags), caller)
-            name = f"{kernel}_driver" if fused == PLAIN else f"{kernel}_driver_f{{}}"
-            driver = emit.get(("driver", kernel, fused), name,
-                              lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused),
-                              caller)
+            kernel, ktypes = _kernel(emit, types, m, k, plan_, block, flags, caller)
+            # a shared kernel has a driver per shape: _driver, _driver1, ...
+            name = f"{kernel}_driver{{}}" if fused == PLAIN else f"{kernel}_driver_f{{}}"
+            driver = emit.get(("driver", kernel, types, plan_, fused), name,
+                              lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused,
+                                                    kernel_types=ktypes),
+                              caller, bare_first=fused == PLAIN)
         else:
             tp = f"memref<{ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
-            kernel = emit.get(("kernel", ptypes, plan_, flags[0]), KERNEL_PREFIX + "_{}",
-                              lambda f: kernel_text(f, ptypes, m, k, plan_, prepacked=True,
-                                                    flags=flags), caller)
+            kernel, ktypes = _kernel(emit, ptypes, m, k, plan_, block, flags, caller,
+                                     prepacked=True)
             packer = emit.get(("prepack", types[1], tp, transposed), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes,
                                                      transposed), caller)
@@ -583,7 +633,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]])
                               kernel + "_w{}",
                               lambda f: copy_globals(f"{f}_b", tp) +
                               driver_text(f, kernel, types, m, n, plan_,
-                                          (f"{f}_b", tp, packer), fused),
+                                          (f"{f}_b", tp, packer), fused, ktypes),
                               caller)
         operands = list(op.operands) + extra
         with ir.InsertionPoint(op), op.location:

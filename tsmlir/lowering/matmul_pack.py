@@ -81,7 +81,10 @@ def _pack_transposed(new: Names, tb: str, bp: str, lanes: int) -> list[str]:
     (col, w, full, _), header = panel_of(new, p, lanes)
     wc, src, dst, srcv, dstv, z = (new(s) for s in ("wc", "tsrc", "tdst", "tsv", "tdv", "zk"))
     view = transpose_view(2)
-    b_stride = ir.MemRefType(ir.Type.parse(tb)).get_strides_and_offset()[0][0]
+    b_type = ir.MemRefType(ir.Type.parse(tb))
+    b_stride = b_type.get_strides_and_offset()[0][0]
+    if b_type.is_dynamic_stride_or_offset(b_stride):
+        b_stride = "?"
     src_t = f"memref<?x?xf32, strided<[{b_stride}, 1], offset: ?>>"
     dst_t = f"memref<?x?xf32, strided<[{lanes}, 1], offset: ?>>"
     return [f"scf.for {p} = %c0 to %np step %c1 {{", *header,
