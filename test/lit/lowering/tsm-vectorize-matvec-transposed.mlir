@@ -1,4 +1,5 @@
-// RUN: tsmlir-opt %s --split-input-file --tsm-vectorize-matvec | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v3 --split-input-file --tsm-vectorize-matvec | filecheck %s
+// RUN: tsmlir-opt %s --target-cpu x86-64-v4 --split-input-file --tsm-vectorize-matvec | filecheck %s --check-prefix=V4
 
 // A few-row matmul reading B as (N, K) (a linear layer's run-time weight):
 // a call of a dot-product function on views of any row stride that reads B
@@ -47,6 +48,16 @@ func.func @bt(%x: memref<3x20xf32>, %w: memref<5x20xf32>, %y: memref<3x5xf32>) {
 // CHECK: call @[[F2:tsm_matvec_bt_[0-9]+]](%[[A1]], %[[BV]], %[[C1]])
 // CHECK: arith.maximumf
 // CHECK-NOT: linalg.matmul
+// With AVX-512: 16-float vectors and all 6 rows in one pass over B (up to 8).
+// V4-LABEL: func.func @bt
+// V4: func.func private @tsm_matvec_bt_0(%{{[^:]*}}: memref<6x20xf32
+// V4: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// V4: vector.maskedload
+// V4-LABEL: func.func @blocks
+// V4-NOT: memref.subview
+// V4: call @tsm_matvec_bt_0(
+// V4-NOT: call @tsm_matvec_bt
+// V4: arith.maximumf
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d1, d2)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
