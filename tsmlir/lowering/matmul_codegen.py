@@ -66,8 +66,6 @@ from .matmul_pack import (Names, ensure_transpose, pack_block, panel_of, prepack
 MIN_ROWS = 32
 MIN_ROWS_CONSTANT_B = 2
 KERNEL_PREFIX = "tsm_matmul_packed"
-#: Whether matmuls of different shapes share kernels (see `shared_types`).
-SHARE_KERNELS = True
 #: The kernels' arguments that choose their fused work (see kernel_text).
 FUSED_ARGS = "%bias: memref<?xf32>, %init: index, %bias_rows: i1, %relu: i1"
 FUSED_TYPES = ["memref<?xf32>", "index", "i1", "i1"]
@@ -492,10 +490,12 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
                                 f"    func.call @{packer}(%B, %packed) : ({tb}, {tp}) -> ()")
         tb = tp
     kernel_types = list(kernel_types or (ta, tb, tc))
-    for i, (v, t) in enumerate(zip((ka, kb, kc), (ta, tb, tc))):
+    names = [ka, kb, kc]
+    for i, t in enumerate((ta, tb, tc)):
         if kernel_types[i] != t:
-            prologue += f"\n  {v}_k = memref.cast {v} : {t} to {kernel_types[i]}"
-            ka, kb, kc = (f"{v}_k" if j == i else x for j, x in enumerate((ka, kb, kc)))
+            prologue += f"\n  {names[i]}_k = memref.cast {names[i]} : {t} to {kernel_types[i]}"
+            names[i] += "_k"
+    ka, kb, kc = names
     c_args = f"{kc}, %f_bias, %f_init, %f_rows, %f_relu"
     kernel_types += FUSED_TYPES + ["index"] * 4
     signature = f"({', '.join(kernel_types)}) -> ()"
@@ -570,7 +570,7 @@ def shared_types(m: int, plan_: PackedPlan, block: tuple[int, int], prepacked: b
     as a plan's smaller blocks are (the stack block is then partly unused).
     One kernel for a network's convolutions instead of one per layer
     shape: ResNet-18's 11 packed kernels were a third of its LLVM time."""
-    if not SHARE_KERNELS or m % plan_.rows:
+    if m % plan_.rows:
         return None
     tb = f"memref<?x?x{plan_.lanes}xf32>" if prepacked else ANY_MATRIX
     return (ANY_MATRIX, tb, ANY_MATRIX), PackedPlan(plan_.rows, plan_.lanes, *block)
@@ -592,14 +592,15 @@ def _kernel(emit: Emitter, types: tuple[str, str, str], m: int, k: int, plan_: P
 
 
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
-            block: tuple[int, int] = (256, 128)) -> None:
+            block: tuple[int, int]) -> None:
     """Replace each matmul by a call to its driver; kernels are shared by
     matmuls of the same types and plan (whatever their fused work), a
     constant B is packed once into a global of its own (shared by the
     matmuls that read it).  A broadcast bias written into C right before
     the matmul (see matmul_bias) is dropped: the kernel starts its sums
     from the vector; so is a fill of zero (the kernel starts from zero).
-    `block`: the target's (k1, n1), the blocks of shared kernels."""
+    `block`: the target's (k1, n1) (`MatmulTiles.packed_block`), the blocks
+    of shared kernels."""
     emit = Emitter()
     if any(transposes(op)[1] for op, _ in ops):
         ensure_transpose(module_op)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from mlir import ir
 
-from .ir_walk import as_op, collect, owner_op
+from .ir_walk import as_op, collect, owner_op, use_count
 from .passes import register
 
 
@@ -45,7 +45,7 @@ def _init_uses(v: ir.Value) -> list[tuple[ir.Operation, int]]:
 
 def _shared(op: ir.Operation) -> bool:
     return op.name == "linalg.fill" and len(op.results) == 1 and \
-        len(list(op.results[0].uses)) > 1 and bool(_init_uses(op.results[0]))
+        use_count(op.results[0]) > 1 and bool(_init_uses(op.results[0]))
 
 
 def _unshare(fill: ir.Operation) -> None:
@@ -61,9 +61,9 @@ def _unshare(fill: ir.Operation) -> None:
         if init is not None:
             clone.operands[1] = init
         user.operands[number] = clone.results[0]
-    if not list(fill.results[0].uses):
+    if use_count(fill.results[0]) == 0:
         fill.erase()
-        if empty is not None and not list(empty.results[0].uses):
+        if empty is not None and use_count(empty.results[0]) == 0:
             empty.erase()
 
 
