@@ -32,6 +32,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from . import constant_data
+from .conv_direct import conv_direct, direct_pays
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
 from .conv_transposed import conv_transposed, transposed_pays
 from .im2col import im2col
@@ -131,6 +132,9 @@ def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
         xp = pad(x, [0, 0, *low], [0, 0, *high], b.zero(elem))
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
     image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
+    filters = constant_data.array_of(w)
+    if direct_pays(c, f, kernel, outs, low, high, stride, dilation, elem, filters is not None):
+        return conv_direct(image, w, filters, bias, outs, low, high)
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
         if w_rows is not None or str(elem) == "f32":

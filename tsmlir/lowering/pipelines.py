@@ -12,7 +12,7 @@ from mlir import ir, passmanager
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import column_reduction  # noqa: F401
+from . import column_reduction, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
 from . import unshare_fills  # noqa: F401
@@ -61,7 +61,7 @@ STAGES: dict[str, list[str]] = {
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
         # depthwise convolutions: the same vector loops, a weighted sum for the max
-        "tsm-vectorize-depthwise",
+        "tsm-vectorize-depthwise", "tsm-vectorize-direct-conv",
         # a convolution's kernel-row matmuls share their kernels (see conv_rows)
         "tsm-conv-rows-erase-offsets",
         # transposes: 8x8 vector blocks or row copies (before the copies become calls)

@@ -1,0 +1,151 @@
+"""Batch-1 stride-1 float32 2-D convolutions computed directly on the padded
+input's flat rows (part of tsm-lower-nn); the kernel is conv_direct_codegen's.
+
+In: a batch-1 convolution (see convolution._conv_as_matmul): its (C, H, W)
+input, its low/high zero padding, its (F, C, KH, KW) filters (constant or
+run-time), its bias, and shapes for which `direct_pays`.
+Out:
+- xp (C, L): the input padded to Wp = W + left + right columns and rows
+  enough for every read below (a `tensor.pad` to (C, Hq, Wp), collapsed):
+  output position (oh, ow) of padded width is flat position p = oh * Wp +
+  ow, and its kernel tap (i, j) reads xp[c, p + i * Wp + j], the same
+  offset for every position: a run of positions reads a contiguous run of
+  xp, so no im2col and no packing of B;
+- wp (S, C, KH, KW, R): the filters in strips of R = the kernel's register
+  rows, the R filters of a strip adjacent per tap (zero filters pad F up to
+  S * R); a new constant for constant filters, a transpose otherwise;
+- out (S * R, NP) = one `linalg.generic` (tagged DIRECT_ATTR) over (f, p,
+  c, i, j) with out[f, p] += wp[f floordiv R, c, i, j, f mod R] * xp[c, p +
+  i * Wp + j], from zero, NP = OH * Wp rounded up to PAD_POSITIONS;
+- the result: out's first F rows and OH * Wp positions viewed as (F, OH,
+  Wp), its first OW columns plus the bias (a pointwise `linalg.generic`,
+  which the ReLU or residual add after it fuses into).
+The ow >= OW positions of each row (Wp - OW of them) are computed and
+dropped: 4% of the work at 56 x 56 with 3x3 filters, 14% at 14 x 14.
+
+Why: the kernel-row matmuls (conv_rows) copy the input KW times into an
+im2col and the packed matmul kernel copies each block of it once more (its
+B packing) before the FMAs; here the kernel's vector loads read xp in
+place.  Measured on a prototype of the kernel in C (Sapphire Rapids, 1
+thread, with the padding and the final copy): ResNet's 3x3 layers at 56 x
+56 x 64, 28 x 28 x 128 and 14 x 14 x 256 in 1.53, 1.52 and 1.56 ms (151,
+152, 148 GFLOP/s) where the kernel-row path took 2.02, 1.76 and 1.81 ms
+and eager (oneDNN) 1.53, 1.50 and 1.61.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith
+
+from . import builders as b
+from . import constant_data
+from .nn_support import affine, collapse, dim_expr, expand, pad, slice_of
+from .target import target_has_avx512
+
+#: Marks the convolution's linalg.generic for tsm-vectorize-direct-conv;
+#: its value is Wp, the padded row length.
+DIRECT_ATTR = "tsm.direct_conv"
+#: Flat positions are computed in whole register tiles (32 floats with
+#: AVX-512, 16 with AVX2): NP is a multiple of both.
+PAD_POSITIONS = 32
+#: Most computed / real positions taken (7 x 7 outputs: 64 / 49 = 1.31 go
+#: to conv_transposed instead).
+MAX_WASTE = 1.25
+#: Least reduction depth C * KH * KW (the 1-channel stems of small models
+#: stay with the im2col).
+MIN_DEPTH = 32
+MIN_FILTERS = 8
+#: Least output positions for run-time filters, which are repacked on
+#: every call (a cost of F * C * KH * KW moves against that many FMAs per
+#: position).
+MIN_POSITIONS_RUNTIME = 28 * 28
+
+
+def register_rows(op: ir.Operation | None = None) -> int:
+    """R: the rows of the kernel's register tile (matmul_tiles' rows)."""
+    module_op = _module_of(op)
+    return 8 if target_has_avx512(module_op) else 6
+
+
+def _module_of(op: ir.Operation | None) -> ir.Operation:
+    op = op or ir.InsertionPoint.current.block.owner
+    while op.name != "builtin.module":
+        op = op.parent
+    return op
+
+
+def _positions(oh: int, wp: int) -> int:
+    return math.ceil(oh * wp / PAD_POSITIONS) * PAD_POSITIONS
+
+
+def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], low: list[int],
+                high: list[int], stride: list[int], dilation: list[int], elem: ir.Type,
+                constant_filters: bool) -> bool:
+    """Whether the direct form applies (f32, 2-D, stride and dilation 1, a
+    kernel wider than 1 x 1) and computes few dropped positions."""
+    if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1] \
+            or list(dilation) != [1, 1] or math.prod(kernel) == 1:
+        return False
+    if c * math.prod(kernel) < MIN_DEPTH or f < MIN_FILTERS:
+        return False
+    oh, ow = outs
+    wp = ow + kernel[1] - 1
+    if not constant_filters and oh * ow < MIN_POSITIONS_RUNTIME:
+        return False
+    return _positions(oh, wp) <= MAX_WASTE * oh * ow
+
+
+def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Value | None,
+                outs: list[int], low: list[int], high: list[int]) -> ir.Value:
+    """The (1, F, OH, OW) convolution of x (C, H, W) padded by low/high (see
+    the module docstring); `w_data`: the filters' values when constant."""
+    f, c, kh, kw = b.rtt(w).shape
+    oh, ow = outs
+    elem = b.rtt(x).element_type
+    rows = register_rows()
+    strips = math.ceil(f / rows)
+    wp = ow + kw - 1
+    positions = _positions(oh, wp)
+    reach = positions + (kh - 1) * wp + kw - 1  # one past the last element read
+    hq = math.ceil(reach / wp)
+    h = b.rtt(x).shape[1]
+    xp = collapse(pad(x, [0, low[0], low[1]], [0, hq - h - low[0], wp - b.rtt(x).shape[2] - low[1]],
+                      b.zero(elem)), [[0], [1, 2]])
+    packed = _packed_filters(w, w_data, rows, strips, elem)
+    d, r = dim_expr, ir.AffineConstantExpr.get(rows)
+    maps = [affine(5, ir.AffineFloorDivExpr.get(d(0), r), 2, 3, 4, ir.AffineModExpr.get(d(0), r)),
+            affine(5, 2, d(1) + d(3) * wp + d(4)),
+            affine(5, 0, 1)]
+    init = b.filled([strips * rows, positions], elem, 0)
+    out = b.generic([packed, xp], init, maps, ["parallel"] * 2 + ["reduction"] * 3,
+                    lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
+    out.owner.attributes[DIRECT_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), wp)
+    rows_view = expand(slice_of(out, [0, 0], [f, oh * wp]), [[0], [1, 2]], [f, oh, wp])
+    view = slice_of(rows_view, [0, 0, 0], [f, oh, ow])
+    if bias is None:
+        result = b.generic([view], b.empty([f, oh, ow], elem),
+                           [b.identity_map(3)] * 2, ["parallel"] * 3, lambda v, _out: v)
+    else:
+        result = b.generic([view, bias], b.empty([f, oh, ow], elem),
+                           [b.identity_map(3), affine(3, 0), b.identity_map(3)],
+                           ["parallel"] * 3, lambda v, bv, _out: arith.addf(v, bv))
+    return expand(result, [[0, 1], [2], [3]], [1, f, oh, ow])
+
+
+def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: int,
+                    elem: ir.Type) -> ir.Value:
+    """(S, C, KH, KW, R): filter s * R + r at [s, :, :, :, r], zeros past F."""
+    f, c, kh, kw = b.rtt(w).shape
+    if w_data is not None:
+        padded = np.zeros((strips * rows, c, kh, kw), np.float32)
+        padded[:f] = w_data
+        packed = padded.reshape(strips, rows, c, kh, kw).transpose(0, 2, 3, 4, 1)
+        return constant_data.arith_constant(packed, elem, "conv_direct_filters")
+    wpad = pad(w, [0, 0, 0, 0], [strips * rows - f, 0, 0, 0], b.zero(elem))
+    grouped = expand(wpad, [[0, 1], [2], [3], [4]], [strips, rows, c, kh, kw])
+    return b.generic([grouped], b.empty([strips, c, kh, kw, rows], elem),
+                     [affine(5, 0, 4, 1, 2, 3), b.identity_map(5)], ["parallel"] * 5,
+                     lambda v, _out: v)
