@@ -42,7 +42,8 @@ from mlir.dialects import arith
 
 from . import builders as b
 from . import constant_data
-from .nn_support import affine, collapse, dim_expr, expand, pad, slice_of
+from .nn_support import affine, attrs, collapse, dim_expr, expand, pad, slice_of
+from .passes import pattern_pass
 from .target import target_has_avx512
 
 #: Marks the convolution's linalg.generic for tsm-vectorize-direct-conv;
@@ -81,21 +82,23 @@ def _positions(oh: int, wp: int) -> int:
     return math.ceil(oh * wp / PAD_POSITIONS) * PAD_POSITIONS
 
 
-def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], low: list[int],
-                high: list[int], stride: list[int], dilation: list[int], elem: ir.Type,
-                constant_filters: bool) -> bool:
+def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list[int],
+                dilation: list[int], elem: ir.Type, constant_filters: bool) -> bool:
     """Whether the direct form applies (f32, 2-D, stride and dilation 1, a
-    kernel wider than 1 x 1) and computes few dropped positions."""
+    kernel wider than 1 x 1, enough depth and filters) and wastes little:
+    dropped positions times zero filters (F padded to whole strips) at
+    most MAX_WASTE."""
     if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1] \
             or list(dilation) != [1, 1] or math.prod(kernel) == 1:
         return False
     if c * math.prod(kernel) < MIN_DEPTH or f < MIN_FILTERS:
         return False
     oh, ow = outs
-    wp = ow + kernel[1] - 1
     if not constant_filters and oh * ow < MIN_POSITIONS_RUNTIME:
         return False
-    return _positions(oh, wp) <= MAX_WASTE * oh * ow
+    rows = register_rows()
+    waste = _positions(oh, ow + kernel[1] - 1) / (oh * ow) * (math.ceil(f / rows) * rows / f)
+    return waste <= MAX_WASTE
 
 
 def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Value | None,
@@ -115,10 +118,7 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
     xp = collapse(pad(x, [0, low[0], low[1]], [0, hq - h - low[0], wp - b.rtt(x).shape[2] - low[1]],
                       b.zero(elem)), [[0], [1, 2]])
     packed = _packed_filters(w, w_data, rows, strips, elem)
-    d, r = dim_expr, ir.AffineConstantExpr.get(rows)
-    maps = [affine(5, ir.AffineFloorDivExpr.get(d(0), r), 2, 3, 4, ir.AffineModExpr.get(d(0), r)),
-            affine(5, 2, d(1) + d(3) * wp + d(4)),
-            affine(5, 0, 1)]
+    maps = direct_maps(rows, wp)
     init = b.filled([strips * rows, positions], elem, 0)
     out = b.generic([packed, xp], init, maps, ["parallel"] * 2 + ["reduction"] * 3,
                     lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
@@ -145,7 +145,42 @@ def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: i
         packed = padded.reshape(strips, rows, c, kh, kw).transpose(0, 2, 3, 4, 1)
         return constant_data.arith_constant(packed, elem, "conv_direct_filters")
     wpad = pad(w, [0, 0, 0, 0], [strips * rows - f, 0, 0, 0], b.zero(elem))
-    grouped = expand(wpad, [[0, 1], [2], [3], [4]], [strips, rows, c, kh, kw])
-    return b.generic([grouped], b.empty([strips, c, kh, kw, rows], elem),
-                     [affine(5, 0, 4, 1, 2, 3), b.identity_map(5)], ["parallel"] * 5,
-                     lambda v, _out: v)
+    # a linalg.transpose, not a generic: elementwise fusion would merge a
+    # generic into the convolution's (which would then read w unpacked)
+    return b.permuted(expand(wpad, [[0, 1], [2], [3], [4]], [strips, rows, c, kh, kw]),
+                      [0, 2, 3, 4, 1])
+
+
+def direct_maps(rows: int, wp: int) -> list[ir.AffineMap]:
+    """The convolution generic's indexing maps over (f, p, c, i, j)."""
+    d, r = dim_expr, ir.AffineConstantExpr.get(rows)
+    return [affine(5, ir.AffineFloorDivExpr.get(d(0), r), 2, 3, 4, ir.AffineModExpr.get(d(0), r)),
+            affine(5, 2, d(1) + d(3) * wp + d(4)),
+            affine(5, 0, 1)]
+
+
+def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
+    """A batch-1 tsm.conv2d (groups 1) for which `direct_pays`, else None
+    (tsm-lower-nn lowers it; it takes this form too inside its loop over
+    the images of a larger batch)."""
+    x, w = op.operands[0], op.operands[1]
+    bias = op.operands[2] if len(op.operands) > 2 else None
+    a, t, wt = attrs(op), b.rtt(x), b.rtt(w)
+    # nothing is built before deciding: a pattern that declines leaves the IR as it was
+    if a["groups"] != 1 or not t.has_static_shape or t.shape[0] != 1 or not wt.has_static_shape:
+        return None
+    top, left, bottom, right = a["padding"]
+    filters = constant_data.array_of(w)
+    f, c, kh, kw = wt.shape
+    outs = b.rtt(op.results[0]).shape[2:]
+    if not direct_pays(c, f, [kh, kw], outs, a["stride"], a["dilation"], t.element_type,
+                       filters is not None):
+        return None
+    image = collapse(x, [[0, 1], [2], [3]])
+    return conv_direct(image, w, filters, bias, outs, [top, left], [bottom, right])
+
+
+pattern_pass("tsm-lower-direct-conv",
+             "Batch-1 stride-1 f32 conv2d computed on the padded input's flat rows "
+             "(before elementwise fusion: the bias, ReLU and residual fuse into its final copy)",
+             {"tsm.conv2d": lower_conv2d_direct})

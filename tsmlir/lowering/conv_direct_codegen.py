@@ -33,10 +33,10 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func
 
-from .conv_direct import DIRECT_ATTR
+from .conv_direct import DIRECT_ATTR, direct_maps
 from .cpu_codegen import matmul_tiles
-from .ir_walk import collect, has_unit_inner_stride
-from .kernel_emit import Emitter, ceil_div, declare, enclosing_function
+from .ir_walk import collect, has_unit_inner_stride, indexing_maps
+from .kernel_emit import Emitter, declare, enclosing_function
 from .matmul_bias import zero_init
 from .matmul_codegen import pieces_for
 from .parallel import MIN_PARALLEL_FLOPS, num_threads
@@ -62,7 +62,10 @@ def applies(op: ir.Operation, lanes: int) -> bool:
     if wp.rank != 5 or xp.rank != 2 or out.rank != 2 or "strided" in str(wp):
         return False
     strips, c, kh, kw, rows = wp.shape
-    reach = out.shape[1] + (kh - 1) * ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value + kw - 1
+    width = ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value
+    if indexing_maps(op) != direct_maps(rows, width):
+        return False
+    reach = out.shape[1] + (kh - 1) * width + kw - 1
     return has_unit_inner_stride(xp) and has_unit_inner_stride(out) \
         and out.shape[1] % lanes == 0 and out.shape[0] == strips * rows \
         and xp.shape[0] == c and xp.shape[1] >= reach

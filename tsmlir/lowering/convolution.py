@@ -133,7 +133,7 @@ def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
     image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
     filters = constant_data.array_of(w)
-    if direct_pays(c, f, kernel, outs, low, high, stride, dilation, elem, filters is not None):
+    if direct_pays(c, f, kernel, outs, stride, dilation, elem, filters is not None):
         return conv_direct(image, w, filters, bias, outs, low, high)
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)

@@ -62,7 +62,8 @@ def pattern_pass(name: str, description: str,
 
     A lowering gets the op, builds its replacement at the op (insertion point
     and location are set) and returns the replacement value(s).  It raises
-    LoweringError to refuse an op; the reason is reported at the op.
+    LoweringError to refuse an op; the reason is reported at the op.  It
+    returns None to leave the op to a later pass (having built nothing).
     """
     failures: list[tuple[ir.Location, str]] = []
 
@@ -75,6 +76,8 @@ def pattern_pass(name: str, description: str,
             except LoweringError as e:
                 failures.append((op.location, f"'{op.name}' op {e.message}"))
                 return True  # no match
+            if new is None:
+                return True  # not this pass's op
             rewriter.replace_op(op, new if isinstance(new, (list, tuple)) else [new])
             return None
         return pattern

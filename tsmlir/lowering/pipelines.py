@@ -12,7 +12,7 @@ from mlir import ir, passmanager
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import column_reduction, conv_direct_codegen  # noqa: F401
+from . import column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
 from . import unshare_fills  # noqa: F401
@@ -27,6 +27,7 @@ STAGES: dict[str, list[str]] = {
                       # conv + batch norm -> one conv (new constants) while both are tsm
                       "tsm-fold-batch-norm",
                       *(p for p in FAMILY_PASSES if p not in ("tsm-lower-nn", "tsm-lower-matmul")),
+                      "tsm-lower-direct-conv",
                       # a dynamic dim read off a producer (an init sized by tensor.dim of
                       # a reshaped generic) becomes one read off the inputs: that second
                       # use of the producer would stop fusion (group_norm, dynamic batch)
