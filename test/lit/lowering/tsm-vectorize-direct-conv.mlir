@@ -1,0 +1,76 @@
+// RUN: tsmlir-opt --target-cpu x86-64-v4 %s --split-input-file --tsm-vectorize-direct-conv | filecheck %s --check-prefixes=CHECK,V4
+// RUN: tsmlir-opt --target-cpu x86-64-v3 %s --split-input-file --tsm-vectorize-direct-conv | filecheck %s --check-prefixes=CHECK,V3
+
+// conv_direct's generic (see tsm-lower-direct-conv.mlir) becomes a call to a
+// driver; its fill of zero goes (the kernel writes every element).  The
+// kernel, one per kernel size and register rows (any C, Wp and sizes), runs
+// tiles of 32 positions (AVX-512; 16 on AVX2) outer, strips of 8 filters
+// inner; per channel, each of the 9 taps is one unaligned load of the
+// padded input at column p0 + i * Wp + j and 8 broadcast FMAs.
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8(
+// V4-SAME: %[[W:.*]]: memref<?x?x3x3x8xf32>, %[[X:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[O:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[WP:.*]]: index,
+// V4: %[[C:.*]] = memref.dim %[[X]], %{{.*}}
+// V4: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step
+// V4: scf.for %[[S:.*]] = %{{.*}} to %{{.*}} step
+// V4: scf.for %[[CH:.*]] = %{{.*}} to %[[C]] step %{{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// V4: vector.load %[[X]][%[[CH]], %{{.*}}] : memref<?x?xf32, strided<[?, 1], offset: ?>>, vector<32xf32>
+// V4: memref.load %[[W]][%[[S]], %[[CH]], %{{.*}}, %{{.*}}, %{{.*}}] : memref<?x?x3x3x8xf32>
+// V4: vector.fma
+// V4-COUNT-8: vector.load %[[X]]
+// V4-NOT: vector.load %[[X]]
+// V4: scf.yield
+// V4-COUNT-8: vector.store %{{.*}}, %[[O]]
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_driver(
+// V4-NOT: scf.parallel
+// V4: call @tsm_conv_direct_3x3_r8(%{{.*}}, %{{.*}}, %{{.*}}, %c16, %c0, %c2, %c0, %c4)
+// CHECK-LABEL: func.func @conv(
+// V4-NOT: linalg.fill
+// V4: call @tsm_conv_direct_3x3_r8_driver(
+// AVX2's 16 registers do not hold 8 x 16-float accumulators: the 8-row strips
+// stay a loop nest (tsm-lower-direct-conv packs 6-row strips for AVX2).
+// V3: linalg.fill
+// V3: linalg.generic
+module attributes {tsm.num_threads = 1 : i64} {
+  func.func @conv(%w: memref<2x4x3x3x8xf32>, %x: memref<4x170xf32>, %out: memref<16x128xf32>) {
+    %zero = arith.constant 0.0 : f32
+    linalg.fill ins(%zero : f32) outs(%out : memref<16x128xf32>)
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 16 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x4x3x3x8xf32>, memref<4x170xf32>) outs(%out : memref<16x128xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    ^bb0(%a: f32, %v: f32, %acc: f32):
+      %m = arith.mulf %a, %v : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// Two threads and 9.4 MFLOP: the threads share the 16 tiles (the input,
+// 64 x 546 floats, outweighs the 2 x 64 x 9 x 8 filters) in 4 pieces of
+// an scf.parallel.  A generic tagged but whose maps are not the
+// convolution's (a row length of 15 where the tag says 16) is left alone.
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_driver(
+// V4: scf.parallel (%[[I:.*]]) = (%c0) to (%c4) step (%c1)
+// V4: call @tsm_conv_direct_3x3_r8(%{{.*}}, %{{.*}}, %{{.*}}, %c16, %c0, %c2, %{{.*}}, %{{.*}})
+// V4-LABEL: func.func @conv_threads(
+// V4: call @tsm_conv_direct_3x3_r8_driver(
+// V4: linalg.generic
+// V4-SAME: tsm.direct_conv = 16
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @conv_threads(%w: memref<2x64x3x3x8xf32>, %x: memref<64x546xf32>, %out: memref<16x512xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 16 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<64x546xf32>) outs(%out : memref<16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    ^bb0(%a: f32, %v: f32, %acc: f32):
+      %m = arith.mulf %a, %v : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 15 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<64x546xf32>) outs(%out : memref<16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    ^bb0(%a: f32, %v: f32, %acc: f32):
+      %m = arith.mulf %a, %v : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}
