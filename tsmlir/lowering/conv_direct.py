@@ -1,7 +1,10 @@
-"""Batch-1 stride-1 float32 2-D convolutions computed directly on the padded
-input's flat rows (part of tsm-lower-nn); the kernel is conv_direct_codegen's.
+"""Stride-1 float32 2-D convolutions computed directly on the padded
+input's flat rows: tsm-lower-direct-conv (batch-1 tsm.conv2d, run before
+elementwise fusion so that what follows the convolution fuses into its
+final copy) and tsm-lower-nn's loop over the images of a batch
+(convolution._conv_as_matmul).  The kernel is conv_direct_codegen's.
 
-In: a batch-1 convolution (see convolution._conv_as_matmul): its (C, H, W)
+In: a batch-1 convolution: its (C, H, W)
 input, its low/high zero padding, its (F, C, KH, KW) filters (constant or
 run-time), its bias, and shapes for which `direct_pays`.
 Out:
@@ -26,11 +29,10 @@ dropped: 4% of the work at 56 x 56 with 3x3 filters, 14% at 14 x 14.
 Why: the kernel-row matmuls (conv_rows) copy the input KW times into an
 im2col and the packed matmul kernel copies each block of it once more (its
 B packing) before the FMAs; here the kernel's vector loads read xp in
-place.  Measured on a prototype of the kernel in C (Sapphire Rapids, 1
-thread, with the padding and the final copy): ResNet's 3x3 layers at 56 x
-56 x 64, 28 x 28 x 128 and 14 x 14 x 256 in 1.53, 1.52 and 1.56 ms (151,
-152, 148 GFLOP/s) where the kernel-row path took 2.02, 1.76 and 1.81 ms
-and eager (oneDNN) 1.53, 1.50 and 1.61.
+place.  One 3x3 conv + ReLU on Sapphire Rapids, best calls, kernel rows ->
+direct (eager): 1 thread, 64 x 56 x 56 2.04 -> 1.65 ms (1.66), 128 x 28 x
+28 1.76 -> 1.58 (1.56), 256 x 14 x 14 1.82 -> 1.60 (1.71); 2 threads 1.02
+-> 0.84 (0.89), 1.00 -> 0.84 (0.80), 1.08 -> 0.83 (0.89).
 """
 from __future__ import annotations
 

@@ -10,7 +10,10 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
   (groups 1: runs on the tiled matmul kernel; a batch > 1 or dynamic batch
   by an `scf.for` over the images; batch 1 with constant filters: one
   matmul per kernel row (conv_rows), or, for few output positions, the
-  transposed product (conv_transposed)), or `linalg.depthwise_conv_2d_nchw_chw`
+  transposed product (conv_transposed); f32 of row and column stride 1 on
+  outputs wide enough: the direct form of conv_direct, which
+  tsm-lower-direct-conv gives batch-1 convolutions before elementwise
+  fusion and this pass the images of a batch), or `linalg.depthwise_conv_2d_nchw_chw`
   (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
   `tensor.expand_shape`/`collapse_shape` (other groups).
 - conv3d: the same im2col + matmul (groups 1, per image), or a grouped
