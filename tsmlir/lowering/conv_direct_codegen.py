@@ -11,8 +11,9 @@ tile of `lanes` flat positions p0.. (AVX-512: 32, two zmm; AVX2: 16) and
 per strip s of R filters (R x lanes accumulators in registers, R = 8 or 6
 as in the packed matmul kernel):
 
-    for c < C, i < KH:                    (loops carrying the accumulators)
-      for j < KW:                         (unrolled)
+    for c < C:                            (a loop carrying the accumulators)
+      for i < KH, j < KW:                 (unrolled: with a loop over i, 1.66 ms
+                                           instead of 1.55 at 28 x 28 x 128)
         v = xp[c, p0 + i * Wp + j : +lanes]          one unaligned load
         acc[r] += broadcast(wp[s, c, i, j, r]) * v   R FMAs
 
@@ -97,7 +98,7 @@ def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
                          f"{f} = vector.fma {wb}, {v}, {cur[r]} : {vec}"]
                 nxt.append(f)
             cur = nxt
-    consts = "\n".join(f"  %c{n} = arith.constant {n} : index" for n in range(max(kh, kw, rows)))
+    consts = "\n".join(f"  %c{n} = arith.constant {n} : index" for n in range(max(2, kh, kw, rows)))
     c_args = ", ".join(f"{a} = %zero" for a in accs("a"))
     stores = "\n".join(f"""        %row{r} = arith.addi %row, %c{r} : index
         vector.store %res#{r}, %out[%row{r}, %p0] : {ANY_ROWS}, {vec}""" for r in range(rows))
@@ -106,15 +107,14 @@ def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
 func.func private @{name}(%w: {tw}, %x: {ANY_ROWS}, %out: {ANY_ROWS}, %wp: index,
     %s0: index, %s1: index, %t0: index, %t1: index) attributes {{passthrough = ["noinline"]}} {{
 {consts}
-  %one = arith.constant 1 : index
   %crows = arith.constant {rows} : index
   %clanes = arith.constant {lanes} : index
   %zero = arith.constant dense<0.0> : {vec}
   %C = memref.dim %x, %c0 : {ANY_ROWS}
-  scf.for %t = %t0 to %t1 step %one {{
+  scf.for %t = %t0 to %t1 step %c1 {{
     %p0 = arith.muli %t, %clanes : index
-    scf.for %s = %s0 to %s1 step %one {{
-      %res:{rows} = scf.for %c = %c0 to %C step %one iter_args({c_args}) -> ({types}) {{
+    scf.for %s = %s0 to %s1 step %c1 {{
+      %res:{rows} = scf.for %c = %c0 to %C step %c1 iter_args({c_args}) -> ({types}) {{
         {(newline + "        ").join(body)}
         scf.yield {", ".join(cur)} : {types}
       }}
