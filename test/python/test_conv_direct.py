@@ -132,10 +132,19 @@ def test_runtime_filters(threads, tmp_path):
     assert "tsm.direct_conv" not in _stage(tmp_path / "small", RuntimeConv(), small)
 
 
-def test_batches():
-    """A batch of 3 and a dynamic batch: each image in tsm-lower-nn's loop."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batches(threads, tmp_path):
+    """A batch of 3: one generic over the images, a ReLU fused into its
+    final copy; a dynamic batch: each image in tsm-lower-nn's loop."""
     conv, _ = _conv("k3_pad1")
-    check_against_eager(conv, [torch.randn(3, 16, 16, 15)], rtol=1e-4, atol=1e-4)
+    model = torch.nn.Sequential(conv, torch.nn.ReLU()).eval()
+    x = torch.randn(3, 16, 16, 15)
+    compiled = tsmlir.compile_module(model, [x], threads=threads, dump_dir=str(tmp_path))
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-4)
+    linalg = (tmp_path / "1-tsm-to-linalg.mlir").read_text()
+    assert linalg.count("tsm.direct_conv") == 1 and linalg.count("linalg.generic") == 2
+    assert "scf.for" not in linalg
     check_against_eager(conv, [torch.randn(2, 16, 16, 15)],
                         input_specs=[TensorSpec((-1, 16, 16, 15))],
                         runs=[[torch.randn(1, 16, 16, 15)], [torch.randn(4, 16, 16, 15)]],

@@ -1,28 +1,29 @@
 """Stride-1 float32 2-D convolutions computed directly on the padded
-input's flat rows: tsm-lower-direct-conv (batch-1 tsm.conv2d, run before
-elementwise fusion so that what follows the convolution fuses into its
-final copy) and tsm-lower-nn's loop over the images of a batch
+input's flat rows: tsm-lower-direct-conv (tsm.conv2d of static shapes, run
+before elementwise fusion so that what follows the convolution fuses into
+its final copy) and tsm-lower-nn's loop over the images of a dynamic batch
 (convolution._conv_as_matmul).  The kernel is conv_direct_codegen's.
 
-In: a batch-1 convolution: its (C, H, W)
-input, its low/high zero padding, its (F, C, KH, KW) filters (constant or
-run-time), its bias, and shapes for which `direct_pays`.
+In: a convolution of static batch N: its (N, C, H, W) input, its low/high
+zero padding, its (F, C, KH, KW) filters (constant or run-time), its bias,
+and shapes for which `direct_pays`.
 Out:
-- xp (C, L): the input padded to Wp = W + left + right columns and rows
-  enough for every read below (a `tensor.pad` to (C, Hq, Wp), collapsed):
-  output position (oh, ow) of padded width is flat position p = oh * Wp +
-  ow, and its kernel tap (i, j) reads xp[c, p + i * Wp + j], the same
-  offset for every position: a run of positions reads a contiguous run of
-  xp, so no im2col and no packing of B;
+- xp (N, C, L): the input padded to Wp = W + left + right columns and rows
+  enough for every read below (a `tensor.pad` to (N, C, Hq, Wp),
+  collapsed): output position (oh, ow) of padded width is flat position p
+  = oh * Wp + ow, and its kernel tap (i, j) reads xp[n, c, p + i * Wp + j],
+  the same offset for every position: a run of positions reads a
+  contiguous run of xp, so no im2col and no packing of B;
 - wp (S, C, KH, KW, R): the filters in strips of R = the kernel's register
   rows, the R filters of a strip adjacent per tap (zero filters pad F up to
   S * R); a new constant for constant filters, a transpose otherwise;
-- out (S * R, NP) = one `linalg.generic` (tagged DIRECT_ATTR) over (f, p,
-  c, i, j) with out[f, p] += wp[f floordiv R, c, i, j, f mod R] * xp[c, p +
-  i * Wp + j], from zero, NP = OH * Wp rounded up to PAD_POSITIONS;
-- the result: out's first F rows and OH * Wp positions viewed as (F, OH,
-  Wp), its first OW columns plus the bias (a pointwise `linalg.generic`,
-  which the ReLU or residual add after it fuses into).
+- out (N, S * R, NP) = one `linalg.generic` (tagged DIRECT_ATTR) over (n,
+  f, p, c, i, j) with out[n, f, p] += wp[f floordiv R, c, i, j, f mod R] *
+  xp[n, c, p + i * Wp + j], from zero, NP = OH * Wp rounded up to
+  PAD_POSITIONS;
+- the result: out's first F rows and OH * Wp positions viewed as (N, F,
+  OH, Wp), its first OW columns plus the bias (a pointwise
+  `linalg.generic`, which the ReLU or residual add after it fuses into).
 The ow >= OW positions of each row (Wp - OW of them) are computed and
 dropped: 4% of the work at 56 x 56 with 3x3 filters, 14% at 14 x 14.
 
@@ -105,9 +106,11 @@ def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list
 
 def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Value | None,
                 outs: list[int], low: list[int], high: list[int]) -> ir.Value:
-    """The (1, F, OH, OW) convolution of x (C, H, W) padded by low/high (see
-    the module docstring); `w_data`: the filters' values when constant."""
+    """The (N, F, OH, OW) convolution of x (N, C, H, W) padded by low/high
+    (see the module docstring), N static; `w_data`: the filters' values
+    when constant."""
     f, c, kh, kw = b.rtt(w).shape
+    n, _, h, width = b.rtt(x).shape
     oh, ow = outs
     elem = b.rtt(x).element_type
     rows = register_rows()
@@ -116,25 +119,23 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
     positions = _positions(oh, wp)
     reach = positions + (kh - 1) * wp + kw - 1  # one past the last element read
     hq = math.ceil(reach / wp)
-    h = b.rtt(x).shape[1]
-    xp = collapse(pad(x, [0, low[0], low[1]], [0, hq - h - low[0], wp - b.rtt(x).shape[2] - low[1]],
-                      b.zero(elem)), [[0], [1, 2]])
+    xp = collapse(pad(x, [0, 0, low[0], low[1]], [0, 0, hq - h - low[0], wp - width - low[1]],
+                      b.zero(elem)), [[0], [1], [2, 3]])
     packed = _packed_filters(w, w_data, rows, strips, elem)
-    maps = direct_maps(rows, wp)
-    init = b.filled([strips * rows, positions], elem, 0)
-    out = b.generic([packed, xp], init, maps, ["parallel"] * 2 + ["reduction"] * 3,
+    init = b.filled([n, strips * rows, positions], elem, 0)
+    out = b.generic([packed, xp], init, direct_maps(rows, wp),
+                    ["parallel"] * 3 + ["reduction"] * 3,
                     lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
     out.owner.attributes[DIRECT_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), wp)
-    rows_view = expand(slice_of(out, [0, 0], [f, oh * wp]), [[0], [1, 2]], [f, oh, wp])
-    view = slice_of(rows_view, [0, 0, 0], [f, oh, ow])
+    rows_view = expand(slice_of(out, [0, 0, 0], [n, f, oh * wp]), [[0], [1], [2, 3]],
+                       [n, f, oh, wp])
+    view = slice_of(rows_view, [0, 0, 0, 0], [n, f, oh, ow])
     if bias is None:
-        result = b.generic([view], b.empty([f, oh, ow], elem),
-                           [b.identity_map(3)] * 2, ["parallel"] * 3, lambda v, _out: v)
-    else:
-        result = b.generic([view, bias], b.empty([f, oh, ow], elem),
-                           [b.identity_map(3), affine(3, 0), b.identity_map(3)],
-                           ["parallel"] * 3, lambda v, bv, _out: arith.addf(v, bv))
-    return expand(result, [[0, 1], [2], [3]], [1, f, oh, ow])
+        return b.generic([view], b.empty([n, f, oh, ow], elem),
+                         [b.identity_map(4)] * 2, ["parallel"] * 4, lambda v, _out: v)
+    return b.generic([view, bias], b.empty([n, f, oh, ow], elem),
+                     [b.identity_map(4), affine(4, 1), b.identity_map(4)],
+                     ["parallel"] * 4, lambda v, bv, _out: arith.addf(v, bv))
 
 
 def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: int,
@@ -154,22 +155,22 @@ def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: i
 
 
 def direct_maps(rows: int, wp: int) -> list[ir.AffineMap]:
-    """The convolution generic's indexing maps over (f, p, c, i, j)."""
+    """The convolution generic's indexing maps over (n, f, p, c, i, j)."""
     d, r = dim_expr, ir.AffineConstantExpr.get(rows)
-    return [affine(5, ir.AffineFloorDivExpr.get(d(0), r), 2, 3, 4, ir.AffineModExpr.get(d(0), r)),
-            affine(5, 2, d(1) + d(3) * wp + d(4)),
-            affine(5, 0, 1)]
+    return [affine(6, ir.AffineFloorDivExpr.get(d(1), r), 3, 4, 5, ir.AffineModExpr.get(d(1), r)),
+            affine(6, 0, 3, d(2) + d(4) * wp + d(5)),
+            affine(6, 0, 1, 2)]
 
 
 def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
-    """A batch-1 tsm.conv2d (groups 1) for which `direct_pays`, else None
-    (tsm-lower-nn lowers it; it takes this form too inside its loop over
-    the images of a larger batch)."""
+    """A tsm.conv2d of static shapes (groups 1) for which `direct_pays`,
+    else None (tsm-lower-nn lowers it; it takes this form too inside its
+    loop over the images of a dynamic batch)."""
     x, w = op.operands[0], op.operands[1]
     bias = op.operands[2] if len(op.operands) > 2 else None
     a, t, wt = attrs(op), b.rtt(x), b.rtt(w)
     # nothing is built before deciding: a pattern that declines leaves the IR as it was
-    if a["groups"] != 1 or not t.has_static_shape or t.shape[0] != 1 or not wt.has_static_shape:
+    if a["groups"] != 1 or not t.has_static_shape or not wt.has_static_shape:
         return None
     top, left, bottom, right = a["padding"]
     filters = constant_data.array_of(w)
@@ -178,8 +179,7 @@ def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
     if not direct_pays(c, f, [kh, kw], outs, a["stride"], a["dilation"], t.element_type,
                        filters is not None):
         return None
-    image = collapse(x, [[0, 1], [2], [3]])
-    return conv_direct(image, w, filters, bias, outs, [top, left], [bottom, right])
+    return conv_direct(x, w, filters, bias, outs, [top, left], [bottom, right])
 
 
 pattern_pass("tsm-lower-direct-conv",

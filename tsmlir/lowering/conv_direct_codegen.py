@@ -1,15 +1,17 @@
 """tsm-vectorize-direct-conv: the kernel of conv_direct's convolutions.
 
 In: bufferized IR, before `tsm-cpu-vectorize`: the `linalg.generic` tagged
-`conv_direct.DIRECT_ATTR` (= Wp), out[f, p] += wp[f floordiv R, c, i, j, f
-mod R] * xp[c, p + i * Wp + j] with wp (S, C, KH, KW, R), xp (C, L) and out
-(S * R, NP) static f32 memrefs with unit inner strides, NP a multiple of the
-register tile's lanes; out filled with zero right before it (or not).
-Out: a call to a driver that runs one kernel function over all of out, or
-over pieces of it in an `scf.parallel` (OpenMP later).  The kernel, per
-tile of `lanes` flat positions p0.. (AVX-512: 32, two zmm; AVX2: 16) and
-per strip s of R filters (R x lanes accumulators in registers, R = 8 or 6
-as in the packed matmul kernel):
+`conv_direct.DIRECT_ATTR` (= Wp), out[n, f, p] += wp[f floordiv R, c, i,
+j, f mod R] * xp[n, c, p + i * Wp + j] with wp (S, C, KH, KW, R), xp (N,
+C, L) and out (N, S * R, NP) static f32 memrefs of identity layout, NP a
+multiple of the register tile's lanes; out filled with zero right before
+it (or not).
+Out: a call to a driver that runs, image after image, one kernel function
+over all of the image's out, or over pieces of it in an `scf.parallel`
+(OpenMP later).  The kernel, on one image's rows, per tile of `lanes` flat
+positions p0.. (AVX-512: 32, two zmm; AVX2: 16) and per strip s of R
+filters (R x lanes accumulators in registers, R = 8 or 6 as in the packed
+matmul kernel):
 
     for c < C:                            (a loop carrying the accumulators)
       for i < KH, j < KW:                 (unrolled: with a loop over i, 1.66 ms
@@ -36,7 +38,7 @@ from mlir.dialects import func
 
 from .conv_direct import DIRECT_ATTR, direct_maps
 from .cpu_codegen import matmul_tiles
-from .ir_walk import collect, has_unit_inner_stride, indexing_maps
+from .ir_walk import collect, indexing_maps
 from .kernel_emit import Emitter, declare, enclosing_function
 from .matmul_bias import zero_init
 from .matmul_codegen import pieces_for
@@ -57,19 +59,19 @@ def applies(op: ir.Operation, lanes: int) -> bool:
         return False
     types = [v.type for v in op.operands]
     if not all(isinstance(t, ir.MemRefType) and ir.MemRefType(t).has_static_shape
-               and str(ir.MemRefType(t).element_type) == "f32" for t in types):
-        return False
+               and str(ir.MemRefType(t).element_type) == "f32" and "strided" not in str(t)
+               for t in types):
+        return False  # identity layouts: the driver takes one image's rows by a subview
     wp, xp, out = (ir.MemRefType(t) for t in types)
-    if wp.rank != 5 or xp.rank != 2 or out.rank != 2 or "strided" in str(wp):
+    if wp.rank != 5 or xp.rank != 3 or out.rank != 3:
         return False
     strips, c, kh, kw, rows = wp.shape
     width = ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value
     if indexing_maps(op) != direct_maps(rows, width):
         return False
-    reach = out.shape[1] + (kh - 1) * width + kw - 1
-    return has_unit_inner_stride(xp) and has_unit_inner_stride(out) \
-        and out.shape[1] % lanes == 0 and out.shape[0] == strips * rows \
-        and xp.shape[0] == c and xp.shape[1] >= reach
+    reach = out.shape[2] + (kh - 1) * width + kw - 1
+    return out.shape[2] % lanes == 0 and out.shape[1] == strips * rows \
+        and xp.shape[1] == c and xp.shape[2] >= reach and xp.shape[0] == out.shape[0]
 
 
 def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
@@ -139,10 +141,23 @@ def _split(strips: int, tiles: int, filters: int, inputs: int, flops: int,
     return ("s" if by_strips else "t"), units, pieces_for(units, threads)
 
 
-def driver_text(name: str, kernel: str, types: tuple[str, str, str], kh: int, kw: int,
-                rows: int, wp: int, strips: int, tiles: int, split: tuple[str, int, int]) -> str:
-    tw0, tx0, to0 = types
+def _image(name: str, operand: str, shape: list[int]) -> str:
+    """Lines viewing image %n of the (N, rows, cols) `operand` as %name (ANY_ROWS)."""
+    n, r, c = shape
+    return f"""
+    %{name}_n = memref.subview {operand}[%n, 0, 0] [1, {r}, {c}] [1, 1, 1] : memref<{n}x{r}x{c}xf32> to memref<{r}x{c}xf32, strided<[{c}, 1], offset: ?>>
+    %{name} = memref.cast %{name}_n : memref<{r}x{c}xf32, strided<[{c}, 1], offset: ?>> to {ANY_ROWS}"""
+
+
+def driver_text(name: str, kernel: str, tw0: str, xshape: list[int], oshape: list[int],
+                kh: int, kw: int, rows: int, lanes: int, wp: int,
+                split: tuple[str, int, int]) -> str:
+    """@name(wp, xp, out): per image (one after the other), the kernel over
+    all its strips and tiles, or over pieces of them in an scf.parallel
+    (`split`: see `_split`)."""
+    images, frows, positions = oshape
     tw = _filters_type(kh, kw, rows)
+    tx0, to0 = (f"memref<{'x'.join(map(str, t))}xf32>" for t in (xshape, oshape))
     dim, units, pieces = split
     signature = f"({tw}, {ANY_ROWS}, {ANY_ROWS}, index, index, index, index, index) -> ()"
     call = "func.call @{k}(%wk, %xk, %ok, %cwp, {r}) : {s}"
@@ -150,28 +165,29 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], kh: int, kw
         body = call.format(k=kernel, s=signature, r="%c0, %cstrips, %c0, %ctiles")
     else:
         ranges = "%lo, %hi, %c0, %ctiles" if dim == "s" else "%c0, %cstrips, %lo, %hi"
-        body = f"""%cunits = arith.constant {units} : index
-  %cpieces = arith.constant {pieces} : index
-  scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
-    %i1 = arith.addi %i, %c1 : index
-    %u_lo = arith.muli %i, %cunits : index
-    %u_hi = arith.muli %i1, %cunits : index
-    %lo = arith.divui %u_lo, %cpieces : index
-    %hi = arith.divui %u_hi, %cpieces : index
-    {call.format(k=kernel, s=signature, r=ranges)}
-    scf.reduce
-  }}"""
+        body = f"""scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
+      %i1 = arith.addi %i, %c1 : index
+      %u_lo = arith.muli %i, %cunits : index
+      %u_hi = arith.muli %i1, %cunits : index
+      %lo = arith.divui %u_lo, %cpieces : index
+      %hi = arith.divui %u_hi, %cpieces : index
+      {call.format(k=kernel, s=signature, r=ranges)}
+      scf.reduce
+    }}"""
     return declare(kernel, [tw, ANY_ROWS, ANY_ROWS] + ["index"] * 5) + f"""
 func.func private @{name}(%w: {tw0}, %x: {tx0}, %out: {to0}) {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %cwp = arith.constant {wp} : index
-  %cstrips = arith.constant {strips} : index
-  %ctiles = arith.constant {tiles} : index
+  %cstrips = arith.constant {frows // rows} : index
+  %ctiles = arith.constant {positions // lanes} : index
+  %cimages = arith.constant {images} : index
+  %cunits = arith.constant {units} : index
+  %cpieces = arith.constant {pieces} : index
   %wk = memref.cast %w : {tw0} to {tw}
-  %xk = memref.cast %x : {tx0} to {ANY_ROWS}
-  %ok = memref.cast %out : {to0} to {ANY_ROWS}
-  {body}
+  scf.for %n = %c0 to %cimages step %c1 {{{_image("xk", "%x", xshape)}{_image("ok", "%out", oshape)}
+    {body}
+  }}
   return
 }}
 """
@@ -189,16 +205,18 @@ def vectorize_direct_conv(module_op: ir.Operation) -> None:
         if 2 * rows + 2 > (32 if lanes == 32 else 16):
             continue  # packed for a wider target: the generic's loops stay
         wp = ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value
-        tiles = out_t.shape[1] // lanes
+        tiles = out_t.shape[2] // lanes
         caller = enclosing_function(op)
         kernel = emit.get(("kernel", kh, kw, rows, lanes), f"{PREFIX}_{kh}x{kw}_r{rows}",
                           lambda f: kernel_text(f, kh, kw, rows, lanes), caller)
-        split = _split(strips, tiles, strips * c * kh * kw * rows, xp_t.shape[0] * xp_t.shape[1],
-                       2 * out_t.shape[0] * out_t.shape[1] * c * kh * kw, threads)
-        types = tuple(str(t) for t in (wp_t, xp_t, out_t))
-        driver = emit.get(("driver", types, wp, split), f"{kernel}_driver{{}}",
-                          lambda f: driver_text(f, kernel, types, kh, kw, rows, wp, strips,
-                                                tiles, split),
+        split = _split(strips, tiles, strips * c * kh * kw * rows, c * xp_t.shape[2],
+                       2 * out_t.shape[1] * out_t.shape[2] * c * kh * kw, threads)
+        tw0 = str(wp_t)
+        xshape, oshape = list(xp_t.shape), list(out_t.shape)
+        driver = emit.get(("driver", tw0, tuple(xshape), tuple(oshape), wp, split),
+                          f"{kernel}_driver{{}}",
+                          lambda f: driver_text(f, kernel, tw0, xshape, oshape, kh, kw, rows,
+                                                lanes, wp, split),
                           caller, bare_first=True)
         fill = zero_init(op)
         with ir.InsertionPoint(op), op.location:

@@ -134,10 +134,10 @@ def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
     if w_data is not None:
         xp = pad(x, [0, 0, *low], [0, 0, *high], b.zero(elem))
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
-    image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
     filters = constant_data.array_of(w)
     if direct_pays(c, f, kernel, outs, stride, dilation, elem, filters is not None):
-        return conv_direct(image, w, filters, bias, outs, low, high)
+        return conv_direct(x, w, filters, bias, outs, low, high)
+    image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)
         if w_rows is not None or str(elem) == "f32":

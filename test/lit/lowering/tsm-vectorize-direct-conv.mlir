@@ -20,7 +20,12 @@
 // V4-NOT: vector.load %[[X]]
 // V4: scf.yield
 // V4-COUNT-8: vector.store %{{.*}}, %[[O]]
+// The driver runs the kernel on each image's rows (subviews), all 2 strips
+// and 4 tiles, the images one after the other.
 // V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_driver(
+// V4: scf.for %[[N:.*]] = %c0 to %{{.*}} step
+// V4: memref.subview %{{.*}}[%[[N]], 0, 0] [1, 4, 170] [1, 1, 1] : memref<2x4x170xf32> to memref<4x170xf32, strided<[170, 1], offset: ?>>
+// V4: memref.subview %{{.*}}[%[[N]], 0, 0] [1, 16, 128] [1, 1, 1] : memref<2x16x128xf32> to memref<16x128xf32, strided<[128, 1], offset: ?>>
 // V4-NOT: scf.parallel
 // V4: call @tsm_conv_direct_3x3_r8(%{{.*}}, %{{.*}}, %{{.*}}, %c16, %c0, %c2, %c0, %c4)
 // CHECK-LABEL: func.func @conv(
@@ -31,10 +36,10 @@
 // V3: linalg.fill
 // V3: linalg.generic
 module attributes {tsm.num_threads = 1 : i64} {
-  func.func @conv(%w: memref<2x4x3x3x8xf32>, %x: memref<4x170xf32>, %out: memref<16x128xf32>) {
+  func.func @conv(%w: memref<2x4x3x3x8xf32>, %x: memref<2x4x170xf32>, %out: memref<2x16x128xf32>) {
     %zero = arith.constant 0.0 : f32
-    linalg.fill ins(%zero : f32) outs(%out : memref<16x128xf32>)
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 16 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x4x3x3x8xf32>, memref<4x170xf32>) outs(%out : memref<16x128xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    linalg.fill ins(%zero : f32) outs(%out : memref<2x16x128xf32>)
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x4x3x3x8xf32>, memref<2x4x170xf32>) outs(%out : memref<2x16x128xf32>) attrs = {tsm.direct_conv = 16 : i64} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
@@ -58,14 +63,14 @@ module attributes {tsm.num_threads = 1 : i64} {
 // V4: linalg.generic
 // V4-SAME: tsm.direct_conv = 16
 module attributes {tsm.num_threads = 2 : i64} {
-  func.func @conv_threads(%w: memref<2x64x3x3x8xf32>, %x: memref<64x546xf32>, %out: memref<16x512xf32>) {
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 16 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<64x546xf32>) outs(%out : memref<16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+  func.func @conv_threads(%w: memref<2x64x3x3x8xf32>, %x: memref<1x64x546xf32>, %out: memref<1x16x512xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
       linalg.yield %s : f32
     }
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0 floordiv 8, d2, d3, d4, d0 mod 8)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d1 + d3 * 15 + d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<64x546xf32>) outs(%out : memref<16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 15 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
