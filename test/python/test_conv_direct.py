@@ -6,7 +6,8 @@ last strip); 1 and 2 threads with the threads sharing tiles of positions
 or strips of filters; run-time filters; a batch and a dynamic batch (the
 per-image loop of tsm-lower-nn); the bias, ReLU and residual add fused
 into the final copy; inf and NaN inputs; the AVX2 form (6 x 16 tiles) of
-ahead-of-time code.  And where the form is taken and where it is not."""
+ahead-of-time code; 1-D convolutions.  And where the form is taken and
+where it is not."""
 import importlib.util
 import os
 import shutil
@@ -215,3 +216,28 @@ def test_avx2_form(name, tmp_path):
     got = _aot_bench().AotModel(str(tmp_path / "conv.so"), "conv_forward", "conv_free", [x],
                                 [want])(x)[0]
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+class RuntimeConv1d(torch.nn.Module):
+    def forward(self, x, w):
+        return F.conv1d(x, w, padding=1)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv1d(threads, tmp_path):
+    """A 1-D convolution (a conv2d of one output row): its OW positions
+    only, no padded row length; run-time filters are taken when the batch
+    has enough positions in all (8 x 120 here)."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(16, 24, 3, padding=1).eval()
+    x = torch.randn(2, 16, 120)
+    compiled = tsmlir.compile_module(conv, [x], threads=threads, dump_dir=str(tmp_path / "c"))
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), conv(x), rtol=1e-4, atol=1e-4)
+    linalg = (tmp_path / "c" / "1-tsm-to-linalg.mlir").read_text()
+    assert "tsm.direct_conv" in linalg and "tensor<2x24x128xf32>" in linalg
+    args = [torch.randn(8, 16, 120), torch.randn(24, 16, 3)]
+    check_against_eager(RuntimeConv1d(), args, rtol=1e-4, atol=1e-4)
+    assert "tsm.direct_conv" in _stage(tmp_path / "rt", RuntimeConv1d(), args, threads=threads)
+    assert "tsm.direct_conv" not in _stage(tmp_path / "rt1", RuntimeConv1d(),
+                                           [args[0][:1], args[1]])

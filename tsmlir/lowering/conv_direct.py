@@ -20,9 +20,10 @@ Out:
 - out (N, S * R, NP) = one `linalg.generic` (tagged DIRECT_ATTR) over (n,
   f, p, c, i, j) with out[n, f, p] += wp[f floordiv R, c, i, j, f mod R] *
   xp[n, c, p + i * Wp + j], from zero, NP = OH * Wp rounded up to
-  PAD_POSITIONS;
+  PAD_POSITIONS (OW for outputs of one row, 1-D convolutions: no dropped
+  positions);
 - the result: out's first F rows and OH * Wp positions viewed as (N, F,
-  OH, Wp), its first OW columns plus the bias (a pointwise
+  OH, Wp) (the first OW for one row), its first OW columns plus the bias (a pointwise
   `linalg.generic`, which the ReLU or residual add after it fuses into).
 The ow >= OW positions of each row (Wp - OW of them) are computed and
 dropped: 4% of the work at 56 x 56 with 3x3 filters, 14% at 14 x 14.
@@ -81,26 +82,30 @@ def _module_of(op: ir.Operation | None) -> ir.Operation:
     return op
 
 
-def _positions(oh: int, wp: int) -> int:
-    return math.ceil(oh * wp / PAD_POSITIONS) * PAD_POSITIONS
+def _positions(oh: int, ow: int, wp: int) -> int:
+    """NP: the flat positions computed, whole tiles; one output row (a 1-D
+    convolution's) needs no padded row length, only its OW positions."""
+    return math.ceil((ow if oh == 1 else oh * wp) / PAD_POSITIONS) * PAD_POSITIONS
 
 
 def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list[int],
-                dilation: list[int], elem: ir.Type, constant_filters: bool) -> bool:
+                dilation: list[int], elem: ir.Type, constant_filters: bool,
+                images: int = 1) -> bool:
     """Whether the direct form applies (f32, 2-D, stride and dilation 1, a
-    kernel wider than 1 x 1, enough depth and filters) and wastes little:
-    dropped positions times zero filters (F padded to whole strips) at
-    most MAX_WASTE."""
+    kernel wider than 1 x 1, enough depth and filters; run-time filters,
+    packed on every call, for `images` x the outputs of one of at least
+    MIN_POSITIONS_RUNTIME) and wastes little: dropped positions times zero
+    filters (F padded to whole strips) at most MAX_WASTE."""
     if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1] \
             or list(dilation) != [1, 1] or math.prod(kernel) == 1:
         return False
     if c * math.prod(kernel) < MIN_DEPTH or f < MIN_FILTERS:
         return False
     oh, ow = outs
-    if not constant_filters and oh * ow < MIN_POSITIONS_RUNTIME:
+    if not constant_filters and images * oh * ow < MIN_POSITIONS_RUNTIME:
         return False
     rows = register_rows()
-    waste = _positions(oh, ow + kernel[1] - 1) / (oh * ow) * (math.ceil(f / rows) * rows / f)
+    waste = _positions(oh, ow, ow + kernel[1] - 1) / (oh * ow) * (math.ceil(f / rows) * rows / f)
     return waste <= MAX_WASTE
 
 
@@ -116,7 +121,7 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
     rows = register_rows()
     strips = math.ceil(f / rows)
     wp = ow + kw - 1
-    positions = _positions(oh, wp)
+    positions = _positions(oh, ow, wp)
     reach = positions + (kh - 1) * wp + kw - 1  # one past the last element read
     hq = math.ceil(reach / wp)
     xp = collapse(pad(x, [0, 0, low[0], low[1]], [0, 0, hq - h - low[0], wp - width - low[1]],
@@ -127,9 +132,12 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
                     ["parallel"] * 3 + ["reduction"] * 3,
                     lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
     out.owner.attributes[DIRECT_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), wp)
-    rows_view = expand(slice_of(out, [0, 0, 0], [n, f, oh * wp]), [[0], [1], [2, 3]],
-                       [n, f, oh, wp])
-    view = slice_of(rows_view, [0, 0, 0, 0], [n, f, oh, ow])
+    if oh == 1:
+        view = expand(slice_of(out, [0, 0, 0], [n, f, ow]), [[0], [1], [2, 3]], [n, f, 1, ow])
+    else:
+        rows_view = expand(slice_of(out, [0, 0, 0], [n, f, oh * wp]), [[0], [1], [2, 3]],
+                           [n, f, oh, wp])
+        view = slice_of(rows_view, [0, 0, 0, 0], [n, f, oh, ow])
     if bias is None:
         return b.generic([view], b.empty([n, f, oh, ow], elem),
                          [b.identity_map(4)] * 2, ["parallel"] * 4, lambda v, _out: v)
@@ -177,7 +185,7 @@ def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
     f, c, kh, kw = wt.shape
     outs = b.rtt(op.results[0]).shape[2:]
     if not direct_pays(c, f, [kh, kw], outs, a["stride"], a["dilation"], t.element_type,
-                       filters is not None):
+                       filters is not None, t.shape[0]):
         return None
     return conv_direct(x, w, filters, bias, outs, [top, left], [bottom, right])
 
