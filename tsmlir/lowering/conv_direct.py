@@ -23,8 +23,9 @@ Out:
   PAD_POSITIONS (OW for outputs of one row, 1-D convolutions: no dropped
   positions);
 - the result: out's first F rows and OH * Wp positions viewed as (N, F,
-  OH, Wp) (the first OW for one row), its first OW columns plus the bias (a pointwise
-  `linalg.generic`, which the ReLU or residual add after it fuses into).
+  OH, Wp) (the first OW for one row), its first OW columns plus the bias
+  (a pointwise `linalg.generic`, which the ReLU or residual add after it
+  fuses into).
 The ow >= OW positions of each row (Wp - OW of them) are computed and
 dropped: 4% of the work at 56 x 56 with 3x3 filters, 14% at 14 x 14.
 
@@ -62,6 +63,7 @@ MAX_WASTE = 1.25
 #: Least reduction depth C * KH * KW (the 1-channel stems of small models
 #: stay with the im2col).
 MIN_DEPTH = 32
+#: Least filters (fewer: most of a strip of 8 would be zero filters).
 MIN_FILTERS = 8
 #: Least output positions for run-time filters, which are repacked on
 #: every call (a cost of F * C * KH * KW moves against that many FMAs per
@@ -69,17 +71,13 @@ MIN_FILTERS = 8
 MIN_POSITIONS_RUNTIME = 28 * 28
 
 
-def register_rows(op: ir.Operation | None = None) -> int:
-    """R: the rows of the kernel's register tile (matmul_tiles' rows)."""
-    module_op = _module_of(op)
-    return 8 if target_has_avx512(module_op) else 6
-
-
-def _module_of(op: ir.Operation | None) -> ir.Operation:
-    op = op or ir.InsertionPoint.current.block.owner
+def register_rows() -> int:
+    """R: the rows of the kernel's register tile (matmul_tiles' rows) for
+    the target of the module being built (the insertion point's)."""
+    op = ir.InsertionPoint.current.block.owner
     while op.name != "builtin.module":
         op = op.parent
-    return op
+    return 8 if target_has_avx512(op) else 6
 
 
 def _positions(oh: int, ow: int, wp: int) -> int:
@@ -110,10 +108,11 @@ def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list
 
 
 def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Value | None,
-                outs: list[int], low: list[int], high: list[int]) -> ir.Value:
-    """The (N, F, OH, OW) convolution of x (N, C, H, W) padded by low/high
-    (see the module docstring), N static; `w_data`: the filters' values
-    when constant."""
+                outs: list[int], low: list[int]) -> ir.Value:
+    """The (N, F, OH, OW) convolution of x (N, C, H, W) padded by `low`
+    (top, left; bottom and right follow from the output size) (see the
+    module docstring), N static; `w_data`: the filters' values when
+    constant."""
     f, c, kh, kw = b.rtt(w).shape
     n, _, h, width = b.rtt(x).shape
     oh, ow = outs
@@ -180,17 +179,17 @@ def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
     # nothing is built before deciding: a pattern that declines leaves the IR as it was
     if a["groups"] != 1 or not t.has_static_shape or not wt.has_static_shape:
         return None
-    top, left, bottom, right = a["padding"]
+    top, left = a["padding"][:2]
     filters = constant_data.array_of(w)
     f, c, kh, kw = wt.shape
     outs = b.rtt(op.results[0]).shape[2:]
     if not direct_pays(c, f, [kh, kw], outs, a["stride"], a["dilation"], t.element_type,
                        filters is not None, t.shape[0]):
         return None
-    return conv_direct(x, w, filters, bias, outs, [top, left], [bottom, right])
+    return conv_direct(x, w, filters, bias, outs, [top, left])
 
 
 pattern_pass("tsm-lower-direct-conv",
-             "Batch-1 stride-1 f32 conv2d computed on the padded input's flat rows "
+             "Stride-1 f32 conv2d of static shapes computed on the padded input's flat rows "
              "(before elementwise fusion: the bias, ReLU and residual fuse into its final copy)",
              {"tsm.conv2d": lower_conv2d_direct})
