@@ -1,6 +1,6 @@
 """Convolutions computed directly on the padded input's flat rows
 (conv_direct, tsm-vectorize-direct-conv) against eager: kernel sizes 3x3,
-5x5, 1x3, 3x1, 7x7; no, symmetric and asymmetric ('same', even kernel)
+5x5, 1x3, 3x1, 7x7, dilated; no, symmetric and asymmetric ('same', even kernel)
 padding; filters not a multiple of the register rows (zero filters pad the
 last strip); 1 and 2 threads with the threads sharing tiles of positions
 or strips of filters; run-time filters; a batch and a dynamic batch (the
@@ -39,6 +39,9 @@ CONVS = {
                  (10, 15, 27)),
     "no_bias": (dict(in_channels=16, out_channels=24, kernel_size=3, padding=1, bias=False),
                 (16, 14, 14)),
+    # taps 2 rows and 3 columns apart
+    "dilated": (dict(in_channels=8, out_channels=24, kernel_size=3, padding=(2, 3),
+                     dilation=(2, 3)), (8, 20, 30)),
 }
 
 
@@ -167,12 +170,11 @@ def test_specials():
 
 @pytest.mark.parametrize("conv, shape", [
     (torch.nn.Conv2d(16, 16, 3, stride=2, padding=1), (16, 12, 12)),  # stride 2
-    (torch.nn.Conv2d(16, 16, 3, dilation=2, padding=2), (16, 12, 12)),  # dilation
     (torch.nn.Conv2d(16, 16, 1), (16, 12, 12)),  # 1 x 1: a matmul as it is
     (torch.nn.Conv2d(3, 16, 3, padding=1), (3, 12, 12)),  # depth 27
     (torch.nn.Conv2d(16, 4, 3, padding=1), (16, 12, 12)),  # 4 filters
     (torch.nn.Conv2d(64, 64, 3, padding=1), (64, 7, 7)),  # 7 x 7: 63 of 64 positions wasted
-], ids=["stride2", "dilation2", "k1", "depth27", "f4", "out7x7"])
+], ids=["stride2", "k1", "depth27", "f4", "out7x7"])
 def test_not_taken(conv, shape, tmp_path):
     torch.manual_seed(0)
     x = torch.randn(1, *shape)
@@ -219,8 +221,12 @@ def test_avx2_form(name, tmp_path):
 
 
 class RuntimeConv1d(torch.nn.Module):
+    def __init__(self, dilation: int = 1):
+        super().__init__()
+        self.dilation = dilation
+
     def forward(self, x, w):
-        return F.conv1d(x, w, padding=1)
+        return F.conv1d(x, w, padding=self.dilation, dilation=self.dilation)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -241,3 +247,6 @@ def test_conv1d(threads, tmp_path):
     assert "tsm.direct_conv" in _stage(tmp_path / "rt", RuntimeConv1d(), args, threads=threads)
     assert "tsm.direct_conv" not in _stage(tmp_path / "rt1", RuntimeConv1d(),
                                            [args[0][:1], args[1]])
+    # a dilated one (a temporal convolution network's): taps 4 apart
+    check_against_eager(RuntimeConv1d(4), args, rtol=1e-4, atol=1e-4)
+    assert "array<i64: 128, 1, 4>" in _stage(tmp_path / "d4", RuntimeConv1d(4), args)

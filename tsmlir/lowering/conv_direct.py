@@ -11,8 +11,9 @@ Out:
 - xp (N, C, L): the input padded to Wp = W + left + right columns and rows
   enough for every read below (a `tensor.pad` to (N, C, Hq, Wp),
   collapsed): output position (oh, ow) of padded width is flat position p
-  = oh * Wp + ow, and its kernel tap (i, j) reads xp[n, c, p + i * Wp + j],
-  the same offset for every position: a run of positions reads a
+  = oh * Wp + ow, and its kernel tap (i, j) reads xp[n, c, p + i * Wp + j]
+  (p + i * DH * Wp + j * DW with dilations), the same offset for every
+  position: a run of positions reads a
   contiguous run of xp, so no im2col and no packing of B;
 - wp (S, C, KH, KW, R): the filters in strips of R = the kernel's register
   rows, the R filters of a strip adjacent per tap (zero filters pad F up to
@@ -52,7 +53,7 @@ from .passes import pattern_pass
 from .target import target_has_avx512
 
 #: Marks the convolution's linalg.generic for tsm-vectorize-direct-conv;
-#: its value is Wp, the padded row length.
+#: its value is [Wp, DH, DW]: the padded row length and the dilations.
 DIRECT_ATTR = "tsm.direct_conv"
 #: Flat positions are computed in whole register tiles (32 floats with
 #: AVX-512, 16 with AVX2): NP is a multiple of both.
@@ -89,13 +90,13 @@ def _positions(oh: int, ow: int, wp: int) -> int:
 def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list[int],
                 dilation: list[int], elem: ir.Type, constant_filters: bool,
                 images: int = 1) -> bool:
-    """Whether the direct form applies (f32, 2-D, stride and dilation 1, a
-    kernel wider than 1 x 1, enough depth and filters; run-time filters,
+    """Whether the direct form applies (f32, 2-D, stride 1, a kernel wider
+    than 1 x 1, enough depth and filters; run-time filters,
     packed on every call, for `images` x the outputs of one of at least
     MIN_POSITIONS_RUNTIME) and wastes little: dropped positions times zero
     filters (F padded to whole strips) at most MAX_WASTE."""
     if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1] \
-            or list(dilation) != [1, 1] or math.prod(kernel) == 1:
+            or math.prod(kernel) == 1:
         return False
     if c * math.prod(kernel) < MIN_DEPTH or f < MIN_FILTERS:
         return False
@@ -103,34 +104,36 @@ def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list
     if not constant_filters and images * oh * ow < MIN_POSITIONS_RUNTIME:
         return False
     rows = register_rows()
-    waste = _positions(oh, ow, ow + kernel[1] - 1) / (oh * ow) * (math.ceil(f / rows) * rows / f)
+    wp = ow + (kernel[1] - 1) * dilation[1]
+    waste = _positions(oh, ow, wp) / (oh * ow) * (math.ceil(f / rows) * rows / f)
     return waste <= MAX_WASTE
 
 
 def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Value | None,
-                outs: list[int], low: list[int]) -> ir.Value:
+                outs: list[int], low: list[int], dilation: list[int]) -> ir.Value:
     """The (N, F, OH, OW) convolution of x (N, C, H, W) padded by `low`
     (top, left; bottom and right follow from the output size) (see the
-    module docstring), N static; `w_data`: the filters' values when
-    constant."""
+    module docstring), N static, taps `dilation` apart; `w_data`: the
+    filters' values when constant."""
     f, c, kh, kw = b.rtt(w).shape
     n, _, h, width = b.rtt(x).shape
     oh, ow = outs
     elem = b.rtt(x).element_type
     rows = register_rows()
     strips = math.ceil(f / rows)
-    wp = ow + kw - 1
+    dh, dw = dilation
+    wp = ow + (kw - 1) * dw
     positions = _positions(oh, ow, wp)
-    reach = positions + (kh - 1) * wp + kw - 1  # one past the last element read
+    reach = positions + (kh - 1) * dh * wp + (kw - 1) * dw  # one past the last element read
     hq = math.ceil(reach / wp)
     xp = collapse(pad(x, [0, 0, low[0], low[1]], [0, 0, hq - h - low[0], wp - width - low[1]],
                       b.zero(elem)), [[0], [1], [2, 3]])
     packed = _packed_filters(w, w_data, rows, strips, elem)
     init = b.filled([n, strips * rows, positions], elem, 0)
-    out = b.generic([packed, xp], init, direct_maps(rows, wp),
+    out = b.generic([packed, xp], init, direct_maps(rows, wp, dh, dw),
                     ["parallel"] * 3 + ["reduction"] * 3,
                     lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
-    out.owner.attributes[DIRECT_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), wp)
+    out.owner.attributes[DIRECT_ATTR] = ir.DenseI64ArrayAttr.get([wp, dh, dw])
     if oh == 1:
         view = expand(slice_of(out, [0, 0, 0], [n, f, ow]), [[0], [1], [2, 3]], [n, f, 1, ow])
     else:
@@ -161,11 +164,11 @@ def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: i
                       [0, 2, 3, 4, 1])
 
 
-def direct_maps(rows: int, wp: int) -> list[ir.AffineMap]:
+def direct_maps(rows: int, wp: int, dh: int, dw: int) -> list[ir.AffineMap]:
     """The convolution generic's indexing maps over (n, f, p, c, i, j)."""
     d, r = dim_expr, ir.AffineConstantExpr.get(rows)
     return [affine(6, ir.AffineFloorDivExpr.get(d(1), r), 3, 4, 5, ir.AffineModExpr.get(d(1), r)),
-            affine(6, 0, 3, d(2) + d(4) * wp + d(5)),
+            affine(6, 0, 3, d(2) + d(4) * (dh * wp) + d(5) * dw),
             affine(6, 0, 1, 2)]
 
 
@@ -186,7 +189,7 @@ def lower_conv2d_direct(op: ir.Operation) -> ir.Value | None:
     if not direct_pays(c, f, [kh, kw], outs, a["stride"], a["dilation"], t.element_type,
                        filters is not None, t.shape[0]):
         return None
-    return conv_direct(x, w, filters, bias, outs, [top, left])
+    return conv_direct(x, w, filters, bias, outs, [top, left], a["dilation"])
 
 
 pattern_pass("tsm-lower-direct-conv",

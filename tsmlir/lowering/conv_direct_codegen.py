@@ -1,8 +1,8 @@
 """tsm-vectorize-direct-conv: the kernel of conv_direct's convolutions.
 
 In: bufferized IR, before `tsm-cpu-vectorize`: the `linalg.generic` tagged
-`conv_direct.DIRECT_ATTR` (= Wp), out[n, f, p] += wp[f floordiv R, c, i,
-j, f mod R] * xp[n, c, p + i * Wp + j] with wp (S, C, KH, KW, R), xp (N,
+`conv_direct.DIRECT_ATTR` (= [Wp, DH, DW]), out[n, f, p] += wp[f floordiv
+R, c, i, j, f mod R] * xp[n, c, p + i * DH * Wp + j * DW] with wp (S, C, KH, KW, R), xp (N,
 C, L) and out (N, S * R, NP) static f32 memrefs of identity layout, NP a
 multiple of the register tile's lanes; out filled with zero right before
 it (or not).
@@ -24,8 +24,8 @@ tile's inputs (C * KH rows of lanes + KW - 1 floats) stay in L1/L2 while
 every strip runs over them (tiles outer, strips inner: on a C prototype
 at 14 x 14 x 256 this order ran at 148 GFLOP/s, strips outer at 107).
 The fill of zero before the generic goes: the kernel writes all of out.
-One kernel per (KH, KW, R, lanes), shared by every convolution of that
-kernel size: C, Wp and the sizes are run-time values.
+One kernel per (KH, KW, R, lanes, DW), shared by every convolution of that
+kernel size: C, Wp (times DH) and the sizes are run-time values.
 
 Threads share the tiles (each reads all filters, its share of xp), or the
 strips where the filters outweigh the input (each reads its filters once:
@@ -68,17 +68,23 @@ def applies(op: ir.Operation, lanes: int) -> bool:
     strips, c, kh, kw, rows = wp.shape
     if 2 * rows + 2 > (32 if lanes == 32 else 16):
         return False  # strips packed for a target with more vector registers: loops stay
-    width = ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value
-    if indexing_maps(op) != direct_maps(rows, width):
+    width, dh, dw = _tag(op)
+    if indexing_maps(op) != direct_maps(rows, width, dh, dw):
         return False
-    reach = out.shape[2] + (kh - 1) * width + kw - 1
+    reach = out.shape[2] + (kh - 1) * dh * width + (kw - 1) * dw
     return out.shape[2] % lanes == 0 and out.shape[1] == strips * rows \
         and xp.shape[1] == c and xp.shape[2] >= reach and xp.shape[0] == out.shape[0]
 
 
-def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
-    """@name(wp, xp, out, Wp, first strip, end strip, first tile, end tile):
-    the strips [s0, s1) of tiles [t0, t1) (see the module docstring)."""
+def _tag(op: ir.Operation) -> list[int]:
+    """[Wp, DH, DW] (conv_direct.DIRECT_ATTR)."""
+    return list(ir.DenseI64ArrayAttr(op.attributes[DIRECT_ATTR]))
+
+
+def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int, dw: int) -> str:
+    """@name(wp, xp, out, row step, first strip, end strip, first tile, end
+    tile): the strips [s0, s1) of tiles [t0, t1) (see the module
+    docstring); tap (i, j) reads at i * (row step) + j * dw."""
     vec = f"vector<{lanes}xf32>"
     types = ", ".join([vec] * rows)
     tw = _filters_type(kh, kw, rows)
@@ -92,7 +98,7 @@ def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
                  f"%col{i} = arith.addi %p0, %iw{i} : index"]
         for j in range(kw):
             v, col = f"%v{i}_{j}", f"%col{i}_{j}"
-            body += [f"{col} = arith.addi %col{i}, %c{j} : index",
+            body += [f"{col} = arith.addi %col{i}, %off{j} : index",
                      f"{v} = vector.load %x[%c, {col}] : {ANY_ROWS}, {vec}"]
             nxt = []
             for r in range(rows):
@@ -102,7 +108,8 @@ def kernel_text(name: str, kh: int, kw: int, rows: int, lanes: int) -> str:
                          f"{f} = vector.fma {wb}, {v}, {cur[r]} : {vec}"]
                 nxt.append(f)
             cur = nxt
-    consts = "\n".join(f"  %c{n} = arith.constant {n} : index" for n in range(max(2, kh, kw, rows)))
+    consts = "\n".join([f"  %c{n} = arith.constant {n} : index" for n in range(max(2, kh, kw, rows))]
+                       + [f"  %off{j} = arith.constant {j * dw} : index" for j in range(kw)])
     c_args = ", ".join(f"{a} = %zero" for a in accs("a"))
     stores = "\n".join(f"""        %row{r} = arith.addi %row, %c{r} : index
         vector.store %res#{r}, %out[%row{r}, %p0] : {ANY_ROWS}, {vec}""" for r in range(rows))
@@ -152,11 +159,11 @@ def _image(name: str, operand: str, shape: list[int]) -> str:
 
 
 def driver_text(name: str, kernel: str, tw0: str, xshape: list[int], oshape: list[int],
-                kh: int, kw: int, rows: int, lanes: int, wp: int,
+                kh: int, kw: int, rows: int, lanes: int, row_step: int,
                 split: tuple[str, int, int]) -> str:
     """@name(wp, xp, out): per image (one after the other), the kernel over
     all its strips and tiles, or over pieces of them in an scf.parallel
-    (`split`: see `_split`)."""
+    (`split`: see `_split`); `row_step`: DH * Wp."""
     images, frows, positions = oshape
     tw = _filters_type(kh, kw, rows)
     tx0, to0 = (f"memref<{'x'.join(map(str, t))}xf32>" for t in (xshape, oshape))
@@ -180,7 +187,7 @@ def driver_text(name: str, kernel: str, tw0: str, xshape: list[int], oshape: lis
 func.func private @{name}(%w: {tw0}, %x: {tx0}, %out: {to0}) {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %cwp = arith.constant {wp} : index
+  %cwp = arith.constant {row_step} : index
   %cstrips = arith.constant {frows // rows} : index
   %ctiles = arith.constant {positions // lanes} : index
   %cimages = arith.constant {images} : index
@@ -204,11 +211,12 @@ def vectorize_direct_conv(module_op: ir.Operation) -> None:
     for op in collect(module_op, lambda op: applies(op, lanes)):
         wp_t, xp_t, out_t = (ir.MemRefType(v.type) for v in op.operands)
         strips, c, kh, kw, rows = wp_t.shape
-        wp = ir.IntegerAttr(op.attributes[DIRECT_ATTR]).value
+        wp, dh, dw = _tag(op)
         tiles = out_t.shape[2] // lanes
         caller = enclosing_function(op)
-        kernel = emit.get(("kernel", kh, kw, rows, lanes), f"{PREFIX}_{kh}x{kw}_r{rows}",
-                          lambda f: kernel_text(f, kh, kw, rows, lanes), caller)
+        kernel = emit.get(("kernel", kh, kw, rows, lanes, dw),
+                          f"{PREFIX}_{kh}x{kw}_r{rows}" + (f"_d{dw}" if dw > 1 else ""),
+                          lambda f: kernel_text(f, kh, kw, rows, lanes, dw), caller)
         split = _split(strips, tiles, strips * c * kh * kw * rows, c * xp_t.shape[2],
                        2 * out_t.shape[1] * out_t.shape[2] * c * kh * kw, threads)
         tw0 = str(wp_t)
@@ -216,7 +224,7 @@ def vectorize_direct_conv(module_op: ir.Operation) -> None:
         driver = emit.get(("driver", tw0, tuple(xshape), tuple(oshape), wp, split),
                           f"{kernel}_driver{{}}",
                           lambda f: driver_text(f, kernel, tw0, xshape, oshape, kh, kw, rows,
-                                                lanes, wp, split),
+                                                lanes, dh * wp, split),
                           caller, bare_first=True)
         fill = zero_init(op)
         with ir.InsertionPoint(op), op.location:

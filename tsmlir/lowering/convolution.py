@@ -136,7 +136,7 @@ def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
         return conv_transposed(xp, w_data, bias, outs, stride, dilation)
     filters = constant_data.array_of(w)
     if direct_pays(c, f, kernel, outs, stride, dilation, elem, filters is not None):
-        return conv_direct(x, w, filters, bias, outs, low)
+        return conv_direct(x, w, filters, bias, outs, low, dilation)
     image = collapse(x, [[0, 1], *[[2 + i] for i in range(nd)]])
     if nd == 2 and stride[0] == 1 and kernel_rows_pay(c, f, *kernel):
         w_rows = constant_data.array_of(w)

@@ -18,7 +18,7 @@
 // CHECK: tensor<1x4x8x14xf32> to tensor<1x4x11x16xf32>
 // CHECK: %[[XP:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0], [1], [2, 3]] : tensor<1x4x11x16xf32> into tensor<1x4x176xf32>
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x24x128xf32>)
-// CHECK: %[[C:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[F]], %[[XP]] : {{.*}}) outs(%[[Z]] : tensor<1x24x128xf32>) attrs = {tsm.direct_conv = 16 : i64}
+// CHECK: %[[C:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[F]], %[[XP]] : {{.*}}) outs(%[[Z]] : tensor<1x24x128xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>}
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: %[[ROWS:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1], [2, 3]] output_shape [1, 24, 8, 16]
@@ -44,7 +44,7 @@ func.func @conv2d$direct(%x: tensor<1x4x8x14xf32>) -> tensor<1x24x8x14xf32> {
 // V4: %[[G:.*]] = tensor.expand_shape %[[WP]] {{\[}}[0, 1], [2], [3], [4]] output_shape [3, 8, 4, 3, 3]
 // V3: %[[G:.*]] = tensor.expand_shape %[[WP]] {{\[}}[0, 1], [2], [3], [4]] output_shape [4, 6, 4, 3, 3]
 // CHECK: %[[S:.*]] = linalg.transpose ins(%[[G]] : {{.*}}) outs(%{{.*}}) permutation = [0, 2, 3, 4, 1]
-// CHECK: linalg.generic {{.*}} ins(%[[S]], %{{.*}} : {{.*}}) outs(%{{.*}} : tensor<1x24x896xf32>) attrs = {tsm.direct_conv = 32 : i64}
+// CHECK: linalg.generic {{.*}} ins(%[[S]], %{{.*}} : {{.*}}) outs(%{{.*}} : tensor<1x24x896xf32>) attrs = {tsm.direct_conv = array<i64: 32, 1, 1>}
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [1, 22, 896] [1, 1, 1]
 func.func @conv2d$direct_runtime(%x: tensor<1x4x28x30xf32>, %w: tensor<22x4x3x3xf32>) -> tensor<1x22x28x30xf32> {
   %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x4x28x30xf32>, tensor<22x4x3x3xf32>) -> tensor<1x22x28x30xf32>
@@ -57,13 +57,27 @@ func.func @conv2d$direct_runtime(%x: tensor<1x4x28x30xf32>, %w: tensor<22x4x3x3x
 // one after the other), the bias added to all of them in one pass.
 // CHECK-LABEL: func.func @conv2d$direct_batch
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<3x4x11x16xf32> into tensor<3x4x176xf32>
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x24x128xf32>) attrs = {tsm.direct_conv = 16 : i64}
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x24x128xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>}
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<3x24x8x14xf32>, tensor<24xf32>)
 // CHECK-NOT: linalg.generic
 func.func @conv2d$direct_batch(%x: tensor<3x4x8x14xf32>, %b: tensor<24xf32>) -> tensor<3x24x8x14xf32> {
   %w = arith.constant dense<0.5> : tensor<24x4x3x3xf32>
   %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<3x4x8x14xf32>, tensor<24x4x3x3xf32>, tensor<24xf32>) -> tensor<3x24x8x14xf32>
   return %0 : tensor<3x24x8x14xf32>
+}
+
+// -----
+
+// Dilations (2, 3): Wp = 30 + 2 * 3 = 36, tap (i, j) at p + i * 2 * 36 + j *
+// 3, the tag holds [Wp, DH, DW].
+// CHECK-DAG: #[[XD:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 72 + d5 * 3)>
+// CHECK-LABEL: func.func @conv2d$direct_dilated
+// CHECK: tensor.pad %{{.*}} low[0, 0, 2, 3] high[0, 0, {{[0-9]+}}, 3]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[XD]], #{{.*}}], {{.*}} outs(%{{.*}} : tensor<1x24x288xf32>) attrs = {tsm.direct_conv = array<i64: 36, 2, 3>}
+func.func @conv2d$direct_dilated(%x: tensor<1x4x8x30xf32>) -> tensor<1x24x8x30xf32> {
+  %w = arith.constant dense<0.5> : tensor<24x4x3x3xf32>
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 2, 3, 2, 3>, dilation = array<i64: 2, 3>, groups = 1} : (tensor<1x4x8x30xf32>, tensor<24x4x3x3xf32>) -> tensor<1x24x8x30xf32>
+  return %0 : tensor<1x24x8x30xf32>
 }
 
 // -----

@@ -39,7 +39,7 @@ module attributes {tsm.num_threads = 1 : i64} {
   func.func @conv(%w: memref<2x4x3x3x8xf32>, %x: memref<2x4x170xf32>, %out: memref<2x16x128xf32>) {
     %zero = arith.constant 0.0 : f32
     linalg.fill ins(%zero : f32) outs(%out : memref<2x16x128xf32>)
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x4x3x3x8xf32>, memref<2x4x170xf32>) outs(%out : memref<2x16x128xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x4x3x3x8xf32>, memref<2x4x170xf32>) outs(%out : memref<2x16x128xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
@@ -61,16 +61,37 @@ module attributes {tsm.num_threads = 1 : i64} {
 // V4-LABEL: func.func @conv_threads(
 // V4: call @tsm_conv_direct_3x3_r8_driver(
 // V4: linalg.generic
-// V4-SAME: tsm.direct_conv = 16
+// V4-SAME: tsm.direct_conv = array<i64: 16, 1, 1>
 module attributes {tsm.num_threads = 2 : i64} {
   func.func @conv_threads(%w: memref<2x64x3x3x8xf32>, %x: memref<1x64x546xf32>, %out: memref<1x16x512xf32>) {
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
       linalg.yield %s : f32
     }
-    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 15 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = 16 : i64} {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 15 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<1x64x546xf32>) outs(%out : memref<1x16x512xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>} {
+    ^bb0(%a: f32, %v: f32, %acc: f32):
+      %m = arith.mulf %a, %v : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// Dilations (2, 3): a kernel of its own for column taps 3 apart (offsets 0,
+// 3, 6); the row step it is given is DH * Wp = 72.
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_d3(
+// V4-DAG: arith.constant 3 : index
+// V4-DAG: arith.constant 6 : index
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_d3_driver(
+// V4: call @tsm_conv_direct_3x3_r8_d3(%{{.*}}, %{{.*}}, %{{.*}}, %c72,
+module attributes {tsm.num_threads = 1 : i64} {
+  func.func @conv_dilated(%w: memref<1x4x3x3x8xf32>, %x: memref<1x4x216xf32>, %out: memref<1x8x64xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 72 + d5 * 3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<1x4x3x3x8xf32>, memref<1x4x216xf32>) outs(%out : memref<1x8x64xf32>) attrs = {tsm.direct_conv = array<i64: 36, 2, 3>} {
     ^bb0(%a: f32, %v: f32, %acc: f32):
       %m = arith.mulf %a, %v : f32
       %s = arith.addf %acc, %m : f32
