@@ -12,8 +12,9 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
   matmul per kernel row (conv_rows), or, for few output positions, the
   transposed product (conv_transposed); f32 of row and column stride 1 on
   outputs wide enough: the direct form of conv_direct, which
-  tsm-lower-direct-conv gives batch-1 convolutions before elementwise
-  fusion and this pass the images of a batch), or `linalg.depthwise_conv_2d_nchw_chw`
+  tsm-lower-direct-conv gives convolutions of static shapes before
+  elementwise fusion, and this pass the images of a dynamic batch), or
+  `linalg.depthwise_conv_2d_nchw_chw`
   (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
   `tensor.expand_shape`/`collapse_shape` (other groups).
 - conv3d: the same im2col + matmul (groups 1, per image), or a grouped

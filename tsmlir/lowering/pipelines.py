@@ -27,6 +27,8 @@ STAGES: dict[str, list[str]] = {
                       # conv + batch norm -> one conv (new constants) while both are tsm
                       "tsm-fold-batch-norm",
                       *(p for p in FAMILY_PASSES if p not in ("tsm-lower-nn", "tsm-lower-matmul")),
+                      # stride-1 f32 convs on the padded input's flat rows, before fusion:
+                      # the bias, ReLU and residual add fuse into their final copy
                       "tsm-lower-direct-conv",
                       # a dynamic dim read off a producer (an init sized by tensor.dim of
                       # a reshaped generic) becomes one read off the inputs: that second
@@ -62,7 +64,9 @@ STAGES: dict[str, list[str]] = {
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
         # depthwise convolutions: the same vector loops, a weighted sum for the max
-        "tsm-vectorize-depthwise", "tsm-vectorize-direct-conv",
+        "tsm-vectorize-depthwise",
+        # direct convolutions: register tiles of filters x positions read in place
+        "tsm-vectorize-direct-conv",
         # a convolution's kernel-row matmuls share their kernels (see conv_rows)
         "tsm-conv-rows-erase-offsets",
         # transposes: 8x8 vector blocks or row copies (before the copies become calls)
