@@ -105,14 +105,19 @@ def test_residual_block(channels, size, threads, tmp_path):
 
 def test_thread_split():
     """Tiles of positions, unless the filters outweigh the input and there
-    are strips for every thread; one piece for little work or one thread."""
+    are strips for every thread; one piece for little work or one thread;
+    the images of a batch when every thread has one and the filters are
+    small enough for each to read them all."""
     from tsmlir.lowering.conv_direct_codegen import _split
     flops = 1 << 30
-    assert _split(8, 102, 36864, 222000, flops, 2) == ("t", 102, 4)
-    assert _split(32, 7, 2359296, 69632, flops, 2) == ("s", 32, 4)
-    assert _split(1, 7, 2359296, 69632, flops, 2) == ("t", 7, 4)  # one strip
-    assert _split(8, 102, 36864, 222000, flops, 1) == ("t", 102, 1)
-    assert _split(8, 102, 36864, 222000, 1000, 2) == ("t", 102, 1)
+    assert _split(1, 8, 102, 36864, 222000, flops, 2) == ("t", 102, 4)
+    assert _split(1, 32, 7, 2359296, 69632, flops, 2) == ("s", 32, 4)
+    assert _split(1, 1, 7, 2359296, 69632, flops, 2) == ("t", 7, 4)  # one strip
+    assert _split(1, 8, 102, 36864, 222000, flops, 1) == ("t", 102, 1)
+    assert _split(1, 8, 102, 36864, 222000, 1000, 2) == ("t", 102, 1)
+    assert _split(4, 8, 102, 36864, 222000, flops, 2) == ("n", 4, 4)
+    assert _split(4, 32, 7, 2359296, 69632, flops, 2) == ("s", 32, 4)  # 9.4 MB of filters
+    assert _split(3, 8, 102, 36864, 222000, 1000, 2) == ("t", 102, 1)  # 3000 flops in all
 
 
 class RuntimeConv(torch.nn.Module):

@@ -100,3 +100,25 @@ module attributes {tsm.num_threads = 1 : i64} {
     return
   }
 }
+
+// -----
+
+// Two threads and a batch of 2 with small filters: the threads share the
+// images (an scf.parallel over them), each image's strips and tiles on one.
+// V4-LABEL: func.func private @tsm_conv_direct_3x3_r8_driver(
+// V4: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1)
+// V4: memref.subview %{{.*}}[%[[N]], 0, 0] [1, 64, 546]
+// V4-NOT: scf.parallel
+// V4: call @tsm_conv_direct_3x3_r8(%{{.*}}, %{{.*}}, %{{.*}}, %c16, %c0, %c2, %c0, %c16{{.*}})
+// V4: scf.reduce
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @conv_images(%w: memref<2x64x3x3x8xf32>, %x: memref<2x64x546xf32>, %out: memref<2x16x512xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 floordiv 8, d3, d4, d5, d1 mod 8)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d2 + d4 * 16 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%w, %x : memref<2x64x3x3x8xf32>, memref<2x64x546xf32>) outs(%out : memref<2x16x512xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>} {
+    ^bb0(%a: f32, %v: f32, %acc: f32):
+      %m = arith.mulf %a, %v : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}
