@@ -16,6 +16,14 @@ from ..errors import LoweringError
 IntOrValue = int | ir.Value
 
 
+def current_module() -> ir.Operation | None:
+    """The builtin.module the insertion point is in (None if none)."""
+    op = ir.InsertionPoint.current.block.owner
+    while op is not None and op.name != "builtin.module":
+        op = op.parent
+    return op
+
+
 def rtt(v: ir.Value) -> ir.RankedTensorType:
     return ir.RankedTensorType(v.type)
 

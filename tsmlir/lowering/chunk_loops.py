@@ -24,9 +24,7 @@ from .parallel import num_threads
 
 def module_threads() -> int:
     """tsm.num_threads of the module the insertion point is in."""
-    op = ir.InsertionPoint.current.block.owner
-    while op is not None and op.name != "builtin.module":
-        op = op.parent
+    op = b.current_module()
     return num_threads(op) if op is not None else 1
 
 

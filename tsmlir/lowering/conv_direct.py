@@ -48,9 +48,9 @@ from mlir.dialects import arith
 
 from . import builders as b
 from . import constant_data
+from .cpu_codegen import matmul_tiles
 from .nn_support import affine, attrs, collapse, dim_expr, expand, pad, slice_of
 from .passes import pattern_pass
-from .target import target_has_avx512
 
 #: Marks the convolution's linalg.generic for tsm-vectorize-direct-conv;
 #: its value is [Wp, DH, DW]: the padded row length and the dilations.
@@ -73,12 +73,9 @@ MIN_POSITIONS_RUNTIME = 28 * 28
 
 
 def register_rows() -> int:
-    """R: the rows of the kernel's register tile (matmul_tiles' rows) for
-    the target of the module being built (the insertion point's)."""
-    op = ir.InsertionPoint.current.block.owner
-    while op.name != "builtin.module":
-        op = op.parent
-    return 8 if target_has_avx512(op) else 6
+    """R: the rows of the kernel's register tile (matmul_tiles' rows: 8
+    with AVX-512, 6 with AVX2) for the target of the module being built."""
+    return matmul_tiles(b.current_module()).registers[0]
 
 
 def _positions(oh: int, ow: int, wp: int) -> int:

@@ -41,9 +41,9 @@ from mlir import ir
 from mlir.dialects import func
 
 from .conv_direct import DIRECT_ATTR, direct_maps
-from .cpu_codegen import matmul_tiles
+from .cpu_codegen import is_identity_layout, matmul_tiles
 from .ir_walk import collect, indexing_maps
-from .kernel_emit import Emitter, declare, enclosing_function
+from .kernel_emit import Emitter, declare, enclosing_function, piece_units
 from .matmul_bias import zero_init
 from .matmul_codegen import pieces_for
 from .parallel import MIN_PARALLEL_FLOPS, num_threads
@@ -66,7 +66,7 @@ def applies(op: ir.Operation, lanes: int) -> bool:
         return False
     types = [v.type for v in op.operands]
     if not all(isinstance(t, ir.MemRefType) and ir.MemRefType(t).has_static_shape
-               and str(ir.MemRefType(t).element_type) == "f32" and "strided" not in str(t)
+               and str(ir.MemRefType(t).element_type) == "f32" and is_identity_layout(t)
                for t in types):
         return False  # identity layouts: the driver takes one image's rows by a subview
     wp, xp, out = (ir.MemRefType(t) for t in types)
@@ -174,9 +174,9 @@ def _image(name: str, operand: str, shape: list[int]) -> str:
 def driver_text(name: str, kernel: str, tw0: str, xshape: list[int], oshape: list[int],
                 kh: int, kw: int, rows: int, lanes: int, row_step: int,
                 split: tuple[str, int, int]) -> str:
-    """@name(wp, xp, out): per image (one after the other), the kernel over
-    all its strips and tiles, or over pieces of them in an scf.parallel
-    (`split`: see `_split`); `row_step`: DH * Wp."""
+    """@name(wp, xp, out): per image (one after the other, or shared by
+    the threads), the kernel over all its strips and tiles, or over pieces
+    of them in an scf.parallel (`split`: see `_split`); `row_step`: DH * Wp."""
     images, frows, positions = oshape
     tw = _filters_type(kh, kw, rows)
     tx0, to0 = (f"memref<{'x'.join(map(str, t))}xf32>" for t in (xshape, oshape))
@@ -192,11 +192,7 @@ def driver_text(name: str, kernel: str, tw0: str, xshape: list[int], oshape: lis
     else:
         ranges = "%lo, %hi, %c0, %ctiles" if dim == "s" else "%c0, %cstrips, %lo, %hi"
         body = f"""scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
-      %i1 = arith.addi %i, %c1 : index
-      %u_lo = arith.muli %i, %cunits : index
-      %u_hi = arith.muli %i1, %cunits : index
-      %lo = arith.divui %u_lo, %cpieces : index
-      %hi = arith.divui %u_hi, %cpieces : index
+      {piece_units("%lo", "%hi", "      ")}
       {call.format(k=kernel, s=signature, r=ranges)}
       scf.reduce
     }}"""

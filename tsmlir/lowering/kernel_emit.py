@@ -90,6 +90,18 @@ def declare(name: str, types: list[str]) -> str:
     return f"func.func private @{name}({', '.join(types)})\n"
 
 
+def piece_units(first: str, end: str, indent: str) -> str:
+    """Lines in an scf.parallel over %i < %cpieces: piece %i's units
+    [first, end) = [i * %cunits / %cpieces, (i + 1) * %cunits / %cpieces),
+    sizes that differ by at most one unit."""
+    return f"\n{indent}".join([
+        "%i1 = arith.addi %i, %c1 : index",
+        "%u_lo = arith.muli %i, %cunits : index",
+        "%u_hi = arith.muli %i1, %cunits : index",
+        f"{first} = arith.divui %u_lo, %cpieces : index",
+        f"{end} = arith.divui %u_hi, %cpieces : index"])
+
+
 def enclosing_function(op: ir.Operation) -> ir.Operation:
     while op.name != "func.func":
         op = op.parent

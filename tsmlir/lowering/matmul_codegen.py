@@ -55,7 +55,7 @@ from mlir.dialects import func
 from .ir_walk import has_unit_inner_stride, indexing_maps
 from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
                           copy_globals, declare, enclosing_function, epilogue_of, filled_once,
-                          shape_of)
+                          piece_units, shape_of)
 from .matmul_bias import bias_init, zero_init
 from .matmul_pack import (Names, ensure_transpose, pack_block, panel_of, prepack_text,
                           transpose_declaration)
@@ -519,11 +519,7 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
   %cunit = arith.constant {plan_.unit} : index
   %cpieces = arith.constant {plan_.pieces} : index
   scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
-    %i1 = arith.addi %i, %c1 : index
-    %u_lo = arith.muli %i, %cunits : index
-    %u_hi = arith.muli %i1, %cunits : index
-    %first = arith.divui %u_lo, %cpieces : index
-    %end = arith.divui %u_hi, %cpieces : index
+    {piece_units("%first", "%end", "    ")}
     %lo = arith.muli %first, %cunit : index
     %hi_units = arith.muli %end, %cunit : index
     %hi = arith.minsi %hi_units, %cext : index

@@ -36,8 +36,8 @@ from .ir_walk import collect, has_unit_inner_stride, indexing_maps, matmul_maps
 from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
                           filled_once, shape_of)
 from .parallel import num_threads
-from .target import target_has_avx512
 from .passes import register
+from .target import target_has_avx512
 
 #: f32 lanes of one AVX2 register.
 LANES = 8
