@@ -213,8 +213,8 @@ class LongSorts(torch.nn.Module):
                 torch.sort(b, stable=True, dim=1), torch.sort(i, stable=True, dim=0))
 
 
-def test_long_dims_merge_sort_stably():
-    """Dims longer than the all-pairs limit (and dynamic ones) merge sort."""
+def test_long_dims_sort_stably():
+    """Dims past the insertion limit (and dynamic ones) radix sort."""
     x = torch.randint(-5, 5, (37, 100)).float()
     x[3, ::7] = NAN
     x[5, ::3] = float("inf")
@@ -243,7 +243,7 @@ class LongSelections(torch.nn.Module):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
-def test_long_dims_select_from_the_merge_sort(dtype):
+def test_long_dims_select_from_the_sorted_slices(dtype):
     x = torch.randperm(4 * 101).reshape(4, 101).to(dtype)
     if dtype.is_floating_point:
         x[1, 7] = x[1, 50] = x[2, 3] = NAN  # median: NaN at its first position
@@ -259,7 +259,7 @@ class LargeK(torch.nn.Module):
         return torch.topk(x, 70, 1), torch.topk(x, 17, 0, largest=False)
 
 
-def test_topk_with_a_large_k_takes_the_first_k_of_the_merge_sort():
+def test_topk_with_a_large_k_takes_the_first_k_of_the_sorted_slices():
     x = torch.randperm(30 * 80).float().reshape(30, 80)
     x[2, 5] = NAN
     check_against_eager(LargeK(), [x], equal_nan=True)
@@ -405,9 +405,9 @@ class SortAndKeep(torch.nn.Module):
         return torch.sort(x, -1)[0], torch.sort(self.table, descending=True)[0], x
 
 
-def test_merge_sort_leaves_its_input_and_constants_alone():
-    """The insertion-sorted runs are sorted in a copy, not in the caller's
-    tensor or a constant (their buffers were written in place)."""
+def test_sort_leaves_its_input_and_constants_alone():
+    """The slices are sorted in buffers of their own, not in the caller's
+    tensor or a constant."""
     x = torch.randn(3, 500)
     before = x.clone()
     model = SortAndKeep()
@@ -426,10 +426,11 @@ class SortInts(torch.nn.Module):
                 torch.sort(x, stable=True, dim=-1, descending=True))
 
 
-@pytest.mark.parametrize("n", [33, 64, 65, 257, 1025, 4100])
-def test_merge_sort_lengths_around_runs_and_pass_pairs(n):
-    """Integer keys (keys and positions both int64) and float keys, lengths
-    just past a run of 64, one and two pairs of merge passes, an odd pass."""
+@pytest.mark.parametrize("n", [2, 48, 49, 255, 256, 257, 4100])
+def test_sort_lengths_around_insertion_and_buckets(n):
+    """int64 keys (keys and positions in two arrays) and float keys (packed
+    with their positions), lengths at and past the insertion limit (48)
+    and around a digit's 256 buckets."""
     for x in (torch.randint(-50, 50, (2, n)), torch.randn(2, n)):
         check_against_eager(SortInts(), [x])
 
@@ -450,10 +451,10 @@ def test_topk_chunks_shared_among_threads(dim, tmp_path):
 
 
 @pytest.mark.parametrize("shape", [(301, 280), (3, 4000), (2, 5, 500)], ids=str)
-def test_merge_sort_chunks_shared_among_threads(shape, tmp_path):
-    """With 2 threads each merge-sorts a chunk of the slices (along the
-    first other dim: chunks of 151 and 150 rows, of 2 and 1), with its own
-    spare buffers; stable order, NaN last, as on one thread."""
+def test_sort_chunks_shared_among_threads(shape, tmp_path):
+    """With 2 threads each sorts a chunk of the slices (along the first
+    other dim: chunks of 151 and 150 rows, of 2 and 1), with its own
+    scratch buffers; stable order, NaN last, as on one thread."""
     x = torch.randint(-40, 40, shape).float()
     x[..., ::7] = NAN
     model = SortInts()
@@ -462,3 +463,63 @@ def test_merge_sort_chunks_shared_among_threads(shape, tmp_path):
         torch.testing.assert_close(got[0], want[0], equal_nan=True)
         assert torch.equal(got[1], want[1])
     assert "scf.forall" in next(tmp_path.glob("1-*.mlir")).read_text()
+
+
+class BothWays(torch.nn.Module):
+    def forward(self, x):
+        return (torch.sort(x, stable=True, dim=-1),
+                torch.sort(x, stable=True, dim=-1, descending=True))
+
+
+def _float_specials(dtype):
+    info = torch.finfo(dtype)
+    return torch.tensor([0.0, -0.0, float("inf"), -float("inf"), NAN, -NAN, info.max, -info.max,
+                         info.tiny, -info.tiny, info.smallest_normal / 4, 1.0, -1.0, 1.0, 2.5,
+                         -2.5], dtype=dtype)
+
+
+@pytest.mark.parametrize("n", [20, 300], ids=["insertion", "radix"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_sort_keys_order_special_floats(dtype, n):
+    """Every float dtype's keys order infinities, NaNs of either sign
+    (greatest, ties by position), subnormals and signed zeros (-0.0 ties
+    +0.0) as eager's stable sort; -0.0 comes back as it went in."""
+    torch.manual_seed(n)
+    specials = _float_specials(dtype)
+    x = specials[torch.randint(len(specials), (3, n))]
+    compiled = tsmlir.compile_module(BothWays(), [x])
+    for (values, indices), (want, want_indices) in zip(compiled(x), BothWays()(x)):
+        assert torch.equal(indices, want_indices)
+        assert torch.equal(values.isnan(), want.isnan())
+        assert torch.equal(values[~values.isnan()], want[~want.isnan()])
+        numbers = ~values.isnan()
+        assert torch.equal(values.signbit()[numbers], x.gather(-1, indices).signbit()[numbers])
+
+
+@pytest.mark.parametrize("n", [20, 300], ids=["insertion", "radix"])
+@pytest.mark.parametrize("dtype", [torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
+                                   torch.bool])
+def test_sort_keys_order_integers_to_their_limits(dtype, n):
+    """Integer keys (the sign bit flipped; bool and uint8 zero-extended)
+    from each dtype's minimum to its maximum, with ties."""
+    torch.manual_seed(n)
+    if dtype == torch.bool:
+        x = torch.rand(3, n) > 0.5
+    else:
+        info = torch.iinfo(dtype)
+        x = torch.randint(info.min, info.max, (3, n), dtype=dtype)
+        x[:, ::5] = torch.tensor([info.min, info.max, 0, -1 if info.min else 1, 1],
+                                 dtype=dtype)[torch.randint(5, (n // 5 + (n % 5 > 0),))]
+    check_against_eager(BothWays(), [x])
+
+
+def test_sort_digits_every_item_shares_are_copies():
+    """Small integers share their keys' high bytes, floats of one binade
+    their exponent, a constant slice every digit: those digits' passes are
+    copies, which must keep the items where the last pass left them."""
+    small = torch.randint(0, 100, (4, 500), dtype=torch.int32)
+    small[2] = 7
+    binade = 1.0 + torch.rand(4, 500)
+    binade[1] = 1.5
+    check_against_eager(BothWays(), [small])
+    check_against_eager(BothWays(), [binade])

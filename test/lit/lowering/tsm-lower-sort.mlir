@@ -1,35 +1,44 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-lower-sort | filecheck %s
 
-// sort: a rank generic (every element against every other of its slice: an
-// extra reduction dim J reads the slice) counts the elements that come first
-// in the stable order (NaN greatest, ties by position); a select generic then
-// takes, for each output position, the element of that rank and its index.
-// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[ALONG:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// sort: each slice (a loop over the other dims) sorted by integer keys.  An
+// element's key is its bits with the sign bit flipped (every bit, for a
+// negative one), -0.0 that of +0.0 and a NaN the greatest; it goes above the
+// element's position in one int64, so items are distinct and ties already
+// broken by position.  A short static slice (here 4) sorts them by insertion
+// (unsigned compares), then the values are read from x at the sorted
+// positions (the low 32 bits).
 // CHECK-LABEL: func.func @sort$ascending
 // CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
-// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<3x4xi64>)
-// CHECK: %[[RANKS:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALONG]], #[[ID]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]], %[[X]] : tensor<3x4xf32>, tensor<3x4xf32>) outs(%[[ZEROS]] : tensor<3x4xi64>)
-// CHECK: ^bb0(%[[XI:.*]]: f32, %[[XJ:.*]]: f32, %[[COUNT:.*]]: i64):
-// CHECK: %[[I:.*]] = linalg.index 1 : index
-// CHECK: %[[J:.*]] = linalg.index 2 : index
-// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[XJ]], %[[XI]] : f32
-// CHECK: %[[EQUAL:.*]] = arith.cmpf oeq, %[[XJ]], %[[XI]] : f32
-// CHECK: %[[EARLIER:.*]] = arith.cmpi slt, %[[J]], %[[I]] : index
-// CHECK: %[[BEFORE:.*]] = arith.ori
-// CHECK: %[[ONE:.*]] = arith.extui %[[BEFORE]] : i1 to i64
-// CHECK: arith.addi %[[COUNT]], %[[ONE]] : i64
-// CHECK: %[[SORTED:.*]]:2 = linalg.generic {indexing_maps = [#[[ALONG]], #[[ALONG]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]], %[[RANKS]] : tensor<3x4xf32>, tensor<3x4xi64>)
-// CHECK: ^bb0(%[[V:.*]]: f32, %[[RANK:.*]]: i64, %[[ACC:.*]]: f32, %[[ACC_I:.*]]: i64):
-// CHECK: %[[SRC:.*]] = arith.index_cast %{{.*}} : index to i64
-// CHECK: %[[POS:.*]] = arith.index_cast %{{.*}} : index to i64
-// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[RANK]], %[[POS]] : i64
-// CHECK: %[[VAL:.*]] = arith.select %[[HIT]], %[[V]], %[[ACC]] : f32
-// CHECK: %[[IDX:.*]] = arith.select %[[HIT]], %[[SRC]], %[[ACC_I]] : i64
-// CHECK: linalg.yield %[[VAL]], %[[IDX]] : f32, i64
-// CHECK: return %[[SORTED]]#0, %[[SORTED]]#1
+// CHECK-DAG: %[[LOW:.*]] = arith.constant 4294967295 : i64
+// CHECK-DAG: %[[ALL:.*]] = arith.constant -1 : i32
+// CHECK-DAG: %[[SIGN:.*]] = arith.constant -2147483648 : i32
+// CHECK: %[[SLICES:.*]]:3 = scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[VALUES:.*]] = %{{.*}}, %[[POSITIONS:.*]] = %{{.*}}, %[[SCRATCH:.*]] = %{{.*}}) -> (tensor<3x4xf32>, tensor<3x4xi64>, tensor<4xi64>)
+// CHECK: %[[ITEMS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[HELD:.*]] = %[[SCRATCH]])
+// CHECK: %[[V:.*]] = tensor.extract %[[X]][%[[ROW]], %[[I]]] : tensor<3x4xf32>
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[V]] : f32 to i32
+// CHECK: %[[NEG:.*]] = arith.shrsi %[[BITS]], %{{.*}} : i32
+// CHECK: %[[FLIP:.*]] = arith.ori %[[NEG]], %[[SIGN]] : i32
+// CHECK: %[[KEY:.*]] = arith.xori %[[BITS]], %[[FLIP]] : i32
+// CHECK: %[[ZERO:.*]] = arith.cmpf oeq, %[[V]], %{{.*}} : f32
+// CHECK: %[[KEY2:.*]] = arith.select %[[ZERO]], %[[SIGN]], %[[KEY]] : i32
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: %[[KEY3:.*]] = arith.select %[[NAN]], %[[ALL]], %[[KEY2]] : i32
+// CHECK: %[[POS:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK: %[[WIDE:.*]] = arith.extui %[[KEY3]] : i32 to i64
+// CHECK: %[[HIGH:.*]] = arith.shli %[[WIDE]], %{{.*}} : i64
+// CHECK: %[[ITEM:.*]] = arith.ori %[[HIGH]], %[[POS]] : i64
+// CHECK: tensor.insert %[[ITEM]] into %[[HELD]][%[[I]]] : tensor<4xi64>
+// CHECK: %[[SORTED:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ITEMS]]) -> (tensor<4xi64>)
+// CHECK: scf.while
+// CHECK: arith.cmpi ugt, %{{.*}}, %{{.*}} : i64
+// CHECK: scf.for %[[O:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[VS:.*]] = %[[VALUES]], %[[PS:.*]] = %[[POSITIONS]])
+// CHECK: %[[OWN:.*]] = tensor.extract %[[SORTED]][%[[O]]] : tensor<4xi64>
+// CHECK: %[[FROM:.*]] = arith.andi %[[OWN]], %[[LOW]] : i64
+// CHECK: %[[AT:.*]] = arith.index_cast %[[FROM]] : i64 to index
+// CHECK: %[[VALUE:.*]] = tensor.extract %[[X]][%[[ROW]], %[[AT]]] : tensor<3x4xf32>
+// CHECK: tensor.insert %[[VALUE]] into %[[VS]][%[[ROW]], %[[O]]] : tensor<3x4xf32>
+// CHECK: tensor.insert %[[FROM]] into %[[PS]][%[[ROW]], %[[O]]] : tensor<3x4xi64>
+// CHECK: return %[[SLICES]]#0, %[[SLICES]]#1
 func.func @sort$ascending(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi64>) {
   %v, %i = "tsm.sort"(%x) {dim = -1 : i64, descending = false} : (tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xi64>)
   return %v, %i : tensor<3x4xf32>, tensor<3x4xi64>
@@ -70,15 +79,16 @@ func.func @topk$dynamic(%x: tensor<?x5xi32>) -> (tensor<2x5xi32>, tensor<2x5xi64
 
 // -----
 
-// kthvalue reduces the dim: the select generic wants rank k - 1; keepdim
-// re-inserts the dim.
+// kthvalue reduces the dim: a generic picks position k - 1 of each sorted
+// slice; keepdim re-inserts the dim.
 // CHECK-DAG: #[[KEPT:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @kthvalue$keepdim
 // CHECK: %[[K:.*]] = arith.constant 1 : i64
-// CHECK: %[[RANKS:.*]] = linalg.generic
+// CHECK: %[[SORTED:.*]]:3 = scf.for
 // CHECK: %[[KTH:.*]]:2 = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[KEPT]], #[[KEPT]]], iterator_types = ["parallel", "reduction"]}
-// CHECK: ^bb0(%{{.*}}: f32, %[[RANK:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
-// CHECK: arith.cmpi eq, %[[RANK]], %[[K]] : i64
+// CHECK-SAME: ins(%[[SORTED]]#0, %[[SORTED]]#1 : tensor<3x4xf32>, tensor<3x4xi64>)
+// CHECK: %[[HERE:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: arith.cmpi eq, %[[HERE]], %[[K]] : i64
 // CHECK: tensor.expand_shape %[[KTH]]#0 {{\[}}[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
 // CHECK: tensor.expand_shape %[[KTH]]#1 {{\[}}[0, 1]] output_shape [3, 1] : tensor<3xi64> into tensor<3x1xi64>
 func.func @kthvalue$keepdim(%x: tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1xi64>) {
@@ -88,20 +98,20 @@ func.func @kthvalue$keepdim(%x: tensor<3x4xf32>) -> (tensor<3x1xf32>, tensor<3x1
 
 // -----
 
-// median of a short static dim: the wanted rank (n - 1) / 2, and a NaN of the
-// slice wins over the element of that rank (an earlier NaN over a later one).
+// median of a static dim: each slice wants sorted position (n - 1) / 2, or
+// the first NaN (position n - number of NaNs) when it has one.
 // CHECK-LABEL: func.func @median$static
-// CHECK-DAG: %[[WANTED:.*]] = arith.constant 2 : i64
-// CHECK: linalg.generic
-// CHECK: linalg.generic
-// CHECK: ^bb0(%[[V:.*]]: f32, %[[RANK:.*]]: i64, %[[ACC:.*]]: f32, %{{.*}}: i64):
-// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[RANK]], %[[WANTED]] : i64
-// CHECK: %[[ACC_NUM:.*]] = arith.cmpf ord, %[[ACC]], %[[ACC]] : f32
-// CHECK: %[[V_NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
-// CHECK: %[[NAN_WINS:.*]] = arith.andi %[[V_NAN]]
-// CHECK: %[[RANK_WINS:.*]] = arith.andi %[[HIT]], %[[ACC_NUM]] : i1
-// CHECK: %[[TAKE:.*]] = arith.ori %[[NAN_WINS]], %[[RANK_WINS]] : i1
-// CHECK: arith.select %[[TAKE]], %[[V]], %[[ACC]] : f32
+// CHECK-DAG: %[[MIDDLE:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[N:.*]] = arith.constant 5 : i64
+// CHECK: %[[NANS:.*]] = linalg.generic
+// CHECK: arith.cmpf uno
+// CHECK: %[[WANTED:.*]] = linalg.generic {{.*}} ins(%[[NANS]] : tensor<i64>)
+// CHECK: ^bb0(%[[COUNT:.*]]: i64, %{{.*}}: i64):
+// CHECK: %[[ANY:.*]] = arith.cmpi sgt, %[[COUNT]], %{{.*}} : i64
+// CHECK: %[[FIRST_NAN:.*]] = arith.subi %[[N]], %[[COUNT]] : i64
+// CHECK: arith.select %[[ANY]], %[[FIRST_NAN]], %[[MIDDLE]] : i64
+// CHECK: %[[SORTED:.*]]:2 = scf.for {{.*}} -> (tensor<5xf32>, tensor<5xi64>)
+// CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#0, %[[SORTED]]#1, %[[WANTED]] : tensor<5xf32>, tensor<5xi64>, tensor<i64>)
 func.func @median$static(%x: tensor<5xf32>) -> (tensor<f32>, tensor<i64>) {
   %v, %i = "tsm.median"(%x) {dim = 0 : i64} : (tensor<5xf32>) -> (tensor<f32>, tensor<i64>)
   return %v, %i : tensor<f32>, tensor<i64>
@@ -111,7 +121,8 @@ func.func @median$static(%x: tensor<5xf32>) -> (tensor<f32>, tensor<i64>) {
 
 // median of a dynamic dim: a non-empty check; each slice wants sorted
 // position (n - 1) / 2, or n - (number of NaNs), the first NaN, when there is
-// one; the slice is merge sorted and the wanted position picked.
+// one; the slice is sorted (radix: a dynamic size) and the wanted position
+// picked.
 // CHECK-LABEL: func.func @median$dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<?xf32>)
 // CHECK: %[[N:.*]] = tensor.dim %[[X]]
@@ -128,7 +139,7 @@ func.func @median$static(%x: tensor<5xf32>) -> (tensor<f32>, tensor<i64>) {
 // CHECK: %[[ANY:.*]] = arith.cmpi sgt, %[[COUNT]], %{{.*}} : i64
 // CHECK: %[[FIRST_NAN:.*]] = arith.subi %[[N64]], %[[COUNT]] : i64
 // CHECK: arith.select %[[ANY]], %[[FIRST_NAN]], %[[MIDDLE]] : i64
-// CHECK: %[[SORTED:.*]]:4 = scf.for
+// CHECK: %[[SORTED:.*]]:2 = scf.for {{.*}} -> (tensor<?xf32>, tensor<?xi64>)
 // CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#0, %[[SORTED]]#1, %[[WANTED]] : tensor<?xf32>, tensor<?xi64>, tensor<i64>)
 // CHECK: ^bb0(%[[KEY:.*]]: f32, %[[FROM:.*]]: i64, %[[TARGET:.*]]: i64, %[[ACC:.*]]: f32, %[[ACC_I:.*]]: i64):
 // CHECK: %[[HERE:.*]] = arith.index_cast %{{.*}} : index to i64
@@ -142,11 +153,13 @@ func.func @median$dynamic(%x: tensor<?xf32>) -> (tensor<f32>, tensor<i64>) {
 
 // -----
 
-// A 0-d input is one element along dim 0; bool compares unsigned.
+// A 0-d input is one element along dim 0; a bool's key is its zero-extended
+// bit (descending: complemented).
 // CHECK-LABEL: func.func @sort$zero_d_bool
 // CHECK: %[[ONE:.*]] = tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<i1> into tensor<1xi1>
-// CHECK: arith.cmpi ugt, %{{.*}}, %{{.*}} : i1
-// CHECK: %[[SORTED:.*]]:2 = linalg.generic
+// CHECK: %[[KEY:.*]] = arith.extui %{{.*}} : i1 to i32
+// CHECK: arith.xori %[[KEY]], %{{.*}} : i32
+// CHECK: %[[SORTED:.*]]:2 = scf.for
 // CHECK: tensor.collapse_shape %[[SORTED]]#0 [] : tensor<1xi1> into tensor<i1>
 // CHECK: tensor.collapse_shape %[[SORTED]]#1 [] : tensor<1xi64> into tensor<i64>
 func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
@@ -156,7 +169,7 @@ func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
 
 // -----
 
-// nanmedian: NaNs rank last, so the wanted rank of each slice is
+// nanmedian: NaNs sort last, so the wanted position of each slice is
 // (m - 1) floordiv 2 for its m = n - (number of NaNs) other elements (a
 // tensor read along the kept dims); a slice of only NaN selects nothing and
 // keeps the NaN fill.
@@ -172,11 +185,12 @@ func.func @sort$zero_d_bool(%x: tensor<i1>) -> (tensor<i1>, tensor<i64>) {
 // CHECK: %[[M:.*]] = arith.subi %[[N]], %[[COUNT]] : i64
 // CHECK: %[[LAST:.*]] = arith.subi %[[M]], %{{.*}} : i64
 // CHECK: arith.floordivsi %[[LAST]], %{{.*}} : i64
-// CHECK: %[[RANKS:.*]] = linalg.generic
+// CHECK: %[[SORTED:.*]]:3 = scf.for
 // CHECK: %[[FILL:.*]] = linalg.fill ins(%[[NAN]] : f32) outs(%{{.*}} : tensor<3xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[RANKS]], %[[WANTED]] : tensor<3x4xf32>, tensor<3x4xi64>, tensor<3xi64>) outs(%[[FILL]], %{{.*}} : tensor<3xf32>, tensor<3xi64>)
-// CHECK: ^bb0(%{{.*}}: f32, %[[RANK:.*]]: i64, %[[TARGET:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
-// CHECK: arith.cmpi eq, %[[RANK]], %[[TARGET]] : i64
+// CHECK: linalg.generic {{.*}} ins(%[[SORTED]]#0, %[[SORTED]]#1, %[[WANTED]] : tensor<3x4xf32>, tensor<3x4xi64>, tensor<3xi64>) outs(%[[FILL]], %{{.*}} : tensor<3xf32>, tensor<3xi64>)
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: i64, %[[TARGET:.*]]: i64, %{{.*}}: f32, %{{.*}}: i64):
+// CHECK: %[[HERE:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: arith.cmpi eq, %[[HERE]], %[[TARGET]] : i64
 func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>) {
   %v, %i = "tsm.nanmedian"(%x) {dim = 1 : i64} : (tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
   return %v, %i : tensor<3xf32>, tensor<3xi64>
@@ -184,48 +198,85 @@ func.func @nanmedian$rows(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<3xi64>)
 
 // -----
 
-// A dynamic (or longer than 32) dim merge sorts: runs of 64 sorted first by
-// insertion in a copy of x (a taken element shifts the earlier ones it
-// strictly precedes), then passes of doubling width in pairs, between the
-// keys/positions and a spare pair of buffers (bufferization.alloc_tensor:
-// never one buffer), a loop over the other dims, one over the run pairs,
-// and a stable merge reading keys and original positions (the right element
-// goes first only if it strictly precedes: ties keep the left).
-// CHECK-LABEL: func.func @sort$merge
+// A longer (or dynamic) slice radix sorts.  Its scratch (two item buffers
+// and 4 x 256 counts: bufferization.alloc_tensor, never one buffer) is made
+// once and carried through the loop over the other dims.  Per slice: the
+// counts cleared; one pass writes the items (here descending: the key
+// complemented) and counts the four 8-bit digits of each key (bits 32-63 of
+// the item); one loop over the buckets turns the counts into offsets, the
+// digits side by side, noting a digit whose one bucket holds all n items;
+// then per digit, lowest first, either a copy (that digit is shared) or a
+// stable pass that moves each item to its bucket's next place, the buffers
+// swapping; four passes leave the items in the first buffer.
+// CHECK-LABEL: func.func @sort$radix
 // CHECK-SAME: (%[[X:.*]]: tensor<2x?xf32>)
-// CHECK: %[[COPY:.*]] = linalg.copy {{.*}} ins(%[[X]] : tensor<2x?xf32>)
-// CHECK: %[[IOTA:.*]] = linalg.generic
-// CHECK: linalg.index 1 : index
-// CHECK: %[[RUNS:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[COPY]], %{{.*}} = %[[IOTA]])
-// CHECK: scf.while
-// CHECK: arith.cmpf ogt
-// CHECK: tensor.insert
-// CHECK-DAG: %[[SPARE_K:.*]] = bufferization.alloc_tensor(%{{.*}}) : tensor<2x?xf32>
-// CHECK-DAG: %[[SPARE_P:.*]] = bufferization.alloc_tensor(%{{.*}}) : tensor<2x?xi64>
-// CHECK: %[[COUNT:.*]]:2 = scf.while
-// CHECK: %[[PAIRS:.*]]:4 = scf.for %{{.*}} = %{{.*}} to %[[COUNT]]#0 step %{{.*}} iter_args(%[[KEYS:.*]] = %[[RUNS]]#0, %[[POS:.*]] = %[[RUNS]]#1, %{{.*}} = %[[SPARE_K]], %{{.*}} = %[[SPARE_P]])
-// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step
-// CHECK: scf.for %[[START:.*]] = %{{.*}} to %{{.*}} step
-// CHECK: scf.while
-// CHECK: %[[LEFT:.*]] = tensor.extract %[[KEYS]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
-// CHECK: %[[LEFT_POS:.*]] = tensor.extract %[[POS]][%[[ROW]], %{{.*}}] : tensor<2x?xi64>
-// CHECK: %[[RIGHT:.*]] = tensor.extract %[[KEYS]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
-// CHECK: arith.cmpf ogt, %[[RIGHT]], %[[LEFT]] : f32
-// CHECK: %[[KEY:.*]] = arith.select %[[TAKE_LEFT:.*]], %[[LEFT]], %[[RIGHT]] : f32
-// CHECK-NEXT: tensor.insert %[[KEY]] into
-// CHECK-NEXT: %[[FROM:.*]] = arith.select %[[TAKE_LEFT]], %[[LEFT_POS]], %{{.*}} : i64
-// CHECK-NEXT: tensor.insert %[[FROM]] into
-// CHECK: return %[[PAIRS]]#0, %[[PAIRS]]#1
-func.func @sort$merge(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>) {
+// CHECK: %[[SHORT:.*]] = arith.cmpi ule, %[[N:.*]], %{{.*}} : index
+// CHECK: cf.assert %[[SHORT]], "{{.*}}sort: a slice of more than 2^32 elements"
+// CHECK-DAG: %[[A:.*]] = bufferization.alloc_tensor(%[[N]]) : tensor<?xi64>
+// CHECK-DAG: %[[B:.*]] = bufferization.alloc_tensor(%[[N]]) : tensor<?xi64>
+// CHECK-DAG: %[[COUNTS:.*]] = bufferization.alloc_tensor() : tensor<1024xi64>
+// CHECK: %[[SLICES:.*]]:5 = scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[A0:.*]] = %[[A]], %[[B0:.*]] = %[[B]], %[[C0:.*]] = %[[COUNTS]])
+// CHECK: %[[CLEAR:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%[[C0]] : tensor<1024xi64>)
+// CHECK: %[[KEYS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%{{.*}} = %[[A0]], %{{.*}} = %[[CLEAR]])
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i32
+// CHECK: %[[ITEM:.*]] = arith.ori
+// CHECK: arith.shrui %[[ITEM]], %{{.*}} : i64
+// CHECK: arith.shrui %[[ITEM]], %{{.*}} : i64
+// CHECK: arith.shrui %[[ITEM]], %{{.*}} : i64
+// CHECK: arith.shrui %[[ITEM]], %{{.*}} : i64
+// CHECK: %[[OFFSETS:.*]]:9 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[KEYS]]#1, {{.*}}) -> (tensor<1024xi64>, i64, i64, i64, i64, i1, i1, i1, i1)
+// CHECK: %[[P1:.*]]:2 = scf.if %[[OFFSETS]]#5 -> (tensor<?xi64>, tensor<1024xi64>)
+// CHECK: linalg.copy {{.*}} ins(%[[KEYS]]#0 : tensor<?xi64>) outs(%[[B0]] : tensor<?xi64>)
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[TO:.*]] = %[[B0]], %[[PLACES:.*]] = %[[OFFSETS]]#0)
+// CHECK: %[[MOVED:.*]] = tensor.extract %[[KEYS]]#0[%{{.*}}] : tensor<?xi64>
+// CHECK: %[[DIGIT:.*]] = arith.shrui %[[MOVED]], %{{.*}} : i64
+// CHECK: %[[PLACE:.*]] = tensor.extract %[[PLACES]][%{{.*}}] : tensor<1024xi64>
+// CHECK: %[[NEXT:.*]] = arith.addi %[[PLACE]], %{{.*}} : i64
+// CHECK: tensor.insert %[[NEXT]] into %[[PLACES]]
+// CHECK: %[[TO_AT:.*]] = arith.index_cast %[[PLACE]] : i64 to index
+// CHECK: tensor.insert %[[MOVED]] into %[[TO]][%[[TO_AT]]] : tensor<?xi64>
+// CHECK: %[[P2:.*]]:2 = scf.if %[[OFFSETS]]#6
+// CHECK: linalg.copy {{.*}} ins(%[[P1]]#0 : tensor<?xi64>) outs(%[[KEYS]]#0 : tensor<?xi64>)
+// CHECK: %[[P3:.*]]:2 = scf.if %[[OFFSETS]]#7
+// CHECK: %[[P4:.*]]:2 = scf.if %[[OFFSETS]]#8
+// CHECK: linalg.copy {{.*}} ins(%[[P3]]#0 : tensor<?xi64>) outs(%[[P2]]#0 : tensor<?xi64>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]]
+// CHECK: tensor.extract %[[P4]]#0[%{{.*}}] : tensor<?xi64>
+// CHECK: tensor.extract %[[X]][%[[ROW]], %{{.*}}] : tensor<2x?xf32>
+// CHECK: return %[[SLICES]]#0, %[[SLICES]]#1
+func.func @sort$radix(%x: tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>) {
   %v, %i = "tsm.sort"(%x) {dim = 1 : i64, descending = true} : (tensor<2x?xf32>) -> (tensor<2x?xf32>, tensor<2x?xi64>)
   return %v, %i : tensor<2x?xf32>, tensor<2x?xi64>
 }
 
 // -----
 
-// topk with k above 64 keeps the first k of the merge sort (same order).
+// A 64-bit key (int64: the bits with the sign flipped) cannot share an int64
+// with its position: keys and positions travel in two arrays, eight digits
+// (bits 0-63 of the key), 8 x 256 counts.
+// CHECK-LABEL: func.func @sort$int64
+// CHECK-SAME: (%[[X:.*]]: tensor<100xi64>)
+// CHECK-DAG: %[[SIGN:.*]] = arith.constant -9223372036854775808 : i64
+// CHECK: bufferization.alloc_tensor() : tensor<2048xi64>
+// CHECK: %[[ITEMS:.*]]:3 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[K:.*]] = %{{.*}}, %[[P:.*]] = %{{.*}}, %{{.*}} = %{{.*}})
+// CHECK: %[[V:.*]] = tensor.extract %[[X]][%[[I]]] : tensor<100xi64>
+// CHECK: %[[KEY:.*]] = arith.xori %[[V]], %[[SIGN]] : i64
+// CHECK: %[[POS:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK: tensor.insert %[[KEY]] into %[[K]][%[[I]]]
+// CHECK: tensor.insert %[[POS]] into %[[P]][%[[I]]]
+// CHECK: scf.for {{.*}} -> (tensor<2048xi64>, i64, i64, i64, i64, i64, i64, i64, i64, i1, i1, i1, i1, i1, i1, i1, i1)
+// CHECK-COUNT-8: scf.if
+func.func @sort$int64(%x: tensor<100xi64>) -> (tensor<100xi64>, tensor<100xi64>) {
+  %v, %i = "tsm.sort"(%x) {dim = 0 : i64} : (tensor<100xi64>) -> (tensor<100xi64>, tensor<100xi64>)
+  return %v, %i : tensor<100xi64>, tensor<100xi64>
+}
+
+// -----
+
+// topk with k above 64 keeps the first k of the sorted slices (same order).
 // CHECK-LABEL: func.func @topk$large_k
-// CHECK: %[[SORTED:.*]]:4 = scf.for
+// CHECK: %[[SORTED:.*]]:5 = scf.for
 // CHECK: tensor.extract_slice %[[SORTED]]#0[0, 0] [4, 70] [1, 1] : tensor<4x100xf32> to tensor<4x70xf32>
 // CHECK: tensor.extract_slice %[[SORTED]]#1[0, 0] [4, 70] [1, 1] : tensor<4x100xi64> to tensor<4x70xi64>
 func.func @topk$large_k(%x: tensor<4x100xf32>) -> (tensor<4x70xf32>, tensor<4x70xi64>) {
@@ -281,13 +332,14 @@ func.func @searchsorted$one_row_int32(%b: tensor<4xi32>, %x: tensor<2x3xi32>) ->
 
 // -----
 
-// uint8 sorts as zero-extended i32 and its values convert back.
+// uint8 sorts as zero-extended i32 (its key: the sign bit flipped) and its
+// values convert back.
 // CHECK-LABEL: func.func @sort$uint8
 // CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xui8>) outs(%{{.*}} : tensor<4xi32>)
 // CHECK: arith.extui %{{.*}} : i8 to i32
-// CHECK: %[[RANKS:.*]] = linalg.generic {{.*}} ins(%[[WIDE]], %[[WIDE]] : tensor<4xi32>, tensor<4xi32>)
-// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : i32
-// CHECK: %[[SORTED:.*]]:2 = linalg.generic {{.*}} ins(%[[WIDE]], %[[RANKS]] : tensor<4xi32>, tensor<4xi64>)
+// CHECK: tensor.extract %[[WIDE]]
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i32
+// CHECK: %[[SORTED:.*]]:2 = scf.for {{.*}} -> (tensor<4xi32>, tensor<4xi64>)
 // CHECK: %[[NARROW:.*]] = linalg.generic {{.*}} ins(%[[SORTED]]#0 : tensor<4xi32>) outs(%{{.*}} : tensor<4xui8>)
 // CHECK: arith.trunci %{{.*}} : i32 to i8
 // CHECK: return %[[NARROW]], %[[SORTED]]#1
