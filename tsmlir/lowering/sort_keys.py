@@ -86,41 +86,37 @@ def _key(v: ir.Value, bits: int, descending: bool) -> ir.Value:
     return arith.xori(key, b.constant(-1, it)) if descending else key
 
 
-def sort_by_keys(x: ir.Value, d: int, descending: bool,
-                 into: list[ir.Value] | None = None) -> list[ir.Value]:
+def sort_by_keys(x: ir.Value, d: int, descending: bool, into: list[ir.Value]) -> list[ir.Value]:
     """(values, int64 positions) of x sorted along `d`, written into the
-    tensors `into` where given."""
-    t = b.rtt(x)
+    tensors `into` (x's sizes; its element type and int64)."""
     sizes = b.sizes_of(x)
     n = b.as_index(sizes[d])
     outer = [b.as_index(s) for i, s in enumerate(sizes) if i != d]
-    bits = _key_bits(t.element_type)
+    bits = _key_bits(b.rtt(x).element_type)
     # key and position in one int64 where positions fit 32 bits
     paired = bits == 32 and (not isinstance(sizes[d], int) or sizes[d] <= 1 << 32)
     if paired and not isinstance(sizes[d], int):
         b.assert_true(arith.cmpi(arith.CmpIPredicate.ule, n, b.index(1 << 32)),
                       "sort: a slice of more than 2^32 elements")
-    digits = bits // RADIX_BITS
     first = 32 if paired else 0  # bit of the key's lowest digit in its array
-    if into is None:
-        into = [fresh(sizes, t.element_type), fresh(sizes, I64(64))]
-    arrays = 1 if paired else 2
+
+    def slice_at(ivs):
+        return lambda i: [*ivs[:d], i, *ivs[d:]]
 
     if paired and isinstance(sizes[d], int) and sizes[d] <= INSERTION_MAX:
         def by_insertion(ivs, values, positions, items):
-            def at(i):
-                return [*ivs[:d], i, *ivs[d:]]
-
+            at = slice_at(ivs)
             (items,), _ = _keys_and_counts(x, at, n, [items], None, bits, descending, first, 0)
             items = _insertion_sort(items, n)
-            return [*_read_back(x, at, n, [items], values, positions, paired), items]
+            return [*_read_back(x, at, n, [items], values, positions), items]
 
         return loop_nest(outer, [*into, fresh([sizes[d]], I64(64))], by_insertion)[:2]
 
-    def per_slice(ivs, values, positions, *rest):
-        def at(i):
-            return [*ivs[:d], i, *ivs[d:]]
+    arrays = 1 if paired else 2
+    digits = bits // RADIX_BITS
 
+    def by_radix(ivs, values, positions, *rest):
+        at = slice_at(ivs)
         src, dst, counts = list(rest[:arrays]), list(rest[arrays:2 * arrays]), rest[-1]
         counts = linalg.fill(b.constant(0, I64(64)), outs=[counts])
         src, counts = _keys_and_counts(x, at, n, src, counts, bits, descending, first, digits)
@@ -130,13 +126,11 @@ def sort_by_keys(x: ir.Value, d: int, descending: bool,
                                       first + digit * RADIX_BITS)
             src, dst = dst, src
         # an even number of passes: the sorted items are back in the first buffers
-        values, positions = _read_back(x, at, n, src, values, positions, paired)
-        return [values, positions, *src, *dst, counts]
+        return [*_read_back(x, at, n, src, values, positions), *src, *dst, counts]
 
     scratch = [fresh([sizes[d]], I64(64)) for _ in range(2 * arrays)]
     counts = fresh([digits * BUCKETS], I64(64))
-    results = loop_nest(outer, [*into, *scratch, counts], per_slice)
-    return results[:2]
+    return loop_nest(outer, [*into, *scratch, counts], by_radix)[:2]
 
 
 def _insertion_sort(items: ir.Value, n: ir.Value) -> ir.Value:
@@ -250,13 +244,14 @@ def _digit_pass(src, dst, offsets, n, whole, digit, shift):
     return dst, offsets
 
 
-def _read_back(x, at, n, items, values, positions, paired):
-    """values[o] = x at the o-th sorted position, positions[o] = it."""
+def _read_back(x, at, n, items, values, positions):
+    """values[o] = x at the o-th sorted position, positions[o] = it (the low
+    half of a packed item, or the second array)."""
     loop = scf.ForOp(b.index(0), n, b.index(1), [values, positions])
     with ir.InsertionPoint(loop.body):
         o = loop.induction_variable
         values, positions = loop.inner_iter_args
-        if paired:
+        if len(items) == 1:
             item = tensor.extract(items[0], [o])
             position = arith.andi(item, b.constant(0xFFFFFFFF, I64(64)))
         else:
