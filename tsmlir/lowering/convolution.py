@@ -14,11 +14,11 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
   outputs wide enough: the direct form of conv_direct, which
   tsm-lower-direct-conv gives convolutions of static shapes before
   elementwise fusion, and this pass the images of a dynamic batch), or
-  `linalg.depthwise_conv_2d_nchw_chw`
-  (groups == C == F), or `linalg.conv_2d_ngchw_gfchw` between
-  `tensor.expand_shape`/`collapse_shape` (other groups).
-- conv3d: the same im2col + matmul (groups 1, per image), or a grouped
-  `linalg.generic` over (N, G, F/G, OD, OH, OW) x (C/G, KD, KH, KW).
+  `linalg.depthwise_conv_2d_nchw_chw` (groups == C == F).
+- conv3d: the same im2col + matmul (per image).
+- Other groups (not depthwise conv2d): an scf.for over the groups (with
+  threads, an scf.forall over chunks of them) whose body is the groups-1
+  convolution of the group's channel slice, inserted into the output.
 - conv_transpose2d: batch 1 (float, groups 1): one `linalg.matmul` of the
   transposed filters by the input, then a col2im of strided-slice adds;
   otherwise (and conv_transpose3d) the equivalent stride-1 conv2d/conv3d
@@ -36,6 +36,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from . import constant_data
+from .chunk_loops import forall_chunks, module_threads
 from .conv_direct import conv_direct, direct_pays
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
 from .conv_transposed import conv_transposed, transposed_pays
@@ -57,11 +58,12 @@ def lower_conv2d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
     top, left, bottom, right = a["padding"]
-    if a["groups"] == 1:  # the im2col reads x itself: no padded copy
-        return _conv_per_image(x, w, bias, out_sizes(op), a["stride"], a["dilation"],
-                               [top, left], [bottom, right])
+    groups, c, f = a["groups"], b.rtt(x).shape[1], b.rtt(w).shape[0]
+    if groups == 1 or not groups == c == f:  # the im2col reads x itself: no padded copy
+        return _conv_by_groups(x, w, bias, out_sizes(op), a["stride"], a["dilation"],
+                               [top, left], [bottom, right], groups)
     xp = pad(x, [0, 0, top, left], [0, 0, bottom, right], b.zero(b.rtt(x).element_type))
-    return conv2d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
+    return conv2d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], groups)
 
 
 def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
@@ -71,21 +73,74 @@ def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
     f, cg, kh, kw = b.rtt(w).shape
     elem = b.rtt(xp).element_type
     conv_attrs = dict(strides=stride, dilations=dilation)
-    if groups == 1:
-        return _conv_per_image(xp, w, bias, sizes, stride, dilation, [0, 0], [0, 0])
     if groups == c == f:
         init = accumulator(bias, sizes, elem, affine(4, 1))
         wd = collapse(w, [[0, 1], [2], [3]])  # (C, 1, KH, KW) -> (C, KH, KW)
         return linalg.depthwise_conv_2d_nchw_chw(xp, wd, outs=[init], **conv_attrs)
-    fg = f // groups
-    n, (hp, wp) = sizes[0], b.rtt(xp).shape[2:]
-    xg = expand(xp, [[0], [1, 2], [3], [4]], [n, groups, cg, hp, wp])
-    wg = expand(w, [[0, 1], [2], [3], [4]], [groups, fg, cg, kh, kw])
-    # Output (N, G, F/G, OH, OW): filter f = g * F/G + f'.
-    bias_map = affine(5, dim_expr(1) * fg + dim_expr(2))
-    init = accumulator(bias, [n, groups, fg, *sizes[2:]], elem, bias_map)
-    out = linalg.conv_2d_ngchw_gfchw(xg, wg, outs=[init], **conv_attrs)
-    return collapse(out, [[0], [1, 2], [3], [4]])
+    return _conv_by_groups(xp, w, bias, sizes, stride, dilation, [0, 0], [0, 0], groups)
+
+
+def _conv_by_groups(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
+                    stride: list[int], dilation: list[int], low: list[int], high: list[int],
+                    groups: int) -> ir.Value:
+    """A float convolution (2-D or 3-D, not depthwise) of x padded by `low` /
+    `high`: groups 1 directly, else a loop over the groups whose body is
+    the groups-1 convolution of the group's channels of x by its filters
+    (views: tensor.extract_slice at the group's offsets), inserted at its
+    filters in the output.  With threads (static sizes, at least a group
+    each), each takes a chunk of the groups (an scf.forall): a group's
+    convolution is too small to share.  The generic grouped convolution (a
+    loop nest per output element) ran 5-25x slower than eager."""
+    if groups == 1:
+        return _conv_per_image(x, w, bias, sizes, stride, dilation, low, high)
+    fg = b.rtt(w).shape[0] // groups
+    out = b.empty(sizes, b.rtt(x).element_type)
+
+    def run(first: ir.Value, count: b.IntOrValue, into: ir.Value) -> ir.Value:
+        loop = scf.ForOp(b.index(0), b.as_index(count), b.index(1), [into])
+        with ir.InsertionPoint(loop.body):
+            j = loop.induction_variable
+            g = arith.addi(first, j)
+            y_g = _conv_per_image(_group_slice(x, g, b.rtt(x).shape[1] // groups),
+                                  _group_slice(w, g, fg, dim=0),
+                                  None if bias is None else _group_slice(bias, g, fg, dim=0),
+                                  [sizes[0], fg, *sizes[2:]], stride, dilation, low, high)
+            scf.YieldOp([_insert_group(y_g, loop.inner_iter_args[0], arith.muli(j, b.index(fg)))])
+        return loop.results[0]
+
+    threads = module_threads()
+    if threads > 1 and groups >= threads and all(isinstance(s, int) for s in sizes):
+        per = -(-groups // threads)
+        return forall_chunks(sizes[1], per * fg, 1, [out], lambda lo, length, chunks: [
+            run(arith.divui(lo, b.index(fg)), _over(length, fg), chunks[0])])[0]
+    return run(b.index(0), groups, out)
+
+
+def _over(length: b.IntOrValue, fg: int) -> b.IntOrValue:
+    return length // fg if isinstance(length, int) else arith.divui(length, b.index(fg))
+
+
+def _insert_group(y: ir.Value, into: ir.Value, at: ir.Value) -> ir.Value:
+    """y inserted into `into` at filter offset `at` (dim 1)."""
+    rank = b.rtt(y).rank
+    dyn = ir.ShapedType.get_dynamic_size()
+    sizes = [b.dim(y, i) for i in range(rank)]
+    return tensor.insert_slice(y, into, [at], [s for s in sizes if not isinstance(s, int)], [],
+                               [0, dyn] + [0] * (rank - 2),
+                               [s if isinstance(s, int) else dyn for s in sizes], [1] * rank)
+
+
+def _group_slice(v: ir.Value, g: ir.Value, size: int, dim: int = 1) -> ir.Value:
+    """v's `size` channels (dim 1; filters and biases: dim 0) of group g."""
+    t = b.rtt(v)
+    dyn = ir.ShapedType.get_dynamic_size()
+    sizes = [b.dim(v, i) if i != dim else size for i in range(t.rank)]
+    static = [s if isinstance(s, int) else dyn for s in sizes]
+    result = ir.RankedTensorType.get(static, t.element_type)
+    return tensor.extract_slice(result, v, [arith.muli(g, b.index(size))],
+                                [s for s in sizes if not isinstance(s, int)], [],
+                                [dyn if i == dim else 0 for i in range(t.rank)], static,
+                                [1] * t.rank)
 
 
 def _conv_per_image(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
@@ -158,38 +213,14 @@ def lower_conv3d(op: ir.Operation) -> ir.Value:
     x, w, bias = _operands(op)
     a = attrs(op)
     pads = a["padding"]
-    if a["groups"] == 1:
-        return _conv_per_image(x, w, bias, out_sizes(op), a["stride"], a["dilation"],
-                               pads[:3], pads[3:])
-    xp = pad(x, [0, 0, *pads[:3]], [0, 0, *pads[3:]], b.zero(b.rtt(x).element_type))
-    return conv3d_padded(xp, w, bias, out_sizes(op), a["stride"], a["dilation"], a["groups"])
+    return _conv_by_groups(x, w, bias, out_sizes(op), a["stride"], a["dilation"], pads[:3],
+                           pads[3:], a["groups"])
 
 
 def conv3d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
                   stride: list[int], dilation: list[int], groups: int) -> ir.Value:
     """Grouped conv3d of an already padded input into an output of `sizes`."""
-    if groups == 1:
-        return _conv_per_image(xp, w, bias, sizes, stride, dilation, [0] * 3, [0] * 3)
-    return _grouped_conv3d(xp, w, bias, sizes, stride, dilation, groups)
-
-
-def _grouped_conv3d(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
-                    stride: list[int], dilation: list[int], groups: int) -> ir.Value:
-    """Iteration (n, g, f, od, oh, ow, c, kd, kh, kw) over the input viewed as
-    (N, G, C/G, D, H, W) and the filters as (G, F/G, C/G, KD, KH, KW)."""
-    f, cg, *kernel = b.rtt(w).shape
-    fg, n = f // groups, sizes[0]
-    elem = b.rtt(xp).element_type
-    xg = expand(xp, [[0], [1, 2], [3], [4], [5]], [n, groups, cg, *b.rtt(xp).shape[2:]])
-    wg = expand(w, [[0, 1], [2], [3], [4], [5]], [groups, fg, cg, *kernel])
-    x_map = affine(10, 0, 1, 6, *[dim_expr(3 + i) * stride[i] + dim_expr(7 + i) * dilation[i]
-                                  for i in range(3)])
-    maps = [x_map, affine(10, 1, 2, 6, 7, 8, 9), affine(10, *range(6))]
-    init = accumulator(bias, [n, groups, fg, *sizes[2:]], elem,
-                       affine(6, dim_expr(1) * fg + dim_expr(2)))
-    out = b.generic([xg, wg], init, maps, ["parallel"] * 6 + ["reduction"] * 4,
-                    lambda v, k, acc: arith.addf(acc, arith.mulf(v, k)))
-    return collapse(out, [[0], [1, 2], [3], [4], [5]])
+    return _conv_by_groups(xp, w, bias, sizes, stride, dilation, [0] * 3, [0] * 3, groups)
 
 
 def lower_conv_transpose(op: ir.Operation) -> ir.Value:

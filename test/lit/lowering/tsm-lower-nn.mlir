@@ -99,22 +99,55 @@ func.func @conv2d$depthwise(%x: tensor<?x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) ->
 
 // -----
 
-// Other groups: input and filter gain a group dim, the bias is read at g * F/G + f.
-// CHECK-DAG: #[[GROUPED_BIAS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1 * 3 + d2)>
+// Other groups: an scf.for over the groups whose body is the groups-1
+// convolution (here per image: a dynamic batch) of the group's channels of x
+// by its filters and bias (tensor.extract_slice at g * C/G and g * F/G),
+// its result inserted at the group's filters.
 // CHECK-LABEL: func.func @conv2d$groups
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4x8x8xf32>, %[[W:.*]]: tensor<6x2x3x3xf32>, %[[B:.*]]: tensor<6xf32>)
-// CHECK: %[[N:.*]] = tensor.dim %[[X]]
-// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [%[[N]], 2, 2, 8, 8] : tensor<?x4x8x8xf32> into tensor<?x2x2x8x8xf32>
-// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3] : tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
-// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[GROUPED_BIAS]], #{{.*}}]
-// CHECK-SAME: ins(%[[B]] : tensor<6xf32>) outs(%{{.*}} : tensor<?x2x3x6x6xf32>)
-// CHECK: %[[OUT:.*]] = linalg.conv_2d_ngchw_gfchw
-// CHECK-SAME: ins(%[[XG]], %[[WG]] : tensor<?x2x2x8x8xf32>, tensor<2x3x2x3x3xf32>) outs(%[[ACC]] : tensor<?x2x3x6x6xf32>)
-// CHECK: %[[RES:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2], [3], [4]] : tensor<?x2x3x6x6xf32> into tensor<?x6x6x6xf32>
-// CHECK: return %[[RES]]
+// CHECK: %[[GROUPS:.*]] = scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x6x6x6xf32>)
+// CHECK: %[[C0:.*]] = arith.muli %[[G]], %{{.*}} : index
+// CHECK: %[[XG:.*]] = tensor.extract_slice %[[X]][0, %[[C0]], 0, 0] [%{{.*}}, 2, 8, 8] [1, 1, 1, 1] : tensor<?x4x8x8xf32> to tensor<?x2x8x8xf32>
+// CHECK: %[[F0:.*]] = arith.muli %[[G]], %{{.*}} : index
+// CHECK: %[[WG:.*]] = tensor.extract_slice %[[W]][%[[F0]], 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1] : tensor<6x2x3x3xf32> to tensor<3x2x3x3xf32>
+// CHECK: %[[BG:.*]] = tensor.extract_slice %[[B]][%{{.*}}] [3] [1] : tensor<6xf32> to tensor<3xf32>
+// CHECK: %[[IMAGES:.*]] = scf.for
+// CHECK: tensor.extract_slice %[[XG]]
+// CHECK: linalg.generic {{.*}} ins(%[[BG]] : tensor<3xf32>)
+// CHECK: linalg.transpose ins(%[[WG]] : tensor<3x2x3x3xf32>)
+// CHECK: linalg.matmul
+// CHECK: %[[AT:.*]] = arith.muli %[[G]], %{{.*}} : index
+// CHECK: %[[NEW:.*]] = tensor.insert_slice %[[IMAGES]] into %[[OUT]][0, %[[AT]], 0, 0] [%{{.*}}, 3, 6, 6] [1, 1, 1, 1] : tensor<?x3x6x6xf32> into tensor<?x6x6x6xf32>
+// CHECK: scf.yield %[[NEW]]
+// CHECK: return %[[GROUPS]]
 func.func @conv2d$groups(%x: tensor<?x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<?x6x6x6xf32> {
   %0 = "tsm.conv2d"(%x, %w, %b) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 2} : (tensor<?x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<?x6x6x6xf32>
   return %0 : tensor<?x6x6x6xf32>
+}
+
+// -----
+
+// With threads and static sizes each thread takes a chunk of the groups (a
+// group's convolution is too small to share): an scf.forall over chunks of
+// ceil(G / threads) groups, each a loop over its groups from lo / (F/G).
+// CHECK-LABEL: func.func @conv2d$groups_threads
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>, %[[W:.*]]: tensor<6x2x3x3xf32>)
+// CHECK: %[[ALL:.*]] = scf.forall (%[[P:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x6x6x6xf32>)
+// CHECK: %[[LO:.*]] = arith.muli %[[P]], %{{.*}} : index
+// CHECK: %[[CHUNK:.*]] = tensor.extract_slice %[[OUT]][0, %[[LO]], 0, 0] [1, 3, 6, 6] [1, 1, 1, 1] : tensor<1x6x6x6xf32> to tensor<1x3x6x6xf32>
+// CHECK: %[[FIRST:.*]] = arith.divui %[[LO]], %{{.*}} : index
+// CHECK: %[[MINE:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[CHUNK]]) -> (tensor<1x3x6x6xf32>)
+// CHECK: %[[G:.*]] = arith.addi %[[FIRST]], %[[J]] : index
+// CHECK: tensor.extract_slice %[[X]]
+// CHECK: linalg.matmul
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[MINE]] into %[[OUT]][0, %[[LO]], 0, 0] [1, 3, 6, 6] [1, 1, 1, 1] : tensor<1x3x6x6xf32> into tensor<1x6x6x6xf32>
+// CHECK: return %[[ALL]]
+module attributes {tsm.num_threads = 2 : i64} {
+func.func @conv2d$groups_threads(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 2} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}
 }
 
 // -----
@@ -253,23 +286,17 @@ func.func @batch_norm(%x: tensor<?x3x4x4xf32>, %w: tensor<3xf32>, %b: tensor<3xf
 
 // -----
 
-// conv3d with groups: a linalg.generic over (n, g, f, od, oh, ow, c, kd, kh, kw)
-// reading the input and filters viewed per group; the strided depth index is
-// od * 2 + kd; the bias (filter g * 3 + f) is the initial value.
-// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1 * 3 + d2)>
-// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d0, d1, d6, d3 * 2 + d7, d4 + d8, d5 + d9)>
-// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d1, d2, d6, d7, d8, d9)>
+// conv3d with groups: the same loop over the groups, each a groups-1 conv3d
+// (im2col + matmul per image) of the group's channels.
 // CHECK-LABEL: func.func @conv3d$grouped
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4x5x5x5xf32>, %[[W:.*]]: tensor<6x2x2x2x2xf32>, %[[B:.*]]: tensor<6xf32>)
-// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0], [1, 2], [3], [4], [5]] {{.*}} into tensor<?x2x2x5x5x5xf32>
-// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0, 1], [2], [3], [4], [5]] {{.*}} into tensor<2x3x2x2x2x2xf32>
-// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], {{.*}}]{{.*}} ins(%[[B]] : tensor<6xf32>)
-// CHECK: %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
-// CHECK-SAME: ins(%[[XG]], %[[WG]] : {{.*}}) outs(%[[ACC]] : tensor<?x2x3x2x4x4xf32>)
-// CHECK: arith.mulf
-// CHECK: arith.addf
-// CHECK: %[[RES:.*]] = tensor.collapse_shape %[[OUT]] {{\[\[}}0], [1, 2], [3], [4], [5]] : tensor<?x2x3x2x4x4xf32> into tensor<?x6x2x4x4xf32>
-// CHECK: return %[[RES]]
+// CHECK: %[[GROUPS:.*]] = scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x6x2x4x4xf32>)
+// CHECK: tensor.extract_slice %[[X]][0, %{{.*}}, 0, 0, 0] [%{{.*}}, 2, 5, 5, 5] [1, 1, 1, 1, 1] : tensor<?x4x5x5x5xf32> to tensor<?x2x5x5x5xf32>
+// CHECK: tensor.extract_slice %[[W]][%{{.*}}, 0, 0, 0, 0] [3, 2, 2, 2, 2] [1, 1, 1, 1, 1] : tensor<6x2x2x2x2xf32> to tensor<3x2x2x2x2xf32>
+// CHECK: %[[IMAGES:.*]] = scf.for
+// CHECK: linalg.matmul
+// CHECK: tensor.insert_slice %[[IMAGES]] into %[[OUT]][0, %{{.*}}, 0, 0, 0] [%{{.*}}, 3, 2, 4, 4] [1, 1, 1, 1, 1] : tensor<?x3x2x4x4xf32> into tensor<?x6x2x4x4xf32>
+// CHECK: return %[[GROUPS]]
 func.func @conv3d$grouped(%x: tensor<?x4x5x5x5xf32>, %w: tensor<6x2x2x2x2xf32>, %b: tensor<6xf32>) -> tensor<?x6x2x4x4xf32> {
   %0 = "tsm.conv3d"(%x, %w, %b) {stride = array<i64: 2, 1, 1>, padding = array<i64: 0, 0, 0, 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 2} : (tensor<?x4x5x5x5xf32>, tensor<6x2x2x2x2xf32>, tensor<6xf32>) -> tensor<?x6x2x4x4xf32>
   return %0 : tensor<?x6x2x4x4xf32>
