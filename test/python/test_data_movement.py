@@ -803,3 +803,20 @@ def test_loop_writing_rows_over_a_dynamic_count():
     for n in (3, 1):
         x = torch.randn(n, 4)
         torch.testing.assert_close(compiled(x), LoopIndexWrite()(x))
+
+
+class BroadcastGather(torch.nn.Module):
+    def forward(self, x, i):
+        return torch.gather(x, 2, i.expand(-1, x.shape[1], -1))
+
+
+def test_gather_of_a_broadcast_index_checks_its_source():
+    """The range check reads the index before its broadcast over the
+    channels: a bad index anywhere in it still stops the call."""
+    x, i = torch.randn(2, 8, 16), torch.randint(0, 16, (2, 1, 16))
+    compiled = check_against_eager(BroadcastGather(), [x, i])
+    for bad in (16, -1):
+        j = i.clone()
+        j[1, 0, 7] = bad
+        with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
+            compiled(x, j)

@@ -253,6 +253,8 @@ def _check_indices(indices: ir.Value, bounds: Sequence[ir.Value], negative: bool
                    message: str) -> None:
     """Assert every index i (column c of the last dim when there are several
     bounds) lies in [-n, n) (negative) or [0, n), n = bounds[c]."""
+    if len(bounds) == 1:
+        indices = _broadcast_source(indices)
     if len(bounds) == 1 and b.rtt(indices).rank > 1:
         # one row: the vectorized row reduction takes it (tsm-vectorize-reductions)
         indices = collapse(indices, [list(range(b.rtt(indices).rank))])
@@ -284,6 +286,43 @@ def _check_indices(indices: ir.Value, bounds: Sequence[ir.Value], negative: bool
     ok = b.generic([indices], init, maps, iterators, body)
     b.assert_true(arith.cmpi(arith.CmpIPredicate.ne, tensor.extract(ok, []), b.constant(0, i32)),
                   message)
+
+
+def _broadcast_source(v: ir.Value) -> ir.Value:
+    """The tensor a broadcast (tsm.expand, or a linalg.generic that only
+    copies its one input, read through a projection) spreads into v, static
+    and non-empty:
+    its indices are v's, fewer to check (grid_sample gathers every channel
+    at one (N, 1, H*W) index), and the check no longer keeps the broadcast
+    from fusing into its one other user; else v."""
+    t = b.rtt(v)
+    if isinstance(v.owner, ir.Block) or not t.has_static_shape or 0 in t.shape:
+        return v
+    op = v.owner.operation
+    if op.name == "tsm.expand":  # not lowered yet
+        return _broadcast_source(op.operands[0])
+    if op.name != "linalg.generic" or len(op.operands) != 2:
+        return v
+    body = op.regions[0].blocks[0]
+    ops = list(body.operations)
+    maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
+    copies = len(ops) == 1 and ops[0].name == "linalg.yield" \
+        and ops[0].operands[0] == body.arguments[0]
+    if not copies or not maps[1].is_permutation or not _spreads(maps[0]):
+        return v
+    return _broadcast_source(op.operands[0])
+
+
+def _spreads(m: ir.AffineMap) -> bool:
+    """Whether m reads each result from a distinct dim or from 0 (a unit dim
+    broadcast)."""
+    dims = []
+    for e in m.results:
+        if ir.AffineDimExpr.isinstance(e):
+            dims.append(ir.AffineDimExpr(e).position)
+        elif not (ir.AffineConstantExpr.isinstance(e) and ir.AffineConstantExpr(e).value == 0):
+            return False
+    return len(dims) == len(set(dims))
 
 
 def _assert_fits(op: ir.Operation, small: ir.Value, large: ir.Value, skip: int, what: str):

@@ -192,6 +192,25 @@ func.func @gather$dim1(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf
 
 // -----
 
+// An index broadcast over a dim (grid_sample's one index per pixel for every
+// channel) is range-checked where it comes from: 32 indices, not 256, and
+// the broadcast is left to the gather alone (fusion takes it in).
+// CHECK-LABEL: func.func @gather$broadcast_index
+// CHECK-SAME: (%[[X:.*]]: tensor<2x8x16xf32>, %[[I:.*]]: tensor<2x1x16xi64>)
+// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[I]] : tensor<2x1x16xi64>) outs(%{{.*}} : tensor<2x8x16xi64>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[I]] {{\[}}[0, 1, 2]] : tensor<2x1x16xi64> into tensor<32xi64>
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[FLAT]] : tensor<32xi64>)
+// CHECK: cf.assert %{{.*}}, "{{.*}}tsm.gather: index out of range for dimension 2"
+// CHECK: linalg.generic {{.*}} ins(%[[WIDE]] : tensor<2x8x16xi64>)
+// CHECK: tensor.extract %[[X]]
+func.func @gather$broadcast_index(%x: tensor<2x8x16xf32>, %i: tensor<2x1x16xi64>) -> tensor<2x8x16xf32> {
+  %e = "tsm.expand"(%i) {from_dims = array<i64: -1, -1, -1>, shape = array<i64: 2, 8, 16>} : (tensor<2x1x16xi64>) -> tensor<2x8x16xi64>
+  %0 = "tsm.gather"(%x, %e) {dim = 2 : i64} : (tensor<2x8x16xf32>, tensor<2x8x16xi64>) -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
+
+// -----
+
 // A loop nest over the index, inserting into the loop-carried result; the function's
 // arguments become read-only for bufferization (a write into x goes to a copy).
 // CHECK-LABEL: func.func @scatter$add
