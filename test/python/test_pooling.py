@@ -135,6 +135,19 @@ def test_adaptive_max_pool2d_ties_nan_and_dynamic_batch():
         torch.testing.assert_close(got[1], expected[1], rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("size,out", [((28, 28), (7, 7)), ((8, 6), (2, 3)), ((5, 5), (1, 1))],
+                         ids=str)
+def test_adaptive_max_pool2d_of_tiling_windows(size, out):
+    """Windows that tile the input, values only: a max pool (NaN wins, as
+    eager's); with the indices wanted, the same values."""
+    x = torch.randn(2, 3, *size)
+    x[0, 1, 0, 0] = float("nan")
+    x[1, 2] = -float("inf")
+    check_against_eager(torch.jit.script(nn.AdaptiveMaxPool2d(out)), [x], equal_nan=True)
+    check_against_eager(torch.jit.script(nn.AdaptiveMaxPool2d(out, return_indices=True)), [x],
+                        equal_nan=True)
+
+
 def test_traced_adaptive_max_pool2d():
     x = torch.randn(1, 3, 9, 5)
     check_against_eager(torch.jit.trace(nn.AdaptiveMaxPool2d((4, 3)), x), [x])

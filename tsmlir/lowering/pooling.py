@@ -18,9 +18,12 @@ Out:
   divisible sizes are fixed-window sums then a
   division; other sizes sum each dim with a constant window-membership mask
   (one reduction per dim), then divide by the per-output window volume.
-- adaptive_max_pool2d: one `linalg.generic` with two results (max, flat
-  index) over the largest window, starts from `floordiv` maps, positions past
-  a window's end masked out (the input is zero-padded so they stay in bounds).
+- adaptive_max_pool2d: windows that tile the input (its sizes multiples of
+  the output's) with the indices unused: `linalg.pooling_nchw_max` of
+  window = stride = input / output; otherwise one `linalg.generic` with two
+  results (max, flat index) over the largest window, starts from `floordiv`
+  maps, positions past a window's end masked out (the input is zero-padded
+  so they stay in bounds).
 """
 from __future__ import annotations
 
@@ -216,10 +219,18 @@ def lower_adaptive_max_pool2d(op: ir.Operation) -> list[ir.Value]:
     _, h, w = static_spatial(x)
     oh, ow = attrs(op)["output_size"]
     elem = b.rtt(x).element_type
-    (kh, over_h), (kw, over_w) = _adaptive_bounds(h, oh), _adaptive_bounds(w, ow)
-    xp = pad(x, [0, 0, 0, 0], [0, 0, over_h, over_w], b.zero(elem))
     sizes = out_sizes(op)
     i64 = ir.IntegerType.get_signless(64)
+    if h % oh == 0 and w % ow == 0 and not list(op.results[1].uses) \
+            and not b.is_unsigned(elem):
+        # windows that tile the input, and no indices wanted: a max pool
+        kernel = [h // oh, w // ow]
+        init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
+        pooled = linalg.pooling_nchw_max(x, b.empty(kernel, elem), outs=[init], strides=kernel,
+                                         dilations=[1, 1])
+        return [pooled, b.empty(sizes, i64)]  # the unused indices: never read
+    (kh, over_h), (kw, over_w) = _adaptive_bounds(h, oh), _adaptive_bounds(w, ow)
+    xp = pad(x, [0, 0, 0, 0], [0, 0, over_h, over_w], b.zero(elem))
     inits = [linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)]),
              linalg.fill(b.constant(-1, i64), outs=[b.empty(sizes, i64)])]
     # Iteration (n, c, i, j, r, s): input row floor(i * H / OH) + r, column likewise.

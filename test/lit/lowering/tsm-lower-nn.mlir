@@ -405,6 +405,29 @@ func.func @adaptive_max_pool2d$uneven(%x: tensor<?x2x5x7xf32>) -> (tensor<?x2x2x
 
 // -----
 
+// Windows that tile the input (8x6 -> 2x3: 4x2 windows) with the indices
+// unused are a max pool of window = stride = 4x2; a tiling pool whose
+// indices are used keeps the generic.
+// CHECK-LABEL: func.func @adaptive_max_pool2d$tiles
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x8x6xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x2x2x3xf32>)
+// CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<4x2xf32>
+// CHECK: %[[POOL:.*]] = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<[4, 2]> : tensor<2xi64>} ins(%[[X]], %[[WINDOW]] : tensor<?x2x8x6xf32>, tensor<4x2xf32>) outs(%[[INIT]] : tensor<?x2x2x3xf32>)
+// CHECK: return %[[POOL]]
+// CHECK-LABEL: func.func @adaptive_max_pool2d$tiles_with_indices
+// CHECK: linalg.generic
+// CHECK: arith.cmpf uno
+func.func @adaptive_max_pool2d$tiles(%x: tensor<?x2x8x6xf32>) -> tensor<?x2x2x3xf32> {
+  %0:2 = "tsm.adaptive_max_pool2d"(%x) {output_size = array<i64: 2, 3>} : (tensor<?x2x8x6xf32>) -> (tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>)
+  return %0#0 : tensor<?x2x2x3xf32>
+}
+func.func @adaptive_max_pool2d$tiles_with_indices(%x: tensor<?x2x8x6xf32>) -> (tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>) {
+  %0:2 = "tsm.adaptive_max_pool2d"(%x) {output_size = array<i64: 2, 3>} : (tensor<?x2x8x6xf32>) -> (tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>)
+  return %0#0, %0#1 : tensor<?x2x2x3xf32>, tensor<?x2x2x3xi64>
+}
+
+// -----
+
 // Constant pad: a negative amount crops (extract_slice, with a run-time check
 // on the dynamic dim), the rest is a tensor.pad; 2.7 truncates to 2 for i32.
 // CHECK-LABEL: func.func @pad$constant_crop
