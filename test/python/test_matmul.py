@@ -243,6 +243,19 @@ def test_baddbmm_addmv_addbmm(beta, alpha, shapes):
     check_against_eager(torch.jit.script(AddmmFamily(beta, alpha)), _addmm_family_inputs(**shapes))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_baddbmm_of_kernel_sizes(threads):
+    """Attention-sized batches (each a 2-D matmul on the packed kernel), then
+    beta * self broadcast from (128,) and alpha's scaling."""
+    s, b1, b2 = torch.randn(128), torch.randn(16, 128, 64), torch.randn(16, 64, 128)
+    for beta, alpha in ((1.0, 1.0), (0.5, -2.0)):
+        model = torch.jit.script(AddmmFamily(beta, alpha))
+        inputs = [s, b1, b2, torch.randn(3), torch.randn(3, 6), torch.randn(6), torch.randn(128, 128)]
+        compiled = tsmlir.compile_module(model, inputs, threads=threads)
+        for got, want in zip(compiled(*inputs), model(*inputs)):
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
 def test_addmm_family_int64_exact_and_nan_ignored_with_beta_zero():
     check_against_eager(torch.jit.script(AddmmFamily(2.0, 3.0)),
                         _addmm_family_inputs(dtype=torch.int64), rtol=0, atol=0)

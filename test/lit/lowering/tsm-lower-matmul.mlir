@@ -425,14 +425,16 @@ func.func @addmm$dynamic_n(%s: tensor<5xf32>, %a: tensor<3x4xf32>, %b: tensor<4x
 
 // -----
 
-// baddbmm: 3-D operands accumulate into the broadcast self with linalg.batch_matmul.
+// baddbmm (f32): the batches' 2-D matmuls (batch_matmul's loop), then the
+// broadcast self added in one pass over the product, in place.
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (0, d2)>
 // CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @addmm$baddbmm
 // CHECK-SAME: (%[[SELF:.*]]: tensor<1x5xf32>, %[[A:.*]]: tensor<2x3x4xf32>, %[[B:.*]]: tensor<2x4x5xf32>)
-// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID3]]]
-// CHECK-SAME: ins(%[[SELF]] : tensor<1x5xf32>)
-// CHECK: %[[RES:.*]] = linalg.batch_matmul ins(%[[A]], %[[B]] : tensor<2x3x4xf32>, tensor<2x4x5xf32>) outs(%[[INIT]] : tensor<2x3x5xf32>)
+// CHECK: %[[PRODUCT:.*]] = scf.for
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x5xf32>) outs(%{{.*}} : tensor<3x5xf32>)
+// CHECK: %[[RES:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[SELF]] : tensor<1x5xf32>) outs(%[[PRODUCT]] : tensor<2x3x5xf32>)
+// CHECK: arith.addf
 // CHECK: return %[[RES]]
 func.func @addmm$baddbmm(%s: tensor<1x5xf32>, %a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>) -> tensor<2x3x5xf32> {
   %0 = "tsm.addmm"(%s, %a, %b) : (tensor<1x5xf32>, tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
