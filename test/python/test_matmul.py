@@ -143,6 +143,17 @@ def test_mv_dot():
     check_against_eager(torch.jit.script(MvDot()), [torch.randn(3, 5), torch.randn(5)])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape", [(2048, 2048), (37, 1001), (1, 17)], ids=str)
+def test_mv_as_dot_products(shape, threads):
+    """f32 A @ v of static sizes: dot products of v with A's rows (the
+    vector loop with a masked tail; 2048 x 2048 shared by 2 threads)."""
+    m, v = torch.randn(shape), torch.randn(shape[1])
+    compiled = tsmlir.compile_module(torch.jit.script(MvDot()), [m, v], threads=threads)
+    got, want = compiled(m, v), MvDot()(m, v)
+    torch.testing.assert_close(got[0], want[0], rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize("x_shape", [(6,), (4, 6), (2, 4, 6), (2, 3, 4, 6)], ids=str)
 def test_linear(x_shape):
     check_against_eager(torch.jit.script(Linear()),

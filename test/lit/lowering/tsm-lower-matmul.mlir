@@ -443,15 +443,22 @@ func.func @addmm$baddbmm(%s: tensor<1x5xf32>, %a: tensor<2x3x4xf32>, %b: tensor<
 
 // -----
 
-// addmv: a matrix and a vector accumulate into self with linalg.matvec.
-// Self has the result's shape: its copy folds away and the product writes
-// into it, so the arguments are marked read-only (bufferization copies one
-// before writing into it, never the caller's tensor).
+// addmv: a matrix and a vector accumulate into self; f32 of static sizes is
+// the one-row matmul v (1, K) @ A^T (A read as N x K in place: dot products
+// of v with A's contiguous rows, tsm-vectorize-matvec's form), others
+// linalg.matvec.  Self has the result's shape: its copy folds away and the
+// product writes into it, so the arguments are marked read-only
+// (bufferization copies one before writing into it, never the caller's
+// tensor).
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[BT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @addmm$addmv
 // CHECK-SAME: (%[[SELF:[^:]*]]: tensor<3xf32> {bufferization.writable = false}, %[[MAT:[^:]*]]: tensor<3x4xf32> {bufferization.writable = false}, %[[VEC:[^:]*]]: tensor<4xf32> {bufferization.writable = false})
 // CHECK: %[[INIT:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[SELF]] : tensor<3xf32>)
-// CHECK: linalg.matvec ins(%[[MAT]], %[[VEC]] : tensor<3x4xf32>, tensor<4xf32>) outs(%[[INIT]] : tensor<3xf32>)
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[VEC]] {{\[}}[0, 1]] output_shape [1, 4]
+// CHECK: %[[ACC:.*]] = tensor.expand_shape %[[INIT]] {{\[}}[0, 1]] output_shape [1, 3]
+// CHECK: linalg.matmul indexing_maps = [#[[ROW]], #[[BT]], #{{.*}}] ins(%[[V]], %[[MAT]] : tensor<1x4xf32>, tensor<3x4xf32>) outs(%[[ACC]] : tensor<1x3xf32>)
 func.func @addmm$addmv(%s: tensor<3xf32>, %a: tensor<3x4xf32>, %b: tensor<4xf32>) -> tensor<3xf32> {
   %0 = "tsm.addmm"(%s, %a, %b) : (tensor<3xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
