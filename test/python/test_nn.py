@@ -210,6 +210,14 @@ DECONVS = {
                             padding=(1, 0), groups=2, dilation=(1, 2)),
     "depthwise": dict(in_channels=3, out_channels=3, kernel_size=3, stride=2, groups=3,
                       output_padding=1),
+    # batch 1 adds each kernel position into its output phase's grid: 4 per
+    # phase, shifted; phases no position reaches (kernel 1 < stride 2, or
+    # dilation 2 = stride: only even rows and columns) keep the bias
+    "phases_k4s2": dict(in_channels=3, out_channels=4, kernel_size=4, stride=2, padding=1),
+    "untouched_phases": dict(in_channels=3, out_channels=2, kernel_size=1, stride=2,
+                             output_padding=1),
+    "dilation_is_stride": dict(in_channels=2, out_channels=3, kernel_size=3, stride=(2, 3),
+                               dilation=2, output_padding=(1, 2)),
 }
 
 

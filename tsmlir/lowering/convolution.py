@@ -244,8 +244,10 @@ def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
     h, w] = sum_c w[c, f, i, j] * x[0, c, h, w] (the (F*KH*KW, C) filter view
     times the (C, H*W) input, on the matmul kernel: no multiplications by
     inserted zeros), then each kernel position (i, j) adds its (F, H, W) slab
-    into the full output at rows i*d + h*s, columns j*d + w*s (strided
-    slices); the result is the full output less `padding` on each side."""
+    at rows i*d + h*s, columns j*d + w*s of the full output: per output
+    phase (rows and columns mod the stride), into a contiguous block of the
+    phase's grid, which is then copied to its strided place; the result is
+    the full output less `padding` on each side."""
     c, f, kh, kw = b.rtt(w).shape
     _, _, h, wd = b.rtt(x).shape
     elem = b.rtt(x).element_type
@@ -259,17 +261,31 @@ def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
                  zip((h, wd), (sh, sw), (dh, dw), (kh, kw), a["output_padding"])]
     full = accumulator(bias, [f, *full_size], elem, affine(3, 0))
     slab_t = ir.RankedTensorType.get([f, h, wd], elem)
-    for i in range(kh):
-        for j in range(kw):
-            slab = tensor.extract_slice(slab_t, cols, [], [], [], [0, i, j, 0, 0],
-                                        [f, 1, 1, h, wd], [1] * 5)
-            region = tensor.extract_slice(slab_t, full, [], [], [], [0, i * dh, j * dw],
-                                          [f, h, wd], [1, sh, sw])
-            # The region is the output operand: bufferizes in place, no copy.
-            summed = b.generic([slab], region, [b.identity_map(3)] * 2, ["parallel"] * 3,
-                               lambda v, r: arith.addf(r, v))
-            full = tensor.insert_slice(summed, full, [], [], [], [0, i * dh, j * dw],
-                                       [f, h, wd], [1, sh, sw])
+    # Output rows r = i * d + h * s fall into s phases r mod s; in a phase's
+    # own grid (every s-th row) a tap's slab is a contiguous, shifted block:
+    # its adds vectorize, and the phase reaches the output in one strided copy.
+    for pr in range(sh):
+        for pc in range(sw):
+            taps = [(i, j) for i in range(kh) for j in range(kw)
+                    if (i * dh) % sh == pr and (j * dw) % sw == pc]
+            grid = [len(range(pr, full_size[0], sh)), len(range(pc, full_size[1], sw))]
+            if not taps or 0 in grid:
+                continue  # the bias alone
+            phase = accumulator(bias, [f, *grid], elem, affine(3, 0))
+            for i, j in taps:
+                at = [0, (i * dh - pr) // sh, (j * dw - pc) // sw]
+                slab = tensor.extract_slice(slab_t, cols, [], [], [], [0, i, j, 0, 0],
+                                            [f, 1, 1, h, wd], [1] * 5)
+                region = tensor.extract_slice(slab_t, phase, [], [], [], at, [f, h, wd], [1] * 3)
+                # The region is the output operand: bufferizes in place, no copy.
+                summed = b.generic([slab], region, [b.identity_map(3)] * 2, ["parallel"] * 3,
+                                   lambda v, r: arith.addf(r, v))
+                phase = tensor.insert_slice(summed, phase, [], [], [], at, [f, h, wd], [1] * 3)
+            if (sh, sw) == (1, 1):
+                full = phase
+            else:
+                full = tensor.insert_slice(phase, full, [], [], [], [0, pr, pc], [f, *grid],
+                                           [1, sh, sw])
     out = tensor.extract_slice(ir.RankedTensorType.get(sizes[1:], elem), full, [], [], [],
                                [0, ph, pw], sizes[1:], [1, 1, 1])
     return expand(out, [[0, 1], [2], [3]], sizes)

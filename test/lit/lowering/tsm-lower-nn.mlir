@@ -582,9 +582,12 @@ func.func @conv3d$batch1_im2col(%x: tensor<1x2x4x5x5xf32>, %w: tensor<3x2x2x2x2x
 // -----
 
 // Transposed, batch 1: the (F*KH*KW, C) transposed filters times the (C, H*W)
-// input, then per kernel position (i, j) an in-place add of its (F, H, W) slab
-// into the stride-2 rows/columns from (i, j) of the 7x7 full output (started
-// from the bias); padding 1 is cropped from each side.
+// input; then per output phase (rows and columns mod the stride 2) a grid
+// started from the bias (4x4, 4x3, 3x4, 3x3 of the 7x7 full output), into
+// which each of the phase's kernel positions adds its (F, H, W) slab as a
+// contiguous block (here one position per phase, at offset 0), and which is
+// copied into the full output's stride-2 rows/columns from the phase;
+// padding 1 is cropped from each side.
 // CHECK-DAG: #[[WT:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d0, d1, d2)>
 // CHECK-LABEL: func.func @conv_transpose2d$batch1_col2im
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x3x3xf32>, %[[W:.*]]: tensor<2x3x2x2xf32>, %[[B:.*]]: tensor<3xf32>)
@@ -594,13 +597,17 @@ func.func @conv3d$batch1_im2col(%x: tensor<1x2x4x5x5xf32>, %w: tensor<3x2x2x2x2x
 // CHECK: %[[COLS:.*]] = linalg.matmul ins(%[[FILTERS]], %[[INPUT]] : tensor<12x2xf32>, tensor<2x9xf32>)
 // CHECK: %[[COLS5:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<3x2x2x3x3xf32>
 // CHECK: %[[FULL0:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x7x7xf32>)
+// CHECK: %[[GRID:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x4x4xf32>)
 // CHECK: %[[SLAB:.*]] = tensor.extract_slice %[[COLS5]][0, 0, 0, 0, 0] [3, 1, 1, 3, 3] [1, 1, 1, 1, 1]
-// CHECK: %[[REGION:.*]] = tensor.extract_slice %[[FULL0]][0, 0, 0] [3, 3, 3] [1, 2, 2]
+// CHECK: %[[REGION:.*]] = tensor.extract_slice %[[GRID]][0, 0, 0] [3, 3, 3] [1, 1, 1]
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SLAB]] : tensor<3x3x3xf32>) outs(%[[REGION]] : tensor<3x3x3xf32>)
 // CHECK: arith.addf
-// CHECK: %[[FULL1:.*]] = tensor.insert_slice %[[SUM]] into %[[FULL0]][0, 0, 0] [3, 3, 3] [1, 2, 2]
-// CHECK: tensor.extract_slice %[[FULL1]][0, 0, 1] [3, 3, 3] [1, 2, 2]
-// CHECK-COUNT-2: tensor.insert_slice
+// CHECK: %[[GRID1:.*]] = tensor.insert_slice %[[SUM]] into %[[GRID]][0, 0, 0] [3, 3, 3] [1, 1, 1]
+// CHECK: %[[FULL1:.*]] = tensor.insert_slice %[[GRID1]] into %[[FULL0]][0, 0, 0] [3, 4, 4] [1, 2, 2]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x4x3xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %[[FULL1]][0, 0, 1] [3, 4, 3] [1, 2, 2]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x3x4xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 1, 0] [3, 3, 4] [1, 2, 2]
 // CHECK: %[[FULL:.*]] = tensor.insert_slice %{{.*}}[0, 1, 1] [3, 3, 3] [1, 2, 2]
 // CHECK: %[[OUT:.*]] = tensor.extract_slice %[[FULL]][0, 1, 1] [3, 5, 5] [1, 1, 1]
 // CHECK: tensor.expand_shape %[[OUT]] {{.*}} into tensor<1x3x5x5xf32>
