@@ -49,7 +49,9 @@ TAG = "tsm_codegen"
 KERNEL_PREFIX = "tsm_matmul_kernel"
 
 _ELEMENTWISE_OPS = ("linalg.generic", "linalg.fill", "linalg.copy")
-_VECTOR_TYPES = ("f32", "f64", "i32", "i64")
+#: f16/bf16 memrefs too: loaded as 16-bit vectors and widened (arith.extf:
+#: their bodies compute in f32, see elementwise.py), narrowed to store.
+_VECTOR_TYPES = ("f32", "f64", "i32", "i64", "f16", "bf16")
 _BODY_DIALECTS = ("arith", "math", "linalg")
 
 

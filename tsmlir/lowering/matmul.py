@@ -19,7 +19,8 @@ broadcasts).  The init is linalg.fill of zero, or the broadcast bias /
 beta * self, which the contraction then accumulates into.  addmm with
 alpha != 1 scales in a separate elementwise linalg.generic.  Sizes that
 must agree at run time (contraction sizes, batch dims, addend dims) get a
-`cf.assert` naming the op.
+`cf.assert` naming the op.  float16/bfloat16 products are the float32 op
+between conversions (accumulated in float, rounded once, as PyTorch's).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
-from .nn_support import collapse, expand
+from .nn_support import collapse, expand, half_in_f32
 from .passes import pattern_pass
 
 
@@ -385,11 +386,14 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
     return b.generic(operands, init, maps, iterators, lambda x, y, acc: _multiply_add(acc, x, y))
 
 
+# float16/bfloat16 products are the float32 op between conversions: PyTorch's
+# CPU kernels accumulate them in float and round once, and the float32 op has
+# the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
 LOWERINGS = {
-    "tsm.matmul": lower_matmul,
-    "tsm.linear": lower_linear,
-    "tsm.addmm": lower_addmm,
-    "tsm.einsum": lower_einsum,
+    "tsm.matmul": half_in_f32(lower_matmul),
+    "tsm.linear": half_in_f32(lower_linear),
+    "tsm.addmm": half_in_f32(lower_addmm),
+    "tsm.einsum": half_in_f32(lower_einsum),
 }
 
 lower_matmul_pass = pattern_pass(

@@ -13,6 +13,7 @@ from mlir.dialects import arith, linalg, tensor
 
 from ..dialects.opdef import REGISTRY, build
 from . import builders as b
+from . import constant_data
 
 
 def attrs(op: ir.Operation) -> dict:
@@ -179,11 +180,30 @@ def _is_half(t: ir.Type) -> bool:
 
 
 def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
-    """v with its elements converted to `to` (a parallel linalg.generic)."""
+    """v with its elements converted to `to` (a parallel linalg.generic); a
+    float16/bfloat16 constant widened to float32 is a new float32 constant
+    (a half model's weights are not converted again on every call)."""
+    wide = _widened(v) if str(to) == "f32" else None
+    if wide is not None:
+        return constant_data.arith_constant(wide, to, "half_as_f32")
     rank = b.rtt(v).rank
     return b.generic([v], b.empty([b.dim(v, i) for i in range(rank)], to),
                      [b.identity_map(rank)] * 2, ["parallel"] * rank,
                      lambda x, _out: b.convert(x, to))
+
+
+def _widened(v: ir.Value) -> np.ndarray | None:
+    """A float16 or bfloat16 constant's value as float32 (exact); None for
+    anything else or data not at hand (bfloat16 data is its int16 bits)."""
+    data = constant_data.array_of(v)
+    if data is None:
+        return None
+    elem = b.rtt(v).element_type
+    if isinstance(elem, ir.F16Type) and data.dtype == np.float16:
+        return data.astype(np.float32)
+    if isinstance(elem, ir.BF16Type) and data.dtype in (np.int16, np.uint16):
+        return (data.astype(np.uint16).astype(np.uint32) << 16).view(np.float32)
+    return None
 
 
 def half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:

@@ -25,7 +25,9 @@ from .ir_walk import has_unit_inner_stride
 TYPES = ("f32", "f64", "i32", "i64")
 #: Inputs may be i1 too: vector<N x i1> loads, which tsm-widen-bool-memrefs
 #: turns into byte loads and a truncation once booleans are stored as bytes.
-INPUT_TYPES = TYPES + ("i1",)
+#: And f16/bf16: the norms' and reductions' half inputs, widened to f32 in
+#: the body (their accumulators are f32).
+INPUT_TYPES = TYPES + ("i1", "f16", "bf16")
 TRAPPING = ("arith.divsi", "arith.divui", "arith.remsi", "arith.remui",
             "arith.ceildivsi", "arith.ceildivui", "arith.floordivsi")
 
