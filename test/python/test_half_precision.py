@@ -82,3 +82,25 @@ def test_half_rows_and_elementwise_are_vector_loops(dtype, n, tmp_path):
     assert re.search(rf"vector\.(load|maskedload|transfer_read) .*vector<\d+x{half}>", loops)
     assert re.search(rf"vector\.(store|maskedstore|transfer_write) .*vector<\d+x{half}>", loops)
     assert not re.search(rf"memref\.load %\w+\[[^\]]*\] : memref<[^>]*x{half}>", loops)
+
+
+class Small(torch.nn.Module):
+    """Weights small enough to be inline constants (a bfloat16 one has no
+    numpy type: it is converted at run time)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc, self.conv = torch.nn.Linear(3, 4), torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x, image):
+        return self.fc(x), self.conv(image), x @ torch.full((3, 5), 0.5, dtype=x.dtype)
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+def test_small_half_constants(dtype):
+    model = Small().to(dtype).eval()
+    x, image = torch.randn(2, 3).to(dtype), torch.randn(1, 3, 6, 6).to(dtype)
+    compiled = tsmlir.compile_module(model, [x, image])
+    with torch.no_grad():
+        for g, w in zip(compiled(x, image), model(x, image)):
+            torch.testing.assert_close(g, w, **TOLERANCE[dtype])

@@ -69,14 +69,11 @@ def lower_conv2d(op: ir.Operation) -> ir.Value:
 def conv2d_padded(xp: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
                   stride: list[int], dilation: list[int], groups: int) -> ir.Value:
     """Grouped conv2d of an already padded input into an output of `sizes`."""
-    c = b.rtt(xp).shape[1]
-    f, cg, kh, kw = b.rtt(w).shape
-    elem = b.rtt(xp).element_type
-    conv_attrs = dict(strides=stride, dilations=dilation)
-    if groups == c == f:
-        init = accumulator(bias, sizes, elem, affine(4, 1))
+    if groups == b.rtt(xp).shape[1] == b.rtt(w).shape[0]:
+        init = accumulator(bias, sizes, b.rtt(xp).element_type, affine(4, 1))
         wd = collapse(w, [[0, 1], [2], [3]])  # (C, 1, KH, KW) -> (C, KH, KW)
-        return linalg.depthwise_conv_2d_nchw_chw(xp, wd, outs=[init], **conv_attrs)
+        return linalg.depthwise_conv_2d_nchw_chw(xp, wd, outs=[init], strides=stride,
+                                                 dilations=dilation)
     return _conv_by_groups(xp, w, bias, sizes, stride, dilation, [0, 0], [0, 0], groups)
 
 

@@ -289,12 +289,12 @@ def _check_indices(indices: ir.Value, bounds: Sequence[ir.Value], negative: bool
 
 
 def _broadcast_source(v: ir.Value) -> ir.Value:
-    """The tensor a broadcast (tsm.expand, or a linalg.generic that only
-    copies its one input, read through a projection) spreads into v, static
-    and non-empty:
-    its indices are v's, fewer to check (grid_sample gathers every channel
-    at one (N, 1, H*W) index), and the check no longer keeps the broadcast
-    from fusing into its one other user; else v."""
+    """The tensor that a broadcast (tsm.expand, or a linalg.generic that only
+    copies its one input, read through a projection) spreads into v, where v
+    is static and non-empty: its indices are v's, fewer to check
+    (grid_sample gathers every channel at one (N, 1, H*W) index), and the
+    check no longer keeps the broadcast from fusing into its other user;
+    else v."""
     t = b.rtt(v)
     if isinstance(v.owner, ir.Block) or not t.has_static_shape or 0 in t.shape:
         return v

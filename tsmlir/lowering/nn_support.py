@@ -195,10 +195,13 @@ def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
 def _widened(v: ir.Value) -> np.ndarray | None:
     """A float16 or bfloat16 constant's value as float32 (exact); None for
     anything else or data not at hand (bfloat16 data is its int16 bits)."""
-    data = constant_data.array_of(v)
+    elem = b.rtt(v).element_type
+    try:
+        data = constant_data.array_of(v)
+    except TypeError:  # an inline bfloat16 value: numpy has no bfloat16
+        return None
     if data is None:
         return None
-    elem = b.rtt(v).element_type
     if isinstance(elem, ir.F16Type) and data.dtype == np.float16:
         return data.astype(np.float32)
     if isinstance(elem, ir.BF16Type) and data.dtype in (np.int16, np.uint16):
