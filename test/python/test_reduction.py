@@ -632,3 +632,25 @@ def test_scan_beside_unit_dims(shape):
     slice must stay where it is (no rank-reducing slice for the canonicalizer
     to misplace)."""
     check_against_eager(ScanBesideUnitDims(), [torch.randn(shape)])
+
+
+class SplitFolds(torch.nn.Module):
+    """Reductions over dims with a kept one between them."""
+
+    def forward(self, x, i):
+        return (x.sum((0, 2)), x.mean((0, 2), keepdim=True), x.amax((0, 2)), x.amin((1, 3)),
+                (x > 1.5).any((0, 2)), i.sum((0, 2)), i.amax((1, 3)))
+
+
+def test_folds_over_split_dims():
+    """The trailing reduced dims fold first (a row reduction), the others
+    fold the partial results: sums, means, extremes (NaN wins), any and
+    integer sums (exactly), against eager; a dynamic leading dim."""
+    x = torch.rand(3, 5, 4, 24) + 0.5
+    x[1, 2, 0, 7] = float("nan")
+    i = torch.randint(-2, 3, (3, 5, 4, 24))
+    check_against_eager(SplitFolds(), [x, i], equal_nan=True)
+    check_against_eager(SplitFolds(), [x, i], equal_nan=True,
+                        input_specs=[TensorSpec((-1, 5, 4, 24)),
+                                     TensorSpec((-1, 5, 4, 24), torch.int64)],
+                        runs=[[x[:2].contiguous(), i[:2].contiguous()]])

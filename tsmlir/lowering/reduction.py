@@ -23,6 +23,7 @@ vector_norm is one fold of |x|^ord (sum, max or min) and a finishing root.
 """
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Callable, Sequence
 
@@ -154,9 +155,31 @@ def lower_fold(op: ir.Operation, *, init: Callable[[ir.Type], float | int],
     dims, keepdim = _attrs(op)
     sizes = sizes_of(x)
     acc = acc_type(b.rtt(op.result).element_type)
-    reduced = _reduce([x], sizes, dims, acc, init(acc),
-                      lambda v, a: combine(b.convert(v, acc), a))
-    return _finish(op, reduced, sizes, dims, keepdim)
+    return _finish(op, _fold(x, sizes, dims, acc, init(acc), combine), sizes, dims, keepdim)
+
+
+def _fold(x: ir.Value, sizes, dims, acc: ir.Type, init: float | int,
+          combine: Callable[[ir.Value, ir.Value], ir.Value]) -> ir.Value:
+    """x folded over `dims` by `combine` (elements converted to `acc`).  When
+    the reduced dims that end x are not all of them (a mean over (0, 2)),
+    those go first, a vectorized row reduction of at least a vector's
+    worth (static), and the partial results are folded over the others: one
+    generic over reduced dims with a kept one between them is a scalar loop
+    nest.  (0.66 -> ~0.4 ms for (64, 256, 64) over (0, 2), eager 0.43.)"""
+    def body(v, a):
+        return combine(b.convert(v, acc), a)
+    trailing = []
+    for i in reversed(range(len(sizes))):
+        if i not in dims:
+            break
+        trailing.insert(0, i)
+    rest = [d for d in dims if d not in trailing]
+    if trailing and rest and all(isinstance(sizes[i], int) for i in trailing) \
+            and math.prod(sizes[i] for i in trailing) >= 16:
+        partial = _reduce([x], sizes, trailing, acc, init, body)
+        kept = [s for i, s in enumerate(sizes) if i not in trailing]
+        return _reduce([partial], kept, rest, acc, init, body)  # rest: the same dims
+    return _reduce([x], sizes, dims, acc, init, body)
 
 
 def _count(sizes, dims, elem: ir.Type) -> ir.Value:
@@ -176,7 +199,7 @@ def _count(sizes, dims, elem: ir.Type) -> ir.Value:
 
 def sum_dims(x: ir.Value, sizes, dims, acc: ir.Type) -> ir.Value:
     """The sum of x over `dims` (sizes: x's), accumulated in `acc`, the kept dims left."""
-    return _reduce([x], sizes, dims, acc, 0, lambda v, a: ADD(b.convert(v, acc), a))
+    return _fold(x, sizes, dims, acc, 0, ADD)
 
 
 def lower_mean(op: ir.Operation) -> ir.Value:

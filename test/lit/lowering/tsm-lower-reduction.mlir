@@ -498,3 +498,31 @@ func.func @argmax$rows(%x: tensor<?x5xf32>) -> tensor<?xi64> {
   %0 = "tsm.argmax"(%x) {dim = 1 : i64} : (tensor<?x5xf32>) -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+// Reduced dims with a kept one between them (a mean over (0, 2)): the
+// trailing reduced dim first, a row reduction to (4, 8) partial sums, then
+// those summed over dim 0 (a column reduction); then the division.  A
+// trailing run shorter than 16 stays one generic.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @mean$split
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8x32xf32>)
+// CHECK: %[[PARTIAL:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<4x8x32xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: arith.addf
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[COL]]], iterator_types = ["reduction", "parallel"]} ins(%[[PARTIAL]] : tensor<4x8xf32>) outs(%{{.*}} : tensor<8xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK: arith.divf
+// CHECK-LABEL: func.func @amax$short_rows
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "reduction"]
+func.func @mean$split(%x: tensor<4x8x32xf32>) -> tensor<8xf32> {
+  %0 = "tsm.mean"(%x) {dims = array<i64: 0, 2>} : (tensor<4x8x32xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+func.func @amax$short_rows(%x: tensor<4x8x5xf32>) -> tensor<8xf32> {
+  %0 = "tsm.amax"(%x) {dims = array<i64: 0, 2>} : (tensor<4x8x5xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
