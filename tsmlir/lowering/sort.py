@@ -174,8 +174,8 @@ def lower_topk(op: ir.Operation) -> list[ir.Value]:
     return _finish(op, _by_slices(x, d, best, scan, MIN_PARALLEL_ELEMENTS), zero_d)
 
 
-#: Elements from which threads share a sort's slices: sorting costs
-#: tens of nanoseconds an element, so far fewer than an elementwise loop's
+#: Elements from which threads share a sort's slices: sorting costs ten
+#: nanoseconds or more an element, so far fewer than an elementwise loop's
 #: MIN_PARALLEL_ELEMENTS pay for the threads' start.
 MIN_PARALLEL_SORT = 1 << 12
 
@@ -339,4 +339,5 @@ LOWERINGS = {
 }
 
 lower_sort_pass = pattern_pass(
-    "tsm-lower-sort", "Lower tsm sort ops to rank-and-select linalg.generics", LOWERINGS)
+    "tsm-lower-sort", "Lower tsm sort ops to sorts by key (radix, insertion), selection "
+    "passes and binary searches", LOWERINGS)
