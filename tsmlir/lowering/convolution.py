@@ -120,24 +120,15 @@ def _over(length: b.IntOrValue, fg: int) -> b.IntOrValue:
 def _insert_group(y: ir.Value, into: ir.Value, at: ir.Value) -> ir.Value:
     """y inserted into `into` at filter offset `at` (dim 1)."""
     rank = b.rtt(y).rank
-    dyn = ir.ShapedType.get_dynamic_size()
-    sizes = [b.dim(y, i) for i in range(rank)]
-    return tensor.insert_slice(y, into, [at], [s for s in sizes if not isinstance(s, int)], [],
-                               [0, dyn] + [0] * (rank - 2),
-                               [s if isinstance(s, int) else dyn for s in sizes], [1] * rank)
+    return b.insert_slice(y, into, [0, at] + [0] * (rank - 2), b.sizes_of(y))
 
 
 def _group_slice(v: ir.Value, g: ir.Value, size: int, dim: int = 1) -> ir.Value:
     """v's `size` channels (dim 1; filters and biases: dim 0) of group g."""
-    t = b.rtt(v)
-    dyn = ir.ShapedType.get_dynamic_size()
-    sizes = [b.dim(v, i) if i != dim else size for i in range(t.rank)]
-    static = [s if isinstance(s, int) else dyn for s in sizes]
-    result = ir.RankedTensorType.get(static, t.element_type)
-    return tensor.extract_slice(result, v, [arith.muli(g, b.index(size))],
-                                [s for s in sizes if not isinstance(s, int)], [],
-                                [dyn if i == dim else 0 for i in range(t.rank)], static,
-                                [1] * t.rank)
+    rank = b.rtt(v).rank
+    sizes = [size if i == dim else s for i, s in enumerate(b.sizes_of(v))]
+    offsets = [arith.muli(g, b.index(size)) if i == dim else 0 for i in range(rank)]
+    return b.extract_slice(v, offsets, sizes, [1] * rank)
 
 
 def _conv_per_image(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,

@@ -175,11 +175,7 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
             return product
         # baddbmm: the addend joins the batches' products in one pass (the
         # generic batched contraction ran ~40x slower than eager)
-        _check_fits(op, addend, c.sizes)
-        rank = len(out_shape)
-        maps = [b.broadcast_map(_shape(addend), out_shape), b.identity_map(rank)]
-        return b.generic([addend], product, maps, ["parallel"] * rank,
-                         lambda x, p: _add(_scale(x, beta), p))
+        return _plus_addend(op, product, addend, beta)
     if addend is None or beta == 0:
         init = b.filled(c.sizes, elem, 0)
     else:
@@ -295,13 +291,22 @@ def lower_addmm(op: ir.Operation) -> ir.Value:
         return _contract(op, mat1, mat2, addend=self, beta=beta)
     # alpha scales the product only: a second pass updates it in place.
     product = _contract(op, mat1, mat2)
-    out_shape = _shape(op.result)
-    parallel, identity = ["parallel"] * len(out_shape), b.identity_map(len(out_shape))
     if beta == 0:  # self is ignored, NaNs included
-        return b.generic([], product, [identity], parallel, lambda p: _scale(p, alpha))
-    _check_fits(op, self, [b.dim(product, i) for i in range(len(out_shape))])
-    maps = [b.broadcast_map(_shape(self), out_shape), identity]
-    return b.generic([self], product, maps, parallel,
+        rank = len(_shape(op.result))
+        return b.generic([], product, [b.identity_map(rank)], ["parallel"] * rank,
+                         lambda p: _scale(p, alpha))
+    return _plus_addend(op, product, self, beta, alpha)
+
+
+def _plus_addend(op: ir.Operation, product: ir.Value, addend: ir.Value, beta: float,
+                 alpha: float = 1.0) -> ir.Value:
+    """beta * addend (broadcast to the result) + alpha * product, one pass
+    written over the product."""
+    out_shape = _shape(op.result)
+    rank = len(out_shape)
+    _check_fits(op, addend, [b.dim(product, i) for i in range(rank)])
+    maps = [b.broadcast_map(_shape(addend), out_shape), b.identity_map(rank)]
+    return b.generic([addend], product, maps, ["parallel"] * rank,
                      lambda s, p: _add(_scale(s, beta), _scale(p, alpha)))
 
 

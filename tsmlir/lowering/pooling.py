@@ -55,13 +55,20 @@ def _max_pool_input(op: ir.Operation) -> tuple[ir.Value, dict, list]:
 
 def lower_max_pool2d(op: ir.Operation) -> ir.Value:
     xp, a, sizes = _max_pool_input(op)
+    return _max_pool(xp, sizes, a["kernel_size"], a["stride"], a["dilation"])
+
+
+def _max_pool(xp: ir.Value, sizes: list, kernel: list[int], stride: list[int],
+              dilation: list[int]) -> ir.Value:
+    """2-D max pool of an input already padded with -inf into an output of
+    `sizes`: linalg.pooling_nchw_max, or a window reduction for unsigned
+    integers (the named op's max would be signed)."""
     elem = b.rtt(xp).element_type
     init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
-    if b.is_unsigned(elem):  # the named op's max would be signed
-        return window_reduce(xp, init, a["kernel_size"], a["stride"], a["dilation"], maximum)
-    window = b.empty(a["kernel_size"], elem)
-    return linalg.pooling_nchw_max(xp, window, outs=[init], strides=a["stride"],
-                                   dilations=a["dilation"])
+    if b.is_unsigned(elem):
+        return window_reduce(xp, init, kernel, stride, dilation, maximum)
+    return linalg.pooling_nchw_max(xp, b.empty(kernel, elem), outs=[init], strides=stride,
+                                   dilations=dilation)
 
 
 def lower_max_pool3d(op: ir.Operation) -> ir.Value:
@@ -221,13 +228,10 @@ def lower_adaptive_max_pool2d(op: ir.Operation) -> list[ir.Value]:
     elem = b.rtt(x).element_type
     sizes = out_sizes(op)
     i64 = ir.IntegerType.get_signless(64)
-    if h % oh == 0 and w % ow == 0 and not list(op.results[1].uses) \
-            and not b.is_unsigned(elem):
+    if h % oh == 0 and w % ow == 0 and not list(op.results[1].uses):
         # windows that tile the input, and no indices wanted: a max pool
         kernel = [h // oh, w // ow]
-        init = linalg.fill(lowest(elem), outs=[b.empty(sizes, elem)])
-        pooled = linalg.pooling_nchw_max(x, b.empty(kernel, elem), outs=[init], strides=kernel,
-                                         dilations=[1, 1])
+        pooled = _max_pool(x, sizes, kernel, kernel, [1, 1])
         return [pooled, b.empty(sizes, i64)]  # the unused indices: never read
     (kh, over_h), (kw, over_w) = _adaptive_bounds(h, oh), _adaptive_bounds(w, ow)
     xp = pad(x, [0, 0, 0, 0], [0, 0, over_h, over_w], b.zero(elem))

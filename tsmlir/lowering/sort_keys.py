@@ -122,8 +122,7 @@ def sort_by_keys(x: ir.Value, d: int, descending: bool, into: list[ir.Value]) ->
         src, counts = _keys_and_counts(x, at, n, src, counts, bits, descending, first, digits)
         counts, whole = _offsets(counts, n, digits)
         for digit in range(digits):
-            dst, counts = _digit_pass(src, dst, counts, n, whole[digit], digit,
-                                      first + digit * RADIX_BITS)
+            dst, counts = _digit_pass(src, dst, counts, n, whole[digit], digit, first)
             src, dst = dst, src
         # an even number of passes: the sorted items are back in the first buffers
         return [*_read_back(x, at, n, src, values, positions), *src, *dst, counts]
@@ -161,11 +160,13 @@ def _insertion_sort(items: ir.Value, n: ir.Value) -> ir.Value:
     return outer.results[0]
 
 
-def _digit(item: ir.Value, shift: int) -> ir.Value:
-    """Bits [shift, shift + RADIX_BITS) of an int64 item, as an index."""
+def _slot(item: ir.Value, digit: int, first: int) -> ir.Value:
+    """Where the count of an int64 item's `digit` lies: its bucket (bits
+    first + digit * RADIX_BITS up) in the digit's BUCKETS counts."""
+    shift = first + digit * RADIX_BITS
     d = arith.andi(arith.shrui(item, b.constant(shift, I64(64))),
                    b.constant(BUCKETS - 1, I64(64)))
-    return arith.index_cast(ir.IndexType.get(), d)
+    return arith.addi(arith.index_cast(ir.IndexType.get(), d), b.index(digit * BUCKETS))
 
 
 def _keys_and_counts(x, at, n, items, counts, bits, descending, first, digits):
@@ -187,8 +188,7 @@ def _keys_and_counts(x, at, n, items, counts, bits, descending, first, digits):
             new = [wide, position]
         items = [tensor.insert(v, a, [i]) for v, a in zip(new, items)]
         for digit in range(digits):  # none: no counts
-            slot = arith.addi(_digit(new[0], first + digit * RADIX_BITS),
-                              b.index(digit * BUCKETS))
+            slot = _slot(new[0], digit, first)
             count = arith.addi(tensor.extract(counts, [slot]), b.constant(1, I64(64)))
             counts = tensor.insert(count, counts, [slot])
         scf.YieldOp([*items, *([] if counts is None else [counts])])
@@ -220,11 +220,10 @@ def _offsets(counts: ir.Value, n: ir.Value, digits: int) -> tuple[ir.Value, list
     return counts, list(rest[digits:])
 
 
-def _digit_pass(src, dst, offsets, n, whole, digit, shift):
+def _digit_pass(src, dst, offsets, n, whole, digit, first):
     """One stable pass on a digit: the items of src move to the next places
     of their buckets (`offsets`, advanced) in dst; a copy where one bucket
     holds every item (`whole`)."""
-    base = digit * BUCKETS
     branch = scf.IfOp(whole, [v.type for v in [*dst, offsets]], has_else=True)
     with ir.InsertionPoint(branch.then_block):
         scf.YieldOp([*[linalg.copy(s, outs=[t]) for s, t in zip(src, dst)], offsets])
@@ -234,7 +233,7 @@ def _digit_pass(src, dst, offsets, n, whole, digit, shift):
             i = move.induction_variable
             *out, offsets = move.inner_iter_args
             item = [tensor.extract(s, [i]) for s in src]
-            slot = arith.addi(_digit(item[0], shift), b.index(base))
+            slot = _slot(item[0], digit, first)
             place = tensor.extract(offsets, [slot])
             offsets = tensor.insert(arith.addi(place, b.constant(1, I64(64))), offsets, [slot])
             to = arith.index_cast(ir.IndexType.get(), place)
