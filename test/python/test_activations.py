@@ -1,4 +1,4 @@
-"""SELU, PReLU, GLU, one_hot and numel against eager (the ops a MobileNetV3 /
+"""SELU, PReLU, RReLU, GLU, one_hot and numel against eager (the ops a MobileNetV3 /
 gated-conv / LocalResponseNorm model meets), and their refusals."""
 from __future__ import annotations
 
@@ -44,6 +44,30 @@ def test_prelu_1d_input():
 def test_prelu_channel_mismatch():
     with pytest.raises(TsmlirError, match=r"the weight has 3 values but the input"):
         tsmlir.compile_module(nn.PReLU(3), [torch.randn(2, 4, 5)])
+
+
+class RReLUs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.default, self.wide = nn.RReLU(), nn.RReLU(0.05, 0.6)
+
+    def forward(self, x):
+        return self.default(x), self.wide(x), F.rrelu(x, 0.2, 0.4, training=False)
+
+
+def test_rrelu_at_inference():
+    """In eval mode RReLU is a leaky ReLU with the mean of its slope range."""
+    check_against_eager(RReLUs(), [torch.randn(3, 17) * 4])
+
+
+class TrainingRReLU(nn.Module):
+    def forward(self, x):
+        return F.rrelu(x, training=True)
+
+
+def test_rrelu_training_refused():
+    with pytest.raises(TsmlirError, match=r"rrelu in training mode draws random slopes.*eval"):
+        tsmlir.compile_module(torch.jit.script(TrainingRReLU()), [torch.randn(3, 4)])
 
 
 class GatedConv(nn.Module):

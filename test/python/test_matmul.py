@@ -316,6 +316,22 @@ def test_outer_rejects_matrices():
         tsmlir.compile_module(torch.jit.script(Outer()), [torch.randn(2, 2), torch.randn(2)])
 
 
+class AddbmmOuter(torch.nn.Module):
+    def forward(self, s, b1, b2, v):
+        return torch.addbmm(s, b1, b2), torch.outer(v, v)
+
+
+def test_addbmm_outer_dynamic_sizes():
+    """Their reshapes read dynamic sizes at run time (they once took MLIR's
+    dynamic-size marker for a size)."""
+    specs = [TensorSpec((-1, 6)), TensorSpec((3, -1, 4)), TensorSpec((3, 4, 6)), TensorSpec((-1,))]
+
+    def make(n):
+        return torch.randn(n, 6), torch.randn(3, n, 4), torch.randn(3, 4, 6), torch.randn(n + 2)
+    check_against_eager(torch.jit.script(AddbmmOuter()), list(make(5)), input_specs=specs,
+                        runs=[make(1), make(8)])
+
+
 class Einsums(torch.nn.Module):
     def forward(self, a, b, c, d, v, w, q):
         return (torch.einsum("ij,jk->ik", a, b), torch.einsum("bij,bjk->bik", c, d),
@@ -706,3 +722,58 @@ def test_shared_packed_kernels(threads):
     compiled = tsmlir.compile_module(model, [x, y, wt, a], threads=threads)
     for got, want in zip(compiled(x, y, wt, a), model(x, y, wt, a)):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=2e-4)
+
+
+class Bilinears(torch.nn.Module):
+    def __init__(self, in1: int, in2: int, out: int):
+        super().__init__()
+        self.layer = torch.nn.Bilinear(in1, in2, out)
+        self.plain = torch.nn.Bilinear(in1, in2, out, bias=False)
+
+    def forward(self, x1, x2):
+        return self.layer(x1, x2), self.plain(x1, x2)
+
+
+@pytest.mark.parametrize("lead", [(5,), (2, 3), (), (1,), (0,)], ids=str)
+def test_bilinear_module(lead):
+    """nn.Bilinear with and without bias, any number of leading dims (none: a
+    1-D pair gives a 1-D output)."""
+    torch.manual_seed(0)
+    check_against_eager(Bilinears(7, 9, 4), [torch.randn(*lead, 7), torch.randn(*lead, 9)])
+
+
+def test_bilinear_dynamic_batch():
+    runs = [(torch.randn(b, 16), torch.randn(b, 33)) for b in (1, 9)]
+    check_against_eager(Bilinears(16, 33, 17), [torch.randn(4, 16), torch.randn(4, 33)],
+                        input_specs=[TensorSpec((-1, 16)), TensorSpec((-1, 33))], runs=runs)
+
+
+class BilinearArgs(torch.nn.Module):
+    def forward(self, x1, x2, w, b):
+        return F.bilinear(x1, x2, w, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_bilinear_run_time_weight(dtype):
+    x1, x2 = torch.randn(6, 5, dtype=dtype), torch.randn(6, 3, dtype=dtype)
+    w, b = torch.randn(8, 5, 3, dtype=dtype), torch.randn(8, dtype=dtype)
+    check_against_eager(torch.jit.script(BilinearArgs()), [x1, x2, w, b])
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((2, 5), (3, 3), (8, 5, 3)), r"input batch dimensions do not match at dim 0: got 2 and 3"),
+    (((2, 5), (2, 4), (8, 5, 3)), r"input2 size does not match weight size: got 4 but expected 3"),
+    (((2, 6), (2, 3), (8, 5, 3)), r"input1 size does not match weight size: got 6 but expected 5"),
+    (((2, 5), (3,), (8, 5, 3)), r"input1 and input2 must have the same rank"),
+    (((2, 5), (2, 3), (5, 3)), r"weight must be 3-D"),
+], ids=["batch", "in2", "in1", "rank", "weight"])
+def test_bilinear_bad_shapes(shapes, message):
+    inputs = [torch.randn(s) for s in shapes] + [torch.randn(8)]
+    with pytest.raises(tsmlir.TorchScriptImportError, match=message):
+        tsmlir.compile_module(torch.jit.script(BilinearArgs()), inputs)
+
+
+def test_bilinear_mixed_dtypes_refused():
+    inputs = [torch.randn(2, 5).double(), torch.randn(2, 3), torch.randn(8, 5, 3), torch.randn(8)]
+    with pytest.raises(tsmlir.TorchScriptImportError, match=r"must have the same dtype"):
+        tsmlir.compile_module(torch.jit.script(BilinearArgs()), inputs)

@@ -6,7 +6,8 @@
 # reshape and a broadcasting mul; einsum is tsm.einsum in explicit form,
 # contracted pairwise; scaled_dot_product_attention is matmul + softmax +
 # matmul; an LSTM cell is one addmm per gate with pre-stacked constant
-# weights; rank errors point at the user's line.
+# weights; nn.Bilinear is a matmul against its weight laid out (in1, out * in2),
+# a mul and a sum; rank errors point at the user's line.
 import torch
 import torch.nn.functional as F
 
@@ -243,3 +244,21 @@ except tsmlir.TsmlirError as e:
 # CHECK: return
 print_tsm(torch.jit.script(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()),
           input_specs=[TensorSpec((-1, 4, 8))])
+
+
+# nn.Bilinear: one matmul of the flattened input1 against the weight laid out
+# (in1, out * in2) as a constant, a multiply by input2 broadcast over out, a
+# sum over in2, the bias, and the leading dims restored.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[X1:.*]]: tensor<?x3x5xf32>, %[[X2:.*]]: tensor<?x3x6xf32>)
+# CHECK: %[[W:.*]] = "tsm.constant"() {{.*}}dense_resource<bilinear.weight{{.*}} -> tensor<5x24xf32>
+# CHECK: %[[L:.*]] = "tsm.reshape"(%[[X1]]) {{.*}} -> tensor<?x5xf32>
+# CHECK: %[[T:.*]] = "tsm.matmul"(%[[L]], %[[W]]) : (tensor<?x5xf32>, tensor<5x24xf32>) -> tensor<?x24xf32>
+# CHECK: %[[T3:.*]] = "tsm.reshape"(%[[T]]) {{.*}} -> tensor<?x4x6xf32>
+# CHECK: %[[R:.*]] = "tsm.reshape"(%[[X2]]) {{.*}} -> tensor<?x1x6xf32>
+# CHECK: %[[M:.*]] = "tsm.mul"(%[[T3]], %[[R]]) : (tensor<?x4x6xf32>, tensor<?x1x6xf32>) -> tensor<?x4x6xf32>
+# CHECK: %[[S:.*]] = "tsm.sum"(%[[M]]) {dims = array<i64: 2>, keepdim = false} : (tensor<?x4x6xf32>) -> tensor<?x4xf32>
+# CHECK: %[[B:.*]] = "tsm.add"(%[[S]], %{{.*}}) : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+# CHECK: "tsm.reshape"(%[[B]], %[[X1]]) {{.*}} -> tensor<?x3x4xf32>
+print_tsm(torch.jit.script(torch.nn.Bilinear(5, 6, 4).eval()),
+          input_specs=[TensorSpec((-1, 3, 5)), TensorSpec((-1, 3, 6))])

@@ -2,10 +2,10 @@
 
 Most schemas map one-to-one onto a tsm op (`_binary`/`_unary` tables); the
 rest decompose into tsm ops with PyTorch's semantics: clamp/hardtanh/relu6
-into maximum/minimum, masked_fill into where, addcmul/addcdiv into mul/div/add,
-floor_divide into div with rounding, to/type_as into cast (to a CPU
-device only; .cpu() is the identity), and pow with a
-small constant exponent into multiplications or sqrt.  Python scalars become
+into maximum/minimum, rrelu at inference into leaky_relu, masked_fill into
+where, addcmul/addcdiv into mul/div/add, floor_divide into div with rounding,
+to/type_as into cast (to a CPU device only; .cpu() is the identity), and pow
+with a small constant exponent into multiplications or sqrt.  Python scalars become
 0-d constants typed by PyTorch's tensor-scalar promotion (`binary_operands`).
 """
 from __future__ import annotations
@@ -76,6 +76,15 @@ def _with_scalars(name: str, *attrs: str):
     def handler(cx: NodeContext, x, *values):
         return cx.build(name, x, **{a: float(_number(cx, v, a)) for a, v in zip(attrs, values)})
     return handler
+
+
+def _rrelu(cx: NodeContext, x, lower=0.125, upper=1.0 / 3.0, training=False, generator=None):
+    """nn.RReLU at inference: leaky_relu with the mean slope (lower + upper) / 2."""
+    if training is not False:
+        cx.fail("rrelu in training mode draws random slopes, which is not supported: compile "
+                "the module in eval mode (module.eval()) or pass training=False")
+    lower, upper = _number(cx, lower, "lower"), _number(cx, upper, "upper")
+    return cx.build("leaky_relu", x, negative_slope=(float(lower) + float(upper)) / 2)
 
 
 def _gelu(cx: NodeContext, x, approximate="none"):
@@ -313,6 +322,7 @@ HANDLERS = {
     "aten::round.decimals": _round,
     "aten::gelu": _gelu,
     "aten::leaky_relu": _with_scalars("leaky_relu", "negative_slope"),
+    "aten::rrelu": _rrelu,
     "aten::elu": _with_scalars("elu", "alpha", "scale", "input_scale"),
     "aten::softplus": _with_scalars("softplus", "beta", "threshold"),
     "aten::hardtanh": _hardtanh,

@@ -6,7 +6,8 @@ mv, dot, baddbmm, addmv) check them here, so that a wrong rank is reported as
 PyTorch would rather than silently taking matmul's more general meaning.
 addmm/baddbmm/addmv's beta and alpha must be compile-time numbers; addbmm is
 an addmm over the merged (batch, k) dim; outer is a broadcasting mul.
-einsum is written in tsm.einsum's explicit form (ellipses as fresh letters)
+bilinear is a matmul against its weight laid out (in1, out * in2), then a
+multiply by input2 and a sum.  einsum is written in tsm.einsum's explicit form (ellipses as fresh letters)
 and contracted pairwise, left to right.
 
 Composite ops decompose: scaled_dot_product_attention (matmul, softmax,
@@ -107,8 +108,9 @@ def _addmm_ranked(name: str, *ranks: int):
     return handler
 
 
-def _size(v: ir.Value, i: int):
-    d = ir.RankedTensorType(v.type).shape[i]
+def _size(cx: NodeContext, v: ir.Value, i: int):
+    """Size i of v: an int, or a DynSize read at run time."""
+    d = cx.type(v).shape[i]
     return DynSize(v, i) if d == DYN else d
 
 
@@ -117,15 +119,56 @@ def _addbmm(cx: NodeContext, self, batch1, batch2, beta=1, alpha=1):
     (n, b*k) @ (b*k, p)."""
     _check_ranks(cx, "addbmm", batch1, batch2, (3, 3))
     lhs = cx.build("permute", batch1, perm=[1, 0, 2])
-    lhs = reshape_to(cx, lhs, [_size(lhs, 0), -1])
-    rhs = reshape_to(cx, batch2, [-1, _size(batch2, 2)])
+    lhs = reshape_to(cx, lhs, [_size(cx, lhs, 0), -1])
+    rhs = reshape_to(cx, batch2, [-1, _size(cx, batch2, 2)])
     return _addmm(cx, self, lhs, rhs, beta, alpha)
 
 
 def _outer(cx: NodeContext, lhs, rhs):
     """torch.outer is lhs[:, None] * rhs, type promotion included."""
     _check_ranks(cx, "outer", lhs, rhs, (1, 1))
-    return cx.build("mul", reshape_to(cx, lhs, [_size(lhs, 0), 1]), rhs)
+    return cx.build("mul", reshape_to(cx, lhs, [_size(cx, lhs, 0), 1]), rhs)
+
+
+def _bilinear(cx: NodeContext, x1, x2, weight, bias=None):
+    """nn.Bilinear: y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o].
+    One matmul of the flattened x1 against W laid out as (i, o * j) (a
+    constant built at import when W is a parameter), then a multiply by x2
+    broadcast over o and a sum over j."""
+    _tensors(cx, x1, x2, weight, *([] if bias is None else [bias]))
+    t1, t2, tw = cx.type(x1), cx.type(x2), cx.type(weight)
+    if tw.rank != 3:
+        cx.fail(f"bilinear(): weight must be 3-D (out, in1, in2), got {tw}")
+    if t1.rank < 1 or t1.rank != t2.rank:
+        cx.fail(f"bilinear(): input1 and input2 must have the same rank (at least 1), "
+                f"got {t1} and {t2}")
+    dtypes = {t.dtype for t in (t1, t2, tw)} | ({cx.type(bias).dtype} if bias is not None else set())
+    if len(dtypes) > 1:
+        cx.fail(f"bilinear(): all tensors must have the same dtype, got {t1}, {t2}, {tw}")
+    for d, (a, b) in enumerate(zip(t1.shape[:-1], t2.shape[:-1])):
+        if DYN not in (a, b) and a != b:
+            cx.fail(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    o, i, j = tw.shape
+    for name, have, want in (("input1", t1.shape[-1], i), ("input2", t2.shape[-1], j)):
+        if DYN not in (have, want) and have != want:
+            cx.fail(f"bilinear(): {name} size does not match weight size: "
+                    f"got {have} but expected {want}")
+    if DYN in (o, j):
+        cx.fail(f"bilinear(): the weight's out and in2 sizes must be known at compile time, got {tw}")
+    w = cx.importer.tensors.get(weight)
+    if w is not None:
+        w_flat = cx.constant(w.permute(1, 0, 2).reshape(w.shape[1], -1), "bilinear.weight")
+    else:
+        w_flat = cx.build("permute", weight, perm=[1, 0, 2])
+        w_flat = reshape_to(cx, w_flat, [_size(cx, weight, 1), -1])
+    lhs = reshape_to(cx, x1, [-1, _size(cx, x1, t1.rank - 1)])
+    t = cx.build("matmul", lhs, w_flat)                                   # (n, o * j)
+    t = reshape_to(cx, t, [_size(cx, t, 0), o, j])
+    rhs = reshape_to(cx, x2, [-1, 1, j])
+    y = cx.build("sum", cx.build("mul", t, rhs), dims=[2], keepdim=False)  # (n, o)
+    if bias is not None:
+        y = cx.build("add", y, bias)
+    return reshape_to(cx, y, [_size(cx, x1, d) for d in range(t1.rank - 1)] + [o])
 
 
 def _einsum_terms(cx: NodeContext, equation, operands) -> tuple[list[str], str]:
@@ -489,6 +532,7 @@ HANDLERS = {
     "aten::addmv": _addmm_ranked("addmv", 2, 1),
     "aten::addbmm": _addbmm,
     "aten::outer": _outer,
+    "aten::bilinear": _bilinear,
     "aten::ger": _outer,
     "aten::einsum": _einsum,
     "aten::scaled_dot_product_attention": _sdpa,
