@@ -30,7 +30,7 @@ from .lowering import constant_data
 from .lowering.nn_support import STATIC_SPATIAL
 from .lowering.parallel import set_num_threads
 from .lowering.pipelines import pass_manager
-from .lowering.target import set_target_avx512
+from .lowering.target import AMX_BF16_CPUS, set_target_amx_bf16, set_target_avx512
 from .options import CompileOptions
 from .runtime import native_libs
 from .runtime.jit import CompiledModule, JitFunction
@@ -175,6 +175,8 @@ def lower_module(module, example_inputs=None, *, input_specs=None,
     set_num_threads(mlir_module.operation, options.threads or torch.get_num_threads())
     if options.target_cpu:
         set_target_avx512(mlir_module.operation, cpu_has_avx512(options.target_cpu))
+        if options.target_cpu != "native":
+            set_target_amx_bf16(mlir_module.operation, options.target_cpu in AMX_BF16_CPUS)
     with constant_data.provide(imported.blobs):  # weights readable by folding passes
         run_stages(ctx, mlir_module, options.stages, options, timings)
     return LoweredProgram(ctx, mlir_module, method, imported.specs, result_types, structure,

@@ -20,7 +20,10 @@ beta * self, which the contraction then accumulates into.  addmm with
 alpha != 1 scales in a separate elementwise linalg.generic.  Sizes that
 must agree at run time (contraction sizes, batch dims, addend dims) get a
 `cf.assert` naming the op.  float16/bfloat16 products are the float32 op
-between conversions (accumulated in float, rounded once, as PyTorch's).
+between conversions (accumulated in float, rounded once, as PyTorch's);
+on a target with AMX-BF16, a static bfloat16 matmul / addmm with a 2-D rhs
+is one bf16 x bf16 -> f32 linalg.matmul (into zeros or the f32 addend) for
+tsm-amx-matmul's tile kernel, rounded once.
 """
 from __future__ import annotations
 
@@ -37,7 +40,9 @@ from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
-from .nn_support import collapse, expand, half_in_f32
+from .matmul_amx import takes as amx_takes
+from .nn_support import _converted, collapse, expand, half_in_f32
+from .target import target_has_amx_bf16
 from .passes import pattern_pass
 
 
@@ -394,10 +399,57 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
 # float16/bfloat16 products are the float32 op between conversions: PyTorch's
 # CPU kernels accumulate them in float and round once, and the float32 op has
 # the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
+def _amx_product(op: ir.Operation) -> ir.Value | None:
+    """A bfloat16 matmul (lhs of rank >= 2) or addmm (beta = alpha = 1) by a
+    2-D rhs, all sizes static, on a target with AMX-BF16: the rows of lhs
+    times rhs as a bf16 x bf16 -> f32 linalg.matmul into zeros or the
+    addend widened to f32, rounded to bfloat16 once.  None otherwise."""
+    if op.name == "tsm.addmm":
+        addend, lhs, rhs = op.operands
+        if (_attr(op, "beta"), _attr(op, "alpha")) != (1.0, 1.0) or b.rtt(lhs).rank != 2:
+            return None
+    else:
+        (lhs, rhs), addend = op.operands, None
+    values = [lhs, rhs, op.result] + ([addend] if addend is not None else [])
+    if any(str(b.rtt(v).element_type) != "bf16" or DYN in _shape(v) for v in values) \
+            or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank != 2:
+        return None
+    out_shape = _shape(op.result)
+    rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
+    (m, k), n = _shape(rows), _shape(rhs)[1]
+    module = op
+    while module.parent is not None:
+        module = module.parent
+    if not amx_takes(m, n, k) or not target_has_amx_bf16(module):
+        return None
+    f32 = ir.F32Type.get()
+    if addend is None:
+        init = b.filled([m, n], f32, 0.0)
+    else:
+        wide = _converted(addend, f32)  # a constant bias: a float32 constant
+        maps = [b.broadcast_map(_shape(addend), [m, n]), b.identity_map(2)]
+        init = b.generic([wide], b.empty([m, n], f32), maps, ["parallel"] * 2, lambda x, _: x)
+    product = linalg.matmul(rows, rhs, outs=[init])
+    if len(out_shape) != 2:
+        product = expand(product, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]],
+                         out_shape)
+    return _converted(product, b.rtt(op.result).element_type)
+
+
+def amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
+    """`half_in_f32(lower)`, except the products `_amx_product` takes."""
+    fallback = half_in_f32(lower)
+
+    def wrapper(op: ir.Operation):
+        product = _amx_product(op)
+        return fallback(op) if product is None else product
+    return wrapper
+
+
 LOWERINGS = {
-    "tsm.matmul": half_in_f32(lower_matmul),
+    "tsm.matmul": amx_or_half_in_f32(lower_matmul),
     "tsm.linear": half_in_f32(lower_linear),
-    "tsm.addmm": half_in_f32(lower_addmm),
+    "tsm.addmm": amx_or_half_in_f32(lower_addmm),
     "tsm.einsum": half_in_f32(lower_einsum),
 }
 

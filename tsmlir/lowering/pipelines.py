@@ -13,7 +13,8 @@ from mlir import ir, passmanager
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
 from . import column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
-from . import fold_batch_norm, matmul_epilogue, matmul_narrow, matvec_codegen  # noqa: F401
+from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
+from . import matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
 from . import unshare_fills  # noqa: F401
 from .passes import PASSES
@@ -61,6 +62,8 @@ STAGES: dict[str, list[str]] = {
         # temporaries of a loop body (not carried) allocated once, before the loop
         BUFFERIZE, "func.func(buffer-loop-hoisting)",
         "buffer-deallocation-pipeline", "convert-bufferization-to-memref",
+        # bfloat16 products on AMX tiles (made only for targets that have them)
+        "tsm-amx-matmul",
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
         # depthwise convolutions: the same vector loops, a weighted sum for the max
@@ -95,7 +98,7 @@ STAGES: dict[str, list[str]] = {
         # calls (sin/cos/tan keep an scf.if to libm for huge |x|: cf once more).
         "math-expand-ops{ops=ctlz,sinh,cosh,asinh,acosh,atanh,exp2,powf,fpowi,rsqrt}",
         "tsm-expand-math", "convert-scf-to-cf", "convert-math-to-llvm", "convert-math-to-libm",
-        "convert-vector-to-llvm", "finalize-memref-to-llvm", "convert-arith-to-llvm",
+        "convert-vector-to-llvm{enable-amx}", "finalize-memref-to-llvm", "convert-arith-to-llvm",
         "convert-cf-to-llvm",
         "convert-func-to-llvm", "convert-openmp-to-llvm", "convert-ub-to-llvm",
         "reconcile-unrealized-casts",

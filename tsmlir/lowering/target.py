@@ -6,7 +6,8 @@ on the CPU named by `CompileOptions.target_cpu` (`tsmlir-compile
 AVX-512 in the module attribute `tsm.target_avx512` (a bool).  The passes
 ask `target_has_avx512(module_op)`: tsm-cpu-vectorize picks the matmul
 register tile by it (8 x 32 in 32 zmm registers, or 6 x 16 in AVX2's 16
-ymm registers).
+ymm registers).  Likewise `tsm.target_amx_bf16` / `target_has_amx_bf16`:
+whether bfloat16 products run on AMX tiles (tsm-lower-matmul, matmul_amx).
 
 Measured and left out (Sapphire Rapids, elementwise bench, 1 thread): a
 reciprocal estimate (vrcp14ps + one Newton step, the arcp and ninf flags on
@@ -19,6 +20,10 @@ from __future__ import annotations
 from mlir import ir
 
 TARGET_AVX512_ATTR = "tsm.target_avx512"
+TARGET_AMX_ATTR = "tsm.target_amx_bf16"
+#: LLVM CPU names with AMX-BF16 (for `--target-cpu`; the host is asked directly).
+AMX_BF16_CPUS = ("sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
+                 "diamondrapids")
 
 
 def _host_has_avx512() -> bool:
@@ -39,3 +44,19 @@ def target_has_avx512(module_op: ir.Operation) -> bool:
     if TARGET_AVX512_ATTR in attrs:
         return ir.BoolAttr(attrs[TARGET_AVX512_ATTR]).value
     return _host_has_avx512()
+
+
+def set_target_amx_bf16(module_op: ir.Operation, amx: bool) -> None:
+    with module_op.context:
+        module_op.attributes[TARGET_AMX_ATTR] = ir.BoolAttr.get(amx)
+
+
+def target_has_amx_bf16(module_op: ir.Operation) -> bool:
+    """Whether bfloat16 products may use AMX tiles (tsm-amx-matmul): the
+    named target CPU's, else the host's (which must also grant this process
+    the AMX state)."""
+    attrs = module_op.attributes
+    if TARGET_AMX_ATTR in attrs:
+        return ir.BoolAttr(attrs[TARGET_AMX_ATTR]).value
+    from .matmul_amx import host_grants_amx
+    return host_grants_amx()

@@ -107,6 +107,7 @@ class JitFunction:
         with ctx:  # print callbacks; the exception of a failed check or raise
             self._effects = callbacks.JitCallbacks(self.engine, module, self.messages)
         self._weights.bind(self.engine)  # a lookup: after every callback is registered
+        self.engine.initialize()  # global constructors (matmul_amx's request for AMX)
         addr = self.engine.raw_lookup("_mlir_ciface_" + name)
         if not addr:
             raise TsmlirError(f"compiled code has no entry point '{name}'")

@@ -1,0 +1,106 @@
+// RUN: tsmlir-opt %s --split-input-file --tsm-lower-matmul | filecheck %s --check-prefix=TENSOR
+// RUN: tsmlir-opt %s --split-input-file --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=KERNEL
+
+// On a target with AMX-BF16 a static bfloat16 addmm is one bf16 x bf16 ->
+// f32 linalg.matmul into the addend widened to f32, rounded to bf16 once.
+// TENSOR-LABEL: func.func @addmm
+// TENSOR-SAME: (%[[X:.*]]: tensor<40x96xbf16>, %[[BIAS:.*]]: tensor<50xbf16>)
+// TENSOR: %[[W:.*]] = "tsm.constant"()
+// TENSOR: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<50xbf16>) outs(%{{.*}} : tensor<50xf32>)
+// TENSOR: arith.extf %{{.*}} : bf16 to f32
+// TENSOR: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[WIDE]] : tensor<50xf32>) outs(%{{.*}} : tensor<40x50xf32>)
+// TENSOR: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<40x96xbf16>, tensor<96x50xbf16>) outs(%[[INIT]] : tensor<40x50xf32>)
+// TENSOR: linalg.generic {{.*}} ins(%[[P]] : tensor<40x50xf32>) outs(%{{.*}} : tensor<40x50xbf16>)
+//
+// The kernel: B packed once into panels of row pairs (a constant weight:
+// a global filled on the first call), C in blocks of 2 x 2 tiles; 40 rows
+// are a block of 32 and an edge of 8, 50 columns a block of 32 and an edge
+// of 16 + 2, depth 96 three steps of 32; each kind of block is a function;
+// a constructor asks Linux for AMX.
+// KERNEL: llvm.func @tsm_amx_request()
+// KERNEL: llvm.call @syscall
+// KERNEL: llvm.mlir.global_ctors ctors = [@tsm_amx_request]
+// KERNEL: memref.global "private" @tsm_amx_0_bp : memref<192x32xbf16>
+// KERNEL-LABEL: func.func private @tsm_amx_0_ww
+// KERNEL: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// KERNEL-COUNT-12: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0_we
+// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x4xbf16>, !amx.tile<16x2xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0_ew
+// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<8x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<8x16xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0_ee
+// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<8x32xbf16>, !amx.tile<16x4xbf16>, !amx.tile<8x2xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0(
+// KERNEL-SAME: %{{.*}}: memref<40x96xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<96x50xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<40x50xf32, strided<[?, 1], offset: ?>>
+// KERNEL: vector.interleave %{{.*}}, %{{.*}} : vector<16xbf16> -> vector<32xbf16>
+// KERNEL: call @tsm_amx_0_ww
+// KERNEL: call @tsm_amx_0_ew
+// KERNEL: call @tsm_amx_0_we
+// KERNEL: call @tsm_amx_0_ee
+// KERNEL-LABEL: func.func @addmm
+// KERNEL: call @tsm_amx_0
+// KERNEL-NOT: linalg.matmul
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @addmm(%x: tensor<40x96xbf16>, %bias: tensor<50xbf16>) -> tensor<40x50xbf16> {
+    %w = "tsm.constant"() {value = dense<0.5> : tensor<96x50xbf16>} : () -> tensor<96x50xbf16>
+    %0 = "tsm.addmm"(%bias, %x, %w) {alpha = 1.0 : f64, beta = 1.0 : f64} : (tensor<50xbf16>, tensor<40x96xbf16>, tensor<96x50xbf16>) -> tensor<40x50xbf16>
+    return %0 : tensor<40x50xbf16>
+  }
+}
+
+// -----
+
+// A batched lhs times a 2-D rhs: its rows collapsed, the product expanded back.
+// TENSOR-LABEL: func.func @matmul_3d
+// TENSOR: %[[ROWS:.*]] = tensor.collapse_shape %{{.*}} : tensor<2x24x64xbf16> into tensor<48x64xbf16>
+// TENSOR: %[[P:.*]] = linalg.matmul ins(%[[ROWS]], %{{.*}} : tensor<48x64xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<48x32xf32>)
+// TENSOR: tensor.expand_shape %[[P]] {{.*}} : tensor<48x32xf32> into tensor<2x24x32xf32>
+//
+// A run-time B is packed into a buffer on every call.
+// KERNEL-LABEL: func.func private @tsm_amx_0(
+// KERNEL: memref.alloc() {alignment = 64 : i64} : memref<64x32xbf16>
+// KERNEL: memref.dealloc
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @matmul_3d(%x: tensor<2x24x64xbf16>, %w: tensor<64x32xbf16>) -> tensor<2x24x32xbf16> {
+    %0 = "tsm.matmul"(%x, %w) : (tensor<2x24x64xbf16>, tensor<64x32xbf16>) -> tensor<2x24x32xbf16>
+    return %0 : tensor<2x24x32xbf16>
+  }
+}
+
+// -----
+
+// Without AMX (or with a depth not in steps of 32, a dynamic size, float16): the float32
+// product between conversions.
+// TENSOR-LABEL: func.func @no_amx
+// TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<40x96xf32>, tensor<96x50xf32>)
+// TENSOR-LABEL: func.func @odd_depth
+// TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<40x95xf32>, tensor<95x50xf32>)
+// TENSOR-LABEL: func.func @dynamic_rows
+// TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x96xf32>, tensor<96x50xf32>)
+// TENSOR-LABEL: func.func @float16
+// TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<40x96xf32>, tensor<96x50xf32>)
+// KERNEL-NOT: amx.
+module attributes {tsm.target_amx_bf16 = false} {
+  func.func @no_amx(%x: tensor<40x96xbf16>, %w: tensor<96x50xbf16>) -> tensor<40x50xbf16> {
+    %0 = "tsm.matmul"(%x, %w) : (tensor<40x96xbf16>, tensor<96x50xbf16>) -> tensor<40x50xbf16>
+    return %0 : tensor<40x50xbf16>
+  }
+}
+
+// -----
+
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @odd_depth(%x: tensor<40x95xbf16>, %w: tensor<95x50xbf16>) -> tensor<40x50xbf16> {
+    %0 = "tsm.matmul"(%x, %w) : (tensor<40x95xbf16>, tensor<95x50xbf16>) -> tensor<40x50xbf16>
+    return %0 : tensor<40x50xbf16>
+  }
+  func.func @dynamic_rows(%x: tensor<?x96xbf16>, %w: tensor<96x50xbf16>) -> tensor<?x50xbf16> {
+    %0 = "tsm.matmul"(%x, %w) : (tensor<?x96xbf16>, tensor<96x50xbf16>) -> tensor<?x50xbf16>
+    return %0 : tensor<?x50xbf16>
+  }
+  func.func @float16(%x: tensor<40x96xf16>, %w: tensor<96x50xf16>) -> tensor<40x50xf16> {
+    %0 = "tsm.matmul"(%x, %w) : (tensor<40x96xf16>, tensor<96x50xf16>) -> tensor<40x50xf16>
+    return %0 : tensor<40x50xf16>
+  }
+}

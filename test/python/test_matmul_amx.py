@@ -1,0 +1,122 @@
+"""bfloat16 products on AMX tiles (tsm-amx-matmul) against eager and against
+the float32 product of the same operands rounded once: edge tiles of every
+size, constant and run-time weights, threads, batched inputs, NaN and inf.
+Skipped where the host has no AMX-BF16 (the lit test pins the IR)."""
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from tsmlir import TensorSpec
+from tsmlir.lowering.matmul_amx import host_grants_amx
+
+pytestmark = pytest.mark.skipif(not host_grants_amx(),
+                                reason="the host has no AMX-BF16, or Linux does not grant it")
+# one rounding of a float32 result (eager's accumulation order differs)
+CLOSE = dict(rtol=1.6e-2, atol=1e-2)
+
+
+def _kernel_ir(tmp_path) -> str:
+    return next(tmp_path.glob("2-*.mlir")).read_text()
+
+
+def _check(got, want, once):
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got, want, **CLOSE)
+    torch.testing.assert_close(got, once.bfloat16(), **CLOSE)
+
+
+@pytest.mark.parametrize("m, n, k", [(1, 256, 32), (5, 50, 64), (16, 16, 32), (17, 33, 64),
+                                     (33, 48, 128), (40, 50, 96), (64, 2048, 512), (3, 1000, 256)],
+                         ids=str)
+def test_linear_constant_weight(m, n, k, tmp_path):
+    """Edge blocks of 1-31 rows and of 1-31 columns (16 + a narrow tile)."""
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(k, n).bfloat16().eval()
+    x = torch.randn(m, k).bfloat16()
+    compiled = tsmlir.compile_module(layer, [x], dump_dir=str(tmp_path))
+    with torch.no_grad():
+        once = F.linear(x.float(), layer.weight.float(), layer.bias.float())
+        _check(compiled(x), layer(x), once)
+        x2 = torch.randn(m, k).bfloat16()  # the packed weight is reused
+        _check(compiled(x2), layer(x2), F.linear(x2.float(), layer.weight.float(),
+                                                 layer.bias.float()))
+    assert "amx.tile_mulf" in _kernel_ir(tmp_path)
+
+
+class Product(torch.nn.Module):
+    def forward(self, a, b):
+        return a @ b
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m, n, k", [(37, 29, 64), (128, 256, 128), (64, 200, 512)], ids=str)
+def test_run_time_weight(m, n, k, threads, tmp_path):
+    """B packed on every call (it changes); with threads the column blocks
+    are shared when there is enough work."""
+    torch.manual_seed(1)
+    a, b = torch.randn(m, k).bfloat16(), torch.randn(k, n).bfloat16()
+    compiled = tsmlir.compile_module(torch.jit.script(Product()), [a, b], threads=threads,
+                                     dump_dir=str(tmp_path))
+    for _ in range(2):
+        with torch.no_grad():
+            _check(compiled(a, b), a @ b, a.float() @ b.float())
+        a, b = torch.randn(m, k).bfloat16(), torch.randn(k, n).bfloat16()
+    kernel = _kernel_ir(tmp_path)
+    assert "amx.tile_mulf" in kernel
+    assert ("scf.parallel" in kernel) == (threads > 1 and m * n * k >= 1 << 20 and n >= 64)
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up, self.down = torch.nn.Linear(96, 192), torch.nn.Linear(192, 64)
+
+    def forward(self, x):
+        return self.down(F.gelu(self.up(x)))
+
+
+def test_batched_mlp(tmp_path):
+    """A 3-D input: its rows through both layers (matmul, then the bias)."""
+    torch.manual_seed(2)
+    model = Block().bfloat16().eval()
+    x = torch.randn(2, 21, 96).bfloat16()
+    compiled = tsmlir.compile_module(model, [x], dump_dir=str(tmp_path))
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), rtol=3e-2, atol=3e-2)
+    assert len(re.findall(r"call @tsm_amx_\d+\(", _kernel_ir(tmp_path))) == 2
+
+
+def test_shallow_steps_take_float32_path(tmp_path):
+    """A depth that is not a multiple of 32 would need tiles of more shapes."""
+    layer = torch.nn.Linear(100, 48).bfloat16().eval()
+    x = torch.randn(33, 100).bfloat16()
+    compiled = tsmlir.compile_module(layer, [x], dump_dir=str(tmp_path))
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), layer(x), **CLOSE)
+    assert "amx." not in _kernel_ir(tmp_path)
+
+
+def test_dynamic_rows_take_float32_path(tmp_path):
+    layer = torch.nn.Linear(64, 48).bfloat16().eval()
+    runs = [torch.randn(r, 64).bfloat16() for r in (1, 19)]
+    compiled = tsmlir.compile_module(layer, input_specs=[TensorSpec((-1, 64), torch.bfloat16)],
+                                     dump_dir=str(tmp_path))
+    with torch.no_grad():
+        for x in runs:
+            torch.testing.assert_close(compiled(x), layer(x), **CLOSE)
+    assert "amx." not in _kernel_ir(tmp_path)
+
+
+def test_nan_and_inf_propagate():
+    torch.manual_seed(3)
+    a, b = torch.randn(20, 64).bfloat16(), torch.randn(64, 40).bfloat16()
+    a[3, 5], a[7, 0], b[9, 11] = float("nan"), float("inf"), float("-inf")
+    compiled = tsmlir.compile_module(torch.jit.script(Product()), [a, b])
+    with torch.no_grad():
+        got, want = compiled(a, b), a.float() @ b.float()
+    assert torch.equal(got.isnan(), want.isnan()) and torch.equal(got.isinf(), want.isinf())
+    finite = want.isfinite()
+    torch.testing.assert_close(got[finite], want[finite].bfloat16(), **CLOSE)
