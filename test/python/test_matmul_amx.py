@@ -3,6 +3,7 @@ the float32 product of the same operands rounded once: edge tiles of every
 size, constant and run-time weights, threads, batched inputs, NaN and inf.
 Skipped where the host has no AMX-BF16 (the lit test pins the IR)."""
 import re
+import shutil
 
 import pytest
 import torch
@@ -120,3 +121,53 @@ def test_nan_and_inf_propagate():
     assert torch.equal(got.isnan(), want.isnan()) and torch.equal(got.isinf(), want.isinf())
     finite = want.isfinite()
     torch.testing.assert_close(got[finite], want[finite].bfloat16(), **CLOSE)
+
+
+class HalfLayer(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(64, 96).bfloat16()
+
+    def forward(self, x):
+        return self.layer(x.to(torch.bfloat16)).float()
+
+
+AOT_MAIN = r"""
+int main(int argc, char **argv) {
+  (void)argc;
+  tsmlir_memref_f32_2d x = {0}, y;
+  x.allocated = x.aligned = load(argv[1], 32 * 64);
+  x.sizes[0] = 32, x.sizes[1] = 64, x.strides[0] = 64, x.strides[1] = 1;
+  int status = half_forward(&x, &y);
+  if (status) {
+    printf("error %d: %s\n", status, half_error_message(status));
+    return 1;
+  }
+  PRINT("y", y, 2);
+  half_free(y.allocated);
+  free(x.allocated);
+  return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler (cc)")
+def test_ahead_of_time_program_asks_for_amx(tmp_path):
+    """A program built from the object file runs AMX code without Python:
+    the object's constructor asks Linux for the AMX state (else SIGILL)."""
+    from test_aot import _build, _outputs, _run, _write_input
+
+    from tsmlir.runtime.aot import EntryPoint, compile_aot
+    torch.manual_seed(4)
+    model = HalfLayer().eval()
+    path = str(tmp_path / "half.pt")
+    torch.jit.script(model).save(path)
+    artifacts = compile_aot(path, [EntryPoint("forward", [TensorSpec((32, 64))])],
+                            tmp_path / "out", name="half")
+    assert "amx" in open(artifacts.object_file, "rb").read().decode("latin-1")
+    exe = _build(tmp_path, AOT_MAIN, artifacts)
+    x = torch.randn(32, 64)
+    run = _run(exe, _write_input(tmp_path, "x", x))
+    assert run.returncode == 0, run.stdout + run.stderr
+    with torch.no_grad():
+        torch.testing.assert_close(_outputs(run.stdout)["y"], model(x), **CLOSE)

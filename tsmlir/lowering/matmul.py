@@ -402,8 +402,9 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
 def _amx_product(op: ir.Operation) -> ir.Value | None:
     """A bfloat16 matmul (lhs of rank >= 2) or addmm (beta = alpha = 1) by a
     2-D rhs, all sizes static, on a target with AMX-BF16: the rows of lhs
-    times rhs as a bf16 x bf16 -> f32 linalg.matmul into zeros or the
-    addend widened to f32, rounded to bfloat16 once.  None otherwise."""
+    times rhs as a bf16 x bf16 -> f32 linalg.matmul into zeros (which the
+    kernel's first tiles are), plus the addend widened to f32, rounded to
+    bfloat16 once.  None otherwise."""
     if op.name == "tsm.addmm":
         addend, lhs, rhs = op.operands
         if (_attr(op, "beta"), _attr(op, "alpha")) != (1.0, 1.0) or b.rtt(lhs).rank != 2:
@@ -422,18 +423,17 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
         module = module.parent
     if not amx_takes(m, n, k) or not target_has_amx_bf16(module):
         return None
-    f32 = ir.F32Type.get()
+    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
+    product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)])
     if addend is None:
-        init = b.filled([m, n], f32, 0.0)
-    else:
-        wide = _converted(addend, f32)  # a constant bias: a float32 constant
-        maps = [b.broadcast_map(_shape(addend), [m, n]), b.identity_map(2)]
-        init = b.generic([wide], b.empty([m, n], f32), maps, ["parallel"] * 2, lambda x, _: x)
-    product = linalg.matmul(rows, rhs, outs=[init])
+        out = _converted(product, bf16)
+    else:  # the bias (a constant one widened at compile time) added as the product is rounded
+        maps = [b.identity_map(2), b.broadcast_map(_shape(addend), [m, n]), b.identity_map(2)]
+        out = b.generic([product, _converted(addend, f32)], b.empty([m, n], bf16), maps,
+                        ["parallel"] * 2, lambda p, a, _: b.convert(arith.addf(p, a), bf16))
     if len(out_shape) != 2:
-        product = expand(product, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]],
-                         out_shape)
-    return _converted(product, b.rtt(op.result).element_type)
+        out = expand(out, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]], out_shape)
+    return out
 
 
 def amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:

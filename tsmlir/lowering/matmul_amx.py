@@ -33,7 +33,7 @@ import ctypes
 from mlir import ir
 from mlir.dialects import func, memref
 
-from .ir_walk import collect, has_unit_inner_stride, indexing_maps, matmul_maps
+from .ir_walk import as_op, collect, has_unit_inner_stride, indexing_maps, matmul_maps, owner_op
 from .kernel_emit import Emitter, constant_global, copy_globals, enclosing_function, filled_once
 from .parallel import num_threads
 from .passes import register
@@ -41,8 +41,12 @@ from .passes import register
 PREFIX = "tsm_amx"
 #: Rows and float32 columns of one tile of C; bfloat16 values of A per row of a tile.
 TILE, DEPTH = 16, 32
-#: Steps of k (DEPTH values each) between a load and a store of C's tiles.
-UNROLL = 8
+#: Steps of k (DEPTH values each) between a load and a store of C's tiles:
+#: a chunk of k.
+UNROLL = 16
+#: Columns of C in one chunk (a multiple of 2 * TILE): the unit the threads
+#: share; a chunk of B's panels (UNROLL * DEPTH x CHUNK_COLUMNS) stays in L2.
+CHUNK_COLUMNS = 256
 PREFETCH = 4
 #: Multiply-adds from which the threads share the column blocks.
 MIN_PARALLEL_MACS = 1 << 20
@@ -104,64 +108,51 @@ def _tile(rows: int, cols: int, elem: str) -> str:
     return f"!amx.tile<{rows}x{cols}x{elem}>"
 
 
-def _block(rows: list[int], cols: list[int], k: int) -> str:
-    """Body text: C[m0 : m0 + sum(rows), n0 : n0 + sum(cols)] += A @ Bp, one
-    tile of C per (row, col) pair.  Tiles cannot be loop-carried values (the
-    LLVM conversion of branches does not know their type), so a loop step
-    covers UNROLL steps of k between a load and a store of C's tiles."""
-    m0, n0, tag = "%m0", "%n0", "b"
+def _block(rows: list[int], cols: list[int], steps: int, zero: bool) -> str:
+    """Body text: C[m0 : m0 + sum(rows), n0 : n0 + sum(cols)] += A[.., k0 :
+    k0 + DEPTH * steps] @ Bp[..], one tile of C per (row, col) pair: C's
+    tiles loaded (zeroed, with `zero`: the first chunk of k into a C that
+    was zeros), the steps of k, C's tiles stored.  (Tiles cannot be carried
+    through a loop: the LLVM conversion of branches does not know their type.)"""
     lines = []
-    ms = [f"%{tag}m{i}" for i in range(len(rows))]
-    ns = [f"%{tag}n{j}" for j in range(len(cols))]
-    bs = [f"%{tag}bn{j}" for j in range(len(cols))]
+    ms = [f"%row{i}" for i in range(len(rows))]
+    ns = [f"%col{j}" for j in range(len(cols))]
+    panels = [f"%panel{j}" for j in range(len(cols))]
     for i, name in enumerate(ms):
-        lines.append(f"{name} = arith.addi {m0}, %c{TILE * i} : index")
+        lines.append(f"{name} = arith.addi %m0, %c{TILE * i} : index")
     for j, name in enumerate(ns):
-        lines.append(f"{name} = arith.addi {n0}, %c{TILE * j} : index")
-        lines.append(f"{bs[j]}p = arith.divui {name}, %c{TILE} : index")
-        lines.append(f"{bs[j]} = arith.muli {bs[j]}p, %chalf : index")
+        lines.append(f"{name} = arith.addi %n0, %c{TILE * j} : index")
+        lines.append(f"{panels[j]}i = arith.divui {name}, %c{TILE} : index")
+        lines.append(f"{panels[j]} = arith.muli {panels[j]}i, %chalf : index")
     pairs = [(i, j) for i in range(len(rows)) for j in range(len(cols))]
     c_types = [_tile(rows[i], cols[j], "f32") for i, j in pairs]
-
-    def chunk(k0: str, depths: list[int], out: str) -> list[str]:
-        """Load C's tiles, multiply-add the steps of `depths` values of k
-        from k0 on, store C's tiles."""
-        body = [f"%{out}c{i}{j} = amx.tile_load %C[{ms[i]}, {ns[j]}] : !tc into {t}"
-                for (i, j), t in zip(pairs, c_types)]
-        acc = [f"%{out}c{i}{j}" for i, j in pairs]
-        offset = 0
-        for s, depth in enumerate(depths):
-            p = f"%{out}s{s}"
-            a_t = [_tile(r, depth, "bf16") for r in rows]
-            b_t = [_tile(depth // 2, 2 * c, "bf16") for c in cols]
-            body.append(f"{p}k = arith.addi {k0}, %c{offset} : index")
-            body.append(f"{p}k2 = arith.divui {p}k, %c2 : index")
-            body += [f"{p}kb{j} = arith.addi {bs[j]}, {p}k2 : index" for j in range(len(cols))]
-            body += [f"{p}a{i} = amx.tile_load %A[{ms[i]}, {p}k] : !ta into {a_t[i]}"
-                     for i in range(len(rows))]
-            body += [f"{p}b{j} = amx.tile_load %Bp[{p}kb{j}, %c0] : !tbp into {b_t[j]}"
-                     for j in range(len(cols))]
-            for j in range(len(cols)):  # the panel's tile PREFETCH steps ahead
-                for r in range(depth // 2):
-                    body.append(f"{p}f{j}_{r} = arith.addi {p}kb{j}, %c{PREFETCH * DEPTH // 2 + r} : index")
-                    body.append(f"memref.prefetch %Bp[{p}f{j}_{r}, %c0], read, locality<3>, data : !tbp")
-            for q, ((i, j), t) in enumerate(zip(pairs, c_types)):
-                body.append(f"{p}r{i}{j} = amx.tile_mulf {p}a{i}, {p}b{j}, {acc[q]} : "
-                            f"{a_t[i]}, {b_t[j]}, {t}")
-            acc = [f"{p}r{i}{j}" for i, j in pairs]
-            offset += depth
-        body += [f"amx.tile_store %C[{ms[i]}, {ns[j]}], {a} : !tc, {t}"
-                 for (i, j), a, t in zip(pairs, acc, c_types)]
-        return body
-
-    span = UNROLL * DEPTH
-    looped = k // span * span
-    if looped:
-        lines.append(f"scf.for %{tag}k = %c0 to %c{looped} step %c{span} {{")
-        lines += ["  " + s for s in chunk(f"%{tag}k", [DEPTH] * UNROLL, f"{tag}l")]
-        lines.append("}")
-    if k > looped:
-        lines += chunk(f"%c{looped}", [DEPTH] * ((k - looped) // DEPTH), f"{tag}r")
+    a_t = [_tile(r, DEPTH, "bf16") for r in rows]
+    b_t = [_tile(DEPTH // 2, 2 * c, "bf16") for c in cols]
+    lines += [f"%acc{i}{j} = amx.tile_zero : {t}" if zero else
+              f"%acc{i}{j} = amx.tile_load %C[{ms[i]}, {ns[j]}] : !tc into {t}"
+              for (i, j), t in zip(pairs, c_types)]
+    acc = [f"%acc{i}{j}" for i, j in pairs]
+    for s in range(steps):
+        p = f"%s{s}"
+        lines.append(f"{p}k = arith.addi %k0, %c{DEPTH * s} : index")
+        lines.append(f"{p}k2 = arith.divui {p}k, %c2 : index")
+        lines += [f"{p}kb{j} = arith.addi {panels[j]}, {p}k2 : index" for j in range(len(cols))]
+        lines += [f"{p}a{i} = amx.tile_load %A[{ms[i]}, {p}k] : !ta into {a_t[i]}"
+                  for i in range(len(rows))]
+        lines += [f"{p}b{j} = amx.tile_load %Bp[{p}kb{j}, %c0] : !tbp into {b_t[j]}"
+                  for j in range(len(cols))]
+        for j in range(len(cols) if PREFETCH else 0):  # the panel's tile PREFETCH steps on
+            for r in range(DEPTH // 2):
+                lines.append(f"{p}f{j}_{r} = arith.addi {p}kb{j}, "
+                             f"%c{PREFETCH * DEPTH // 2 + r} : index")
+                lines.append(f"memref.prefetch %Bp[{p}f{j}_{r}, %c0], read, locality<3>, data"
+                             " : !tbp")
+        for q, ((i, j), t) in enumerate(zip(pairs, c_types)):
+            lines.append(f"{p}r{i}{j} = amx.tile_mulf {p}a{i}, {p}b{j}, {acc[q]} : "
+                         f"{a_t[i]}, {b_t[j]}, {t}")
+        acc = [f"{p}r{i}{j}" for i, j in pairs]
+    lines += [f"amx.tile_store %C[{ms[i]}, {ns[j]}], {a} : !tc, {t}"
+              for (i, j), a, t in zip(pairs, acc, c_types)]
     return "\n".join(lines)
 
 
@@ -169,38 +160,86 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line for line in text.splitlines())
 
 
-def _block_function(name: str, rows: list[int], cols: list[int], k: int) -> str:
-    """`@name(A, Bp, C, m0, n0)`: one block of C.  Each kind of block (whole
-    or edge rows, whole or edge columns) is a function of its own: AMX
-    configures each of the 8 tile registers for one shape, and LLVM's tile
-    register allocation runs out of registers (a fatal error) on a function
-    whose blocks of several kinds need more shapes than that."""
-    consts = sorted({0, 2, TILE, UNROLL * DEPTH, k // (UNROLL * DEPTH) * UNROLL * DEPTH,
-                     *range(0, UNROLL * DEPTH, DEPTH), *range(0, k, DEPTH),
+def _block_function(name: str, rows: list[int], cols: list[int], steps: int, zero: bool,
+                    k: int) -> str:
+    """`@name(A, Bp, C, m_lo, m_hi, n_lo, n_hi, k0)`: the blocks of C from
+    rows m_lo and columns n_lo on (up to m_hi and n_hi), `steps` steps of k
+    from k0.  Each kind of block (whole or edge rows, whole or edge columns,
+    a whole or the last chunk of k) is a function of its own: AMX
+    configures each of the 8 tile registers for one shape (ldtilecfg, once
+    per call), and LLVM's tile register allocation runs out of registers (a
+    fatal error) on a function whose blocks need more shapes than that."""
+    consts = sorted({0, 2, TILE, 2 * TILE, *range(0, DEPTH * steps, DEPTH),
                      *range(PREFETCH * DEPTH // 2, PREFETCH * DEPTH // 2 + DEPTH // 2)})
     return f"""
-func.func private @{name}(%A: !ta, %Bp: !tbp, %C: !tc, %m0: index, %n0: index)
+func.func private @{name}(%A: !ta, %Bp: !tbp, %C: !tc, %m_lo: index, %m_hi: index,
+                          %n_lo: index, %n_hi: index, %k0: index)
     attributes {{passthrough = ["noinline"]}} {{
 {chr(10).join(f"  %c{v} = arith.constant {v} : index" for v in consts)}
   %chalf = arith.constant {k // 2} : index
-{_indent(_block(rows, cols, k), 2)}
+  scf.for %m0 = %m_lo to %m_hi step %c{2 * TILE} {{
+    scf.for %n0 = %n_lo to %n_hi step %c{2 * TILE} {{
+{_indent(_block(rows, cols, steps, zero), 6)}
+    }}
+  }}
   return
 }}
 """
 
 
-def _rows_loop(name: str, n0: str, col_kind: str, m: int, tag: str) -> str:
-    """Calls of the block functions for all blocks of rows at columns n0."""
-    whole, edge = _splits(m)
-    call = "func.call @{}_{}{}(%A, %Bp, %C, {}, {}) : (!ta, !tbp, !tc, index, index) -> ()"
+def chunk_columns(n: int, threads: int) -> int:
+    """Columns of a chunk: CHUNK_COLUMNS, or fewer (whole blocks) so that
+    each of the threads gets one where the whole blocks make fewer chunks."""
+    whole = _splits(n)[0]
+    if threads <= 1 or whole >= threads * CHUNK_COLUMNS:
+        return CHUNK_COLUMNS
+    return max(2 * TILE, -(-whole // threads) // (2 * TILE) * (2 * TILE))
+
+
+def k_chunks(k: int) -> list[tuple[int, int]]:
+    """(first k, steps) of each chunk of k."""
+    return [(k0, min(UNROLL, (k - k0) // DEPTH)) for k0 in range(0, k, UNROLL * DEPTH)]
+
+
+def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zero: bool
+              ) -> tuple[str, list[str]]:
+    """The main function's loops over C's blocks and the block functions
+    they call.  Columns in chunks of `chunk` (what the threads share),
+    within a chunk k in chunks of UNROLL steps (the first one zeroing C's
+    tiles with `zero`), within those the blocks of rows, then of columns:
+    A's rows of a k chunk stay in L1 across a chunk's columns, B's panels
+    of a k chunk in L2 across the rows."""
+    row_whole, row_edge = _splits(m)
+    col_whole, col_edge = _splits(n)
+    functions = {}
+
+    def blocks(col_kind: str, cols: list[int], n_lo: str, n_hi: str) -> str:
+        """Calls for the blocks of every row at the columns [n_lo, n_hi), chunk by chunk of k."""
+        calls = []
+        for first, (k0, steps) in enumerate(k_chunks(k)):
+            for row_kind, rows, m_lo, m_hi in (("w", [TILE, TILE], 0, row_whole),
+                                               ("e", row_edge, row_whole, m)):
+                if rows and m_hi > m_lo:
+                    zeroing = zero and first == 0
+                    kind = f"{row_kind}{col_kind}{steps}{'z' if zeroing else ''}"
+                    functions[kind] = _block_function(f"{name}_{kind}", rows, cols, steps,
+                                                      zeroing, k)
+                    calls.append(f"func.call @{name}_{kind}(%A, %Bp, %C, %c{m_lo}, %c{m_hi}, "
+                                 f"{n_lo}, {n_hi}, %c{k0}) : "
+                                 "(!ta, !tbp, !tc, index, index, index, index, index) -> ()")
+        return "\n".join(calls)
+
     parts = []
-    if whole:
-        parts.append(f"scf.for %{tag}mb = %c0 to %c{whole} step %c{2 * TILE} {{\n  "
-                     + call.format(name, "w", col_kind, f"%{tag}mb", n0) + "\n}")
-    if edge:
-        parts.append(f"%{tag}me = arith.constant {whole} : index\n"
-                     + call.format(name, "e", col_kind, f"%{tag}me", n0))
-    return "\n".join(parts)
+    if col_whole:
+        head = (f"scf.parallel (%nc) = (%c0) to (%c{col_whole}) step (%c{chunk}) {{"
+                if parallel else f"scf.for %nc = %c0 to %c{col_whole} step %c{chunk} {{")
+        body = (f"%nc_end = arith.addi %nc, %c{chunk} : index\n"
+                f"%nc_hi = arith.minui %nc_end, %c{col_whole} : index\n"
+                + blocks("w", [TILE, TILE], "%nc", "%nc_hi"))
+        parts.append(head + "\n" + _indent(body, 2) + ("\n  scf.reduce\n}" if parallel else "\n}"))
+    if col_edge:
+        parts.append(blocks("e", col_edge, f"%c{col_whole}", f"%c{n}"))
+    return "\n".join(parts), list(functions.values())
 
 
 #: B in panels of 16 columns, each panel's pairs of rows interleaved (Bp
@@ -234,9 +273,12 @@ _PACK = """scf.for %pk = %c0 to %chalf step %c1 {{
 }}"""
 
 
-def function_text(name: str, m: int, n: int, k: int, constant_b: bool, parallel: bool) -> str:
-    """`@name(A, B, C)`: C += A @ B on AMX tiles, B packed once into a
-    global (`constant_b`) or into a buffer on every call."""
+def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: int,
+                  zero: bool = False) -> str:
+    """`@name(A, B, C)`: C += A @ B on AMX tiles (C = A @ B with `zero`: C's
+    old values are not read), B packed once into a global (`constant_b`) or
+    into a buffer on every call; with `threads` > 1 the chunks of columns
+    are an scf.parallel."""
     pack = _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
     if constant_b:
         start = filled_once(f"{name}_bp", "Bp", "!tbp", _indent(pack, 4))
@@ -244,25 +286,12 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, parallel:
     else:
         start = "  %Bp = memref.alloc() {alignment = 64 : i64} : !tbp\n" + _indent(pack, 2)
         end = "  memref.dealloc %Bp : !tbp"
-    whole, edge = _splits(n)
-    parts = []
-    if whole:
-        head = (f"scf.parallel (%nb) = (%c0) to (%c{whole}) step (%c{2 * TILE}) {{" if parallel
-                else f"scf.for %nb = %c0 to %c{whole} step %c{2 * TILE} {{")
-        parts.append(head + "\n" + _indent(_rows_loop(name, "%nb", "w", m, "w"), 2)
-                     + ("\n  scf.reduce\n}" if parallel else "\n}"))
-    if edge:
-        parts.append(f"%ne = arith.constant {whole} : index\n"
-                     + _rows_loop(name, "%ne", "e", m, "e"))
-    row_kinds = [(kind, tiles) for kind, tiles in (("w", [TILE, TILE]), ("e", _splits(m)[1]))
-                 if tiles and (kind == "e" or _splits(m)[0])]
-    col_kinds = [(kind, tiles) for kind, tiles in (("w", [TILE, TILE]), ("e", edge))
-                 if tiles and (kind == "e" or whole)]
-    blocks = "".join(_block_function(f"{name}_{rk}{ck}", rows, cols, k)
-                     for rk, rows in row_kinds for ck, cols in col_kinds)
+    chunk = chunk_columns(n, threads)
+    loops, functions = _schedule(name, m, n, k, chunk, threads > 1, zero)
     consts = "\n".join(f"  %c{v} = arith.constant {v} : index"
-                       for v in sorted({0, 1, 2, 16, 2 * TILE, whole, n, n // 16, n // 16 * 16,
-                                        _splits(m)[0]}))
+                       for v in sorted({0, 1, 2, 16, 2 * TILE, chunk, m, n, n // 16,
+                                        n // 16 * 16, _splits(m)[0], _splits(n)[0],
+                                        *(k0 for k0, _ in k_chunks(k))}))
     layout = "strided<[?, 1], offset: ?>"
     return f"""
 !ta = memref<{m}x{k}xbf16, {layout}>
@@ -270,12 +299,12 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, parallel:
 !tbp = memref<{-(-n // 16) * k // 2}x32xbf16>
 !tc = memref<{m}x{n}xf32, {layout}>
 {copy_globals(f"{name}_bp", "!tbp") if constant_b else ""}
-{blocks}
+{"".join(functions)}
 func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = ["noinline"]}} {{
 {consts}
   %chalf = arith.constant {k // 2} : index
 {start}
-{_indent(chr(10).join(parts), 2)}
+{_indent(loops, 2)}
 {end}
   return
 }}
@@ -310,6 +339,23 @@ def request_amx_ctor(module_op: ir.Operation) -> None:
         op.operation.move_before(first)
 
 
+def _zero_fill(op: ir.Operation) -> ir.Operation | None:
+    """The linalg.fill with +0.0 of the matmul's C right before it (its
+    kernel then starts from zeroed tiles instead), else None."""
+    ops = [as_op(o) for o in op.block.operations]
+    index = ops.index(op)
+    fill = ops[index - 1] if index > 0 else None
+    if fill is None or fill.name != "linalg.fill" or fill.operands[1] != op.operands[2]:
+        return None
+    value = owner_op(fill.operands[0])
+    if value is None or value.name != "arith.constant":
+        return None
+    attr = value.attributes["value"]
+    positive_zero = isinstance(attr, ir.FloatAttr) and ir.FloatAttr(attr).value == 0.0 \
+        and not str(attr).startswith("-")
+    return fill if positive_zero else None
+
+
 def _view(v: ir.Value) -> ir.Value:
     """v as a memref of any row stride and offset (the function's argument type)."""
     t = ir.MemRefType(v.type)
@@ -326,9 +372,15 @@ def amx_matmul(module_op: ir.Operation) -> None:
     for op in collect(module_op, _applies):
         (m, k), (_, n) = (ir.MemRefType(v.type).shape for v in op.operands[:2])
         weight = constant_global(module_op, op.operands[1])
-        parallel = threads > 1 and m * n * k >= MIN_PARALLEL_MACS and n >= 4 * TILE
-        name = emit.get((m, n, k, weight, parallel), PREFIX + "_{}",
-                        lambda f: function_text(f, m, n, k, weight is not None, parallel),
+        share = threads  # one chunk of columns, or little work: nothing to share
+        if m * n * k < MIN_PARALLEL_MACS or _splits(n)[0] <= chunk_columns(n, threads):
+            share = 1
+        fill = _zero_fill(op)
+        if fill is not None:
+            fill.erase()
+        zero = fill is not None
+        name = emit.get((m, n, k, weight, share, zero), PREFIX + "_{}",
+                        lambda f: function_text(f, m, n, k, weight is not None, share, zero),
                         enclosing_function(op))
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(name), [_view(v) for v in op.operands])

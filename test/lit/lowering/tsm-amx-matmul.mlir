@@ -2,42 +2,47 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=KERNEL
 
 // On a target with AMX-BF16 a static bfloat16 addmm is one bf16 x bf16 ->
-// f32 linalg.matmul into the addend widened to f32, rounded to bf16 once.
+// f32 linalg.matmul into zeros, plus the addend widened to f32, rounded to
+// bf16 once.
 // TENSOR-LABEL: func.func @addmm
 // TENSOR-SAME: (%[[X:.*]]: tensor<40x96xbf16>, %[[BIAS:.*]]: tensor<50xbf16>)
 // TENSOR: %[[W:.*]] = "tsm.constant"()
+// TENSOR: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<40x50xf32>)
+// TENSOR: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<40x96xbf16>, tensor<96x50xbf16>) outs(%[[ZEROS]] : tensor<40x50xf32>)
 // TENSOR: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<50xbf16>) outs(%{{.*}} : tensor<50xf32>)
 // TENSOR: arith.extf %{{.*}} : bf16 to f32
-// TENSOR: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[WIDE]] : tensor<50xf32>) outs(%{{.*}} : tensor<40x50xf32>)
-// TENSOR: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<40x96xbf16>, tensor<96x50xbf16>) outs(%[[INIT]] : tensor<40x50xf32>)
-// TENSOR: linalg.generic {{.*}} ins(%[[P]] : tensor<40x50xf32>) outs(%{{.*}} : tensor<40x50xbf16>)
+// TENSOR: linalg.generic {{.*}} ins(%[[P]], %[[WIDE]] : tensor<40x50xf32>, tensor<50xf32>) outs(%{{.*}} : tensor<40x50xbf16>)
+// TENSOR: arith.addf
+// TENSOR: linalg.yield %{{.*}} : bf16
 //
 // The kernel: B packed once into panels of row pairs (a constant weight:
 // a global filled on the first call), C in blocks of 2 x 2 tiles; 40 rows
 // are a block of 32 and an edge of 8, 50 columns a block of 32 and an edge
-// of 16 + 2, depth 96 three steps of 32; each kind of block is a function;
-// a constructor asks Linux for AMX.
+// of 16 + 2, depth 96 three steps of 32; each kind of block is a function
+// (looping over its blocks), whose first chunk of k starts from zeroed
+// tiles instead of the zero fill; a constructor asks Linux for AMX.
 // KERNEL: llvm.func @tsm_amx_request()
 // KERNEL: llvm.call @syscall
 // KERNEL: llvm.mlir.global_ctors ctors = [@tsm_amx_request]
 // KERNEL: memref.global "private" @tsm_amx_0_bp : memref<192x32xbf16>
-// KERNEL-LABEL: func.func private @tsm_amx_0_ww
-// KERNEL: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0_ww3z
+// KERNEL: scf.for
+// KERNEL: amx.tile_zero : !amx.tile<16x16xf32>
 // KERNEL-COUNT-12: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
-// KERNEL-LABEL: func.func private @tsm_amx_0_we
+// KERNEL-LABEL: func.func private @tsm_amx_0_ew3z
+// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<8x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<8x16xf32>
+// KERNEL-LABEL: func.func private @tsm_amx_0_we3z
 // KERNEL: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
 // KERNEL: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x4xbf16>, !amx.tile<16x2xf32>
-// KERNEL-LABEL: func.func private @tsm_amx_0_ew
-// KERNEL: amx.tile_mulf {{.*}} : !amx.tile<8x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<8x16xf32>
-// KERNEL-LABEL: func.func private @tsm_amx_0_ee
+// KERNEL-LABEL: func.func private @tsm_amx_0_ee3z
 // KERNEL: amx.tile_mulf {{.*}} : !amx.tile<8x32xbf16>, !amx.tile<16x4xbf16>, !amx.tile<8x2xf32>
 // KERNEL-LABEL: func.func private @tsm_amx_0(
 // KERNEL-SAME: %{{.*}}: memref<40x96xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<96x50xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<40x50xf32, strided<[?, 1], offset: ?>>
 // KERNEL: vector.interleave %{{.*}}, %{{.*}} : vector<16xbf16> -> vector<32xbf16>
-// KERNEL: call @tsm_amx_0_ww
-// KERNEL: call @tsm_amx_0_ew
-// KERNEL: call @tsm_amx_0_we
-// KERNEL: call @tsm_amx_0_ee
+// KERNEL: call @tsm_amx_0_ww3z
+// KERNEL: call @tsm_amx_0_ew3z
+// KERNEL: call @tsm_amx_0_we3z
+// KERNEL: call @tsm_amx_0_ee3z
 // KERNEL-LABEL: func.func @addmm
 // KERNEL: call @tsm_amx_0
 // KERNEL-NOT: linalg.matmul
@@ -51,11 +56,13 @@ module attributes {tsm.target_amx_bf16 = true} {
 
 // -----
 
-// A batched lhs times a 2-D rhs: its rows collapsed, the product expanded back.
+// A batched lhs times a 2-D rhs: its rows collapsed, the rounded product
+// expanded back.
 // TENSOR-LABEL: func.func @matmul_3d
 // TENSOR: %[[ROWS:.*]] = tensor.collapse_shape %{{.*}} : tensor<2x24x64xbf16> into tensor<48x64xbf16>
 // TENSOR: %[[P:.*]] = linalg.matmul ins(%[[ROWS]], %{{.*}} : tensor<48x64xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<48x32xf32>)
-// TENSOR: tensor.expand_shape %[[P]] {{.*}} : tensor<48x32xf32> into tensor<2x24x32xf32>
+// TENSOR: linalg.generic {{.*}} ins(%[[P]] : tensor<48x32xf32>) outs(%{{.*}} : tensor<48x32xbf16>)
+// TENSOR: tensor.expand_shape %{{.*}} : tensor<48x32xbf16> into tensor<2x24x32xbf16>
 //
 // A run-time B is packed into a buffer on every call.
 // KERNEL-LABEL: func.func private @tsm_amx_0(
