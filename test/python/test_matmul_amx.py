@@ -171,3 +171,32 @@ def test_ahead_of_time_program_asks_for_amx(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     with torch.no_grad():
         torch.testing.assert_close(_outputs(run.stdout)["y"], model(x), **CLOSE)
+
+
+class Batched(torch.nn.Module):
+    def forward(self, a, b, q, k, v):
+        return (torch.bmm(a, b), a @ b[0], q @ k.transpose(-2, -1),
+                F.scaled_dot_product_attention(q, k, v))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batched_products(threads, tmp_path):
+    """bmm, a batch times one matrix, q @ k^T (k read as it lies, packed
+    from its rows) and attention: a loop of AMX products over the batches."""
+    torch.manual_seed(5)
+    inputs = [torch.randn(3, 40, 64).bfloat16(), torch.randn(3, 64, 72).bfloat16(),
+              *(torch.randn(2, 4, 48, 32).bfloat16() for _ in range(3))]
+    model = torch.jit.script(Batched())
+    compiled = tsmlir.compile_module(model, inputs, threads=threads, dump_dir=str(tmp_path))
+    with torch.no_grad():
+        got, want = compiled(*inputs), model(*inputs)
+        once = [torch.bmm(*[x.float() for x in inputs[:2]]),
+                inputs[0].float() @ inputs[1][0].float(),
+                inputs[2].float() @ inputs[3].float().transpose(-2, -1)]
+    for g, w, r in zip(got, want, once):
+        _check(g, w, r)
+    torch.testing.assert_close(got[3], want[3], rtol=3e-2, atol=3e-2)
+    kernel = _kernel_ir(tmp_path)
+    # bmm, the rows of a @ b[0], q @ k^T (its two uses share the function)
+    assert len(re.findall(r"func.func private @tsm_amx_\d+\(", kernel)) == 3
+    assert "vector.extract_strided_slice" in kernel  # k's rows packed as B's columns

@@ -275,14 +275,16 @@ def _delinearize(i: ir.Value, sizes: Sequence[b.IntOrValue]) -> list[ir.Value]:
 
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
                      sizes: list[b.IntOrValue], elem: ir.Type,
-                     layout: Sequence[int] | None = None) -> ir.Value:
+                     layout: Sequence[int] | None = None, flip_a: bool = True) -> ir.Value:
     """`lhs @ rhs` (each (*B, ., .), or (., .)) as one loop over the batches
     (flattened) of 2-D matmuls; sizes: the result's (*B, M, N).  An operand
     with fewer batch dims, or a static 1 where B is larger, is broadcast
     (matmul's rules): each batch reads its one slice.
     `layout`: return the product transposed so (linalg.transpose's
     permutation, N kept last: each batch a 2-D slice of it), written in
-    place; else a transpose that is op's result's only user may be."""
+    place; else a transpose that is op's result's only user may be.
+    `flip_a`: an A may be read transposed (the f32 kernels can; the AMX
+    kernel of bfloat16 products, whose elem is f32, cannot)."""
     rank = len(sizes)
     k = b.dim(lhs, b.rtt(lhs).rank - 1)
     merge = _merging_transpose(op.result) if layout is None else None
@@ -317,7 +319,7 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
         static = all(isinstance(s, int) for s in (*sizes[-2:], k)) and str(elem) == "f32"
         a_idx, w_idx = _operand_index(lhs, idx, sizes), _operand_index(rhs, idx, sizes)
         a, a_flipped = _batch_operand(
-            lhs, a_idx, flipped_ok=static and sizes[-2] >= matmul_codegen.MIN_ROWS)
+            lhs, a_idx, flipped_ok=flip_a and static and sizes[-2] >= matmul_codegen.MIN_ROWS)
         w, b_flipped = _batch_operand(rhs, w_idx, flipped_ok=static)
         # batch dim j of the product is dim perm.index(j) of the layout written
         fixed = {perm.index(j): v for j, v in enumerate(idx)}

@@ -21,9 +21,10 @@ alpha != 1 scales in a separate elementwise linalg.generic.  Sizes that
 must agree at run time (contraction sizes, batch dims, addend dims) get a
 `cf.assert` naming the op.  float16/bfloat16 products are the float32 op
 between conversions (accumulated in float, rounded once, as PyTorch's);
-on a target with AMX-BF16, a static bfloat16 matmul / addmm with a 2-D rhs
-is one bf16 x bf16 -> f32 linalg.matmul (into zeros or the f32 addend) for
-tsm-amx-matmul's tile kernel, rounded once.
+on a target with AMX-BF16, a static bfloat16 matmul / addmm is bf16 x bf16
+-> f32 linalg.matmuls for tsm-amx-matmul's tile kernel (one over the rows
+of lhs for a 2-D rhs, else a loop over the batches), plus the f32 addend,
+rounded once.
 """
 from __future__ import annotations
 
@@ -400,11 +401,13 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
 # CPU kernels accumulate them in float and round once, and the float32 op has
 # the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
 def _amx_product(op: ir.Operation) -> ir.Value | None:
-    """A bfloat16 matmul (lhs of rank >= 2) or addmm (beta = alpha = 1) by a
-    2-D rhs, all sizes static, on a target with AMX-BF16: the rows of lhs
-    times rhs as a bf16 x bf16 -> f32 linalg.matmul into zeros (which the
-    kernel's first tiles are), plus the addend widened to f32, rounded to
-    bfloat16 once.  None otherwise."""
+    """A bfloat16 matmul or addmm (beta = alpha = 1), all sizes static, on a
+    target with AMX-BF16: bf16 x bf16 -> f32 linalg.matmuls into zeros
+    (which the kernel's first tiles are) for tsm-amx-matmul, plus the addend
+    widened to f32, rounded to bfloat16 once.  A 2-D rhs takes the rows of
+    lhs as one product; batches (attention) a loop of products on views of
+    each batch (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None
+    where the kernel would not take the products."""
     if op.name == "tsm.addmm":
         addend, lhs, rhs = op.operands
         if (_attr(op, "beta"), _attr(op, "alpha")) != (1.0, 1.0) or b.rtt(lhs).rank != 2:
@@ -413,17 +416,23 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
         (lhs, rhs), addend = op.operands, None
     values = [lhs, rhs, op.result] + ([addend] if addend is not None else [])
     if any(str(b.rtt(v).element_type) != "bf16" or DYN in _shape(v) for v in values) \
-            or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank != 2:
+            or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank < 2:
         return None
     out_shape = _shape(op.result)
-    rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
-    (m, k), n = _shape(rows), _shape(rhs)[1]
+    m, n, k = out_shape[-2], out_shape[-1], _shape(lhs)[-1]
     module = op
     while module.parent is not None:
         module = module.parent
+    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
+    if b.rtt(rhs).rank == 2:
+        rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
+        m = _shape(rows)[0]
     if not amx_takes(m, n, k) or not target_has_amx_bf16(module):
         return None
-    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
+    if b.rtt(rhs).rank != 2:
+        product = batch_of_matmuls(op, lhs, rhs, out_shape, f32,
+                                   layout=list(range(len(out_shape))), flip_a=False)
+        return _converted(product, bf16)
     product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)])
     if addend is None:
         out = _converted(product, bf16)

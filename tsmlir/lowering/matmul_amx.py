@@ -84,16 +84,22 @@ def takes(m: int, n: int, k: int) -> bool:
     return min(m, n, k) > 0 and k % DEPTH == 0 and m * n * k >= MIN_MACS
 
 
+def _b_transposed(op: ir.Operation) -> bool:
+    """Whether the matmul reads B as (N, K) (its indexing maps)."""
+    return "indexing_maps" in op.attributes and indexing_maps(op) == matmul_maps(True)
+
+
 def _applies(op: ir.Operation) -> bool:
     if op.name != "linalg.matmul" or op.results:
         return False
-    if "indexing_maps" in op.attributes and indexing_maps(op) != matmul_maps():
+    if "indexing_maps" in op.attributes and not _b_transposed(op) \
+            and indexing_maps(op) != matmul_maps():
         return False
     types = [ir.MemRefType(v.type) for v in op.operands]
     if [str(t.element_type) for t in types] != ["bf16", "bf16", "f32"] or not all(
             t.has_static_shape and has_unit_inner_stride(t) for t in types):
         return False
-    (m, k), (_, n) = types[0].shape, types[1].shape
+    (m, k), n = types[0].shape, types[2].shape[1]
     return takes(m, n, k)
 
 
@@ -273,13 +279,40 @@ _PACK = """scf.for %pk = %c0 to %chalf step %c1 {{
 }}"""
 
 
+#: The same panels from B read as (N, K) (`Bt`, attention's keys): each row
+#: of Bt is one column of B, its pairs of values the pairs of the panel's rows.
+_PACK_TRANSPOSED = """scf.for %pn = %c0 to %c{n} step %c1 {{
+  %pp = arith.divui %pn, %c16 : index
+  %pc = arith.remui %pn, %c16 : index
+  %pc2 = arith.muli %pc, %c2 : index
+  %pbase = arith.muli %pp, %chalf : index
+  scf.for %pk = %c0 to %chalf step %c16 {{
+    %pk2 = arith.muli %pk, %c2 : index
+    %row = vector.load %B[%pn, %pk2] : !tb, vector<32xbf16>
+    %prow = arith.addi %pbase, %pk : index
+{pairs}
+  }}
+}}"""
+
+
+def _pack_transposed(n: int) -> str:
+    pairs = []
+    for j in range(16):
+        pairs.append(f"    %pair{j} = vector.extract_strided_slice %row {{offsets = [{2 * j}], "
+                     "sizes = [2], strides = [1]} : vector<32xbf16> to vector<2xbf16>")
+        pairs.append(f"    %row{j} = arith.addi %prow, %c{j} : index")
+        pairs.append(f"    vector.store %pair{j}, %Bp[%row{j}, %pc2] : !tbp, vector<2xbf16>")
+    return _PACK_TRANSPOSED.format(n=n, pairs="\n".join(pairs))
+
+
 def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: int,
-                  zero: bool = False) -> str:
+                  zero: bool = False, b_transposed: bool = False) -> str:
     """`@name(A, B, C)`: C += A @ B on AMX tiles (C = A @ B with `zero`: C's
-    old values are not read), B packed once into a global (`constant_b`) or
-    into a buffer on every call; with `threads` > 1 the chunks of columns
-    are an scf.parallel."""
-    pack = _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
+    old values are not read; B given as (N, K) with `b_transposed`), B
+    packed once into a global (`constant_b`) or into a buffer on every
+    call; with `threads` > 1 the chunks of columns are an scf.parallel."""
+    pack = _pack_transposed(n) if b_transposed else \
+        _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
     if constant_b:
         start = filled_once(f"{name}_bp", "Bp", "!tbp", _indent(pack, 4))
         end = ""
@@ -289,13 +322,13 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
     chunk = chunk_columns(n, threads)
     loops, functions = _schedule(name, m, n, k, chunk, threads > 1, zero)
     consts = "\n".join(f"  %c{v} = arith.constant {v} : index"
-                       for v in sorted({0, 1, 2, 16, 2 * TILE, chunk, m, n, n // 16,
+                       for v in sorted({0, 1, 2, 16, 2 * TILE, chunk, m, n, n // 16, *range(16),
                                         n // 16 * 16, _splits(m)[0], _splits(n)[0],
                                         *(k0 for k0, _ in k_chunks(k))}))
     layout = "strided<[?, 1], offset: ?>"
     return f"""
 !ta = memref<{m}x{k}xbf16, {layout}>
-!tb = memref<{k}x{n}xbf16, {layout}>
+!tb = memref<{f"{n}x{k}" if b_transposed else f"{k}x{n}"}xbf16, {layout}>
 !tbp = memref<{-(-n // 16) * k // 2}x32xbf16>
 !tc = memref<{m}x{n}xf32, {layout}>
 {copy_globals(f"{name}_bp", "!tbp") if constant_b else ""}
@@ -370,8 +403,9 @@ def amx_matmul(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     emit = Emitter()
     for op in collect(module_op, _applies):
-        (m, k), (_, n) = (ir.MemRefType(v.type).shape for v in op.operands[:2])
+        (m, k), (_, n) = (ir.MemRefType(v.type).shape for v in (op.operands[0], op.operands[2]))
         weight = constant_global(module_op, op.operands[1])
+        flipped = _b_transposed(op)
         share = threads  # one chunk of columns, or little work: nothing to share
         if m * n * k < MIN_PARALLEL_MACS or _splits(n)[0] <= chunk_columns(n, threads):
             share = 1
@@ -379,8 +413,9 @@ def amx_matmul(module_op: ir.Operation) -> None:
         if fill is not None:
             fill.erase()
         zero = fill is not None
-        name = emit.get((m, n, k, weight, share, zero), PREFIX + "_{}",
-                        lambda f: function_text(f, m, n, k, weight is not None, share, zero),
+        name = emit.get((m, n, k, weight, share, zero, flipped), PREFIX + "_{}",
+                        lambda f: function_text(f, m, n, k, weight is not None, share, zero,
+                                                flipped),
                         enclosing_function(op))
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(name), [_view(v) for v in op.operands])

@@ -77,6 +77,29 @@ module attributes {tsm.target_amx_bf16 = true} {
 
 // -----
 
+// Batches (attention's q @ k^T): a loop of bf16 products on views of each
+// batch into an f32 result, rounded once; k's batch is read as it lies,
+// (N, K), and packed from its rows (each a column of B).
+// TENSOR-LABEL: func.func @scores
+// TENSOR: scf.for
+// TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<48x32xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<48x64xf32>)
+// KERNEL-LABEL: func.func private @tsm_amx_0(
+// KERNEL-SAME: memref<48x32xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<64x32xbf16, strided<[?, 1], offset: ?>>
+// KERNEL: vector.load %{{.*}} : memref<64x32xbf16, strided<[?, 1], offset: ?>>, vector<32xbf16>
+// KERNEL-COUNT-16: vector.extract_strided_slice
+// KERNEL-LABEL: func.func @scores
+// KERNEL: scf.for
+// KERNEL: call @tsm_amx_0
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @scores(%q: tensor<4x48x32xbf16>, %k: tensor<4x64x32xbf16>) -> tensor<4x48x64xbf16> {
+    %kt = "tsm.permute"(%k) {perm = array<i64: 0, 2, 1>} : (tensor<4x64x32xbf16>) -> tensor<4x32x64xbf16>
+    %0 = "tsm.matmul"(%q, %kt) : (tensor<4x48x32xbf16>, tensor<4x32x64xbf16>) -> tensor<4x48x64xbf16>
+    return %0 : tensor<4x48x64xbf16>
+  }
+}
+
+// -----
+
 // Without AMX (or with a depth not in steps of 32, a dynamic size, float16): the float32
 // product between conversions.
 // TENSOR-LABEL: func.func @no_amx
