@@ -200,3 +200,24 @@ def test_batched_products(threads, tmp_path):
     # bmm, the rows of a @ b[0], q @ k^T (its two uses share the function)
     assert len(re.findall(r"func.func private @tsm_amx_\d+\(", kernel)) == 3
     assert "vector.extract_strided_slice" in kernel  # k's rows packed as B's columns
+
+
+class RunTimeLinear(torch.nn.Module):
+    def forward(self, x, w, bias):
+        return F.linear(x, w, bias), F.linear(x, w)
+
+
+def test_linear_run_time_weight(tmp_path):
+    """F.linear with a run-time weight: the weight read as (N, K), packed
+    from its rows on every call, the bias added as the product is rounded."""
+    torch.manual_seed(6)
+    x, w, bias = torch.randn(2, 24, 96).bfloat16(), torch.randn(80, 96).bfloat16(), \
+        torch.randn(80).bfloat16()
+    model = torch.jit.script(RunTimeLinear())
+    compiled = tsmlir.compile_module(model, [x, w, bias], dump_dir=str(tmp_path))
+    with torch.no_grad():
+        got, want = compiled(x, w, bias), model(x, w, bias)
+        once = F.linear(x.float(), w.float(), bias.float())
+    _check(got[0], want[0], once)
+    _check(got[1], want[1], F.linear(x.float(), w.float()))
+    assert "vector.extract_strided_slice" in _kernel_ir(tmp_path)

@@ -37,6 +37,7 @@ from mlir.dialects import arith, linalg
 from ..dialects.ops.matmul import einsum_sizes, parse_einsum
 from ..dialects.types import DYN, from_mlir
 from . import builders as b
+from . import matmul_codegen
 from .accumulate import protect_arguments
 from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
@@ -401,17 +402,21 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
 # CPU kernels accumulate them in float and round once, and the float32 op has
 # the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
 def _amx_product(op: ir.Operation) -> ir.Value | None:
-    """A bfloat16 matmul or addmm (beta = alpha = 1), all sizes static, on a
-    target with AMX-BF16: bf16 x bf16 -> f32 linalg.matmuls into zeros
+    """A bfloat16 matmul, linear (a run-time weight) or addmm (beta = alpha =
+    1), all sizes static, on a target with AMX-BF16: bf16 x bf16 -> f32 linalg.matmuls into zeros
     (which the kernel's first tiles are) for tsm-amx-matmul, plus the addend
     widened to f32, rounded to bfloat16 once.  A 2-D rhs takes the rows of
     lhs as one product; batches (attention) a loop of products on views of
     each batch (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None
     where the kernel would not take the products."""
+    flipped = op.name == "tsm.linear"  # x @ weight^T: the weight read as (N, K)
     if op.name == "tsm.addmm":
         addend, lhs, rhs = op.operands
         if (_attr(op, "beta"), _attr(op, "alpha")) != (1.0, 1.0) or b.rtt(lhs).rank != 2:
             return None
+    elif flipped:
+        lhs, rhs, *bias = op.operands
+        addend = bias[0] if bias else None
     else:
         (lhs, rhs), addend = op.operands, None
     values = [lhs, rhs, op.result] + ([addend] if addend is not None else [])
@@ -433,7 +438,8 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
         product = batch_of_matmuls(op, lhs, rhs, out_shape, f32,
                                    layout=list(range(len(out_shape))), flip_a=False)
         return _converted(product, bf16)
-    product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)])
+    maps = matmul_codegen.transposed_maps(False, True) if flipped else None
+    product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)], indexing_maps=maps)
     if addend is None:
         out = _converted(product, bf16)
     else:  # the bias (a constant one widened at compile time) added as the product is rounded
@@ -457,7 +463,7 @@ def amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
 
 LOWERINGS = {
     "tsm.matmul": amx_or_half_in_f32(lower_matmul),
-    "tsm.linear": half_in_f32(lower_linear),
+    "tsm.linear": amx_or_half_in_f32(lower_linear),
     "tsm.addmm": amx_or_half_in_f32(lower_addmm),
     "tsm.einsum": half_in_f32(lower_einsum),
 }
