@@ -221,3 +221,32 @@ def test_linear_run_time_weight(tmp_path):
     _check(got[0], want[0], once)
     _check(got[1], want[1], F.linear(x.float(), w.float()))
     assert "vector.extract_strided_slice" in _kernel_ir(tmp_path)
+
+
+class ConvBlock(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv3 = torch.nn.Conv2d(32, 64, 3, padding=1)
+        self.conv1 = torch.nn.Conv2d(64, 40, 1, bias=False)
+        self.strided = torch.nn.Conv2d(64, 16, 3, stride=2, padding=(0, 1))
+
+    def forward(self, x, y):
+        return self.conv1(torch.relu(self.conv3(x))), self.strided(y)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_convolutions(batch, tmp_path):
+    """bf16 convolutions as im2col and one AMX product per image (the
+    filters read in place, the bias added as the product is rounded)."""
+    torch.manual_seed(7)
+    model = ConvBlock().bfloat16().eval()
+    x, y = torch.randn(batch, 32, 13, 11).bfloat16(), torch.randn(batch, 64, 9, 14).bfloat16()
+    compiled = tsmlir.compile_module(model, [x, y], dump_dir=str(tmp_path))
+    reference = ConvBlock().eval()
+    reference.load_state_dict({k: v.float() for k, v in model.state_dict().items()})
+    with torch.no_grad():
+        got, want = compiled(x, y), model(x, y)
+        once = reference(x.float(), y.float())
+    torch.testing.assert_close(got[0], want[0], rtol=3e-2, atol=3e-2)  # two roundings
+    _check(got[1], want[1], once[1])
+    assert len(re.findall(r"call @tsm_amx_\d+\(", _kernel_ir(tmp_path))) == 3

@@ -55,9 +55,12 @@ def value_of(op: ir.Operation) -> np.ndarray | None:
 def attr_array(attr: ir.Attribute, shape: tuple[int, ...]) -> np.ndarray | None:
     """A constant's value attribute as an array of `shape`: an inline dense
     value (a splat broadcast), or a resource's data from the blobs (None
-    where it is not at hand)."""
+    where it is not at hand, or inline bfloat16 data)."""
     if isinstance(attr, ir.DenseElementsAttr):
-        flat = np.array(attr).reshape(-1)
+        try:
+            flat = np.array(attr).reshape(-1)
+        except TypeError:  # an inline bfloat16 value: numpy has no bfloat16
+            return None
         return np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)
     blobs = _blobs()
     data = blobs.get(str(attr)) if blobs is not None else None

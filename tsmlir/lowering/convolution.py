@@ -30,12 +30,13 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from mlir import ir
 from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
-from . import constant_data
+from . import constant_data, conv_amx
 from .chunk_loops import forall_chunks, module_threads
 from .conv_direct import conv_direct, direct_pays
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
@@ -133,14 +134,17 @@ def _group_slice(v: ir.Value, g: ir.Value, size: int, dim: int = 1) -> ir.Value:
 
 def _conv_per_image(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list,
                     stride: list[int], dilation: list[int], low: list[int],
-                    high: list[int]) -> ir.Value:
+                    high: list[int], image_conv: Callable | None = None) -> ir.Value:
     """A float convolution (groups 1) of x padded by `low` / `high` (zeros)
     as im2col + matmul, image by image: batch 1 directly, a larger or
     dynamic batch by an scf.for over the images whose body is the batch-1
     convolution of x[n] inserted into the output at n (one im2col chain in
     the code, whatever the batch; the generic linalg.conv ran ~40x slower
-    than eager at batch 4)."""
+    than eager at batch 4).  `image_conv`: the batch-1 convolution
+    (conv_amx's for bfloat16 on AMX), else _conv_as_matmul."""
     if sizes[0] == 1:
+        if image_conv is not None:
+            return image_conv(x, w, bias, sizes, stride, dilation, low, high)
         return _conv_as_matmul(x, w, bias, sizes, stride, dilation, low, high,
                                transposable=True)
     t = b.rtt(x)
@@ -153,7 +157,7 @@ def _conv_per_image(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
         n = loop.induction_variable
         x_n = tensor.extract_slice(image, x, [n], [], [], [dyn] + [0] * (rank - 1),
                                    image.shape, [1] * rank)
-        y_n = _conv_as_matmul(x_n, w, bias, one, stride, dilation, low, high)
+        y_n = (image_conv or _conv_as_matmul)(x_n, w, bias, one, stride, dilation, low, high)
         out = tensor.insert_slice(y_n, loop.inner_iter_args[0], [n], [], [],
                                   [dyn] + [0] * (rank - 1), one, [1] * rank)
         scf.YieldOp([out])
@@ -318,8 +322,23 @@ def _flipped_filters(w: ir.Value, groups: int) -> ir.Value:
     return collapse(out, [[0, 1], *[[i] for i in range(2, rank)]])
 
 
+def _amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
+    """`half_in_f32(lower)`, except the bfloat16 convolutions conv_amx takes."""
+    fallback = half_in_f32(lower)
+
+    def wrapper(op: ir.Operation):
+        if not conv_amx.applies(op):
+            return fallback(op)
+        x, w, bias = _operands(op)
+        top, left, bottom, right = attrs(op)["padding"]
+        return _conv_per_image(x, w, bias, out_sizes(op), attrs(op)["stride"],
+                               attrs(op)["dilation"], [top, left], [bottom, right],
+                               image_conv=conv_amx.conv_image)
+    return wrapper
+
+
 LOWERINGS = {
-    "tsm.conv2d": half_in_f32(lower_conv2d),
+    "tsm.conv2d": _amx_or_half_in_f32(lower_conv2d),
     "tsm.conv3d": half_in_f32(lower_conv3d),
     "tsm.conv_transpose2d": half_in_f32(lower_conv_transpose),
     "tsm.conv_transpose3d": half_in_f32(lower_conv_transpose),

@@ -43,7 +43,7 @@ from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .matmul_amx import takes as amx_takes
-from .nn_support import _converted, collapse, expand, half_in_f32
+from .nn_support import _converted, collapse, expand, half_in_f32, rounded_sum
 from .target import target_has_amx_bf16
 from .passes import pattern_pass
 
@@ -440,12 +440,8 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
         return _converted(product, bf16)
     maps = matmul_codegen.transposed_maps(False, True) if flipped else None
     product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)], indexing_maps=maps)
-    if addend is None:
-        out = _converted(product, bf16)
-    else:  # the bias (a constant one widened at compile time) added as the product is rounded
-        maps = [b.identity_map(2), b.broadcast_map(_shape(addend), [m, n]), b.identity_map(2)]
-        out = b.generic([product, _converted(addend, f32)], b.empty([m, n], bf16), maps,
-                        ["parallel"] * 2, lambda p, a, _: b.convert(arith.addf(p, a), bf16))
+    addend_map = None if addend is None else b.broadcast_map(_shape(addend), [m, n])
+    out = rounded_sum(product, addend, addend_map, bf16)
     if len(out_shape) != 2:
         out = expand(out, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]], out_shape)
     return out

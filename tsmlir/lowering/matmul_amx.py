@@ -251,21 +251,27 @@ def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zer
 #: B in panels of 16 columns, each panel's pairs of rows interleaved (Bp
 #: row p * k / 2 + k2 holds B[2 k2 : 2 k2 + 2, 16 p : 16 p + 16]): a tile of
 #: B is 1 KiB in one piece and the steps of k read a panel front to back.
-#: Whole panels a vector pair at a time; the last panel's columns one by one
-#: (the rest of its rows is never read: its tiles are narrower).
-_PACK = """scf.for %pk = %c0 to %chalf step %c1 {{
-  %pk0 = arith.muli %pk, %c2 : index
-  %pk1 = arith.addi %pk0, %c1 : index
-  scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+#: Panel by panel (each written front to back: panels k / 2 rows of 64
+#: bytes apart, written across, cost a page per store), a vector pair at a
+#: time; the last panel's columns one by one (the rest of its rows is never
+#: read: its tiles are narrower).
+_PACK = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+  %pp = arith.divui %pn, %c16 : index
+  %pbase = arith.muli %pp, %chalf : index
+  scf.for %pk = %c0 to %chalf step %c1 {{
+    %pk0 = arith.muli %pk, %c2 : index
+    %pk1 = arith.addi %pk0, %c1 : index
     %r0 = vector.load %B[%pk0, %pn] : !tb, vector<16xbf16>
     %r1 = vector.load %B[%pk1, %pn] : !tb, vector<16xbf16>
     %pair = vector.interleave %r0, %r1 : vector<16xbf16> -> vector<32xbf16>
-    %pp = arith.divui %pn, %c16 : index
-    %pbase = arith.muli %pp, %chalf : index
     %prow = arith.addi %pbase, %pk : index
     vector.store %pair, %Bp[%prow, %c0] : !tbp, vector<32xbf16>
   }}
-  %tbase = arith.muli %c{panels_before_tail}, %chalf : index
+}}
+%tbase = arith.muli %c{panels_before_tail}, %chalf : index
+scf.for %pk = %c0 to %chalf step %c1 {{
+  %pk0 = arith.muli %pk, %c2 : index
+  %pk1 = arith.addi %pk0, %c1 : index
   %trow = arith.addi %tbase, %pk : index
   scf.for %pn = %c{vec_end} to %c{n} step %c1 {{
     %e0 = memref.load %B[%pk0, %pn] : !tb

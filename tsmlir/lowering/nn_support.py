@@ -192,14 +192,26 @@ def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
                      lambda x, _out: b.convert(x, to))
 
 
+def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap,
+                to: ir.Type) -> ir.Value:
+    """A float32 product (plus `addend`, read through `addend_map`, widened
+    to float32: a constant one at compile time) rounded to `to` in one pass."""
+    if addend is None:
+        return _converted(product, to)
+    rank = b.rtt(product).rank
+    sizes = [b.dim(product, i) for i in range(rank)]
+    wide = _converted(addend, ir.F32Type.get())
+    return b.generic([product, wide], b.empty(sizes, to),
+                     [b.identity_map(rank), addend_map, b.identity_map(rank)],
+                     ["parallel"] * rank, lambda p, a, _: b.convert(arith.addf(p, a), to))
+
+
 def _widened(v: ir.Value) -> np.ndarray | None:
     """A float16 or bfloat16 constant's value as float32 (exact); None for
-    anything else or data not at hand (bfloat16 data is its int16 bits)."""
+    anything else or data not at hand (bfloat16 data is its int16 bits; an
+    inline bfloat16 value, which numpy cannot hold, is not at hand)."""
     elem = b.rtt(v).element_type
-    try:
-        data = constant_data.array_of(v)
-    except TypeError:  # an inline bfloat16 value: numpy has no bfloat16
-        return None
+    data = constant_data.array_of(v)
     if data is None:
         return None
     if isinstance(elem, ir.F16Type) and data.dtype == np.float16:

@@ -100,6 +100,23 @@ module attributes {tsm.target_amx_bf16 = true} {
 
 // -----
 
+// A bf16 convolution: the im2col of the image, (C * 9, positions), and one
+// product of the filters (F, C * 9), read in place as A, by it.
+// KERNEL-LABEL: func.func private @tsm_amx_0(
+// KERNEL-SAME: memref<16x288xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<288x48xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<16x48xf32, strided<[?, 1], offset: ?>>
+// KERNEL-LABEL: func.func @conv
+// KERNEL: memref.alloc() {{.*}} : memref<32x3x3x6x8xbf16>
+// KERNEL: call @tsm_amx_0
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @conv(%x: tensor<1x32x6x8xbf16>) -> tensor<1x16x6x8xbf16> {
+    %w = "tsm.constant"() {value = dense<0.5> : tensor<16x32x3x3xbf16>} : () -> tensor<16x32x3x3xbf16>
+    %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x32x6x8xbf16>, tensor<16x32x3x3xbf16>) -> tensor<1x16x6x8xbf16>
+    return %0 : tensor<1x16x6x8xbf16>
+  }
+}
+
+// -----
+
 // Without AMX (or with a depth not in steps of 32, a dynamic size, float16): the float32
 // product between conversions.
 // TENSOR-LABEL: func.func @no_amx
