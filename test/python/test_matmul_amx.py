@@ -229,24 +229,33 @@ class ConvBlock(torch.nn.Module):
         self.conv3 = torch.nn.Conv2d(32, 64, 3, padding=1)
         self.conv1 = torch.nn.Conv2d(64, 40, 1, bias=False)
         self.strided = torch.nn.Conv2d(64, 16, 3, stride=2, padding=(0, 1))
+        self.wide = torch.nn.Conv2d(64, 24, (5, 3), padding=(1, 2), bias=False)
+        self.dilated = torch.nn.Conv2d(64, 16, 3, dilation=2, padding=1)
 
     def forward(self, x, y):
-        return self.conv1(torch.relu(self.conv3(x))), self.strided(y)
+        return (self.conv1(torch.relu(self.conv3(x))), self.strided(y), self.wide(y),
+                self.dilated(y))
 
 
-@pytest.mark.parametrize("batch", [1, 2])
-def test_convolutions(batch, tmp_path):
-    """bf16 convolutions as im2col and one AMX product per image (the
-    filters read in place, the bias added as the product is rounded)."""
+@pytest.mark.parametrize("batch, threads", [(1, 2), (2, 1)])
+def test_convolutions(batch, threads, tmp_path):
+    """bf16 convolutions on AMX, the bias added as the product is rounded:
+    stride-1 ones with a kernel of several positions as windows of the
+    packed padded image (conv3, wide: uneven padding, a 5 x 3 kernel), the
+    others as im2col and one product per image (conv1, strided, dilated)."""
     torch.manual_seed(7)
     model = ConvBlock().bfloat16().eval()
     x, y = torch.randn(batch, 32, 13, 11).bfloat16(), torch.randn(batch, 64, 9, 14).bfloat16()
-    compiled = tsmlir.compile_module(model, [x, y], dump_dir=str(tmp_path))
+    compiled = tsmlir.compile_module(model, [x, y], threads=threads, dump_dir=str(tmp_path))
     reference = ConvBlock().eval()
     reference.load_state_dict({k: v.float() for k, v in model.state_dict().items()})
     with torch.no_grad():
         got, want = compiled(x, y), model(x, y)
         once = reference(x.float(), y.float())
     torch.testing.assert_close(got[0], want[0], rtol=3e-2, atol=3e-2)  # two roundings
-    _check(got[1], want[1], once[1])
-    assert len(re.findall(r"call @tsm_amx_\d+\(", _kernel_ir(tmp_path))) == 3
+    for g, w, r in zip(got[1:], want[1:], once[1:]):
+        _check(g, w, r)
+    kernel = _kernel_ir(tmp_path)
+    assert len(re.findall(r"call @tsm_amx_\d+\(", kernel)) == 5
+    assert len(re.findall(r"tsm.amx_conv = array<i64: (\d+), (\d+), (\d+)>",
+                          next(tmp_path.glob("1-*.mlir")).read_text())) == 2

@@ -29,6 +29,7 @@ runs when the JIT initializes the module or a compiled library is loaded.
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 
 from mlir import ir
 from mlir.dialects import func, memref
@@ -84,6 +85,29 @@ def takes(m: int, n: int, k: int) -> bool:
     return min(m, n, k) > 0 and k % DEPTH == 0 and m * n * k >= MIN_MACS
 
 
+#: The attribute that marks conv_amx's shifted-window product (a
+#: linalg.generic): [channels, kernel width, image row length].
+CONV_ATTR = "tsm.amx_conv"
+
+
+def _conv(op: ir.Operation) -> tuple[Shifted, int] | None:
+    """(Shifted, image length) of a marked convolution product on static
+    bf16, bf16 -> f32 memrefs of unit inner stride, else None."""
+    if op.name != "linalg.generic" or CONV_ATTR not in op.attributes or op.results:
+        return None
+    types = [ir.MemRefType(v.type) for v in _operands(op)]
+    if [str(t.element_type) for t in types] != ["bf16", "bf16", "f32"] or not all(
+            t.has_static_shape and has_unit_inner_stride(t) for t in types):
+        return None
+    channels, kernel_w, row = ir.DenseI64ArrayAttr(op.attributes[CONV_ATTR])
+    return Shifted(channels, kernel_w, row), types[1].shape[1]
+
+
+def _operands(op: ir.Operation) -> list[ir.Value]:
+    """A, B and C (a marked convolution's kernel-extent operand left out)."""
+    return [op.operands[0], op.operands[1], op.operands[-1]]
+
+
 def _b_transposed(op: ir.Operation) -> bool:
     """Whether the matmul reads B as (N, K) (its indexing maps)."""
     return "indexing_maps" in op.attributes and indexing_maps(op) == matmul_maps(True)
@@ -114,7 +138,37 @@ def _tile(rows: int, cols: int, elem: str) -> str:
     return f"!amx.tile<{rows}x{cols}x{elem}>"
 
 
-def _block(rows: list[int], cols: list[int], steps: int, zero: bool) -> str:
+@dataclass(frozen=True)
+class Shifted:
+    """A convolution's B (conv_amx): the padded image (C, rows * row) read
+    at a shift per kernel position; k runs over (kernel position, channel),
+    a position's channels in whole steps."""
+    channels: int
+    kernel_w: int
+    row: int
+
+
+def _b_columns(shifted: Shifted | None, p: str, cols: list[int], ns: list[str]) -> list[str]:
+    """Lines computing step p's row of Bp (`{p}k2`) and, per column tile j,
+    its first column (`{p}bc{j}`): the panel of the tile's columns, or, for
+    a convolution, its columns shifted by the step's kernel position."""
+    if shifted is None:
+        return [f"{p}k2 = arith.divui {p}k, %c2 : index",
+                *(f"{p}bc{j} = arith.addi %panel{j}, {p}k2 : index" for j in range(len(cols)))]
+    return [f"{p}pos = arith.divui {p}k, %c{shifted.channels} : index",
+            f"{p}ch = arith.remui {p}k, %c{shifted.channels} : index",
+            f"{p}k2 = arith.divui {p}ch, %c2 : index",
+            f"{p}kh = arith.divui {p}pos, %c{shifted.kernel_w} : index",
+            f"{p}kw = arith.remui {p}pos, %c{shifted.kernel_w} : index",
+            f"{p}dh = arith.muli {p}kh, %c{shifted.row} : index",
+            f"{p}shift = arith.addi {p}dh, {p}kw : index",
+            *(line for j in range(len(cols)) for line in (
+                f"{p}sn{j} = arith.addi {ns[j]}, {p}shift : index",
+                f"{p}bc{j} = arith.muli {p}sn{j}, %c2 : index"))]
+
+
+def _block(rows: list[int], cols: list[int], steps: int, zero: bool,
+           shifted: Shifted | None = None) -> str:
     """Body text: C[m0 : m0 + sum(rows), n0 : n0 + sum(cols)] += A[.., k0 :
     k0 + DEPTH * steps] @ Bp[..], one tile of C per (row, col) pair: C's
     tiles loaded (zeroed, with `zero`: the first chunk of k into a C that
@@ -128,8 +182,9 @@ def _block(rows: list[int], cols: list[int], steps: int, zero: bool) -> str:
         lines.append(f"{name} = arith.addi %m0, %c{TILE * i} : index")
     for j, name in enumerate(ns):
         lines.append(f"{name} = arith.addi %n0, %c{TILE * j} : index")
-        lines.append(f"{panels[j]}i = arith.divui {name}, %c{TILE} : index")
-        lines.append(f"{panels[j]} = arith.muli {panels[j]}i, %chalf : index")
+        if shifted is None:
+            lines.append(f"{panels[j]}i = arith.divui {name}, %c{TILE} : index")
+            lines.append(f"{panels[j]} = arith.muli {panels[j]}i, %chalf : index")
     pairs = [(i, j) for i in range(len(rows)) for j in range(len(cols))]
     c_types = [_tile(rows[i], cols[j], "f32") for i, j in pairs]
     a_t = [_tile(r, DEPTH, "bf16") for r in rows]
@@ -141,15 +196,19 @@ def _block(rows: list[int], cols: list[int], steps: int, zero: bool) -> str:
     for s in range(steps):
         p = f"%s{s}"
         lines.append(f"{p}k = arith.addi %k0, %c{DEPTH * s} : index")
-        lines.append(f"{p}k2 = arith.divui {p}k, %c2 : index")
-        lines += [f"{p}kb{j} = arith.addi {panels[j]}, {p}k2 : index" for j in range(len(cols))]
+        lines += _b_columns(shifted, p, cols, ns)
         lines += [f"{p}a{i} = amx.tile_load %A[{ms[i]}, {p}k] : !ta into {a_t[i]}"
                   for i in range(len(rows))]
-        lines += [f"{p}b{j} = amx.tile_load %Bp[{p}kb{j}, %c0] : !tbp into {b_t[j]}"
-                  for j in range(len(cols))]
-        for j in range(len(cols) if PREFETCH else 0):  # the panel's tile PREFETCH steps on
+        if shifted is None:
+            lines += [f"{p}b{j} = amx.tile_load %Bp[{p}bc{j}, %c0] : !tbp into {b_t[j]}"
+                      for j in range(len(cols))]
+        else:
+            lines += [f"{p}b{j} = amx.tile_load %Bp[{p}k2, {p}bc{j}] : !tbp into {b_t[j]}"
+                      for j in range(len(cols))]
+        prefetch = PREFETCH and shifted is None  # (a convolution's image is small)
+        for j in range(len(cols) if prefetch else 0):  # the panel's tile PREFETCH steps on
             for r in range(DEPTH // 2):
-                lines.append(f"{p}f{j}_{r} = arith.addi {p}kb{j}, "
+                lines.append(f"{p}f{j}_{r} = arith.addi {p}bc{j}, "
                              f"%c{PREFETCH * DEPTH // 2 + r} : index")
                 lines.append(f"memref.prefetch %Bp[{p}f{j}_{r}, %c0], read, locality<3>, data"
                              " : !tbp")
@@ -167,7 +226,7 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def _block_function(name: str, rows: list[int], cols: list[int], steps: int, zero: bool,
-                    k: int) -> str:
+                    k: int, shifted: Shifted | None) -> str:
     """`@name(A, Bp, C, m_lo, m_hi, n_lo, n_hi, k0)`: the blocks of C from
     rows m_lo and columns n_lo on (up to m_hi and n_hi), `steps` steps of k
     from k0.  Each kind of block (whole or edge rows, whole or edge columns,
@@ -176,7 +235,9 @@ def _block_function(name: str, rows: list[int], cols: list[int], steps: int, zer
     per call), and LLVM's tile register allocation runs out of registers (a
     fatal error) on a function whose blocks need more shapes than that."""
     consts = sorted({0, 2, TILE, 2 * TILE, *range(0, DEPTH * steps, DEPTH),
-                     *range(PREFETCH * DEPTH // 2, PREFETCH * DEPTH // 2 + DEPTH // 2)})
+                     *range(PREFETCH * DEPTH // 2, PREFETCH * DEPTH // 2 + DEPTH // 2),
+                     *([] if shifted is None else [shifted.channels, shifted.kernel_w,
+                                                   shifted.row])})
     return f"""
 func.func private @{name}(%A: !ta, %Bp: !tbp, %C: !tc, %m_lo: index, %m_hi: index,
                           %n_lo: index, %n_hi: index, %k0: index)
@@ -185,7 +246,7 @@ func.func private @{name}(%A: !ta, %Bp: !tbp, %C: !tc, %m_lo: index, %m_hi: inde
   %chalf = arith.constant {k // 2} : index
   scf.for %m0 = %m_lo to %m_hi step %c{2 * TILE} {{
     scf.for %n0 = %n_lo to %n_hi step %c{2 * TILE} {{
-{_indent(_block(rows, cols, steps, zero), 6)}
+{_indent(_block(rows, cols, steps, zero, shifted), 6)}
     }}
   }}
   return
@@ -207,8 +268,8 @@ def k_chunks(k: int) -> list[tuple[int, int]]:
     return [(k0, min(UNROLL, (k - k0) // DEPTH)) for k0 in range(0, k, UNROLL * DEPTH)]
 
 
-def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zero: bool
-              ) -> tuple[str, list[str]]:
+def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zero: bool,
+              shifted: Shifted | None) -> tuple[str, list[str]]:
     """The main function's loops over C's blocks and the block functions
     they call.  Columns in chunks of `chunk` (what the threads share),
     within a chunk k in chunks of UNROLL steps (the first one zeroing C's
@@ -229,7 +290,7 @@ def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zer
                     zeroing = zero and first == 0
                     kind = f"{row_kind}{col_kind}{steps}{'z' if zeroing else ''}"
                     functions[kind] = _block_function(f"{name}_{kind}", rows, cols, steps,
-                                                      zeroing, k)
+                                                      zeroing, k, shifted)
                     calls.append(f"func.call @{name}_{kind}(%A, %Bp, %C, %c{m_lo}, %c{m_hi}, "
                                  f"{n_lo}, {n_hi}, %c{k0}) : "
                                  "(!ta, !tbp, !tc, index, index, index, index, index) -> ()")
@@ -311,14 +372,50 @@ def _pack_transposed(n: int) -> str:
     return _PACK_TRANSPOSED.format(n=n, pairs="\n".join(pairs))
 
 
+#: A convolution's image (C, L) in pairs of channels, row-major (Bp[c / 2,
+#: 2 j + c % 2] = B[c, j]): each kernel position's tile is a window of it.
+_PACK_IMAGE = """scf.for %pk = %c0 to %c{pairs} step %c1 {{
+  %pk0 = arith.muli %pk, %c2 : index
+  %pk1 = arith.addi %pk0, %c1 : index
+  scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+    %r0 = vector.load %B[%pk0, %pn] : !tb, vector<16xbf16>
+    %r1 = vector.load %B[%pk1, %pn] : !tb, vector<16xbf16>
+    %pair = vector.interleave %r0, %r1 : vector<16xbf16> -> vector<32xbf16>
+    %pn2 = arith.muli %pn, %c2 : index
+    vector.store %pair, %Bp[%pk, %pn2] : !tbp, vector<32xbf16>
+  }}
+  scf.for %pn = %c{vec_end} to %c{length} step %c1 {{
+    %e0 = memref.load %B[%pk0, %pn] : !tb
+    %e1 = memref.load %B[%pk1, %pn] : !tb
+    %pn2 = arith.muli %pn, %c2 : index
+    %pn3 = arith.addi %pn2, %c1 : index
+    memref.store %e0, %Bp[%pk, %pn2] : !tbp
+    memref.store %e1, %Bp[%pk, %pn3] : !tbp
+  }}
+}}"""
+
+
 def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: int,
-                  zero: bool = False, b_transposed: bool = False) -> str:
+                  zero: bool = False, b_transposed: bool = False,
+                  shifted: tuple[Shifted, int] | None = None) -> str:
     """`@name(A, B, C)`: C += A @ B on AMX tiles (C = A @ B with `zero`: C's
     old values are not read; B given as (N, K) with `b_transposed`), B
     packed once into a global (`constant_b`) or into a buffer on every
-    call; with `threads` > 1 the chunks of columns are an scf.parallel."""
-    pack = _pack_transposed(n) if b_transposed else \
-        _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
+    call; with `threads` > 1 the chunks of columns are an scf.parallel.
+    `shifted`: a convolution's (Shifted, image length): B is the image (C,
+    length), packed as _PACK_IMAGE."""
+    layout = "strided<[?, 1], offset: ?>"
+    if shifted is not None:
+        conv, length = shifted
+        pack = _PACK_IMAGE.format(pairs=conv.channels // 2, vec_end=length // 16 * 16,
+                                  length=length)
+        b_type = f"memref<{conv.channels}x{length}xbf16, {layout}>"
+        bp_type = f"memref<{conv.channels // 2}x{2 * length}xbf16>"
+    else:
+        pack = _pack_transposed(n) if b_transposed else \
+            _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
+        b_type = f"memref<{f'{n}x{k}' if b_transposed else f'{k}x{n}'}xbf16, {layout}>"
+        bp_type = f"memref<{-(-n // 16) * k // 2}x32xbf16>"
     if constant_b:
         start = filled_once(f"{name}_bp", "Bp", "!tbp", _indent(pack, 4))
         end = ""
@@ -326,16 +423,19 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
         start = "  %Bp = memref.alloc() {alignment = 64 : i64} : !tbp\n" + _indent(pack, 2)
         end = "  memref.dealloc %Bp : !tbp"
     chunk = chunk_columns(n, threads)
-    loops, functions = _schedule(name, m, n, k, chunk, threads > 1, zero)
+    loops, functions = _schedule(name, m, n, k, chunk, threads > 1, zero,
+                                 None if shifted is None else shifted[0])
     consts = "\n".join(f"  %c{v} = arith.constant {v} : index"
                        for v in sorted({0, 1, 2, 16, 2 * TILE, chunk, m, n, n // 16, *range(16),
+                                        *([] if shifted is None else [
+                                            shifted[0].channels // 2, shifted[1],
+                                            shifted[1] // 16 * 16]),
                                         n // 16 * 16, _splits(m)[0], _splits(n)[0],
                                         *(k0 for k0, _ in k_chunks(k))}))
-    layout = "strided<[?, 1], offset: ?>"
     return f"""
 !ta = memref<{m}x{k}xbf16, {layout}>
-!tb = memref<{f"{n}x{k}" if b_transposed else f"{k}x{n}"}xbf16, {layout}>
-!tbp = memref<{-(-n // 16) * k // 2}x32xbf16>
+!tb = {b_type}
+!tbp = {bp_type}
 !tc = memref<{m}x{n}xf32, {layout}>
 {copy_globals(f"{name}_bp", "!tbp") if constant_b else ""}
 {"".join(functions)}
@@ -384,7 +484,7 @@ def _zero_fill(op: ir.Operation) -> ir.Operation | None:
     ops = [as_op(o) for o in op.block.operations]
     index = ops.index(op)
     fill = ops[index - 1] if index > 0 else None
-    if fill is None or fill.name != "linalg.fill" or fill.operands[1] != op.operands[2]:
+    if fill is None or fill.name != "linalg.fill" or fill.operands[1] != op.operands[-1]:
         return None
     value = owner_op(fill.operands[0])
     if value is None or value.name != "arith.constant":
@@ -408,10 +508,12 @@ def _view(v: ir.Value) -> ir.Value:
 def amx_matmul(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     emit = Emitter()
-    for op in collect(module_op, _applies):
-        (m, k), (_, n) = (ir.MemRefType(v.type).shape for v in (op.operands[0], op.operands[2]))
-        weight = constant_global(module_op, op.operands[1])
-        flipped = _b_transposed(op)
+    for op in collect(module_op, lambda op: _applies(op) or _conv(op) is not None):
+        a, b, c = _operands(op)
+        (m, k), (_, n) = ir.MemRefType(a.type).shape, ir.MemRefType(c.type).shape
+        shifted = _conv(op)
+        weight = None if shifted else constant_global(module_op, b)
+        flipped = shifted is None and _b_transposed(op)
         share = threads  # one chunk of columns, or little work: nothing to share
         if m * n * k < MIN_PARALLEL_MACS or _splits(n)[0] <= chunk_columns(n, threads):
             share = 1
@@ -419,11 +521,11 @@ def amx_matmul(module_op: ir.Operation) -> None:
         if fill is not None:
             fill.erase()
         zero = fill is not None
-        name = emit.get((m, n, k, weight, share, zero, flipped), PREFIX + "_{}",
+        name = emit.get((m, n, k, weight, share, zero, flipped, shifted), PREFIX + "_{}",
                         lambda f: function_text(f, m, n, k, weight is not None, share, zero,
-                                                flipped),
+                                                flipped, shifted),
                         enclosing_function(op))
         with ir.InsertionPoint(op), op.location:
-            func.CallOp([], ir.FlatSymbolRefAttr.get(name), [_view(v) for v in op.operands])
+            func.CallOp([], ir.FlatSymbolRefAttr.get(name), [_view(v) for v in (a, b, c)])
         op.erase()
         request_amx_ctor(module_op)

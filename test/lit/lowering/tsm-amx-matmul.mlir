@@ -100,18 +100,26 @@ module attributes {tsm.target_amx_bf16 = true} {
 
 // -----
 
-// A bf16 convolution: the im2col of the image, (C * 9, positions), and one
-// product of the filters (F, C * 9), read in place as A, by it.
+// bf16 convolutions.  Stride 1, a 3x3 kernel, 32 channels: a product of the
+// filters by position (F, 9 * C), read in place as A, by windows of the
+// zero-padded image (one more row), (C, 9 * 10), packed once in pairs of
+// channels; the output on 6 rows of 10 positions, its first 8 kept.
 // KERNEL-LABEL: func.func private @tsm_amx_0(
-// KERNEL-SAME: memref<16x288xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<288x48xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<16x48xf32, strided<[?, 1], offset: ?>>
+// KERNEL-SAME: memref<16x288xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<32x90xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<16x60xf32, strided<[?, 1], offset: ?>>
+// KERNEL: memref.alloc() {alignment = 64 : i64} : memref<16x180xbf16>
+// Stride 2: the im2col (C * 9, positions), and one product by it.
+// KERNEL-LABEL: func.func private @tsm_amx_1(
+// KERNEL-SAME: memref<16x288xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<288x12xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<16x12xf32, strided<[?, 1], offset: ?>>
 // KERNEL-LABEL: func.func @conv
-// KERNEL: memref.alloc() {{.*}} : memref<32x3x3x6x8xbf16>
+// KERNEL: memref.alloc() {{.*}} : memref<1x32x9x10xbf16>
 // KERNEL: call @tsm_amx_0
+// KERNEL: memref.alloc() {{.*}} : memref<32x3x3x3x4xbf16>
+// KERNEL: call @tsm_amx_1
 module attributes {tsm.target_amx_bf16 = true} {
-  func.func @conv(%x: tensor<1x32x6x8xbf16>) -> tensor<1x16x6x8xbf16> {
-    %w = "tsm.constant"() {value = dense<0.5> : tensor<16x32x3x3xbf16>} : () -> tensor<16x32x3x3xbf16>
+  func.func @conv(%x: tensor<1x32x6x8xbf16>, %w: tensor<16x32x3x3xbf16>) -> (tensor<1x16x6x8xbf16>, tensor<1x16x3x4xbf16>) {
     %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x32x6x8xbf16>, tensor<16x32x3x3xbf16>) -> tensor<1x16x6x8xbf16>
-    return %0 : tensor<1x16x6x8xbf16>
+    %1 = "tsm.conv2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x32x6x8xbf16>, tensor<16x32x3x3xbf16>) -> tensor<1x16x3x4xbf16>
+    return %0, %1 : tensor<1x16x6x8xbf16>, tensor<1x16x3x4xbf16>
   }
 }
 
