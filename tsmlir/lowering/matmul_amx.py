@@ -21,6 +21,10 @@ Why: PyTorch runs bfloat16 products on these units (oneDNN), about 2.5x its
 float32 rate here; converting to float32 and running the float32 kernel
 (`half_in_f32`, the path without AMX) left a bfloat16 MLP at 2.6x eager.
 
+Measured and left out: prefetching each panel's tiles 4 steps ahead (16
+prefetches a tile) moved the kernel's speed by less than the host's noise
+and made a bf16 ResNet-18 take 13 s to compile instead of 9.5.
+
 Linux hands out AMX state only to a process that asks (arch_prctl
 ARCH_REQ_XCOMP_PERM): `use_amx` asks for this process, and a module with
 AMX code asks again from a global constructor (`request_amx_ctor`), which
@@ -48,7 +52,6 @@ UNROLL = 16
 #: Columns of C in one chunk (a multiple of 2 * TILE): the unit the threads
 #: share; a chunk of B's panels (UNROLL * DEPTH x CHUNK_COLUMNS) stays in L2.
 CHUNK_COLUMNS = 256
-PREFETCH = 4
 #: Multiply-adds from which the threads share the column blocks.
 MIN_PARALLEL_MACS = 1 << 20
 #: Products smaller than one tile's worth stay on the float32 path.
@@ -205,13 +208,6 @@ def _block(rows: list[int], cols: list[int], steps: int, zero: bool,
         else:
             lines += [f"{p}b{j} = amx.tile_load %Bp[{p}k2, {p}bc{j}] : !tbp into {b_t[j]}"
                       for j in range(len(cols))]
-        prefetch = PREFETCH and shifted is None  # (a convolution's image is small)
-        for j in range(len(cols) if prefetch else 0):  # the panel's tile PREFETCH steps on
-            for r in range(DEPTH // 2):
-                lines.append(f"{p}f{j}_{r} = arith.addi {p}bc{j}, "
-                             f"%c{PREFETCH * DEPTH // 2 + r} : index")
-                lines.append(f"memref.prefetch %Bp[{p}f{j}_{r}, %c0], read, locality<3>, data"
-                             " : !tbp")
         for q, ((i, j), t) in enumerate(zip(pairs, c_types)):
             lines.append(f"{p}r{i}{j} = amx.tile_mulf {p}a{i}, {p}b{j}, {acc[q]} : "
                          f"{a_t[i]}, {b_t[j]}, {t}")
@@ -235,7 +231,6 @@ def _block_function(name: str, rows: list[int], cols: list[int], steps: int, zer
     per call), and LLVM's tile register allocation runs out of registers (a
     fatal error) on a function whose blocks need more shapes than that."""
     consts = sorted({0, 2, TILE, 2 * TILE, *range(0, DEPTH * steps, DEPTH),
-                     *range(PREFETCH * DEPTH // 2, PREFETCH * DEPTH // 2 + DEPTH // 2),
                      *([] if shifted is None else [shifted.channels, shifted.kernel_w,
                                                    shifted.row])})
     return f"""
