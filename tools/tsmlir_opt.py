@@ -29,7 +29,8 @@ from tsmlir.context import new_context
 from tsmlir.diagnostics import format_diagnostic
 from tsmlir.lowering.passes import PASSES
 from tsmlir.lowering.pipelines import DESCRIPTIONS, PIPELINES, STAGES, pass_manager
-from tsmlir.lowering.target import TARGET_AVX512_ATTR, set_target_avx512
+from tsmlir.lowering.target import (AMX_BF16_CPUS, TARGET_AMX_ATTR, TARGET_AVX512_ATTR,
+                                    set_target_amx_bf16, set_target_avx512)
 from tsmlir.runtime.llvm_tools import ToolError, cpu_has_avx512
 
 SPLIT_MARKER = "// -----"
@@ -139,6 +140,9 @@ def run_chunk(text: str, passes: list[str], args):
             if args.target_avx512 is not None and \
                     TARGET_AVX512_ATTR not in module.operation.attributes:
                 set_target_avx512(module.operation, args.target_avx512)
+            if args.target_cpu not in (None, "native") and \
+                    TARGET_AMX_ATTR not in module.operation.attributes:
+                set_target_amx_bf16(module.operation, args.target_cpu in AMX_BF16_CPUS)
             # Like MLIR's verifier after parsing: tsm ops must follow their type rules.
             if not args.no_tsm_verify and not PASSES["tsm-verify"].run(module.operation):
                 return False, "", raw, rendered

@@ -28,6 +28,7 @@ rounded once.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -398,14 +399,11 @@ def lower_einsum(op: ir.Operation) -> ir.Value:
     return b.generic(operands, init, maps, iterators, lambda x, y, acc: _multiply_add(acc, x, y))
 
 
-# float16/bfloat16 products are the float32 op between conversions: PyTorch's
-# CPU kernels accumulate them in float and round once, and the float32 op has
-# the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
 def _amx_product(op: ir.Operation) -> ir.Value | None:
     """A bfloat16 matmul, linear (a run-time weight) or addmm (beta = alpha =
-    1), all sizes static, on a target with AMX-BF16: bf16 x bf16 -> f32 linalg.matmuls into zeros
-    (which the kernel's first tiles are) for tsm-amx-matmul, plus the addend
-    widened to f32, rounded to bfloat16 once.  A 2-D rhs takes the rows of
+    1), all sizes static, on a target with AMX-BF16: bf16 x bf16 -> f32
+    linalg.matmuls into zeros (which the kernel's first tiles are) for
+    tsm-amx-matmul, plus the addend widened to f32, rounded to bfloat16 once.  A 2-D rhs takes the rows of
     lhs as one product; batches (attention) a loop of products on views of
     each batch (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None
     where the kernel would not take the products."""
@@ -424,20 +422,20 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
             or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank < 2:
         return None
     out_shape = _shape(op.result)
-    m, n, k = out_shape[-2], out_shape[-1], _shape(lhs)[-1]
+    n, k = out_shape[-1], _shape(lhs)[-1]
+    # a 2-D rhs: the rows of lhs in one product
+    m = math.prod(_shape(lhs)[:-1]) if b.rtt(rhs).rank == 2 else out_shape[-2]
     module = op
     while module.parent is not None:
         module = module.parent
-    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
-    if b.rtt(rhs).rank == 2:
-        rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
-        m = _shape(rows)[0]
     if not amx_takes(m, n, k) or not target_has_amx_bf16(module):
         return None
+    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
     if b.rtt(rhs).rank != 2:
         product = batch_of_matmuls(op, lhs, rhs, out_shape, f32,
                                    layout=list(range(len(out_shape))), flip_a=False)
         return _converted(product, bf16)
+    rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
     maps = matmul_codegen.transposed_maps(False, True) if flipped else None
     product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)], indexing_maps=maps)
     addend_map = None if addend is None else b.broadcast_map(_shape(addend), [m, n])
@@ -447,6 +445,9 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     return out
 
 
+# float16/bfloat16 products are the float32 op between conversions: PyTorch's
+# CPU kernels accumulate them in float and round once, and the float32 op has
+# the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
 def amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
     """`half_in_f32(lower)`, except the products `_amx_product` takes."""
     fallback = half_in_f32(lower)

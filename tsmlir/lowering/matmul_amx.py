@@ -1,21 +1,28 @@
-"""tsm-amx-matmul: bfloat16 matmuls on the CPU's AMX tiles.
+"""tsm-amx-matmul: bfloat16 products on the CPU's AMX tiles.
 
 In: bufferized IR, before `tsm-cpu-vectorize`: a static `linalg.matmul`
-C[m, n] += A[m, k] * B[k, n] with bfloat16 A and B, a float32 C (rows of
-any stride, unit column stride) and k a multiple of 32; tsm-lower-matmul makes these from
-bfloat16 matmul / addmm when the target has AMX-BF16 (`use_amx`).
+C[m, n] += A[m, k] * B[k, n] (or B read as (N, K): its indexing maps) with
+bfloat16 A and B and a float32 C (rows of any stride, unit column stride),
+k a multiple of 32 (`takes`); or conv_amx's product marked CONV_ATTR (B the
+zero-padded image, each kernel position's tiles a shifted window of it).
+tsm-lower-matmul and tsm-lower-nn make these for bfloat16 ops when the
+target has AMX-BF16 (`target.target_has_amx_bf16`).
 Out: a call to a generated function that
 - packs B into panels of 16 columns, each panel's rows in pairs (the VNNI
   layout that TDPBF16PS reads: B[k, n] at row k / 2, column 2 n + k % 2 of
-  its panel; `_PACK`): once into a global of its own when B is a constant
-  (a weight), else into a buffer on every call;
+  its panel; `_PACK`, or `_pack_transposed` from a B read as (N, K)): once
+  into a global of its own when B is a constant (a weight), else into a
+  buffer on every call; a convolution's image in pairs of channels,
+  row-major (`_PACK_IMAGE`);
 - walks C in blocks of 2 x 2 tiles of 16 x 16 floats (8 tile registers: 4
-  of C, 2 of A, 2 of B), the tiles of C loaded from C (the matmul adds to
-  it: a bias it was filled with) and carried through the loop over k in
-  steps of 32, A's tiles read in place at its row stride, then stored back.
-  Edge blocks (m or n not a multiple of 32) take smaller tiles; each kind
-  of block is a function of its own (`_block_function`).
-  With `tsm.num_threads` > 1 the threads share the column blocks.
+  of C, 2 of A read in place at its row stride, 2 of B): columns in chunks
+  of CHUNK_COLUMNS (shared by the threads, an scf.parallel, with
+  `tsm.num_threads` > 1 and enough work), k in chunks of UNROLL steps of 32
+  between a load and a store of C's tiles (the first chunk zeroes them
+  instead, where the zero fill of C right before the matmul is dropped),
+  then the blocks of rows and of columns.  Edge blocks (m or n not a
+  multiple of 32) take smaller tiles; each kind of block is a function of
+  its own (`_block_function`).
 
 Why: PyTorch runs bfloat16 products on these units (oneDNN), about 2.5x its
 float32 rate here; converting to float32 and running the float32 kernel
@@ -26,9 +33,10 @@ prefetches a tile) moved the kernel's speed by less than the host's noise
 and made a bf16 ResNet-18 take 13 s to compile instead of 9.5.
 
 Linux hands out AMX state only to a process that asks (arch_prctl
-ARCH_REQ_XCOMP_PERM): `use_amx` asks for this process, and a module with
-AMX code asks again from a global constructor (`request_amx_ctor`), which
-runs when the JIT initializes the module or a compiled library is loaded.
+ARCH_REQ_XCOMP_PERM): `host_grants_amx` asks for this process, and a module
+with AMX code asks again from a global constructor (`request_amx_ctor`),
+which runs when the JIT initializes the module or a compiled library is
+loaded.
 """
 from __future__ import annotations
 
@@ -152,9 +160,11 @@ class Shifted:
 
 
 def _b_columns(shifted: Shifted | None, p: str, cols: list[int], ns: list[str]) -> list[str]:
-    """Lines computing step p's row of Bp (`{p}k2`) and, per column tile j,
-    its first column (`{p}bc{j}`): the panel of the tile's columns, or, for
-    a convolution, its columns shifted by the step's kernel position."""
+    """Lines locating step p's tile of B for each column tile j in Bp
+    (`{p}bc{j}`): the row of Bp where it starts (its panel's first row plus
+    the step's pair of rows `{p}k2`); for a convolution, the column of Bp
+    where it starts (the tile's columns shifted by the step's kernel
+    position; its row is `{p}k2`, the step's pair of channels)."""
     if shifted is None:
         return [f"{p}k2 = arith.divui {p}k, %c2 : index",
                 *(f"{p}bc{j} = arith.addi %panel{j}, {p}k2 : index" for j in range(len(cols)))]
