@@ -34,11 +34,14 @@
 // MISSING-NOT: Traceback
 
 // --target-cpu names the CPU that CPU-specific passes generate code for (in
-// the module attribute tsm.target_avx512); an unknown name is an error.
+// the module attributes tsm.target_avx512 and tsm.target_amx_bf16); an
+// unknown name is an error.
 // RUN: tsmlir-opt %s --target-cpu x86-64-v4 | filecheck %s --check-prefix=V4
-// V4: module attributes {tsm.target_avx512 = true}
+// V4: module attributes {tsm.target_amx_bf16 = false, tsm.target_avx512 = true}
 // RUN: tsmlir-opt %s --target-cpu x86-64-v3 | filecheck %s --check-prefix=V3
-// V3: module attributes {tsm.target_avx512 = false}
+// V3: module attributes {tsm.target_amx_bf16 = false, tsm.target_avx512 = false}
+// RUN: tsmlir-opt %s --target-cpu sapphirerapids | filecheck %s --check-prefix=SPR
+// SPR: module attributes {tsm.target_amx_bf16 = true, tsm.target_avx512 = true}
 // RUN: not tsmlir-opt %s --target-cpu no-such-cpu 2>&1 | filecheck %s --check-prefix=BADCPU
 // BADCPU: tsmlir-opt: error: 'no-such-cpu' is not a CPU LLVM knows
 // BADCPU-NOT: Traceback
