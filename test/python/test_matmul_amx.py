@@ -1,7 +1,9 @@
 """bfloat16 products on AMX tiles (tsm-amx-matmul) against eager and against
 the float32 product of the same operands rounded once: edge tiles of every
-size, constant and run-time weights, threads, batched inputs, NaN and inf.
-Skipped where the host has no AMX-BF16 (the lit test pins the IR)."""
+size, constant and run-time weights, threads, batched inputs and attention,
+convolutions, NaN and inf, the fallbacks to float32, and a program compiled
+ahead of time.  Skipped where the host has no AMX-BF16 (the lit tests
+tsm-amx-matmul.mlir and tsm-amx-target.mlir pin the IR on any host)."""
 import re
 import shutil
 
