@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
-from tsmlir.lowering.matmul_amx import host_grants_amx
+from tsmlir.lowering.target import host_grants_amx
 
 HALF = [torch.float16, torch.bfloat16]
 # one rounding of a float32 result, and eager's own accumulation order

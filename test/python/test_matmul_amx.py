@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 import tsmlir
 from tsmlir import TensorSpec
-from tsmlir.lowering.matmul_amx import host_grants_amx
+from tsmlir.lowering.target import host_grants_amx
 
 pytestmark = pytest.mark.skipif(not host_grants_amx(),
                                 reason="the host has no AMX-BF16, or Linux does not grant it")

@@ -32,8 +32,7 @@ from . import builders as b
 from . import constant_data
 from .im2col import im2col
 from .matmul_amx import CONV_ATTR, DEPTH, takes
-from .nn_support import (_converted, affine, attrs, collapse, dim_expr, expand, out_sizes, pad,
-                         rounded_sum)
+from .nn_support import affine, attrs, collapse, dim_expr, expand, out_sizes, pad, rounded_sum
 from .target import target_has_amx_bf16
 
 
@@ -45,10 +44,7 @@ def applies(op: ir.Operation) -> bool:
     f, c, *kernel = b.rtt(w).shape
     if len(kernel) != 2 or not takes(f, math.prod(out_sizes(op)[2:]), c * math.prod(kernel)):
         return False
-    module = op
-    while module.parent is not None:
-        module = module.parent
-    return target_has_amx_bf16(module)
+    return target_has_amx_bf16(b.current_module())
 
 
 def _shifted_pays(c: int, kernel: list[int], stride: list[int], dilation: list[int]) -> bool:
@@ -81,7 +77,7 @@ def _conv_shifted(x: ir.Value, w: ir.Value, bias: ir.Value | None, outs: list[in
     position's tiles as windows of it."""
     f, c, kh, kw = b.rtt(w).shape
     xp = pad(x, [0, 0, *low], [0, 0, high[0] + 1, high[1]], b.zero(b.rtt(x).element_type))
-    _, _, hp, wp = b.rtt(xp).shape
+    wp = b.rtt(xp).shape[3]
     image = collapse(xp, [[0, 1], [2, 3]])
     oh, ow = outs
     d = [dim_expr(i) for i in range(5)]  # f, j, kh, kw, c
@@ -97,14 +93,9 @@ def _conv_shifted(x: ir.Value, w: ir.Value, bias: ir.Value | None, outs: list[in
                         lambda a, v, _k, acc: arith.addf(acc, arith.mulf(b.convert(a, f32),
                                                                          b.convert(v, f32))))
     product.owner.attributes[CONV_ATTR] = ir.DenseI64ArrayAttr.get([c, kw, wp])
-    inputs = [product] + ([] if bias is None else [_converted(bias, f32)])
-    rows = [ir.AffineMap.get(3, 0, [d[0], d[1] * wp + d[2]])] + \
-        ([] if bias is None else [affine(3, 0)])
-
-    def body(p, *rest):
-        return b.convert(p if bias is None else arith.addf(p, rest[0]), elem)
-    out = b.generic(inputs, b.empty([f, oh, ow], elem), rows + [b.identity_map(3)],
-                    ["parallel"] * 3, body)
+    positions = ir.AffineMap.get(3, 0, [d[0], d[1] * wp + d[2]])  # (f, oh, ow) -> (f, j)
+    out = rounded_sum(product, bias, affine(3, 0), elem, product_map=positions,
+                      sizes=[f, oh, ow])
     return expand(out, [[0, 1], [2], [3]], [1, f, oh, ow])
 
 

@@ -322,23 +322,19 @@ def _flipped_filters(w: ir.Value, groups: int) -> ir.Value:
     return collapse(out, [[0, 1], *[[i] for i in range(2, rank)]])
 
 
-def _amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
-    """`half_in_f32(lower)`, except the bfloat16 convolutions conv_amx takes."""
-    fallback = half_in_f32(lower)
-
-    def wrapper(op: ir.Operation):
-        if not conv_amx.applies(op):
-            return fallback(op)
-        x, w, bias = _operands(op)
-        top, left, bottom, right = attrs(op)["padding"]
-        return _conv_per_image(x, w, bias, out_sizes(op), attrs(op)["stride"],
-                               attrs(op)["dilation"], [top, left], [bottom, right],
-                               image_conv=conv_amx.conv_image)
-    return wrapper
+def _amx_conv2d(op: ir.Operation) -> ir.Value | None:
+    """The bfloat16 convolutions conv_amx takes, image by image; else None."""
+    if not conv_amx.applies(op):
+        return None
+    x, w, bias = _operands(op)
+    top, left, bottom, right = attrs(op)["padding"]
+    return _conv_per_image(x, w, bias, out_sizes(op), attrs(op)["stride"],
+                           attrs(op)["dilation"], [top, left], [bottom, right],
+                           image_conv=conv_amx.conv_image)
 
 
 LOWERINGS = {
-    "tsm.conv2d": _amx_or_half_in_f32(lower_conv2d),
+    "tsm.conv2d": half_in_f32(lower_conv2d, native=_amx_conv2d),
     "tsm.conv3d": half_in_f32(lower_conv3d),
     "tsm.conv_transpose2d": half_in_f32(lower_conv_transpose),
     "tsm.conv_transpose3d": half_in_f32(lower_conv_transpose),

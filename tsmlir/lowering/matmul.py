@@ -403,10 +403,11 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     """A bfloat16 matmul, linear (a run-time weight) or addmm (beta = alpha =
     1), all sizes static, on a target with AMX-BF16: bf16 x bf16 -> f32
     linalg.matmuls into zeros (which the kernel's first tiles are) for
-    tsm-amx-matmul, plus the addend widened to f32, rounded to bfloat16 once.  A 2-D rhs takes the rows of
-    lhs as one product; batches (attention) a loop of products on views of
-    each batch (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None
-    where the kernel would not take the products."""
+    tsm-amx-matmul, plus the addend widened to f32, rounded to bfloat16
+    once.  A 2-D rhs takes the rows of lhs as one product; batches
+    (attention) a loop of products on views of each batch
+    (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None where the
+    kernel would not take the products."""
     flipped = op.name == "tsm.linear"  # x @ weight^T: the weight read as (N, K)
     if op.name == "tsm.addmm":
         addend, lhs, rhs = op.operands
@@ -425,10 +426,7 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     n, k = out_shape[-1], _shape(lhs)[-1]
     # a 2-D rhs: the rows of lhs in one product
     m = math.prod(_shape(lhs)[:-1]) if b.rtt(rhs).rank == 2 else out_shape[-2]
-    module = op
-    while module.parent is not None:
-        module = module.parent
-    if not amx_takes(m, n, k) or not target_has_amx_bf16(module):
+    if not amx_takes(m, n, k) or not target_has_amx_bf16(b.current_module()):
         return None
     f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
     if b.rtt(rhs).rank != 2:
@@ -447,21 +445,12 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
 
 # float16/bfloat16 products are the float32 op between conversions: PyTorch's
 # CPU kernels accumulate them in float and round once, and the float32 op has
-# the kernels (a bf16 MLP's generic contractions ran 700x slower than eager).
-def amx_or_half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
-    """`half_in_f32(lower)`, except the products `_amx_product` takes."""
-    fallback = half_in_f32(lower)
-
-    def wrapper(op: ir.Operation):
-        product = _amx_product(op)
-        return fallback(op) if product is None else product
-    return wrapper
-
-
+# the kernels (a bf16 MLP's generic contractions ran 700x slower than eager);
+# on AMX, bfloat16 ones are products of their own (_amx_product).
 LOWERINGS = {
-    "tsm.matmul": amx_or_half_in_f32(lower_matmul),
-    "tsm.linear": amx_or_half_in_f32(lower_linear),
-    "tsm.addmm": amx_or_half_in_f32(lower_addmm),
+    "tsm.matmul": half_in_f32(lower_matmul, native=_amx_product),
+    "tsm.linear": half_in_f32(lower_linear, native=_amx_product),
+    "tsm.addmm": half_in_f32(lower_addmm, native=_amx_product),
     "tsm.einsum": half_in_f32(lower_einsum),
 }
 

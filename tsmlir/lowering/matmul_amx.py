@@ -33,14 +33,13 @@ prefetches a tile) moved the kernel's speed by less than the host's noise
 and made a bf16 ResNet-18 take 13 s to compile instead of 9.5.
 
 Linux hands out AMX state only to a process that asks (arch_prctl
-ARCH_REQ_XCOMP_PERM): `host_grants_amx` asks for this process, and a module
+ARCH_REQ_XCOMP_PERM): `target.host_grants_amx` asks for this process, and a module
 with AMX code asks again from a global constructor (`request_amx_ctor`),
 which runs when the JIT initializes the module or a compiled library is
 loaded.
 """
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass
 
 from mlir import ir
@@ -50,6 +49,7 @@ from .ir_walk import as_op, collect, has_unit_inner_stride, indexing_maps, matmu
 from .kernel_emit import Emitter, constant_global, copy_globals, enclosing_function, filled_once
 from .parallel import num_threads
 from .passes import register
+from .target import AMX_PERMISSION_SYSCALL
 
 PREFIX = "tsm_amx"
 #: Rows and float32 columns of one tile of C; bfloat16 values of A per row of a tile.
@@ -64,31 +64,6 @@ CHUNK_COLUMNS = 256
 MIN_PARALLEL_MACS = 1 << 20
 #: Products smaller than one tile's worth stay on the float32 path.
 MIN_MACS = TILE * TILE * DEPTH
-
-_SYS_ARCH_PRCTL, _ARCH_REQ_XCOMP_PERM, _XFEATURE_XTILEDATA = 158, 0x1023, 18
-_granted: bool | None = None
-
-
-def host_grants_amx() -> bool:
-    """The host CPU has AMX-BF16 and Linux lets this process use it."""
-    global _granted
-    if _granted is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                flags = next((line.split() for line in f if line.startswith("flags")), [])
-        except OSError:
-            flags = []
-        _granted = "amx_bf16" in flags and "amx_tile" in flags and _request_permission()
-    return _granted
-
-
-def _request_permission() -> bool:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syscall(_SYS_ARCH_PRCTL, _ARCH_REQ_XCOMP_PERM, _XFEATURE_XTILEDATA) == 0
-    except (OSError, AttributeError):
-        return False
-
 
 def takes(m: int, n: int, k: int) -> bool:
     """Static sizes the AMX kernel takes: a depth in whole steps of DEPTH (a
@@ -459,9 +434,9 @@ func.func private @{name}(%A: !ta, %B: !tb, %C: !tc) attributes {{passthrough = 
 _REQUEST_AMX = f"""
 llvm.func @syscall(i64, ...) -> i64
 llvm.func @{PREFIX}_request() {{
-  %nr = llvm.mlir.constant({_SYS_ARCH_PRCTL} : i64) : i64
-  %code = llvm.mlir.constant({_ARCH_REQ_XCOMP_PERM} : i64) : i64
-  %feature = llvm.mlir.constant({_XFEATURE_XTILEDATA} : i64) : i64
+  %nr = llvm.mlir.constant({AMX_PERMISSION_SYSCALL[0]} : i64) : i64
+  %code = llvm.mlir.constant({AMX_PERMISSION_SYSCALL[1]} : i64) : i64
+  %feature = llvm.mlir.constant({AMX_PERMISSION_SYSCALL[2]} : i64) : i64
   %r = llvm.call @syscall(%nr, %code, %feature) vararg(!llvm.func<i64 (i64, ...)>)
       : (i64, i64, i64) -> i64
   llvm.return

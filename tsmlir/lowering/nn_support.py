@@ -192,18 +192,28 @@ def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
                      lambda x, _out: b.convert(x, to))
 
 
-def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap,
-                to: ir.Type) -> ir.Value:
+def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap | None,
+                to: ir.Type, product_map: ir.AffineMap | None = None,
+                sizes: list[b.IntOrValue] | None = None) -> ir.Value:
     """A float32 product (plus `addend`, read through `addend_map`, widened
-    to float32: a constant one at compile time) rounded to `to` in one pass."""
-    if addend is None:
+    to float32: a constant one at compile time) rounded to `to` in one pass.
+    `product_map` / `sizes`: the product read through that map into a
+    result of those sizes (conv_amx's rows of padded positions), else as it
+    lies."""
+    if addend is None and product_map is None:
         return _converted(product, to)
-    rank = b.rtt(product).rank
-    sizes = [b.dim(product, i) for i in range(rank)]
-    wide = _converted(addend, ir.F32Type.get())
-    return b.generic([product, wide], b.empty(sizes, to),
-                     [b.identity_map(rank), addend_map, b.identity_map(rank)],
-                     ["parallel"] * rank, lambda p, a, _: b.convert(arith.addf(p, a), to))
+    if sizes is None:
+        sizes = [b.dim(product, i) for i in range(b.rtt(product).rank)]
+    rank = len(sizes)
+    inputs, maps = [product], [product_map or b.identity_map(rank)]
+    if addend is not None:
+        inputs.append(_converted(addend, ir.F32Type.get()))
+        maps.append(addend_map)
+
+    def body(p, *rest):  # rest: the addend (if any), then the result's element
+        return b.convert(arith.addf(p, rest[0]) if addend is not None else p, to)
+    return b.generic(inputs, b.empty(sizes, to), maps + [b.identity_map(rank)],
+                     ["parallel"] * rank, body)
 
 
 def _widened(v: ir.Value) -> np.ndarray | None:
@@ -221,15 +231,22 @@ def _widened(v: ir.Value) -> np.ndarray | None:
     return None
 
 
-def half_in_f32(lower: Callable[[ir.Operation], ir.Value]) -> Callable:
+def half_in_f32(lower: Callable[[ir.Operation], ir.Value],
+                native: Callable[[ir.Operation], ir.Value | None] | None = None) -> Callable:
     """Wrap a lowering so that an op on float16/bfloat16 tensors becomes the
     same tsm op on float32 between conversions: PyTorch's CPU kernels
     accumulate sums and interpolations in float (their opmath type) and round
-    once.  The float32 op is lowered by the same pass."""
+    once.  The float32 op is lowered by the same pass.  `native`: a lowering
+    of half ops on the half types themselves (AMX products and
+    convolutions), tried first; it returns None (building nothing) for the
+    ops it does not take."""
     @functools.wraps(lower)
     def wrapper(op: ir.Operation):
         if not _is_half(b.rtt(op.operands[0]).element_type):
             return lower(op)
+        result = native(op) if native is not None else None
+        if result is not None:
+            return result
         f32 = ir.F32Type.get()
         operands = [_converted(v, f32) if _is_half(b.rtt(v).element_type) else v
                     for v in op.operands]

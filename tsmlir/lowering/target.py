@@ -17,6 +17,9 @@ tanh(-0) into +0.
 """
 from __future__ import annotations
 
+import ctypes
+import functools
+
 from mlir import ir
 
 TARGET_AVX512_ATTR = "tsm.target_avx512"
@@ -26,11 +29,34 @@ AMX_BF16_CPUS = ("sapphirerapids", "emeraldrapids", "graniterapids", "graniterap
                  "diamondrapids")
 
 
-def _host_has_avx512() -> bool:
+#: syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): Linux
+#: gives a process the AMX state only when it asks (else AMX code traps).
+AMX_PERMISSION_SYSCALL = (158, 0x1023, 18)
+
+
+@functools.cache
+def _host_flags() -> frozenset[str]:
+    """The host CPU's feature flags (/proc/cpuinfo), empty where unreadable."""
     try:
         with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " avx512f" in line for line in f)
+            return frozenset(next((line.split() for line in f if line.startswith("flags")), []))
     except OSError:
+        return frozenset()
+
+
+def _host_has_avx512() -> bool:
+    return "avx512f" in _host_flags()
+
+
+@functools.cache
+def host_grants_amx() -> bool:
+    """The host CPU has AMX-BF16 and Linux lets this process use it (asked
+    once, here)."""
+    if not {"amx_bf16", "amx_tile"} <= _host_flags():
+        return False
+    try:
+        return ctypes.CDLL(None).syscall(*AMX_PERMISSION_SYSCALL) == 0
+    except (OSError, AttributeError):
         return False
 
 
@@ -58,5 +84,4 @@ def target_has_amx_bf16(module_op: ir.Operation) -> bool:
     attrs = module_op.attributes
     if TARGET_AMX_ATTR in attrs:
         return ir.BoolAttr(attrs[TARGET_AMX_ATTR]).value
-    from .matmul_amx import host_grants_amx
     return host_grants_amx()
