@@ -111,6 +111,29 @@ def _outputs(stdout: str) -> dict[str, torch.Tensor]:
     return out
 
 
+def matrix_main(name: str, rows: int, cols: int) -> str:
+    """The C main of a program whose entry point `name`_forward takes one
+    (rows, cols) f32 matrix (read from argv[1]) and returns one 2-D f32
+    output, printed as "out"."""
+    return rf"""
+int main(int argc, char **argv) {{
+  (void)argc;
+  tsmlir_memref_f32_2d x = {{0}}, out;
+  x.allocated = x.aligned = load(argv[1], {rows} * {cols});
+  x.sizes[0] = {rows}, x.sizes[1] = {cols}, x.strides[0] = {cols}, x.strides[1] = 1;
+  int status = {name}_forward(&x, &out);
+  if (status) {{
+    printf("error %d: %s\n", status, {name}_error_message(status));
+    return 1;
+  }}
+  PRINT("out", out, 2);
+  {name}_free(out.allocated);
+  free(x.allocated);
+  return 0;
+}}
+"""
+
+
 def _artifacts_in(out_dir, name) -> AotArtifacts:
     """What a tsmlir-compile run wrote, as compile_aot describes it."""
     so = out_dir / f"{name}.so"

@@ -134,30 +134,13 @@ class HalfLayer(torch.nn.Module):
         return self.layer(x.to(torch.bfloat16)).float()
 
 
-AOT_MAIN = r"""
-int main(int argc, char **argv) {
-  (void)argc;
-  tsmlir_memref_f32_2d x = {0}, y;
-  x.allocated = x.aligned = load(argv[1], 32 * 64);
-  x.sizes[0] = 32, x.sizes[1] = 64, x.strides[0] = 64, x.strides[1] = 1;
-  int status = half_forward(&x, &y);
-  if (status) {
-    printf("error %d: %s\n", status, half_error_message(status));
-    return 1;
-  }
-  PRINT("y", y, 2);
-  half_free(y.allocated);
-  free(x.allocated);
-  return 0;
-}
-"""
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler (cc)")
 def test_ahead_of_time_program_asks_for_amx(tmp_path):
     """A program built from the object file runs AMX code without Python:
     the object's constructor asks Linux for the AMX state (else SIGILL)."""
-    from test_aot import _build, _outputs, _run, _write_input
+    from test_aot import _build, _outputs, _run, _write_input, matrix_main
 
     from tsmlir.runtime.aot import EntryPoint, compile_aot
     torch.manual_seed(4)
@@ -167,12 +150,12 @@ def test_ahead_of_time_program_asks_for_amx(tmp_path):
     artifacts = compile_aot(path, [EntryPoint("forward", [TensorSpec((32, 64))])],
                             tmp_path / "out", name="half")
     assert "amx" in open(artifacts.object_file, "rb").read().decode("latin-1")
-    exe = _build(tmp_path, AOT_MAIN, artifacts)
+    exe = _build(tmp_path, matrix_main("half", 32, 64), artifacts)
     x = torch.randn(32, 64)
     run = _run(exe, _write_input(tmp_path, "x", x))
     assert run.returncode == 0, run.stdout + run.stderr
     with torch.no_grad():
-        torch.testing.assert_close(_outputs(run.stdout)["y"], model(x), **CLOSE)
+        torch.testing.assert_close(_outputs(run.stdout)["out"], model(x), **CLOSE)
 
 
 class Batched(torch.nn.Module):

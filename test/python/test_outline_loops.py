@@ -150,7 +150,7 @@ def test_checks_stay_in_the_caller():
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler (cc)")
 def test_aot_exposes_only_the_entry(tmp_path):
-    from test_aot import _build, _outputs, _run, _write_input
+    from test_aot import _build, _outputs, _run, _write_input, matrix_main
     model = _init(Encoder(3, d=16))
     path = tmp_path / "enc.pt"
     torch.jit.script(model).save(str(path))
@@ -163,23 +163,7 @@ def test_aot_exposes_only_the_entry(tmp_path):
     local = subprocess.run(["nm", art.object_file], text=True, capture_output=True,
                            check=True).stdout
     assert "forward_outlined_" in local  # the shared nests are there, as local symbols
-    exe = _build(tmp_path, r"""
-int main(int argc, char **argv) {
-  (void)argc;
-  tsmlir_memref_f32_2d x = {0}, out;
-  x.allocated = x.aligned = load(argv[1], 80);
-  x.sizes[0] = 5, x.sizes[1] = 16, x.strides[0] = 16, x.strides[1] = 1;
-  int status = enc_forward(&x, &out);
-  if (status) {
-    printf("error %d: %s\n", status, enc_error_message(status));
-    return 1;
-  }
-  PRINT("out", out, 2);
-  enc_free(out.allocated);
-  free(x.allocated);
-  return 0;
-}
-""", art)
+    exe = _build(tmp_path, matrix_main("enc", 5, 16), art)
     x = torch.randn(5, 16)
     run = _run(exe, _write_input(tmp_path, "x", x))
     assert run.returncode == 0, run.stdout + run.stderr
