@@ -12,6 +12,7 @@ import tsmlir
 from conftest import check_against_eager
 from tsmlir import TensorSpec
 from tsmlir.importer.aten.matmul import MAX_BLOCKS, causal_blocks
+from tsmlir.lowering.target import host_grants_amx
 
 
 class Attention(torch.nn.Module):
@@ -48,6 +49,30 @@ def test_sdpa(dims):
 
 def test_sdpa_float64():
     check_against_eager(torch.jit.script(Attention()), _inputs(2, 2, 3, 4, 5, 2, torch.float64))
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
+def test_sdpa_half(dtype, tmp_path):
+    """Half attention runs in float32 (scores and softmax unrounded, the
+    weights rounded for the product with v, the output rounded once), as
+    PyTorch's CPU kernels do: as close to the float64 truth as eager, every
+    mask kind.  bfloat16 on AMX: the float32 products of the widened inputs
+    are AMX products (head size and key length in steps of 32)."""
+    torch.manual_seed(0)
+    inputs = _inputs(2, 3, 48, 64, 32, 32, dtype)
+    model = torch.jit.script(Attention())
+    compiled = tsmlir.compile_module(model, inputs, dump_dir=str(tmp_path))
+    with torch.no_grad():
+        got, want = compiled(*inputs), model(*inputs)
+        truth = model(*[x.double() if x.is_floating_point() else x for x in inputs])
+    for g, w, t in zip(got, want, truth):
+        assert g.dtype == dtype
+        torch.testing.assert_close(g, w, rtol=2e-2, atol=2e-2)
+        ours, eagers = (g.double() - t).abs().max(), (w.double() - t).abs().max()
+        assert ours <= 1.5 * eagers + 1e-3, (ours, eagers)
+    if dtype == torch.bfloat16 and host_grants_amx():
+        kernel = (tmp_path / "2-tsm-linalg-to-loops.mlir").read_text()
+        assert "func.func private @tsm_amx_" in kernel
 
 
 class Plain(torch.nn.Module):

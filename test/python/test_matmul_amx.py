@@ -184,7 +184,31 @@ def test_batched_products(threads, tmp_path):
     kernel = _kernel_ir(tmp_path)
     # bmm, the rows of a @ b[0], q @ k^T (its two uses share the function)
     assert len(re.findall(r"func.func private @tsm_amx_\d+\(", kernel)) == 3
-    assert "vector.extract_strided_slice" in kernel  # k's rows packed as B's columns
+    assert PACKED_BY_WORDS in kernel  # k's rows packed as B's columns
+
+
+class Widened(torch.nn.Module):
+    def forward(self, a, b, q, k):
+        return a.float() @ b.float(), q.float() @ k.float().transpose(-2, -1)
+
+
+def test_widened_products_are_not_rounded(tmp_path):
+    """float32 products of widened bfloat16 tensors run on AMX and stay
+    float32: the products of bfloat16 values are exact, only the order of the
+    sums differs from eager's float32 product."""
+    torch.manual_seed(7)
+    a, b = torch.randn(40, 96).bfloat16(), torch.randn(96, 50).bfloat16()
+    q, k = torch.randn(2, 3, 48, 64).bfloat16(), torch.randn(2, 3, 40, 64).bfloat16()
+    model = torch.jit.script(Widened())
+    compiled = tsmlir.compile_module(model, [a, b, q, k], dump_dir=str(tmp_path))
+    with torch.no_grad():
+        got, want = compiled(a, b, q, k), model(a, b, q, k)
+    for g, w in zip(got, want):
+        assert g.dtype == torch.float32
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-4)
+    kernel = _kernel_ir(tmp_path)
+    assert len(re.findall(r"func.func private @tsm_amx_\d+\(", kernel)) == 2
+    assert PACKED_BY_WORDS in kernel  # k^T read as it lies, packed from k's rows
 
 
 class RunTimeLinear(torch.nn.Module):
@@ -192,12 +216,19 @@ class RunTimeLinear(torch.nn.Module):
         return F.linear(x, w, bias), F.linear(x, w)
 
 
-def test_linear_run_time_weight(tmp_path):
+#: The pack of a B read as (N, K) moves pairs of bfloat16 values as 32-bit words.
+PACKED_BY_WORDS = "vector<16xbf16> to vector<8xf32>"
+
+
+@pytest.mark.parametrize("n", [80, 72])
+def test_linear_run_time_weight(n, tmp_path):
     """F.linear with a run-time weight: the weight read as (N, K), packed
-    from its rows on every call, the bias added as the product is rounded."""
+    from its rows on every call (whole panels by 8 x 8 transposes of 32-bit
+    words, 72 rows: a last panel of 8 column by column), the bias added as
+    the product is rounded."""
     torch.manual_seed(6)
-    x, w, bias = torch.randn(2, 24, 96).bfloat16(), torch.randn(80, 96).bfloat16(), \
-        torch.randn(80).bfloat16()
+    x, w, bias = torch.randn(2, 24, 96).bfloat16(), torch.randn(n, 96).bfloat16(), \
+        torch.randn(n).bfloat16()
     model = torch.jit.script(RunTimeLinear())
     compiled = tsmlir.compile_module(model, [x, w, bias], dump_dir=str(tmp_path))
     with torch.no_grad():
@@ -205,7 +236,7 @@ def test_linear_run_time_weight(tmp_path):
         once = F.linear(x.float(), w.float(), bias.float())
     _check(got[0], want[0], once)
     _check(got[1], want[1], F.linear(x.float(), w.float()))
-    assert "vector.extract_strided_slice" in _kernel_ir(tmp_path)
+    assert PACKED_BY_WORDS in _kernel_ir(tmp_path)
 
 
 class ConvBlock(torch.nn.Module):

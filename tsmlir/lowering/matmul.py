@@ -44,7 +44,8 @@ from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .matmul_amx import takes as amx_takes
-from .nn_support import _converted, collapse, expand, half_in_f32, rounded_sum
+from .nn_support import (_converted, collapse, expand, half_in_f32, half_source_type, narrowed,
+                         rounded_sum)
 from .target import target_has_amx_bf16
 from .passes import pattern_pass
 
@@ -404,10 +405,13 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     1), all sizes static, on a target with AMX-BF16: bf16 x bf16 -> f32
     linalg.matmuls into zeros (which the kernel's first tiles are) for
     tsm-amx-matmul, plus the addend widened to f32, rounded to bfloat16
-    once.  A 2-D rhs takes the rows of lhs as one product; batches
-    (attention) a loop of products on views of each batch
-    (batch_of_matmuls: a k^T read as it lies, as (N, K)).  None where the
-    kernel would not take the products."""
+    once.  A float32 matmul of two bfloat16 tensors widened (half
+    attention's products, `a.float() @ b.float()`) is the same product, not
+    rounded: a product of two bfloat16 values is exact in float32, so only
+    the order of the sums differs from the float32 kernel's.  A 2-D rhs
+    takes the rows of lhs as one product; batches (attention) a loop of
+    products on views of each batch (batch_of_matmuls: a k^T read as it
+    lies, as (N, K)).  None where the kernel would not take the products."""
     flipped = op.name == "tsm.linear"  # x @ weight^T: the weight read as (N, K)
     if op.name == "tsm.addmm":
         addend, lhs, rhs = op.operands
@@ -418,9 +422,16 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
         addend = bias[0] if bias else None
     else:
         (lhs, rhs), addend = op.operands, None
-    values = [lhs, rhs, op.result] + ([addend] if addend is not None else [])
-    if any(str(b.rtt(v).element_type) != "bf16" or DYN in _shape(v) for v in values) \
-            or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank < 2:
+    widened = op.name == "tsm.matmul" and str(b.rtt(op.result).element_type) == "f32"
+    if widened:
+        if any(str(half_source_type(v)) != "bf16" for v in (lhs, rhs)):
+            return None
+        values = [lhs, rhs]
+    else:
+        values = [lhs, rhs, op.result] + ([addend] if addend is not None else [])
+        if any(str(b.rtt(v).element_type) != "bf16" for v in values):
+            return None
+    if any(DYN in _shape(v) for v in values) or b.rtt(lhs).rank < 2 or b.rtt(rhs).rank < 2:
         return None
     out_shape = _shape(op.result)
     n, k = out_shape[-1], _shape(lhs)[-1]
@@ -428,19 +439,30 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     m = math.prod(_shape(lhs)[:-1]) if b.rtt(rhs).rank == 2 else out_shape[-2]
     if not amx_takes(m, n, k) or not target_has_amx_bf16(b.current_module()):
         return None
-    f32, bf16 = ir.F32Type.get(), b.rtt(op.result).element_type
+    if widened:
+        lhs, rhs = narrowed(lhs), narrowed(rhs)
+    f32, out_type = ir.F32Type.get(), b.rtt(op.result).element_type
     if b.rtt(rhs).rank != 2:
         product = batch_of_matmuls(op, lhs, rhs, out_shape, f32,
                                    layout=list(range(len(out_shape))), flip_a=False)
-        return _converted(product, bf16)
+        return product if widened else _converted(product, out_type)
     rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
     maps = matmul_codegen.transposed_maps(False, True) if flipped else None
     product = linalg.matmul(rows, rhs, outs=[b.filled([m, n], f32, 0.0)], indexing_maps=maps)
-    addend_map = None if addend is None else b.broadcast_map(_shape(addend), [m, n])
-    out = rounded_sum(product, addend, addend_map, bf16)
+    if not widened:
+        addend_map = None if addend is None else b.broadcast_map(_shape(addend), [m, n])
+        product = rounded_sum(product, addend, addend_map, out_type)
     if len(out_shape) != 2:
-        out = expand(out, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]], out_shape)
-    return out
+        product = expand(product, [list(range(len(out_shape) - 1)), [len(out_shape) - 1]],
+                         out_shape)
+    return product
+
+
+def _matmul_or_widened(op: ir.Operation) -> ir.Value:
+    """A float32 matmul: on AMX where both operands are widened bfloat16
+    (_amx_product), else lower_matmul."""
+    product = _amx_product(op)
+    return product if product is not None else lower_matmul(op)
 
 
 # float16/bfloat16 products are the float32 op between conversions: PyTorch's
@@ -448,7 +470,7 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
 # the kernels (a bf16 MLP's generic contractions ran 700x slower than eager);
 # on AMX, bfloat16 ones are products of their own (_amx_product).
 LOWERINGS = {
-    "tsm.matmul": half_in_f32(lower_matmul, native=_amx_product),
+    "tsm.matmul": half_in_f32(_matmul_or_widened, native=_amx_product),
     "tsm.linear": half_in_f32(lower_linear, native=_amx_product),
     "tsm.addmm": half_in_f32(lower_addmm, native=_amx_product),
     "tsm.einsum": half_in_f32(lower_einsum),

@@ -50,6 +50,7 @@ from .kernel_emit import Emitter, constant_global, copy_globals, enclosing_funct
 from .parallel import num_threads
 from .passes import register
 from .target import AMX_PERMISSION_SYSCALL
+from .transpose_codegen import transpose_8x8
 
 PREFIX = "tsm_amx"
 #: Rows and float32 columns of one tile of C; bfloat16 values of A per row of a tile.
@@ -326,30 +327,56 @@ scf.for %pk = %c0 to %chalf step %c1 {{
 }}"""
 
 
-#: The same panels from B read as (N, K) (`Bt`, attention's keys): each row
-#: of Bt is one column of B, its pairs of values the pairs of the panel's rows.
-_PACK_TRANSPOSED = """scf.for %pn = %c0 to %c{n} step %c1 {{
+#: The same panels from B read as (N, K) (`Bt`: attention's keys, a linear
+#: layer's run-time weight): each row of Bt is one column of B, its pairs
+#: of values (one 32-bit word each) the pairs of the panel's rows, so a
+#: panel is the transpose of its 16 rows of Bt as 32-bit words.  Whole
+#: panels go 8 words of 8 rows at a time through transpose_codegen's 8 x 8
+#: shuffle network (on the words as f32 lanes: shuffles move bits, so any
+#: bfloat16 pair, NaNs included, is copied as is); the columns of a last,
+#: narrower panel one by one.  Stores of 2 values instead of the network:
+#: q @ k^T of (8, 256, 64) heads 0.40 ms, eager 0.17.
+_PACK_TRANSPOSED = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+  %pp = arith.divui %pn, %c16 : index
+  %pbase = arith.muli %pp, %chalf : index
+  scf.for %pk = %c0 to %chalf step %c8 {{
+    %pk2 = arith.muli %pk, %c2 : index
+    %prow = arith.addi %pbase, %pk : index
+    scf.for %ph = %c0 to %c16 step %c8 {{
+      %nrow = arith.addi %pn, %ph : index
+      %ph2 = arith.muli %ph, %c2 : index
+{block}
+    }}
+  }}
+}}
+scf.for %pn = %c{vec_end} to %c{n} step %c1 {{
   %pp = arith.divui %pn, %c16 : index
   %pc = arith.remui %pn, %c16 : index
   %pc2 = arith.muli %pc, %c2 : index
   %pbase = arith.muli %pp, %chalf : index
-  scf.for %pk = %c0 to %chalf step %c16 {{
+  scf.for %pk = %c0 to %chalf step %c1 {{
     %pk2 = arith.muli %pk, %c2 : index
-    %row = vector.load %B[%pn, %pk2] : !tb, vector<32xbf16>
+    %pair = vector.load %B[%pn, %pk2] : !tb, vector<2xbf16>
     %prow = arith.addi %pbase, %pk : index
-{pairs}
+    vector.store %pair, %Bp[%prow, %pc2] : !tbp, vector<2xbf16>
   }}
 }}"""
 
 
 def _pack_transposed(n: int) -> str:
-    pairs = []
-    for j in range(16):
-        pairs.append(f"    %pair{j} = vector.extract_strided_slice %row {{offsets = [{2 * j}], "
-                     "sizes = [2], strides = [1]} : vector<32xbf16> to vector<2xbf16>")
-        pairs.append(f"    %row{j} = arith.addi %prow, %c{j} : index")
-        pairs.append(f"    vector.store %pair{j}, %Bp[%row{j}, %pc2] : !tbp, vector<2xbf16>")
-    return _PACK_TRANSPOSED.format(n=n, pairs="\n".join(pairs))
+    words, half = "vector<8xf32>", "vector<16xbf16>"
+    block = []
+    for t in range(8):
+        block += [f"%a{t} = arith.addi %nrow, %c{t} : index",
+                  f"%l{t} = vector.load %B[%a{t}, %pk2] : !tb, {half}",
+                  f"%r{t} = vector.bitcast %l{t} : {half} to {words}"]
+    block += transpose_8x8()
+    for u in range(8):
+        block += [f"%q{u} = arith.addi %prow, %c{u} : index",
+                  f"%w{u} = vector.bitcast %o{u} : {words} to {half}",
+                  f"vector.store %w{u}, %Bp[%q{u}, %ph2] : !tbp, {half}"]
+    return _PACK_TRANSPOSED.format(n=n, vec_end=n // 16 * 16,
+                                   block=_indent("\n".join(block), 6))
 
 
 #: A convolution's image (C, L) in pairs of channels, row-major (Bp[c / 2,

@@ -14,6 +14,7 @@ from mlir.dialects import arith, linalg, tensor
 from ..dialects.opdef import REGISTRY, build
 from . import builders as b
 from . import constant_data
+from .ir_walk import indexing_maps, is_identity_map, owner_op
 
 
 def attrs(op: ir.Operation) -> dict:
@@ -190,6 +191,65 @@ def _converted(v: ir.Value, to: ir.Type) -> ir.Value:
     return b.generic([v], b.empty([b.dim(v, i) for i in range(rank)], to),
                      [b.identity_map(rank)] * 2, ["parallel"] * rank,
                      lambda x, _out: b.convert(x, to))
+
+
+def half_source_type(v: ir.Value) -> ir.Type | None:
+    """The half type (float16/bfloat16) whose values the float32 tensor `v`
+    holds exactly, where `narrowed` can give them: `v` made by a parallel
+    linalg.generic that yields an arith.extf from that type (a tsm.cast to
+    float32, maybe fused with what it widens: half attention's rounded
+    weights), or a linalg.transpose of such a tensor (k^T); else None."""
+    op = owner_op(v)
+    if op is not None and op.name == "linalg.transpose":
+        return half_source_type(op.operands[0])
+    found = _widening(v)
+    return None if found is None else found[1].operands[0].type
+
+
+def _widening(v: ir.Value) -> tuple[ir.Operation, ir.Operation] | None:
+    """(the generic, its extf) of `half_source_type`."""
+    op = owner_op(v)
+    if op is None or op.name != "linalg.generic" or len(op.results) != 1 \
+            or str(b.rtt(v).element_type) != "f32":
+        return None
+    body = op.regions[0].blocks[0]
+    ext = owner_op(list(body.operations)[-1].operands[0])
+    if ext is None or ext.name != "arith.extf" or not _is_half(ext.operands[0].type) \
+            or any(str(it) != "#linalg.iterator_type<parallel>"
+                   for it in op.opview.iterator_types) \
+            or list(body.arguments[-1].uses):
+        return None
+    return op, ext
+
+
+def narrowed(v: ir.Value) -> ir.Value:
+    """The half tensor of a `v` that has a `half_source_type`: the generic's
+    input itself where the extf reads one as it lies; else a copy of the
+    generic, built at the insertion point, that yields the half value; of
+    a transpose, the same transpose of the half tensor."""
+    op = owner_op(v)
+    if op.name == "linalg.transpose":
+        perm = list(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
+        return b.permuted(narrowed(op.operands[0]), perm)
+    op, ext = _widening(v)
+    src, inputs, maps = ext.operands[0], list(op.opview.inputs), indexing_maps(op)
+    half_type = ir.RankedTensorType.get(b.rtt(v).shape, src.type)
+    body = op.regions[0].blocks[0]
+    if isinstance(src, ir.BlockArgument) and src.owner == body and src.arg_number < len(inputs) \
+            and all(is_identity_map(m) for m in (maps[src.arg_number], maps[-1])) \
+            and inputs[src.arg_number].type == half_type:
+        return inputs[src.arg_number]
+    init = b.empty(b.sizes_of(v), src.type)
+    copy = op.clone()
+    copy.operands[len(inputs)] = init
+    copy.results[0].set_type(half_type)
+    copy_body = copy.regions[0].blocks[0]
+    copy_body.arguments[-1].set_type(src.type)
+    copy_yield = list(copy_body.operations)[-1]
+    copy_ext = owner_op(copy_yield.operands[0])
+    copy_yield.operands[0] = copy_ext.operands[0]
+    copy_ext.erase()
+    return copy.results[0]
 
 
 def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap | None,

@@ -60,7 +60,7 @@ def view_type(rank: int) -> str:
     return row_view_type(rank, "f32")
 
 
-def _shuffles() -> list[str]:
+def transpose_8x8() -> list[str]:
     """%o<u>[t] = %r<t>[u]: the 8 x 8 transpose of rows %r0..%r7."""
     vec = f"vector<{LANES}xf32>"
 
@@ -94,7 +94,7 @@ def serial_text(name: str, rank: int) -> str:
     block = [f"%a{t} = arith.addi %a0, %c{t} : index" for t in range(1, LANES)]
     block += [f"%r{t} = vector.load %src[{at(f'%a{t}', '%b0')}] : {view}, {vec}"
               for t in range(LANES)]
-    block += _shuffles()
+    block += transpose_8x8()
     block += [f"%b{u} = arith.addi %b0, %c{u} : index" for u in range(1, LANES)]
     block += [f"vector.store %o{u}, %dst[{at(f'%b{u}', '%a0')}] : {view}, {vec}"
               for u in range(LANES)]

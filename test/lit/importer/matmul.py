@@ -5,7 +5,7 @@
 # tsm.addmm with beta/alpha attributes (baddbmm and addmv too); outer is a
 # reshape and a broadcasting mul; einsum is tsm.einsum in explicit form,
 # contracted pairwise; scaled_dot_product_attention is matmul + softmax +
-# matmul; an LSTM cell is one addmm per gate with pre-stacked constant
+# matmul (half attention in float32); an LSTM cell is one addmm per gate with pre-stacked constant
 # weights; nn.Bilinear is a matmul against its weight laid out (in1, out * in2),
 # a mul and a sum; rank errors point at the user's line.
 import torch
@@ -192,6 +192,31 @@ class Attention(torch.nn.Module):
 # CHECK: "tsm.matmul"(%[[SAFE]], %[[V]]) : (tensor<2x3x5xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
 print_tsm(torch.jit.script(Attention()),
           [torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 6), torch.rand(3, 5) > 0.5])
+
+
+class PlainAttention(torch.nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+# Half attention runs in float32, as PyTorch's CPU kernels do: q, k and v
+# widened, the weights rounded to bfloat16 and widened again for the product
+# with v (as PyTorch's flash kernel rounds them), the output rounded once.
+# CHECK-LABEL: func.func @forward
+# CHECK-SAME: (%[[Q:.*]]: tensor<2x3x32xbf16>, %[[K:.*]]: tensor<2x5x32xbf16>, %[[V:.*]]: tensor<2x5x6xbf16>)
+# CHECK: %[[QF:.*]] = "tsm.cast"(%[[Q]]) {dtype = "float32"} : (tensor<2x3x32xbf16>) -> tensor<2x3x32xf32>
+# CHECK: %[[KF:.*]] = "tsm.cast"(%[[K]]) {dtype = "float32"}
+# CHECK: %[[VF:.*]] = "tsm.cast"(%[[V]]) {dtype = "float32"}
+# CHECK: %[[KT:.*]] = "tsm.permute"(%[[KF]])
+# CHECK: "tsm.matmul"(%[[QF]], %[[KT]]) : (tensor<2x3x32xf32>, tensor<2x32x5xf32>) -> tensor<2x3x5xf32>
+# CHECK: %[[P:.*]] = "tsm.softmax"(%{{.*}}) {dim = -1 : i64} : (tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+# CHECK: %[[PH:.*]] = "tsm.cast"(%[[P]]) {dtype = "bfloat16"}
+# CHECK: %[[PF:.*]] = "tsm.cast"(%[[PH]]) {dtype = "float32"}
+# CHECK: %[[OUT:.*]] = "tsm.matmul"(%[[PF]], %[[VF]]) : (tensor<2x3x5xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
+# CHECK: "tsm.cast"(%[[OUT]]) {dtype = "bfloat16"} : (tensor<2x3x6xf32>) -> tensor<2x3x6xbf16>
+print_tsm(torch.jit.script(PlainAttention()),
+          [torch.randn(2, 3, 32).bfloat16(), torch.randn(2, 5, 32).bfloat16(),
+           torch.randn(2, 5, 6).bfloat16()])
 
 
 class Cell(torch.nn.Module):

@@ -79,14 +79,17 @@ module attributes {tsm.target_amx_bf16 = true} {
 
 // Batches (attention's q @ k^T): a loop of bf16 products on views of each
 // batch into an f32 result, rounded once; k's batch is read as it lies,
-// (N, K), and packed from its rows (each a column of B).
+// (N, K), and packed from its rows (each a column of B): pairs of values
+// as 32-bit words, 8 x 8 of them transposed by 24 shuffles.
 // TENSOR-LABEL: func.func @scores
 // TENSOR: scf.for
 // TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<48x32xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<48x64xf32>)
 // KERNEL-LABEL: func.func private @tsm_amx_0(
 // KERNEL-SAME: memref<48x32xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<64x32xbf16, strided<[?, 1], offset: ?>>
-// KERNEL: vector.load %{{.*}} : memref<64x32xbf16, strided<[?, 1], offset: ?>>, vector<32xbf16>
-// KERNEL-COUNT-16: vector.extract_strided_slice
+// KERNEL: vector.load %{{.*}} : memref<64x32xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
+// KERNEL: vector.bitcast %{{.*}} : vector<16xbf16> to vector<8xf32>
+// KERNEL-COUNT-24: vector.shuffle
+// KERNEL: vector.bitcast %{{.*}} : vector<8xf32> to vector<16xbf16>
 // KERNEL-LABEL: func.func @scores
 // KERNEL: scf.for
 // KERNEL: call @tsm_amx_0
@@ -95,6 +98,40 @@ module attributes {tsm.target_amx_bf16 = true} {
     %kt = "tsm.permute"(%k) {perm = array<i64: 0, 2, 1>} : (tensor<4x64x32xbf16>) -> tensor<4x32x64xbf16>
     %0 = "tsm.matmul"(%q, %kt) : (tensor<4x48x32xbf16>, tensor<4x32x64xbf16>) -> tensor<4x48x64xbf16>
     return %0 : tensor<4x48x64xbf16>
+  }
+}
+
+// -----
+
+// A float32 product of widened bfloat16 tensors (half attention's) is the
+// same AMX product, not rounded: the casts' inputs read in place.
+// KERNEL-LABEL: func.func @widened
+// KERNEL-SAME: (%[[A:.*]]: memref<48x64xbf16>, %[[B:.*]]: memref<64x32xbf16>)
+// KERNEL: call @tsm_amx_0(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<48x64xbf16, strided<[?, 1], offset: ?>>, memref<64x32xbf16, strided<[?, 1], offset: ?>>, memref<48x32xf32, strided<[?, 1], offset: ?>>) -> ()
+// KERNEL-NOT: arith.truncf
+// KERNEL-NOT: arith.extf
+// KERNEL: return
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @widened(%a: tensor<48x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<48x32xf32> {
+    %af = "tsm.cast"(%a) {dtype = "float32"} : (tensor<48x64xbf16>) -> tensor<48x64xf32>
+    %bf = "tsm.cast"(%b) {dtype = "float32"} : (tensor<64x32xbf16>) -> tensor<64x32xf32>
+    %0 = "tsm.matmul"(%af, %bf) : (tensor<48x64xf32>, tensor<64x32xf32>) -> tensor<48x32xf32>
+    return %0 : tensor<48x32xf32>
+  }
+}
+
+// -----
+
+// Widened float16 has no AMX product here: the float32 kernel on the casts.
+// KERNEL-LABEL: func.func @widened_f16
+// KERNEL-NOT: call @tsm_amx
+// KERNEL: return
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @widened_f16(%a: tensor<48x64xf16>, %b: tensor<64x32xf16>) -> tensor<48x32xf32> {
+    %af = "tsm.cast"(%a) {dtype = "float32"} : (tensor<48x64xf16>) -> tensor<48x64xf32>
+    %bf = "tsm.cast"(%b) {dtype = "float32"} : (tensor<64x32xf16>) -> tensor<64x32xf32>
+    %0 = "tsm.matmul"(%af, %bf) : (tensor<48x64xf32>, tensor<64x32xf32>) -> tensor<48x32xf32>
+    return %0 : tensor<48x32xf32>
   }
 }
 

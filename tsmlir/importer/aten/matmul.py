@@ -36,6 +36,7 @@ from ...dialects.types import DYN
 from ...lowering.kernel_emit import ceil_div
 from ..context import NodeContext
 from ..values import DynSize
+from .elementwise import cast
 from .shape import reshape_to
 
 
@@ -228,11 +229,22 @@ def _einsum(cx: NodeContext, equation, operands, path=None):
     return acc
 
 
+#: Half-precision attention runs in float32, as PyTorch's CPU kernels do:
+#: q, k and v widened, scores and softmax in float32, the weights rounded
+#: to the input's type for the product with v (as its flash kernel rounds
+#: them), the output rounded once.  Scores rounded to the half type before
+#: the softmax (each op on its own) took two more passes over them and
+#: lost accuracy; on AMX the float32 products of widened bfloat16 operands
+#: run as bfloat16 products (tsm-lower-matmul).
+HALF_TYPES = (torch.float16, torch.bfloat16)
+
+
 def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False,
           scale=None, enable_gqa=False):
     """softmax(q @ k^T * scale + mask) @ v, PyTorch's math reference: a bool
     mask keeps the True positions, a float mask is added, is_causal keeps
-    the lower triangle; rows with every position masked give 0 (not NaN)."""
+    the lower triangle; rows with every position masked give 0 (not NaN).
+    float16 / bfloat16 attention in float32 (HALF_TYPES)."""
     _tensors(cx, q, k, v)
     tq, tk, tv = cx.type(q), cx.type(k), cx.type(v)
     if min(tq.rank, tk.rank, tv.rank) < 2:
@@ -250,6 +262,17 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         scale = 1 / math.sqrt(tq.shape[-1])
     elif isinstance(scale, bool) or not isinstance(scale, (int, float)):
         cx.fail(f"scale must be a compile-time number or None, got {scale!r}")
+    if attn_mask is not None:
+        _tensors(cx, attn_mask)
+        mask_type = cx.type(attn_mask).dtype
+        if mask_type != torch.bool and mask_type != tq.dtype:
+            cx.fail(f"attn_mask must be bool or of the query's dtype {tq.dtype}, "
+                    f"got {cx.type(attn_mask)}")
+    half = tq.dtype if tq.dtype in HALF_TYPES else None
+    if half is not None:
+        q, k, v = (cast(cx, x, torch.float32) for x in (q, k, v))
+        if attn_mask is not None and cx.type(attn_mask).dtype == half:
+            attn_mask = cast(cx, attn_mask, torch.float32)
     rows, cols = tq.shape[-2], tk.shape[-2]
     if is_causal is not False:
         if attn_mask is not None:
@@ -258,10 +281,12 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
             cx.fail(f"is_causal needs static sequence lengths, got {tq} and {tk}")
         # An additive mask: 0 on and below the diagonal, -inf above.
         above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
-        causal = torch.zeros(rows, cols, dtype=tq.dtype).masked_fill(above, float("-inf"))
-        return _by_row_blocks(cx, q, k, v, scale, causal)
-    scores = _scores(cx, q, k, scale)
-    return _attend(cx, scores, attn_mask, v, fully_masked=attn_mask is not None)
+        causal = torch.zeros(rows, cols).masked_fill(above, float("-inf"))
+        out = _by_row_blocks(cx, q, k, v, scale, causal, half)
+    else:
+        out = _attend(cx, _scores(cx, q, k, scale), attn_mask, v,
+                      fully_masked=attn_mask is not None, half=half)
+    return out if half is None else cast(cx, out, half)
 
 
 #: Causal attention runs by blocks of query rows, each against the keys up
@@ -290,7 +315,8 @@ def causal_blocks(rows: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, causal: torch.Tensor):
+def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, causal: torch.Tensor,
+                   half: torch.dtype | None):
     """Causal attention by blocks of query rows (`causal_blocks`),
     concatenated: each block against the keys up to its last row (query i
     sees keys 0..i), with its part of the additive mask `causal` (rows x
@@ -306,7 +332,8 @@ def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, causal: torch.Tensor)
             cx.build("slice", x, dim=cx.type(x).rank - 2, start=0, end=end, step=1)
             for x in (k, v))
         mask = cx.constant(causal[r0:r1, :end].contiguous())
-        outs.append(_attend(cx, _scores(cx, qb, kb, scale), mask, vb, fully_masked=False))
+        outs.append(_attend(cx, _scores(cx, qb, kb, scale), mask, vb, fully_masked=False,
+                            half=half))
     out = outs[0]
     for o in outs[1:]:
         out = cx.build("cat", out, o, dim=cx.type(o).rank - 2)
@@ -321,21 +348,21 @@ def _scores(cx: NodeContext, q, k, scale: float):
     return cx.build("mul", scores, cx.scalar(float(scale), scores))
 
 
-def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool):
+def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool, half: torch.dtype | None):
+    """softmax(scores + mask) @ v (mask: bool, or of the scores' type);
+    `half`: the weights are rounded to that type before the product."""
     if mask is not None:
-        _tensors(cx, mask)
         if cx.type(mask).dtype == torch.bool:
             scores = cx.build("where", mask, scores, cx.scalar(float("-inf"), scores))
-        elif cx.type(mask).dtype == cx.type(scores).dtype:
-            scores = cx.build("add", scores, mask)
         else:
-            cx.fail(f"attn_mask must be bool or of the query's dtype "
-                    f"{cx.type(scores).dtype}, got {cx.type(mask)}")
+            scores = cx.build("add", scores, mask)
     weights = cx.build("softmax", scores, dim=-1)
     if fully_masked:  # PyTorch's safe softmax: a row with no position left gives 0
         row_max = cx.build("amax", scores, dims=[cx.type(scores).rank - 1], keepdim=True)
         empty = cx.build("eq", row_max, cx.scalar(float("-inf"), scores))
         weights = cx.build("where", empty, cx.scalar(0.0, scores), weights)
+    if half is not None:
+        weights = cast(cx, cast(cx, weights, half), torch.float32)
     return cx.build("matmul", weights, v)
 
 
