@@ -75,6 +75,20 @@ def test_sdpa_half(dtype, tmp_path):
         assert "func.func private @tsm_amx_" in kernel
 
 
+@pytest.mark.skipif(not host_grants_amx(), reason="the host has no AMX-BF16")
+def test_causal_blocks_bfloat16_on_amx(tmp_path):
+    """bfloat16 causal attention by blocks: each block widens its slices of
+    q, k and v, so its products still see bfloat16 operands (AMX)."""
+    torch.manual_seed(1)
+    q, k, v = (torch.randn(1, 2, 128, 32).bfloat16() for _ in range(3))
+    options = tsmlir.CompileOptions(dump_dir=str(tmp_path))
+    compiled = tsmlir.compile_module(torch.jit.script(Causal()), [q, k, v], options=options)
+    torch.testing.assert_close(compiled(q, k, v), Causal()(q, k, v), rtol=2e-2, atol=2e-2)
+    kernel = (tmp_path / "2-tsm-linalg-to-loops.mlir").read_text()
+    assert "linalg.matmul" not in kernel and kernel.count("call @tsm_amx_") >= 2 * len(
+        causal_blocks(128))
+
+
 class Plain(torch.nn.Module):
     def forward(self, q, k, v):
         return F.scaled_dot_product_attention(q, k, v)

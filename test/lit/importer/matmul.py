@@ -206,12 +206,12 @@ class PlainAttention(torch.nn.Module):
 # CHECK-SAME: (%[[Q:.*]]: tensor<2x3x32xbf16>, %[[K:.*]]: tensor<2x5x32xbf16>, %[[V:.*]]: tensor<2x5x6xbf16>)
 # CHECK: %[[QF:.*]] = "tsm.cast"(%[[Q]]) {dtype = "float32"} : (tensor<2x3x32xbf16>) -> tensor<2x3x32xf32>
 # CHECK: %[[KF:.*]] = "tsm.cast"(%[[K]]) {dtype = "float32"}
-# CHECK: %[[VF:.*]] = "tsm.cast"(%[[V]]) {dtype = "float32"}
 # CHECK: %[[KT:.*]] = "tsm.permute"(%[[KF]])
 # CHECK: "tsm.matmul"(%[[QF]], %[[KT]]) : (tensor<2x3x32xf32>, tensor<2x32x5xf32>) -> tensor<2x3x5xf32>
 # CHECK: %[[P:.*]] = "tsm.softmax"(%{{.*}}) {dim = -1 : i64} : (tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
 # CHECK: %[[PH:.*]] = "tsm.cast"(%[[P]]) {dtype = "bfloat16"}
 # CHECK: %[[PF:.*]] = "tsm.cast"(%[[PH]]) {dtype = "float32"}
+# CHECK: %[[VF:.*]] = "tsm.cast"(%[[V]]) {dtype = "float32"}
 # CHECK: %[[OUT:.*]] = "tsm.matmul"(%[[PF]], %[[VF]]) : (tensor<2x3x5xf32>, tensor<2x5x6xf32>) -> tensor<2x3x6xf32>
 # CHECK: "tsm.cast"(%[[OUT]]) {dtype = "bfloat16"} : (tensor<2x3x6xf32>) -> tensor<2x3x6xbf16>
 print_tsm(torch.jit.script(PlainAttention()),

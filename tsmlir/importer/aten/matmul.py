@@ -269,10 +269,8 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
             cx.fail(f"attn_mask must be bool or of the query's dtype {tq.dtype}, "
                     f"got {cx.type(attn_mask)}")
     half = tq.dtype if tq.dtype in HALF_TYPES else None
-    if half is not None:
-        q, k, v = (cast(cx, x, torch.float32) for x in (q, k, v))
-        if attn_mask is not None and cx.type(attn_mask).dtype == half:
-            attn_mask = cast(cx, attn_mask, torch.float32)
+    if half is not None and attn_mask is not None and cx.type(attn_mask).dtype == half:
+        attn_mask = cast(cx, attn_mask, torch.float32)
     rows, cols = tq.shape[-2], tk.shape[-2]
     if is_causal is not False:
         if attn_mask is not None:
@@ -284,7 +282,7 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
         causal = torch.zeros(rows, cols).masked_fill(above, float("-inf"))
         out = _by_row_blocks(cx, q, k, v, scale, causal, half)
     else:
-        out = _attend(cx, _scores(cx, q, k, scale), attn_mask, v,
+        out = _attend(cx, _scores(cx, q, k, scale, half), attn_mask, v,
                       fully_masked=attn_mask is not None, half=half)
     return out if half is None else cast(cx, out, half)
 
@@ -332,16 +330,21 @@ def _by_row_blocks(cx: NodeContext, q, k, v, scale: float, causal: torch.Tensor,
             cx.build("slice", x, dim=cx.type(x).rank - 2, start=0, end=end, step=1)
             for x in (k, v))
         mask = cx.constant(causal[r0:r1, :end].contiguous())
-        outs.append(_attend(cx, _scores(cx, qb, kb, scale), mask, vb, fully_masked=False,
-                            half=half))
+        outs.append(_attend(cx, _scores(cx, qb, kb, scale, half), mask, vb,
+                            fully_masked=False, half=half))
     out = outs[0]
     for o in outs[1:]:
         out = cx.build("cat", out, o, dim=cx.type(o).rank - 2)
     return out
 
 
-def _scores(cx: NodeContext, q, k, scale: float):
-    """q @ k^T * scale (the multiply fuses into the softmax's first pass)."""
+def _scores(cx: NodeContext, q, k, scale: float, half: torch.dtype | None):
+    """q @ k^T * scale (the multiply fuses into the softmax's first pass);
+    `half`: q and k widened to float32 first (after any slicing: a slice of
+    the widened tensor would hide the bfloat16 operand from the AMX
+    product)."""
+    if half is not None:
+        q, k = cast(cx, q, torch.float32), cast(cx, k, torch.float32)
     perm = list(range(cx.type(k).rank))
     perm[-2:] = perm[-1], perm[-2]
     scores = cx.build("matmul", q, cx.build("permute", k, perm=perm))
@@ -350,7 +353,8 @@ def _scores(cx: NodeContext, q, k, scale: float):
 
 def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool, half: torch.dtype | None):
     """softmax(scores + mask) @ v (mask: bool, or of the scores' type);
-    `half`: the weights are rounded to that type before the product."""
+    `half`: the weights are rounded to that type before the product, and
+    v widened to float32."""
     if mask is not None:
         if cx.type(mask).dtype == torch.bool:
             scores = cx.build("where", mask, scores, cx.scalar(float("-inf"), scores))
@@ -363,6 +367,7 @@ def _attend(cx: NodeContext, scores, mask, v, *, fully_masked: bool, half: torch
         weights = cx.build("where", empty, cx.scalar(0.0, scores), weights)
     if half is not None:
         weights = cast(cx, cast(cx, weights, half), torch.float32)
+        v = cast(cx, v, torch.float32)
     return cx.build("matmul", weights, v)
 
 
