@@ -75,6 +75,22 @@ def test_sdpa_half(dtype, tmp_path):
         assert "func.func private @tsm_amx_" in kernel
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
+def test_sdpa_nan_propagates(dtype):
+    """A NaN in a query makes its output row NaN, one in a key every row of
+    its head, as in eager (the softmax's row max skips NaN, its sums do not)."""
+    torch.manual_seed(2)
+    q, k, v = (torch.randn(1, 2, 64, 32, dtype=dtype) for _ in range(3))
+    q[0, 0, 5, 3] = float("nan")
+    k[0, 1, 9, 0] = float("nan")
+    model = torch.jit.script(Plain())
+    got = tsmlir.compile_module(model, [q, k, v])(q, k, v)
+    want = model(q, k, v)
+    assert got[0, 0, 5].isnan().all() and got[0, 1].isnan().all()
+    assert not got[0, 0, :5].isnan().any()
+    torch.testing.assert_close(got, want, rtol=2e-2, atol=2e-2, equal_nan=True)
+
+
 @pytest.mark.skipif(not host_grants_amx(), reason="the host has no AMX-BF16")
 def test_causal_blocks_bfloat16_on_amx(tmp_path):
     """bfloat16 causal attention by blocks: each block widens its slices of

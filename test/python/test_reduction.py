@@ -91,6 +91,22 @@ def test_softmax_is_stable_for_large_inputs(log):
     check_against_eager(torch.jit.script(Softmax(-1, log)), [x])
 
 
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+@pytest.mark.parametrize("cols", [7, 100], ids=str)
+def test_softmax_special_values(log, cols):
+    """The row max skips NaN (maxnumf) yet a NaN still makes its whole row
+    NaN, as in eager; +inf, an all -inf row and signed zeros as eager too
+    (scalar and vectorized rows)."""
+    x = torch.randn(6, cols)
+    x[0, 3] = float("nan")
+    x[1, 2] = float("inf")
+    x[2] = float("-inf")
+    x[3, :] = 0.0
+    x[3, ::2] = -0.0
+    x[4, 1], x[4, 5] = float("nan"), float("inf")
+    check_against_eager(torch.jit.script(Softmax(-1, log)), [x], equal_nan=True)
+
+
 class ScaledSoftmaxes(torch.nn.Module):
     """softmax / log_softmax of a pointwise producer that each pass over the
     rows recomputes (scale, masked shift) and of one that has another user."""

@@ -275,7 +275,8 @@ def _delinearize(i: ir.Value, sizes: Sequence[b.IntOrValue]) -> list[ir.Value]:
 
 def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
                      sizes: list[b.IntOrValue], elem: ir.Type,
-                     layout: Sequence[int] | None = None, flip_a: bool = True) -> ir.Value:
+                     layout: Sequence[int] | None = None, flip_a: bool = True,
+                     row_scale: ir.Value | None = None) -> ir.Value:
     """`lhs @ rhs` (each (*B, ., .), or (., .)) as one loop over the batches
     (flattened) of 2-D matmuls; sizes: the result's (*B, M, N).  An operand
     with fewer batch dims, or a static 1 where B is larger, is broadcast
@@ -284,7 +285,9 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
     permutation, N kept last: each batch a 2-D slice of it), written in
     place; else a transpose that is op's result's only user may be.
     `flip_a`: an A may be read transposed (the f32 kernels can; the AMX
-    kernel of bfloat16 products, whose elem is f32, cannot)."""
+    kernel of bfloat16 products, whose elem is f32, cannot).
+    `row_scale`: each product's rows are multiplied by it (read per row as
+    softmax's 1 / sum is: (*B, M)), lhs being the unscaled weights."""
     rank = len(sizes)
     k = b.dim(lhs, b.rtt(lhs).rank - 1)
     merge = _merging_transpose(op.result) if layout is None else None
@@ -306,7 +309,7 @@ def batch_of_matmuls(op: ir.Operation, lhs: ir.Value, rhs: ir.Value,
     acc = loop.inner_iter_args[0]
     # (x * s[row]) @ w == (x @ w) * s[row]: scaling the product's rows is a
     # pass over (B, M, N) instead of over (B, M, K) (softmax @ v: N = head dim)
-    scaled = _row_scaled(lhs)
+    scaled = _row_scaled(lhs) if row_scale is None else (lhs, row_scale)
     if scaled is not None:
         lhs = scaled[0]
     with ir.InsertionPoint(loop.body):

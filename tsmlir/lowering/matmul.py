@@ -45,7 +45,7 @@ from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .matmul_amx import takes as amx_takes
 from .nn_support import (_converted, collapse, expand, half_in_f32, half_source_type, narrowed,
-                         rounded_sum)
+                         rounded_sum, widened_row_scale)
 from .target import target_has_amx_bf16
 from .passes import pattern_pass
 
@@ -439,12 +439,16 @@ def _amx_product(op: ir.Operation) -> ir.Value | None:
     m = math.prod(_shape(lhs)[:-1]) if b.rtt(rhs).rank == 2 else out_shape[-2]
     if not amx_takes(m, n, k) or not target_has_amx_bf16(b.current_module()):
         return None
+    # half attention's weights: rounded exps, their rows scaled by 1 / sum
+    # in the product (as PyTorch's flash kernel does), not before rounding
+    row_scale = widened_row_scale(lhs) if widened and b.rtt(rhs).rank != 2 else None
     if widened:
-        lhs, rhs = narrowed(lhs), narrowed(rhs)
+        lhs, rhs = narrowed(lhs, unscaled=row_scale is not None), narrowed(rhs)
     f32, out_type = ir.F32Type.get(), b.rtt(op.result).element_type
     if b.rtt(rhs).rank != 2:
         product = batch_of_matmuls(op, lhs, rhs, out_shape, f32,
-                                   layout=list(range(len(out_shape))), flip_a=False)
+                                   layout=list(range(len(out_shape))), flip_a=False,
+                                   row_scale=row_scale)
         return product if widened else _converted(product, out_type)
     rows = collapse(lhs, [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]])
     maps = matmul_codegen.transposed_maps(False, True) if flipped else None

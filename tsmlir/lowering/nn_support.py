@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, linalg, tensor
+from mlir.dialects import arith, func, linalg, tensor
 
 from ..dialects.opdef import REGISTRY, build
 from . import builders as b
@@ -222,17 +222,47 @@ def _widening(v: ir.Value) -> tuple[ir.Operation, ir.Operation] | None:
     return op, ext
 
 
-def narrowed(v: ir.Value) -> ir.Value:
+def widened_row_scale(v: ir.Value) -> ir.Value | None:
+    """The per-row scale s where the widening generic of `v` (see
+    `half_source_type`) rounds x * s[row]: softmax's normalization of its
+    exps by 1 / sum (half attention's weights).  A product can scale its
+    rows instead (`narrowed(v, unscaled=True)`), as PyTorch's flash kernel
+    rounds the exps before it normalizes.  None for another `v`."""
+    found = _widening(v)
+    if found is None:
+        return None
+    op = found[0]
+    maps, inputs = indexing_maps(op), list(op.opview.inputs)
+    if len(inputs) != 2 or str(b.rtt(inputs[1]).element_type) != "f32":
+        return None
+    rank = maps[0].n_dims
+    row = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(j) for j in range(rank - 1)])
+    body = op.regions[0].blocks[0]
+    first = list(body.operations)[0]
+    if maps != [b.identity_map(rank), row, b.identity_map(rank)] \
+            or first.name != "arith.mulf" \
+            or list(first.operands) not in ([body.arguments[0], body.arguments[1]],
+                                            [body.arguments[1], body.arguments[0]]):
+        return None
+    return inputs[1]
+
+
+def narrowed(v: ir.Value, unscaled: bool = False) -> ir.Value:
     """The half tensor of a `v` that has a `half_source_type`: the generic's
     input itself where the extf reads one as it lies; else a copy of the
-    generic, built at the insertion point, that yields the half value; of
-    a transpose, the same transpose of the half tensor."""
+    generic, built at the insertion point, that yields the half value
+    (`unscaled`: without its `widened_row_scale`); of a transpose, the same
+    transpose of the half tensor."""
     op = owner_op(v)
     if op.name == "linalg.transpose":
         perm = list(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
         return b.permuted(narrowed(op.operands[0]), perm)
     op, ext = _widening(v)
     src, inputs, maps = ext.operands[0], list(op.opview.inputs), indexing_maps(op)
+    if unscaled:
+        exps = _rounded_exps(op, src.type)
+        if exps is not None:
+            return exps
     half_type = ir.RankedTensorType.get(b.rtt(v).shape, src.type)
     body = op.regions[0].blocks[0]
     if isinstance(src, ir.BlockArgument) and src.owner == body and src.arg_number < len(inputs) \
@@ -249,7 +279,67 @@ def narrowed(v: ir.Value) -> ir.Value:
     copy_ext = owner_op(copy_yield.operands[0])
     copy_yield.operands[0] = copy_ext.operands[0]
     copy_ext.erase()
+    if unscaled:  # x * s -> x (the scale input is left unread: canonicalize drops it)
+        scale = list(copy_body.operations)[0]
+        scale.results[0].replace_all_uses_with(copy_body.arguments[0])
+        scale.erase()
     return copy.results[0]
+
+
+def _rounded_exps(widening: ir.Operation, half: ir.Type) -> ir.Value | None:
+    """Softmax's exps rounded to bfloat16 by the pass that computes them:
+    where `widening` only rounds x * s[row] to `half` and widens it again
+    (see `widened_row_scale`) and x is the exps output of softmax's
+    exps-and-sums generic (tsm-lower-reduction), used only there, a copy of
+    that generic whose first result is the rounded exps (its sums the same:
+    they replace the old ones).  One pass over the scores writes 2 bytes an
+    element instead of two passes (4 written, then 4 read and 2 written)."""
+    x = widening.operands[0]
+    producer = owner_op(x)
+    body = widening.regions[0].blocks[0]
+    names = sorted(op.name for op in body.operations if op.name != "arith.constant")
+    if str(half) != "bf16" or producer is None or producer.name != "linalg.generic" \
+            or len(producer.results) != 2 or x != producer.results[0] \
+            or len(list(x.uses)) != 1 or names != _scale_round_widen_names():
+        return None
+    inputs = len(producer.opview.inputs)
+    exps_out = producer.regions[0].blocks[0].arguments[inputs]
+    if list(exps_out.uses):
+        return None
+    with ir.InsertionPoint(producer):  # where the old sums are used, the new ones exist
+        init = b.empty(b.sizes_of(producer.operands[inputs]), half)
+        copy = producer.clone()
+    copy.operands[inputs] = init
+    copy.results[0].set_type(ir.RankedTensorType.get(b.rtt(x).shape, half))
+    copy_body = copy.regions[0].blocks[0]
+    copy_body.arguments[inputs].set_type(half)
+    copy_yield = list(copy_body.operations)[-1]
+    with ir.InsertionPoint(copy_yield):
+        copy_yield.operands[0] = b.convert(copy_yield.operands[0], half)
+    producer.results[1].replace_all_uses_with(copy.results[1])
+    return copy.results[0]
+
+
+_NAMES: list[list[str]] = []
+
+
+def _scale_round_widen_names() -> list[str]:
+    """The (sorted) op names of a generic body that multiplies, rounds to
+    bfloat16 (builders.convert) and widens again, constants aside: built
+    once in a scratch function."""
+    if not _NAMES:
+        f32 = ir.F32Type.get()
+        with ir.Location.unknown():
+            module = ir.Module.create()
+            with ir.InsertionPoint(module.body):
+                scratch = func.FuncOp("scratch", ([f32, f32], [f32]))
+                entry = scratch.add_entry_block()
+                with ir.InsertionPoint(entry):
+                    product = arith.mulf(*entry.arguments)
+                    func.ReturnOp([arith.extf(f32, b.convert(product, ir.BF16Type.get()))])
+            _NAMES.append(sorted("linalg.yield" if op.name == "func.return" else op.name
+                                 for op in entry.operations if op.name != "arith.constant"))
+    return _NAMES[0]
 
 
 def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap | None,

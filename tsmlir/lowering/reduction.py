@@ -486,8 +486,13 @@ def lower_softmax(op: ir.Operation, log: bool) -> ir.Value:
     sizes = sizes_of(x)
     # log_softmax reads x three times (max, sum of exps, result), softmax twice
     x_max, x, *x_log = per_pass_copies(x, 3 if log else 2)
+    # The shift only keeps exp in range: maxnumf (a NaN skipped) gives the
+    # same results as maximumf, since a NaN still makes its row's sum, so
+    # every result of the row, NaN; and the sign of a zero max cannot change
+    # x - max.  Its horizontal reduce costs less than maximumf's NaN and
+    # signed-zero fix-ups (x86 has no maximumf instruction).
     row_max = _reduce([x_max], sizes, dims, acc, float("-inf"),
-                      lambda v, m: arith.maximumf(b.convert(v, acc), m))
+                      lambda v, m: arith.maxnumf(b.convert(v, acc), m))
 
     def shifted(v, m):
         return arith.subf(b.convert(v, acc), m)

@@ -27,7 +27,8 @@ TYPES = ("f32", "f64", "i32", "i64")
 #: turns into byte loads and a truncation once booleans are stored as bytes.
 #: And f16/bf16: the norms' and reductions' half inputs, widened to f32 in
 #: the body (their accumulators are f32).
-INPUT_TYPES = TYPES + ("i1", "f16", "bf16")
+HALF_TYPES = ("f16", "bf16")
+INPUT_TYPES = TYPES + ("i1",) + HALF_TYPES
 TRAPPING = ("arith.divsi", "arith.divui", "arith.remsi", "arith.remui",
             "arith.ceildivsi", "arith.ceildivui", "arith.floordivsi")
 
@@ -64,15 +65,18 @@ def num_outputs(op: ir.Operation) -> int:
     return ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])[1]
 
 
-def vectorizable(op: ir.Operation) -> bool:
+def vectorizable(op: ir.Operation, half_outputs: bool = False) -> bool:
     """A linalg.generic on memrefs of TYPES (inputs may also be booleans:
-    masks) whose body holds only arith/math ops with one result each and no
-    integer division."""
+    masks, and halves; `half_outputs`: outputs too, which the caller must
+    only store, never fold) whose body holds only arith/math ops with one
+    result each and no integer division."""
     if op.name != "linalg.generic" or op.results:
         return False
     n_in = len(op.operands) - num_outputs(op)
+    outputs = TYPES + HALF_TYPES if half_outputs else TYPES
     if not all(isinstance(v.type, ir.MemRefType)
-               and str(ir.MemRefType(v.type).element_type) in (INPUT_TYPES if k < n_in else TYPES)
+               and str(ir.MemRefType(v.type).element_type) in (INPUT_TYPES if k < n_in
+                                                               else outputs)
                for k, v in enumerate(op.operands)):
         return False
     for body_op in list(op.regions[0].blocks[0].operations)[:-1]:

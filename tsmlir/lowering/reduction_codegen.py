@@ -17,7 +17,8 @@ not along it at all (a per-row value, e.g. the row max); each output is
 either a fold, its block argument used once, by the yielded combiner (add,
 mul, max, min, and, or, xor), whose identity fills the accumulator, or is
 written along the reduced dim like an input is read (softmax's exps beside
-their sum: vector stores, masked in the tail); the body holds only
+their sum: vector stores, masked in the tail; such a stored output may be
+float16/bfloat16: half attention's rounded exps); the body holds only
 arith/math ops, without integer division (masked lanes must not trap).
 Float sums are reassociated (lane-wise partial sums), as eager PyTorch's
 vectorized kernels do.  With `tsm.num_threads` > 1 and enough static work
@@ -35,7 +36,7 @@ from mlir.dialects import arith, memref, scf, vector
 from .ir_walk import collect, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
-from .reduction_body import (COMBINERS, broadcasts, clone_body, combine, combiners,
+from .reduction_body import (COMBINERS, HALF_TYPES, broadcasts, clone_body, combine, combiners,
                              contiguous_along, dim_sizes, index, indices, lanes, loop_nest,
                              num_outputs, reads_along, splat, vectorizable, vector_operand)
 
@@ -50,7 +51,7 @@ def _reads_last(m: ir.AffineMap) -> bool:
 
 
 def _is_row_reduction(op: ir.Operation) -> bool:
-    if not vectorizable(op):
+    if not vectorizable(op, half_outputs=True):
         return False
     iterators = [str(it) for it in ir.ArrayAttr(op.attributes["iterator_types"])]
     if not iterators or "reduction" not in iterators[-1] \
@@ -66,7 +67,11 @@ def _is_row_reduction(op: ir.Operation) -> bool:
     if not all(contiguous_along(m, v.type, last)
                for m, v in zip(maps[n_in:], op.operands[n_in:]) if _reads_last(m)):
         return False
-    return combiners(op, _reads_last, maps) is not None
+    folds = combiners(op, _reads_last, maps)
+    # a half output only as a store (half attention's rounded exps), never a fold
+    return folds is not None and all(
+        fold is None for fold, v in zip(folds, op.operands[n_in:])
+        if str(ir.MemRefType(v.type).element_type) in HALF_TYPES)
 
 
 def _split_rows(op: ir.Operation, threads: int) -> bool:

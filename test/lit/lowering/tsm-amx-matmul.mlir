@@ -1,5 +1,6 @@
 // RUN: tsmlir-opt %s --split-input-file --tsm-lower-matmul | filecheck %s --check-prefix=TENSOR
 // RUN: tsmlir-opt %s --split-input-file --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=KERNEL
+// RUN: tsmlir-opt %s --split-input-file --tsm-to-linalg | filecheck %s --check-prefix=LINALG
 
 // On a target with AMX-BF16 a static bfloat16 addmm is one bf16 x bf16 ->
 // f32 linalg.matmul into zeros, plus the addend widened to f32, rounded to
@@ -117,6 +118,48 @@ module attributes {tsm.target_amx_bf16 = true} {
     %bf = "tsm.cast"(%b) {dtype = "float32"} : (tensor<64x32xbf16>) -> tensor<64x32xf32>
     %0 = "tsm.matmul"(%af, %bf) : (tensor<48x64xf32>, tensor<64x32xf32>) -> tensor<48x32xf32>
     return %0 : tensor<48x32xf32>
+  }
+}
+
+// -----
+
+// Half attention as the importer writes it: both products are AMX ones of
+// the bfloat16 tensors (q, k^T read as it lies, v); the softmax's
+// exps-and-sums pass writes the exps rounded to bfloat16 (no float32 exps,
+// no normalizing pass) and the product with v scales its rows by 1 / sum, as
+// PyTorch's flash kernel does; the output is rounded once.
+// LINALG-LABEL: func.func @attention
+// LINALG-SAME: (%[[Q:.*]]: tensor<2x32x32xbf16>, %[[K:.*]]: tensor<2x64x32xbf16>, %[[V:.*]]: tensor<2x64x32xbf16>)
+// LINALG: scf.for
+// LINALG: linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<32x32xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<32x64xf32>)
+// LINALG: arith.maxnumf
+// LINALG: %[[EXPS:.*]]:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<2x32x64xbf16>, tensor<2x32xf32>)
+// LINALG: math.exp
+// LINALG: linalg.yield %{{.*}}, %{{.*}} : bf16, f32
+// LINALG: %[[INV:.*]] = linalg.reciprocal ins(%[[EXPS]]#1 : tensor<2x32xf32>)
+// LINALG: scf.for
+// LINALG: tensor.extract_slice %[[EXPS]]#0
+// LINALG: %[[PV:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x64xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<32x32xf32>)
+// LINALG: tensor.extract_slice %[[INV]]
+// LINALG: linalg.generic {{.*}} outs(%[[PV]] : tensor<32x32xf32>)
+// LINALG: arith.mulf
+// LINALG: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x32x32xbf16>)
+// LINALG: linalg.yield %{{.*}} : bf16
+// LINALG-NOT: linalg.
+// LINALG: return
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @attention(%q: tensor<2x32x32xbf16>, %k: tensor<2x64x32xbf16>, %v: tensor<2x64x32xbf16>) -> tensor<2x32x32xbf16> {
+    %qf = "tsm.cast"(%q) {dtype = "float32"} : (tensor<2x32x32xbf16>) -> tensor<2x32x32xf32>
+    %kf = "tsm.cast"(%k) {dtype = "float32"} : (tensor<2x64x32xbf16>) -> tensor<2x64x32xf32>
+    %kt = "tsm.permute"(%kf) {perm = array<i64: 0, 2, 1>} : (tensor<2x64x32xf32>) -> tensor<2x32x64xf32>
+    %s = "tsm.matmul"(%qf, %kt) : (tensor<2x32x32xf32>, tensor<2x32x64xf32>) -> tensor<2x32x64xf32>
+    %p = "tsm.softmax"(%s) {dim = -1 : i64} : (tensor<2x32x64xf32>) -> tensor<2x32x64xf32>
+    %ph = "tsm.cast"(%p) {dtype = "bfloat16"} : (tensor<2x32x64xf32>) -> tensor<2x32x64xbf16>
+    %pf = "tsm.cast"(%ph) {dtype = "float32"} : (tensor<2x32x64xbf16>) -> tensor<2x32x64xf32>
+    %vf = "tsm.cast"(%v) {dtype = "float32"} : (tensor<2x64x32xbf16>) -> tensor<2x64x32xf32>
+    %o = "tsm.matmul"(%pf, %vf) : (tensor<2x32x64xf32>, tensor<2x64x32xf32>) -> tensor<2x32x32xf32>
+    %oh = "tsm.cast"(%o) {dtype = "bfloat16"} : (tensor<2x32x32xf32>) -> tensor<2x32x32xbf16>
+    return %oh : tensor<2x32x32xbf16>
   }
 }
 

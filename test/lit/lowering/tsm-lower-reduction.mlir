@@ -96,7 +96,7 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 
 // -----
 
-// softmax: row max (from -inf); one generic writes exp(x - max) and sums it;
+// softmax: row max (from -inf, maxnumf: see lower_softmax); one generic writes exp(x - max) and sums it;
 // 1 / sum per row (a named op: elementwise fusion leaves it per row); then
 // exps * (1 / sum).
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -108,7 +108,7 @@ func.func @mean$half_keepdim(%x: tensor<?x8xf16>) -> tensor<?x1xf16> {
 // CHECK: %[[MAX_INIT:.*]] = linalg.fill ins(%[[NEG_INF]] : f32)
 // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
 // CHECK-SAME: ins(%[[X]] : tensor<?x10xf32>) outs(%[[MAX_INIT]] : tensor<?xf32>)
-// CHECK: arith.maximumf
+// CHECK: arith.maxnumf
 // CHECK: %[[EXPS_INIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x10xf32>
 // CHECK: %[[SUM_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
 // CHECK: %[[EXPS:.*]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
@@ -134,7 +134,7 @@ func.func @softmax$last_dim(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @log_softmax$first_dim
 // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[COL]]], iterator_types = ["reduction", "parallel"]}
-// CHECK: arith.maximumf
+// CHECK: arith.maxnumf
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
 // CHECK: math.exp
 // CHECK: %[[LOG:.*]] = linalg.log ins(%[[SUM]] : tensor<5xf64>)
@@ -454,7 +454,7 @@ func.func @amax$uint8(%x: tensor<3x4xui8>) -> tensor<3xui8> {
 // CHECK: %[[COPY:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4x9xf32>) {{.*}}tsm.pass_copy = 1 : i64
 // CHECK: arith.divf
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[SCALED]] : tensor<4x9xf32>)
-// CHECK: arith.maximumf
+// CHECK: arith.maxnumf
 // CHECK: linalg.generic {{.*}} ins(%[[COPY]], %[[MAX]] : tensor<4x9xf32>, tensor<4xf32>)
 // CHECK: math.exp
 func.func @softmax$scaled_input(%x: tensor<4x9xf32>) -> tensor<4x9xf32> {

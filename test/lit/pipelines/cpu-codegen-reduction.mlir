@@ -30,7 +30,7 @@ func.func @sum$static(%x: tensor<3x77xf32>) -> tensor<3xf32> {
 // a polynomial, tsm-expand-math), stored beside the sum (whole vectors,
 // then the masked tail); 1 / sum once per row; the final multiply.
 // CHECK-LABEL: func.func @softmax$static
-// CHECK: vector.reduction <maximumf>, {{.*}} : vector<32xf32> into f32
+// CHECK: vector.reduction <maxnumf>, {{.*}} : vector<32xf32> into f32
 // CHECK: %[[EXPS:.*]] = memref.alloc() {{.*}} : memref<4x8x100xf32>
 // CHECK: %[[MAX:.*]] = memref.load
 // CHECK: %[[MAXV:.*]] = vector.broadcast %[[MAX]] : f32 to vector<32xf32>
@@ -97,7 +97,7 @@ func.func @sum$outer_dim(%x: tensor<5x7xf32>) -> tensor<7xf32> {
 // CHECK-COUNT-1: memref.alloc() {{.*}} : memref<4x64xf32>
 // CHECK: scf.for
 // CHECK: %[[S1:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<32xf32>
-// CHECK: arith.maximumf %[[S1]]
+// CHECK: arith.maxnumf %[[S1]]
 // CHECK: scf.for
 // CHECK: %[[S2:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<32xf32>
 // CHECK: math.exp

@@ -179,3 +179,48 @@ module attributes {tsm.num_threads = 2 : i64} {
     return
   }
 }
+
+// -----
+
+// A float16/bfloat16 output that is only stored (half attention's rounded
+// exps beside their float32 sums): vector stores of 32 bfloat16 values.
+// CHECK-LABEL: func.func @exps$bf16_store
+// CHECK: scf.for
+// CHECK: math.exp %{{.*}} : vector<32xf32>
+// CHECK: arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// CHECK: vector.store %{{.*}} : memref<4x64xbf16>, vector<32xbf16>
+// CHECK: vector.reduction <add>
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @exps$bf16_store(%x: memref<4x64xf32>, %m: memref<4xf32>, %e: memref<4x64xbf16>,
+                           %sum: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #id, #row],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %m : memref<4x64xf32>, memref<4xf32>) outs(%e, %sum : memref<4x64xbf16>, memref<4xf32>) {
+  ^bb0(%in: f32, %max: f32, %out: bf16, %acc: f32):
+    %s = arith.subf %in, %max : f32
+    %x1 = math.exp %s : f32
+    %h = arith.truncf %x1 : f32 to bf16
+    %a = arith.addf %x1, %acc : f32
+    linalg.yield %h, %a : bf16, f32
+  }
+  return
+}
+
+// -----
+
+// A half output may not be a fold (it would accumulate in half precision):
+// left to convert-linalg-to-loops.
+// CHECK-LABEL: func.func @sum$bf16_fold
+// CHECK: linalg.generic
+func.func @sum$bf16_fold(%x: memref<4x64xbf16>, %out: memref<4xbf16>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x64xbf16>) outs(%out : memref<4xbf16>) {
+  ^bb0(%in: bf16, %acc: bf16):
+    %s = arith.addf %in, %acc : bf16
+    linalg.yield %s : bf16
+  }
+  return
+}
