@@ -10,9 +10,10 @@ target has AMX-BF16 (`target.target_has_amx_bf16`).
 Out: a call to a generated function that
 - packs B into panels of 16 columns, each panel's rows in pairs (the VNNI
   layout that TDPBF16PS reads: B[k, n] at row k / 2, column 2 n + k % 2 of
-  its panel; `_PACK`, or `_pack_transposed` from a B read as (N, K)): once
+  its panel; `_PACK`, or `_PACK_TRANSPOSED` from a B read as (N, K)): once
   into a global of its own when B is a constant (a weight), else into a
-  buffer on every call; a convolution's image in pairs of channels,
+  buffer on every call, chunk of columns by chunk (each thread packs the
+  panels it reads); a convolution's image in pairs of channels,
   row-major (`_PACK_IMAGE`);
 - walks C in blocks of 2 x 2 tiles of 16 x 16 floats (8 tile registers: 4
   of C, 2 of A read in place at its row stride, 2 of B): columns in chunks
@@ -40,7 +41,9 @@ loaded.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 from mlir import ir
 from mlir.dialects import func, memref
@@ -250,13 +253,17 @@ def k_chunks(k: int) -> list[tuple[int, int]]:
 
 
 def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zero: bool,
-              shifted: Shifted | None) -> tuple[str, list[str]]:
+              shifted: Shifted | None,
+              chunk_pack: Callable[[str, str, bool], str] | None = None) -> tuple[str, list[str]]:
     """The main function's loops over C's blocks and the block functions
     they call.  Columns in chunks of `chunk` (what the threads share),
     within a chunk k in chunks of UNROLL steps (the first one zeroing C's
     tiles with `zero`), within those the blocks of rows, then of columns:
     A's rows of a k chunk stay in L1 across a chunk's columns, B's panels
-    of a k chunk in L2 across the rows."""
+    of a k chunk in L2 across the rows.  `chunk_pack(lo, hi, tail)`: text
+    that packs B's columns [lo, hi) (and with `tail` the last, narrower
+    panel's), run first in each chunk (a run-time B: each thread packs the
+    panels it reads, and reads them while they are in L2)."""
     row_whole, row_edge = _splits(m)
     col_whole, col_edge = _splits(n)
     functions = {}
@@ -283,9 +290,12 @@ def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zer
                 if parallel else f"scf.for %nc = %c0 to %c{col_whole} step %c{chunk} {{")
         body = (f"%nc_end = arith.addi %nc, %c{chunk} : index\n"
                 f"%nc_hi = arith.minui %nc_end, %c{col_whole} : index\n"
+                + (chunk_pack("%nc", "%nc_hi", False) + "\n" if chunk_pack else "")
                 + blocks("w", [TILE, TILE], "%nc", "%nc_hi"))
         parts.append(head + "\n" + _indent(body, 2) + ("\n  scf.reduce\n}" if parallel else "\n}"))
     if col_edge:
+        if chunk_pack:
+            parts.append(chunk_pack(f"%c{col_whole}", f"%c{n // 16 * 16}", True))
         parts.append(blocks("e", col_edge, f"%c{col_whole}", f"%c{n}"))
     return "\n".join(parts), list(functions.values())
 
@@ -293,11 +303,10 @@ def _schedule(name: str, m: int, n: int, k: int, chunk: int, parallel: bool, zer
 #: B in panels of 16 columns, each panel's pairs of rows interleaved (Bp
 #: row p * k / 2 + k2 holds B[2 k2 : 2 k2 + 2, 16 p : 16 p + 16]): a tile of
 #: B is 1 KiB in one piece and the steps of k read a panel front to back.
-#: Panel by panel (each written front to back: panels k / 2 rows of 64
-#: bytes apart, written across, cost a page per store), a vector pair at a
-#: time; the last panel's columns one by one (the rest of its rows is never
-#: read: its tiles are narrower).
-_PACK = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+#: The panels of columns [lo, hi) (multiples of 16), panel by panel (each
+#: written front to back: panels k / 2 rows of 64 bytes apart, written
+#: across, cost a page per store), a vector pair at a time.
+_PACK = """scf.for %pn = {lo} to {hi} step %c16 {{
   %pp = arith.divui %pn, %c16 : index
   %pbase = arith.muli %pp, %chalf : index
   scf.for %pk = %c0 to %chalf step %c1 {{
@@ -309,8 +318,11 @@ _PACK = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
     %prow = arith.addi %pbase, %pk : index
     vector.store %pair, %Bp[%prow, %c0] : !tbp, vector<32xbf16>
   }}
-}}
-%tbase = arith.muli %c{panels_before_tail}, %chalf : index
+}}"""
+
+#: The last panel's columns (from vec_end) one by one: the rest of its rows
+#: is never read (its tiles are narrower).
+_PACK_TAIL = """%tbase = arith.muli %c{panels_before_tail}, %chalf : index
 scf.for %pk = %c0 to %chalf step %c1 {{
   %pk0 = arith.muli %pk, %c2 : index
   %pk1 = arith.addi %pk0, %c1 : index
@@ -336,7 +348,7 @@ scf.for %pk = %c0 to %chalf step %c1 {{
 #: bfloat16 pair, NaNs included, is copied as is); the columns of a last,
 #: narrower panel one by one.  Stores of 2 values instead of the network:
 #: q @ k^T of (8, 256, 64) heads 0.40 ms, eager 0.17.
-_PACK_TRANSPOSED = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
+_PACK_TRANSPOSED = """scf.for %pn = {lo} to {hi} step %c16 {{
   %pp = arith.divui %pn, %c16 : index
   %pbase = arith.muli %pp, %chalf : index
   scf.for %pk = %c0 to %chalf step %c8 {{
@@ -348,8 +360,9 @@ _PACK_TRANSPOSED = """scf.for %pn = %c0 to %c{vec_end} step %c16 {{
 {block}
     }}
   }}
-}}
-scf.for %pn = %c{vec_end} to %c{n} step %c1 {{
+}}"""
+
+_PACK_TRANSPOSED_TAIL = """scf.for %pn = %c{vec_end} to %c{n} step %c1 {{
   %pp = arith.divui %pn, %c16 : index
   %pc = arith.remui %pn, %c16 : index
   %pc2 = arith.muli %pc, %c2 : index
@@ -363,7 +376,9 @@ scf.for %pn = %c{vec_end} to %c{n} step %c1 {{
 }}"""
 
 
-def _pack_transposed(n: int) -> str:
+def _transpose_block() -> str:
+    """8 words of 8 rows of Bt (at %nrow, word %pk) into 8 rows of the
+    panel (at %prow, columns 2 %ph..), for _PACK_TRANSPOSED."""
     words, half = "vector<8xf32>", "vector<16xbf16>"
     block = []
     for t in range(8):
@@ -375,8 +390,21 @@ def _pack_transposed(n: int) -> str:
         block += [f"%q{u} = arith.addi %prow, %c{u} : index",
                   f"%w{u} = vector.bitcast %o{u} : {words} to {half}",
                   f"vector.store %w{u}, %Bp[%q{u}, %ph2] : !tbp, {half}"]
-    return _PACK_TRANSPOSED.format(n=n, vec_end=n // 16 * 16,
-                                   block=_indent("\n".join(block), 6))
+    return _indent("\n".join(block), 6)
+
+
+def pack_text(n: int, lo: str, hi: str, tail: bool, b_transposed: bool) -> str:
+    """Text packing the panels of B's columns [lo, hi) (SSA names of
+    multiples of 16), then, with `tail`, the columns of a last narrower
+    panel (from n // 16 * 16 to n)."""
+    vec_end = n // 16 * 16
+    if b_transposed:
+        text = _PACK_TRANSPOSED.format(lo=lo, hi=hi, block=_transpose_block())
+        rest = _PACK_TRANSPOSED_TAIL.format(vec_end=vec_end, n=n)
+    else:
+        text = _PACK.format(lo=lo, hi=hi)
+        rest = _PACK_TAIL.format(panels_before_tail=n // 16, vec_end=vec_end, n=n)
+    return text + ("\n" + rest if tail and vec_end < n else "")
 
 
 #: A convolution's image (C, L) in pairs of channels, row-major (Bp[c / 2,
@@ -412,6 +440,7 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
     `shifted`: a convolution's (Shifted, image length): B is the image (C,
     length), packed as _PACK_IMAGE."""
     layout = "strided<[?, 1], offset: ?>"
+    chunk_pack = None  # packs the panels of a chunk of columns, in the chunk's loop
     if shifted is not None:
         conv, length = shifted
         pack = _PACK_IMAGE.format(pairs=conv.channels // 2, vec_end=length // 16 * 16,
@@ -419,8 +448,10 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
         b_type = f"memref<{conv.channels}x{length}xbf16, {layout}>"
         bp_type = f"memref<{conv.channels // 2}x{2 * length}xbf16>"
     else:
-        pack = _pack_transposed(n) if b_transposed else \
-            _PACK.format(n=n, vec_end=n // 16 * 16, panels_before_tail=n // 16)
+        pack = pack_text(n, "%c0", f"%c{n // 16 * 16}", True, b_transposed)
+        if not constant_b:
+            pack = ""
+            chunk_pack = functools.partial(pack_text, n, b_transposed=b_transposed)
         b_type = f"memref<{f'{n}x{k}' if b_transposed else f'{k}x{n}'}xbf16, {layout}>"
         bp_type = f"memref<{-(-n // 16) * k // 2}x32xbf16>"
     if constant_b:
@@ -431,7 +462,7 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
         end = "  memref.dealloc %Bp : !tbp"
     chunk = chunk_columns(n, threads)
     loops, functions = _schedule(name, m, n, k, chunk, threads > 1, zero,
-                                 None if shifted is None else shifted[0])
+                                 None if shifted is None else shifted[0], chunk_pack)
     consts = "\n".join(f"  %c{v} = arith.constant {v} : index"
                        for v in sorted({0, 1, 2, 16, 2 * TILE, chunk, m, n, n // 16, *range(16),
                                         *([] if shifted is None else [

@@ -221,15 +221,17 @@ def dim_sizes(maps: Sequence[ir.AffineMap], operands: Sequence[ir.Value]) -> lis
     return sizes
 
 
-def loop_nest(sizes: Sequence[ir.Value], parallel: bool,
+def loop_nest(sizes: Sequence[ir.Value], parallel: bool | int,
               body: Callable[[list[ir.Value]], None], ivs: Sequence[ir.Value] = ()) -> None:
-    """scf.for nests over `sizes` (the first an scf.forall if `parallel`);
-    `body(ivs)` builds the innermost body."""
+    """scf.for nests over `sizes` (the first an scf.forall if `parallel` is
+    True; the loop of that dim if it is an int); `body(ivs)` builds the
+    innermost body."""
     ivs = list(ivs)
     if not sizes:
         body(ivs)
         return
-    if parallel:
+    at = 0 if parallel is True else None if parallel is False else parallel
+    if at == 0:
         forall = scf.ForallOp([0], [sizes[0]], [1])
         with ir.InsertionPoint(forall.body):
             loop_nest(sizes[1:], False, body, ivs + [forall.body.arguments[0]])
@@ -237,5 +239,6 @@ def loop_nest(sizes: Sequence[ir.Value], parallel: bool,
         return
     loop = scf.ForOp(index(0), sizes[0], index(1))
     with ir.InsertionPoint(loop.body):
-        loop_nest(sizes[1:], False, body, ivs + [loop.induction_variable])
+        loop_nest(sizes[1:], False if at is None else at - 1, body,
+                  ivs + [loop.induction_variable])
         scf.yield_([])

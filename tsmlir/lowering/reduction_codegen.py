@@ -22,8 +22,8 @@ float16/bfloat16: half attention's rounded exps); the body holds only
 arith/math ops, without integer division (masked lanes must not trap).
 Float sums are reassociated (lane-wise partial sums), as eager PyTorch's
 vectorized kernels do.  With `tsm.num_threads` > 1 and enough static work
-(the thresholds of `parallel`), the outermost row loop is an scf.forall that
-the threads share.
+(the thresholds of `parallel`), the outermost row loop of at least as many
+rows as threads is an scf.forall that the threads share.
 """
 from __future__ import annotations
 
@@ -74,22 +74,25 @@ def _is_row_reduction(op: ir.Operation) -> bool:
         if str(ir.MemRefType(v.type).element_type) in HALF_TYPES)
 
 
-def _split_rows(op: ir.Operation, threads: int) -> bool:
-    """Whether threads share the outermost kept dim: enough static work in
-    the first input read along every dim (a broadcast mask may come first)."""
+def _split_rows(op: ir.Operation, threads: int) -> int | None:
+    """The kept dim whose loop the threads share, or None: with enough
+    static work in the first input read along every dim (a broadcast mask
+    may come first), the outermost kept dim of at least `threads` rows
+    (attention's (1, heads, L, S) scores: the heads, not the batch of 1)."""
     maps = indexing_maps(op)
     n_dims = maps[0].n_dims
     full = [v for m, v in zip(maps, op.operands) if m == ir.AffineMap.get_identity(n_dims)]
     if threads <= 1 or n_dims < 2 or not full:
-        return False
+        return None
     t = ir.MemRefType(full[0].type)
-    return t.has_static_shape and math.prod(t.shape) >= MIN_PARALLEL_ELEMENTS \
-        and t.shape[0] >= threads
+    if not t.has_static_shape or math.prod(t.shape) < MIN_PARALLEL_ELEMENTS:
+        return None
+    return next((d for d in range(n_dims - 1) if t.shape[d] >= threads), None)
 
 
-def _vectorize(op: ir.Operation, parallel: bool) -> None:
+def _vectorize(op: ir.Operation, parallel: int | None) -> None:
     """Replace the row reduction `op` by vector loops (see module doc);
-    `parallel`: the outermost row loop is an scf.forall."""
+    `parallel`: the kept dim whose loop is an scf.forall, if any."""
     block = op.regions[0].blocks[0]
     operands = list(op.operands)
     maps = indexing_maps(op)
@@ -100,7 +103,7 @@ def _vectorize(op: ir.Operation, parallel: bool) -> None:
     with op.location, ir.InsertionPoint(op):
         sizes = dim_sizes(maps, operands)
         outside = broadcasts(block, n)
-        loop_nest(sizes[:last], parallel,
+        loop_nest(sizes[:last], False if parallel is None else parallel,
                   lambda ivs: _row(block, maps, operands, elem_of, folds_of,
                                    sizes[last], ivs, n, outside))
     op.erase()

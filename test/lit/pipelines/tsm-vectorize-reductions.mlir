@@ -182,6 +182,30 @@ module attributes {tsm.num_threads = 2 : i64} {
 
 // -----
 
+// A batch of one: the threads share the next dim (the heads of attention's
+// (1, heads, L, S) scores), inside a one-trip loop over the batch.
+// CHECK-LABEL: func.func @sum$batch_of_one
+// CHECK: %[[BATCH:.*]] = memref.dim %{{.*}}, %c0
+// CHECK: %[[HEADS:.*]] = memref.dim %{{.*}}, %c1
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[BATCH]]
+// CHECK: scf.forall (%{{.*}}) in (%[[HEADS]])
+// CHECK: vector.reduction <add>
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @sum$batch_of_one(%x: memref<1x8x64x256xf32>, %out: memref<1x8x64xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                     affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>],
+                    iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+        ins(%x : memref<1x8x64x256xf32>) outs(%out : memref<1x8x64xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %r = arith.addf %in, %acc : f32
+      linalg.yield %r : f32
+    }
+    return
+  }
+}
+
+// -----
+
 // A float16/bfloat16 output that is only stored (half attention's rounded
 // exps beside their float32 sums): vector stores of 32 bfloat16 values.
 // CHECK-LABEL: func.func @exps$bf16_store
