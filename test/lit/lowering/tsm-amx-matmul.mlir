@@ -81,12 +81,16 @@ module attributes {tsm.target_amx_bf16 = true} {
 // Batches (attention's q @ k^T): a loop of bf16 products on views of each
 // batch into an f32 result, rounded once; k's batch is read as it lies,
 // (N, K), and packed from its rows (each a column of B): pairs of values
-// as 32-bit words, 8 x 8 of them transposed by 24 shuffles.
+// as 32-bit words, 8 x 8 of them transposed by 24 shuffles; a run-time B
+// is packed chunk of columns by chunk, before the chunk's blocks.
 // TENSOR-LABEL: func.func @scores
 // TENSOR: scf.for
 // TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<48x32xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<48x64xf32>)
 // KERNEL-LABEL: func.func private @tsm_amx_0(
 // KERNEL-SAME: memref<48x32xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<64x32xbf16, strided<[?, 1], offset: ?>>
+// Packed inside the loop over chunks of columns, each chunk its own panels:
+// KERNEL: %[[NCHI:.*]] = arith.minui
+// KERNEL: scf.for %{{.*}} = %{{.*}} to %[[NCHI]] step %c16
 // KERNEL: vector.load %{{.*}} : memref<64x32xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
 // KERNEL: vector.bitcast %{{.*}} : vector<16xbf16> to vector<8xf32>
 // KERNEL-COUNT-24: vector.shuffle
