@@ -81,16 +81,12 @@ module attributes {tsm.target_amx_bf16 = true} {
 // Batches (attention's q @ k^T): a loop of bf16 products on views of each
 // batch into an f32 result, rounded once; k's batch is read as it lies,
 // (N, K), and packed from its rows (each a column of B): pairs of values
-// as 32-bit words, 8 x 8 of them transposed by 24 shuffles; a run-time B
-// is packed chunk of columns by chunk, before the chunk's blocks.
+// as 32-bit words, 8 x 8 of them transposed by 24 shuffles.
 // TENSOR-LABEL: func.func @scores
 // TENSOR: scf.for
 // TENSOR: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<48x32xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<48x64xf32>)
 // KERNEL-LABEL: func.func private @tsm_amx_0(
 // KERNEL-SAME: memref<48x32xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<64x32xbf16, strided<[?, 1], offset: ?>>
-// Packed inside the loop over chunks of columns, each chunk its own panels:
-// KERNEL: %[[NCHI:.*]] = arith.minui
-// KERNEL: scf.for %{{.*}} = %{{.*}} to %[[NCHI]] step %c16
 // KERNEL: vector.load %{{.*}} : memref<64x32xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
 // KERNEL: vector.bitcast %{{.*}} : vector<16xbf16> to vector<8xf32>
 // KERNEL-COUNT-24: vector.shuffle
@@ -179,6 +175,28 @@ module attributes {tsm.target_amx_bf16 = true} {
     %bf = "tsm.cast"(%b) {dtype = "float32"} : (tensor<64x32xf16>) -> tensor<64x32xf32>
     %0 = "tsm.matmul"(%af, %bf) : (tensor<48x64xf32>, tensor<64x32xf32>) -> tensor<48x32xf32>
     return %0 : tensor<48x32xf32>
+  }
+}
+
+// -----
+
+// A run-time B is packed chunk of columns by chunk (256 columns each), in
+// the chunk's loop before its blocks: each thread packs the panels it reads.
+// KERNEL-LABEL: func.func private @tsm_amx_0(
+// KERNEL-SAME: memref<32x64xbf16, strided<[?, 1], offset: ?>>, %{{.*}}: memref<64x512xbf16, strided<[?, 1], offset: ?>>
+// KERNEL: memref.alloc() {alignment = 64 : i64} : memref<1024x32xbf16>
+// KERNEL: scf.for %[[NC:.*]] = %c0 to %c512 step %c256 {
+// KERNEL: %[[END:.*]] = arith.addi %[[NC]], %c256
+// KERNEL: %[[HI:.*]] = arith.minui %[[END]], %c512
+// KERNEL: scf.for %{{.*}} = %[[NC]] to %[[HI]] step %c16 {
+// KERNEL: vector.interleave
+// KERNEL: func.call @tsm_amx_0_ww2z(
+// KERNEL: }
+// KERNEL: memref.dealloc
+module attributes {tsm.target_amx_bf16 = true} {
+  func.func @chunks(%a: tensor<32x64xbf16>, %b: tensor<64x512xbf16>) -> tensor<32x512xbf16> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<32x64xbf16>, tensor<64x512xbf16>) -> tensor<32x512xbf16>
+    return %0 : tensor<32x512xbf16>
   }
 }
 
