@@ -227,7 +227,10 @@ def widened_row_scale(v: ir.Value) -> ir.Value | None:
     `half_source_type`) rounds x * s[row]: softmax's normalization of its
     exps by 1 / sum (half attention's weights).  A product can scale its
     rows instead (`narrowed(v, unscaled=True)`), as PyTorch's flash kernel
-    rounds the exps before it normalizes.  None for another `v`."""
+    rounds the exps before it normalizes.  For a user's own
+    `softmax(s).to(torch.bfloat16).float() @ v` the same: round(x) * s has
+    the relative error of round(x * s), though not its bits.  None for
+    another `v`."""
     found = _widening(v)
     if found is None:
         return None
