@@ -279,8 +279,8 @@ def _sdpa(cx: NodeContext, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=Fal
             cx.fail(f"is_causal needs static sequence lengths, got {tq} and {tk}")
         # An additive mask: 0 on and below the diagonal, -inf above.
         above = torch.ones(rows, cols, dtype=torch.bool).triu(1)
-        causal = torch.zeros(rows, cols, dtype=tq.dtype if half is None else torch.float32).masked_fill(
-            above, float("-inf"))
+        scores_type = tq.dtype if half is None else torch.float32
+        causal = torch.zeros(rows, cols, dtype=scores_type).masked_fill(above, float("-inf"))
         out = _by_row_blocks(cx, q, k, v, scale, causal, half)
     else:
         out = _attend(cx, _scores(cx, q, k, scale, half), attn_mask, v,
