@@ -450,8 +450,9 @@ def function_text(name: str, m: int, n: int, k: int, constant_b: bool, threads: 
         b_type = f"memref<{conv.channels}x{length}xbf16, {layout}>"
         bp_type = f"memref<{conv.channels // 2}x{2 * length}xbf16>"
     else:
-        pack = pack_text(n, "%c0", f"%c{n // 16 * 16}", True, b_transposed)
-        if not constant_b:
+        if constant_b:  # all of it, once
+            pack = pack_text(n, "%c0", f"%c{n // 16 * 16}", True, b_transposed)
+        else:
             pack = ""
             chunk_pack = functools.partial(pack_text, n, b_transposed=b_transposed)
         b_type = f"memref<{f'{n}x{k}' if b_transposed else f'{k}x{n}'}xbf16, {layout}>"

@@ -272,21 +272,32 @@ def narrowed(v: ir.Value, unscaled: bool = False) -> ir.Value:
             and all(is_identity_map(m) for m in (maps[src.arg_number], maps[-1])) \
             and inputs[src.arg_number].type == half_type:
         return inputs[src.arg_number]
-    init = b.empty(b.sizes_of(v), src.type)
-    copy = op.clone()
-    copy.operands[len(inputs)] = init
-    copy.results[0].set_type(half_type)
-    copy_body = copy.regions[0].blocks[0]
-    copy_body.arguments[-1].set_type(src.type)
-    copy_yield = list(copy_body.operations)[-1]
+    copy, copy_yield = _retyped_copy(op, 0, src.type, b.sizes_of(v))
     copy_ext = owner_op(copy_yield.operands[0])
     copy_yield.operands[0] = copy_ext.operands[0]
     copy_ext.erase()
     if unscaled:  # x * s -> x (the scale input is left unread: canonicalize drops it)
+        copy_body = copy.regions[0].blocks[0]
         scale = list(copy_body.operations)[0]
         scale.results[0].replace_all_uses_with(copy_body.arguments[0])
         scale.erase()
     return copy.results[0]
+
+
+def _retyped_copy(op: ir.Operation, result: int, elem: ir.Type,
+                  sizes: list[b.IntOrValue]) -> tuple[ir.Operation, ir.Operation]:
+    """A copy of the linalg.generic `op`, built at the insertion point,
+    whose result `result` has elements of type `elem` (a new init of
+    `sizes`, its block argument retyped; the body is the caller's to fix),
+    and the copy's yield."""
+    init = b.empty(sizes, elem)
+    copy = op.clone()
+    out = len(op.opview.inputs) + result
+    copy.operands[out] = init
+    copy.results[result].set_type(ir.RankedTensorType.get(b.rtt(op.results[result]).shape, elem))
+    body = copy.regions[0].blocks[0]
+    body.arguments[out].set_type(elem)
+    return copy, list(body.operations)[-1]
 
 
 def _rounded_exps(widening: ir.Operation, half: ir.Type) -> ir.Value | None:
@@ -310,39 +321,30 @@ def _rounded_exps(widening: ir.Operation, half: ir.Type) -> ir.Value | None:
     if list(exps_out.uses):
         return None
     with ir.InsertionPoint(producer):  # where the old sums are used, the new ones exist
-        init = b.empty(b.sizes_of(producer.operands[inputs]), half)
-        copy = producer.clone()
-    copy.operands[inputs] = init
-    copy.results[0].set_type(ir.RankedTensorType.get(b.rtt(x).shape, half))
-    copy_body = copy.regions[0].blocks[0]
-    copy_body.arguments[inputs].set_type(half)
-    copy_yield = list(copy_body.operations)[-1]
+        copy, copy_yield = _retyped_copy(producer, 0, half,
+                                         b.sizes_of(producer.operands[inputs]))
     with ir.InsertionPoint(copy_yield):
         copy_yield.operands[0] = b.convert(copy_yield.operands[0], half)
     producer.results[1].replace_all_uses_with(copy.results[1])
     return copy.results[0]
 
 
-_NAMES: list[list[str]] = []
-
-
+@functools.cache
 def _scale_round_widen_names() -> list[str]:
     """The (sorted) op names of a generic body that multiplies, rounds to
     bfloat16 (builders.convert) and widens again, constants aside: built
     once in a scratch function."""
-    if not _NAMES:
-        f32 = ir.F32Type.get()
-        with ir.Location.unknown():
-            module = ir.Module.create()
-            with ir.InsertionPoint(module.body):
-                scratch = func.FuncOp("scratch", ([f32, f32], [f32]))
-                entry = scratch.add_entry_block()
-                with ir.InsertionPoint(entry):
-                    product = arith.mulf(*entry.arguments)
-                    func.ReturnOp([arith.extf(f32, b.convert(product, ir.BF16Type.get()))])
-            _NAMES.append(sorted("linalg.yield" if op.name == "func.return" else op.name
-                                 for op in entry.operations if op.name != "arith.constant"))
-    return _NAMES[0]
+    f32 = ir.F32Type.get()
+    with ir.Location.unknown():
+        module = ir.Module.create()
+        with ir.InsertionPoint(module.body):
+            scratch = func.FuncOp("scratch", ([f32, f32], [f32]))
+            entry = scratch.add_entry_block()
+            with ir.InsertionPoint(entry):
+                product = arith.mulf(*entry.arguments)
+                func.ReturnOp([arith.extf(f32, b.convert(product, ir.BF16Type.get()))])
+        return sorted("linalg.yield" if op.name == "func.return" else op.name
+                      for op in entry.operations if op.name != "arith.constant")
 
 
 def rounded_sum(product: ir.Value, addend: ir.Value | None, addend_map: ir.AffineMap | None,
