@@ -100,6 +100,9 @@ def _points() -> torch.Tensor:
         torch.linspace(-100, 100, 100_001),
         torch.linspace(-10, 10, 100_001),
         torch.rand(50_000, generator=g) * 2 - 1,
+        # where exp and exp2 round into the denormals and to 0 (the low clamp)
+        torch.linspace(-106, -85, 20_001),
+        torch.linspace(-152, -124, 20_001),
         # every magnitude, both signs, including denormals
         torch.logspace(-45, 38, 20_000, dtype=torch.float64).float(),
         -torch.logspace(-45, 38, 20_000, dtype=torch.float64).float(),

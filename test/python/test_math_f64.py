@@ -134,7 +134,8 @@ def _samples(name: str) -> np.ndarray:
     """Dense uniform ranges over each domain and its branch points, plus
     every magnitude of both signs (denormals included)."""
     rng = np.random.default_rng(0)
-    ranges = {"exp": [(-746, 710), (-1, 1), (-709, -707)], "exp2": [(-1076, 1025), (-2, 2)],
+    ranges = {"exp": [(-746, 710), (-1, 1), (-709, -707), (-747, -744)],
+              "exp2": [(-1076, 1025), (-2, 2), (-1077, -1074)],
               "expm1": [(-1, 1), (-40, 710), (-1e-5, 1e-5)],
               "log": [(0, 3), (0.7, 1.5)], "log1p": [(-1, 1), (-1e-5, 1e-5), (-1, -0.5)],
               "log2": [(0, 3), (0.7, 1.5)], "log10": [(0, 3), (0.7, 1.5)],

@@ -62,37 +62,44 @@ EXP_P = [0.0027673589065670967, 0.016749713569879532, 0.08333645761013031,
 # Beyond these bounds exp(x) is +inf / rounds to 0 anyway; clamping keeps n in
 # [-150, 128].  Below EXP_TINY (n <= -125) 2^(n-1) is not normal: the scale
 # is 2^(n-1+64) and a second multiply by 2^-64 rounds once into the denormals.
+# Below the low clamp (exp(-104) rounds to 0) that second factor is 0 instead:
+# a multiply that underflows costs a microcode assist (~150 cycles on Intel
+# cores without flush-to-zero), and -inf is what masked softmax and attention
+# feed exp: a row half masked ran 4x slower than an unmasked one.
 EXP_HI, EXP_LO, EXP_TINY = 89.0, -104.0, -86.5
 TINY_BIAS = 64
 
 
 def expand_exp(e: Emitter, x: ir.Value) -> ir.Value:
     """exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 (Cody-Waite)."""
-    x = e.clamp(x, EXP_LO, EXP_HI)
+    x, below = e.clamped(x, EXP_LO, EXP_HI)
     # n is rounded through the magic constant, not fptosi, so a NaN x gives
     # garbage bits (not poison) that the NaN polynomial result absorbs.
     t = e.fma(x, e.c(LOG2E), e.c(ROUND_MAGIC))
     nf = e.sub(t, e.c(ROUND_MAGIC))
     r = e.fma(nf, e.c(-LN2_HI), x)
     r = e.fma(nf, e.c(-LN2_LO), r)
-    return _scale_exp(e, e.poly(r, EXP_P), t, e.cmp(Pred.OLT, x, e.c(EXP_TINY)))
+    return _scale_exp(e, e.poly(r, EXP_P), t, x, EXP_TINY, below)
 
 
 def expand_exp2(e: Emitter, x: ir.Value) -> ir.Value:
     """2^x = 2^n exp(r ln2), n = round(x), r = x - n exact.  (math-expand-ops'
     exp(x ln2) rounds x ln2: 4e-6 relative error at x = 127.)"""
-    x = e.clamp(x, EXP_LO * LOG2E, EXP_HI * LOG2E)
+    x, below = e.clamped(x, EXP_LO * LOG2E, EXP_HI * LOG2E)
     t = e.add(x, e.c(ROUND_MAGIC))
     p = e.poly(e.mul(e.sub(x, e.sub(t, e.c(ROUND_MAGIC))), e.c(LN2)), EXP_P)
-    return _scale_exp(e, p, t, e.cmp(Pred.OLT, x, e.c(EXP_TINY * LOG2E)))
+    return _scale_exp(e, p, t, x, EXP_TINY * LOG2E, below)
 
 
-def _scale_exp(e: Emitter, p: ir.Value, t: ir.Value, tiny: ir.Value) -> ir.Value:
+def _scale_exp(e: Emitter, p: ir.Value, t: ir.Value, x: ir.Value, tiny_below: float,
+               zero: ir.Value) -> ir.Value:
     """p 2^(n-1) for the n in t's low bits (ROUND_MAGIC's bits shift out):
-    2^(n-1) is (n + 126) << 23, plus TINY_BIAS in the exponent where `tiny`."""
+    2^(n-1) is (n + 126) << 23, plus TINY_BIAS in the exponent where the
+    clamped x < tiny_below; 0 where `zero` (x was below the low clamp)."""
+    tiny = e.cmp(Pred.OLT, x, e.c(tiny_below))
     bias = e.select(tiny, e.ci((126 + TINY_BIAS) << 23), e.ci(126 << 23))
     y = e.mul(p, e.to_float(e.iadd(e.shl(e.to_int(t), 23), bias)))
-    return e.mul(y, e.select(tiny, e.c(2.0 ** -TINY_BIAS), e.c(1.0)))
+    return e.mul(y, e.denormal_factor(tiny, zero, 2.0 ** -TINY_BIAS))
 
 
 # tanh and erf are odd, so both are one clamped rational x P(x^2) / Q(x^2):

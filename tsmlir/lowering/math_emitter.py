@@ -79,13 +79,25 @@ class Emitter:
     def cmp(self, pred, a, b): return arith.cmpf(pred, a, b)
     def select(self, cond, a, b): return arith.select(cond, a, b)
 
+    def denormal_factor(self, tiny, zero, scale: float):
+        """The last factor of an exp built as p 2^(n-1) (math_approx,
+        math_f64): 1, `scale` where `tiny` (the result is a denormal), and 0
+        where `zero` (x below the low clamp, whose exp rounds to 0; see
+        math_approx.EXP_LO: a multiply that underflows is slow)."""
+        low = self.select(zero, self.c(0.0), self.c(scale))
+        return self.select(tiny, low, self.c(1.0))
+
     def at_most(self, x, hi: float):
         """min(x, hi) by compare and select: a NaN stays NaN."""
         return self.select(self.cmp(Pred.OGT, x, self.c(hi)), self.c(hi), x)
 
     def clamp(self, x, lo: float, hi: float):
-        x = self.select(self.cmp(Pred.OLT, x, self.c(lo)), self.c(lo), x)
-        return self.at_most(x, hi)
+        return self.clamped(x, lo, hi)[0]
+
+    def clamped(self, x, lo: float, hi: float):
+        """(x clamped to [lo, hi], the mask of x < lo); a NaN stays NaN."""
+        below = self.cmp(Pred.OLT, x, self.c(lo))
+        return self.at_most(self.select(below, self.c(lo), x), hi), below
 
     def poly(self, u, coefs: Sequence[float]):
         """Horner with fused multiply-adds; coefficients highest degree first.

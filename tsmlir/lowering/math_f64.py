@@ -62,7 +62,7 @@ EXPM1_Q = (2.0914717341716378e-09, 2.5105259538448494e-08, 2.755727357010214e-07
 # keeps n in [-1076, 1025].  The result is p 2^(n-1), p = 2 e^r: below
 # EXP_TINY (n <= -1021) 2^(n-1) is not normal, so the scale is
 # 2^(n-1+TINY_BIAS) and a second multiply by 2^-TINY_BIAS rounds once into
-# the denormals.
+# the denormals; below EXP_LO that factor is 0 (see math_approx.EXP_LO).
 EXP_HI, EXP_LO, EXP_TINY = 710.0, -746.0, -707.0
 EXP2_TINY = -1020.0
 TINY_BIAS = 64
@@ -96,12 +96,15 @@ def _expm1_small(e: Emitter, r: ir.Value) -> ir.Value:
     return e.fma(e.mul(r, r), e.poly(r, EXPM1_Q), r)
 
 
-def _scale_exp(e: Emitter, tiny: ir.Value, t: ir.Value, em: ir.Value) -> ir.Value:
-    """2^n (1 + em) as (2 + 2 em) 2^(n-1), n in [-1076, 1024]; `tiny`
-    where n <= -1021."""
+def _scale_exp(e: Emitter, x: ir.Value, tiny_below: float, zero: ir.Value, t: ir.Value,
+               em: ir.Value) -> ir.Value:
+    """2^n (1 + em) as (2 + 2 em) 2^(n-1), n in [-1076, 1024]; tiny (the
+    clamped x < tiny_below) where n <= -1021; 0 where `zero` (x was below
+    the low clamp)."""
+    tiny = e.cmp(Pred.OLT, x, e.c(tiny_below))
     bias = e.select(tiny, e.ci((BIAS - 1 + TINY_BIAS) << MANTISSA), e.ci((BIAS - 1) << MANTISSA))
     y = e.mul(e.fma(em, e.c(2.0), e.c(2.0)), _pow2(e, t, bias))
-    return e.mul(y, e.select(tiny, e.c(2.0 ** -TINY_BIAS), e.c(1.0)))
+    return e.mul(y, e.denormal_factor(tiny, zero, 2.0 ** -TINY_BIAS))
 
 
 def _tiny_is_x(e: Emitter, x: ir.Value, y: ir.Value) -> ir.Value:
@@ -111,17 +114,17 @@ def _tiny_is_x(e: Emitter, x: ir.Value, y: ir.Value) -> ir.Value:
 
 
 def expand_exp(e: Emitter, x: ir.Value) -> ir.Value:
-    x = e.clamp(x, EXP_LO, EXP_HI)
+    x, below = e.clamped(x, EXP_LO, EXP_HI)
     t, em = _reduce_exp(e, x)
-    return _scale_exp(e, e.cmp(Pred.OLT, x, e.c(EXP_TINY)), t, em)
+    return _scale_exp(e, x, EXP_TINY, below, t, em)
 
 
 def expand_exp2(e: Emitter, x: ir.Value) -> ir.Value:
     """2^x = 2^n e^(r ln2), n = round(x), r = x - n exact."""
-    x = e.clamp(x, EXP_LO * LOG2E, EXP_HI * LOG2E)
+    x, below = e.clamped(x, EXP_LO * LOG2E, EXP_HI * LOG2E)
     t, nf = _round(e, x)
     em = _expm1_small(e, e.mul(e.sub(x, nf), e.c(LN2)))
-    return _scale_exp(e, e.cmp(Pred.OLT, x, e.c(EXP2_TINY)), t, em)
+    return _scale_exp(e, x, EXP2_TINY, below, t, em)
 
 
 def _expm1_parts(e: Emitter, x: ir.Value, k: int = 1) -> tuple[ir.Value, ir.Value, ir.Value]:

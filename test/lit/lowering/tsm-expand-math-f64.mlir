@@ -3,16 +3,19 @@
 // f64 exp: Cody-Waite reduction (ln2 in two parts) by fused multiply-adds,
 // the e^r - 1 polynomial, and a 2^(n-1) scale from the rounding's bits
 // shifted by 52; a second scale (1 or 2^-64) takes tiny results into the
-// denormals.
+// denormals, and is 0 below the low clamp (no multiply that underflows).
 // CHECK-LABEL: func.func @exp$vector
 // CHECK-SAME: (%[[X:.*]]: vector<4xf64>)
 // CHECK-NOT: math.exp
+// CHECK: %[[BELOW:.*]] = arith.cmpf olt, %[[X]], %{{.*}} : vector<4xf64>
 // CHECK: %[[T:.*]] = math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<4xf64>
 // CHECK: %[[N:.*]] = arith.subf %[[T]], %{{.*}} : vector<4xf64>
 // CHECK: math.fma %[[N]], %{{.*}}, %{{.*}} : vector<4xf64>
 // CHECK: %[[BITS:.*]] = arith.bitcast %[[T]] : vector<4xf64> to vector<4xi64>
 // CHECK: arith.shli %[[BITS]], %{{.*}} : vector<4xi64>
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<4xf64>
 // CHECK: arith.constant dense<5.4210108624275222E-20> : vector<4xf64>
+// CHECK: arith.select %[[BELOW]], %[[ZERO]], %{{.*}} : vector<4xi1>, vector<4xf64>
 // CHECK-NOT: math.exp
 // CHECK-NOT: call
 // CHECK: return

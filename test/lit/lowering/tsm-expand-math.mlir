@@ -2,11 +2,14 @@
 
 // exp: Cody-Waite reduction with fused multiply-adds, one polynomial, and
 // one 2^(n-1) scale built from the rounding's bits; a second, constant scale
-// (1 or 2^-64, by select) takes tiny results into the denormals.
+// (1 or 2^-64, by select) takes tiny results into the denormals, and is 0 at
+// x below the low clamp (-104, -inf), by the clamp's own compare: no
+// multiply that underflows, which is slow.
 // CHECK-LABEL: func.func @exp$f32
 // CHECK-SAME: (%[[X:.*]]: f32)
 // CHECK-NOT: math.exp
-// CHECK: arith.cmpf olt, %[[X]]
+// CHECK: %[[LO:.*]] = arith.constant -1.040000e+02 : f32
+// CHECK: %[[BELOW:.*]] = arith.cmpf olt, %[[X]], %[[LO]]
 // CHECK: math.fma
 // CHECK: %[[TINY:.*]] = arith.cmpf olt
 // CHECK: arith.bitcast {{.*}} : f32 to i32
@@ -14,7 +17,9 @@
 // CHECK-NOT: arith.shli
 // CHECK: %[[SCALE:.*]] = arith.bitcast {{.*}} : i32 to f32
 // CHECK: %[[Y0:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : f32
-// CHECK: %[[S2:.*]] = arith.select %[[TINY]]
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[LOW:.*]] = arith.select %[[BELOW]], %[[ZERO]], %{{.*}} : f32
+// CHECK: %[[S2:.*]] = arith.select %[[TINY]], %[[LOW]]
 // CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[Y0]], %[[S2]] : f32
 // CHECK-NEXT: return %[[Y]] : f32
 func.func @exp$f32(%x: f32) -> f32 {
