@@ -34,8 +34,12 @@ GLOBAL_MARKER = 0xDEADBEEF
 # ways cost the same.  Since static results are copied by compiled code
 # (runtime/fast_call.py), thread CPU time per call, adopted -> copied:
 # 257 KB 34.4 -> 20.8 us, 384 KB 41.4 -> 34.5, 512 KB 46.6 -> 44.5,
-# 1 MB 57.7 -> 64.5 (eager: 15.4, 21.6, 25.3, 37.3).
-COPY_LIMIT = 1 << 19
+# 1 MB 57.7 -> 64.5 (eager: 15.4, 21.6, 25.3, 37.3).  On the AVX-512 VMs
+# (2 cores, Sapphire Rapids class) the copy loses from 256 KB: `x * 2`, one
+# thread, best of 5 x 3000 calls, copied -> adopted: 256 KB 18.0 -> 13.1-13.4
+# us, 512 KB 39-52 -> 21 (eager 12-15, 19-27); 128 KB 11.0-12.5 either way;
+# 1-4 KB 4.9-7.7 -> 6.1-7.3.
+COPY_LIMIT = 1 << 17
 
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
           torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
