@@ -252,19 +252,28 @@ def test_instance_norm_two_dynamic_spatial_dims():
                         input_specs=[TensorSpec((-1, 3, -1, -1))], runs=runs[1:])
 
 
-# -- statistics row by row (norm._stats_by_row) -----------------------------------------
+# -- statistics and normalization row by row (row_fusion) -------------------------------
 @pytest.fixture
 def row_by_row(monkeypatch):
-    """Take the row-by-row statistics whatever the sizes (its thresholds keep
-    small tensors on the two whole passes)."""
-    from tsmlir.lowering import norm
-    monkeypatch.setattr(norm, "MIN_ROW_BYTES", 0)
-    monkeypatch.setattr(norm, "MIN_TENSOR_BYTES", 0)
+    """Fuse row by row whatever the sizes (the thresholds keep small tensors
+    on whole passes), one row an iteration."""
+    from tsmlir.lowering import row_fusion
+    monkeypatch.setattr(row_fusion, "MIN_ROW_BYTES", 0)
+    monkeypatch.setattr(row_fusion, "MIN_TENSOR_BYTES", 0)
+    monkeypatch.setattr(row_fusion, "TILE_BYTES", 0)
 
 
 def _by_row(module, inputs, tmp_path, **kw) -> bool:
+    """Whether tsm-fuse-row-consumers makes a row loop of the compiled
+    module's linalg (the dump after tsm-to-linalg)."""
+    from mlir import ir
+    from tsmlir.context import new_context
+    from tsmlir.lowering.pipelines import pass_manager
     tsmlir.compile_module(module, inputs, dump_dir=str(tmp_path), **kw)
-    return "scf.forall" in (tmp_path / "1-tsm-to-linalg.mlir").read_text()
+    with new_context() as ctx:
+        m = ir.Module.parse((tmp_path / "1-tsm-to-linalg.mlir").read_text())
+        pass_manager(["tsm-fuse-row-consumers"], context=ctx).run(m.operation)
+        return "scf.forall" in str(m)
 
 
 class GroupNormAffine(nn.Module):
@@ -295,12 +304,12 @@ def test_group_norm_row_by_row_dynamic_batch(row_by_row, threads):
 
 
 def test_row_by_row_thresholds(tmp_path):
-    """Rows of 1 KB or more in a tensor over 512 KB go row by row; narrower
-    rows, or a tensor the L2 holds, keep the two whole passes."""
+    """Rows of 256 B or more in a tensor over 512 KB go row by row; narrower
+    rows, or a tensor the L2 holds, keep whole passes."""
     module = torch.jit.script(GroupNormAffine())
     w, b = torch.randn(6), torch.randn(6)
     for shape, by_row in (((16, 6, 64, 64), True), ((2, 6, 64, 64), False),
-                          ((512, 6, 8, 8), False), ((512, 6, 8, 16), True)):
+                          ((1024, 6, 4, 4), False), ((1024, 6, 4, 8), True)):
         x = torch.randn(shape)
         assert _by_row(module, [x, w, b], tmp_path / str(shape[0]), threads=1) == by_row
         compiled = tsmlir.compile_module(module, [x, w, b], threads=1)

@@ -16,7 +16,7 @@ from . import column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
 from . import matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
-from . import unshare_fills  # noqa: F401
+from . import row_fusion, unshare_fills  # noqa: F401
 from .passes import PASSES
 
 BUFFERIZE = ("one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
@@ -52,6 +52,9 @@ STAGES: dict[str, list[str]] = {
                       "tsm-accumulate-in-place", "canonicalize"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
+        # layer_norm's and softmax's passes over a big tensor: row by row,
+        # each row read from memory once
+        "tsm-fuse-row-consumers",
         # relu(x @ W + b): the matmul kernel applies the relu as it stores C
         "tsm-fuse-matmul-epilogue",
         # a value inserted into a bigger tensor (a loop's stacked outputs) is

@@ -63,30 +63,3 @@ func.func @layer_norm$two_dynamic(%x: tensor<2x?x?xf32>) -> tensor<2x?x?xf32> {
   %0 = "tsm.layer_norm"(%x) {eps = 1.000000e-05 : f64, ndim = 2 : i64} : (tensor<2x?x?xf32>) -> tensor<2x?x?xf32>
   return %0 : tensor<2x?x?xf32>
 }
-
-// -----
-
-// Rows of 8 KB or more (here 16 KB) in a tensor that may outgrow the L2: the
-// two statistics go row by row, one scf.forall over the rows (the threads
-// share them) whose body reduces its row twice (the second pass reads it
-// from the cache) and inserts both sums; the normalization reads them as before.
-// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
-// CHECK-LABEL: func.func @layer_norm$row_by_row
-// CHECK-SAME: (%[[X:.*]]: tensor<?x4096xf32>)
-// CHECK: %[[STATS:.*]]:2 = scf.forall (%[[R:.*]]) in (%{{.*}}) shared_outs(%[[SUMS:.*]] = %{{.*}}, %[[SQS:.*]] = %{{.*}}) -> (tensor<?xf32>, tensor<?xf32>)
-// CHECK: %[[LINE:.*]] = tensor.extract_slice %[[X]][%[[R]], 0] [1, 4096] [1, 1]
-// CHECK: %[[SUM_AT:.*]] = tensor.extract_slice %[[SUMS]][%[[R]]] [1] [1]
-// CHECK: %[[SQ_AT:.*]] = tensor.extract_slice %[[SQS]][%[[R]]] [1] [1]
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[LINE]] : tensor<1x4096xf32>) outs(%[[SUM_AT]] : tensor<1xf32>)
-// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[LINE]], %[[SUM]] : tensor<1x4096xf32>, tensor<1xf32>) outs(%[[SQ_AT]] : tensor<1xf32>)
-// CHECK: scf.forall.in_parallel
-// CHECK: tensor.parallel_insert_slice %[[SUM]] into %[[SUMS]][%[[R]]]
-// CHECK: tensor.parallel_insert_slice %[[SQ]] into %[[SQS]][%[[R]]]
-// CHECK: linalg.generic {{.*}} ins(%[[STATS]]#1 : tensor<?xf32>)
-// CHECK: %[[RSTD:.*]] = linalg.rsqrt
-// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[STATS]]#0, %[[RSTD]] :
-func.func @layer_norm$row_by_row(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32> {
-  %0 = "tsm.layer_norm"(%x) {eps = 1.000000e-05 : f64, ndim = 1 : i64} : (tensor<?x4096xf32>) -> tensor<?x4096xf32>
-  return %0 : tensor<?x4096xf32>
-}
