@@ -52,8 +52,9 @@ STAGES: dict[str, list[str]] = {
                       "tsm-accumulate-in-place", "canonicalize"],
     # linalg on tensors -> loops on memrefs
     "tsm-linalg-to-loops": [
-        # layer_norm's and softmax's passes over a big tensor: row by row,
-        # each row read from memory once
+        # layer_norm's and softmax's passes over a big tensor: by blocks of
+        # rows, each row read from memory once (no canonicalize from here
+        # to bufferization: it would drop the loop's per-row buffers)
         "tsm-fuse-row-consumers",
         # relu(x @ W + b): the matmul kernel applies the relu as it stores C
         "tsm-fuse-matmul-epilogue",

@@ -1,33 +1,43 @@
-"""tsm-fuse-row-consumers: a row reduction, the per-row math after it and the
-elementwise op that reads both, one row at a time.
+"""tsm-fuse-row-consumers: row reductions, the per-row math after them and
+the elementwise op that reads both, one block of rows at a time.
 
 In: linalg on tensors.  A candidate is an all-parallel `linalg.generic` E
-with one result over rows (its leading dims) of n elements (its last dim),
-that reads, directly or through per-row ops (results shaped like E's leading
-dims: layer_norm's var + eps and rsqrt, softmax's reciprocal), row
-reductions R over the same rows and n (iterators parallel..., reduction; an
-input shaped like E).  layer_norm: R the sum and the sum of squared
-deviations, E (x - mean) * rstd with the weight and bias fused in; softmax:
-R the max and the exps-and-sums op, E the scale by 1 / sum (into the exps).
-Out: E tiled one row per iteration of an `scf.forall` (the threads share the
-rows), its chain of R, per-row ops and their fills fused into the loop
-(upstream `tile_using_forall` and `fuse_into_containing_op`).
+with one result whose first k dims are rows (of the product of the other
+dims' elements), that reads, directly or through per-row ops (results
+shaped like the rows: layer_norm's var + eps and rsqrt, softmax's
+reciprocal), row reductions R over the same rows (iterators parallel x k,
+then one reduction).  layer_norm: R the sum and the sum of squared
+deviations, E (x - mean) * rstd with the weight and bias fused in; softmax
+and log_softmax: R the max and the exps-and-sums op, E the scale by 1 / sum
+(into the exps); group_norm: rows (batch, group), E 4-D.
+Out: E tiled by blocks of rows, an `scf.forall` that the threads share
+(`_tile_sizes`), its chain of R, per-row ops and fills fused into the loop
+(upstream `tile_using_forall` and `fuse_into_containing_op`).  Each per-row
+value gets a shared output of the loop of its own (`_own_row_buffers`): one
+buffer for all rows, not a malloc and free per row.  No canonicalization
+may run between this pass and bufferization: it drops those outputs, whose
+results are unused.
 
 Why: unfused, each R and E is a pass over the whole tensor: layer_norm's
 input is read twice from memory (the statistics, then E) and softmax's three
-times (max, exps, scale), its exps written and read back.  Row by row, the
-later passes read the row from L1: one read of the input, one write of the
-output, as PyTorch's kernels do.  Taken where that matters and pays: rows
-of 256 B to 128 KB (the L1/L2 holds one; each row is a few small loops) in
-a tensor over 512 KB (or of dynamic size).
+times (max, exps, scale), its exps written and read back.  Block by block,
+the later passes read the rows from L1: one read of the input, one write of
+the output, as PyTorch's kernels do.  Taken where that matters and pays:
+rows of 256 B to 128 KB in a tensor over 512 KB (or of dynamic size).
+Measured (1 / 2 threads, tsmlir / eager, unfused -> fused, alternated in one
+process on the 2-core AVX-512 VM): softmax (8, 12, 128, 128) 1.06 -> 0.94 /
+1.04 -> 0.88, (1, 4, 1024, 1024) 0.85 -> 0.79 / 0.91 -> 0.70; layer_norm
+(8, 512, 768) 0.88 -> 0.59 / 1.20 -> 0.93, (4096, 256) 0.88 -> 0.74 /
+1.07 -> 0.71.  One row an iteration instead of blocks made 128-float
+softmax rows slower than unfused (1.46 at 2 threads): the dynamic schedule
+hands out one iteration at a time.
 
 Only the ops of that chain are fused: a producer of the input (a matmul,
 another elementwise op) stays whole, so nothing is recomputed per row.  A
-chain op used outside the chain, or a producer with a result both E and a
-per-row op read (the exps-and-sums op: E writes into its exps, the
-reciprocal reads its sums), is handled: the first is left (no fusion), the
-second is tiled once per use by the upstream fusion and the copies merged
-here (`_merge_clones`).
+chain op used outside the chain leaves E unfused.  A producer with results
+read both by E and by a per-row op (the exps-and-sums op: E writes into its
+exps, the reciprocal reads its sums) is tiled once per use by the upstream
+fusion; `_merge_clones` keeps one.
 """
 from __future__ import annotations
 
