@@ -126,10 +126,11 @@ def test_layer_norm_and_rms_norm(fused, shape, threads, tmp_path):
         module = module.eval()
         compiled = tsmlir.compile_module(module, [x], threads=threads)
         torch.testing.assert_close(compiled(x), module(x), rtol=1e-4, atol=1e-4)
-    # RMSNorm's keepdim mean reduces (rows, 1, n) into (rows, 1), and its
-    # rsqrt fuses into the elementwise op: not a row chain (yet)
-    if fused == "row":  # (blocks: the whole tensor is one)
-        assert row_loops(nn.LayerNorm(shape[-1]).eval(), [x], tmp_path, threads=threads) == 1
+        # (RMSNorm: a keepdim mean of (rows, 1, n) into (rows, 1), its rsqrt
+        # per row; blocks: the whole tensor is one)
+        if fused == "row":
+            assert row_loops(module, [x], tmp_path / type(module).__name__,
+                             threads=threads) == 1
 
 
 def test_layer_norm_after_residual(fused, tmp_path):

@@ -94,15 +94,28 @@ def _is_candidate(op: ir.Operation) -> bool:
     return t.rank >= 2 and is_identity_map(indexing_maps(op)[-1])
 
 
+def _is_per_row(v: ir.Value, rows: list[int]) -> bool:
+    """v is shaped like the rows, or the rows and unit dims (a keepdim
+    mean: (rows, 1))."""
+    shape = _shape(v)
+    return shape is not None and shape[:len(rows)] == rows and \
+        all(d == 1 for d in shape[len(rows):])
+
+
 def _is_row_reduction(op: ir.Operation, rows: list[int]) -> bool:
-    """A generic reducing one dim after the `rows` dims of an input (read in
-    order) into per-row results (and possibly full ones: the exps)."""
+    """A generic reducing one dim after the `rows` dims (and unit dims) of
+    an input (read in order) into per-row results (and possibly full ones:
+    the exps)."""
     if op.name != "linalg.generic":
         return False
-    if _iterators(op) != ["parallel"] * len(rows) + ["reduction"]:
+    its = _iterators(op)
+    if its[-1:] != ["reduction"] or its[:-1] != ["parallel"] * (len(its) - 1) or \
+            len(its) <= len(rows):
         return False
-    return any(is_identity_map(m) and (_shape(v) or [])[:len(rows)] == rows
-               for v, m in zip(op.operands, indexing_maps(op)))
+    shape_ok = any(is_identity_map(m) and (_shape(v) or [])[:len(rows)] == rows and
+                   all(d == 1 for d in _shape(v)[len(rows):-1])
+                   for v, m in zip(op.operands, indexing_maps(op)))
+    return shape_ok and any(_is_per_row(r, rows) for r in op.results)
 
 
 def _chain(e: ir.Operation, k: int) -> list[ir.Operation] | None:
@@ -118,16 +131,16 @@ def _chain(e: ir.Operation, k: int) -> list[ir.Operation] | None:
         p = owner_op(todo.pop())
         if p is None or p in chain or p.name not in _FUSIBLE or p.block != e.block:
             continue
-        per_row = all(_shape(r) == rows for r in p.results)
+        per_row = all(_is_per_row(r, rows) for r in p.results)
         reduction = _is_row_reduction(p, rows)
-        fill = p.name == "linalg.fill" and _shape(p.results[0]) == rows
+        fill = p.name == "linalg.fill" and _is_per_row(p.results[0], rows)
         if not (per_row or reduction or fill):
             continue
         found_reduction |= reduction
         chain.append(p)
         # a reduction's full-size inputs (x) stay outside; its per-row ones
         # (softmax's max) and everything of a per-row op join the chain
-        todo.extend(v for v in p.operands if _shape(v) == rows or not reduction)
+        todo.extend(v for v in p.operands if _is_per_row(v, rows) or not reduction)
     if not found_reduction:
         return None
     members = set(chain) | {e}
@@ -170,9 +183,14 @@ def _tile_sizes(t: ir.RankedTensorType, k: int) -> list[int]:
     return [1] * (k - 1) + [block] + [0] * (t.rank - k)
 
 
-def _script(plans: list[tuple[ir.Operation, int, list[ir.Operation]]]) -> str:
+def _several_tiles(t: ir.RankedTensorType, k: int) -> bool:
+    """Whether the rows make more than one tile (else there is no loop)."""
+    return any(size != extent for size, extent in zip(_tile_sizes(t, k)[:k], t.shape[:k]))
+
+
+def _script(plans: list[tuple[ir.Operation, int, list[ir.Operation]]], first: int = 0) -> str:
     steps = []
-    for i, (e, k, chain) in enumerate(plans):
+    for i, (e, k, chain) in enumerate(plans, first):
         sizes = ", ".join(str(s) for s in _tile_sizes(ir.RankedTensorType(e.results[0].type), k))
         steps.append(f"""
     %e{i} = transform.structured.match attributes {{{TAG} = "e{i}"}} in %root
@@ -359,7 +377,7 @@ def fuse_row_consumers(module_op: ir.Operation) -> None:
             continue
         t = ir.RankedTensorType(e.results[0].type)
         for k in range(t.rank - 1, 0, -1):  # the rows: E's first k dims
-            chain = _chain(e, k) if _worth_it(t, k) else None
+            chain = _chain(e, k) if _worth_it(t, k) and _several_tiles(t, k) else None
             if chain:
                 plans.append((e, k, chain))
                 break
@@ -369,8 +387,14 @@ def fuse_row_consumers(module_op: ir.Operation) -> None:
         e.attributes[TAG] = ir.StringAttr.get(f"e{i}")
         for j, p in enumerate(chain):
             p.attributes[TAG] = ir.StringAttr.get(f"p{i}_{j}")
-    script = ir.Module.parse(_script(plans))
-    interpreter.apply_named_sequence(module_op, script.body.operations[0], script)
+    for i, plan in enumerate(plans):
+        script = ir.Module.parse(_script([plan], i))
+        try:
+            interpreter.apply_named_sequence(module_op, script.body.operations[0], script)
+        except (ir.MLIRError, ValueError):
+            # a producer the upstream fusion refuses: each step that did run
+            # left valid IR (E tiled, some producers fused), only slower
+            pass
     passmanager.PassManager.parse("builtin.module(canonicalize,cse)").run(module_op)
     for loop in collect(module_op, lambda op: op.name == "scf.forall" and any(
             TAG in as_op(o).attributes for o in op.regions[0].blocks[0].operations)):

@@ -72,6 +72,28 @@ func.func @layer_norm$dynamic$rows(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32>
 
 // -----
 
+// RMSNorm written by hand: the keepdim mean reduces (rows, 1, n) into
+// (rows, 1); its rsqrt, a named op (read broadcast: once per row), joins the
+// chain.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: scf.forall (%[[R:[a-z0-9_]+]]) in (64)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<1x1x4096xf32>)
+// CHECK: linalg.rsqrt ins(%{{.*}} : tensor<1x1xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x4096xf32>, tensor<1x1xf32>, tensor<4096xf32>)
+// CHECK: scf.forall.in_parallel
+func.func @rms_norm(%x: tensor<64x4096xf32>, %w: tensor<4096xf32>) -> tensor<64x4096xf32> {
+  %eps = "tsm.constant"() {value = dense<9.99999997E-7> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tsm.mul"(%x, %x) : (tensor<64x4096xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32>
+  %1 = "tsm.mean"(%0) {dims = array<i64: -1>, keepdim = true} : (tensor<64x4096xf32>) -> tensor<64x1xf32>
+  %2 = "tsm.add"(%1, %eps) : (tensor<64x1xf32>, tensor<f32>) -> tensor<64x1xf32>
+  %3 = "tsm.rsqrt"(%2) : (tensor<64x1xf32>) -> tensor<64x1xf32>
+  %4 = "tsm.mul"(%x, %3) : (tensor<64x4096xf32>, tensor<64x1xf32>) -> tensor<64x4096xf32>
+  %5 = "tsm.mul"(%4, %w) : (tensor<64x4096xf32>, tensor<4096xf32>) -> tensor<64x4096xf32>
+  return %5 : tensor<64x4096xf32>
+}
+
+// -----
+
 // Left as they are: a tensor the L2 holds (256 KB), softmax over a dim that
 // is not the last (no row reduction of the last dim), and a row sum used
 // by another op as well (fusing it would leave the whole pass in place).

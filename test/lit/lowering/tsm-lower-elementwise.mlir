@@ -277,3 +277,25 @@ func.func @mul$uint8_wraps_in_i8(%x: tensor<4xui8>, %y: tensor<4xui8>) -> tensor
   %0 = "tsm.mul"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
   return %0 : tensor<4xui8>
 }
+
+// -----
+
+// rsqrt and sqrt that every user reads broadcast over 8x their size or more
+// stay named ops (elementwise fusion would recompute them per element);
+// read elementwise, or over fewer repeats, they are generics as usual.
+// CHECK-LABEL: func.func @row_math
+// CHECK: linalg.rsqrt ins(%{{.*}} : tensor<64x1xf32>)
+// CHECK: linalg.sqrt ins(%{{.*}} : tensor<64x1xf32>)
+// CHECK-NOT: linalg.rsqrt
+// CHECK-NOT: linalg.sqrt
+// CHECK: return
+func.func @row_math(%x: tensor<64x4096xf32>, %s: tensor<64x1xf32>, %t: tensor<64x4xf32>) -> (tensor<64x4096xf32>, tensor<64x4096xf32>, tensor<64x1xf32>, tensor<64x4xf32>) {
+  %r = "tsm.rsqrt"(%s) : (tensor<64x1xf32>) -> tensor<64x1xf32>
+  %0 = "tsm.mul"(%x, %r) : (tensor<64x4096xf32>, tensor<64x1xf32>) -> tensor<64x4096xf32>
+  %q = "tsm.sqrt"(%s) : (tensor<64x1xf32>) -> tensor<64x1xf32>
+  %1 = "tsm.div"(%x, %q) : (tensor<64x4096xf32>, tensor<64x1xf32>) -> tensor<64x4096xf32>
+  %2 = "tsm.rsqrt"(%s) : (tensor<64x1xf32>) -> tensor<64x1xf32>
+  %3 = "tsm.rsqrt"(%s) : (tensor<64x1xf32>) -> tensor<64x1xf32>
+  %4 = "tsm.mul"(%t, %3) : (tensor<64x4xf32>, tensor<64x1xf32>) -> tensor<64x4xf32>
+  return %0, %1, %2, %4 : tensor<64x4096xf32>, tensor<64x4096xf32>, tensor<64x1xf32>, tensor<64x4xf32>
+}
