@@ -18,8 +18,9 @@ matmul.lower_linear): the same dot products read that B in place (no
 copy), on views of any row stride, one call per block of MAX_ROWS rows
 (with AVX-512: of 8 rows, in 16-float vectors, `AVX512_DOTS`).
 With `tsm.num_threads` > 1 and a B of at least MIN_PARALLEL_WEIGHTS
-elements, the threads share the n loop (an scf.parallel): the product is
-bound by the memory bandwidth of streaming B, which two cores raise.
+elements, the threads share the n loop in blocks of columns (an
+scf.parallel; PIECES_PER_THREAD): the product is bound by the memory
+bandwidth of streaming B, which two cores raise.
 
 Why: with B as K x N, a row of B (n floats, 10 for seed_conv's classifier)
 fills less than two vectors, so the broadcast-and-FMA kernel of
@@ -61,6 +62,14 @@ MIN_DEPTH = 64
 #: B elements from which the threads share the columns (bandwidth-bound work
 #: pays for waking them from well below the flop threshold of `parallel`).
 MIN_PARALLEL_WEIGHTS = 1 << 16
+#: Blocks of columns per thread when the threads share them: OpenMP hands
+#: out the iterations one at a time (dynamic schedule), so one column an
+#: iteration paid a shared counter's round trip per 4 KB row of a 1024-deep
+#: B.  F.linear by a run-time (1024, 1024) weight, 2 threads, medians of
+#: alternated blocks in one process, ms, one column -> 4 blocks a thread:
+#: 1 row 0.067-0.086 -> 0.057-0.068, 4 rows 0.107-0.136 -> 0.099-0.122; a
+#: constant weight, 1 row, unchanged (0.085-0.095).
+PIECES_PER_THREAD = 4
 PREFIX = "tsm_matvec"
 
 
@@ -150,18 +159,30 @@ _TRANSPOSE = """    scf.for %kk = %c0 to %c{k} step %c1 {{
     }}"""
 
 
-def function_text(name: str, m: int, n: int, k: int, parallel: bool,
+def pieces_of(threads: int, n: int, k: int) -> int:
+    """How many blocks of columns the threads share (0: one thread)."""
+    if threads <= 1 or n * k < MIN_PARALLEL_WEIGHTS or n <= 1:
+        return 0
+    return min(n, threads * PIECES_PER_THREAD)
+
+
+def function_text(name: str, m: int, n: int, k: int, pieces: int,
                   b_transposed: bool = False, lanes: int = LANES) -> str:
     """The transposed-weight global, its ready flag and the function
     `@name(A, B, C)` that fills the copy once and computes C += A @ B; or,
     `b_transposed`, `@name(A, Bt, C)` (views of any row stride) computing
-    C += A @ Bt^T from Bt itself.  Vectors of `lanes` floats."""
+    C += A @ Bt^T from Bt itself.  Vectors of `lanes` floats; with `pieces`
+    the columns in that many blocks that the threads share."""
     unroll = _unroll(m)
     step = lanes * unroll
-    consts = {0, 1, m, n, k, step, k // step * step, *(lanes * u for u in range(unroll)),
-              *range(m)}
+    block = -(-n // pieces) if pieces else n
+    consts = {0, 1, m, n, k, step, k // step * step, block,
+              *(lanes * u for u in range(unroll)), *range(m)}
     const_lines = "\n".join(f"  %c{v} = arith.constant {v} : index" for v in sorted(consts))
-    loop = (f"  scf.parallel (%n) = (%c0) to (%c{n}) step (%c1) {{" if parallel else
+    loop = (f"""  scf.parallel (%nb) = (%c0) to (%c{n}) step (%c{block}) {{
+  %nb_end = arith.addi %nb, %c{block} : index
+  %n_end = arith.minsi %nb_end, %c{n} : index
+  scf.for %n = %nb to %n_end step %c1 {{""" if pieces else
             f"  scf.for %n = %c0 to %c{n} step %c1 {{")
     if b_transposed:
         layout, copy, args = ", strided<[?, 1], offset: ?>", "", "%A: !ta, %bt: !tbt, %C: !tc"
@@ -182,8 +203,9 @@ func.func private @{name}({args}) attributes {{passthrough = ["noinline"]}} {{
 {copy}
 {loop}
 {_dot_body(m, k, unroll, lanes)}
-  {"scf.reduce" if parallel else "}"}
-  {"}" if parallel else ""}
+  {"}" if pieces else ""}
+  {"scf.reduce" if pieces else "}"}
+  {"}" if pieces else ""}
   return
 }}
 """
@@ -197,10 +219,10 @@ def vectorize_matvec(module_op: ir.Operation) -> None:
     emit = Emitter()
     for op in collect(module_op, lambda op: _applies(module_op, op)):
         m, n, k = shape_of(op)
-        parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
+        pieces = pieces_of(threads, n, k)
         # one transposed copy per weight (and row count)
         name = emit.get((m, constant_global(module_op, op.operands[1])), PREFIX + "_{}",
-                        lambda f: function_text(f, m, n, k, parallel), enclosing_function(op))
+                        lambda f: function_text(f, m, n, k, pieces), enclosing_function(op))
         with ir.InsertionPoint(op), op.location:
             func.CallOp([], ir.FlatSymbolRefAttr.get(name), list(op.operands))
         op.erase()
@@ -228,15 +250,15 @@ def _call_transposed(module_op: ir.Operation, emit: Emitter, op: ir.Operation,
     from .matmul_epilogue import materialize  # (that module imports this one)
     materialize(op)  # the dot products know no epilogue: a loop after them
     (m, k), (n, _) = (ir.MemRefType(v.type).shape for v in op.operands[:2])
-    parallel = threads > 1 and n * k >= MIN_PARALLEL_WEIGHTS and n > 1
+    pieces = pieces_of(threads, n, k)
     lanes, group = AVX512_DOTS if target_has_avx512(module_op) else (LANES, MAX_ROWS)
     with ir.InsertionPoint(op), op.location:
         a, bt, c = (memref.cast(_rows_view(list(ir.MemRefType(v.type).shape)), v)
                     for v in op.operands)
         for first in range(0, m, group):
             rows = min(group, m - first)
-            name = emit.get(("bt", rows, n, k, parallel, lanes), PREFIX + "_bt_{}",
-                            lambda f: function_text(f, rows, n, k, parallel, b_transposed=True,
+            name = emit.get(("bt", rows, n, k, pieces, lanes), PREFIX + "_bt_{}",
+                            lambda f: function_text(f, rows, n, k, pieces, b_transposed=True,
                                                     lanes=lanes),
                             enclosing_function(op))
             blocks = (a, c) if rows == m else (_row_block(a, first, rows),

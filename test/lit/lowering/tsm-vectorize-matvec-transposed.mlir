@@ -81,3 +81,20 @@ func.func @kept(%x: memref<17x20xf32>, %w: memref<5x20xf32>, %y: memref<17x5xf32
   linalg.matmul indexing_maps = [#a, #b, #c] ins(%xd, %w : memref<?x20xf32>, memref<5x20xf32>) outs(%yd : memref<?x5xf32>)
   return
 }
+
+// -----
+
+// With 2 threads and a B of 100,000 weights (from 65,536) the threads share
+// the columns in 8 blocks of 125 (4 a thread, handed out dynamically), not
+// one column an iteration.
+// CHECK-LABEL: func.func private @tsm_matvec_bt_0
+// CHECK: scf.parallel (%[[NB:.*]]) = (%c0) to (%c1000) step (%c125)
+// CHECK: %[[END:.*]] = arith.addi %[[NB]], %c125
+// CHECK: %[[HI:.*]] = arith.minsi %[[END]], %c1000
+// CHECK: scf.for %{{.*}} = %[[NB]] to %[[HI]] step %c1
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @threads(%x: memref<1x100xf32>, %w: memref<1000x100xf32>, %y: memref<1x1000xf32>) {
+    linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %w : memref<1x100xf32>, memref<1000x100xf32>) outs(%y : memref<1x1000xf32>)
+    return
+  }
+}
