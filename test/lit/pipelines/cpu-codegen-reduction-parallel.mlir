@@ -2,11 +2,12 @@
 
 // With 2 threads and enough static work (2^16 elements, rows >= threads),
 // the outermost row loop of a vectorized reduction is shared by the threads
-// (scf.forall, then scf.parallel for tsm-scf-to-openmp); the per-row vector
-// loop is unchanged.
+// (scf.forall, then scf.parallel for tsm-scf-to-openmp) in 8 blocks of 8
+// rows; the per-row vector loop is unchanged.
 module attributes {tsm.num_threads = 2 : i64} {
   // CHECK-LABEL: func.func @sum$parallel_rows
-  // CHECK: scf.parallel (%[[ROW:.*]]) =
+  // CHECK: scf.parallel (%[[FIRST:.*]]) = (%c0) to (%c64) step (%c8)
+  // CHECK: scf.for %[[ROW:.*]] = %[[FIRST]] to
   // CHECK: scf.for {{.*}} -> (vector<32xf32>)
   // CHECK: vector.load {{.*}}[%[[ROW]], {{.*}}] : memref<64x1024xf32>, vector<32xf32>
   // CHECK: vector.reduction <add>

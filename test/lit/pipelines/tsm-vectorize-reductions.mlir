@@ -183,12 +183,17 @@ module attributes {tsm.num_threads = 2 : i64} {
 // -----
 
 // A batch of one: the threads share the next dim (the heads of attention's
-// (1, heads, L, S) scores), inside a one-trip loop over the batch.
+// (1, heads, L, S) scores), inside a one-trip loop over the batch, in 8
+// blocks (4 a thread: OpenMP hands out one iteration at a time).
 // CHECK-LABEL: func.func @sum$batch_of_one
 // CHECK: %[[BATCH:.*]] = memref.dim %{{.*}}, %c0
 // CHECK: %[[HEADS:.*]] = memref.dim %{{.*}}, %c1
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[BATCH]]
-// CHECK: scf.forall (%{{.*}}) in (%[[HEADS]])
+// CHECK: %[[BLOCK:.*]] = arith.ceildivui %[[HEADS]], %c8
+// CHECK: scf.forall (%[[FIRST:.*]]) = (0) to (%[[HEADS]]) step (%[[BLOCK]])
+// CHECK: %[[NEXT:.*]] = arith.addi %[[FIRST]], %[[BLOCK]]
+// CHECK: %[[END:.*]] = arith.minui %[[NEXT]], %[[HEADS]]
+// CHECK: scf.for %{{.*}} = %[[FIRST]] to %[[END]]
 // CHECK: vector.reduction <add>
 module attributes {tsm.num_threads = 2 : i64} {
   func.func @sum$batch_of_one(%x: memref<1x8x64x256xf32>, %out: memref<1x8x64xf32>) {
