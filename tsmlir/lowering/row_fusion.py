@@ -229,9 +229,8 @@ def _merge_clones(loop: ir.Operation) -> None:
     for clones in by_tag.values():
         while len(clones) > 1:
             first, last = clones[0], clones[-1]
-            if not _same_values(first, last):
+            if not _same_values(first, last) or not _replace_earlier(first, last):
                 break
-            _replace_earlier(first, last)
             clones.pop(0)
 
 
@@ -248,9 +247,10 @@ def _same_values(a: ir.Operation, b: ir.Operation) -> bool:
     return True
 
 
-def _replace_earlier(first: ir.Operation, last: ir.Operation) -> None:
+def _replace_earlier(first: ir.Operation, last: ir.Operation) -> bool:
     """Replace `first` by `last` (later in the block): the ops between them
-    that depend on `first` move after `last`, in order."""
+    that depend on `first` move after `last`, in order.  False (nothing
+    changed) where `last` itself depends on `first`."""
     block_ops = [as_op(op) for op in first.block.operations]
     i, k = block_ops.index(first), block_ops.index(last)
     tainted = set(first.results)
@@ -259,6 +259,8 @@ def _replace_earlier(first: ir.Operation, last: ir.Operation) -> None:
         if any(v in tainted for v in op.operands):
             moving.append(op)
             tainted.update(op.results)
+    if any(v in tainted for v in last.operands):
+        return False
     for j, r in enumerate(first.results):
         r.replace_all_uses_with(last.results[j])
     anchor = last
@@ -266,6 +268,7 @@ def _replace_earlier(first: ir.Operation, last: ir.Operation) -> None:
         op.move_after(anchor)
         anchor = op
     first.erase()
+    return True
 
 
 def _slice_inits(loop: ir.Operation) -> list[tuple[ir.Operation, int, ir.Operation]]:
@@ -335,8 +338,7 @@ def _own_row_buffers(loop: ir.Operation) -> ir.Operation:
         with ir.InsertionPoint(loop), loop.location:
             starts.append(source.clone().results[0] if source.name == "tensor.empty"
                           else s.operands[0])
-    segments = [int(x) for x in ir.DenseI32ArrayAttr(
-        loop.attributes["operandSegmentSizes"])] if "operandSegmentSizes" in loop.attributes else None
+    segments = [int(x) for x in ir.DenseI32ArrayAttr(loop.attributes["operandSegmentSizes"])]
     operands = list(loop.operands) + starts
     attrs = {name: loop.attributes[name] for name in loop.attributes}
     segments[-1] += len(starts)
@@ -353,10 +355,9 @@ def _own_row_buffers(loop: ir.Operation) -> ir.Operation:
         own.operands[0] = arg
         op.operands[k] = own.results[0]
         final = _final_value(op.results[k - (len(op.operands) - len(op.results))])
-        n = len(s.operands)
         with ir.InsertionPoint(terminator.regions[0].blocks[0]), op.location:
             ir.Operation.create(
-                "tensor.parallel_insert_slice", operands=[final, arg] + list(s.operands)[1:n],
+                "tensor.parallel_insert_slice", operands=[final, arg] + list(s.operands)[1:],
                 attributes={name: s.attributes[name] for name in
                             ("static_offsets", "static_sizes", "static_strides")} |
                 {"operandSegmentSizes": ir.DenseI32ArrayAttr.get(
