@@ -41,9 +41,10 @@ from .ir_walk import collect, indexing_maps
 from .kernel_emit import ceil_div
 from .parallel import num_threads
 from .passes import register
-from .reduction_body import (Combiner, broadcasts, clone_body, combine, combiners,
-                             contiguous_along, dim_sizes, index, indices, lanes, loop_nest,
-                             num_outputs, reads_along, splat, vectorizable, vector_operand)
+from .reduction_body import (PIECES_PER_THREAD, Combiner, broadcasts, clone_body, combine,
+                             combiners, contiguous_along, dim_sizes, index, indices, lanes,
+                             loop_nest, num_outputs, reads_along, splat, vectorizable,
+                             vector_operand)
 from .thread_split import column_split
 
 #: Lanes per chunk: 8 AVX2 registers (4 AVX-512) of accumulators, enough
@@ -209,7 +210,8 @@ def _vectorize(op: ir.Operation, threads: int) -> None:
                 ivs[d] = iv
             _columns(g, ivs, groups)
 
-        loop_nest([g.sizes[d] for d in kept], split is not None and split[0] == "kept", columns)
+        loop_nest([g.sizes[d] for d in kept], split is not None and split[0] == "kept", columns,
+                  pieces=threads * PIECES_PER_THREAD)
     op.erase()
 
 

@@ -221,6 +221,13 @@ def dim_sizes(maps: Sequence[ir.AffineMap], operands: Sequence[ir.Value]) -> lis
     return sizes
 
 
+#: Blocks per thread of a loop the threads share (`loop_nest(pieces=)`).
+#: 2 threads, tsmlir / eager, medians alternated in one process, one row an
+#: iteration -> blocks: x.sum(-1) on (65536, 64) 2.50 -> 0.90, amax on
+#: (16384, 196) 1.57 -> 1.11, sum on (4096, 1024) 0.95 -> 0.93.
+PIECES_PER_THREAD = 4
+
+
 def loop_nest(sizes: Sequence[ir.Value], parallel: bool | int,
               body: Callable[[list[ir.Value]], None], ivs: Sequence[ir.Value] = (),
               pieces: int = 0) -> None:

@@ -36,18 +36,14 @@ from mlir.dialects import arith, memref, scf, vector
 from .ir_walk import collect, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
-from .reduction_body import (COMBINERS, HALF_TYPES, broadcasts, clone_body, combine, combiners,
-                             contiguous_along, dim_sizes, index, indices, lanes, loop_nest,
-                             num_outputs, reads_along, splat, vectorizable, vector_operand)
+from .reduction_body import (COMBINERS, HALF_TYPES, PIECES_PER_THREAD, broadcasts, clone_body,
+                             combine, combiners, contiguous_along, dim_sizes, index, indices,
+                             lanes, loop_nest, num_outputs, reads_along, splat, vectorizable,
+                             vector_operand)
 
 #: Accumulator lanes: two AVX-512 registers, so that two independent add
 #: chains hide the FMA unit's latency.
 _LANES_BITS = 1024
-#: Blocks of rows per thread in a shared row loop (reduction_body.loop_nest).
-#: 2 threads, tsmlir / eager, medians alternated in one process, one row an
-#: iteration -> blocks: x.sum(-1) on (65536, 64) 2.50 -> 0.90, amax on
-#: (16384, 196) 1.57 -> 1.11, sum on (4096, 1024) 0.95 -> 0.93.
-PIECES_PER_THREAD = 4
 
 
 def _reads_last(m: ir.AffineMap) -> bool:

@@ -62,7 +62,8 @@ _FUSIBLE = ("linalg.generic", "linalg.fill", "linalg.reciprocal", "linalg.rsqrt"
 
 
 def _iterators(op: ir.Operation) -> list[str]:
-    return [str(a).split("<")[-1].rstrip(">") for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    return [str(a).split("<")[-1].rstrip(">")
+            for a in ir.ArrayAttr(op.attributes["iterator_types"])]
 
 
 def _shape(v: ir.Value) -> list[int] | None:
@@ -202,7 +203,8 @@ def _script(plans: list[tuple[ir.Operation, int, list[ir.Operation]]], first: in
     %p{i}_{j} = transform.structured.match attributes {{{TAG} = "p{i}_{j}"}} in %root
         : (!transform.any_op) -> !transform.any_op
     %p{i}_{j}_f, %e{i}_loop_{j} = transform.structured.fuse_into_containing_op %p{i}_{j}
-        into %e{i}_loop : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)""")
+        into %e{i}_loop
+        : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)""")
     return f"""
 module attributes {{transform.with_named_sequence}} {{
   transform.named_sequence @__transform_main(%root: !transform.any_op {{transform.readonly}}) {{
@@ -305,6 +307,12 @@ def _final_value(v: ir.Value) -> ir.Value:
         v = nxt
 
 
+def _is_init(use) -> bool:
+    """Whether a use is a DPS op's init (an `outs` operand)."""
+    user = as_op(use.owner)
+    return use.operand_number >= len(user.operands) - len(user.results)
+
+
 def _unshare_fills(loop: ir.Operation) -> None:
     """A fill that CSE merged under several ops' inits (layer_norm's two
     row sums start from one zero fill) gets a copy per op: each op then
@@ -315,8 +323,7 @@ def _unshare_fills(loop: ir.Operation) -> None:
             fill = owner_op(op.operands[k])
             if fill is None or fill.name != "linalg.fill" or fill.block != op.block:
                 continue
-            inits = [u for u in fill.results[0].uses
-                     if u.operand_number >= len(as_op(u.owner).operands) - len(as_op(u.owner).results)]
+            inits = [u for u in fill.results[0].uses if _is_init(u)]
             if len(inits) > 1 and as_op(inits[0].owner) != op:
                 with ir.InsertionPoint(op), op.location:
                     op.operands[k] = fill.clone().results[0]

@@ -47,10 +47,12 @@ func.func @sum$dim1(%x: memref<2x100x70xf32>, %out: memref<2x70xf32>) {
 
 // -----
 
-// Two threads and enough work: the threads share the kept dim (8 rows).
+// Two threads and enough work: the threads share the kept dim (8 rows, in
+// blocks: 4 a thread, here of one row each).
 // NaN-propagating max takes 32 lanes (its AVX2 form needs temporaries).
 // CHECK-LABEL: func.func @amax$kept_shared
-// CHECK: scf.forall (%[[D0:.*]]) in (%{{.*}}) {
+// CHECK: scf.forall (%[[FIRST:.*]]) = (0) to (%{{.*}}) step (%{{.*}}) {
+// CHECK: scf.for %[[D0:.*]] = %[[FIRST]] to
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: %[[MAX:.*]] = scf.for {{.*}} -> (vector<32xf32>)
