@@ -260,8 +260,9 @@ def loop_nest(sizes: Sequence[ir.Value], parallel: bool | int,
 
 def _blocked_forall(sizes: Sequence[ir.Value], body: Callable[[list[ir.Value]], None],
                     ivs: list[ir.Value], pieces: int) -> None:
-    """loop_nest's scf.forall over ceil(sizes[0] / pieces)-index blocks."""
-    block = arith.ceildivui(sizes[0], index(pieces))
+    """loop_nest's scf.forall over ceil(sizes[0] / pieces)-index blocks (at
+    least 1: an empty dim must not make the step 0)."""
+    block = arith.maxui(arith.ceildivui(sizes[0], index(pieces)), index(1))
     forall = scf.ForallOp([0], [sizes[0]], [block])
     with ir.InsertionPoint(forall.body):
         first = forall.body.arguments[0]
