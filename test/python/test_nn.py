@@ -229,6 +229,23 @@ def test_conv_transpose2d(name, batch):
     check_against_eager(torch.jit.script(Call(deconv)), [x])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("config", [
+    dict(in_channels=16, out_channels=32, kernel_size=4, stride=2, padding=1),
+    dict(in_channels=8, out_channels=6, kernel_size=3, stride=(2, 3), padding=1,
+         output_padding=(1, 2), dilation=2),
+    dict(in_channels=8, out_channels=7, kernel_size=3, stride=2, bias=False),  # 7 % 2: serial
+], ids=["k4s2", "dilated_outpad", "odd_filters"])
+def test_conv_transpose2d_threads_share_filters(config, threads):
+    """Big enough outputs (from 65,536 elements): with 2 threads the col2im
+    runs over chunks of filters, each with its slice of the bias."""
+    deconv = torch.nn.ConvTranspose2d(**config).eval()
+    x = torch.randn(1, deconv.in_channels, 40, 61)
+    compiled = tsmlir.compile_module(torch.jit.script(Call(deconv)), [x], threads=threads)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), deconv(x), rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("name", ["stride2_outpad", "groups_dilation"])
 def test_traced_conv_transpose2d_dynamic_batch(name):
     """torch.jit.trace records aten::_convolution with transposed=True."""

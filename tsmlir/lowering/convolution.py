@@ -44,6 +44,7 @@ from .conv_transposed import conv_transposed, transposed_pays
 from .im2col import im2col
 from .nn_support import (accumulator, affine, attrs, collapse, dim_expr, expand, half_in_f32,
                          insert_into, out_sizes, pad, slice_of, static_spatial)
+from .parallel import MIN_PARALLEL_ELEMENTS
 
 
 def _operands(op: ir.Operation) -> tuple[ir.Value, ir.Value, ir.Value | None]:
@@ -235,11 +236,9 @@ def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
     """Batch-1 transposed convolution as one matmul and a col2im: cols[f, i, j,
     h, w] = sum_c w[c, f, i, j] * x[0, c, h, w] (the (F*KH*KW, C) filter view
     times the (C, H*W) input, on the matmul kernel: no multiplications by
-    inserted zeros), then each kernel position (i, j) adds its (F, H, W) slab
-    at rows i*d + h*s, columns j*d + w*s of the full output: per output
-    phase (rows and columns mod the stride), into a contiguous block of the
-    phase's grid, which is then copied to its strided place; the result is
-    the full output less `padding` on each side."""
+    inserted zeros), then `_col2im`; the result is the full output less
+    `padding` on each side.  With threads, the col2im runs in an scf.forall
+    over chunks of filters (`_filter_chunk`)."""
     c, f, kh, kw = b.rtt(w).shape
     _, _, h, wd = b.rtt(x).shape
     elem = b.rtt(x).element_type
@@ -252,7 +251,41 @@ def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
     full_size = [(n - 1) * s + d * (k - 1) + 1 + extra for n, s, d, k, extra in
                  zip((h, wd), (sh, sw), (dh, dw), (kh, kw), a["output_padding"])]
     full = accumulator(bias, [f, *full_size], elem, affine(3, 0))
-    slab_t = ir.RankedTensorType.get([f, h, wd], elem)
+
+    def col2im(f0: b.IntOrValue, n: int, into: ir.Value) -> ir.Value:
+        chunk_bias = bias if bias is None or n == f else b.extract_slice(bias, [f0], [n], [1])
+        return _col2im(cols, chunk_bias, f0, n, into, full_size, a)
+
+    chunk = _filter_chunk(f, full_size, module_threads())
+    if chunk:
+        (full,) = forall_chunks(f, chunk, 0, [full], lambda f0, n, outs: [col2im(f0, n, outs[0])])
+    else:
+        full = col2im(0, f, full)
+    out = tensor.extract_slice(ir.RankedTensorType.get(sizes[1:], elem), full, [], [], [],
+                               [0, ph, pw], sizes[1:], [1, 1, 1])
+    return expand(out, [[0, 1], [2], [3]], sizes)
+
+
+def _filter_chunk(f: int, full_size: list[int], threads: int) -> int | None:
+    """Filters per iteration of the threads' col2im loop: F / threads where
+    that divides, none below MIN_PARALLEL_ELEMENTS of output.  64 -> 32, 4x4
+    stride 2 on 28 x 28, 2 threads: the col2im's 16 tap adds and 4 phase
+    copies were serial after the threaded product."""
+    if threads <= 1 or f % threads or f * math.prod(full_size) < MIN_PARALLEL_ELEMENTS:
+        return None
+    return f // threads
+
+
+def _col2im(cols: ir.Value, bias: ir.Value | None, f0: b.IntOrValue, n: int, full: ir.Value,
+            full_size: list[int], a: dict) -> ir.Value:
+    """Filters [f0, f0 + n) of the col2im into `full` (n, *full_size; the
+    bias in place): each kernel position (i, j) adds its (n, H, W) slab at
+    rows i*d + h*s, columns j*d + w*s, per output phase (rows and columns
+    mod the stride) into a contiguous block of the phase's grid, which is
+    then copied to its strided place."""
+    _, kh, kw, h, wd = b.rtt(cols).shape
+    elem = b.rtt(cols).element_type
+    (sh, sw), (dh, dw) = a["stride"], a["dilation"]
     # Output rows r = i * d + h * s fall into s phases r mod s; in a phase's
     # own grid (every s-th row) a tap's slab is a contiguous, shifted block:
     # its adds vectorize, and the phase reaches the output in one strided copy.
@@ -263,24 +296,22 @@ def _conv_transpose_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None,
             grid = [len(range(pr, full_size[0], sh)), len(range(pc, full_size[1], sw))]
             if not taps or 0 in grid:
                 continue  # the bias alone
-            phase = accumulator(bias, [f, *grid], elem, affine(3, 0))
+            phase = accumulator(bias, [n, *grid], elem, affine(3, 0))
             for i, j in taps:
                 at = [0, (i * dh - pr) // sh, (j * dw - pc) // sw]
-                slab = tensor.extract_slice(slab_t, cols, [], [], [], [0, i, j, 0, 0],
-                                            [f, 1, 1, h, wd], [1] * 5)
-                region = tensor.extract_slice(slab_t, phase, [], [], [], at, [f, h, wd], [1] * 3)
+                slab = b.extract_slice(cols, [f0, i, j, 0, 0], [n, 1, 1, h, wd], [1] * 5,
+                                       drop=[1, 2])
+                region = b.extract_slice(phase, at, [n, h, wd], [1] * 3)
                 # The region is the output operand: bufferizes in place, no copy.
                 summed = b.generic([slab], region, [b.identity_map(3)] * 2, ["parallel"] * 3,
                                    lambda v, r: arith.addf(r, v))
-                phase = tensor.insert_slice(summed, phase, [], [], [], at, [f, h, wd], [1] * 3)
+                phase = tensor.insert_slice(summed, phase, [], [], [], at, [n, h, wd], [1] * 3)
             if (sh, sw) == (1, 1):
                 full = phase
             else:
-                full = tensor.insert_slice(phase, full, [], [], [], [0, pr, pc], [f, *grid],
+                full = tensor.insert_slice(phase, full, [], [], [], [0, pr, pc], [n, *grid],
                                            [1, sh, sw])
-    out = tensor.extract_slice(ir.RankedTensorType.get(sizes[1:], elem), full, [], [], [],
-                               [0, ph, pw], sizes[1:], [1, 1, 1])
-    return expand(out, [[0, 1], [2], [3]], sizes)
+    return full
 
 
 def _spread(x: ir.Value, n_dim: b.IntOrValue, kernel: list[int], a: dict) -> ir.Value:

@@ -598,7 +598,8 @@ func.func @conv3d$batch1_im2col(%x: tensor<1x2x4x5x5xf32>, %w: tensor<3x2x2x2x2x
 // CHECK: %[[COLS5:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<3x2x2x3x3xf32>
 // CHECK: %[[FULL0:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x7x7xf32>)
 // CHECK: %[[GRID:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x4x4xf32>)
-// CHECK: %[[SLAB:.*]] = tensor.extract_slice %[[COLS5]][0, 0, 0, 0, 0] [3, 1, 1, 3, 3] [1, 1, 1, 1, 1]
+// CHECK: %[[SLAB5:.*]] = tensor.extract_slice %[[COLS5]][0, 0, 0, 0, 0] [3, 1, 1, 3, 3] [1, 1, 1, 1, 1]
+// CHECK: %[[SLAB:.*]] = tensor.collapse_shape %[[SLAB5]] {{.*}} into tensor<3x3x3xf32>
 // CHECK: %[[REGION:.*]] = tensor.extract_slice %[[GRID]][0, 0, 0] [3, 3, 3] [1, 1, 1]
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SLAB]] : tensor<3x3x3xf32>) outs(%[[REGION]] : tensor<3x3x3xf32>)
 // CHECK: arith.addf
@@ -614,6 +615,27 @@ func.func @conv3d$batch1_im2col(%x: tensor<1x2x4x5x5xf32>, %w: tensor<3x2x2x2x2x
 func.func @conv_transpose2d$batch1_col2im(%x: tensor<1x2x3x3xf32>, %w: tensor<2x3x2x2xf32>, %b: tensor<3xf32>) -> tensor<1x3x5x5xf32> {
   %0 = "tsm.conv_transpose2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x2x3x3xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
   return %0 : tensor<1x3x5x5xf32>
+}
+
+// -----
+
+// With 2 threads and an output of 32 x 57 x 57 (from 65,536 elements) the
+// col2im runs in an scf.forall over 2 chunks of 16 filters: each thread adds
+// its filters' slabs (sliced at the chunk's first filter) and copies its
+// phases into its chunk of the full output.
+// CHECK-LABEL: func.func @conv_transpose2d$threads
+// CHECK: %[[COLS5:.*]] = tensor.expand_shape {{.*}} into tensor<32x4x4x28x28xf32>
+// CHECK: scf.forall (%[[I:.*]]) in (2) shared_outs(%[[FULL:.*]] = %{{.*}}) -> (tensor<32x58x58xf32>)
+// CHECK: %[[F0:.*]] = arith.muli %[[I]], %c16
+// CHECK: tensor.extract_slice %[[FULL]][%[[F0]], 0, 0] [16, 58, 58]
+// CHECK: tensor.extract_slice %[[COLS5]][%[[F0]], 0, 0, 0, 0] [16, 1, 1, 28, 28]
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[FULL]][%[[F0]], 0, 0] [16, 58, 58]
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @conv_transpose2d$threads(%x: tensor<1x64x28x28xf32>, %w: tensor<64x32x4x4xf32>) -> tensor<1x32x56x56xf32> {
+    %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x28x28xf32>, tensor<64x32x4x4xf32>) -> tensor<1x32x56x56xf32>
+    return %0 : tensor<1x32x56x56xf32>
+  }
 }
 
 // -----
