@@ -37,14 +37,13 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
-from .ir_walk import collect, indexing_maps
+from .ir_walk import collect, indexing_maps, iterators
 from .kernel_emit import ceil_div
 from .parallel import num_threads
 from .passes import register
-from .reduction_body import (PIECES_PER_THREAD, Combiner, broadcasts, clone_body, combine,
-                             combiners, contiguous_along, dim_sizes, index, indices, lanes,
-                             loop_nest, num_outputs, reads_along, splat, vectorizable,
-                             vector_operand)
+from .reduction_body import (Combiner, broadcasts, clone_body, combine, combiners,
+                             contiguous_along, dim_sizes, index, indices, lanes, loop_nest,
+                             num_outputs, reads_along, splat, vectorizable, vector_operand)
 from .thread_split import column_split
 
 #: Lanes per chunk: 8 AVX2 registers (4 AVX-512) of accumulators, enough
@@ -68,11 +67,6 @@ _BAND_BYTES = 16 << 10
 _BAND_ROWS = (4, 16, 32)
 
 
-def _iterators(op: ir.Operation) -> list[str]:
-    return ["parallel" if "parallel" in str(it) else "reduction"
-            for it in ir.ArrayAttr(op.attributes["iterator_types"])]
-
-
 def _dims(m: ir.AffineMap) -> set[int]:
     return {e.position for e in m.results if isinstance(e, ir.AffineDimExpr)}
 
@@ -80,7 +74,7 @@ def _dims(m: ir.AffineMap) -> set[int]:
 def _is_column_reduction(op: ir.Operation) -> bool:
     if not vectorizable(op):
         return False
-    its = _iterators(op)
+    its = iterators(op)
     if not its or its[-1] != "parallel" or "reduction" not in its:
         return False
     last = len(its) - 1
@@ -175,7 +169,7 @@ def _band_rows(extents: list[int] | None, outer: int, elem: ir.Type) -> int:
 
 def _vectorize(op: ir.Operation, threads: int) -> None:
     """Replace the column reduction `op` by vector loops (see module doc)."""
-    its = _iterators(op)
+    its = iterators(op)
     last = len(its) - 1
     maps = indexing_maps(op)
     reduced = [d for d, it in enumerate(its) if it == "reduction"]
@@ -211,7 +205,7 @@ def _vectorize(op: ir.Operation, threads: int) -> None:
             _columns(g, ivs, groups)
 
         loop_nest([g.sizes[d] for d in kept], split is not None and split[0] == "kept", columns,
-                  pieces=threads * PIECES_PER_THREAD)
+                  threads=threads)
     op.erase()
 
 

@@ -28,7 +28,7 @@ from mlir.dialects import math as mmath
 from ..dialects import REGISTRY
 from ..dialects.types import dtype_of, element_type
 from . import builders as b
-from .ir_walk import as_op
+from .ir_walk import as_op, iterators
 from .passes import pattern_pass
 
 FP = arith.CmpFPredicate
@@ -373,7 +373,7 @@ def _is_elementwise(op: ir.Operation) -> bool:
     """A tsm elementwise op, or one this pass already lowered (the greedy
     rewriter may take a user first)."""
     if op.name == "linalg.generic":
-        return all("parallel" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
+        return all(it == "parallel" for it in iterators(op))
     return op.name in LOWERINGS
 
 

@@ -65,6 +65,12 @@ def use_count(v: ir.Value) -> int:
     return len(list(v.uses))
 
 
+def iterators(op: ir.Operation) -> list[str]:
+    """A linalg op's iterator types, "parallel" or "reduction" each."""
+    return ["parallel" if "parallel" in str(it) else "reduction"
+            for it in ir.ArrayAttr(op.attributes["iterator_types"])]
+
+
 def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
     """A linalg op's indexing maps, inputs then outputs."""
     return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]

@@ -221,7 +221,7 @@ def dim_sizes(maps: Sequence[ir.AffineMap], operands: Sequence[ir.Value]) -> lis
     return sizes
 
 
-#: Blocks per thread of a loop the threads share (`loop_nest(pieces=)`).
+#: Blocks per thread of a loop the threads share (`loop_nest`).
 #: 2 threads, tsmlir / eager, medians alternated in one process, one row an
 #: iteration -> blocks: x.sum(-1) on (65536, 64) 2.50 -> 0.90, amax on
 #: (16384, 196) 1.57 -> 1.11, sum on (4096, 1024) 0.95 -> 0.93.
@@ -230,31 +230,26 @@ PIECES_PER_THREAD = 4
 
 def loop_nest(sizes: Sequence[ir.Value], parallel: bool | int,
               body: Callable[[list[ir.Value]], None], ivs: Sequence[ir.Value] = (),
-              pieces: int = 0) -> None:
+              threads: int = 1) -> None:
     """scf.for nests over `sizes` (the first an scf.forall if `parallel` is
     True; the loop of that dim if it is an int); `body(ivs)` builds the
-    innermost body.  `pieces`: the scf.forall takes that many blocks of its
-    dim (an scf.for over each block inside), not one index an iteration:
-    OpenMP's dynamic schedule hands out iterations one at a time, and a row
-    of 64 floats per iteration made a sum on 2 threads slower than on 1."""
+    innermost body.  The scf.forall takes PIECES_PER_THREAD blocks of its
+    dim a thread (an scf.for over each block inside), not one index an
+    iteration: OpenMP's dynamic schedule hands out iterations one at a time,
+    and a row of 64 floats per iteration made a sum on 2 threads slower than
+    on 1."""
     ivs = list(ivs)
     if not sizes:
         body(ivs)
         return
     at = 0 if parallel is True else None if parallel is False else parallel
     if at == 0:
-        if pieces > 1:
-            _blocked_forall(sizes, body, ivs, pieces)
-            return
-        forall = scf.ForallOp([0], [sizes[0]], [1])
-        with ir.InsertionPoint(forall.body):
-            loop_nest(sizes[1:], False, body, ivs + [forall.body.arguments[0]])
-            scf.InParallelOp()
+        _blocked_forall(sizes, body, ivs, threads * PIECES_PER_THREAD)
         return
     loop = scf.ForOp(index(0), sizes[0], index(1))
     with ir.InsertionPoint(loop.body):
         loop_nest(sizes[1:], False if at is None else at - 1, body,
-                  ivs + [loop.induction_variable], pieces)
+                  ivs + [loop.induction_variable], threads)
         scf.yield_([])
 
 

@@ -36,10 +36,9 @@ from mlir.dialects import arith, memref, scf, vector
 from .ir_walk import collect, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
-from .reduction_body import (COMBINERS, HALF_TYPES, PIECES_PER_THREAD, broadcasts, clone_body,
-                             combine, combiners, contiguous_along, dim_sizes, index, indices,
-                             lanes, loop_nest, num_outputs, reads_along, splat, vectorizable,
-                             vector_operand)
+from .reduction_body import (COMBINERS, HALF_TYPES, broadcasts, clone_body, combine, combiners,
+                             contiguous_along, dim_sizes, index, indices, lanes, loop_nest,
+                             num_outputs, reads_along, splat, vectorizable, vector_operand)
 
 #: Accumulator lanes: two AVX-512 registers, so that two independent add
 #: chains hide the FMA unit's latency.
@@ -91,10 +90,10 @@ def _split_rows(op: ir.Operation, threads: int) -> int | None:
     return next((d for d in range(n_dims - 1) if t.shape[d] >= threads), None)
 
 
-def _vectorize(op: ir.Operation, parallel: int | None, pieces: int = 0) -> None:
+def _vectorize(op: ir.Operation, parallel: int | None, threads: int) -> None:
     """Replace the row reduction `op` by vector loops (see module doc);
-    `parallel`: the kept dim whose loop is an scf.forall, if any, in
-    `pieces` blocks."""
+    `parallel`: the kept dim whose loop is an scf.forall that `threads`
+    share, if any."""
     block = op.regions[0].blocks[0]
     operands = list(op.operands)
     maps = indexing_maps(op)
@@ -107,7 +106,7 @@ def _vectorize(op: ir.Operation, parallel: int | None, pieces: int = 0) -> None:
         outside = broadcasts(block, n)
         loop_nest(sizes[:last], False if parallel is None else parallel,
                   lambda ivs: _row(block, maps, operands, elem_of, folds_of,
-                                   sizes[last], ivs, n, outside), pieces=pieces)
+                                   sizes[last], ivs, n, outside), threads=threads)
     op.erase()
 
 
@@ -185,4 +184,4 @@ def _row(block, maps, operands, elem_of, folds_of, size, ivs, n, outside) -> Non
 def vectorize_reductions(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     for op in collect(module_op, _is_row_reduction):
-        _vectorize(op, _split_rows(op, threads), threads * PIECES_PER_THREAD)
+        _vectorize(op, _split_rows(op, threads), threads)

@@ -47,8 +47,10 @@ from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
 from . import builders as b
-from .ir_walk import as_op, collect, indexing_maps, is_identity_map, owner_op
+from .ir_walk import (as_op, collect, defined_inside, indexing_maps, is_identity_map, iterators,
+                      owner_op)
 from .passes import register
+from .unshare_fills import init_uses, input_count, is_shared_fill, unshare
 
 #: Row sizes (bytes) for which the chain runs row by row, and the tensor size
 #: from which that pays (below it every pass reads the L2 anyway).
@@ -59,11 +61,6 @@ TILE_BYTES = 16 << 10
 TAG = "tsm.row_fusion"
 _FUSIBLE = ("linalg.generic", "linalg.fill", "linalg.reciprocal", "linalg.rsqrt", "linalg.sqrt",
             "linalg.exp", "linalg.log", "linalg.div", "linalg.mul", "linalg.add", "linalg.sub")
-
-
-def _iterators(op: ir.Operation) -> list[str]:
-    return [str(a).split("<")[-1].rstrip(">")
-            for a in ir.ArrayAttr(op.attributes["iterator_types"])]
 
 
 def _shape(v: ir.Value) -> list[int] | None:
@@ -89,7 +86,7 @@ def _worth_it(t: ir.RankedTensorType, k: int) -> bool:
 
 def _is_candidate(op: ir.Operation) -> bool:
     if op.name != "linalg.generic" or len(op.results) != 1 or \
-            any(it != "parallel" for it in _iterators(op)):
+            any(it != "parallel" for it in iterators(op)):
         return False
     t = ir.RankedTensorType(op.results[0].type)
     return t.rank >= 2 and is_identity_map(indexing_maps(op)[-1])
@@ -109,7 +106,7 @@ def _is_row_reduction(op: ir.Operation, rows: list[int]) -> bool:
     the exps)."""
     if op.name != "linalg.generic":
         return False
-    its = _iterators(op)
+    its = iterators(op)
     if its[-1:] != ["reduction"] or its[:-1] != ["parallel"] * (len(its) - 1) or \
             len(its) <= len(rows):
         return False
@@ -145,29 +142,10 @@ def _chain(e: ir.Operation, k: int) -> list[ir.Operation] | None:
     if not found_reduction:
         return None
     members = set(chain) | {e}
-    for p in chain:
-        for r in p.results:
-            for use in r.uses:
-                if as_op(use.owner) not in members and not _inside_any(as_op(use.owner), members):
-                    return None
-    return sorted(chain, key=_position, reverse=True)
-
-
-def _inside_any(op: ir.Operation, ops: set) -> bool:
-    parent = op.parent
-    while parent is not None and parent.name != "func.func":
-        if parent in ops:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _position(op: ir.Operation) -> int:
-    """op's index in its block (ops of one block compare by it)."""
-    for i, other in enumerate(op.block.operations):
-        if as_op(other) == op:
-            return i
-    raise ValueError("op not in its block")
+    if any(as_op(use.owner) not in members for p in chain for r in p.results for use in r.uses):
+        return None
+    # closest to E first: the block's order, backwards
+    return [op for op in reversed([as_op(o) for o in e.block.operations]) if op in chain]
 
 
 def _tile_sizes(t: ir.RankedTensorType, k: int) -> list[int]:
@@ -239,7 +217,7 @@ def _merge_clones(loop: ir.Operation) -> None:
 def _same_values(a: ir.Operation, b: ir.Operation) -> bool:
     if a.name != "linalg.generic" or len(a.operands) != len(b.operands):
         return False
-    n_in = len(a.operands) - len(a.results)
+    n_in = input_count(a)
     if any(x != y for x, y in zip(list(a.operands)[:n_in], list(b.operands)[:n_in])):
         return False
     args = a.regions[0].blocks[0].arguments
@@ -282,12 +260,11 @@ def _slice_inits(loop: ir.Operation) -> list[tuple[ir.Operation, int, ir.Operati
         op = as_op(op)
         if TAG not in op.attributes:
             continue
-        n_in = len(op.operands) - len(op.results)
-        for k in range(n_in, len(op.operands)):
+        for k in range(input_count(op), len(op.operands)):
             s = owner_op(op.operands[k])
             if s is not None and s.name == "tensor.extract_slice" and s.block == body and \
                     not isinstance(s.operands[0].owner, ir.Block) and \
-                    not _inside_any(as_op(s.operands[0].owner), {loop}):
+                    not defined_inside(s.operands[0], loop):
                 found.append((op, k, s))
     return found
 
@@ -296,45 +273,23 @@ def _final_value(v: ir.Value) -> ir.Value:
     """The last of a chain of ops each writing into the previous one's
     result (a fill, then the reduction that starts from it)."""
     while True:
-        nxt = None
-        for use in v.uses:
-            user = as_op(use.owner)
-            if use.operand_number >= len(user.operands) - len(user.results) and \
-                    user.name.startswith("linalg."):
-                nxt = user.results[use.operand_number - (len(user.operands) - len(user.results))]
-        if nxt is None:
+        users = init_uses(v)
+        if not users:
             return v
-        v = nxt
-
-
-def _is_init(use) -> bool:
-    """Whether a use is a DPS op's init (an `outs` operand)."""
-    user = as_op(use.owner)
-    return use.operand_number >= len(user.operands) - len(user.results)
-
-
-def _unshare_fills(loop: ir.Operation) -> None:
-    """A fill that CSE merged under several ops' inits (layer_norm's two
-    row sums start from one zero fill) gets a copy per op: each op then
-    writes a buffer of its own, not one that bufferization copies per row."""
-    for op in [as_op(o) for o in loop.regions[0].blocks[0].operations]:
-        n_in = len(op.operands) - len(op.results)
-        for k in range(n_in, len(op.operands)):
-            fill = owner_op(op.operands[k])
-            if fill is None or fill.name != "linalg.fill" or fill.block != op.block:
-                continue
-            inits = [u for u in fill.results[0].uses if _is_init(u)]
-            if len(inits) > 1 and as_op(inits[0].owner) != op:
-                with ir.InsertionPoint(op), op.location:
-                    op.operands[k] = fill.clone().results[0]
+        user, number = users[-1]
+        v = user.results[number - input_count(user)]
 
 
 def _own_row_buffers(loop: ir.Operation) -> ir.Operation:
     """Give each fused op that writes a slice of a tensor from outside the
     loop (a tensor.empty: the per-row sums, max, 1 / sum) a shared output of
     its own: bufferized, a slice of one buffer for all rows instead of an
-    allocation (malloc and free) per row.  Returns the new loop."""
-    _unshare_fills(loop)
+    allocation (malloc and free) per row.  Returns the new loop.  A fill
+    that CSE merged under several ops' inits (layer_norm's two row sums
+    start from one zero fill) is first unshared (unshare_fills), so that each
+    op writes a buffer of its own, not one bufferization copies per row."""
+    for fill in collect(loop, is_shared_fill):
+        unshare(fill)
     inits = _slice_inits(loop)
     if not inits:
         return loop
@@ -361,7 +316,7 @@ def _own_row_buffers(loop: ir.Operation) -> ir.Operation:
             own = s.clone()
         own.operands[0] = arg
         op.operands[k] = own.results[0]
-        final = _final_value(op.results[k - (len(op.operands) - len(op.results))])
+        final = _final_value(op.results[k - input_count(op)])
         with ir.InsertionPoint(terminator.regions[0].blocks[0]), op.location:
             ir.Operation.create(
                 "tensor.parallel_insert_slice", operands=[final, arg] + list(s.operands)[1:],

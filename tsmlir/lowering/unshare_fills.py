@@ -22,7 +22,7 @@ from .ir_walk import as_op, collect, owner_op, use_count
 from .passes import register
 
 
-def _inputs(op: ir.Operation) -> int:
+def input_count(op: ir.Operation) -> int:
     """How many of a linalg op's operands are inputs (the rest are inits):
     its operand segments say so; linalg.reduce has as many inits as inputs;
     the other ops without segments (map, broadcast, transpose) one init."""
@@ -33,26 +33,27 @@ def _inputs(op: ir.Operation) -> int:
     return len(op.operands) - 1
 
 
-def _init_uses(v: ir.Value) -> list[tuple[ir.Operation, int]]:
+def init_uses(v: ir.Value) -> list[tuple[ir.Operation, int]]:
     """(op, operand number) of each use of v as a linalg op's init."""
     uses = []
     for use in v.uses:
         user = as_op(use.owner)
-        if user.name.startswith("linalg.") and use.operand_number >= _inputs(user):
+        if user.name.startswith("linalg.") and use.operand_number >= input_count(user):
             uses.append((user, use.operand_number))
     return uses
 
 
-def _shared(op: ir.Operation) -> bool:
+def is_shared_fill(op: ir.Operation) -> bool:
     return op.name == "linalg.fill" and len(op.results) == 1 and \
-        use_count(op.results[0]) > 1 and bool(_init_uses(op.results[0]))
+        use_count(op.results[0]) > 1 and bool(init_uses(op.results[0]))
 
 
-def _unshare(fill: ir.Operation) -> None:
+def unshare(fill: ir.Operation) -> None:
+    """Give each linalg init use of `fill` a clone of it (see module doc)."""
     empty = owner_op(fill.operands[1])
     if empty is not None and empty.name != "tensor.empty":
         empty = None
-    for user, number in _init_uses(fill.results[0]):
+    for user, number in init_uses(fill.results[0]):
         # the clones' operands dominate the user: they are defined before
         # the fill, which dominates it
         with ir.InsertionPoint(user):
@@ -70,5 +71,5 @@ def _unshare(fill: ir.Operation) -> None:
 @register("tsm-unshare-fills",
           "a linalg.fill shared by several linalg inits -> one fill per init (no copies)")
 def unshare_fills(module_op: ir.Operation) -> None:
-    for fill in collect(module_op, _shared):
-        _unshare(fill)
+    for fill in collect(module_op, is_shared_fill):
+        unshare(fill)

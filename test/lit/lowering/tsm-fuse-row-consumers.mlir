@@ -10,10 +10,10 @@
 // CHECK: scf.forall (%[[I:[a-z0-9_]+]], %[[JB:[a-z0-9_]+]]) in (8, 32) shared_outs(%[[OUT:[a-z0-9_]+]] = %{{.*}}, %[[S1:[a-z0-9_]+]] = %{{.*}}, %[[S2:[a-z0-9_]+]] = %{{.*}}, %[[S3:[a-z0-9_]+]] = %{{.*}})
 // CHECK: %[[J:.*]] = affine.apply #{{.*}}(%[[JB]])
 // CHECK: %[[ROWS:.*]] = tensor.extract_slice %{{.*}}[%[[I]], %[[J]], 0] [1, 4, 768] [1, 1, 1]
-// CHECK-DAG: %[[F1:.*]] = linalg.fill ins(%{{.*}}) outs(%{{.*}} : tensor<1x4xf32>)
-// CHECK-DAG: %[[F2:.*]] = linalg.fill ins(%{{.*}}) outs(%{{.*}} : tensor<1x4xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]] : tensor<1x4x768xf32>) outs(%{{.*}} : tensor<1x4xf32>)
-// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]], %[[SUM]] : tensor<1x4x768xf32>, tensor<1x4xf32>) outs(%{{.*}} : tensor<1x4xf32>)
+// CHECK: %[[F1:.*]] = linalg.fill ins(%{{.*}}) outs(%{{.*}} : tensor<1x4xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]] : tensor<1x4x768xf32>) outs(%[[F1]] : tensor<1x4xf32>)
+// CHECK: %[[F2:.*]] = linalg.fill ins(%{{.*}}) outs(%{{.*}} : tensor<1x4xf32>)
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ROWS]], %[[SUM]] : tensor<1x4x768xf32>, tensor<1x4xf32>) outs(%[[F2]] : tensor<1x4xf32>)
 // CHECK: %[[VAR:.*]] = linalg.generic {{.*}} outs(%[[SQ]] : tensor<1x4xf32>)
 // CHECK: %[[Z3:.*]] = tensor.extract_slice %[[S3]][%[[I]], %[[J]]] [1, 4]
 // CHECK: %[[RSTD:.*]] = linalg.rsqrt ins(%[[VAR]] : tensor<1x4xf32>) outs(%[[Z3]] : tensor<1x4xf32>)
