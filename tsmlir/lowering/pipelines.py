@@ -12,7 +12,7 @@ from mlir import ir, passmanager
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
+from . import collapse_reductions, column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
 from . import matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
@@ -38,6 +38,9 @@ STAGES: dict[str, list[str]] = {
                       "canonicalize", "cse",
                       # chains of pointwise ops become one linalg.generic (one loop nest)
                       "linalg-fuse-elementwise-ops", "canonicalize", "cse",
+                      # a mean over (2, 3): one reduced dim for the reduction codegen
+                      # (after fusion, which would fold the collapse back)
+                      "tsm-collapse-reduced-dims", "canonicalize",
                       # after fusion: it would fold a convolution's im2col matmul (and the
                       # reshapes around it) back into a convolution-like generic, and a
                       # batched x @ W's collapsed 2-D matmul back into a 4-loop generic
