@@ -306,6 +306,65 @@ class SDPA(nn.Module):
         return F.scaled_dot_product_attention(q, k, v)
 
 
+class SqueezeExcite(nn.Module):
+    def __init__(self, c: int = 256):
+        super().__init__()
+        self.f1, self.f2 = nn.Conv2d(c, c // 16, 1), nn.Conv2d(c // 16, c, 1)
+
+    def forward(self, x):
+        g = self.f2(F.relu(self.f1(x.mean((2, 3), keepdim=True))))
+        return x * torch.sigmoid(g)
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, d: int = 512, h: int = 1376):
+        super().__init__()
+        self.gate, self.up = nn.Linear(d, h, bias=False), nn.Linear(d, h, bias=False)
+        self.down = nn.Linear(h, d, bias=False)
+
+    def forward(self, x):
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class SelfAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(256, 4, batch_first=True)
+
+    def forward(self, x):
+        return self.mha(x, x, x, need_weights=False)[0]
+
+
+class ConvNeXtBlock(nn.Module):
+    def __init__(self, c: int = 96):
+        super().__init__()
+        self.dw, self.norm = nn.Conv2d(c, c, 7, padding=3, groups=c), nn.LayerNorm(c)
+        self.up, self.down = nn.Linear(c, 4 * c), nn.Linear(4 * c, c)
+
+    def forward(self, x):
+        y = self.norm(self.dw(x).permute(0, 2, 3, 1))
+        return x + self.down(F.gelu(self.up(y))).permute(0, 3, 1, 2)
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Conv2d(3, 768, 16, 16)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class LogSumExp(nn.Module):
+    def forward(self, x):
+        return torch.logsumexp(x, -1)
+
+
+class MeanHW(nn.Module):
+    def forward(self, x):
+        return x.mean((2, 3))
+
+
 def _half(module: nn.Module, dtype: torch.dtype) -> nn.Module:
     return module.to(dtype).eval()
 
@@ -400,6 +459,19 @@ PATTERNS = {
     "layer_norm_bf16": lambda: (_half(nn.LayerNorm(768), torch.bfloat16),
                                 [_r(8, 128, 768).bfloat16()]),
     "sdpa_f16": lambda: (SDPA(), [_r(1, 8, 256, 64).half() for _ in range(3)]),
+    # session 17: blocks of common architectures and hand-written reductions
+    "mean_hw": lambda: (MeanHW(), [_r(8, 256, 28, 28)]),
+    "se_block": lambda: (SqueezeExcite().eval(), [_r(8, 256, 28, 28)]),
+    "swiglu": lambda: (SwiGLU().eval(), [_r(1, 128, 512)]),
+    "mha": lambda: (SelfAttention().eval(), [_r(4, 128, 256)]),
+    "encoder_layer": lambda: (nn.TransformerEncoderLayer(256, 4, 1024, batch_first=True).eval(),
+                              [_r(4, 128, 256)]),
+    "convnext_block": lambda: (ConvNeXtBlock().eval(), [_r(1, 96, 56, 56)]),
+    "patch_embed": lambda: (PatchEmbed().eval(), [_r(1, 3, 224, 224)]),
+    "instance_norm": lambda: (nn.InstanceNorm2d(64).eval(), [_r(8, 64, 56, 56)]),
+    "bilinear2x": lambda: (nn.Upsample(scale_factor=2.0, mode="bilinear").eval(),
+                           [_r(8, 64, 56, 56)]),
+    "logsumexp": lambda: (LogSumExp(), [_r(4096, 1000)]),
 }
 
 

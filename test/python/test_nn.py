@@ -50,6 +50,24 @@ def test_conv2d_stride2_gather(width, batch, threads):
             torch.testing.assert_close(compiled(x), conv(x), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_conv_patches(batch, threads):
+    """stride = kernel, no padding (patch embeddings): im2col is one
+    transpose of x's used part; sizes the patch divides and ones with rows
+    and columns left over, 1-D and 3-D."""
+    torch.manual_seed(0)
+    for conv, shape in [(torch.nn.Conv2d(3, 24, 16, 16), (3, 64, 48)),
+                        (torch.nn.Conv2d(3, 8, 4, 4, bias=False), (3, 30, 31)),
+                        (torch.nn.Conv2d(5, 6, (2, 3), (2, 3)), (5, 9, 10)),
+                        (torch.nn.Conv1d(4, 8, 5, 5), (4, 52)),
+                        (torch.nn.Conv3d(2, 4, 2, 2), (2, 5, 6, 7))]:
+        x = torch.randn(batch, *shape)
+        compiled = tsmlir.compile_module(torch.jit.script(conv.eval()), [x], threads=threads)
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(x), conv(x), rtol=1e-4, atol=1e-4)
+
+
 def test_conv3d_stride2_gather():
     """A rank-4 stride-2 gather (im2col of a 3-D convolution)."""
     conv = torch.nn.Conv3d(2, 3, 3, stride=2, padding=1)

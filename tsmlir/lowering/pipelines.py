@@ -12,7 +12,7 @@ from mlir import ir, passmanager
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
 from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
-from . import collapse_reductions, column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
+from . import collapse_dims, column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
 from . import matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
@@ -82,7 +82,9 @@ STAGES: dict[str, list[str]] = {
         # transposes: 8x8 vector blocks or row copies (before the copies become calls)
         "tsm-vectorize-transposes",
         "tsm-copies-to-linalg", "tsm-vectorize-matvec", "tsm-vectorize-narrow-matmul",
-        "tsm-matmul-epilogue-fallback", "tsm-cpu-vectorize",
+        "tsm-matmul-epilogue-fallback",
+        # x * g with g (N, C, 1, 1): no unit dims read at 0, H and W one row
+        "tsm-collapse-parallel-dims", "tsm-cpu-vectorize",
         "tsm-vectorize-reductions", "tsm-vectorize-column-reductions",
         "scf-forall-to-parallel",
         "canonicalize", "cse",

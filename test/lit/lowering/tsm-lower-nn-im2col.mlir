@@ -93,3 +93,21 @@ func.func @conv2d$padded_stem(%x: tensor<1x3x64x64xf32>, %w: tensor<4x3x7x7xf32>
   %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x64x64xf32>, tensor<4x3x7x7xf32>) -> tensor<1x4x32x32xf32>
   return %0 : tensor<1x4x32x32xf32>
 }
+
+// -----
+
+// Patches (stride = kernel, no padding: a vision transformer's patch
+// embedding): the windows tile x, so col is x's used part (30 of 32 rows
+// and columns: 7 patches of 4, 2 left over) seen as (C, O, K, O, K) and
+// transposed: one copy, not a slice per kernel position.
+// CHECK-LABEL: func.func @conv2d$patches
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[USED:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0] [3, 28, 28] [1, 1, 1] : tensor<3x30x30xf32> to tensor<3x28x28xf32>
+// CHECK: %[[GRID:.*]] = tensor.expand_shape %[[USED]] {{\[}}[0], [1, 2], [3, 4]] output_shape [3, 7, 4, 7, 4]
+// CHECK: %[[COL:.*]] = linalg.transpose ins(%[[GRID]] : tensor<3x7x4x7x4xf32>) outs(%{{.*}} : tensor<3x4x4x7x7xf32>) permutation = [0, 2, 4, 1, 3]
+// CHECK: tensor.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4]] : tensor<3x4x4x7x7xf32> into tensor<48x49xf32>
+// CHECK: linalg.matmul
+func.func @conv2d$patches(%x: tensor<1x3x30x30xf32>, %w: tensor<16x3x4x4xf32>) -> tensor<1x16x7x7xf32> {
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 4, 4>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x3x30x30xf32>, tensor<16x3x4x4xf32>) -> tensor<1x16x7x7xf32>
+  return %0 : tensor<1x16x7x7xf32>
+}
