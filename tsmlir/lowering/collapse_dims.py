@@ -17,17 +17,18 @@ tsm-collapse-reduced-dims
   unit dims land inside the iteration space too), hence a pass after it.
 
 tsm-collapse-parallel-dims
-  In: bufferized IR, before `tsm-cpu-vectorize`.
-  Out: an all-parallel generic on identity-layout memrefs that reads a
-  broadcast operand (a size-1 dim read at index 0: `x * g` with g of shape
-  (N, C, 1, 1), a mask (B, 1, 1, S)) reads it through a
-  `memref.collapse_shape` without those unit dims, and runs of adjacent
-  parallel dims that every operand reads together are merged (H and W of
-  `x * g` into one row of H * W), outputs included.
+  In: bufferized IR, before `tsm-cpu-vectorize` and the reduction codegen.
+  Out: a generic on identity-layout memrefs that reads a broadcast operand
+  (a size-1 dim read at index 0: `x * g` with g of shape (N, C, 1, 1), a
+  mask (B, 1, 1, S)) reads it through a `memref.collapse_shape` without
+  those unit dims, and runs of adjacent dims of one iterator kind that
+  every operand reads together are merged, outputs included (H and W of
+  `x * g` into one row of H * W; the kept H and W of `x.sum(1)` on NCHW
+  into one row of columns).
   Why: tsm-cpu-vectorize takes projected permutations only, so such a
   generic was a scalar loop nest (an SE block's sigmoid gate: 1.6x eager),
-  and merged dims give the vector loop long rows instead of 28-element ones
-  with a masked tail each.
+  and merged dims give the vector loops long rows instead of 28-element
+  ones with a masked tail each.
 
 Both leave generics whose body reads `linalg.index` alone (the indices
 would change meaning).
@@ -174,14 +175,12 @@ def _unit_constants(v: ir.Value, dims: list[int | None]) -> bool:
     return all(d is not None or t.shape[k] == 1 for k, d in enumerate(dims))
 
 
-def _parallel_plan(op: ir.Operation) -> list[list[int]] | None:
-    """The runs to merge in an all-parallel memref generic that reads a
-    broadcast or has runs to merge; None to leave it."""
+def _memref_plan(op: ir.Operation) -> list[list[int]] | None:
+    """The runs to merge in a memref generic that reads a broadcast or has
+    runs to merge; None to leave it."""
     if op.name != "linalg.generic" or op.results or _uses_index(op):
         return None
     kinds = iterators(op)
-    if any(k != "parallel" for k in kinds):
-        return None
     if not all(isinstance(v.type, ir.MemRefType) and is_identity_layout(v.type)
                for v in op.operands):
         return None
@@ -189,7 +188,7 @@ def _parallel_plan(op: ir.Operation) -> list[list[int]] | None:
     if any(d is None or _repeats(d) or not _unit_constants(v, d)
            for d, v in zip(dims, op.operands)):
         return None
-    runs = _runs(kinds, dims, "parallel", True)
+    runs = sorted(_runs(kinds, dims, "parallel", True) + _runs(kinds, dims, "reduction", True))
     broadcast = any(e is None for d in dims for e in d)
     return runs if runs or broadcast else None
 
@@ -211,5 +210,5 @@ def _collapse_memref(v: ir.Value, groups: list[list[int]]) -> ir.Value:
           "Drop the broadcast unit dims of elementwise generics on memrefs and merge "
           "adjacent dims that every operand reads together")
 def collapse_parallel_dims(module_op: ir.Operation) -> None:
-    for op in collect(module_op, lambda o: _parallel_plan(o) is not None):
-        _rebuild(op, _parallel_plan(op), True, _collapse_memref)
+    for op in collect(module_op, lambda o: _memref_plan(o) is not None):
+        _rebuild(op, _memref_plan(op), True, _collapse_memref)

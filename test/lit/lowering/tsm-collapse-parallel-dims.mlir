@@ -79,7 +79,7 @@ func.func @mul$scalar_like(%x: memref<3x5x7xf32>, %k: memref<1x1x1xf32>, %out: m
 // -----
 
 // Left alone: a transposed input (no run is read in order by all), a
-// strided view, a body that reads linalg.index, and a reduction.
+// strided view and a body that reads linalg.index.
 // CHECK-LABEL: func.func @add$transposed
 // CHECK-NOT: memref.collapse_shape
 // CHECK: iterator_types = ["parallel", "parallel", "parallel"]
@@ -123,13 +123,21 @@ func.func @iota$index(%out: memref<4x6xi64>) {
   return
 }
 
-// CHECK-LABEL: func.func @sum$reduction
-// CHECK-NOT: memref.collapse_shape
-// CHECK: iterator_types = ["parallel", "reduction", "reduction"]
-#o3 = affine_map<(d0, d1, d2) -> (d0)>
-func.func @sum$reduction(%x: memref<4x5x6xf32>, %out: memref<4xf32>) {
-  linalg.generic {indexing_maps = [#i3, #o3], iterator_types = ["parallel", "reduction", "reduction"]}
-      ins(%x : memref<4x5x6xf32>) outs(%out : memref<4xf32>) {
+// -----
+
+// A reduction over dim 1 of NCHW: the kept H and W merge (in the input and
+// the output), a column reduction over rows of 784.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @sum$channels
+// CHECK-DAG: %[[X:.*]] = memref.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : memref<8x16x28x28xf32> into memref<8x16x784xf32>
+// CHECK-DAG: %[[O:.*]] = memref.collapse_shape %arg1 {{\[}}[0], [1, 2]] : memref<8x28x28xf32> into memref<8x784xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]] : memref<8x16x784xf32>) outs(%[[O]] : memref<8x784xf32>)
+#n4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#k4 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+func.func @sum$channels(%x: memref<8x16x28x28xf32>, %out: memref<8x28x28xf32>) {
+  linalg.generic {indexing_maps = [#n4, #k4], iterator_types = ["parallel", "reduction", "parallel", "parallel"]}
+      ins(%x : memref<8x16x28x28xf32>) outs(%out : memref<8x28x28xf32>) {
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %a, %o : f32
     linalg.yield %r : f32

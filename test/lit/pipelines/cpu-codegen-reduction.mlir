@@ -28,10 +28,12 @@ func.func @sum$static(%x: tensor<3x77xf32>) -> tensor<3xf32> {
 // softmax: the max pass and the exp-sum pass are both vector loops; the
 // row max is read once per row and broadcast; exp stays a vector op (later
 // a polynomial, tsm-expand-math), stored beside the sum (whole vectors,
-// then the masked tail); 1 / sum once per row; the final multiply.
+// then the masked tail); 1 / sum once per row; the final multiply.  The
+// (4, 8) rows are one dim of 32 (tsm-collapse-parallel-dims).
 // CHECK-LABEL: func.func @softmax$static
 // CHECK: vector.reduction <maxnumf>, {{.*}} : vector<32xf32> into f32
-// CHECK: %[[EXPS:.*]] = memref.alloc() {{.*}} : memref<4x8x100xf32>
+// CHECK: %[[EXPS3:.*]] = memref.alloc() {{.*}} : memref<4x8x100xf32>
+// CHECK: %[[EXPS:.*]] = memref.collapse_shape %[[EXPS3]] {{\[}}[0, 1], [2]] : memref<4x8x100xf32> into memref<32x100xf32>
 // CHECK: %[[MAX:.*]] = memref.load
 // CHECK: %[[MAXV:.*]] = vector.broadcast %[[MAX]] : f32 to vector<32xf32>
 // CHECK: %[[SHIFTED:.*]] = arith.subf {{.*}}, %[[MAXV]] : vector<32xf32>
