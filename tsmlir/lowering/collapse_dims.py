@@ -30,8 +30,8 @@ tsm-collapse-parallel-dims
   and merged dims give the vector loops long rows instead of 28-element
   ones with a masked tail each.
 
-Both leave generics whose body reads `linalg.index` alone (the indices
-would change meaning).
+Both leave alone generics whose body reads `linalg.index` (the indices
+would change meaning) and generics tagged for a later pass.
 """
 from __future__ import annotations
 
@@ -145,13 +145,24 @@ def _repeats(dims: list[int | None]) -> bool:
     return len(set(read)) < len(read)
 
 
-def _uses_index(op: ir.Operation) -> bool:
+#: A generic's own attributes; any other is a tag that a later pass reads
+#: (tsm.direct_conv: its maps and dims are that pass's contract).
+_GENERIC_ATTRS = {"indexing_maps", "iterator_types", "operandSegmentSizes"}
+
+
+def _left_alone(op: ir.Operation) -> bool:
+    """Not a plain generic: a body that reads linalg.index (the indices
+    would change meaning) or a tagged one."""
+    if op.name != "linalg.generic":
+        return True
+    if any(op.attributes[i].name not in _GENERIC_ATTRS for i in range(len(op.attributes))):
+        return True
     return any(as_op(o).name == "linalg.index" for o in op.regions[0].blocks[0].operations)
 
 
 # -- reductions, on tensors ------------------------------------------------------------
 def _reduced_runs(op: ir.Operation) -> list[list[int]]:
-    if op.name != "linalg.generic" or not op.results or _uses_index(op):
+    if _left_alone(op) or not op.results:
         return []
     dims = [_positions(m) for m in indexing_maps(op)]
     if any(d is None or _repeats(d) for d in dims):
@@ -178,7 +189,7 @@ def _unit_constants(v: ir.Value, dims: list[int | None]) -> bool:
 def _memref_plan(op: ir.Operation) -> list[list[int]] | None:
     """The runs to merge in a memref generic that reads a broadcast or has
     runs to merge; None to leave it."""
-    if op.name != "linalg.generic" or op.results or _uses_index(op):
+    if _left_alone(op) or op.results:
         return None
     kinds = iterators(op)
     if not all(isinstance(v.type, ir.MemRefType) and is_identity_layout(v.type)

@@ -96,7 +96,8 @@ func.func @sum$two_runs(%x: tensor<2x3x4x5x6xf32>, %w: tensor<5x6xf32>, %init: t
 // -----
 
 // Left alone: an input that reads the run transposed (w, h), a body that
-// reads linalg.index, and a single reduced dim.
+// reads linalg.index, a single reduced dim, and a generic tagged for a
+// later pass.
 // CHECK-LABEL: func.func @sum$transposed
 // CHECK-NOT: tensor.collapse_shape
 // CHECK: iterator_types = ["parallel", "reduction", "reduction"]
@@ -136,6 +137,20 @@ func.func @argmax$index(%x: tensor<4x5x6xf32>, %init: tensor<4xi64>) -> tensor<4
 func.func @sum$one_dim(%x: tensor<4x5xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
   %0 = linalg.generic {indexing_maps = [#i2, #o2], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<4x5xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%v: f32, %a: f32):
+    %s = arith.addf %v, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// CHECK-LABEL: func.func @conv$tagged
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK-SAME: tsm.direct_conv
+func.func @conv$tagged(%x: tensor<4x5x6xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = linalg.generic {indexing_maps = [#i3, #o3], iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : tensor<4x5x6xf32>) outs(%init : tensor<4xf32>) attrs = {tsm.direct_conv = array<i64: 1, 1, 1>} {
   ^bb0(%v: f32, %a: f32):
     %s = arith.addf %v, %a : f32
     linalg.yield %s : f32
