@@ -148,6 +148,24 @@ def test_adaptive_max_pool2d_of_tiling_windows(size, out):
                         equal_nan=True)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernel,stride,padding,size", [
+    (4, 4, 0, (64, 72)),   # an adaptive pool's tiling windows, 18 outputs a row
+    (3, 3, 1, (20, 50)),   # stride 3 with padding: -inf borders
+    (5, 3, 2, (9, 43)),    # overlapping windows, a scalar tail of 7
+    ((2, 3), (2, 5), 0, (12, 83)),
+])
+def test_max_pool2d_wide_strides(kernel, stride, padding, size, threads):
+    """Width strides past 2: the pool function's scalar loop (threads share
+    the channels); NaN wins as in eager's."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, *size)
+    x[0, 1, 3, 7] = float("nan")
+    pool = torch.jit.script(nn.MaxPool2d(kernel, stride, padding))
+    compiled = tsmlir.compile_module(pool, [x], threads=threads)
+    torch.testing.assert_close(compiled(x), pool(x), equal_nan=True)
+
+
 def test_traced_adaptive_max_pool2d():
     x = torch.randn(1, 3, 9, 5)
     check_against_eager(torch.jit.trace(nn.AdaptiveMaxPool2d((4, 3)), x), [x])

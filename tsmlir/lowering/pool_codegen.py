@@ -2,8 +2,7 @@
 
 In: bufferized IR where `linalg.pooling_nchw_max` (what tsm-lower-nn makes of
 tsm.max_pool2d: an input already padded with -inf, a static KH x KW window)
-works on f32 memrefs with unit innermost strides, a width stride of 1 or 2
-and static dilations.
+works on f32 memrefs with unit innermost strides and static dilations.
 Out: a call of `tsm_max_pool_f32_<KH>x<KW>_s<SH>x<SW>_d<DH>x<DW>[_par]`
 (private, noinline, on dynamic views, so one function serves every pool of
 that shape), which computes 8 outputs of a row at a time: it starts from the
@@ -11,7 +10,10 @@ output's values (the -inf fill), and for each of the KH * KW taps loads the
 8 inputs (width stride 2: 16 contiguous floats, the last lane masked off so
 that no load passes the row's last needed input, and one `vector.shuffle`
 keeping the even lanes) and takes `arith.maximumf` (NaN-propagating, as
-PyTorch).  The last OW % 8 outputs of a row are scalar.  `_par`: the
+PyTorch).  The last OW % 8 outputs of a row are scalar, and so are all of
+them for width strides past 2 (the function still shares the channels among
+the threads: adaptive max pools whose windows tile the input, 28 -> 7, were
+a serial loop nest).  `_par`: the
 channels are an `scf.parallel` loop (threads > 1 and a pool big enough).
 
 Why: convert-linalg-to-loops left a scalar 7-deep loop nest with a
@@ -44,7 +46,7 @@ def _applies(op: ir.Operation) -> bool:
     if not window.has_static_shape or x.rank != 4 or out.rank != 4:
         return False
     inner = [t.get_strides_and_offset()[0][-1] for t in (x, out)]
-    return inner == [1, 1] and dense_ints(op.attributes["strides"])[1] in (1, 2)
+    return inner == [1, 1]
 
 
 def _tap(kh: int, kw: int, sw: int, n: int) -> list[str]:
@@ -86,8 +88,11 @@ def function_text(name: str, kernel: list[int], stride: list[int], dilation: lis
                    "%xs = arith.muli %j, %csw : index"]
     scalar_body = ["%s0 = memref.load %y[%i0, %i1, %i2, %t] : " + _VIEW,
                    "%ts = arith.muli %t, %csw : index"]
+    # Width strides past 2: scalar outputs only (a vector.gather per tap ran
+    # 3x slower than the scalar loop, which LLVM unrolls).
+    vectors = sw <= 2
     for n, (kh, kw) in enumerate(taps):
-        vector_body += _tap(kh, kw, sw, n)
+        vector_body += _tap(kh, kw, sw, n) if vectors else []
         vector_body.append(f"%acc{n + 1} = vector.fma %v{n}, %wb{n}, %acc{n} : {vec}" if weighted
                            else f"%acc{n + 1} = arith.maximumf %acc{n}, %v{n} : {vec}")
         scalar_body += [f"%tc{n} = arith.addi %ts, %cw{kw} : index",
@@ -101,6 +106,8 @@ def function_text(name: str, kernel: list[int], stride: list[int], dilation: lis
     channels = ("scf.parallel (%i1) = (%c0) to (%nc) step (%c1) {" if parallel
                 else "scf.for %i1 = %c0 to %nc step %c1 {")
     nl = "\n      "
+    vector_loop = (f"scf.for %j = %c0 to %nv step %clanes {{{nl}    "
+                   + (nl + "    ").join(vector_body) + f"{nl}  }}") if vectors else ""
     return f"""
 func.func private @{name}(%x: {_VIEW}, {f"%w: {WEIGHTS_VIEW}, " if weighted else ""}%y: {_VIEW}) attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
@@ -118,16 +125,14 @@ func.func private @{name}(%x: {_VIEW}, {f"%w: {WEIGHTS_VIEW}, " if weighted else
   %oh = memref.dim %y, %c2 : {_VIEW}
   %ow = memref.dim %y, %c3 : {_VIEW}
   %rem = arith.remui %ow, %clanes : index
-  %nv = arith.subi %ow, %rem : index
+  %nv = {"arith.subi %ow, %rem : index" if vectors else "arith.constant 0 : index"}
   scf.for %i0 = %c0 to %nb step %c1 {{
     {channels}
       {nl.join(weights)}
       scf.for %i2 = %c0 to %oh step %c1 {{
         %r0 = arith.muli %i2, %csh : index
         {(nl + "  ").join(rows)}
-        scf.for %j = %c0 to %nv step %clanes {{
-          {(nl + "    ").join(vector_body)}
-        }}
+        {vector_loop}
         scf.for %t = %nv to %ow step %c1 {{
           {(nl + "    ").join(scalar_body)}
         }}
@@ -153,7 +158,7 @@ def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel
 
 
 @register("tsm-vectorize-max-pools",
-          "2-D f32 max pools (width stride 1 or 2) as calls of vectorized loop functions")
+          "2-D f32 max pools as calls of vectorized loop functions")
 def vectorize_max_pools(module_op: ir.Operation) -> None:
     pools = collect(module_op, lambda op: op.name == "linalg.pooling_nchw_max" and _applies(op))
     threads = num_threads(module_op)
