@@ -35,17 +35,17 @@ would change meaning) and generics tagged for a later pass.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from mlir import ir
-from mlir.dialects import linalg, memref
+from mlir.dialects import linalg
 
 from .cpu_codegen import is_identity_layout
 from .ir_walk import as_op, collect, indexing_maps, iterators
 from .nn_support import collapse
 from .passes import register
 from .reduction_body import num_outputs
+from .row_copy import collapse_memref
 
 
 def _positions(m: ir.AffineMap) -> list[int | None] | None:
@@ -160,23 +160,33 @@ def _left_alone(op: ir.Operation) -> bool:
     return any(as_op(o).name == "linalg.index" for o in op.regions[0].blocks[0].operations)
 
 
+def _planned(module_op: ir.Operation,
+             plan: Callable[[ir.Operation], list[list[int]] | None]):
+    """The generics with their plan (the runs to merge), each planned once."""
+    for op in collect(module_op, lambda o: o.name == "linalg.generic"):
+        runs = plan(op)
+        if runs is not None:
+            yield op, runs
+
+
 # -- reductions, on tensors ------------------------------------------------------------
-def _reduced_runs(op: ir.Operation) -> list[list[int]]:
+def _reduced_runs(op: ir.Operation) -> list[list[int]] | None:
+    """The runs of reduced dims to merge in a tensor generic; None to leave it."""
     if _left_alone(op) or not op.results:
-        return []
+        return None
     dims = [_positions(m) for m in indexing_maps(op)]
     if any(d is None or _repeats(d) for d in dims):
-        return []
+        return None
     outputs = dims[len(dims) - num_outputs(op):]
     return [run for run in _runs(iterators(op), dims, "reduction", False)
-            if not any(d in run for o in outputs for d in o)]
+            if not any(d in run for o in outputs for d in o)] or None
 
 
 @register("tsm-collapse-reduced-dims",
           "Merge runs of adjacent reduction dims of linalg.generic ops into one dim")
 def collapse_reduced_dims(module_op: ir.Operation) -> None:
-    for op in collect(module_op, lambda o: bool(_reduced_runs(o))):
-        _rebuild(op, _reduced_runs(op), False, collapse)
+    for op, runs in _planned(module_op, _reduced_runs):
+        _rebuild(op, runs, False, collapse)
 
 
 # -- elementwise, on memrefs -----------------------------------------------------------
@@ -204,22 +214,9 @@ def _memref_plan(op: ir.Operation) -> list[list[int]] | None:
     return runs if runs or broadcast else None
 
 
-def _collapse_memref(v: ir.Value, groups: list[list[int]]) -> ir.Value:
-    t = ir.MemRefType(v.type)
-    dyn = ir.ShapedType.get_dynamic_size()
-    shape = []
-    for g in groups:
-        sizes = [t.shape[i] for i in g]
-        shape.append(dyn if dyn in sizes else math.prod(sizes))
-    result = ir.MemRefType.get(shape, t.element_type, memory_space=t.memory_space)
-    return memref.collapse_shape(result, v, ir.ArrayAttr.get([
-        ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), i) for i in g])
-        for g in groups]))
-
-
 @register("tsm-collapse-parallel-dims",
           "Drop the broadcast unit dims of elementwise generics on memrefs and merge "
           "adjacent dims that every operand reads together")
 def collapse_parallel_dims(module_op: ir.Operation) -> None:
-    for op in collect(module_op, lambda o: _memref_plan(o) is not None):
-        _rebuild(op, _memref_plan(op), True, _collapse_memref)
+    for op, runs in _planned(module_op, _memref_plan):
+        _rebuild(op, runs, True, collapse_memref)

@@ -97,7 +97,7 @@ def _without_unit_dims(src: ir.Value, dst: ir.Value) -> tuple[ir.Value, ir.Value
             row_copy._collapsed_type(types[0], groups).get_strides_and_offset()[0][-1] != \
             types[0].get_strides_and_offset()[0][-1]:
         return src, dst  # nothing to merge, or a merge that changes the inner stride
-    return row_copy._collapse(src, groups), row_copy._collapse(dst, groups)
+    return row_copy.collapse_memref(src, groups), row_copy.collapse_memref(dst, groups)
 
 
 def _fills(module_op: ir.Operation) -> list[ir.Operation]:

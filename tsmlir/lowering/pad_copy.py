@@ -31,7 +31,8 @@ from mlir.dialects import arith, func, memref
 from .ir_walk import as_op, has_unit_inner_stride, owner_op
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
-from .row_copy import VECTOR_BYTES, _bits, _collapse, chunked_text, kernel_head, view_type
+from .row_copy import (VECTOR_BYTES, _bits, chunked_text, collapse_memref, kernel_head,
+                       view_type)
 
 _VIEW_OPS = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast")
 _DYN = ir.ShapedType.get_dynamic_stride_or_offset()
@@ -135,8 +136,8 @@ def call(module_op: ir.Operation, helpers: set[str], fill: ir.Operation, sub: ir
     view = ir.Type.parse(view_type(rank, elem))
     with ir.InsertionPoint(copy), copy.location:
         index = ir.IndexType.get()
-        args = [value, memref.cast(view, _collapse(src, groups)),
-                memref.cast(view, _collapse(dst, groups)),
+        args = [value, memref.cast(view, collapse_memref(src, groups)),
+                memref.cast(view, collapse_memref(dst, groups)),
                 *(arith.constant(index, v) for v in [0, *(offsets[d] for d in kept)])]
         func.CallOp([], ir.FlatSymbolRefAttr.get(name), args)
     copy.erase()

@@ -39,7 +39,7 @@ from .ir_walk import as_op, has_unit_inner_stride, indexing_maps, is_identity_ma
 from .kernel_emit import append_once
 from .pad_copy import _root, _Text
 from .parallel import MIN_PARALLEL_ELEMENTS
-from .row_copy import VECTOR_BYTES, _bits, _collapse, _collapsed_type, _groups, \
+from .row_copy import VECTOR_BYTES, _bits, collapse_memref, _collapsed_type, _groups, \
     _static_count, chunked_text, kernel_head, view_type
 
 
@@ -242,7 +242,7 @@ def call(module_op: ir.Operation, helpers: set[str], pad: EdgePad, threads: int)
             groups = [list(range(d.rank - 1)), [d.rank - 1]]
         rank, elem, bits = len(groups), str(d.element_type), _bits(d.element_type)
         view = ir.Type.parse(view_type(rank, elem))
-        src, planes = (memref.cast(view, _collapse(v, groups)) for v in (src, planes))
+        src, planes = (memref.cast(view, collapse_memref(v, groups)) for v in (src, planes))
         top = _static(sub, "static_offsets")[-2] if pad.rows is not None else 0
         rows = pad.rows or ((0, 0), (0, 0))
         numbers = dict(zip(_ARGS, [top, *rows[0], *rows[1], pad.lo, *pad.left, *pad.right]))

@@ -29,6 +29,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import func, memref
 
+from .builders import reassociation
 from .kernel_emit import append_once
 from .parallel import MIN_PARALLEL_ELEMENTS
 
@@ -100,14 +101,13 @@ def _collapsed_type(t: ir.MemRefType, groups: list[list[int]]) -> ir.MemRefType:
 
 
 
-def _collapse(value: ir.Value, groups: list[list[int]]) -> ir.Value:
+def collapse_memref(value: ir.Value, groups: list[list[int]]) -> ir.Value:
+    """memref.collapse_shape of `value` by `groups` (identity or strided
+    layouts; no groups: a rank-0 view), or `value` when nothing merges."""
     t = ir.MemRefType(value.type)
     if len(groups) == t.rank:
         return value
-    return memref.collapse_shape(_collapsed_type(t, groups), value,
-                                 ir.ArrayAttr.get([ir.ArrayAttr.get(
-                                     [ir.IntegerAttr.get(ir.IntegerType.get_signless(64), d)
-                                      for d in g]) for g in groups]))
+    return memref.collapse_shape(_collapsed_type(t, groups), value, reassociation(groups))
 
 
 def view_type(rank: int, elem: str) -> str:
@@ -356,8 +356,8 @@ def _call_rows(module_op: ir.Operation, helpers: set[str], first: ir.Value | Non
         append_once(module_op, helpers, name,
                     lambda f: parallel_text(f, serial, rank, elem, bits, threads, fill))
     view = ir.Type.parse(view_type(rank, elem))
-    src = first if fill else _collapse(first, groups)
-    dst = _collapse(dst, groups)
+    src = first if fill else collapse_memref(first, groups)
+    dst = collapse_memref(dst, groups)
     args = [first if fill else memref.cast(view, src), memref.cast(view, dst)]
     func.CallOp([], ir.FlatSymbolRefAttr.get(name), args)
 
