@@ -1,6 +1,9 @@
 """F.affine_grid and F.grid_sample (2-D) against eager: a spatial transformer,
 both interpolation modes, zeros and border padding, align_corners, points
-outside the input, dynamic batch, and the refusals."""
+outside the input, dynamic batch, and the refusals; the float32 vector loop
+(tsm-vectorize-grid-sample) on point counts that are not multiples of 16,
+on 1 and 2 threads, with NaN and inf in the input and the grid, and the
+other dtypes and layouts that keep the scalar loop."""
 from __future__ import annotations
 
 import pytest
@@ -65,6 +68,96 @@ class Affine(nn.Module):
 
 def test_affine_grid():
     check_against_eager(Affine(), [torch.randn(2, 2, 3)])
+
+
+def _compile(module, inputs, threads=1):
+    compiled = tsmlir.compile_module(module, inputs, threads=threads)
+    with torch.no_grad():
+        expected = module(*inputs)
+    return compiled, expected
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding", ["zeros", "border"])
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_vector_loop(mode, padding, align, threads):
+    """Big enough for the parallel loop at 2 threads; 37 x 29 points: 67
+    blocks of 16 and a last one of 1."""
+    x = torch.randn(2, 40, 33, 31)
+    grid = torch.rand(2, 37, 29, 2) * 2.4 - 1.2
+    grid[1, 3, 5] = torch.tensor([1.0, -1.0])  # the corners of the input
+    grid[1, 3, 6] = torch.tensor([-1.0, 1.0])
+    compiled, expected = _compile(Sample(mode, padding, align), [x, grid], threads)
+    torch.testing.assert_close(compiled(x, grid), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("points", [(1, 1), (1, 15), (4, 4), (1, 17), (3, 11)])
+def test_vector_loop_tails(points):
+    x = torch.randn(1, 3, 7, 9)
+    grid = torch.rand(1, *points, 2) * 2.2 - 1.1
+    compiled, expected = _compile(Sample("bilinear", "zeros", False), [x, grid])
+    torch.testing.assert_close(compiled(x, grid), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_non_finite_values():
+    """A NaN or inf pixel reaches only the points that read it (a corner
+    outside the input reads 0, not a clamped neighbour times 0); a NaN grid
+    point gives NaN, as in eager's vector kernel."""
+    x = torch.randn(1, 2, 6, 6)
+    x[0, 0, 0, 0], x[0, 1, 5, 5], x[0, 0, 2, 3] = float("nan"), float("inf"), float("-inf")
+    grid = torch.rand(1, 5, 7, 2) * 3 - 1.5
+    grid[0, 0, 0] = torch.tensor([-1.2, -1.2])  # reads pixel (0, 0) as its south-east corner
+    grid[0, 0, 1] = torch.tensor([float("nan"), 0.0])
+    for mode in ("bilinear", "nearest"):
+        compiled, expected = _compile(Sample(mode, "zeros", False), [x, grid])
+        torch.testing.assert_close(compiled(x, grid), expected, equal_nan=True)
+
+
+def test_float64():
+    """float64 keeps the scalar loop."""
+    x, grid = torch.randn(2, 3, 8, 9).double(), (torch.rand(2, 5, 19, 2) * 2.4 - 1.2).double()
+    check_against_eager(Sample("bilinear", "zeros", False), [x, grid])
+    check_against_eager(Sample("nearest", "border", True), [x, grid])
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+def test_halves(dtype, mode):
+    """Halves are sampled in float32 and rounded once: eager's float32
+    result of the same (half) values, rounded.  (Eager's own half kernel
+    rounds every step: 0.008 (float16) and 0.1 (bfloat16) off the float64
+    result here, ten times our error.)"""
+    x = torch.randn(2, 3, 8, 9).to(dtype)
+    grid = (torch.rand(2, 5, 19, 2) * 2.4 - 1.2).to(dtype)
+    module = Sample(mode, "zeros", False)
+    got = tsmlir.compile_module(module, [x, grid])(x, grid)
+    assert got.dtype == dtype
+    torch.testing.assert_close(got, module(x.float(), grid.float()).to(dtype), rtol=0, atol=0)
+
+
+class SampleChannelsSlice(nn.Module):
+    """The input a strided view (every other channel) and the grid a
+    permuted one: the vector loop takes any channel stride, the grid's points
+    must be contiguous."""
+    def forward(self, x, grid):
+        return (F.grid_sample(x[:, ::2], grid, align_corners=False),
+                F.grid_sample(x, grid.transpose(1, 2), align_corners=False))
+
+
+def test_views():
+    x, grid = torch.randn(1, 6, 9, 10), torch.rand(1, 7, 7, 2) * 2 - 1
+    check_against_eager(SampleChannelsSlice(), [x, grid])
+
+
+def test_is_a_vector_loop(tmp_path):
+    """float32: one call of the vector kernel (4 gathers of 16 lanes), no
+    scalar loads of the input."""
+    x, grid = torch.randn(1, 4, 10, 12), torch.rand(1, 6, 8, 2) * 2 - 1
+    tsmlir.compile_module(Sample("bilinear", "zeros", False), [x, grid], dump_dir=str(tmp_path))
+    loops = (tmp_path / "2-tsm-linalg-to-loops.mlir").read_text()
+    assert "call @tsm_grid_sample_f32_bilinear_zeros_noalign_10x12(" in loops
+    assert loops.count("vector.gather") == 4 and "memref.load" not in loops
 
 
 def test_refusals():

@@ -1,8 +1,9 @@
 """tsm nn ops -> linalg: the tsm-lower-nn pass.
 
-In: tsm convolution, pooling, padding, upsampling and batch-norm ops.
+In: tsm convolution, pooling, padding, upsampling, grid sampling and
+batch-norm ops.
 Out: linalg named ops / linalg.generic on tensors; see convolution.py,
-pooling.py and resampling.py for those families.  Here:
+pooling.py, resampling.py and grid_sample.py for those families.  Here:
 - batch_norm: a per-channel `linalg.generic` computes weight / sqrt(var + eps),
   a second one (x - mean) * scale + bias over the input, viewed as (N, C,
   prod(spatial)) when it has several spatial dims.
@@ -14,7 +15,7 @@ from mlir.dialects import arith
 from mlir.dialects import math as mmath
 
 from . import builders as b
-from . import convolution, pooling, resampling
+from . import convolution, grid_sample, pooling, resampling
 from .nn_support import affine, attrs, collapse, expand, half_in_f32
 from .passes import pattern_pass
 
@@ -58,6 +59,7 @@ LOWERINGS = {
     **convolution.LOWERINGS,
     **pooling.LOWERINGS,
     **resampling.LOWERINGS,
+    **grid_sample.LOWERINGS,
     "tsm.batch_norm": half_in_f32(lower_batch_norm),
 }
 

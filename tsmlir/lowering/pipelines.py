@@ -16,6 +16,7 @@ from . import collapse_dims, column_reduction, conv_direct, conv_direct_codegen 
 from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
 from . import matvec_codegen  # noqa: F401
 from . import depthwise_codegen, outline_loops, pool_codegen, transpose_codegen  # noqa: F401
+from . import grid_sample_codegen  # noqa: F401
 from . import row_fusion, unshare_fills  # noqa: F401
 from .passes import PASSES
 
@@ -73,6 +74,8 @@ STAGES: dict[str, list[str]] = {
         "tsm-amx-matmul",
         # max pools: vector loops instead of scalar linalg-to-loops nests
         "tsm-vectorize-max-pools",
+        # grid sampling: 16 points at a time, a masked gather per corner and channel
+        "tsm-vectorize-grid-sample",
         # depthwise convolutions: the same vector loops, a weighted sum for the max
         "tsm-vectorize-depthwise",
         # direct convolutions: register tiles of filters x positions read in place

@@ -233,3 +233,51 @@ func.func @conv_transpose3d$padding(%x: tensor<1x2x2x2x2xf32>, %w: tensor<2x1x2x
   %0 = "tsm.conv_transpose3d"(%x, %w) {stride = array<i64: 1, 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0, 0>, dilation = array<i64: 1, 1, 1>, groups = 1} : (tensor<1x2x2x2x2xf32>, tensor<2x1x2x2x2xf32>) -> tensor<1x1x3x3x3xf32>
   return %0 : tensor<1x1x3x3x3xf32>
 }
+
+// -----
+
+func.func @grid_sample$grid_shape(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{expects an (N, H_out, W_out, 2) grid of the input's dtype, got tensor<1x3x3x3xf32>}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @grid_sample$grid_dtype(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x2xf64>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{expects an (N, H_out, W_out, 2) grid of the input's dtype, got tensor<1x3x3x2xf64>}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x2xf64>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @grid_sample$batch(%x: tensor<2x2x4x4xf32>, %g: tensor<3x3x3x2xf32>) -> tensor<2x2x3x3xf32> {
+  // expected-error @+1 {{input and grid have batch sizes 2 and 3}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<2x2x4x4xf32>, tensor<3x3x3x2xf32>) -> tensor<2x2x3x3xf32>
+  return %0 : tensor<2x2x3x3xf32>
+}
+
+// -----
+
+func.func @grid_sample$mode(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{mode must be one of bilinear, nearest, got 'bicubic'}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bicubic", padding = "zeros", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @grid_sample$padding(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{padding must be one of zeros, border, got 'reflection'}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "reflection", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @grid_sample$input(%x: tensor<2x4x4xf32>, %g: tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{expects a 4-D (N, C, H, W) input, got tensor<2x4x4xf32>}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<2x4x4xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}

@@ -728,3 +728,69 @@ func.func @pad$circular(%x: tensor<2x4xf32>) -> tensor<2x7xf32> {
   %0 = "tsm.pad"(%x) {low = array<i64: 0, 2>, high = array<i64: 0, 1>, mode = "circular"} : (tensor<2x4xf32>) -> tensor<2x7xf32>
   return %0 : tensor<2x7xf32>
 }
+
+// -----
+
+// grid_sample, bilinear: one generic over (n, h_out, w_out, c), the channels
+// innermost, tagged [mode, padding, align_corners, H, W]; its body takes the
+// point's x and y from the grid, unnormalizes them (((g + 1) * 7 - 1) / 2),
+// and reads the input flattened to (N, C, H * W) at its 4 corners (0 where
+// a corner's index is -1: outside).
+// CHECK-DAG: #[[GX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+// CHECK-DAG: #[[GY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-LABEL: func.func @grid_sample$bilinear
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x5x7xf32>, %[[G:.*]]: tensor<2x4x6x2xf32>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<2x3x5x7xf32> into tensor<2x3x35xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[GX]], #[[GY]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[G]], %[[G]] : tensor<2x4x6x2xf32>, tensor<2x4x6x2xf32>) outs(%{{.*}} : tensor<2x3x4x6xf32>)
+// CHECK-SAME: attrs = {tsm.grid_sample = ["bilinear", "zeros", false, 5, 7]}
+// CHECK: ^bb0(%[[GXV:.*]]: f32, %[[GYV:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[P:.*]] = arith.addf %[[GXV]], %{{.*}} : f32
+// CHECK: arith.mulf %[[P]]
+// CHECK: math.floor
+// CHECK: math.floor
+// CHECK-COUNT-4: arith.select %{{.*}}, %{{.*}}, %{{.*}} : i32
+// CHECK-DAG: %[[N:.*]] = linalg.index 0 : index
+// CHECK-DAG: %[[C:.*]] = linalg.index 3 : index
+// CHECK: tensor.extract %[[FLAT]][%[[N]], %[[C]], %{{.*}}] : tensor<2x3x35xf32>
+// CHECK-COUNT-3: tensor.extract %[[FLAT]]
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.yield
+func.func @grid_sample$bilinear(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32> {
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<2x3x5x7xf32>, tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32>
+  return %0 : tensor<2x3x4x6xf32>
+}
+
+// -----
+
+// grid_sample, nearest with border padding and align_corners: the point is
+// unnormalized ((g + 1) * 3), clamped to the input, rounded half to even,
+// and read once.
+// CHECK-LABEL: func.func @grid_sample$nearest_border
+// CHECK: linalg.generic
+// CHECK-SAME: attrs = {tsm.grid_sample = ["nearest", "border", true, 7, 5]}
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: math.roundeven
+// CHECK: tensor.extract
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.yield
+func.func @grid_sample$nearest_border(%x: tensor<1x2x7x5xf64>, %g: tensor<1x3x3x2xf64>) -> tensor<1x2x3x3xf64> {
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "nearest", padding = "border", align_corners = true} : (tensor<1x2x7x5xf64>, tensor<1x3x3x2xf64>) -> tensor<1x2x3x3xf64>
+  return %0 : tensor<1x2x3x3xf64>
+}
+
+// -----
+
+// grid_sample of bfloat16: sampled in float32 and rounded once.
+// CHECK-LABEL: func.func @grid_sample$bf16
+// CHECK: arith.extf {{.*}} : bf16 to f32
+// CHECK: arith.extf {{.*}} : bf16 to f32
+// CHECK: %[[F32:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x3xf32>) attrs = {tsm.grid_sample
+// CHECK: %[[BF16:.*]] = linalg.generic {{.*}} ins(%[[F32]] : tensor<1x2x3x3xf32>) outs(%{{.*}} : tensor<1x2x3x3xbf16>)
+// CHECK: return %[[BF16]]
+func.func @grid_sample$bf16(%x: tensor<1x2x4x4xbf16>, %g: tensor<1x3x3x2xbf16>) -> tensor<1x2x3x3xbf16> {
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<1x2x4x4xbf16>, tensor<1x3x3x2xbf16>) -> tensor<1x2x3x3xbf16>
+  return %0 : tensor<1x2x3x3xbf16>
+}

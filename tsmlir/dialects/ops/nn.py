@@ -1,5 +1,6 @@
 """NN ops: convolution (1-3 spatial dims through 2-D/3-D ops, transposed),
-pooling, padding, upsampling and inference batch normalization (NC...).
+pooling, padding, upsampling, grid sampling and inference batch normalization
+(NC...).
 
 Spatial attributes are given per dimension ((depth,) height, width); padding
 is explicit and may be asymmetric: `[top, left, bottom, right]` (2-D) or
@@ -234,6 +235,23 @@ def _upsample2d(x: TensorT, *, size, mode, align_corners, scale_h, scale_w) -> l
     return [TensorT((*x.shape[:2], *size), x.dtype)]
 
 
+_GRID_MODES, _GRID_PADDINGS = ("bilinear", "nearest"), ("zeros", "border")
+
+
+def _grid_sample(x: TensorT, grid: TensorT, *, mode, padding, align_corners) -> list[TensorT]:
+    _check_batched(x)
+    if grid.rank != 4 or grid.shape[3] != 2 or grid.dtype != x.dtype:
+        raise ValueError(f"expects an (N, H_out, W_out, 2) grid of the input's dtype, got {grid}")
+    if _known(x.shape[0], grid.shape[0]) and x.shape[0] != grid.shape[0]:
+        raise ValueError(f"input and grid have batch sizes {x.shape[0]} and {grid.shape[0]}")
+    if mode not in _GRID_MODES:
+        raise ValueError(f"mode must be one of {', '.join(_GRID_MODES)}, got '{mode}'")
+    if padding not in _GRID_PADDINGS:
+        raise ValueError(f"padding must be one of {', '.join(_GRID_PADDINGS)}, got '{padding}'")
+    n = x.shape[0] if x.shape[0] != DYN else grid.shape[0]
+    return [TensorT((n, x.shape[1], *grid.shape[1:3]), x.dtype)]
+
+
 def _batch_norm(x: TensorT, weight: TensorT, bias: TensorT, mean: TensorT, var: TensorT, *,
                 eps) -> list[TensorT]:
     if x.rank < 2 or not x.is_float():
@@ -376,6 +394,16 @@ OPS = define("nn", [
           doc="Resize NCHW to `size` (OH, OW) by nearest or bilinear sampling; scale_h/w, "
               "when given, are the user's scale factors (PyTorch then maps output index "
               "i to input i / scale rather than i * in / out)."),
+    OpDef("grid_sample", ("input", "grid"), _grid_sample,
+          attrs=(Attr("mode", "str"), Attr("padding", "str"), Attr("align_corners", "bool")),
+          aten=("aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, "
+                "int padding_mode, bool align_corners) -> Tensor (2-D)",
+                "aten::grid_sampler_2d(...) -> Tensor"),
+          doc="Samples NCHW input at the points of grid (N, H_out, W_out, 2): (x, y) in "
+              "[-1, 1] from the left/top edge to the right/bottom one (pixel centres with "
+              "align_corners), bilinear (the 4 pixels around the point, weighted by the "
+              "opposite areas) or nearest (rounded half to even); pixels outside read 0 "
+              "(zeros) or points are clamped to the input (border)."),
     OpDef("batch_norm", ("input", "weight", "bias", "running_mean", "running_var"), _batch_norm,
           attrs=(Attr("eps", "float"),),
           aten=("aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, "
