@@ -112,6 +112,21 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
     (top, left; bottom and right follow from the output size) (see the
     module docstring), N static, taps `dilation` apart; `w_data`: the
     filters' values when constant."""
+    view = conv_direct_view(x, w, w_data, outs, low, dilation)
+    n, f, oh, ow = b.rtt(view).shape
+    elem = b.rtt(x).element_type
+    if bias is None:
+        return b.generic([view], b.empty([n, f, oh, ow], elem),
+                         [b.identity_map(4)] * 2, ["parallel"] * 4, lambda v, _out: v)
+    return b.generic([view, bias], b.empty([n, f, oh, ow], elem),
+                     [b.identity_map(4), affine(4, 1), b.identity_map(4)],
+                     ["parallel"] * 4, lambda v, bv, _out: arith.addf(v, bv))
+
+
+def conv_direct_view(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, outs: list[int],
+                     low: list[int], dilation: list[int]) -> ir.Value:
+    """conv_direct without the bias and the final copy: a (N, F, OH, OW)
+    view of the convolution generic's result (its rows are Wp apart)."""
     f, c, kh, kw = b.rtt(w).shape
     n, _, h, width = b.rtt(x).shape
     oh, ow = outs
@@ -132,17 +147,10 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
                     lambda a, v, acc: arith.addf(acc, arith.mulf(a, v)))
     out.owner.attributes[DIRECT_ATTR] = ir.DenseI64ArrayAttr.get([wp, dh, dw])
     if oh == 1:
-        view = expand(slice_of(out, [0, 0, 0], [n, f, ow]), [[0], [1], [2, 3]], [n, f, 1, ow])
-    else:
-        rows_view = expand(slice_of(out, [0, 0, 0], [n, f, oh * wp]), [[0], [1], [2, 3]],
-                           [n, f, oh, wp])
-        view = slice_of(rows_view, [0, 0, 0, 0], [n, f, oh, ow])
-    if bias is None:
-        return b.generic([view], b.empty([n, f, oh, ow], elem),
-                         [b.identity_map(4)] * 2, ["parallel"] * 4, lambda v, _out: v)
-    return b.generic([view, bias], b.empty([n, f, oh, ow], elem),
-                     [b.identity_map(4), affine(4, 1), b.identity_map(4)],
-                     ["parallel"] * 4, lambda v, bv, _out: arith.addf(v, bv))
+        return expand(slice_of(out, [0, 0, 0], [n, f, ow]), [[0], [1], [2, 3]], [n, f, 1, ow])
+    rows_view = expand(slice_of(out, [0, 0, 0], [n, f, oh * wp]), [[0], [1], [2, 3]],
+                       [n, f, oh, wp])
+    return slice_of(rows_view, [0, 0, 0, 0], [n, f, oh, ow])
 
 
 def _packed_filters(w: ir.Value, w_data: np.ndarray | None, rows: int, strips: int,

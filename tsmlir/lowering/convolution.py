@@ -19,7 +19,9 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 - Other groups (not depthwise conv2d): an scf.for over the groups (with
   threads, an scf.forall over chunks of them) whose body is the groups-1
   convolution of the group's channel slice, inserted into the output.
-- conv_transpose2d: batch 1 (float, groups 1): one `linalg.matmul` of the
+- conv_transpose2d: float32 of static shapes, stride >= 2: one direct
+  convolution per output phase (conv_transpose_phases), where conv_direct
+  takes them; else batch 1 (float, groups 1): one `linalg.matmul` of the
   transposed filters by the input, then a col2im of strided-slice adds;
   otherwise (and conv_transpose3d) the equivalent stride-1 conv2d/conv3d
   (same lowerings as above)
@@ -36,7 +38,7 @@ from mlir import ir
 from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
-from . import constant_data, conv_amx
+from . import constant_data, conv_amx, conv_transpose_phases
 from .chunk_loops import forall_chunks, module_threads
 from .conv_direct import conv_direct, direct_pays
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
@@ -223,6 +225,8 @@ def lower_conv_transpose(op: ir.Operation) -> ir.Value:
     groups = a["groups"]
     sizes = out_sizes(op)
     nd = len(sizes) - 2
+    if nd == 2 and (phases := conv_transpose_phases.lower(x, w, bias, sizes, a)) is not None:
+        return phases
     if nd == 2 and groups == 1 and sizes[0] == 1 and b.is_float(b.rtt(x).element_type):
         return _conv_transpose_as_matmul(x, w, bias, sizes, a)
     xs = _spread(x, sizes[0], b.rtt(w).shape[2:], a)

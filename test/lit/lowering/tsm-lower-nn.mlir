@@ -623,8 +623,9 @@ func.func @conv_transpose2d$batch1_col2im(%x: tensor<1x2x3x3xf32>, %w: tensor<2x
 // col2im runs in an scf.forall over 2 chunks of 16 filters: each thread adds
 // its filters' slabs (sliced at the chunk's first filter) and copies its
 // phases into its chunk of the full output.
+// (A 3x3 kernel of stride 2: its phases have 2 or 1 taps, not for conv_transpose_phases.)
 // CHECK-LABEL: func.func @conv_transpose2d$threads
-// CHECK: %[[COLS5:.*]] = tensor.expand_shape {{.*}} into tensor<32x4x4x28x28xf32>
+// CHECK: %[[COLS5:.*]] = tensor.expand_shape {{.*}} into tensor<32x3x3x28x28xf32>
 // CHECK: scf.forall (%[[I:.*]]) in (2) shared_outs(%[[FULL:.*]] = %{{.*}}) -> (tensor<32x58x58xf32>)
 // CHECK: %[[F0:.*]] = arith.muli %[[I]], %c16
 // CHECK: tensor.extract_slice %[[FULL]][%[[F0]], 0, 0] [16, 58, 58]
@@ -632,8 +633,8 @@ func.func @conv_transpose2d$batch1_col2im(%x: tensor<1x2x3x3xf32>, %w: tensor<2x
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[FULL]][%[[F0]], 0, 0] [16, 58, 58]
 module attributes {tsm.num_threads = 2 : i64} {
-  func.func @conv_transpose2d$threads(%x: tensor<1x64x28x28xf32>, %w: tensor<64x32x4x4xf32>) -> tensor<1x32x56x56xf32> {
-    %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x28x28xf32>, tensor<64x32x4x4xf32>) -> tensor<1x32x56x56xf32>
+  func.func @conv_transpose2d$threads(%x: tensor<1x64x28x28xf32>, %w: tensor<64x32x3x3xf32>) -> tensor<1x32x56x56xf32> {
+    %0 = "tsm.conv_transpose2d"(%x, %w) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x28x28xf32>, tensor<64x32x3x3xf32>) -> tensor<1x32x56x56xf32>
     return %0 : tensor<1x32x56x56xf32>
   }
 }
@@ -793,4 +794,36 @@ func.func @grid_sample$nearest_border(%x: tensor<1x2x7x5xf64>, %g: tensor<1x3x3x
 func.func @grid_sample$bf16(%x: tensor<1x2x4x4xbf16>, %g: tensor<1x3x3x2xbf16>) -> tensor<1x2x3x3xbf16> {
   %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "zeros", align_corners = false} : (tensor<1x2x4x4xbf16>, tensor<1x3x3x2xbf16>) -> tensor<1x2x3x3xbf16>
   return %0 : tensor<1x2x3x3xbf16>
+}
+
+// -----
+
+// conv_transpose2d, float32, 4x4 kernel of stride 2 (conv_transpose_phases):
+// output phase (p, q) (rows 2a + p - 1, columns 2b + q - 1) is a 2x2
+// convolution of x with taps (p + 2 (1 - t'), q + 2 (1 - u')), channels
+// swapped; the 4 phases' filters stacked along F (a generic over run-time
+// filters) make one direct convolution of 128 filters over x padded by 1,
+// 29 x 29 positions (the union of the phases' 28 x 28).  Each phase's 28 x 28
+// block, plus the bias, goes to its strided place in the output.
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d2, d0 - d4 * 2 + 2, d1 - d5 * 2 + 2)>
+// CHECK-LABEL: func.func @conv_transpose2d$phases
+// CHECK-SAME: (%[[X:.*]]: tensor<1x64x28x28xf32>, %[[W:.*]]: tensor<64x32x4x4xf32>, %[[B:.*]]: tensor<32xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], {{.*}}]{{.*}} ins(%[[W]] : tensor<64x32x4x4xf32>) outs(%{{.*}} : tensor<2x2x32x64x2x2xf32>)
+// CHECK: tensor.collapse_shape %[[G]] {{\[\[}}0, 1, 2], [3], [4], [5]] : tensor<2x2x32x64x2x2xf32> into tensor<128x64x2x2xf32>
+// CHECK: tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x128x896xf32>) attrs = {tsm.direct_conv = array<i64: 30, 1, 1>}
+// CHECK: %[[ALL:.*]] = tensor.extract_slice {{.*}} [1, 128, 29, 29] [1, 1, 1, 1]
+// CHECK: %[[P00:.*]] = tensor.extract_slice %[[ALL]][0, 0, 1, 1] [1, 32, 28, 28]
+// CHECK: %[[O00:.*]] = linalg.generic {{.*}} ins(%[[P00]], %[[B]] :
+// CHECK: %[[R00:.*]] = tensor.insert_slice %[[O00]] into %{{.*}}[0, 0, 1, 1] [1, 32, 28, 28] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[ALL]][0, 32, 1, 0] [1, 32, 28, 28]
+// CHECK: %[[R01:.*]] = tensor.insert_slice %{{.*}} into %[[R00]][0, 0, 1, 0] [1, 32, 28, 28] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[ALL]][0, 64, 0, 1] [1, 32, 28, 28]
+// CHECK: %[[R10:.*]] = tensor.insert_slice %{{.*}} into %[[R01]][0, 0, 0, 1] [1, 32, 28, 28] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[ALL]][0, 96, 0, 0] [1, 32, 28, 28]
+// CHECK: %[[R11:.*]] = tensor.insert_slice %{{.*}} into %[[R10]][0, 0, 0, 0] [1, 32, 28, 28] [1, 1, 2, 2]
+// CHECK: return %[[R11]]
+func.func @conv_transpose2d$phases(%x: tensor<1x64x28x28xf32>, %w: tensor<64x32x4x4xf32>, %b: tensor<32xf32>) -> tensor<1x32x56x56xf32> {
+  %0 = "tsm.conv_transpose2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x28x28xf32>, tensor<64x32x4x4xf32>, tensor<32xf32>) -> tensor<1x32x56x56xf32>
+  return %0 : tensor<1x32x56x56xf32>
 }
