@@ -93,6 +93,9 @@ def lower_grid_sample(op: ir.Operation) -> ir.Value:
     c, h, w = static_spatial(x)
     xt = b.rtt(x)
     elem = xt.element_type
+    if h * w >= 2 ** (b.bitwidth(elem) - 1):
+        b.refuse(f"grid_sample: {h} x {w} pixels do not fit the {b.bitwidth(elem)}-bit flat "
+                 "indices of its corners")
     flat = tensor.collapse_shape(ir.RankedTensorType.get([xt.shape[0], c, h * w], elem), x,
                                  b.reassociation([[0], [1], [2, 3]]))
     n = b.dim(x, 0) if not xt.is_dynamic_dim(0) else b.dim(grid, 0)
