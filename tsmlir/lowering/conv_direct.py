@@ -112,14 +112,19 @@ def conv_direct(x: ir.Value, w: ir.Value, w_data: np.ndarray | None, bias: ir.Va
     (top, left; bottom and right follow from the output size) (see the
     module docstring), N static, taps `dilation` apart; `w_data`: the
     filters' values when constant."""
-    view = conv_direct_view(x, w, w_data, outs, low, dilation)
-    n, f, oh, ow = b.rtt(view).shape
-    elem = b.rtt(x).element_type
+    return with_bias(conv_direct_view(x, w, w_data, outs, low, dilation), bias)
+
+
+def with_bias(view: ir.Value, bias: ir.Value | None) -> ir.Value:
+    """A (N, F, OH, OW) view of the convolution's rows, plus the bias (F), as
+    a new tensor: the pointwise `linalg.generic` that what follows fuses into
+    (or that is written in place into a slice of a bigger result)."""
+    t = b.rtt(view)
+    init = b.empty(list(t.shape), t.element_type)
     if bias is None:
-        return b.generic([view], b.empty([n, f, oh, ow], elem),
-                         [b.identity_map(4)] * 2, ["parallel"] * 4, lambda v, _out: v)
-    return b.generic([view, bias], b.empty([n, f, oh, ow], elem),
-                     [b.identity_map(4), affine(4, 1), b.identity_map(4)],
+        return b.generic([view], init, [b.identity_map(4)] * 2, ["parallel"] * 4,
+                         lambda v, _out: v)
+    return b.generic([view, bias], init, [b.identity_map(4), affine(4, 1), b.identity_map(4)],
                      ["parallel"] * 4, lambda v, bv, _out: arith.addf(v, bv))
 
 

@@ -1,32 +1,34 @@
-"""Strided float32 transposed 2-D convolutions as one direct convolution per
-output phase (part of tsm-lower-nn).
+"""Strided float32 transposed 2-D convolutions as one direct convolution of
+their output phases (part of tsm-lower-nn).
 
-In: a conv_transpose2d of static shapes, groups 1, no dilation, stride s
-(per dim) of at least 2 and at most the kernel size, float32 input (N, C,
-H, W) and filters (C, F, KH, KW), constant or not.
-Out: for each output phase (p, q) (the output rows y = s * a + p - pad_top,
-columns likewise), the stride-1 convolution that computes those outputs on
-their own: phase (p, q) takes the kernel taps i = p + s * t (t < T_p =
-ceil((KH - p) / s)), j = q + s * u, and output a reads input row a - t, so
-it is a T_p x T_q convolution of x (rows padded or cropped to what it
-reads) with the taps flipped and channels swapped, g[f, c, t', u'] = w[c,
-f, p + s (T_p - 1 - t'), q + s (T_q - 1 - u')] (a new constant, or a
-`linalg.generic` over run-time filters).  Each runs as conv_direct (the
-direct kernel reading the input's rows in place) with the bias, and its
-(N, F, A, B) result is inserted into the output at rows r0 + s * a, columns
-c0 + s * b (a `tensor.insert_slice` with strides s): the phases tile the
-output, each element written once, no zero fill.  `lower` returns None (and
-builds nothing) when a phase's convolution is not one conv_direct takes
-(`direct_pays`) or the op is outside the above.
+In: a conv_transpose2d of static shapes, groups 1, no dilation, float32
+input (N, C, H, W) and filters (C, F, KH, KW), constant or not, whose
+stride s (per dim) is at least 2 and divides the kernel size (T = K / s).
+Out: output row y = s * a + p - pad is in phase p (y + pad mod s); it sums
+the taps i = p + s * t (t < T) of input rows a - t, so phase p is a
+stride-1 convolution with T taps, flipped, of the input.  Every phase
+(p, q) has T_h x T_w taps, so their filters stack along F:
+G[(p * s_w + q) * F + f, c, t', u'] = w[c, f, p + s_h (T_h - 1 - t'),
+q + s_w (T_w - 1 - u')] (a new constant, or a `linalg.generic` over
+run-time filters), and one direct convolution (conv_direct_view: the
+direct kernel reading the input's rows in place) of s_h s_w F filters
+computes all phases over the union of their positions a (x cropped or
+zero-padded to the rows and columns that reads).  Each phase's block of
+it, plus the bias, is one `linalg.generic` inserted into the output at
+rows r0 + s * a, columns c0 + s * b (a `tensor.insert_slice` with strides
+s): the phases tile the output, each element written once, no zero fill.
+`lower` returns None (and builds nothing) outside the above or when
+`direct_pays` declines the stacked convolution (too shallow: C T_h T_w
+below 32, or 1x1 taps).
 
 Why: the batch-1 form (convolution._conv_transpose_as_matmul) multiplies
 the (F * KH * KW, C) filters by the (C, H * W) input, a product of depth C
-only (64 for a decoder's 4x4 stride-2 layer: a short k loop per packed
-block), then adds KH * KW slabs of its result into the output's phases
-and copies them to their strided places: ConvTranspose2d(64, 32, 4, 2, 1)
-on 28 x 28 ran at 1.2-1.3x eager on 1 thread, about half of it the col2im.
-Here the same multiply-adds run in the direct kernel at depth C * T_p *
-T_q (256), and nothing is written twice.
+only (64 for a decoder's 4x4 stride-2 layer), then adds KH * KW slabs of
+its result into the output's phases and copies them to their strided
+places: ConvTranspose2d(64, 32, 4, 2, 1) on 28 x 28 ran at 1.2-1.8x eager
+on 1 thread, about half of it the col2im.  Here the multiply-adds run in
+the direct kernel at depth C T_h T_w (256) for 4 F filters at once, and
+nothing is written twice: 0.74-0.86x eager (docs/cpu-performance.md).
 """
 from __future__ import annotations
 
@@ -35,11 +37,10 @@ from typing import NamedTuple
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith
 
 from . import builders as b
 from . import constant_data
-from .conv_direct import conv_direct_view, direct_pays
+from .conv_direct import conv_direct_view, direct_pays, with_bias
 from .nn_support import affine, collapse, dim_expr, insert_into, slice_of
 
 
@@ -131,13 +132,6 @@ def lower(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
     for p, (a0, na, r0) in enumerate(rows.phases):
         for q, (b0, nb, c0) in enumerate(cols.phases):
             phase = slice_of(y, [0, (p * sw + q) * f, a0, b0], [n, f, na, nb])
-            maps = [b.identity_map(4)] * 2
-            inputs = [phase]
-            if bias is not None:
-                inputs.append(bias)
-                maps.insert(1, affine(4, 1))
-            done = b.generic(inputs, b.empty([n, f, na, nb], xt.element_type), maps,
-                             ["parallel"] * 4,
-                             lambda v, *rest: arith.addf(v, rest[0]) if bias is not None else v)
-            out = insert_into(done, out, [0, 0, r0, c0], [1, 1, sh, sw])
+            out = insert_into(with_bias(phase, bias), out, [0, 0, r0, c0], [1, 1, sh, sw])
     return out
+
