@@ -7,7 +7,7 @@ Out, in tsm ops:
 - affine_grid: the base grid [x, y, 1] over the output pixels, a constant
   (PyTorch's linspace from -1 to 1, scaled by (n-1)/n without align_corners),
   times theta^T: one batched matmul, (H*W, 3) @ (N, 3, 2).
-- grid_sample: `tsm.grid_sample` (lowering.resampling computes each output
+- grid_sample: `tsm.grid_sample` (lowering.grid_sample computes each output
   point's corners once, then reads them for every channel).
 Refused: bicubic interpolation, reflection padding, 5-D (volumetric) grids.
 """
