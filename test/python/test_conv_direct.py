@@ -1,6 +1,6 @@
 """Convolutions computed directly on the padded input's flat rows
 (conv_direct, tsm-vectorize-direct-conv) against eager: kernel sizes 3x3,
-5x5, 1x3, 3x1, 7x7, dilated; no, symmetric and asymmetric ('same', even kernel)
+5x5, 1x3, 3x1, 7x7, dilated, 1x1 with few filters; no, symmetric and asymmetric ('same', even kernel)
 padding; filters not a multiple of the register rows (zero filters pad the
 last strip); 1 and 2 threads with the threads sharing tiles of positions
 or strips of filters; run-time filters; a batch and a dynamic batch (the
@@ -42,6 +42,8 @@ CONVS = {
     # taps 2 rows and 3 columns apart
     "dilated": (dict(in_channels=8, out_channels=24, kernel_size=3, padding=(2, 3),
                      dilation=(2, 3)), (8, 20, 30)),
+    # pointwise with few filters (a projection): no B packing of the input
+    "k1_f40": (dict(in_channels=48, out_channels=40, kernel_size=1), (48, 13, 17)),
 }
 
 
@@ -175,7 +177,7 @@ def test_specials():
 
 @pytest.mark.parametrize("conv, shape", [
     (torch.nn.Conv2d(16, 16, 3, stride=2, padding=1), (16, 12, 12)),  # stride 2
-    (torch.nn.Conv2d(16, 16, 1), (16, 12, 12)),  # 1 x 1: a matmul as it is
+    (torch.nn.Conv2d(32, 128, 1), (32, 12, 12)),  # 1 x 1, 128 filters: the packed matmul
     (torch.nn.Conv2d(3, 16, 3, padding=1), (3, 12, 12)),  # depth 27
     (torch.nn.Conv2d(16, 4, 3, padding=1), (16, 12, 12)),  # 4 filters
     (torch.nn.Conv2d(64, 64, 3, padding=1), (64, 7, 7)),  # 7 x 7: 63 of 64 positions wasted

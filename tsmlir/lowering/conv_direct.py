@@ -66,6 +66,15 @@ MAX_WASTE = 1.25
 MIN_DEPTH = 32
 #: Least filters (fewer: most of a strip of 8 would be zero filters).
 MIN_FILTERS = 8
+#: 1x1 convolutions with fewer filters than this take the direct form: the
+#: matmul path packs all of the (C, H * W) input on every call (its B), and
+#: with F / 8 row strips to use each packed float that copy costs about
+#: 19 / F of the products.  Measured, 1 thread, tsmlir / eager, matmul ->
+#: direct: 96 -> 40 at 28 x 28 2.52 -> 1.40, 144 -> 24 at 56 x 56 1.86 ->
+#: 1.12, 240 -> 80 at 14 x 14 2.21 -> 1.15, 256 -> 64 at 56 x 56 1.47 ->
+#: 1.08; from 128 filters the packing pays (64 -> 256 at 56 x 56 1.05 ->
+#: 1.20, 512 -> 128 at 28 x 28 1.51 -> 1.64).
+MAX_POINTWISE_FILTERS = 128
 #: Least output positions for run-time filters, which are repacked on
 #: every call (a cost of F * C * KH * KW moves against that many FMAs per
 #: position).
@@ -88,12 +97,14 @@ def direct_pays(c: int, f: int, kernel: list[int], outs: list[int], stride: list
                 dilation: list[int], elem: ir.Type, constant_filters: bool,
                 images: int = 1) -> bool:
     """Whether the direct form applies (f32, 2-D, stride 1, a kernel wider
-    than 1 x 1, enough depth and filters; run-time filters,
-    packed on every call, for `images` x the outputs of one of at least
-    MIN_POSITIONS_RUNTIME) and wastes little: dropped positions times zero
-    filters (F padded to whole strips) at most MAX_WASTE."""
-    if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1] \
-            or math.prod(kernel) == 1:
+    than 1 x 1 or fewer than MAX_POINTWISE_FILTERS filters, enough depth and
+    filters; run-time filters, packed on every call, for `images` x the
+    outputs of one of at least MIN_POSITIONS_RUNTIME) and wastes little:
+    dropped positions times zero filters (F padded to whole strips) at most
+    MAX_WASTE."""
+    if len(kernel) != 2 or not isinstance(elem, ir.F32Type) or list(stride) != [1, 1]:
+        return False
+    if math.prod(kernel) == 1 and f >= MAX_POINTWISE_FILTERS:
         return False
     if c * math.prod(kernel) < MIN_DEPTH or f < MIN_FILTERS:
         return False

@@ -94,3 +94,23 @@ func.func @conv2d$declined(%x: tensor<1x4x24x24xf32>, %x2: tensor<?x4x8x14xf32>,
   %2 = "tsm.conv2d"(%x3, %w) {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x4x12x12xf32>, tensor<24x4x3x3xf32>) -> tensor<1x24x12x12xf32>
   return %0, %1, %2 : tensor<1x24x12x12xf32>, tensor<?x24x8x14xf32>, tensor<1x24x12x12xf32>
 }
+
+// -----
+
+// 1x1 with fewer than 128 filters (a projection, 64 -> 40 on 16 x 16): the
+// direct form reads the input's rows in place (Wp = 16, 256 positions, no
+// padding); 128 filters stay with the packed matmul, which packs the input
+// once for 16 strips of rows.
+// CHECK-LABEL: func.func @conv2d$pointwise
+// CHECK-NOT: tensor.pad
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<1x64x16x16xf32> into tensor<1x64x256xf32>
+// V4: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x40x256xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>}
+// V3: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x42x256xf32>) attrs = {tsm.direct_conv = array<i64: 16, 1, 1>}
+// CHECK: "tsm.conv2d"({{.*}} : (tensor<1x64x16x16xf32>, tensor<128x64x1x1xf32>) -> tensor<1x128x16x16xf32>
+func.func @conv2d$pointwise(%x: tensor<1x64x16x16xf32>) -> (tensor<1x40x16x16xf32>, tensor<1x128x16x16xf32>) {
+  %w = arith.constant dense<0.5> : tensor<40x64x1x1xf32>
+  %w2 = arith.constant dense<0.25> : tensor<128x64x1x1xf32>
+  %0 = "tsm.conv2d"(%x, %w) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x16x16xf32>, tensor<40x64x1x1xf32>) -> tensor<1x40x16x16xf32>
+  %1 = "tsm.conv2d"(%x, %w2) {stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x16x16xf32>, tensor<128x64x1x1xf32>) -> tensor<1x128x16x16xf32>
+  return %0, %1 : tensor<1x40x16x16xf32>, tensor<1x128x16x16xf32>
+}
