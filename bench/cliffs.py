@@ -282,6 +282,30 @@ class Mv(nn.Module):
         return torch.mv(m, v)
 
 
+class UNetUp(nn.Module):
+    """A U-Net decoder step: 2x2 stride-2 upsampling, the skip concatenated,
+    two 3x3 conv + batch norm + ReLU."""
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(128, 64, 2, 2)
+        self.conv = nn.Sequential(nn.Conv2d(128, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU())
+
+    def forward(self, x, skip):
+        return self.conv(torch.cat([self.up(x), skip], 1))
+
+
+class MBConvTail(nn.Module):
+    """MobileNetV3: 5x5 depthwise, hardswish, 1x1 projection to fewer channels."""
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv2d(96, 96, 5, padding=2, groups=96)
+        self.pw = nn.Conv2d(96, 40, 1)
+
+    def forward(self, x):
+        return self.pw(F.hardswish(self.dw(x)))
+
+
 class GridSample(nn.Module):
     def forward(self, x, grid):
         return F.grid_sample(x, grid, align_corners=False)
@@ -472,6 +496,12 @@ PATTERNS = {
     "bilinear2x": lambda: (nn.Upsample(scale_factor=2.0, mode="bilinear").eval(),
                            [_r(8, 64, 56, 56)]),
     "logsumexp": lambda: (LogSumExp(), [_r(4096, 1000)]),
+    # session 18: decoders, projections
+    "conv_transpose_k3": lambda: (nn.ConvTranspose2d(64, 32, 3, 2, 1, 1).eval(),
+                                  [_r(1, 64, 28, 28)]),
+    "unet_up": lambda: (UNetUp().eval(), [_r(1, 128, 28, 28), _r(1, 64, 56, 56)]),
+    "pointwise_proj": lambda: (nn.Conv2d(144, 24, 1).eval(), [_r(1, 144, 56, 56)]),
+    "mbconv_tail": lambda: (MBConvTail().eval(), [_r(1, 96, 28, 28)]),
 }
 
 
