@@ -25,7 +25,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsmlir  # noqa: E402
 from tsmlir.runtime.native_libs import keep_freed_memory  # noqa: E402
-from run import first_tensor, timed  # noqa: E402
+from run import first_tensor, timed_block  # noqa: E402
 
 
 # Scriptable forwards, one class per pattern (TorchScript needs real methods).
@@ -524,8 +524,8 @@ def run_pattern(name: str, min_time: float) -> dict:
                 model(*inputs)
                 fn(*inputs)
             for _ in range(2):
-                eager.append(statistics.median(timed(model, inputs, min_time)) * 1000)
-                ours.append(statistics.median(timed(fn, inputs, min_time)) * 1000)
+                eager.append(statistics.median(timed_block(model, inputs, min_time, 200)) * 1000)
+                ours.append(statistics.median(timed_block(fn, inputs, min_time, 200)) * 1000)
             row["eager"], row["tsmlir"] = min(eager), min(ours)
         except Exception as e:  # a pattern the compiler refuses is reported, not fatal
             row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:100]}"

@@ -8,7 +8,8 @@ Prints median milliseconds per model and peer, the ratio of each peer to
 eager (lower is better), compile times separately, GFLOP/s for matmuls, and
 whether each output matches eager.  All peers run in this one process, timed
 in `--rounds` rounds (default 5): each round runs every peer for a block of
-calls in turn, and a peer's median is over all its calls.  On a shared host
+calls in turn (after SETTLE_S for the other peer's threads to go idle),
+and a peer's median is over all its calls.  On a shared host
 whose speed drifts for seconds at a time (the lent AVX-512 VMs: the same
 matmul ran at 140 and at 260 GFLOP/s minutes apart) a slow period then
 falls on every peer instead of on one; `--min` also prints each peer's
@@ -45,6 +46,26 @@ def timed(fn, args, min_time: float = 0.5, max_runs: int = 200) -> list[float]:
         times.append(dt)
         total += dt
     return times
+
+
+#: Seconds of sleep before each peer's block of calls.  Each peer's OpenMP
+#: workers keep spinning after its last parallel op: torch's (GNU libgomp)
+#: for ~15 ms (GOMP_SPINCOUNT's default), tsmlir's (libiomp5,
+#: KMP_BLOCKTIME=1) for 1 ms.  A block that starts while the other runtime's
+#: threads still spin shares the two cores with them: mlp_b1 on 2 threads
+#: ran 0.3 ms a call for the first ~50 tsmlir calls after an eager block,
+#: 0.04-0.05 ms after them, and a block of 40 calls fell in that window
+#: (medians 3.5x eager in some runs, 0.67 in others).  Each peer is timed on
+#: its own: what a program that runs one of them sees.
+SETTLE_S = 0.05
+
+
+def timed_block(fn, args, min_time: float, max_runs: int) -> list[float]:
+    """`timed`, after SETTLE_S of sleep and one untimed call (which wakes
+    the peer's own workers)."""
+    time.sleep(SETTLE_S)
+    fn(*args)
+    return timed(fn, args, min_time, max_runs)
 
 
 def build_peer(peer: str, model, inputs):
@@ -92,7 +113,7 @@ def run_model(name: str, peers, threads: int, rounds: int = 5) -> dict:
         times: dict[str, list[float]] = {p: [] for p in built}
         for _ in range(rounds):
             for peer, fn in built.items():
-                times[peer] += timed(fn, inputs, 0.5 / rounds, max(5, 200 // rounds))
+                times[peer] += timed_block(fn, inputs, 0.5 / rounds, max(5, 200 // rounds))
     for peer, ts in times.items():
         row["ms"][peer] = statistics.median(ts) * 1000
         row["min_ms"][peer] = min(ts) * 1000
