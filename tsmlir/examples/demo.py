@@ -15,6 +15,9 @@ from tsmlir.examples.models import NAMES, make
 
 
 def median_ms(fn, args, repeat: int) -> float:
+    """Median of `repeat` calls, after 50 ms for the other runtime's OpenMP
+    workers to stop spinning (bench/run.py's SETTLE_S) and one warm-up call."""
+    time.sleep(0.05)
     fn(*args)
     times = []
     for _ in range(repeat):
