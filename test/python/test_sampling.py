@@ -6,6 +6,10 @@ on 1 and 2 threads, with NaN and inf in the input and the grid, and the
 other dtypes and layouts that keep the scalar loop."""
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
+
 import pytest
 import torch
 import torch.nn as nn
@@ -158,6 +162,34 @@ def test_is_a_vector_loop(tmp_path):
     loops = (tmp_path / "2-tsm-linalg-to-loops.mlir").read_text()
     assert "call @tsm_grid_sample_f32_bilinear_zeros_noalign_10x12(" in loops
     assert loops.count("vector.gather") == 4 and "memref.load" not in loops
+
+
+def _aot_bench():
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("aot_bench",
+                                                  os.path.join(repo, "bench", "aot_bench.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64" or shutil.which("cc") is None,
+                    reason="x86-64 CPU names and a C compiler")
+def test_vector_loop_avx2(tmp_path):
+    """Ahead-of-time code for an AVX2 CPU (runs on any x86-64-v3 host): the
+    16-lane gathers become pairs of 8-lane ones."""
+    from tsmlir.runtime.aot import EntryPoint, compile_aot
+    module = Sample("bilinear", "zeros", False)
+    x, grid = torch.randn(1, 5, 9, 11), torch.rand(1, 7, 5, 2) * 2.4 - 1.2
+    archive = str(tmp_path / "sample.pt")
+    torch.jit.script(module).save(archive)
+    specs = [TensorSpec(tuple(x.shape)), TensorSpec(tuple(grid.shape))]
+    compile_aot(archive, [EntryPoint("forward", specs)], tmp_path, name="sample", shared=True,
+                target_cpu="x86-64-v3")
+    want = module(x, grid)
+    got = _aot_bench().AotModel(str(tmp_path / "sample.so"), "sample_forward", "sample_free",
+                                [x, grid], [want])(x, grid)[0]
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
 
 def test_refusals():
