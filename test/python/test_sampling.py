@@ -176,8 +176,9 @@ def _aot_bench():
 @pytest.mark.skipif(os.uname().machine != "x86_64" or shutil.which("cc") is None,
                     reason="x86-64 CPU names and a C compiler")
 def test_vector_loop_avx2(tmp_path):
-    """Ahead-of-time code for an AVX2 CPU (runs on any x86-64-v3 host): the
-    16-lane gathers become pairs of 8-lane ones."""
+    """Ahead-of-time code for an AVX2 CPU (runs on any x86-64-v3 host): LLVM
+    legalizes the 16-lane masked gathers its own way there (x86-64-v3's
+    tuning loads lane by lane), with the same results."""
     from tsmlir.runtime.aot import EntryPoint, compile_aot
     module = Sample("bilinear", "zeros", False)
     x, grid = torch.randn(1, 5, 9, 11), torch.rand(1, 7, 5, 2) * 2.4 - 1.2

@@ -12,14 +12,15 @@ two shuffles give their x and y, grid_sample.corners (the generic's own
 arithmetic, on vectors) their corners' indices and weights, and then for
 each channel one masked `vector.gather` per corner (the lanes whose pixel is
 outside the input, or past the last point, read 0) and the weighted sum,
-stored with the last point's mask.  `_par`: the blocks of 16 points are an
-`scf.parallel` loop (threads > 1 and a sampling big enough).
+stored with the last point's mask (a target whose tuning prefers no
+gathers, x86-64-v3's, gets each lane loaded on its own by LLVM).  `_par`:
+the blocks of 16 points are an `scf.parallel` loop (threads > 1 and a
+sampling big enough).
 
-Why: the scalar loops of the generic read each corner with a load of its
-own and recompute or reload the corners for every channel; PyTorch's CPU
-kernel gathers 16 lanes per instruction.  F.grid_sample of (1, 32, 64, 64)
-at 64 x 64 points, 1 thread: 1.5-1.9x eager's time as four tsm.gathers,
-see docs/cpu-performance.md for the vector loop.
+Why: the generic's scalar loops read each corner with a load of its own,
+one output at a time (3 ms for F.grid_sample of (1, 32, 64, 64) at 64 x 64
+points on 1 thread; eager 0.4-0.6); PyTorch's CPU kernel gathers 16 lanes
+per instruction, and so does this one (0.3 ms; docs/cpu-performance.md).
 """
 from __future__ import annotations
 
