@@ -41,7 +41,8 @@ def corners(e: Emitter, gx: ir.Value, gy: ir.Value, h: int, w: int, mode: str, p
     vectors of e's type): their flat indices y * W + x in e's integer type
     (-1 where the pixel is outside the input) and, bilinear, their weights.
     PyTorch's formulas in the grid's type: unnormalized to pixel
-    coordinates (border padding clamps them to the input); bilinear reads
+    coordinates (border padding clamps them to the input, reflection
+    mirrors them into it first); bilinear reads
     the 4 pixels around the point (north-west, north-east, south-west,
     south-east), each weighted by the area opposite it; nearest the rounded
     point (ties to even)."""
@@ -50,7 +51,11 @@ def corners(e: Emitter, gx: ir.Value, gy: ir.Value, h: int, w: int, mode: str, p
             pixel = e.mul(e.add(coord, e.c(1.0)), e.c((size - 1) / 2))
         else:
             pixel = e.mul(e.sub(e.mul(e.add(coord, e.c(1.0)), e.c(size)), e.c(1.0)), e.c(0.5))
-        return _clamped(e, pixel, size) if padding == "border" else pixel
+        if padding == "reflection":
+            # mirrored at the corner pixels' centres (align_corners) or at the edges
+            edges = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+            pixel = _reflected(e, pixel, *edges)
+        return pixel if padding == "zeros" else _clamped(e, pixel, size)
 
     def index(px, py):
         inside = [e.cmp(Pred.OGE, px, e.c(0.0)), e.cmp(Pred.OLE, px, e.c(w - 1.0)),
@@ -69,6 +74,21 @@ def corners(e: Emitter, gx: ir.Value, gy: ir.Value, h: int, w: int, mode: str, p
     south, north = e.sub(iy, y0), e.sub(y1, iy)
     return ([index(x0, y0), index(x1, y0), index(x0, y1), index(x1, y1)],
             [e.mul(west, north), e.mul(east, north), e.mul(west, south), e.mul(east, south)])
+
+
+def _reflected(e: Emitter, v: ir.Value, twice_low: int, twice_high: int) -> ir.Value:
+    """PyTorch's reflect_coordinates (its vector kernel's form): v mirrored
+    back and forth into [low, high] by the edges at twice_low / 2 and
+    twice_high / 2; 0 for an empty range (one pixel, align_corners)."""
+    if twice_low == twice_high:
+        return e.c(0.0)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    v = e.abs(e.sub(v, e.c(low)))
+    flips = mmath.floor(e.div(v, e.c(span)))
+    extra = e.sub(v, e.mul(flips, e.c(span)))
+    odd = e.cmp(Pred.ONE, e.sub(flips, e.mul(mmath.floor(e.mul(flips, e.c(0.5))), e.c(2.0))),
+                e.c(0.0))
+    return e.select(odd, e.add(e.sub(e.c(span), extra), e.c(low)), e.add(extra, e.c(low)))
 
 
 def _clamped(e: Emitter, v: ir.Value, size: int) -> ir.Value:

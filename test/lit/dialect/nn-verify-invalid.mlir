@@ -269,8 +269,8 @@ func.func @grid_sample$mode(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x2xf32>) ->
 // -----
 
 func.func @grid_sample$padding(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32> {
-  // expected-error @+1 {{padding must be one of zeros, border, got 'reflection'}}
-  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "reflection", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+  // expected-error @+1 {{padding must be one of zeros, border, reflection, got 'circular'}}
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "circular", align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
 }
 

@@ -827,3 +827,24 @@ func.func @conv_transpose2d$phases(%x: tensor<1x64x28x28xf32>, %w: tensor<64x32x
   %0 = "tsm.conv_transpose2d"(%x, %w, %b) {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1} : (tensor<1x64x28x28xf32>, tensor<64x32x4x4xf32>, tensor<32xf32>) -> tensor<1x32x56x56xf32>
   return %0 : tensor<1x32x56x56xf32>
 }
+
+// -----
+
+// grid_sample, reflection padding: the pixel coordinate mirrored into the
+// input (|p - low|, its flips = floor(|p - low| / span), the remainder taken
+// forward on even flips and back on odd ones), then clamped to it.
+// CHECK-LABEL: func.func @grid_sample$reflection
+// CHECK: linalg.generic
+// CHECK-SAME: attrs = {tsm.grid_sample = ["bilinear", "reflection", false, 5, 7]}
+// CHECK: math.absf
+// CHECK: arith.divf
+// CHECK: math.floor
+// CHECK: arith.cmpf one
+// CHECK: arith.select
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: linalg.yield
+func.func @grid_sample$reflection(%x: tensor<1x2x5x7xf32>, %g: tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = "tsm.grid_sample"(%x, %g) {mode = "bilinear", padding = "reflection", align_corners = false} : (tensor<1x2x5x7xf32>, tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}

@@ -235,7 +235,7 @@ def _upsample2d(x: TensorT, *, size, mode, align_corners, scale_h, scale_w) -> l
     return [TensorT((*x.shape[:2], *size), x.dtype)]
 
 
-_GRID_MODES, _GRID_PADDINGS = ("bilinear", "nearest"), ("zeros", "border")
+_GRID_MODES, _GRID_PADDINGS = ("bilinear", "nearest"), ("zeros", "border", "reflection")
 
 
 def _grid_sample(x: TensorT, grid: TensorT, *, mode, padding, align_corners) -> list[TensorT]:
@@ -403,7 +403,8 @@ OPS = define("nn", [
               "[-1, 1] from the left/top edge to the right/bottom one (pixel centres with "
               "align_corners), bilinear (the 4 pixels around the point, weighted by the "
               "opposite areas) or nearest (rounded half to even); pixels outside read 0 "
-              "(zeros) or points are clamped to the input (border)."),
+              "(zeros), or points are clamped to the input (border) or mirrored into it at "
+              "its edges (reflection; at the corner pixels' centres with align_corners)."),
     OpDef("batch_norm", ("input", "weight", "bias", "running_mean", "running_var"), _batch_norm,
           attrs=(Attr("eps", "float"),),
           aten=("aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, "

@@ -9,7 +9,7 @@ Out, in tsm ops:
   times theta^T: one batched matmul, (H*W, 3) @ (N, 3, 2).
 - grid_sample: `tsm.grid_sample` (lowering.grid_sample computes each output
   point's corners once, then reads them for every channel).
-Refused: bicubic interpolation, reflection padding, 5-D (volumetric) grids.
+Refused: bicubic interpolation, 5-D (volumetric) grids.
 """
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ def _grid_sampler(cx: NodeContext, x, grid, interpolation_mode, padding_mode, al
     mode, padding = _MODES.get(interpolation_mode), _PADDINGS.get(padding_mode)
     if mode not in ("bilinear", "nearest"):
         cx.fail(f"grid_sample: mode '{mode}' is not supported (bilinear and nearest are)")
-    if padding not in ("zeros", "border"):
-        cx.fail(f"grid_sample: padding_mode '{padding}' is not supported (zeros and border are)")
+    if padding is None:
+        cx.fail(f"grid_sample: unknown padding_mode {padding_mode}")
     return cx.build("grid_sample", x, grid, mode=mode, padding=padding,
                     align_corners=bool(align_corners))
 
