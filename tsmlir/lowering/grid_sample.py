@@ -42,10 +42,9 @@ def corners(e: Emitter, gx: ir.Value, gy: ir.Value, h: int, w: int, mode: str, p
     (-1 where the pixel is outside the input) and, bilinear, their weights.
     PyTorch's formulas in the grid's type: unnormalized to pixel
     coordinates (border padding clamps them to the input, reflection
-    mirrors them into it first); bilinear reads
-    the 4 pixels around the point (north-west, north-east, south-west,
-    south-east), each weighted by the area opposite it; nearest the rounded
-    point (ties to even)."""
+    mirrors them into it first); bilinear reads the 4 pixels around the
+    point (north-west, north-east, south-west, south-east), each weighted
+    by the area opposite it; nearest the rounded point (ties to even)."""
     def pixels(coord, size):
         if align_corners:
             pixel = e.mul(e.add(coord, e.c(1.0)), e.c((size - 1) / 2))
