@@ -19,9 +19,10 @@ accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 - Other groups (not depthwise conv2d): an scf.for over the groups (with
   threads, an scf.forall over chunks of them) whose body is the groups-1
   convolution of the group's channel slice, inserted into the output.
-- conv_transpose2d: float32 of static shapes, stride >= 2: one direct
-  convolution per output phase (conv_transpose_phases), where conv_direct
-  takes them; else batch 1 (float, groups 1): one `linalg.matmul` of the
+- conv_transpose2d: float32 of static shapes whose stride (>= 2) divides
+  the kernel: one direct convolution of the output phases' stacked filters
+  (conv_transpose_phases), where conv_direct takes it; else batch 1 (float,
+  groups 1): one `linalg.matmul` of the
   transposed filters by the input, then a col2im of strided-slice adds;
   otherwise (and conv_transpose3d) the equivalent stride-1 conv2d/conv3d
   (same lowerings as above)
