@@ -28,7 +28,7 @@ from mlir.dialects import math as mmath
 
 from . import builders as b
 from .math_emitter import Emitter, Pred
-from .nn_support import affine, attrs, half_in_f32, linalg_index, static_spatial
+from .nn_support import affine, attrs, collapse, half_in_f32, linalg_index, static_spatial
 
 #: The tag of the generic, for grid_sample_codegen: [mode, padding,
 #: align_corners, H, W] (the body reads the input flattened to H * W).
@@ -115,8 +115,7 @@ def lower_grid_sample(op: ir.Operation) -> ir.Value:
     if h * w >= 2 ** (b.bitwidth(elem) - 1):
         b.refuse(f"grid_sample: {h} x {w} pixels do not fit the {b.bitwidth(elem)}-bit flat "
                  "indices of its corners")
-    flat = tensor.collapse_shape(ir.RankedTensorType.get([xt.shape[0], c, h * w], elem), x,
-                                 b.reassociation([[0], [1], [2, 3]]))
+    flat = collapse(x, [[0], [1], [2, 3]])
     n = b.dim(x, 0) if not xt.is_dynamic_dim(0) else b.dim(grid, 0)
     sizes = [n, c, b.dim(grid, 1), b.dim(grid, 2)]
 

@@ -181,10 +181,7 @@ def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel
         return function_text(fname, count, parallel)
     if name not in helpers:
         append_once(module_op, helpers, name, text)
-        fn = next(f for f in module_op.regions[0].blocks[0].operations
-                  if f.operation.name == "func.func"
-                  and ir.StringAttr(f.operation.attributes["sym_name"]).value == name)
-        _expand_corners(fn.operation, h, w, mode, padding, align)
+        _expand_corners(ir.SymbolTable(module_op)[name].operation, h, w, mode, padding, align)
     view = ir.Type.parse(view_type(3, "f32"))
     grid = collapse_memref(op.operands[0], [[0], [1, 2, 3]])
     out = collapse_memref(op.operands[2], [[0], [1], [2, 3]])
