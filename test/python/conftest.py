@@ -1,6 +1,9 @@
 """Shared helpers: compile a module with tsmlir and compare with eager PyTorch."""
 from __future__ import annotations
 
+import importlib.util
+import os
+
 import pytest
 import torch
 
@@ -77,3 +80,14 @@ def check_traced(fn, *inputs, **tol):
     compile it and assert it matches eager (NaNs compare equal)."""
     module = torch.jit.trace(Fn(fn), inputs)
     return check_against_eager(module, list(inputs), equal_nan=True, **tol)
+
+
+def load_aot_bench():
+    """bench/aot_bench.py as a module (its AotModel runs a library built
+    ahead of time through ctypes)."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("aot_bench",
+                                                  os.path.join(repo, "bench", "aot_bench.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -8,7 +8,6 @@ per-image loop of tsm-lower-nn); the bias, ReLU and residual add fused
 into the final copy; inf and NaN inputs; the AVX2 form (6 x 16 tiles) of
 ahead-of-time code; 1-D convolutions.  And where the form is taken and
 where it is not."""
-import importlib.util
 import os
 import shutil
 
@@ -17,10 +16,9 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager
+from conftest import check_against_eager, load_aot_bench
 from tsmlir import TensorSpec
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CONVS = {
     # name: (Conv2d arguments, input (C, H, W))
@@ -197,14 +195,6 @@ def test_float64_not_taken(tmp_path):
     assert "tsm.direct_conv" not in _stage(tmp_path, conv, [x])
 
 
-def _aot_bench():
-    spec = importlib.util.spec_from_file_location("aot_bench", os.path.join(REPO, "bench",
-                                                                             "aot_bench.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(os.uname().machine != "x86_64" or shutil.which("cc") is None,
                     reason="x86-64 CPU names and a C compiler")
 @pytest.mark.parametrize("name", ["k3_pad1", "f22"])
@@ -222,7 +212,7 @@ def test_avx2_form(name, tmp_path):
     assert "@tsm_conv_direct_" in loops and "x6xf32>" in loops and "vector<16xf32>" in loops
     with torch.no_grad():
         want = conv(x)
-    got = _aot_bench().AotModel(str(tmp_path / "conv.so"), "conv_forward", "conv_free", [x],
+    got = load_aot_bench().AotModel(str(tmp_path / "conv.so"), "conv_forward", "conv_free", [x],
                                 [want])(x)[0]
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 

@@ -7,7 +7,6 @@ on 1 and 2 threads, with NaN and inf in the input and the grid, and the
 other dtypes and layouts that keep the scalar loop."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 
@@ -17,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager
+from conftest import check_against_eager, load_aot_bench
 from tsmlir import TensorSpec
 from tsmlir.errors import TsmlirError
 
@@ -179,15 +178,6 @@ def test_is_a_vector_loop(tmp_path):
     assert loops.count("vector.gather") == 4 and "memref.load" not in loops
 
 
-def _aot_bench():
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    spec = importlib.util.spec_from_file_location("aot_bench",
-                                                  os.path.join(repo, "bench", "aot_bench.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(os.uname().machine != "x86_64" or shutil.which("cc") is None,
                     reason="x86-64 CPU names and a C compiler")
 def test_vector_loop_avx2(tmp_path):
@@ -203,7 +193,7 @@ def test_vector_loop_avx2(tmp_path):
     compile_aot(archive, [EntryPoint("forward", specs)], tmp_path, name="sample", shared=True,
                 target_cpu="x86-64-v3")
     want = module(x, grid)
-    got = _aot_bench().AotModel(str(tmp_path / "sample.so"), "sample_forward", "sample_free",
+    got = load_aot_bench().AotModel(str(tmp_path / "sample.so"), "sample_forward", "sample_free",
                                 [x, grid], [want])(x, grid)[0]
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
