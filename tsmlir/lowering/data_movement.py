@@ -292,7 +292,8 @@ def _broadcast_source(v: ir.Value) -> ir.Value:
     """The tensor that a broadcast (tsm.expand, or a linalg.generic that only
     copies its one input, read through a projection) spreads into v, where v
     is static and non-empty: its indices are v's, fewer to check
-    (grid_sample gathers every channel at one (N, 1, H*W) index), and the
+    (`x.gather(2, i.expand(N, C, K))` reads every channel at one (N, 1, K)
+    index), and the
     check no longer keeps the broadcast from fusing into its other user;
     else v."""
     t = b.rtt(v)

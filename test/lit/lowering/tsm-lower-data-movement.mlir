@@ -192,8 +192,8 @@ func.func @gather$dim1(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf
 
 // -----
 
-// An index broadcast over a dim (grid_sample's one index per pixel for every
-// channel) is range-checked where it comes from: 32 indices, not 256, and
+// An index broadcast over a dim (one index per position for every channel:
+// x.gather(2, i.expand(...))) is range-checked where it comes from: 32 indices, not 256, and
 // the broadcast is left to the gather alone (fusion takes it in).
 // CHECK-LABEL: func.func @gather$broadcast_index
 // CHECK-SAME: (%[[X:.*]]: tensor<2x8x16xf32>, %[[I:.*]]: tensor<2x1x16xi64>)
