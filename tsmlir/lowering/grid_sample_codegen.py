@@ -29,7 +29,7 @@ import math
 from mlir import ir
 from mlir.dialects import func, memref
 
-from .grid_sample import GRID_ATTR, corners
+from .grid_sample import GRID_ATTR, combine, corners
 from .ir_walk import as_op, collect
 from .kernel_emit import append_once
 from .math_emitter import Emitter
@@ -38,7 +38,8 @@ from .passes import register
 from .row_copy import collapse_memref, view_type
 
 LANES = 16
-_CORNERS = "tsm_grid_corners"  # placeholder callee, expanded in place
+# placeholder callees, expanded in place by grid_sample.corners and .combine
+_CORNERS, _COMBINE = "tsm_grid_corners", "tsm_grid_combine"
 
 
 def _contiguous(t: ir.MemRefType, dims: list[int]) -> bool:
@@ -82,8 +83,9 @@ def _kind(op: ir.Operation) -> tuple[str, str, bool, int, int]:
 
 
 def function_text(name: str, corners_count: int, parallel: bool) -> str:
-    """The kernel, with a call of the placeholder `_CORNERS` (gx, gy) ->
-    (indices..., weights...) where the corners' arithmetic goes."""
+    """The kernel, with calls of the placeholders `_CORNERS` (gx, gy) ->
+    (indices..., weights...) where the corners' arithmetic goes and
+    `_COMBINE` (values..., weights...) -> sample where their sum goes."""
     vec, ivec, mvec = f"vector<{LANES}xf32>", f"vector<{LANES}xi32>", f"vector<{LANES}xi1>"
     x_view, g_view = view_type(3, "f32"), view_type(2, "f32")
     k = corners_count
@@ -101,20 +103,17 @@ def function_text(name: str, corners_count: int, parallel: bool) -> str:
                   f"%p{c} = arith.maxsi %i{c}, %izero : {ivec}"]
     gathers = [f"%v{c} = vector.gather %x[%n, %ch, %c0] [%p{c}], %m{c}, %zero : "
                f"{x_view}, {ivec}, {mvec}, {vec} into {vec}" for c in range(k)]
-    if bilinear:
-        sums = ["%s0 = arith.mulf %v0, %w0 : " + vec]
-        for c in range(1, k):
-            sums += [f"%t{c} = arith.mulf %v{c}, %w{c} : {vec}",
-                     f"%s{c} = arith.addf %s{c - 1}, %t{c} : {vec}"]
-        result = f"%s{k - 1}"
-    else:
-        sums, result = [], "%v0"
+    values = ", ".join([f"%v{c}" for c in range(k)] + wts)
+    sums = [f"%s = func.call @{_COMBINE}({values}) : ({', '.join([vec] * (k + len(wts)))}) "
+            f"-> {vec}"]
+    result = "%s"
     blocks = ("scf.parallel (%b) = (%c0) to (%nblocks) step (%c1) {" if parallel
               else "scf.for %b = %c0 to %nblocks step %c1 {")
     nl = "\n      "
     inner = nl + "  "
     return f"""
 func.func private @{_CORNERS}({vec}, {vec}) -> ({result_types})
+func.func private @{_COMBINE}({", ".join([vec] * (k + len(wts)))}) -> {vec}
 func.func private @{name}(%x: {x_view}, %g: {g_view}, %y: {x_view}) attributes {{passthrough = ["noinline"]}} {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -157,17 +156,29 @@ func.func private @{name}(%x: {x_view}, %g: {g_view}, %y: {x_view}) attributes {
 """
 
 
-def _expand_corners(fn: ir.Operation, h: int, w: int, mode: str, padding: str,
-                    align: bool) -> None:
-    """Replace the kernel's placeholder call by grid_sample.corners on vectors."""
-    call = collect(fn, lambda o: o.name == "func.call")[0]
+def _count(mode: str) -> int:
+    """The corners a sample reads."""
+    return 4 if mode == "bilinear" else 1
+
+
+def _expand_placeholders(fn: ir.Operation, h: int, w: int, mode: str, padding: str,
+                         align: bool) -> None:
+    """Replace the kernel's placeholder calls by grid_sample.corners and
+    grid_sample.combine on vectors: the generic's own arithmetic."""
     e = Emitter(ir.VectorType.get([LANES], ir.F32Type.get()))
-    with ir.InsertionPoint(call), call.location:
-        indices, weights = corners(e, call.operands[0], call.operands[1], h, w, mode, padding,
-                                   align)
-    for old, new in zip(call.results, indices + weights):
-        old.replace_all_uses_with(new)
-    call.erase()
+    for call in collect(fn, lambda o: o.name == "func.call"):
+        callee = ir.FlatSymbolRefAttr(call.attributes["callee"]).value
+        args = list(call.operands)
+        with ir.InsertionPoint(call), call.location:
+            if callee == _CORNERS:
+                indices, weights = corners(e, *args, h, w, mode, padding, align)
+                new = indices + weights
+            else:  # the values, then as many weights for bilinear
+                k = _count(mode)
+                new = [combine(args[:k], args[k:])]
+        for old, value in zip(call.results, new):
+            old.replace_all_uses_with(value)
+        call.erase()
 
 
 def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel: bool) -> None:
@@ -175,13 +186,14 @@ def _call(module_op: ir.Operation, helpers: set[str], op: ir.Operation, parallel
     mode, padding, align, h, w = _kind(op)
     name = (f"tsm_grid_sample_f32_{mode}_{padding}_{'align' if align else 'noalign'}_{h}x{w}"
             f"{'_par' if parallel else ''}")
-    count = 4 if mode == "bilinear" else 1
+    count = _count(mode)
 
     def text(fname: str) -> str:
         return function_text(fname, count, parallel)
     if name not in helpers:
         append_once(module_op, helpers, name, text)
-        _expand_corners(ir.SymbolTable(module_op)[name].operation, h, w, mode, padding, align)
+        _expand_placeholders(ir.SymbolTable(module_op)[name].operation, h, w, mode, padding,
+                             align)
     view = ir.Type.parse(view_type(3, "f32"))
     grid = collapse_memref(op.operands[0], [[0], [1, 2, 3]])
     out = collapse_memref(op.operands[2], [[0], [1], [2, 3]])
