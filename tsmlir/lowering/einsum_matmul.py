@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from mlir import ir
-from mlir.dialects import arith, linalg, tensor
+from mlir.dialects import arith, linalg
 
 from . import builders as b
 from .batch_matmul import batch_of_matmuls
-from .nn_support import collapse, expand
+from .nn_support import collapse, expand, expand_fresh
 
 #: Relative cost of a rearrangement: none, slices per batch, a whole copy.
 _FREE, _PER_BATCH, _COPY = 0.0, 0.25, 1.0
@@ -162,13 +162,4 @@ def _split(product: ir.Value, p: _Plan, sizes: dict) -> ir.Value:
     groups = [[i] for i in range(lead)]
     groups.append(list(range(lead, lead + len(p.m))))
     groups.append(list(range(lead + len(p.m), lead + len(p.m) + len(p.n))))
-    shape = [sizes[c] for c in p.batch + p.m + p.n]
-    if all(sum(not isinstance(shape[i], int) for i in g) <= 1 for g in groups):
-        return expand(product, groups, shape)
-    # expand-strided-metadata takes one dynamic size per group at most:
-    # the product is a fresh row-major buffer, so a reshape by a shape tensor
-    shape_t = ir.RankedTensorType.get([len(shape)], ir.IndexType.get())
-    result_t = ir.RankedTensorType.get([s if isinstance(s, int) else ir.ShapedType.get_dynamic_size()
-                                        for s in shape], b.rtt(product).element_type)
-    return tensor.reshape(result_t, product,
-                          tensor.from_elements(shape_t, [b.as_index(s) for s in shape]))
+    return expand_fresh(product, groups, [sizes[c] for c in p.batch + p.m + p.n])

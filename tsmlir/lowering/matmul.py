@@ -44,8 +44,8 @@ from .batch_matmul import batch_of_matmuls, transpose_of
 from .einsum_matmul import as_matmul
 from .ir_walk import matmul_maps
 from .matmul_amx import takes as amx_takes
-from .nn_support import (_converted, collapse, expand, half_in_f32, half_source_type, narrowed,
-                         rounded_sum, widened_row_scale)
+from .nn_support import (_converted, collapse, expand, expand_fresh, half_in_f32,
+                         half_source_type, narrowed, rounded_sum, widened_row_scale)
 from .target import target_has_amx_bf16
 from .passes import pattern_pass
 
@@ -193,15 +193,14 @@ def _contract(op: ir.Operation, lhs: ir.Value, rhs: ir.Value, *, transpose_rhs: 
             # canonicalize folds the identity copy: the product then
             # accumulates into the addend itself, which may be an argument
             protect_arguments(op)
-    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2 and _shape(lhs)[:-1].count(DYN) <= 1:
+    if b.rtt(lhs).rank >= 3 and b.rtt(rhs).rank == 2:
         # (..., M, K) @ (K, N) is one 2-D matmul over the rows of every batch:
         # collapsing contiguous dims is free and the 2-D op has the fast kernel.
-        # (Not with two dynamic row dims: memref.expand_shape allows one per group.)
         rows = [list(range(b.rtt(lhs).rank - 1)), [b.rtt(lhs).rank - 1]]
         maps = matmul_maps(b_transposed=True) if transpose_rhs else None
         flat = linalg.matmul(collapse(lhs, rows), rhs, outs=[collapse(init, rows)],
                              indexing_maps=maps)
-        return expand(flat, rows, c.sizes)
+        return expand_fresh(flat, rows, c.sizes)
     named = _named(lhs, rhs, c, transpose_rhs)
     if named is not None:
         return named(init)
@@ -278,7 +277,8 @@ def lower_linear(op: ir.Operation) -> ir.Value:
     x, weight, *bias = op.operands
     addend = bias[0] if bias else None
     elem = str(b.rtt(weight).element_type)
-    dynamic = DYN in _shape(x) + _shape(weight)
+    # only the rows (x's leading dims) may be known at run time alone
+    dynamic = DYN in _shape(x)[-1:] + _shape(weight)
     if b.rtt(x).rank >= 2 and (elem == "f64" or elem == "f32" and dynamic):
         # A run-time weight (a constant one was transposed at import) of
         # dynamic sizes, or f64: one transposed copy (N*K moves,
@@ -286,10 +286,11 @@ def lower_linear(op: ir.Operation) -> ir.Value:
         # matmul, which has the tiled kernels; the transposed-weight
         # contraction would be scalar loops (~30x eager).
         return _contract(op, x, b.permuted(weight, [1, 0]), addend=addend)
-    # Static sizes: the product reads W as it lies, (N, K): few rows
-    # (matvec_codegen.MAX_ROWS_B_TRANSPOSED) as dot products of contiguous
-    # rows (tsm-vectorize-matvec), more by the packed kernel, which packs
-    # its blocks of B straight from W (matmul_codegen): no copy of W.
+    # Static sizes but maybe the rows: the product reads W as it lies,
+    # (N, K): few static rows (matvec_codegen.MAX_ROWS_B_TRANSPOSED) as dot
+    # products of contiguous rows (tsm-vectorize-matvec), more (or rows
+    # known at run time) by the packed kernel, which packs its blocks of B
+    # straight from W (matmul_codegen): no copy of W.
     return _contract(op, x, weight, transpose_rhs=True, addend=addend)
 
 

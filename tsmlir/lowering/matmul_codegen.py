@@ -1,10 +1,14 @@
-"""Packed-B matmul kernels for static f32 matmuls with enough rows.
+"""Packed-B matmul kernels for f32 matmuls with enough rows, or rows known
+only at run time.
 
 In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
 static shape (identity layout or a strided view with unit inner stride),
 with at least `MIN_ROWS` rows (`MIN_ROWS_CONSTANT_B` for a constant B); or one
 whose indexing maps read B as (N, K) (`reads_transposed`: a linear layer's
-run-time weight, attention's k^T), any rows.  Out: the op is replaced by a call to a
+run-time weight, attention's k^T), any rows; or one whose only dynamic size
+is M (`rows_at_run_time`: a dynamic batch through a linear layer), which
+a kernel with a run-time last strip serves, the drivers choosing the
+threads' split when they run.  Out: the op is replaced by a call to a
 driver function that runs a kernel function (on one thread, or on pieces
 of C handed to the threads by an `scf.parallel`); kernels are private,
 noinline and shared by every matmul of the same operand types and plan.
@@ -30,7 +34,7 @@ it that it speeds up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlir import ir
 from mlir.dialects import func
@@ -42,6 +46,7 @@ from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
 from .matmul_bias import bias_init, zero_init
 from .matmul_kernel import FUSED_TYPES, PackedPlan, kernel_text
 from .matmul_pack import ensure_transpose, prepack_text
+from .parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS, pays_to_share
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
@@ -90,18 +95,37 @@ def reads_transposed(op: ir.Operation) -> bool:
                and str(ir.MemRefType(v.type).element_type) == "f32" for v in op.operands)
 
 
-def sizes_of(op: ir.Operation) -> tuple[int, int, int]:
+def sizes_of(op: ir.Operation) -> tuple[int | None, int, int]:
     """M, N, K of a bufferized matmul (kernel_emit.shape_of, with A read as
-    (K, M) where `transposes` says so)."""
+    (K, M) where `transposes` says so); M None where it is known only at run
+    time (`rows_at_run_time`)."""
     m, n, k = shape_of(op)
-    return (m, n, ir.MemRefType(op.operands[0].type).shape[0]) if transposes(op)[0] else (m, n, k)
+    if transposes(op)[0]:
+        m, n, k = m, n, ir.MemRefType(op.operands[0].type).shape[0]
+    return (None if ir.ShapedType.is_dynamic_size(m) else m), n, k
+
+
+def rows_at_run_time(op: ir.Operation) -> bool:
+    """A matmul whose only dynamic size is M, A's and C's rows (a batch or
+    a sequence of run-time length through a linear layer), A read as
+    (M, K)."""
+    if transposes(op)[0]:
+        return False
+    a, b, c = (ir.MemRefType(v.type) for v in op.operands)
+    return a.is_dynamic_dim(0) and c.is_dynamic_dim(0) and b.has_static_shape \
+        and not a.is_dynamic_dim(1) and not c.is_dynamic_dim(1)
 
 
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
-    """A static matmul with enough rows (the caller has checked that it is a
-    plain f32 row-major matmul or `reads_transposed`)."""
+    """A static matmul with enough rows, or one whose rows are known only at
+    run time (`rows_at_run_time`: the kernel takes any count, its last
+    strip chosen when it runs) (the caller has checked that it is a plain
+    f32 row-major matmul or `reads_transposed`).  A run-time B is then
+    packed on every call, even for the few rows that the static rule
+    (MIN_ROWS) leaves to cpu_codegen's tiles."""
     if not all(ir.ShapedType(v.type).has_static_shape for v in op.operands):
-        return False
+        m, n, k = sizes_of(op)
+        return rows_at_run_time(op) and n >= 1 and k >= 1
     m, n, k = sizes_of(op)
     if reads_transposed(op):
         # no other kernel here reads operands transposed (tsm-vectorize-matvec
@@ -122,12 +146,14 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     B).  Splitting the longer side moves the least memory: the late
     convolutions of a ResNet (A = 512 x 4608 weights, B 4608 x 49) read the
     weights once instead of once per thread.  `pieces_for` sizes the
-    pieces."""
+    pieces.  Rows known only at run time: see `_run_time_plan`."""
     m, n, k = sizes_of(op)
     rows, lanes = registers
     panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
     packing_bound = transposes(op)[1] and n * k >= MIN_PARALLEL_B_TRANSPOSED
+    if m is None:
+        return _run_time_plan(PackedPlan(rows, lanes, k1, n1), n, k, threads, packing_bound)
     if threads <= 1 or 2 * m * n * k < min_flops and not packing_bound:
         return PackedPlan(rows, lanes, k1, n1)
     strips = ceil_div(m, rows)
@@ -138,6 +164,29 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
         n1 = min(n1, ceil_div(panels, pieces) * lanes)
         return PackedPlan(rows, lanes, k1, n1, "n", pieces, panels)
     return PackedPlan(rows, lanes, k1, n1, "m", pieces_for(strips, threads), strips)
+
+
+def _run_time_plan(plan_: PackedPlan, n: int, k: int, threads: int, packing_bound: bool
+                   ) -> PackedPlan:
+    """The thread split of a matmul whose rows are known only at run time:
+    by columns where every thread gets two panels (each packs only its own
+    columns of B), else by strips of rows, counted when it runs; the threads
+    share a C of at least `min_rows` rows, the fewest for which
+    `parallel.pays_to_share` (flops, or bytes of A and B) says so."""
+    if threads <= 1:
+        return plan_
+    if packing_bound or pays_to_share(0, 4 * k * n):
+        least = 1
+    else:
+        by_flops = ceil_div(MIN_PARALLEL_FLOPS, 2 * n * k)
+        by_bytes = ceil_div(MIN_PARALLEL_BYTES // 4 - k * n, k)
+        least = max(1, min(by_flops, by_bytes))
+    panels = ceil_div(n, plan_.lanes)
+    if panels >= 2 * threads:
+        pieces = pieces_for(panels, threads, max(2, plan_.n1 // plan_.lanes))
+        n1 = min(plan_.n1, ceil_div(panels, pieces) * plan_.lanes)
+        return replace(plan_, n1=n1, split="n", pieces=pieces, units=panels, min_rows=least)
+    return replace(plan_, split="m", pieces=PIECES_PER_THREAD * threads, min_rows=least)
 
 
 def pieces_for(units: int, threads: int, per_piece: int = 1) -> int:
@@ -186,7 +235,7 @@ class Fused:
 PLAIN = Fused(init=3)
 
 
-def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: int,
+def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int | None, n: int,
                 plan_: PackedPlan, weight: tuple[str, str, str] | None = None,
                 fused: Fused = Fused(), kernel_types: tuple[str, str, str] | None = None
                 ) -> str:
@@ -196,7 +245,8 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     packed into that global by the first call; the kernel reads the global.
     `fused`: the kernel's fused work; with a bias, the driver takes it
     after C.  `kernel_types`: the kernel's operand types where they are
-    not the matmul's (a shared kernel: the operands are cast to them)."""
+    not the matmul's (a shared kernel: the operands are cast to them).
+    m None: C's rows, read when it runs (see `_driver_body`)."""
     ta, tb, tc = types
     bias_arg = "" if fused.tbias is None else f", %bias: {fused.tbias}"
     ka, kb, kc, prologue = "%A", "%B", "%C", fused.lines()
@@ -216,33 +266,8 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int, n: 
     c_args = f"{kc}, %f_bias, %f_init, %f_rows, %f_relu"
     kernel_types += FUSED_TYPES + ["index"] * 4
     signature = f"({', '.join(kernel_types)}) -> ()"
-    if plan_.pieces <= 1:
-        body = f"""
-  %c0 = arith.constant 0 : index
-  %cm = arith.constant {m} : index
-  %cn = arith.constant {n} : index
-  func.call @{kernel}({ka}, {kb}, {c_args}, %c0, %cm, %c0, %cn) : {signature}"""
-    else:
-        extent = m if plan_.split == "m" else n
-        ranges = "%lo, %hi, %c0, %cn" if plan_.split == "m" else "%c0, %cm, %lo, %hi"
-        # piece i: units [i * units / pieces, (i + 1) * units / pieces)
-        body = f"""
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %cm = arith.constant {m} : index
-  %cn = arith.constant {n} : index
-  %cext = arith.constant {extent} : index
-  %cunits = arith.constant {plan_.units} : index
-  %cunit = arith.constant {plan_.unit} : index
-  %cpieces = arith.constant {plan_.pieces} : index
-  scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
-    {piece_units("%first", "%end", "    ")}
-    %lo = arith.muli %first, %cunit : index
-    %hi_units = arith.muli %end, %cunit : index
-    %hi = arith.minsi %hi_units, %cext : index
-    func.call @{kernel}({ka}, {kb}, {c_args}, {ranges}) : {signature}
-    scf.reduce
-  }}"""
+    call = f"func.call @{kernel}({ka}, {kb}, {c_args}, {{}}) : {signature}"
+    body = _driver_body(call, tc, m, n, plan_)
     declarations = declare(kernel, kernel_types)
     if weight is not None:
         declarations += declare(weight[2], [types[1], weight[1]])
@@ -251,6 +276,61 @@ func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}{bias_arg}) {{{prolo
   return
 }}
 """
+
+
+def _driver_body(call: str, tc: str, m: int | None, n: int, plan_: PackedPlan) -> str:
+    """The driver's kernel calls (`call`, its ranges left as {}): one over
+    all of C, or one per piece in an scf.parallel.  Rows known only at run
+    time (m None): read off C; the threads share a C of at least
+    plan_.min_rows rows (else one call), in strips counted then (split
+    "m": at most plan_.pieces pieces, none empty)."""
+    rows = f"%cm = arith.constant {m} : index" if m is not None else \
+        f"%cm = memref.dim %C, %c0 : {tc}"
+    head = f"""
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  {rows}
+  %cn = arith.constant {n} : index"""
+    whole = call.format("%c0, %cm, %c0, %cn")
+    if plan_.pieces <= 1:
+        return f"{head}\n  {whole}"
+    if plan_.split == "n":
+        ranges, extent = "%c0, %cm, %lo, %hi", "%cn"
+        units = f"""%cunits = arith.constant {plan_.units} : index
+    %cpieces = arith.constant {plan_.pieces} : index"""
+    elif m is not None:
+        ranges, extent = "%lo, %hi, %c0, %cn", "%cm"
+        units = f"""%cunits = arith.constant {plan_.units} : index
+    %cpieces = arith.constant {plan_.pieces} : index"""
+    else:
+        ranges, extent = "%lo, %hi, %c0, %cn", "%cm"
+        units = f"""%crows_1 = arith.constant {plan_.rows - 1} : index
+    %crows = arith.constant {plan_.rows} : index
+    %rows_up = arith.addi %cm, %crows_1 : index
+    %cunits = arith.divui %rows_up, %crows : index
+    %cmost = arith.constant {plan_.pieces} : index
+    %cpieces = arith.minsi %cunits, %cmost : index"""
+    # piece i: units [i * units / pieces, (i + 1) * units / pieces)
+    parallel = f"""{units}
+    %cunit = arith.constant {plan_.unit} : index
+    scf.parallel (%i) = (%c0) to (%cpieces) step (%c1) {{
+      {piece_units("%first", "%end", "      ")}
+      %lo = arith.muli %first, %cunit : index
+      %hi_units = arith.muli %end, %cunit : index
+      %hi = arith.minsi %hi_units, {extent} : index
+      {call.format(ranges)}
+      scf.reduce
+    }}"""
+    if m is not None:
+        return f"{head}\n    {parallel}"
+    return f"""{head}
+  %cmin = arith.constant {plan_.min_rows} : index
+  %share = arith.cmpi sge, %cm, %cmin : index
+  scf.if %share {{
+    {parallel}
+  }} else {{
+    {whole}
+  }}"""
 
 
 def fused_of(op: ir.Operation) -> tuple[Fused, ir.Operation | None, list[ir.Value]]:
@@ -273,32 +353,35 @@ def fused_of(op: ir.Operation) -> tuple[Fused, ir.Operation | None, list[ir.Valu
 ANY_MATRIX = "memref<?x?xf32, strided<[?, 1], offset: ?>>"
 
 
-def shared_types(m: int, plan_: PackedPlan, block: tuple[int, int], prepacked: bool
+def shared_types(m: int | None, plan_: PackedPlan, block: tuple[int, int], prepacked: bool
                  ) -> tuple[tuple[str, str, str], PackedPlan] | None:
     """The operand types and plan of the kernel that serves every matmul
-    whose C has a multiple of the tile's rows, or None.  Its code then
+    whose C has a multiple of the tile's rows (or rows known only at run
+    time, m None: a kernel with a run-time last strip, shared by all such
+    matmuls), or None.  Its code then
     depends on the register tile only: no tail strip, no narrow strips (so
     no thread split either), and blocks of B of the target's full size
     `block` (k1, n1), which the kernel clamps to K and to its columns just
     as a plan's smaller blocks are (the stack block is then partly unused).
     One kernel for a network's convolutions instead of one per layer
     shape: ResNet-18's 11 packed kernels were a third of its LLVM time."""
-    if m % plan_.rows:
+    if m is not None and m % plan_.rows:
         return None
     tb = f"memref<?x?x{plan_.lanes}xf32>" if prepacked else ANY_MATRIX
     return (ANY_MATRIX, tb, ANY_MATRIX), PackedPlan(plan_.rows, plan_.lanes, *block)
 
 
-def _kernel(emit: Emitter, types: tuple[str, str, str], m: int, k: int, plan_: PackedPlan,
-            block: tuple[int, int], flags: tuple[bool, bool], caller: ir.Operation,
-            prepacked: bool = False) -> tuple[str, tuple[str, str, str]]:
+def _kernel(emit: Emitter, types: tuple[str, str, str], m: int | None, k: int,
+            plan_: PackedPlan, block: tuple[int, int], flags: tuple[bool, bool],
+            caller: ir.Operation, prepacked: bool = False) -> tuple[str, tuple[str, str, str]]:
     """The kernel for a matmul of these operand types (B packed: `prepacked`)
     and the types it takes: shared by every shape (`shared_types`) or
     made for this one."""
     shared = shared_types(m, plan_, block, prepacked)
-    ktypes, kplan, km, kk = (types, plan_, m, k) if shared is None else (*shared, 0, None)
+    ktypes, kplan, km, kk = (types, plan_, m, k) if shared is None else \
+        (*shared, None if m is None else 0, None)
     kflags = flags[0] if prepacked else flags
-    kernel = emit.get(("kernel", ktypes, kplan, kflags), KERNEL_PREFIX + "_{}",
+    kernel = emit.get(("kernel", ktypes, kplan, kflags, km is None), KERNEL_PREFIX + "_{}",
                       lambda f: kernel_text(f, ktypes, km, kk, kplan, prepacked=prepacked,
                                             flags=flags), caller)
     return kernel, ktypes

@@ -47,7 +47,9 @@ class PackedPlan:
     work: `pieces` pieces of whole panels (split "n") or row strips ("m"),
     `units` of them in all; piece i takes units [i*units/pieces,
     (i+1)*units/pieces) (`piece_bounds`), so piece sizes differ by at most
-    one unit."""
+    one unit.  Rows known only at run time: `units` 0 (strips counted when
+    it runs, at most `pieces` pieces), and the threads share only a C of
+    at least `min_rows` rows (fewer: one kernel call)."""
     rows: int
     lanes: int
     k1: int
@@ -55,6 +57,7 @@ class PackedPlan:
     split: str = "n"
     pieces: int = 1
     units: int = 0
+    min_rows: int = 0
 
     @property
     def unit(self) -> int:
@@ -65,7 +68,6 @@ class PackedPlan:
         """Piece i's first and end column (or row), as the driver computes them."""
         lo = i * self.units // self.pieces * self.unit
         return lo, min((i + 1) * self.units // self.pieces * self.unit, extent)
-
 
 
 def _micro_kernel(new: Names, rows: int, m0: str, tc: str, ta: str, bp: str,
@@ -200,20 +202,33 @@ def _block_flags(lanes: int) -> list[str]:
             "%from_zero = arith.andi %kfirst, %init_zero : i1"]
 
 
-def narrow_strips(m: int, rows: int, split: str) -> int:
+def narrow_strips(m: int | None, rows: int, split: str) -> int:
     """How many strips of rows - 1 rows cover the end of C's m rows (the
     rest in strips of `rows`), where m % rows would leave a last strip of
     fewer than rows - 1 rows; 0 to keep that strip (m too small to spread
-    it, or the threads' pieces split the rows, whose bounds are multiples
-    of `rows`).  49 rows (ResNet's layer4 at 224, transposed): 4 x 6 + 5 x 5
-    instead of 8 x 6 + 1."""
+    it, known only at run time (None), or the threads' pieces split the
+    rows, whose bounds are multiples of `rows`).  49 rows (ResNet's layer4
+    at 224, transposed): 4 x 6 + 5 x 5 instead of 8 x 6 + 1."""
+    if m is None:
+        return 0
     strips = ceil_div(m, rows)
     if split == "m" or m % rows in (0, rows - 1) or strips * (rows - 1) > m:
         return 0
     return strips - (m - strips * (rows - 1))
 
 
-def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int | None,
+def _tail_switch(new: Names, rows: int, tile) -> list[str]:
+    """The last strip of a kernel whose rows are known only at run time:
+    an `scf.index_switch` on the rows left after the full strips, a
+    micro-kernel for each count from 1 to rows - 1 (`tile(count, m0)`)."""
+    rest = new("rest")
+    lines = [f"{rest} = arith.subi %mhi, %full_end : index", f"scf.index_switch {rest}"]
+    for count in range(1, rows):
+        lines += [f"case {count} {{", *tile(count, "%full_end"), "scf.yield", "}"]
+    return lines + ["default {", "scf.yield", "}"]
+
+
+def kernel_text(name: str, types: tuple[str, str, str], m: int | None, k: int | None,
                 plan_: PackedPlan, prepacked: bool = False,
                 flags: tuple[bool, bool] = (False, False)) -> str:
     """The kernel function: C[mlo:mhi, nlo:nhi] += A[mlo:mhi] @ B[:, nlo:nhi].
@@ -226,7 +241,9 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int | None,
     %bias (broadcast along the rows if %bias_rows, else the columns), 3
     from zero;
     %relu clamps the sums at 0 as the last k block stores them.
-    k None: K is A's size (a shared kernel, see `shared_types`)."""
+    k None: K is A's size (a shared kernel, see `shared_types`).  m None:
+    rows known only at run time; the last strip (any count below the
+    tile's rows) goes through `_tail_switch`."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     new = Names()
@@ -253,7 +270,9 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int, k: int | None,
     else:
         body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
                  *tile(rows, strip), "}"]
-    if m % rows and not narrow:
+    if m is None:
+        body += _tail_switch(new, rows, tile)
+    elif m % rows and not narrow:
         t = new("tail")
         body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
                  *tile(m % rows, "%full_end"), "}"]

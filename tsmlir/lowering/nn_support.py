@@ -99,6 +99,20 @@ def expand(v: ir.Value, groups: list[list[int]], shape: list[b.IntOrValue]) -> i
                                [s for s in shape if not isinstance(s, int)], static)
 
 
+def expand_fresh(v: ir.Value, groups: list[list[int]], shape: list[b.IntOrValue]) -> ir.Value:
+    """`expand`, for a v that is a fresh row-major buffer (an op's result):
+    where a group has several dynamic sizes (expand-strided-metadata takes
+    one a group at most), a tensor.reshape by a shape tensor instead."""
+    if all(sum(not isinstance(shape[i], int) for i in g) <= 1 for g in groups):
+        return expand(v, groups, shape)
+    shape_t = ir.RankedTensorType.get([len(shape)], ir.IndexType.get())
+    dyn = ir.ShapedType.get_dynamic_size()
+    result_t = ir.RankedTensorType.get([s if isinstance(s, int) else dyn for s in shape],
+                                       b.rtt(v).element_type)
+    return tensor.reshape(result_t, v,
+                          tensor.from_elements(shape_t, [b.as_index(s) for s in shape]))
+
+
 def collapse(v: ir.Value, groups: list[list[int]]) -> ir.Value:
     t = b.rtt(v)
     dyn = ir.ShapedType.get_dynamic_size()

@@ -225,23 +225,39 @@ func.func @matmul$nd_by_vector_int(%a: tensor<2x3x4xi64>, %b: tensor<4xi64>) -> 
 
 // -----
 
-// A 2-D f32 linear with a run-time weight and rows that are not few: W is
-// copied transposed once (linalg.transpose, which tsm-vectorize-transposes
-// makes block transposes), then a plain linalg.matmul (the fast kernels);
-// the broadcast bias is the init the product accumulates into.
+// A 2-D f32 linear with a run-time weight of run-time size: W is copied
+// transposed once (linalg.transpose, which tsm-vectorize-transposes makes
+// block transposes), then a plain linalg.matmul (the fast kernels); the
+// broadcast bias is the init the product accumulates into.
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @linear$bias
-// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<5x4xf32>, %[[BIAS:.*]]: tensor<5xf32>)
-// CHECK: %[[WT0:.*]] = tensor.empty() : tensor<4x5xf32>
-// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<5x4xf32>) outs(%[[WT0]] : tensor<4x5xf32>) permutation = [1, 0]
-// CHECK: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[M]]) : tensor<?x5xf32>
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<?x4xf32>, %[[BIAS:.*]]: tensor<?xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[W]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[WT0:.*]] = tensor.empty(%[[N]]) : tensor<4x?xf32>
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<?x4xf32>) outs(%[[WT0]] : tensor<4x?xf32>) permutation = [1, 0]
 // CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[BIAS]] : tensor<5xf32>) outs(%[[EMPTY]] : tensor<?x5xf32>)
+// CHECK-SAME: ins(%[[BIAS]] : tensor<?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
 // CHECK-NOT: linalg.fill
-// CHECK: linalg.matmul ins(%[[X]], %[[WT]] : tensor<?x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
-func.func @linear$bias(%x: tensor<?x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<5xf32>) -> tensor<?x5xf32> {
+// CHECK: linalg.matmul ins(%[[X]], %[[WT]] : tensor<?x4xf32>, tensor<4x?xf32>) outs(%[[INIT]] : tensor<?x?xf32>)
+func.func @linear$bias(%x: tensor<?x4xf32>, %w: tensor<?x4xf32>, %bias: tensor<?xf32>) -> tensor<?x?xf32> {
+  %0 = "tsm.linear"(%x, %w, %bias) : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// A static run-time weight and rows known only at run time: the matmul
+// reads W as it lies, (N, K) (its indexing maps; the packed kernel packs
+// its blocks by transposes), no copy of W.
+// CHECK-DAG: #[[X_MAP:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W_MAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @linear$rows_at_run_time
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<5x4xf32>, %[[BIAS:.*]]: tensor<5xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<5xf32>) outs(%{{.*}} : tensor<?x5xf32>)
+// CHECK: linalg.matmul indexing_maps = [#[[X_MAP]], #[[W_MAP]], {{.*}}] ins(%[[X]], %[[W]] : tensor<?x4xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<?x5xf32>)
+func.func @linear$rows_at_run_time(%x: tensor<?x4xf32>, %w: tensor<5x4xf32>, %bias: tensor<5xf32>) -> tensor<?x5xf32> {
   %0 = "tsm.linear"(%x, %w, %bias) : (tensor<?x4xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<?x5xf32>
   return %0 : tensor<?x5xf32>
 }
@@ -280,21 +296,34 @@ func.func @linear$vector_f64(%x: tensor<4xf64>, %w: tensor<5x4xf64>) -> tensor<5
 
 // -----
 
-// An N-D input: the transposed copy of W, then one 2-D matmul over the
-// collapsed rows (one dynamic dim among them).
+// An N-D input with run-time rows: one 2-D matmul over the collapsed rows
+// (one dynamic dim among them), reading W as it lies (no copy).
 // CHECK-LABEL: func.func @linear$3d_dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<2x?x4xf32>, %[[W:.*]]: tensor<5x4xf32>)
-// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<5x4xf32>)
+// CHECK-NOT: linalg.transpose
 // CHECK: %[[S:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x?x4xf32>
 // CHECK: tensor.empty(%[[S]]) : tensor<2x?x5xf32>
 // CHECK: %[[INIT:.*]] = linalg.fill
 // CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x?x4xf32> into tensor<?x4xf32>
 // CHECK: %[[INIT2:.*]] = tensor.collapse_shape %[[INIT]]
-// CHECK: %[[P:.*]] = linalg.matmul ins(%[[X2]], %[[WT]] : tensor<?x4xf32>, tensor<4x5xf32>) outs(%[[INIT2]] : tensor<?x5xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = {{.*}} ins(%[[X2]], %[[W]] : tensor<?x4xf32>, tensor<5x4xf32>) outs(%[[INIT2]] : tensor<?x5xf32>)
 // CHECK: tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [2, %[[S]], 5]
 func.func @linear$3d_dynamic(%x: tensor<2x?x4xf32>, %w: tensor<5x4xf32>) -> tensor<2x?x5xf32> {
   %0 = "tsm.linear"(%x, %w) : (tensor<2x?x4xf32>, tensor<5x4xf32>) -> tensor<2x?x5xf32>
   return %0 : tensor<2x?x5xf32>
+}
+
+// -----
+
+// Two dynamic row dims: the product's rows are expanded back by a
+// tensor.reshape (expand-strided-metadata takes one dynamic size a group).
+// CHECK-LABEL: func.func @linear$3d_two_dynamic
+// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = {{.*}} -> tensor<?x5xf32>
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements {{.*}} : tensor<3xindex>
+// CHECK: tensor.reshape %[[P]](%[[SHAPE]]) : (tensor<?x5xf32>, tensor<3xindex>) -> tensor<?x?x5xf32>
+func.func @linear$3d_two_dynamic(%x: tensor<?x?x4xf32>, %w: tensor<5x4xf32>) -> tensor<?x?x5xf32> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<?x?x4xf32>, tensor<5x4xf32>) -> tensor<?x?x5xf32>
+  return %0 : tensor<?x?x5xf32>
 }
 
 // -----
@@ -577,12 +606,13 @@ func.func @matmul$batched_lhs(%a: tensor<?x3x8xf32>, %b: tensor<8x16xf32>) -> te
 
 // -----
 
-// Two dynamic row dims stay one generic contraction: a collapsed group may
-// hold at most one dynamic size once bufferized (memref.expand_shape).
+// Two dynamic row dims: collapsed into one 2-D matmul too; its result, a
+// fresh row-major buffer, is reshaped back by a shape tensor
+// (expand-strided-metadata takes one dynamic size a group).
 // CHECK-LABEL: func.func @matmul$batched_lhs_two_dynamic
-// CHECK-NOT: tensor.collapse_shape
-// CHECK: linalg.generic
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins({{.*}} : tensor<?x8xf32>, tensor<8x16xf32>)
+// CHECK: tensor.reshape %[[P]](%{{.*}}) : (tensor<?x16xf32>, tensor<3xindex>) -> tensor<?x?x16xf32>
 func.func @matmul$batched_lhs_two_dynamic(%a: tensor<?x?x8xf32>, %b: tensor<8x16xf32>) -> tensor<?x?x16xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x?x8xf32>, tensor<8x16xf32>) -> tensor<?x?x16xf32>
   return %0 : tensor<?x?x16xf32>

@@ -101,15 +101,33 @@ func.func @relu_addmm(%x: tensor<40x300xf32>) -> tensor<40x33xf32> {
   return %1 : tensor<40x33xf32>
 }
 
-// A matmul that no packed kernel takes (dynamic rows; the run-time weight
-// is first copied transposed): the ReLU stays a loop of its own after the
-// product.
+// A matmul that no packed kernel takes (a run-time weight of run-time
+// size, first copied transposed): the ReLU stays a loop of its own after
+// the product.
 // CHECK-LABEL: func.func @relu_linear_transposed
 // CHECK: call @tsm_transpose_f32_2d
 // CHECK: call @tsm_matmul_kernel_mm
 // CHECK: arith.maximumf %{{.*}} : vector<16xf32>
 // CHECK: return
-func.func @relu_linear_transposed(%x: tensor<?x300xf32>, %w: tensor<33x300xf32>) -> tensor<?x33xf32> {
+func.func @relu_linear_transposed(%x: tensor<?x300xf32>, %w: tensor<?x300xf32>) -> tensor<?x?xf32> {
+  %0 = "tsm.linear"(%x, %w) : (tensor<?x300xf32>, tensor<?x300xf32>) -> tensor<?x?xf32>
+  %1 = "tsm.relu"(%0) : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %1 : tensor<?x?xf32>
+}
+
+// Rows known only at run time (a static run-time weight): the packed
+// kernel, W read as it lies, starts from zero (init 3) and applies the
+// ReLU; its rows are C's, read when it runs.
+// CHECK: func.func private @[[RT:tsm_matmul_packed_[0-9]+]]_driver_f{{[0-9]+}}(
+// CHECK-SAME: memref<?x300xf32>, %{{[^:]*}}: memref<33x300xf32>, %[[RC:[^:]*]]: memref<?x33xf32>)
+// CHECK: %[[ROWS:.*]] = memref.dim %[[RC]], %c0 : memref<?x33xf32>
+// CHECK: call @[[RT]](%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c3, %false, %true, %c0, %[[ROWS]], %c0, %c33)
+// CHECK-LABEL: func.func @relu_linear_rows_at_run_time
+// CHECK-NOT: tsm_transpose
+// CHECK: call @[[RT]]_driver_f
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+func.func @relu_linear_rows_at_run_time(%x: tensor<?x300xf32>, %w: tensor<33x300xf32>) -> tensor<?x33xf32> {
   %0 = "tsm.linear"(%x, %w) : (tensor<?x300xf32>, tensor<33x300xf32>) -> tensor<?x33xf32>
   %1 = "tsm.relu"(%0) : (tensor<?x33xf32>) -> tensor<?x33xf32>
   return %1 : tensor<?x33xf32>

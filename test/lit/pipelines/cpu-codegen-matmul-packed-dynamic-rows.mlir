@@ -1,0 +1,78 @@
+// RUN: tsmlir-opt %s --split-input-file --target-cpu x86-64-v3 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
+// RUN: tsmlir-opt %s --split-input-file --target-cpu x86-64-v4 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=V4
+
+// Rows known only at run time (a dynamic batch through a linear layer):
+// the packed kernel, in its shared form (any sizes and row strides), with a
+// last strip chosen when it runs: an scf.index_switch on the rows left
+// after the full strips, a micro-kernel for each count below the tile's
+// (1-5 with AVX2's 6-row tile, 1-7 with AVX-512's 8).  The driver reads
+// the rows off C.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0(
+// CHECK-SAME: %{{[^:]*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>,
+// CHECK: scf.for %{{.*}} step %c6
+// CHECK: %{{.*}}:6 = scf.for
+// CHECK: %[[REST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK: scf.index_switch %[[REST]]
+// CHECK: case 1 {
+// CHECK: %{{.*}} = scf.for {{.*}} -> (vector<16xf32>)
+// CHECK: case 5 {
+// CHECK: %{{.*}}:5 = scf.for
+// CHECK-NOT: case 6
+// CHECK: default {
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK-SAME: %{{[^:]*}}: memref<?x40xf32>, %{{[^:]*}}: memref<40x20xf32>, %[[C:[^:]*]]: memref<?x20xf32>)
+// CHECK: %[[M:.*]] = memref.dim %[[C]], %c0 : memref<?x20xf32>
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %c3, %false, %false, %c0, %[[M]], %c0, %c20)
+// CHECK-LABEL: func.func @rows_at_run_time
+// CHECK: call @tsm_matmul_packed_0_driver(
+// V4-LABEL: func.func private @tsm_matmul_packed_0(
+// V4: scf.index_switch
+// V4: case 7 {
+// V4: %{{.*}}:7 = scf.for
+// V4-NOT: case 8
+func.func @rows_at_run_time(%a: tensor<?x40xf32>, %b: tensor<40x20xf32>) -> tensor<?x20xf32> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x40xf32>, tensor<40x20xf32>) -> tensor<?x20xf32>
+  return %0 : tensor<?x20xf32>
+}
+
+// -----
+
+// With threads: the driver shares the work only from the rows at which it
+// pays (parallel.pays_to_share: here 4 MFLOP, 53 rows by 40 x 1000), else
+// one call.  1000 columns: the threads take pieces of whole panels.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK-SAME: %[[C:[^:]*]]: memref<?x1000xf32>)
+// CHECK: %[[M:.*]] = memref.dim %[[C]], %c0
+// CHECK: %[[SHARE:.*]] = arith.cmpi sge, %[[M]], %c53
+// CHECK: scf.if %[[SHARE]] {
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1) {
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %c0, %[[M]], %{{.*}}, %{{.*}})
+// CHECK: } else {
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %c0, %[[M]], %c0, %c1000)
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @columns(%a: tensor<?x40xf32>, %b: tensor<40x1000xf32>) -> tensor<?x1000xf32> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<?x40xf32>, tensor<40x1000xf32>) -> tensor<?x1000xf32>
+    return %0 : tensor<?x1000xf32>
+  }
+}
+
+// -----
+
+// Too few panels for every thread (20 columns): pieces of row strips,
+// counted when it runs (at most 2 a thread, none empty).
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK-SAME: %[[C:[^:]*]]: memref<?x20xf32>)
+// CHECK: %[[M:.*]] = memref.dim %[[C]], %c0
+// CHECK: scf.if
+// CHECK: %[[UP:.*]] = arith.addi %[[M]], %c5 : index
+// CHECK: %[[STRIPS:.*]] = arith.divui %[[UP]], %c6 : index
+// CHECK: %[[PIECES:.*]] = arith.minsi %[[STRIPS]], %c4 : index
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PIECES]]) step (%c1) {
+// CHECK: %[[HI:.*]] = arith.minsi %{{.*}}, %[[M]] : index
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %[[HI]], %c0, %c20)
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @rows(%a: tensor<?x2000xf32>, %b: tensor<2000x20xf32>) -> tensor<?x20xf32> {
+    %0 = "tsm.matmul"(%a, %b) : (tensor<?x2000xf32>, tensor<2000x20xf32>) -> tensor<?x20xf32>
+    return %0 : tensor<?x20xf32>
+  }
+}

@@ -1,0 +1,139 @@
+"""Matmuls whose rows are known only at run time (a dynamic batch or
+sequence through linear layers) take the packed kernels (matmul_codegen:
+`rows_at_run_time`): one kernel whose last strip is chosen when it runs,
+the threads' split decided then.  Pinned against eager over row counts
+around the register tile (6 rows on AVX2, 8 with AVX-512), 0 rows, and the
+thread thresholds."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tsmlir
+from tsmlir import TensorSpec
+from tsmlir.lowering.matmul_codegen import KERNEL_PREFIX
+
+from conftest import _assert_close
+
+ROWS = [0, 1, 2, 5, 6, 7, 8, 9, 13, 17, 64, 100, 333]
+
+
+def _packed(compiled) -> bool:
+    return KERNEL_PREFIX in str(compiled.forward._module.operation)
+
+
+def _runs(make):
+    return [make(rows) for rows in ROWS]
+
+
+def check_against_eager(module, specs, runs, threads=1, **tol):
+    """Compile for `specs` on `threads` threads, then match eager on each
+    argument tuple of `runs`."""
+    module = module.eval()
+    compiled = tsmlir.compile_module(module, input_specs=specs, threads=threads)
+    for args in runs:
+        with torch.no_grad():
+            _assert_close(compiled(*args), module(*args), **tol)
+    return compiled
+
+
+class Mlp(torch.nn.Module):
+    """Constant weights (packed once), a fused bias + ReLU, a narrow last
+    layer (one partial panel)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = (torch.nn.Linear(100, 70), torch.nn.Linear(70, 300),
+                                  torch.nn.Linear(300, 10))
+
+    def forward(self, x):
+        return self.c(torch.relu(self.b(torch.relu(self.a(x)))))
+
+
+class Mm(torch.nn.Module):
+    def forward(self, x, w):
+        return x @ w
+
+
+class LinearRT(torch.nn.Module):
+    """A run-time weight read as (N, K)."""
+
+    def forward(self, x, w, b):
+        return F.linear(x, w, b)
+
+
+@pytest.fixture(params=[False, True], ids=["avx2", "avx512"])
+def avx512(request, monkeypatch):
+    """Both register tiles, whatever the host (the 8 x 32 tile is the same
+    code with other sizes; LLVM splits its vectors where AVX-512 is
+    missing)."""
+    from tsmlir.lowering import target
+    monkeypatch.setattr(target, "_host_has_avx512", lambda: request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_mlp_rows_at_run_time(avx512, threads):
+    torch.manual_seed(0)
+    compiled = check_against_eager(
+        Mlp(), [TensorSpec((-1, 100))],
+        runs=_runs(lambda rows: (torch.randn(rows, 100),)), threads=threads,
+        rtol=1e-5, atol=1e-5)
+    assert _packed(compiled)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_runtime_b_rows_at_run_time(avx512, threads):
+    """B an argument: packed on every call, by columns among the threads
+    (200 columns) from enough rows."""
+    torch.manual_seed(0)
+    compiled = check_against_eager(
+        Mm(), [TensorSpec((-1, 64)), TensorSpec((64, 200))],
+        runs=_runs(lambda rows: (torch.randn(rows, 64), torch.randn(64, 200))),
+        threads=threads, rtol=1e-4, atol=1e-4)
+    assert _packed(compiled)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_rows_split_at_run_time(avx512, threads):
+    """Two panels at most: with threads, the rows are cut into strips when
+    it runs (at most 2 pieces a thread, none empty)."""
+    torch.manual_seed(0)
+    compiled = check_against_eager(
+        Mm(), [TensorSpec((-1, 300)), TensorSpec((300, 40))],
+        runs=_runs(lambda rows: (torch.randn(rows, 300), torch.randn(300, 40))) +
+        [(torch.randn(2000, 300), torch.randn(300, 40))],
+        threads=threads, rtol=1e-4, atol=1e-4)
+    assert _packed(compiled)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_linear_runtime_weight_rows_at_run_time(avx512, threads):
+    torch.manual_seed(0)
+    compiled = check_against_eager(
+        LinearRT(), [TensorSpec((-1, 96)), TensorSpec((130, 96)), TensorSpec((130,))],
+        runs=_runs(lambda rows: (torch.randn(rows, 96), torch.randn(130, 96),
+                                 torch.randn(130))),
+        threads=threads, rtol=1e-4, atol=1e-4)
+    assert _packed(compiled)
+
+
+def test_rows_of_a_3d_input_at_run_time():
+    """(batch, seq, features) with both leading dims dynamic: the linear
+    layer's rows are their product."""
+    torch.manual_seed(0)
+    compiled = check_against_eager(
+        Mlp(), [TensorSpec((-1, -1, 100))],
+        runs=[(torch.randn(b, s, 100),) for b, s in [(1, 1), (3, 7), (5, 13), (0, 4)]],
+        rtol=1e-5, atol=1e-5)
+    assert _packed(compiled)
+
+
+def test_one_kernel_for_every_run_time_row_count():
+    """All matmuls with run-time rows and a constant B share one kernel
+    (run-time last strip), each layer a driver of its own."""
+    compiled = tsmlir.compile_module(Mlp().eval(), input_specs=[TensorSpec((-1, 100))])
+    text = str(compiled.forward._module.operation)
+    kernels = {line.split("@")[1].split("(")[0] for line in text.splitlines()
+               if line.strip().startswith("llvm.func") and f"@{KERNEL_PREFIX}_" in line
+               and "_w" not in line.split("@")[1] and "prepack" not in line}
+    assert len(kernels) == 1, kernels
