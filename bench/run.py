@@ -2,7 +2,7 @@
 
     python bench/run.py [--models mlp_b1,resnet18_64] [--threads 1,2]
                         [--peers eager,torchscript,inductor,tsmlir] [--json out.json]
-                        [--timing] [--rounds N] [--min]
+                        [--timing] [--rounds N] [--min] [--dynamic]
 
 Prints median milliseconds per model and peer, the ratio of each peer to
 eager (lower is better), compile times separately, GFLOP/s for matmuls, and
@@ -16,6 +16,11 @@ falls on every peer instead of on one; `--min` also prints each peer's
 fastest call (noise only adds time).
 `--timing` adds tsmlir's per-stage compile times (import, each lowering
 stage, LLVM JIT) under each model.
+`--dynamic` compiles for a run-time size of dim 0 of each model's first
+tensor input (the batch of mlp/resnet/seed_conv, the sequence of the
+encoder and the loops, the rows of the matmuls, the length of the
+elementwise chain): tsmlir with that dim -1 (`TensorSpec`), torch.compile
+with `dynamic=True`; the calls use the same inputs as without it.
 """
 from __future__ import annotations
 
@@ -68,16 +73,25 @@ def timed_block(fn, args, min_time: float, max_runs: int) -> list[float]:
     return timed(fn, args, min_time, max_runs)
 
 
-def build_peer(peer: str, model, inputs):
+def dynamic_specs(inputs) -> list:
+    """tsmlir's inputs for `--dynamic`: dim 0 of the first tensor a
+    run-time size, the other arguments as examples."""
+    first = next(i for i, x in enumerate(inputs) if isinstance(x, torch.Tensor))
+    x = inputs[first]
+    spec = tsmlir.TensorSpec((-1, *x.shape[1:]), x.dtype)
+    return [spec if i == first else v for i, v in enumerate(inputs)]
+
+
+def build_peer(peer: str, model, inputs, dynamic: bool = False):
     if peer == "eager":
         return model
     if peer == "torchscript":
         ts = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.script(model)))
         return ts
     if peer == "inductor":
-        return torch.compile(model)
+        return torch.compile(model, dynamic=True) if dynamic else torch.compile(model)
     if peer == "tsmlir":
-        return tsmlir.compile_module(model, inputs)
+        return tsmlir.compile_module(model, dynamic_specs(inputs) if dynamic else inputs)
     raise KeyError(peer)
 
 
@@ -85,12 +99,12 @@ def first_tensor(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
-def run_model(name: str, peers, threads: int, rounds: int = 5) -> dict:
+def run_model(name: str, peers, threads: int, rounds: int = 5, dynamic: bool = False) -> dict:
     """Build every peer, check its output against eager, then time the
     peers in `rounds` interleaved rounds (see the module docstring)."""
     torch.set_num_threads(threads)
     model, inputs, flops = MODELS[name]()
-    row = {"model": name, "threads": threads, "ms": {}, "min_ms": {}, "compile_s": {},
+    row = {"model": name + ("(dyn)" if dynamic else ""), "threads": threads, "ms": {}, "min_ms": {}, "compile_s": {},
            "ok": {}, "error": {}}
     built = {}
     with torch.inference_mode():
@@ -98,7 +112,7 @@ def run_model(name: str, peers, threads: int, rounds: int = 5) -> dict:
         for peer in peers:
             try:
                 start = time.perf_counter()
-                fn = build_peer(peer, model, inputs)
+                fn = build_peer(peer, model, inputs, dynamic)
                 fn(*inputs)  # first call (inductor compiles here)
                 row["compile_s"][peer] = time.perf_counter() - start
                 if peer == "tsmlir":
@@ -158,6 +172,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timing", action="store_true", help="tsmlir's per-stage compile times")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
     ap.add_argument("--min", action="store_true", help="also print each peer's fastest call")
+    ap.add_argument("--dynamic", action="store_true",
+                    help="compile for a run-time size of dim 0 of the first input")
     args = ap.parse_args(argv)
     # tsmlir's runtime tunes glibc's allocator at its first compile (freed
     # buffers kept for reuse: see tsmlir.runtime.native_libs); set it before
@@ -168,7 +184,7 @@ def main(argv=None) -> int:
     print(f"{'model':14s} thr  " + " | ".join(f"{p:28s}" for p in peers))
     for threads in (int(t) for t in args.threads.split(",")):
         for name in args.models.split(","):
-            row = run_model(name, peers, threads, args.rounds)
+            row = run_model(name, peers, threads, args.rounds, args.dynamic)
             print_row(row, peers, args.timing, args.min)
             rows.append(row)
     if args.json:
