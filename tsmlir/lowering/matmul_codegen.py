@@ -46,7 +46,7 @@ from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
 from .matmul_bias import bias_init, zero_init
 from .matmul_kernel import FUSED_TYPES, PackedPlan, kernel_text
 from .matmul_pack import ensure_transpose, prepack_text
-from .parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS, pays_to_share
+from .parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
@@ -95,38 +95,27 @@ def reads_transposed(op: ir.Operation) -> bool:
                and str(ir.MemRefType(v.type).element_type) == "f32" for v in op.operands)
 
 
-def sizes_of(op: ir.Operation) -> tuple[int | None, int, int]:
+def sizes_of(op: ir.Operation) -> tuple[int | None, int | None, int | None]:
     """M, N, K of a bufferized matmul (kernel_emit.shape_of, with A read as
-    (K, M) where `transposes` says so); M None where it is known only at run
-    time (`rows_at_run_time`)."""
+    (K, M) where `transposes` says so); None for a size known only at run
+    time."""
     m, n, k = shape_of(op)
     if transposes(op)[0]:
-        m, n, k = m, n, ir.MemRefType(op.operands[0].type).shape[0]
-    return (None if ir.ShapedType.is_dynamic_size(m) else m), n, k
-
-
-def rows_at_run_time(op: ir.Operation) -> bool:
-    """A matmul whose only dynamic size is M, A's and C's rows (a batch or
-    a sequence of run-time length through a linear layer), A read as
-    (M, K)."""
-    if transposes(op)[0]:
-        return False
-    a, b, c = (ir.MemRefType(v.type) for v in op.operands)
-    return a.is_dynamic_dim(0) and c.is_dynamic_dim(0) and b.has_static_shape \
-        and not a.is_dynamic_dim(1) and not c.is_dynamic_dim(1)
+        k = ir.MemRefType(op.operands[0].type).shape[0]
+    return tuple(None if ir.ShapedType.is_dynamic_size(s) else s for s in (m, n, k))
 
 
 def applies(module_op: ir.Operation, op: ir.Operation) -> bool:
-    """A static matmul with enough rows, or one whose rows are known only at
-    run time (`rows_at_run_time`: the kernel takes any count, its last
-    strip chosen when it runs) (the caller has checked that it is a plain
-    f32 row-major matmul or `reads_transposed`).  A run-time B is then
-    packed on every call, even for the few rows that the static rule
+    """A static matmul with enough rows, or one with sizes known only at run
+    time, A read as (M, K) (the kernel takes any sizes, its last strip
+    chosen when it runs: a dynamic batch through a linear layer, attention
+    over a sequence of run-time length) (the caller has checked that it is
+    a plain f32 row-major matmul or `reads_transposed`).  A run-time B is
+    then packed on every call, even for the few rows that the static rule
     (MIN_ROWS) leaves to cpu_codegen's tiles."""
-    if not all(ir.ShapedType(v.type).has_static_shape for v in op.operands):
-        m, n, k = sizes_of(op)
-        return rows_at_run_time(op) and n >= 1 and k >= 1
     m, n, k = sizes_of(op)
+    if None in (m, n, k):
+        return not transposes(op)[0] and all(s is None or s >= 1 for s in (m, n, k))
     if reads_transposed(op):
         # no other kernel here reads operands transposed (tsm-vectorize-matvec
         # took B's of few rows); packing from a B (N, K) costs what the plain
@@ -146,14 +135,15 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     B).  Splitting the longer side moves the least memory: the late
     convolutions of a ResNet (A = 512 x 4608 weights, B 4608 x 49) read the
     weights once instead of once per thread.  `pieces_for` sizes the
-    pieces.  Rows known only at run time: see `_run_time_plan`."""
+    pieces.  Sizes known only at run time: see `_run_time_plan`."""
     m, n, k = sizes_of(op)
     rows, lanes = registers
+    if None in (m, n, k):
+        return _run_time_plan(PackedPlan(rows, lanes, min(k1, k or k1), n1), n, threads,
+                              transposes(op)[1])
     panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
     packing_bound = transposes(op)[1] and n * k >= MIN_PARALLEL_B_TRANSPOSED
-    if m is None:
-        return _run_time_plan(PackedPlan(rows, lanes, k1, n1), n, k, threads, packing_bound)
     if threads <= 1 or 2 * m * n * k < min_flops and not packing_bound:
         return PackedPlan(rows, lanes, k1, n1)
     strips = ceil_div(m, rows)
@@ -166,27 +156,23 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     return PackedPlan(rows, lanes, k1, n1, "m", pieces_for(strips, threads), strips)
 
 
-def _run_time_plan(plan_: PackedPlan, n: int, k: int, threads: int, packing_bound: bool
+def _run_time_plan(plan_: PackedPlan, n: int | None, threads: int, b_transposed: bool
                    ) -> PackedPlan:
-    """The thread split of a matmul whose rows are known only at run time:
-    by columns where every thread gets two panels (each packs only its own
-    columns of B), else by strips of rows, counted when it runs; the threads
-    share a C of at least `min_rows` rows, the fewest for which
-    `parallel.pays_to_share` (flops, or bytes of A and B) says so."""
+    """The thread split of a matmul with sizes known only at run time: by
+    columns where N is static and every thread gets two panels (each packs
+    only its own columns of B), else by strips of rows, counted when it
+    runs.  Whether the threads share it at all is decided then too, by the
+    static rule's sums (`_share_test`)."""
+    plan_ = replace(plan_, at_run_time=True, b_transposed=b_transposed)
     if threads <= 1:
         return plan_
-    if packing_bound or pays_to_share(0, 4 * k * n):
-        least = 1
-    else:
-        by_flops = ceil_div(MIN_PARALLEL_FLOPS, 2 * n * k)
-        by_bytes = ceil_div(MIN_PARALLEL_BYTES // 4 - k * n, k)
-        least = max(1, min(by_flops, by_bytes))
-    panels = ceil_div(n, plan_.lanes)
+    panels = ceil_div(n, plan_.lanes) if n is not None else 0
     if panels >= 2 * threads:
-        pieces = pieces_for(panels, threads, max(2, plan_.n1 // plan_.lanes))
-        n1 = min(plan_.n1, ceil_div(panels, pieces) * plan_.lanes)
-        return replace(plan_, n1=n1, split="n", pieces=pieces, units=panels, min_rows=least)
-    return replace(plan_, split="m", pieces=PIECES_PER_THREAD * threads, min_rows=least)
+        n1 = min(plan_.n1, panels * plan_.lanes)
+        pieces = pieces_for(panels, threads, max(2, n1 // plan_.lanes))
+        n1 = min(n1, ceil_div(panels, pieces) * plan_.lanes)
+        return replace(plan_, n1=n1, split="n", pieces=pieces, units=panels)
+    return replace(plan_, split="m", pieces=PIECES_PER_THREAD * threads)
 
 
 def pieces_for(units: int, threads: int, per_piece: int = 1) -> int:
@@ -235,7 +221,7 @@ class Fused:
 PLAIN = Fused(init=3)
 
 
-def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int | None, n: int,
+def driver_text(name: str, kernel: str, types: tuple[str, str, str], sizes: tuple,
                 plan_: PackedPlan, weight: tuple[str, str, str] | None = None,
                 fused: Fused = Fused(), kernel_types: tuple[str, str, str] | None = None
                 ) -> str:
@@ -246,7 +232,8 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int | No
     `fused`: the kernel's fused work; with a bias, the driver takes it
     after C.  `kernel_types`: the kernel's operand types where they are
     not the matmul's (a shared kernel: the operands are cast to them).
-    m None: C's rows, read when it runs (see `_driver_body`)."""
+    `sizes`: M, N, K, None where known only at run time (read when it
+    runs: see `_driver_body`)."""
     ta, tb, tc = types
     bias_arg = "" if fused.tbias is None else f", %bias: {fused.tbias}"
     ka, kb, kc, prologue = "%A", "%B", "%C", fused.lines()
@@ -267,7 +254,7 @@ def driver_text(name: str, kernel: str, types: tuple[str, str, str], m: int | No
     kernel_types += FUSED_TYPES + ["index"] * 4
     signature = f"({', '.join(kernel_types)}) -> ()"
     call = f"func.call @{kernel}({ka}, {kb}, {c_args}, {{}}) : {signature}"
-    body = _driver_body(call, tc, m, n, plan_)
+    body = _driver_body(call, types, sizes, plan_)
     declarations = declare(kernel, kernel_types)
     if weight is not None:
         declarations += declare(weight[2], [types[1], weight[1]])
@@ -278,19 +265,27 @@ func.func private @{name}(%A: {ta}, %B: {types[1]}, %C: {tc}{bias_arg}) {{{prolo
 """
 
 
-def _driver_body(call: str, tc: str, m: int | None, n: int, plan_: PackedPlan) -> str:
+def _size(name: str, value: int | None, of: str, dim: int, t: str) -> str:
+    """`name` = a static size, or dim `dim` of operand `of` (type t)."""
+    if value is not None:
+        return f"{name} = arith.constant {value} : index"
+    return f"{name} = memref.dim {of}, %c{dim} : {t}"
+
+
+def _driver_body(call: str, types: tuple[str, str, str], sizes: tuple, plan_: PackedPlan
+                 ) -> str:
     """The driver's kernel calls (`call`, its ranges left as {}): one over
-    all of C, or one per piece in an scf.parallel.  Rows known only at run
-    time (m None): read off C; the threads share a C of at least
-    plan_.min_rows rows (else one call), in strips counted then (split
-    "m": at most plan_.pieces pieces, none empty)."""
-    rows = f"%cm = arith.constant {m} : index" if m is not None else \
-        f"%cm = memref.dim %C, %c0 : {tc}"
+    all of C, or one per piece in an scf.parallel.  Sizes known only at run
+    time (None in `sizes`, M N K) are read off A and C; the threads then
+    share the work only where `_share_test` says so (else one call), split
+    "m" in strips counted then (at most plan_.pieces pieces, none empty)."""
+    m, n, k = sizes
+    ta, _, tc = types
     head = f"""
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  {rows}
-  %cn = arith.constant {n} : index"""
+  {_size("%cm", m, "%C", 0, tc)}
+  {_size("%cn", n, "%C", 1, tc)}"""
     whole = call.format("%c0, %cm, %c0, %cn")
     if plan_.pieces <= 1:
         return f"{head}\n  {whole}"
@@ -298,7 +293,7 @@ def _driver_body(call: str, tc: str, m: int | None, n: int, plan_: PackedPlan) -
         ranges, extent = "%c0, %cm, %lo, %hi", "%cn"
         units = f"""%cunits = arith.constant {plan_.units} : index
     %cpieces = arith.constant {plan_.pieces} : index"""
-    elif m is not None:
+    elif not plan_.at_run_time:
         ranges, extent = "%lo, %hi, %c0, %cn", "%cm"
         units = f"""%cunits = arith.constant {plan_.units} : index
     %cpieces = arith.constant {plan_.pieces} : index"""
@@ -321,16 +316,38 @@ def _driver_body(call: str, tc: str, m: int | None, n: int, plan_: PackedPlan) -
       {call.format(ranges)}
       scf.reduce
     }}"""
-    if m is not None:
+    if not plan_.at_run_time:
         return f"{head}\n    {parallel}"
     return f"""{head}
-  %cmin = arith.constant {plan_.min_rows} : index
-  %share = arith.cmpi sge, %cm, %cmin : index
+  {_size("%ck", k, "%A", 1, ta)}
+  {_share_test(plan_.b_transposed)}
   scf.if %share {{
     {parallel}
   }} else {{
     {whole}
   }}"""
+
+
+def _share_test(b_transposed: bool) -> str:
+    """%share: whether work of sizes %cm, %cn, %ck pays for the threads,
+    by the static rule (parallel.pays_to_share: 2 M N K flops, or 4 (M K +
+    K N) bytes of A and B; a B read as (N, K) of MIN_PARALLEL_B_TRANSPOSED
+    elements, whose packing alone is worth sharing)."""
+    lines = ["%mk = arith.muli %cm, %ck : index",
+             "%kn = arith.muli %ck, %cn : index",
+             "%mnk = arith.muli %mk, %cn : index",
+             f"%cflops = arith.constant {MIN_PARALLEL_FLOPS // 2} : index",
+             "%by_flops = arith.cmpi sge, %mnk, %cflops : index",
+             "%ab = arith.addi %mk, %kn : index",
+             f"%cbytes = arith.constant {MIN_PARALLEL_BYTES // 4} : index",
+             "%by_bytes = arith.cmpi sge, %ab, %cbytes : index"]
+    if not b_transposed:
+        return "\n  ".join(lines + ["%share = arith.ori %by_flops, %by_bytes : i1"])
+    return "\n  ".join(lines + [
+        "%by_work = arith.ori %by_flops, %by_bytes : i1",
+        f"%cpack = arith.constant {MIN_PARALLEL_B_TRANSPOSED} : index",
+        "%by_pack = arith.cmpi sge, %kn, %cpack : index",
+        "%share = arith.ori %by_work, %by_pack : i1"])
 
 
 def fused_of(op: ir.Operation) -> tuple[Fused, ir.Operation | None, list[ir.Value]]:
@@ -377,6 +394,8 @@ def _kernel(emit: Emitter, types: tuple[str, str, str], m: int | None, k: int,
     """The kernel for a matmul of these operand types (B packed: `prepacked`)
     and the types it takes: shared by every shape (`shared_types`) or
     made for this one."""
+    if plan_.at_run_time:
+        m = None  # any rows: the last strip chosen when it runs
     shared = shared_types(m, plan_, block, prepacked)
     ktypes, kplan, km, kk = (types, plan_, m, k) if shared is None else \
         (*shared, None if m is None else 0, None)
@@ -413,7 +432,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
             # a shared kernel has a driver per shape: _driver, _driver1, ...
             name = f"{kernel}_driver{{}}" if fused == PLAIN else f"{kernel}_driver_f{{}}"
             driver = emit.get(("driver", kernel, types, plan_, fused), name,
-                              lambda f: driver_text(f, kernel, types, m, n, plan_, fused=fused,
+                              lambda f: driver_text(f, kernel, types, (m, n, k), plan_, fused=fused,
                                                     kernel_types=ktypes),
                               caller, bare_first=fused == PLAIN)
         else:
@@ -429,7 +448,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
             driver = emit.get(("driver", kernel, types, glob, fused, transposed),
                               kernel + "_w{}",
                               lambda f: copy_globals(f"{f}_b", tp) +
-                              driver_text(f, kernel, types, m, n, plan_,
+                              driver_text(f, kernel, types, (m, n, k), plan_,
                                           (f"{f}_b", tp, packer), fused, ktypes),
                               caller)
         operands = list(op.operands) + extra

@@ -47,9 +47,11 @@ class PackedPlan:
     work: `pieces` pieces of whole panels (split "n") or row strips ("m"),
     `units` of them in all; piece i takes units [i*units/pieces,
     (i+1)*units/pieces) (`piece_bounds`), so piece sizes differ by at most
-    one unit.  Rows known only at run time: `units` 0 (strips counted when
-    it runs, at most `pieces` pieces), and the threads share only a C of
-    at least `min_rows` rows (fewer: one kernel call)."""
+    one unit.  `at_run_time`: sizes known only at run time, where the
+    driver reads them, decides whether the threads share the work (by
+    parallel.pays_to_share's rule, or, `b_transposed`, packing a B (N, K)
+    of at least MIN_PARALLEL_B_TRANSPOSED elements) and, split "m", counts
+    the strips (`units` 0; at most `pieces` pieces)."""
     rows: int
     lanes: int
     k1: int
@@ -57,7 +59,8 @@ class PackedPlan:
     split: str = "n"
     pieces: int = 1
     units: int = 0
-    min_rows: int = 0
+    at_run_time: bool = False
+    b_transposed: bool = False
 
     @property
     def unit(self) -> int:
@@ -242,10 +245,15 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int | None, k: int | 
     from zero;
     %relu clamps the sums at 0 as the last k block stores them.
     k None: K is A's size (a shared kernel, see `shared_types`).  m None:
-    rows known only at run time; the last strip (any count below the
-    tile's rows) goes through `_tail_switch`."""
+    the kernel of sizes known only at run time: its last strip (any count
+    below the tile's rows) goes through `_tail_switch`, and a K of 0 still
+    runs one k block."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
+    # a K of 0 (known only at run time) still runs one k block: the one
+    # that writes C's start (bias, zero) and its ReLU
+    kloop, kbound = ("%kloop = arith.maxsi %cK, %c1 : index", "%kloop") if m is None else \
+        ("", "%cK")
     new = Names()
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     b_transposed = flags[1] and not prepacked
@@ -306,6 +314,7 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
   %strips = arith.divui %mrows, %crows : index
   %full_rows = arith.muli %strips, %crows : index
   %full_end = arith.addi %mlo, %full_rows : index
+  {kloop}
   scf.for %n0 = %nlo to %nhi step %cn1 {{
     %nb_end = arith.addi %n0, %cn1 : index
     %nend = arith.minsi %nb_end, %nhi : index
@@ -313,7 +322,7 @@ func.func private @{name}(%A: {ta}, %B: {tb}, %C: {tc}, {FUSED_ARGS}, %mlo: inde
     %nb_up = arith.addi %nb, %clanes_1 : index
     %np = arith.divui %nb_up, %clanes : index
     %pbase = arith.divui %n0, %clanes : index
-    scf.for %k0 = %c0 to %cK step %ck1 {{
+    scf.for %k0 = %c0 to {kbound} step %ck1 {{
       %krest = arith.subi %cK, %k0 : index
       %kb = arith.minsi %krest, %ck1 : index
       {inner}

@@ -101,13 +101,24 @@ func.func @relu_addmm(%x: tensor<40x300xf32>) -> tensor<40x33xf32> {
   return %1 : tensor<40x33xf32>
 }
 
-// A matmul that no packed kernel takes (a run-time weight of run-time
-// size, first copied transposed): the ReLU stays a loop of its own after
-// the product.
+// A matmul that no packed kernel takes (f64): the ReLU stays a loop of its
+// own after the product.
+// CHECK-LABEL: func.func @relu_linear_f64
+// CHECK: call @tsm_matmul_kernel_mm
+// CHECK: arith.maximumf %{{.*}} : vector<{{[0-9]+}}xf64>
+// CHECK: return
+func.func @relu_linear_f64(%x: tensor<?x300xf64>, %w: tensor<300x33xf64>) -> tensor<?x33xf64> {
+  %0 = "tsm.matmul"(%x, %w) : (tensor<?x300xf64>, tensor<300x33xf64>) -> tensor<?x33xf64>
+  %1 = "tsm.relu"(%0) : (tensor<?x33xf64>) -> tensor<?x33xf64>
+  return %1 : tensor<?x33xf64>
+}
+
+// A run-time weight of run-time size is copied transposed, then the
+// packed kernel (sizes read when it runs) applies the ReLU.
 // CHECK-LABEL: func.func @relu_linear_transposed
 // CHECK: call @tsm_transpose_f32_2d
-// CHECK: call @tsm_matmul_kernel_mm
-// CHECK: arith.maximumf %{{.*}} : vector<16xf32>
+// CHECK: call @tsm_matmul_packed_{{[0-9]+}}_driver_f
+// CHECK-NOT: arith.maximumf
 // CHECK: return
 func.func @relu_linear_transposed(%x: tensor<?x300xf32>, %w: tensor<?x300xf32>) -> tensor<?x?xf32> {
   %0 = "tsm.linear"(%x, %w) : (tensor<?x300xf32>, tensor<?x300xf32>) -> tensor<?x?xf32>

@@ -1,9 +1,9 @@
 // RUN: tsmlir-opt %s --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 
-// Matmuls with dynamic sizes other than the rows, or fewer than 32 static
-// rows (a B that is no constant), take the transform-dialect path (static
-// ones with more rows: the packed kernel of cpu-codegen-matmul-packed.mlir;
-// rows known only at run time: cpu-codegen-matmul-packed-dynamic-rows.mlir).
+// f64 matmuls, and f32 ones with fewer than 32 static rows (a B that is no
+// constant), take the transform-dialect path (static f32 ones with more
+// rows: the packed kernel of cpu-codegen-matmul-packed.mlir; f32 sizes
+// known only at run time: cpu-codegen-matmul-packed-dynamic.mlir).
 // Register-tiled matmul (tile sizes follow the host: 8x32 with AVX-512, 6x16 else): the C tile is carried in vectors across the k loop
 // (hoisted) and updated with broadcast + vector.fma; the partial tiles at the
 // edges of 8 x 65 are vectorized too (no linalg op is left for scalar loops).
@@ -29,23 +29,23 @@ func.func @mm$odd(%a: tensor<8x33xf32>, %b: tensor<33x65xf32>) -> tensor<8x65xf3
   return %0 : tensor<8x65xf32>
 }
 
-// Dynamic M and N are peeled at run time: full tiles as above, masked ones
-// after.
+// A dynamic M (f64) is peeled at run time: full tiles as above, masked
+// ones after.
 // CHECK-LABEL: func.func private @tsm_matmul_kernel_mm1_{{[0-9]+}}(
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
-// CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf64>)
+// CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf64>
 // The partial tile of the last rows: one row at a time, an FMA along n.
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %c1
-// CHECK: %[[C:.*]] = vector.load %{{.*}} : memref<?x?xf32>, vector<{{16|32}}xf32>
-// CHECK: %[[SUM:.*]] = vector.fma {{.*}}, %[[C]] : vector<{{16|32}}xf32>
+// CHECK: %[[C:.*]] = vector.load %{{.*}} : memref<?x64xf64>, vector<{{8|16}}xf64>
+// CHECK: %[[SUM:.*]] = vector.fma {{.*}}, %[[C]] : vector<{{8|16}}xf64>
 // CHECK: vector.store %[[SUM]]
 // CHECK-NOT: linalg.matmul
 // CHECK: return
 // CHECK-LABEL: func.func @mm$dynamic
 // CHECK: call @tsm_matmul_kernel_mm1_
-func.func @mm$dynamic(%a: tensor<?x33xf32>, %b: tensor<33x?xf32>) -> tensor<?x?xf32> {
-  %0 = "tsm.matmul"(%a, %b) : (tensor<?x33xf32>, tensor<33x?xf32>) -> tensor<?x?xf32>
-  return %0 : tensor<?x?xf32>
+func.func @mm$dynamic(%a: tensor<?x33xf64>, %b: tensor<33x64xf64>) -> tensor<?x64xf64> {
+  %0 = "tsm.matmul"(%a, %b) : (tensor<?x33xf64>, tensor<33x64xf64>) -> tensor<?x64xf64>
+  return %0 : tensor<?x64xf64>
 }
 
 // Same-shaped matmuls (a network's repeated layers) share one kernel.

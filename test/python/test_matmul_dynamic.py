@@ -1,9 +1,10 @@
-"""Matmuls whose rows are known only at run time (a dynamic batch or
-sequence through linear layers) take the packed kernels (matmul_codegen:
-`rows_at_run_time`): one kernel whose last strip is chosen when it runs,
-the threads' split decided then.  Pinned against eager over row counts
-around the register tile (6 rows on AVX2, 8 with AVX-512), 0 rows, and the
-thread thresholds."""
+"""f32 matmuls with sizes known only at run time (a dynamic batch or
+sequence through linear layers, attention over a sequence of run-time
+length) take the packed kernels (matmul_codegen.applies): one kernel whose
+last strip is chosen when it runs, the threads' split decided then.
+Pinned against eager over row counts around the register tile (6 rows on
+AVX2, 8 with AVX-512), empty sizes (K = 0 included: C is then the bias
+alone), and the thread thresholds."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -137,3 +138,40 @@ def test_one_kernel_for_every_run_time_row_count():
                if line.strip().startswith("llvm.func") and f"@{KERNEL_PREFIX}_" in line
                and "_w" not in line.split("@")[1] and "prepack" not in line}
     assert len(kernels) == 1, kernels
+
+
+class Attention(torch.nn.Module):
+    """q @ k^T (N known at run time), p @ v (K known at run time)."""
+
+    def forward(self, q, k, v):
+        return torch.softmax(q @ k.transpose(-2, -1) * 0.125, dim=-1) @ v
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_attention_sequence_at_run_time(avx512, threads):
+    torch.manual_seed(0)
+    spec = TensorSpec((-1, 64))
+    compiled = check_against_eager(
+        Attention(), [spec] * 3,
+        runs=[tuple(torch.randn(n, 64) for _ in range(3)) for n in (1, 5, 7, 64, 130, 333)],
+        threads=threads, rtol=1e-5, atol=1e-5)
+    assert _packed(compiled)
+
+
+class AddmmRelu(torch.nn.Module):
+    def forward(self, x, w, b):
+        return torch.relu(torch.addmm(b, x, w))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_size_at_run_time(avx512, threads):
+    """M, K and N all dynamic, the bias and ReLU fused: K = 0 leaves
+    relu(bias); empty M or N an empty result."""
+    torch.manual_seed(0)
+    sizes = [(3, 0, 5), (0, 4, 5), (4, 3, 0), (1, 1, 1), (7, 9, 33), (13, 300, 17),
+             (300, 200, 100), (1, 2000, 3)]
+    compiled = check_against_eager(
+        AddmmRelu(), [TensorSpec((-1, -1)), TensorSpec((-1, -1)), TensorSpec((-1,))],
+        runs=[(torch.randn(m, k), torch.randn(k, n), torch.randn(n)) for m, k, n in sizes],
+        threads=threads, rtol=1e-4, atol=1e-4)
+    assert _packed(compiled)

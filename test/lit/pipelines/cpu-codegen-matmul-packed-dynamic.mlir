@@ -1,14 +1,18 @@
 // RUN: tsmlir-opt %s --split-input-file --target-cpu x86-64-v3 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s
 // RUN: tsmlir-opt %s --split-input-file --target-cpu x86-64-v4 --tsm-to-linalg --tsm-linalg-to-loops | filecheck %s --check-prefix=V4
 
-// Rows known only at run time (a dynamic batch through a linear layer):
-// the packed kernel, in its shared form (any sizes and row strides), with a
-// last strip chosen when it runs: an scf.index_switch on the rows left
-// after the full strips, a micro-kernel for each count below the tile's
-// (1-5 with AVX2's 6-row tile, 1-7 with AVX-512's 8).  The driver reads
-// the rows off C.
+// Sizes known only at run time (here the rows: a dynamic batch through a
+// linear layer): the packed kernel, in its shared form (any sizes and row
+// strides), with a last strip chosen when it runs: an scf.index_switch on
+// the rows left after the full strips, a micro-kernel for each count below
+// the tile's (1-5 with AVX2's 6-row tile, 1-7 with AVX-512's 8).  A K of 0
+// still runs one k block (the one that writes C's start).  The driver
+// reads the rows off C.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
 // CHECK-SAME: %{{[^:]*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>,
+// CHECK: %[[K:.*]] = memref.dim %{{.*}}, %c1
+// CHECK: %[[KLOOP:.*]] = arith.maxsi %[[K]], %c1 : index
+// CHECK: scf.for %{{.*}} = %c0 to %[[KLOOP]] step %c256
 // CHECK: scf.for %{{.*}} step %c6
 // CHECK: %{{.*}}:6 = scf.for
 // CHECK: %[[REST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
@@ -37,13 +41,19 @@ func.func @rows_at_run_time(%a: tensor<?x40xf32>, %b: tensor<40x20xf32>) -> tens
 
 // -----
 
-// With threads: the driver shares the work only from the rows at which it
-// pays (parallel.pays_to_share: here 4 MFLOP, 53 rows by 40 x 1000), else
-// one call.  1000 columns: the threads take pieces of whole panels.
+// With threads: the driver shares the work only where it pays, by the
+// static rule (parallel.pays_to_share) on the sizes it reads: 2 M N K >= 4
+// MFLOP, or 4 (M K + K N) >= 512 KB of A and B; else one call.  1000
+// columns: the threads take pieces of whole panels.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
 // CHECK-SAME: %[[C:[^:]*]]: memref<?x1000xf32>)
 // CHECK: %[[M:.*]] = memref.dim %[[C]], %c0
-// CHECK: %[[SHARE:.*]] = arith.cmpi sge, %[[M]], %c53
+// CHECK-DAG: %[[MK:.*]] = arith.muli %[[M]], %c40 : index
+// CHECK-DAG: %[[MNK:.*]] = arith.muli %[[M]], %c40000 : index
+// CHECK: %[[BY_FLOPS:.*]] = arith.cmpi sge, %[[MNK]], %c2097152 : index
+// CHECK: %[[AB:.*]] = arith.addi %[[MK]], %c40000 : index
+// CHECK: %[[BY_BYTES:.*]] = arith.cmpi sge, %[[AB]], %c131072 : index
+// CHECK: %[[SHARE:.*]] = arith.ori %[[BY_FLOPS]], %[[BY_BYTES]] : i1
 // CHECK: scf.if %[[SHARE]] {
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1) {
 // CHECK: call @tsm_matmul_packed_0(%{{.*}}, %c0, %[[M]], %{{.*}}, %{{.*}})
@@ -74,5 +84,25 @@ module attributes {tsm.num_threads = 2 : i64} {
   func.func @rows(%a: tensor<?x2000xf32>, %b: tensor<2000x20xf32>) -> tensor<?x20xf32> {
     %0 = "tsm.matmul"(%a, %b) : (tensor<?x2000xf32>, tensor<2000x20xf32>) -> tensor<?x20xf32>
     return %0 : tensor<?x20xf32>
+  }
+}
+
+// -----
+
+// Attention over a sequence of run-time length: p @ v, K (and M) known
+// only at run time, read off A; v's 64 columns are too few panels for the
+// threads' pieces (4 with AVX2's 16-wide panels): strips of rows.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
+// CHECK-SAME: %[[A:[^:]*]]: memref<?x?xf32>, %{{[^:]*}}: memref<?x64xf32>, %[[C:[^:]*]]: memref<?x64xf32>)
+// CHECK: %[[M:.*]] = memref.dim %[[C]], %c0
+// CHECK: %[[K:.*]] = memref.dim %[[A]], %c1
+// CHECK: %[[MK:.*]] = arith.muli %[[M]], %[[K]] : index
+// CHECK: scf.if
+// CHECK: scf.parallel
+// CHECK: call @tsm_matmul_packed_0(%{{.*}}, %{{.*}}, %{{.*}}, %c0, %c64)
+module attributes {tsm.num_threads = 2 : i64} {
+  func.func @pv(%p: tensor<?x?xf32>, %v: tensor<?x64xf32>) -> tensor<?x64xf32> {
+    %0 = "tsm.matmul"(%p, %v) : (tensor<?x?xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    return %0 : tensor<?x64xf32>
   }
 }
