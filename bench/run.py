@@ -104,8 +104,8 @@ def run_model(name: str, peers, threads: int, rounds: int = 5, dynamic: bool = F
     peers in `rounds` interleaved rounds (see the module docstring)."""
     torch.set_num_threads(threads)
     model, inputs, flops = MODELS[name]()
-    row = {"model": name + ("(dyn)" if dynamic else ""), "threads": threads, "ms": {}, "min_ms": {}, "compile_s": {},
-           "ok": {}, "error": {}}
+    row = {"model": name + ("(dyn)" if dynamic else ""), "threads": threads, "ms": {},
+           "min_ms": {}, "compile_s": {}, "ok": {}, "error": {}}
     built = {}
     with torch.inference_mode():
         expected = first_tensor(model(*inputs))

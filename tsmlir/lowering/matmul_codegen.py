@@ -1,14 +1,15 @@
-"""Packed-B matmul kernels for f32 matmuls with enough rows, or rows known
+"""Packed-B matmul kernels for f32 matmuls with enough rows, or sizes known
 only at run time.
 
 In: a bufferized `linalg.matmul` (C += A @ B) on f32 row-major memrefs of
 static shape (identity layout or a strided view with unit inner stride),
 with at least `MIN_ROWS` rows (`MIN_ROWS_CONSTANT_B` for a constant B); or one
 whose indexing maps read B as (N, K) (`reads_transposed`: a linear layer's
-run-time weight, attention's k^T), any rows; or one whose only dynamic size
-is M (`rows_at_run_time`: a dynamic batch through a linear layer), which
-a kernel with a run-time last strip serves, the drivers choosing the
-threads' split when they run.  Out: the op is replaced by a call to a
+run-time weight, attention's k^T), any rows; or one with sizes known only
+at run time, A read as (M, K) (`applies`: a dynamic batch through a linear
+layer, attention over a sequence of run-time length), which a kernel with
+a run-time last strip serves, the drivers reading the sizes and choosing
+the threads' split when they run.  Out: the op is replaced by a call to a
 driver function that runs a kernel function (on one thread, or on pieces
 of C handed to the threads by an `scf.parallel`); kernels are private,
 noinline and shared by every matmul of the same operand types and plan.
