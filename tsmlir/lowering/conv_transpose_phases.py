@@ -134,4 +134,3 @@ def lower(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list[int],
             phase = slice_of(y, [0, (p * sw + q) * f, a0, b0], [n, f, na, nb])
             out = insert_into(with_bias(phase, bias), out, [0, 0, r0, c0], [1, 1, sh, sw])
     return out
-

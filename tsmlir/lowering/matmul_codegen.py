@@ -140,8 +140,7 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     m, n, k = sizes_of(op)
     rows, lanes = registers
     if None in (m, n, k):
-        return _run_time_plan(PackedPlan(rows, lanes, min(k1, k or k1), n1), n, threads,
-                              transposes(op)[1])
+        return _run_time_plan(PackedPlan(rows, lanes, k1, n1), n, threads, transposes(op)[1])
     panels = ceil_div(n, lanes)
     k1, n1 = min(k1, k), min(n1, panels * lanes)
     packing_bound = transposes(op)[1] and n * k >= MIN_PARALLEL_B_TRANSPOSED
@@ -163,16 +162,16 @@ def _run_time_plan(plan_: PackedPlan, n: int | None, threads: int, b_transposed:
     columns where N is static and every thread gets two panels (each packs
     only its own columns of B), else by strips of rows, counted when it
     runs.  Whether the threads share it at all is decided then too, by the
-    static rule's sums (`_share_test`)."""
+    static rule's sums (`_share_test`).  Its blocks of B are the shared
+    kernel's (`shared_types`), whatever the pieces' widths."""
     plan_ = replace(plan_, at_run_time=True, b_transposed=b_transposed)
     if threads <= 1:
         return plan_
     panels = ceil_div(n, plan_.lanes) if n is not None else 0
     if panels >= 2 * threads:
-        n1 = min(plan_.n1, panels * plan_.lanes)
-        pieces = pieces_for(panels, threads, max(2, n1 // plan_.lanes))
-        n1 = min(n1, ceil_div(panels, pieces) * plan_.lanes)
-        return replace(plan_, n1=n1, split="n", pieces=pieces, units=panels)
+        block_panels = min(plan_.n1 // plan_.lanes, panels)
+        pieces = pieces_for(panels, threads, max(2, block_panels))
+        return replace(plan_, split="n", pieces=pieces, units=panels)
     return replace(plan_, split="m", pieces=PIECES_PER_THREAD * threads)
 
 
@@ -290,16 +289,12 @@ def _driver_body(call: str, types: tuple[str, str, str], sizes: tuple, plan_: Pa
     whole = call.format("%c0, %cm, %c0, %cn")
     if plan_.pieces <= 1:
         return f"{head}\n  {whole}"
-    if plan_.split == "n":
-        ranges, extent = "%c0, %cm, %lo, %hi", "%cn"
+    ranges, extent = ("%c0, %cm, %lo, %hi", "%cn") if plan_.split == "n" else \
+        ("%lo, %hi, %c0, %cn", "%cm")
+    if plan_.split == "n" or not plan_.at_run_time:
         units = f"""%cunits = arith.constant {plan_.units} : index
     %cpieces = arith.constant {plan_.pieces} : index"""
-    elif not plan_.at_run_time:
-        ranges, extent = "%lo, %hi, %c0, %cn", "%cm"
-        units = f"""%cunits = arith.constant {plan_.units} : index
-    %cpieces = arith.constant {plan_.pieces} : index"""
-    else:
-        ranges, extent = "%lo, %hi, %c0, %cn", "%cm"
+    else:  # row strips counted when it runs
         units = f"""%crows_1 = arith.constant {plan_.rows - 1} : index
     %crows = arith.constant {plan_.rows} : index
     %rows_up = arith.addi %cm, %crows_1 : index
