@@ -16,15 +16,17 @@ TOLERANCES = {torch.float32: dict(rtol=1e-4, atol=1e-5), torch.float64: dict(rto
               torch.float16: dict(rtol=2e-3, atol=1e-3), torch.bfloat16: dict(rtol=1.6e-2, atol=1e-2)}
 
 
-def check_against_eager(module, inputs, *, input_specs=None, runs=None, **tol):
-    """Compile `module` (with example `inputs` or `input_specs`), run it on
-    `inputs` (and on each tuple in `runs`) and assert it matches eager."""
+def check_against_eager(module, inputs, *, input_specs=None, runs=None, threads=None, **tol):
+    """Compile `module` (with example `inputs` or `input_specs`; on
+    `threads` threads when given), run it on `inputs` (None with specs: no
+    example) and on each tuple in `runs`, and assert it matches eager."""
     module = module.eval() if isinstance(module, torch.nn.Module) else module
+    options = {} if threads is None else {"threads": threads}
     if input_specs is None:
-        compiled = tsmlir.compile_module(module, inputs)
+        compiled = tsmlir.compile_module(module, inputs, **options)
     else:
-        compiled = tsmlir.compile_module(module, input_specs=input_specs)
-    for args in [inputs, *(runs or [])]:
+        compiled = tsmlir.compile_module(module, input_specs=input_specs, **options)
+    for args in ([] if inputs is None else [inputs]) + list(runs or []):
         with torch.no_grad():
             expected = module(*args)
             got = compiled(*args)
@@ -82,12 +84,12 @@ def check_traced(fn, *inputs, **tol):
     return check_against_eager(module, list(inputs), equal_nan=True, **tol)
 
 
-def load_aot_bench():
-    """bench/aot_bench.py as a module (its AotModel runs a library built
-    ahead of time through ctypes)."""
+def load_bench(name: str):
+    """bench/<name>.py as a module (aot_bench's AotModel runs a library
+    built ahead of time through ctypes; run's run_model times the peers)."""
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    spec = importlib.util.spec_from_file_location("aot_bench",
-                                                  os.path.join(repo, "bench", "aot_bench.py"))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}",
+                                                  os.path.join(repo, "bench", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager, load_aot_bench
+from conftest import check_against_eager, load_bench
 from tsmlir import TensorSpec
 
 
@@ -219,8 +219,8 @@ def test_avx2_form(name, tmp_path):
     assert "@tsm_conv_direct_" in loops and "x6xf32>" in loops and "vector<16xf32>" in loops
     with torch.no_grad():
         want = conv(x)
-    got = load_aot_bench().AotModel(str(tmp_path / "conv.so"), "conv_forward", "conv_free", [x],
-                                [want])(x)[0]
+    aot_model = load_bench("aot_bench").AotModel
+    got = aot_model(str(tmp_path / "conv.so"), "conv_forward", "conv_free", [x], [want])(x)[0]
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 
 

@@ -13,7 +13,7 @@ import tsmlir
 from tsmlir import TensorSpec
 from tsmlir.lowering.matmul_codegen import KERNEL_PREFIX
 
-from conftest import _assert_close
+from conftest import check_against_eager
 
 ROWS = [0, 1, 2, 5, 6, 7, 8, 9, 13, 17, 64, 100, 333]
 
@@ -24,17 +24,6 @@ def _packed(compiled) -> bool:
 
 def _runs(make):
     return [make(rows) for rows in ROWS]
-
-
-def check_against_eager(module, specs, runs, threads=1, **tol):
-    """Compile for `specs` on `threads` threads, then match eager on each
-    argument tuple of `runs`."""
-    module = module.eval()
-    compiled = tsmlir.compile_module(module, input_specs=specs, threads=threads)
-    for args in runs:
-        with torch.no_grad():
-            _assert_close(compiled(*args), module(*args), **tol)
-    return compiled
 
 
 class Mlp(torch.nn.Module):
@@ -76,7 +65,7 @@ def avx512(request, monkeypatch):
 def test_mlp_rows_at_run_time(avx512, threads):
     torch.manual_seed(0)
     compiled = check_against_eager(
-        Mlp(), [TensorSpec((-1, 100))],
+        Mlp(), None, input_specs=[TensorSpec((-1, 100))],
         runs=_runs(lambda rows: (torch.randn(rows, 100),)), threads=threads,
         rtol=1e-5, atol=1e-5)
     assert _packed(compiled)
@@ -88,7 +77,7 @@ def test_runtime_b_rows_at_run_time(avx512, threads):
     (200 columns) from enough rows."""
     torch.manual_seed(0)
     compiled = check_against_eager(
-        Mm(), [TensorSpec((-1, 64)), TensorSpec((64, 200))],
+        Mm(), None, input_specs=[TensorSpec((-1, 64)), TensorSpec((64, 200))],
         runs=_runs(lambda rows: (torch.randn(rows, 64), torch.randn(64, 200))),
         threads=threads, rtol=1e-4, atol=1e-4)
     assert _packed(compiled)
@@ -100,7 +89,7 @@ def test_rows_split_at_run_time(avx512, threads):
     it runs (at most 2 pieces a thread, none empty)."""
     torch.manual_seed(0)
     compiled = check_against_eager(
-        Mm(), [TensorSpec((-1, 300)), TensorSpec((300, 40))],
+        Mm(), None, input_specs=[TensorSpec((-1, 300)), TensorSpec((300, 40))],
         runs=_runs(lambda rows: (torch.randn(rows, 300), torch.randn(300, 40))) +
         [(torch.randn(2000, 300), torch.randn(300, 40))],
         threads=threads, rtol=1e-4, atol=1e-4)
@@ -111,7 +100,8 @@ def test_rows_split_at_run_time(avx512, threads):
 def test_linear_runtime_weight_rows_at_run_time(avx512, threads):
     torch.manual_seed(0)
     compiled = check_against_eager(
-        LinearRT(), [TensorSpec((-1, 96)), TensorSpec((130, 96)), TensorSpec((130,))],
+        LinearRT(), None,
+        input_specs=[TensorSpec((-1, 96)), TensorSpec((130, 96)), TensorSpec((130,))],
         runs=_runs(lambda rows: (torch.randn(rows, 96), torch.randn(130, 96),
                                  torch.randn(130))),
         threads=threads, rtol=1e-4, atol=1e-4)
@@ -123,9 +113,9 @@ def test_rows_of_a_3d_input_at_run_time():
     layer's rows are their product."""
     torch.manual_seed(0)
     compiled = check_against_eager(
-        Mlp(), [TensorSpec((-1, -1, 100))],
+        Mlp(), None, input_specs=[TensorSpec((-1, -1, 100))],
         runs=[(torch.randn(b, s, 100),) for b, s in [(1, 1), (3, 7), (5, 13), (0, 4)]],
-        rtol=1e-5, atol=1e-5)
+        threads=1, rtol=1e-5, atol=1e-5)
     assert _packed(compiled)
 
 
@@ -152,7 +142,7 @@ def test_attention_sequence_at_run_time(avx512, threads):
     torch.manual_seed(0)
     spec = TensorSpec((-1, 64))
     compiled = check_against_eager(
-        Attention(), [spec] * 3,
+        Attention(), None, input_specs=[spec] * 3,
         runs=[tuple(torch.randn(n, 64) for _ in range(3)) for n in (1, 5, 7, 64, 130, 333)],
         threads=threads, rtol=1e-5, atol=1e-5)
     assert _packed(compiled)
@@ -171,7 +161,8 @@ def test_every_size_at_run_time(avx512, threads):
     sizes = [(3, 0, 5), (0, 4, 5), (4, 3, 0), (1, 1, 1), (7, 9, 33), (13, 300, 17),
              (300, 200, 100), (1, 2000, 3)]
     compiled = check_against_eager(
-        AddmmRelu(), [TensorSpec((-1, -1)), TensorSpec((-1, -1)), TensorSpec((-1,))],
+        AddmmRelu(), None,
+        input_specs=[TensorSpec((-1, -1)), TensorSpec((-1, -1)), TensorSpec((-1,))],
         runs=[(torch.randn(m, k), torch.randn(k, n), torch.randn(n)) for m, k, n in sizes],
         threads=threads, rtol=1e-4, atol=1e-4)
     assert _packed(compiled)

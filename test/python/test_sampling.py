@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import tsmlir
-from conftest import check_against_eager, load_aot_bench
+from conftest import check_against_eager, load_bench
 from tsmlir import TensorSpec
 from tsmlir.errors import TsmlirError
 
@@ -193,8 +193,9 @@ def test_vector_loop_avx2(tmp_path):
     compile_aot(archive, [EntryPoint("forward", specs)], tmp_path, name="sample", shared=True,
                 target_cpu="x86-64-v3")
     want = module(x, grid)
-    got = load_aot_bench().AotModel(str(tmp_path / "sample.so"), "sample_forward", "sample_free",
-                                [x, grid], [want])(x, grid)[0]
+    aot_model = load_bench("aot_bench").AotModel
+    got = aot_model(str(tmp_path / "sample.so"), "sample_forward", "sample_free",
+                    [x, grid], [want])(x, grid)[0]
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
 
