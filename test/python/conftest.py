@@ -93,3 +93,13 @@ def load_bench(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(params=[False, True], ids=["avx2", "avx512"])
+def avx512(request, monkeypatch):
+    """Both register tiles, whatever the host (the 8 x 32 tile is the same
+    code with other sizes; LLVM splits its vectors where AVX-512 is
+    missing)."""
+    from tsmlir.lowering import target
+    monkeypatch.setattr(target, "_host_has_avx512", lambda: request.param)
+    return request.param

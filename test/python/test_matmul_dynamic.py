@@ -51,16 +51,6 @@ class LinearRT(torch.nn.Module):
         return F.linear(x, w, b)
 
 
-@pytest.fixture(params=[False, True], ids=["avx2", "avx512"])
-def avx512(request, monkeypatch):
-    """Both register tiles, whatever the host (the 8 x 32 tile is the same
-    code with other sizes; LLVM splits its vectors where AVX-512 is
-    missing)."""
-    from tsmlir.lowering import target
-    monkeypatch.setattr(target, "_host_has_avx512", lambda: request.param)
-    return request.param
-
-
 @pytest.mark.parametrize("threads", [1, 2])
 def test_mlp_rows_at_run_time(avx512, threads):
     torch.manual_seed(0)

@@ -8,11 +8,14 @@ whose indexing maps read B as (N, K) (`reads_transposed`: a linear layer's
 run-time weight, attention's k^T), any rows; or one with sizes known only
 at run time, A read as (M, K) (`applies`: a dynamic batch through a linear
 layer, attention over a sequence of run-time length), which a kernel with
-a run-time last strip serves, the drivers reading the sizes and choosing
+run-time last strips serves, the drivers reading the sizes and choosing
 the threads' split when they run.  Out: the op is replaced by a call to a
 driver function that runs a kernel function (on one thread, or on pieces
 of C handed to the threads by an `scf.parallel`); kernels are private,
 noinline and shared by every matmul of the same operand types and plan.
+Static shapes of many row counts (a network's layers) share the kernel of
+run-time rows too, where their own kernels would be much more code
+(`_any_rows_families`).
 
 The kernel function (`matmul_kernel`) packs B block by block and runs a
 register-tile micro-kernel over every strip of rows; the fused work (bias,
@@ -45,7 +48,7 @@ from .kernel_emit import (EPILOGUES, Emitter, ceil_div, constant_global,
                           copy_globals, declare, enclosing_function, epilogue_of, filled_once,
                           piece_units, shape_of)
 from .matmul_bias import bias_init, zero_init
-from .matmul_kernel import FUSED_TYPES, PackedPlan, kernel_text
+from .matmul_kernel import FUSED_TYPES, PackedPlan, kernel_text, narrow_strips
 from .matmul_pack import ensure_transpose, prepack_text
 from .parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS
 
@@ -369,9 +372,10 @@ ANY_MATRIX = "memref<?x?xf32, strided<[?, 1], offset: ?>>"
 def shared_types(m: int | None, plan_: PackedPlan, block: tuple[int, int], prepacked: bool
                  ) -> tuple[tuple[str, str, str], PackedPlan] | None:
     """The operand types and plan of the kernel that serves every matmul
-    whose C has a multiple of the tile's rows (or rows known only at run
-    time, m None: a kernel with a run-time last strip, shared by all such
-    matmuls), or None.  Its code then
+    whose C has a multiple of the tile's rows (or, m None, the kernel of
+    run-time rows: its last strips chosen when it runs, shared by all
+    matmuls of sizes known only at run time and by static ones in
+    `_any_rows_families`), or None.  Its code then
     depends on the register tile only: no tail strip, no narrow strips (so
     no thread split either), and blocks of B of the target's full size
     `block` (k1, n1), which the kernel clamps to K and to its columns just
@@ -386,12 +390,14 @@ def shared_types(m: int | None, plan_: PackedPlan, block: tuple[int, int], prepa
 
 def _kernel(emit: Emitter, types: tuple[str, str, str], m: int | None, k: int,
             plan_: PackedPlan, block: tuple[int, int], flags: tuple[bool, bool],
-            caller: ir.Operation, prepacked: bool = False) -> tuple[str, tuple[str, str, str]]:
+            caller: ir.Operation, prepacked: bool = False, any_rows: bool = False
+            ) -> tuple[str, tuple[str, str, str]]:
     """The kernel for a matmul of these operand types (B packed: `prepacked`)
     and the types it takes: shared by every shape (`shared_types`) or
-    made for this one."""
-    if plan_.at_run_time:
-        m = None  # any rows: the last strip chosen when it runs
+    made for this one.  `any_rows`: a static shape takes the kernel of
+    run-time rows all the same (see `_any_rows_families`)."""
+    if plan_.at_run_time or any_rows:
+        m = None  # any rows: the last strips chosen when it runs
     shared = shared_types(m, plan_, block, prepacked)
     ktypes, kplan, km, kk = (types, plan_, m, k) if shared is None else \
         (*shared, None if m is None else 0, None)
@@ -400,6 +406,55 @@ def _kernel(emit: Emitter, types: tuple[str, str, str], m: int | None, k: int,
                       lambda f: kernel_text(f, ktypes, km, kk, kplan, prepacked=prepacked,
                                             flags=flags), caller)
     return kernel, ktypes
+
+
+def _family(module_op: ir.Operation, op: ir.Operation) -> tuple:
+    """What a shared kernel of `op` is made for besides its tile: a constant
+    B (packed once) or not, and the operands read transposed."""
+    prepacked = constant_global(module_op, op.operands[1]) is not None
+    flags = transposes(op)
+    return prepacked, flags[0] if prepacked else flags
+
+
+def _micro_rows(m: int, plan_: PackedPlan) -> int:
+    """A measure of a per-shape kernel's code: the rows of its micro-kernels
+    (a full strip's, then its last strip's or the short strips'), plus one
+    for the packing and loops (about one row's worth: 80 of the 855 ops of
+    a 6 + 4 row kernel)."""
+    narrow = narrow_strips(m, plan_.rows, plan_.split)
+    return 1 + plan_.rows + (plan_.rows - 1 if narrow else m % plan_.rows)
+
+
+#: How many times the code of the kernel of run-time rows that static
+#: shapes' own kernels must add up to before they share it instead.  A
+#: shared kernel runs small matmuls a little slower than one made for their
+#: sizes (the recurrence of rnn_b16, AVX2: 0.73 -> 0.75 ms; mlp_b64 within
+#: 2-6%), and saves little compile time where there are few shapes.
+ANY_ROWS_FACTOR = 2
+
+
+def _any_rows_families(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]]
+                       ) -> set[tuple]:
+    """The families (`_family`) whose static matmuls with a last strip of
+    fewer rows than the tile's take the kernel of run-time rows instead of
+    one kernel per shape: where their kernels' code (`_micro_rows` of
+    each) is ANY_ROWS_FACTOR times that one kernel's (micro-kernels of a
+    full strip, rows - 1 and each count 1 .. rows - 2, plus one) or more.
+    ResNet-18 on AVX2 (6-row tiles; 64-512 channels, none a multiple of 6):
+    8 packed kernels -> 2, the LLVM JIT 2.4 -> 1.6 s."""
+    per_shape: dict[tuple, set] = {}
+    for op, plan_ in ops:
+        m, _, k = sizes_of(op)
+        if not plan_.at_run_time and m % plan_.rows:
+            per_shape.setdefault(_family(module_op, op), set()).add(
+                (tuple(str(v.type) for v in op.operands), plan_, m, k))
+    chosen = set()
+    for family, kernels in per_shape.items():
+        rows = next(iter(kernels))[1].rows
+        one = 1 + rows + rows * (rows - 1) // 2
+        if sum(_micro_rows(m, p) for _, p, m, _ in kernels) >= ANY_ROWS_FACTOR * one:
+            chosen.add(family)
+    return chosen
 
 
 def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
@@ -415,6 +470,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
     emit = Emitter()
     if any(transposes(op)[1] for op, _ in ops):
         ensure_transpose(module_op)
+    any_rows = _any_rows_families(module_op, ops)
     for op, plan_ in ops:
         types = tuple(str(v.type) for v in op.operands)
         flags = transposes(op)
@@ -423,8 +479,10 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
         m, n, k = sizes_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
+        shares = _family(module_op, op) in any_rows
         if glob is None:
-            kernel, ktypes = _kernel(emit, types, m, k, plan_, block, flags, caller)
+            kernel, ktypes = _kernel(emit, types, m, k, plan_, block, flags, caller,
+                                     any_rows=shares)
             # a shared kernel has a driver per shape: _driver, _driver1, ...
             name = f"{kernel}_driver{{}}" if fused == PLAIN else f"{kernel}_driver_f{{}}"
             driver = emit.get(("driver", kernel, types, plan_, fused), name,
@@ -435,7 +493,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
             tp = f"memref<{ceil_div(n, plan_.lanes)}x{k}x{plan_.lanes}xf32>"
             ptypes = (types[0], tp, types[2])
             kernel, ktypes = _kernel(emit, ptypes, m, k, plan_, block, flags, caller,
-                                     prepacked=True)
+                                     prepacked=True, any_rows=shares)
             packer = emit.get(("prepack", types[1], tp, transposed), KERNEL_PREFIX + "_prepack_{}",
                               lambda f: prepack_text(f, types[1], tp, k, n, plan_.lanes,
                                                      transposed), caller)

@@ -20,7 +20,8 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    and stores of the last panel are masked (masked stores are slow on
    AMD); a last strip of fewer rows gets a micro-kernel of its own, or,
    where that strip would be short (49 rows: 8 x 6 + 1), the rows end in
-   strips one row shorter (4 x 6 + 5 x 5; `narrow_strips`).
+   strips one row shorter (4 x 6 + 5 x 5; `narrow_strips`).  A kernel of
+   run-time rows makes that choice when it runs (`_run_time_strips`).
 A matmul marked with an epilogue (`kernel_emit.EPILOGUE_ATTR`, see `epilogue_of`)
 gets it applied to the accumulators that the last k block stores: C leaves
 the kernel as relu(A @ B + C) in one pass (earlier k blocks store partial
@@ -220,13 +221,62 @@ def narrow_strips(m: int | None, rows: int, split: str) -> int:
     return strips - (m - strips * (rows - 1))
 
 
-def _tail_switch(new: Names, rows: int, tile) -> list[str]:
-    """The last strip of a kernel whose rows are known only at run time:
-    an `scf.index_switch` on the rows left after the full strips, a
-    micro-kernel for each count from 1 to rows - 1 (`tile(count, m0)`)."""
-    rest = new("rest")
-    lines = [f"{rest} = arith.subi %mhi, %full_end : index", f"scf.index_switch {rest}"]
-    for count in range(1, rows):
+def _static_strips(new: Names, m: int, rows: int, split: str, tile) -> list[str]:
+    """The strips of a kernel for C's m rows: full strips, then either the
+    short strips of `narrow_strips` or one strip of the m % rows left."""
+    strip = new("m0")
+    narrow = narrow_strips(m, rows, split)
+    if not narrow:
+        lines = [f"scf.for {strip} = %mlo to %full_end step %crows {{", *tile(rows, strip), "}"]
+        if m % rows:
+            t = new("tail")
+            lines += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
+                      *tile(m % rows, "%full_end"), "}"]
+        return lines
+    # a small remainder spread over strips one row shorter: no strip of
+    # 1-2 rows, which would run at a fraction of the FMA rate
+    short = new("m0")
+    return [f"%split = arith.constant {m - narrow * (rows - 1)} : index",
+            "%wide_end = arith.minsi %split, %mhi : index",
+            "%short_lo = arith.maxsi %split, %mlo : index",
+            f"%cshort = arith.constant {rows - 1} : index",
+            f"scf.for {strip} = %mlo to %wide_end step %crows {{", *tile(rows, strip), "}",
+            f"scf.for {short} = %short_lo to %mhi step %cshort {{", *tile(rows - 1, short), "}"]
+
+
+#: Where a kernel of run-time rows ends its strips (`_run_time_strips`),
+#: computed once per call: the rule of `narrow_strips`, applied to the
+#: rows [%mlo, %mhi).  Where the rest after the full strips (> 0) can be
+#: spread, full strips end at %wide_end and `rows - rest` strips of
+#: rows - 1 follow up to %mhi; else full strips end at %full_end and
+#: %left rows remain.
+_RUN_TIME_ENDS = """%rest = arith.subi %mrows, %full_rows : index
+  %has_rest = arith.cmpi sgt, %rest, %c0 : index
+  %missing = arith.subi %crows, %rest : index
+  %all_strips = arith.addi %strips, %c1 : index
+  %spreads = arith.cmpi sle, %missing, %all_strips : index
+  %narrowing = arith.andi %has_rest, %spreads : i1
+  %wide_strips = arith.subi %all_strips, %missing : index
+  %wide_rows = arith.muli %wide_strips, %crows : index
+  %wide_at = arith.addi %mlo, %wide_rows : index
+  %wide_end = arith.select %narrowing, %wide_at, %full_end : index
+  %short_end = arith.select %narrowing, %mhi, %full_end : index
+  %left = arith.select %narrowing, %c0, %rest : index
+  %cshort = arith.constant {short} : index"""
+
+
+def _run_time_strips(new: Names, rows: int, tile) -> list[str]:
+    """The strips of a kernel whose rows are known only at run time (or
+    shared by static shapes of several remainders), to the ends of
+    _RUN_TIME_ENDS: full strips, strips of rows - 1 (a rest of rows - 1
+    is one such strip), then an `scf.index_switch` on the rows left, a
+    micro-kernel for each count from 1 to rows - 2 (`tile(count, m0)`)."""
+    wide, short = new("m0"), new("m0")
+    lines = [f"scf.for {wide} = %mlo to %wide_end step %crows {{", *tile(rows, wide), "}",
+             f"scf.for {short} = %wide_end to %short_end step %cshort {{",
+             *tile(rows - 1, short), "}",
+             "scf.index_switch %left"]
+    for count in range(1, rows - 1):
         lines += [f"case {count} {{", *tile(count, "%full_end"), "scf.yield", "}"]
     return lines + ["default {", "scf.yield", "}"]
 
@@ -245,45 +295,27 @@ def kernel_text(name: str, types: tuple[str, str, str], m: int | None, k: int | 
     from zero;
     %relu clamps the sums at 0 as the last k block stores them.
     k None: K is A's size (a shared kernel, see `shared_types`).  m None:
-    the kernel of sizes known only at run time: its last strip (any count
-    below the tile's rows) goes through `_tail_switch`, and a K of 0 still
+    the kernel of run-time rows (sizes known only at run time, or static
+    shapes sharing it): its last strips are chosen when it runs
+    (`_run_time_strips`), and a K of 0 still
     runs one k block."""
     ta, tb, tc = types
     rows, lanes = plan_.rows, plan_.lanes
     # a K of 0 (known only at run time) still runs one k block: the one
     # that writes C's start (bias, zero) and its ReLU
-    kloop, kbound = ("%kloop = arith.maxsi %cK, %c1 : index", "%kloop") if m is None else \
-        ("", "%cK")
+    kloop, kbound = ("%kloop = arith.maxsi %cK, %c1 : index\n  " +
+                     _RUN_TIME_ENDS.format(short=rows - 1), "%kloop") if m is None else ("", "%cK")
     new = Names()
     bp = tb if prepacked else f"{plan_.n1 // lanes}x{plan_.k1}x{lanes}xf32"
     b_transposed = flags[1] and not prepacked
 
     def tile(tile_rows: int, m0: str) -> list[str]:
         return _micro_kernel(new, tile_rows, m0, tc, ta, bp, lanes, prepacked, flags[0])
-    strip = new("m0")
     body = [] if prepacked else pack_block(new, tb, bp, lanes, b_transposed)
-    narrow = narrow_strips(m, rows, plan_.split)
-    if narrow:
-        # a small remainder spread over strips one row shorter: no strip of
-        # 1-2 rows, which would run at a fraction of the FMA rate
-        short = new("m0")
-        body += [f"%split = arith.constant {m - narrow * (rows - 1)} : index",
-                 "%wide_end = arith.minsi %split, %mhi : index",
-                 "%short_lo = arith.maxsi %split, %mlo : index",
-                 "%cshort = arith.constant " + str(rows - 1) + " : index",
-                 f"scf.for {strip} = %mlo to %wide_end step %crows {{",
-                 *tile(rows, strip), "}",
-                 f"scf.for {short} = %short_lo to %mhi step %cshort {{",
-                 *tile(rows - 1, short), "}"]
-    else:
-        body += [f"scf.for {strip} = %mlo to %full_end step %crows {{",
-                 *tile(rows, strip), "}"]
     if m is None:
-        body += _tail_switch(new, rows, tile)
-    elif m % rows and not narrow:
-        t = new("tail")
-        body += [f"{t} = arith.cmpi slt, %full_end, %mhi : index", f"scf.if {t} {{",
-                 *tile(m % rows, "%full_end"), "}"]
+        body += _run_time_strips(new, rows, tile)
+    else:
+        body += _static_strips(new, m, rows, plan_.split, tile)
     stack = "" if prepacked else \
         f"%bp = memref.alloca() {{alignment = 64 : i64}} : memref<{bp}>"
     consts = "\n  ".join(f"%c{i}_idx = arith.constant {i} : index" for i in range(rows))

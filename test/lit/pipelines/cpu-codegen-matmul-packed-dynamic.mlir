@@ -3,25 +3,45 @@
 
 // Sizes known only at run time (here the rows: a dynamic batch through a
 // linear layer): the packed kernel, in its shared form (any sizes and row
-// strides), with a last strip chosen when it runs: an scf.index_switch on
-// the rows left after the full strips, a micro-kernel for each count below
-// the tile's (1-5 with AVX2's 6-row tile, 1-7 with AVX-512's 8).  A K of 0
+// strides), whose last strips are chosen when it runs.  Where the rows left
+// after the full strips can be spread over strips one row shorter (the
+// static rule of 49 = 4 x 6 + 5 x 5), full strips end early and strips of
+// 5 (7 with AVX-512) follow; else one micro-kernel for the rest, through an
+// scf.index_switch on it with a case for each count 1-4 (1-6).  A K of 0
 // still runs one k block (the one that writes C's start).  The driver
 // reads the rows off C.
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0(
 // CHECK-SAME: %{{[^:]*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>,
+// CHECK-SAME: %[[MLO:[^:]*]]: index, %[[MHI:[^:]*]]: index, %{{[^:]*}}: index, %{{[^:]*}}: index)
 // CHECK: %[[K:.*]] = memref.dim %{{.*}}, %c1
+// CHECK: %[[MROWS:.*]] = arith.subi %[[MHI]], %[[MLO]] : index
+// CHECK: %[[STRIPS:.*]] = arith.divui %[[MROWS]], %c6 : index
+// CHECK: %[[FULL:.*]] = arith.muli %[[STRIPS]], %c6 : index
+// CHECK: %[[FULL_END:.*]] = arith.addi %[[MLO]], %[[FULL]] : index
 // CHECK: %[[KLOOP:.*]] = arith.maxsi %[[K]], %c1 : index
+// CHECK: %[[REST:.*]] = arith.subi %[[MROWS]], %[[FULL]] : index
+// CHECK: %[[HAS_REST:.*]] = arith.cmpi sgt, %[[REST]], %c0 : index
+// CHECK: %[[MISSING:.*]] = arith.subi %c6, %[[REST]] : index
+// CHECK: %[[ALL:.*]] = arith.addi %[[STRIPS]], %c1 : index
+// CHECK: %[[SPREADS:.*]] = arith.cmpi sle, %[[MISSING]], %[[ALL]] : index
+// CHECK: %[[NARROWING:.*]] = arith.andi %[[HAS_REST]], %[[SPREADS]] : i1
+// CHECK: %[[WIDE:.*]] = arith.subi %[[ALL]], %[[MISSING]] : index
+// CHECK: %[[WIDE_ROWS:.*]] = arith.muli %[[WIDE]], %c6 : index
+// CHECK: %[[WIDE_AT:.*]] = arith.addi %[[MLO]], %[[WIDE_ROWS]] : index
+// CHECK: %[[WIDE_END:.*]] = arith.select %[[NARROWING]], %[[WIDE_AT]], %[[FULL_END]] : index
+// CHECK: %[[SHORT_END:.*]] = arith.select %[[NARROWING]], %[[MHI]], %[[FULL_END]] : index
+// CHECK: %[[LEFT:.*]] = arith.select %[[NARROWING]], %c0, %[[REST]] : index
 // CHECK: scf.for %{{.*}} = %c0 to %[[KLOOP]] step %c256
-// CHECK: scf.for %{{.*}} step %c6
+// CHECK: scf.for %{{.*}} = %[[MLO]] to %[[WIDE_END]] step %c6
 // CHECK: %{{.*}}:6 = scf.for
-// CHECK: %[[REST:.*]] = arith.subi %{{.*}}, %{{.*}} : index
-// CHECK: scf.index_switch %[[REST]]
+// CHECK: scf.for %{{.*}} = %[[WIDE_END]] to %[[SHORT_END]] step %c5
+// CHECK: %{{.*}}:5 = scf.for
+// CHECK: scf.index_switch %[[LEFT]]
 // CHECK: case 1 {
 // CHECK: %{{.*}} = scf.for {{.*}} -> (vector<16xf32>)
-// CHECK: case 5 {
-// CHECK: %{{.*}}:5 = scf.for
-// CHECK-NOT: case 6
+// CHECK: case 4 {
+// CHECK: %{{.*}}:4 = scf.for
+// CHECK-NOT: case 5
 // CHECK: default {
 // CHECK-LABEL: func.func private @tsm_matmul_packed_0_driver(
 // CHECK-SAME: %{{[^:]*}}: memref<?x40xf32>, %{{[^:]*}}: memref<40x20xf32>, %[[C:[^:]*]]: memref<?x20xf32>)
@@ -30,10 +50,14 @@
 // CHECK-LABEL: func.func @rows_at_run_time
 // CHECK: call @tsm_matmul_packed_0_driver(
 // V4-LABEL: func.func private @tsm_matmul_packed_0(
-// V4: scf.index_switch
-// V4: case 7 {
+// V4: scf.for %{{.*}} step %c8
+// V4: %{{.*}}:8 = scf.for
+// V4: scf.for %{{.*}} step %c7
 // V4: %{{.*}}:7 = scf.for
-// V4-NOT: case 8
+// V4: scf.index_switch
+// V4: case 6 {
+// V4: %{{.*}}:6 = scf.for
+// V4-NOT: case 7
 func.func @rows_at_run_time(%a: tensor<?x40xf32>, %b: tensor<40x20xf32>) -> tensor<?x20xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<?x40xf32>, tensor<40x20xf32>) -> tensor<?x20xf32>
   return %0 : tensor<?x20xf32>
