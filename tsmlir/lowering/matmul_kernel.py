@@ -21,7 +21,9 @@ The kernel, per block of `n1` columns and `k1` rows of B:
    AMD); a last strip of fewer rows gets a micro-kernel of its own, or,
    where that strip would be short (49 rows: 8 x 6 + 1), the rows end in
    strips one row shorter (4 x 6 + 5 x 5; `narrow_strips`).  A kernel of
-   run-time rows makes that choice when it runs (`_run_time_strips`).
+   run-time rows makes that choice when it runs (`_run_time_strips`).  A
+   tile of 1 or 2 rows adds several k's at a time into as many sums
+   (`k_ways`), hiding the FMA's latency.
 A matmul marked with an epilogue (`kernel_emit.EPILOGUE_ATTR`, see `epilogue_of`)
 gets it applied to the accumulators that the last k block stores: C leaves
 the kernel as relu(A @ B + C) in one pass (earlier k blocks store partial
@@ -106,26 +108,35 @@ def _micro_kernel(new: Names, rows: int, m0: str, tc: str, ta: str, bp: str,
     cin, start = _start_tile(new, from_c, [f"{cc}#{r}" for r in range(rows)], idx, col, mask,
                              lanes)
     lines += start
-    k, b, kk, res = new("k"), new("b"), new("kk"), new("res")
-    accs = [new("a") for _ in idx]
     if prepacked:
         panel = new("panel")
         lines.append(f"{panel} = arith.addi %pbase, {p} : index")
+
+    def step(k: str, accs: list[str]) -> tuple[list[str], list[str]]:
+        """One k of the tile: B's row k of the panel, an FMA per row."""
+        b, kk = new("b"), new("kk")
         body = [f"{kk} = arith.addi %k0, {k} : index",
-                f"{b} = vector.load %B[{panel}, {kk}, %c0] : {bp}, {vec}"]
-    else:
-        body = [f"{kk} = arith.addi %k0, {k} : index",
+                f"{b} = vector.load %B[{panel}, {kk}, %c0] : {bp}, {vec}" if prepacked else
                 f"{b} = vector.load %bp[{p}, {k}, %c0] : memref<{bp}>, {vec}"]
-    outs = []
-    for i, acc in zip(idx, accs):
-        x, xb, f = new("x"), new("xb"), new("f")
-        at = f"{kk}, {i}" if a_transposed else f"{i}, {kk}"
-        body += [f"{x} = memref.load %A[{at}] : {ta}",
-                 f"{xb} = vector.broadcast {x} : f32 to {vec}",
-                 f"{f} = vector.fma {xb}, {b}, {acc} : {vec}"]
-        outs.append(f)
-    iter_args = ", ".join(f"{a} = {cin}#{r}" for r, a in enumerate(accs))
-    lines += [f"{res}:{rows} = scf.for {k} = %c0 to %kb step %c1 iter_args({iter_args}) "
+        outs = []
+        for i, acc in zip(idx, accs):
+            x, xb, f = new("x"), new("xb"), new("f")
+            at = f"{kk}, {i}" if a_transposed else f"{i}, {kk}"
+            body += [f"{x} = memref.load %A[{at}] : {ta}",
+                     f"{xb} = vector.broadcast {x} : f32 to {vec}",
+                     f"{f} = vector.fma {xb}, {b}, {acc} : {vec}"]
+            outs.append(f)
+        return body, outs
+    start_tile, kfrom = [f"{cin}#{r}" for r in range(rows)], "%c0"
+    ways = k_ways(rows)
+    if ways > 1:
+        split, start_tile, kfrom = _split_k(new, rows, ways, start_tile, vec, step)
+        lines += split
+    k, res = new("k"), new("res")
+    accs = [new("a") for _ in idx]
+    body, outs = step(k, accs)
+    iter_args = ", ".join(f"{a} = {t}" for a, t in zip(accs, start_tile))
+    lines += [f"{res}:{rows} = scf.for {k} = {kfrom} to %kb step %c1 iter_args({iter_args}) "
               f"-> ({types}) {{", *body, f"scf.yield {', '.join(outs)} : {types}", "}"]
     tile = [new("e") for _ in range(rows)]
     lines += [f"{t} = arith.maximumf {res}#{r}, %floor : {vec}" for r, t in enumerate(tile)]
@@ -136,6 +147,53 @@ def _micro_kernel(new: Names, rows: int, m0: str, tc: str, ta: str, bp: str,
                 f"vector<{lanes}xi1>, {vec}" for t, i in zip(tile, idx)),
               "}", "}"]
     return lines
+
+
+def k_ways(rows: int) -> int:
+    """Independent sums per accumulator of a tile of `rows` rows: a tile of
+    1 or 2 rows has too few accumulators (2 or 4 vectors) to hide the FMA's
+    latency (4 cycles, 2 a cycle: 8 chains), so its k loop adds 4 (2) k's
+    at a time into as many tiles, summed after the loop (the last strip of
+    a matmul of run-time rows: a batch of 1 or 2)."""
+    return 4 // rows if rows <= 2 else 1
+
+
+def _split_k(new: Names, rows: int, ways: int, start: list[str], vec: str, step
+             ) -> tuple[list[str], list[str], str]:
+    """The k loop of a narrow tile in `ways` interleaved sums: k's from 0
+    to the block's k's rounded down to a multiple of `ways`, sum j taking
+    k = j mod ways, starting from `start` (sum 0) or zero; the lines, the
+    tile to go on from (their sum) and the first k left."""
+    k, rest, end = new("k"), new("krest"), new("kend")
+    sums = [[new("a") for _ in range(rows)] for _ in range(ways)]
+    starts = [start] + [["%zero"] * rows for _ in range(ways - 1)]
+    body, outs = [], []
+    for j in range(ways):
+        kj = k if j == 0 else new("kj")
+        if j:
+            body.append(f"{kj} = arith.addi {k}, %c{j}_idx : index")
+        lines_j, outs_j = step(kj, sums[j])
+        body += lines_j
+        outs += outs_j
+    res = new("res")
+    all_types = ", ".join([vec] * (rows * ways))
+    iter_args = ", ".join(f"{a} = {s}" for aj, sj in zip(sums, starts) for a, s in zip(aj, sj))
+    cways = new("cways")
+    lines = [f"{cways} = arith.constant {ways} : index",
+             f"{rest} = arith.remui %kb, {cways} : index",
+             f"{end} = arith.subi %kb, {rest} : index",
+             f"{res}:{rows * ways} = scf.for {k} = %c0 to {end} step {cways} "
+             f"iter_args({iter_args}) -> ({all_types}) {{", *body,
+             f"scf.yield {', '.join(outs)} : {all_types}", "}"]
+    tile = []
+    for r in range(rows):
+        total = f"{res}#{r}"
+        for j in range(1, ways):
+            t = new("ks")
+            lines.append(f"{t} = arith.addf {total}, {res}#{j * rows + r} : {vec}")
+            total = t
+        tile.append(total)
+    return lines, tile, end
 
 
 def _bias_tile(new: Names, idx: list[str], col: str, mask: str, lanes: int

@@ -36,9 +36,23 @@
 // CHECK: %{{.*}}:6 = scf.for
 // CHECK: scf.for %{{.*}} = %[[WIDE_END]] to %[[SHORT_END]] step %c5
 // CHECK: %{{.*}}:5 = scf.for
+// A tile of 1 or 2 rows (a batch of 1 or 2) has too few accumulators to
+// hide the FMA's latency: its k loop adds 4 (2) k's at a time into as
+// many sums, added up before the k's left.
 // CHECK: scf.index_switch %[[LEFT]]
 // CHECK: case 1 {
-// CHECK: %{{.*}} = scf.for {{.*}} -> (vector<16xf32>)
+// CHECK: %[[KR:.*]] = arith.remui %[[KB:.*]], %[[C4:.*]] : index
+// CHECK: %[[KE:.*]] = arith.subi %[[KB]], %[[KR]] : index
+// CHECK: %[[S:.*]]:4 = scf.for %{{.*}} = %c0 to %[[KE]] step %[[C4]] iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[Z:[^,]*]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]]) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: vector.fma
+// CHECK: %[[S01:.*]] = arith.addf %[[S]]#0, %[[S]]#1 : vector<16xf32>
+// CHECK: %[[S012:.*]] = arith.addf %[[S01]], %[[S]]#2 : vector<16xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[S012]], %[[S]]#3 : vector<16xf32>
+// CHECK: %{{.*}} = scf.for %{{.*}} = %[[KE]] to %[[KB]] step %c1 iter_args(%{{.*}} = %[[SUM]]) -> (vector<16xf32>)
+// CHECK: case 2 {
+// CHECK: %{{.*}}:4 = scf.for %{{.*}} step %c2 iter_args
+// CHECK: case 3 {
+// CHECK-NOT: arith.remui
 // CHECK: case 4 {
 // CHECK: %{{.*}}:4 = scf.for
 // CHECK-NOT: case 5
