@@ -54,9 +54,12 @@ from .parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FLOPS
 
 #: Rows from which packing B on every call pays (measured: 16 x 4096 @
 #: 4096 x 256 lost 20% to the pack copy, 24 rows broke even).  A constant B
-#: is packed once: from 2 rows (one row reads each weight once either way).
+#: is packed once: from 1 row, whose tile sums 4 k's at a time
+#: (`matmul_kernel.k_ways`); against cpu_codegen's tiles (B unpacked), AVX2,
+#: 1 thread, best calls: mlp_b1 0.054 -> 0.046 ms, rnn_b1 0.075 -> 0.071,
+#: lstm equal (1.17-1.20 ms).
 MIN_ROWS = 32
-MIN_ROWS_CONSTANT_B = 2
+MIN_ROWS_CONSTANT_B = 1
 KERNEL_PREFIX = "tsm_matmul_packed"
 #: Elements of a B read transposed from which threads share the matmul
 #: whatever its flops: with few rows, packing B (bandwidth-bound) is most

@@ -78,7 +78,7 @@ func.func @mm$shared(%a: tensor<40x30xf32>, %b: tensor<30x30xf32>) -> tensor<40x
   return %1 : tensor<40x30xf32>
 }
 
-// A constant B (a weight; from 2 rows, here 17): packed once, by the first call, into a global of
+// A constant B (a weight; from 1 row, here 17): packed once, by the first call, into a global of
 // its own in the layout [n/lanes][k][lanes]; the kernel reads that global
 // (no packing on the stack) at panel n0/lanes + p, row k0 + k (k0 = 0 here).
 // CHECK-LABEL: func.func private @tsm_matmul_packed_2(
@@ -135,6 +135,23 @@ func.func @mm$weight(%a: tensor<17x30xf32>) -> tensor<17x20xf32> {
 func.func @mm$short_strips(%a: tensor<49x40xf32>, %b: tensor<40x20xf32>) -> tensor<49x20xf32> {
   %0 = "tsm.matmul"(%a, %b) : (tensor<49x40xf32>, tensor<40x20xf32>) -> tensor<49x20xf32>
   return %0 : tensor<49x20xf32>
+}
+
+// One row by a constant B (batch-1 inference): the packed kernel too; its
+// one-row tile sums 4 k's at a time (4 sums: the FMA's latency hidden),
+// then the k's left.
+// CHECK-LABEL: func.func private @tsm_matmul_packed_4(
+// CHECK-SAME: %{{[^:]*}}: memref<1x30xf32>
+// CHECK: %{{.*}}:4 = scf.for %{{.*}} step %{{.*}} iter_args
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.for
+// CHECK: vector.fma
+// CHECK-LABEL: func.func @mm$weight_row
+// CHECK: call @tsm_matmul_packed_4_w0(
+func.func @mm$weight_row(%a: tensor<1x30xf32>) -> tensor<1x40xf32> {
+  %w = arith.constant dense_resource<w> : tensor<30x40xf32>
+  %0 = "tsm.matmul"(%a, %w) : (tensor<1x30xf32>, tensor<30x40xf32>) -> tensor<1x40xf32>
+  return %0 : tensor<1x40xf32>
 }
 
 {-#
