@@ -451,7 +451,10 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         rank = _is_elementwise(op)
         if (is_plain_matmul(op) or matmul_codegen.reads_transposed(op)) \
                 and matmul_codegen.applies(module_op, op):
-            min_flops = thread_split.min_parallel_flops(op)
+            # sizes known only at run time: the driver decides then (its
+            # bytes are not known here)
+            min_flops = 0 if None in matmul_codegen.sizes_of(op) else \
+                thread_split.min_parallel_flops(op)
             packed.append((op, matmul_codegen.plan(op, tiles.registers, threads, min_flops,
                                                    *tiles.packed_block)))
         elif is_plain_matmul(op) or is_plain_matmul(op, "f64"):

@@ -142,7 +142,8 @@ def plan(op: ir.Operation, registers: tuple[int, int], threads: int, min_flops: 
     B).  Splitting the longer side moves the least memory: the late
     convolutions of a ResNet (A = 512 x 4608 weights, B 4608 x 49) read the
     weights once instead of once per thread.  `pieces_for` sizes the
-    pieces.  Sizes known only at run time: see `_run_time_plan`."""
+    pieces.  Sizes known only at run time: see `_run_time_plan` (no
+    `min_flops`: the driver applies the rule when it runs)."""
     m, n, k = sizes_of(op)
     rows, lanes = registers
     if None in (m, n, k):
