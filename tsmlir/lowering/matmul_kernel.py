@@ -153,8 +153,8 @@ def k_ways(rows: int) -> int:
     """Independent sums per accumulator of a tile of `rows` rows: a tile of
     1 or 2 rows has too few accumulators (2 or 4 vectors) to hide the FMA's
     latency (4 cycles, 2 a cycle: 8 chains), so its k loop adds 4 (2) k's
-    at a time into as many tiles, summed after the loop (the last strip of
-    a matmul of run-time rows: a batch of 1 or 2)."""
+    at a time into as many tiles, summed after the loop (a batch of 1 or
+    2, or a last strip of 1 or 2 rows)."""
     return 4 // rows if rows <= 2 else 1
 
 
