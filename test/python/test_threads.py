@@ -161,6 +161,40 @@ def test_gather_threads(shape, scale):
         torch.testing.assert_close(compiled(x), Upsample(scale)(x))
 
 
+@pytest.mark.parametrize("model,specs,row", [
+    (Chain(), [TensorSpec((-1, 301))], 301),               # flat: one loop over all
+    (BiasAdd(), [TensorSpec((-1, 257)), (257,)], 257),      # a broadcast: rows
+    (Chain(), [TensorSpec((-1,))], 1)], ids=["flat", "rows", "1d"])
+def test_elementwise_threads_dynamic(model, specs, row):
+    """Sizes known at run time: a parallel and a serial version, chosen
+    then (from parallel.MIN_PARALLEL_ELEMENTS elements); sizes around
+    that threshold, and the threads' chunks not whole vectors."""
+    compiled = tsmlir.compile_module(model, input_specs=specs, threads=2)
+    assert _uses_openmp(compiled)
+    for n in (0, 1, 65535 // row, 65536 // row + 1, 70001 // row + 3, 100003 // row):
+        args = [torch.randn(n, row) if row > 1 else torch.randn(n)] + \
+            [torch.randn(257)] * (len(specs) - 1)
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(*args), model(*args), rtol=1e-5, atol=1e-6)
+
+
+class RowStats(torch.nn.Module):
+    """Row reductions (a sum, a max) beside an elementwise op."""
+    def forward(self, x):
+        return x.sum(-1), x.amax(-1), x * 2.0
+
+
+def test_row_reductions_threads_dynamic():
+    """Rows of run-time count: the reductions' parallel version from
+    parallel.MIN_PARALLEL_ELEMENTS elements read, the serial one below."""
+    compiled = tsmlir.compile_module(RowStats(), input_specs=[TensorSpec((-1, 301))], threads=2)
+    assert _uses_openmp(compiled)
+    for n in (0, 1, 217, 218, 1001):
+        x = torch.randn(n, 301)
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(x), RowStats()(x), rtol=1e-5, atol=1e-4)
+
+
 def test_elementwise_rows_threads():
     """A broadcast operand: threads take rows (an odd row count)."""
     check_against_eager(BiasAdd(), [torch.randn(301, 257), torch.randn(257)])

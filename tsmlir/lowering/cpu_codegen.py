@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
-from . import matmul_codegen, thread_split
+from . import matmul_codegen, size_versions, thread_split
 from .ir_walk import indexing_maps, is_identity_map, matmul_maps
 from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
@@ -102,12 +102,13 @@ def _is_elementwise(op: ir.Operation) -> int | None:
     return out.rank
 
 
-def _forall_text(handle: str, tile_sizes: str) -> tuple[str, str]:
+def _forall_text(handle: str, tile_sizes: str, by: str = "tile_sizes") -> tuple[str, str]:
     """Script text that splits `handle`'s op into one chunk per thread (an
-    scf.forall), and the handle of the chunk's op."""
+    scf.forall), and the handle of the chunk's op; `by` "num_threads": the
+    sizes are the threads per dim (chunks computed when it runs)."""
     text = f"""
     {handle}_c, {handle}_forall = transform.structured.tile_using_forall {handle}
-        tile_sizes [{tile_sizes}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
+        {by} [{tile_sizes}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
     return text, f"{handle}_c"
 
 
@@ -136,9 +137,12 @@ def _vectorize_text(group: str, tile: str, loop: str, sizes: str, peel: bool) ->
 
 
 def _flat_script(group: str, chunk: int = 0, width: int = VECTOR_WIDTH,
-                 peel: bool = False) -> str:
-    """`chunk` > 0: threads take chunks of that many elements."""
-    split, tiled = _forall_text(f"%ew_{group}_f", str(chunk)) if chunk else ("", f"%ew_{group}_f")
+                 peel: bool = False, threads: int = 0) -> str:
+    """`chunk` > 0: threads take chunks of that many elements; `threads` >
+    0: that many threads take a chunk each (sizes known when it runs)."""
+    split, tiled = _forall_text(f"%ew_{group}_f", str(chunk)) if chunk else \
+        _forall_text(f"%ew_{group}_f", str(threads), "num_threads") if threads else \
+        ("", f"%ew_{group}_f")
     return f"""
     %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
         : (!transform.any_op) -> !transform.any_op
@@ -151,14 +155,17 @@ def _flat_script(group: str, chunk: int = 0, width: int = VECTOR_WIDTH,
 
 
 def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECTOR_WIDTH,
-                        dim: int = 0, peel: bool = False) -> str:
-    """`chunk` > 0: threads take chunks of that many rows of dim `dim`."""
+                        dim: int = 0, peel: bool = False, threads: int = 0) -> str:
+    """`chunk` > 0: threads take chunks of that many rows of dim `dim`;
+    `threads` > 0: that many threads take a chunk each of dim `dim` (sizes
+    known when it runs)."""
     sizes = ", ".join(["1"] * (rank - 1) + [str(width)])
     loops = ", ".join(["!transform.any_op"] * rank)
     forall = ["0"] * rank
-    forall[dim] = str(chunk)
-    split, tiled = _forall_text(f"%ew_{group}", ", ".join(forall)) \
-        if chunk else ("", f"%ew_{group}")
+    forall[dim] = str(chunk or threads)
+    split, tiled = _forall_text(f"%ew_{group}", ", ".join(forall),
+                                "num_threads" if threads else "tile_sizes") \
+        if chunk or threads else ("", f"%ew_{group}")
     return f"""
     %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
         : (!transform.any_op) -> !transform.any_op{split}
@@ -483,6 +490,10 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
                 ("_peel" if peel else "")
             groups[group] = _flat_script(group, chunk, width, peel)
             op.attributes[TAG] = ir.StringAttr.get(group)
+            if size_versions.versioned(op, threads):
+                par = f"flat_t{threads}" + _width_suffix(width) + "_peel"
+                groups[par] = _flat_script(par, 0, width, True, threads)
+                by_size.append((op, par))
         elif rank is not None:
             width = loop_width(op, VECTOR_WIDTH)
             chunk = thread_split.elementwise_chunk(op, threads, flat=False, width=width)
@@ -494,9 +505,16 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
                 _width_suffix(width) + ("_peel" if peel else "")
             groups[group] = _elementwise_script(group, rank, chunk, width, dim, peel)
             op.attributes[TAG] = ir.StringAttr.get(group)
+            if size_versions.versioned(op, threads):
+                par = f"ew{rank}_t{threads}" + _width_suffix(width) + ("_peel" if peel else "")
+                groups[par] = _elementwise_script(par, rank, 0, width, 0, peel, threads)
+                by_size.append((op, par))
         return ir.WalkResult.ADVANCE
 
+    by_size: list[tuple[ir.Operation, str]] = []
     module_op.walk(visit)
+    for op, par in by_size:  # run-time sizes: a parallel version beside the serial one
+        size_versions.split_by_size(op).attributes[TAG] = ir.StringAttr.get(par)
     matmul_codegen.rewrite(module_op, packed, tiles.packed_block)
     if matmuls:
         _apply(module_op, matmuls + [_TILING_CLEANUP], lower=False)

@@ -23,7 +23,9 @@ arith/math ops, without integer division (masked lanes must not trap).
 Float sums are reassociated (lane-wise partial sums), as eager PyTorch's
 vectorized kernels do.  With `tsm.num_threads` > 1 and enough static work
 (the thresholds of `parallel`), the outermost row loop of at least as many
-rows as threads is an scf.forall that the threads share.
+rows as threads is an scf.forall that the threads share; with sizes known
+only at run time, a parallel and a serial version, chosen then
+(`size_versions`).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from typing import Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
+from . import size_versions
 from .ir_walk import collect, indexing_maps
 from .parallel import MIN_PARALLEL_ELEMENTS, num_threads
 from .passes import register
@@ -74,20 +77,32 @@ def _is_row_reduction(op: ir.Operation) -> bool:
         if str(ir.MemRefType(v.type).element_type) in HALF_TYPES)
 
 
-def _split_rows(op: ir.Operation, threads: int) -> int | None:
-    """The kept dim whose loop the threads share, or None: with enough
-    static work in the first input read along every dim (a broadcast mask
-    may come first), the outermost kept dim of at least `threads` rows
-    (attention's (1, heads, L, S) scores: the heads, not the batch of 1)."""
+def _full_input(op: ir.Operation) -> ir.Value | None:
+    """The first input read along every dim (a broadcast mask may come
+    first), or None."""
     maps = indexing_maps(op)
     n_dims = maps[0].n_dims
-    full = [v for m, v in zip(maps, op.operands) if m == ir.AffineMap.get_identity(n_dims)]
-    if threads <= 1 or n_dims < 2 or not full:
+    return next((v for m, v in zip(maps, op.operands)
+                 if m == ir.AffineMap.get_identity(n_dims)), None)
+
+
+def _split_rows(op: ir.Operation, threads: int, at_run_time: bool = False) -> int | None:
+    """The kept dim whose loop the threads share, or None: with enough
+    static work in the full input, the outermost kept dim of at least
+    `threads` rows (attention's (1, heads, L, S) scores: the heads, not the
+    batch of 1).  `at_run_time`: an input of run-time size instead, whose
+    work is known only then (`size_versions`): the outermost kept dim that
+    is dynamic or has `threads` rows."""
+    full = _full_input(op)
+    if threads <= 1 or full is None or ir.MemRefType(full.type).rank < 2:
         return None
-    t = ir.MemRefType(full[0].type)
-    if not t.has_static_shape or math.prod(t.shape) < MIN_PARALLEL_ELEMENTS:
+    t = ir.MemRefType(full.type)
+    if t.has_static_shape == at_run_time:
         return None
-    return next((d for d in range(n_dims - 1) if t.shape[d] >= threads), None)
+    if not at_run_time and math.prod(t.shape) < MIN_PARALLEL_ELEMENTS:
+        return None
+    return next((d for d in range(t.rank - 1)
+                 if at_run_time and t.is_dynamic_dim(d) or t.shape[d] >= threads), None)
 
 
 def _vectorize(op: ir.Operation, parallel: int | None, threads: int) -> None:
@@ -184,4 +199,7 @@ def _row(block, maps, operands, elem_of, folds_of, size, ivs, n, outside) -> Non
 def vectorize_reductions(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     for op in collect(module_op, _is_row_reduction):
+        dim = _split_rows(op, threads, at_run_time=True)
+        if dim is not None:  # run-time sizes: a parallel and a serial version
+            _vectorize(size_versions.split_by_size(op, _full_input(op)), dim, threads)
         _vectorize(op, _split_rows(op, threads), threads)

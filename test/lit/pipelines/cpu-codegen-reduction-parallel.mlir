@@ -25,4 +25,23 @@ module attributes {tsm.num_threads = 2 : i64} {
     %0 = "tsm.sum"(%x) {dims = array<i64: -1>, keepdim = false} : (tensor<64x100xf32>) -> tensor<64xf32>
     return %0 : tensor<64xf32>
   }
+
+  // Rows of run-time count: the work is known only when it runs.  Two
+  // versions, chosen then by the elements read (2^16 or more: blocks of
+  // rows shared by the threads, their size computed from the row count).
+  // CHECK-LABEL: func.func @sum$dynamic_rows
+  // CHECK: %[[N:.*]] = memref.dim %{{.*}}, %c0 : memref<?x301xf32>
+  // CHECK: %[[COUNT:.*]] = arith.muli %[[N]], %c301 : index
+  // CHECK: %[[BIG:.*]] = arith.cmpi sge, %[[COUNT]], %c65536 : index
+  // CHECK: scf.if %[[BIG]] {
+  // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%{{.*}}) step (%{{.*}})
+  // CHECK: vector.reduction <add>
+  // CHECK: } else {
+  // CHECK-NOT: scf.parallel
+  // CHECK: vector.reduction <add>
+  // CHECK: return
+  func.func @sum$dynamic_rows(%x: tensor<?x301xf32>) -> tensor<?xf32> {
+    %0 = "tsm.sum"(%x) {dims = array<i64: -1>, keepdim = false} : (tensor<?x301xf32>) -> tensor<?xf32>
+    return %0 : tensor<?xf32>
+  }
 }

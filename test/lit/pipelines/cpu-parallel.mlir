@@ -152,10 +152,25 @@ func.func @ew$rows(%a: tensor<300x301xf32>, %b: tensor<301xf32>) -> tensor<300x3
   return %0 : tensor<300x301xf32>
 }
 
-// Dynamic sizes: unknown work, serial.
+// Dynamic sizes: work known only when it runs.  Two versions, chosen then:
+// from MIN_PARALLEL_ELEMENTS (65536) elements a parallel loop, each thread
+// taking one chunk whose bounds come from the size (tile_using_forall
+// num_threads), else the serial loop.
 // CHECK-LABEL: func.func @ew$dynamic
+// CHECK: %[[N:.*]] = memref.dim %{{.*}}, %c0 : memref<?xf32>
+// CHECK: %[[BIG:.*]] = arith.cmpi sge, %[[N]], %c65536 : index
+// CHECK: scf.if %[[BIG]] {
+// CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c2) step (%c1)
+// CHECK: affine.min #{{.*}}(%[[T]])
+// CHECK: arith.negf %{{.*}} : vector<16xf32>
+// CHECK: } else {
 // CHECK-NOT: scf.parallel
+// CHECK: arith.negf %{{.*}} : vector<16xf32>
 // CHECK: return
+// OMP-LABEL: llvm.func @ew$dynamic
+// OMP: llvm.cond_br
+// OMP: omp.parallel num_threads
+// OMP: omp.wsloop schedule(dynamic)
 func.func @ew$dynamic(%a: tensor<?x301xf32>) -> tensor<?x301xf32> {
   %0 = "tsm.neg"(%a) : (tensor<?x301xf32>) -> tensor<?x301xf32>
   return %0 : tensor<?x301xf32>
