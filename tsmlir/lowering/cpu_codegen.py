@@ -27,24 +27,21 @@ with the transform interpreter; the tags are removed afterwards.
 """
 from __future__ import annotations
 
-import math
-
 from dataclasses import dataclass
 
 from mlir import ir, passmanager
 from mlir.dialects.transform import interpreter
 
 from . import matmul_codegen, size_versions, thread_split
-from .ir_walk import indexing_maps, is_identity_map, matmul_maps
+from .ir_walk import collect, indexing_maps, is_identity_map, matmul_maps
 from .kernel_emit import ceil_div
 from .math_chain_split import loop_width, split_math_chains
 from .parallel import num_threads, pays_to_share
 from .passes import register
+from .pointwise_scripts import (TAG, VECTOR_WIDTH, elementwise_script, flat_extent, flat_script,
+                                gather_script, partial_vectors, pooling_script, width_suffix)
 from .target import target_has_avx512
 
-#: f32 lanes of one AVX-512 register; the vector width for every element type.
-VECTOR_WIDTH = 16
-TAG = "tsm_codegen"
 #: Name (prefix) of the functions that matmul loop nests are outlined into.
 KERNEL_PREFIX = "tsm_matmul_kernel"
 
@@ -100,118 +97,6 @@ def _is_elementwise(op: ir.Operation) -> int | None:
             if body_op.operation.name.split(".")[0] not in _BODY_DIALECTS:
                 return None
     return out.rank
-
-
-def _forall_text(handle: str, tile_sizes: str, by: str = "tile_sizes") -> tuple[str, str]:
-    """Script text that splits `handle`'s op into one chunk per thread (an
-    scf.forall), and the handle of the chunk's op; `by` "num_threads": the
-    sizes are the threads per dim (chunks computed when it runs)."""
-    text = f"""
-    {handle}_c, {handle}_forall = transform.structured.tile_using_forall {handle}
-        {by} [{tile_sizes}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
-    return text, f"{handle}_c"
-
-
-def _vectorize_text(group: str, tile: str, loop: str, sizes: str, peel: bool) -> str:
-    """Vectorize the tiled op; `peel`: first split its loop into the whole
-    vectors and the rest, so that only the rest is masked (a loop whose
-    extent is dynamic or not a multiple of the width would otherwise mask
-    every vector: masked stores cost about 5x a plain one on Zen3)."""
-    if not peel:
-        return f"""
-    transform.structured.vectorize {tile} vector_sizes [{sizes}] : !transform.any_op"""
-    return f"""
-    transform.foreach {loop} : !transform.any_op {{
-    ^bb0(%ew_{group}_one: !transform.any_op):
-      %ew_{group}_lf = transform.cast %ew_{group}_one : !transform.any_op to !transform.op<"scf.for">
-      %ew_{group}_main, %ew_{group}_rest = transform.loop.peel %ew_{group}_lf
-          : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
-      %ew_{group}_m = transform.structured.match interface{{LinalgOp}} in %ew_{group}_main
-          : (!transform.any_op) -> !transform.any_op
-      %ew_{group}_r = transform.structured.match interface{{LinalgOp}} in %ew_{group}_rest
-          : (!transform.any_op) -> !transform.any_op
-      transform.structured.vectorize %ew_{group}_m vector_sizes [{sizes}] : !transform.any_op
-      transform.structured.vectorize %ew_{group}_r vector_sizes [{sizes}] : !transform.any_op
-      transform.yield
-    }}"""
-
-
-def _flat_script(group: str, chunk: int = 0, width: int = VECTOR_WIDTH,
-                 peel: bool = False, threads: int = 0) -> str:
-    """`chunk` > 0: threads take chunks of that many elements; `threads` >
-    0: that many threads take a chunk each (sizes known when it runs)."""
-    split, tiled = _forall_text(f"%ew_{group}_f", str(chunk)) if chunk else \
-        _forall_text(f"%ew_{group}_f", str(threads), "num_threads") if threads else \
-        ("", f"%ew_{group}_f")
-    return f"""
-    %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op
-    %ew_{group}_f = transform.structured.flatten_elementwise %ew_{group}
-        : (!transform.any_op) -> !transform.any_op{split}
-    %ew_{group}_t, %ew_{group}_l = transform.structured.tile_using_for {tiled}
-        tile_sizes [{width}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)\
-{_vectorize_text(group, f"%ew_{group}_t", f"%ew_{group}_l", str(width), peel)}
-"""
-
-
-def _elementwise_script(group: str, rank: int, chunk: int = 0, width: int = VECTOR_WIDTH,
-                        dim: int = 0, peel: bool = False, threads: int = 0) -> str:
-    """`chunk` > 0: threads take chunks of that many rows of dim `dim`;
-    `threads` > 0: that many threads take a chunk each of dim `dim` (sizes
-    known when it runs)."""
-    sizes = ", ".join(["1"] * (rank - 1) + [str(width)])
-    loops = ", ".join(["!transform.any_op"] * rank)
-    forall = ["0"] * rank
-    forall[dim] = str(chunk or threads)
-    split, tiled = _forall_text(f"%ew_{group}", ", ".join(forall),
-                                "num_threads" if threads else "tile_sizes") \
-        if chunk or threads else ("", f"%ew_{group}")
-    return f"""
-    %ew_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op{split}
-    %ew_{group}_t, %ew_{group}_l:{rank} = transform.structured.tile_using_for {tiled}
-        tile_sizes [{sizes}] : (!transform.any_op) -> (!transform.any_op, {loops})\
-{_vectorize_text(group, f"%ew_{group}_t", f"%ew_{group}_l#{rank - 1}", sizes, peel)}
-"""
-
-
-def _flat_extent(op: ir.Operation) -> int | None:
-    """The element count of a flattenable op's output; None when dynamic."""
-    out = ir.MemRefType(op.operands[-1].type)
-    return math.prod(out.shape) if out.has_static_shape else None
-
-
-def _partial_vectors(extent: int | None, width: int, chunk: int) -> bool:
-    """Whether the vectorized loop over `extent` elements (None: dynamic; in
-    chunks of `chunk` per thread, a multiple of width) has a partial vector
-    somewhere: then it is peeled.  A loop that divides evenly must not be
-    (there is nothing to peel, and transform.loop.peel fails on it)."""
-    if extent is None:
-        return True
-    return extent % width != 0 or (chunk and extent % chunk != 0)
-
-
-def _width_suffix(width: int) -> str:
-    return "" if width == VECTOR_WIDTH else f"_w{width}"
-
-
-def _gather_script(group: str, rank: int, dim: int, chunk: int) -> str:
-    """Only the split among the threads: chunks of `chunk` rows of `dim`."""
-    sizes = ["0"] * rank
-    sizes[dim] = str(chunk)
-    split, _ = _forall_text(f"%gather_{group}", ", ".join(sizes))
-    return f"""
-    %gather_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op{split}
-"""
-
-
-def _pooling_script(group: str, chunk: int) -> str:
-    split, _ = _forall_text(f"%pool_{group}", f"0, {chunk}")
-    return f"""
-    %pool_{group} = transform.structured.match attributes {{{TAG} = "{group}"}} in %root
-        : (!transform.any_op) -> !transform.any_op{split}
-"""
 
 
 _LOWER_VECTORS = """
@@ -475,47 +360,45 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         elif op.name in thread_split.POOLING_OPS and thread_split.pooling_chunk(op, threads):
             chunk = thread_split.pooling_chunk(op, threads)
             group = f"pool_{chunk}"
-            groups[group] = _pooling_script(group, chunk)
+            groups[group] = pooling_script(group, chunk)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is None and (split := thread_split.gather_split(op, threads)) is not None:
             rank_out = ir.MemRefType(op.operands[-1].type).rank
             group = f"gather{rank_out}_d{split[0]}_{split[1]}"
-            groups[group] = _gather_script(group, rank_out, *split)
+            groups[group] = gather_script(group, rank_out, *split)
             op.attributes[TAG] = ir.StringAttr.get(group)
         elif rank is not None and rank > 1 and _is_flattenable(op):
             width = loop_width(op, VECTOR_WIDTH)
             chunk = thread_split.elementwise_chunk(op, threads, flat=True, width=width)
-            peel = _partial_vectors(_flat_extent(op), width, chunk)
-            group = (f"flat_{chunk}" if chunk else "flat") + _width_suffix(width) + \
+            peel = partial_vectors(flat_extent(op), width, chunk)
+            group = (f"flat_{chunk}" if chunk else "flat") + width_suffix(width) + \
                 ("_peel" if peel else "")
-            groups[group] = _flat_script(group, chunk, width, peel)
+            groups[group] = flat_script(group, chunk, width, peel)
             op.attributes[TAG] = ir.StringAttr.get(group)
             if size_versions.versioned(op, threads):
-                par = f"flat_t{threads}" + _width_suffix(width) + "_peel"
-                groups[par] = _flat_script(par, 0, width, True, threads)
-                by_size.append((op, par))
+                par = f"flat_t{threads}" + width_suffix(width) + "_peel"
+                by_size[group] = (par, flat_script(par, 0, width, True, threads))
         elif rank is not None:
             width = loop_width(op, VECTOR_WIDTH)
             chunk = thread_split.elementwise_chunk(op, threads, flat=False, width=width)
             out = ir.MemRefType(op.operands[-1].type)
             dim = (thread_split.split_dim(out, threads) or 0) if chunk else 0
             inner = None if out.is_dynamic_dim(out.rank - 1) else out.shape[-1]
-            peel = _partial_vectors(inner, width, 0)
+            peel = partial_vectors(inner, width, 0)
             group = (f"ew{rank}_d{dim}_{chunk}" if chunk else f"ew{rank}") + \
-                _width_suffix(width) + ("_peel" if peel else "")
-            groups[group] = _elementwise_script(group, rank, chunk, width, dim, peel)
+                width_suffix(width) + ("_peel" if peel else "")
+            groups[group] = elementwise_script(group, rank, chunk, width, dim, peel)
             op.attributes[TAG] = ir.StringAttr.get(group)
             if size_versions.versioned(op, threads):
-                par = f"ew{rank}_t{threads}" + _width_suffix(width) + ("_peel" if peel else "")
-                groups[par] = _elementwise_script(par, rank, 0, width, 0, peel, threads)
-                by_size.append((op, par))
+                par = f"ew{rank}_t{threads}" + width_suffix(width) + ("_peel" if peel else "")
+                by_size[group] = (par, elementwise_script(par, rank, 0, width, 0, peel, threads))
         return ir.WalkResult.ADVANCE
 
-    by_size: list[tuple[ir.Operation, str]] = []
+    # serial group -> the parallel version's group and script, for run-time sizes
+    by_size: dict[str, tuple[str, str]] = {}
     module_op.walk(visit)
-    for op, par in by_size:  # run-time sizes: a parallel version beside the serial one
-        size_versions.split_by_size(op).attributes[TAG] = ir.StringAttr.get(par)
     matmul_codegen.rewrite(module_op, packed, tiles.packed_block)
+    _version_by_size(module_op, by_size, groups, threads)
     if matmuls:
         _apply(module_op, matmuls + [_TILING_CLEANUP], lower=False)
     kernels = _kernel_calls(module_op)
@@ -538,6 +421,20 @@ def cpu_vectorize(module_op: ir.Operation) -> None:
         split_math_chains(module_op)
     module_op.walk(_untag)
     _share_kernels(module_op, kernels)
+
+
+def _version_by_size(module_op: ir.Operation, by_size: dict[str, tuple[str, str]],
+                     groups: dict[str, str], threads: int) -> None:
+    """Give each op of run-time size of the `by_size` groups its parallel
+    version (`size_versions`), after the matmul rewrite: a zero fill of a
+    matmul's C is gone by then (the kernel starts from zero)."""
+    ops = collect(module_op, lambda op: TAG in op.attributes and
+                  ir.StringAttr(op.attributes[TAG]).value in by_size and
+                  size_versions.versioned(op, threads))
+    for op in ops:
+        par, script = by_size[ir.StringAttr(op.attributes[TAG]).value]
+        groups[par] = script
+        size_versions.split_by_size(op).attributes[TAG] = ir.StringAttr.get(par)
 
 
 def _apply(module_op: ir.Operation, entries: list[str], *, lower: bool) -> None:
