@@ -412,11 +412,10 @@ def _kernel(emit: Emitter, types: tuple[str, str, str], m: int | None, k: int,
     return kernel, ktypes
 
 
-def _family(module_op: ir.Operation, op: ir.Operation) -> tuple:
-    """What a shared kernel of `op` is made for besides its tile: a constant
-    B (packed once) or not, and the operands read transposed."""
-    prepacked = constant_global(module_op, op.operands[1]) is not None
-    flags = transposes(op)
+def _family(prepacked: bool, flags: tuple[bool, bool]) -> tuple:
+    """What a shared kernel is made for besides its tile: a constant B
+    (`prepacked`: packed once) or not, and the operands read transposed
+    (`transposes`; B's does not matter once it is packed)."""
     return prepacked, flags[0] if prepacked else flags
 
 
@@ -432,8 +431,9 @@ def _micro_rows(m: int, plan_: PackedPlan) -> int:
 #: How many times the code of the kernel of run-time rows that static
 #: shapes' own kernels must add up to before they share it instead.  A
 #: shared kernel runs small matmuls a little slower than one made for their
-#: sizes (the recurrence of rnn_b16, AVX2: 0.73 -> 0.75 ms; mlp_b64 within
-#: 2-6%), and saves little compile time where there are few shapes.
+#: sizes (AVX2, 1 thread: rnn_b16's best call 0.731 -> 0.750 ms, mlp_b64's
+#: 10th percentile 0.997 -> 1.037 ms), and saves little compile time where
+#: there are few shapes.
 ANY_ROWS_FACTOR = 2
 
 
@@ -444,13 +444,16 @@ def _any_rows_families(module_op: ir.Operation, ops: list[tuple[ir.Operation, Pa
     one kernel per shape: where their kernels' code (`_micro_rows` of
     each) is ANY_ROWS_FACTOR times that one kernel's (micro-kernels of a
     full strip, rows - 1 and each count 1 .. rows - 2, plus one) or more.
-    ResNet-18 on AVX2 (6-row tiles; 64-512 channels, none a multiple of 6):
-    8 packed kernels -> 2, the LLVM JIT 2.4 -> 1.6 s."""
+    ResNet-18 224 on AVX2 (6-row tiles; 64-512 channels, none a multiple
+    of 6): 8 packed kernels -> 4 (its 3 shapes of constant B, 49 rows, stay
+    below the factor), the LLVM JIT 2.4 -> 1.6 s."""
     per_shape: dict[tuple, set] = {}
     for op, plan_ in ops:
         m, _, k = sizes_of(op)
         if not plan_.at_run_time and m % plan_.rows:
-            per_shape.setdefault(_family(module_op, op), set()).add(
+            family = _family(constant_global(module_op, op.operands[1]) is not None,
+                             transposes(op))
+            per_shape.setdefault(family, set()).add(
                 (tuple(str(v.type) for v in op.operands), plan_, m, k))
     chosen = set()
     for family, kernels in per_shape.items():
@@ -483,7 +486,7 @@ def rewrite(module_op: ir.Operation, ops: list[tuple[ir.Operation, PackedPlan]],
         m, n, k = sizes_of(op)
         caller = enclosing_function(op)
         glob = constant_global(module_op, op.operands[1])
-        shares = _family(module_op, op) in any_rows
+        shares = _family(glob is not None, flags) in any_rows
         if glob is None:
             kernel, ktypes = _kernel(emit, types, m, k, plan_, block, flags, caller,
                                      any_rows=shares)
