@@ -122,6 +122,27 @@ def test_lstm_loop_dynamic_steps_and_batch():
                        (torch.randn(6, 5, 8), torch.randn(5, 12), torch.randn(5, 12))])
 
 
+def test_lstm_loop_dynamic_steps_batched():
+    """A run-time count of steps: the input projection is hoisted as one
+    matmul of T rows (tsm-batch-loop-rows), wide enough for the packed
+    kernel of run-time rows; T = 0 leaves h and c as they came."""
+    _check_twice(LSTMLoop(24, 40), [torch.randn(13, 1, 24), torch.randn(1, 40),
+                                    torch.randn(1, 40)],
+                 input_specs=[TensorSpec((-1, 1, 24)), TensorSpec((1, 40)), TensorSpec((1, 40))],
+                 runs=[(torch.randn(0, 1, 24), torch.randn(1, 40), torch.randn(1, 40)),
+                       (torch.randn(1, 1, 24), torch.randn(1, 40), torch.randn(1, 40)),
+                       (torch.randn(50, 1, 24), torch.randn(1, 40), torch.randn(1, 40))])
+
+
+def test_two_stacked_outputs_dynamic_steps():
+    """Both stacks of a run-time count of steps: the chain from x[t] alone
+    and the one from h move after the loop over T * batch rows."""
+    _check_twice(TwoStacks(6, 9), [torch.randn(4, 3, 6), torch.randn(3, 9)],
+                 input_specs=[TensorSpec((-1, 3, 6)), TensorSpec((3, 9))],
+                 runs=[(torch.randn(1, 3, 6), torch.randn(3, 9)),
+                       (torch.randn(11, 3, 6), torch.randn(3, 9))])
+
+
 @pytest.mark.parametrize("steps", [1, 5])
 def test_old_state_read_after_the_new_one(steps):
     _check_twice(ReadsOldState(7), [torch.randn(steps, 3, 7), torch.randn(3, 7),

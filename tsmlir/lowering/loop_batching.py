@@ -18,13 +18,19 @@ Out:
 One big matmul instead of T small ones: the weights are read once instead
 of once per step (an LSTM step then reads only W_hh), and there is enough
 work for the parallel matmul path.  Only the loop-carried part (h @ U)
-stays in the loop.  Static shapes only; the loop must run exactly T steps (T the
-first dim of what it slices or stacks).
+stays in the loop.  The loop must run exactly T steps, T the first dim of
+what it slices or stacks: a static count, or a size known only at run time
+(`for t in range(x.size(0))` over a dynamic x: the bound is `tensor.dim %x,
+0` and the stack starts as `tensor.empty(%bound)`); the other dims are
+static.  With a run-time T the batched matmuls have run-time rows (the
+packed kernel of run-time rows, matmul_codegen) and T = 0 gives them none.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mlir import ir
-from mlir.dialects import linalg, scf, tensor
+from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from .ir_walk import as_op as _op, collect, constant_index, owner_op as _owner_op
@@ -39,12 +45,54 @@ def _static(t: ir.Type, rank: int) -> bool:
             and all(not t.is_dynamic_dim(i) for i in range(rank)))
 
 
-def _steps(loop: ir.Operation) -> int | None:
+@dataclass(frozen=True)
+class _Steps:
+    """T, the trip count of a loop from 0 by 1: `count` where static, else
+    known only at run time as `bound`, the loop's upper bound."""
+    bound: ir.Value
+    count: int | None
+
+    def first_dim_of(self, x: ir.Value) -> bool:
+        """Whether x (static but for dim 0) has T rows: a static T equal to
+        its dim 0, or a run-time T read off x (`tensor.dim %x, 0`) or that
+        made it (`tensor.empty(%bound)`)."""
+        t = x.type
+        if not isinstance(t, ir.RankedTensorType) or not all(
+                not t.is_dynamic_dim(i) for i in range(1, t.rank)):
+            return False
+        if self.count is not None:
+            return not t.is_dynamic_dim(0) and t.shape[0] == self.count
+        if not t.is_dynamic_dim(0):
+            return False
+        dim, made = _owner_op(self.bound), _owner_op(x)
+        return (dim is not None and dim.name == "tensor.dim" and dim.operands[0] == x
+                and constant_index(dim.operands[1]) == 0) or (
+            made is not None and made.name == "tensor.empty" and list(made.operands) == [self.bound])
+
+    def size(self) -> b.IntOrValue:
+        return self.bound if self.count is None else self.count
+
+    def times(self, m: int) -> b.IntOrValue:
+        """T * m (an index computed at the insertion point for a run-time T)."""
+        if self.count is not None:
+            return self.count * m
+        return self.bound if m == 1 else arith.muli(self.bound, b.index(m))
+
+    def static_times(self, m: int) -> int:
+        """T * m as a static size (dynamic for a run-time T)."""
+        return ir.ShapedType.get_dynamic_size() if self.count is None else self.count * m
+
+
+def _steps(loop: ir.Operation) -> _Steps | None:
     lb, ub, step = (constant_index(loop.operands[i]) for i in range(3))
-    return ub if lb == 0 and step == 1 and ub is not None and ub > 0 else None
+    if lb != 0 or step != 1:
+        return None
+    if ub is None:
+        return None if _inside(loop.operands[1], loop) else _Steps(loop.operands[1], None)
+    return _Steps(loop.operands[1], ub) if ub > 0 else None
 
 
-def _row_block(v: ir.Value, loop: ir.Operation, steps: int) -> ir.Value | None:
+def _row_block(v: ir.Value, loop: ir.Operation, steps: _Steps) -> ir.Value | None:
     """X if v is x[t]: the collapsed slice [t, :, :] of a (T, m, k) tensor X
     defined outside the loop; else None."""
     collapse = _owner_op(v)
@@ -55,7 +103,7 @@ def _row_block(v: ir.Value, loop: ir.Operation, steps: int) -> ir.Value | None:
         return None
     x, iv = sl.operands
     if iv != loop.regions[0].blocks[0].arguments[0] or _inside(x, loop) \
-            or not _static(x.type, 3) or x.type.shape[0] != steps:
+            or x.type.rank != 3 or not steps.first_dim_of(x):
         return None
     dyn = ir.ShapedType.get_dynamic_size()
     if (list(ir.DenseI64ArrayAttr(sl.attributes["static_offsets"])) != [dyn, 0, 0]
@@ -68,16 +116,18 @@ def _row_block(v: ir.Value, loop: ir.Operation, steps: int) -> ir.Value | None:
 def _rows(x: ir.Value) -> ir.Value:
     """(T, m, k) -> (T*m, k)."""
     t = x.type
-    flat = ir.RankedTensorType.get([t.shape[0] * t.shape[1], t.shape[2]], t.element_type)
+    rows = ir.ShapedType.get_dynamic_size() if t.is_dynamic_dim(0) else t.shape[0] * t.shape[1]
+    flat = ir.RankedTensorType.get([rows, t.shape[2]], t.element_type)
     return tensor.collapse_shape(flat, x, b.reassociation(_ROWS_GROUPS))
 
 
-def _unrows(x: ir.Value, steps: int) -> ir.Value:
+def _unrows(x: ir.Value, steps: _Steps, m: int) -> ir.Value:
     """(T*m, n) -> (T, m, n)."""
     t = x.type
-    shape = [steps, t.shape[0] // steps, t.shape[1]]
+    shape = [steps.static_times(1), m, t.shape[1]]
+    sizes = [] if steps.count is not None else [steps.bound]
     return tensor.expand_shape(ir.RankedTensorType.get(shape, t.element_type), x,
-                               b.reassociation(_ROWS_GROUPS), [], shape)
+                               b.reassociation(_ROWS_GROUPS), sizes, shape)
 
 
 def _step_rows(stacked: ir.Value, iv: ir.Value) -> ir.Value:
@@ -114,11 +164,11 @@ def _broadcast_rows(c: ir.Value, loop: ir.Operation) -> ir.Operation | None:
     return g
 
 
-def _batched_init(c: ir.Value, loop: ir.Operation, steps: int) -> ir.Value | None:
+def _batched_init(c: ir.Value, loop: ir.Operation, steps: _Steps) -> ir.Value | None:
     """c (a matmul's fresh accumulator in the step) for all T*m rows, built
     before the loop; None if c is not fresh rows computed from invariants."""
     fill = _zero_like_fill(c, loop)
-    shape = [steps * c.type.shape[0], c.type.shape[1]]
+    shape = [steps.times(c.type.shape[0]), c.type.shape[1]]
     if fill is not None:
         return linalg.fill(fill[0], outs=[b.empty(shape, c.type.element_type)])
     g = _broadcast_rows(c, loop)
@@ -182,7 +232,7 @@ def _column_parts(a: ir.Value) -> list[tuple[int, ir.Value]] | None:
     return parts if len(parts) > 1 and covered == a.type.shape[1] else None
 
 
-def hoist_row_matmuls(loop: ir.Operation, steps: int) -> None:
+def hoist_row_matmuls(loop: ir.Operation, steps: _Steps) -> None:
     body = loop.regions[0].blocks[0]
     iv = body.arguments[0]
     for op in [_op(o) for o in body.operations]:
@@ -196,7 +246,7 @@ def hoist_row_matmuls(loop: ir.Operation, steps: int) -> None:
             init = _batched_init(c, loop, steps)
             if init is None:
                 continue
-            product = _unrows(linalg.matmul(_rows(x), w, outs=[init]), steps)
+            product = _unrows(linalg.matmul(_rows(x), w, outs=[init]), steps, x.type.shape[1])
         with ir.InsertionPoint(op), op.location:
             op.results[0].replace_all_uses_with(_step_rows(product, iv))
         op.erase()
@@ -284,14 +334,14 @@ class _Chain:
         return False
 
 
-def _stacked_output(loop: ir.Operation, k: int, steps: int):
+def _stacked_output(loop: ir.Operation, k: int, steps: _Steps):
     """(insert_slice op, stored value) if iter_arg k starts as an empty
     (T, m, n) tensor and each step only stores its row block t."""
     body = loop.regions[0].blocks[0]
     arg, init = body.arguments[1 + k], loop.operands[3 + k]
     empty = _owner_op(init)
-    if empty is None or empty.name != "tensor.empty" or not _static(init.type, 3) \
-            or init.type.shape[0] != steps:
+    if empty is None or empty.name != "tensor.empty" or init.type.rank != 3 \
+            or not steps.first_dim_of(init):
         return None
     uses = list(arg.uses)
     if len(uses) != 1:
@@ -320,14 +370,13 @@ def _move_ops(old: ir.Block, new: ir.Block) -> None:
     anchor.erase()
 
 
-def _stack_rows(loop: ir.Operation, values: list[ir.Value]):
+def _stack_rows(loop: ir.Operation, values: list[ir.Value], steps: _Steps):
     """A copy of loop that also stacks each (m, q) value of its step into a
     carried (T, m, q) tensor, yielded as its extra results; and the values
     as they are in the copy (the body's arguments are new)."""
-    steps = _steps(loop)
     old_body = loop.regions[0].blocks[0]
     with ir.InsertionPoint(loop), loop.location:
-        inits = [b.empty([steps, *v.type.shape], v.type.element_type) for v in values]
+        inits = [b.empty([steps.size(), *v.type.shape], v.type.element_type) for v in values]
         new = scf.ForOp(loop.operands[0], loop.operands[1], loop.operands[2],
                         list(loop.operands[3:]) + inits)
     body = new.body
@@ -352,15 +401,15 @@ def _stack_rows(loop: ir.Operation, values: list[ir.Value]):
     return _op(new), values
 
 
-def _batched(op: ir.Operation, mapped, steps: int,
+def _batched(op: ir.Operation, mapped, steps: _Steps,
              erase_block_owner: ir.Operation | None = None) -> ir.Value:
     """op over all T*m rows: operands through `mapped`.  A generic's body
     moves to the new op (the old one is about to be erased;
     `erase_block_owner`: erase it here)."""
     t = op.results[0].type
-    rows = ir.RankedTensorType.get([steps * t.shape[0], t.shape[1]], t.element_type)
+    rows = ir.RankedTensorType.get([steps.static_times(t.shape[0]), t.shape[1]], t.element_type)
     if op.name == "tensor.empty":
-        return b.empty(rows.shape, t.element_type)
+        return b.empty([steps.times(t.shape[0]), t.shape[1]], t.element_type)
     if op.name == "linalg.fill":
         return linalg.fill(op.operands[0], outs=[mapped(op.operands[1])])
     if op.name == "linalg.matmul":
@@ -378,12 +427,12 @@ def _batched(op: ir.Operation, mapped, steps: int,
 
 
 def _sink(loop: ir.Operation, k: int, store: ir.Operation, chain: _Chain,
-          steps: int) -> ir.Operation:
+          steps: _Steps) -> ir.Operation:
     sliced = [_row_block(v, loop, steps) for v in chain.sources]
     carried = [v for v, x in zip(chain.sources, sliced) if x is None]
     n_old = len(loop.results)
     if carried:
-        loop, carried = _stack_rows(loop, carried)
+        loop, carried = _stack_rows(loop, carried, steps)
     body = loop.regions[0].blocks[0]
     ops = sorted(chain.ops, key=lambda o: sum(1 for p in chain.ops if p.is_before_in_block(o)))
     with ir.InsertionPoint.after(loop), store.location:
@@ -405,7 +454,7 @@ def _sink(loop: ir.Operation, k: int, store: ir.Operation, chain: _Chain,
 
         for op in ops:
             batched[op.results[0]] = _batched(op, mapped, steps)
-        result = _unrows(batched[store.operands[0]], steps)
+        result = _unrows(batched[store.operands[0]], steps, store.operands[0].type.shape[0])
     loop.results[k].replace_all_uses_with(result)
     store.results[0].replace_all_uses_with(body.arguments[1 + k])
     store.erase()
@@ -414,7 +463,7 @@ def _sink(loop: ir.Operation, k: int, store: ir.Operation, chain: _Chain,
     return loop
 
 
-def sink_stacked_chains(loop: ir.Operation, steps: int) -> ir.Operation:
+def sink_stacked_chains(loop: ir.Operation, steps: _Steps) -> ir.Operation:
     """Returns the loop (a new one where it now stacks what a chain read)."""
     for k in range(len(loop.results)):
         found = _stacked_output(loop, k, steps)
