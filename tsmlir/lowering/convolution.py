@@ -7,7 +7,8 @@ Out: float16/bfloat16 ops become the float32 op between conversions (PyTorch
 accumulates in float).  Zero padding is a `tensor.pad`; the broadcast bias (a
 `linalg.generic`) is the accumulator's initial value (zeros without bias).
 - conv2d: an im2col `tensor.insert_slice` chain and one `linalg.matmul`
-  (groups 1: runs on the tiled matmul kernel; a batch > 1 or dynamic batch
+  (an im2col of MIN_CHUNKED_BYTES or more: one per chunk of output rows,
+  conv_row_chunks) (groups 1: runs on the tiled matmul kernel; a batch > 1 or dynamic batch
   by an `scf.for` over the images; batch 1 with constant filters: one
   matmul per kernel row (conv_rows), or, for few output positions, the
   transposed product (conv_transposed); f32 of row and column stride 1 on
@@ -42,6 +43,7 @@ from . import builders as b
 from . import constant_data, conv_amx, conv_transpose_phases
 from .chunk_loops import forall_chunks, module_threads
 from .conv_direct import conv_direct, direct_pays
+from .conv_row_chunks import chunk_rows, conv_in_row_chunks
 from .conv_rows import conv_by_kernel_rows, kernel_rows_pay
 from .conv_transposed import conv_transposed, transposed_pays
 from .im2col import im2col
@@ -197,6 +199,10 @@ def _conv_as_matmul(x: ir.Value, w: ir.Value, bias: ir.Value | None, sizes: list
             # permuted copy of w (the packed kernel takes the rows' matmuls)
             return conv_by_kernel_rows(image, w if w_rows is None else w_rows, bias, sizes,
                                        stride, dilation, low)
+    if (rows := chunk_rows(c, kernel, outs, elem)) is not None:
+        out = conv_in_row_chunks(image, collapse(w, [[0], [1, 2, 3]]), bias, kernel, outs,
+                                 stride, dilation, low, rows)
+        return expand(out, [[0, 1], [2, 3]], [1, f, *outs])
     col = im2col(image, low, kernel, outs, stride, dilation)
     col2 = collapse(col, [list(range(nd + 1)), list(range(nd + 1, 2 * nd + 1))])
     w2 = collapse(w, [[0], list(range(1, nd + 2))])
