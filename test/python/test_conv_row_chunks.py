@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from conftest import check_against_eager
+from mlir import ir
 from tsmlir import TensorSpec
 from tsmlir.lowering import conv_row_chunks
 from tsmlir.lowering.conv_row_chunks import chunk_rows
-from mlir import ir
 
 
 def _f32():
@@ -24,8 +24,7 @@ def test_resnet_stem(threads):
     torch.manual_seed(0)
     stem = torch.nn.Sequential(torch.nn.Conv2d(3, 64, 7, stride=2, padding=3),
                                torch.nn.ReLU())
-    with ir.Context():
-        assert chunk_rows(3, [7, 7], [112, 112], ir.F32Type.get()) == 1
+    assert chunk_rows(3, [7, 7], [112, 112], _f32()) == 1
     check_against_eager(torch.jit.script(stem.eval()), [torch.randn(1, 3, 224, 224)],
                         threads=threads)
 
