@@ -820,3 +820,18 @@ def test_gather_of_a_broadcast_index_checks_its_source():
         j[1, 0, 7] = bad
         with pytest.raises(tsmlir.RuntimeCheckError, match="index out of range"):
             compiled(x, j)
+
+
+def test_broadcast_maps_spread():
+    """The broadcast check of the index checks (`_spreads`): distinct dims
+    or unit-dim zeros spread, a repeated dim or another constant does not
+    (it had called an API the bindings lack: AffineDimExpr.isinstance)."""
+    from mlir import ir
+    from tsmlir.lowering.data_movement import _spreads
+    with ir.Context():
+        d = ir.AffineDimExpr.get
+        c = ir.AffineConstantExpr.get
+        assert _spreads(ir.AffineMap.get(3, 0, [d(0), c(0), d(2)]))
+        assert _spreads(ir.AffineMap.get(2, 0, [d(1), d(0)]))
+        assert not _spreads(ir.AffineMap.get(2, 0, [d(0), d(0)]))
+        assert not _spreads(ir.AffineMap.get(2, 0, [d(0), c(1)]))

@@ -319,9 +319,9 @@ def _spreads(m: ir.AffineMap) -> bool:
     broadcast)."""
     dims = []
     for e in m.results:
-        if ir.AffineDimExpr.isinstance(e):
-            dims.append(ir.AffineDimExpr(e).position)
-        elif not (ir.AffineConstantExpr.isinstance(e) and ir.AffineConstantExpr(e).value == 0):
+        if isinstance(e, ir.AffineDimExpr):
+            dims.append(e.position)
+        elif not (isinstance(e, ir.AffineConstantExpr) and e.value == 0):
             return False
     return len(dims) == len(set(dims))
 
