@@ -11,7 +11,8 @@ from mlir import ir, passmanager
 
 # imported for the passes they register
 from . import FAMILY_PASSES, cpu_codegen, parallel  # noqa: F401
-from . import accumulate, loop_batching, loop_destinations, reduction_codegen  # noqa: F401
+from . import accumulate, loop_batching, loop_consumers, loop_destinations  # noqa: F401
+from . import reduction_codegen  # noqa: F401
 from . import collapse_dims, column_reduction, conv_direct, conv_direct_codegen  # noqa: F401
 from . import fold_batch_norm, matmul_amx, matmul_epilogue, matmul_narrow  # noqa: F401
 from . import matvec_codegen  # noqa: F401
@@ -51,6 +52,11 @@ STAGES: dict[str, list[str]] = {
                       # analysis first drops x[t]'s index normalization and check)
                       "int-range-optimizations", "canonicalize", "tsm-batch-loop-rows",
                       "canonicalize", "cse",
+                      # pointwise ops (already one generic) on a batch's per-image
+                      # convolution loop, or any loop filling its result slice by
+                      # slice, move into it: each image's as at batch 1 (no second
+                      # elementwise fusion here: see tsm-lower-nn above)
+                      "tsm-sink-pointwise-into-loops", "canonicalize", "cse",
                       # x @ W + y: the matmul accumulates into y; pointwise ops
                       # write over a producer's tensor (fewer buffers and passes)
                       "tsm-accumulate-in-place", "canonicalize"],
