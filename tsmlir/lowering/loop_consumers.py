@@ -7,9 +7,10 @@ In: linalg on tensors; an `scf.for` from 0 to N by 1 whose result r (N,
 a batch of several or a run-time count of images (convolution._conv_per_image,
 and tsm-lower-nn's loop for the direct form), a loop's stacked outputs; and
 an all-parallel `linalg.generic` (no linalg.index) reading r by the
-identity map, r's only use but for its sizes (tensor.dim), whose other inputs are defined before
-the loop and read by the identity map (sliced at [i] too) or by maps
-that do not read dim 0 (a bias broadcast over the batch).
+identity map, r's only use but for its sizes (tensor.dim), whose other
+inputs are defined before the loop and read by the identity map (sliced
+at [i] too) or by maps that do not read dim 0 (a bias broadcast over the
+batch).
 Out: the generic on the step's slice, written into r's slice [i] (its
 destination); its result is the loop's.  Chains of such ops (bias, ReLU,
 a residual add of another image loop's result) move in one by one.
@@ -206,8 +207,8 @@ def _write_in_place(ins: ir.Operation) -> None:
                 or len(list(expand.results[0].uses)) != 1:
             continue
         empty = _dps_start(expand.operands[0])
-        if empty is None or empty.operands:
-            continue
+        if empty is None or empty.operands or empty.block != ins.block:
+            continue  # (one made outside the loop cannot take the step's slice)
         with ir.InsertionPoint(empty), empty.location:
             dest = b.extract_slice(acc, [iv] + [0] * (len(shape) - 1), shape, [1] * len(shape))
             flat = tensor.collapse_shape(empty.results[0].type, dest,
