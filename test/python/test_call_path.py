@@ -458,3 +458,37 @@ def test_many_results_take_no_compiled_wrapper():
         assert bool(fn.engine.raw_lookup(fast_call.WRAPPER_PREFIX + "forward")) == wrapped
         for got, want in zip(compiled(a, b), m(a, b)):
             torch.testing.assert_close(got, want)
+
+
+def test_fast_call_adopts_big_dynamic_results(monkeypatch):
+    """A result of run-time size over COPY_LIMIT is adopted by the fast call
+    (not the general path's numpy adoption), for each size it takes; the
+    tensors outlive later calls and the module, and are freed with them."""
+    import gc
+    import resource
+    compiled = tsmlir.compile_module(Scale(), input_specs=[TensorSpec((-1, 1000))])
+    assert compiled.functions["forward"]._fast is not None
+
+    def general_path(*args):
+        raise AssertionError("the general path took a dense dynamic result")
+    monkeypatch.setattr(memref, "to_tensor", general_path)
+    xs = [torch.randn(rows, 1000) for rows in (40, 33, 40, 257)]  # 160 KB and up
+    ys = [compiled(x) for x in xs]
+    assert len({y.data_ptr() for y in ys}) == len(ys)
+    ys[0].fill_(7.0)
+    del compiled
+    gc.collect()
+    for x, y in zip(xs[1:], ys[1:]):
+        assert y.shape == x.shape and y.is_contiguous()
+        torch.testing.assert_close(y, x * 0.5)
+    assert bool((ys[0] == 7.0).all())
+    compiled = tsmlir.compile_module(Scale(), input_specs=[TensorSpec((-1, 1024))])
+    x = torch.randn(1024, 1024)
+    for _ in range(3):
+        compiled(x)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(60):
+        y = compiled(x)
+    del y
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 60, f"max RSS grew by {grown_mb:.0f} MB"

@@ -7,10 +7,10 @@ and returns its results rebuilt in the eager structure, or `SLOW` without
 running anything when an argument is not a plain match (wrong type, dtype,
 shape, device, layout, requires grad).  After the native call, when a
 result is not a fresh dense buffer of the compiled code (a constant, an
-argument's buffer, one buffer returned twice, an unexpected layout, a
-dynamic result over `memref.COPY_LIMIT`), the results are taken by
-`JitFunction._take_results`, as before.  Results up to the limit are
-copied into new tensors, larger static ones adopted (`_owning_buffer`).
+argument's buffer, one buffer returned twice, an unexpected layout), the
+results are taken by `JitFunction._take_results`, as before.  Results up
+to `memref.COPY_LIMIT` are copied into new tensors, larger ones (static or
+of run-time size) adopted (`_owning_buffer`).
 `plan` returns None for a function it does not serve: run-time scalars,
 in-place write-backs or scalar results.
 
@@ -38,6 +38,7 @@ functions copy in Python.
 from __future__ import annotations
 
 import ctypes
+import functools
 from math import prod
 from typing import Any, Callable, Sequence
 
@@ -135,10 +136,12 @@ def _parameter_writer(fn) -> Callable[[], tuple[list, list]]:
     return write_parameters
 
 
+@functools.lru_cache(maxsize=256)
 def _owning_buffer(nbytes: int) -> type:
     """A ctypes array type over a result's `nbytes` that frees the buffer
     (its `allocated` pointer) when it dies: `torch.frombuffer` keeps it
-    alive as long as any tensor on its storage."""
+    alive as long as any tensor on its storage.  One type per size (the
+    sizes a dynamic result takes: cached)."""
 
     class OwnedBuffer(ctypes.c_byte * nbytes):
         def __del__(self):
@@ -149,10 +152,12 @@ def _owning_buffer(nbytes: int) -> type:
 
 def _make_call(fn) -> Callable[[tuple], Any]:
     """The call that copies the results in Python (`memmove`, `free`), or
-    adopts a static one over COPY_LIMIT (a ctypes array that frees it, under
+    adopts one over COPY_LIMIT (a ctypes array that frees it, under
     `torch.frombuffer`: ~0.05 ms less than numpy's adoption on the
     elementwise bench's 16 MB result, whose 4 ms kernel leaves the caches
-    cold for the Python that follows)."""
+    cold for the Python that follows; a dynamic one too, session 21: a ReLU
+    of a run-time batch of 64 x 32 x 32 floats had gone through the general
+    path, 58 us a call against 27 with a static batch)."""
     data_pointers, writers = fn._read_arguments, fn._writers
     results = [(start, rank, dtype, itemsize, layout, template, nbytes,
                 _owning_buffer(nbytes) if layout is not None and template is None else None)
@@ -164,6 +169,7 @@ def _make_call(fn) -> Callable[[tuple], Any]:
         torch.empty_strided, torch.frombuffer, memref.is_contiguous
     memmove, free, marker, limit = memref.memmove, memref.free, memref.GLOBAL_MARKER, \
         memref.COPY_LIMIT
+    owning_buffer = _owning_buffer
     write_parameters = _parameter_writer(fn) if fn.params else None
 
     def call(args: tuple) -> Any:
@@ -186,11 +192,13 @@ def _make_call(fn) -> Callable[[tuple], Any]:
             copies = []
             for start, rank, dtype, itemsize, layout, template, nbytes, owned in results:
                 alloc, got = raw[start], raw[start + 3:start + 3 + 2 * rank]
-                if layout is None:  # dynamic: dense and small enough this time?
+                if layout is None:  # dynamic: dense this time? copied, or adopted if big
                     nbytes = itemsize
                     for n in got[:rank]:
                         nbytes *= n
-                    dense = nbytes <= limit and is_contiguous(got[:rank], got[rank:])
+                    dense = is_contiguous(got[:rank], got[rank:])
+                    if nbytes > limit:
+                        owned = owning_buffer(nbytes)
                 else:
                     dense = got == layout
                 if alloc in seen or not dense:  # then the general path takes them all
