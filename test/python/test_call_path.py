@@ -359,12 +359,10 @@ def test_fast_call_adopts_big_static_results():
     assert bool((ys[0] == 7.0).all())
 
 
-def test_fast_call_frees_adopted_results():
-    """Each adopted buffer is freed with its tensor: 60 calls of a 4 MB
-    result do not hold 240 MB."""
+def _assert_adopted_results_freed(compiled, x):
+    """60 calls of a 4 MB result do not hold 240 MB: each adopted buffer is
+    freed with its tensor."""
     import resource
-    x = torch.randn(1024, 1024)
-    compiled = tsmlir.compile_module(Scale(), [x])
     for _ in range(3):
         compiled(x)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -373,6 +371,11 @@ def test_fast_call_frees_adopted_results():
     del y
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 60, f"max RSS grew by {grown_mb:.0f} MB"
+
+
+def test_fast_call_frees_adopted_results():
+    x = torch.randn(1024, 1024)
+    _assert_adopted_results_freed(tsmlir.compile_module(Scale(), [x]), x)
 
 
 class BigMixed(torch.nn.Module):
@@ -465,7 +468,6 @@ def test_fast_call_adopts_big_dynamic_results(monkeypatch):
     (not the general path's numpy adoption), for each size it takes; the
     tensors outlive later calls and the module, and are freed with them."""
     import gc
-    import resource
     compiled = tsmlir.compile_module(Scale(), input_specs=[TensorSpec((-1, 1000))])
     assert compiled.functions["forward"]._fast is not None
 
@@ -482,13 +484,6 @@ def test_fast_call_adopts_big_dynamic_results(monkeypatch):
         assert y.shape == x.shape and y.is_contiguous()
         torch.testing.assert_close(y, x * 0.5)
     assert bool((ys[0] == 7.0).all())
-    compiled = tsmlir.compile_module(Scale(), input_specs=[TensorSpec((-1, 1024))])
-    x = torch.randn(1024, 1024)
-    for _ in range(3):
-        compiled(x)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for _ in range(60):
-        y = compiled(x)
-    del y
-    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    assert grown_mb < 60, f"max RSS grew by {grown_mb:.0f} MB"
+    _assert_adopted_results_freed(
+        tsmlir.compile_module(Scale(), input_specs=[TensorSpec((-1, 1024))]),
+        torch.randn(1024, 1024))
