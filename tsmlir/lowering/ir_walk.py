@@ -55,6 +55,48 @@ def constant_index(v: ir.Value) -> int | None:
     return ir.IntegerAttr(op.attributes["value"]).value
 
 
+def step_slice_store(loop: ir.Operation, k: int, starts: Callable[[ir.Value], bool],
+                     reads_box: bool = False) -> ir.Operation | None:
+    """The tensor.insert_slice by which each step i of the scf.for `loop`
+    stores the box [i] (offsets [i, 0, ...], sizes [1, the other dims],
+    unit strides) of its carried tensor k, which starts as a tensor.empty
+    that `starts` accepts; None unless that insert is the carried tensor's
+    only use (`reads_box`: besides extract_slices of the same box) and its
+    result is only yielded.  The stored value is the caller's to check (it
+    may drop the unit dim)."""
+    body = loop.regions[0].blocks[0]
+    iv, arg, init = body.arguments[0], body.arguments[1 + k], loop.operands[3 + k]
+    empty, t = owner_op(init), init.type
+    if empty is None or empty.name != "tensor.empty" or not isinstance(t, ir.RankedTensorType) \
+            or t.rank == 0 or not starts(init):
+        return None
+    users = [as_op(u.owner) for u in arg.uses]
+    inserts = [u for u in users if u.name == "tensor.insert_slice"]
+    if len(inserts) != 1:
+        return None
+    ins = inserts[0]
+    if any(u != ins and not (reads_box and _same_box(u, ins)) for u in users):
+        return None
+    if len(ins.operands) != 3 or ins.operands[1] != arg or ins.operands[2] != iv \
+            or use_count(ins.results[0]) != 1 \
+            or as_op(list(body.operations)[-1]).operands[k] != ins.results[0]:
+        return None
+    dyn = ir.ShapedType.get_dynamic_size()
+    if list(ir.DenseI64ArrayAttr(ins.attributes["static_offsets"])) != [dyn] + [0] * (t.rank - 1) \
+            or list(ir.DenseI64ArrayAttr(ins.attributes["static_sizes"])) != [1, *t.shape[1:]] \
+            or any(s != 1 for s in ir.DenseI64ArrayAttr(ins.attributes["static_strides"])):
+        return None
+    return ins
+
+
+def _same_box(extract: ir.Operation, ins: ir.Operation) -> bool:
+    """Whether `extract` is an extract_slice of the box that `ins` inserts."""
+    return extract.name == "tensor.extract_slice" and len(extract.operands) == 2 \
+        and extract.operands[1] == ins.operands[2] and all(
+            str(extract.attributes[a]) == str(ins.attributes[a])
+            for a in ("static_offsets", "static_sizes", "static_strides"))
+
+
 def dense_ints(attr: ir.Attribute) -> list[int]:
     """The integers of a dense integer elements attribute (strides, dilations...)."""
     return [int(v) for v in ir.DenseIntElementsAttr(attr)]

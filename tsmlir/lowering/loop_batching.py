@@ -34,7 +34,7 @@ from mlir.dialects import arith, linalg, scf, tensor
 
 from . import builders as b
 from .ir_walk import as_op as _op, collect, constant_index, owner_op as _owner_op
-from .ir_walk import defined_inside as _inside
+from .ir_walk import defined_inside as _inside, step_slice_store
 from .passes import register
 
 _ROWS_GROUPS = [[0, 1], [2]]
@@ -337,25 +337,8 @@ class _Chain:
 def _stacked_output(loop: ir.Operation, k: int, steps: _Steps):
     """(insert_slice op, stored value) if iter_arg k starts as an empty
     (T, m, n) tensor and each step only stores its row block t."""
-    body = loop.regions[0].blocks[0]
-    arg, init = body.arguments[1 + k], loop.operands[3 + k]
-    empty = _owner_op(init)
-    if empty is None or empty.name != "tensor.empty" or init.type.rank != 3 \
-            or not steps.first_dim_of(init):
-        return None
-    uses = list(arg.uses)
-    if len(uses) != 1:
-        return None
-    ins = _op(uses[0].owner)
-    yield_op = _op(list(body.operations)[-1])
-    if ins.name != "tensor.insert_slice" or len(ins.operands) != 3 \
-            or ins.operands[1] != arg or ins.operands[2] != body.arguments[0] \
-            or yield_op.operands[k] != ins.results[0] or len(list(ins.results[0].uses)) != 1:
-        return None
-    dyn = ir.ShapedType.get_dynamic_size()
-    if (list(ir.DenseI64ArrayAttr(ins.attributes["static_offsets"])) != [dyn, 0, 0]
-            or list(ir.DenseI64ArrayAttr(ins.attributes["static_sizes"]))
-            != [1, *init.type.shape[1:]] or not _static(ins.operands[0].type, 2)):
+    ins = step_slice_store(loop, k, lambda init: init.type.rank == 3 and steps.first_dim_of(init))
+    if ins is None or not _static(ins.operands[0].type, 2):
         return None
     return ins, ins.operands[0]
 

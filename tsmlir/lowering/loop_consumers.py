@@ -28,54 +28,31 @@ from mlir import ir
 from mlir.dialects import linalg, tensor
 
 from . import builders as b
-from .ir_walk import as_op as _op, collect, constant_index, owner_op as _owner_op
-from .ir_walk import defined_inside
+from .ir_walk import as_op as _op, collect, constant_index, defined_inside, indexing_maps
+from .ir_walk import iterators, owner_op as _owner_op, step_slice_store
 from .passes import register
 
 
 def _sliced_by_steps(loop: ir.Operation, k: int) -> ir.Operation | None:
     """The insert_slice op if loop result k is filled one [i] slice a step
     from a tensor.empty over all its dim-0 indices, else None."""
-    body = loop.regions[0].blocks[0]
-    iv, arg, init = body.arguments[0], body.arguments[1 + k], loop.operands[3 + k]
-    t = init.type
-    if not isinstance(t, ir.RankedTensorType) or t.rank == 0 \
-            or any(t.is_dynamic_dim(d) for d in range(1, t.rank)):
-        return None
-    empty = _owner_op(init)
-    if empty is None or empty.name != "tensor.empty" \
-            or constant_index(loop.operands[0]) != 0 or constant_index(loop.operands[2]) != 1:
+    if constant_index(loop.operands[0]) != 0 or constant_index(loop.operands[2]) != 1:
         return None
     ub = loop.operands[1]
-    if t.is_dynamic_dim(0):
-        if list(empty.operands) != [ub]:
-            return None
-    elif constant_index(ub) != t.shape[0]:
-        return None
-    uses = [_op(u.owner) for u in arg.uses]
-    inserts = [u for u in uses if u.name == "tensor.insert_slice"]
-    if len(inserts) != 1 or any(u != inserts[0] and not _same_slice(u, inserts[0]) for u in uses):
-        return None  # (the step's slice may be read as a destination: _move_in's)
-    ins = inserts[0]
-    if len(ins.operands) != 3 or ins.operands[1] != arg \
-            or ins.operands[2] != iv or len(list(ins.results[0].uses)) != 1 \
-            or _op(list(body.operations)[-1]).operands[k] != ins.results[0]:
-        return None
-    dyn = ir.ShapedType.get_dynamic_size()
-    if list(ir.DenseI64ArrayAttr(ins.attributes["static_offsets"])) != [dyn] + [0] * (t.rank - 1) \
-            or list(ir.DenseI64ArrayAttr(ins.attributes["static_sizes"])) != [1, *t.shape[1:]] \
-            or any(s != 1 for s in ir.DenseI64ArrayAttr(ins.attributes["static_strides"])) \
-            or ins.operands[0].type.shape != [1, *t.shape[1:]]:
+
+    def covered(init: ir.Value) -> bool:
+        """Static but for dim 0, which the loop runs over."""
+        t = init.type
+        if any(t.is_dynamic_dim(d) for d in range(1, t.rank)):
+            return False
+        if t.is_dynamic_dim(0):
+            return list(_owner_op(init).operands) == [ub]
+        return constant_index(ub) == t.shape[0]
+    # (the step's slice may be read as a destination: _move_in's)
+    ins = step_slice_store(loop, k, covered, reads_box=True)
+    if ins is None or ins.operands[0].type.shape != [1, *loop.operands[3 + k].type.shape[1:]]:
         return None
     return ins
-
-
-def _same_slice(extract: ir.Operation, ins: ir.Operation) -> bool:
-    """Whether `extract` is an extract_slice of the same box that `ins` inserts."""
-    return extract.name == "tensor.extract_slice" and len(extract.operands) == 2 \
-        and extract.operands[1] == ins.operands[2] and all(
-            str(extract.attributes[a]) == str(ins.attributes[a])
-            for a in ("static_offsets", "static_sizes", "static_strides"))
 
 
 def _before(v: ir.Value, loop: ir.Operation) -> bool:
@@ -92,7 +69,7 @@ def _pointwise(g: ir.Operation) -> list[ir.AffineMap] | None:
     result's initial value is not read (or is a tensor.empty's)."""
     if g.name != "linalg.generic" or len(g.results) != 1:
         return None
-    if not all("parallel" in str(it) for it in ir.ArrayAttr(g.attributes["iterator_types"])):
+    if any(it != "parallel" for it in iterators(g)):
         return None
     body = g.regions[0].blocks[0]
     if any(_op(o).name == "linalg.index" for o in body.operations):
@@ -101,7 +78,7 @@ def _pointwise(g: ir.Operation) -> list[ir.AffineMap] | None:
     if list(body.arguments[len(body.arguments) - 1].uses) and (
             init is None or init.name != "tensor.empty"):
         return None  # it reads a real initial value of its result
-    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(g.attributes["indexing_maps"])]
+    maps = indexing_maps(g)
     rank = g.results[0].type.rank
     return maps if maps[-1] == ir.AffineMap.get_identity(rank) else None
 
