@@ -74,3 +74,37 @@ def test_weight_shared_by_two_products(tmp_path):
     assert used
     with torch.no_grad():
         _assert_close(compiled(x), module(x), rtol=1e-4, atol=1e-4)
+
+
+class LinearRelu(torch.nn.Module):
+    """A classifier head whose ReLU the matmul kernels apply as they store C."""
+
+    def __init__(self, k: int, n: int):
+        super().__init__()
+        self.fc = torch.nn.Linear(k, n)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("module", [torch.nn.Linear(300, 10), torch.nn.Linear(100, 7, bias=False),
+                                    LinearRelu(131, 31), Mm(33000, 7)],
+                         ids=["bias", "no_bias", "relu", "wide_k"])
+def test_run_time_rows(module, threads, tmp_path):
+    """A batch of run-time size: one row takes the dot products (the then-
+    branch of `scf.if rows == 1`), other counts (0, 2, 5) the packed kernel
+    (the else-branch), which still starts from the bias; the results of
+    each count against eager, a single row before and after the others."""
+    k = next(p for p in module.parameters()).shape[-1 if not isinstance(module, Mm) else 0]
+    options = tsmlir.CompileOptions(threads=threads, dump_dir=str(tmp_path), dump_weights=False)
+    compiled = tsmlir.compile_module(module.eval(), input_specs=[tsmlir.TensorSpec((-1, k))],
+                                     options=options)
+    loops = next(tmp_path.glob("2-*.mlir")).read_text()
+    assert "call @tsm_matvec_" in loops and "call @tsm_matmul_packed_" in loops
+    with torch.no_grad():
+        for rows in (1, 0, 2, 5, 1):
+            x = torch.randn(rows, k)
+            expected = module(x)  # (sums of 33000 products: an absolute tolerance to scale)
+            scale = max(1.0, expected.abs().max().item()) if rows else 1.0
+            _assert_close(compiled(x), expected, rtol=1e-4, atol=1e-4 * scale)

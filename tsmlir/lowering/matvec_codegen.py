@@ -22,6 +22,13 @@ elements, the threads share the n loop in blocks of columns (an
 scf.parallel; PIECES_PER_THREAD): the product is bound by the memory
 bandwidth of streaming B, which two cores raise.
 
+A matmul of that kind whose rows are counted only at run time (a batch of
+run-time size through a classifier) gets two versions, chosen when it runs:
+`scf.if (rows == 1)` the product on 1-row casts of A and C, which the dot
+products take, else the matmul as it was, for the packed kernels
+(`matmul_codegen`); the fill or broadcast bias that starts C goes into each
+branch, so that the packed kernel still starts its sums from it.
+
 Why: with B as K x N, a row of B (n floats, 10 for seed_conv's classifier)
 fills less than two vectors, so the broadcast-and-FMA kernel of
 `tsm-cpu-vectorize` runs masked, half-empty vectors down 86528 rows; the
@@ -30,10 +37,10 @@ transposed copy is read once, front to back, in full vectors.
 from __future__ import annotations
 
 from mlir import ir
-from mlir.dialects import func, memref
+from mlir.dialects import arith, func, memref, scf
 
 from . import cpu_codegen
-from .ir_walk import collect, has_unit_inner_stride, indexing_maps, matmul_maps
+from .ir_walk import as_op, collect, has_unit_inner_stride, indexing_maps, matmul_maps
 from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
                           filled_once, shape_of)
 from .parallel import num_threads
@@ -83,6 +90,52 @@ def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
     m, n, k = shape_of(op)
     return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
         and constant_global(module_op, op.operands[1]) is not None
+
+
+def _one_row_version_applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    """A plain f32 matmul on identity-layout memrefs whose A and C have a
+    run-time count of rows and which `_applies` would take with one row."""
+    if not cpu_codegen.is_plain_matmul(op) or not all(
+            cpu_codegen.is_identity_layout(v.type) for v in op.operands):
+        return False
+    a, b, c = (ir.MemRefType(v.type) for v in op.operands)
+    if not (a.is_dynamic_dim(0) and c.is_dynamic_dim(0) and b.has_static_shape
+            and not a.is_dynamic_dim(1) and not c.is_dynamic_dim(1)):
+        return False
+    k, n = b.shape
+    return 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
+        and constant_global(module_op, op.operands[1]) is not None
+
+
+def _version_one_row(op: ir.Operation) -> None:
+    """Wrap matmul op (and the fill or bias broadcast right before it) in
+    `scf.if (rows == 1)`: the then-branch multiplies 1-row casts of A and C
+    (static: `_applies` takes it), without an epilogue mark (applied after
+    it), the else-branch is op as it was (see the module docstring)."""
+    from .matmul_bias import bias_init, zero_init
+    from .matmul_epilogue import materialize  # (that module imports this one)
+    bias = bias_init(op)
+    init = bias.fill if bias is not None else zero_init(op)
+    a, _, c = op.operands
+    index, f32 = ir.IndexType.get(), ir.F32Type.get()
+    with ir.InsertionPoint(op), op.location:
+        rows = memref.dim(a, arith.constant(index, 0))
+        one = arith.cmpi(arith.CmpIPredicate.eq, rows, arith.constant(index, 1))
+        branch = scf.IfOp(one, [], has_else=True)
+    with ir.InsertionPoint(branch.then_block), op.location:
+        yielded = scf.YieldOp([])
+    with ir.InsertionPoint(yielded), op.location:
+        if init is not None:
+            init.clone()
+        a1, c1 = (memref.cast(ir.MemRefType.get([1, ir.MemRefType(v.type).shape[1]], f32), v)
+                  for v in (a, c))
+    one_row = as_op(op.clone(ip=ir.InsertionPoint(yielded)))
+    one_row.operands[0], one_row.operands[2] = a1, c1
+    materialize(one_row)
+    with ir.InsertionPoint(branch.else_block), op.location:
+        else_yield = scf.YieldOp([])
+    for moved in ([init] if init is not None else []) + [op]:
+        moved.move_before(else_yield)
 
 
 def _reads_b_transposed(op: ir.Operation) -> bool:
@@ -217,6 +270,8 @@ func.func private @{name}({args}) attributes {{passthrough = ["noinline"]}} {{
 def vectorize_matvec(module_op: ir.Operation) -> None:
     threads = num_threads(module_op)
     emit = Emitter()
+    for op in collect(module_op, lambda op: _one_row_version_applies(module_op, op)):
+        _version_one_row(op)
     for op in collect(module_op, lambda op: _applies(module_op, op)):
         m, n, k = shape_of(op)
         pieces = pieces_of(threads, n, k)

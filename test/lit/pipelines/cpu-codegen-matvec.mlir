@@ -59,3 +59,43 @@ func.func @mv$others(%x: tensor<1x100xf32>, %b: tensor<100x10xf32>, %y: tensor<5
   %2 = "tsm.matmul"(%x, %w33) : (tensor<1x100xf32>, tensor<100x33xf32>) -> tensor<1x33xf32>
   return %0, %1, %2 : tensor<1x10xf32>, tensor<5x10xf32>, tensor<1x33xf32>
 }
+
+// Rows counted at run time (a classifier on a batch of run-time size): two
+// versions.  One row: the bias broadcast, then the dot products on 1-row
+// casts of A and C; other counts: the packed kernel, which still starts C
+// from the bias (its last operand; no broadcast in that branch).
+// CHECK-LABEL: func.func @mv$run_time_rows(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x120xf32>
+// CHECK: %[[B:.*]] = memref.get_global @__constant_10xf32
+// CHECK: %[[M:.*]] = memref.dim %[[X]], %c0
+// CHECK: %[[C:.*]] = memref.alloc(%[[M]])
+// CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[M]], %c1
+// CHECK: scf.if %[[ONE]] {
+// CHECK: vector.transfer_read %[[B]]
+// CHECK: vector.transfer_write
+// CHECK: %[[X1:.*]] = memref.cast %[[X]] : memref<?x120xf32> to memref<1x120xf32>
+// CHECK: %[[C1:.*]] = memref.cast %[[C]] : memref<?x10xf32> to memref<1x10xf32>
+// CHECK: call @tsm_matvec_{{[0-9]+}}(%[[X1]], %{{.*}}, %[[C1]])
+// CHECK-NEXT: } else {
+// CHECK-NEXT: call @tsm_matmul_packed_{{[0-9]+}}_w0(%[[X]], %{{.*}}, %[[C]], %[[B]])
+// CHECK-NEXT: }
+func.func @mv$run_time_rows(%x: tensor<?x120xf32>) -> tensor<?x10xf32> {
+  %w = arith.constant dense_resource<w4> : tensor<120x10xf32>
+  %b = arith.constant dense_resource<b4> : tensor<10xf32>
+  %0 = "tsm.matmul"(%x, %w) : (tensor<?x120xf32>, tensor<120x10xf32>) -> tensor<?x10xf32>
+  %1 = "tsm.add"(%0, %b) : (tensor<?x10xf32>, tensor<10xf32>) -> tensor<?x10xf32>
+  return %1 : tensor<?x10xf32>
+}
+
+// Rows at run time but 33 columns: one version, the packed kernel.
+// CHECK-LABEL: func.func @mv$run_time_rows_wide
+// CHECK-NOT: scf.if
+// CHECK-NOT: call @tsm_matvec
+// CHECK: call @tsm_matmul_packed_
+// CHECK-NOT: call @tsm_matvec
+// CHECK: return
+func.func @mv$run_time_rows_wide(%x: tensor<?x120xf32>) -> tensor<?x33xf32> {
+  %w33 = arith.constant dense_resource<w3> : tensor<120x33xf32>
+  %0 = "tsm.matmul"(%x, %w33) : (tensor<?x120xf32>, tensor<120x33xf32>) -> tensor<?x33xf32>
+  return %0 : tensor<?x33xf32>
+}
