@@ -130,3 +130,32 @@ def test_folded_weights_are_bound_without_copies(monkeypatch):
     copy = aligned(unaligned)
     assert copy.ctypes.data % ALIGNMENT == 0 and np.array_equal(copy, unaligned)
     assert aligned(copy) is copy
+
+
+def test_computed_constants_are_not_copied_for_alignment(monkeypatch):
+    """The folded filters are written into aligned memory (`empty_aligned`)
+    and a transposed view is copied once, aligned, by `aligned` itself: no
+    big blob is copied again when it becomes a constant (ResNet-18: 72 MB)."""
+    import numpy as np
+    from tsmlir.lowering import constant_data
+    from tsmlir.lowering.constant_data import ALIGNMENT, aligned, empty_aligned
+    copies = []
+
+    def spy(array):
+        out = aligned(array)
+        if out is not array and array.flags.c_contiguous and array.nbytes >= 1 << 16:
+            copies.append(array.shape)  # a copy of a big blob for alignment alone
+        return out
+    monkeypatch.setattr(constant_data, "aligned", spy)
+    torch.manual_seed(0)
+    # 512 -> 512 on 4 x 4: the folded filters, then their copy by kernel row
+    # (conv_rows)
+    m = ConvBN(torch.nn.Conv2d(512, 512, 3, padding=1, bias=False)).eval()
+    check_against_eager(m, [torch.randn(1, 512, 4, 4)], rtol=1e-4, atol=1e-4)
+    assert copies == []
+    for shape in [(3, 5, 7), (1,), (1000, 3)]:
+        a = empty_aligned(shape, np.float32)
+        assert a.shape == shape and a.flags.c_contiguous and a.ctypes.data % ALIGNMENT == 0
+    w = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    t = aligned(w.transpose(2, 0, 1))
+    assert t.ctypes.data % ALIGNMENT == 0 and np.array_equal(t, w.transpose(2, 0, 1))

@@ -72,7 +72,7 @@ def build(array: np.ndarray, like: ir.Operation, name: str) -> ir.Value:
     current insertion point.  Big values become resources named `name`,
     stored flat with a `shape` attribute (as the importer stores them)."""
     t = ir.RankedTensorType(like.result.type)
-    value = value_attr(np.ascontiguousarray(array.reshape(t.shape)), t, name)
+    value = value_attr(aligned(array.reshape(t.shape)), t, name)
     attrs = {"value": value}
     if isinstance(value, ir.DenseResourceElementsAttr) and t.rank != 1:
         attrs["shape"] = ir.DenseI64ArrayAttr.get(list(t.shape))
@@ -95,14 +95,25 @@ def value_attr(array: np.ndarray, t: ir.RankedTensorType, name: str) -> ir.Attri
 
 def aligned(array: np.ndarray) -> np.ndarray:
     """`array` itself where it is contiguous and ALIGNMENT-aligned, else an
-    aligned copy (numpy aligns new arrays to 16 bytes only)."""
+    aligned copy (numpy aligns new arrays to 16 bytes only), made in one
+    pass from any strides (a transposed view is not copied twice)."""
     if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
         return array
-    raw = np.empty(array.nbytes + ALIGNMENT, dtype=np.uint8)
-    start = -raw.ctypes.data % ALIGNMENT
-    out = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out = empty_aligned(array.shape, array.dtype)
     out[...] = array
     return out
+
+
+def empty_aligned(shape, dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data is ALIGNMENT-aligned:
+    computed constants written into it are taken by `value_attr` as they
+    are (ResNet-18's folded and transposed filters, 72 MB, had been copied
+    once more for alignment, ~0.15 s of its compile)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def array_of(v: ir.Value) -> np.ndarray | None:
@@ -127,7 +138,7 @@ def arith_constant(array: np.ndarray, elem: ir.Type, name: str) -> ir.Value:
     """An arith.constant of `array` as tsm-lower-constant makes them: inline
     up to INLINE_LIMIT elements, else a flat resource (registered in the
     blobs) expanded to the array's shape."""
-    array = np.ascontiguousarray(array)
+    array = aligned(array)
     t = ir.RankedTensorType.get(list(array.shape), elem)
     value = value_attr(array, t, name)
     if not isinstance(value, ir.DenseResourceElementsAttr):

@@ -88,7 +88,8 @@ def _kernel_rows(w: np.ndarray | ir.Value, elem: ir.Type) -> list[ir.Value]:
     for 64 -> 64 channels, next to the convolution's ~3 ms)."""
     if isinstance(w, np.ndarray):
         f, c, kh, kw = w.shape
-        per_row = np.ascontiguousarray(np.transpose(w, (2, 0, 1, 3))).reshape(kh, f, c * kw)
+        # one copy, aligned (each row then too where F * C * KW floats are 64 bytes' multiple)
+        per_row = constant_data.aligned(np.transpose(w, (2, 0, 1, 3))).reshape(kh, f, c * kw)
         return [constant_data.arith_constant(row, elem, "conv_kernel_row") for row in per_row]
     f, c, kh, kw = b.rtt(w).shape
     rows = collapse(b.permuted(w, [2, 0, 1, 3]), [[0], [1], [2, 3]])

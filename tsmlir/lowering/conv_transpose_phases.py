@@ -98,7 +98,7 @@ def _stacked_filters(w: ir.Value, w_data: np.ndarray | None,
     if w_data is not None:
         # w[c, f, p + s t, q + s u] = w6[c, f, t, p, u, q]
         w6 = w_data.reshape(c, f, th, sh, tw, sw)[:, :, ::-1, :, ::-1, :]
-        g = np.ascontiguousarray(w6.transpose(3, 5, 1, 0, 2, 4).reshape(sh * sw * f, c, th, tw))
+        g = constant_data.aligned(w6.transpose(3, 5, 1, 0, 2, 4)).reshape(sh * sw * f, c, th, tw)
         return constant_data.arith_constant(g, elem, "conv_transpose_phases"), g
     # over (p, q, f, c, t', u'), then the phases and filters merged
     d = dim_expr

@@ -107,8 +107,9 @@ def conv_transposed(xp: ir.Value, w: np.ndarray, bias: ir.Value | None, outs: li
     f, c, *kernel = w.shape
     nd = len(kernel)
     elem = b.rtt(xp).element_type
-    w_t = np.transpose(w, (*range(2, nd + 2), 1, 0)).reshape(-1, f)
-    wt = constant_data.arith_constant(np.ascontiguousarray(w_t), elem, "conv_filters_t")
+    # one copy, aligned (a reshape of the transposed view would copy it first)
+    w_t = constant_data.aligned(np.transpose(w, (*range(2, nd + 2), 1, 0))).reshape(-1, f)
+    wt = constant_data.arith_constant(w_t, elem, "conv_filters_t")
     n = math.prod(outs)
     col_t = _im2col_t(xp, kernel, outs, stride, dilation)
     # The bias right before the matmul (no copy between): the packed kernel

@@ -60,7 +60,7 @@ def _fold(bn: ir.Operation, conv: ir.Operation, w, bias, gamma, beta, mean, var)
     # float32 W times float64 s: numpy multiplies in float64, rounded once
     # into new_w (buffered: no float64 copy of W; ResNet-18's 11M weights
     # took 0.17 s through a float64 product and astype, 0.02 s so)
-    new_w = np.empty_like(w[1])
+    new_w = constant_data.empty_aligned(w[1].shape, w[1].dtype)  # taken as it is
     np.multiply(w[1], s.reshape(-1, *[1] * (w[1].ndim - 1)), out=new_w)
     b64 = bias[1].astype(np.float64) if bias is not None else 0.0
     new_b = ((b64 - mean[1].astype(np.float64)) * s + beta[1].astype(np.float64)).astype(dtype)
