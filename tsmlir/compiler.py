@@ -258,7 +258,8 @@ def compile_module(module, example_inputs=None, *, input_specs=None,
         start = time.perf_counter()
         fn = JitFunction(p.context, p.module, name, p.specs, p.result_types, p.structure,
                          options.opt_level, params=p.params, state=state,
-                         writebacks=p.writebacks, arg_names=p.arg_names, blobs=p.blobs)
+                         writebacks=p.writebacks, arg_names=p.arg_names, blobs=p.blobs,
+                         parallel_codegen=options.parallel_codegen)
         p.timings["jit"] = time.perf_counter() - start
         for k, v in p.timings.items():
             timings[k if len(entries) == 1 else f"{name}:{k}"] = v

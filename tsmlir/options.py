@@ -27,6 +27,12 @@ class CompileOptions:
     #: register tiles follow its vector registers.  None: this host's CPU (the
     #: only choice of the JIT, which runs the code here).
     target_cpu: str | None = None
+    #: How the JIT generates code (see runtime/object_jit.py): None: in parallel
+    #: pieces linked into a shared library where that pays (at least 2 CPUs, a
+    #: big module, LLVM's tools and a C compiler at hand; ResNet-18 224 on the
+    #: 2-core AVX2 host: 2.0-2.5 s -> ~1.3 s), else by the ExecutionEngine;
+    #: True: always in pieces (failures raised); False: always the engine.
+    parallel_codegen: bool | None = None
     #: Print per-stage compile times to stderr.
     timing: bool = False
     #: Pipeline stages run after import (names from tsmlir.lowering.pipelines).

@@ -46,7 +46,7 @@ from ..errors import InputError, TsmlirError
 from ..specs import (Literal, NamedTupleResult, RowsResult, ScalarResult, ScalarSpec, Static,
                      TensorSpec, describe, runtime_leaves)
 from ..lowering.runtime_errors import CALLBACK, MESSAGES_ATTR
-from . import callbacks, fast_call, memref, native_libs, weights
+from . import callbacks, fast_call, memref, native_libs, object_jit, weights
 
 SHARED_LIBS = [mlir.__path__[0] + "/lib/libmlir_c_runner_utils.so"]
 
@@ -65,7 +65,7 @@ class JitFunction:
                  list[TensorT], structure: Any, opt_level: int = 2, *,
                  params: Sequence[str] = (), state: dict[str, torch.Tensor] | None = None,
                  writebacks: Sequence[tuple[int | str, int]] = (), arg_names: Sequence[str] = (),
-                 blobs: dict[str, Any] | None = None):
+                 blobs: dict[str, Any] | None = None, parallel_codegen: bool | None = None):
         self.name, self.specs = name, list(specs)
         self.result_types, self.structure = result_types, structure
         self.params, self._state = list(params), state if state is not None else {}
@@ -97,9 +97,9 @@ class JitFunction:
         # (thread CPU time, 3 runs; the engine's object linked as a library
         # runs like llc's large-model one): too little for a second JIT.
         with ctx:
-            self.engine = ExecutionEngine(module, opt_level=opt_level,
-                                          shared_libs=native_libs.jit_libs(module.operation),
-                                          enable_object_dump=False)
+            self.engine = _engine(module, opt_level, parallel_codegen)
+        #: "objects" (object_jit's library) or "engine" (the ExecutionEngine)
+        self.codegen = "objects" if isinstance(self.engine, object_jit.ObjectEngine) else "engine"
         self._errors: list[int] = []
         self._callback = _CALLBACK_TYPE(self._errors.append)
         if self.messages:
@@ -309,6 +309,29 @@ class JitFunction:
             if alloc not in keep:
                 _LIBC.free(alloc)
                 keep.add(alloc)
+
+
+#: Function definitions below which a module goes to the ExecutionEngine
+#: without being translated to see whether parallel pieces pay (a ReLU: 3).
+_MIN_FUNCTIONS_FOR_OBJECTS = 6
+
+
+def _engine(module: ir.Module, opt_level: int, parallel: bool | None):
+    """The ExecutionEngine of `module`, or its code compiled in parallel
+    pieces (object_jit) where that pays (`parallel` None) or is asked for
+    (True: its failures are raised, not fallen back from)."""
+    libs = native_libs.jit_libs(module.operation)
+    if parallel or parallel is None and object_jit.workers() >= 2 and sum(
+            op.operation.name == "llvm.func" and len(op.regions[0].blocks) > 0
+            for op in module.body.operations) >= _MIN_FUNCTIONS_FOR_OBJECTS:
+        llvm_ir = object_jit.translate(module, [CALLBACK, *callbacks.SYMBOLS])
+        if parallel or object_jit.pays(llvm_ir):
+            try:
+                return object_jit.ObjectEngine(llvm_ir, opt_level, libs)
+            except object_jit.CodegenUnavailable:
+                if parallel:
+                    raise
+    return ExecutionEngine(module, opt_level=opt_level, shared_libs=libs, enable_object_dump=False)
 
 
 def _fresh_copy(module: ir.Module) -> tuple[ir.Context, ir.Module]:
