@@ -44,9 +44,7 @@ import dataclasses
 import os
 import platform
 import re
-import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -317,13 +315,7 @@ def _which(program: str) -> str:
 
 
 def _run(cmd: list[str], what: str) -> None:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-    except OSError as e:
-        raise AotError(f"{what}: cannot run {cmd[0]}: {e.strerror}") from None
-    if proc.returncode:
-        raise AotError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr.strip()}\n"
-                       f"command: {shlex.join(cmd)}")
+    llvm_tools.run(cmd, what, AotError)
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import subprocess
 
 import mlir
@@ -26,6 +27,20 @@ from ..errors import TsmlirError
 
 class ToolError(TsmlirError):
     """An LLVM tool is missing or failed, or a CPU name is unknown to LLVM."""
+
+
+def run(cmd: list[str], what: str, error: type[TsmlirError] | None = None) -> None:
+    """Run a tool (LLVM's, or the C compiler); raise `error` (default
+    ToolError) with what it was doing, its stderr and the command if it
+    cannot start or fails."""
+    error = error or ToolError
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        raise error(f"{what}: cannot run {cmd[0]}: {e.strerror}") from None
+    if proc.returncode:
+        raise error(f"{what} failed (exit {proc.returncode}):\n{proc.stderr.strip()}\n"
+                    f"command: {shlex.join(cmd)}")
 
 
 def tool(package: str, name: str) -> str:

@@ -41,7 +41,6 @@ import ctypes
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -70,12 +69,18 @@ class CodegenUnavailable(TsmlirError):
     failed step): the caller falls back to the ExecutionEngine."""
 
 
+#: Processes at most (a module has a few dozen functions to share out).
+MAX_WORKERS = 8
+
+
 def workers() -> int:
-    """CPUs this process may run on."""
+    """Processes to compile in: the CPUs this process may run on, at most
+    MAX_WORKERS."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS)
 
 
 def pays(llvm_ir: str) -> bool:
@@ -167,13 +172,7 @@ def _build(llvm_ir: str, opt_level: int, work: str) -> str:
 
 
 def _run(cmd: list[str], what: str) -> None:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-    except OSError as e:
-        raise CodegenUnavailable(f"{what}: cannot run {cmd[0]}: {e.strerror}") from None
-    if proc.returncode:
-        raise CodegenUnavailable(f"{what} failed (exit {proc.returncode}): "
-                                 f"{proc.stderr.strip()[-2000:]}")
+    llvm_tools.run(cmd, what, CodegenUnavailable)
 
 
 _FUNC_TYPE = re.compile(r"!llvm\.func<(.*) \((.*)\)>")
