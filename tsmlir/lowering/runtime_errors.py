@@ -220,6 +220,10 @@ def free_on_error(module_op: ir.Operation) -> None:
     them (recording them all cost the seed RNN ~50%).  A function that frees
     inside a nested region (OpenMP) or reallocates is left as it is."""
     body = module_op.regions[0].blocks[0]
+    if not any(op.operation.name == "llvm.func"
+               and ir.StringAttr(op.attributes["sym_name"]).value == CALLBACK
+               for op in body.operations):
+        return  # no fail block anywhere (no walk: ResNet-18's took 0.07 s)
     plans = [p for p in (_plan(op) for op in body.operations
                          if op.operation.name == "llvm.func" and len(op.regions[0].blocks))
              if p is not None]
