@@ -244,9 +244,13 @@ EXPANSIONS.update(math_f64.EXPANSIONS)
 EXPANSIONS.update(math_trig.EXPANSIONS)
 
 
+#: The op names some expansion is for (a cheap first test: the pass visits every op).
+_EXPANDED_NAMES = frozenset(name for name, _ in EXPANSIONS)
+
+
 def expansion_of(op: ir.Operation) -> Expansion | None:
     """The expansion this pass gives `op`, or None when it leaves it."""
-    if len(op.results) != 1:
+    if op.name not in _EXPANDED_NAMES or len(op.results) != 1:
         return None
     return EXPANSIONS.get((op.name, float_bits(op.results[0].type)))
 
