@@ -117,6 +117,7 @@ def run_model(name: str, peers, threads: int, rounds: int = 5, dynamic: bool = F
                 row["compile_s"][peer] = time.perf_counter() - start
                 if peer == "tsmlir":
                     row["stages_s"] = dict(fn.compile_times)
+                    row["codegen"] = sorted({f.codegen for f in fn.functions.values()})
                 got = first_tensor(fn(*inputs))
                 row["ok"][peer] = bool(torch.allclose(got, expected, rtol=1e-3, atol=1e-4))
                 for _ in range(3):  # warm-up
@@ -158,7 +159,8 @@ def print_row(row: dict, peers, timing: bool = False, fastest: bool = False) -> 
         print(f"{'':18s}compile: {comp}")
     if timing and row.get("stages_s"):
         stages = ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_s"].items())
-        print(f"{'':18s}tsmlir stages: {stages}")
+        codegen = f" (codegen: {', '.join(row['codegen'])})" if row.get("codegen") else ""
+        print(f"{'':18s}tsmlir stages: {stages}{codegen}")
     for p, e in row["error"].items():
         print(f"{'':18s}{p}: {e}")
 
