@@ -94,8 +94,9 @@ class JitFunction:
         # movabs, so LLVM hoists and spills them where the small model would
         # reload them RIP-relative).  Measured on the elementwise bench, the
         # same IR through opt + llc with the small model runs 1.0-1.2% faster
-        # (thread CPU time, 3 runs; the engine's object linked as a library
-        # runs like llc's large-model one): too little for a second JIT.
+        # (thread CPU time, 3 runs): too little to matter.  What made a second
+        # way pay is compile time: object_jit's pieces, compiled in parallel
+        # (small code model), for big modules.
         with ctx:
             self.engine = _engine(module, opt_level, parallel_codegen)
         #: "objects" (object_jit's library) or "engine" (the ExecutionEngine)
@@ -324,13 +325,13 @@ def _engine(module: ir.Module, opt_level: int, parallel: bool | None):
     if parallel or parallel is None and object_jit.workers() >= 2 and sum(
             op.operation.name == "llvm.func" and len(op.regions[0].blocks) > 0
             for op in module.body.operations) >= _MIN_FUNCTIONS_FOR_OBJECTS:
-        llvm_ir = object_jit.translate(module, [CALLBACK, *callbacks.SYMBOLS])
-        if parallel or object_jit.pays(llvm_ir):
-            try:
+        try:
+            llvm_ir = object_jit.translate(module, [CALLBACK, *callbacks.SYMBOLS])
+            if parallel or object_jit.pays(llvm_ir):
                 return object_jit.ObjectEngine(llvm_ir, opt_level, libs)
-            except object_jit.CodegenUnavailable:
-                if parallel:
-                    raise
+        except object_jit.CodegenUnavailable:
+            if parallel:
+                raise
     return ExecutionEngine(module, opt_level=opt_level, shared_libs=libs, enable_object_dump=False)
 
 

@@ -95,6 +95,10 @@ def translate(module: ir.Module, runtime_symbols: Sequence[str]) -> str:
         _add_slots(clone, set(runtime_symbols))
         _add_packed_wrappers(clone)
         return llvm.translate_module_to_llvmir(clone)
+    except CodegenUnavailable:
+        raise
+    except Exception as e:  # a translation error: the engine's would say the same
+        raise CodegenUnavailable(f"translating to LLVM IR failed: {e}") from None
     finally:
         clone.erase()
 
