@@ -182,14 +182,16 @@ def _run(cmd: list[str], what: str) -> None:
 _FUNC_TYPE = re.compile(r"!llvm\.func<(.*) \((.*)\)>")
 
 
-def _signature(op: ir.Operation) -> tuple[str, list[str]] | None:
-    """(result type, argument types) of an llvm.func, as text; None for a
-    variadic one or argument types with commas of their own (structs)."""
+def _signature(op: ir.Operation) -> tuple[str | None, list[str]] | None:
+    """(result type or None for void, argument types) of an llvm.func, as
+    LLVM-dialect type text; None for a variadic one or argument types with
+    commas of their own (structs, vectors)."""
     m = _FUNC_TYPE.fullmatch(str(ir.TypeAttr(op.attributes["function_type"]).value))
     if m is None or "..." in m.group(2) or "<" in m.group(2) or "(" in m.group(2):
         return None
-    args = [a.strip() for a in m.group(2).split(",")] if m.group(2).strip() else []
-    return m.group(1).strip(), args
+    args = [_llvm_type(a.strip()) for a in m.group(2).split(",")] if m.group(2).strip() else []
+    result = m.group(1).strip()
+    return (None if result == "void" else _llvm_type(result)), args
 
 
 def _functions(module_op: ir.Operation) -> dict[str, ir.Operation]:
@@ -199,7 +201,16 @@ def _functions(module_op: ir.Operation) -> dict[str, ir.Operation]:
 
 
 def _llvm_type(t: str) -> str:
-    return t if t.startswith("!") or t[0] in "if" or t.startswith("vector") else f"!llvm.{t}"
+    """A type as printed inside !llvm.func<...> (`ptr`, `i64`, `f64`) as it
+    is written elsewhere (`!llvm.ptr`, `i64`, `f64`)."""
+    return t if t.startswith("!") or t[0] in "if" else f"!llvm.{t}"
+
+
+def _call_text(callee: str, args: list[str], arg_types: list[str], result: str | None) -> str:
+    """An llvm.call of `callee` (a symbol `@f` or a pointer value `%f`)."""
+    callee_type = "!llvm.ptr, " if callee.startswith("%") else ""
+    return (f"llvm.call {callee}({', '.join(args)}) : {callee_type}({', '.join(arg_types)}) "
+            f"-> {result or '()'}")
 
 
 def _add_slots(module_op: ir.Operation, names: set[str]) -> None:
@@ -212,22 +223,22 @@ def _add_slots(module_op: ir.Operation, names: set[str]) -> None:
         sig = _signature(op)
         if sig is None:
             raise CodegenUnavailable(f"runtime function '{name}' has an unsupported signature")
-        result, args = sig
-        params = ", ".join(f"%a{i}: {_llvm_type(t)}" for i, t in enumerate(args))
-        call_args = ", ".join(f"%a{i}" for i in range(len(args)))
-        arg_types = ", ".join(_llvm_type(t) for t in args)
-        returns = result != "void"
-        ret_type = _llvm_type(result) if returns else ""
-        text.append(
-            f"llvm.mlir.global external @{name}{SLOT_SUFFIX}() {{addr_space = 0 : i32, "
-            f"alignment = 8 : i64}} : !llvm.ptr {{\n  %0 = llvm.mlir.zero : !llvm.ptr\n"
-            f"  llvm.return %0 : !llvm.ptr\n}}\n"
-            f"llvm.func internal @{name}({params}){' -> ' + ret_type if returns else ''} {{\n"
-            f"  %s = llvm.mlir.addressof @{name}{SLOT_SUFFIX} : !llvm.ptr\n"
-            f"  %f = llvm.load %s : !llvm.ptr -> !llvm.ptr\n"
-            f"  {'%r = ' if returns else ''}llvm.call %f({call_args}) : !llvm.ptr, "
-            f"({arg_types}) -> {ret_type if returns else '()'}\n"
-            f"  llvm.return{' %r : ' + ret_type if returns else ''}\n}}")
+        result, types = sig
+        args = [f"%a{i}" for i in range(len(types))]
+        params = ", ".join(f"{a}: {t}" for a, t in zip(args, types))
+        slot = name + SLOT_SUFFIX
+        text.append("\n".join([
+            f"llvm.mlir.global external @{slot}() {{addr_space = 0 : i32, alignment = 8 : i64}}"
+            " : !llvm.ptr {",
+            "  %0 = llvm.mlir.zero : !llvm.ptr",
+            "  llvm.return %0 : !llvm.ptr",
+            "}",
+            f"llvm.func internal @{name}({params}){f' -> {result}' if result else ''} {{",
+            f"  %s = llvm.mlir.addressof @{slot} : !llvm.ptr",
+            "  %f = llvm.load %s : !llvm.ptr -> !llvm.ptr",
+            f"  {'%r = ' if result else ''}{_call_text('%f', args, types, result)}",
+            f"  llvm.return{f' %r : {result}' if result else ''}",
+            "}"]))
         op.erase()
     _insert(module_op, "\n".join(text))
 
@@ -245,24 +256,20 @@ def _add_packed_wrappers(module_op: ir.Operation) -> None:
         sig = _signature(op)
         if sig is None:
             raise CodegenUnavailable(f"'{name}' has a signature the packed wrapper cannot take")
-        result, args = sig
+        result, types = sig
         wrapped.add(PACKED_PREFIX + name)
-        returns = f" -> {_llvm_type(result)}" if result != "void" else ""
         # a declaration of the callee for the snippet to parse (not moved)
-        lines = [f"llvm.func @{name}({', '.join(_llvm_type(t) for t in args)}){returns}",
+        lines = [f"llvm.func @{name}({', '.join(types)}){f' -> {result}' if result else ''}",
                  f"llvm.func @{PACKED_PREFIX}{name}(%args: !llvm.ptr) {{"]
-        for i, t in enumerate(args + ([result] if result != "void" else [])):
+        for i in range(len(types) + bool(result)):
             lines += [f"  %p{i} = llvm.getelementptr %args[{i}] : (!llvm.ptr) -> !llvm.ptr, "
                       "!llvm.ptr",
                       f"  %q{i} = llvm.load %p{i} : !llvm.ptr -> !llvm.ptr"]
-            if i < len(args):
-                lines.append(f"  %a{i} = llvm.load %q{i} : !llvm.ptr -> {_llvm_type(t)}")
-        call = (f"llvm.call @{name}({', '.join(f'%a{i}' for i in range(len(args)))}) : "
-                f"({', '.join(_llvm_type(t) for t in args)}) -> "
-                f"{_llvm_type(result) if result != 'void' else '()'}")
-        if result != "void":
-            lines += [f"  %r = {call}",
-                      f"  llvm.store %r, %q{len(args)} : {_llvm_type(result)}, !llvm.ptr"]
+            if i < len(types):
+                lines.append(f"  %a{i} = llvm.load %q{i} : !llvm.ptr -> {types[i]}")
+        call = _call_text(f"@{name}", [f"%a{i}" for i in range(len(types))], types, result)
+        if result:
+            lines += [f"  %r = {call}", f"  llvm.store %r, %q{len(types)} : {result}, !llvm.ptr"]
         else:
             lines.append(f"  {call}")
         lines += ["  llvm.return", "}"]
