@@ -288,12 +288,6 @@ def _rename_symbols(module: ir.Module, name: str, method: str) -> None:
 
 def _codegen(llvm_ir: list[str], obj: str, name: str, options: CompileOptions,
              work: str) -> None:
-    cpu = options.target_cpu or "native"
-    level = f"-O{options.opt_level}"
-    # The translated module names no target: without a triple, llc knows no C
-    # library and expands every llvm.memset/memcpy inline, byte by byte
-    # (ResNet-18's zero-padded buffers cost ~4 ms a call that way).
-    target = [f"-mtriple={llvm_tools.host_triple()}", f"-mcpu={cpu}"]
     linked = llvm_ir[0]
     if len(llvm_ir) > 1:
         linked = os.path.join(work, "linked.bc")
@@ -301,10 +295,8 @@ def _codegen(llvm_ir: list[str], obj: str, name: str, options: CompileOptions,
              "linking the entry points")
     optimized = os.path.join(options.dump_dir, f"{name}.opt.ll") if options.dump_dir \
         else os.path.join(work, "optimized.bc")
-    _run([llvm_tools.tool("llvm", "opt"), level, *target, linked, "-o", optimized]
-         + (["-S"] if optimized.endswith(".ll") else []), "optimizing LLVM IR")
-    _run([llvm_tools.tool("llvm", "llc"), level, *target, "-relocation-model=pic",
-          "-filetype=obj", optimized, "-o", obj], "generating the object file")
+    llvm_tools.compile_object(linked, optimized, obj, options.opt_level,
+                              options.target_cpu or "native", AotError)
 
 
 def _which(program: str) -> str:

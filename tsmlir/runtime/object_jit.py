@@ -148,8 +148,7 @@ def _build(llvm_ir: str, opt_level: int, work: str) -> str:
     if cc is None:
         raise CodegenUnavailable("no C compiler (cc) to link the compiled code")
     try:
-        split, opt, llc = (llvm_tools.tool("llvm", t) for t in ("llvm-split", "opt", "llc"))
-        triple = llvm_tools.host_triple()
+        split = llvm_tools.tool("llvm", "llvm-split")
     except TsmlirError as e:
         raise CodegenUnavailable(str(e)) from None
     source = os.path.join(work, "module.ll")
@@ -160,12 +159,10 @@ def _build(llvm_ir: str, opt_level: int, work: str) -> str:
     _run([split, f"-j{count}", "--round-robin", source, "-o", prefix], "splitting LLVM IR")
     pieces = sorted((p for p in (f"{prefix}{i}" for i in range(count)) if os.path.exists(p)),
                     key=os.path.getsize, reverse=True)  # the biggest first
-    target = [f"-O{opt_level}", f"-mtriple={triple}", "-mcpu=native"]
 
     def compile_piece(piece: str) -> str:
-        _run([opt, *target, piece, "-o", piece + ".bc"], "optimizing LLVM IR")
-        _run([llc, *target, "-relocation-model=pic", "-filetype=obj", piece + ".bc",
-              "-o", piece + ".o"], "generating code")
+        llvm_tools.compile_object(piece, piece + ".bc", piece + ".o", opt_level, "native",
+                                  CodegenUnavailable)
         return piece + ".o"
 
     with ThreadPoolExecutor(max(1, workers())) as pool:
