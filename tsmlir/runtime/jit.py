@@ -312,19 +312,12 @@ class JitFunction:
                 keep.add(alloc)
 
 
-#: Function definitions below which a module goes to the ExecutionEngine
-#: without being translated to see whether parallel pieces pay (a ReLU: 3).
-_MIN_FUNCTIONS_FOR_OBJECTS = 6
-
-
 def _engine(module: ir.Module, opt_level: int, parallel: bool | None):
     """The ExecutionEngine of `module`, or its code compiled in parallel
     pieces (object_jit) where that pays (`parallel` None) or is asked for
     (True: its failures are raised, not fallen back from)."""
     libs = native_libs.jit_libs(module.operation)
-    if parallel or parallel is None and object_jit.workers() >= 2 and sum(
-            op.operation.name == "llvm.func" and len(op.regions[0].blocks) > 0
-            for op in module.body.operations) >= _MIN_FUNCTIONS_FOR_OBJECTS:
+    if parallel or parallel is None and object_jit.worth_translating(module):
         try:
             llvm_ir = object_jit.translate(module, [CALLBACK, *callbacks.SYMBOLS])
             if parallel or object_jit.pays(llvm_ir):

@@ -29,9 +29,11 @@ the GIL held, about half of a ResNet-18 compile (224 x 224: 2.0-2.5 s of
 translated in process 0.1 s, split 0.1-0.15 s, four pieces on two
 processes 0.95-1.1 s, link 0.03 s.
 
-When (`pays`): with at least two CPUs, for LLVM IR of at least MIN_IR_CHARS
-characters (smaller modules: the engine, without the tools' start-up), and
-the tools and a C compiler at hand.  `CompileOptions.parallel_codegen`
+When: with at least two CPUs and MIN_FUNCTIONS functions
+(`worth_translating`), for LLVM IR of at least MIN_IR_CHARS characters
+(`pays`; smaller modules: the engine, without the tools' start-up), and
+with the tools and a C compiler at hand (else the build raises
+CodegenUnavailable and the caller falls back).  `CompileOptions.parallel_codegen`
 forces either way.
 """
 from __future__ import annotations
@@ -83,8 +85,22 @@ def workers() -> int:
     return min(cpus, MAX_WORKERS)
 
 
+#: Function definitions below which a module is not even translated to see
+#: whether the pieces pay (a ReLU: 3).
+MIN_FUNCTIONS = 6
+
+
+def worth_translating(module: ir.Module) -> bool:
+    """Two CPUs or more, and at least MIN_FUNCTIONS function definitions."""
+    return workers() >= 2 and sum(
+        op.operation.name == "llvm.func" and len(op.regions[0].blocks) > 0
+        for op in module.body.operations) >= MIN_FUNCTIONS
+
+
 def pays(llvm_ir: str) -> bool:
-    return workers() >= 2 and len(llvm_ir) >= MIN_IR_CHARS and shutil.which("cc") is not None
+    """Enough code to pay for the tools' start-up (whether the tools and a C
+    compiler are at hand, `ObjectEngine` finds out)."""
+    return len(llvm_ir) >= MIN_IR_CHARS
 
 
 def translate(module: ir.Module, runtime_symbols: Sequence[str]) -> str:
