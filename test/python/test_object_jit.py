@@ -137,10 +137,19 @@ def test_chosen_by_size(monkeypatch):
     assert tsmlir.compile_module(m.eval(), [x]).functions["forward"].codegen == "engine"
 
 
+def _falls_back(m, x, match):
+    """Auto falls back to the engine (and is right); parallel_codegen=True
+    raises why it cannot."""
+    compiled = tsmlir.compile_module(m.eval(), [x])
+    assert compiled.functions["forward"].codegen == "engine"
+    with torch.no_grad():
+        _assert_close(compiled(x), m(x))
+    with pytest.raises(object_jit.CodegenUnavailable, match=match):
+        _compile(m, [x])
+
+
 def test_falls_back_without_a_tool(monkeypatch):
-    """No C compiler: auto takes the engine (and is right), and
-    parallel_codegen=True says why it cannot; a tool that fails on the way:
-    auto falls back to the engine."""
+    """No C compiler, or a tool that cannot run: the engine (`_falls_back`)."""
     torch.manual_seed(0)
     m, x = ConvNet(), torch.randn(1, 8, 16, 16)
     monkeypatch.setattr(object_jit, "MIN_IR_CHARS", 1)
@@ -149,17 +158,7 @@ def test_falls_back_without_a_tool(monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(object_jit.shutil, "which",
                       lambda name: None if name == "cc" else real_which(name))
-        compiled = tsmlir.compile_module(m.eval(), [x])
-        assert compiled.functions["forward"].codegen == "engine"
-        with torch.no_grad():
-            _assert_close(compiled(x), m(x))
-        with pytest.raises(object_jit.CodegenUnavailable, match="C compiler"):
-            _compile(m, [x])
+        _falls_back(m, x, "C compiler")
     monkeypatch.setattr(object_jit.llvm_tools, "tool", lambda package, name: "/nonexistent/" + name
                         if name == "llvm-split" else real_tool(package, name))
-    compiled = tsmlir.compile_module(m.eval(), [x])
-    assert compiled.functions["forward"].codegen == "engine"
-    with torch.no_grad():
-        _assert_close(compiled(x), m(x))
-    with pytest.raises(object_jit.CodegenUnavailable, match="cannot run"):
-        _compile(m, [x])
+    _falls_back(m, x, "cannot run")
