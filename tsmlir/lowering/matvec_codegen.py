@@ -43,6 +43,7 @@ from . import cpu_codegen
 from .ir_walk import as_op, collect, has_unit_inner_stride, indexing_maps, matmul_maps
 from .kernel_emit import (Emitter, constant_global, copy_globals, enclosing_function,
                           filled_once, shape_of)
+from .matmul_bias import bias_init, zero_init
 from .parallel import num_threads
 from .passes import register
 from .target import target_has_avx512
@@ -80,31 +81,35 @@ PIECES_PER_THREAD = 4
 PREFIX = "tsm_matvec"
 
 
-def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
-    """A plain f32 matmul on static identity-layout memrefs, few rows, a
-    narrow constant B."""
-    if not cpu_codegen.is_plain_matmul(op) or not all(
-            cpu_codegen.is_identity_layout(v.type) and ir.MemRefType(v.type).has_static_shape
-            for v in op.operands):
-        return False
-    m, n, k = shape_of(op)
-    return 1 <= m <= MAX_ROWS and 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
-        and constant_global(module_op, op.operands[1]) is not None
-
-
-def _one_row_version_applies(module_op: ir.Operation, op: ir.Operation) -> bool:
-    """A plain f32 matmul on identity-layout memrefs whose A and C have a
-    run-time count of rows and which `_applies` would take with one row."""
+def _by_narrow_constant(module_op: ir.Operation, op: ir.Operation) -> bool:
+    """A plain f32 matmul on identity-layout memrefs whose B is a narrow,
+    deep enough constant (of static shape)."""
     if not cpu_codegen.is_plain_matmul(op) or not all(
             cpu_codegen.is_identity_layout(v.type) for v in op.operands):
         return False
-    a, b, c = (ir.MemRefType(v.type) for v in op.operands)
-    if not (a.is_dynamic_dim(0) and c.is_dynamic_dim(0) and b.has_static_shape
-            and not a.is_dynamic_dim(1) and not c.is_dynamic_dim(1)):
+    b = ir.MemRefType(op.operands[1].type)
+    if not b.has_static_shape:
         return False
     k, n = b.shape
     return 1 <= n <= MAX_COLUMNS and k >= MIN_DEPTH \
         and constant_global(module_op, op.operands[1]) is not None
+
+
+def _applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    """Static shapes, few rows, a narrow constant B."""
+    return _by_narrow_constant(module_op, op) and all(
+        ir.MemRefType(v.type).has_static_shape for v in op.operands) \
+        and 1 <= shape_of(op)[0] <= MAX_ROWS
+
+
+def _one_row_version_applies(module_op: ir.Operation, op: ir.Operation) -> bool:
+    """A and C with a run-time count of rows, and what `_applies` would take
+    with one row."""
+    if not _by_narrow_constant(module_op, op):
+        return False
+    a, c = ir.MemRefType(op.operands[0].type), ir.MemRefType(op.operands[2].type)
+    return a.is_dynamic_dim(0) and c.is_dynamic_dim(0) \
+        and not a.is_dynamic_dim(1) and not c.is_dynamic_dim(1)
 
 
 def _version_one_row(op: ir.Operation) -> None:
@@ -112,7 +117,6 @@ def _version_one_row(op: ir.Operation) -> None:
     `scf.if (rows == 1)`: the then-branch multiplies 1-row casts of A and C
     (static: `_applies` takes it), without an epilogue mark (applied after
     it), the else-branch is op as it was (see the module docstring)."""
-    from .matmul_bias import bias_init, zero_init
     from .matmul_epilogue import materialize  # (that module imports this one)
     bias = bias_init(op)
     init = bias.fill if bias is not None else zero_init(op)
